@@ -1,0 +1,442 @@
+/*
+ * compare.c - the exact tier: one person = one cleaned ID (SPEC 2.3, 3).
+ *
+ * Owns the rules of docs/RULES.md, applied to each group of index entries
+ * that share a cleaned ID, and the parallel walk that finds those groups.
+ *
+ * The idx database is sorted by XXH3-64 of the cleaned ID, so all records
+ * of one person are adjacent. The 64-bit hash space is cut into
+ * RANGES_PER_THREAD x threads equal ranges (the hash is uniform, so they
+ * hold about equal work); OpenMP hands them out dynamically. Each worker
+ * opens one read transaction and one cursor, positions it at its range's
+ * first key (MDB_SET_RANGE) and walks forward: no locks, no shared writes.
+ * A group of equal hashes is split by the full ID, so a hash collision can
+ * never merge two people. Most groups hold one record and cost one cursor
+ * step; only groups of two or more are examined, and only the members of
+ * findings are looked up in the rec database. Each range writes its own
+ * finding list; the lists are merged in range order and sorted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+#include <xxhash.h>
+
+#include "chachong/record.h"
+#include "compare_internal.h"
+#include "error_internal.h"
+#include "finding_internal.h"
+
+#define RANGES_PER_THREAD 16
+
+typedef struct worker {
+  cc_index_item *items;  /* the current hash group */
+  size_t n, cap;
+  size_t *pick;          /* scratch: indexes of a finding's members */
+  size_t pick_cap;
+} worker;
+
+typedef struct ctx {
+  MDB_txn *txn;
+  MDB_dbi rec;
+  const char *const *labels;
+  worker *w;
+  cc_finding_list *list;
+} ctx;
+
+static int item_id_cmp(const cc_index_item *a, const cc_index_item *b)
+{
+  int c;
+  size_t n = a->id_len < b->id_len ? a->id_len : b->id_len;
+  c = memcmp(a->id, b->id, n);
+  if (c)
+    return c;
+  if (a->id_len != b->id_len)
+    return a->id_len < b->id_len ? -1 : 1;
+  if (a->roster != b->roster)
+    return a->roster < b->roster ? -1 : 1;
+  return a->line < b->line ? -1 : a->line > b->line;
+}
+
+static int same_school(const cc_index_item *a, const cc_index_item *b)
+{
+  return a->roster == b->roster && a->school_code_len == b->school_code_len &&
+         memcmp(a->school_code, b->school_code, a->school_code_len) == 0;
+}
+
+static int cmp_school(const cc_index_item *a, const cc_index_item *b,
+                      const char *const *labels)
+{
+  int c = strcmp(labels[a->roster], labels[b->roster]);
+  size_t n;
+  if (c)
+    return c;
+  n = a->school_code_len < b->school_code_len ? a->school_code_len
+                                              : b->school_code_len;
+  c = memcmp(a->school_code, b->school_code, n);
+  if (c)
+    return c;
+  return (int)a->school_code_len - (int)b->school_code_len;
+}
+
+/*
+ * finding_id: XXH3-64 of the type, the cleaned ID and the sorted distinct
+ * schools (label 0x1F code 0x1E), so it survives new lines, amounts and
+ * names from month to month.
+ */
+static uint64_t finding_id(const ctx *c, int type, const cc_index_item *it,
+                           const size_t *pick, size_t n)
+{
+  XXH3_state_t st;
+  const cc_index_item *sorted[256];
+  size_t m = 0, i, j;
+  unsigned char t = (unsigned char)type;
+
+  /* Distinct schools by insertion (groups are small; cap for safety). */
+  for (i = 0; i < n && m < 256; i++) {
+    const cc_index_item *x = &it[pick[i]];
+    int dup = 0;
+    for (j = 0; j < m && !dup; j++)
+      dup = same_school(sorted[j], x);
+    if (dup)
+      continue;
+    for (j = m; j > 0 && cmp_school(x, sorted[j - 1], c->labels) < 0; j--)
+      sorted[j] = sorted[j - 1];
+    sorted[j] = x;
+    m++;
+  }
+  XXH3_64bits_reset(&st);
+  XXH3_64bits_update(&st, &t, 1);
+  XXH3_64bits_update(&st, "\x1e", 1);
+  XXH3_64bits_update(&st, it[pick[0]].id, it[pick[0]].id_len);
+  XXH3_64bits_update(&st, "\x1e", 1);
+  for (i = 0; i < m; i++) {
+    const char *label = c->labels[sorted[i]->roster];
+    XXH3_64bits_update(&st, label, strlen(label));
+    XXH3_64bits_update(&st, "\x1f", 1);
+    XXH3_64bits_update(&st, sorted[i]->school_code, sorted[i]->school_code_len);
+    XXH3_64bits_update(&st, "\x1e", 1);
+  }
+  return XXH3_64bits_digest(&st);
+}
+
+static int copy_str(cc_str *dst, cc_finding_list *l, cc_str src)
+{
+  return cc_finding_strdup(dst, l, src.ptr ? src.ptr : "", src.len);
+}
+
+/* Emits one finding whose members are it[pick[0..n)] (in roster, line
+ * order). */
+static int emit(ctx *c, int type, const cc_index_item *it, const size_t *pick,
+                size_t n, int64_t at_risk)
+{
+  cc_finding f;
+  size_t i;
+  int rc;
+
+  memset(&f, 0, sizeof f);
+  f.type = (uint8_t)type;
+  f.finding_id = finding_id(c, type, it, pick, n);
+  f.id_valid = it[pick[0]].id_verdict == CC_ID_VALID;
+  f.id_reason = it[pick[0]].id_reason;
+  memcpy(f.id, it[pick[0]].id, it[pick[0]].id_len);
+  f.id[it[pick[0]].id_len] = '\0';
+  f.amount_at_risk = at_risk;
+  f.n_members = (uint32_t)n;
+  f.members = cc_finding_alloc(c->list, n * sizeof *f.members);
+  if (f.members == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  for (i = 0; i < n; i++) {
+    const cc_index_item *x = &it[pick[i]];
+    cc_member *m = &f.members[i];
+    cc_index_rec r;
+    if ((rc = cc_index_get_rec(&r, c->txn, c->rec, x->roster, x->line)) < 0)
+      return rc;
+    m->roster = x->roster;
+    m->line = x->line;
+    m->status = x->status;
+    m->grant = x->grant;
+    m->waiver = x->waiver;
+    if (x->roster != it[pick[0]].roster)
+      f.cross = 1;
+    if (copy_str(&m->name, c->list, r.text[CC_COL_NAME]) < 0 ||
+        copy_str(&m->record_id, c->list, r.text[CC_COL_RECORD_ID]) < 0 ||
+        copy_str(&m->school_code, c->list, r.text[CC_COL_SCHOOL_CODE]) < 0 ||
+        copy_str(&m->school_name, c->list, r.text[CC_COL_SCHOOL_NAME]) < 0 ||
+        copy_str(&m->region_code, c->list, r.text[CC_COL_REGION_CODE]) < 0)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+  }
+  f.person_name = f.members[0].name;
+  if (cc_finding_push(c->list, &f) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  return 0;
+}
+
+static int reserve_pick(worker *w, size_t n)
+{
+  if (n > w->pick_cap) {
+    size_t *grown = realloc(w->pick, n * sizeof *grown);
+    if (grown == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    w->pick = grown;
+    w->pick_cap = n;
+  }
+  return 0;
+}
+
+/* Money paid more than once: members with amount > 0, at risk sum - max. */
+static int money_rule(ctx *c, int type, const cc_index_item *it, size_t n,
+                      int grant)
+{
+  size_t *pick = c->w->pick, k = 0, i;
+  int64_t sum = 0, max = 0;
+  for (i = 0; i < n; i++) {
+    int64_t a = grant ? it[i].grant : it[i].waiver;
+    if (a > 0) {
+      pick[k++] = i;
+      sum += a;
+      if (a > max)
+        max = a;
+    }
+  }
+  return k >= 2 ? emit(c, type, it, pick, k, sum - max) : 0;
+}
+
+/*
+ * Applies docs/RULES.md to the records of one person: it[0..n), n >= 2,
+ * sorted by roster then line.
+ */
+static int person(ctx *c, const cc_index_item *it, size_t n)
+{
+  size_t *pick, k = 0, i, j, schools = 0;
+  int rc;
+
+  if ((rc = reserve_pick(c->w, n)) < 0)
+    return rc;
+  pick = c->w->pick;
+
+  /* H: the records that hold an enrollment. */
+  for (i = 0; i < n; i++)
+    if (cc_status_holds((cc_status)it[i].status))
+      pick[k++] = i;
+
+  /* duplicate_record: per school with two or more records in H. Each
+   * school is handled at its first record in H. */
+  for (i = 0; i < k; i++) {
+    size_t first = 1, cnt = 0;
+    for (j = 0; j < i && first; j++)
+      if (same_school(&it[pick[j]], &it[pick[i]]))
+        first = 0;
+    if (!first)
+      continue;
+    schools++;
+    for (j = i; j < k; j++)
+      if (same_school(&it[pick[j]], &it[pick[i]]))
+        cnt++;
+    if (cnt >= 2) {
+      size_t sub[64], m = 0;
+      size_t *members = cnt <= 64 ? sub : malloc(cnt * sizeof *members);
+      if (members == NULL)
+        return cc_error_set(CC_ENOMEM, "out of memory");
+      for (j = i; j < k; j++)
+        if (same_school(&it[pick[j]], &it[pick[i]]))
+          members[m++] = pick[j];
+      rc = emit(c, CC_FT_DUPLICATE_RECORD, it, members, m, 0);
+      if (members != sub)
+        free(members);
+      if (rc < 0)
+        return rc;
+    }
+  }
+  /* dual_enrollment: H covers two or more schools. */
+  if (schools >= 2 && (rc = emit(c, CC_FT_DUAL_ENROLLMENT, it, pick, k, 0)) < 0)
+    return rc;
+  if ((rc = money_rule(c, CC_FT_DOUBLE_GRANT, it, n, 1)) < 0 ||
+      (rc = money_rule(c, CC_FT_DOUBLE_WAIVER, it, n, 0)) < 0)
+    return rc;
+  /* id_conflict: two or more different folded names. */
+  for (i = 1; i < n; i++)
+    if (it[i].name_folded_len != it[0].name_folded_len ||
+        memcmp(it[i].name_folded, it[0].name_folded, it[0].name_folded_len) != 0)
+      break;
+  if (i < n) {
+    for (i = 0; i < n; i++)
+      pick[i] = i;
+    if ((rc = emit(c, CC_FT_ID_CONFLICT, it, pick, n, 0)) < 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* A group of equal hashes: split by full ID (a collision is two people). */
+static int hash_group(ctx *c)
+{
+  worker *w = c->w;
+  size_t i, j, start;
+  int rc;
+
+  for (i = 1; i < w->n; i++)
+    if (w->items[i].id_len != w->items[0].id_len ||
+        memcmp(w->items[i].id, w->items[0].id, w->items[0].id_len) != 0)
+      break;
+  if (i == w->n)
+    return person(c, w->items, w->n);
+  /* Rare: sort by (id, roster, line), insertion sort (small groups). */
+  for (i = 1; i < w->n; i++) {
+    cc_index_item x = w->items[i];
+    for (j = i; j > 0 && item_id_cmp(&x, &w->items[j - 1]) < 0; j--)
+      w->items[j] = w->items[j - 1];
+    w->items[j] = x;
+  }
+  for (start = 0; start < w->n; start = i) {
+    for (i = start + 1; i < w->n; i++)
+      if (w->items[i].id_len != w->items[start].id_len ||
+          memcmp(w->items[i].id, w->items[start].id, w->items[start].id_len) != 0)
+        break;
+    if (i - start >= 2 && (rc = person(c, w->items + start, i - start)) < 0)
+      return rc;
+  }
+  return 0;
+}
+
+static int push_item(worker *w, const cc_index_item *x)
+{
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 64;
+    cc_index_item *grown = realloc(w->items, cap * sizeof *grown);
+    if (grown == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    w->items = grown;
+    w->cap = cap;
+  }
+  w->items[w->n++] = *x;
+  return 0;
+}
+
+/* Walks the keys of [lo, hi] (hi inclusive, so the last range ends at
+ * UINT64_MAX). */
+static int walk_range(ctx *c, MDB_dbi idx, uint64_t lo, uint64_t hi)
+{
+  MDB_cursor *cur;
+  MDB_val k, v;
+  uint8_t key[14] = {0};
+  cc_index_item x;
+  int rc, mrc, i;
+
+  for (i = 0; i < 8; i++)
+    key[i] = (uint8_t)(lo >> (56 - 8 * i));
+  k.mv_data = key;
+  k.mv_size = sizeof key;
+  if ((rc = mdb_cursor_open(c->txn, idx, &cur)) != 0)
+    return cc_error_set(CC_ERROR, "database: cursor: %s", mdb_strerror(rc));
+  c->w->n = 0;
+  rc = 0;
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if ((rc = cc_index_decode_idx(&x, &k, &v)) < 0)
+      break;
+    if (x.hash > hi)
+      break;
+    if (c->w->n > 0 && x.hash != c->w->items[0].hash) {
+      if (c->w->n >= 2 && (rc = hash_group(c)) < 0)
+        break;
+      c->w->n = 0;
+    }
+    if ((rc = push_item(c->w, &x)) < 0)
+      break;
+  }
+  if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+    rc = cc_error_set(CC_ERROR, "database: reading the index: %s",
+                      mdb_strerror(mrc));
+  if (rc == 0 && c->w->n >= 2)
+    rc = hash_group(c);
+  c->w->n = 0;
+  mdb_cursor_close(cur);
+  return rc;
+}
+
+int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
+                     const char *const *labels, int threads)
+{
+  MDB_txn *txn;
+  MDB_dbi rec, idx;
+  long n_ranges, r;
+  cc_finding_list *lists;
+  int rc, mrc, failed = 0;
+  char errmsg[512] = "";
+
+  memset(out, 0, sizeof *out);
+  if (threads < 1)
+    threads = omp_get_max_threads();
+  /* Database handles are opened once, by this thread, before the region
+   * (lmdb.h: mdb_dbi_open must not run in two transactions at once). */
+  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+  if ((rc = cc_index_open_gen(&rec, &idx, NULL, txn, gen)) < 0) {
+    mdb_txn_abort(txn);
+    return rc;
+  }
+  if ((mrc = mdb_txn_commit(txn)) != 0)
+    return cc_error_set(CC_ERROR, "database: commit: %s", mdb_strerror(mrc));
+
+  n_ranges = (long)threads * RANGES_PER_THREAD;
+  lists = calloc((size_t)n_ranges, sizeof *lists);
+  if (lists == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+
+#pragma omp parallel num_threads(threads)
+  {
+    worker w;
+    ctx c;
+    MDB_txn *rtxn = NULL;
+    int my_rc = 0;
+    memset(&w, 0, sizeof w);
+    if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rtxn)) != 0)
+      my_rc = cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+    c.txn = rtxn;
+    c.rec = rec;
+    c.labels = labels;
+    c.w = &w;
+#pragma omp for schedule(dynamic, 1)
+    for (r = 0; r < n_ranges; r++) {
+      /* Range r covers [r * 2^64 / n, (r + 1) * 2^64 / n - 1]. */
+      uint64_t step = UINT64_MAX / (uint64_t)n_ranges + 1;
+      uint64_t lo = (uint64_t)r * step;
+      uint64_t hi = r == n_ranges - 1 ? UINT64_MAX : lo + step - 1;
+      if (my_rc < 0 || failed)
+        continue;
+      c.list = &lists[r];
+      my_rc = walk_range(&c, idx, lo, hi);
+    }
+    if (rtxn)
+      mdb_txn_abort(rtxn);
+    free(w.items);
+    free(w.pick);
+    if (my_rc < 0) {
+#pragma omp critical(cc_compare_error)
+      {
+        if (!failed) {
+          failed = my_rc;
+          strcpy(errmsg, cc_error_last());
+        }
+      }
+    }
+  }
+
+  rc = failed;
+  for (r = 0; r < n_ranges; r++) {
+    if (rc == 0 && cc_finding_list_merge(out, &lists[r]) < 0)
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+    cc_finding_list_dispose(&lists[r]);
+  }
+  free(lists);
+  if (failed)
+    cc_error_set(failed, "%s", errmsg);
+  if (rc < 0) {
+    cc_finding_list_dispose(out);
+    return rc;
+  }
+  cc_finding_list_sort(out);
+  return 0;
+}

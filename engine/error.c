@@ -1,0 +1,66 @@
+/*
+ * error.c - the per-thread last error.
+ *
+ * Owns the message buffer behind cc_error_last(). Each thread has its own
+ * (_Thread_local), so OpenMP workers can fail independently; the coordinator
+ * of a parallel region copies a worker's message into its own slot after the
+ * region (see run.c). Messages are truncated to one line of at most 511
+ * bytes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error_internal.h"
+
+static _Thread_local char last_message[512];
+
+const char *cc_error_last(void) { return last_message; }
+
+void cc_error_clear(void) { last_message[0] = '\0'; }
+
+static void strip_newlines(char *s)
+{
+  for (; *s; s++)
+    if (*s == '\n' || *s == '\r')
+      *s = ' ';
+}
+
+int cc_error_set(int code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_message, sizeof last_message, fmt, ap);
+  va_end(ap);
+  strip_newlines(last_message);
+  return code;
+}
+
+int cc_error_set_errno(int code, int errnum, const char *fmt, ...)
+{
+  va_list ap;
+  size_t used;
+  va_start(ap, fmt);
+  vsnprintf(last_message, sizeof last_message, fmt, ap);
+  va_end(ap);
+  used = strlen(last_message);
+  snprintf(last_message + used, sizeof last_message - used, ": %s",
+           strerror(errnum));
+  strip_newlines(last_message);
+  return code;
+}
+
+const char *cc_strerror(int code)
+{
+  switch (code) {
+  case CC_OK: return "success";
+  case CC_ENOTFOUND: return "not found";
+  case CC_EINVALID: return "invalid input";
+  case CC_EIO: return "input/output error";
+  case CC_ENOMEM: return "out of memory";
+  case CC_ECORRUPT: return "database damaged or of another format";
+  case CC_EINTERRUPTED: return "interrupted";
+  default: return "error";
+  }
+}

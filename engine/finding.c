@@ -1,0 +1,308 @@
+/*
+ * finding.c - the finding type: storage, order and its JSON line.
+ *
+ * Owns: the names of the finding types (English codes for machines, Chinese
+ * for people), the storage of a list of findings (a chain of blocks that
+ * lists can hand to each other, so per-thread lists are merged without
+ * copying), the output order, and findings.jsonl's line format (SPEC 3.1).
+ * JSON strings are escaped here; bytes that are not UTF-8 (a roster may
+ * hold any) are written as U+FFFD so every line is valid JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chachong/record.h"
+#include "finding_internal.h"
+
+static const char *const type_code[CC_FT_COUNT_] = {
+    "dual_enrollment", "duplicate_record", "double_grant", "double_waiver",
+    "id_conflict"};
+static const char *const type_zh[CC_FT_COUNT_] = {
+    "双重学籍", "同校重复注册", "重复享受国家助学金", "重复享受免学费",
+    "同一身份证号对应不同姓名"};
+
+const char *cc_finding_type_code(cc_finding_type t)
+{
+  return t < CC_FT_COUNT_ ? type_code[t] : "unknown";
+}
+
+const char *cc_finding_type_zh(cc_finding_type t)
+{
+  return t < CC_FT_COUNT_ ? type_zh[t] : "未知";
+}
+
+void cc_finding_id_hex(char out[17], uint64_t id)
+{
+  snprintf(out, 17, "%016llx", (unsigned long long)id);
+}
+
+/* ------------------------------------------------------------------ */
+/* Storage. */
+
+typedef struct pool_block {
+  struct pool_block *next;
+  size_t used, cap;
+  max_align_t data[];
+} pool_block;
+
+#define POOL_BLOCK (256 * 1024)
+
+void *cc_finding_alloc(cc_finding_list *list, size_t n)
+{
+  pool_block *b = list->mem_;
+  n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+  if (b == NULL || b->cap - b->used < n) {
+    size_t cap = n > POOL_BLOCK ? n : POOL_BLOCK;
+    b = malloc(sizeof *b + cap);
+    if (b == NULL)
+      return NULL;
+    b->used = 0;
+    b->cap = cap;
+    b->next = list->mem_;
+    list->mem_ = b;
+  }
+  b->used += n;
+  return (char *)b->data + b->used - n;
+}
+
+int cc_finding_strdup(cc_str *out, cc_finding_list *list, const char *p,
+                      size_t n)
+{
+  char *copy = cc_finding_alloc(list, n ? n : 1);
+  if (copy == NULL)
+    return -1;
+  memcpy(copy, p, n);
+  out->ptr = copy;
+  out->len = (uint32_t)n;
+  return 0;
+}
+
+int cc_finding_push(cc_finding_list *list, const cc_finding *f)
+{
+  /* Capacity is kept as the next power of two above n. */
+  size_t n = list->n;
+  if ((n & (n - 1)) == 0 && n >= 8) {
+    cc_finding *grown = realloc(list->items, n * 2 * sizeof *grown);
+    if (grown == NULL)
+      return -1;
+    list->items = grown;
+  } else if (n == 0) {
+    list->items = malloc(8 * sizeof *list->items);
+    if (list->items == NULL)
+      return -1;
+  }
+  list->items[list->n++] = *f;
+  return 0;
+}
+
+int cc_finding_list_merge(cc_finding_list *dst, cc_finding_list *src)
+{
+  size_t i;
+  pool_block *b;
+  for (i = 0; i < src->n; i++)
+    if (cc_finding_push(dst, &src->items[i]) < 0)
+      return -1;
+  /* Hand src's blocks to dst: append them behind dst's newest block. */
+  b = src->mem_;
+  if (b) {
+    pool_block *last = b;
+    while (last->next)
+      last = last->next;
+    last->next = dst->mem_;
+    dst->mem_ = b;
+  }
+  free(src->items);
+  src->items = NULL;
+  src->n = 0;
+  src->mem_ = NULL;
+  return 0;
+}
+
+void cc_finding_list_dispose(cc_finding_list *list)
+{
+  pool_block *b = list->mem_;
+  while (b) {
+    pool_block *next = b->next;
+    free(b);
+    b = next;
+  }
+  free(list->items);
+  list->items = NULL;
+  list->n = 0;
+  list->mem_ = NULL;
+}
+
+static int finding_cmp(const void *pa, const void *pb)
+{
+  const cc_finding *a = pa, *b = pb;
+  int c;
+  if (a->type != b->type)
+    return a->type < b->type ? -1 : 1;
+  c = strcmp(a->id, b->id);
+  if (c)
+    return c;
+  if (a->finding_id != b->finding_id)
+    return a->finding_id < b->finding_id ? -1 : 1;
+  return 0;
+}
+
+void cc_finding_list_sort(cc_finding_list *list)
+{
+  if (list->n > 1)
+    qsort(list->items, list->n, sizeof *list->items, finding_cmp);
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON. */
+
+typedef struct out {
+  char *buf;
+  size_t cap, len;
+} out;
+
+static void put(out *o, const char *s, size_t n)
+{
+  if (o->len + n < o->cap)
+    memcpy(o->buf + o->len, s, n);
+  o->len += n;
+}
+
+static void puts_(out *o, const char *s) { put(o, s, strlen(s)); }
+
+/* Length of the UTF-8 sequence at s (1-4), or 0 when it is not valid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+  if (s[0] < 0x80)
+    return 1;
+  if (s[0] >= 0xC2 && s[0] <= 0xDF)
+    return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+    if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+        (s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F))
+      return 0;
+    return 3;
+  }
+  if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+        (s[3] & 0xC0) != 0x80 || (s[0] == 0xF0 && s[1] < 0x90) ||
+        (s[0] == 0xF4 && s[1] > 0x8F))
+      return 0;
+    return 4;
+  }
+  return 0;
+}
+
+static void put_json_string(out *o, const char *p, size_t n)
+{
+  const unsigned char *s = (const unsigned char *)p;
+  size_t i = 0;
+  put(o, "\"", 1);
+  while (i < n) {
+    unsigned c = s[i];
+    size_t k;
+    if (c == '"' || c == '\\') {
+      char esc[2] = {'\\', (char)c};
+      put(o, esc, 2);
+      i++;
+    } else if (c < 0x20) {
+      char esc[8];
+      snprintf(esc, sizeof esc, "\\u%04x", c);
+      put(o, esc, 6);
+      i++;
+    } else if ((k = utf8_seq(s + i, n - i)) == 0) {
+      put(o, "\xEF\xBF\xBD", 3);
+      i++;
+    } else {
+      put(o, p + i, k);
+      i += k;
+    }
+  }
+  put(o, "\"", 1);
+}
+
+static void put_money(out *o, int64_t fen)
+{
+  char num[24];
+  int len = cc_money_format(num, fen);
+  put(o, num, (size_t)len);
+}
+
+static void put_kv_str(out *o, const char *key, const char *p, size_t n)
+{
+  put(o, "\"", 1);
+  puts_(o, key);
+  put(o, "\": ", 3);
+  put_json_string(o, p, n);
+}
+
+size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
+                          const cc_finding_context *ctx)
+{
+  out o = {buf, buf ? cap : 0, 0};
+  char hex[17], date[11], num[32];
+  uint32_t i;
+
+  cc_finding_id_hex(hex, f->finding_id);
+  puts_(&o, "{\"finding_id\": \"");
+  puts_(&o, hex);
+  puts_(&o, "\", \"type\": \"");
+  puts_(&o, cc_finding_type_code(f->type));
+  puts_(&o, "\", \"scope\": \"");
+  puts_(&o, f->cross ? "cross" : "within");
+  puts_(&o, "\", ");
+  put_kv_str(&o, "period", ctx->period, strlen(ctx->period));
+  puts_(&o, ", \"person\": {");
+  put_kv_str(&o, "id_number", f->id, strlen(f->id));
+  puts_(&o, ", ");
+  put_kv_str(&o, "name", f->person_name.ptr, f->person_name.len);
+  puts_(&o, f->id_valid ? ", \"id_valid\": true" : ", \"id_valid\": false");
+  if (!f->id_valid) {
+    puts_(&o, ", \"id_reason\": \"");
+    puts_(&o, cc_id_reason_code((cc_id_reason)f->id_reason));
+    puts_(&o, "\"");
+  }
+  puts_(&o, "}, \"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
+            "\"members\": [");
+  for (i = 0; i < f->n_members; i++) {
+    const cc_member *m = &f->members[i];
+    const char *label = ctx->labels[m->roster];
+    if (i)
+      puts_(&o, ", ");
+    puts_(&o, "{");
+    put_kv_str(&o, "roster", label, strlen(label));
+    snprintf(num, sizeof num, ", \"line\": %u, ", m->line);
+    puts_(&o, num);
+    put_kv_str(&o, "record_id", m->record_id.ptr, m->record_id.len);
+    puts_(&o, ", ");
+    put_kv_str(&o, "school_code", m->school_code.ptr, m->school_code.len);
+    puts_(&o, ", ");
+    put_kv_str(&o, "school_name", m->school_name.ptr, m->school_name.len);
+    puts_(&o, ", ");
+    put_kv_str(&o, "region_code", m->region_code.ptr, m->region_code.len);
+    puts_(&o, ", ");
+    put_kv_str(&o, "status", cc_status_zh((cc_status)m->status),
+               strlen(cc_status_zh((cc_status)m->status)));
+    puts_(&o, ", ");
+    put_kv_str(&o, "name", m->name.ptr, m->name.len);
+    puts_(&o, ", \"grant_amount\": ");
+    put_money(&o, m->grant);
+    puts_(&o, ", \"waiver_amount\": ");
+    put_money(&o, m->waiver);
+    puts_(&o, "}");
+  }
+  puts_(&o, "], \"amount_at_risk\": ");
+  put_money(&o, f->amount_at_risk);
+  cc_date_format(date, ctx->issued);
+  puts_(&o, ", \"issued\": \"");
+  puts_(&o, date);
+  cc_date_format(date, ctx->deadline);
+  puts_(&o, "\", \"deadline\": \"");
+  puts_(&o, date);
+  puts_(&o, ctx->deadline_provisional ? "\", \"deadline_provisional\": true"
+                                      : "\", \"deadline_provisional\": false");
+  puts_(&o, ", \"state\": \"");
+  puts_(&o, ctx->state);
+  puts_(&o, "\"}\n");
+  return o.len;
+}

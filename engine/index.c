@@ -1,0 +1,761 @@
+/*
+ * index.c - the LMDB database: environment, sub-databases, byte layouts.
+ *
+ * One environment (--db DIR) holds every period. A period's data live in a
+ * *generation*: three sub-databases named by an 8-hex-digit number. A run
+ * writes a new generation (stage), compares over it, then publishes it:
+ * one transaction points the period at the new generation, stores the
+ * findings and drops the old generation. Until then the period still
+ * points at its old data, so a run that fails or is killed at any moment
+ * leaves the database as it was; the orphaned generation of a killed run
+ * is dropped when the database is next opened.
+ *
+ * All integers are big-endian, so that byte order is numeric order.
+ *
+ * "meta" (one per environment)
+ *   key                      value
+ *   "format"                 u32 CC_DB_FORMAT
+ *   "next_gen"               u32 next generation number
+ *   "period/YYYY-MM"         u32 generation | run info (JSON text)
+ *   "staging/" u32 gen       "YYYY-MM" (a generation not yet published)
+ *
+ * "gXXXXXXXX.rec" records, in file order
+ *   key:   0 u16 roster | 2 u32 line                       (6 bytes)
+ *   value: 0 u8 status | 1 u8 id verdict | 2 u8 id reason | 3 u8 upgraded
+ *          4 i64 grant (fen) | 12 i64 waiver (fen) | 20 u8 id length | id
+ *          then name, school_code, school_name, region_code, record_id,
+ *          study_mode, grade, enroll_date, program_years, major:
+ *          each u16 length | bytes (as registered)
+ *
+ * "gXXXXXXXX.idx" the hash index, in key order
+ *   key:   0 u64 XXH3-64(cleaned ID) | 8 u16 roster | 10 u32 line (14 bytes)
+ *   value: 0 u8 status | 1 u8 verdict | 2 u8 reason | 3 u8 upgraded
+ *          4 i64 grant | 12 i64 waiver | 20 u8 id length | id
+ *          | u8 length | school code | u8 length | folded name
+ *   Everything the exact comparison needs is in the value, so the compare
+ *   stage reads this database sequentially and touches "rec" only for the
+ *   members of findings. Equal hashes are resolved by the full ID.
+ *
+ * "gXXXXXXXX.find" the findings of the period, in output order
+ *   key:   u32 sequence       value: the finding's JSON line (findings.jsonl)
+ *
+ * Settings: MDB_WRITEMAP (writes go straight into the map: no dirty-page
+ * list, so a period of millions of records is one transaction without
+ * spilling), MDB_NOTLS (OpenMP workers each hold a read transaction), the
+ * map grown before each run to fit it. Commits are fsync'ed unless the
+ * caller asks for no_sync (then a power failure, not a killed process, may
+ * lose the last run).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <omp.h>
+
+#include "error_internal.h"
+#include "fs_internal.h"
+#include "index_internal.h"
+
+#define META_NAME "meta"
+#define MAX_DBS 4096
+
+static void put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put_u32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static void put_u64(uint8_t *p, uint64_t v)
+{
+  put_u32(p, (uint32_t)(v >> 32));
+  put_u32(p + 4, (uint32_t)v);
+}
+static uint16_t get_u16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t get_u32(const uint8_t *p)
+{
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint64_t get_u64(const uint8_t *p)
+{
+  return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
+}
+
+static int lmdb_error(int rc, const char *what)
+{
+  int code = CC_ERROR;
+  if (rc == MDB_NOTFOUND)
+    code = CC_ENOTFOUND;
+  else if (rc == MDB_CORRUPTED || rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ||
+           rc == MDB_PAGE_NOTFOUND)
+    code = CC_ECORRUPT;
+  else if (rc == ENOMEM || rc == MDB_MAP_FULL)
+    code = CC_ENOMEM;
+  else if (rc == EIO || rc == ENOSPC || rc == EACCES)
+    code = CC_EIO;
+  return cc_error_set(code, "database: %s: %s", what, mdb_strerror(rc));
+}
+
+static void gen_name(char *buf, uint32_t gen, const char *suffix)
+{
+  snprintf(buf, 32, "g%08x.%s", gen, suffix);
+}
+
+/* Drops the staged generations that were never published (killed runs). */
+static int drop_orphans(cc_db *db)
+{
+  MDB_txn *txn;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  int rc, mrc;
+  uint32_t gens[64];
+  size_t n = 0, i;
+
+  if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+    return lmdb_error(rc, "begin");
+  if ((rc = mdb_cursor_open(txn, db->meta, &cur)) != 0)
+    goto fail;
+  k.mv_data = "staging/";
+  k.mv_size = 8;
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && n < 64;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != 12 || memcmp(k.mv_data, "staging/", 8) != 0)
+      break;
+    gens[n++] = get_u32((const uint8_t *)k.mv_data + 8);
+  }
+  mdb_cursor_close(cur);
+  for (i = 0; i < n; i++) {
+    static const char *const parts[] = {"rec", "idx", "find"};
+    uint8_t key[12];
+    size_t j;
+    for (j = 0; j < 3; j++) {
+      char name[32];
+      MDB_dbi dbi;
+      gen_name(name, gens[i], parts[j]);
+      if (mdb_dbi_open(txn, name, 0, &dbi) == 0 &&
+          (rc = mdb_drop(txn, dbi, 1)) != 0)
+        goto fail;
+    }
+    memcpy(key, "staging/", 8);
+    put_u32(key + 8, gens[i]);
+    k.mv_data = key;
+    k.mv_size = 12;
+    if ((rc = mdb_del(txn, db->meta, &k, NULL)) != 0)
+      goto fail;
+  }
+  if ((rc = mdb_txn_commit(txn)) != 0)
+    return lmdb_error(rc, "commit");
+  return 0;
+fail:
+  mdb_txn_abort(txn);
+  return lmdb_error(rc, "dropping an unfinished run");
+}
+
+int cc_db_open(cc_db **out, const char *dir, const cc_db_options *opts)
+{
+  cc_db *db;
+  MDB_txn *txn = NULL;
+  MDB_val k, v;
+  unsigned flags = MDB_NOTLS;
+  int rc;
+  struct stat sb;
+
+  *out = NULL;
+  if (opts->read_only) {
+    if (stat(dir, &sb) != 0)
+      return cc_error_set(CC_ENOTFOUND, "database %s does not exist", dir);
+    flags |= MDB_RDONLY;
+  } else {
+    if ((rc = cc_mkdir_p(dir, 0700)) < 0)
+      return rc;
+    flags |= MDB_WRITEMAP;
+    if (opts->no_sync)
+      flags |= MDB_NOSYNC;
+  }
+  db = calloc(1, sizeof *db);
+  if (db == NULL || (db->dir = strdup(dir)) == NULL) {
+    free(db);
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  }
+  db->read_only = opts->read_only;
+  if ((rc = mdb_env_create(&db->env)) != 0 ||
+      (rc = mdb_env_set_maxdbs(db->env, MAX_DBS)) != 0 ||
+      (rc = mdb_env_set_maxreaders(db->env, 1024)) != 0) {
+    rc = lmdb_error(rc, "create");
+    goto fail;
+  }
+  if ((rc = mdb_env_open(db->env, dir, flags, 0600)) != 0) {
+    rc = lmdb_error(rc, dir);
+    goto fail;
+  }
+  if ((rc = mdb_txn_begin(db->env, NULL, opts->read_only ? MDB_RDONLY : 0,
+                          &txn)) != 0) {
+    rc = lmdb_error(rc, "begin");
+    goto fail;
+  }
+  rc = mdb_dbi_open(txn, META_NAME, opts->read_only ? 0 : MDB_CREATE, &db->meta);
+  if (rc == MDB_NOTFOUND) {
+    mdb_txn_abort(txn);
+    txn = NULL;
+    rc = cc_error_set(CC_ENOTFOUND, "database %s holds no chachong data", dir);
+    goto fail;
+  }
+  if (rc != 0) {
+    rc = lmdb_error(rc, "meta");
+    goto fail;
+  }
+  k.mv_data = "format";
+  k.mv_size = 6;
+  rc = mdb_get(txn, db->meta, &k, &v);
+  if (rc == MDB_NOTFOUND && !opts->read_only) {
+    uint8_t fmt[4];
+    put_u32(fmt, CC_DB_FORMAT);
+    v.mv_data = fmt;
+    v.mv_size = 4;
+    rc = mdb_put(txn, db->meta, &k, &v, 0);
+    if (rc != 0) {
+      rc = lmdb_error(rc, "format");
+      goto fail;
+    }
+  } else if (rc != 0) {
+    rc = lmdb_error(rc, "format");
+    goto fail;
+  } else if (v.mv_size != 4 || get_u32(v.mv_data) != CC_DB_FORMAT) {
+    rc = cc_error_set(CC_ECORRUPT,
+                      "database %s has layout version %u; this chachong reads %u",
+                      dir, v.mv_size == 4 ? get_u32(v.mv_data) : 0, CC_DB_FORMAT);
+    goto fail;
+  }
+  rc = opts->read_only ? (mdb_txn_abort(txn), 0) : mdb_txn_commit(txn);
+  txn = NULL;
+  if (rc != 0) {
+    rc = lmdb_error(rc, "commit");
+    goto fail;
+  }
+  if (!opts->read_only && (rc = drop_orphans(db)) < 0)
+    goto fail;
+  *out = db;
+  return 0;
+fail:
+  if (txn)
+    mdb_txn_abort(txn);
+  cc_db_close(db);
+  return rc;
+}
+
+void cc_db_close(cc_db *db)
+{
+  if (db == NULL)
+    return;
+  if (db->env)
+    mdb_env_close(db->env);
+  free(db->dir);
+  free(db);
+}
+
+int cc_db_periods(char ***out, size_t *count, cc_db *db)
+{
+  MDB_txn *txn;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  char **list = NULL;
+  size_t n = 0;
+  int rc, mrc;
+
+  *out = NULL;
+  *count = 0;
+  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return lmdb_error(rc, "begin");
+  if ((rc = mdb_cursor_open(txn, db->meta, &cur)) != 0) {
+    mdb_txn_abort(txn);
+    return lmdb_error(rc, "cursor");
+  }
+  k.mv_data = "period/";
+  k.mv_size = 7;
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    char **grown;
+    if (k.mv_size < 7 || memcmp(k.mv_data, "period/", 7) != 0)
+      break;
+    grown = realloc(list, (n + 1) * sizeof *list);
+    if (grown == NULL || (grown[n] = strndup((const char *)k.mv_data + 7,
+                                             k.mv_size - 7)) == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      list = grown ? grown : list;
+      break;
+    }
+    list = grown;
+    n++;
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  if (rc < 0) {
+    while (n > 0)
+      free(list[--n]);
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *count = n;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Encoding. */
+
+static uint8_t *put_head(uint8_t *p, const cc_record *rec)
+{
+  p[0] = rec->status;
+  p[1] = rec->id_verdict;
+  p[2] = rec->id_reason;
+  p[3] = rec->id_upgraded;
+  put_u64(p + 4, (uint64_t)rec->grant);
+  put_u64(p + 12, (uint64_t)rec->waiver);
+  p[20] = rec->id_len;
+  memcpy(p + 21, rec->id, rec->id_len);
+  return p + 21 + rec->id_len;
+}
+
+size_t cc_index_encode_idx(uint8_t *out, const cc_record *rec)
+{
+  uint8_t *p = put_head(out, rec);
+  uint32_t sl = rec->text[CC_COL_SCHOOL_CODE].len;
+  uint32_t nl = rec->name_folded.len;
+  /* Ingest guarantees both fit a byte (school_code_too_long, CC_NAME_MAX). */
+  *p++ = (uint8_t)sl;
+  memcpy(p, rec->text[CC_COL_SCHOOL_CODE].ptr, sl);
+  p += sl;
+  *p++ = (uint8_t)nl;
+  memcpy(p, rec->name_folded.ptr, nl);
+  p += nl;
+  return (size_t)(p - out);
+}
+
+/* Columns stored in a rec value after the head, in this order. */
+static const cc_column rec_columns[] = {
+    CC_COL_NAME, CC_COL_SCHOOL_CODE, CC_COL_SCHOOL_NAME, CC_COL_REGION_CODE,
+    CC_COL_RECORD_ID, CC_COL_STUDY_MODE, CC_COL_GRADE, CC_COL_ENROLL_DATE,
+    CC_COL_PROGRAM_YEARS, CC_COL_MAJOR};
+#define N_REC_COLUMNS (sizeof rec_columns / sizeof rec_columns[0])
+
+static cc_str rec_cell(const cc_record *rec, cc_column col)
+{
+  return col == CC_COL_NAME ? rec->name : rec->text[col];
+}
+
+/* ------------------------------------------------------------------ */
+/* Staging. */
+
+static int meta_next_gen(cc_db *db, MDB_txn *txn, uint32_t *gen)
+{
+  MDB_val k = {8, "next_gen"}, v;
+  uint8_t buf[4];
+  int rc = mdb_get(txn, db->meta, &k, &v);
+  *gen = rc == 0 && v.mv_size == 4 ? get_u32(v.mv_data) : 1;
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return rc;
+  put_u32(buf, *gen + 1);
+  v.mv_data = buf;
+  v.mv_size = 4;
+  return mdb_put(txn, db->meta, &k, &v, 0);
+}
+
+int cc_index_stage_begin(cc_stage *st, cc_db *db, const char *period,
+                         uint64_t estimate)
+{
+  MDB_envinfo info;
+  MDB_stat ms;
+  char name[32];
+  uint8_t key[12];
+  MDB_val k, v;
+  size_t want;
+  int rc;
+
+  memset(st, 0, sizeof *st);
+  st->db = db;
+  snprintf(st->period, sizeof st->period, "%s", period);
+  /* Grow the map to hold what is there plus this run, twice over (the old
+   * generation stays until publish). */
+  mdb_env_info(db->env, &info);
+  mdb_env_stat(db->env, &ms);
+  want = (info.me_last_pgno + 1) * (size_t)ms.ms_psize + estimate * 2 +
+         ((size_t)64 << 20);
+  if (want > info.me_mapsize && (rc = mdb_env_set_mapsize(db->env, want)) != 0)
+    return lmdb_error(rc, "growing the map");
+  if ((rc = mdb_txn_begin(db->env, NULL, 0, &st->txn)) != 0)
+    return lmdb_error(rc, "begin");
+  if ((rc = meta_next_gen(db, st->txn, &st->gen)) != 0)
+    goto fail;
+  gen_name(name, st->gen, "rec");
+  if ((rc = mdb_dbi_open(st->txn, name, MDB_CREATE, &st->rec)) != 0)
+    goto fail;
+  gen_name(name, st->gen, "idx");
+  if ((rc = mdb_dbi_open(st->txn, name, MDB_CREATE, &st->idx)) != 0)
+    goto fail;
+  memcpy(key, "staging/", 8);
+  put_u32(key + 8, st->gen);
+  k.mv_data = key;
+  k.mv_size = 12;
+  v.mv_data = st->period;
+  v.mv_size = strlen(st->period);
+  if ((rc = mdb_put(st->txn, db->meta, &k, &v, 0)) != 0)
+    goto fail;
+  return 0;
+fail:
+  mdb_txn_abort(st->txn);
+  st->txn = NULL;
+  return lmdb_error(rc, "staging");
+}
+
+int cc_index_stage_record(cc_stage *st, const cc_record *rec)
+{
+  uint8_t key[6];
+  MDB_val k = {6, key}, v;
+  size_t len = 21 + rec->id_len, i;
+  uint8_t *p;
+  int rc;
+
+  put_u16(key, rec->roster);
+  put_u32(key + 2, rec->line);
+  for (i = 0; i < N_REC_COLUMNS; i++)
+    len += 2 + rec_cell(rec, rec_columns[i]).len;
+  v.mv_size = len;
+  /* MDB_RESERVE: encode straight into the page instead of a scratch copy. */
+  rc = mdb_put(st->txn, st->rec, &k, &v, MDB_APPEND | MDB_RESERVE);
+  if (rc != 0)
+    return lmdb_error(rc, "writing a record");
+  p = put_head(v.mv_data, rec);
+  for (i = 0; i < N_REC_COLUMNS; i++) {
+    cc_str s = rec_cell(rec, rec_columns[i]);
+    put_u16(p, (uint16_t)s.len);
+    memcpy(p + 2, s.ptr, s.len);
+    p += 2 + s.len;
+  }
+  return 0;
+}
+
+int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n)
+{
+  MDB_cursor *cur;
+  uint8_t key[14];
+  MDB_val k = {14, key}, v;
+  size_t i;
+  int rc;
+
+  if ((rc = mdb_cursor_open(st->txn, st->idx, &cur)) != 0)
+    return lmdb_error(rc, "cursor");
+  for (i = 0; i < n; i++) {
+    put_u64(key, e[i].hash);
+    put_u16(key + 8, e[i].roster);
+    put_u32(key + 10, e[i].line);
+    v.mv_size = e[i].len;
+    v.mv_data = (void *)e[i].payload;
+    if ((rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND)) != 0) {
+      mdb_cursor_close(cur);
+      return lmdb_error(rc, "writing the index");
+    }
+  }
+  mdb_cursor_close(cur);
+  return 0;
+}
+
+int cc_index_stage_commit(cc_stage *st)
+{
+  int rc = mdb_txn_commit(st->txn);
+  st->txn = NULL;
+  if (rc != 0)
+    return lmdb_error(rc, "commit");
+  return 0;
+}
+
+void cc_index_stage_abort(cc_stage *st)
+{
+  if (st->txn)
+    mdb_txn_abort(st->txn);
+  st->txn = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sorting entries: by the top 12 bits of the hash into buckets, then each
+ * bucket sorted on its own thread. Keys (hash, roster, line) are unique. */
+
+static int entry_less(const cc_index_entry *a, const cc_index_entry *b)
+{
+  if (a->hash != b->hash)
+    return a->hash < b->hash;
+  if (a->roster != b->roster)
+    return a->roster < b->roster;
+  return a->line < b->line;
+}
+
+static void sort_range(cc_index_entry *e, size_t n)
+{
+  while (n > 24) {
+    /* Median of three, Hoare partition. */
+    cc_index_entry pivot, tmp;
+    size_t i = 0, j = n - 1, m = n / 2;
+    if (entry_less(&e[m], &e[0])) { tmp = e[m]; e[m] = e[0]; e[0] = tmp; }
+    if (entry_less(&e[j], &e[0])) { tmp = e[j]; e[j] = e[0]; e[0] = tmp; }
+    if (entry_less(&e[j], &e[m])) { tmp = e[j]; e[j] = e[m]; e[m] = tmp; }
+    pivot = e[m];
+    for (;;) {
+      while (entry_less(&e[i], &pivot))
+        i++;
+      while (entry_less(&pivot, &e[j]))
+        j--;
+      if (i >= j)
+        break;
+      tmp = e[i]; e[i] = e[j]; e[j] = tmp;
+      i++;
+      j--;
+    }
+    /* Recurse on the smaller side, loop on the larger. */
+    if (j + 1 < n - j - 1) {
+      sort_range(e, j + 1);
+      e += j + 1;
+      n -= j + 1;
+    } else {
+      sort_range(e + j + 1, n - j - 1);
+      n = j + 1;
+    }
+  }
+  {
+    size_t i, j;
+    for (i = 1; i < n; i++) {
+      cc_index_entry x = e[i];
+      for (j = i; j > 0 && entry_less(&x, &e[j - 1]); j--)
+        e[j] = e[j - 1];
+      e[j] = x;
+    }
+  }
+}
+
+#define SORT_BITS 12
+#define SORT_BUCKETS (1u << SORT_BITS)
+
+int cc_index_sort(cc_index_entry *e, size_t n, int threads)
+{
+  size_t *start = calloc(SORT_BUCKETS + 1, sizeof *start);
+  size_t *fill = malloc(SORT_BUCKETS * sizeof *fill);
+  cc_index_entry *tmp = malloc((n ? n : 1) * sizeof *tmp);
+  size_t i;
+  long b;
+
+  if (start == NULL || fill == NULL || tmp == NULL) {
+    free(start);
+    free(fill);
+    free(tmp);
+    return cc_error_set(CC_ENOMEM, "out of memory sorting the index");
+  }
+  for (i = 0; i < n; i++)
+    start[(e[i].hash >> (64 - SORT_BITS)) + 1]++;
+  for (i = 0; i < SORT_BUCKETS; i++)
+    start[i + 1] += start[i];
+  memcpy(fill, start, SORT_BUCKETS * sizeof *fill);
+  for (i = 0; i < n; i++)
+    tmp[fill[e[i].hash >> (64 - SORT_BITS)]++] = e[i];
+#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
+  for (b = 0; b < (long)SORT_BUCKETS; b++)
+    sort_range(tmp + start[b], start[b + 1] - start[b]);
+  memcpy(e, tmp, n * sizeof *e);
+  free(start);
+  free(fill);
+  free(tmp);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading. */
+
+int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
+                        const MDB_val *val)
+{
+  const uint8_t *k = key->mv_data, *p = val->mv_data, *end = p + val->mv_size;
+  if (key->mv_size != 14 || val->mv_size < 23)
+    return cc_error_set(CC_ECORRUPT, "database: bad index entry");
+  out->hash = get_u64(k);
+  out->roster = get_u16(k + 8);
+  out->line = get_u32(k + 10);
+  out->status = p[0];
+  out->id_verdict = p[1];
+  out->id_reason = p[2];
+  out->id_upgraded = p[3];
+  out->grant = (int64_t)get_u64(p + 4);
+  out->waiver = (int64_t)get_u64(p + 12);
+  out->id_len = p[20];
+  out->id = (const char *)p + 21;
+  p += 21 + out->id_len;
+  if (p >= end)
+    return cc_error_set(CC_ECORRUPT, "database: bad index entry");
+  out->school_code_len = *p++;
+  out->school_code = (const char *)p;
+  p += out->school_code_len;
+  if (p >= end)
+    return cc_error_set(CC_ECORRUPT, "database: bad index entry");
+  out->name_folded_len = *p++;
+  out->name_folded = (const char *)p;
+  if (p + out->name_folded_len != end)
+    return cc_error_set(CC_ECORRUPT, "database: bad index entry");
+  return 0;
+}
+
+int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
+                     uint16_t roster, uint32_t line)
+{
+  uint8_t key[6];
+  MDB_val k = {6, key}, v;
+  const uint8_t *p, *end;
+  size_t i;
+  int rc;
+
+  put_u16(key, roster);
+  put_u32(key + 2, line);
+  if ((rc = mdb_get(txn, rec, &k, &v)) != 0)
+    return lmdb_error(rc, "reading a record");
+  p = v.mv_data;
+  end = p + v.mv_size;
+  memset(out, 0, sizeof *out);
+  if (v.mv_size < 21)
+    return cc_error_set(CC_ECORRUPT, "database: bad record");
+  out->status = p[0];
+  out->id_verdict = p[1];
+  out->id_reason = p[2];
+  out->id_upgraded = p[3];
+  out->grant = (int64_t)get_u64(p + 4);
+  out->waiver = (int64_t)get_u64(p + 12);
+  out->id.len = p[20];
+  out->id.ptr = (const char *)p + 21;
+  p += 21 + out->id.len;
+  for (i = 0; i < N_REC_COLUMNS; i++) {
+    uint16_t len;
+    if (p + 2 > end)
+      return cc_error_set(CC_ECORRUPT, "database: bad record");
+    len = get_u16(p);
+    if (p + 2 + len > end)
+      return cc_error_set(CC_ECORRUPT, "database: bad record");
+    out->text[rec_columns[i]].ptr = (const char *)p + 2;
+    out->text[rec_columns[i]].len = len;
+    p += 2 + len;
+  }
+  return 0;
+}
+
+int cc_index_open_gen(MDB_dbi *rec, MDB_dbi *idx, MDB_dbi *find, MDB_txn *txn,
+                      uint32_t gen)
+{
+  char name[32];
+  int rc = 0;
+  if (rec) {
+    gen_name(name, gen, "rec");
+    rc = mdb_dbi_open(txn, name, 0, rec);
+  }
+  if (rc == 0 && idx) {
+    gen_name(name, gen, "idx");
+    rc = mdb_dbi_open(txn, name, 0, idx);
+  }
+  if (rc == 0 && find) {
+    gen_name(name, gen, "find");
+    rc = mdb_dbi_open(txn, name, 0, find);
+  }
+  return rc ? lmdb_error(rc, "opening a period") : 0;
+}
+
+static void period_key(uint8_t *key, const char *period)
+{
+  memcpy(key, "period/", 7);
+  memcpy(key + 7, period, 7);
+}
+
+int cc_index_period_gen(uint32_t *gen, cc_db *db, MDB_txn *txn,
+                        const char *period)
+{
+  uint8_t key[14];
+  MDB_val k = {14, key}, v;
+  int rc;
+  period_key(key, period);
+  rc = mdb_get(txn, db->meta, &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return cc_error_set(CC_ENOTFOUND, "the database holds no period %s", period);
+  if (rc != 0)
+    return lmdb_error(rc, "reading the period");
+  if (v.mv_size < 4)
+    return cc_error_set(CC_ECORRUPT, "database: bad period entry");
+  *gen = get_u32(v.mv_data);
+  return 0;
+}
+
+int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
+                     const cc_index_finding *f, size_t n, const char *run_info)
+{
+  MDB_txn *txn;
+  MDB_dbi find;
+  MDB_cursor *cur = NULL;
+  char name[32];
+  uint8_t key[14], seq[4], skey[12];
+  MDB_val k, v;
+  uint32_t old_gen = 0;
+  int rc, had_old;
+  size_t i, info_len = strlen(run_info);
+  uint8_t *val;
+
+  if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+    return lmdb_error(rc, "begin");
+  gen_name(name, gen, "find");
+  if ((rc = mdb_dbi_open(txn, name, MDB_CREATE, &find)) != 0 ||
+      (rc = mdb_cursor_open(txn, find, &cur)) != 0)
+    goto fail;
+  for (i = 0; i < n; i++) {
+    put_u32(seq, (uint32_t)i);
+    k.mv_data = seq;
+    k.mv_size = 4;
+    v.mv_data = (void *)f[i].json;
+    v.mv_size = f[i].len;
+    if ((rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND)) != 0)
+      goto fail;
+  }
+  mdb_cursor_close(cur);
+  cur = NULL;
+
+  period_key(key, period);
+  k.mv_data = key;
+  k.mv_size = 14;
+  rc = mdb_get(txn, db->meta, &k, &v);
+  had_old = rc == 0 && v.mv_size >= 4;
+  if (had_old)
+    old_gen = get_u32(v.mv_data);
+  else if (rc != 0 && rc != MDB_NOTFOUND)
+    goto fail;
+  v.mv_size = 4 + info_len;
+  if ((rc = mdb_put(txn, db->meta, &k, &v, MDB_RESERVE)) != 0)
+    goto fail;
+  val = v.mv_data;
+  put_u32(val, gen);
+  memcpy(val + 4, run_info, info_len);
+
+  if (had_old && old_gen != gen) {
+    static const char *const parts[] = {"rec", "idx", "find"};
+    size_t j;
+    for (j = 0; j < 3; j++) {
+      MDB_dbi dbi;
+      gen_name(name, old_gen, parts[j]);
+      if (mdb_dbi_open(txn, name, 0, &dbi) == 0 && (rc = mdb_drop(txn, dbi, 1)) != 0)
+        goto fail;
+    }
+  }
+  memcpy(skey, "staging/", 8);
+  put_u32(skey + 8, gen);
+  k.mv_data = skey;
+  k.mv_size = 12;
+  rc = mdb_del(txn, db->meta, &k, NULL);
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    goto fail;
+  if ((rc = mdb_txn_commit(txn)) != 0)
+    return lmdb_error(rc, "commit");
+  return 0;
+fail:
+  if (cur)
+    mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return lmdb_error(rc, "publishing the period");
+}

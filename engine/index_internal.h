@@ -1,0 +1,106 @@
+/*
+ * The index stage's private interface: staging a period, appending records
+ * and index entries, reading them back in hash ranges, publishing.
+ * Used by run.c (writing) and compare.c (reading).
+ */
+#ifndef CC_INDEX_INTERNAL_H
+#define CC_INDEX_INTERNAL_H
+
+#include <lmdb.h>
+
+#include "chachong/index.h"
+#include "chachong/record.h"
+
+struct cc_db {
+  MDB_env *env;       /* the environment; MDB_NOTLS so any thread may read */
+  MDB_dbi meta;       /* the "meta" database */
+  char *dir;          /* path of the directory */
+  int read_only;
+};
+
+/* An index entry waiting to be sorted and appended (kept in memory). */
+typedef struct cc_index_entry {
+  uint64_t hash;        /* XXH3-64 of the cleaned ID */
+  uint32_t line;        /* physical line */
+  uint16_t roster;      /* roster number */
+  uint16_t len;         /* payload length */
+  const uint8_t *payload; /* encoded idx value (cc_index_encode_idx) */
+} cc_index_entry;
+
+/* A period being written: one write transaction. */
+typedef struct cc_stage {
+  cc_db *db;
+  MDB_txn *txn;
+  MDB_dbi rec, idx;   /* the generation's databases */
+  uint32_t gen;       /* generation number */
+  char period[8];     /* "YYYY-MM" */
+} cc_stage;
+
+/* Upper bound of an idx value's size. */
+#define CC_IDX_VALUE_MAX (21 + CC_ID_MAX + 1 + 255 + 1 + 255)
+
+/* Encodes the idx value of a record into out (CC_IDX_VALUE_MAX bytes);
+ * returns its length. */
+size_t cc_index_encode_idx(uint8_t *out, const cc_record *rec);
+
+/* Starts staging a period in a new generation. `estimate` is the expected
+ * number of bytes to write (the map is grown for it). */
+int cc_index_stage_begin(cc_stage *out, cc_db *db, const char *period,
+                         uint64_t estimate);
+/* Appends one record (records must come in (roster, line) order). */
+int cc_index_stage_record(cc_stage *st, const cc_record *rec);
+/* Sorts nothing: appends entries already sorted by (hash, roster, line). */
+int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n);
+/* Commits the staged generation (not yet visible as the period). */
+int cc_index_stage_commit(cc_stage *st);
+/* Abandons the stage; the database is as it was. */
+void cc_index_stage_abort(cc_stage *st);
+
+/* Sorts entries by (hash, roster, line), in parallel. */
+int cc_index_sort(cc_index_entry *e, size_t n, int threads);
+
+/* A decoded idx entry; pointers valid while the read transaction lives. */
+typedef struct cc_index_item {
+  uint64_t hash;
+  uint32_t line;
+  uint16_t roster;
+  uint8_t status, id_verdict, id_reason, id_upgraded;
+  int64_t grant, waiver;
+  const char *id;          uint8_t id_len;
+  const char *school_code; uint8_t school_code_len;
+  const char *name_folded; uint8_t name_folded_len;
+} cc_index_item;
+
+/* A decoded rec value; pointers valid while the read transaction lives. */
+typedef struct cc_index_rec {
+  uint8_t status, id_verdict, id_reason, id_upgraded;
+  int64_t grant, waiver;
+  cc_str id;
+  cc_str text[CC_COL_COUNT]; /* text[CC_COL_NAME] is the registered name */
+} cc_index_rec;
+
+int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
+                        const MDB_val *val);
+int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
+                     uint16_t roster, uint32_t line);
+
+/* Opens the databases of a generation for reading in txn. */
+int cc_index_open_gen(MDB_dbi *rec, MDB_dbi *idx, MDB_dbi *find, MDB_txn *txn,
+                      uint32_t gen);
+
+/* One finding as stored: its output order and its JSON line. */
+typedef struct cc_index_finding {
+  const char *json; size_t len;
+} cc_index_finding;
+
+/* Publishes a staged generation as `period`: writes the findings, points the
+ * period at the generation, drops the period's previous generation, and
+ * stores `run_info` (JSON) — all in one transaction. */
+int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
+                     const cc_index_finding *f, size_t n, const char *run_info);
+
+/* The generation a period points to; CC_ENOTFOUND if none. */
+int cc_index_period_gen(uint32_t *gen, cc_db *db, MDB_txn *txn,
+                        const char *period);
+
+#endif

@@ -1,0 +1,1082 @@
+/*
+ * ingest.c - roster files into normalized records (SPEC section 1).
+ *
+ * Owns: reading a CSV/TSV file in blocks, telling UTF-8 from GB18030, the
+ * header and its aliases, splitting rows into fields (RFC 4180 quoting,
+ * CRLF or LF), and turning each row into a cc_record or a cc_reject.
+ *
+ * Call order, per file: the first block is read; the encoding is settled
+ * (BOM, else "is the block valid UTF-8?", else GB18030: GB18030 text is
+ * almost never valid UTF-8, while UTF-8 is often valid GB18030, so UTF-8 is
+ * tried first); the header row is mapped to columns. Then, per block:
+ *
+ *   1. scan (one thread): walk the rows with the quoting rules to find row
+ *      boundaries and cut the block into chunks of whole rows, one per
+ *      worker task; a row whose quoted field stays open past CC_ROW_MAX, or
+ *      to the end of the file, is cut out as a broken row and the scan
+ *      resumes on the next physical line;
+ *   2. parse (all threads, OpenMP): each chunk is converted to UTF-8 if
+ *      needed, split into fields and normalized; the sink's `work` callback
+ *      runs there too;
+ *   3. commit (calling thread): chunks are handed to the sink in file order.
+ *
+ * The unfinished row at the end of a block is carried into the next one, so
+ * memory is bounded by the block size, not the file size. Every buffer has
+ * a cap: a field over CC_FIELD_MAX rejects its row; a row over CC_ROW_MAX
+ * is broken. Byte 0x22 (") and 0x0A never occur inside a GB18030 multi-byte
+ * character, so the scan works on the raw bytes of either encoding.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <omp.h>
+
+#include "chachong/ingest.h"
+#include "chachong/normalize_name.h"
+#include "error_internal.h"
+
+#define MAX_FIELDS 256          /* fields kept per row; more are ignored */
+#define ARENA_SEGMENT (1 << 20) /* arena growth step */
+
+/* ------------------------------------------------------------------ */
+/* Arena: bump allocation in segments; pointers stay valid until reset. */
+
+typedef struct arena_seg {
+  struct arena_seg *next;
+  size_t used, cap;
+  char data[];
+} arena_seg;
+
+typedef struct arena {
+  arena_seg *head; /* newest segment first */
+} arena;
+
+static char *arena_alloc(arena *a, size_t n)
+{
+  arena_seg *s = a->head;
+  if (s == NULL || s->cap - s->used < n) {
+    size_t cap = n > ARENA_SEGMENT ? n : ARENA_SEGMENT;
+    s = malloc(sizeof *s + cap);
+    if (s == NULL)
+      return NULL;
+    s->used = 0;
+    s->cap = cap;
+    s->next = a->head;
+    a->head = s;
+  }
+  s->used += n;
+  return s->data + s->used - n;
+}
+
+/* Keeps the newest segment (emptied), frees the others. */
+static void arena_reset(arena *a)
+{
+  arena_seg *s = a->head, *next;
+  if (s == NULL)
+    return;
+  next = s->next;
+  s->next = NULL;
+  s->used = 0;
+  while (next) {
+    arena_seg *n = next->next;
+    free(next);
+    next = n;
+  }
+}
+
+static void arena_dispose(arena *a)
+{
+  arena_reset(a);
+  free(a->head);
+  a->head = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Header map. */
+
+typedef struct map_entry {
+  char *spelling; /* trimmed header text */
+  int column;
+} map_entry;
+
+struct cc_header_map {
+  map_entry *entries;
+  size_t n;
+};
+
+void cc_header_map_free(cc_header_map *map)
+{
+  size_t i;
+  if (map == NULL)
+    return;
+  for (i = 0; i < map->n; i++)
+    free(map->entries[i].spelling);
+  free(map->entries);
+  free(map);
+}
+
+static void trim_span(const char **p, size_t *n)
+{
+  while (*n > 0 && ((*p)[0] == ' ' || (*p)[0] == '\t' || (*p)[0] == '\r')) {
+    (*p)++;
+    (*n)--;
+  }
+  while (*n > 0 && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t' ||
+                    (*p)[*n - 1] == '\r'))
+    (*n)--;
+}
+
+int cc_header_map_load(cc_header_map **out, const char *path)
+{
+  FILE *f;
+  char line[1024];
+  unsigned lineno = 0;
+  int rc = 0;
+  cc_header_map *map = calloc(1, sizeof *map);
+
+  *out = NULL;
+  if (map == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  f = fopen(path, "r");
+  if (f == NULL) {
+    cc_header_map_free(map);
+    return cc_error_set_errno(errno == ENOENT ? CC_ENOTFOUND : CC_EIO, errno,
+                              "%s", path);
+  }
+  while (fgets(line, sizeof line, f)) {
+    char *eq, *hash;
+    const char *left = line, *right;
+    size_t ln, rn;
+    int col;
+    map_entry *grown;
+
+    lineno++;
+    if (lineno == 1 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+      left += 3;
+    hash = strchr(left, '#');
+    if (hash)
+      *hash = '\0';
+    ln = strcspn(left, "\n");
+    trim_span(&left, &ln);
+    if (ln == 0)
+      continue;
+    eq = memchr(left, '=', ln);
+    if (eq == NULL) {
+      rc = cc_error_set(CC_EINVALID, "%s:%u:1: expected HEADER=COLUMN", path,
+                        lineno);
+      goto done;
+    }
+    right = eq + 1;
+    rn = (size_t)(left + ln - right);
+    ln = (size_t)(eq - left);
+    trim_span(&left, &ln);
+    trim_span(&right, &rn);
+    col = cc_column_lookup(right, rn);
+    if (ln == 0 || col < 0) {
+      rc = cc_error_set(CC_EINVALID, "%s:%u:%d: %s", path, lineno,
+                        (int)(ln == 0 ? 1 : right - line + 1),
+                        ln == 0 ? "empty header spelling"
+                                : "unknown column (use a name of SPEC section 1)");
+      goto done;
+    }
+    grown = realloc(map->entries, (map->n + 1) * sizeof *grown);
+    if (grown == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    map->entries = grown;
+    map->entries[map->n].spelling = strndup(left, ln);
+    map->entries[map->n].column = col;
+    if (map->entries[map->n].spelling == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    map->n++;
+  }
+  if (ferror(f))
+    rc = cc_error_set_errno(CC_EIO, errno, "%s", path);
+done:
+  fclose(f);
+  if (rc < 0)
+    cc_header_map_free(map);
+  else
+    *out = map;
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Encodings. */
+
+int cc_encoding_parse(const char *name)
+{
+  if (strcasecmp(name, "auto") == 0)
+    return CC_ENC_AUTO;
+  if (strcasecmp(name, "utf8") == 0 || strcasecmp(name, "utf-8") == 0)
+    return CC_ENC_UTF8;
+  if (strcasecmp(name, "gb18030") == 0 || strcasecmp(name, "gbk") == 0 ||
+      strcasecmp(name, "gb2312") == 0 || strcasecmp(name, "cp936") == 0)
+    return CC_ENC_GB18030;
+  return -1;
+}
+
+const char *cc_encoding_name(cc_encoding enc)
+{
+  return enc == CC_ENC_GB18030 ? "GB18030" : "UTF-8";
+}
+
+/*
+ * Length of the valid UTF-8 prefix of s (shortest forms, no surrogates, at
+ * most U+10FFFF). ASCII is skipped eight bytes at a time.
+ */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = s[i];
+    if (c < 0x80) {
+      uint64_t w;
+      if (i + 8 <= n) {
+        memcpy(&w, s + i, 8);
+        if ((w & 0x8080808080808080ULL) == 0) {
+          i += 8;
+          continue;
+        }
+      }
+      i++;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
+        return i;
+      i += 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+          (c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F))
+        return i;
+      i += 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+          (s[i + 3] & 0xC0) != 0x80 || (c == 0xF0 && s[i + 1] < 0x90) ||
+          (c == 0xF4 && s[i + 1] > 0x8F))
+        return i;
+      i += 4;
+    } else {
+      return i;
+    }
+  }
+  return i;
+}
+
+/* Valid UTF-8 holding no U+FFFD (the mark of bytes lost in conversion). */
+static int cell_text_ok(const char *p, size_t n)
+{
+  const unsigned char *s = (const unsigned char *)p;
+  size_t i;
+  if (utf8_valid_prefix(s, n) != n)
+    return 0;
+  for (i = 0; i + 2 < n; i++)
+    if (s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] == 0xBD)
+      return 0;
+  return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The reader. */
+
+typedef struct chunk {
+  size_t start, end;     /* byte range of the block buffer */
+  uint32_t first_line;   /* physical line of its first row */
+  uint8_t broken;        /* cc_reject_code when the range is one broken row */
+  cc_record *recs;       /* accepted rows */
+  size_t n_recs, cap_recs;
+  cc_reject *rejs;       /* rejected rows */
+  size_t n_rejs, cap_rejs;
+  uint64_t blank, upgraded;
+  uint64_t id_invalid[CC_IDR_COUNT_];
+  arena mem;             /* strings of the records */
+  char *conv;            /* GB18030 converted to UTF-8 */
+  size_t conv_cap;
+  int err;               /* a worker's failure, turned into the error later */
+  char errmsg[256];
+} chunk;
+
+typedef struct reader {
+  const char *path;
+  uint16_t roster;
+  const cc_ingest_options *opts;
+  const cc_ingest_sink *sink;
+  int threads;
+  int encoding;             /* settled cc_encoding */
+  char delim;               /* ',' or '\t' */
+  int pos_of[CC_COL_COUNT]; /* field index of each column, -1 if absent */
+  chunk *chunks;
+  size_t n_chunks, cap_chunks;
+  iconv_t *cd;              /* per thread, opened lazily */
+  uint64_t seq;
+} reader;
+
+static chunk *new_chunk(reader *r)
+{
+  chunk *c;
+  if (r->n_chunks == r->cap_chunks) {
+    size_t cap = r->cap_chunks ? r->cap_chunks * 2 : 16;
+    chunk *grown = realloc(r->chunks, cap * sizeof *grown);
+    if (grown == NULL)
+      return NULL;
+    memset(grown + r->cap_chunks, 0, (cap - r->cap_chunks) * sizeof *grown);
+    r->chunks = grown;
+    r->cap_chunks = cap;
+  }
+  c = &r->chunks[r->n_chunks++];
+  c->n_recs = c->n_rejs = 0;
+  c->blank = c->upgraded = 0;
+  memset(c->id_invalid, 0, sizeof c->id_invalid);
+  c->broken = 0;
+  c->err = 0;
+  arena_reset(&c->mem);
+  return c;
+}
+
+static int push_chunk(reader *r, size_t start, size_t end, uint32_t line,
+                      int broken)
+{
+  chunk *c;
+  if (end <= start)
+    return 0;
+  c = new_chunk(r);
+  if (c == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  c->start = start;
+  c->end = end;
+  c->first_line = line;
+  c->broken = (uint8_t)broken;
+  return 0;
+}
+
+/* Next '"' or '\n' in [p, end), or NULL. Eight bytes at a time. */
+static const char *find_special(const char *p, const char *end)
+{
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  const uint64_t q = ones * '"', nl = ones * '\n';
+  while (end - p >= 8) {
+    uint64_t w, a, b;
+    memcpy(&w, p, 8);
+    a = w ^ q;
+    b = w ^ nl;
+    /* Classic "has zero byte" test on both XORs. */
+    if ((((a - ones) & ~a) | ((b - ones) & ~b)) & highs)
+      break;
+    p += 8;
+  }
+  for (; p < end; p++)
+    if (*p == '"' || *p == '\n')
+      return p;
+  return NULL;
+}
+
+/*
+ * Cuts buf[0, len) into chunks of whole rows (see the top of the file).
+ * `line` is the line of the row at buf[0] and is advanced past the rows
+ * consumed. Returns the number of bytes consumed; the rest is an
+ * unfinished row to carry into the next block (none when eof).
+ */
+static int scan_block(reader *r, const char *buf, size_t len, int eof,
+                      uint32_t *line, size_t *consumed)
+{
+  const char *end = buf + len, *p = buf, *row = buf, *chunk_at = buf;
+  uint32_t ln = *line, row_line = *line, chunk_line = *line;
+  size_t target = len / ((size_t)r->threads * 4 + 1);
+  int inq = 0, rc;
+
+  if (target < 65536)
+    target = 65536;
+  r->n_chunks = 0;
+  for (;;) {
+    const char *s = find_special(p, end);
+    int broken = 0, need_more = 0;
+    if (s == NULL) {
+      if (!eof)
+        need_more = 1;
+      else if (inq)
+        broken = CC_REJ_UNTERMINATED_QUOTE;
+      else {
+        p = end;
+        break;
+      }
+    } else if (*s == '\n') {
+      ln++;
+      p = s + 1;
+      if (!inq) {
+        row = p;
+        row_line = ln;
+        if ((size_t)(row - chunk_at) >= target) {
+          if ((rc = push_chunk(r, (size_t)(chunk_at - buf), (size_t)(row - buf),
+                               chunk_line, 0)) < 0)
+            return rc;
+          chunk_at = row;
+          chunk_line = ln;
+        }
+        continue;
+      }
+    } else if (!inq) {
+      /* A quote opens a quoted field only at the start of a field. */
+      if (s == row || s[-1] == r->delim)
+        inq = 1;
+      p = s + 1;
+    } else if (s + 1 < end && s[1] == '"') {
+      p = s + 2; /* "" inside quotes */
+    } else if (s + 1 == end && !eof) {
+      need_more = 1; /* cannot tell "" from a closing quote yet */
+    } else {
+      inq = 0;
+      p = s + 1;
+    }
+    /* A row may not outgrow CC_ROW_MAX: that bounds the carried bytes. */
+    if (!broken && ((need_more && (size_t)(end - row) > CC_ROW_MAX) ||
+                    (inq && (size_t)(p - row) > CC_ROW_MAX)))
+      broken = CC_REJ_FIELD_TOO_LONG;
+    if (need_more && !broken)
+      break;
+    if (broken) {
+      /* Cut the row's first physical line out as a reject, resume after. */
+      const char *nl = memchr(row, '\n', (size_t)(end - row));
+      const char *resume = nl ? nl + 1 : end;
+      if ((rc = push_chunk(r, (size_t)(chunk_at - buf), (size_t)(row - buf),
+                           chunk_line, 0)) < 0 ||
+          (rc = push_chunk(r, (size_t)(row - buf), (size_t)(resume - buf),
+                           row_line, broken)) < 0)
+        return rc;
+      inq = 0;
+      p = row = chunk_at = resume;
+      ln = row_line + (nl ? 1 : 0);
+      row_line = chunk_line = ln;
+      if (resume == end)
+        break;
+    }
+  }
+  if (eof)
+    row = end; /* a last row without a newline is complete */
+  if ((rc = push_chunk(r, (size_t)(chunk_at - buf), (size_t)(row - buf),
+                       chunk_line, 0)) < 0)
+    return rc;
+  /* Lines inside the carried-over row are counted again next time. */
+  *line = row_line;
+  if (eof && row == end)
+    *line = ln;
+  *consumed = (size_t)(row - buf);
+  return 0;
+}
+
+/* One field of a row, located in the chunk's text or copied to the arena. */
+typedef struct field {
+  const char *p;
+  uint32_t n;
+} field;
+
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+  size_t ncap;
+  void *grown;
+  if (need <= *cap)
+    return 0;
+  ncap = *cap ? *cap * 2 : 4096;
+  while (ncap < need)
+    ncap *= 2;
+  grown = realloc(*arr, ncap * size);
+  if (grown == NULL)
+    return -1;
+  *arr = grown;
+  *cap = ncap;
+  return 0;
+}
+
+static int add_reject(chunk *c, uint32_t line, int column, int code)
+{
+  cc_reject *rj;
+  if (grow((void **)&c->rejs, &c->cap_rejs, c->n_rejs + 1, sizeof *c->rejs) < 0)
+    return -1;
+  rj = &c->rejs[c->n_rejs++];
+  rj->line = line;
+  rj->column = (uint16_t)column;
+  rj->code = (uint8_t)code;
+  return 0;
+}
+
+static cc_reject_code id_reject_code(int reason)
+{
+  switch (reason) {
+  case CC_IDR_EMPTY: return CC_REJ_ID_EMPTY;
+  case CC_IDR_SCIENTIFIC: return CC_REJ_ID_SCIENTIFIC;
+  case CC_IDR_TOO_SHORT: return CC_REJ_ID_TOO_SHORT;
+  case CC_IDR_TOO_LONG: return CC_REJ_ID_TOO_LONG;
+  default: return CC_REJ_ID_NOT_DIGITS;
+  }
+}
+
+static int blank_text(const char *p, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+      return 0;
+  return 1;
+}
+
+/*
+ * Turns one split row into a record or a reject, in the order of
+ * docs/RULES.md. Returns 0, or -1 when out of memory.
+ */
+static int build_row(reader *r, chunk *c, const field *f, int nf,
+                     uint32_t line, int row_err, int row_err_col)
+{
+  const int *pos = r->pos_of;
+  field cell[CC_COL_COUNT];
+  char folded[CC_NAME_MAX + 1];
+  cc_id id;
+  cc_record *rec;
+  size_t flen;
+  int i, rc, st;
+  int64_t grant, waiver;
+
+  for (i = 0; i < nf; i++)
+    if (!blank_text(f[i].p, f[i].n))
+      break;
+  if (i == nf) {
+    c->blank++;
+    return 0;
+  }
+  if (row_err)
+    return add_reject(c, line, row_err_col, row_err);
+  for (i = 0; i < CC_COL_COUNT; i++) {
+    if (pos[i] >= 0 && pos[i] < nf) {
+      const char *p = f[pos[i]].p;
+      size_t n = f[pos[i]].n;
+      trim_span(&p, &n);
+      cell[i].p = p;
+      cell[i].n = (uint32_t)n;
+    } else {
+      cell[i].p = "";
+      cell[i].n = 0;
+    }
+  }
+  for (i = 0; i < CC_COL_REQUIRED; i++)
+    if (!cell_text_ok(cell[i].p, cell[i].n))
+      return add_reject(c, line, pos[i] + 1, CC_REJ_BAD_TEXT);
+
+  if (cc_id_normalize(&id, cell[CC_COL_ID].p, cell[CC_COL_ID].n,
+                      r->opts->today) == CC_ID_REJECTED)
+    return add_reject(c, line, pos[CC_COL_ID] + 1, id_reject_code(id.reason));
+
+  rc = cc_name_fold(folded, sizeof folded, &flen, cell[CC_COL_NAME].p,
+                    cell[CC_COL_NAME].n);
+  if (rc == CC_ENOMEM)
+    return add_reject(c, line, pos[CC_COL_NAME] + 1, CC_REJ_NAME_TOO_LONG);
+  if (rc < 0)
+    return add_reject(c, line, pos[CC_COL_NAME] + 1,
+                      cell[CC_COL_NAME].n == 0 ? CC_REJ_NAME_EMPTY
+                      : cell_text_ok(cell[CC_COL_NAME].p, cell[CC_COL_NAME].n)
+                          ? CC_REJ_NAME_EMPTY
+                          : CC_REJ_BAD_TEXT);
+  if (cell[CC_COL_SCHOOL_CODE].n == 0)
+    return add_reject(c, line, pos[CC_COL_SCHOOL_CODE] + 1,
+                      CC_REJ_SCHOOL_CODE_EMPTY);
+  if (cell[CC_COL_SCHOOL_CODE].n > 255)
+    return add_reject(c, line, pos[CC_COL_SCHOOL_CODE] + 1,
+                      CC_REJ_SCHOOL_CODE_TOO_LONG);
+  if (cell[CC_COL_STATUS].n == 0)
+    return add_reject(c, line, pos[CC_COL_STATUS] + 1, CC_REJ_STATUS_EMPTY);
+  st = cc_status_parse(cell[CC_COL_STATUS].p, cell[CC_COL_STATUS].n);
+  if (st == CC_STATUS_UNKNOWN)
+    return add_reject(c, line, pos[CC_COL_STATUS] + 1, CC_REJ_STATUS_UNKNOWN);
+  if (cc_money_parse(&grant, cell[CC_COL_GRANT].p, cell[CC_COL_GRANT].n) < 0)
+    return add_reject(c, line, pos[CC_COL_GRANT] + 1, CC_REJ_AMOUNT_INVALID);
+  if (cc_money_parse(&waiver, cell[CC_COL_WAIVER].p, cell[CC_COL_WAIVER].n) < 0)
+    return add_reject(c, line, pos[CC_COL_WAIVER] + 1, CC_REJ_AMOUNT_INVALID);
+
+  if (grow((void **)&c->recs, &c->cap_recs, c->n_recs + 1, sizeof *c->recs) < 0)
+    return -1;
+  rec = &c->recs[c->n_recs++];
+  memcpy(rec->id, id.digits, sizeof rec->id);
+  rec->id_len = id.len;
+  rec->id_verdict = id.verdict;
+  rec->id_reason = id.reason;
+  rec->id_upgraded = id.upgraded;
+  rec->id_hash = cc_id_hash(id.digits, id.len);
+  rec->line = line;
+  rec->roster = r->roster;
+  rec->status = (uint8_t)st;
+  rec->grant = grant;
+  rec->waiver = waiver;
+  rec->name.ptr = cell[CC_COL_NAME].p;
+  rec->name.len = cell[CC_COL_NAME].n;
+  rec->name_folded.ptr = arena_alloc(&c->mem, flen ? flen : 1);
+  if (rec->name_folded.ptr == NULL)
+    return -1;
+  memcpy((char *)rec->name_folded.ptr, folded, flen);
+  rec->name_folded.len = (uint32_t)flen;
+  for (i = 0; i < CC_COL_COUNT; i++) {
+    rec->text[i].ptr = cell[i].p;
+    rec->text[i].len = cell[i].n;
+  }
+  if (id.verdict == CC_ID_INVALID)
+    c->id_invalid[id.reason]++;
+  c->upgraded += id.upgraded;
+  return 0;
+}
+
+/*
+ * Splits the rows of t[0, n) (whole rows, UTF-8) into fields and builds
+ * records. Quoted fields that hold "" are copied, unescaped, to the arena.
+ */
+static int parse_rows(reader *r, chunk *c, const char *t, size_t n,
+                      uint32_t line)
+{
+  field f[MAX_FIELDS];
+  size_t p = 0;
+  const char delim = r->delim;
+
+  while (p < n) {
+    uint32_t row_line = line;
+    int nf = 0, row_err = 0, row_err_col = 0, done = 0;
+    while (!done) {
+      const char *fp;
+      size_t fl;
+      if (p < n && t[p] == '"') {
+        /* Quoted: up to the closing quote; "" is a quote. Text after the
+         * closing quote, up to the delimiter, is kept as it is (Excel does
+         * the same with such malformed cells). */
+        size_t s = ++p, out_len = 0;
+        char *copy = NULL;
+        int escaped = 0;
+        for (;;) {
+          const char *q = memchr(t + p, '"', n - p);
+          size_t upto = q ? (size_t)(q - t) : n;
+          const char *nl = t + p;
+          while ((nl = memchr(nl, '\n', (size_t)(t + upto - nl))) != NULL) {
+            line++;
+            nl++;
+          }
+          if (q && upto + 1 < n && t[upto + 1] == '"') {
+            escaped = 1;
+            p = upto + 2;
+            continue;
+          }
+          p = q ? upto + 1 : n;
+          fl = upto - s;
+          break;
+        }
+        if (escaped) {
+          size_t i, end = s + fl;
+          copy = arena_alloc(&c->mem, fl);
+          if (copy == NULL)
+            return -1;
+          for (i = s; i < end; i++) {
+            copy[out_len++] = t[i];
+            if (t[i] == '"')
+              i++;
+          }
+          fp = copy;
+          fl = out_len;
+        } else {
+          fp = t + s;
+        }
+        if (p < n && t[p] != delim && t[p] != '\n' && t[p] != '\r') {
+          size_t tail = p;
+          char *joined;
+          while (tail < n && t[tail] != delim && t[tail] != '\n')
+            tail++;
+          joined = arena_alloc(&c->mem, fl + (tail - p));
+          if (joined == NULL)
+            return -1;
+          memcpy(joined, fp, fl);
+          memcpy(joined + fl, t + p, tail - p);
+          fp = joined;
+          fl += tail - p;
+          p = tail;
+        }
+        if (p < n && t[p] == '\r' && (p + 1 == n || t[p + 1] == '\n'))
+          p++;
+      } else {
+        size_t s = p;
+        while (p < n && t[p] != delim && t[p] != '\n')
+          p++;
+        fp = t + s;
+        fl = p - s;
+        if (fl > 0 && fp[fl - 1] == '\r' && (p == n || t[p] == '\n'))
+          fl--; /* CRLF */
+      }
+      if (fl > CC_FIELD_MAX && !row_err) {
+        row_err = CC_REJ_FIELD_TOO_LONG;
+        row_err_col = nf + 1;
+      }
+      if (nf < MAX_FIELDS) {
+        f[nf].p = fp;
+        f[nf].n = (uint32_t)fl;
+      }
+      nf++;
+      if (p < n && t[p] == delim) {
+        p++;
+      } else {
+        if (p < n && t[p] == '\n') {
+          p++;
+          line++;
+        }
+        done = 1;
+      }
+    }
+    if (build_row(r, c, f, nf < MAX_FIELDS ? nf : MAX_FIELDS, row_line,
+                  row_err, row_err_col) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* GB18030 to UTF-8; a byte that is not GB18030 becomes U+FFFD. */
+static int convert_gb18030(reader *r, chunk *c, const char *in, size_t n,
+                           size_t *out_len)
+{
+  int t = omp_get_thread_num();
+  char *src = (char *)in, *dst;
+  size_t left = n, room, need = n * 3 + 16;
+  if (r->cd[t] == (iconv_t)-1) {
+    r->cd[t] = iconv_open("UTF-8", "GB18030");
+    if (r->cd[t] == (iconv_t)-1)
+      return -1;
+  }
+  if (c->conv_cap < need) {
+    char *grown = realloc(c->conv, need);
+    if (grown == NULL)
+      return -1;
+    c->conv = grown;
+    c->conv_cap = need;
+  }
+  dst = c->conv;
+  room = c->conv_cap;
+  iconv(r->cd[t], NULL, NULL, NULL, NULL);
+  while (left > 0) {
+    if (iconv(r->cd[t], &src, &left, &dst, &room) != (size_t)-1)
+      break;
+    if (errno == EILSEQ || errno == EINVAL) {
+      memcpy(dst, "\xEF\xBF\xBD", 3);
+      dst += 3;
+      room -= 3;
+      src++;
+      left--;
+      iconv(r->cd[t], NULL, NULL, NULL, NULL);
+    } else {
+      return -1;
+    }
+  }
+  *out_len = (size_t)(dst - c->conv);
+  return 0;
+}
+
+static void work_chunk(reader *r, chunk *c, const char *buf)
+{
+  const char *t = buf + c->start;
+  size_t n = c->end - c->start;
+  if (c->broken) {
+    if (add_reject(c, c->first_line, 0, c->broken) < 0)
+      goto nomem;
+  } else {
+    if (r->encoding == CC_ENC_GB18030) {
+      if (convert_gb18030(r, c, t, n, &n) < 0)
+        goto nomem;
+      t = c->conv;
+    }
+    if (parse_rows(r, c, t, n, c->first_line) < 0)
+      goto nomem;
+  }
+  return;
+nomem:
+  c->err = CC_ENOMEM;
+  snprintf(c->errmsg, sizeof c->errmsg, "%s: out of memory while parsing",
+           r->path);
+}
+
+/* Splits the header row and maps its cells to columns. */
+static int read_header(reader *r, const char *buf, size_t len, size_t *hdr_end,
+                       uint32_t *lines)
+{
+  chunk tmp;
+  const char *t = buf;
+  size_t n, i, commas = 0, tabs = 0, end;
+  int inq = 0, nf = 0, col;
+  field f[MAX_FIELDS];
+  const char *p, *fs;
+
+  /* The header ends at the first newline outside quotes. */
+  for (end = 0; end < len; end++) {
+    if (buf[end] == '"')
+      inq = !inq;
+    else if (!inq && buf[end] == '\n')
+      break;
+    else if (!inq && buf[end] == ',')
+      commas++;
+    else if (!inq && buf[end] == '\t')
+      tabs++;
+  }
+  r->delim = tabs > commas ? '\t' : ',';
+  *lines = 1;
+  for (i = 0; i < end; i++)
+    if (buf[i] == '\n')
+      (*lines)++;
+  *hdr_end = end < len ? end + 1 : len;
+  n = end;
+  memset(&tmp, 0, sizeof tmp);
+  if (r->encoding == CC_ENC_GB18030) {
+    if (convert_gb18030(r, &tmp, buf, n, &n) < 0) {
+      free(tmp.conv);
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    }
+    t = tmp.conv;
+  }
+  for (i = 0; i < CC_COL_COUNT; i++)
+    r->pos_of[i] = -1;
+  p = t;
+  while (nf < MAX_FIELDS) {
+    size_t fl;
+    fs = p;
+    while (p < t + n && *p != r->delim)
+      p++;
+    fl = (size_t)(p - fs);
+    if (fl > 0 && fs[fl - 1] == '\r')
+      fl--;
+    if (fl >= 2 && fs[0] == '"' && fs[fl - 1] == '"') {
+      fs++;
+      fl -= 2;
+    }
+    f[nf].p = fs;
+    f[nf].n = (uint32_t)fl;
+    nf++;
+    if (p >= t + n)
+      break;
+    p++;
+  }
+  for (i = 0; i < (size_t)nf; i++) {
+    const char *h = f[i].p;
+    size_t hl = f[i].n;
+    size_t k;
+    col = -1;
+    trim_span(&h, &hl);
+    if (r->opts->map) {
+      for (k = 0; k < r->opts->map->n; k++)
+        if (strlen(r->opts->map->entries[k].spelling) == hl &&
+            memcmp(r->opts->map->entries[k].spelling, h, hl) == 0)
+          col = r->opts->map->entries[k].column;
+    }
+    if (col < 0)
+      col = cc_column_lookup(h, hl);
+    if (col < 0)
+      continue;
+    if (r->pos_of[col] >= 0) {
+      free(tmp.conv);
+      return cc_error_set(CC_EINVALID, "%s:1:%zu: column %s (%s) appears twice",
+                          r->path, i + 1, cc_column_name_zh(col),
+                          cc_column_name_en(col));
+    }
+    r->pos_of[col] = (int)i;
+  }
+  free(tmp.conv);
+  for (i = 0; i < CC_COL_REQUIRED; i++)
+    if (r->pos_of[i] < 0)
+      return cc_error_set(CC_EINVALID, "%s: missing required column %s (%s)",
+                          r->path, cc_column_name_zh((cc_column)i),
+                          cc_column_name_en((cc_column)i));
+  return 0;
+}
+
+static ssize_t read_full(int fd, char *buf, size_t n)
+{
+  size_t got = 0;
+  while (got < n) {
+    ssize_t k = read(fd, buf + got, n - got);
+    if (k < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    if (k == 0)
+      break;
+    got += (size_t)k;
+  }
+  return (ssize_t)got;
+}
+
+int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
+                   const cc_ingest_options *opts, const cc_ingest_sink *sink)
+{
+  reader r;
+  cc_ingest_stats st;
+  struct stat sb;
+  char *buf = NULL;
+  size_t block, cap, have = 0, i;
+  uint64_t done_bytes = 0;
+  uint32_t line = 1;
+  int fd = -1, rc = 0, eof = 0, first = 1, t;
+
+  memset(&r, 0, sizeof r);
+  memset(&st, 0, sizeof st);
+  r.path = path;
+  r.roster = roster;
+  r.opts = opts;
+  r.sink = sink;
+  r.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
+  r.encoding = opts->encoding;
+  block = opts->block_bytes ? opts->block_bytes : (size_t)64 << 20;
+  cap = block + CC_ROW_MAX + 16;
+
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return cc_error_set_errno(errno == ENOENT ? CC_ENOTFOUND : CC_EIO, errno,
+                              "%s", path);
+  if (fstat(fd, &sb) < 0) {
+    rc = cc_error_set_errno(CC_EIO, errno, "%s", path);
+    goto done;
+  }
+  st.bytes = (uint64_t)sb.st_size;
+#ifdef POSIX_FADV_SEQUENTIAL
+  posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  buf = malloc(cap);
+  r.cd = malloc((size_t)r.threads * sizeof *r.cd);
+  if (buf == NULL || r.cd == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (t = 0; t < r.threads; t++)
+    r.cd[t] = (iconv_t)-1;
+
+  while (!eof || have > 0) {
+    size_t start = 0, consumed = 0;
+    ssize_t got = 0;
+    if (!eof) {
+      got = read_full(fd, buf + have, cap - have);
+      if (got < 0) {
+        rc = cc_error_set_errno(CC_EIO, errno, "%s", path);
+        goto done;
+      }
+      if ((size_t)got < cap - have)
+        eof = 1;
+      have += (size_t)got;
+    }
+    if (first) {
+      first = 0;
+      if (have >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        start = 3;
+        if (r.encoding == CC_ENC_AUTO)
+          r.encoding = CC_ENC_UTF8;
+      }
+      if (r.encoding == CC_ENC_AUTO) {
+        size_t ok = utf8_valid_prefix((const unsigned char *)buf, have);
+        /* A multi-byte character cut by the block end is not an error. */
+        r.encoding = (ok == have || (!eof && have - ok < 4)) ? CC_ENC_UTF8
+                                                             : CC_ENC_GB18030;
+      }
+      if (have == start) {
+        rc = cc_error_set(CC_EINVALID, "%s: the file is empty (no header row)",
+                          path);
+        goto done;
+      }
+      {
+        size_t hdr_len;
+        if ((rc = read_header(&r, buf + start, have - start, &hdr_len, &line)) < 0)
+          goto done;
+        start += hdr_len;
+        line++;
+      }
+    }
+    if ((rc = scan_block(&r, buf + start, have - start, eof, &line,
+                         &consumed)) < 0)
+      goto done;
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(r.threads)
+    for (i = 0; i < r.n_chunks; i++) {
+      chunk *c = &r.chunks[i];
+      cc_block b;
+      work_chunk(&r, c, buf + start);
+      if (c->err == 0 && sink && sink->work) {
+        b.seq = r.seq + i;
+        b.roster = roster;
+        b.records = c->recs;
+        b.n_records = c->n_recs;
+        b.rejects = c->rejs;
+        b.n_rejects = c->n_rejs;
+        c->err = sink->work(sink->ctx, &b, omp_get_thread_num());
+        if (c->err)
+          snprintf(c->errmsg, sizeof c->errmsg, "%s", cc_error_last());
+      }
+    }
+
+    for (i = 0; i < r.n_chunks; i++) {
+      chunk *c = &r.chunks[i];
+      cc_block b;
+      int k;
+      if (c->err) {
+        rc = cc_error_set(c->err, "%s", c->errmsg);
+        goto done;
+      }
+      st.records += c->n_recs;
+      st.rejects += c->n_rejs;
+      st.blank += c->blank;
+      st.id_upgraded += c->upgraded;
+      for (k = 0; k < CC_IDR_COUNT_; k++)
+        st.id_invalid[k] += c->id_invalid[k];
+      if (sink && sink->commit) {
+        b.seq = r.seq + i;
+        b.roster = roster;
+        b.records = c->recs;
+        b.n_records = c->n_recs;
+        b.rejects = c->rejs;
+        b.n_rejects = c->n_rejs;
+        if ((rc = sink->commit(sink->ctx, &b)) != 0)
+          goto done;
+      }
+    }
+    r.seq += r.n_chunks;
+    done_bytes += (uint64_t)(start + consumed);
+    if (opts->progress)
+      opts->progress(opts->progress_ctx, done_bytes, st.bytes);
+    if (opts->cancel && *opts->cancel) {
+      rc = cc_error_set(CC_EINTERRUPTED, "%s: interrupted", path);
+      goto done;
+    }
+    /* Carry the unfinished row to the front of the buffer. */
+    have -= start + consumed;
+    memmove(buf, buf + start + consumed, have);
+    if (eof && have > 0 && consumed == 0 && r.n_chunks == 0) {
+      rc = cc_error_set(CC_ERROR, "%s: internal error: no progress at line %u",
+                        path, line);
+      goto done;
+    }
+  }
+  st.lines = line - 1;
+  st.encoding = r.encoding;
+  st.delimiter = r.delim;
+
+done:
+  if (fd >= 0)
+    close(fd);
+  free(buf);
+  if (r.cd) {
+    for (t = 0; t < r.threads; t++)
+      if (r.cd[t] != (iconv_t)-1)
+        iconv_close(r.cd[t]);
+    free(r.cd);
+  }
+  for (i = 0; i < r.cap_chunks; i++) {
+    free(r.chunks[i].recs);
+    free(r.chunks[i].rejs);
+    free(r.chunks[i].conv);
+    arena_dispose(&r.chunks[i].mem);
+  }
+  free(r.chunks);
+  if (stats)
+    *stats = st;
+  return rc;
+}

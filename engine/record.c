@@ -1,0 +1,201 @@
+/*
+ * record.c - the normalized roster row and the vocabulary around it.
+ *
+ * Owns: the column names of SPEC section 1 (Chinese canonical, English
+ * aliases), the seven enrollment statuses, money cells (parsed to fen so
+ * that sums are exact), the reject reasons of docs/RULES.md and the ID hash
+ * that keys the index. Everything here is a pure function over bytes, used
+ * by ingest (to build records), by compare (statuses, money) and by the
+ * outputs (names, codes).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <xxhash.h>
+
+#include "chachong/record.h"
+
+static const char *const column_zh[CC_COL_COUNT] = {
+    "身份证号", "姓名", "学校代码", "学籍状态", "学校名称", "所在地区代码",
+    "学籍号", "学习形式", "年级", "入学日期", "学制", "专业名称",
+    "助学金", "免学费"};
+
+static const char *const column_en[CC_COL_COUNT] = {
+    "id_number", "name", "school_code", "status", "school_name",
+    "region_code", "record_id", "study_mode", "grade", "enroll_date",
+    "program_years", "major", "grant_amount", "waiver_amount"};
+
+const char *cc_column_name_zh(cc_column col) { return column_zh[col]; }
+const char *cc_column_name_en(cc_column col) { return column_en[col]; }
+
+/* Trims ASCII white space and U+3000 / U+00A0 around a cell. */
+static void trim(const char **p, size_t *len)
+{
+  const unsigned char *s = (const unsigned char *)*p;
+  size_t n = *len;
+  for (;;) {
+    if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n')) {
+      s++, n--;
+    } else if (n >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) {
+      s += 3, n -= 3;
+    } else if (n >= 2 && s[0] == 0xC2 && s[1] == 0xA0) {
+      s += 2, n -= 2;
+    } else {
+      break;
+    }
+  }
+  for (;;) {
+    if (n >= 1 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+                   s[n - 1] == '\n')) {
+      n--;
+    } else if (n >= 3 && s[n - 3] == 0xE3 && s[n - 2] == 0x80 && s[n - 1] == 0x80) {
+      n -= 3;
+    } else if (n >= 2 && s[n - 2] == 0xC2 && s[n - 1] == 0xA0) {
+      n -= 2;
+    } else {
+      break;
+    }
+  }
+  *p = (const char *)s;
+  *len = n;
+}
+
+int cc_column_lookup(const char *header, size_t len)
+{
+  int i;
+  trim(&header, &len);
+  for (i = 0; i < CC_COL_COUNT; i++) {
+    size_t zl = strlen(column_zh[i]);
+    size_t el = strlen(column_en[i]);
+    if (len == zl && memcmp(header, column_zh[i], zl) == 0)
+      return i;
+    if (len == el && strncasecmp(header, column_en[i], el) == 0)
+      return i;
+  }
+  return -1;
+}
+
+static const char *const status_zh[CC_STATUS_COUNT_] = {
+    "", "在籍", "休学", "退学", "转学", "毕业", "结业", "注销"};
+static const char *const status_en[CC_STATUS_COUNT_] = {
+    "", "enrolled", "suspended", "withdrawn", "transferred",
+    "graduated", "completed", "cancelled"};
+
+cc_status cc_status_parse(const char *text, size_t len)
+{
+  int i;
+  trim(&text, &len);
+  for (i = 1; i < CC_STATUS_COUNT_; i++) {
+    size_t zl = strlen(status_zh[i]), el = strlen(status_en[i]);
+    if (len == zl && memcmp(text, status_zh[i], zl) == 0)
+      return (cc_status)i;
+    if (len == el && strncasecmp(text, status_en[i], el) == 0)
+      return (cc_status)i;
+  }
+  return CC_STATUS_UNKNOWN;
+}
+
+const char *cc_status_zh(cc_status st)
+{
+  return st > 0 && st < CC_STATUS_COUNT_ ? status_zh[st] : "";
+}
+
+int cc_status_holds(cc_status st)
+{
+  return st == CC_STATUS_ENROLLED || st == CC_STATUS_SUSPENDED;
+}
+
+int cc_money_parse(int64_t *out_fen, const char *text, size_t len)
+{
+  const unsigned char *s;
+  size_t i = 0;
+  int64_t yuan = 0, fen = 0;
+  int digits = 0, decimals = 0, group = -1;
+
+  trim(&text, &len);
+  s = (const unsigned char *)text;
+  *out_fen = 0;
+  if (len == 0)
+    return 0;
+  if (len >= 2 && s[0] == 0xC2 && s[1] == 0xA5) /* ¥ U+00A5 */
+    i = 2;
+  else if (len >= 3 && s[0] == 0xEF && s[1] == 0xBF && s[2] == 0xA5) /* ￥ */
+    i = 3;
+  for (; i < len && s[i] != '.'; i++) {
+    if (s[i] == ',') {
+      /* A group separator needs 1-3 digits before the first one and exactly
+       * three between the others. */
+      if (digits == 0 || (group >= 0 && group != 3) || (group < 0 && digits > 3))
+        return -1;
+      group = 0;
+      continue;
+    }
+    if (!isdigit(s[i]))
+      return -1;
+    if (yuan > (INT64_MAX / 100 - 9) / 10)
+      return -1;
+    yuan = yuan * 10 + (s[i] - '0');
+    digits++;
+    if (group >= 0)
+      group++;
+  }
+  if (digits == 0 || (group >= 0 && group != 3))
+    return -1;
+  if (i < len) { /* s[i] == '.' */
+    for (i++; i < len; i++) {
+      if (!isdigit(s[i]) || decimals == 2)
+        return -1;
+      fen = fen * 10 + (s[i] - '0');
+      decimals++;
+    }
+    if (decimals == 1)
+      fen *= 10;
+  }
+  *out_fen = yuan * 100 + fen;
+  return 0;
+}
+
+int cc_money_format(char *buf, int64_t fen)
+{
+  int64_t yuan = fen / 100, cents = fen % 100;
+  if (cents == 0)
+    return snprintf(buf, 24, "%lld", (long long)yuan);
+  if (cents % 10 == 0)
+    return snprintf(buf, 24, "%lld.%lld", (long long)yuan, (long long)(cents / 10));
+  return snprintf(buf, 24, "%lld.%02lld", (long long)yuan, (long long)cents);
+}
+
+static const struct {
+  const char *code, *zh;
+} rejects[CC_REJ_COUNT_] = {
+    [CC_REJ_NONE] = {"none", "无"},
+    [CC_REJ_UNTERMINATED_QUOTE] = {"unterminated_quote", "引号未闭合，该行无法解析"},
+    [CC_REJ_FIELD_TOO_LONG] = {"field_too_long", "字段超长（超过64KB）"},
+    [CC_REJ_BAD_TEXT] = {"bad_text", "字段含无法识别的字符编码"},
+    [CC_REJ_ID_EMPTY] = {"id_empty", "身份证号为空"},
+    [CC_REJ_ID_SCIENTIFIC] = {"id_scientific_notation", "身份证号被Excel转为科学计数法，原号码已丢失"},
+    [CC_REJ_ID_NOT_DIGITS] = {"id_not_digits", "身份证号含非数字字符"},
+    [CC_REJ_ID_TOO_SHORT] = {"id_too_short", "身份证号不足15位"},
+    [CC_REJ_ID_TOO_LONG] = {"id_too_long", "身份证号超过18位"},
+    [CC_REJ_NAME_EMPTY] = {"name_empty", "姓名为空"},
+    [CC_REJ_NAME_TOO_LONG] = {"name_too_long", "姓名超长"},
+    [CC_REJ_SCHOOL_CODE_EMPTY] = {"school_code_empty", "学校代码为空"},
+    [CC_REJ_SCHOOL_CODE_TOO_LONG] = {"school_code_too_long", "学校代码超过255字节"},
+    [CC_REJ_STATUS_EMPTY] = {"status_empty", "学籍状态为空"},
+    [CC_REJ_STATUS_UNKNOWN] = {"status_unknown", "学籍状态不是规定的七种之一"},
+    [CC_REJ_AMOUNT_INVALID] = {"amount_invalid", "助学金或免学费金额无效"},
+};
+
+const char *cc_reject_code_str(cc_reject_code code)
+{
+  return code < CC_REJ_COUNT_ ? rejects[code].code : "unknown";
+}
+
+const char *cc_reject_code_zh(cc_reject_code code)
+{
+  return code < CC_REJ_COUNT_ ? rejects[code].zh : "未知原因";
+}
+
+uint64_t cc_id_hash(const char *id, size_t len) { return XXH3_64bits(id, len); }

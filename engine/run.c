@@ -1,0 +1,636 @@
+/*
+ * run.c - the conductor of one monthly run.
+ *
+ * Calls the stages in order and owns nothing else:
+ *
+ *   calendar  issue date -> clearing deadline (10 working days)
+ *   ingest    each roster file -> records (parallel), and as each block
+ *             is committed: records appended to the staged generation,
+ *             rejects and invalid IDs written out; index entries collected
+ *   index     entries sorted (parallel) and appended; the stage committed
+ *   compare   exact tier over the staged generation (parallel)
+ *   publish   findings stored and the period pointed at the generation, in
+ *             one transaction; then the output files
+ *
+ * A failure at any step aborts the write transaction (or leaves a staged
+ * generation that no period points to, dropped at the next open), so the
+ * database keeps what it held. Output files are written under temporary
+ * names and renamed, with mode 0600 in a 0700 directory.
+ *
+ * Index entries are the only per-record memory kept for the whole run: a
+ * 24-byte entry and its encoded idx value (about 60 bytes), in per-thread
+ * arenas filled by the ingest workers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <omp.h>
+
+#include "chachong/calendar.h"
+#include "chachong/ingest.h"
+#include "chachong/run.h"
+#include "compare_internal.h"
+#include "error_internal.h"
+#include "finding_internal.h"
+#include "fs_internal.h"
+#include "index_internal.h"
+
+/* Per-thread storage of index entries and their payloads. */
+typedef struct payload_seg {
+  struct payload_seg *next;
+  size_t used, cap;
+  uint8_t data[];
+} payload_seg;
+
+typedef struct thread_store {
+  cc_index_entry *e;
+  size_t n, cap;
+  payload_seg *seg;
+  int err;
+} thread_store;
+
+typedef struct run_state {
+  const cc_run_options *opts;
+  cc_stage stage;
+  thread_store *ts;
+  int threads;
+  FILE *rejects, *invalid;
+  const char *path;       /* file being read */
+  const char *label;
+  char *path_csv;         /* the path, CSV-quoted */
+  double t0;
+  uint64_t roster_records, roster_rejects;
+} run_state;
+
+static double now_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint8_t *payload_alloc(thread_store *t, size_t n)
+{
+  payload_seg *s = t->seg;
+  if (s == NULL || s->cap - s->used < n) {
+    size_t cap = (size_t)16 << 20;
+    s = malloc(sizeof *s + cap);
+    if (s == NULL)
+      return NULL;
+    s->used = 0;
+    s->cap = cap;
+    s->next = t->seg;
+    t->seg = s;
+  }
+  s->used += n;
+  return s->data + s->used - n;
+}
+
+/* Worker side: encode the idx values of a block into this thread's store. */
+static int sink_work(void *vctx, const cc_block *b, int thread)
+{
+  run_state *rs = vctx;
+  thread_store *t = &rs->ts[thread];
+  size_t i;
+  if (t->n + b->n_records > t->cap) {
+    size_t cap = t->cap ? t->cap : 65536;
+    cc_index_entry *grown;
+    while (cap < t->n + b->n_records)
+      cap *= 2;
+    grown = realloc(t->e, cap * sizeof *grown);
+    if (grown == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    t->e = grown;
+    t->cap = cap;
+  }
+  for (i = 0; i < b->n_records; i++) {
+    const cc_record *r = &b->records[i];
+    uint8_t tmp[CC_IDX_VALUE_MAX];
+    size_t len = cc_index_encode_idx(tmp, r);
+    uint8_t *p = payload_alloc(t, len);
+    cc_index_entry *e = &t->e[t->n++];
+    if (p == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    memcpy(p, tmp, len);
+    e->hash = r->id_hash;
+    e->line = r->line;
+    e->roster = r->roster;
+    e->len = (uint16_t)len;
+    e->payload = p;
+  }
+  return 0;
+}
+
+/* Calling thread, file order: records into LMDB, rejects into files. */
+static int sink_commit(void *vctx, const cc_block *b)
+{
+  run_state *rs = vctx;
+  size_t i;
+  int rc;
+  for (i = 0; i < b->n_records; i++) {
+    const cc_record *r = &b->records[i];
+    if ((rc = cc_index_stage_record(&rs->stage, r)) < 0)
+      return rc;
+    if (r->id_verdict == CC_ID_INVALID) {
+      char masked[CC_ID_MAX + 1];
+      cc_id_mask(masked, r->id);
+      fprintf(rs->invalid, "%s,%s,%u,%s,%s,%s\n", rs->path_csv, rs->label,
+              r->line, masked, cc_id_reason_code((cc_id_reason)r->id_reason),
+              cc_id_reason_zh((cc_id_reason)r->id_reason));
+    }
+  }
+  for (i = 0; i < b->n_rejects; i++) {
+    const cc_reject *j = &b->rejects[i];
+    fprintf(rs->rejects, "%s,%s,%u,%u,%s,%s\n", rs->path_csv, rs->label,
+            j->line, j->column, cc_reject_code_str((cc_reject_code)j->code),
+            cc_reject_code_zh((cc_reject_code)j->code));
+  }
+  return 0;
+}
+
+static void progress(void *vctx, uint64_t done, uint64_t total)
+{
+  run_state *rs = vctx;
+  fprintf(stderr, "\r%s: %3d%% of %.0f MB, %.1f s", rs->label,
+          total ? (int)(done * 100 / total) : 100, total / 1e6, now_s() - rs->t0);
+  fflush(stderr);
+}
+
+/* CSV-quotes a field when it needs it. */
+static char *csv_quote(const char *s)
+{
+  size_t n = strlen(s), q = 0, i;
+  char *out, *p;
+  if (strpbrk(s, ",\"\r\n") == NULL)
+    return strdup(s);
+  for (i = 0; i < n; i++)
+    q += s[i] == '"';
+  out = malloc(n + q + 3);
+  if (out == NULL)
+    return NULL;
+  p = out;
+  *p++ = '"';
+  for (i = 0; i < n; i++) {
+    if (s[i] == '"')
+      *p++ = '"';
+    *p++ = s[i];
+  }
+  *p++ = '"';
+  *p = '\0';
+  return out;
+}
+
+/* Opens out_dir/name.tmp for writing, mode 0600. */
+static FILE *open_private(const char *dir, const char *name, char *tmp_path,
+                          size_t cap)
+{
+  int fd;
+  FILE *f;
+  snprintf(tmp_path, cap, "%s/.%s.tmp", dir, name);
+  fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return NULL;
+  fchmod(fd, 0600);
+  f = fdopen(fd, "w");
+  if (f == NULL)
+    close(fd);
+  else
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
+  return f;
+}
+
+static int finish_file(FILE *f, const char *tmp_path, const char *dir,
+                       const char *name)
+{
+  char final[4096];
+  int bad = ferror(f);
+  if (fclose(f) != 0 || bad) {
+    unlink(tmp_path);
+    return cc_error_set_errno(CC_EIO, errno, "writing %s/%s", dir, name);
+  }
+  snprintf(final, sizeof final, "%s/%s", dir, name);
+  if (rename(tmp_path, final) != 0)
+    return cc_error_set_errno(CC_EIO, errno, "renaming to %s", final);
+  return 0;
+}
+
+/* A growing text buffer for the summary. */
+typedef struct text {
+  char *p;
+  size_t len, cap;
+} text;
+
+static void tprintf(text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void tprintf(text *t, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+  for (;;) {
+    size_t room = t->cap - t->len;
+    va_start(ap, fmt);
+    n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? room : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+      return;
+    if (t->p && (size_t)n < room) {
+      t->len += (size_t)n;
+      return;
+    }
+    {
+      size_t cap = t->cap ? t->cap * 2 : 4096;
+      char *grown;
+      while (cap < t->len + (size_t)n + 1)
+        cap *= 2;
+      grown = realloc(t->p, cap);
+      if (grown == NULL)
+        return;
+      t->p = grown;
+      t->cap = cap;
+    }
+  }
+}
+
+static void fmt_money(char *buf, int64_t fen) { cc_money_format(buf, fen); }
+
+static int valid_period(const char *p)
+{
+  int y, m;
+  if (p == NULL || strlen(p) != 7 || p[4] != '-')
+    return 0;
+  if (sscanf(p, "%4d-%2d", &y, &m) != 2)
+    return 0;
+  return y >= 2000 && y <= 2199 && m >= 1 && m <= 12 &&
+         p[0] >= '0' && p[5] >= '0' && p[5] <= '1';
+}
+
+static int valid_label(const char *s)
+{
+  size_t i, n = strlen(s);
+  if (n == 0 || n > 32)
+    return 0;
+  for (i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '_' || c == '-'))
+      return 0;
+  }
+  return 1;
+}
+
+int cc_run_monthly(char **summary, const cc_run_options *opts)
+{
+  run_state rs;
+  cc_db *db = NULL;
+  cc_db_options dbo = CC_DB_OPTIONS_INIT;
+  cc_calendar *cal = NULL;
+  cc_header_map *map = NULL;
+  cc_ingest_stats *stats = NULL;
+  cc_finding_list found = {0};
+  cc_index_finding *stored = NULL;
+  cc_index_entry *all = NULL;
+  const char **labels = NULL;
+  char *json = NULL;
+  char tmp_rej[4096], tmp_inv[4096], tmp_find[4096], tmp_sum[4096];
+  FILE *ffind = NULL, *fsum = NULL;
+  text sum = {0}, info = {0};
+  cc_date issued, deadline;
+  int provisional = 0, rc = 0, staged = 0;
+  size_t i, j, total = 0, json_len = 0;
+  uint64_t estimate = 0, records = 0, rejects = 0;
+  double t_start = now_s(), t_ingest = 0, t_index = 0, t_compare = 0, t_emit = 0, t;
+  size_t by_type[CC_FT_COUNT_][2];
+  int64_t at_risk = 0;
+  struct rusage ru;
+
+  memset(&rs, 0, sizeof rs);
+  memset(by_type, 0, sizeof by_type);
+  if (summary)
+    *summary = NULL;
+  rs.opts = opts;
+  rs.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
+
+  /* Options. */
+  if (!valid_period(opts->period))
+    return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM",
+                        opts->period ? opts->period : "");
+  if (opts->n_rosters < 2)
+    return cc_error_set(CC_EINVALID, "a run needs two or more rosters (--roster LABEL=FILE)");
+  if (opts->n_rosters > 256)
+    return cc_error_set(CC_EINVALID, "at most 256 rosters");
+  for (i = 0; i < opts->n_rosters; i++) {
+    if (!valid_label(opts->rosters[i].label))
+      return cc_error_set(CC_EINVALID,
+                          "roster label '%s': use 1-32 letters, digits, '_' or '-'",
+                          opts->rosters[i].label);
+    for (j = 0; j < i; j++)
+      if (strcmp(opts->rosters[i].label, opts->rosters[j].label) == 0)
+        return cc_error_set(CC_EINVALID, "roster label '%s' is given twice",
+                            opts->rosters[i].label);
+  }
+  issued = opts->issued == CC_DATE_NONE ? cc_date_today() : opts->issued;
+
+  /* Calendar: the deadline is the same for every finding of the run. */
+  if ((rc = cc_calendar_new(&cal)) < 0)
+    goto done;
+  if (opts->calendar_path && (rc = cc_calendar_load_file(cal, opts->calendar_path)) < 0)
+    goto done;
+  if ((rc = cc_calendar_add_workdays(&deadline, cal, issued, 10, &provisional)) < 0)
+    goto done;
+  if (opts->map_path && (rc = cc_header_map_load(&map, opts->map_path)) < 0)
+    goto done;
+
+  /* Every input must be readable before anything is written. */
+  for (i = 0; i < opts->n_rosters; i++) {
+    struct stat sb;
+    if (stat(opts->rosters[i].path, &sb) != 0) {
+      rc = cc_error_set_errno(errno == ENOENT ? CC_ENOTFOUND : CC_EIO, errno,
+                              "%s", opts->rosters[i].path);
+      goto done;
+    }
+    estimate += (uint64_t)sb.st_size * 2;
+  }
+  if ((rc = cc_mkdir_p(opts->out_dir, 0700)) < 0)
+    goto done;
+  rs.rejects = open_private(opts->out_dir, "rejects.csv", tmp_rej, sizeof tmp_rej);
+  rs.invalid = open_private(opts->out_dir, "invalid_ids.csv", tmp_inv, sizeof tmp_inv);
+  if (rs.rejects == NULL || rs.invalid == NULL) {
+    rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
+    goto done;
+  }
+  fputs("file,roster,line,column,code,message\n", rs.rejects);
+  fputs("file,roster,line,id_masked,code,message\n", rs.invalid);
+
+  dbo.no_sync = opts->no_sync;
+  if ((rc = cc_db_open(&db, opts->db_dir, &dbo)) < 0)
+    goto done;
+  if ((rc = cc_index_stage_begin(&rs.stage, db, opts->period, estimate)) < 0)
+    goto done;
+  staged = 1;
+
+  /* Ingest, roster by roster. */
+  rs.ts = calloc((size_t)rs.threads, sizeof *rs.ts);
+  stats = calloc(opts->n_rosters, sizeof *stats);
+  labels = calloc(opts->n_rosters, sizeof *labels);
+  if (rs.ts == NULL || stats == NULL || labels == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
+  t = now_s();
+  for (i = 0; i < opts->n_rosters; i++) {
+    cc_ingest_options io = CC_INGEST_OPTIONS_INIT;
+    cc_ingest_sink sink = {sink_work, sink_commit, &rs};
+    labels[i] = opts->rosters[i].label;
+    io.encoding = (cc_encoding)opts->rosters[i].encoding;
+    io.map = map;
+    io.today = issued;
+    io.threads = rs.threads;
+    io.cancel = opts->cancel;
+    rs.path = opts->rosters[i].path;
+    rs.label = opts->rosters[i].label;
+    free(rs.path_csv);
+    rs.path_csv = csv_quote(rs.path);
+    rs.t0 = now_s();
+    if (opts->progress && isatty(2)) {
+      io.progress = progress;
+      io.progress_ctx = &rs;
+    }
+    rc = cc_ingest_file(&stats[i], rs.path, (uint16_t)i, &io, &sink);
+    if (io.progress)
+      fputs("\n", stderr);
+    if (rc < 0)
+      goto done;
+    records += stats[i].records;
+    rejects += stats[i].rejects;
+  }
+  t_ingest = now_s() - t;
+
+  /* Index: gather the per-thread entries, sort, append, commit. */
+  t = now_s();
+  for (i = 0; i < (size_t)rs.threads; i++)
+    total += rs.ts[i].n;
+  all = malloc((total ? total : 1) * sizeof *all);
+  if (all == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (i = 0, j = 0; i < (size_t)rs.threads; i++) {
+    memcpy(all + j, rs.ts[i].e, rs.ts[i].n * sizeof *all);
+    j += rs.ts[i].n;
+    free(rs.ts[i].e);
+    rs.ts[i].e = NULL;
+  }
+  if ((rc = cc_index_sort(all, total, rs.threads)) < 0 ||
+      (rc = cc_index_stage_entries(&rs.stage, all, total)) < 0)
+    goto done;
+  free(all);
+  all = NULL;
+  for (i = 0; i < (size_t)rs.threads; i++) {
+    payload_seg *s = rs.ts[i].seg;
+    while (s) {
+      payload_seg *next = s->next;
+      free(s);
+      s = next;
+    }
+    rs.ts[i].seg = NULL;
+  }
+  if ((rc = cc_index_stage_commit(&rs.stage)) < 0)
+    goto done;
+  staged = 0;
+  t_index = now_s() - t;
+
+  /* Compare. */
+  t = now_s();
+  if ((rc = cc_compare_exact(&found, db, rs.stage.gen, labels, rs.threads)) < 0)
+    goto done;
+  t_compare = now_s() - t;
+
+  /* Publish and write out. */
+  t = now_s();
+  {
+    cc_finding_context fc;
+    size_t cap = 0, off = 0;
+    char d1[11], d2[11];
+    fc.period = opts->period;
+    fc.labels = labels;
+    fc.issued = issued;
+    fc.deadline = deadline;
+    fc.deadline_provisional = provisional;
+    fc.state = "new";
+    for (i = 0; i < found.n; i++)
+      cap += cc_finding_to_json(NULL, 0, &found.items[i], &fc);
+    json = malloc(cap + 1);
+    stored = malloc((found.n ? found.n : 1) * sizeof *stored);
+    if (json == NULL || stored == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    for (i = 0; i < found.n; i++) {
+      const cc_finding *f = &found.items[i];
+      size_t len = cc_finding_to_json(json + off, cap - off + 1, f, &fc);
+      stored[i].json = json + off;
+      stored[i].len = len;
+      off += len;
+      by_type[f->type][f->cross]++;
+      at_risk += f->amount_at_risk;
+    }
+    json_len = off;
+    cc_date_format(d1, issued);
+    cc_date_format(d2, deadline);
+    tprintf(&info, "{\"period\": \"%s\", \"issued\": \"%s\", \"deadline\": \"%s\", "
+            "\"deadline_provisional\": %s, \"findings\": %zu, \"rosters\": [",
+            opts->period, d1, d2, provisional ? "true" : "false", found.n);
+    for (i = 0; i < opts->n_rosters; i++)
+      tprintf(&info, "%s{\"label\": \"%s\", \"records\": %llu, \"rejects\": %llu}",
+              i ? ", " : "", labels[i], (unsigned long long)stats[i].records,
+              (unsigned long long)stats[i].rejects);
+    tprintf(&info, "], \"run_at\": %lld, \"uid\": %u}", (long long)time(NULL),
+            (unsigned)getuid());
+    if (info.p == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+  }
+  if ((rc = cc_index_publish(db, opts->period, rs.stage.gen, stored, found.n,
+                             info.p)) < 0)
+    goto done;
+
+  ffind = open_private(opts->out_dir, "findings.jsonl", tmp_find, sizeof tmp_find);
+  if (ffind == NULL) {
+    rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
+    goto done;
+  }
+  fwrite(json, 1, json_len, ffind);
+  rc = finish_file(ffind, tmp_find, opts->out_dir, "findings.jsonl");
+  ffind = NULL;
+  if (rc < 0)
+    goto done;
+  rc = finish_file(rs.rejects, tmp_rej, opts->out_dir, "rejects.csv");
+  rs.rejects = NULL;
+  if (rc < 0)
+    goto done;
+  rc = finish_file(rs.invalid, tmp_inv, opts->out_dir, "invalid_ids.csv");
+  rs.invalid = NULL;
+  if (rc < 0)
+    goto done;
+  t_emit = now_s() - t;
+
+  /* The summary. */
+  {
+    char d1[11], d2[11], money[24];
+    uint64_t invalid_total = 0;
+    size_t total_findings = 0;
+    cc_date_format(d1, issued);
+    cc_date_format(d2, deadline);
+    tprintf(&sum, "chachong run %s: issued %s, clearing deadline %s%s\n",
+            opts->period, d1, d2, provisional ? " (provisional)" : "");
+    if (provisional) {
+      int y, m, d;
+      cc_date_to_ymd(deadline, &y, &m, &d);
+      tprintf(&sum, "warning: the deadline falls in a year with no installed holiday "
+              "schedule; it counts weekends and statutory holidays only. Install "
+              "the State Council's schedule for %d with --calendar FILE.\n", y);
+    }
+    tprintf(&sum, "\nrosters\n");
+    for (i = 0; i < opts->n_rosters; i++) {
+      uint64_t inv = 0;
+      int k;
+      for (k = 0; k < CC_IDR_COUNT_; k++)
+        inv += stats[i].id_invalid[k];
+      invalid_total += inv;
+      tprintf(&sum, "  %-10s %s (%s, %s): %llu rows, %llu records, %llu rejected, "
+              "%llu blank, %llu invalid IDs, %llu upgraded from 15 digits\n",
+              labels[i], opts->rosters[i].path,
+              cc_encoding_name((cc_encoding)stats[i].encoding),
+              stats[i].delimiter == '\t' ? "TSV" : "CSV",
+              (unsigned long long)(stats[i].records + stats[i].rejects),
+              (unsigned long long)stats[i].records,
+              (unsigned long long)stats[i].rejects,
+              (unsigned long long)stats[i].blank, (unsigned long long)inv,
+              (unsigned long long)stats[i].id_upgraded);
+    }
+    tprintf(&sum, "\nfindings                     cross   within    total\n");
+    for (i = 0; i < CC_FT_COUNT_; i++) {
+      tprintf(&sum, "  %-24s %8zu %8zu %8zu\n",
+              cc_finding_type_code((cc_finding_type)i), by_type[i][1],
+              by_type[i][0], by_type[i][0] + by_type[i][1]);
+      total_findings += by_type[i][0] + by_type[i][1];
+    }
+    fmt_money(money, at_risk);
+    tprintf(&sum, "  %-24s %26zu\n  amount at risk: %s yuan\n", "all", total_findings,
+            money);
+    tprintf(&sum, "\nrecords %llu, rejected %llu, invalid IDs %llu\n",
+            (unsigned long long)records, (unsigned long long)rejects,
+            (unsigned long long)invalid_total);
+    getrusage(RUSAGE_SELF, &ru);
+    tprintf(&sum, "time: ingest+normalize %.2f s, index %.2f s, compare %.2f s, "
+            "emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
+            t_ingest, t_index, t_compare, t_emit, now_s() - t_start, rs.threads,
+            ru.ru_maxrss / 1024);
+    tprintf(&sum, "output: %s/findings.jsonl, %s/rejects.csv, %s/invalid_ids.csv, "
+            "%s/summary.txt\n", opts->out_dir, opts->out_dir, opts->out_dir,
+            opts->out_dir);
+    if (sum.p == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    fsum = open_private(opts->out_dir, "summary.txt", tmp_sum, sizeof tmp_sum);
+    if (fsum == NULL) {
+      rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
+      goto done;
+    }
+    fputs(sum.p, fsum);
+    rc = finish_file(fsum, tmp_sum, opts->out_dir, "summary.txt");
+    if (rc < 0)
+      goto done;
+    if (summary) {
+      *summary = sum.p;
+      sum.p = NULL;
+    }
+  }
+
+done:
+  if (staged)
+    cc_index_stage_abort(&rs.stage);
+  if (rs.rejects) {
+    fclose(rs.rejects);
+    unlink(tmp_rej);
+  }
+  if (rs.invalid) {
+    fclose(rs.invalid);
+    unlink(tmp_inv);
+  }
+  if (rs.ts) {
+    for (i = 0; i < (size_t)rs.threads; i++) {
+      payload_seg *s = rs.ts[i].seg;
+      while (s) {
+        payload_seg *next = s->next;
+        free(s);
+        s = next;
+      }
+      free(rs.ts[i].e);
+    }
+    free(rs.ts);
+  }
+  free(rs.path_csv);
+  free(all);
+  free(json);
+  free(stored);
+  free(stats);
+  free(labels);
+  free(sum.p);
+  free(info.p);
+  cc_finding_list_dispose(&found);
+  cc_header_map_free(map);
+  cc_calendar_free(cal);
+  cc_db_close(db);
+  return rc;
+}

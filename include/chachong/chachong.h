@@ -1,0 +1,24 @@
+/*
+ * chachong (查重): finds students enrolled, or paid, twice across China's
+ * national secondary-vocational student systems.
+ *
+ * The umbrella header: the pipeline ingest -> normalize -> index -> compare
+ * -> findings, and the run that conducts it.
+ */
+#ifndef CHACHONG_H
+#define CHACHONG_H
+
+#include "chachong/errors.h"
+#include "chachong/types.h"
+#include "chachong/normalize_id.h"
+#include "chachong/normalize_name.h"
+#include "chachong/record.h"
+#include "chachong/ingest.h"
+#include "chachong/index.h"
+#include "chachong/finding.h"
+#include "chachong/calendar.h"
+#include "chachong/run.h"
+
+#define CHACHONG_VERSION "0.1.0"
+
+#endif

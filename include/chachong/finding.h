@@ -1,0 +1,99 @@
+/*
+ * The finding: the one type that compare produces and that lifecycle, export
+ * and query consume (SPEC section 3).
+ */
+#ifndef CHACHONG_FINDING_H
+#define CHACHONG_FINDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chachong/normalize_id.h"
+#include "chachong/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Finding types, in output order. */
+typedef enum cc_finding_type {
+  CC_FT_DUAL_ENROLLMENT = 0, /**< "dual_enrollment" 双重学籍 */
+  CC_FT_DUPLICATE_RECORD,    /**< "duplicate_record" 重复注册 */
+  CC_FT_DOUBLE_GRANT,        /**< "double_grant" 重复领取助学金 */
+  CC_FT_DOUBLE_WAIVER,       /**< "double_waiver" 重复免学费 */
+  CC_FT_ID_CONFLICT,         /**< "id_conflict" 身份证号对应不同姓名 */
+  CC_FT_COUNT_
+} cc_finding_type;
+
+/** Stable English code of a type ("dual_enrollment"). */
+const char *cc_finding_type_code(cc_finding_type t);
+/** Chinese name of a type ("双重学籍"). */
+const char *cc_finding_type_zh(cc_finding_type t);
+
+/** One record taking part in a finding. Strings as registered. */
+typedef struct cc_member {
+  uint16_t roster;   /**< roster number of the run */
+  uint32_t line;     /**< physical line in the roster file */
+  uint8_t status;    /**< cc_status */
+  int64_t grant;     /**< fen */
+  int64_t waiver;    /**< fen */
+  cc_str name, record_id, school_code, school_name, region_code;
+} cc_member;
+
+/** A finding. Strings and members are owned by the cc_finding_list. */
+typedef struct cc_finding {
+  uint64_t finding_id;   /**< stable across months (docs/RULES.md) */
+  uint8_t type;          /**< cc_finding_type */
+  uint8_t cross;         /**< 1: members from two or more rosters */
+  uint8_t id_valid;      /**< 1 when the cleaned ID is valid */
+  uint8_t id_reason;     /**< cc_id_reason when invalid */
+  char id[CC_ID_MAX + 1];/**< cleaned ID */
+  cc_str person_name;    /**< registered name of the first member */
+  cc_member *members;    /**< sorted by roster, then line */
+  uint32_t n_members;
+  int64_t amount_at_risk;/**< fen: paid beyond one payment */
+} cc_finding;
+
+/** The findings of one comparison. */
+typedef struct cc_finding_list {
+  cc_finding *items;
+  size_t n;
+  void *mem_;            /**< private: storage of strings and members */
+} cc_finding_list;
+
+/** Frees what a list owns (not the struct itself). */
+void cc_finding_list_dispose(cc_finding_list *list);
+
+/**
+ * Sorts findings into output order: type, then cleaned ID, then finding_id.
+ * The order does not depend on the number of threads that found them.
+ */
+void cc_finding_list_sort(cc_finding_list *list);
+
+/** What a run adds to each finding when it is written out. */
+typedef struct cc_finding_context {
+  const char *period;           /**< "YYYY-MM" */
+  const char *const *labels;    /**< roster labels by roster number */
+  cc_date issued, deadline;
+  int deadline_provisional;
+  const char *state;            /**< "new", "open", "overdue", "cleared" */
+} cc_finding_context;
+
+/**
+ * Writes one finding as a JSON object (one line, with a final '\n') in the
+ * form of SPEC section 3.1.
+ * @param[out] buf  where to write; may be NULL to measure
+ * @param cap       its size
+ * @return the length the full line needs (without a NUL); when it is >= cap
+ *         nothing useful was written.
+ */
+size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
+                          const cc_finding_context *ctx);
+
+/** The finding_id as 16 lower-case hex digits and a NUL. */
+void cc_finding_id_hex(char out[17], uint64_t id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,66 @@
+/*
+ * One monthly run: rosters in, findings with their clearing deadlines out.
+ * The conductor that calls ingest, index, compare and the outputs in order.
+ */
+#ifndef CHACHONG_RUN_H
+#define CHACHONG_RUN_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "chachong/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One roster of a run: `--roster LABEL=FILE`. */
+typedef struct cc_roster_spec {
+  const char *label;  /**< e.g. "moe"; letters, digits, '_' and '-' */
+  const char *path;   /**< the file */
+  int encoding;       /**< cc_encoding; CC_ENC_AUTO to detect */
+} cc_roster_spec;
+
+/** Options of a run; initialize with CC_RUN_OPTIONS_INIT. */
+typedef struct cc_run_options {
+  unsigned version;          /**< CC_RUN_OPTIONS_VERSION */
+  const char *db_dir;        /**< the LMDB directory (created if missing) */
+  const char *period;        /**< "YYYY-MM" */
+  cc_date issued;            /**< issue date; CC_DATE_NONE = today */
+  const cc_roster_spec *rosters; /**< two or more, distinct labels */
+  size_t n_rosters;
+  const char *out_dir;       /**< findings.jsonl, rejects.csv, ... */
+  int threads;               /**< 0 = every core */
+  const char *map_path;      /**< header mapping file, or NULL */
+  const char *calendar_path; /**< extra calendar file, or NULL */
+  int no_sync;               /**< see cc_db_options */
+  int progress;              /**< 1: progress on stderr (when a terminal) */
+  volatile sig_atomic_t *cancel; /**< set to stop between blocks; or NULL */
+} cc_run_options;
+
+#define CC_DATE_NONE INT32_MIN
+#define CC_RUN_OPTIONS_VERSION 1
+#define CC_RUN_OPTIONS_INIT \
+  {CC_RUN_OPTIONS_VERSION, NULL, NULL, CC_DATE_NONE, NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL}
+
+/**
+ * Runs the monthly cross-check of one period.
+ *
+ * Reads every roster, indexes them in the database as the period (replacing
+ * an earlier run of the same period only when this one succeeds), compares,
+ * and writes findings.jsonl, rejects.csv, invalid_ids.csv and summary.txt
+ * (mode 0600) into out_dir (mode 0700, created if missing).
+ *
+ * @param[out] summary the human summary (also in summary.txt), malloc'd,
+ *                     for the caller to free; NULL on failure. May be NULL.
+ * @return 0; CC_EINVALID (bad options, a missing required column: the message
+ *         names the file and column); CC_ENOTFOUND / CC_EIO (files);
+ *         CC_ECORRUPT (database); CC_ENOMEM; CC_EINTERRUPTED.
+ *         On failure the database holds what it held before.
+ */
+int cc_run_monthly(char **summary, const cc_run_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

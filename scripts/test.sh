@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up chachong and runs the whole test suite twice: a normal build, then
+# a build with AddressSanitizer and UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+BUILD_DIR=build bash scripts/setup.sh
+(cd build && ctest --output-on-failure -j"$jobs")
+BUILD_DIR=build-asan CC_SANITIZE=ON bash scripts/setup.sh
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   ctest --output-on-failure -j"$jobs")

@@ -1,0 +1,67 @@
+/*
+ * chachong - the command table. Each command lives in tools/cmd_<name>.c;
+ * this file only dispatches and keeps the exit codes in one place.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <chachong/chachong.h>
+
+#include "commands.h"
+
+static const struct command {
+  const char *name;
+  int (*fn)(int argc, char **argv);
+  const char *summary;
+} commands[] = {
+    {"run", cc_cmd_run, "run the monthly cross-check of one period"},
+    {"id", cc_cmd_id, "clean and check ID numbers"},
+    {"workdays", cc_cmd_workdays, "working-day arithmetic (clearing deadlines)"},
+};
+
+int cc_exit_code(int rc)
+{
+  switch (rc) {
+  case CC_OK: return CC_EXIT_OK;
+  case CC_EINVALID:
+  case CC_ENOTFOUND: return CC_EXIT_INPUT;
+  case CC_ENOMEM: return CC_EXIT_NOMEM;
+  case CC_EINTERRUPTED: return CC_EXIT_INTERRUPTED;
+  default: return CC_EXIT_IO;
+  }
+}
+
+static void usage(FILE *out)
+{
+  size_t i;
+  fprintf(out, "usage: chachong COMMAND [OPTIONS]\n\ncommands:\n");
+  for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n'chachong COMMAND --help' describes a command.\n"
+               "exit codes: 0 ok, 2 usage, 3 bad input, 4 I/O or database error,\n"
+               "            5 out of memory, 130 interrupted\n");
+}
+
+int main(int argc, char **argv)
+{
+  size_t i;
+  if (argc < 2) {
+    usage(stderr);
+    return CC_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return CC_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("chachong %s\n", CHACHONG_VERSION);
+    return CC_EXIT_OK;
+  }
+  for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "chachong: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return CC_EXIT_USAGE;
+}

@@ -1,0 +1,25 @@
+/*
+ * The commands of the chachong tool, one cmd_<name>.c each. Each takes
+ * argv with argv[0] = the command's name and returns an exit code
+ * (tools/chachong.c lists them).
+ */
+#ifndef CC_TOOLS_COMMANDS_H
+#define CC_TOOLS_COMMANDS_H
+
+/* Exit codes, in one place. */
+#define CC_EXIT_OK 0
+#define CC_EXIT_FINDINGS 0 /* findings are a result, not a failure */
+#define CC_EXIT_USAGE 2
+#define CC_EXIT_INPUT 3
+#define CC_EXIT_IO 4
+#define CC_EXIT_NOMEM 5
+#define CC_EXIT_INTERRUPTED 130
+
+int cc_cmd_run(int argc, char **argv);
+int cc_cmd_id(int argc, char **argv);
+int cc_cmd_workdays(int argc, char **argv);
+
+/* Maps a library error code to an exit code. */
+int cc_exit_code(int rc);
+
+#endif
