@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: generate rosters, run the monthly check, report
+# seconds and records per second per stage, and peak resident memory.
+#
+#   bash bench/run.sh [MOE_RECORDS] [MOHRSS_RECORDS] [THREADS...]
+#   (default: 750000 250000, threads "2 1")
+# Needs a Release build in build/ (bash scripts/setup.sh). Data go to
+# ${BENCH_DIR:-/tmp/chachong-bench}. The database is fsync'ed at commit as in
+# production; set BENCH_NO_SYNC=1 to add --no-sync.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+moe=${1:-750000}
+mohrss=${2:-250000}
+shift $(( $# > 2 ? 2 : $# ))
+threads=("$@")
+[ ${#threads[@]} -gt 0 ] || threads=(2 1)
+dir=${BENCH_DIR:-/tmp/chachong-bench}/$moe-$mohrss
+mkdir -p "$dir"
+if [ ! -f "$dir/gen/expected_findings.txt" ]; then
+  start=$(date +%s.%N)
+  ./build/gen_roster --out "$dir/gen" --seed 20261122 --moe "$moe" --mohrss "$mohrss" >/dev/null
+  echo "generated $moe + $mohrss records in $(echo "$(date +%s.%N) - $start" | bc) s"
+fi
+total=$((moe + mohrss))
+sync_flag=()
+[ "${BENCH_NO_SYNC:-0}" = 1 ] && sync_flag=(--no-sync)
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+for t in "${threads[@]}"; do
+  rm -rf "$dir/db" "$dir/out"
+  sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+  # Warm the page cache the same way for every thread count.
+  cat "$dir/gen/"*.csv >/dev/null
+  /usr/bin/time -f '%e %M' -o "$dir/time.txt" ./build/chachong run --quiet \
+    --db "$dir/db" --period 2026-11 --issued 2026-11-23 \
+    --roster moe="$dir/gen/moe.csv" --roster mohrss="$dir/gen/mohrss.csv" \
+    --out "$dir/out" --threads "$t" "${sync_flag[@]}"
+  read -r wall rss < "$dir/time.txt"
+  line=$(grep '^time:' "$dir/out/summary.txt")
+  ing=$(sed -E 's/.*ingest\+normalize ([0-9.]+) s.*/\1/' <<<"$line")
+  idx=$(sed -E 's/.*index ([0-9.]+) s.*/\1/' <<<"$line")
+  cmp=$(sed -E 's/.*compare ([0-9.]+) s.*/\1/' <<<"$line")
+  emt=$(sed -E 's/.*emit ([0-9.]+) s.*/\1/' <<<"$line")
+  findings=$(wc -l < "$dir/out/findings.jsonl")
+  rate() { awk -v n="$total" -v s="$1" 'BEGIN { if (s > 0) printf "%.1f M/s", n / s / 1e6; else print "-" }'; }
+  printf 'threads=%s records=%s findings=%s wall=%ss peak_rss=%sMB\n' "$t" "$total" "$findings" "$wall" "$((rss / 1024))"
+  printf '  ingest+normalize %6ss %10s\n  index            %6ss %10s\n  compare          %6ss %10s\n  emit             %6ss %10s\n' \
+    "$ing" "$(rate "$ing")" "$idx" "$(rate "$idx")" "$cmp" "$(rate "$cmp")" "$emt" "$(rate "$emt")"
+  bash tests/cli/project.sh "$dir/out/findings.jsonl" > "$dir/proj.txt"
+  if cmp -s "$dir/proj.txt" "$dir/gen/expected_findings.txt"; then
+    echo "  findings equal the generator's expected findings"
+  else
+    echo "  FINDINGS DIFFER from the generator's expected findings"
+  fi
+done

@@ -1,0 +1,2392 @@
+/*
+ * gen_roster.c - deterministic synthetic rosters with planted, known findings.
+ *
+ * Writes DIR/moe.csv and DIR/mohrss.csv (one MOE and one MOHRSS monthly
+ * extract, RFC 4180, Chinese headers, the two files in different column
+ * orders) and the truth a correct engine must find in them, in the projection
+ * format of docs/RULES.md: DIR/expected_findings.txt and
+ * DIR/expected_rejects.txt. Same seed and arguments, same bytes.
+ *
+ * How it works, in order:
+ *   1. Tables from the seed: counties (gen_names.h), schools of each system,
+ *      and two ID domains (students aged 15-20 at the period; adults born
+ *      1970-1999).
+ *   2. The plan: planted scenarios (dual enrollment, duplicates, double
+ *      payments, ID conflicts, harmless look-alikes, damaged IDs and names,
+ *      rejected rows). Each scenario is a group of records of one cleaned ID
+ *      whose meaning is known by construction; only these are remembered.
+ *   3. Each roster is written row by row into one large buffer: the planted
+ *      rows land on random slots (selection sampling) between ordinary rows,
+ *      and the physical line of each is noted (quoted line breaks in school
+ *      names and majors shift the lines after them).
+ *   4. The truth: the rules of docs/RULES.md applied to the planted groups
+ *      from what was planned (status, school, amounts, name identity), never
+ *      by re-reading the text, and never through the engine's normalizers.
+ *
+ * IDs are unique without memory: a person's index goes through a keyed
+ * Feistel permutation (a bijection, cycle-walked to the domain size) to a
+ * (county, birth date, sequence) triple, so no two indexes share an ID.
+ * Planted persons take the first indexes of each domain, ordinary rows of
+ * roster r take indexes offset by their slot, so the ranges never meet.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <chachong/types.h>
+
+#include "gen_names.h"
+
+#define NREGIONS (sizeof(GEN_REGIONS) / sizeof(GEN_REGIONS[0]))
+#define NPROV (sizeof(GEN_PROVINCES) / sizeof(GEN_PROVINCES[0]))
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+enum { MOE = 0, MOHRSS = 1, NROSTER = 2 };
+static const char *const ROSTER_LABEL[NROSTER] = {"moe", "mohrss"};
+
+/* ---- columns ---- */
+
+enum {
+  C_ID, C_NAME, C_SCODE, C_SNAME, C_REGION, C_RECID, C_MODE,
+  C_GRADE, C_EDATE, C_YEARS, C_MAJOR, C_STATUS, C_GRANT, C_WAIVER, NCOL
+};
+static const char *const COL_NAMES[NCOL] = {
+  "身份证号", "姓名", "学校代码", "学校名称", "所在地区代码", "学籍号",
+  "学习形式", "年级", "入学日期", "学制", "专业名称", "学籍状态",
+  "助学金", "免学费",
+};
+/* The MOHRSS export orders its columns differently: header mapping. */
+static const int COL_ORDER[NROSTER][NCOL] = {
+  {C_ID, C_NAME, C_SCODE, C_SNAME, C_REGION, C_RECID, C_MODE, C_GRADE,
+   C_EDATE, C_YEARS, C_MAJOR, C_STATUS, C_GRANT, C_WAIVER},
+  {C_SCODE, C_SNAME, C_RECID, C_NAME, C_ID, C_REGION, C_MAJOR, C_GRADE,
+   C_YEARS, C_EDATE, C_MODE, C_STATUS, C_WAIVER, C_GRANT},
+};
+
+/* ---- statuses ---- */
+
+enum {
+  ST_ENROLLED, ST_SUSPENDED, ST_WITHDRAWN, ST_TRANSFERRED, ST_GRADUATED,
+  ST_COMPLETED, ST_CANCELLED, ST_COUNT
+};
+static const char *const STATUS_ZH[ST_COUNT] = {
+  "在籍", "休学", "退学", "转学", "毕业", "结业", "注销"};
+static const char *const STATUS_EN[ST_COUNT] = {
+  "enrolled", "suspended", "withdrawn", "transferred", "graduated",
+  "completed", "cancelled"};
+static int status_holds(int st)
+{
+  return st == ST_ENROLLED || st == ST_SUSPENDED;
+}
+
+/* ---- reject codes (docs/RULES.md) ---- */
+
+enum {
+  R_NONE, R_ID_EMPTY, R_ID_SCI, R_ID_NOT_DIGITS, R_ID_TOO_SHORT,
+  R_ID_TOO_LONG, R_NAME_EMPTY, R_SCHOOL_EMPTY, R_STATUS_EMPTY,
+  R_STATUS_UNKNOWN, R_AMOUNT, R_COUNT
+};
+static const char *const REJECT_CODE[R_COUNT] = {
+  "", "id_empty", "id_scientific_notation", "id_not_digits", "id_too_short",
+  "id_too_long", "name_empty", "school_code_empty", "status_empty",
+  "status_unknown", "amount_invalid"};
+
+/* ---- how an ID is written ---- */
+
+enum { IDF_18, IDF_15, IDF_BADCHECK, IDF_17 }; /* form of the cleaned key */
+enum {                                         /* damage cleaning undoes */
+  DMG_NONE, DMG_APOS, DMG_FULLWIDTH, DMG_IDSP, DMG_NBSP, DMG_SPACES,
+  DMG_LOWERX, DMG_EXCEL, DMG_TAB, DMG_COUNT
+};
+static const char *const DMG_NAME[DMG_COUNT] = {
+  "none", "apostrophe", "fullwidth", "u3000", "nbsp", "spaces", "lower_x",
+  "excel_formula", "tab"};
+
+/* Name variants that fold to the registered name (SPEC 2.2). */
+enum {
+  NV_NONE = 0, NV_TRAD = 1, NV_SPACE = 2, NV_IDSP = 3, NV_NBSP = 4,
+  NV_TRAIL = 5, NV_DOT = 10,  /* + k: GEN_DOTS[k] between the two parts */
+  NV_LATIN = 20               /* + 1..3: Ａ, a, ａ for the suffix A */
+};
+enum { NK_HAN, NK_UYGHUR, NK_TIBETAN };
+
+/* ---- PRNG: xoshiro256** seeded through splitmix64 ---- */
+
+typedef struct rng {
+  uint64_t s[4];
+} rng;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+  uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+static void rng_init(rng *r, uint64_t seed, uint64_t stream)
+{
+  uint64_t x = seed ^ (stream * 0xD1B54A32D192ED03ULL);
+  for (int i = 0; i < 4; i++)
+    r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl64(uint64_t x, int k)
+{
+  return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t rng_next(rng *r)
+{
+  uint64_t *s = r->s;
+  uint64_t out = rotl64(s[1] * 5, 7) * 9, t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl64(s[3], 45);
+  return out;
+}
+
+/* Uniform in [0, n): Lemire's multiply-shift (bias below 2^-32, fine here). */
+static inline uint32_t rng_below(rng *r, uint32_t n)
+{
+  return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
+}
+
+/* True with probability pm / 1000. */
+static inline int rng_pm(rng *r, uint32_t pm)
+{
+  return rng_below(r, 1000) < pm;
+}
+
+static inline int rng_chance(rng *r, double p)
+{
+  return (double)(rng_next(r) >> 11) * 0x1.0p-53 < p;
+}
+
+/* ---- keyed Feistel permutation of [0, n) ---- */
+
+typedef struct perm {
+  uint64_t n;       /* domain size */
+  unsigned half;    /* bits per half; 2 * half >= log2(n) */
+  uint64_t mask;    /* (1 << half) - 1 */
+  uint64_t key[4];  /* round keys */
+} perm;
+
+static inline uint64_t mix64(uint64_t z)
+{
+  z ^= z >> 33;
+  z *= 0xFF51AFD7ED558CCDULL;
+  z ^= z >> 33;
+  z *= 0xC4CEB9FE1A85EC53ULL;
+  return z ^ (z >> 33);
+}
+
+static void perm_init(perm *p, uint64_t n, uint64_t seed)
+{
+  unsigned bits = 2;
+  uint64_t x = seed;
+  while (bits < 62 && (1ULL << bits) < n)
+    bits++;
+  bits += bits & 1;
+  p->n = n;
+  p->half = bits / 2;
+  p->mask = (1ULL << p->half) - 1;
+  for (int i = 0; i < 4; i++)
+    p->key[i] = splitmix64(&x);
+}
+
+/* A bijection of [0, n): Feistel rounds on 2*half bits, walking the cycle
+ * until the value falls back inside the domain. */
+static uint64_t perm_apply(const perm *p, uint64_t x)
+{
+  do {
+    uint64_t l = x >> p->half, r = x & p->mask;
+    for (int i = 0; i < 4; i++) {
+      uint64_t t = l ^ (mix64(r ^ p->key[i]) & p->mask);
+      l = r;
+      r = t;
+    }
+    x = (l << p->half) | r;
+  } while (x >= p->n);
+  return x;
+}
+
+/* ---- ID numbers ---- */
+
+static char id_check(uint64_t id17)
+{
+  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
+                            3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 16; i >= 0; i--) {
+    sum += (int)(id17 % 10) * w[i];
+    id17 /= 10;
+  }
+  return "10X98765432"[sum % 11];
+}
+
+/* Writes n decimal digits of v, zero-padded. */
+static void put_digits(char *out, uint64_t v, int n)
+{
+  for (int i = n - 1; i >= 0; i--) {
+    out[i] = (char)('0' + v % 10);
+    v /= 10;
+  }
+}
+
+/* A domain of IDs: day x county-slot x sequence, through a permutation. */
+typedef struct iddomain {
+  perm pm;          /* index -> slot */
+  uint32_t ndays;   /* birth dates in the domain */
+  int32_t *ymd;     /* day offset -> yyyymmdd */
+  uint32_t nreg;    /* counties in the domain */
+  uint16_t *reg;    /* county slot -> GEN_REGIONS index */
+  uint64_t *pre;    /* prefix sums of sequence capacity, nreg + 1 */
+  uint64_t size;    /* ndays * pre[nreg] */
+} iddomain;
+
+typedef struct person {
+  uint64_t id17;  /* region(6) birth(8) sequence(3) */
+  char check;     /* MOD 11-2 character */
+  uint8_t male;   /* sequence is odd */
+  uint8_t adult;  /* from the adult domain */
+  uint16_t region;/* GEN_REGIONS index */
+} person;
+
+static void domain_person(person *p, const iddomain *d, uint64_t idx, int adult)
+{
+  uint64_t y = perm_apply(&d->pm, idx);
+  uint32_t day = (uint32_t)(y % d->ndays);
+  uint64_t z = y / d->ndays, seq;
+  uint32_t lo = 0, hi = d->nreg; /* pre[lo] <= z < pre[hi] */
+  while (hi - lo > 1) {
+    uint32_t mid = (lo + hi) / 2;
+    if (d->pre[mid] <= z)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  seq = z - d->pre[lo] + 1;
+  p->region = d->reg[lo];
+  p->id17 = (uint64_t)GEN_REGIONS[p->region].code * 100000000000ULL +
+            (uint64_t)d->ymd[day] * 1000ULL + seq;
+  p->check = id_check(p->id17);
+  p->male = (uint8_t)(seq & 1);
+  p->adult = (uint8_t)adult;
+}
+
+/* ---- schools ---- */
+
+typedef struct school {
+  char code[16];      /* as registered, NUL-terminated */
+  char name[224];     /* UTF-8, may hold , " or a line break */
+  uint8_t code_len;
+  uint8_t roster;     /* MOE or MOHRSS */
+  uint8_t quoted;     /* 0; 1 comma, 2 quotes, 3 line break in the name */
+  uint8_t prov;       /* GEN_PROVINCES index */
+  uint16_t name_len;
+  uint16_t region;    /* GEN_REGIONS index */
+  int32_t twin;       /* dual-brand: the other roster's school, or -1 */
+} school;
+
+/* ---- the plan: planted records ---- */
+
+typedef struct prec {
+  uint64_t id17;      /* the person's 17 digits */
+  uint64_t name_seed; /* regenerates the registered name */
+  uint32_t group;     /* planted group (one cleaned ID) */
+  uint32_t line;      /* physical line, set when written */
+  uint32_t school;    /* index into gen.schools */
+  int32_t grant2;     /* 助学金 in half yuan */
+  int32_t waiver2;    /* 免学费 in half yuan */
+  uint8_t roster;     /* MOE or MOHRSS */
+  uint8_t status;     /* ST_* */
+  uint8_t idform;     /* IDF_* */
+  uint8_t iddamage;   /* DMG_* */
+  uint8_t namevar;    /* NV_* */
+  uint8_t namekind;   /* NK_* */
+  uint8_t latin;      /* name carries the suffix A */
+  uint8_t reject;     /* R_*: this row is planted to be rejected */
+  uint8_t adult;      /* from the adult domain */
+  uint8_t male;
+} prec;
+
+typedef struct pgroup {
+  uint32_t first;     /* first record in gen.recs */
+  uint16_t count;     /* records */
+  uint8_t kind;       /* scenario */
+  uint8_t sub;        /* variant of the scenario */
+} pgroup;
+
+/* A planted person while planning. */
+typedef struct pperson {
+  person p;
+  uint64_t seed;      /* name seed */
+  uint8_t kind;       /* NK_* */
+  uint8_t latin;
+} pperson;
+
+typedef struct rejrow {
+  uint32_t line;
+  uint8_t roster;
+  uint8_t code;
+} rejrow;
+
+/* ---- scenarios ---- */
+
+enum {
+  K_DUAL_CROSS, K_DUAL_WITHIN, K_SUSPENDED, K_DUPLICATE, K_BRAND,
+  K_GRANT_CROSS, K_GRANT_TRANSFER, K_WAIVER, K_CONFLICT, K_TRANSFER_OK,
+  K_GRADUATE, K_WITHDRAWN, K_LEGACY15, K_NAMEVAR, K_IDDAMAGE, K_INVALID,
+  K_TRIPLE, K_QUOTED, K_REJECT, K_COUNT
+};
+static const struct {
+  const char *name;
+  int weight; /* share among random draws, per mille-ish */
+  int nsub;   /* variants; the first round plants each once */
+} KINDS[K_COUNT] = {
+  {"dual_cross", 120, 1},      {"dual_within", 70, 2},
+  {"suspended_dual", 40, 2},   {"duplicate_record", 50, 2},
+  {"dual_brand_school", 30, 1}, {"grant_cross", 50, 3},
+  {"grant_transfer", 50, 2},   {"waiver_twice", 50, 3},
+  {"id_conflict", 40, 3},      {"transfer_ok", 50, 2},
+  {"graduate_reenrolled", 40, 2}, {"withdrawn_reenrolled", 40, 2},
+  {"legacy_15_digit", 30, 2},  {"name_variant", 70, 14},
+  {"id_damage", 70, DMG_COUNT - 1}, {"invalid_id_shared", 40, 4},
+  {"triple", 20, 1},           {"quoted_school", 10, 2},
+  {"rejected_row", 80, R_COUNT - 1},
+};
+
+/* ---- output buffers ---- */
+
+typedef struct writer {
+  FILE *fp;
+  char *buf;          /* UTF-8 rows */
+  size_t len, cap;
+  iconv_t cd;         /* (iconv_t)-1 for UTF-8 output */
+  char *conv;         /* GB18030 bytes */
+  size_t convcap;
+  uint64_t bytes;     /* written to the file */
+  int err;            /* errno of the first failure */
+  const char *path;
+} writer;
+
+#define WBUF_CAP (16u << 20)
+#define WBUF_SLACK (64u << 10)
+
+typedef struct gen {
+  /* options */
+  uint64_t seed;
+  int py, pm;                 /* period year and month */
+  uint32_t n[NROSTER];        /* data rows per roster */
+  int gb[NROSTER];            /* write in GB18030 */
+  double plant, damage;
+  int crlf, bom, explain;
+  const char *out;
+  /* tables */
+  iddomain stu, adu;
+  school *schools;
+  uint32_t nschools;
+  uint32_t sfirst[NROSTER], scount[NROSTER];
+  uint32_t *by_prov[NROSTER];            /* school indexes by province */
+  uint32_t prov_start[NROSTER][NPROV + 1];
+  uint32_t *twins;                        /* MOHRSS schools with a MOE twin */
+  uint32_t ntwins;
+  uint32_t special[NROSTER][3];           /* comma, quotes, line break */
+  int8_t region_prov[NREGIONS];           /* -1 for residence permits */
+  uint16_t surname_lut[65536];
+  /* plan */
+  prec *recs;
+  uint32_t nrecs, caprecs;
+  pgroup *groups;
+  uint32_t ngroups, capgroups;
+  uint64_t stu_next, adu_next;            /* planted persons drawn so far */
+  uint32_t persons;                       /* planted persons */
+  uint32_t planned[NROSTER];              /* planted rows per roster */
+  uint32_t *plist[NROSTER];               /* planted rows, in file order */
+  uint32_t nplist[NROSTER];
+  /* results */
+  rejrow *rej;
+  uint32_t nrej, caprej;
+  uint32_t lines[NROSTER];                /* physical lines written */
+  uint64_t bytes[NROSTER];
+  uint32_t rejects[NROSTER];
+  uint32_t nfindings;
+} gen;
+
+static void die(const char *msg, const char *arg)
+{
+  fprintf(stderr, "gen_roster: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+  exit(1);
+}
+
+/* Exit codes: 1 for I/O or memory failures (die), 2 for a bad command
+ * line (bad_arg). */
+static void bad_arg(const char *msg, const char *arg)
+{
+  fprintf(stderr, "gen_roster: %s: %s (see --help)\n", msg, arg);
+  exit(2);
+}
+
+static void *xmalloc(size_t n)
+{
+  void *p = malloc(n ? n : 1);
+  if (!p)
+    die("out of memory", NULL);
+  return p;
+}
+
+static void *xgrow(void *p, uint32_t *cap, size_t elem, uint32_t need)
+{
+  if (need <= *cap)
+    return p;
+  uint32_t c = *cap ? *cap : 64;
+  while (c < need)
+    c *= 2;
+  p = realloc(p, (size_t)c * elem);
+  if (!p)
+    die("out of memory", NULL);
+  *cap = c;
+  return p;
+}
+
+/* ---- string helpers over a caller's buffer ---- */
+
+static char *cat(char *p, const char *s)
+{
+  size_t n = strlen(s);
+  memcpy(p, s, n);
+  return p + n;
+}
+
+static char *cat_uint(char *p, uint64_t v)
+{
+  char tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (n)
+    *p++ = tmp[--n];
+  return p;
+}
+
+/* "济南市" -> "济南"; other prefectures (州, 盟, 地区) keep their name. */
+static char *cat_city_short(char *p, const char *city)
+{
+  size_t n = strlen(city);
+  if (n > 6 && memcmp(city + n - 3, "市", 3) == 0)
+    n -= 3;
+  memcpy(p, city, n);
+  return p + n;
+}
+
+/* ---- tables ---- */
+
+static int region_ok_for_schools(size_t r)
+{
+  return GEN_REGIONS[r].flags == 0;
+}
+
+static void domain_build(iddomain *d, cc_date lo, cc_date hi, int adult,
+                         uint64_t seed)
+{
+  uint32_t k = 0;
+  d->ndays = (uint32_t)(hi - lo + 1);
+  d->ymd = xmalloc(sizeof(int32_t) * d->ndays);
+  for (uint32_t i = 0; i < d->ndays; i++) {
+    int y, m, dd;
+    cc_date_to_ymd(lo + (cc_date)i, &y, &m, &dd);
+    d->ymd[i] = y * 10000 + m * 100 + dd;
+  }
+  d->reg = xmalloc(sizeof(uint16_t) * NREGIONS);
+  d->pre = xmalloc(sizeof(uint64_t) * (NREGIONS + 1));
+  d->pre[0] = 0;
+  for (size_t r = 0; r < NREGIONS; r++) {
+    uint32_t cap;
+    if (GEN_REGIONS[r].flags & GEN_REGION_PERMIT)
+      cap = 15; /* a few residence-permit holders */
+    else if (GEN_REGIONS[r].flags & GEN_REGION_LEGACY)
+      cap = adult ? 999 : 0; /* abolished before today's students were born */
+    else
+      cap = 999;
+    if (!cap)
+      continue;
+    d->reg[k] = (uint16_t)r;
+    d->pre[k + 1] = d->pre[k] + cap;
+    k++;
+  }
+  d->nreg = k;
+  d->size = (uint64_t)d->ndays * d->pre[k];
+  perm_init(&d->pm, d->size, seed);
+}
+
+static void build_surnames(gen *g)
+{
+  uint64_t total = 0, acc = 0;
+  size_t j = 0;
+  for (size_t i = 0; i < COUNT(GEN_SURNAMES); i++)
+    total += (uint64_t)GEN_SURNAMES[i].weight;
+  for (uint32_t i = 0; i < 65536; i++) {
+    /* slot i covers weight position (i + 0.5) * total / 65536 */
+    uint64_t pos = ((uint64_t)i * 2 + 1) * total / (2 * 65536);
+    while (acc + (uint64_t)GEN_SURNAMES[j].weight <= pos) {
+      acc += (uint64_t)GEN_SURNAMES[j].weight;
+      j++;
+    }
+    g->surname_lut[i] = (uint16_t)j;
+  }
+}
+
+static int prov_index(int code2)
+{
+  for (size_t i = 0; i < NPROV; i++)
+    if (GEN_PROVINCES[i].code == code2)
+      return (int)i;
+  return -1;
+}
+
+/* A random county that schools may sit in. */
+static uint16_t school_region(rng *r)
+{
+  for (;;) {
+    uint32_t k = rng_below(r, NREGIONS);
+    if (region_ok_for_schools(k))
+      return (uint16_t)k;
+  }
+}
+
+static void school_name(school *s, rng *r)
+{
+  const gen_region *rg = &GEN_REGIONS[s->region];
+  const gen_province *pv = &GEN_PROVINCES[s->prov];
+  const char *kw = GEN_SCHOOL_KW[rng_below(r, COUNT(GEN_SCHOOL_KW))];
+  const char *num = GEN_CN_NUM[rng_below(r, COUNT(GEN_CN_NUM))];
+  size_t cl = strlen(rg->county);
+  int county_is_district = cl >= 3 && memcmp(rg->county + cl - 3, "区", 3) == 0;
+  char *p = s->name;
+  if (s->roster == MOE) {
+    switch (rng_below(r, 6)) {
+    case 0: p = cat(cat(cat(cat(p, rg->city), "第"), num),
+                    "职业中等专业学校"); break;
+    case 1:
+      if (county_is_district)
+        p = cat(p, rg->city);
+      p = cat(cat(p, rg->county), "职业教育中心");
+      break;
+    case 2: p = cat(cat(cat_city_short(p, rg->city), kw), "职业学校"); break;
+    case 3: p = cat(cat(cat(p, pv->school), kw), "学校"); break;
+    case 4:
+      p = cat(cat(cat_city_short(p, rg->city), kw), "中等专业学校");
+      break;
+    default:
+      if (county_is_district)
+        p = cat_city_short(p, rg->city);
+      p = cat(cat(p, rg->county), "职业中专");
+      break;
+    }
+  } else {
+    switch (rng_below(r, 6)) {
+    case 0:
+      p = cat(p, pv->school);
+      if (rng_below(r, 3))
+        p = cat(p, kw);
+      p = cat(p, "技师学院");
+      break;
+    case 1: p = cat(cat(cat_city_short(p, rg->city), kw), "技师学院"); break;
+    case 2: p = cat(cat(p, rg->city), "高级技工学校"); break;
+    case 3: p = cat(cat(cat_city_short(p, rg->city), kw), "技工学校"); break;
+    case 4:
+      if (county_is_district)
+        p = cat(p, rg->city);
+      p = cat(cat(p, rg->county), "技工学校");
+      break;
+    default: p = cat(cat(cat(cat(p, rg->city), "第"), num), "技工学校"); break;
+    }
+  }
+  /* Names an Excel export must quote. */
+  switch (s->quoted) {
+  case 1: p = cat(cat(cat(p, ","), rg->city), "职工培训中心"); break;
+  case 2: p = cat(p, "（\"国家级重点\"）"); break;
+  case 3: p = cat(cat(cat(p, "\n（"), rg->county), "校区）"); break;
+  default: break;
+  }
+  *p = '\0';
+  s->name_len = (uint16_t)(p - s->name);
+}
+
+static void build_schools(gen *g, rng *r)
+{
+  uint32_t nm = g->n[MOE] / 1800, nh = g->n[MOHRSS] / 3000, k = 0;
+  uint16_t *seq[NROSTER];
+  nm = nm < 40 ? 40 : nm > 7500 ? 7500 : nm;
+  nh = nh < 24 ? 24 : nh > 1500 ? 1500 : nh;
+  g->nschools = nm + nh;
+  g->schools = xmalloc(sizeof(school) * g->nschools);
+  g->sfirst[MOE] = 0;
+  g->scount[MOE] = nm;
+  g->sfirst[MOHRSS] = nm;
+  g->scount[MOHRSS] = nh;
+  for (int ro = 0; ro < NROSTER; ro++) {
+    seq[ro] = xmalloc(sizeof(uint16_t) * NREGIONS);
+    memset(seq[ro], 0, sizeof(uint16_t) * NREGIONS);
+  }
+  g->twins = xmalloc(sizeof(uint32_t) * nh);
+  g->ntwins = 0;
+  for (int ro = 0; ro < NROSTER; ro++) {
+    for (uint32_t i = 0; i < g->scount[ro]; i++, k++) {
+      school *s = &g->schools[k];
+      uint16_t reg;
+      memset(s, 0, sizeof(*s));
+      s->roster = (uint8_t)ro;
+      s->twin = -1;
+      /* The first three schools of each roster carry the names to quote. */
+      if (i < 3)
+        s->quoted = (uint8_t)(i + 1);
+      else if (rng_pm(r, 10))
+        s->quoted = (uint8_t)(1 + rng_below(r, 3));
+      if (i < 3)
+        g->special[ro][i] = k;
+      /* One MOHRSS school in 30 is the second plate of a MOE school. */
+      if (ro == MOHRSS && i >= 3 && (i % 30) == 7 && g->ntwins < nm) {
+        uint32_t m = rng_below(r, nm);
+        while (g->schools[m].twin >= 0)
+          m = (m + 1) % nm;
+        s->region = g->schools[m].region;
+        s->prov = g->schools[m].prov;
+        memcpy(s->code, g->schools[m].code, sizeof(s->code));
+        s->code_len = g->schools[m].code_len;
+        s->twin = (int32_t)m;
+        g->schools[m].twin = (int32_t)k;
+        g->twins[g->ntwins++] = k;
+        school_name(s, r);
+        continue;
+      }
+      do
+        reg = school_region(r);
+      while (seq[ro][reg] >= 999);
+      s->region = reg;
+      s->prov = (uint8_t)g->region_prov[reg];
+      seq[ro][reg]++;
+      if (ro == MOE) {
+        /* 学校标识码: ten digits */
+        s->code[0] = '3';
+        put_digits(s->code + 1, (uint64_t)GEN_REGIONS[reg].code, 6);
+        put_digits(s->code + 7, seq[ro][reg], 3);
+        s->code_len = 10;
+      } else {
+        /* technical schools: another shape */
+        s->code[0] = 'J';
+        s->code[1] = 'G';
+        put_digits(s->code + 2, (uint64_t)GEN_REGIONS[reg].code, 6);
+        put_digits(s->code + 8, seq[ro][reg], 3);
+        s->code_len = 11;
+      }
+      s->code[s->code_len] = '\0';
+      school_name(s, r);
+    }
+  }
+  /* Index by province for local recruitment. */
+  for (int ro = 0; ro < NROSTER; ro++) {
+    uint32_t cnt[NPROV] = {0}, pos[NPROV];
+    g->by_prov[ro] = xmalloc(sizeof(uint32_t) * g->scount[ro]);
+    for (uint32_t i = 0; i < g->scount[ro]; i++)
+      cnt[g->schools[g->sfirst[ro] + i].prov]++;
+    g->prov_start[ro][0] = 0;
+    for (size_t p = 0; p < NPROV; p++) {
+      g->prov_start[ro][p + 1] = g->prov_start[ro][p] + cnt[p];
+      pos[p] = g->prov_start[ro][p];
+    }
+    for (uint32_t i = 0; i < g->scount[ro]; i++) {
+      uint32_t idx = g->sfirst[ro] + i;
+      g->by_prov[ro][pos[g->schools[idx].prov]++] = idx;
+    }
+    free(seq[ro]);
+  }
+}
+
+/* A school of roster ro for a person from region reg: most study in their
+ * own province. */
+static uint32_t pick_school(const gen *g, rng *r, int ro, uint16_t reg)
+{
+  int pv = g->region_prov[reg];
+  if (pv >= 0 && rng_pm(r, 850)) {
+    uint32_t a = g->prov_start[ro][pv], b = g->prov_start[ro][pv + 1];
+    if (b > a)
+      return g->by_prov[ro][a + rng_below(r, b - a)];
+  }
+  return g->sfirst[ro] + rng_below(r, g->scount[ro]);
+}
+
+static uint32_t pick_other_school(const gen *g, rng *r, int ro, uint16_t reg,
+                                  uint32_t avoid)
+{
+  for (;;) {
+    uint32_t s = pick_school(g, r, ro, reg);
+    if (s != avoid)
+      return s;
+  }
+}
+
+/* ---- names ---- */
+
+typedef struct nameparts {
+  const char *p1;   /* surname, or Uyghur given name */
+  char p2[40];      /* given name, or father's name */
+  uint8_t kind;     /* NK_* */
+  uint16_t surname; /* GEN_SURNAMES index for Han names */
+} nameparts;
+
+static void gen_name(const gen *g, rng *r, int male, int kind, int avoid,
+                     nameparts *out)
+{
+  out->kind = (uint8_t)kind;
+  if (kind == NK_UYGHUR) {
+    out->p1 = male ? GEN_UYGHUR_MALE[rng_below(r, COUNT(GEN_UYGHUR_MALE))]
+                   : GEN_UYGHUR_FEMALE[rng_below(r, COUNT(GEN_UYGHUR_FEMALE))];
+    strcpy(out->p2, GEN_UYGHUR_FATHER[rng_below(r, COUNT(GEN_UYGHUR_FATHER))]);
+    out->surname = 0xFFFF;
+    return;
+  }
+  if (kind == NK_TIBETAN) {
+    uint32_t a = rng_below(r, COUNT(GEN_TIBETAN));
+    uint32_t n = COUNT(GEN_TIBETAN), b = (a + 1 + rng_below(r, n - 1)) % n;
+    out->p1 = GEN_TIBETAN[a];
+    strcpy(out->p2, GEN_TIBETAN[b]);
+    out->surname = 0xFFFF;
+    return;
+  }
+  uint16_t s = g->surname_lut[rng_next(r) >> 48];
+  if (avoid >= 0 && s == (uint16_t)avoid)
+    s = (uint16_t)((s + 1) % COUNT(GEN_SURNAMES));
+  out->surname = s;
+  out->p1 = GEN_SURNAMES[s].name;
+  const char *const *set = male ? GEN_GIVEN_MALE : GEN_GIVEN_FEMALE;
+  uint32_t nset = male ? COUNT(GEN_GIVEN_MALE) : COUNT(GEN_GIVEN_FEMALE);
+  char *p = cat(out->p2, set[rng_below(r, nset)]);
+  if (rng_pm(r, 800)) {
+    if (rng_below(r, 20000) == 0)
+      p = cat(p, GEN_GIVEN_ASTRAL);
+    else
+      p = cat(p, set[rng_below(r, nset)]);
+  }
+  *p = '\0';
+}
+
+static int name_kind_for(const gen *g, rng *r, uint16_t reg)
+{
+  int code2 = GEN_REGIONS[reg].code / 10000;
+  (void)g;
+  if (code2 == 65)
+    return rng_pm(r, 550) ? NK_UYGHUR : NK_HAN;
+  if (code2 == 54)
+    return rng_pm(r, 700) ? NK_TIBETAN : NK_HAN;
+  if (rng_below(r, 1000) < 3) /* 内地新疆班 */
+    return NK_UYGHUR;
+  return NK_HAN;
+}
+
+static const char *trad_of(const char *c)
+{
+  for (size_t i = 0; i < COUNT(GEN_TRAD); i++)
+    if (memcmp(c, GEN_TRAD[i].simp, 3) == 0)
+      return GEN_TRAD[i].trad;
+  return NULL;
+}
+
+/* Copies s, or its traditional spelling. */
+static char *cat_name_part(char *p, const char *s, int trad)
+{
+  while (*s) {
+    unsigned char c = (unsigned char)*s;
+    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    const char *t = trad && n == 3 ? trad_of(s) : NULL;
+    if (t) {
+      p = cat(p, t);
+    } else {
+      memcpy(p, s, n);
+      p += n;
+    }
+    s += n;
+  }
+  return p;
+}
+
+static int name_has_trad(const nameparts *np)
+{
+  const char *parts[2] = {np->p1, np->p2};
+  for (int k = 0; k < 2; k++)
+    for (const char *s = parts[k]; *s;) {
+      unsigned char c = (unsigned char)*s;
+      size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      if (n == 3 && trad_of(s))
+        return 1;
+      s += n;
+    }
+  return 0;
+}
+
+/* Renders a name as registered, in one of the variants that fold to it. */
+static char *render_name(char *p, const nameparts *np, int var, int latin)
+{
+  const char *sep = "";
+  if (np->kind == NK_UYGHUR)
+    sep = GEN_DOTS[var >= NV_DOT && var < NV_DOT + 7 ? var - NV_DOT : 0];
+  else if (var == NV_SPACE)
+    sep = " ";
+  else if (var == NV_IDSP)
+    sep = "\xE3\x80\x80";
+  else if (var == NV_NBSP)
+    sep = "\xC2\xA0";
+  p = cat_name_part(p, np->p1, var == NV_TRAD);
+  p = cat(p, sep);
+  p = cat_name_part(p, np->p2, var == NV_TRAD);
+  if (latin) {
+    static const char *const forms[4] = {"A", "\xEF\xBC\xA1", "a",
+                                         "\xEF\xBD\x81"};
+    p = cat(p,
+            forms[var > NV_LATIN && var <= NV_LATIN + 3 ? var - NV_LATIN : 0]);
+  }
+  if (var == NV_TRAIL)
+    p = cat(p, " ");
+  return p;
+}
+
+static void name_from_seed(const gen *g, uint64_t seed, int male, int kind,
+                           int avoid, nameparts *np)
+{
+  rng r;
+  rng_init(&r, seed, 7);
+  gen_name(g, &r, male, kind, avoid, np);
+}
+
+/* ---- ID rendering ---- */
+
+/* The cleaned key of a planted record (what the engine must group by). */
+static int id_key(char *out, uint64_t id17, int form)
+{
+  char c = id_check(id17);
+  put_digits(out, id17, 17);
+  switch (form) {
+  case IDF_17:
+    out[17] = '\0';
+    return 17;
+  case IDF_BADCHECK: {
+    static const char map[] = "10X98765432";
+    int ci = (int)(strchr(map, c) - map);
+    out[17] = map[(ci + 1 + (int)(id17 % 10)) % 11];
+    break;
+  }
+  default:
+    out[17] = c;
+    break;
+  }
+  out[18] = '\0';
+  return 18;
+}
+
+/* The ID as written: the form (15 digits for a legacy number) with damage
+ * that cleaning undoes. */
+static char *render_id(char *p, uint64_t id17, int form, int dmg, rng *r)
+{
+  char s[20];
+  int n;
+  if (form == IDF_15) {
+    char k[20];
+    put_digits(k, id17, 17);
+    memcpy(s, k, 6);
+    memcpy(s + 6, k + 8, 9); /* drop "19": yymmdd + sequence */
+    n = 15;
+  } else {
+    n = id_key(s, id17, form);
+  }
+  if (dmg == DMG_LOWERX && s[n - 1] != 'X')
+    dmg = DMG_APOS;
+  switch (dmg) {
+  case DMG_APOS:
+    *p++ = '\'';
+    break;
+  case DMG_EXCEL:
+    p = cat(p, "=\"");
+    break;
+  case DMG_SPACES:
+    if (rng_below(r, 2)) /* typist's grouping */
+      break;
+    *p++ = ' ';
+    break;
+  case DMG_IDSP:
+    if (rng_below(r, 2) == 0) {
+      p = cat(p, "\xE3\x80\x80");
+      dmg = DMG_NONE; /* leading only */
+    }
+    break;
+  default:
+    break;
+  }
+  for (int i = 0; i < n; i++) {
+    char c = s[i];
+    if (dmg == DMG_FULLWIDTH) {
+      /* U+FF10..U+FF19, U+FF38 */
+      *p++ = '\xEF';
+      *p++ = '\xBC';
+      *p++ = c == 'X' ? '\xB8' : (char)(0x90 + (c - '0'));
+      continue;
+    }
+    if (dmg == DMG_LOWERX && i == n - 1)
+      c = 'x';
+    *p++ = c;
+    if (i == 5 || i == (n == 15 ? 11 : 13)) {
+      if (dmg == DMG_SPACES)
+        *p++ = ' ';
+      else if (dmg == DMG_IDSP && i == 5)
+        p = cat(p, "\xE3\x80\x80");
+    }
+  }
+  switch (dmg) {
+  case DMG_EXCEL:
+    *p++ = '"';
+    break;
+  case DMG_NBSP:
+    p = cat(p, "\xC2\xA0");
+    break;
+  case DMG_TAB:
+    *p++ = '\t';
+    break;
+  default:
+    break;
+  }
+  return p;
+}
+
+/* What Excel shows for an 18-digit number in a General cell: 4.10102E+17. */
+static char *render_sci(char *p, uint64_t id17)
+{
+  char k[20];
+  int last = 5;
+  put_digits(k, id17, 17);
+  while (last > 0 && k[last] == '0')
+    last--;
+  *p++ = k[0];
+  if (last > 0) {
+    *p++ = '.';
+    memcpy(p, k + 1, (size_t)last);
+    p += last;
+  }
+  return cat(p, "E+17");
+}
+
+/* ---- amounts ---- */
+
+/* v in half yuan. fmt: 0 plain, 1 two decimals, 2 grouped, 3 ¥, 4 ￥ grouped
+ * with decimals, 5 empty when zero. */
+static char *render_amount(char *p, int32_t v, int fmt)
+{
+  uint32_t y = (uint32_t)v / 2;
+  int half = v & 1;
+  if (v == 0 && (fmt == 3 || fmt == 4 || fmt == 5))
+    return p;
+  if (fmt == 3)
+    p = cat(p, "\xC2\xA5");
+  else if (fmt == 4)
+    p = cat(p, "\xEF\xBF\xA5");
+  if ((fmt == 2 || fmt == 4) && y >= 1000) {
+    p = cat_uint(p, y / 1000);
+    *p++ = ',';
+    put_digits(p, y % 1000, 3);
+    p += 3;
+  } else {
+    p = cat_uint(p, y);
+  }
+  if (fmt == 1 || fmt == 4)
+    p = cat(p, half ? ".50" : ".00");
+  else if (half)
+    p = cat(p, ".5");
+  return p;
+}
+
+static char *cat_amount_proj(char *p, int64_t v)
+{
+  p = cat_uint(p, (uint64_t)(v / 2));
+  if (v & 1)
+    p = cat(p, ".5");
+  return p;
+}
+
+static int32_t typical_waiver(rng *r)
+{
+  static const int32_t w[] = {1000, 1000, 1200, 1250, 1500,
+                              1500, 1600, 1750, 2000, 2000};
+  if (rng_pm(r, 30)) {
+    static const int32_t h[] = {2875, 3125, 2375}; /* 1437.5, 1562.5, 1187.5 */
+    return h[rng_below(r, 3)];
+  }
+  return 2 * w[rng_below(r, COUNT(w))];
+}
+
+static int32_t typical_grant(rng *r)
+{
+  static const int32_t w[] = {1000, 1000, 1000, 1000, 1000, 1200, 1250, 1500};
+  if (rng_pm(r, 20))
+    return 2125; /* 1062.5 */
+  return 2 * w[rng_below(r, COUNT(w))];
+}
+
+/* ---- planning ---- */
+
+static void new_person(gen *g, rng *r, pperson *a, int adult)
+{
+  if (adult)
+    domain_person(&a->p, &g->adu, g->adu_next++, 1);
+  else
+    domain_person(&a->p, &g->stu, g->stu_next++, 0);
+  a->seed = rng_next(r);
+  a->kind = (uint8_t)name_kind_for(g, r, a->p.region);
+  a->latin = 0;
+  g->persons++;
+}
+
+static void begin_group(gen *g, int kind, int sub)
+{
+  g->groups = xgrow(g->groups, &g->capgroups, sizeof(pgroup), g->ngroups + 1);
+  g->groups[g->ngroups].first = g->nrecs;
+  g->groups[g->ngroups].count = 0;
+  g->groups[g->ngroups].kind = (uint8_t)kind;
+  g->groups[g->ngroups].sub = (uint8_t)sub;
+  g->ngroups++;
+}
+
+static prec *add(gen *g, const pperson *a, int ro, uint32_t sch, int st,
+                 int32_t grant2, int32_t waiver2)
+{
+  prec *x;
+  g->recs = xgrow(g->recs, &g->caprecs, sizeof(prec), g->nrecs + 1);
+  x = &g->recs[g->nrecs++];
+  memset(x, 0, sizeof(*x));
+  x->id17 = a->p.id17;
+  x->name_seed = a->seed;
+  x->group = g->ngroups - 1;
+  x->school = sch;
+  x->grant2 = grant2;
+  x->waiver2 = waiver2;
+  x->roster = (uint8_t)ro;
+  x->status = (uint8_t)st;
+  x->idform = IDF_18;
+  x->namekind = a->kind;
+  x->latin = a->latin;
+  x->adult = a->p.adult;
+  x->male = a->p.male;
+  g->groups[g->ngroups - 1].count++;
+  return x;
+}
+
+#define SCH(ro) pick_school(g, r, (ro), a.p.region)
+#define OTHER(ro, s) pick_other_school(g, r, (ro), a.p.region, (s))
+#define MAYBE(pm, v) (rng_pm(r, (pm)) ? (v) : 0)
+
+/* Plants one scenario: its group of records. */
+static void plan_one(gen *g, rng *r, int kind, int sub)
+{
+  pperson a, b;
+  uint32_t s1, s2;
+  int ro, other;
+  prec *x;
+
+  begin_group(g, kind, sub);
+  switch (kind) {
+  case K_DUAL_CROSS: /* 在籍 in both systems */
+    new_person(g, r, &a, 0);
+    add(g, &a, MOE, SCH(MOE), ST_ENROLLED, MAYBE(300, typical_grant(r)),
+        MAYBE(850, typical_waiver(r)));
+    add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, MAYBE(200, typical_grant(r)),
+        MAYBE(600, typical_waiver(r)));
+    break;
+  case K_DUAL_WITHIN: /* 在籍 at two schools of one system */
+    new_person(g, r, &a, 0);
+    ro = sub;
+    s1 = SCH(ro);
+    add(g, &a, ro, s1, ST_ENROLLED, 0, MAYBE(850, typical_waiver(r)));
+    add(g, &a, ro, OTHER(ro, s1), ST_ENROLLED, 0, MAYBE(400,
+        typical_waiver(r)));
+    break;
+  case K_SUSPENDED: /* 休学 still holds the enrollment */
+    new_person(g, r, &a, 0);
+    if (sub == 0) {
+      add(g, &a, MOE, SCH(MOE), ST_SUSPENDED, 0, 0);
+      add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0, MAYBE(700,
+          typical_waiver(r)));
+    } else {
+      s1 = SCH(MOE);
+      add(g, &a, MOE, s1, ST_ENROLLED, MAYBE(300, typical_grant(r)), MAYBE(850,
+          typical_waiver(r)));
+      add(g, &a, MOE, OTHER(MOE, s1), ST_SUSPENDED, 0, 0);
+    }
+    break;
+  case K_DUPLICATE: /* same school twice in one roster */
+    new_person(g, r, &a, 0);
+    ro = rng_pm(r, 700) ? MOE : MOHRSS;
+    s1 = SCH(ro);
+    add(g, &a, ro, s1, ST_ENROLLED, 0, MAYBE(850, typical_waiver(r)));
+    add(g, &a, ro, s1, rng_pm(r, 800) ? ST_ENROLLED : ST_SUSPENDED, 0,
+        MAYBE(300, typical_waiver(r)));
+    if (sub == 1) /* and a third record in the other system */
+      add(g, &a, 1 - ro, SCH(1 - ro), ST_ENROLLED, 0, MAYBE(500,
+          typical_waiver(r)));
+    break;
+  case K_BRAND: /* 一校两牌: one code, both systems */
+    new_person(g, r, &a, 0);
+    if (g->ntwins) {
+      s2 = g->twins[rng_below(r, g->ntwins)];
+      s1 = (uint32_t)g->schools[s2].twin;
+    } else {
+      s1 = SCH(MOE);
+      s2 = SCH(MOHRSS);
+    }
+    add(g, &a, MOE, s1, ST_ENROLLED, 0, MAYBE(800, typical_waiver(r)));
+    add(g, &a, MOHRSS, s2, ST_ENROLLED, 0, MAYBE(500, typical_waiver(r)));
+    break;
+  case K_GRANT_CROSS: { /* 助学金 paid by both systems */
+    static const int st[3] = {ST_ENROLLED, ST_GRADUATED, ST_WITHDRAWN};
+    new_person(g, r, &a, 0);
+    add(g, &a, MOE, SCH(MOE), ST_ENROLLED, typical_grant(r), MAYBE(800,
+        typical_waiver(r)));
+    add(g, &a, MOHRSS, SCH(MOHRSS), st[sub], typical_grant(r), 0);
+    break;
+  }
+  case K_GRANT_TRANSFER: /* 转学 paid at the old school and the new one */
+    new_person(g, r, &a, 0);
+    ro = sub;
+    s1 = SCH(ro);
+    add(g, &a, ro, s1, ST_TRANSFERRED, typical_grant(r), 0);
+    add(g, &a, ro, OTHER(ro, s1), ST_ENROLLED, typical_grant(r), MAYBE(800,
+        typical_waiver(r)));
+    break;
+  case K_WAIVER: /* 免学费 twice */
+    new_person(g, r, &a, 0);
+    if (sub == 0) {
+      add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0, typical_waiver(r));
+      add(g, &a, MOHRSS, SCH(MOHRSS), ST_WITHDRAWN, 0, typical_waiver(r));
+    } else if (sub == 1) {
+      s1 = SCH(MOE);
+      add(g, &a, MOE, s1, ST_CANCELLED, 0, typical_waiver(r));
+      add(g, &a, MOE, OTHER(MOE, s1), ST_ENROLLED, 0, typical_waiver(r));
+    } else {
+      s1 = SCH(MOHRSS);
+      add(g, &a, MOHRSS, s1, ST_ENROLLED, 0, typical_waiver(r));
+      add(g, &a, MOHRSS, OTHER(MOHRSS, s1), ST_GRADUATED, 0, typical_waiver(r));
+    }
+    break;
+  case K_CONFLICT: { /* one ID, two people */
+    nameparts na, nb;
+    char ra[128], rb[128];
+    new_person(g, r, &a, 0);
+    b = a;
+    b.kind = NK_HAN;
+    name_from_seed(g, a.seed, a.p.male, a.kind, -1, &na);
+    *render_name(ra, &na, NV_NONE, 0) = '\0';
+    do { /* a name that differs after folding: another surname */
+      b.seed = rng_next(r);
+      name_from_seed(g, b.seed, b.p.male, NK_HAN,
+                     na.kind == NK_HAN ? na.surname : -1, &nb);
+      *render_name(rb, &nb, NV_NONE, 0) = '\0';
+    } while (strcmp(ra, rb) == 0 ||
+             (na.kind == NK_HAN && nb.surname == na.surname));
+    g->persons++;
+    if (sub == 0) {
+      add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0, MAYBE(700, typical_waiver(r)));
+      add(g, &b, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0, 0);
+    } else if (sub == 1) {
+      s1 = SCH(MOE);
+      add(g, &a, MOE, s1, ST_ENROLLED, 0, MAYBE(700, typical_waiver(r)));
+      add(g, &b, MOE, OTHER(MOE, s1), ST_GRADUATED, 0, 0);
+    } else {
+      add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0, MAYBE(700,
+          typical_waiver(r)));
+      add(g, &b, MOE, SCH(MOE), ST_WITHDRAWN, 0, 0);
+    }
+    break;
+  }
+  case K_TRANSFER_OK: /* transferred out, enrolled elsewhere, paid once */
+    new_person(g, r, &a, 0);
+    s1 = SCH(MOE);
+    add(g, &a, MOE, s1, ST_TRANSFERRED, 0, 0);
+    if (sub == 0)
+      add(g, &a, MOE, OTHER(MOE, s1), ST_ENROLLED, MAYBE(400, typical_grant(r)),
+          typical_waiver(r));
+    else
+      add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, MAYBE(400, typical_grant(r)),
+          typical_waiver(r));
+    break;
+  case K_GRADUATE: /* graduated, enrolled again elsewhere */
+    new_person(g, r, &a, 0);
+    ro = rng_below(r, 2);
+    other = rng_below(r, 2);
+    s1 = SCH(ro);
+    add(g, &a, ro, s1, sub ? ST_COMPLETED : ST_GRADUATED, 0, 0);
+    add(g, &a, other, OTHER(other, s1), ST_ENROLLED, 0, typical_waiver(r));
+    break;
+  case K_WITHDRAWN: /* withdrawn or cancelled beside a live record */
+    new_person(g, r, &a, 0);
+    ro = rng_below(r, 2);
+    other = rng_below(r, 2);
+    s1 = SCH(ro);
+    add(g, &a, ro, s1, sub ? ST_CANCELLED : ST_WITHDRAWN, 0, 0);
+    add(g, &a, other, OTHER(other, s1), ST_ENROLLED, MAYBE(300,
+        typical_grant(r)),
+        typical_waiver(r));
+    break;
+  case K_LEGACY15: /* a 15-digit number here, its 18-digit form there */
+    new_person(g, r, &a, 1);
+    x = add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0, MAYBE(500,
+            typical_waiver(r)));
+    if (sub == 0)
+      x->idform = IDF_15;
+    x = add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0, MAYBE(500,
+            typical_waiver(r)));
+    if (sub == 1)
+      x->idform = IDF_15;
+    break;
+  case K_NAMEVAR: { /* spellings that fold to one name: no id_conflict */
+    int var, cross = sub % 2 == 0;
+    new_person(g, r, &a, 0);
+    if (sub == 0) {
+      nameparts np;
+      var = NV_TRAD;
+      a.kind = NK_HAN;
+      for (;;) {
+        name_from_seed(g, a.seed, a.p.male, NK_HAN, -1, &np);
+        if (name_has_trad(&np))
+          break;
+        a.seed = rng_next(r);
+      }
+    } else if (sub <= 4) {
+      static const int v[5] = {0, NV_SPACE, NV_IDSP, NV_NBSP, NV_TRAIL};
+      var = v[sub];
+      if (a.kind == NK_UYGHUR)
+        a.kind = NK_HAN;
+    } else if (sub <= 10) {
+      var = NV_DOT + (sub - 4); /* 1..6 */
+      a.kind = NK_UYGHUR;
+    } else {
+      var = NV_LATIN + (sub - 10); /* 1..3 */
+      a.kind = NK_HAN;
+      a.latin = 1;
+    }
+    ro = cross ? MOE : rng_below(r, 2);
+    s1 = SCH(ro);
+    x = add(g, &a, ro, s1, ST_ENROLLED, 0, MAYBE(800, typical_waiver(r)));
+    if (var >= NV_DOT && var < NV_DOT + 7 && rng_below(r, 3) == 0)
+      x->namevar = (uint8_t)(NV_DOT + 1 + rng_below(r, 6));
+    other = cross ? MOHRSS : ro;
+    x = add(g, &a, other, OTHER(other, s1), ST_ENROLLED, 0, MAYBE(500,
+            typical_waiver(r)));
+    x->namevar = (uint8_t)var;
+    break;
+  }
+  case K_IDDAMAGE: { /* the same person behind a damaged ID */
+    int dmg = 1 + sub;
+    new_person(g, r, &a, 0);
+    if (dmg == DMG_LOWERX) /* needs an ID that ends in X */
+      while (a.p.check != 'X')
+        domain_person(&a.p, &g->stu, g->stu_next++, 0);
+    ro = sub % 2 ? MOE : MOHRSS;
+    x = add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0, MAYBE(800,
+            typical_waiver(r)));
+    if (ro == MOE)
+      x->iddamage = (uint8_t)dmg;
+    x = add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, MAYBE(300,
+            typical_grant(r)),
+            MAYBE(500, typical_waiver(r)));
+    if (ro == MOHRSS)
+      x->iddamage = (uint8_t)dmg;
+    break;
+  }
+  case K_INVALID: { /* an invalid ID is still a key */
+    int form = sub & 1 ? IDF_17 : IDF_BADCHECK;
+    new_person(g, r, &a, 0);
+    if (sub < 2) {
+      x = add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0, MAYBE(800,
+              typical_waiver(r)));
+      x->idform = (uint8_t)form;
+      x = add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0, MAYBE(800,
+              typical_waiver(r)));
+    } else {
+      s1 = SCH(MOE);
+      x = add(g, &a, MOE, s1, ST_ENROLLED, 0, MAYBE(800, typical_waiver(r)));
+      x->idform = (uint8_t)form;
+      x = add(g, &a, MOE, OTHER(MOE, s1), ST_ENROLLED, 0, MAYBE(800,
+              typical_waiver(r)));
+    }
+    x->idform = (uint8_t)form;
+    break;
+  }
+  case K_TRIPLE: /* three schools, three grants */
+    new_person(g, r, &a, 0);
+    s1 = SCH(MOE);
+    add(g, &a, MOE, s1, ST_ENROLLED, typical_grant(r), typical_waiver(r));
+    add(g, &a, MOE, OTHER(MOE, s1), ST_ENROLLED, typical_grant(r),
+        typical_waiver(r));
+    add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, typical_grant(r), 0);
+    break;
+  case K_QUOTED: /* school names with a line break, a comma, quotes */
+    new_person(g, r, &a, 0);
+    add(g, &a, MOE, g->special[MOE][2], ST_ENROLLED, 0, MAYBE(800,
+        typical_waiver(r)));
+    add(g, &a, MOHRSS, g->special[MOHRSS][sub], ST_ENROLLED, 0, 0);
+    break;
+  case K_REJECT: { /* a good record, and a row of the same person rejected */
+    int code = 1 + sub;
+    new_person(g, r, &a, 0);
+    ro = rng_below(r, 2);
+    other = rng_below(r, 2);
+    s1 = SCH(ro);
+    add(g, &a, ro, s1, ST_ENROLLED, 0, typical_waiver(r));
+    x = add(g, &a, other, OTHER(other, s1), ST_ENROLLED, MAYBE(300,
+            typical_grant(r)),
+            typical_waiver(r));
+    x->reject = (uint8_t)code;
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+/* Extra harmless damage on the planted rows from `first` on: 8% get ID
+ * text that cleaning undoes, 4% of Han names get white space. */
+static void plan_damage(gen *g, rng *r, uint32_t first)
+{
+  for (uint32_t i = first; i < g->nrecs; i++) {
+    prec *x = &g->recs[i];
+    if (x->reject)
+      continue;
+    if (x->iddamage == DMG_NONE && rng_pm(r, 80)) {
+      x->iddamage = (uint8_t)(1 + rng_below(r, DMG_COUNT - 1));
+      if (x->idform == IDF_15 && x->iddamage == DMG_LOWERX)
+        x->iddamage = DMG_APOS;
+    }
+    if (x->namevar == NV_NONE && x->namekind == NK_HAN && !x->latin &&
+        rng_pm(r, 40))
+      x->namevar = (uint8_t)(NV_SPACE + rng_below(r, 4));
+  }
+}
+
+static void build_plan(gen *g)
+{
+  rng r;
+  uint64_t target;
+  uint32_t budget[NROSTER], fails = 0;
+  int first_round[256][2], nfirst = 0, k;
+  uint32_t wtotal = 0;
+
+  rng_init(&r, g->seed, 2);
+  for (k = 0; k < K_COUNT; k++) {
+    wtotal += (uint32_t)KINDS[k].weight;
+    for (int s = 0; s < KINDS[k].nsub; s++) {
+      first_round[nfirst][0] = k;
+      first_round[nfirst][1] = s;
+      nfirst++;
+    }
+  }
+  target = (uint64_t)(g->plant * ((double)g->n[MOE] + g->n[MOHRSS]) + 0.5);
+  if (g->plant > 0 && target < (uint64_t)nfirst + 2)
+    target = (uint64_t)nfirst + 2;
+  for (int ro = 0; ro < NROSTER; ro++)
+    budget[ro] = g->n[ro] / 2;
+
+  for (uint32_t i = 0; g->persons < target && fails < 200; i++) {
+    uint32_t rec0 = g->nrecs, pers0 = g->persons, cnt[NROSTER] = {0, 0};
+    int sub;
+    if (i < (uint32_t)nfirst) {
+      k = first_round[i][0];
+      sub = first_round[i][1];
+    } else {
+      uint32_t w = rng_below(&r, wtotal);
+      for (k = 0; w >= (uint32_t)KINDS[k].weight; k++)
+        w -= (uint32_t)KINDS[k].weight;
+      sub = (int)rng_below(&r, (uint32_t)KINDS[k].nsub);
+    }
+    plan_one(g, &r, k, sub);
+    plan_damage(g, &r, rec0);
+    for (uint32_t j = rec0; j < g->nrecs; j++)
+      cnt[g->recs[j].roster]++;
+    if (g->planned[MOE] + cnt[MOE] > budget[MOE] ||
+        g->planned[MOHRSS] + cnt[MOHRSS] > budget[MOHRSS]) {
+      /* Does not fit (tiny rosters): drop it. Its IDs stay unused. */
+      g->nrecs = rec0;
+      g->ngroups--;
+      g->persons = pers0;
+      fails++;
+      continue;
+    }
+    g->planned[MOE] += cnt[MOE];
+    g->planned[MOHRSS] += cnt[MOHRSS];
+  }
+  /* File order of the planted rows: shuffled per roster. */
+  for (int ro = 0; ro < NROSTER; ro++) {
+    uint32_t n = 0;
+    g->plist[ro] = xmalloc(sizeof(uint32_t) * (g->planned[ro] + 1));
+    for (uint32_t j = 0; j < g->nrecs; j++)
+      if (g->recs[j].roster == ro)
+        g->plist[ro][n++] = j;
+    for (uint32_t j = n; j > 1; j--) {
+      uint32_t t = rng_below(&r, j), tmp = g->plist[ro][j - 1];
+      g->plist[ro][j - 1] = g->plist[ro][t];
+      g->plist[ro][t] = tmp;
+    }
+    g->nplist[ro] = n;
+  }
+}
+
+/* ---- writing ---- */
+
+static void w_open(writer *w, const char *path, int gb)
+{
+  memset(w, 0, sizeof(*w));
+  w->path = path;
+  w->fp = fopen(path, "wb");
+  if (!w->fp)
+    die(strerror(errno), path);
+  w->cap = WBUF_CAP;
+  w->buf = xmalloc(w->cap);
+  w->cd = (iconv_t)-1;
+  if (gb) {
+    w->cd = iconv_open("GB18030", "UTF-8");
+    if (w->cd == (iconv_t)-1)
+      die("iconv cannot convert UTF-8 to GB18030", NULL);
+    /* GB18030 takes at most twice the bytes of UTF-8 (U+0080..U+07FF). */
+    w->convcap = 2 * w->cap + 16;
+    w->conv = xmalloc(w->convcap);
+  }
+}
+
+static void w_flush(writer *w)
+{
+  const char *out = w->buf;
+  size_t n = w->len;
+  if (!n)
+    return;
+  if (w->cd != (iconv_t)-1) {
+    char *in = w->buf, *o = w->conv;
+    size_t inleft = w->len, outleft = w->convcap;
+    if (iconv(w->cd, &in, &inleft, &o, &outleft) == (size_t)-1)
+      die("GB18030 conversion failed", w->path);
+    out = w->conv;
+    n = w->convcap - outleft;
+  }
+  if (fwrite(out, 1, n, w->fp) != n)
+    die(strerror(errno), w->path);
+  w->bytes += n;
+  w->len = 0;
+}
+
+static void w_close(writer *w)
+{
+  w_flush(w);
+  if (fclose(w->fp) != 0)
+    die(strerror(errno), w->path);
+  if (w->cd != (iconv_t)-1)
+    iconv_close(w->cd);
+  free(w->buf);
+  free(w->conv);
+}
+
+static inline void w_raw(writer *w, const char *s, size_t n)
+{
+  memcpy(w->buf + w->len, s, n);
+  w->len += n;
+}
+
+/* Writes one CSV field, quoted when it must be; returns its line breaks. */
+static inline int w_field(writer *w, const char *s, size_t n)
+{
+  int quote = 0, nl = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == ',' || c == '"' || c == '\r')
+      quote = 1;
+    else if (c == '\n') {
+      quote = 1;
+      nl++;
+    }
+  }
+  if (!quote) {
+    w_raw(w, s, n);
+    return 0;
+  }
+  char *p = w->buf + w->len;
+  *p++ = '"';
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"')
+      *p++ = '"';
+    *p++ = s[i];
+  }
+  *p++ = '"';
+  w->len = (size_t)(p - w->buf);
+  return nl;
+}
+
+/* One row ready to write: fields in canonical column order. */
+typedef struct row {
+  const char *f[NCOL];
+  uint32_t n[NCOL];
+  char scratch[2048];
+} row;
+
+typedef struct rowctx {
+  gen *g;
+  writer w;
+  rng r;
+  int ro;
+  const char *eol;
+  size_t eol_len;
+  uint32_t line;     /* physical line the next row starts on */
+  uint64_t rowno;    /* data rows so far */
+} rowctx;
+
+static int emit_row(rowctx *c, const row *rw)
+{
+  int nl = 0;
+  const int *order = COL_ORDER[c->ro];
+  if (c->w.len + WBUF_SLACK > c->w.cap)
+    w_flush(&c->w);
+  for (int i = 0; i < NCOL; i++) {
+    if (i)
+      c->w.buf[c->w.len++] = ',';
+    nl += w_field(&c->w, rw->f[order[i]], rw->n[order[i]]);
+  }
+  w_raw(&c->w, c->eol, c->eol_len);
+  return nl;
+}
+
+/* A row's details apart from identity, status and money. */
+typedef struct rowspec {
+  uint64_t id17;
+  int idform, iddamage;
+  nameparts np;
+  int namevar, latin;
+  const school *s;
+  int status;
+  int32_t grant2, waiver2;
+  int reject;
+  int adult;
+  int cosmetic;  /* harmless damage of other fields */
+} rowspec;
+
+static int age_at_period(const gen *g, uint64_t id17)
+{
+  int ymd = (int)((id17 / 1000) % 100000000), by = ymd / 10000;
+  int bm = ymd / 100 % 100, bd = ymd % 100;
+  int age = g->py - by;
+  if (g->pm < bm || (g->pm == bm && bd > 1))
+    age--;
+  return age;
+}
+
+#define FIELD(col, start, end)                                                \
+  do {                                                                        \
+    rw->f[col] = (start);                                                     \
+    rw->n[col] = (uint32_t)((end) - (start));                                 \
+  } while (0)
+
+static void build_row(rowctx *c, const rowspec *sp, row *rw)
+{
+  gen *g = c->g;
+  rng *r = &c->r;
+  char *p = rw->scratch, *q;
+  int age = age_at_period(g, sp->id17), grade, eyear, st = sp->status;
+  const school *s = sp->s;
+
+  /* 身份证号 */
+  q = p;
+  switch (sp->reject) {
+  case R_ID_EMPTY: {
+    static const char *const e[3] = {"", " ", "\xE3\x80\x80"};
+    p = cat(p, e[rng_below(r, 3)]);
+    break;
+  }
+  case R_ID_SCI:
+    p = render_sci(p, sp->id17);
+    break;
+  case R_ID_NOT_DIGITS:
+    if (rng_below(r, 4) == 0) {
+      static const char *const e[3] = {"无", "待补录", "身份证号码"};
+      p = cat(p, e[rng_below(r, 3)]);
+    } else { /* the letter O typed for a zero */
+      char k[20];
+      id_key(k, sp->id17, IDF_18);
+      k[6 + rng_below(r, 8)] = 'O';
+      memcpy(p, k, 18);
+      p += 18;
+    }
+    break;
+  case R_ID_TOO_SHORT: {
+    char k[20];
+    put_digits(k, sp->id17, 17);
+    memcpy(p, k, 12);
+    p += 12;
+    break;
+  }
+  case R_ID_TOO_LONG: /* 19 digits (an X before the end would be
+                        * id_not_digits, which is checked first) */
+    put_digits(p, sp->id17, 17);
+    put_digits(p + 17, rng_below(r, 100), 2);
+    p += 19;
+    break;
+  default:
+    p = render_id(p, sp->id17, sp->idform, sp->iddamage, r);
+    break;
+  }
+  FIELD(C_ID, q, p);
+
+  /* 姓名 */
+  q = p;
+  if (sp->reject == R_NAME_EMPTY) {
+    static const char *const e[3] = {"", " ", "\xE3\x80\x80"};
+    p = cat(p, e[rng_below(r, 3)]);
+  } else {
+    p = render_name(p, &sp->np, sp->namevar, sp->latin);
+  }
+  FIELD(C_NAME, q, p);
+
+  /* 学校代码: surrounding spaces are trimmed by the rules */
+  q = p;
+  if (sp->reject != R_SCHOOL_EMPTY) {
+    int sp_around = sp->cosmetic == 4;
+    if (sp_around)
+      *p++ = ' ';
+    memcpy(p, s->code, s->code_len);
+    p += s->code_len;
+    if (sp_around)
+      *p++ = ' ';
+  }
+  FIELD(C_SCODE, q, p);
+  FIELD(C_SNAME, s->name, s->name + s->name_len);
+
+  /* 所在地区代码 */
+  q = p;
+  if (!rng_pm(r, 5)) {
+    put_digits(p, (uint64_t)GEN_REGIONS[s->region].code, 6);
+    p += 6;
+  }
+  FIELD(C_REGION, q, p);
+
+  /* 年级 and 入学日期 follow the age */
+  grade = age - 15 + (int)rng_below(r, 2);
+  if (sp->adult)
+    grade = 1 + (int)rng_below(r, 3);
+  grade = grade < 1 ? 1 : grade > 3 ? 3 : grade;
+  eyear = g->py - grade + (g->pm >= 9 ? 1 : 0);
+
+  /* 学籍号: unique per roster */
+  q = p;
+  if (c->ro == MOE) {
+    put_digits(p, (uint64_t)GEN_REGIONS[s->region].code / 10000, 2);
+    put_digits(p + 2, (uint64_t)eyear, 4);
+    put_digits(p + 6, c->rowno + 1, 8);
+    p += 14;
+  } else {
+    p = cat(p, "JG");
+    put_digits(p, (uint64_t)eyear, 4);
+    put_digits(p + 4, c->rowno + 1, 8);
+    p += 12;
+  }
+  FIELD(C_RECID, q, p);
+
+  /* 学习形式 */
+  q = p;
+  p = cat(p, (sp->adult ? rng_pm(r, 850) : rng_pm(r,
+          30)) ? "非全日制" : "全日制");
+  FIELD(C_MODE, q, p);
+
+  q = p;
+  *p++ = (char)('0' + grade);
+  FIELD(C_GRADE, q, p);
+
+  q = p;
+  {
+    int day = 1 + (int)rng_below(r, 10);
+    switch (sp->cosmetic == 5 ? rng_below(r, 3) : 3) {
+    case 0: /* 2024/9/1 */
+      p = cat_uint(p, (uint64_t)eyear);
+      p = cat(p, "/9/");
+      p = cat_uint(p, (uint64_t)day);
+      break;
+    case 1: /* 20240901 */
+      put_digits(p, (uint64_t)(eyear * 10000 + 900 + day), 8);
+      p += 8;
+      break;
+    case 2: /* Excel's serial day number */
+      p = cat_uint(p, (uint64_t)(cc_date_from_ymd(eyear, 9, day) -
+                                 cc_date_from_ymd(1899, 12, 30)));
+      break;
+    default:
+      put_digits(p, (uint64_t)eyear, 4);
+      p = cat(p + 4, "-09-");
+      put_digits(p, (uint64_t)day, 2);
+      p += 2;
+      break;
+    }
+  }
+  FIELD(C_EDATE, q, p);
+
+  q = p;
+  {
+    uint32_t y = rng_below(r, 100);
+    *p++ = y < 92 ? '3' : y < 95 ? '2' : c->ro == MOHRSS && y < 99 ? '5' : '4';
+  }
+  FIELD(C_YEARS, q, p);
+
+  /* 专业名称: a few must be quoted */
+  if (rng_pm(r, 3)) {
+    const char *m = GEN_MAJORS_QUOTED[rng_below(r, COUNT(GEN_MAJORS_QUOTED))];
+    FIELD(C_MAJOR, m, m + strlen(m));
+  } else {
+    const char *m;
+    if (c->ro == MOE)
+      m = GEN_MAJORS_MOE[rng_below(r, COUNT(GEN_MAJORS_MOE))];
+    else
+      m = GEN_MAJORS_MOHRSS[rng_below(r, COUNT(GEN_MAJORS_MOHRSS))];
+    FIELD(C_MAJOR, m, m + strlen(m));
+  }
+
+  /* 学籍状态 */
+  q = p;
+  if (sp->reject == R_STATUS_EMPTY) {
+    /* empty */
+  } else if (sp->reject == R_STATUS_UNKNOWN) {
+    static const char *const e[5] = {"在校", "正常", "在读", "应届", "待审核"};
+    p = cat(p, e[rng_below(r, 5)]);
+  } else if (sp->cosmetic == 3) { /* English alias, any case */
+    const char *e = STATUS_EN[st];
+    uint32_t how = rng_below(r, 3);
+    for (size_t i = 0; e[i]; i++)
+      *p++ = how == 2 || (how == 1 && i == 0) ? (char)(e[i] - 32) : e[i];
+  } else {
+    p = cat(p, STATUS_ZH[st]);
+  }
+  FIELD(C_STATUS, q, p);
+
+  /* 助学金, 免学费 */
+  {
+    int fg = 0, fw = 0, bad = -1;
+    if (sp->cosmetic == 2) {
+      fg = (int)rng_below(r, 6);
+      fw = (int)rng_below(r, 6);
+    }
+    if (sp->reject == R_AMOUNT)
+      bad = (int)rng_below(r, 2);
+    for (int k = 0; k < 2; k++) {
+      int32_t v = k ? sp->waiver2 : sp->grant2;
+      q = p;
+      if (bad == k) {
+        static const char *const e[5] = {"-", "元", "一千元", ".005", "N/A"};
+        uint32_t how = rng_below(r, 5);
+        if (v == 0)
+          v = 2000;
+        if (how == 0)
+          p = render_amount(cat(p, "-"), v & ~1, 0);
+        else if (how == 1 || how == 3)
+          p = cat(render_amount(p, v & ~1, 0), e[how]);
+        else
+          p = cat(p, e[how]);
+      } else {
+        p = render_amount(p, v, k ? fw : fg);
+      }
+      FIELD(k ? C_WAIVER : C_GRANT, q, p);
+    }
+  }
+}
+
+/* An ordinary person: appears once, needs no memory. */
+static void ordinary_spec(rowctx *c, rowspec *sp, uint64_t stu_index,
+                          uint64_t adu_index)
+{
+  gen *g = c->g;
+  rng *r = &c->r;
+  person p;
+  int adult = rng_below(r, 1000) < 4;
+  if (adult)
+    domain_person(&p, &g->adu, adu_index, 1);
+  else
+    domain_person(&p, &g->stu, stu_index, 0);
+  memset(sp, 0, sizeof(*sp));
+  sp->id17 = p.id17;
+  sp->adult = adult;
+  sp->idform = IDF_18;
+  gen_name(g, r, p.male, name_kind_for(g, r, p.region), -1, &sp->np);
+  sp->s = &g->schools[pick_school(g, r, c->ro, p.region)];
+  {
+    /* per mille, cumulative, in ST_* order: mostly 在籍 */
+    static const uint16_t cum[ST_COUNT] = {920, 935, 950, 960, 985, 990, 1000};
+    uint32_t x = rng_below(r, 1000);
+    sp->status = 0;
+    while (x >= cum[sp->status])
+      sp->status++;
+  }
+  if (status_holds(sp->status)) {
+    int age = age_at_period(g, p.id17);
+    if (!adult && age <= 17 && sp->status == ST_ENROLLED && rng_pm(r, 250))
+      sp->grant2 = typical_grant(r);
+    if (rng_pm(r, adult ? 500 : 900))
+      sp->waiver2 = typical_waiver(r);
+  } else if (rng_pm(r, 200)) {
+    sp->waiver2 = typical_waiver(r);
+  }
+  /* Damage: harmless (cleaning undoes it) or, rarely, a rejected row. */
+  if (g->damage > 0 && rng_chance(r, g->damage)) {
+    uint32_t x = rng_below(r, 100);
+    if (x < 50) {
+      sp->iddamage = 1 + (int)rng_below(r, DMG_COUNT - 1);
+      if (adult && rng_below(r, 2))
+        sp->idform = IDF_15; /* an adult's old 15-digit number */
+      if (sp->idform == IDF_15 && sp->iddamage == DMG_LOWERX)
+        sp->iddamage = DMG_NONE;
+    } else if (x < 60) {
+      sp->namevar = sp->np.kind == NK_UYGHUR ? NV_DOT + 1 + (int)rng_below(r, 6)
+                                             : NV_SPACE + (int)rng_below(r, 4);
+    } else if (x < 75) {
+      sp->cosmetic = 2; /* amounts */
+    } else if (x < 85) {
+      sp->cosmetic = 3; /* English status */
+    } else if (x < 90) {
+      sp->cosmetic = 4; /* spaces around the school code */
+    } else {
+      sp->cosmetic = 5; /* date formats */
+    }
+  }
+  if (g->damage > 0 && rng_chance(r, g->damage / 10)) {
+    /* Excel's scientific notation is by far the most common. */
+    static const uint8_t code[10] = {
+      R_ID_SCI, R_ID_NOT_DIGITS, R_ID_EMPTY, R_ID_TOO_SHORT, R_ID_TOO_LONG,
+      R_NAME_EMPTY, R_STATUS_UNKNOWN, R_AMOUNT, R_SCHOOL_EMPTY, R_STATUS_EMPTY};
+    static const uint8_t cum[10] = {50, 58, 66, 70, 74, 80, 86, 92, 97, 100};
+    uint32_t x = rng_below(r, 100), k = 0;
+    while (x >= cum[k])
+      k++;
+    sp->iddamage = DMG_NONE;
+    sp->idform = IDF_18;
+    sp->cosmetic = 0;
+    sp->reject = code[k];
+  }
+}
+
+static void planted_spec(rowctx *c, rowspec *sp, const prec *x)
+{
+  gen *g = c->g;
+  rng *r = &c->r;
+  memset(sp, 0, sizeof(*sp));
+  sp->id17 = x->id17;
+  sp->idform = x->idform;
+  sp->iddamage = x->iddamage;
+  sp->adult = x->adult;
+  sp->s = &g->schools[x->school];
+  sp->status = x->status;
+  sp->grant2 = x->grant2;
+  sp->waiver2 = x->waiver2;
+  sp->reject = x->reject;
+  sp->namevar = x->namevar;
+  sp->latin = x->latin;
+  name_from_seed(g, x->name_seed, x->male, x->namekind, -1, &sp->np);
+  if (!x->reject && rng_pm(r, 100))
+    sp->cosmetic = 2 + (int)rng_below(r, 4); /* amounts, status, code, date */
+}
+
+static void push_reject(gen *g, int ro, uint32_t line, int code)
+{
+  g->rej = xgrow(g->rej, &g->caprej, sizeof(rejrow), g->nrej + 1);
+  g->rej[g->nrej].line = line;
+  g->rej[g->nrej].roster = (uint8_t)ro;
+  g->rej[g->nrej].code = (uint8_t)code;
+  g->nrej++;
+  g->rejects[ro]++;
+}
+
+static void write_roster(gen *g, int ro)
+{
+  char path[4096];
+  rowctx c;
+  row rw;
+  rowspec sp;
+  uint32_t n = g->n[ro], pi = 0, np = g->nplist[ro];
+  uint64_t stu_base = g->stu_next + (ro == MOHRSS ? g->n[MOE] : 0);
+  uint64_t adu_base = g->adu_next + (ro == MOHRSS ? g->n[MOE] : 0);
+  uint32_t blank_mid = UINT32_MAX, trailing;
+  const char *blank = ",,,,,,,,,,,,,";
+
+  snprintf(path, sizeof(path), "%s/%s.csv", g->out, ROSTER_LABEL[ro]);
+  memset(&c, 0, sizeof(c));
+  c.g = g;
+  c.ro = ro;
+  rng_init(&c.r, g->seed, 10 + (uint64_t)ro);
+  c.eol = g->crlf ? "\r\n" : "\n";
+  c.eol_len = strlen(c.eol);
+  w_open(&c.w, path, g->gb[ro]);
+  if (g->bom && !g->gb[ro])
+    w_raw(&c.w, "\xEF\xBB\xBF", 3);
+  for (int i = 0; i < NCOL; i++) {
+    const char *h = COL_NAMES[COL_ORDER[ro][i]];
+    if (i)
+      w_raw(&c.w, ",", 1);
+    w_raw(&c.w, h, strlen(h));
+  }
+  w_raw(&c.w, c.eol, c.eol_len);
+  c.line = 2;
+  if (g->damage > 0 && n >= 10)
+    blank_mid = rng_below(&c.r, n);
+  trailing = 1 + rng_below(&c.r, 4);
+
+  for (uint32_t slot = 0; slot < n; slot++) {
+    const prec *x = NULL;
+    if (slot == blank_mid) { /* an empty row in the middle: skipped */
+      if (c.w.len + WBUF_SLACK > c.w.cap)
+        w_flush(&c.w);
+      w_raw(&c.w, blank, strlen(blank));
+      w_raw(&c.w, c.eol, c.eol_len);
+      c.line++;
+    }
+    if (pi < np && rng_below(&c.r, n - slot) < np - pi) {
+      prec *px = &g->recs[g->plist[ro][pi++]];
+      px->line = c.line;
+      x = px;
+      planted_spec(&c, &sp, x);
+    } else {
+      /* The slot's own index in each domain: disjoint from every other. */
+      ordinary_spec(&c, &sp, stu_base + slot, adu_base + slot);
+    }
+    build_row(&c, &sp, &rw);
+    if (sp.reject)
+      push_reject(g, ro, c.line, sp.reject);
+    c.line += 1 + (uint32_t)emit_row(&c, &rw);
+    c.rowno++;
+  }
+  for (uint32_t i = 0; i < trailing; i++) { /* Excel's trailing empty rows */
+    w_raw(&c.w, blank, strlen(blank));
+    w_raw(&c.w, c.eol, c.eol_len);
+    c.line++;
+  }
+  w_close(&c.w);
+  g->lines[ro] = c.line - 1;
+  g->bytes[ro] = c.w.bytes;
+}
+
+/* ---- the truth: docs/RULES.md applied to the planted groups ---- */
+
+typedef struct lines {
+  char *buf;          /* NUL-separated lines */
+  uint32_t len, cap;
+  uint32_t *off;      /* start of each line */
+  uint32_t n, capn;
+} lines;
+
+static void lines_add(lines *v, const char *s, size_t n)
+{
+  v->buf = xgrow(v->buf, &v->cap, 1, v->len + (uint32_t)n + 1);
+  v->off = xgrow(v->off, &v->capn, sizeof(uint32_t), v->n + 1);
+  v->off[v->n++] = v->len;
+  memcpy(v->buf + v->len, s, n);
+  v->len += (uint32_t)n;
+  v->buf[v->len++] = '\0';
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Writes the lines sorted bytewise (strcmp compares unsigned bytes). */
+static void lines_write_sorted(lines *v, const char *dir, const char *file)
+{
+  char path[4096];
+  FILE *fp;
+  const char **ptr = xmalloc(sizeof(char *) * (v->n + 1));
+  snprintf(path, sizeof(path), "%s/%s", dir, file);
+  for (uint32_t i = 0; i < v->n; i++)
+    ptr[i] = v->buf + v->off[i];
+  qsort(ptr, v->n, sizeof(char *), cmp_cstr);
+  fp = fopen(path, "wb");
+  if (!fp)
+    die(strerror(errno), path);
+  for (uint32_t i = 0; i < v->n; i++)
+    if (fputs(ptr[i], fp) == EOF || fputc('\n', fp) == EOF)
+      die(strerror(errno), path);
+  if (fclose(fp) != 0)
+    die(strerror(errno), path);
+  free(ptr);
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+  const prec *x = *(const prec *const *)a, *y = *(const prec *const *)b;
+  if (x->roster != y->roster)
+    return x->roster < y->roster ? -1 : 1; /* "moe" < "mohrss" bytewise */
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* <type> <scope> <valid|invalid> <amount_at_risk> <roster>:<line>,... */
+static void finding(gen *g, lines *out, const char *type, int valid,
+                    int64_t amount2, const prec **m, int n, int always_within)
+{
+  char buf[1024], *p = buf;
+  int cross = 0;
+  qsort(m, (size_t)n, sizeof(*m), cmp_member);
+  for (int i = 1; i < n; i++)
+    if (m[i]->roster != m[0]->roster)
+      cross = 1;
+  p = cat(cat(p, type), " ");
+  p = cat(p, cross && !always_within ? "cross " : "within ");
+  p = cat(p, valid ? "valid " : "invalid ");
+  p = cat(cat_amount_proj(p, amount2), " ");
+  for (int i = 0; i < n; i++) {
+    if (i)
+      *p++ = ',';
+    p = cat(cat(p, ROSTER_LABEL[m[i]->roster]), ":");
+    p = cat_uint(p, m[i]->line);
+  }
+  lines_add(out, buf, (size_t)(p - buf));
+  g->nfindings++;
+}
+
+/* Money findings: members with an amount above zero, at risk sum - max. */
+static void money_finding(gen *g, lines *out, const char *type, int valid,
+                          const prec **R, int nr, int waiver)
+{
+  const prec *m[16];
+  int n = 0;
+  int64_t sum = 0, max = 0;
+  for (int i = 0; i < nr; i++) {
+    int32_t v = waiver ? R[i]->waiver2 : R[i]->grant2;
+    if (v <= 0)
+      continue;
+    m[n++] = R[i];
+    sum += v;
+    if (v > max)
+      max = v;
+  }
+  if (n >= 2)
+    finding(g, out, type, valid, sum - max, m, n, 0);
+}
+
+static void build_truth(gen *g, lines *fnd, lines *rej)
+{
+  for (uint32_t gi = 0; gi < g->ngroups; gi++) {
+    const pgroup *gr = &g->groups[gi];
+    const prec *R[16], *H[16], *m[16];
+    int nr = 0, nh = 0, valid = 1, nschools = 0, names = 0;
+    uint32_t schools[16];
+    uint64_t seeds[16];
+    assert(gr->count <= 16); /* scenarios plant at most three rows */
+    for (uint32_t i = gr->first; i < gr->first + gr->count; i++) {
+      const prec *x = &g->recs[i];
+      if (x->reject)
+        continue; /* rejected rows never reach the findings */
+      R[nr++] = x;
+      if (status_holds(x->status))
+        H[nh++] = x;
+    }
+    if (!nr)
+      continue;
+    valid = R[0]->idform == IDF_18 || R[0]->idform == IDF_15;
+    /* duplicate_record: a school (roster, code) twice among H */
+    for (int i = 0; i < nh; i++) {
+      int seen = 0, n = 0;
+      for (int j = 0; j < nschools; j++)
+        if (schools[j] == H[i]->school)
+          seen = 1;
+      if (seen)
+        continue;
+      schools[nschools++] = H[i]->school;
+      for (int j = i; j < nh; j++)
+        if (H[j]->school == H[i]->school)
+          m[n++] = H[j];
+      if (n >= 2)
+        finding(g, fnd, "duplicate_record", valid, 0, m, n, 1);
+    }
+    /* dual_enrollment: H covers two or more schools */
+    if (nschools >= 2) {
+      for (int i = 0; i < nh; i++)
+        m[i] = H[i];
+      finding(g, fnd, "dual_enrollment", valid, 0, m, nh, 0);
+    }
+    money_finding(g, fnd, "double_grant", valid, R, nr, 0);
+    money_finding(g, fnd, "double_waiver", valid, R, nr, 1);
+    /* id_conflict: two or more names that differ after folding */
+    for (int i = 0; i < nr; i++) {
+      int seen = 0;
+      for (int j = 0; j < names; j++)
+        if (seeds[j] == R[i]->name_seed)
+          seen = 1;
+      if (!seen)
+        seeds[names++] = R[i]->name_seed;
+    }
+    if (names >= 2) {
+      for (int i = 0; i < nr; i++)
+        m[i] = R[i];
+      finding(g, fnd, "id_conflict", valid, 0, m, nr, 0);
+    }
+  }
+  for (uint32_t i = 0; i < g->nrej; i++) {
+    char buf[64], *p = buf;
+    p = cat(cat(p, ROSTER_LABEL[g->rej[i].roster]), ":");
+    p = cat(cat(cat_uint(p, g->rej[i].line), " "), REJECT_CODE[g->rej[i].code]);
+    lines_add(rej, buf, (size_t)(p - buf));
+  }
+}
+
+/* DIR/planted.txt (--explain): what was planted where, for a reader. */
+static void write_explain(gen *g)
+{
+  char path[4096];
+  FILE *fp;
+  snprintf(path, sizeof(path), "%s/planted.txt", g->out);
+  fp = fopen(path, "wb");
+  if (!fp)
+    die(strerror(errno), path);
+  for (uint32_t gi = 0; gi < g->ngroups; gi++) {
+    const pgroup *gr = &g->groups[gi];
+    fprintf(fp, "group %u %s/%u\n", gi, KINDS[gr->kind].name, gr->sub);
+    for (uint32_t i = gr->first; i < gr->first + gr->count; i++) {
+      const prec *x = &g->recs[i];
+      char key[20], name[160];
+      nameparts np;
+      static const char *const form[4] = {"id18", "id15", "bad_check", "id17"};
+      id_key(key, x->id17, x->idform == IDF_15 ? IDF_18 : x->idform);
+      name_from_seed(g, x->name_seed, x->male, x->namekind, -1, &np);
+      *render_name(name, &np, x->namevar, x->latin) = '\0';
+      fprintf(fp, "  %s:%u key=%s %s dmg=%s name=\"%s\" nv=%u school=%s "
+                  "status=%s grant=%g waiver=%g%s%s\n",
+              ROSTER_LABEL[x->roster], x->line, key, form[x->idform],
+              DMG_NAME[x->iddamage], name, x->namevar,
+              g->schools[x->school].code, STATUS_ZH[x->status],
+              x->grant2 / 2.0, x->waiver2 / 2.0, x->reject ? " REJECT=" : "",
+              REJECT_CODE[x->reject]);
+    }
+  }
+  if (fclose(fp) != 0)
+    die(strerror(errno), path);
+}
+
+static void gen_dispose(gen *g)
+{
+  iddomain *d[2] = {&g->stu, &g->adu};
+  for (int i = 0; i < 2; i++) {
+    free(d[i]->ymd);
+    free(d[i]->reg);
+    free(d[i]->pre);
+  }
+  for (int ro = 0; ro < NROSTER; ro++) {
+    free(g->by_prov[ro]);
+    free(g->plist[ro]);
+  }
+  free(g->schools);
+  free(g->twins);
+  free(g->recs);
+  free(g->groups);
+  free(g->rej);
+}
+
+/* ---- command line ---- */
+
+static void usage(FILE *fp)
+{
+  fputs(
+    "usage: gen_roster --out DIR [options]\n"
+    "Writes DIR/moe.csv, DIR/mohrss.csv, DIR/expected_findings.txt and\n"
+    "DIR/expected_rejects.txt (docs/RULES.md projection). Deterministic.\n"
+    "  --out DIR            output folder (created if missing)\n"
+    "  --seed N             PRNG seed (default 1)\n"
+    "  --moe N              MOE data rows (default 13000; k/M suffixes)\n"
+    "  --mohrss N           MOHRSS data rows (default 4500)\n"
+    "  --period YYYY-MM     the extract's month (default 2026-11)\n"
+    "  --encoding E         utf8 or gb18030, for both files (default utf8)\n"
+    "  --gb18030 LABEL      write roster LABEL (moe, mohrss) in GB18030\n"
+    "  --plant RATE         share of persons in planted scenarios (0.02)\n"
+    "  --damage RATE        share of rows with Excel/typist damage (0.01)\n"
+    "  --crlf               CRLF line ends\n"
+    "  --bom                UTF-8 byte order mark\n"
+    "  --explain            also write DIR/planted.txt\n",
+    fp);
+}
+
+static uint32_t parse_count(const char *s, const char *opt)
+{
+  char *end;
+  double v;
+  errno = 0;
+  v = strtod(s, &end);
+  if (end == s || errno)
+    bad_arg("not a number", opt);
+  if (*end == 'k' || *end == 'K')
+    v *= 1e3, end++;
+  else if (*end == 'm' || *end == 'M')
+    v *= 1e6, end++;
+  if (*end || v < 0 || v > 4e9)
+    bad_arg("not a row count", opt);
+  return (uint32_t)(v + 0.5);
+}
+
+static double parse_rate(const char *s, const char *opt)
+{
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || *end || !(v >= 0 && v <= 1))
+    bad_arg("not a rate between 0 and 1", opt);
+  return v;
+}
+
+static int roster_of(const char *label)
+{
+  for (int ro = 0; ro < NROSTER; ro++)
+    if (strcmp(label, ROSTER_LABEL[ro]) == 0)
+      return ro;
+  bad_arg("unknown roster label (moe, mohrss)", label);
+  return -1;
+}
+
+int main(int argc, char **argv)
+{
+  static gen G;
+  gen *g = &G;
+  lines fnd = {0}, rej = {0};
+  int enc_gb = 0, gb_label[NROSTER] = {0, 0};
+  const char *period = "2026-11";
+  char extra = 0;
+
+  g->seed = 1;
+  g->n[MOE] = 13000;
+  g->n[MOHRSS] = 4500;
+  g->plant = 0.02;
+  g->damage = 0.01;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEEDV()                                                               \
+  do {                                                                        \
+    if (!v)                                                                   \
+      bad_arg("missing value", a);                                                \
+    i++;                                                                      \
+  } while (0)
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(a, "--out")) {
+      NEEDV();
+      g->out = v;
+    } else if (!strcmp(a, "--seed")) {
+      char *end;
+      NEEDV();
+      errno = 0;
+      g->seed = strtoull(v, &end, 0);
+      if (end == v || *end || errno)
+        bad_arg("not a seed", v);
+    } else if (!strcmp(a, "--moe")) {
+      NEEDV();
+      g->n[MOE] = parse_count(v, a);
+    } else if (!strcmp(a, "--mohrss")) {
+      NEEDV();
+      g->n[MOHRSS] = parse_count(v, a);
+    } else if (!strcmp(a, "--period")) {
+      NEEDV();
+      period = v;
+    } else if (!strcmp(a, "--encoding")) {
+      NEEDV();
+      if (!strcmp(v, "utf8") || !strcmp(v, "utf-8"))
+        enc_gb = 0;
+      else if (!strcmp(v, "gb18030"))
+        enc_gb = 1;
+      else
+        bad_arg("unknown encoding (utf8, gb18030)", v);
+    } else if (!strcmp(a, "--gb18030")) {
+      NEEDV();
+      gb_label[roster_of(v)] = 1;
+    } else if (!strcmp(a, "--plant")) {
+      NEEDV();
+      g->plant = parse_rate(v, a);
+    } else if (!strcmp(a, "--damage")) {
+      NEEDV();
+      g->damage = parse_rate(v, a);
+    } else if (!strcmp(a, "--crlf")) {
+      g->crlf = 1;
+    } else if (!strcmp(a, "--bom")) {
+      g->bom = 1;
+    } else if (!strcmp(a, "--explain")) {
+      g->explain = 1;
+    } else {
+      bad_arg("unknown argument", a);
+    }
+#undef NEEDV
+  }
+  if (!g->out) {
+    usage(stderr);
+    return 2;
+  }
+  if (sscanf(period, "%4d-%2d%c", &g->py, &g->pm, &extra) != 2 ||
+      strlen(period) != 7 || g->py < 2000 || g->py > 2099 || g->pm < 1 ||
+      g->pm > 12)
+    bad_arg("period must be YYYY-MM between 2000-01 and 2099-12", period);
+  for (int ro = 0; ro < NROSTER; ro++)
+    g->gb[ro] = enc_gb || gb_label[ro];
+  if (mkdir(g->out, 0777) != 0 && errno != EEXIST)
+    die(strerror(errno), g->out);
+
+  /* 1. tables */
+  {
+    rng r;
+    cc_date stu_lo, stu_hi, adu_lo, adu_hi;
+    for (size_t i = 0; i < NREGIONS; i++)
+      g->region_prov[i] = (int8_t)prov_index(GEN_REGIONS[i].code / 10000);
+    build_surnames(g);
+    /* students aged 15-20 on the first day of the period */
+    stu_lo = cc_date_from_ymd(g->py - 21, g->pm, 1) + 1;
+    stu_hi = cc_date_from_ymd(g->py - 15, g->pm, 1);
+    /* adults born 1970-1999, never overlapping the students */
+    adu_lo = cc_date_from_ymd(1970, 1, 1);
+    adu_hi = cc_date_from_ymd(1999, 12, 31);
+    if (adu_hi >= stu_lo)
+      adu_hi = stu_lo - 1;
+    domain_build(&g->stu, stu_lo, stu_hi, 0,
+                 mix64(g->seed ^ 0x5354550000000001ULL));
+    domain_build(&g->adu, adu_lo, adu_hi, 1,
+                 mix64(g->seed ^ 0x4144550000000002ULL));
+    rng_init(&r, g->seed, 1);
+    build_schools(g, &r);
+  }
+  /* 2. the plan */
+  build_plan(g);
+  if (g->stu_next + (uint64_t)g->n[MOE] + g->n[MOHRSS] > g->stu.size ||
+      g->adu_next + (uint64_t)g->n[MOE] + g->n[MOHRSS] > g->adu.size)
+    die("more rows than distinct IDs in the domain", NULL);
+  /* 3. the rosters */
+  for (int ro = 0; ro < NROSTER; ro++)
+    write_roster(g, ro);
+  /* 4. the truth */
+  build_truth(g, &fnd, &rej);
+  lines_write_sorted(&fnd, g->out, "expected_findings.txt");
+  lines_write_sorted(&rej, g->out, "expected_rejects.txt");
+  if (g->explain)
+    write_explain(g);
+  gen_dispose(g);
+  free(fnd.buf);
+  free(fnd.off);
+  free(rej.buf);
+  free(rej.off);
+
+  printf("gen_roster: seed %llu, period %04d-%02d: moe %u rows (%s, %u lines, "
+         "%.1f MB), mohrss %u rows (%s, %u lines, %.1f MB); %u planted persons "
+         "in %u groups (%u rows); %u expected findings, %u expected rejects "
+         "-> %s\n",
+         (unsigned long long)g->seed, g->py, g->pm, g->n[MOE],
+         g->gb[MOE] ? "gb18030" : "utf8", g->lines[MOE], g->bytes[MOE] / 1e6,
+         g->n[MOHRSS], g->gb[MOHRSS] ? "gb18030" : "utf8", g->lines[MOHRSS],
+         g->bytes[MOHRSS] / 1e6, g->persons, g->ngroups, g->nrecs, g->nfindings,
+         g->nrej, g->out);
+  return 0;
+}
