@@ -122,15 +122,34 @@ void cc_header_map_free(cc_header_map *map)
   free(map);
 }
 
+/* Trims blanks around a cell: ASCII space, tab, CR, and the U+3000 and
+ * U+00A0 that Excel exports carry (SPEC 2.1: white space of every kind). */
 static void trim_span(const char **p, size_t *n)
 {
-  while (*n > 0 && ((*p)[0] == ' ' || (*p)[0] == '\t' || (*p)[0] == '\r')) {
-    (*p)++;
-    (*n)--;
+  const unsigned char *s = (const unsigned char *)*p;
+  size_t k = *n;
+  for (;;) {
+    if (k >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r'))
+      s++, k--;
+    else if (k >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80)
+      s += 3, k -= 3;
+    else if (k >= 2 && s[0] == 0xC2 && s[1] == 0xA0)
+      s += 2, k -= 2;
+    else
+      break;
   }
-  while (*n > 0 && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t' ||
-                    (*p)[*n - 1] == '\r'))
-    (*n)--;
+  for (;;) {
+    if (k >= 1 && (s[k - 1] == ' ' || s[k - 1] == '\t' || s[k - 1] == '\r'))
+      k--;
+    else if (k >= 3 && s[k - 3] == 0xE3 && s[k - 2] == 0x80 && s[k - 1] == 0x80)
+      k -= 3;
+    else if (k >= 2 && s[k - 2] == 0xC2 && s[k - 1] == 0xA0)
+      k -= 2;
+    else
+      break;
+  }
+  *p = (const char *)s;
+  *n = k;
 }
 
 int cc_header_map_load(cc_header_map **out, const char *path)
@@ -272,12 +291,49 @@ static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
   return i;
 }
 
-/* Valid UTF-8 holding no U+FFFD (the mark of bytes lost in conversion). */
+/*
+ * Settles UTF-8 or GB18030 from the first DETECT_BYTES of a file. Chinese
+ * text in GB18030 is almost never valid UTF-8, while a UTF-8 file may
+ * carry a stray bad byte from some upstream system: one such byte must not
+ * turn the whole file into GB18030 (every row would be garbled). So the
+ * sample counts as UTF-8 when its valid multi-byte characters outnumber
+ * its invalid bytes ten to one; the rows holding the bad bytes are then
+ * rejected as bad_text. Looking at a bounded sample keeps this off the
+ * critical path of a large file.
+ */
+#define DETECT_BYTES ((size_t)4 << 20)
+
+static int guess_encoding(const unsigned char *s, size_t n, int eof)
+{
+  size_t i = 0, good = 0, bad = 0;
+  if (n > DETECT_BYTES) {
+    n = DETECT_BYTES;
+    eof = 0;
+  }
+  while (i < n) {
+    size_t ok = utf8_valid_prefix(s + i, n - i);
+    /* Count multi-byte characters in the valid run. */
+    size_t j;
+    for (j = i; j < i + ok; j++)
+      good += (s[j] & 0xC0) == 0xC0;
+    i += ok;
+    if (i >= n)
+      break;
+    if (!eof && n - i < 4)
+      break; /* a character cut by the end of the sample */
+    bad++;
+    i++;
+  }
+  return bad == 0 || good >= 10 * bad ? CC_ENC_UTF8 : CC_ENC_GB18030;
+}
+
+/* Valid UTF-8 holding no U+FFFD (the mark of bytes lost in conversion)
+ * and no NUL (not text; the name folding refuses it too). */
 static int cell_text_ok(const char *p, size_t n)
 {
   const unsigned char *s = (const unsigned char *)p;
   size_t i;
-  if (utf8_valid_prefix(s, n) != n)
+  if (utf8_valid_prefix(s, n) != n || memchr(s, 0, n) != NULL)
     return 0;
   for (i = 0; i + 2 < n; i++)
     if (s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] == 0xBD)
@@ -292,6 +348,7 @@ typedef struct chunk {
   size_t start, end;     /* byte range of the block buffer */
   uint32_t first_line;   /* physical line of its first row */
   uint8_t broken;        /* cc_reject_code when the range is one broken row */
+  uint16_t broken_col;   /* its column (the field left open) */
   cc_record *recs;       /* accepted rows */
   size_t n_recs, cap_recs;
   cc_reject *rejs;       /* rejected rows */
@@ -318,6 +375,8 @@ typedef struct reader {
   size_t n_chunks, cap_chunks;
   iconv_t *cd;              /* per thread, opened lazily */
   uint64_t seq;
+  int skip_line;            /* the rest of a broken row's first line is
+                               still to come: skip it in the next block */
 } reader;
 
 static chunk *new_chunk(reader *r)
@@ -343,7 +402,7 @@ static chunk *new_chunk(reader *r)
 }
 
 static int push_chunk(reader *r, size_t start, size_t end, uint32_t line,
-                      int broken)
+                      int broken, int column)
 {
   chunk *c;
   if (end <= start)
@@ -355,7 +414,35 @@ static int push_chunk(reader *r, size_t start, size_t end, uint32_t line,
   c->end = end;
   c->first_line = line;
   c->broken = (uint8_t)broken;
+  c->broken_col = (uint16_t)column;
   return 0;
+}
+
+/*
+ * 1-based column of the field still open at `upto` in the row starting at
+ * `row`, with the quoting rules of scan_block: the field a broken row's
+ * reject names.
+ */
+static int open_field_column(const char *row, const char *upto, char delim)
+{
+  const char *s;
+  int col = 1, inq = 0;
+  for (s = row; s < upto; s++) {
+    if (inq) {
+      if (*s == '"') {
+        if (s + 1 < upto && s[1] == '"')
+          s++;
+        else
+          inq = 0;
+      }
+    } else if (*s == '"') {
+      if (s == row || s[-1] == delim)
+        inq = 1;
+    } else if (*s == delim) {
+      col++;
+    }
+  }
+  return col > UINT16_MAX ? UINT16_MAX : col;
 }
 
 /* Next '"' or '\n' in [p, end), or NULL. Eight bytes at a time. */
@@ -396,6 +483,22 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
   if (target < 65536)
     target = 65536;
   r->n_chunks = 0;
+  if (r->skip_line) {
+    /* The last block ended inside a broken row's first line: its rest is
+     * not a row of its own. */
+    const char *nl = memchr(buf, '\n', len);
+    if (nl == NULL) {
+      *consumed = len;
+      if (eof) {
+        r->skip_line = 0;
+        *line += 1; /* that line ends the file */
+      }
+      return 0;
+    }
+    r->skip_line = 0;
+    p = row = chunk_at = nl + 1;
+    ln = row_line = chunk_line = *line + 1;
+  }
   for (;;) {
     const char *s = find_special(p, end);
     int broken = 0, need_more = 0;
@@ -416,7 +519,7 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
         row_line = ln;
         if ((size_t)(row - chunk_at) >= target) {
           if ((rc = push_chunk(r, (size_t)(chunk_at - buf), (size_t)(row - buf),
-                               chunk_line, 0)) < 0)
+                               chunk_line, 0, 0)) < 0)
             return rc;
           chunk_at = row;
           chunk_line = ln;
@@ -443,26 +546,34 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
     if (need_more && !broken)
       break;
     if (broken) {
-      /* Cut the row's first physical line out as a reject, resume after. */
+      /* Cut the row's first physical line out as a reject, resume after.
+       * Past [p, end) nothing was scanned when a special was found. */
       const char *nl = memchr(row, '\n', (size_t)(end - row));
       const char *resume = nl ? nl + 1 : end;
+      int col = open_field_column(row, s ? p : end, r->delim);
       if ((rc = push_chunk(r, (size_t)(chunk_at - buf), (size_t)(row - buf),
-                           chunk_line, 0)) < 0 ||
+                           chunk_line, 0, 0)) < 0 ||
           (rc = push_chunk(r, (size_t)(row - buf), (size_t)(resume - buf),
-                           row_line, broken)) < 0)
+                           row_line, broken, col)) < 0)
         return rc;
       inq = 0;
       p = row = chunk_at = resume;
-      ln = row_line + (nl ? 1 : 0);
+      /* Without its newline yet, the line goes on in the next block. */
+      if (nl == NULL && !eof)
+        r->skip_line = 1;
+      ln = row_line + (nl || eof ? 1 : 0);
       row_line = chunk_line = ln;
       if (resume == end)
         break;
     }
   }
-  if (eof)
+  if (eof) {
+    if (row < end)
+      ln++; /* a last line without a newline is a line all the same */
     row = end; /* a last row without a newline is complete */
+  }
   if ((rc = push_chunk(r, (size_t)(chunk_at - buf), (size_t)(row - buf),
-                       chunk_line, 0)) < 0)
+                       chunk_line, 0, 0)) < 0)
     return rc;
   /* Lines inside the carried-over row are counted again next time. */
   *line = row_line;
@@ -540,7 +651,7 @@ static int build_row(reader *r, chunk *c, const field *f, int nf,
   cc_id id;
   cc_record *rec;
   size_t flen;
-  int i, rc, st;
+  int i, rc, st, bad;
   int64_t grant, waiver;
 
   for (i = 0; i < nf; i++)
@@ -564,9 +675,15 @@ static int build_row(reader *r, chunk *c, const field *f, int nf,
       cell[i].n = 0;
     }
   }
-  for (i = 0; i < CC_COL_REQUIRED; i++)
-    if (!cell_text_ok(cell[i].p, cell[i].n))
-      return add_reject(c, line, pos[i] + 1, CC_REJ_BAD_TEXT);
+  /* Every cell kept, not only the required ones: they all reach the
+   * outputs. The reject names the first bad column of the file. */
+  bad = -1;
+  for (i = 0; i < CC_COL_COUNT; i++)
+    if (pos[i] >= 0 && (bad < 0 || pos[i] < bad) &&
+        !cell_text_ok(cell[i].p, cell[i].n))
+      bad = pos[i];
+  if (bad >= 0)
+    return add_reject(c, line, bad + 1, CC_REJ_BAD_TEXT);
 
   if (cc_id_normalize(&id, cell[CC_COL_ID].p, cell[CC_COL_ID].n,
                       r->opts->today) == CC_ID_REJECTED)
@@ -685,11 +802,14 @@ static int parse_rows(reader *r, chunk *c, const char *t, size_t n,
         } else {
           fp = t + s;
         }
-        if (p < n && t[p] != delim && t[p] != '\n' && t[p] != '\r') {
+        if (p < n && t[p] != delim && t[p] != '\n' &&
+            !(t[p] == '\r' && (p + 1 == n || t[p + 1] == '\n'))) {
           size_t tail = p;
           char *joined;
           while (tail < n && t[tail] != delim && t[tail] != '\n')
             tail++;
+          if (t[tail - 1] == '\r' && (tail == n || t[tail] == '\n'))
+            tail--; /* CRLF: skipped below */
           joined = arena_alloc(&c->mem, fl + (tail - p));
           if (joined == NULL)
             return -1;
@@ -781,7 +901,7 @@ static void work_chunk(reader *r, chunk *c, const char *buf)
   const char *t = buf + c->start;
   size_t n = c->end - c->start;
   if (c->broken) {
-    if (add_reject(c, c->first_line, 0, c->broken) < 0)
+    if (add_reject(c, c->first_line, c->broken_col, c->broken) < 0)
       goto nomem;
   } else {
     if (r->encoding == CC_ENC_GB18030) {
@@ -891,6 +1011,20 @@ static int read_header(reader *r, const char *buf, size_t len, size_t *hdr_end,
   return 0;
 }
 
+/* 1 when buf holds a newline outside quotes: the header row is whole. */
+static int header_complete(const char *buf, size_t len)
+{
+  size_t i;
+  int inq = 0;
+  for (i = 0; i < len; i++) {
+    if (buf[i] == '"')
+      inq = !inq;
+    else if (!inq && buf[i] == '\n')
+      return 1;
+  }
+  return 0;
+}
+
 static ssize_t read_full(int fd, char *buf, size_t n)
 {
   size_t got = 0;
@@ -956,15 +1090,20 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
     size_t start = 0, consumed = 0;
     ssize_t got = 0;
     if (!eof) {
-      got = read_full(fd, buf + have, cap - have);
+      /* One block per step (the carried row is at most CC_ROW_MAX, so it
+       * always fits): reading up to `cap` would make block_bytes moot. */
+      size_t want = cap - have < block ? cap - have : block;
+      got = read_full(fd, buf + have, want);
       if (got < 0) {
         rc = cc_error_set_errno(CC_EIO, errno, "%s", path);
         goto done;
       }
-      if ((size_t)got < cap - have)
+      if ((size_t)got < want)
         eof = 1;
       have += (size_t)got;
     }
+    if (first && !eof && have < cap && !header_complete(buf, have))
+      continue; /* a block smaller than the header: read on */
     if (first) {
       first = 0;
       if (have >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
@@ -972,12 +1111,8 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
         if (r.encoding == CC_ENC_AUTO)
           r.encoding = CC_ENC_UTF8;
       }
-      if (r.encoding == CC_ENC_AUTO) {
-        size_t ok = utf8_valid_prefix((const unsigned char *)buf, have);
-        /* A multi-byte character cut by the block end is not an error. */
-        r.encoding = (ok == have || (!eof && have - ok < 4)) ? CC_ENC_UTF8
-                                                             : CC_ENC_GB18030;
-      }
+      if (r.encoding == CC_ENC_AUTO)
+        r.encoding = guess_encoding((const unsigned char *)buf, have, eof);
       if (have == start) {
         rc = cc_error_set(CC_EINVALID, "%s: the file is empty (no header row)",
                           path);
