@@ -263,13 +263,15 @@ static void fmt_money(char *buf, int64_t fen) { cc_money_format(buf, fen); }
 
 static int valid_period(const char *p)
 {
-  int y, m;
+  int y, m, i;
   if (p == NULL || strlen(p) != 7 || p[4] != '-')
     return 0;
-  if (sscanf(p, "%4d-%2d", &y, &m) != 2)
-    return 0;
-  return y >= 2000 && y <= 2199 && m >= 1 && m <= 12 &&
-         p[0] >= '0' && p[5] >= '0' && p[5] <= '1';
+  for (i = 0; i < 7; i++)
+    if (i != 4 && (p[i] < '0' || p[i] > '9'))
+      return 0;
+  y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+  m = (p[5] - '0') * 10 + (p[6] - '0');
+  return y >= 2000 && y <= 2199 && m >= 1 && m <= 12;
 }
 
 static int valid_label(const char *s)
@@ -423,7 +425,8 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     goto done;
   }
   for (i = 0, j = 0; i < (size_t)rs.threads; i++) {
-    memcpy(all + j, rs.ts[i].e, rs.ts[i].n * sizeof *all);
+    if (rs.ts[i].n) /* a thread may have parsed nothing (e == NULL) */
+      memcpy(all + j, rs.ts[i].e, rs.ts[i].n * sizeof *all);
     j += rs.ts[i].n;
     free(rs.ts[i].e);
     rs.ts[i].e = NULL;
