@@ -390,10 +390,11 @@ int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
     worker w;
     ctx c;
     MDB_txn *rtxn = NULL;
-    int my_rc = 0;
+    int my_rc = 0, my_mrc; /* mrc is shared: each worker keeps its own */
     memset(&w, 0, sizeof w);
-    if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rtxn)) != 0)
-      my_rc = cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+    if ((my_mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rtxn)) != 0)
+      my_rc = cc_error_set(CC_ERROR, "database: begin: %s",
+                           mdb_strerror(my_mrc));
     c.txn = rtxn;
     c.rec = rec;
     c.labels = labels;

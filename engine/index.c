@@ -163,7 +163,11 @@ int cc_db_open(cc_db **out, const char *dir, const cc_db_options *opts)
 
   *out = NULL;
   if (opts->read_only) {
-    if (stat(dir, &sb) != 0)
+    /* Look for the data file, not the directory: LMDB would create a lock
+     * file in an empty directory and then fail with ENOENT. */
+    char data[4096];
+    snprintf(data, sizeof data, "%s/data.mdb", dir);
+    if (stat(dir, &sb) != 0 || stat(data, &sb) != 0)
       return cc_error_set(CC_ENOTFOUND, "database %s does not exist", dir);
     flags |= MDB_RDONLY;
   } else {
@@ -227,7 +231,10 @@ int cc_db_open(cc_db **out, const char *dir, const cc_db_options *opts)
                       dir, v.mv_size == 4 ? get_u32(v.mv_data) : 0, CC_DB_FORMAT);
     goto fail;
   }
-  rc = opts->read_only ? (mdb_txn_abort(txn), 0) : mdb_txn_commit(txn);
+  /* Committed even when read-only: a handle opened in a transaction that
+   * is aborted is closed with it (lmdb.h, mdb_dbi_open), and db->meta must
+   * outlive this one. */
+  rc = mdb_txn_commit(txn);
   txn = NULL;
   if (rc != 0) {
     rc = lmdb_error(rc, "commit");
@@ -324,10 +331,12 @@ size_t cc_index_encode_idx(uint8_t *out, const cc_record *rec)
   uint32_t nl = rec->name_folded.len;
   /* Ingest guarantees both fit a byte (school_code_too_long, CC_NAME_MAX). */
   *p++ = (uint8_t)sl;
-  memcpy(p, rec->text[CC_COL_SCHOOL_CODE].ptr, sl);
+  if (sl) /* an empty cc_str may have a NULL ptr */
+    memcpy(p, rec->text[CC_COL_SCHOOL_CODE].ptr, sl);
   p += sl;
   *p++ = (uint8_t)nl;
-  memcpy(p, rec->name_folded.ptr, nl);
+  if (nl)
+    memcpy(p, rec->name_folded.ptr, nl);
   p += nl;
   return (size_t)(p - out);
 }
@@ -429,7 +438,8 @@ int cc_index_stage_record(cc_stage *st, const cc_record *rec)
   for (i = 0; i < N_REC_COLUMNS; i++) {
     cc_str s = rec_cell(rec, rec_columns[i]);
     put_u16(p, (uint16_t)s.len);
-    memcpy(p + 2, s.ptr, s.len);
+    if (s.len) /* an empty cell may have a NULL ptr (cc_str) */
+      memcpy(p + 2, s.ptr, s.len);
     p += 2 + s.len;
   }
   return 0;
@@ -585,6 +595,8 @@ int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
   out->waiver = (int64_t)get_u64(p + 12);
   out->id_len = p[20];
   out->id = (const char *)p + 21;
+  if (out->id_len > CC_ID_MAX || out->id_len + 23u > val->mv_size)
+    return cc_error_set(CC_ECORRUPT, "database: bad index entry");
   p += 21 + out->id_len;
   if (p >= end)
     return cc_error_set(CC_ECORRUPT, "database: bad index entry");
@@ -626,6 +638,8 @@ int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
   out->waiver = (int64_t)get_u64(p + 12);
   out->id.len = p[20];
   out->id.ptr = (const char *)p + 21;
+  if (out->id.len > CC_ID_MAX || 21u + out->id.len > v.mv_size)
+    return cc_error_set(CC_ECORRUPT, "database: bad record");
   p += 21 + out->id.len;
   for (i = 0; i < N_REC_COLUMNS; i++) {
     uint16_t len;

@@ -1,0 +1,481 @@
+/*
+ * check_finding.c - the finding type (engine/finding.c): its JSON line
+ * (SPEC 3.1), string escaping, money, type names, and list storage/order.
+ *
+ * Expected lines are written out by hand. Escaping: '"' and '\' get a
+ * backslash, bytes below 0x20 are written \u00XX (lower-case hex), valid
+ * UTF-8 is kept as is (non-BMP included), and each byte that does not start
+ * a valid UTF-8 sequence becomes U+FFFD (EF BF BD). The rows below use only
+ * damage where "one U+FFFD per byte" and Unicode's "maximal subpart"
+ * substitution agree (e.g. ED A0 80: ED cannot be followed by A0, so ED,
+ * A0 and 80 are each one replacement). Money is fen shown as yuan without
+ * trailing zeros: 80050 fen = 800.5, 125 fen = 1.25.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chachong/finding.h"
+#include "chachong/record.h"
+#include "finding_internal.h"
+
+#define FFFD "\xEF\xBF\xBD"
+
+static const char *const labels[] = {"moe", "mohrss"};
+
+static cc_str S(const char *s)
+{
+  cc_str r;
+  r.ptr = s;
+  r.len = (uint32_t)strlen(s);
+  return r;
+}
+
+static cc_finding_context context(void)
+{
+  cc_finding_context fc;
+  fc.period = "2026-11";
+  fc.labels = labels;
+  fc.issued = cc_date_from_ymd(2026, 11, 23);
+  fc.deadline = cc_date_from_ymd(2026, 12, 7);
+  fc.deadline_provisional = 0;
+  fc.state = "open";
+  return fc;
+}
+
+static cc_member members[2];
+
+/* The hand-built finding of the known-answer line. */
+static cc_finding sample(void)
+{
+  cc_finding f;
+  memset(&f, 0, sizeof f);
+  memset(members, 0, sizeof members);
+  f.finding_id = UINT64_C(0x0123456789abcdef);
+  f.type = CC_FT_DOUBLE_GRANT;
+  f.cross = 1;
+  f.id_valid = 0;
+  f.id_reason = CC_IDR_CHECK_DIGIT;
+  strcpy(f.id, "110101200501010018");
+  f.person_name = S("王\"\xf0\xa0\xae\xb7\\\n");
+  members[0].roster = 0;
+  members[0].line = 17;
+  members[0].status = CC_STATUS_ENROLLED;
+  members[0].grant = 100000;
+  members[0].waiver = 0;
+  members[0].name = S("王\xf0\xa0\xae\xb7");
+  members[0].record_id = S("R\x01");
+  members[0].school_code = S("41370100\xff" "01");
+  members[0].school_name = S("济南\xc0\x80一中");
+  members[0].region_code = S("370102");
+  members[1].roster = 1;
+  members[1].line = 3;
+  members[1].status = CC_STATUS_GRADUATED;
+  members[1].grant = 80050;
+  members[1].waiver = 125;
+  members[1].name = S("a\tb/c");
+  members[1].record_id.ptr = NULL; /* empty cells may have no pointer */
+  members[1].school_code = S("J1");
+  members[1].school_name = S("\xed\xa0\x80");
+  members[1].region_code = S("");
+  f.members = members;
+  f.n_members = 2;
+  f.amount_at_risk = 80050;
+  return f;
+}
+
+static const char sample_json[] =
+    "{\"finding_id\": \"0123456789abcdef\", \"type\": \"double_grant\", "
+    "\"scope\": \"cross\", \"period\": \"2026-11\", "
+    "\"person\": {\"id_number\": \"110101200501010018\", "
+    "\"name\": \"王\\\"\xf0\xa0\xae\xb7\\\\\\u000a\", \"id_valid\": false, "
+    "\"id_reason\": \"check_digit\"}, "
+    "\"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
+    "\"members\": ["
+    "{\"roster\": \"moe\", \"line\": 17, \"record_id\": \"R\\u0001\", "
+    "\"school_code\": \"41370100" FFFD "01\", "
+    "\"school_name\": \"济南" FFFD FFFD "一中\", \"region_code\": \"370102\", "
+    "\"status\": \"在籍\", \"name\": \"王\xf0\xa0\xae\xb7\", "
+    "\"grant_amount\": 1000, \"waiver_amount\": 0}, "
+    "{\"roster\": \"mohrss\", \"line\": 3, \"record_id\": \"\", "
+    "\"school_code\": \"J1\", \"school_name\": \"" FFFD FFFD FFFD "\", "
+    "\"region_code\": \"\", \"status\": \"毕业\", \"name\": \"a\\u0009b/c\", "
+    "\"grant_amount\": 800.5, \"waiver_amount\": 1.25}], "
+    "\"amount_at_risk\": 800.5, \"issued\": \"2026-11-23\", "
+    "\"deadline\": \"2026-12-07\", \"deadline_provisional\": false, "
+    "\"state\": \"open\"}\n";
+
+static char *to_json(const cc_finding *f, const cc_finding_context *fc)
+{
+  size_t n = cc_finding_to_json(NULL, 0, f, fc);
+  char *buf = malloc(n + 1);
+  ck_assert_ptr_nonnull(buf);
+  ck_assert_uint_eq(cc_finding_to_json(buf, n + 1, f, fc), n);
+  buf[n] = '\0';
+  return buf;
+}
+
+START_TEST(test_finding_json_known_line)
+{
+  cc_finding f = sample();
+  cc_finding_context fc = context();
+  char *s = to_json(&f, &fc);
+  ck_assert_str_eq(s, sample_json);
+  free(s);
+}
+END_TEST
+
+START_TEST(test_finding_json_valid_id_has_no_reason)
+{
+  cc_finding f = sample();
+  cc_finding_context fc = context();
+  char *s;
+  f.id_valid = 1;
+  f.id_reason = CC_IDR_OK;
+  f.cross = 0;
+  f.type = CC_FT_ID_CONFLICT;
+  f.amount_at_risk = 0;
+  fc.deadline_provisional = 1;
+  fc.state = "new";
+  s = to_json(&f, &fc);
+  ck_assert_ptr_null(strstr(s, "id_reason"));
+  ck_assert_ptr_nonnull(strstr(s, "\\u000a\", \"id_valid\": true}, \"match\""));
+  ck_assert_ptr_nonnull(strstr(s, "\"type\": \"id_conflict\", \"scope\": \"within\""));
+  ck_assert_ptr_nonnull(strstr(s, "\"amount_at_risk\": 0, "));
+  ck_assert_ptr_nonnull(strstr(s, "\"deadline_provisional\": true, \"state\": \"new\"}\n"));
+  /* One line: the only newline is the last byte. */
+  ck_assert_ptr_eq(strchr(s, '\n'), s + strlen(s) - 1);
+  free(s);
+
+  /* Every invalid reason is named. */
+  f.id_valid = 0;
+  f.id_reason = CC_IDR_PROVINCE;
+  s = to_json(&f, &fc);
+  ck_assert_ptr_nonnull(strstr(s, "\"id_valid\": false, \"id_reason\": \"province\"}"));
+  free(s);
+}
+END_TEST
+
+START_TEST(test_finding_json_measure)
+{
+  cc_finding f = sample();
+  cc_finding_context fc = context();
+  size_t want = strlen(sample_json), n;
+  char buf[4096];
+  ck_assert_uint_lt(want, sizeof buf - 64);
+  /* Measuring, with any cap, writes nothing and says the full length. */
+  ck_assert_uint_eq(cc_finding_to_json(NULL, 0, &f, &fc), want);
+  ck_assert_uint_eq(cc_finding_to_json(NULL, 100, &f, &fc), want);
+  /* Exactly enough room (the length plus one). */
+  memset(buf, 'Z', sizeof buf);
+  ck_assert_uint_eq(cc_finding_to_json(buf, want + 1, &f, &fc), want);
+  ck_assert_int_eq(memcmp(buf, sample_json, want), 0);
+  for (n = want + 1; n < sizeof buf; n++)
+    ck_assert_int_eq(buf[n], 'Z');
+  /* Too little room: the full length again, and nothing past cap. */
+  {
+    static const size_t caps[] = {0, 1, 10, 200};
+    size_t c;
+    for (c = 0; c < 4; c++) {
+      memset(buf, 'Z', sizeof buf);
+      ck_assert_uint_eq(cc_finding_to_json(buf, caps[c], &f, &fc), want);
+      for (n = caps[c]; n < sizeof buf; n++)
+        ck_assert_int_eq(buf[n], 'Z');
+    }
+    memset(buf, 'Z', sizeof buf);
+    ck_assert_uint_eq(cc_finding_to_json(buf, want, &f, &fc), want);
+    for (n = want; n < sizeof buf; n++)
+      ck_assert_int_eq(buf[n], 'Z');
+  }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Escaping, through the person's name. */
+
+typedef struct esc_row {
+  const char *in;
+  size_t len;
+  const char *out; /* the JSON string, quotes included */
+} esc_row;
+
+#define E(in, out) {in, sizeof in - 1, out}
+
+static const esc_row esc_rows[] = {
+    E("", "\"\""),
+    E("abc", "\"abc\""),
+    E("a\"b", "\"a\\\"b\""),
+    E("a\\b", "\"a\\\\b\""),
+    E("\\\"", "\"\\\\\\\"\""),
+    E("\n", "\"\\u000a\""),
+    E("\t\r", "\"\\u0009\\u000d\""),
+    E("\x1f", "\"\\u001f\""),
+    E("\x01" "x", "\"\\u0001x\""),
+    E("a\0b", "\"a\\u0000b\""),
+    E(" ", "\" \""),
+    E("\x7f", "\"\x7f\""),
+    E("a/b", "\"a/b\""),
+    E("\xf0\xa0\xae\xb7", "\"\xf0\xa0\xae\xb7\""),            /* 𠮷 */
+    E("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""),            /* U+10FFFF */
+    E("\xe0\xa0\x80", "\"\xe0\xa0\x80\""),                    /* U+0800 */
+    E("\xc2\x80", "\"\xc2\x80\""),                            /* U+0080 */
+    E("\xe2\x80\xa8", "\"\xe2\x80\xa8\""),                    /* U+2028 */
+    E("\xef\xbf\xbd", "\"" FFFD "\""),                        /* U+FFFD */
+    E("\xff", "\"" FFFD "\""),
+    E("\x80", "\"" FFFD "\""),
+    E("\xc0\x80", "\"" FFFD FFFD "\""),                       /* overlong */
+    E("\xc1\xbf", "\"" FFFD FFFD "\""),                       /* overlong */
+    E("\xe0\x80\x80", "\"" FFFD FFFD FFFD "\""),              /* overlong */
+    E("\xf0\x80\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""),     /* overlong */
+    E("\xed\xa0\x80", "\"" FFFD FFFD FFFD "\""),              /* surrogate */
+    E("\xf4\x90\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""),     /* > 10FFFF */
+    E("\xf5\x80\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""),
+    E("中\xff文", "\"中" FFFD "文\""),
+    E("\xfe\"", "\"" FFFD "\\\"\""),
+};
+
+START_TEST(test_finding_json_escaping)
+{
+  const esc_row *r = &esc_rows[_i];
+  cc_finding f = sample();
+  cc_finding_context fc = context();
+  char *s, *p, want[128];
+  f.person_name.ptr = r->in;
+  f.person_name.len = (uint32_t)r->len;
+  s = to_json(&f, &fc);
+  p = strstr(s, "\"person\": {\"id_number\": \"110101200501010018\", \"name\": ");
+  ck_assert_ptr_nonnull(p);
+  p += strlen("\"person\": {\"id_number\": \"110101200501010018\", \"name\": ");
+  snprintf(want, sizeof want, "%s, \"id_valid\": ", r->out);
+  ck_assert_msg(strncmp(p, want, strlen(want)) == 0, "row %d: got %.40s", _i, p);
+  free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Money. */
+
+typedef struct money_row {
+  int64_t fen;
+  const char *yuan;
+} money_row;
+
+static const money_row money_rows[] = {
+    {0, "0"},         {1, "0.01"},       {5, "0.05"},
+    {10, "0.1"},      {25, "0.25"},      {99, "0.99"},
+    {100, "1"},       {101, "1.01"},     {110, "1.1"},
+    {199, "1.99"},    {100000, "1000"},  {150050, "1500.5"},
+    {130000, "1300"}, {123456789, "1234567.89"},
+    {INT64_C(900719925474099300), "9007199254740993"},
+};
+
+START_TEST(test_finding_json_money)
+{
+  const money_row *r = &money_rows[_i];
+  cc_finding f = sample();
+  cc_finding_context fc = context();
+  char *s, want[64];
+  f.amount_at_risk = r->fen;
+  members[1].waiver = r->fen;
+  s = to_json(&f, &fc);
+  snprintf(want, sizeof want, "\"amount_at_risk\": %s, \"issued\"", r->yuan);
+  ck_assert_msg(strstr(s, want) != NULL, "%lld fen: %s", (long long)r->fen, s);
+  snprintf(want, sizeof want, "\"waiver_amount\": %s}]", r->yuan);
+  ck_assert_msg(strstr(s, want) != NULL, "%lld fen", (long long)r->fen);
+  free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Names and ids. */
+
+START_TEST(test_finding_type_names)
+{
+  static const char *const codes[] = {"dual_enrollment", "duplicate_record",
+                                      "double_grant", "double_waiver",
+                                      "id_conflict"};
+  int t;
+  char hex[17];
+  ck_assert_int_eq(CC_FT_COUNT_, 5);
+  for (t = 0; t < CC_FT_COUNT_; t++) {
+    ck_assert_str_eq(cc_finding_type_code((cc_finding_type)t), codes[t]);
+    ck_assert_uint_gt(strlen(cc_finding_type_zh((cc_finding_type)t)), 0);
+  }
+  ck_assert_str_eq(cc_finding_type_zh(CC_FT_DUAL_ENROLLMENT), "双重学籍");
+  ck_assert_str_eq(cc_finding_type_code(CC_FT_COUNT_), "unknown");
+  cc_finding_id_hex(hex, 0);
+  ck_assert_str_eq(hex, "0000000000000000");
+  cc_finding_id_hex(hex, UINT64_C(0x0123456789abcdef));
+  ck_assert_str_eq(hex, "0123456789abcdef");
+  cc_finding_id_hex(hex, UINT64_MAX);
+  ck_assert_str_eq(hex, "ffffffffffffffff");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Lists. */
+
+/* Pushes n findings numbered from `base`, each with a list-owned string
+ * "f<number>" as person name and one list-owned member. */
+static void fill(cc_finding_list *l, size_t base, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++) {
+    cc_finding f;
+    char name[32];
+    memset(&f, 0, sizeof f);
+    f.finding_id = base + i;
+    snprintf(name, sizeof name, "f%zu", base + i);
+    ck_assert_int_eq(cc_finding_strdup(&f.person_name, l, name, strlen(name)), 0);
+    f.members = cc_finding_alloc(l, sizeof *f.members);
+    ck_assert_ptr_nonnull(f.members);
+    memset(f.members, 0, sizeof *f.members);
+    f.members[0].line = (uint32_t)(base + i);
+    f.n_members = 1;
+    ck_assert_int_eq(cc_finding_push(l, &f), 0);
+  }
+}
+
+static void check_seq(const cc_finding_list *l, size_t base, size_t n)
+{
+  size_t i;
+  ck_assert_uint_eq(l->n, n);
+  for (i = 0; i < n; i++) {
+    char name[32];
+    const cc_finding *f = &l->items[i];
+    snprintf(name, sizeof name, "f%zu", base + i);
+    ck_assert_uint_eq(f->finding_id, base + i);
+    ck_assert_uint_eq(f->person_name.len, strlen(name));
+    ck_assert_int_eq(memcmp(f->person_name.ptr, name, strlen(name)), 0);
+    ck_assert_uint_eq(f->members[0].line, base + i);
+  }
+}
+
+static const size_t merge_sizes[][2] = {
+    {0, 0}, {0, 9}, {7, 1}, {8, 8}, {9, 1000}, {1000, 0}, {15, 17}, {16, 16}};
+
+START_TEST(test_finding_list_merge)
+{
+  size_t a = merge_sizes[_i][0], b = merge_sizes[_i][1];
+  cc_finding_list dst = {0}, src = {0};
+  fill(&dst, 0, a);
+  fill(&src, a, b);
+  check_seq(&dst, 0, a);
+  check_seq(&src, a, b);
+  ck_assert_int_eq(cc_finding_list_merge(&dst, &src), 0);
+  ck_assert_uint_eq(src.n, 0);
+  ck_assert_ptr_null(src.items);
+  ck_assert_ptr_null(src.mem_);
+  check_seq(&dst, 0, a + b);
+  /* dst keeps growing after the merge, and src can be reused. */
+  fill(&dst, a + b, 3);
+  check_seq(&dst, 0, a + b + 3);
+  fill(&src, 0, 2);
+  check_seq(&src, 0, 2);
+  cc_finding_list_dispose(&src);
+  cc_finding_list_dispose(&dst);
+  ck_assert_uint_eq(dst.n, 0);
+  ck_assert_ptr_null(dst.items);
+  cc_finding_list_dispose(&dst); /* twice is harmless */
+}
+END_TEST
+
+START_TEST(test_finding_list_big_allocations)
+{
+  /* Larger than a pool block, and strings of every small size. */
+  cc_finding_list l = {0};
+  size_t big = (size_t)1 << 20, i;
+  char *p = cc_finding_alloc(&l, big);
+  cc_str s[64];
+  ck_assert_ptr_nonnull(p);
+  memset(p, 'x', big);
+  for (i = 0; i < 64; i++) {
+    char src[64];
+    memset(src, (int)('a' + i % 26), i);
+    ck_assert_int_eq(cc_finding_strdup(&s[i], &l, src, i), 0);
+    ck_assert_uint_eq(s[i].len, i);
+    ck_assert_ptr_nonnull(s[i].ptr);
+  }
+  for (i = 1; i < 64; i++)
+    ck_assert_int_eq(s[i].ptr[i - 1], (int)('a' + i % 26));
+  ck_assert_int_eq(p[big - 1], 'x');
+  cc_finding_list_dispose(&l);
+}
+END_TEST
+
+START_TEST(test_finding_list_sort_order)
+{
+  /* type, then cleaned ID, then finding_id */
+  static const struct {
+    int type;
+    const char *id;
+    uint64_t fid;
+  } in[] = {
+      {CC_FT_ID_CONFLICT, "110101200501010017", 5},
+      {CC_FT_DUAL_ENROLLMENT, "110101200501011239", 9},
+      {CC_FT_DUPLICATE_RECORD, "110101200501010017", 2},
+      {CC_FT_DUPLICATE_RECORD, "110101200501010017", 1},
+      {CC_FT_DUAL_ENROLLMENT, "1101012005010100", 7},
+      {CC_FT_DUAL_ENROLLMENT, "110101200501010017", 8},
+      {CC_FT_DOUBLE_WAIVER, "110101200501010017", 3},
+      {CC_FT_DOUBLE_GRANT, "11010120050101005X", 4},
+      {CC_FT_DOUBLE_GRANT, "110101200501010050", 6},
+  };
+  /* by hand: positions in the output */
+  static const uint64_t want[] = {7, 8, 9, 1, 2, 6, 4, 3, 5};
+  cc_finding_list l = {0};
+  size_t i;
+  for (i = 0; i < sizeof in / sizeof in[0]; i++) {
+    cc_finding f;
+    memset(&f, 0, sizeof f);
+    f.type = (uint8_t)in[i].type;
+    strcpy(f.id, in[i].id);
+    f.finding_id = in[i].fid;
+    ck_assert_int_eq(cc_finding_push(&l, &f), 0);
+  }
+  cc_finding_list_sort(&l);
+  for (i = 0; i < sizeof want / sizeof want[0]; i++)
+    ck_assert_uint_eq(l.items[i].finding_id, want[i]);
+  cc_finding_list_dispose(&l);
+  /* Empty and one-element lists. */
+  cc_finding_list_sort(&l);
+  fill(&l, 0, 1);
+  cc_finding_list_sort(&l);
+  check_seq(&l, 0, 1);
+  cc_finding_list_dispose(&l);
+}
+END_TEST
+
+static Suite *finding_suite(void)
+{
+  Suite *s = suite_create("finding");
+  TCase *core = tcase_create("Core");
+  TCase *limits = tcase_create("Limits");
+  tcase_add_test(core, test_finding_json_known_line);
+  tcase_add_test(core, test_finding_json_valid_id_has_no_reason);
+  tcase_add_loop_test(core, test_finding_json_escaping, 0,
+                      (int)(sizeof esc_rows / sizeof esc_rows[0]));
+  tcase_add_loop_test(core, test_finding_json_money, 0,
+                      (int)(sizeof money_rows / sizeof money_rows[0]));
+  tcase_add_test(core, test_finding_type_names);
+  tcase_add_test(core, test_finding_list_sort_order);
+  tcase_add_test(limits, test_finding_json_measure);
+  tcase_add_loop_test(limits, test_finding_list_merge, 0,
+                      (int)(sizeof merge_sizes / sizeof merge_sizes[0]));
+  tcase_add_test(limits, test_finding_list_big_allocations);
+  suite_add_tcase(s, core);
+  suite_add_tcase(s, limits);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(finding_suite());
+  int failed;
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

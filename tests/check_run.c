@@ -1,0 +1,1165 @@
+/*
+ * check_run.c - cc_run_monthly end to end on small CSV files written here:
+ * outputs and their modes, the summary, bad options, and above all that a
+ * run which fails, is cancelled or is killed leaves the database as it was.
+ *
+ * IDs (check characters by hand, method in tests/check_normalize_id.c;
+ * positions 1-14 of 110101 20050101 give 58, positions 15-17 weigh 8 4 2):
+ *
+ *   A 110101200501011239  58+8+8+6 = 80 = 7*11+3  -> 9  valid
+ *   B 110101200501010017  58+2     = 60 = 5*11+5  -> 7  valid
+ *   C 110101200501010025  58+4     = 62 = 5*11+7  -> 5  valid
+ *   D 110101200501010033  58+6     = 64 = 5*11+9  -> 3  valid
+ *   E 110101200501010041  58+8     = 66 = 6*11+0  -> 1  valid
+ *   X 110101200501010018  7 is due, 8 given: invalid (check_digit),
+ *                         masked 110101********0018
+ *
+ * Issue date 2026-11-23 (a Monday); ten working days later, no holiday
+ * in between: Nov 24 25 26 27, Nov 30, Dec 1 2 3 4, Dec 7 -> 2026-12-07.
+ *
+ * Test processes call cc_run_monthly, which uses OpenMP; a test that forks
+ * (the killed run) makes every run in a child and never enters OpenMP
+ * itself, since libgomp may hang in a child forked after a parallel region.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "chachong/errors.h"
+#include "chachong/index.h"
+#include "chachong/run.h"
+#include "chachong/types.h"
+#include "index_internal.h"
+
+/* ------------------------------------------------------------------ */
+/* Scratch directories: main() makes `root` and removes it at the end (a
+ * failed test leaves its forked child through _exit, without teardown). */
+
+static char root[256];
+static char scratch[320];
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw)
+{
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+  if (dir[0])
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void setup(void)
+{
+  snprintf(scratch, sizeof scratch, "%s/t_XXXXXX", root);
+  ck_assert_ptr_nonnull(mkdtemp(scratch));
+}
+
+static void teardown(void)
+{
+  remove_tree(scratch);
+  scratch[0] = '\0';
+}
+
+static char *P(const char *name)
+{
+  static char buf[8][512];
+  static int k;
+  k = (k + 1) % 8;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", scratch, name);
+  return buf[k];
+}
+
+static void write_file(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fputs(text, f) >= 0, 1);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+static char *read_file(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  char *buf;
+  long n;
+  ck_assert_msg(f != NULL, "cannot read %s", path);
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc((size_t)n + 1);
+  ck_assert_ptr_nonnull(buf);
+  ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+static int exists(const char *path)
+{
+  struct stat sb;
+  return stat(path, &sb) == 0;
+}
+
+static unsigned mode_of(const char *path)
+{
+  struct stat sb;
+  ck_assert_msg(stat(path, &sb) == 0, "%s missing", path);
+  return (unsigned)(sb.st_mode & 07777);
+}
+
+/* ------------------------------------------------------------------ */
+/* Rosters. */
+
+#define A "110101200501011239"
+#define B "110101200501010017"
+#define C "110101200501010025"
+#define D "110101200501010033"
+#define E "110101200501010041"
+#define X "110101200501010018"
+
+/* Line numbers are the physical lines (header = 1). */
+static const char moe_csv[] =
+    "身份证号,姓名,学校代码,学籍状态,学校名称,所在地区代码,学籍号,助学金,免学费\n"
+    A ",张三,S1,在籍,一中,370102,M001,1000,\n"          /* 2 */
+    B ",李四,S1,在籍,一中,370102,M002,,\n"              /* 3 */
+    B ",李 四,S1,休学,一中,370102,M003,,\n"             /* 4 folds to 李四 */
+    C ",王五,S2,转学,二中,370103,M004,,\n"              /* 5 */
+    ",,,,,,,,\n"                                          /* 6 blank */
+    "abc,赵六,S1,在籍,一中,370102,M006,,\n"             /* 7 id_not_digits */
+    X ",钱七,S2,在籍,二中,370103,M007,,\n";             /* 8 invalid ID */
+
+static const char mohrss_csv[] =
+    "id_number,name,school_code,status,grant_amount,waiver_amount\n"
+    A ",张三,J1,在籍,800,\n"                            /* 2 */
+    C ",王五,J2,在籍,,\n"                               /* 3 */
+    X ",钱七,J1,休学,,\n"                               /* 4 */
+    D ",孙八,J3,在籍,1.5E+3,\n";                        /* 5 amount_invalid */
+
+/* Worked out by hand from docs/RULES.md:
+ *   A: moe:2 S1 and mohrss:2 J1 both 在籍 -> dual_enrollment cross;
+ *      grants 1000 and 800 -> double_grant, at risk 1800 - 1000 = 800
+ *   B: moe:3 and moe:4 at S1, 在籍 and 休学 -> duplicate_record
+ *   C: 转学 + 在籍 -> nothing
+ *   X: moe:8 在籍 and mohrss:4 休学 -> dual_enrollment cross, invalid ID
+ * Output order: type, then ID ("...0018" < "...1239"). */
+static const char *const first_findings[] = {
+    "dual_enrollment cross invalid 0 moe:8,mohrss:4",
+    "dual_enrollment cross valid 0 moe:2,mohrss:2",
+    "duplicate_record within valid 0 moe:3,moe:4",
+    "double_grant cross valid 800 moe:2,mohrss:2", NULL};
+
+/* A second pair for the same period:
+ *   B: moe:2 S1 and mohrss:3 J1 在籍, waivers 2000 and 1500 ->
+ *      dual_enrollment and double_waiver (3500 - 2000 = 1500)
+ *   E: 周九 (毕业) and 周久 (在籍): names differ -> id_conflict only */
+static const char moe_b_csv[] =
+    "身份证号,姓名,学校代码,学籍状态,免学费\n"
+    B ",李四,S1,在籍,2000\n"                            /* 2 */
+    E ",周九,S3,毕业,\n";                               /* 3 */
+static const char mohrss_b_csv[] =
+    "身份证号,姓名,学校代码,学籍状态,免学费\n"
+    E ",周久,J4,在籍,\n"                                /* 2 */
+    B ",李四,J1,在籍,\"1,500.00\"\n";                   /* 3 */
+static const char *const second_findings[] = { /* sorted bytewise */
+    "double_waiver cross valid 1500 moe:2,mohrss:3",
+    "dual_enrollment cross valid 0 moe:2,mohrss:3",
+    "id_conflict cross valid 0 moe:3,mohrss:2", NULL};
+
+static cc_roster_spec rosters[3];
+
+/* Paths are copied: P() hands out rotating buffers. */
+static char roster_path[2][512], db_path[512], out_path[512];
+
+static void set_rosters(const char *moe_path, const char *mohrss_path)
+{
+  memset(rosters, 0, sizeof rosters);
+  snprintf(roster_path[0], sizeof roster_path[0], "%s", moe_path);
+  snprintf(roster_path[1], sizeof roster_path[1], "%s", mohrss_path);
+  rosters[0].label = "moe";
+  rosters[0].path = roster_path[0];
+  rosters[1].label = "mohrss";
+  rosters[1].path = roster_path[1];
+}
+
+static cc_run_options options(const char *db, const char *period,
+                              const char *out)
+{
+  cc_run_options o = CC_RUN_OPTIONS_INIT;
+  snprintf(db_path, sizeof db_path, "%s", db);
+  snprintf(out_path, sizeof out_path, "%s", out);
+  db = db_path;
+  out = out_path;
+  o.db_dir = db;
+  o.period = period;
+  o.issued = cc_date_from_ymd(2026, 11, 23);
+  o.rosters = rosters;
+  o.n_rosters = 2;
+  o.out_dir = out;
+  o.threads = 2;
+  o.no_sync = 1;
+  return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Findings as text: the projection of docs/RULES.md, one line each, in
+ * file order. */
+
+static const char *after(const char *s, const char *key)
+{
+  const char *p = strstr(s, key);
+  ck_assert_msg(p != NULL, "no %s in %s", key, s);
+  return p + strlen(key);
+}
+
+/* Projects one JSON line (up to its '\n'). */
+static void project_line(char *out, size_t cap, const char *line)
+{
+  const char *end = strchr(line, '\n'), *p, *q;
+  char type[32], scope[16], valid[8], amount[32];
+  size_t len;
+  ck_assert_ptr_nonnull(end);
+  sscanf(after(line, "\"type\": \""), "%31[^\"]", type);
+  sscanf(after(line, "\"scope\": \""), "%15[^\"]", scope);
+  strcpy(valid, strncmp(after(line, "\"id_valid\": "), "true", 4) == 0
+                    ? "valid" : "invalid");
+  sscanf(after(line, "\"amount_at_risk\": "), "%31[^,]", amount);
+  len = (size_t)snprintf(out, cap, "%s %s %s %s ", type, scope, valid, amount);
+  /* members appear in roster number, then line order; moe is roster 0 */
+  p = after(line, "\"members\": [");
+  for (q = strstr(p, "{\"roster\": \""); q && q < end;
+       q = strstr(q + 1, "{\"roster\": \"")) {
+    char label[33];
+    unsigned ln;
+    ck_assert_int_eq(sscanf(q, "{\"roster\": \"%32[^\"]\", \"line\": %u", label,
+                            &ln), 2);
+    len += (size_t)snprintf(out + len, cap - len, "%s%s:%u",
+                            q == strstr(p, "{\"roster\": \"") ? "" : ",", label,
+                            ln);
+  }
+}
+
+static void assert_findings_text(const char *text, const char *const *want)
+{
+  const char *line = text;
+  size_t i = 0;
+  char got[512];
+  while (*line) {
+    ck_assert_msg(want[i] != NULL, "extra finding: %s", line);
+    project_line(got, sizeof got, line);
+    ck_assert_msg(strcmp(got, want[i]) == 0, "finding %zu: got '%s', want '%s'",
+                  i, got, want[i]);
+    line = strchr(line, '\n') + 1;
+    i++;
+  }
+  ck_assert_msg(want[i] == NULL, "missing finding: %s", want[i]);
+}
+
+/* Sorts projected lines for an order-free comparison. */
+static int str_cmp(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void assert_findings_set(const char *text, const char *const *want)
+{
+  char *got[16];
+  size_t n = 0, i, nw = 0;
+  const char *line;
+  for (line = text; *line; line = strchr(line, '\n') + 1) {
+    ck_assert_uint_lt(n, 16);
+    got[n] = malloc(512);
+    project_line(got[n], 512, line);
+    n++;
+  }
+  while (want[nw])
+    nw++;
+  ck_assert_uint_eq(n, nw);
+  qsort(got, n, sizeof got[0], str_cmp);
+  for (i = 0; i < n; i++) {
+    ck_assert_str_eq(got[i], want[i]);
+    free(got[i]);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* The database, read directly (no OpenMP). */
+
+typedef struct text {
+  char *p;
+  size_t len, cap;
+} text;
+
+static void tput(text *t, const void *p, size_t n)
+{
+  if (t->len + n + 1 > t->cap) {
+    size_t cap = t->cap ? t->cap : 1024;
+    while (cap < t->len + n + 1)
+      cap *= 2;
+    t->p = realloc(t->p, cap);
+    ck_assert_ptr_nonnull(t->p);
+    t->cap = cap;
+  }
+  memcpy(t->p + t->len, p, n);
+  t->len += n;
+  t->p[t->len] = '\0';
+}
+
+static cc_db *open_db(const char *dir)
+{
+  cc_db *db = NULL;
+  cc_db_options o = CC_DB_OPTIONS_INIT;
+  o.no_sync = 1;
+  ck_assert_int_eq(cc_db_open(&db, dir, &o), 0);
+  return db;
+}
+
+static char *period_findings(cc_db *db, const char *period)
+{
+  MDB_txn *txn;
+  MDB_dbi find;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  text t = {0};
+  uint32_t gen;
+  int mrc;
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+  ck_assert_int_eq(cc_index_period_gen(&gen, db, txn, period), 0);
+  ck_assert_int_eq(cc_index_open_gen(NULL, NULL, &find, txn, gen), 0);
+  ck_assert_int_eq(mdb_cursor_open(txn, find, &cur), 0);
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    tput(&t, v.mv_data, v.mv_size);
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  tput(&t, "", 0);
+  return t.p;
+}
+
+static char *findings_of(const char *dir, const char *period)
+{
+  cc_db *db = open_db(dir);
+  char *s = period_findings(db, period);
+  cc_db_close(db);
+  return s;
+}
+
+/* Everything in the database but the generation counter, as text. */
+static char *db_dump(const char *dir)
+{
+  cc_db *db = open_db(dir);
+  MDB_txn *txn;
+  MDB_dbi main_dbi;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  text t = {0};
+  char names[64][64];
+  size_t n = 0, i, j;
+  int mrc;
+
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+  ck_assert_int_eq(mdb_dbi_open(txn, NULL, 0, &main_dbi), 0);
+  ck_assert_int_eq(mdb_cursor_open(txn, main_dbi, &cur), 0);
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    ck_assert_uint_lt(n, 64);
+    ck_assert_uint_lt(k.mv_size, 64);
+    memcpy(names[n], k.mv_data, k.mv_size);
+    names[n++][k.mv_size] = '\0';
+  }
+  mdb_cursor_close(cur);
+  for (i = 0; i < n; i++) {
+    MDB_dbi dbi;
+    tput(&t, "[", 1);
+    tput(&t, names[i], strlen(names[i]));
+    tput(&t, "]\n", 2);
+    ck_assert_int_eq(mdb_dbi_open(txn, names[i], 0, &dbi), 0);
+    ck_assert_int_eq(mdb_cursor_open(txn, dbi, &cur), 0);
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      if (k.mv_size == 8 && memcmp(k.mv_data, "next_gen", 8) == 0)
+        continue;
+      for (j = 0; j < k.mv_size; j++) {
+        char h[3];
+        snprintf(h, sizeof h, "%02x", ((const uint8_t *)k.mv_data)[j]);
+        tput(&t, h, 2);
+      }
+      tput(&t, "=", 1);
+      for (j = 0; j < v.mv_size; j++) {
+        char h[3];
+        snprintf(h, sizeof h, "%02x", ((const uint8_t *)v.mv_data)[j]);
+        tput(&t, h, 2);
+      }
+      tput(&t, "\n", 1);
+    }
+    mdb_cursor_close(cur);
+  }
+  mdb_txn_abort(txn);
+  cc_db_close(db);
+  tput(&t, "", 0);
+  return t.p;
+}
+
+/* Checks that the database holds only meta, the published periods'
+ * generations, and no "staging/" key. Returns the number of periods. */
+static size_t assert_no_leftovers(const char *dir)
+{
+  cc_db *db = open_db(dir);
+  MDB_txn *txn;
+  MDB_dbi main_dbi;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  uint32_t gens[16];
+  size_t n_gens = 0, i;
+  int mrc;
+
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+  ck_assert_int_eq(mdb_cursor_open(txn, db->meta, &cur), 0);
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    const uint8_t *p = v.mv_data;
+    ck_assert_msg(!(k.mv_size >= 8 && memcmp(k.mv_data, "staging/", 8) == 0),
+                  "a staged generation survived the open");
+    if (k.mv_size == 14 && memcmp(k.mv_data, "period/", 7) == 0) {
+      ck_assert_uint_lt(n_gens, 16);
+      gens[n_gens++] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+                       (uint32_t)p[2] << 8 | p[3];
+    }
+  }
+  mdb_cursor_close(cur);
+  ck_assert_int_eq(mdb_dbi_open(txn, NULL, 0, &main_dbi), 0);
+  ck_assert_int_eq(mdb_cursor_open(txn, main_dbi, &cur), 0);
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    char name[64];
+    unsigned g;
+    int live = 0;
+    ck_assert_uint_lt(k.mv_size, 64);
+    memcpy(name, k.mv_data, k.mv_size);
+    name[k.mv_size] = '\0';
+    if (strcmp(name, "meta") == 0)
+      continue;
+    ck_assert_int_eq(sscanf(name, "g%8x.", &g), 1);
+    for (i = 0; i < n_gens; i++)
+      live |= gens[i] == g;
+    ck_assert_msg(live, "%s belongs to no period", name);
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  cc_db_close(db);
+  return n_gens;
+}
+
+/* Lists the entries of a directory that start with '.', other than . and
+ * .. (temporary output files). */
+static int hidden_entries(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  ck_assert_ptr_nonnull(d);
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
+        strcmp(e->d_name, "..") != 0)
+      n++;
+  closedir(d);
+  return n;
+}
+
+/* Reads the cross/within/total counts of a type from the summary. */
+static void summary_counts(const char *sum, const char *type, unsigned *cross,
+                           unsigned *within, unsigned *total)
+{
+  char key[64];
+  const char *p;
+  snprintf(key, sizeof key, "\n  %s ", type);
+  p = strstr(sum, key);
+  ck_assert_msg(p != NULL, "no row %s in the summary", type);
+  ck_assert_int_eq(sscanf(p + strlen(key), "%u %u %u", cross, within, total), 3);
+}
+
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_run_end_to_end)
+{
+  char *summary = NULL, *s, *file, *jsonl;
+  cc_run_options o;
+  unsigned c, w, t;
+  mode_t old;
+  char want[1024];
+  cc_db *db;
+  char **periods;
+  size_t np;
+
+  write_file(P("moe.csv"), moe_csv);
+  write_file(P("mohrss.csv"), mohrss_csv);
+  set_rosters(P("moe.csv"), P("mohrss.csv"));
+  o = options(P("db"), "2026-11", P("out/sub"));
+  old = umask(0); /* the modes must come from the code */
+  ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
+  umask(old);
+  ck_assert_ptr_nonnull(summary);
+
+  /* Outputs, private. */
+  ck_assert_uint_eq(mode_of(P("out")), 0700);
+  ck_assert_uint_eq(mode_of(P("out/sub")), 0700);
+  ck_assert_uint_eq(mode_of(P("db")), 0700);
+  ck_assert_uint_eq(mode_of(P("out/sub/findings.jsonl")), 0600);
+  ck_assert_uint_eq(mode_of(P("out/sub/rejects.csv")), 0600);
+  ck_assert_uint_eq(mode_of(P("out/sub/invalid_ids.csv")), 0600);
+  ck_assert_uint_eq(mode_of(P("out/sub/summary.txt")), 0600);
+  ck_assert_uint_eq(mode_of(P("db/data.mdb")), 0600);
+  ck_assert_int_eq(hidden_entries(P("out/sub")), 0);
+
+  /* Findings. */
+  jsonl = read_file(P("out/sub/findings.jsonl"));
+  assert_findings_text(jsonl, first_findings);
+  /* The first line in full, the finding_id aside. */
+  ck_assert_int_eq(strncmp(jsonl, "{\"finding_id\": \"", 16), 0);
+  ck_assert_uint_eq(strspn(jsonl + 16, "0123456789abcdef"), 16);
+  {
+    const char *line1 =
+        "\", \"type\": \"dual_enrollment\", \"scope\": \"cross\", "
+        "\"period\": \"2026-11\", \"person\": {\"id_number\": \"" X "\", "
+        "\"name\": \"钱七\", \"id_valid\": false, \"id_reason\": \"check_digit\"}, "
+        "\"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
+        "\"members\": [{\"roster\": \"moe\", \"line\": 8, \"record_id\": \"M007\", "
+        "\"school_code\": \"S2\", \"school_name\": \"二中\", "
+        "\"region_code\": \"370103\", \"status\": \"在籍\", \"name\": \"钱七\", "
+        "\"grant_amount\": 0, \"waiver_amount\": 0}, "
+        "{\"roster\": \"mohrss\", \"line\": 4, \"record_id\": \"\", "
+        "\"school_code\": \"J1\", \"school_name\": \"\", \"region_code\": \"\", "
+        "\"status\": \"休学\", \"name\": \"钱七\", \"grant_amount\": 0, "
+        "\"waiver_amount\": 0}], \"amount_at_risk\": 0, "
+        "\"issued\": \"2026-11-23\", \"deadline\": \"2026-12-07\", "
+        "\"deadline_provisional\": false, \"state\": \"new\"}\n";
+    ck_assert_int_eq(strncmp(jsonl + 32, line1, strlen(line1)), 0);
+  }
+  /* The database holds the same bytes. */
+  s = findings_of(P("db"), "2026-11");
+  ck_assert_str_eq(s, jsonl);
+  free(s);
+
+  /* Rejects and invalid IDs. */
+  file = read_file(P("out/sub/rejects.csv"));
+  ck_assert_int_eq(strncmp(file, "file,roster,line,column,code,message\n", 37), 0);
+  snprintf(want, sizeof want, "\n%s,moe,7,1,id_not_digits,", P("moe.csv"));
+  ck_assert_ptr_nonnull(strstr(file, want));
+  snprintf(want, sizeof want, "\n%s,mohrss,5,5,amount_invalid,", P("mohrss.csv"));
+  ck_assert_ptr_nonnull(strstr(file, want));
+  ck_assert_ptr_null(strstr(file, ",moe,6,")); /* the blank row */
+  free(file);
+  file = read_file(P("out/sub/invalid_ids.csv"));
+  snprintf(want, sizeof want, "\n%s,moe,8,110101********0018,check_digit,",
+           P("moe.csv"));
+  ck_assert_ptr_nonnull(strstr(file, want));
+  snprintf(want, sizeof want, "\n%s,mohrss,4,110101********0018,check_digit,",
+           P("mohrss.csv"));
+  ck_assert_ptr_nonnull(strstr(file, want));
+  ck_assert_ptr_null(strstr(file, X));
+  free(file);
+
+  /* The summary, returned and written. */
+  file = read_file(P("out/sub/summary.txt"));
+  ck_assert_str_eq(file, summary);
+  free(file);
+  ck_assert_ptr_nonnull(strstr(summary, "issued 2026-11-23, clearing deadline 2026-12-07\n"));
+  summary_counts(summary, "dual_enrollment", &c, &w, &t);
+  ck_assert(c == 2 && w == 0 && t == 2);
+  summary_counts(summary, "duplicate_record", &c, &w, &t);
+  ck_assert(c == 0 && w == 1 && t == 1);
+  summary_counts(summary, "double_grant", &c, &w, &t);
+  ck_assert(c == 1 && w == 0 && t == 1);
+  summary_counts(summary, "double_waiver", &c, &w, &t);
+  ck_assert(c == 0 && w == 0 && t == 0);
+  summary_counts(summary, "id_conflict", &c, &w, &t);
+  ck_assert(c == 0 && w == 0 && t == 0);
+  {
+    unsigned all;
+    const char *p = strstr(summary, "\n  all ");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(sscanf(p + 7, "%u", &all), 1);
+    ck_assert_uint_eq(all, 4);
+  }
+  ck_assert_ptr_nonnull(strstr(summary, "amount at risk: 800 yuan\n"));
+  ck_assert_ptr_nonnull(strstr(summary, "records 8, rejected 2, invalid IDs 2\n"));
+  ck_assert_ptr_nonnull(strstr(summary, "6 rows, 5 records, 1 rejected, 1 blank, "
+                                        "1 invalid IDs, 0 upgraded"));
+  ck_assert_ptr_nonnull(strstr(summary, "4 rows, 3 records, 1 rejected, 0 blank, "
+                                        "1 invalid IDs, 0 upgraded"));
+  free(summary);
+
+  /* The period, and its run information. */
+  db = open_db(P("db"));
+  ck_assert_int_eq(cc_db_periods(&periods, &np, db), 0);
+  ck_assert_uint_eq(np, 1);
+  ck_assert_str_eq(periods[0], "2026-11");
+  free(periods[0]);
+  free(periods);
+  {
+    MDB_txn *txn;
+    MDB_val k = {14, "period/2026-11"}, v;
+    char info[1024];
+    ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+    ck_assert_int_eq(mdb_get(txn, db->meta, &k, &v), 0);
+    ck_assert_uint_lt(v.mv_size, sizeof info);
+    memcpy(info, (const char *)v.mv_data + 4, v.mv_size - 4);
+    info[v.mv_size - 4] = '\0';
+    mdb_txn_abort(txn);
+    ck_assert_ptr_nonnull(strstr(info, "\"period\": \"2026-11\""));
+    ck_assert_ptr_nonnull(strstr(info, "\"findings\": 4"));
+    ck_assert_ptr_nonnull(strstr(info, "{\"label\": \"moe\", \"records\": 5, \"rejects\": 1}"));
+    ck_assert_ptr_nonnull(strstr(info, "{\"label\": \"mohrss\", \"records\": 3, \"rejects\": 1}"));
+  }
+  cc_db_close(db);
+  free(jsonl);
+  ck_assert_uint_eq(assert_no_leftovers(P("db")), 1);
+}
+END_TEST
+
+START_TEST(test_run_same_for_any_thread_count)
+{
+  static const int threads[] = {1, 3, 7};
+  char *ref, *s;
+  cc_run_options o;
+  size_t i;
+  write_file(P("moe.csv"), moe_csv);
+  write_file(P("mohrss.csv"), mohrss_csv);
+  set_rosters(P("moe.csv"), P("mohrss.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  o.threads = 2;
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), 0);
+  ref = read_file(P("out/findings.jsonl"));
+  for (i = 0; i < 3; i++) {
+    o.threads = threads[i];
+    ck_assert_int_eq(cc_run_monthly(NULL, &o), 0);
+    s = read_file(P("out/findings.jsonl"));
+    ck_assert_str_eq(s, ref);
+    free(s);
+  }
+  free(ref);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Bad options: refused before anything is created. */
+
+typedef struct bad_row {
+  const char *period;
+  const char *label0, *label1;
+  size_t n_rosters;
+} bad_row;
+
+static const bad_row bad_rows[] = {
+    {NULL, "moe", "mohrss", 2},
+    {"", "moe", "mohrss", 2},
+    {"2026-13", "moe", "mohrss", 2},
+    {"2026-00", "moe", "mohrss", 2},
+    {"2026-1", "moe", "mohrss", 2},
+    {"2026-011", "moe", "mohrss", 2},
+    {"26-11", "moe", "mohrss", 2},
+    {"2026/11", "moe", "mohrss", 2},
+    {"2026-11 ", "moe", "mohrss", 2},
+    {"2026-11-23", "moe", "mohrss", 2},
+    {"2026-11", "", "mohrss", 2},
+    {"2026-11", "moe", "mo hrss", 2},
+    {"2026-11", "a,b", "mohrss", 2},
+    {"2026-11", "moe", "教育部", 2},
+    {"2026-11", "moe=x", "mohrss", 2},
+    {"2026-11", "abcdefghijabcdefghijabcdefghijabc", "mohrss", 2}, /* 33 */
+    {"2026-11", "moe", "moe", 2},
+    {"2026-11", "moe", "mohrss", 1},
+    {"2026-11", "moe", "mohrss", 0},
+};
+
+static void assert_refused(const bad_row *r)
+{
+  cc_run_options o;
+  char *summary = (char *)1;
+  write_file(P("moe.csv"), moe_csv);
+  write_file(P("mohrss.csv"), mohrss_csv);
+  set_rosters(P("moe.csv"), P("mohrss.csv"));
+  rosters[0].label = r->label0;
+  rosters[1].label = r->label1;
+  o = options(P("db"), r->period, P("out"));
+  o.n_rosters = r->n_rosters;
+  ck_assert_msg(cc_run_monthly(&summary, &o) == CC_EINVALID,
+                "period '%s', labels '%s' '%s', %zu rosters: accepted",
+                r->period ? r->period : "(null)", r->label0, r->label1,
+                r->n_rosters);
+  ck_assert_ptr_null(summary);
+  ck_assert_uint_gt(strlen(cc_error_last()), 0);
+  ck_assert(!exists(P("db")));
+  ck_assert(!exists(P("out")));
+}
+
+START_TEST(test_run_rejects_bad_options)
+{
+  assert_refused(&bad_rows[_i]);
+}
+END_TEST
+
+START_TEST(test_run_period_month_must_be_digits)
+{
+  /* "%4d-%2d" reads "1x" as month 1: the month's second character must be
+   * a digit too. */
+  static const bad_row rows[] = {{"2026-1x", "moe", "mohrss", 2},
+                                 {"2026-1-", "moe", "mohrss", 2},
+                                 {"2026-0a", "moe", "mohrss", 2}};
+  size_t i;
+  for (i = 0; i < 3; i++)
+    assert_refused(&rows[i]);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Failing runs leave the database as it was. */
+
+/* Publishes 2026-11 from the first pair and returns the findings. */
+static char *first_run(void)
+{
+  cc_run_options o;
+  write_file(P("moe.csv"), moe_csv);
+  write_file(P("mohrss.csv"), mohrss_csv);
+  set_rosters(P("moe.csv"), P("mohrss.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  return read_file(P("out/findings.jsonl"));
+}
+
+START_TEST(test_run_missing_column_leaves_db)
+{
+  char *before_findings = first_run(), *before, *after, *s;
+  char *summary = (char *)1;
+  cc_run_options o;
+  /* mohrss without 学籍状态 */
+  write_file(P("mohrss_nostatus.csv"),
+             "身份证号,姓名,学校代码,助学金\n" A ",张三,J9,1000\n");
+  before = db_dump(P("db"));
+  set_rosters(P("moe.csv"), P("mohrss_nostatus.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  ck_assert_int_eq(cc_run_monthly(&summary, &o), CC_EINVALID);
+  ck_assert_ptr_null(summary);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "mohrss_nostatus.csv"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "学籍状态"));
+  after = db_dump(P("db"));
+  ck_assert_str_eq(after, before);
+  free(after);
+  s = findings_of(P("db"), "2026-11");
+  ck_assert_str_eq(s, before_findings);
+  assert_findings_text(s, first_findings);
+  free(s);
+  /* The earlier outputs stay; no temporary file is left behind. */
+  s = read_file(P("out/findings.jsonl"));
+  ck_assert_str_eq(s, before_findings);
+  free(s);
+  ck_assert_int_eq(hidden_entries(P("out")), 0);
+
+  /* The same for a file that does not exist, and one that is empty. */
+  set_rosters(P("moe.csv"), P("no_such.csv"));
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_ENOTFOUND);
+  write_file(P("empty.csv"), "");
+  set_rosters(P("empty.csv"), P("mohrss.csv"));
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EINVALID);
+  after = db_dump(P("db"));
+  ck_assert_str_eq(after, before);
+  free(after);
+  ck_assert_uint_eq(assert_no_leftovers(P("db")), 1);
+  free(before);
+  free(before_findings);
+}
+END_TEST
+
+START_TEST(test_run_cancelled_leaves_db)
+{
+  char *before_findings = first_run(), *before, *after, *s;
+  volatile sig_atomic_t cancel = 1;
+  cc_run_options o;
+  write_file(P("moe_b.csv"), moe_b_csv);
+  write_file(P("mohrss_b.csv"), mohrss_b_csv);
+  before = db_dump(P("db"));
+  set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  o.cancel = &cancel;
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EINTERRUPTED);
+  after = db_dump(P("db"));
+  ck_assert_str_eq(after, before);
+  free(after);
+  s = findings_of(P("db"), "2026-11");
+  ck_assert_str_eq(s, before_findings);
+  free(s);
+  s = read_file(P("out/findings.jsonl"));
+  ck_assert_str_eq(s, before_findings);
+  free(s);
+  ck_assert_int_eq(hidden_entries(P("out")), 0);
+  /* A cancelled run of a new period leaves no period behind either. */
+  o.period = "2026-12";
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EINTERRUPTED);
+  after = db_dump(P("db"));
+  ck_assert_str_eq(after, before);
+  free(after);
+  ck_assert_uint_eq(assert_no_leftovers(P("db")), 1);
+  free(before);
+  free(before_findings);
+}
+END_TEST
+
+START_TEST(test_run_output_failure_leaves_db)
+{
+  /* findings.jsonl cannot be written (its temporary name is taken by a
+   * directory): the run fails, and "on failure the database holds what it
+   * held before" (run.h). */
+  char *before_findings = first_run(), *before, *after, *s;
+  cc_run_options o;
+  write_file(P("moe_b.csv"), moe_b_csv);
+  write_file(P("mohrss_b.csv"), mohrss_b_csv);
+  ck_assert_int_eq(mkdir(P("out/.findings.jsonl.tmp"), 0700), 0);
+  before = db_dump(P("db"));
+  set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EIO);
+  after = db_dump(P("db"));
+  ck_assert_msg(strcmp(after, before) == 0,
+                "the failed run changed the database");
+  free(after);
+  s = findings_of(P("db"), "2026-11");
+  ck_assert_str_eq(s, before_findings);
+  free(s);
+  s = read_file(P("out/findings.jsonl"));
+  ck_assert_str_eq(s, before_findings);
+  free(s);
+  free(before);
+  free(before_findings);
+}
+END_TEST
+
+START_TEST(test_run_rerun_replaces_period)
+{
+  char *first = first_run(), *s, *summary = NULL, *other;
+  cc_run_options o;
+  cc_db *db;
+  char **periods;
+  size_t np;
+
+  /* Another period with the first pair, kept apart. It comes after
+   * 2026-11, so it is not 2026-11's previous period (RULES.md, lifecycle)
+   * and the rerun below has nothing to carry over. */
+  o = options(P("db"), "2026-12", P("out12"));
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), 0);
+  other = findings_of(P("db"), "2026-12");
+  ck_assert_ptr_nonnull(strstr(other, "\"period\": \"2026-12\""));
+  assert_findings_text(other, first_findings);
+
+  /* 2026-11 again, with the second pair. */
+  write_file(P("moe_b.csv"), moe_b_csv);
+  write_file(P("mohrss_b.csv"), mohrss_b_csv);
+  set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
+  s = read_file(P("out/findings.jsonl"));
+  assert_findings_set(s, second_findings);
+  ck_assert_str_ne(s, first);
+  ck_assert_ptr_nonnull(strstr(summary, "amount at risk: 1500 yuan\n"));
+  free(summary);
+  {
+    char *d = findings_of(P("db"), "2026-11");
+    ck_assert_str_eq(d, s);
+    free(d);
+  }
+  free(s);
+  s = findings_of(P("db"), "2026-12");
+  ck_assert_str_eq(s, other);
+  free(s);
+  db = open_db(P("db"));
+  ck_assert_int_eq(cc_db_periods(&periods, &np, db), 0);
+  ck_assert_uint_eq(np, 2);
+  ck_assert_str_eq(periods[0], "2026-11");
+  ck_assert_str_eq(periods[1], "2026-12");
+  free(periods[0]);
+  free(periods[1]);
+  free(periods);
+  cc_db_close(db);
+  /* Two periods, three databases each, nothing else. */
+  ck_assert_uint_eq(assert_no_leftovers(P("db")), 2);
+  free(first);
+  free(other);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* A killed run. */
+
+/* The check character of 17 digits (ISO 7064 MOD 11-2). */
+static char check_char(const char *d)
+{
+  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int s = 0, i;
+  for (i = 0; i < 17; i++)
+    s += (d[i] - '0') * w[i];
+  return "10X98765432"[s % 11];
+}
+
+/* The n-th generated ID: 110101 2005MMDD SSS C (336 dates x 1000). */
+static void gen_id(char out[32], unsigned n)
+{
+  unsigned date = n / 1000, seq = n % 1000;
+  snprintf(out, 32, "1101012005%02u%02u%03u", date / 28 + 1, date % 28 + 1, seq);
+  out[17] = check_char(out);
+  out[18] = '\0';
+}
+
+/* Two rosters of `rows` rows each; every 20th moe student is enrolled in
+ * mohrss too. */
+static void write_big(const char *moe, const char *mohrss, unsigned rows)
+{
+  FILE *a = fopen(moe, "w"), *b = fopen(mohrss, "w");
+  unsigned i;
+  char id[32];
+  ck_assert_ptr_nonnull(a);
+  ck_assert_ptr_nonnull(b);
+  fputs("身份证号,姓名,学校代码,学籍状态,学校名称,助学金\n", a);
+  fputs("身份证号,姓名,学校代码,学籍状态,学校名称,助学金\n", b);
+  for (i = 0; i < rows; i++) {
+    gen_id(id, i);
+    fprintf(a, "%s,学生%u,S%u,在籍,第%u职业学校,%s\n", id, i, i % 500, i % 500,
+            i % 3 == 0 ? "1000" : "");
+    if (i % 20 != 0)
+      gen_id(id, i + rows);
+    fprintf(b, "%s,学生%u,J%u,在籍,第%u技工学校,%s\n", id, i, i % 300, i % 300,
+            i % 7 == 0 ? "1000" : "");
+  }
+  ck_assert_int_eq(fclose(a), 0);
+  ck_assert_int_eq(fclose(b), 0);
+}
+
+static double now_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Starts cc_run_monthly in a child process. */
+static pid_t spawn_run(const cc_run_options *o)
+{
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    int rc = cc_run_monthly(NULL, o);
+    if (rc < 0)
+      fprintf(stderr, "child run: %s\n", cc_error_last());
+    _exit(rc == 0 ? 0 : 100 - rc);
+  }
+  return pid;
+}
+
+/* Runs to the end in a child; returns the child's exit status. */
+static int child_run(const cc_run_options *o)
+{
+  int status;
+  pid_t pid = spawn_run(o);
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert(WIFEXITED(status));
+  return WEXITSTATUS(status);
+}
+
+/* Counts the staged generations a killed run left (read-only: the open
+ * must not drop them). */
+static size_t staged_leftovers(const char *dir)
+{
+  cc_db *db = NULL;
+  cc_db_options ro = CC_DB_OPTIONS_INIT;
+  MDB_txn *txn;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  size_t n = 0;
+  int mrc;
+  ro.read_only = 1;
+  ck_assert_int_eq(cc_db_open(&db, dir, &ro), 0);
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+  ck_assert_int_eq(mdb_cursor_open(txn, db->meta, &cur), 0);
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    n += k.mv_size >= 8 && memcmp(k.mv_data, "staging/", 8) == 0;
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  cc_db_close(db);
+  return n;
+}
+
+START_TEST(test_run_killed_leaves_db)
+{
+  const unsigned rows = 100000; /* 200,000 rows in all */
+  static const double fixed[] = {0.020, 0.060, 0.150};
+  static const double fractions[] = {0.2, 0.35, 0.5, 0.6, 0.7, 0.8,
+                                     0.85, 0.9, 0.95, 1.0};
+  cc_run_options o, small, bigrun;
+  char *f12, *f11, *big, *s;
+  double t0, full, delays[16];
+  size_t n_delays = 0, i, kept_old = 0, killed = 0, staged = 0;
+
+  /* Two published periods, small; 2026-12 is later than the period the
+   * killed runs write, so nothing carries over from it. */
+  write_file(P("moe.csv"), moe_csv);
+  write_file(P("mohrss.csv"), mohrss_csv);
+  set_rosters(P("moe.csv"), P("mohrss.csv"));
+  o = options(P("db"), "2026-12", P("out"));
+  ck_assert_int_eq(child_run(&o), 0);
+  o.period = "2026-11";
+  ck_assert_int_eq(child_run(&o), 0);
+  f12 = findings_of(P("db"), "2026-12");
+  f11 = findings_of(P("db"), "2026-11");
+  assert_findings_text(f11, first_findings);
+
+  /* The large rosters, run to the end in another database: what a run
+   * that got through publishing leaves, and how long a run takes. */
+  write_big(P("moe_big.csv"), P("mohrss_big.csv"), rows);
+  {
+    static cc_roster_spec big_rosters[2];
+    static char paths[2][512];
+    snprintf(paths[0], sizeof paths[0], "%s", P("moe_big.csv"));
+    snprintf(paths[1], sizeof paths[1], "%s", P("mohrss_big.csv"));
+    big_rosters[0].label = "moe";
+    big_rosters[0].path = paths[0];
+    big_rosters[1].label = "mohrss";
+    big_rosters[1].path = paths[1];
+    bigrun = options(P("db_ref"), "2026-11", P("out_ref"));
+    bigrun.rosters = big_rosters;
+    t0 = now_s();
+    ck_assert_int_eq(child_run(&bigrun), 0);
+    full = now_s() - t0;
+    big = findings_of(P("db_ref"), "2026-11");
+    ck_assert_uint_gt(strlen(big), 1000);
+    /* From now on the big run goes to the shared database. */
+    {
+      static char db2[512], out2[512];
+      snprintf(db2, sizeof db2, "%s", P("db"));
+      snprintf(out2, sizeof out2, "%s", P("out_killed"));
+      bigrun.db_dir = db2;
+      bigrun.out_dir = out2;
+    }
+  }
+  small = options(P("db"), "2026-11", P("out"));
+
+  /* Kill points: fixed, and through the whole run (ingest, index,
+   * commit, compare, publish). */
+  for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    delays[n_delays++] = fixed[i];
+  for (i = 0; i < sizeof fractions / sizeof fractions[0]; i++)
+    delays[n_delays++] = full * fractions[i];
+
+  for (i = 0; i < n_delays; i++) {
+    struct timespec ts;
+    int status;
+    pid_t pid = spawn_run(&bigrun);
+    ts.tv_sec = (time_t)delays[i];
+    ts.tv_nsec = (long)((delays[i] - (double)ts.tv_sec) * 1e9);
+    nanosleep(&ts, NULL);
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+      killed++;
+    else
+      ck_assert_int_eq(WEXITSTATUS(status), 0);
+    staged += staged_leftovers(P("db"));
+
+    /* Reopened: no leftovers, 2026-12 untouched, 2026-11 either as it was
+     * or wholly the new run's. */
+    ck_assert_uint_eq(assert_no_leftovers(P("db")), 2);
+    s = findings_of(P("db"), "2026-12");
+    ck_assert_str_eq(s, f12);
+    free(s);
+    s = findings_of(P("db"), "2026-11");
+    if (strcmp(s, f11) == 0) {
+      kept_old++;
+    } else {
+      ck_assert_msg(strcmp(s, big) == 0,
+                    "killed after %.3f s: 2026-11 is neither the old nor the "
+                    "new findings", delays[i]);
+      /* Back to the old findings for the next kill (and the database
+       * still works after a kill). */
+      ck_assert_int_eq(child_run(&small), 0);
+      free(s);
+      s = findings_of(P("db"), "2026-11");
+      ck_assert_str_eq(s, f11);
+    }
+    free(s);
+  }
+  if (getenv("CC_TEST_VERBOSE"))
+    fprintf(stderr, "full run %.3f s; %zu of %zu killed; %zu kept the old "
+            "period; %zu left a committed stage\n", full, killed, n_delays,
+            kept_old, staged);
+  ck_assert_uint_ge(killed, 1);
+  ck_assert_uint_ge(kept_old, 1);
+
+  /* The database still works: the small run again gives the old bytes. */
+  ck_assert_int_eq(child_run(&small), 0);
+  s = findings_of(P("db"), "2026-11");
+  ck_assert_str_eq(s, f11);
+  free(s);
+  ck_assert_uint_eq(assert_no_leftovers(P("db")), 2);
+  free(f12);
+  free(f11);
+  free(big);
+}
+END_TEST
+
+static Suite *run_suite(void)
+{
+  Suite *s = suite_create("run");
+  TCase *core = tcase_create("Core");
+  TCase *limits = tcase_create("Limits");
+  tcase_add_checked_fixture(core, setup, teardown);
+  tcase_set_timeout(core, 60);
+  tcase_add_test(core, test_run_end_to_end);
+  tcase_add_test(core, test_run_same_for_any_thread_count);
+  tcase_add_loop_test(core, test_run_rejects_bad_options, 0,
+                      (int)(sizeof bad_rows / sizeof bad_rows[0]));
+  tcase_add_test(core, test_run_period_month_must_be_digits);
+  tcase_add_test(core, test_run_missing_column_leaves_db);
+  tcase_add_test(core, test_run_cancelled_leaves_db);
+  tcase_add_test(core, test_run_output_failure_leaves_db);
+  tcase_add_test(core, test_run_rerun_replaces_period);
+  tcase_add_checked_fixture(limits, setup, teardown);
+  tcase_set_timeout(limits, 600);
+  tcase_add_test(limits, test_run_killed_leaves_db);
+  suite_add_tcase(s, core);
+  suite_add_tcase(s, limits);
+  return s;
+}
+
+int main(void)
+{
+  const char *tmp = getenv("TMPDIR");
+  SRunner *sr;
+  int failed;
+  snprintf(root, sizeof root, "%s/cc_check_run_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (mkdtemp(root) == NULL) {
+    perror(root);
+    return EXIT_FAILURE;
+  }
+  sr = srunner_create(run_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  remove_tree(root);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
