@@ -26,6 +26,7 @@
  * is broken. Byte 0x22 (") and 0x0A never occur inside a GB18030 multi-byte
  * character, so the scan works on the raw bytes of either encoding.
  */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
@@ -332,13 +333,8 @@ static int guess_encoding(const unsigned char *s, size_t n, int eof)
 static int cell_text_ok(const char *p, size_t n)
 {
   const unsigned char *s = (const unsigned char *)p;
-  size_t i;
-  if (utf8_valid_prefix(s, n) != n || memchr(s, 0, n) != NULL)
-    return 0;
-  for (i = 0; i + 2 < n; i++)
-    if (s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] == 0xBD)
-      return 0;
-  return 1;
+  return utf8_valid_prefix(s, n) == n && memchr(s, 0, n) == NULL &&
+         memmem(s, n, "\xEF\xBF\xBD", 3) == NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -348,6 +344,7 @@ typedef struct chunk {
   size_t start, end;     /* byte range of the block buffer */
   uint32_t first_line;   /* physical line of its first row */
   uint8_t broken;        /* cc_reject_code when the range is one broken row */
+  uint8_t text_ok;       /* the chunk is valid UTF-8 without NUL or U+FFFD */
   uint16_t broken_col;   /* its column (the field left open) */
   cc_record *recs;       /* accepted rows */
   size_t n_recs, cap_recs;
@@ -362,6 +359,12 @@ typedef struct chunk {
   char errmsg[256];
 } chunk;
 
+/* The chunks of one block. */
+typedef struct chunk_set {
+  chunk *chunks;
+  size_t n, cap;
+} chunk_set;
+
 typedef struct reader {
   const char *path;
   uint16_t roster;
@@ -371,8 +374,9 @@ typedef struct reader {
   int encoding;             /* settled cc_encoding */
   char delim;               /* ',' or '\t' */
   int pos_of[CC_COL_COUNT]; /* field index of each column, -1 if absent */
-  chunk *chunks;
-  size_t n_chunks, cap_chunks;
+  chunk_set sets[2];        /* chunks of the block being parsed and of the
+                               block being committed (see cc_ingest_file) */
+  chunk_set *set;           /* the one scan_block fills */
   iconv_t *cd;              /* per thread, opened lazily */
   uint64_t seq;
   int skip_line;            /* the rest of a broken row's first line is
@@ -382,16 +386,17 @@ typedef struct reader {
 static chunk *new_chunk(reader *r)
 {
   chunk *c;
-  if (r->n_chunks == r->cap_chunks) {
-    size_t cap = r->cap_chunks ? r->cap_chunks * 2 : 16;
-    chunk *grown = realloc(r->chunks, cap * sizeof *grown);
+  chunk_set *set = r->set;
+  if (set->n == set->cap) {
+    size_t cap = set->cap ? set->cap * 2 : 16;
+    chunk *grown = realloc(set->chunks, cap * sizeof *grown);
     if (grown == NULL)
       return NULL;
-    memset(grown + r->cap_chunks, 0, (cap - r->cap_chunks) * sizeof *grown);
-    r->chunks = grown;
-    r->cap_chunks = cap;
+    memset(grown + set->cap, 0, (cap - set->cap) * sizeof *grown);
+    set->chunks = grown;
+    set->cap = cap;
   }
-  c = &r->chunks[r->n_chunks++];
+  c = &set->chunks[set->n++];
   c->n_recs = c->n_rejs = 0;
   c->blank = c->upgraded = 0;
   memset(c->id_invalid, 0, sizeof c->id_invalid);
@@ -482,7 +487,7 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
 
   if (target < 65536)
     target = 65536;
-  r->n_chunks = 0;
+  r->set->n = 0;
   if (r->skip_line) {
     /* The last block ended inside a broken row's first line: its rest is
      * not a row of its own. */
@@ -678,7 +683,7 @@ static int build_row(reader *r, chunk *c, const field *f, int nf,
   /* Every cell kept, not only the required ones: they all reach the
    * outputs. The reject names the first bad column of the file. */
   bad = -1;
-  for (i = 0; i < CC_COL_COUNT; i++)
+  for (i = 0; i < CC_COL_COUNT && !c->text_ok; i++)
     if (pos[i] >= 0 && (bad < 0 || pos[i] < bad) &&
         !cell_text_ok(cell[i].p, cell[i].n))
       bad = pos[i];
@@ -909,6 +914,9 @@ static void work_chunk(reader *r, chunk *c, const char *buf)
         goto nomem;
       t = c->conv;
     }
+    /* One pass over the whole chunk instead of one per cell: almost every
+     * chunk is clean, and then no cell needs looking at. */
+    c->text_ok = cell_text_ok(t, n);
     if (parse_rows(r, c, t, n, c->first_line) < 0)
       goto nomem;
   }
@@ -1042,17 +1050,77 @@ static ssize_t read_full(int fd, char *buf, size_t n)
   return (ssize_t)got;
 }
 
+/* Hands a parsed block's chunks to the sink in file order (calling thread
+ * only: the sink may hold an LMDB write transaction) and adds up its
+ * counts. */
+static int commit_set(reader *r, chunk_set *set, uint64_t seq0,
+                      cc_ingest_stats *st)
+{
+  size_t i;
+  int k, rc;
+  for (i = 0; i < set->n; i++) {
+    chunk *c = &set->chunks[i];
+    cc_block b;
+    if (c->err)
+      return cc_error_set(c->err, "%s", c->errmsg);
+    st->records += c->n_recs;
+    st->rejects += c->n_rejs;
+    st->blank += c->blank;
+    st->id_upgraded += c->upgraded;
+    for (k = 0; k < CC_IDR_COUNT_; k++)
+      st->id_invalid[k] += c->id_invalid[k];
+    if (r->sink && r->sink->commit) {
+      b.seq = seq0 + i;
+      b.roster = r->roster;
+      b.records = c->recs;
+      b.n_records = c->n_recs;
+      b.rejects = c->rejs;
+      b.n_rejects = c->n_rejs;
+      if ((rc = r->sink->commit(r->sink->ctx, &b)) != 0)
+        return rc;
+    }
+  }
+  set->n = 0;
+  return 0;
+}
+
+/* Parses one chunk and runs the sink's worker callback on it. */
+static void parse_chunk(reader *r, chunk *c, const char *base, uint64_t seq)
+{
+  cc_block b;
+  work_chunk(r, c, base);
+  if (c->err == 0 && r->sink && r->sink->work) {
+    b.seq = seq;
+    b.roster = r->roster;
+    b.records = c->recs;
+    b.n_records = c->n_recs;
+    b.rejects = c->rejs;
+    b.n_rejects = c->n_rejs;
+    c->err = r->sink->work(r->sink->ctx, &b, omp_get_thread_num());
+    if (c->err)
+      snprintf(c->errmsg, sizeof c->errmsg, "%s", cc_error_last());
+  }
+}
+
+/*
+ * The read loop is a two-stage pipeline over two buffers: while the workers
+ * parse block k (in buffer k % 2), the calling thread, as OpenMP's master,
+ * commits block k-1, whose records still point into the other buffer. Only
+ * then is the other buffer reused for block k+1.
+ */
 int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
                    const cc_ingest_options *opts, const cc_ingest_sink *sink)
 {
   reader r;
   cc_ingest_stats st;
   struct stat sb;
-  char *buf = NULL;
-  size_t block, cap, have = 0, i;
+  char *bufs[2] = {NULL, NULL}, *buf;
+  chunk_set *pending = NULL;  /* parsed, not yet committed */
+  uint64_t pending_seq = 0;
+  size_t block, cap, have = 0, i, k;
   uint64_t done_bytes = 0;
   uint32_t line = 1;
-  int fd = -1, rc = 0, eof = 0, first = 1, t;
+  int fd = -1, rc = 0, eof = 0, first = 1, t, cur = 0;
 
   memset(&r, 0, sizeof r);
   memset(&st, 0, sizeof st);
@@ -1077,9 +1145,10 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
 #ifdef POSIX_FADV_SEQUENTIAL
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  buf = malloc(cap);
+  bufs[0] = malloc(cap);
+  bufs[1] = malloc(cap);
   r.cd = malloc((size_t)r.threads * sizeof *r.cd);
-  if (buf == NULL || r.cd == NULL) {
+  if (bufs[0] == NULL || bufs[1] == NULL || r.cd == NULL) {
     rc = cc_error_set(CC_ENOMEM, "out of memory");
     goto done;
   }
@@ -1089,6 +1158,8 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
   while (!eof || have > 0) {
     size_t start = 0, consumed = 0;
     ssize_t got = 0;
+    int commit_rc = 0;
+    buf = bufs[cur];
     if (!eof) {
       /* One block per step (the carried row is at most CC_ROW_MAX, so it
        * always fits): reading up to `cap` would make block_bytes moot. */
@@ -1126,54 +1197,34 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
         line++;
       }
     }
+    r.set = &r.sets[cur];
     if ((rc = scan_block(&r, buf + start, have - start, eof, &line,
                          &consumed)) < 0)
       goto done;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(r.threads)
-    for (i = 0; i < r.n_chunks; i++) {
-      chunk *c = &r.chunks[i];
-      cc_block b;
-      work_chunk(&r, c, buf + start);
-      if (c->err == 0 && sink && sink->work) {
-        b.seq = r.seq + i;
-        b.roster = roster;
-        b.records = c->recs;
-        b.n_records = c->n_recs;
-        b.rejects = c->rejs;
-        b.n_rejects = c->n_rejs;
-        c->err = sink->work(sink->ctx, &b, omp_get_thread_num());
-        if (c->err)
-          snprintf(c->errmsg, sizeof c->errmsg, "%s", cc_error_last());
+#pragma omp parallel num_threads(r.threads)
+    {
+#pragma omp master
+      {
+        if (pending)
+          commit_rc = commit_set(&r, pending, pending_seq, &st);
       }
+#pragma omp for schedule(dynamic, 1) nowait
+      for (k = 0; k < r.set->n; k++)
+        parse_chunk(&r, &r.set->chunks[k], buf + start, r.seq + k);
     }
-
-    for (i = 0; i < r.n_chunks; i++) {
-      chunk *c = &r.chunks[i];
-      cc_block b;
-      int k;
-      if (c->err) {
-        rc = cc_error_set(c->err, "%s", c->errmsg);
+    if (commit_rc != 0) {
+      rc = commit_rc;
+      goto done;
+    }
+    for (k = 0; k < r.set->n; k++)
+      if (r.set->chunks[k].err) {
+        rc = cc_error_set(r.set->chunks[k].err, "%s", r.set->chunks[k].errmsg);
         goto done;
       }
-      st.records += c->n_recs;
-      st.rejects += c->n_rejs;
-      st.blank += c->blank;
-      st.id_upgraded += c->upgraded;
-      for (k = 0; k < CC_IDR_COUNT_; k++)
-        st.id_invalid[k] += c->id_invalid[k];
-      if (sink && sink->commit) {
-        b.seq = r.seq + i;
-        b.roster = roster;
-        b.records = c->recs;
-        b.n_records = c->n_recs;
-        b.rejects = c->rejs;
-        b.n_rejects = c->n_rejs;
-        if ((rc = sink->commit(sink->ctx, &b)) != 0)
-          goto done;
-      }
-    }
-    r.seq += r.n_chunks;
+    pending = r.set;
+    pending_seq = r.seq;
+    r.seq += r.set->n;
     done_bytes += (uint64_t)(start + consumed);
     if (opts->progress)
       opts->progress(opts->progress_ctx, done_bytes, st.bytes);
@@ -1181,15 +1232,19 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
       rc = cc_error_set(CC_EINTERRUPTED, "%s: interrupted", path);
       goto done;
     }
-    /* Carry the unfinished row to the front of the buffer. */
-    have -= start + consumed;
-    memmove(buf, buf + start + consumed, have);
-    if (eof && have > 0 && consumed == 0 && r.n_chunks == 0) {
+    if (eof && have - start - consumed > 0 && consumed == 0 && pending->n == 0) {
       rc = cc_error_set(CC_ERROR, "%s: internal error: no progress at line %u",
                         path, line);
       goto done;
     }
+    /* Carry the unfinished row to the front of the other buffer; this one
+     * stays as it is until its chunks are committed. */
+    have -= start + consumed;
+    memcpy(bufs[1 - cur], buf + start + consumed, have);
+    cur = 1 - cur;
   }
+  if (pending && (rc = commit_set(&r, pending, pending_seq, &st)) != 0)
+    goto done;
   st.lines = line - 1;
   st.encoding = r.encoding;
   st.delimiter = r.delim;
@@ -1197,20 +1252,23 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
 done:
   if (fd >= 0)
     close(fd);
-  free(buf);
+  free(bufs[0]);
+  free(bufs[1]);
   if (r.cd) {
     for (t = 0; t < r.threads; t++)
       if (r.cd[t] != (iconv_t)-1)
         iconv_close(r.cd[t]);
     free(r.cd);
   }
-  for (i = 0; i < r.cap_chunks; i++) {
-    free(r.chunks[i].recs);
-    free(r.chunks[i].rejs);
-    free(r.chunks[i].conv);
-    arena_dispose(&r.chunks[i].mem);
+  for (k = 0; k < 2; k++) {
+    for (i = 0; i < r.sets[k].cap; i++) {
+      free(r.sets[k].chunks[i].recs);
+      free(r.sets[k].chunks[i].rejs);
+      free(r.sets[k].chunks[i].conv);
+      arena_dispose(&r.sets[k].chunks[i].mem);
+    }
+    free(r.sets[k].chunks);
   }
-  free(r.chunks);
   if (stats)
     *stats = st;
   return rc;
