@@ -154,6 +154,9 @@ static int emit(ctx *c, int type, const cc_index_item *it, const size_t *pick,
     if ((rc = cc_index_get_rec(&r, c->txn, c->rec, x->roster, x->line)) < 0)
       return rc;
     m->roster = x->roster;
+    if (cc_finding_strdup(&m->label, c->list, c->labels[x->roster],
+                          strlen(c->labels[x->roster])) < 0)
+      return cc_error_set(CC_ENOMEM, "out of memory");
     m->line = x->line;
     m->status = x->status;
     m->grant = x->grant;

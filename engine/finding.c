@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "finding_internal.h"
 
@@ -99,12 +100,16 @@ int cc_finding_push(cc_finding_list *list, const cc_finding *f)
 int cc_finding_list_merge(cc_finding_list *dst, cc_finding_list *src)
 {
   size_t i;
-  pool_block *b;
   for (i = 0; i < src->n; i++)
     if (cc_finding_push(dst, &src->items[i]) < 0)
       return -1;
-  /* Hand src's blocks to dst: append them behind dst's newest block. */
-  b = src->mem_;
+  cc_finding_list_adopt(dst, src);
+  return 0;
+}
+
+void cc_finding_list_adopt(cc_finding_list *dst, cc_finding_list *src)
+{
+  pool_block *b = src->mem_;
   if (b) {
     pool_block *last = b;
     while (last->next)
@@ -116,7 +121,6 @@ int cc_finding_list_merge(cc_finding_list *dst, cc_finding_list *src)
   src->items = NULL;
   src->n = 0;
   src->mem_ = NULL;
-  return 0;
 }
 
 void cc_finding_list_dispose(cc_finding_list *list)
@@ -266,11 +270,10 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
             "\"members\": [");
   for (i = 0; i < f->n_members; i++) {
     const cc_member *m = &f->members[i];
-    const char *label = ctx->labels[m->roster];
     if (i)
       puts_(&o, ", ");
     puts_(&o, "{");
-    put_kv_str(&o, "roster", label, strlen(label));
+    put_kv_str(&o, "roster", m->label.ptr, m->label.len);
     snprintf(num, sizeof num, ", \"line\": %u, ", m->line);
     puts_(&o, num);
     put_kv_str(&o, "record_id", m->record_id.ptr, m->record_id.len);
@@ -293,16 +296,46 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
   }
   puts_(&o, "], \"amount_at_risk\": ");
   put_money(&o, f->amount_at_risk);
-  cc_date_format(date, ctx->issued);
+  cc_date_format(date, f->issued);
   puts_(&o, ", \"issued\": \"");
   puts_(&o, date);
-  cc_date_format(date, ctx->deadline);
+  cc_date_format(date, f->deadline);
   puts_(&o, "\", \"deadline\": \"");
   puts_(&o, date);
-  puts_(&o, ctx->deadline_provisional ? "\", \"deadline_provisional\": true"
-                                      : "\", \"deadline_provisional\": false");
+  puts_(&o, f->deadline_provisional ? "\", \"deadline_provisional\": true"
+                                    : "\", \"deadline_provisional\": false");
   puts_(&o, ", \"state\": \"");
-  puts_(&o, ctx->state);
-  puts_(&o, "\"}\n");
+  puts_(&o, cc_finding_state_code((cc_finding_state)f->state));
+  puts_(&o, "\", ");
+  put_kv_str(&o, "first_period", f->first_period, strlen(f->first_period));
+  cc_date_format(date, f->seen);
+  puts_(&o, ", \"seen\": \"");
+  puts_(&o, date);
+  puts_(&o, "\"");
+  if (f->state == CC_STATE_CLEARED) {
+    cc_date_format(date, f->cleared);
+    puts_(&o, ", \"cleared\": \"");
+    puts_(&o, date);
+    puts_(&o, f->cleared_on_time ? "\", \"cleared_on_time\": true"
+                                 : "\", \"cleared_on_time\": false");
+  }
+  puts_(&o, f->claimed ? ", \"claimed_resolved\": true"
+                       : ", \"claimed_resolved\": false");
+  if (f->response_action) {
+    const char *act = cc_response_action_code((cc_response_action)f->response_action);
+    cc_date_format(date, f->response_date);
+    puts_(&o, ", \"response\": {\"action\": \"");
+    puts_(&o, act);
+    puts_(&o, "\", \"date\": \"");
+    puts_(&o, date);
+    puts_(&o, "\", ");
+    put_kv_str(&o, "by", f->response_by.ptr, f->response_by.len);
+    puts_(&o, ", ");
+    put_kv_str(&o, "school_code", f->response_school.ptr, f->response_school.len);
+    puts_(&o, ", ");
+    put_kv_str(&o, "note", f->response_note.ptr, f->response_note.len);
+    puts_(&o, "}");
+  }
+  puts_(&o, "}\n");
   return o.len;
 }

@@ -37,7 +37,24 @@
  *   members of findings. Equal hashes are resolved by the full ID.
  *
  * "gXXXXXXXX.find" the findings of the period, in output order
- *   key:   u32 sequence       value: the finding's JSON line (findings.jsonl)
+ *   key:   u32 sequence
+ *   value: 0 u8 layout (1) | 1 u8 type | 2 u8 cross | 3 u8 id valid
+ *          | 4 u8 id reason | 5 u8 state | 6 u8 deadline provisional
+ *          | 7 u8 cleared on time | 8 u8 claimed | 9 u8 response action
+ *          | 10 u64 finding_id | 18 i64 amount at risk (fen)
+ *          | 26 i32 issued | 30 i32 deadline | 34 i32 seen | 38 i32 cleared
+ *          | 42 i32 response date (cc_date day numbers)
+ *          | 46 7 bytes first period "YYYY-MM" | 53 u8 id length | id
+ *          | str16 person name | str16 response by | str16 response school
+ *          | str16 response note | u16 member count, then per member:
+ *          str8 roster label | u32 line | u8 status | i64 grant | i64 waiver
+ *          | str16 name | str16 record_id | str16 school_code
+ *          | str16 school_name | str16 region_code
+ *   (strN: an N-bit length, then the bytes)
+ *
+ * "gXXXXXXXX.schools" records per school, for rates
+ *   key:   roster label | 0x1F | school code
+ *   value: 0 u64 records | 8 u64 holding | 16 u8 length | region code
  *
  * Settings: MDB_WRITEMAP (writes go straight into the map: no dirty-page
  * list, so a period of millions of records is one transaction without
@@ -55,6 +72,7 @@
 #include <omp.h>
 
 #include "error_internal.h"
+#include "finding_internal.h"
 #include "fs_internal.h"
 #include "index_internal.h"
 
@@ -126,10 +144,10 @@ static int drop_orphans(cc_db *db)
   }
   mdb_cursor_close(cur);
   for (i = 0; i < n; i++) {
-    static const char *const parts[] = {"rec", "idx", "find"};
+    static const char *const parts[] = {"rec", "idx", "find", "schools"};
     uint8_t key[12];
     size_t j;
-    for (j = 0; j < 3; j++) {
+    for (j = 0; j < 4; j++) {
       char name[32];
       MDB_dbi dbi;
       gen_name(name, gens[i], parts[j]);
@@ -456,6 +474,10 @@ int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n)
   if ((rc = mdb_cursor_open(st->txn, st->idx, &cur)) != 0)
     return lmdb_error(rc, "cursor");
   for (i = 0; i < n; i++) {
+    /* Payloads were written in file order and are read in hash order: ask
+     * for one a few entries ahead so the cache miss overlaps the insert. */
+    if (i + 8 < n)
+      __builtin_prefetch(e[i + 8].payload);
     put_u64(key, e[i].hash);
     put_u16(key + 8, e[i].roster);
     put_u32(key + 10, e[i].line);
@@ -699,8 +721,251 @@ int cc_index_period_gen(uint32_t *gen, cc_db *db, MDB_txn *txn,
   return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Findings. */
+
+typedef struct wbuf {
+  uint8_t **buf;
+  size_t *cap;
+  size_t len;
+  int failed;
+} wbuf;
+
+static uint8_t *wb_room(wbuf *w, size_t n)
+{
+  if (w->failed)
+    return NULL;
+  if (w->len + n > *w->cap) {
+    size_t cap = *w->cap ? *w->cap * 2 : 1024;
+    uint8_t *grown;
+    while (cap < w->len + n)
+      cap *= 2;
+    grown = realloc(*w->buf, cap);
+    if (grown == NULL) {
+      w->failed = 1;
+      return NULL;
+    }
+    *w->buf = grown;
+    *w->cap = cap;
+  }
+  w->len += n;
+  return *w->buf + w->len - n;
+}
+
+static void wb_bytes(wbuf *w, const void *p, size_t n)
+{
+  uint8_t *d = wb_room(w, n);
+  if (d && n)
+    memcpy(d, p, n);
+}
+
+static void wb_u8(wbuf *w, unsigned v)
+{
+  uint8_t b = (uint8_t)v;
+  wb_bytes(w, &b, 1);
+}
+
+static void wb_u32(wbuf *w, uint32_t v)
+{
+  uint8_t *d = wb_room(w, 4);
+  if (d)
+    put_u32(d, v);
+}
+
+static void wb_u64(wbuf *w, uint64_t v)
+{
+  uint8_t *d = wb_room(w, 8);
+  if (d)
+    put_u64(d, v);
+}
+
+static void wb_str8(wbuf *w, cc_str s)
+{
+  size_t n = s.len > 255 ? 255 : s.len;
+  wb_u8(w, (unsigned)n);
+  wb_bytes(w, s.ptr, n);
+}
+
+static void wb_str16(wbuf *w, cc_str s)
+{
+  size_t n = s.len > 65535 ? 65535 : s.len;
+  uint8_t *d = wb_room(w, 2);
+  if (d)
+    put_u16(d, (uint16_t)n);
+  wb_bytes(w, s.ptr, n);
+}
+
+long cc_index_encode_finding(uint8_t **buf, size_t *cap, const cc_finding *f)
+{
+  wbuf w = {buf, cap, 0, 0};
+  uint32_t i;
+  size_t idl = strlen(f->id);
+  wb_u8(&w, 1);
+  wb_u8(&w, f->type);
+  wb_u8(&w, f->cross);
+  wb_u8(&w, f->id_valid);
+  wb_u8(&w, f->id_reason);
+  wb_u8(&w, f->state);
+  wb_u8(&w, f->deadline_provisional);
+  wb_u8(&w, f->cleared_on_time);
+  wb_u8(&w, f->claimed);
+  wb_u8(&w, f->response_action);
+  wb_u64(&w, f->finding_id);
+  wb_u64(&w, (uint64_t)f->amount_at_risk);
+  wb_u32(&w, (uint32_t)f->issued);
+  wb_u32(&w, (uint32_t)f->deadline);
+  wb_u32(&w, (uint32_t)f->seen);
+  wb_u32(&w, (uint32_t)f->cleared);
+  wb_u32(&w, (uint32_t)f->response_date);
+  wb_bytes(&w, f->first_period[0] ? f->first_period : "0000-00", 7);
+  wb_u8(&w, (unsigned)idl);
+  wb_bytes(&w, f->id, idl);
+  wb_str16(&w, f->person_name);
+  wb_str16(&w, f->response_by);
+  wb_str16(&w, f->response_school);
+  wb_str16(&w, f->response_note);
+  {
+    uint8_t *d = wb_room(&w, 2);
+    if (d)
+      put_u16(d, (uint16_t)f->n_members);
+  }
+  for (i = 0; i < f->n_members; i++) {
+    const cc_member *m = &f->members[i];
+    wb_str8(&w, m->label);
+    wb_u32(&w, m->line);
+    wb_u8(&w, m->status);
+    wb_u64(&w, (uint64_t)m->grant);
+    wb_u64(&w, (uint64_t)m->waiver);
+    wb_str16(&w, m->name);
+    wb_str16(&w, m->record_id);
+    wb_str16(&w, m->school_code);
+    wb_str16(&w, m->school_name);
+    wb_str16(&w, m->region_code);
+  }
+  return w.failed ? -1 : (long)w.len;
+}
+
+typedef struct rbuf {
+  const uint8_t *p, *end;
+  int bad;
+} rbuf;
+
+static const uint8_t *rb_take(rbuf *r, size_t n)
+{
+  const uint8_t *p = r->p;
+  if (r->bad || (size_t)(r->end - r->p) < n) {
+    r->bad = 1;
+    return NULL;
+  }
+  r->p += n;
+  return p;
+}
+
+static unsigned rb_u8(rbuf *r)
+{
+  const uint8_t *p = rb_take(r, 1);
+  return p ? *p : 0;
+}
+
+static uint32_t rb_u32(rbuf *r)
+{
+  const uint8_t *p = rb_take(r, 4);
+  return p ? get_u32(p) : 0;
+}
+
+static uint64_t rb_u64(rbuf *r)
+{
+  const uint8_t *p = rb_take(r, 8);
+  return p ? get_u64(p) : 0;
+}
+
+static int rb_str(rbuf *r, cc_str *out, cc_finding_list *list, int bits16)
+{
+  size_t n;
+  const uint8_t *p;
+  if (bits16) {
+    p = rb_take(r, 2);
+    n = p ? get_u16(p) : 0;
+  } else {
+    n = rb_u8(r);
+  }
+  p = rb_take(r, n);
+  if (r->bad)
+    return -1;
+  return cc_finding_strdup(out, list, (const char *)p, n);
+}
+
+int cc_index_decode_finding(cc_finding *f, cc_finding_list *list,
+                            const void *data, size_t len)
+{
+  rbuf r = {data, (const uint8_t *)data + len, 0};
+  const uint8_t *p;
+  unsigned idl, i;
+  memset(f, 0, sizeof *f);
+  if (rb_u8(&r) != 1)
+    return cc_error_set(CC_ECORRUPT, "database: bad finding");
+  f->type = (uint8_t)rb_u8(&r);
+  f->cross = (uint8_t)rb_u8(&r);
+  f->id_valid = (uint8_t)rb_u8(&r);
+  f->id_reason = (uint8_t)rb_u8(&r);
+  f->state = (uint8_t)rb_u8(&r);
+  f->deadline_provisional = (uint8_t)rb_u8(&r);
+  f->cleared_on_time = (uint8_t)rb_u8(&r);
+  f->claimed = (uint8_t)rb_u8(&r);
+  f->response_action = (uint8_t)rb_u8(&r);
+  f->finding_id = rb_u64(&r);
+  f->amount_at_risk = (int64_t)rb_u64(&r);
+  f->issued = (cc_date)rb_u32(&r);
+  f->deadline = (cc_date)rb_u32(&r);
+  f->seen = (cc_date)rb_u32(&r);
+  f->cleared = (cc_date)rb_u32(&r);
+  f->response_date = (cc_date)rb_u32(&r);
+  p = rb_take(&r, 7);
+  if (p)
+    memcpy(f->first_period, p, 7);
+  idl = rb_u8(&r);
+  if (idl > CC_ID_MAX || f->type >= CC_FT_COUNT_)
+    return cc_error_set(CC_ECORRUPT, "database: bad finding");
+  p = rb_take(&r, idl);
+  if (p)
+    memcpy(f->id, p, idl);
+  if (rb_str(&r, &f->person_name, list, 1) < 0 ||
+      rb_str(&r, &f->response_by, list, 1) < 0 ||
+      rb_str(&r, &f->response_school, list, 1) < 0 ||
+      rb_str(&r, &f->response_note, list, 1) < 0)
+    goto bad;
+  p = rb_take(&r, 2);
+  if (p == NULL)
+    goto bad;
+  f->n_members = get_u16(p);
+  f->members = cc_finding_alloc(list, (f->n_members ? f->n_members : 1) *
+                                          sizeof *f->members);
+  if (f->members == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  for (i = 0; i < f->n_members; i++) {
+    cc_member *m = &f->members[i];
+    memset(m, 0, sizeof *m);
+    if (rb_str(&r, &m->label, list, 0) < 0)
+      goto bad;
+    m->line = rb_u32(&r);
+    m->status = (uint8_t)rb_u8(&r);
+    m->grant = (int64_t)rb_u64(&r);
+    m->waiver = (int64_t)rb_u64(&r);
+    if (rb_str(&r, &m->name, list, 1) < 0 || rb_str(&r, &m->record_id, list, 1) < 0 ||
+        rb_str(&r, &m->school_code, list, 1) < 0 ||
+        rb_str(&r, &m->school_name, list, 1) < 0 ||
+        rb_str(&r, &m->region_code, list, 1) < 0)
+      goto bad;
+  }
+  if (r.bad || r.p != r.end)
+    goto bad;
+  return 0;
+bad:
+  return cc_error_set(CC_ECORRUPT, "database: bad finding");
+}
+
 int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
-                     const cc_index_finding *f, size_t n, const char *run_info)
+                     const cc_finding_list *findings, const char *run_info)
 {
   MDB_txn *txn;
   MDB_dbi find;
@@ -710,8 +975,8 @@ int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
   MDB_val k, v;
   uint32_t old_gen = 0;
   int rc, had_old;
-  size_t i, info_len = strlen(run_info);
-  uint8_t *val;
+  size_t i, info_len = strlen(run_info), cap = 0;
+  uint8_t *val, *buf = NULL;
 
   if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
     return lmdb_error(rc, "begin");
@@ -719,15 +984,22 @@ int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
   if ((rc = mdb_dbi_open(txn, name, MDB_CREATE, &find)) != 0 ||
       (rc = mdb_cursor_open(txn, find, &cur)) != 0)
     goto fail;
-  for (i = 0; i < n; i++) {
+  for (i = 0; i < findings->n; i++) {
+    long len = cc_index_encode_finding(&buf, &cap, &findings->items[i]);
+    if (len < 0) {
+      rc = ENOMEM;
+      goto fail;
+    }
     put_u32(seq, (uint32_t)i);
     k.mv_data = seq;
     k.mv_size = 4;
-    v.mv_data = (void *)f[i].json;
-    v.mv_size = f[i].len;
+    v.mv_data = buf;
+    v.mv_size = (size_t)len;
     if ((rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND)) != 0)
       goto fail;
   }
+  free(buf);
+  buf = NULL;
   mdb_cursor_close(cur);
   cur = NULL;
 
@@ -748,9 +1020,9 @@ int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
   memcpy(val + 4, run_info, info_len);
 
   if (had_old && old_gen != gen) {
-    static const char *const parts[] = {"rec", "idx", "find"};
+    static const char *const parts[] = {"rec", "idx", "find", "schools"};
     size_t j;
-    for (j = 0; j < 3; j++) {
+    for (j = 0; j < 4; j++) {
       MDB_dbi dbi;
       gen_name(name, old_gen, parts[j]);
       if (mdb_dbi_open(txn, name, 0, &dbi) == 0 && (rc = mdb_drop(txn, dbi, 1)) != 0)
@@ -768,8 +1040,215 @@ int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
     return lmdb_error(rc, "commit");
   return 0;
 fail:
+  free(buf);
   if (cur)
     mdb_cursor_close(cur);
   mdb_txn_abort(txn);
   return lmdb_error(rc, "publishing the period");
+}
+
+/* Opens a read transaction on a published period's generation. */
+static int begin_period(MDB_txn **txn, uint32_t *gen, cc_db *db,
+                        const char *period)
+{
+  int rc;
+  if (strlen(period) != 7)
+    return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM", period);
+  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, txn)) != 0)
+    return lmdb_error(rc, "begin");
+  if ((rc = cc_index_period_gen(gen, db, *txn, period)) < 0) {
+    mdb_txn_abort(*txn);
+    return rc;
+  }
+  return 0;
+}
+
+int cc_db_load_findings(cc_finding_list *out, cc_db *db, const char *period)
+{
+  MDB_txn *txn;
+  MDB_dbi find;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  uint32_t gen;
+  char name[32];
+  int rc, mrc;
+
+  memset(out, 0, sizeof *out);
+  if ((rc = begin_period(&txn, &gen, db, period)) < 0)
+    return rc;
+  gen_name(name, gen, "find");
+  if ((mrc = mdb_dbi_open(txn, name, 0, &find)) != 0 ||
+      (mrc = mdb_cursor_open(txn, find, &cur)) != 0) {
+    mdb_txn_abort(txn);
+    return lmdb_error(mrc, "opening findings");
+  }
+  rc = 0;
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    cc_finding f;
+    if ((rc = cc_index_decode_finding(&f, out, v.mv_data, v.mv_size)) < 0)
+      break;
+    if (cc_finding_push(out, &f) < 0) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      break;
+    }
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  if (rc < 0)
+    cc_finding_list_dispose(out);
+  return rc;
+}
+
+int cc_db_period_info(char **json, cc_db *db, const char *period)
+{
+  MDB_txn *txn;
+  uint8_t key[14];
+  MDB_val k = {14, key}, v;
+  int rc;
+  *json = NULL;
+  if (strlen(period) != 7)
+    return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM", period);
+  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return lmdb_error(rc, "begin");
+  period_key(key, period);
+  rc = mdb_get(txn, db->meta, &k, &v);
+  if (rc == 0 && v.mv_size >= 4) {
+    *json = strndup((const char *)v.mv_data + 4, v.mv_size - 4);
+    rc = *json ? 0 : cc_error_set(CC_ENOMEM, "out of memory");
+  } else if (rc == MDB_NOTFOUND) {
+    rc = cc_error_set(CC_ENOTFOUND, "the database holds no period %s", period);
+  } else {
+    rc = lmdb_error(rc ? rc : MDB_CORRUPTED, "reading the period");
+  }
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int cc_index_previous_period(char *prev, cc_db *db, const char *period)
+{
+  char **list = NULL;
+  size_t n = 0, i;
+  int rc = cc_db_periods(&list, &n, db), found = 0;
+  if (rc < 0)
+    return rc;
+  /* Listed oldest first: the last one before `period` is the previous. */
+  for (i = 0; i < n; i++) {
+    if (strcmp(list[i], period) < 0) {
+      snprintf(prev, 8, "%s", list[i]);
+      found = 1;
+    }
+    free(list[i]);
+  }
+  free(list);
+  return found ? 0 : CC_ENOTFOUND;
+}
+
+int cc_index_stage_schools(cc_stage *st, const cc_school_count *c, size_t n)
+{
+  MDB_dbi dbi;
+  MDB_cursor *cur;
+  char name[32];
+  uint8_t key[33 + 1 + 256], val[8 + 8 + 1 + 16];
+  MDB_val k, v;
+  size_t i;
+  int rc;
+  gen_name(name, st->gen, "schools");
+  if ((rc = mdb_dbi_open(st->txn, name, MDB_CREATE, &dbi)) != 0 ||
+      (rc = mdb_cursor_open(st->txn, dbi, &cur)) != 0)
+    return lmdb_error(rc, "writing school counts");
+  for (i = 0; i < n; i++) {
+    size_t ll = strlen(c[i].label), cl = strlen(c[i].school_code);
+    size_t rl = strlen(c[i].region_code);
+    memcpy(key, c[i].label, ll);
+    key[ll] = 0x1F;
+    memcpy(key + ll + 1, c[i].school_code, cl);
+    put_u64(val, c[i].records);
+    put_u64(val + 8, c[i].holding);
+    val[16] = (uint8_t)rl;
+    memcpy(val + 17, c[i].region_code, rl);
+    k.mv_data = key;
+    k.mv_size = ll + 1 + cl;
+    v.mv_data = val;
+    v.mv_size = 17 + rl;
+    if ((rc = mdb_cursor_put(cur, &k, &v, 0)) != 0) {
+      mdb_cursor_close(cur);
+      return lmdb_error(rc, "writing school counts");
+    }
+  }
+  mdb_cursor_close(cur);
+  return 0;
+}
+
+int cc_db_school_counts(cc_school_count **out, size_t *n, cc_db *db,
+                        const char *period)
+{
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  uint32_t gen;
+  char name[32];
+  cc_school_count *list = NULL;
+  size_t count = 0, cap = 0;
+  int rc, mrc;
+
+  *out = NULL;
+  *n = 0;
+  if ((rc = begin_period(&txn, &gen, db, period)) < 0)
+    return rc;
+  gen_name(name, gen, "schools");
+  mrc = mdb_dbi_open(txn, name, 0, &dbi);
+  if (mrc == MDB_NOTFOUND) {
+    mdb_txn_abort(txn);
+    return 0;
+  }
+  if (mrc != 0 || (mrc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
+    mdb_txn_abort(txn);
+    return lmdb_error(mrc, "reading school counts");
+  }
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    const uint8_t *kp = k.mv_data, *sep = memchr(kp, 0x1F, k.mv_size);
+    const uint8_t *vp = v.mv_data;
+    cc_school_count *c;
+    size_t ll, cl, rl;
+    if (sep == NULL || v.mv_size < 17) {
+      rc = cc_error_set(CC_ECORRUPT, "database: bad school count");
+      break;
+    }
+    ll = (size_t)(sep - kp);
+    cl = k.mv_size - ll - 1;
+    rl = vp[16];
+    if (ll > 32 || cl > 255 || rl > 15 || 17 + rl > v.mv_size) {
+      rc = cc_error_set(CC_ECORRUPT, "database: bad school count");
+      break;
+    }
+    if (count == cap) {
+      size_t ncap = cap ? cap * 2 : 1024;
+      cc_school_count *grown = realloc(list, ncap * sizeof *grown);
+      if (grown == NULL) {
+        rc = cc_error_set(CC_ENOMEM, "out of memory");
+        break;
+      }
+      list = grown;
+      cap = ncap;
+    }
+    c = &list[count++];
+    memset(c, 0, sizeof *c);
+    memcpy(c->label, kp, ll);
+    memcpy(c->school_code, sep + 1, cl);
+    c->records = get_u64(vp);
+    c->holding = get_u64(vp + 8);
+    memcpy(c->region_code, vp + 17, rl);
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  if (rc < 0) {
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *n = count;
+  return 0;
 }

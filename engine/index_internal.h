@@ -8,6 +8,7 @@
 
 #include <lmdb.h>
 
+#include "chachong/finding.h"
 #include "chachong/index.h"
 #include "chachong/record.h"
 
@@ -51,6 +52,8 @@ int cc_index_stage_begin(cc_stage *out, cc_db *db, const char *period,
 int cc_index_stage_record(cc_stage *st, const cc_record *rec);
 /* Sorts nothing: appends entries already sorted by (hash, roster, line). */
 int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n);
+/* Stores the records per school of the staged generation. */
+int cc_index_stage_schools(cc_stage *st, const cc_school_count *c, size_t n);
 /* Commits the staged generation (not yet visible as the period). */
 int cc_index_stage_commit(cc_stage *st);
 /* Abandons the stage; the database is as it was. */
@@ -88,16 +91,22 @@ int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
 int cc_index_open_gen(MDB_dbi *rec, MDB_dbi *idx, MDB_dbi *find, MDB_txn *txn,
                       uint32_t gen);
 
-/* One finding as stored: its output order and its JSON line. */
-typedef struct cc_index_finding {
-  const char *json; size_t len;
-} cc_index_finding;
-
-/* Publishes a staged generation as `period`: writes the findings, points the
+/* Publishes a staged generation as `period`: stores the findings (in list
+ * order, encoded as the layout at the top of index.c says), points the
  * period at the generation, drops the period's previous generation, and
  * stores `run_info` (JSON) — all in one transaction. */
 int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
-                     const cc_index_finding *f, size_t n, const char *run_info);
+                     const cc_finding_list *findings, const char *run_info);
+
+/* Encodes a finding into buf (grown as needed); returns the length or -1. */
+long cc_index_encode_finding(uint8_t **buf, size_t *cap, const cc_finding *f);
+/* Decodes a stored finding into `out`, copying strings into `list`. */
+int cc_index_decode_finding(cc_finding *out, cc_finding_list *list,
+                            const void *data, size_t len);
+
+/* The latest period before `period` that the database holds, into prev
+ * (8 bytes); CC_ENOTFOUND when there is none. */
+int cc_index_previous_period(char *prev, cc_db *db, const char *period);
 
 /* The generation a period points to; CC_ENOTFOUND if none. */
 int cc_index_period_gen(uint32_t *gen, cc_db *db, MDB_txn *txn,

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <omp.h>
+#include <xxhash.h>
 
 #include "chachong/calendar.h"
 #include "chachong/ingest.h"
@@ -42,6 +43,7 @@
 #include "finding_internal.h"
 #include "fs_internal.h"
 #include "index_internal.h"
+#include "lifecycle_internal.h"
 
 /* Per-thread storage of index entries and their payloads. */
 typedef struct payload_seg {
@@ -50,10 +52,26 @@ typedef struct payload_seg {
   uint8_t data[];
 } payload_seg;
 
+/* Records per school, counted by each worker in its own table (open
+ * addressing on XXH3 of roster + code) and merged after ingest. */
+typedef struct school_slot {
+  uint64_t hash;        /* 0 = empty */
+  char *code;           /* malloc'd school code */
+  uint16_t roster;
+  uint64_t records, holding;
+  char region[16];
+} school_slot;
+
+typedef struct school_table {
+  school_slot *slots;
+  size_t n, cap;        /* cap is a power of two */
+} school_table;
+
 typedef struct thread_store {
   cc_index_entry *e;
   size_t n, cap;
   payload_seg *seg;
+  school_table schools;
   int err;
 } thread_store;
 
@@ -94,6 +112,131 @@ static uint8_t *payload_alloc(thread_store *t, size_t n)
   return s->data + s->used - n;
 }
 
+/* The slot of (roster, code), inserted with zero counts when new; NULL when
+ * out of memory. */
+static school_slot *school_slot_get(school_table *t, uint16_t roster,
+                                    const char *code, size_t len,
+                                    const char *region, size_t rlen)
+{
+  uint64_t h = XXH3_64bits_withSeed(code, len, roster) | 1; /* 0 = empty */
+  size_t i;
+  if ((t->n + 1) * 2 > t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 1024, k;
+    school_slot *grown = calloc(cap, sizeof *grown);
+    if (grown == NULL)
+      return NULL;
+    for (k = 0; k < t->cap; k++) {
+      if (t->slots[k].hash == 0)
+        continue;
+      for (i = t->slots[k].hash & (cap - 1); grown[i].hash; i = (i + 1) & (cap - 1))
+        ;
+      grown[i] = t->slots[k];
+    }
+    free(t->slots);
+    t->slots = grown;
+    t->cap = cap;
+  }
+  for (i = h & (t->cap - 1); t->slots[i].hash; i = (i + 1) & (t->cap - 1)) {
+    school_slot *s = &t->slots[i];
+    if (s->hash == h && s->roster == roster && strlen(s->code) == len &&
+        memcmp(s->code, code, len) == 0) {
+      /* The smallest region code seen, so that the result does not depend
+       * on which thread saw which record first. */
+      char reg[16];
+      snprintf(reg, sizeof reg, "%.*s", (int)(rlen < 15 ? rlen : 15), region);
+      if (reg[0] && (s->region[0] == 0 || strcmp(reg, s->region) < 0))
+        memcpy(s->region, reg, sizeof reg);
+      return s;
+    }
+  }
+  t->slots[i].code = strndup(code, len);
+  if (t->slots[i].code == NULL)
+    return NULL;
+  t->slots[i].hash = h;
+  t->slots[i].roster = roster;
+  snprintf(t->slots[i].region, sizeof t->slots[i].region, "%.*s",
+           (int)(rlen < 15 ? rlen : 15), region);
+  t->n++;
+  return &t->slots[i];
+}
+
+static int school_count(school_table *t, const cc_record *r)
+{
+  cc_str code = r->text[CC_COL_SCHOOL_CODE], reg = r->text[CC_COL_REGION_CODE];
+  school_slot *s = school_slot_get(t, r->roster, code.ptr ? code.ptr : "", code.len,
+                                   reg.ptr ? reg.ptr : "", reg.len);
+  if (s == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  s->records++;
+  s->holding += (uint64_t)cc_status_holds((cc_status)r->status);
+  return 0;
+}
+
+static void school_table_dispose(school_table *t)
+{
+  size_t i;
+  for (i = 0; i < t->cap; i++)
+    free(t->slots[i].code);
+  free(t->slots);
+  memset(t, 0, sizeof *t);
+}
+
+static int school_cmp(const void *a, const void *b)
+{
+  const cc_school_count *x = a, *y = b;
+  int c = strcmp(x->label, y->label);
+  return c ? c : strcmp(x->school_code, y->school_code);
+}
+
+/* Merges the workers' tables into one sorted array. */
+static int merge_schools(cc_school_count **out, size_t *n, run_state *rs,
+                         const char *const *labels)
+{
+  school_table all = {0};
+  size_t i, k, m = 0;
+  cc_school_count *arr = NULL;
+  int rc = 0;
+  for (i = 0; i < (size_t)rs->threads && rc == 0; i++) {
+    school_table *t = &rs->ts[i].schools;
+    for (k = 0; k < t->cap; k++) {
+      school_slot *s = &t->slots[k], *d;
+      if (s->hash == 0)
+        continue;
+      d = school_slot_get(&all, s->roster, s->code, strlen(s->code), s->region,
+                          strlen(s->region));
+      if (d == NULL) {
+        rc = cc_error_set(CC_ENOMEM, "out of memory");
+        break;
+      }
+      d->records += s->records;
+      d->holding += s->holding;
+    }
+  }
+  if (rc == 0 && (arr = malloc((all.n ? all.n : 1) * sizeof *arr)) == NULL)
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+  for (k = 0; rc == 0 && k < all.cap; k++) {
+    school_slot *s = &all.slots[k];
+    if (s->hash == 0)
+      continue;
+    memset(&arr[m], 0, sizeof arr[m]);
+    snprintf(arr[m].label, sizeof arr[m].label, "%s", labels[s->roster]);
+    snprintf(arr[m].school_code, sizeof arr[m].school_code, "%s", s->code);
+    snprintf(arr[m].region_code, sizeof arr[m].region_code, "%s", s->region);
+    arr[m].records = s->records;
+    arr[m].holding = s->holding;
+    m++;
+  }
+  school_table_dispose(&all);
+  if (rc < 0) {
+    free(arr);
+    return rc;
+  }
+  qsort(arr, m, sizeof *arr, school_cmp);
+  *out = arr;
+  *n = m;
+  return 0;
+}
+
 /* Worker side: encode the idx values of a block into this thread's store. */
 static int sink_work(void *vctx, const cc_block *b, int thread)
 {
@@ -113,18 +256,22 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
   }
   for (i = 0; i < b->n_records; i++) {
     const cc_record *r = &b->records[i];
-    uint8_t tmp[CC_IDX_VALUE_MAX];
-    size_t len = cc_index_encode_idx(tmp, r);
-    uint8_t *p = payload_alloc(t, len);
+    /* Encode in place: reserve the most a value can take, give back the
+     * rest (the segment's tail is ours until the next allocation). */
+    uint8_t *p = payload_alloc(t, CC_IDX_VALUE_MAX);
+    size_t len;
     cc_index_entry *e = &t->e[t->n++];
     if (p == NULL)
       return cc_error_set(CC_ENOMEM, "out of memory");
-    memcpy(p, tmp, len);
+    len = cc_index_encode_idx(p, r);
+    t->seg->used -= CC_IDX_VALUE_MAX - len;
     e->hash = r->id_hash;
     e->line = r->line;
     e->roster = r->roster;
     e->len = (uint16_t)len;
     e->payload = p;
+    if (school_count(&t->schools, r) < 0)
+      return CC_ENOMEM;
   }
   return 0;
 }
@@ -207,15 +354,20 @@ static FILE *open_private(const char *dir, const char *name, char *tmp_path,
   return f;
 }
 
-static int finish_file(FILE *f, const char *tmp_path, const char *dir,
-                       const char *name)
+/* Closes a temporary output file, reporting any write error. */
+static int close_file(FILE **f, const char *tmp_path)
+{
+  int bad = ferror(*f);
+  int closed = fclose(*f);
+  *f = NULL;
+  if (closed != 0 || bad)
+    return cc_error_set_errno(CC_EIO, errno, "writing %s", tmp_path);
+  return 0;
+}
+
+static int rename_into(const char *tmp_path, const char *dir, const char *name)
 {
   char final[4096];
-  int bad = ferror(f);
-  if (fclose(f) != 0 || bad) {
-    unlink(tmp_path);
-    return cc_error_set_errno(CC_EIO, errno, "writing %s/%s", dir, name);
-  }
   snprintf(final, sizeof final, "%s/%s", dir, name);
   if (rename(tmp_path, final) != 0)
     return cc_error_set_errno(CC_EIO, errno, "renaming to %s", final);
@@ -296,19 +448,22 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   cc_calendar *cal = NULL;
   cc_header_map *map = NULL;
   cc_ingest_stats *stats = NULL;
-  cc_finding_list found = {0};
-  cc_index_finding *stored = NULL;
+  cc_finding_list found = {0}, prev = {0};
+  cc_school_count *schools = NULL;
+  size_t n_schools = 0, by_state[CC_STATE_COUNT_] = {0}, claimed = 0;
+  char prev_label[8] = "";
+  int published = 0;
   cc_index_entry *all = NULL;
   const char **labels = NULL;
   char *json = NULL;
-  char tmp_rej[4096], tmp_inv[4096], tmp_find[4096], tmp_sum[4096];
+  char tmp_rej[4096] = "", tmp_inv[4096] = "", tmp_find[4096] = "", tmp_sum[4096] = "";
   FILE *ffind = NULL, *fsum = NULL;
   text sum = {0}, info = {0};
   cc_date issued, deadline;
   int provisional = 0, rc = 0, staged = 0;
   size_t i, j, total = 0, json_len = 0;
   uint64_t estimate = 0, records = 0, rejects = 0;
-  double t_start = now_s(), t_ingest = 0, t_index = 0, t_compare = 0, t_emit = 0, t;
+  double t_start = now_s(), t_ingest = 0, t_index = 0, t_compare = 0, t;
   size_t by_type[CC_FT_COUNT_][2];
   int64_t at_risk = 0;
   struct rusage ru;
@@ -445,52 +600,70 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     }
     rs.ts[i].seg = NULL;
   }
+  if ((rc = merge_schools(&schools, &n_schools, &rs, labels)) < 0 ||
+      (rc = cc_index_stage_schools(&rs.stage, schools, n_schools)) < 0)
+    goto done;
   if ((rc = cc_index_stage_commit(&rs.stage)) < 0)
     goto done;
   staged = 0;
   t_index = now_s() - t;
 
-  /* Compare. */
+  /* Compare, then carry the findings over from the previous period. */
   t = now_s();
   if ((rc = cc_compare_exact(&found, db, rs.stage.gen, labels, rs.threads)) < 0)
     goto done;
+  {
+    cc_lifecycle_run lr;
+    char prev_period[8];
+    lr.period = opts->period;
+    lr.issued = issued;
+    lr.deadline = deadline;
+    lr.deadline_provisional = provisional;
+    rc = cc_index_previous_period(prev_period, db, opts->period);
+    if (rc == 0) {
+      if ((rc = cc_db_load_findings(&prev, db, prev_period)) < 0)
+        goto done;
+      snprintf(prev_label, sizeof prev_label, "%s", prev_period);
+    } else if (rc != CC_ENOTFOUND) {
+      goto done;
+    }
+    if ((rc = cc_lifecycle_apply(&found, &prev, &lr, db)) < 0)
+      goto done;
+  }
   t_compare = now_s() - t;
 
-  /* Publish and write out. */
+  /* Write every output under a temporary name, publish, then rename: a run
+   * whose outputs cannot be written does not change the database. */
   t = now_s();
   {
     cc_finding_context fc;
     size_t cap = 0, off = 0;
     char d1[11], d2[11];
     fc.period = opts->period;
-    fc.labels = labels;
-    fc.issued = issued;
-    fc.deadline = deadline;
-    fc.deadline_provisional = provisional;
-    fc.state = "new";
     for (i = 0; i < found.n; i++)
       cap += cc_finding_to_json(NULL, 0, &found.items[i], &fc);
     json = malloc(cap + 1);
-    stored = malloc((found.n ? found.n : 1) * sizeof *stored);
-    if (json == NULL || stored == NULL) {
+    if (json == NULL) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
       goto done;
     }
     for (i = 0; i < found.n; i++) {
       const cc_finding *f = &found.items[i];
-      size_t len = cc_finding_to_json(json + off, cap - off + 1, f, &fc);
-      stored[i].json = json + off;
-      stored[i].len = len;
-      off += len;
+      off += cc_finding_to_json(json + off, cap - off + 1, f, &fc);
+      by_state[f->state < CC_STATE_COUNT_ ? f->state : 0]++;
+      if (f->state == CC_STATE_CLEARED)
+        continue;
       by_type[f->type][f->cross]++;
       at_risk += f->amount_at_risk;
+      claimed += f->claimed;
     }
     json_len = off;
     cc_date_format(d1, issued);
     cc_date_format(d2, deadline);
     tprintf(&info, "{\"period\": \"%s\", \"issued\": \"%s\", \"deadline\": \"%s\", "
-            "\"deadline_provisional\": %s, \"findings\": %zu, \"rosters\": [",
-            opts->period, d1, d2, provisional ? "true" : "false", found.n);
+            "\"deadline_provisional\": %s, \"findings\": %zu, \"cleared\": %zu, "
+            "\"rosters\": [", opts->period, d1, d2, provisional ? "true" : "false",
+            found.n - by_state[CC_STATE_CLEARED], by_state[CC_STATE_CLEARED]);
     for (i = 0; i < opts->n_rosters; i++)
       tprintf(&info, "%s{\"label\": \"%s\", \"records\": %llu, \"rejects\": %llu}",
               i ? ", " : "", labels[i], (unsigned long long)stats[i].records,
@@ -502,29 +675,19 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       goto done;
     }
   }
-  if ((rc = cc_index_publish(db, opts->period, rs.stage.gen, stored, found.n,
-                             info.p)) < 0)
-    goto done;
-
   ffind = open_private(opts->out_dir, "findings.jsonl", tmp_find, sizeof tmp_find);
   if (ffind == NULL) {
     rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
     goto done;
   }
   fwrite(json, 1, json_len, ffind);
-  rc = finish_file(ffind, tmp_find, opts->out_dir, "findings.jsonl");
-  ffind = NULL;
+  rc = close_file(&ffind, tmp_find);
+  if (rc == 0)
+    rc = close_file(&rs.rejects, tmp_rej);
+  if (rc == 0)
+    rc = close_file(&rs.invalid, tmp_inv);
   if (rc < 0)
     goto done;
-  rc = finish_file(rs.rejects, tmp_rej, opts->out_dir, "rejects.csv");
-  rs.rejects = NULL;
-  if (rc < 0)
-    goto done;
-  rc = finish_file(rs.invalid, tmp_inv, opts->out_dir, "invalid_ids.csv");
-  rs.invalid = NULL;
-  if (rc < 0)
-    goto done;
-  t_emit = now_s() - t;
 
   /* The summary. */
   {
@@ -570,14 +733,19 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     fmt_money(money, at_risk);
     tprintf(&sum, "  %-24s %26zu\n  amount at risk: %s yuan\n", "all", total_findings,
             money);
-    tprintf(&sum, "\nrecords %llu, rejected %llu, invalid IDs %llu\n",
+    tprintf(&sum, "\nagainst %s: %zu new, %zu open, %zu overdue, %zu cleared; "
+            "%zu claimed resolved but still present\n",
+            prev_label[0] ? prev_label : "no earlier period",
+            by_state[CC_STATE_NEW], by_state[CC_STATE_OPEN],
+            by_state[CC_STATE_OVERDUE], by_state[CC_STATE_CLEARED], claimed);
+    tprintf(&sum, "\nrecords %llu, rejected %llu, invalid IDs %llu, schools %zu\n",
             (unsigned long long)records, (unsigned long long)rejects,
-            (unsigned long long)invalid_total);
+            (unsigned long long)invalid_total, n_schools);
     getrusage(RUSAGE_SELF, &ru);
     tprintf(&sum, "time: ingest+normalize %.2f s, index %.2f s, compare %.2f s, "
             "emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
-            t_ingest, t_index, t_compare, t_emit, now_s() - t_start, rs.threads,
-            ru.ru_maxrss / 1024);
+            t_ingest, t_index, t_compare, now_s() - t, now_s() - t_start,
+            rs.threads, ru.ru_maxrss / 1024);
     tprintf(&sum, "output: %s/findings.jsonl, %s/rejects.csv, %s/invalid_ids.csv, "
             "%s/summary.txt\n", opts->out_dir, opts->out_dir, opts->out_dir,
             opts->out_dir);
@@ -591,25 +759,49 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       goto done;
     }
     fputs(sum.p, fsum);
-    rc = finish_file(fsum, tmp_sum, opts->out_dir, "summary.txt");
+    if ((rc = close_file(&fsum, tmp_sum)) < 0)
+      goto done;
+  }
+
+  if ((rc = cc_index_publish(db, opts->period, rs.stage.gen, &found, info.p)) < 0)
+    goto done;
+  published = 1;
+  /* Past this point the period is in the database; a rename that fails
+   * (it should not: same directory) leaves that output under its
+   * temporary name, which the message gives. */
+  {
+    const char *from[] = {tmp_find, tmp_rej, tmp_inv, tmp_sum};
+    const char *to[] = {"findings.jsonl", "rejects.csv", "invalid_ids.csv",
+                        "summary.txt"};
+    for (i = 0; i < 4; i++)
+      if (rename_into(from[i], opts->out_dir, to[i]) < 0 && rc == 0)
+        rc = cc_error_set(CC_EIO, "the period was stored, but %s stays as %s: %s",
+                          to[i], from[i], cc_error_last());
     if (rc < 0)
       goto done;
-    if (summary) {
-      *summary = sum.p;
-      sum.p = NULL;
-    }
+  }
+  if (summary) {
+    *summary = sum.p;
+    sum.p = NULL;
   }
 
 done:
   if (staged)
     cc_index_stage_abort(&rs.stage);
-  if (rs.rejects) {
+  if (rs.rejects)
     fclose(rs.rejects);
-    unlink(tmp_rej);
-  }
-  if (rs.invalid) {
+  if (rs.invalid)
     fclose(rs.invalid);
-    unlink(tmp_inv);
+  if (ffind)
+    fclose(ffind);
+  if (fsum)
+    fclose(fsum);
+  if (!published) {
+    /* Nothing half-written stays behind. */
+    const char *tmps[] = {tmp_rej, tmp_inv, tmp_find, tmp_sum};
+    for (i = 0; i < 4; i++)
+      if (tmps[i][0])
+        unlink(tmps[i]);
   }
   if (rs.ts) {
     for (i = 0; i < (size_t)rs.threads; i++) {
@@ -620,13 +812,15 @@ done:
         s = next;
       }
       free(rs.ts[i].e);
+      school_table_dispose(&rs.ts[i].schools);
     }
     free(rs.ts);
   }
   free(rs.path_csv);
   free(all);
   free(json);
-  free(stored);
+  free(schools);
+  cc_finding_list_dispose(&prev);
   free(stats);
   free(labels);
   free(sum.p);

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libxxhash-dev liblmdb-dev check
-          libicu-dev libopencc-dev libopencc-data jq python3)
+          libicu-dev libopencc-dev libopencc-data jq python3
+          libxlsxwriter-dev python3-openpyxl chromium fonts-noto-cjk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -237,8 +237,14 @@ static char *project_one(const cc_finding *f)
                         f->cross ? "cross" : "within",
                         f->id_valid ? "valid" : "invalid", money);
   for (i = 0; i < f->n_members; i++) {
-    m[i].label = labels[f->members[i].roster];
-    m[i].line = f->members[i].line;
+    const cc_member *x = &f->members[i];
+    /* Each member carries its roster's label, copied into the list. */
+    ck_assert_uint_lt(x->roster, 3);
+    ck_assert_uint_eq(x->label.len, strlen(labels[x->roster]));
+    ck_assert_int_eq(memcmp(x->label.ptr, labels[x->roster], x->label.len), 0);
+    ck_assert_ptr_ne(x->label.ptr, labels[x->roster]);
+    m[i].label = labels[x->roster];
+    m[i].line = x->line;
   }
   qsort(m, f->n_members, sizeof m[0], mref_cmp);
   for (i = 0; i < f->n_members; i++)
@@ -436,6 +442,8 @@ START_TEST(test_compare_members_from_rec)
   ck_assert_uint_eq(f->person_name.len, strlen("李 娜"));
   ck_assert_int_eq(memcmp(f->person_name.ptr, "李 娜", f->person_name.len), 0);
   ck_assert_uint_eq(f->members[0].roster, 0);
+  ck_assert_uint_eq(f->members[0].label.len, 3);
+  ck_assert_int_eq(memcmp(f->members[0].label.ptr, "moe", 3), 0);
   ck_assert_uint_eq(f->members[0].line, 2);
   ck_assert_uint_eq(f->members[0].status, EN);
   ck_assert_int_eq(f->members[0].grant, 100000);
@@ -449,11 +457,23 @@ START_TEST(test_compare_members_from_rec)
                           f->members[0].school_name.len), 0);
   ck_assert_uint_eq(f->members[0].region_code.len, 6);
   ck_assert_uint_eq(f->members[1].roster, 1);
+  ck_assert_uint_eq(f->members[1].label.len, 6);
+  ck_assert_int_eq(memcmp(f->members[1].label.ptr, "mohrss", 6), 0);
   ck_assert_uint_eq(f->members[1].line, 3);
   ck_assert_uint_eq(f->members[1].status, SU);
   ck_assert_int_eq(f->members[1].waiver, 150050);
   ck_assert_uint_eq(f->members[1].name.len, strlen("李娜"));
   ck_assert_int_eq(memcmp(f->members[1].name.ptr, "李娜", f->members[1].name.len), 0);
+  /* The lifecycle fields are the run's to set: compare leaves them zero. */
+  ck_assert_uint_eq(f->state, 0);
+  ck_assert_int_eq(f->issued, 0);
+  ck_assert_int_eq(f->deadline, 0);
+  ck_assert_int_eq(f->seen, 0);
+  ck_assert_int_eq(f->cleared, 0);
+  ck_assert_uint_eq(f->claimed, 0);
+  ck_assert_uint_eq(f->response_action, 0);
+  ck_assert_uint_eq(f->response_by.len, 0);
+  ck_assert_str_eq(f->first_period, "");
   cc_finding_list_dispose(&l);
 }
 END_TEST
@@ -626,11 +646,6 @@ static char *json_of(const cc_finding_list *l)
   size_t cap = 0, off = 0, i;
   char *s;
   fc.period = "2026-11";
-  fc.labels = labels;
-  fc.issued = cc_date_from_ymd(2026, 11, 23);
-  fc.deadline = cc_date_from_ymd(2026, 12, 7);
-  fc.deadline_provisional = 0;
-  fc.state = "new";
   for (i = 0; i < l->n; i++)
     cap += cc_finding_to_json(NULL, 0, &l->items[i], &fc);
   s = malloc(cap + 1);

@@ -10,6 +10,14 @@
  * substitution agree (e.g. ED A0 80: ED cannot be followed by A0, so ED,
  * A0 and 80 are each one replacement). Money is fen shown as yuan without
  * trailing zeros: 80050 fen = 800.5, 125 fen = 1.25.
+ *
+ * The lifecycle tail (SPEC 3, RULES.md "Across months"): "issued",
+ * "deadline", "deadline_provisional", "state", "first_period", "seen",
+ * then for a cleared finding "cleared" and "cleared_on_time", then
+ * "claimed_resolved", then "response" {action, date, by, school_code, note}
+ * only when the finding carries one. Dates are cc_date day numbers written
+ * YYYY-MM-DD: 2026-11-23 is the Monday of the sample, its deadline 10
+ * working days later 2026-12-07; the sample is seen again on 2026-12-07.
  */
 #include <check.h>
 #include <stdint.h>
@@ -18,12 +26,11 @@
 #include <string.h>
 
 #include "chachong/finding.h"
+#include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "finding_internal.h"
 
 #define FFFD "\xEF\xBF\xBD"
-
-static const char *const labels[] = {"moe", "mohrss"};
 
 static cc_str S(const char *s)
 {
@@ -36,12 +43,7 @@ static cc_str S(const char *s)
 static cc_finding_context context(void)
 {
   cc_finding_context fc;
-  fc.period = "2026-11";
-  fc.labels = labels;
-  fc.issued = cc_date_from_ymd(2026, 11, 23);
-  fc.deadline = cc_date_from_ymd(2026, 12, 7);
-  fc.deadline_provisional = 0;
-  fc.state = "open";
+  fc.period = "2026-12";
   return fc;
 }
 
@@ -61,6 +63,7 @@ static cc_finding sample(void)
   strcpy(f.id, "110101200501010018");
   f.person_name = S("王\"\xf0\xa0\xae\xb7\\\n");
   members[0].roster = 0;
+  members[0].label = S("moe");
   members[0].line = 17;
   members[0].status = CC_STATUS_ENROLLED;
   members[0].grant = 100000;
@@ -71,6 +74,7 @@ static cc_finding sample(void)
   members[0].school_name = S("济南\xc0\x80一中");
   members[0].region_code = S("370102");
   members[1].roster = 1;
+  members[1].label = S("mohrss");
   members[1].line = 3;
   members[1].status = CC_STATUS_GRADUATED;
   members[1].grant = 80050;
@@ -83,12 +87,18 @@ static cc_finding sample(void)
   f.members = members;
   f.n_members = 2;
   f.amount_at_risk = 80050;
+  /* First found in 2026-11, seen again on its deadline: open. */
+  f.state = CC_STATE_OPEN;
+  f.issued = cc_date_from_ymd(2026, 11, 23);
+  f.deadline = cc_date_from_ymd(2026, 12, 7);
+  f.seen = cc_date_from_ymd(2026, 12, 7);
+  strcpy(f.first_period, "2026-11");
   return f;
 }
 
 static const char sample_json[] =
     "{\"finding_id\": \"0123456789abcdef\", \"type\": \"double_grant\", "
-    "\"scope\": \"cross\", \"period\": \"2026-11\", "
+    "\"scope\": \"cross\", \"period\": \"2026-12\", "
     "\"person\": {\"id_number\": \"110101200501010018\", "
     "\"name\": \"王\\\"\xf0\xa0\xae\xb7\\\\\\u000a\", \"id_valid\": false, "
     "\"id_reason\": \"check_digit\"}, "
@@ -105,7 +115,8 @@ static const char sample_json[] =
     "\"grant_amount\": 800.5, \"waiver_amount\": 1.25}], "
     "\"amount_at_risk\": 800.5, \"issued\": \"2026-11-23\", "
     "\"deadline\": \"2026-12-07\", \"deadline_provisional\": false, "
-    "\"state\": \"open\"}\n";
+    "\"state\": \"open\", \"first_period\": \"2026-11\", "
+    "\"seen\": \"2026-12-07\", \"claimed_resolved\": false}\n";
 
 static char *to_json(const cc_finding *f, const cc_finding_context *fc)
 {
@@ -137,14 +148,18 @@ START_TEST(test_finding_json_valid_id_has_no_reason)
   f.cross = 0;
   f.type = CC_FT_ID_CONFLICT;
   f.amount_at_risk = 0;
-  fc.deadline_provisional = 1;
-  fc.state = "new";
+  f.deadline_provisional = 1;
+  f.state = CC_STATE_NEW;
+  f.seen = f.issued;
   s = to_json(&f, &fc);
   ck_assert_ptr_null(strstr(s, "id_reason"));
   ck_assert_ptr_nonnull(strstr(s, "\\u000a\", \"id_valid\": true}, \"match\""));
   ck_assert_ptr_nonnull(strstr(s, "\"type\": \"id_conflict\", \"scope\": \"within\""));
   ck_assert_ptr_nonnull(strstr(s, "\"amount_at_risk\": 0, "));
-  ck_assert_ptr_nonnull(strstr(s, "\"deadline_provisional\": true, \"state\": \"new\"}\n"));
+  ck_assert_ptr_nonnull(strstr(s, "\"deadline_provisional\": true, \"state\": \"new\", "
+                                  "\"first_period\": \"2026-11\", "
+                                  "\"seen\": \"2026-11-23\", "
+                                  "\"claimed_resolved\": false}\n"));
   /* One line: the only newline is the last byte. */
   ck_assert_ptr_eq(strchr(s, '\n'), s + strlen(s) - 1);
   free(s);
@@ -189,6 +204,146 @@ START_TEST(test_finding_json_measure)
     for (n = want; n < sizeof buf; n++)
       ck_assert_int_eq(buf[n], 'Z');
   }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The lifecycle tail. */
+
+/* Checks that the line ends with `tail`. */
+static void assert_tail(const char *s, const char *tail)
+{
+  size_t n = strlen(s), t = strlen(tail);
+  ck_assert_msg(n >= t && strcmp(s + n - t, tail) == 0, "line ends %s\nwant %s",
+                n >= t ? s + n - t : s, tail);
+}
+
+START_TEST(test_finding_json_states)
+{
+  static const struct {
+    int state;
+    const char *code;
+  } rows[] = {{CC_STATE_NEW, "new"},
+              {CC_STATE_OPEN, "open"},
+              {CC_STATE_OVERDUE, "overdue"}};
+  cc_finding f = sample();
+  cc_finding_context fc = context();
+  size_t i;
+  for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    char want[256], *s;
+    f.state = (uint8_t)rows[i].state;
+    /* cleared fields are only written for a cleared finding */
+    f.cleared = cc_date_from_ymd(2026, 12, 1);
+    f.cleared_on_time = 1;
+    snprintf(want, sizeof want,
+             "\"amount_at_risk\": 800.5, \"issued\": \"2026-11-23\", "
+             "\"deadline\": \"2026-12-07\", \"deadline_provisional\": false, "
+             "\"state\": \"%s\", \"first_period\": \"2026-11\", "
+             "\"seen\": \"2026-12-07\", \"claimed_resolved\": false}\n",
+             rows[i].code);
+    s = to_json(&f, &fc);
+    assert_tail(s, want);
+    ck_assert_ptr_null(strstr(s, "\"cleared"));
+    free(s);
+  }
+}
+END_TEST
+
+START_TEST(test_finding_json_cleared)
+{
+  cc_finding f = sample();
+  cc_finding_context fc = context();
+  char *s;
+  /* Gone on Tuesday 2026-12-08, a day after its deadline: late. */
+  f.state = CC_STATE_CLEARED;
+  f.seen = cc_date_from_ymd(2026, 12, 8);
+  f.cleared = cc_date_from_ymd(2026, 12, 8);
+  f.cleared_on_time = 0;
+  s = to_json(&f, &fc);
+  assert_tail(s, "\"deadline_provisional\": false, \"state\": \"cleared\", "
+                 "\"first_period\": \"2026-11\", \"seen\": \"2026-12-08\", "
+                 "\"cleared\": \"2026-12-08\", \"cleared_on_time\": false, "
+                 "\"claimed_resolved\": false}\n");
+  free(s);
+  /* Gone on its deadline: on time. */
+  f.seen = cc_date_from_ymd(2026, 12, 7);
+  f.cleared = cc_date_from_ymd(2026, 12, 7);
+  f.cleared_on_time = 1;
+  s = to_json(&f, &fc);
+  assert_tail(s, "\"state\": \"cleared\", \"first_period\": \"2026-11\", "
+                 "\"seen\": \"2026-12-07\", \"cleared\": \"2026-12-07\", "
+                 "\"cleared_on_time\": true, \"claimed_resolved\": false}\n");
+  free(s);
+}
+END_TEST
+
+START_TEST(test_finding_json_response)
+{
+  cc_finding f = sample();
+  cc_finding_context fc = context();
+  char *s;
+  /* The note is escaped like every other string: '"' gets a backslash,
+   * '\n' becomes \u000a and the lone 0xFF one U+FFFD. */
+  static const char note[] = "已注销\"学籍\"\n\xff";
+  f.claimed = 1;
+  f.response_action = CC_ACTION_CANCEL_OWN;
+  f.response_date = cc_date_from_ymd(2026, 11, 30);
+  f.response_by = S("李老师");
+  f.response_school = S("41370100");
+  f.response_note = S(note);
+  s = to_json(&f, &fc);
+  assert_tail(s, "\"seen\": \"2026-12-07\", \"claimed_resolved\": true, "
+                 "\"response\": {\"action\": \"cancel_own\", "
+                 "\"date\": \"2026-11-30\", \"by\": \"李老师\", "
+                 "\"school_code\": \"41370100\", "
+                 "\"note\": \"已注销\\\"学籍\\\"\\u000a" FFFD "\"}}\n");
+  ck_assert_ptr_eq(strchr(s, '\n'), s + strlen(s) - 1);
+  free(s);
+
+  /* The other actions; empty strings (no pointer) as "". */
+  f.claimed = 0;
+  f.response_action = CC_ACTION_KEEP;
+  f.response_school.ptr = NULL;
+  f.response_school.len = 0;
+  f.response_note.ptr = NULL;
+  f.response_note.len = 0;
+  s = to_json(&f, &fc);
+  assert_tail(s, "\"claimed_resolved\": false, \"response\": {\"action\": \"keep\", "
+                 "\"date\": \"2026-11-30\", \"by\": \"李老师\", "
+                 "\"school_code\": \"\", \"note\": \"\"}}\n");
+  free(s);
+  f.response_action = CC_ACTION_ASK_OTHER;
+  s = to_json(&f, &fc);
+  ck_assert_ptr_nonnull(strstr(s, "\"response\": {\"action\": \"ask_other\", "));
+  free(s);
+
+  /* No action: no "response", whatever the other fields hold. */
+  f.response_action = CC_ACTION_NONE;
+  s = to_json(&f, &fc);
+  ck_assert_ptr_null(strstr(s, "\"response\""));
+  assert_tail(s, "\"claimed_resolved\": false}\n");
+  free(s);
+}
+END_TEST
+
+START_TEST(test_finding_json_provisional_and_dates)
+{
+  cc_finding f = sample();
+  cc_finding_context fc = context();
+  char *s;
+  /* Dates far apart: 1970-01-01 is day 0; 2100 is not a leap year, so
+   * 2100-02-28 ends its February; an empty first_period is written "". */
+  f.issued = 0;
+  f.deadline = cc_date_from_ymd(2100, 2, 28);
+  f.deadline_provisional = 1;
+  f.seen = cc_date_from_ymd(2099, 12, 31);
+  f.first_period[0] = '\0';
+  s = to_json(&f, &fc);
+  assert_tail(s, "\"issued\": \"1970-01-01\", \"deadline\": \"2100-02-28\", "
+                 "\"deadline_provisional\": true, \"state\": \"open\", "
+                 "\"first_period\": \"\", \"seen\": \"2099-12-31\", "
+                 "\"claimed_resolved\": false}\n");
+  free(s);
 }
 END_TEST
 
@@ -382,6 +537,56 @@ START_TEST(test_finding_list_merge)
 }
 END_TEST
 
+START_TEST(test_finding_list_adopt)
+{
+  /* dst copies src's findings (shallow), then takes over src's storage:
+   * the copies' strings and members stay valid after src is emptied. */
+  size_t a = merge_sizes[_i][0], b = merge_sizes[_i][1], i;
+  cc_finding_list dst = {0}, src = {0};
+  fill(&dst, 0, a);
+  fill(&src, a, b);
+  for (i = 0; i < b; i++)
+    ck_assert_int_eq(cc_finding_push(&dst, &src.items[i]), 0);
+  cc_finding_list_adopt(&dst, &src);
+  ck_assert_uint_eq(src.n, 0);
+  ck_assert_ptr_null(src.items);
+  ck_assert_ptr_null(src.mem_);
+  /* src's storage is now dst's: overwrite whatever src might still hold
+   * by reusing it, then read every copy. */
+  fill(&src, 5000, 20);
+  check_seq(&dst, 0, a + b);
+  cc_finding_list_dispose(&src);
+  check_seq(&dst, 0, a + b);
+  cc_finding_list_dispose(&dst);
+}
+END_TEST
+
+START_TEST(test_finding_list_adopt_some)
+{
+  /* Only some of src's findings are copied (as lifecycle does with the
+   * cleared ones); the rest are dropped with src's item array. */
+  cc_finding_list dst = {0}, src = {0};
+  size_t i;
+  fill(&src, 0, 10);
+  for (i = 0; i < 10; i += 3)
+    ck_assert_int_eq(cc_finding_push(&dst, &src.items[i]), 0);
+  cc_finding_list_adopt(&dst, &src);
+  ck_assert_uint_eq(dst.n, 4);
+  for (i = 0; i < 4; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "f%zu", 3 * i);
+    ck_assert_uint_eq(dst.items[i].finding_id, 3 * i);
+    ck_assert_uint_eq(dst.items[i].person_name.len, strlen(name));
+    ck_assert_int_eq(memcmp(dst.items[i].person_name.ptr, name, strlen(name)), 0);
+    ck_assert_uint_eq(dst.items[i].members[0].line, 3 * i);
+  }
+  /* Adopting an empty list changes nothing. */
+  cc_finding_list_adopt(&dst, &src);
+  ck_assert_uint_eq(dst.n, 4);
+  cc_finding_list_dispose(&dst);
+}
+END_TEST
+
 START_TEST(test_finding_list_big_allocations)
 {
   /* Larger than a pool block, and strings of every small size. */
@@ -455,6 +660,10 @@ static Suite *finding_suite(void)
   TCase *limits = tcase_create("Limits");
   tcase_add_test(core, test_finding_json_known_line);
   tcase_add_test(core, test_finding_json_valid_id_has_no_reason);
+  tcase_add_test(core, test_finding_json_states);
+  tcase_add_test(core, test_finding_json_cleared);
+  tcase_add_test(core, test_finding_json_response);
+  tcase_add_test(core, test_finding_json_provisional_and_dates);
   tcase_add_loop_test(core, test_finding_json_escaping, 0,
                       (int)(sizeof esc_rows / sizeof esc_rows[0]));
   tcase_add_loop_test(core, test_finding_json_money, 0,
@@ -464,6 +673,9 @@ static Suite *finding_suite(void)
   tcase_add_test(limits, test_finding_json_measure);
   tcase_add_loop_test(limits, test_finding_list_merge, 0,
                       (int)(sizeof merge_sizes / sizeof merge_sizes[0]));
+  tcase_add_loop_test(limits, test_finding_list_adopt, 0,
+                      (int)(sizeof merge_sizes / sizeof merge_sizes[0]));
+  tcase_add_test(limits, test_finding_list_adopt_some);
   tcase_add_test(limits, test_finding_list_big_allocations);
   suite_add_tcase(s, core);
   suite_add_tcase(s, limits);

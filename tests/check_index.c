@@ -9,6 +9,17 @@
  * the layout test below (grant 2000 yuan = 200000 fen = 0x030D40, waiver
  * 1000 yuan = 100000 fen = 0x0186A0, line 74565 = 0x00012345, "张三" =
  * e5 bc a0 e4 b8 89).
+ *
+ * Findings are stored in the binary layout of "gXXXXXXXX.find" (index.c).
+ * Dates there are cc_date day numbers as big-endian i32: 2026-01-01 is day
+ * 10957 (2000-01-01) + 26 * 365 + 7 leap days = 20454; November starts 304
+ * days into a common year, December 334, so
+ *   2026-11-23 = 20454 + 304 + 22 = 20780 = 0x512C
+ *   2026-12-01 = 20454 + 334      = 20788 = 0x5134
+ *   2026-12-07 = 20788 + 6        = 20794 = 0x513A
+ *   2026-12-08 = 20794 + 1        = 20795 = 0x513B
+ * and 1969-12-31 = -1 = ff ff ff ff. "王" = e7 8e 8b, "𠮷" = f0 a0 ae b7,
+ * "李" = e6 9d 8e; 80050 fen = 0x0138B2, 100000 fen = 0x0186A0.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -24,6 +35,7 @@
 
 #include "chachong/errors.h"
 #include "chachong/index.h"
+#include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "index_internal.h"
 
@@ -116,9 +128,12 @@ static void mkrec(cc_record *r, uint16_t roster, uint32_t line, const char *id,
 }
 
 /* Stages records (in (roster, line) order) and their index entries, sorted
- * by the engine, and commits. Returns the generation. */
-static uint32_t stage_records(cc_db *db, const char *period,
-                              const cc_record *recs, size_t n)
+ * by the engine, and the school counts when `schools` is not NULL, and
+ * commits. Returns the generation. */
+static uint32_t stage_records_schools(cc_db *db, const char *period,
+                                      const cc_record *recs, size_t n,
+                                      const cc_school_count *schools,
+                                      size_t n_schools)
 {
   cc_stage st;
   cc_index_entry *e = calloc(n ? n : 1, sizeof *e);
@@ -138,23 +153,57 @@ static uint32_t stage_records(cc_db *db, const char *period,
   }
   ck_assert_int_eq(cc_index_sort(e, n, 1), 0);
   ck_assert_int_eq(cc_index_stage_entries(&st, e, n), 0);
+  if (schools)
+    ck_assert_int_eq(cc_index_stage_schools(&st, schools, n_schools), 0);
   ck_assert_int_eq(cc_index_stage_commit(&st), 0);
   free(e);
   free(payload);
   return st.gen;
 }
 
-static void publish(cc_db *db, const char *period, uint32_t gen,
-                    const char *const *lines, size_t n, const char *info)
+static uint32_t stage_records(cc_db *db, const char *period,
+                              const cc_record *recs, size_t n)
 {
-  cc_index_finding f[16];
+  return stage_records_schools(db, period, recs, n, NULL, 0);
+}
+
+/* Publishes a list of findings (the caller's structs; publish only reads
+ * them). */
+static void publish_list(cc_db *db, const char *period, uint32_t gen,
+                         cc_finding *f, size_t n, const char *info)
+{
+  cc_finding_list l;
+  l.items = n ? f : NULL;
+  l.n = n;
+  l.mem_ = NULL;
+  ck_assert_int_eq(cc_index_publish(db, period, gen, &l, info), 0);
+}
+
+/* Publishes findings told apart by their person's name: the i-th has
+ * finding_id 0x1000 + i and one member at moe line i + 2. */
+static void publish(cc_db *db, const char *period, uint32_t gen,
+                    const char *const *names, size_t n, const char *info)
+{
+  cc_finding f[16];
+  cc_member m[16];
   size_t i;
   ck_assert_uint_le(n, 16);
   for (i = 0; i < n; i++) {
-    f[i].json = lines[i];
-    f[i].len = strlen(lines[i]);
+    memset(&f[i], 0, sizeof f[i]);
+    memset(&m[i], 0, sizeof m[i]);
+    m[i].label = S("moe");
+    m[i].line = (uint32_t)i + 2;
+    m[i].name = S(names[i]);
+    f[i].finding_id = 0x1000 + i;
+    f[i].type = CC_FT_DUAL_ENROLLMENT;
+    f[i].id_valid = 1;
+    strcpy(f[i].id, "110101200501011239");
+    f[i].person_name = S(names[i]);
+    f[i].members = &m[i];
+    f[i].n_members = 1;
+    strcpy(f[i].first_period, period);
   }
-  ck_assert_int_eq(cc_index_publish(db, period, gen, f, n, info), 0);
+  publish_list(db, period, gen, f, n, info);
 }
 
 /* ------------------------------------------------------------------ */
@@ -262,7 +311,8 @@ static char *db_names(cc_db *db)
   return t.p;
 }
 
-/* The findings stored for a period, concatenated. */
+/* The findings stored for a period, raw: each value in hex, one per line
+ * (checking that keys are the sequence 0, 1, 2, ...). */
 static char *period_findings(cc_db *db, const char *period)
 {
   MDB_txn *txn;
@@ -285,10 +335,29 @@ static char *period_findings(cc_db *db, const char *period)
                           (uint32_t)kp[2] << 8 | kp[3],
                       seq);
     seq++;
-    tput(&t, v.mv_data, v.mv_size);
+    thex(&t, &v);
+    tput(&t, "\n", 1);
   }
   mdb_cursor_close(cur);
   mdb_txn_abort(txn);
+  if (t.p == NULL)
+    tput(&t, "", 0);
+  return t.p;
+}
+
+/* The person names of a period's findings, through cc_db_load_findings,
+ * one per line in stored order. */
+static char *loaded(cc_db *db, const char *period)
+{
+  cc_finding_list l;
+  text t = {0};
+  size_t i;
+  ck_assert_int_eq(cc_db_load_findings(&l, db, period), 0);
+  for (i = 0; i < l.n; i++) {
+    tput(&t, l.items[i].person_name.ptr, l.items[i].person_name.len);
+    tput(&t, "\n", 1);
+  }
+  cc_finding_list_dispose(&l);
   if (t.p == NULL)
     tput(&t, "", 0);
   return t.p;
@@ -465,7 +534,7 @@ START_TEST(test_index_open_read_only_reads)
   cc_db_options ro = CC_DB_OPTIONS_INIT;
   cc_record r;
   uint32_t gen;
-  static const char *const lines[] = {"{\"x\": 1}\n"};
+  static const char *const lines[] = {"x"};
   char **p;
   size_t n;
   char *f;
@@ -482,9 +551,20 @@ START_TEST(test_index_open_read_only_reads)
   ck_assert_uint_eq(n, 1);
   ck_assert_str_eq(p[0], "2026-09");
   free_periods(p, n);
-  f = period_findings(db, "2026-09");
-  ck_assert_str_eq(f, "{\"x\": 1}\n");
+  f = loaded(db, "2026-09");
+  ck_assert_str_eq(f, "x\n");
   free(f);
+  /* Reading the run information and school counts needs no writing. */
+  f = NULL;
+  ck_assert_int_eq(cc_db_period_info(&f, db, "2026-09"), 0);
+  ck_assert_str_eq(f, "{}");
+  free(f);
+  {
+    cc_school_count *c = (cc_school_count *)1;
+    ck_assert_int_eq(cc_db_school_counts(&c, &n, db, "2026-09"), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(c);
+  }
   cc_db_close(db);
 }
 END_TEST
@@ -776,6 +856,529 @@ START_TEST(test_index_decode_rejects_damage)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Findings: the "gXXXXXXXX.find" layout. */
+
+START_TEST(test_index_finding_known_bytes)
+{
+  /* An overdue double_grant with an ask_other response and one member. */
+  static const uint8_t want[] = {
+      1,             /* 0 layout */
+      2,             /* 1 type: double_grant */
+      1,             /* 2 cross */
+      0,             /* 3 id valid */
+      5,             /* 4 id reason: check_digit */
+      2,             /* 5 state: overdue */
+      1,             /* 6 deadline provisional */
+      0,             /* 7 cleared on time */
+      1,             /* 8 claimed */
+      3,             /* 9 response action: ask_other */
+      0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, /* 10 finding_id */
+      0, 0, 0, 0, 0, 0x01, 0x38, 0xB2,                 /* 18 80050 fen */
+      0, 0, 0x51, 0x2C,  /* 26 issued 2026-11-23 */
+      0, 0, 0x51, 0x3A,  /* 30 deadline 2026-12-07 */
+      0, 0, 0x51, 0x3B,  /* 34 seen 2026-12-08 */
+      0xff, 0xff, 0xff, 0xff, /* 38 cleared: -1 (pins the sign) */
+      0, 0, 0x51, 0x34,  /* 42 response date 2026-12-01 */
+      '2', '0', '2', '6', '-', '1', '1', /* 46 first period */
+      18, '1', '1', '0', '1', '0', '1', '2', '0', '0', '5', '0', '1', '0',
+      '1', '0', '0', '1', '8', /* 53 id */
+      0, 7, 0xe7, 0x8e, 0x8b, 0xf0, 0xa0, 0xae, 0xb7, /* person "王𠮷" */
+      0, 3, 0xe6, 0x9d, 0x8e, /* response by "李" */
+      0, 2, 'S', '1',         /* response school */
+      0, 0,                   /* response note "" */
+      0, 1,                   /* one member: */
+      3, 'm', 'o', 'e',       /* str8 label */
+      0, 0x01, 0x23, 0x45,    /* line 74565 */
+      1,                      /* status 在籍 */
+      0, 0, 0, 0, 0, 0x01, 0x86, 0xA0, /* grant 100000 fen */
+      0, 0, 0, 0, 0, 0, 0, 0,          /* waiver 0 */
+      0, 7, 0xe7, 0x8e, 0x8b, 0xf0, 0xa0, 0xae, 0xb7, /* name */
+      0, 0,                   /* record_id "" */
+      0, 2, 'S', '1',         /* school_code */
+      0, 0,                   /* school_name "" */
+      0, 6, '3', '7', '0', '1', '0', '2'}; /* region_code */
+  cc_finding f;
+  cc_member m;
+  uint8_t *buf = NULL;
+  size_t cap = 0;
+  long len;
+  cc_db *db;
+  uint32_t gen;
+  char *hex, *want_hex;
+  text t = {0};
+  MDB_val wv;
+
+  ck_assert_int_eq(cc_date_from_ymd(2026, 11, 23), 20780);
+  ck_assert_int_eq(cc_date_from_ymd(2026, 12, 1), 20788);
+  memset(&f, 0, sizeof f);
+  memset(&m, 0, sizeof m);
+  f.finding_id = UINT64_C(0x0123456789abcdef);
+  f.type = CC_FT_DOUBLE_GRANT;
+  f.cross = 1;
+  f.id_reason = CC_IDR_CHECK_DIGIT;
+  f.state = CC_STATE_OVERDUE;
+  f.deadline_provisional = 1;
+  f.claimed = 1;
+  f.response_action = CC_ACTION_ASK_OTHER;
+  f.amount_at_risk = 80050;
+  f.issued = cc_date_from_ymd(2026, 11, 23);
+  f.deadline = cc_date_from_ymd(2026, 12, 7);
+  f.seen = cc_date_from_ymd(2026, 12, 8);
+  f.cleared = -1;
+  f.response_date = cc_date_from_ymd(2026, 12, 1);
+  strcpy(f.first_period, "2026-11");
+  strcpy(f.id, "110101200501010018");
+  f.person_name = S("王\xf0\xa0\xae\xb7");
+  f.response_by = S("李");
+  f.response_school = S("S1");
+  f.response_note.ptr = NULL; /* empty strings may have no pointer */
+  m.label = S("moe");
+  m.line = 74565;
+  m.status = CC_STATUS_ENROLLED;
+  m.grant = 100000;
+  m.name = S("王\xf0\xa0\xae\xb7");
+  m.school_code = S("S1");
+  m.region_code = S("370102");
+  f.members = &m;
+  f.n_members = 1;
+
+  len = cc_index_encode_finding(&buf, &cap, &f);
+  ck_assert_int_eq(len, (long)sizeof want);
+  ck_assert_uint_ge(cap, sizeof want);
+  ck_assert_int_eq(memcmp(buf, want, sizeof want), 0);
+  free(buf);
+
+  /* The same bytes in the database, under key 0. */
+  db = open_db(path_in("db"));
+  gen = stage_records(db, "2026-12", NULL, 0);
+  publish_list(db, "2026-12", gen, &f, 1, "{}");
+  hex = period_findings(db, "2026-12");
+  wv.mv_data = (void *)want;
+  wv.mv_size = sizeof want;
+  thex(&t, &wv);
+  tput(&t, "\n", 1);
+  want_hex = t.p;
+  ck_assert_str_eq(hex, want_hex);
+  free(hex);
+  free(want_hex);
+  cc_db_close(db);
+}
+END_TEST
+
+/* 255 bytes: 251 'L' and 𠮷 (the most a str8 label holds). */
+static char long_label[256];
+/* 65535 bytes: 65531 'x' and 𠮷 (the most a str16 holds). */
+static char huge_text[65536];
+/* 511 bytes: 170 x 中 and '!' (a response note near its cap). */
+static char long_note[512];
+
+static void assert_same_str(cc_str got, cc_str want, const char *what)
+{
+  ck_assert_msg(got.len == want.len, "%s: length %u, want %u", what, got.len,
+                want.len);
+  if (got.len)
+    ck_assert_msg(memcmp(got.ptr, want.ptr, got.len) == 0, "%s differs", what);
+}
+
+/* Every field of two findings, members included. */
+static void assert_same_finding(const cc_finding *a, const cc_finding *b)
+{
+  uint32_t i;
+  ck_assert_uint_eq(a->finding_id, b->finding_id);
+  ck_assert_uint_eq(a->type, b->type);
+  ck_assert_uint_eq(a->cross, b->cross);
+  ck_assert_uint_eq(a->id_valid, b->id_valid);
+  ck_assert_uint_eq(a->id_reason, b->id_reason);
+  ck_assert_str_eq(a->id, b->id);
+  ck_assert_int_eq(a->amount_at_risk, b->amount_at_risk);
+  ck_assert_uint_eq(a->state, b->state);
+  ck_assert_uint_eq(a->deadline_provisional, b->deadline_provisional);
+  ck_assert_uint_eq(a->cleared_on_time, b->cleared_on_time);
+  ck_assert_uint_eq(a->claimed, b->claimed);
+  ck_assert_uint_eq(a->response_action, b->response_action);
+  ck_assert_int_eq(a->response_date, b->response_date);
+  ck_assert_int_eq(a->issued, b->issued);
+  ck_assert_int_eq(a->deadline, b->deadline);
+  ck_assert_int_eq(a->seen, b->seen);
+  ck_assert_int_eq(a->cleared, b->cleared);
+  ck_assert_str_eq(a->first_period, b->first_period);
+  assert_same_str(a->person_name, b->person_name, "person_name");
+  assert_same_str(a->response_by, b->response_by, "response_by");
+  assert_same_str(a->response_school, b->response_school, "response_school");
+  assert_same_str(a->response_note, b->response_note, "response_note");
+  ck_assert_uint_eq(a->n_members, b->n_members);
+  for (i = 0; i < a->n_members; i++) {
+    const cc_member *x = &a->members[i], *y = &b->members[i];
+    assert_same_str(x->label, y->label, "label");
+    ck_assert_uint_eq(x->line, y->line);
+    ck_assert_uint_eq(x->status, y->status);
+    ck_assert_int_eq(x->grant, y->grant);
+    ck_assert_int_eq(x->waiver, y->waiver);
+    assert_same_str(x->name, y->name, "name");
+    assert_same_str(x->record_id, y->record_id, "record_id");
+    assert_same_str(x->school_code, y->school_code, "school_code");
+    assert_same_str(x->school_name, y->school_name, "school_name");
+    assert_same_str(x->region_code, y->region_code, "region_code");
+  }
+}
+
+static cc_member rt_members[4];
+
+/* Three findings at the edges of the layout. */
+static size_t roundtrip_findings(cc_finding *f)
+{
+  size_t i;
+  fill_long_strings();
+  memset(long_label, 'L', 251);
+  memcpy(long_label + 251, "\xf0\xa0\xae\xb7", 4);
+  memset(huge_text, 'x', 65531);
+  memcpy(huge_text + 65531, "\xf0\xa0\xae\xb7", 4);
+  for (i = 0; i < 170; i++)
+    memcpy(long_note + 3 * i, "中", 3);
+  long_note[510] = '!';
+  ck_assert_uint_eq(strlen(long_label), 255);
+  ck_assert_uint_eq(strlen(huge_text), 65535);
+  ck_assert_uint_eq(strlen(long_note), 511);
+  memset(f, 0, 3 * sizeof *f);
+  memset(rt_members, 0, sizeof rt_members);
+
+  /* 0: everything set, at its limit. */
+  f[0].finding_id = UINT64_MAX;
+  f[0].type = CC_FT_ID_CONFLICT;
+  f[0].cross = 1;
+  f[0].id_valid = 1;
+  f[0].state = CC_STATE_CLEARED;
+  f[0].deadline_provisional = 1;
+  f[0].cleared_on_time = 1;
+  f[0].response_action = CC_ACTION_KEEP;
+  f[0].amount_at_risk = INT64_MAX;
+  f[0].issued = cc_date_from_ymd(2026, 9, 25);
+  f[0].deadline = cc_date_from_ymd(2026, 10, 15);
+  f[0].seen = cc_date_from_ymd(2026, 10, 15);
+  f[0].cleared = cc_date_from_ymd(2026, 10, 15);
+  f[0].response_date = cc_date_from_ymd(1969, 12, 31);
+  strcpy(f[0].first_period, "2026-09");
+  strcpy(f[0].id, "37010220080516321X");
+  f[0].person_name = S("孙浩然\xf0\xa0\xae\xb7");
+  f[0].response_by = S(long_name);
+  f[0].response_school = S(long_code);
+  f[0].response_note = S(long_note);
+  rt_members[0].label = S(long_label);
+  rt_members[0].line = UINT32_MAX;
+  rt_members[0].status = CC_STATUS_CANCELLED;
+  rt_members[0].grant = INT64_MAX;
+  rt_members[0].name = S("王\xf0\xa0\xae\xb7");
+  rt_members[0].school_code = S(long_code);
+  rt_members[0].school_name = S(huge_text);
+  rt_members[0].region_code = S("370102");
+  rt_members[1].label = S("moe");
+  rt_members[1].line = 2;
+  rt_members[1].status = CC_STATUS_ENROLLED;
+  rt_members[1].grant = 100000;
+  rt_members[1].waiver = 99;
+  rt_members[1].name = S(long_name);
+  rt_members[1].record_id.ptr = "R\0\x01"; /* bytes, NUL included */
+  rt_members[1].record_id.len = 3;
+  rt_members[1].school_code = S("S1");
+  rt_members[1].school_name = S("济南第一职业中等专业学校");
+  /* never negative in a roster; pins the i64 round trip */
+  rt_members[2].label = S("mohrss");
+  rt_members[2].grant = -5;
+  rt_members[2].waiver = INT64_MIN;
+  f[0].members = rt_members;
+  f[0].n_members = 3;
+
+  /* 1: nothing set but the first period; no members. */
+  strcpy(f[1].first_period, "2026-10");
+
+  /* 2: a 15-digit ID, one member of empty strings without pointers. */
+  f[2].finding_id = 42;
+  f[2].type = CC_FT_DUPLICATE_RECORD;
+  f[2].id_reason = CC_IDR_LENGTH;
+  f[2].state = CC_STATE_NEW;
+  strcpy(f[2].id, "110101050101001");
+  strcpy(f[2].first_period, "2026-11");
+  f[2].issued = f[2].deadline = f[2].seen = cc_date_from_ymd(2026, 11, 23);
+  f[2].members = &rt_members[3];
+  f[2].n_members = 1;
+  return 3;
+}
+
+START_TEST(test_index_finding_roundtrip)
+{
+  cc_finding f[3];
+  size_t n = roundtrip_findings(f), i;
+  for (i = 0; i < n; i++) {
+    uint8_t *a = NULL, *b = NULL;
+    size_t ca = 0, cb = 0;
+    long la, lb;
+    cc_finding g;
+    cc_finding_list l = {0};
+    la = cc_index_encode_finding(&a, &ca, &f[i]);
+    ck_assert_int_gt(la, 0);
+    ck_assert_int_eq(cc_index_decode_finding(&g, &l, a, (size_t)la), 0);
+    assert_same_finding(&g, &f[i]);
+    /* Decoded strings are copies owned by the list. */
+    ck_assert_ptr_ne(g.person_name.ptr, f[i].person_name.ptr);
+    lb = cc_index_encode_finding(&b, &cb, &g);
+    ck_assert_int_eq(lb, la);
+    ck_assert_int_eq(memcmp(a, b, (size_t)la), 0);
+    /* Encoding again into the grown buffer gives the same bytes. */
+    ck_assert_int_eq(cc_index_encode_finding(&b, &cb, &f[i]), la);
+    ck_assert_int_eq(memcmp(a, b, (size_t)la), 0);
+    free(a);
+    free(b);
+    cc_finding_list_dispose(&l);
+  }
+}
+END_TEST
+
+START_TEST(test_index_finding_decode_rejects_damage)
+{
+  cc_finding f[3], g;
+  uint8_t *a = NULL, *bad;
+  size_t cap = 0, k;
+  long len;
+  cc_finding_list l = {0};
+  roundtrip_findings(f);
+
+  /* Every strict prefix of a small finding is refused. */
+  len = cc_index_encode_finding(&a, &cap, &f[2]);
+  ck_assert_int_gt(len, 0);
+  for (k = 0; k < (size_t)len; k++)
+    ck_assert_msg(cc_index_decode_finding(&g, &l, a, k) == CC_ECORRUPT,
+                  "prefix of %zu bytes accepted", k);
+  /* So is one byte more. */
+  bad = malloc((size_t)len + 1);
+  ck_assert_ptr_nonnull(bad);
+  memcpy(bad, a, (size_t)len);
+  bad[len] = 0;
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len + 1), CC_ECORRUPT);
+  /* Another layout, an unknown type, an ID longer than CC_ID_MAX. */
+  bad[0] = 2;
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len), CC_ECORRUPT);
+  bad[0] = 1;
+  bad[1] = CC_FT_COUNT_;
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len), CC_ECORRUPT);
+  bad[1] = CC_FT_DUPLICATE_RECORD;
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len), 0);
+  bad[53] = CC_ID_MAX + 1;
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len), CC_ECORRUPT);
+  free(bad);
+
+  /* The big one cut by one byte. */
+  len = cc_index_encode_finding(&a, &cap, &f[0]);
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, a, (size_t)len - 1), CC_ECORRUPT);
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, a, (size_t)len), 0);
+  free(a);
+  cc_finding_list_dispose(&l);
+}
+END_TEST
+
+START_TEST(test_index_load_findings)
+{
+  cc_finding f[3];
+  size_t n = roundtrip_findings(f), i;
+  cc_db *db = open_db(path_in("db"));
+  cc_db_options ro = CC_DB_OPTIONS_INIT;
+  cc_finding_list l;
+  uint32_t gen;
+  char *raw, *p;
+
+  gen = stage_records(db, "2026-11", NULL, 0);
+  publish_list(db, "2026-11", gen, f, n, "{}");
+
+  /* In the order published, every field as it went in. */
+  ck_assert_int_eq(cc_db_load_findings(&l, db, "2026-11"), 0);
+  ck_assert_uint_eq(l.n, n);
+  for (i = 0; i < n; i++)
+    assert_same_finding(&l.items[i], &f[i]);
+  cc_finding_list_dispose(&l);
+
+  /* The stored values are the encoder's bytes. */
+  raw = period_findings(db, "2026-11");
+  p = raw;
+  for (i = 0; i < n; i++) {
+    uint8_t *a = NULL;
+    size_t cap = 0;
+    long len = cc_index_encode_finding(&a, &cap, &f[i]);
+    MDB_val v;
+    text t = {0};
+    v.mv_data = a;
+    v.mv_size = (size_t)len;
+    thex(&t, &v);
+    tput(&t, "\n", 1);
+    ck_assert_int_eq(strncmp(p, t.p, t.len), 0);
+    p += t.len;
+    free(t.p);
+    free(a);
+  }
+  ck_assert_str_eq(p, "");
+  free(raw);
+
+  /* No such period; not a period. */
+  l.n = 99;
+  ck_assert_int_eq(cc_db_load_findings(&l, db, "2026-12"), CC_ENOTFOUND);
+  ck_assert_uint_eq(l.n, 0);
+  ck_assert_ptr_null(l.items);
+  ck_assert_int_eq(cc_db_load_findings(&l, db, "2026-1"), CC_EINVALID);
+  ck_assert_int_eq(cc_db_load_findings(&l, db, "2026-111"), CC_EINVALID);
+  cc_db_close(db);
+
+  /* A read-only database loads the same. */
+  ro.read_only = 1;
+  ck_assert_int_eq(cc_db_open(&db, path_in("db"), &ro), 0);
+  ck_assert_int_eq(cc_db_load_findings(&l, db, "2026-11"), 0);
+  ck_assert_uint_eq(l.n, n);
+  for (i = 0; i < n; i++)
+    assert_same_finding(&l.items[i], &f[i]);
+  cc_finding_list_dispose(&l);
+  cc_db_close(db);
+}
+END_TEST
+
+START_TEST(test_index_period_info)
+{
+  cc_db *db = open_db(path_in("db"));
+  char *info = (char *)1, *big;
+  uint32_t gen;
+  size_t i;
+
+  ck_assert_int_eq(cc_db_period_info(&info, db, "2026-11"), CC_ENOTFOUND);
+  ck_assert_ptr_null(info);
+  /* Run information of any length, stored as given. */
+  big = malloc(20001);
+  ck_assert_ptr_nonnull(big);
+  for (i = 0; i < 20000; i++)
+    big[i] = "{\"rosters\": [中文]}"[i % 21]; /* 21 bytes, no NUL */
+  big[20000] = '\0';
+  gen = stage_records(db, "2026-11", NULL, 0);
+  publish_list(db, "2026-11", gen, NULL, 0, big);
+  gen = stage_records(db, "2026-10", NULL, 0);
+  publish_list(db, "2026-10", gen, NULL, 0, "");
+  ck_assert_int_eq(cc_db_period_info(&info, db, "2026-11"), 0);
+  ck_assert_str_eq(info, big);
+  free(info);
+  ck_assert_int_eq(cc_db_period_info(&info, db, "2026-10"), 0);
+  ck_assert_str_eq(info, "");
+  free(info);
+  info = (char *)1;
+  ck_assert_int_eq(cc_db_period_info(&info, db, "2026-9"), CC_EINVALID);
+  ck_assert_ptr_null(info);
+  free(big);
+  cc_db_close(db);
+}
+END_TEST
+
+START_TEST(test_index_school_counts)
+{
+  /* Given in any order; read back sorted by label, then code, bytewise:
+   * "moe" < "moe2" < "mohrss" ('e' < 'h'), "S10" < "S2". */
+  static cc_school_count in[7];
+  static const char *const want_order[][2] = {
+      {NULL, NULL}, /* the 32-byte label, the 255-byte code */
+      {"moe", "4137010001"}, {"moe", "S10"}, {"moe", "S2"},
+      {"moe2", "S1"}, {"mohrss", "4137010001"}, {"mohrss", "J1"}};
+  static const int from[] = {6, 4, 3, 1, 2, 5, 0}; /* index into in[] */
+  const char *l32 = "abcdefghijabcdefghijabcdefghij_-";
+  cc_db *db = open_db(path_in("db"));
+  cc_school_count *c = (cc_school_count *)1;
+  size_t n = 99, i;
+  uint32_t gen;
+
+  fill_long_strings();
+  memset(in, 0, sizeof in);
+  strcpy(in[0].label, "mohrss"); strcpy(in[0].school_code, "J1");
+  in[0].records = 2; in[0].holding = 2;
+  strcpy(in[1].label, "moe"); strcpy(in[1].school_code, "S2");
+  strcpy(in[1].region_code, "370103"); in[1].records = 2; in[1].holding = 1;
+  strcpy(in[2].label, "moe2"); strcpy(in[2].school_code, "S1");
+  strcpy(in[2].region_code, "370102"); in[2].records = 1;
+  strcpy(in[3].label, "moe"); strcpy(in[3].school_code, "S10");
+  strcpy(in[3].region_code, "370102"); in[3].records = 3; in[3].holding = 3;
+  strcpy(in[4].label, "moe"); strcpy(in[4].school_code, "4137010001");
+  strcpy(in[4].region_code, "370102"); in[4].records = 5; in[4].holding = 4;
+  strcpy(in[5].label, "mohrss"); strcpy(in[5].school_code, "4137010001");
+  in[5].records = 7;
+  ck_assert_uint_eq(strlen(l32), 32);
+  strcpy(in[6].label, l32);
+  strcpy(in[6].school_code, long_code);
+  strcpy(in[6].region_code, "123456789012345"); /* 15, the most */
+  in[6].records = (UINT64_C(1) << 40) + 1;
+  in[6].holding = UINT64_C(1) << 33;
+
+  gen = stage_records_schools(db, "2026-11", NULL, 0, in, 7);
+  /* Not published yet: no period. */
+  ck_assert_int_eq(cc_db_school_counts(&c, &n, db, "2026-11"), CC_ENOTFOUND);
+  ck_assert_ptr_null(c);
+  ck_assert_uint_eq(n, 0);
+  publish_list(db, "2026-11", gen, NULL, 0, "{}");
+  ck_assert_int_eq(cc_db_school_counts(&c, &n, db, "2026-11"), 0);
+  ck_assert_uint_eq(n, 7);
+  for (i = 0; i < 7; i++) {
+    const cc_school_count *w = &in[from[i]];
+    if (want_order[i][0]) {
+      ck_assert_str_eq(c[i].label, want_order[i][0]);
+      ck_assert_str_eq(c[i].school_code, want_order[i][1]);
+    }
+    ck_assert_str_eq(c[i].label, w->label);
+    ck_assert_str_eq(c[i].school_code, w->school_code);
+    ck_assert_str_eq(c[i].region_code, w->region_code);
+    ck_assert_uint_eq(c[i].records, w->records);
+    ck_assert_uint_eq(c[i].holding, w->holding);
+  }
+  free(c);
+
+  /* A period staged without counts has none; a bad period is refused. */
+  gen = stage_records(db, "2026-12", NULL, 0);
+  publish_list(db, "2026-12", gen, NULL, 0, "{}");
+  c = (cc_school_count *)1;
+  ck_assert_int_eq(cc_db_school_counts(&c, &n, db, "2026-12"), 0);
+  ck_assert_ptr_null(c);
+  ck_assert_uint_eq(n, 0);
+  ck_assert_int_eq(cc_db_school_counts(&c, &n, db, "26-12"), CC_EINVALID);
+  ck_assert_ptr_null(c);
+  cc_db_close(db);
+}
+END_TEST
+
+START_TEST(test_index_previous_period)
+{
+  static const char *const periods[] = {"2026-10", "2025-12", "2026-09"};
+  static const struct {
+    const char *period, *prev; /* NULL: none */
+  } rows[] = {{"2025-11", NULL},      {"2025-12", NULL},
+              {"2026-01", "2025-12"}, {"2026-09", "2025-12"},
+              {"2026-10", "2026-09"}, {"2026-11", "2026-10"},
+              {"2027-01", "2026-10"}};
+  cc_db *db = open_db(path_in("db"));
+  char prev[8];
+  size_t i;
+
+  ck_assert_int_eq(cc_index_previous_period(prev, db, "2026-11"), CC_ENOTFOUND);
+  for (i = 0; i < 3; i++) {
+    uint32_t gen = stage_records(db, periods[i], NULL, 0);
+    publish_list(db, periods[i], gen, NULL, 0, "{}");
+  }
+  /* A staged, unpublished period is no previous period. */
+  stage_records(db, "2026-10", NULL, 0);
+  stage_records(db, "2026-11", NULL, 0);
+  for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    int rc;
+    memset(prev, 'Z', sizeof prev);
+    rc = cc_index_previous_period(prev, db, rows[i].period);
+    if (rows[i].prev == NULL) {
+      ck_assert_msg(rc == CC_ENOTFOUND, "%s: %d", rows[i].period, rc);
+    } else {
+      ck_assert_msg(rc == 0, "%s: %d", rows[i].period, rc);
+      ck_assert_str_eq(prev, rows[i].prev);
+    }
+  }
+  cc_db_close(db);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Sorting. */
 
 static uint64_t rng_state;
@@ -886,9 +1489,12 @@ START_TEST(test_index_publish_replaces_period)
   cc_db *db = open_db(path_in("db"));
   cc_record r[2];
   uint32_t g1, g2, g3, g;
-  static const char *const f1[] = {"{\"a\": 1}\n", "{\"b\": 2}\n"};
-  static const char *const f2[] = {"{\"c\": 3}\n"};
-  static const char *const f3[] = {"{\"d\": 4}\n"};
+  static const char *const f1[] = {"a", "b"};
+  static const char *const f2[] = {"c"};
+  static const char *const f3[] = {"d"};
+  /* Each generation also counts its schools. */
+  static const cc_school_count sc[] = {{"moe", "S1", "370102", 1, 1},
+                                       {"mohrss", "J1", "", 1, 1}};
   char **p;
   size_t n;
   char *s, name[32];
@@ -899,10 +1505,10 @@ START_TEST(test_index_publish_replaces_period)
 
   mkrec(&r[0], 0, 2, "110101200501011239", "张三", "S1", CC_STATUS_ENROLLED, 0, 0);
   mkrec(&r[1], 1, 2, "110101200501011239", "张三", "J1", CC_STATUS_ENROLLED, 0, 0);
-  g1 = stage_records(db, "2026-09", r, 2);
+  g1 = stage_records_schools(db, "2026-09", r, 2, sc, 2);
   publish(db, "2026-09", g1, f1, 2, "{\"run\": 1}");
-  s = period_findings(db, "2026-09");
-  ck_assert_str_eq(s, "{\"a\": 1}\n{\"b\": 2}\n");
+  s = loaded(db, "2026-09");
+  ck_assert_str_eq(s, "a\nb\n");
   free(s);
 
   /* "period/2026-09" = u32 generation | run info */
@@ -913,16 +1519,28 @@ START_TEST(test_index_publish_replaces_period)
   ck_assert_int_eq(memcmp(buf + 4, "{\"run\": 1}", 10), 0);
 
   /* The same period again: replaced, listed once, old generation gone. */
-  g2 = stage_records(db, "2026-09", r, 1);
+  g2 = stage_records_schools(db, "2026-09", r, 1, sc, 1);
   ck_assert_uint_ne(g2, g1);
   publish(db, "2026-09", g2, f2, 1, "{\"run\": 2}");
   ck_assert_int_eq(cc_db_periods(&p, &n, db), 0);
   ck_assert_uint_eq(n, 1);
   ck_assert_str_eq(p[0], "2026-09");
   free_periods(p, n);
-  s = period_findings(db, "2026-09");
-  ck_assert_str_eq(s, "{\"c\": 3}\n");
+  s = loaded(db, "2026-09");
+  ck_assert_str_eq(s, "c\n");
   free(s);
+  s = NULL;
+  ck_assert_int_eq(cc_db_period_info(&s, db, "2026-09"), 0);
+  ck_assert_str_eq(s, "{\"run\": 2}");
+  free(s);
+  {
+    cc_school_count *c;
+    size_t nc;
+    ck_assert_int_eq(cc_db_school_counts(&c, &nc, db, "2026-09"), 0);
+    ck_assert_uint_eq(nc, 1);
+    ck_assert_str_eq(c[0].label, "moe");
+    free(c);
+  }
   ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
   ck_assert_int_eq(cc_index_period_gen(&g, db, txn, "2026-09"), 0);
   ck_assert_uint_eq(g, g2);
@@ -932,15 +1550,16 @@ START_TEST(test_index_publish_replaces_period)
   ck_assert_int_eq(cc_index_period_gen(&g, db, txn, "2026-10"), CC_ENOTFOUND);
   mdb_txn_abort(txn);
 
-  /* Only meta and the live generation's three databases remain. */
+  /* Only meta and the live generation's four databases remain. */
   s = db_names(db);
   {
-    char want[128];
-    char a[32], b[32], c[32];
+    char want[160];
+    char a[32], b[32], c[32], d[32];
     snprintf(a, sizeof a, "g%08x.find", g2);
     snprintf(b, sizeof b, "g%08x.idx", g2);
     snprintf(c, sizeof c, "g%08x.rec", g2);
-    snprintf(want, sizeof want, "%s\n%s\n%s\nmeta\n", a, b, c);
+    snprintf(d, sizeof d, "g%08x.schools", g2);
+    snprintf(want, sizeof want, "%s\n%s\n%s\n%s\nmeta\n", a, b, c, d);
     ck_assert_str_eq(s, want);
   }
   free(s);
@@ -960,8 +1579,11 @@ START_TEST(test_index_publish_replaces_period)
   s = period_findings(db, "2025-12");
   ck_assert_str_eq(s, "");
   free(s);
-  s = period_findings(db, "2026-09");
-  ck_assert_str_eq(s, "{\"c\": 3}\n");
+  s = loaded(db, "2025-12");
+  ck_assert_str_eq(s, "");
+  free(s);
+  s = loaded(db, "2026-09");
+  ck_assert_str_eq(s, "c\n");
   free(s);
   snprintf(name, sizeof name, "g%08x.rec", g1);
   s = db_names(db);
@@ -971,8 +1593,8 @@ START_TEST(test_index_publish_replaces_period)
 
   /* And all of it survives a reopen. */
   db = open_db(path_in("db"));
-  s = period_findings(db, "2026-10");
-  ck_assert_str_eq(s, "{\"d\": 4}\n");
+  s = loaded(db, "2026-10");
+  ck_assert_str_eq(s, "d\n");
   free(s);
   cc_db_close(db);
 }
@@ -987,7 +1609,7 @@ START_TEST(test_index_stage_abort_leaves_db)
   cc_stage st;
   cc_index_entry e[6];
   uint8_t payload[6][CC_IDX_VALUE_MAX];
-  static const char *const f[] = {"{\"kept\": true}\n"};
+  static const char *const f[] = {"kept"};
   char *before, *after;
 
   g = stage_records(db, "2026-09", r, n);
@@ -1031,7 +1653,7 @@ START_TEST(test_index_unpublished_stage_dropped_at_open)
   cc_record r[6];
   size_t n = roundtrip_records(r);
   uint32_t g1, g2, g3, g;
-  static const char *const f[] = {"{\"one\": 1}\n", "{\"two\": 2}\n"};
+  static const char *const f[] = {"one", "two"};
   char *before, *names, *s, name[32];
   char **p;
   size_t np;
@@ -1079,8 +1701,8 @@ START_TEST(test_index_unpublished_stage_dropped_at_open)
   ck_assert_uint_eq(g, g1);
   ck_assert_int_eq(cc_index_period_gen(&g, db, txn, "2026-10"), CC_ENOTFOUND);
   mdb_txn_abort(txn);
-  s = period_findings(db, "2026-09");
-  ck_assert_str_eq(s, "{\"one\": 1}\n{\"two\": 2}\n");
+  s = loaded(db, "2026-09");
+  ck_assert_str_eq(s, "one\ntwo\n");
   free(s);
   ck_assert_int_eq(cc_db_periods(&p, &np, db), 0);
   ck_assert_uint_eq(np, 1);
@@ -1118,12 +1740,19 @@ static Suite *index_suite(void)
   tcase_add_test(core, test_index_open_read_only_reads);
   tcase_add_test(core, test_index_layout_known_bytes);
   tcase_add_test(core, test_index_stage_roundtrip);
+  tcase_add_test(core, test_index_finding_known_bytes);
+  tcase_add_test(core, test_index_finding_roundtrip);
+  tcase_add_test(core, test_index_load_findings);
+  tcase_add_test(core, test_index_period_info);
+  tcase_add_test(core, test_index_school_counts);
+  tcase_add_test(core, test_index_previous_period);
   tcase_add_test(core, test_index_publish_replaces_period);
   tcase_add_test(core, test_index_stage_abort_leaves_db);
   tcase_add_test(core, test_index_unpublished_stage_dropped_at_open);
   tcase_add_checked_fixture(limits, setup, teardown);
   tcase_set_timeout(limits, 120);
   tcase_add_test(limits, test_index_decode_rejects_damage);
+  tcase_add_test(limits, test_index_finding_decode_rejects_damage);
   tcase_add_loop_test(limits, test_index_sort_matches_qsort, 0,
                       (int)(sizeof sort_sizes / sizeof sort_sizes[0]));
   tcase_add_test(limits, test_index_sort_sorted_and_reversed);

@@ -16,6 +16,14 @@
  *
  * Issue date 2026-11-23 (a Monday); ten working days later, no holiday
  * in between: Nov 24 25 26 27, Nov 30, Dec 1 2 3 4, Dec 7 -> 2026-12-07.
+ * Issued 2026-12-07: Dec 8 9 10 11, 14 15 16 17 18, 21 -> 2026-12-21;
+ * issued 2026-12-08: Dec 9 10 11, 14 15 16 17 18, 21 22 -> 2026-12-22
+ * (no holiday in December 2026; 元旦 2027 comes later).
+ *
+ * The database stores findings in a binary layout; tests read them back
+ * with cc_db_load_findings and write them as findings.jsonl lines
+ * (cc_finding_to_json), so "the database holds what the file says" is a
+ * comparison of text.
  *
  * Test processes call cc_run_monthly, which uses OpenMP; a test that forks
  * (the killed run) makes every run in a child and never enters OpenMP
@@ -39,7 +47,9 @@
 #include <lmdb.h>
 
 #include "chachong/errors.h"
+#include "chachong/finding.h"
 #include "chachong/index.h"
+#include "chachong/lifecycle.h"
 #include "chachong/run.h"
 #include "chachong/types.h"
 #include "index_internal.h"
@@ -332,34 +342,28 @@ static cc_db *open_db(const char *dir)
   return db;
 }
 
-static char *period_findings(cc_db *db, const char *period)
-{
-  MDB_txn *txn;
-  MDB_dbi find;
-  MDB_cursor *cur;
-  MDB_val k, v;
-  text t = {0};
-  uint32_t gen;
-  int mrc;
-  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
-  ck_assert_int_eq(cc_index_period_gen(&gen, db, txn, period), 0);
-  ck_assert_int_eq(cc_index_open_gen(NULL, NULL, &find, txn, gen), 0);
-  ck_assert_int_eq(mdb_cursor_open(txn, find, &cur), 0);
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-    tput(&t, v.mv_data, v.mv_size);
-  mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  tput(&t, "", 0);
-  return t.p;
-}
-
+/* A period's stored findings, as findings.jsonl lines. */
 static char *findings_of(const char *dir, const char *period)
 {
   cc_db *db = open_db(dir);
-  char *s = period_findings(db, period);
+  cc_finding_list l;
+  cc_finding_context fc;
+  text t = {0};
+  size_t i;
+  ck_assert_int_eq(cc_db_load_findings(&l, db, period), 0);
+  fc.period = period;
+  for (i = 0; i < l.n; i++) {
+    size_t n = cc_finding_to_json(NULL, 0, &l.items[i], &fc);
+    char *buf = malloc(n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(cc_finding_to_json(buf, n + 1, &l.items[i], &fc), n);
+    tput(&t, buf, n);
+    free(buf);
+  }
+  cc_finding_list_dispose(&l);
   cc_db_close(db);
-  return s;
+  tput(&t, "", 0);
+  return t.p;
 }
 
 /* Everything in the database but the generation counter, as text. */
@@ -418,8 +422,9 @@ static char *db_dump(const char *dir)
   return t.p;
 }
 
-/* Checks that the database holds only meta, the published periods'
- * generations, and no "staging/" key. Returns the number of periods. */
+/* Checks that the database holds only meta (and the responses and audit
+ * databases), the published periods' generations, and no "staging/" key.
+ * Returns the number of periods. */
 static size_t assert_no_leftovers(const char *dir)
 {
   cc_db *db = open_db(dir);
@@ -455,7 +460,9 @@ static size_t assert_no_leftovers(const char *dir)
     ck_assert_uint_lt(k.mv_size, 64);
     memcpy(name, k.mv_data, k.mv_size);
     name[k.mv_size] = '\0';
-    if (strcmp(name, "meta") == 0)
+    /* meta, and the environment-wide responses and audit log */
+    if (strcmp(name, "meta") == 0 || strcmp(name, "responses") == 0 ||
+        strcmp(name, "audit") == 0)
       continue;
     ck_assert_int_eq(sscanf(name, "g%8x.", &g), 1);
     for (i = 0; i < n_gens; i++)
@@ -550,10 +557,12 @@ START_TEST(test_run_end_to_end)
         "\"status\": \"休学\", \"name\": \"钱七\", \"grant_amount\": 0, "
         "\"waiver_amount\": 0}], \"amount_at_risk\": 0, "
         "\"issued\": \"2026-11-23\", \"deadline\": \"2026-12-07\", "
-        "\"deadline_provisional\": false, \"state\": \"new\"}\n";
+        "\"deadline_provisional\": false, \"state\": \"new\", "
+        "\"first_period\": \"2026-11\", \"seen\": \"2026-11-23\", "
+        "\"claimed_resolved\": false}\n";
     ck_assert_int_eq(strncmp(jsonl + 32, line1, strlen(line1)), 0);
   }
-  /* The database holds the same bytes. */
+  /* The database holds the same findings. */
   s = findings_of(P("db"), "2026-11");
   ck_assert_str_eq(s, jsonl);
   free(s);
@@ -600,7 +609,8 @@ START_TEST(test_run_end_to_end)
     ck_assert_uint_eq(all, 4);
   }
   ck_assert_ptr_nonnull(strstr(summary, "amount at risk: 800 yuan\n"));
-  ck_assert_ptr_nonnull(strstr(summary, "records 8, rejected 2, invalid IDs 2\n"));
+  /* schools: moe S1 S2, mohrss J1 J2 */
+  ck_assert_ptr_nonnull(strstr(summary, "records 8, rejected 2, invalid IDs 2, schools 4\n"));
   ck_assert_ptr_nonnull(strstr(summary, "6 rows, 5 records, 1 rejected, 1 blank, "
                                         "1 invalid IDs, 0 upgraded"));
   ck_assert_ptr_nonnull(strstr(summary, "4 rows, 3 records, 1 rejected, 0 blank, "
@@ -628,6 +638,13 @@ START_TEST(test_run_end_to_end)
     ck_assert_ptr_nonnull(strstr(info, "\"findings\": 4"));
     ck_assert_ptr_nonnull(strstr(info, "{\"label\": \"moe\", \"records\": 5, \"rejects\": 1}"));
     ck_assert_ptr_nonnull(strstr(info, "{\"label\": \"mohrss\", \"records\": 3, \"rejects\": 1}"));
+    /* cc_db_period_info gives the same text. */
+    {
+      char *pi = NULL;
+      ck_assert_int_eq(cc_db_period_info(&pi, db, "2026-11"), 0);
+      ck_assert_str_eq(pi, info);
+      free(pi);
+    }
   }
   cc_db_close(db);
   free(jsonl);
@@ -846,6 +863,23 @@ START_TEST(test_run_output_failure_leaves_db)
   s = read_file(P("out/findings.jsonl"));
   ck_assert_str_eq(s, before_findings);
   free(s);
+  /* The other temporary files are gone: only the blocking directory. */
+  ck_assert_int_eq(hidden_entries(P("out")), 1);
+  ck_assert_int_eq(rmdir(P("out/.findings.jsonl.tmp")), 0);
+
+  /* The same when the last output, summary.txt, cannot be written (after
+   * findings.jsonl was, under its temporary name). */
+  ck_assert_int_eq(mkdir(P("out/.summary.txt.tmp"), 0700), 0);
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EIO);
+  after = db_dump(P("db"));
+  ck_assert_msg(strcmp(after, before) == 0,
+                "the failed run changed the database");
+  free(after);
+  s = read_file(P("out/findings.jsonl"));
+  ck_assert_str_eq(s, before_findings);
+  free(s);
+  ck_assert_int_eq(hidden_entries(P("out")), 1);
+  ck_assert_uint_eq(assert_no_leftovers(P("db")), 1);
   free(before);
   free(before_findings);
 }
@@ -867,6 +901,17 @@ START_TEST(test_run_rerun_replaces_period)
   other = findings_of(P("db"), "2026-12");
   ck_assert_ptr_nonnull(strstr(other, "\"period\": \"2026-12\""));
   assert_findings_text(other, first_findings);
+  /* 2026-11 is 2026-12's previous period: the same four findings, seen
+   * again on 2026-11-23 (not after their deadline), are open. */
+  {
+    const char *q = other;
+    int n = 0;
+    while ((q = strstr(q, "\"state\": \"open\", \"first_period\": \"2026-11\"")) != NULL) {
+      n++;
+      q++;
+    }
+    ck_assert_int_eq(n, 4);
+  }
 
   /* 2026-11 again, with the second pair. */
   write_file(P("moe_b.csv"), moe_b_csv);
@@ -901,6 +946,310 @@ START_TEST(test_run_rerun_replaces_period)
   ck_assert_uint_eq(assert_no_leftovers(P("db")), 2);
   free(first);
   free(other);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* What a run stores besides findings: run information, school counts. */
+
+/* School codes are trimmed (moe:2 " S1 ", moe:4 "S1" + U+3000); a school is
+ * (roster, code), so S1 in mohrss is another school. Rejected and blank
+ * rows count nowhere. */
+static const char moe_s_csv[] =
+    "身份证号,姓名,学校代码,学籍状态,所在地区代码\n"
+    A ",张三, S1 ,在籍,370102\n"                       /* 2 S1 holds */
+    B ",李四,S1,退学,370102\n"                         /* 3 S1 */
+    C ",王五,S1\xe3\x80\x80,毕业,370102\n"             /* 4 S1 */
+    D ",孙八,S10,休学,370105\n"                        /* 5 S10 holds */
+    ",,,,\n"                                           /* 6 blank */
+    E ",周九,,在籍,370102\n"                           /* 7 school_code_empty */
+    "abc,赵六,S1,在籍,370102\n"                        /* 8 id_not_digits */
+    X ",钱七,S2,注销,370103\n";                        /* 9 S2 */
+static const char mohrss_s_csv[] =
+    "身份证号,姓名,学校代码,学籍状态,所在地区代码\n"
+    A ",张三,S1,在籍,370112\n"                         /* 2 S1 holds */
+    B ",李四,J1,转学,\n"                               /* 3 J1 */
+    C ",王五,J1,结业,\n"                               /* 4 J1 */
+    D ",孙八,J1,在籍,\n";                              /* 5 J1 holds */
+
+START_TEST(test_run_period_info_and_school_counts)
+{
+  /* By hand, sorted by label then code ("S10" < "S2"):
+   *   moe S1: lines 2 3 4, 在籍 退学 毕业 -> 3 records, 1 holding, 370102
+   *   moe S10: line 5 休学 -> 1, 1, 370105
+   *   moe S2: line 9 注销 -> 1, 0, 370103
+   *   mohrss J1: lines 3 4 5, 转学 结业 在籍 -> 3, 1, no region
+   *   mohrss S1: line 2 在籍 -> 1, 1, 370112
+   * Findings: A (moe S1 + mohrss S1) and D (moe S10 休学 + mohrss J1)
+   * are dual_enrollment cross; 2 in all. moe: 5 records, 2 rejects. */
+  static const cc_school_count want[] = {
+      {"moe", "S1", "370102", 3, 1},   {"moe", "S10", "370105", 1, 1},
+      {"moe", "S2", "370103", 1, 0},   {"mohrss", "J1", "", 3, 1},
+      {"mohrss", "S1", "370112", 1, 1}};
+  static const int threads[] = {1, 2, 7};
+  size_t t;
+  write_file(P("moe_s.csv"), moe_s_csv);
+  write_file(P("mohrss_s.csv"), mohrss_s_csv);
+  set_rosters(P("moe_s.csv"), P("mohrss_s.csv"));
+  for (t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+    cc_run_options o = options(P("db"), "2026-11", P("out"));
+    char *summary = NULL, *info = NULL, want_info[512];
+    cc_school_count *c = NULL;
+    size_t n = 0, i;
+    long long run_at = 0;
+    unsigned uid = 0;
+    time_t t0, t1;
+    cc_db *db;
+    o.threads = threads[t];
+    t0 = time(NULL);
+    ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
+    t1 = time(NULL);
+    ck_assert_ptr_nonnull(strstr(summary, ", schools 5\n"));
+    free(summary);
+
+    db = open_db(P("db"));
+    ck_assert_int_eq(cc_db_school_counts(&c, &n, db, "2026-11"), 0);
+    ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
+    for (i = 0; i < n; i++) {
+      ck_assert_str_eq(c[i].label, want[i].label);
+      ck_assert_str_eq(c[i].school_code, want[i].school_code);
+      ck_assert_str_eq(c[i].region_code, want[i].region_code);
+      ck_assert_uint_eq(c[i].records, want[i].records);
+      ck_assert_uint_eq(c[i].holding, want[i].holding);
+    }
+    free(c);
+
+    ck_assert_int_eq(cc_db_period_info(&info, db, "2026-11"), 0);
+    snprintf(want_info, sizeof want_info,
+             "{\"period\": \"2026-11\", \"issued\": \"2026-11-23\", "
+             "\"deadline\": \"2026-12-07\", \"deadline_provisional\": false, "
+             "\"findings\": 2, \"cleared\": 0, \"rosters\": ["
+             "{\"label\": \"moe\", \"records\": 5, \"rejects\": 2}, "
+             "{\"label\": \"mohrss\", \"records\": 4, \"rejects\": 0}], "
+             "\"run_at\": ");
+    ck_assert_msg(strncmp(info, want_info, strlen(want_info)) == 0, "%s", info);
+    ck_assert_int_eq(sscanf(info + strlen(want_info), "%lld, \"uid\": %u}", &run_at,
+                            &uid), 2);
+    ck_assert_int_ge(run_at, (long long)t0);
+    ck_assert_int_le(run_at, (long long)t1);
+    ck_assert_uint_eq(uid, (unsigned)getuid());
+    ck_assert_int_eq(info[strlen(info) - 1], '}');
+    free(info);
+    info = (char *)1;
+    ck_assert_int_eq(cc_db_period_info(&info, db, "2026-10"), CC_ENOTFOUND);
+    ck_assert_ptr_null(info);
+    cc_db_close(db);
+  }
+  /* Re-running the period replaced its counts (still one period). */
+  ck_assert_uint_eq(assert_no_leftovers(P("db")), 1);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Across months, through the run. */
+
+/* Projects a line with its lifecycle:
+ *   <type> <state> <issued> <deadline> <first_period> <seen>
+ *   <cleared|-> <on_time|-> <claimed 0|1> <roster>:<line>,... */
+static void project_life(char *out, size_t cap, const char *line)
+{
+  char type[32], state[16], issued[16], deadline[16], first[16], seen[16];
+  char cleared[16] = "-", on_time[8] = "-", members[256];
+  const char *p, *end = strchr(line, '\n');
+  char proj[512];
+  ck_assert_ptr_nonnull(end);
+  sscanf(after(line, "\"type\": \""), "%31[^\"]", type);
+  sscanf(after(line, "\"state\": \""), "%15[^\"]", state);
+  sscanf(after(line, "\"issued\": \""), "%15[^\"]", issued);
+  sscanf(after(line, "\"deadline\": \""), "%15[^\"]", deadline);
+  sscanf(after(line, "\"first_period\": \""), "%15[^\"]", first);
+  sscanf(after(line, "\"seen\": \""), "%15[^\"]", seen);
+  p = strstr(line, "\"cleared\": \"");
+  if (p && p < end) {
+    sscanf(p + 12, "%15[^\"]", cleared);
+    sscanf(after(line, "\"cleared_on_time\": "), "%7[a-z]", on_time);
+  }
+  /* members: the last field of the RULES.md projection */
+  project_line(proj, sizeof proj, line);
+  p = strrchr(proj, ' ');
+  snprintf(members, sizeof members, "%s", p + 1);
+  snprintf(out, cap, "%s %s %s %s %s %s %s %s %d %s", type, state, issued,
+           deadline, first, seen, cleared, on_time,
+           strncmp(after(line, "\"claimed_resolved\": "), "true", 4) == 0,
+           members);
+}
+
+static void assert_life(const char *text, const char *const *want)
+{
+  char *got[16];
+  size_t n = 0, i, nw = 0;
+  const char *line;
+  for (line = text; *line; line = strchr(line, '\n') + 1) {
+    ck_assert_uint_lt(n, 16);
+    got[n] = malloc(512);
+    project_life(got[n], 512, line);
+    n++;
+  }
+  while (want[nw])
+    nw++;
+  qsort(got, n, sizeof got[0], str_cmp);
+  for (i = 0; i < n && i < nw; i++)
+    ck_assert_msg(strcmp(got[i], want[i]) == 0, "finding %zu: got '%s', want '%s'",
+                  i, got[i], want[i]);
+  ck_assert_msg(n == nw, "%zu findings, want %zu", n, nw);
+  for (i = 0; i < n; i++)
+    free(got[i]);
+}
+
+/* The finding_id of the line of `text` that starts with type and has the
+ * member roster:line first. */
+static uint64_t fid_of(const char *text, const char *type, const char *member)
+{
+  const char *line;
+  for (line = text; *line; line = strchr(line, '\n') + 1) {
+    char proj[512], key[128];
+    project_line(proj, sizeof proj, line);
+    snprintf(key, sizeof key, "%s ", type);
+    if (strncmp(proj, key, strlen(key)) == 0 &&
+        strncmp(strrchr(proj, ' ') + 1, member, strlen(member)) == 0)
+      return strtoull(line + 16, NULL, 16);
+  }
+  ck_abort_msg("no %s with %s", type, member);
+  return 0;
+}
+
+/* The second month: X's mohrss row is gone (its dual_enrollment clears);
+ * B is enrolled in mohrss too (a new dual_enrollment). */
+static const char mohrss_c_csv[] =
+    "id_number,name,school_code,status,grant_amount,waiver_amount\n"
+    A ",张三,J1,在籍,800,\n"                            /* 2 */
+    C ",王五,J2,在籍,,\n"                               /* 3 */
+    B ",李四,J9,在籍,,\n";                              /* 4 */
+
+START_TEST(test_run_lifecycle_across_months)
+{
+  /* 2026-11 (D 11-23): the four first_findings, new, deadline 12-07.
+   * Then A's dual_enrollment gets cancel_own dated 12-01 (before the next
+   * D, still present: claimed) and X's ask_other dated 12-01 (X is gone:
+   * carried, not claimed).
+   * 2026-12 issued on the deadline, 12-07: A, A, B open; X cleared on time
+   * with its 2026-11 members; B's new dual_enrollment new, 12-07/12-21. */
+  static const char *const dec_on_deadline[] = {
+      "double_grant open 2026-11-23 2026-12-07 2026-11 2026-12-07 - - 0 moe:2,mohrss:2",
+      "dual_enrollment cleared 2026-11-23 2026-12-07 2026-11 2026-12-07 2026-12-07 true 0 moe:8,mohrss:4",
+      "dual_enrollment new 2026-12-07 2026-12-21 2026-12 2026-12-07 - - 0 moe:3,moe:4,mohrss:4",
+      "dual_enrollment open 2026-11-23 2026-12-07 2026-11 2026-12-07 - - 1 moe:2,mohrss:2",
+      "duplicate_record open 2026-11-23 2026-12-07 2026-11 2026-12-07 - - 0 moe:3,moe:4",
+      NULL};
+  /* 2026-12 re-run issued a day later, 12-08: recomputed against 2026-11,
+   * overdue and cleared late; the new one 12-08/12-22. */
+  static const char *const dec_day_after[] = {
+      "double_grant overdue 2026-11-23 2026-12-07 2026-11 2026-12-08 - - 0 moe:2,mohrss:2",
+      "dual_enrollment cleared 2026-11-23 2026-12-07 2026-11 2026-12-08 2026-12-08 false 0 moe:8,mohrss:4",
+      "dual_enrollment new 2026-12-08 2026-12-22 2026-12 2026-12-08 - - 0 moe:3,moe:4,mohrss:4",
+      "dual_enrollment overdue 2026-11-23 2026-12-07 2026-11 2026-12-08 - - 1 moe:2,mohrss:2",
+      "duplicate_record overdue 2026-11-23 2026-12-07 2026-11 2026-12-08 - - 0 moe:3,moe:4",
+      NULL};
+  /* 2027-01 (issued 2026-12-28), the same rosters: X, cleared in
+   * 2026-12, is not repeated; B's finding of 12-08 is past 12-22. */
+  static const char *const jan[] = {
+      "double_grant overdue 2026-11-23 2026-12-07 2026-11 2026-12-28 - - 0 moe:2,mohrss:2",
+      "dual_enrollment overdue 2026-11-23 2026-12-07 2026-11 2026-12-28 - - 1 moe:2,mohrss:2",
+      "dual_enrollment overdue 2026-12-08 2026-12-22 2026-12 2026-12-28 - - 0 moe:3,moe:4,mohrss:4",
+      "duplicate_record overdue 2026-11-23 2026-12-07 2026-11 2026-12-28 - - 0 moe:3,moe:4",
+      NULL};
+  char *nov = first_run(), *s, *summary = NULL;
+  cc_run_options o;
+  cc_response r;
+  cc_db *db;
+  uint64_t a_dual = fid_of(nov, "dual_enrollment", "moe:2");
+  uint64_t x_dual = fid_of(nov, "dual_enrollment", "moe:8");
+
+  db = open_db(P("db"));
+  memset(&r, 0, sizeof r);
+  r.finding_id = a_dual;
+  r.date = cc_date_from_ymd(2026, 12, 1);
+  r.action = CC_ACTION_CANCEL_OWN;
+  strcpy(r.school_code, "S1");
+  strcpy(r.by, "李老师");
+  strcpy(r.note, "已注销");
+  ck_assert_int_eq(cc_response_record(db, &r), 0);
+  r.finding_id = x_dual;
+  r.action = CC_ACTION_ASK_OTHER;
+  strcpy(r.school_code, "J1");
+  strcpy(r.by, "钱老师");
+  strcpy(r.note, "");
+  ck_assert_int_eq(cc_response_record(db, &r), 0);
+  cc_db_close(db);
+
+  write_file(P("mohrss_c.csv"), mohrss_c_csv);
+  set_rosters(P("moe.csv"), P("mohrss_c.csv"));
+  o = options(P("db"), "2026-12", P("out12"));
+  o.issued = cc_date_from_ymd(2026, 12, 7);
+  ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
+  s = read_file(P("out12/findings.jsonl"));
+  assert_life(s, dec_on_deadline);
+  /* The responses, carried as recorded. */
+  {
+    char want[512], *line = strstr(s, "\"line\": 8, ");
+    ck_assert_ptr_nonnull(line);
+    ck_assert_ptr_nonnull(strstr(s,
+        "\"claimed_resolved\": true, \"response\": {\"action\": \"cancel_own\", "
+        "\"date\": \"2026-12-01\", \"by\": \"李老师\", \"school_code\": \"S1\", "
+        "\"note\": \"已注销\"}}\n"));
+    snprintf(want, sizeof want,
+             "\"cleared\": \"2026-12-07\", \"cleared_on_time\": true, "
+             "\"claimed_resolved\": false, \"response\": {\"action\": \"ask_other\", "
+             "\"date\": \"2026-12-01\", \"by\": \"钱老师\", \"school_code\": \"J1\", "
+             "\"note\": \"\"}}\n");
+    ck_assert_ptr_nonnull(strstr(line, want));
+  }
+  /* finding_id carried over. */
+  ck_assert_uint_eq(fid_of(s, "dual_enrollment", "moe:2"), a_dual);
+  ck_assert_uint_eq(fid_of(s, "dual_enrollment", "moe:8"), x_dual);
+  ck_assert_ptr_nonnull(strstr(summary, "\nagainst 2026-11: 1 new, 3 open, 0 overdue, "
+                                        "1 cleared; 1 claimed resolved but still present\n"));
+  /* Cleared findings are not counted as findings of the month. */
+  ck_assert_ptr_nonnull(strstr(summary, "amount at risk: 800 yuan\n"));
+  {
+    unsigned all;
+    const char *p = strstr(summary, "\n  all ");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(sscanf(p + 7, "%u", &all), 1);
+    ck_assert_uint_eq(all, 4);
+  }
+  free(summary);
+  {
+    char *d = findings_of(P("db"), "2026-12");
+    ck_assert_str_eq(d, s);
+    free(d);
+  }
+  free(s);
+
+  o.issued = cc_date_from_ymd(2026, 12, 8);
+  ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
+  s = read_file(P("out12/findings.jsonl"));
+  assert_life(s, dec_day_after);
+  ck_assert_ptr_nonnull(strstr(summary, "\nagainst 2026-11: 1 new, 0 open, 3 overdue, "
+                                        "1 cleared; 1 claimed resolved but still present\n"));
+  free(summary);
+  free(s);
+  /* 2026-11 itself is as it was. */
+  s = findings_of(P("db"), "2026-11");
+  ck_assert_str_eq(s, nov);
+  free(s);
+
+  o = options(P("db"), "2027-01", P("out01"));
+  o.issued = cc_date_from_ymd(2026, 12, 28);
+  ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
+  s = read_file(P("out01/findings.jsonl"));
+  assert_life(s, jan);
+  ck_assert_ptr_nonnull(strstr(summary, "\nagainst 2026-12: 0 new, 0 open, 4 overdue, "
+                                        "0 cleared; 1 claimed resolved but still present\n"));
+  free(summary);
+  free(s);
+  ck_assert_uint_eq(assert_no_leftovers(P("db")), 3);
+  free(nov);
 }
 END_TEST
 
@@ -1138,6 +1487,8 @@ static Suite *run_suite(void)
   tcase_add_test(core, test_run_cancelled_leaves_db);
   tcase_add_test(core, test_run_output_failure_leaves_db);
   tcase_add_test(core, test_run_rerun_replaces_period);
+  tcase_add_test(core, test_run_period_info_and_school_counts);
+  tcase_add_test(core, test_run_lifecycle_across_months);
   tcase_add_checked_fixture(limits, setup, teardown);
   tcase_set_timeout(limits, 600);
   tcase_add_test(limits, test_run_killed_leaves_db);

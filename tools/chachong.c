@@ -17,6 +17,10 @@ static const struct command {
     {"run", cc_cmd_run, "run the monthly cross-check of one period"},
     {"id", cc_cmd_id, "clean and check ID numbers"},
     {"workdays", cc_cmd_workdays, "working-day arithmetic (clearing deadlines)"},
+    {"resolve", cc_cmd_resolve, "record a school's response to a finding"},
+    {"audit", cc_cmd_audit, "list who queried, exported or resolved what"},
+    {"export", cc_cmd_export, "write each school's cases (xlsx + CSV) and roll-ups for a period"},
+    {"report", cc_cmd_report, "write the HTML report of a period (nation or region)"},
 };
 
 int cc_exit_code(int rc)

@@ -18,6 +18,11 @@
 #include "chachong/finding.h"
 #include "chachong/calendar.h"
 #include "chachong/run.h"
+#include "chachong/lifecycle.h"
+#include "chachong/audit.h"
+#include "chachong/region.h"
+#include "chachong/export.h"
+#include "chachong/report.h"
 
 #define CHACHONG_VERSION "0.1.0"
 

@@ -32,7 +32,8 @@ const char *cc_finding_type_zh(cc_finding_type t);
 
 /** One record taking part in a finding. Strings as registered. */
 typedef struct cc_member {
-  uint16_t roster;   /**< roster number of the run */
+  uint16_t roster;   /**< roster number of the run that found it */
+  cc_str label;      /**< roster label ("moe"); owned by the list */
   uint32_t line;     /**< physical line in the roster file */
   uint8_t status;    /**< cc_status */
   int64_t grant;     /**< fen */
@@ -52,6 +53,21 @@ typedef struct cc_finding {
   cc_member *members;    /**< sorted by roster, then line */
   uint32_t n_members;
   int64_t amount_at_risk;/**< fen: paid beyond one payment */
+  /* Lifecycle (SPEC 3): set by the run, stored with the finding. */
+  uint8_t state;         /**< cc_finding_state (lifecycle.h) */
+  uint8_t deadline_provisional; /**< 1: deadline from a provisional year */
+  uint8_t cleared_on_time;      /**< state cleared: 1 if gone by the deadline */
+  uint8_t claimed;       /**< a response claimed it resolved before this
+                              run, and it is still here */
+  uint8_t response_action; /**< latest response's cc_response_action, 0 none */
+  cc_date response_date;   /**< when the school acted */
+  cc_str response_by, response_school, response_note; /**< who, which school, note */
+  cc_date issued;        /**< issue date of the run that first found it */
+  cc_date deadline;      /**< issued + 10 working days */
+  cc_date seen;          /**< issue date of this run */
+  cc_date cleared;       /**< state cleared: issue date of the run that
+                              found it gone */
+  char first_period[8];  /**< "YYYY-MM" of the run that first found it */
 } cc_finding;
 
 /** The findings of one comparison. */
@@ -60,6 +76,12 @@ typedef struct cc_finding_list {
   size_t n;
   void *mem_;            /**< private: storage of strings and members */
 } cc_finding_list;
+
+/**
+ * Takes over src's storage (strings and members) without its findings:
+ * findings copied from src into dst stay valid; src is left empty.
+ */
+void cc_finding_list_adopt(cc_finding_list *dst, cc_finding_list *src);
 
 /** Frees what a list owns (not the struct itself). */
 void cc_finding_list_dispose(cc_finding_list *list);
@@ -72,11 +94,7 @@ void cc_finding_list_sort(cc_finding_list *list);
 
 /** What a run adds to each finding when it is written out. */
 typedef struct cc_finding_context {
-  const char *period;           /**< "YYYY-MM" */
-  const char *const *labels;    /**< roster labels by roster number */
-  cc_date issued, deadline;
-  int deadline_provisional;
-  const char *state;            /**< "new", "open", "overdue", "cleared" */
+  const char *period;           /**< "YYYY-MM" of the run */
 } cc_finding_context;
 
 /**

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chachong/finding.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -50,6 +52,42 @@ void cc_db_close(cc_db *db);
  * @return 0 or an error code.
  */
 int cc_db_periods(char ***out, size_t *count, cc_db *db);
+
+/**
+ * Loads the findings stored for a published period: its current findings
+ * and, with state cleared, those it found gone, in output order.
+ * @param[out] out the list; dispose with cc_finding_list_dispose()
+ * @return 0; CC_ENOTFOUND when the database holds no such period.
+ */
+int cc_db_load_findings(cc_finding_list *out, cc_db *db, const char *period);
+
+/**
+ * The run information of a period: JSON text {"period", "issued",
+ * "deadline", "deadline_provisional", "findings" (present), "cleared",
+ * "rosters": [{"label",
+ * "records", "rejects"}], "run_at", "uid"}.
+ * @param[out] json malloc'd, NUL-terminated; free it
+ * @return 0 or CC_ENOTFOUND.
+ */
+int cc_db_period_info(char **json, cc_db *db, const char *period);
+
+/** Records per school in a period (a school is roster label + code). */
+typedef struct cc_school_count {
+  char label[33];        /**< roster label */
+  char school_code[256]; /**< as registered (trimmed) */
+  char region_code[16];  /**< the smallest region code its records carry */
+  uint64_t records;      /**< accepted records */
+  uint64_t holding;      /**< of which hold an enrollment (在籍, 休学) */
+} cc_school_count;
+
+/**
+ * The schools of a period with their record counts, sorted by label then
+ * code (for rates such as findings per thousand students).
+ * @param[out] out malloc'd array (free it); NULL when none
+ * @return 0 or CC_ENOTFOUND.
+ */
+int cc_db_school_counts(cc_school_count **out, size_t *n, cc_db *db,
+                        const char *period);
 
 #ifdef __cplusplus
 }

@@ -56,7 +56,10 @@ typedef struct cc_run_options {
  * @return 0; CC_EINVALID (bad options, a missing required column: the message
  *         names the file and column); CC_ENOTFOUND / CC_EIO (files);
  *         CC_ECORRUPT (database); CC_ENOMEM; CC_EINTERRUPTED.
- *         On failure the database holds what it held before.
+ *         On failure the database holds what it held before, with one
+ *         exception: the period is stored last but one, and if renaming an
+ *         output file into place then fails, the error says which file is
+ *         left under its temporary name (the period is stored).
  */
 int cc_run_monthly(char **summary, const cc_run_options *opts);
 

@@ -1,0 +1,200 @@
+/*
+ * audit.c - the audit log: who queried, exported, reported or resolved what
+ * ("谁导出、谁负责", POLICY.md).
+ *
+ * Entries live in the "audit" database of the environment, never dropped:
+ *
+ *   key:   0 u64 microseconds since 1970 | 8 u32 process id     (12 bytes)
+ *   value: 0 i64 when (seconds) | 8 u64 records
+ *          | u8 length | user | u8 length | command | u16 length | what
+ *
+ * Keys sort by time. Each entry is its own write transaction, committed
+ * before the caller hands any data out: an export whose audit entry cannot
+ * be written does not happen.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "chachong/audit.h"
+#include "error_internal.h"
+#include "index_internal.h"
+
+void cc_audit_user(char *out, const char *given)
+{
+  struct passwd pw, *res = NULL;
+  char buf[1024];
+  if (given && *given) {
+    snprintf(out, 64, "%s", given);
+    return;
+  }
+  if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
+    snprintf(out, 64, "%s", res->pw_name);
+  else
+    snprintf(out, 64, "uid:%u", (unsigned)getuid());
+}
+
+static void be64(uint8_t *p, uint64_t v)
+{
+  int i;
+  for (i = 0; i < 8; i++)
+    p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+  uint64_t v = 0;
+  int i;
+  for (i = 0; i < 8; i++)
+    v = v << 8 | p[i];
+  return v;
+}
+
+int cc_audit_record(cc_db *db, const cc_audit_entry *e)
+{
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_val k, v;
+  uint8_t key[12], val[8 + 8 + 1 + 64 + 1 + 32 + 2 + 1024], *p = val;
+  size_t ul = strnlen(e->user, sizeof e->user - 1);
+  size_t cl = strnlen(e->command, sizeof e->command - 1);
+  size_t wl = strnlen(e->what, sizeof e->what - 1);
+  struct timeval tv;
+  uint32_t pid = (uint32_t)getpid();
+  int rc, tries;
+
+  if (db->read_only)
+    return cc_error_set(CC_EINVALID, "the audit log needs a writable database");
+  gettimeofday(&tv, NULL);
+  be64(p, (uint64_t)e->when);
+  be64(p + 8, e->records);
+  p += 16;
+  *p++ = (uint8_t)ul;
+  memcpy(p, e->user, ul);
+  p += ul;
+  *p++ = (uint8_t)cl;
+  memcpy(p, e->command, cl);
+  p += cl;
+  *p++ = (uint8_t)(wl >> 8);
+  *p++ = (uint8_t)wl;
+  memcpy(p, e->what, wl);
+  p += wl;
+
+  if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+    return cc_error_set(CC_EIO, "audit log: %s", mdb_strerror(rc));
+  if ((rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &dbi)) != 0)
+    goto fail;
+  for (tries = 0; tries < 1000; tries++) {
+    uint64_t us = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec + (uint64_t)tries;
+    be64(key, us);
+    key[8] = (uint8_t)(pid >> 24);
+    key[9] = (uint8_t)(pid >> 16);
+    key[10] = (uint8_t)(pid >> 8);
+    key[11] = (uint8_t)pid;
+    k.mv_data = key;
+    k.mv_size = sizeof key;
+    v.mv_data = val;
+    v.mv_size = (size_t)(p - val);
+    rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
+    if (rc != MDB_KEYEXIST)
+      break;
+  }
+  if (rc != 0)
+    goto fail;
+  if ((rc = mdb_txn_commit(txn)) != 0)
+    return cc_error_set(CC_EIO, "audit log: commit: %s", mdb_strerror(rc));
+  return 0;
+fail:
+  mdb_txn_abort(txn);
+  return cc_error_set(CC_EIO, "audit log: %s", mdb_strerror(rc));
+}
+
+int cc_audit_list(cc_audit_entry **out, size_t *n, cc_db *db, int64_t since)
+{
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  cc_audit_entry *list = NULL;
+  size_t count = 0, cap = 0;
+  int rc, mrc;
+
+  *out = NULL;
+  *n = 0;
+  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_EIO, "audit log: %s", mdb_strerror(rc));
+  rc = mdb_dbi_open(txn, "audit", 0, &dbi);
+  if (rc == MDB_NOTFOUND) {
+    mdb_txn_abort(txn);
+    return 0;
+  }
+  if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
+    mdb_txn_abort(txn);
+    return cc_error_set(CC_EIO, "audit log: %s", mdb_strerror(rc));
+  }
+  rc = 0;
+  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    const uint8_t *p = v.mv_data, *end = p + v.mv_size;
+    cc_audit_entry e;
+    size_t len;
+    memset(&e, 0, sizeof e);
+    if (v.mv_size < 20) {
+      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+      break;
+    }
+    e.when = (int64_t)rd64(p);
+    e.records = rd64(p + 8);
+    p += 16;
+    len = *p++;
+    if (p + len > end || len >= sizeof e.user) {
+      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+      break;
+    }
+    memcpy(e.user, p, len);
+    p += len;
+    len = p < end ? *p++ : 0;
+    if (p + len > end || len >= sizeof e.command) {
+      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+      break;
+    }
+    memcpy(e.command, p, len);
+    p += len;
+    if (p + 2 > end) {
+      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+      break;
+    }
+    len = (size_t)p[0] << 8 | p[1];
+    p += 2;
+    if (p + len > end || len >= sizeof e.what) {
+      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+      break;
+    }
+    memcpy(e.what, p, len);
+    if (e.when < since)
+      continue;
+    if (count == cap) {
+      size_t ncap = cap ? cap * 2 : 64;
+      cc_audit_entry *grown = realloc(list, ncap * sizeof *grown);
+      if (grown == NULL) {
+        rc = cc_error_set(CC_ENOMEM, "out of memory");
+        break;
+      }
+      list = grown;
+      cap = ncap;
+    }
+    list[count++] = e;
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  if (rc < 0) {
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *n = count;
+  return 0;
+}

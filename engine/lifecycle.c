@@ -1,0 +1,446 @@
+/*
+ * lifecycle.c - findings across months (SPEC 3, docs/RULES.md "Across
+ * months"): states, deadlines carried over, and the responses of schools.
+ *
+ * A run's findings are matched with those of the previous period (the
+ * latest earlier period in the database) by finding_id, which compare makes
+ * from the person, the type and the schools, so it survives new lines and
+ * amounts. What a finding was last month decides what it is now:
+ *
+ *   previous         now        state           issued / deadline
+ *   -, cleared       present    new             this run / +10 working days
+ *   active           present    open | overdue  carried over
+ *   active           gone       cleared         carried over; cleared = D
+ *
+ * Responses live in the "responses" database of the environment:
+ *
+ *   key:   0 u64 finding_id | 8 u64 microseconds since 1970       (16 bytes)
+ *   value: 0 i32 date (cc_date) | 4 i64 recorded_at | 12 u8 action
+ *          | u8 length | school code | u8 length | by | u16 length | note
+ *
+ * so one finding's responses are adjacent and in the order recorded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "chachong/lifecycle.h"
+#include "error_internal.h"
+#include "finding_internal.h"
+#include "index_internal.h"
+#include "lifecycle_internal.h"
+
+static const char *const state_code[CC_STATE_COUNT_] = {"new", "open", "overdue",
+                                                        "cleared"};
+static const char *const state_zh[CC_STATE_COUNT_] = {"新发现", "整改中", "已逾期",
+                                                      "已清理"};
+static const char *const action_code[CC_ACTION_COUNT_] = {"none", "keep", "cancel_own",
+                                                          "ask_other"};
+static const char *const action_zh[CC_ACTION_COUNT_] = {
+    "无", "学生在本校就读，保留本校学籍", "已注销本校学籍", "已请对方学校注销学籍"};
+
+const char *cc_finding_state_code(cc_finding_state s)
+{
+  return s < CC_STATE_COUNT_ ? state_code[s] : "unknown";
+}
+
+const char *cc_finding_state_zh(cc_finding_state s)
+{
+  return s < CC_STATE_COUNT_ ? state_zh[s] : "未知";
+}
+
+int cc_finding_state_parse(const char *code)
+{
+  int i;
+  for (i = 0; i < CC_STATE_COUNT_; i++)
+    if (strcmp(code, state_code[i]) == 0)
+      return i;
+  return -1;
+}
+
+const char *cc_response_action_code(cc_response_action a)
+{
+  return a < CC_ACTION_COUNT_ ? action_code[a] : "unknown";
+}
+
+const char *cc_response_action_zh(cc_response_action a)
+{
+  return a < CC_ACTION_COUNT_ ? action_zh[a] : "未知";
+}
+
+int cc_response_action_parse(const char *code)
+{
+  int i;
+  for (i = 1; i < CC_ACTION_COUNT_; i++)
+    if (strcmp(code, action_code[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Responses. */
+
+static void be64(uint8_t *p, uint64_t v)
+{
+  int i;
+  for (i = 0; i < 8; i++)
+    p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+  uint64_t v = 0;
+  int i;
+  for (i = 0; i < 8; i++)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static int decode_response(cc_response *r, const MDB_val *k, const MDB_val *v)
+{
+  const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+  size_t len;
+  memset(r, 0, sizeof *r);
+  if (k->mv_size != 16 || v->mv_size < 13)
+    return cc_error_set(CC_ECORRUPT, "database: bad response");
+  r->finding_id = rd64(k->mv_data);
+  r->date = (cc_date)(int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+                               (uint32_t)p[2] << 8 | p[3]);
+  r->recorded_at = (int64_t)rd64(p + 4);
+  r->action = p[12];
+  p += 13;
+  len = p < end ? *p++ : 0;
+  if (p + len > end || len >= sizeof r->school_code)
+    return cc_error_set(CC_ECORRUPT, "database: bad response");
+  memcpy(r->school_code, p, len);
+  p += len;
+  len = p < end ? *p++ : 0;
+  if (p + len > end || len >= sizeof r->by)
+    return cc_error_set(CC_ECORRUPT, "database: bad response");
+  memcpy(r->by, p, len);
+  p += len;
+  if (p + 2 > end)
+    return cc_error_set(CC_ECORRUPT, "database: bad response");
+  len = (size_t)p[0] << 8 | p[1];
+  p += 2;
+  if (p + len > end || len >= sizeof r->note)
+    return cc_error_set(CC_ECORRUPT, "database: bad response");
+  memcpy(r->note, p, len);
+  return 0;
+}
+
+int cc_response_record(cc_db *db, const cc_response *r)
+{
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_val k, v;
+  uint8_t key[16], val[13 + 1 + 64 + 1 + 64 + 2 + 512], *p = val;
+  size_t sl = strnlen(r->school_code, sizeof r->school_code - 1);
+  size_t bl = strnlen(r->by, sizeof r->by - 1);
+  size_t nl = strnlen(r->note, sizeof r->note - 1);
+  struct timeval tv;
+  int rc, found = 0;
+  char **periods = NULL;
+  size_t n_periods = 0, i;
+
+  if (r->action <= CC_ACTION_NONE || r->action >= CC_ACTION_COUNT_)
+    return cc_error_set(CC_EINVALID, "unknown action (keep, cancel_own, ask_other)");
+  if (bl == 0)
+    return cc_error_set(CC_EINVALID, "a response needs who gave it (--by)");
+  /* The finding must be one the database has issued. */
+  if ((rc = cc_db_periods(&periods, &n_periods, db)) < 0)
+    return rc;
+  for (i = n_periods; i-- > 0 && !found;) {
+    cc_finding_list l;
+    size_t j;
+    if ((rc = cc_db_load_findings(&l, db, periods[i])) < 0)
+      break;
+    for (j = 0; j < l.n && !found; j++)
+      found = l.items[j].finding_id == r->finding_id;
+    cc_finding_list_dispose(&l);
+  }
+  for (i = 0; i < n_periods; i++)
+    free(periods[i]);
+  free(periods);
+  if (rc < 0)
+    return rc;
+  if (!found) {
+    char hex[17];
+    cc_finding_id_hex(hex, r->finding_id);
+    return cc_error_set(CC_ENOTFOUND, "no period in the database has finding %s", hex);
+  }
+
+  gettimeofday(&tv, NULL);
+  be64(key, r->finding_id);
+  be64(key + 8, (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec);
+  p[0] = (uint8_t)((uint32_t)r->date >> 24);
+  p[1] = (uint8_t)((uint32_t)r->date >> 16);
+  p[2] = (uint8_t)((uint32_t)r->date >> 8);
+  p[3] = (uint8_t)r->date;
+  be64(p + 4, (uint64_t)(r->recorded_at ? r->recorded_at : tv.tv_sec));
+  p[12] = r->action;
+  p += 13;
+  *p++ = (uint8_t)sl;
+  memcpy(p, r->school_code, sl);
+  p += sl;
+  *p++ = (uint8_t)bl;
+  memcpy(p, r->by, bl);
+  p += bl;
+  *p++ = (uint8_t)(nl >> 8);
+  *p++ = (uint8_t)nl;
+  memcpy(p, r->note, nl);
+  p += nl;
+
+  if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+    return cc_error_set(CC_EIO, "responses: %s", mdb_strerror(rc));
+  if ((rc = mdb_dbi_open(txn, "responses", MDB_CREATE, &dbi)) != 0)
+    goto fail;
+  v.mv_data = val;
+  v.mv_size = (size_t)(p - val);
+  for (i = 0; i < 1000; i++) {
+    /* Two responses in one microsecond: take the next free one. */
+    be64(key + 8, (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec + i);
+    k.mv_data = key;
+    k.mv_size = sizeof key;
+    rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
+    if (rc != MDB_KEYEXIST)
+      break;
+  }
+  if (rc != 0)
+    goto fail;
+  if ((rc = mdb_txn_commit(txn)) != 0)
+    return cc_error_set(CC_EIO, "responses: commit: %s", mdb_strerror(rc));
+  return 0;
+fail:
+  mdb_txn_abort(txn);
+  return cc_error_set(CC_EIO, "responses: %s", mdb_strerror(rc));
+}
+
+/* Calls fn for every response (of one finding when id != 0), in key order. */
+static int each_response(cc_db *db, uint64_t id,
+                         int (*fn)(void *ctx, const cc_response *r), void *ctx)
+{
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  uint8_t key[16] = {0};
+  int rc, mrc;
+
+  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_EIO, "responses: %s", mdb_strerror(rc));
+  rc = mdb_dbi_open(txn, "responses", 0, &dbi);
+  if (rc == MDB_NOTFOUND) {
+    mdb_txn_abort(txn);
+    return 0;
+  }
+  if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
+    mdb_txn_abort(txn);
+    return cc_error_set(CC_EIO, "responses: %s", mdb_strerror(rc));
+  }
+  be64(key, id);
+  k.mv_data = key;
+  k.mv_size = sizeof key;
+  rc = 0;
+  for (mrc = mdb_cursor_get(cur, &k, &v, id ? MDB_SET_RANGE : MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    cc_response r;
+    if ((rc = decode_response(&r, &k, &v)) < 0)
+      break;
+    if (id && r.finding_id != id)
+      break;
+    if ((rc = fn(ctx, &r)) != 0)
+      break;
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+typedef struct collect {
+  cc_response *list;
+  size_t n, cap;
+} collect;
+
+static int collect_one(void *vctx, const cc_response *r)
+{
+  collect *c = vctx;
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 8;
+    cc_response *grown = realloc(c->list, cap * sizeof *grown);
+    if (grown == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    c->list = grown;
+    c->cap = cap;
+  }
+  c->list[c->n++] = *r;
+  return 0;
+}
+
+int cc_response_list(cc_response **out, size_t *n, cc_db *db,
+                     uint64_t finding_id)
+{
+  collect c = {0};
+  int rc = each_response(db, finding_id, collect_one, &c);
+  if (rc < 0) {
+    free(c.list);
+    *out = NULL;
+    *n = 0;
+    return rc;
+  }
+  *out = c.list;
+  *n = c.n;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* States. */
+
+typedef struct id_pos {
+  uint64_t id;
+  size_t pos;
+} id_pos;
+
+static int id_pos_cmp(const void *a, const void *b)
+{
+  const id_pos *x = a, *y = b;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static id_pos *find_id(id_pos *map, size_t n, uint64_t id)
+{
+  id_pos key = {id, 0};
+  return bsearch(&key, map, n, sizeof *map, id_pos_cmp);
+}
+
+typedef struct apply_ctx {
+  cc_finding_list *cur;
+  id_pos *map;
+  size_t n;
+  cc_date seen;
+} apply_ctx;
+
+/* The latest response wins; a claim of "resolved" made before this run's
+ * issue date, on a finding still present, is flagged. */
+static int apply_response(void *vctx, const cc_response *r)
+{
+  apply_ctx *a = vctx;
+  id_pos *hit = find_id(a->map, a->n, r->finding_id);
+  cc_finding *f;
+  if (hit == NULL)
+    return 0;
+  /* Responses dated after this run's issue date are not known to it (a
+   * re-run of an old period must not see later responses). */
+  if (r->date > a->seen)
+    return 0;
+  f = &a->cur->items[hit->pos];
+  f->response_action = r->action;
+  f->response_date = r->date;
+  if (cc_finding_strdup(&f->response_by, a->cur, r->by, strlen(r->by)) < 0 ||
+      cc_finding_strdup(&f->response_school, a->cur, r->school_code,
+                        strlen(r->school_code)) < 0 ||
+      cc_finding_strdup(&f->response_note, a->cur, r->note, strlen(r->note)) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  f->claimed = f->state != CC_STATE_CLEARED && r->date < a->seen &&
+               (r->action == CC_ACTION_CANCEL_OWN || r->action == CC_ACTION_ASK_OTHER);
+  return 0;
+}
+
+int cc_lifecycle_apply(cc_finding_list *cur, cc_finding_list *prev,
+                       const cc_lifecycle_run *run, cc_db *db)
+{
+  id_pos *map = NULL;
+  size_t i, n_cur = cur->n;
+  int rc = 0;
+  apply_ctx a;
+
+  /* Index the previous period's active findings by id. */
+  if (prev && prev->n) {
+    size_t k = 0;
+    map = malloc(prev->n * sizeof *map);
+    if (map == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    for (i = 0; i < prev->n; i++)
+      if (prev->items[i].state != CC_STATE_CLEARED) {
+        map[k].id = prev->items[i].finding_id;
+        map[k].pos = i;
+        k++;
+      }
+    qsort(map, k, sizeof *map, id_pos_cmp);
+    for (i = 0; i < n_cur; i++) {
+      cc_finding *f = &cur->items[i];
+      id_pos *hit = find_id(map, k, f->finding_id);
+      f->seen = run->issued;
+      if (hit == NULL)
+        goto fresh;
+      {
+        const cc_finding *p = &prev->items[hit->pos];
+        f->issued = p->issued;
+        f->deadline = p->deadline;
+        f->deadline_provisional = p->deadline_provisional;
+        memcpy(f->first_period, p->first_period, sizeof f->first_period);
+        f->state = run->issued <= p->deadline ? CC_STATE_OPEN : CC_STATE_OVERDUE;
+        hit->pos = (size_t)-1; /* still present: not cleared */
+        continue;
+      }
+    fresh:
+      f->state = CC_STATE_NEW;
+      f->issued = run->issued;
+      f->deadline = run->deadline;
+      f->deadline_provisional = (uint8_t)run->deadline_provisional;
+      snprintf(f->first_period, sizeof f->first_period, "%s", run->period);
+    }
+    /* What was active last month and is gone now is cleared. */
+    for (i = 0; i < k; i++) {
+      cc_finding f;
+      if (map[i].pos == (size_t)-1)
+        continue;
+      f = prev->items[map[i].pos];
+      f.state = CC_STATE_CLEARED;
+      f.cleared = run->issued;
+      f.cleared_on_time = run->issued <= f.deadline;
+      f.seen = run->issued;
+      f.claimed = 0;
+      if (cc_finding_push(cur, &f) < 0) {
+        rc = cc_error_set(CC_ENOMEM, "out of memory");
+        goto done;
+      }
+    }
+    /* The cleared findings point into prev's storage: cur takes it over. */
+    cc_finding_list_adopt(cur, prev);
+  } else {
+    for (i = 0; i < n_cur; i++) {
+      cc_finding *f = &cur->items[i];
+      f->seen = run->issued;
+      f->state = CC_STATE_NEW;
+      f->issued = run->issued;
+      f->deadline = run->deadline;
+      f->deadline_provisional = (uint8_t)run->deadline_provisional;
+      snprintf(f->first_period, sizeof f->first_period, "%s", run->period);
+    }
+  }
+
+  /* Responses, by finding id over the whole list. */
+  free(map);
+  map = malloc((cur->n ? cur->n : 1) * sizeof *map);
+  if (map == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (i = 0; i < cur->n; i++) {
+    map[i].id = cur->items[i].finding_id;
+    map[i].pos = i;
+  }
+  qsort(map, cur->n, sizeof *map, id_pos_cmp);
+  a.cur = cur;
+  a.map = map;
+  a.n = cur->n;
+  a.seen = run->issued;
+  rc = each_response(db, 0, apply_response, &a);
+  if (rc == 0)
+    cc_finding_list_sort(cur);
+done:
+  free(map);
+  return rc;
+}

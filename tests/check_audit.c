@@ -1,0 +1,366 @@
+/*
+ * check_audit.c - the audit log (engine/audit.c): entries recorded and
+ * listed back field for field, oldest first, the `since` filter, who the
+ * operator is when nobody says, fields at and past their size, and a
+ * database opened read-only.
+ *
+ * Every database lives in a mkdtemp directory removed after the test.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <ftw.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chachong/audit.h"
+#include "chachong/errors.h"
+#include "chachong/index.h"
+
+static char root[256];
+static char scratch[320];
+static char db_dir[400];
+static cc_db *db;
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw)
+{
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+  if (dir[0])
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static cc_db *open_rw(void)
+{
+  cc_db *d = NULL;
+  cc_db_options o = CC_DB_OPTIONS_INIT;
+  o.no_sync = 1;
+  ck_assert_int_eq(cc_db_open(&d, db_dir, &o), 0);
+  return d;
+}
+
+static cc_db *open_ro(void)
+{
+  cc_db *d = NULL;
+  cc_db_options o = CC_DB_OPTIONS_INIT;
+  o.read_only = 1;
+  ck_assert_int_eq(cc_db_open(&d, db_dir, &o), 0);
+  return d;
+}
+
+static void setup(void)
+{
+  snprintf(scratch, sizeof scratch, "%s/t_XXXXXX", root);
+  ck_assert_ptr_nonnull(mkdtemp(scratch));
+  snprintf(db_dir, sizeof db_dir, "%s/db", scratch);
+  db = open_rw();
+}
+
+static void teardown(void)
+{
+  cc_db_close(db);
+  db = NULL;
+  remove_tree(scratch);
+  scratch[0] = '\0';
+}
+
+static cc_audit_entry entry(int64_t when, const char *user, const char *command,
+                            const char *what, uint64_t records)
+{
+  cc_audit_entry e;
+  memset(&e, 0, sizeof e);
+  e.when = when;
+  snprintf(e.user, sizeof e.user, "%s", user);
+  snprintf(e.command, sizeof e.command, "%s", command);
+  snprintf(e.what, sizeof e.what, "%s", what);
+  e.records = records;
+  return e;
+}
+
+static void assert_entry(const cc_audit_entry *got, const cc_audit_entry *want)
+{
+  ck_assert_int_eq(got->when, want->when);
+  ck_assert_str_eq(got->user, want->user);
+  ck_assert_str_eq(got->command, want->command);
+  ck_assert_str_eq(got->what, want->what);
+  ck_assert_uint_eq(got->records, want->records);
+}
+
+/* Three entries of a day at the bureau: 2026-12-01 (day 20788) 00:00,
+ * 01:00 and 02:00 UTC = 20788 * 86400 = 1796083200, +3600, +7200. */
+static cc_audit_entry day[3];
+
+static void record_day(cc_db *d)
+{
+  size_t i;
+  day[0] = entry(1796083200, "张老师", "query", "--id 110101********1239", 1);
+  day[1] = entry(1796086800, "li.si", "export",
+                 "--school 4137010001 --format xlsx \"济南 一中\"", 25);
+  day[2] = entry(1796090400, "uid:1000", "resolve",
+                 "0123456789abcdef cancel_own --date 2026-12-01", UINT64_MAX);
+  for (i = 0; i < 3; i++)
+    ck_assert_msg(cc_audit_record(d, &day[i]) == 0, "%s", cc_error_last());
+}
+
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_audit_empty)
+{
+  cc_audit_entry *list = (cc_audit_entry *)1;
+  size_t n = 99;
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_ptr_null(list);
+  ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+START_TEST(test_audit_roundtrip)
+{
+  cc_audit_entry *list = NULL;
+  size_t n = 0, i;
+  record_day(db);
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 3);
+  for (i = 0; i < 3; i++)
+    assert_entry(&list[i], &day[i]);
+  free(list);
+
+  /* Kept across a reopen, and readable read-only. */
+  cc_db_close(db);
+  db = open_ro();
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 3);
+  for (i = 0; i < 3; i++)
+    assert_entry(&list[i], &day[i]);
+  free(list);
+}
+END_TEST
+
+START_TEST(test_audit_order_by_time)
+{
+  /* Many entries in quick succession (several per microsecond is possible):
+   * every one kept, listed in the order recorded. */
+  enum { N = 500 };
+  cc_audit_entry *list = NULL, e;
+  size_t n = 0, i;
+  for (i = 0; i < N; i++) {
+    char what[32];
+    snprintf(what, sizeof what, "entry %zu", i);
+    e = entry(1796083200 + (int64_t)i / 10, "op", "query", what, i);
+    ck_assert_int_eq(cc_audit_record(db, &e), 0);
+  }
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, N);
+  for (i = 0; i < N; i++) {
+    char what[32];
+    snprintf(what, sizeof what, "entry %zu", i);
+    ck_assert_str_eq(list[i].what, what);
+    ck_assert_uint_eq(list[i].records, i);
+    if (i)
+      ck_assert_int_le(list[i - 1].when, list[i].when);
+  }
+  free(list);
+
+  /* Entries written by another handle (another run of the tool) join in
+   * recording order too. */
+  {
+    cc_db *other = NULL;
+    cc_db_options o = CC_DB_OPTIONS_INIT;
+    o.no_sync = 1;
+    cc_db_close(db);
+    ck_assert_int_eq(cc_db_open(&other, db_dir, &o), 0);
+    e = entry(1796169600, "later", "report", "2026-12", 7);
+    ck_assert_int_eq(cc_audit_record(other, &e), 0);
+    cc_db_close(other);
+    db = open_rw();
+    ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+    ck_assert_uint_eq(n, N + 1);
+    assert_entry(&list[N], &e);
+    free(list);
+  }
+}
+END_TEST
+
+START_TEST(test_audit_since)
+{
+  static const struct {
+    int64_t since;
+    size_t first, n; /* the entries of `day` listed */
+  } rows[] = {{INT64_MIN, 0, 3},  {0, 0, 3},          {1796083200, 0, 3},
+              {1796083201, 1, 2}, {1796086800, 1, 2}, {1796090400, 2, 1},
+              {1796090401, 0, 0}, {INT64_MAX, 0, 0}};
+  size_t r;
+  record_day(db);
+  for (r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+    cc_audit_entry *list = (cc_audit_entry *)1;
+    size_t n = 99, i;
+    ck_assert_int_eq(cc_audit_list(&list, &n, db, rows[r].since), 0);
+    ck_assert_msg(n == rows[r].n, "since %lld: %zu entries", (long long)rows[r].since, n);
+    if (n == 0)
+      ck_assert_ptr_null(list);
+    for (i = 0; i < n; i++)
+      assert_entry(&list[i], &day[rows[r].first + i]);
+    free(list);
+  }
+}
+END_TEST
+
+START_TEST(test_audit_user_default)
+{
+  char out[64], want[64];
+  struct passwd *pw = getpwuid(getuid());
+  char given[100];
+  if (pw)
+    snprintf(want, sizeof want, "%s", pw->pw_name);
+  else
+    snprintf(want, sizeof want, "uid:%u", (unsigned)getuid());
+
+  memset(out, 'Z', sizeof out);
+  cc_audit_user(out, NULL);
+  ck_assert_str_eq(out, want);
+  memset(out, 'Z', sizeof out);
+  cc_audit_user(out, "");
+  ck_assert_str_eq(out, want);
+  cc_audit_user(out, "张老师");
+  ck_assert_str_eq(out, "张老师");
+  cc_audit_user(out, "uid:0");
+  ck_assert_str_eq(out, "uid:0");
+  /* A long name is cut to fit 64 bytes with its NUL. */
+  memset(given, 'u', sizeof given - 1);
+  given[sizeof given - 1] = '\0';
+  memset(out, 'Z', sizeof out);
+  cc_audit_user(out, given);
+  ck_assert_uint_eq(strlen(out), 63);
+  ck_assert_int_eq(memcmp(out, given, 63), 0);
+}
+END_TEST
+
+START_TEST(test_audit_long_fields)
+{
+  /* Fields filled to the last byte with no NUL: the log keeps what fits
+   * with a NUL (63, 31, 1023 bytes) and reads nothing beyond. */
+  cc_audit_entry e, *list = NULL;
+  size_t n = 0, i;
+  memset(&e, 0, sizeof e);
+  e.when = 1796083200;
+  memset(e.user, 'u', sizeof e.user);
+  memset(e.command, 'c', sizeof e.command);
+  memset(e.what, 'w', sizeof e.what);
+  e.records = 3;
+  ck_assert_int_eq(cc_audit_record(db, &e), 0);
+
+  /* At the limit with a NUL, and UTF-8: 341 x 中 = 1023 bytes. */
+  {
+    cc_audit_entry f = entry(1796083201, "李", "export", "", 0);
+    for (i = 0; i < 341; i++)
+      memcpy(f.what + 3 * i, "中", 3);
+    f.what[1023] = '\0';
+    ck_assert_int_eq(cc_audit_record(db, &f), 0);
+  }
+
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_uint_eq(strlen(list[0].user), 63);
+  ck_assert_uint_eq(strspn(list[0].user, "u"), 63);
+  ck_assert_uint_eq(strlen(list[0].command), 31);
+  ck_assert_uint_eq(strspn(list[0].command, "c"), 31);
+  ck_assert_uint_eq(strlen(list[0].what), 1023);
+  ck_assert_uint_eq(strspn(list[0].what, "w"), 1023);
+  ck_assert_uint_eq(list[0].records, 3);
+  ck_assert_uint_eq(strlen(list[1].what), 1023);
+  for (i = 0; i < 341; i++)
+    ck_assert_int_eq(memcmp(list[1].what + 3 * i, "中", 3), 0);
+  ck_assert_str_eq(list[1].user, "李");
+  free(list);
+}
+END_TEST
+
+START_TEST(test_audit_read_only_refused)
+{
+  /* An export that cannot be audited must not happen: recording into a
+   * read-only database is an error, and nothing is added. */
+  cc_audit_entry e = entry(1796083200, "op", "export", "--school S1", 1);
+  cc_audit_entry *list = NULL;
+  size_t n = 0;
+  cc_db *ro;
+  record_day(db);
+  cc_db_close(db);
+  db = NULL;
+  ro = open_ro();
+  ck_assert_int_eq(cc_audit_record(ro, &e), CC_EINVALID);
+  ck_assert_uint_gt(strlen(cc_error_last()), 0);
+  ck_assert_int_eq(cc_audit_list(&list, &n, ro, 0), 0);
+  ck_assert_uint_eq(n, 3);
+  free(list);
+  cc_db_close(ro);
+
+  /* A read-only database that never had an audit log lists nothing. */
+  db = open_rw();
+  {
+    char dir2[512];
+    cc_db *d2 = NULL, *r2 = NULL;
+    cc_db_options o = CC_DB_OPTIONS_INIT, r = CC_DB_OPTIONS_INIT;
+    snprintf(dir2, sizeof dir2, "%s/db2", scratch);
+    ck_assert_int_eq(cc_db_open(&d2, dir2, &o), 0);
+    cc_db_close(d2);
+    r.read_only = 1;
+    ck_assert_int_eq(cc_db_open(&r2, dir2, &r), 0);
+    list = (cc_audit_entry *)1;
+    ck_assert_int_eq(cc_audit_list(&list, &n, r2, 0), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(list);
+    ck_assert_int_eq(cc_audit_record(r2, &e), CC_EINVALID);
+    cc_db_close(r2);
+  }
+}
+END_TEST
+
+static Suite *audit_suite(void)
+{
+  Suite *s = suite_create("audit");
+  TCase *core = tcase_create("Core");
+  TCase *limits = tcase_create("Limits");
+  tcase_add_checked_fixture(core, setup, teardown);
+  tcase_add_test(core, test_audit_empty);
+  tcase_add_test(core, test_audit_roundtrip);
+  tcase_add_test(core, test_audit_since);
+  tcase_add_test(core, test_audit_user_default);
+  tcase_add_test(core, test_audit_read_only_refused);
+  tcase_add_checked_fixture(limits, setup, teardown);
+  tcase_set_timeout(limits, 120);
+  tcase_add_test(limits, test_audit_order_by_time);
+  tcase_add_test(limits, test_audit_long_fields);
+  suite_add_tcase(s, core);
+  suite_add_tcase(s, limits);
+  return s;
+}
+
+int main(void)
+{
+  const char *tmp = getenv("TMPDIR");
+  SRunner *sr;
+  int failed;
+  snprintf(root, sizeof root, "%s/cc_check_audit_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (mkdtemp(root) == NULL) {
+    perror(root);
+    return EXIT_FAILURE;
+  }
+  sr = srunner_create(audit_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  remove_tree(root);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
