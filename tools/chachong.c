@@ -19,6 +19,7 @@ static const struct command {
     {"workdays", cc_cmd_workdays, "working-day arithmetic (clearing deadlines)"},
     {"resolve", cc_cmd_resolve, "record a school's response to a finding"},
     {"audit", cc_cmd_audit, "list who queried, exported or resolved what"},
+    {"query", cc_cmd_query, "find findings by ID, name, school, region, type, state"},
     {"export", cc_cmd_export, "write each school's cases (xlsx + CSV) and roll-ups for a period"},
     {"report", cc_cmd_report, "write the HTML report of a period (nation or region)"},
 };
