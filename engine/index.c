@@ -17,7 +17,9 @@
  *   "format"                 u32 CC_DB_FORMAT
  *   "next_gen"               u32 next generation number
  *   "period/YYYY-MM"         u32 generation | run info (JSON text)
- *   "staging/" u32 gen       "YYYY-MM" (a generation not yet published)
+ *   "staging/" u32 gen       "YYYY-MM" | u32 pid of the run (a generation
+ *                            not yet published; dropped at open once that
+ *                            process is gone)
  *
  * "gXXXXXXXX.rec" records, in file order
  *   key:   0 u16 roster | 2 u32 line                       (6 bytes)
@@ -67,7 +69,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <omp.h>
 
@@ -140,6 +144,13 @@ static int drop_orphans(cc_db *db)
        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     if (k.mv_size != 12 || memcmp(k.mv_data, "staging/", 8) != 0)
       break;
+    /* A stage whose run is still alive (another process, between its stage
+     * commit and its publish) is not an orphan. */
+    if (v.mv_size >= 11) {
+      pid_t owner = (pid_t)get_u32((const uint8_t *)v.mv_data + 7);
+      if (owner != getpid() && (kill(owner, 0) == 0 || errno == EPERM))
+        continue;
+    }
     gens[n++] = get_u32((const uint8_t *)k.mv_data + 8);
   }
   mdb_cursor_close(cur);
@@ -394,7 +405,7 @@ int cc_index_stage_begin(cc_stage *st, cc_db *db, const char *period,
   MDB_envinfo info;
   MDB_stat ms;
   char name[32];
-  uint8_t key[12];
+  uint8_t key[12], owner[11];
   MDB_val k, v;
   size_t want;
   int rc;
@@ -424,8 +435,10 @@ int cc_index_stage_begin(cc_stage *st, cc_db *db, const char *period,
   put_u32(key + 8, st->gen);
   k.mv_data = key;
   k.mv_size = 12;
-  v.mv_data = st->period;
-  v.mv_size = strlen(st->period);
+  memcpy(owner, st->period, 7);
+  put_u32(owner + 7, (uint32_t)getpid());
+  v.mv_data = owner;
+  v.mv_size = sizeof owner;
   if ((rc = mdb_put(st->txn, db->meta, &k, &v, 0)) != 0)
     goto fail;
   return 0;
