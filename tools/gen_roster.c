@@ -2082,7 +2082,7 @@ static void build_truth(gen *g, lines *fnd, lines *rej)
     const prec *R[16], *H[16], *m[16];
     int nr = 0, nh = 0, valid = 1, nschools = 0, names = 0;
     uint32_t schools[16];
-    uint64_t seeds[16];
+    char plain[17][160];
     assert(gr->count <= 16); /* scenarios plant at most three rows */
     for (uint32_t i = gr->first; i < gr->first + gr->count; i++) {
       const prec *x = &g->recs[i];
@@ -2118,14 +2118,19 @@ static void build_truth(gen *g, lines *fnd, lines *rej)
     }
     money_finding(g, fnd, "double_grant", valid, R, nr, 0);
     money_finding(g, fnd, "double_waiver", valid, R, nr, 1);
-    /* id_conflict: two or more names that differ after folding */
+    /* id_conflict: two or more names that differ after folding. Compare
+     * the names' plain spellings, not their seeds: two seeds can draw the
+     * same name (两个"李泽"), and then there is no conflict. */
     for (int i = 0; i < nr; i++) {
+      nameparts np;
       int seen = 0;
+      name_from_seed(g, R[i]->name_seed, R[i]->male, R[i]->namekind, -1, &np);
+      *render_name(plain[names], &np, NV_NONE, R[i]->latin) = '\0';
       for (int j = 0; j < names; j++)
-        if (seeds[j] == R[i]->name_seed)
+        if (strcmp(plain[j], plain[names]) == 0)
           seen = 1;
       if (!seen)
-        seeds[names++] = R[i]->name_seed;
+        names++;
     }
     if (names >= 2) {
       for (int i = 0; i < nr; i++)
