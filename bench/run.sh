@@ -19,7 +19,7 @@ mkdir -p "$dir"
 if [ ! -f "$dir/gen/expected_findings.txt" ]; then
   start=$(date +%s.%N)
   ./build/gen_roster --out "$dir/gen" --seed 20261122 --moe "$moe" --mohrss "$mohrss" >/dev/null
-  echo "generated $moe + $mohrss records in $(echo "$(date +%s.%N) - $start" | bc) s"
+  echo "generated $moe + $mohrss records in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 fi
 total=$((moe + mohrss))
 sync_flag=()
