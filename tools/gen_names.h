@@ -7,8 +7,9 @@
  * names, Chinese surnames with their approximate frequency (per 10,000
  * people, after the Ministry of Public Security's 2020 ranking), common
  * given-name characters, Uyghur and Tibetan names, traditional forms of
- * common name characters, and vocational majors. Included by gen_roster.c
- * only.
+ * common name characters, readings of a few (homophones, twins' names; each
+ * checked against ICU's Han-Latin transliteration), and vocational majors.
+ * Included by gen_roster.c only.
  */
 #ifndef CC_GEN_NAMES_H
 #define CC_GEN_NAMES_H
@@ -454,6 +455,41 @@ static const gen_trad GEN_TRAD[] = {
   {"郑", "鄭"}, {"谢", "謝"}, {"冯", "馮"}, {"邓", "鄧"}, {"韩", "韓"},
   {"伟", "偉"}, {"丽", "麗"}, {"军", "軍"}, {"华", "華"}, {"红", "紅"},
   {"国", "國"}, {"东", "東"}, {"龙", "龍"}, {"凤", "鳳"},
+};
+
+/* ---- readings, for the fuzzy tier's planted truth ---- */
+
+/* Homophones of common given-name characters: the same toneless pinyin
+ * (a pinyin input method offers both for one syllable). */
+typedef struct gen_homophone {
+  const char *a, *b;  /* the two characters */
+  const char *pinyin; /* their toneless reading */
+} gen_homophone;
+
+static const gen_homophone GEN_HOMOPHONES[] = {
+  {"伟", "玮", "wei"},  {"丽", "俐", "li"},  {"静", "婧", "jing"},
+  {"杰", "洁", "jie"},  {"军", "君", "jun"}, {"华", "化", "hua"},
+  {"明", "鸣", "ming"}, {"红", "宏", "hong"},
+};
+
+/* Characters twins' given names are built from, with their toneless
+ * reading (none of them has a second common reading). Twins share one
+ * character and differ in the other, read differently: 经国 / 纬国. */
+typedef struct gen_reading {
+  const char *ch;
+  const char *pinyin;
+} gen_reading;
+
+static const gen_reading GEN_TWIN_CHARS[] = {
+  {"经", "jing"}, {"纬", "wei"},  {"国", "guo"},   {"家", "jia"},
+  {"文", "wen"},  {"武", "wu"},   {"龙", "long"},  {"虎", "hu"},
+  {"春", "chun"}, {"秋", "qiu"},  {"冬", "dong"},  {"东", "dong"},
+  {"南", "nan"},  {"北", "bei"},  {"金", "jin"},   {"玉", "yu"},
+  {"山", "shan"}, {"林", "lin"},  {"海", "hai"},   {"江", "jiang"},
+  {"天", "tian"}, {"云", "yun"},  {"星", "xing"},  {"月", "yue"},
+  {"梅", "mei"},  {"兰", "lan"},  {"竹", "zhu"},   {"菊", "ju"},
+  {"志", "zhi"},  {"智", "zhi"},  {"勇", "yong"},  {"安", "an"},
+  {"康", "kang"}, {"福", "fu"},   {"晨", "chen"},  {"辉", "hui"},
 };
 
 /* The middle-dot variants that fold to U+00B7 (SPEC 2.2); [0] is U+00B7. */

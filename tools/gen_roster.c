@@ -28,6 +28,21 @@
  * (county, birth date, sequence) triple, so no two indexes share an ID.
  * Planted persons take the first indexes of each domain, ordinary rows of
  * roster r take indexes offset by their slot, so the ranges never meet.
+ *
+ * The fuzzy tier (--fuzzy RATE, docs/FUZZY.md) gets its own truth:
+ * DIR/expected_links.txt, one line per pair of records of one person whose
+ * cleaned IDs differ (a typo in the ID: one digit substituted with the check
+ * character kept or recomputed, two adjacent digits swapped, the check
+ * character mistyped; with the same name, a homophone or the traditional
+ * form), and DIR/expected_negatives.txt, pairs of different people who look
+ * alike (same name and birth date; twins; valid IDs one digit apart). Both
+ * are `<kind> <roster>:<line> <roster>:<line>`. These groups are invisible to
+ * the exact tier (every record has its own cleaned ID) and add nothing to
+ * expected_findings.txt. IDs made for them (a typo, a twin's number) are
+ * checked against the permutation: the inverse gives the index an ID would
+ * have, and an index in use by anyone (planted or ordinary) is refused, as is
+ * an ID made twice. With --fuzzy 0 (the default) nothing of this runs and
+ * the output is the same as without the option.
  */
 #include <assert.h>
 #include <errno.h>
@@ -98,7 +113,8 @@ static const char *const REJECT_CODE[R_COUNT] = {
 
 /* ---- how an ID is written ---- */
 
-enum { IDF_18, IDF_15, IDF_BADCHECK, IDF_17 }; /* form of the cleaned key */
+enum { IDF_18, IDF_15, IDF_BADCHECK, IDF_17, /* form of the cleaned key */
+       IDF_CHECK };  /* 17 digits and the record's own (typed) check char */
 enum {                                         /* damage cleaning undoes */
   DMG_NONE, DMG_APOS, DMG_FULLWIDTH, DMG_IDSP, DMG_NBSP, DMG_SPACES,
   DMG_LOWERX, DMG_EXCEL, DMG_TAB, DMG_COUNT
@@ -219,6 +235,21 @@ static uint64_t perm_apply(const perm *p, uint64_t x)
   return x;
 }
 
+/* The inverse of perm_apply: the index whose image is y (y < n). */
+static uint64_t perm_invert(const perm *p, uint64_t y)
+{
+  do {
+    uint64_t l = y >> p->half, r = y & p->mask;
+    for (int i = 3; i >= 0; i--) {
+      uint64_t t = r ^ (mix64(l ^ p->key[i]) & p->mask);
+      r = l;
+      l = t;
+    }
+    y = (l << p->half) | r;
+  } while (y >= p->n);
+  return y;
+}
+
 /* ---- ID numbers ---- */
 
 static char id_check(uint64_t id17)
@@ -316,14 +347,18 @@ typedef struct prec {
   uint8_t latin;      /* name carries the suffix A */
   uint8_t reject;     /* R_*: this row is planted to be rejected */
   uint8_t adult;      /* from the adult domain */
-  uint8_t male;
+  uint8_t male;       /* draws the name (a typo can change the ID's sex) */
+  char chk;           /* the check character typed, for IDF_CHECK */
+  uint8_t altpos;     /* alt replaces this character of the given name */
+  const char *alt;    /* NULL, or a character (homophone, twin's name) */
 } prec;
 
 typedef struct pgroup {
   uint32_t first;     /* first record in gen.recs */
   uint16_t count;     /* records */
-  uint8_t kind;       /* scenario */
+  uint8_t kind;       /* scenario; K_COUNT + FK_* for the fuzzy tier */
   uint8_t sub;        /* variant of the scenario */
+  uint8_t pos;        /* fuzzy: the ID digit (1-17) a typo changed, or 0 */
 } pgroup;
 
 /* A planted person while planning. */
@@ -365,6 +400,28 @@ static const struct {
   {"rejected_row", 80, R_COUNT - 1},
 };
 
+/* ---- fuzzy-tier scenarios (--fuzzy): K_COUNT + FK_* ---- */
+
+enum {
+  FK_SUB_INVALID, FK_SUB_VALID, FK_SWAP, FK_CHECK, /* one person */
+  FK_NEG_NAME_BIRTH, FK_NEG_SIBLING, FK_NEG_ONE_DIGIT, /* two people */
+  FK_COUNT
+};
+static const struct {
+  const char *name;
+  int weight;   /* share among random draws, in groups */
+  int negative; /* two different people */
+} FKINDS[FK_COUNT] = {
+  {"id_sub_invalid", 24, 0}, {"id_sub_valid", 14, 0}, {"id_swap", 14, 0},
+  {"id_check", 10, 0},       {"neg_same_name_birth", 16, 1},
+  {"neg_sibling", 10, 1},    {"neg_one_digit_valid", 12, 1},
+};
+/* The name on the second record of a true link. */
+enum { FV_SAME, FV_HOMOPHONE, FV_TRAD, FV_COUNT };
+static const char *const FV_SUFFIX[FV_COUNT] = {"", "+homophone",
+                                                "+traditional"};
+static const int FV_WEIGHT[FV_COUNT] = {50, 30, 20};
+
 /* ---- output buffers ---- */
 
 typedef struct writer {
@@ -388,7 +445,7 @@ typedef struct gen {
   int py, pm;                 /* period year and month */
   uint32_t n[NROSTER];        /* data rows per roster */
   int gb[NROSTER];            /* write in GB18030 */
-  double plant, damage;
+  double plant, damage, fuzzy;
   int crlf, bom, explain;
   const char *out;
   /* tables */
@@ -413,6 +470,10 @@ typedef struct gen {
   uint32_t planned[NROSTER];              /* planted rows per roster */
   uint32_t *plist[NROSTER];               /* planted rows, in file order */
   uint32_t nplist[NROSTER];
+  int32_t stu_hi_ymd;                     /* latest birth date of students */
+  uint64_t *made;                         /* fuzzy: IDs made (id17 + 1) */
+  uint32_t nmade, capmade;                /* open addressing, power of 2 */
+  uint32_t fgroups[FK_COUNT][FV_COUNT];   /* fuzzy groups planted */
   /* results */
   rejrow *rej;
   uint32_t nrej, caprej;
@@ -869,10 +930,55 @@ static void name_from_seed(const gen *g, uint64_t seed, int male, int kind,
   gen_name(g, &r, male, kind, avoid, np);
 }
 
+static size_t u8len(unsigned char c)
+{
+  return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+/* Characters of the given name (p2). */
+static int given_chars(const nameparts *np, int *all3)
+{
+  int n = 0;
+  *all3 = 1;
+  for (const char *s = np->p2; *s; s += u8len((unsigned char)*s), n++)
+    if (u8len((unsigned char)*s) != 3)
+      *all3 = 0;
+  return n;
+}
+
+/* Replaces character pos (from 0) of the given name with ch. */
+static void given_replace(nameparts *np, int pos, const char *ch)
+{
+  char tmp[sizeof(np->p2)], *o = tmp;
+  int k = 0;
+  for (const char *s = np->p2; *s; k++) {
+    size_t n = u8len((unsigned char)*s);
+    if (k == pos) {
+      o = cat(o, ch);
+    } else {
+      memcpy(o, s, n);
+      o += n;
+    }
+    s += n;
+  }
+  *o = '\0';
+  memcpy(np->p2, tmp, (size_t)(o - tmp) + 1);
+}
+
+/* The registered name of a planted record: its seed's name, with one
+ * character of the given name replaced for a homophone or a twin. */
+static void name_of(const gen *g, const prec *x, nameparts *np)
+{
+  name_from_seed(g, x->name_seed, x->male, x->namekind, -1, np);
+  if (x->alt)
+    given_replace(np, x->altpos, x->alt);
+}
+
 /* ---- ID rendering ---- */
 
-/* The cleaned key of a planted record (what the engine must group by). */
-static int id_key(char *out, uint64_t id17, int form)
+/* The cleaned key of a planted record (what the engine must group by);
+ * chk is the typed check character of IDF_CHECK. */
+static int id_key(char *out, uint64_t id17, int form, char chk)
 {
   char c = id_check(id17);
   put_digits(out, id17, 17);
@@ -886,6 +992,9 @@ static int id_key(char *out, uint64_t id17, int form)
     out[17] = map[(ci + 1 + (int)(id17 % 10)) % 11];
     break;
   }
+  case IDF_CHECK:
+    out[17] = chk;
+    break;
   default:
     out[17] = c;
     break;
@@ -896,7 +1005,8 @@ static int id_key(char *out, uint64_t id17, int form)
 
 /* The ID as written: the form (15 digits for a legacy number) with damage
  * that cleaning undoes. */
-static char *render_id(char *p, uint64_t id17, int form, int dmg, rng *r)
+static char *render_id(char *p, uint64_t id17, int form, char chk, int dmg,
+                       rng *r)
 {
   char s[20];
   int n;
@@ -907,7 +1017,7 @@ static char *render_id(char *p, uint64_t id17, int form, int dmg, rng *r)
     memcpy(s + 6, k + 8, 9); /* drop "19": yymmdd + sequence */
     n = 15;
   } else {
-    n = id_key(s, id17, form);
+    n = id_key(s, id17, form, chk);
   }
   if (dmg == DMG_LOWERX && s[n - 1] != 'X')
     dmg = DMG_APOS;
@@ -1379,6 +1489,388 @@ static void plan_damage(gen *g, rng *r, uint32_t first)
   }
 }
 
+/* ---- the fuzzy tier's plan (--fuzzy) ---- */
+
+/* Digit i (from 0) of a 17-digit number, and the number with it set. */
+static int id_digit(uint64_t id17, int i)
+{
+  for (int k = 16; k > i; k--)
+    id17 /= 10;
+  return (int)(id17 % 10);
+}
+
+static uint64_t id_set_digit(uint64_t id17, int i, int d)
+{
+  uint64_t w = 1;
+  for (int k = 16; k > i; k--)
+    w *= 10;
+  return id17 - (uint64_t)id_digit(id17, i) * w + (uint64_t)d * w;
+}
+
+/* The index an ID has in domain d (its preimage under the permutation), or
+ * UINT64_MAX when no index of d gives it. */
+static uint64_t domain_index(const iddomain *d, uint64_t id17)
+{
+  int code = (int)(id17 / 100000000000ULL);
+  int32_t ymd = (int32_t)(id17 / 1000 % 100000000);
+  uint64_t seq = id17 % 1000;
+  uint32_t slot = 0, lo = 0, hi = d->ndays;
+  size_t ri = 0;
+  while (ri < NREGIONS && GEN_REGIONS[ri].code != code)
+    ri++;
+  while (slot < d->nreg && d->reg[slot] != ri)
+    slot++;
+  if (ri == NREGIONS || slot == d->nreg || seq < 1 ||
+      seq > d->pre[slot + 1] - d->pre[slot])
+    return UINT64_MAX;
+  while (lo < hi) { /* d->ymd ascends */
+    uint32_t mid = (lo + hi) / 2;
+    if (d->ymd[mid] < ymd)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == d->ndays || d->ymd[lo] != ymd)
+    return UINT64_MAX;
+  return perm_invert(&d->pm, (d->pre[slot] + seq - 1) * d->ndays + lo);
+}
+
+/* 1 when an ID is some person's of these rosters: planted persons take the
+ * indexes below *_next, ordinary rows the next n[MOE] + n[MOHRSS]. */
+static int id_in_use(const gen *g, uint64_t id17)
+{
+  const iddomain *d[2] = {&g->stu, &g->adu};
+  uint64_t next[2] = {g->stu_next, g->adu_next};
+  for (int k = 0; k < 2; k++) {
+    uint64_t i = domain_index(d[k], id17);
+    person p;
+    if (i == UINT64_MAX)
+      continue;
+    domain_person(&p, d[k], i, k);
+    if (p.id17 != id17)
+      die("internal: the inverse permutation is wrong", NULL);
+    if (i < next[k] + (uint64_t)g->n[MOE] + g->n[MOHRSS])
+      return 1;
+  }
+  return 0;
+}
+
+/* Takes id17 for an ID made here (a typo, another person): 0 when it is in
+ * use or was made before. */
+static int claim_id(gen *g, uint64_t id17)
+{
+  uint32_t h, mask;
+  if (id_in_use(g, id17))
+    return 0;
+  if ((g->nmade + 1) * 2 > g->capmade) {
+    uint64_t *old = g->made;
+    uint32_t oldcap = g->capmade;
+    g->capmade = oldcap ? oldcap * 2 : 1024;
+    g->made = xmalloc(sizeof(uint64_t) * g->capmade);
+    memset(g->made, 0, sizeof(uint64_t) * g->capmade);
+    for (uint32_t i = 0; i < oldcap; i++)
+      if (old[i]) {
+        h = (uint32_t)mix64(old[i]) & (g->capmade - 1);
+        while (g->made[h])
+          h = (h + 1) & (g->capmade - 1);
+        g->made[h] = old[i];
+      }
+    free(old);
+  }
+  mask = g->capmade - 1;
+  h = (uint32_t)mix64(id17 + 1) & mask;
+  while (g->made[h]) {
+    if (g->made[h] == id17 + 1)
+      return 0;
+    h = (h + 1) & mask;
+  }
+  g->made[h] = id17 + 1;
+  g->nmade++;
+  return 1;
+}
+
+/* A valid ID can be made from id17: a province, a real birth date between
+ * 1900 and the youngest student's. */
+static int id_plausible(const gen *g, uint64_t id17)
+{
+  int32_t ymd = (int32_t)(id17 / 1000 % 100000000);
+  int y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
+  return prov_index((int)(id17 / 1000000000000000ULL)) >= 0 && y >= 1900 &&
+         cc_date_valid(y, m, d) && ymd <= g->stu_hi_ymd;
+}
+
+/* Position in the given name of a character with a homophone in
+ * GEN_HOMOPHONES (*alt receives the homophone), or -1. */
+static int homophone_at(const nameparts *np, const char **alt)
+{
+  int k = 0;
+  for (const char *s = np->p2; *s; s += u8len((unsigned char)*s), k++) {
+    if (u8len((unsigned char)*s) != 3)
+      continue;
+    for (size_t i = 0; i < COUNT(GEN_HOMOPHONES); i++) {
+      if (memcmp(s, GEN_HOMOPHONES[i].a, 3) == 0) {
+        *alt = GEN_HOMOPHONES[i].b;
+        return k;
+      }
+      if (memcmp(s, GEN_HOMOPHONES[i].b, 3) == 0) {
+        *alt = GEN_HOMOPHONES[i].a;
+        return k;
+      }
+    }
+  }
+  return -1;
+}
+
+static int fuzzy_status(rng *r)
+{
+  return rng_pm(r, 900) ? ST_ENROLLED : ST_SUSPENDED;
+}
+
+/* Plants one fuzzy group: two records at two schools, one roster (a quarter)
+ * or both, both holding an enrollment, sometimes both paid. The IDs that
+ * must be made (the typo, the other person's) are made by fuzzy_finalize
+ * once every index in use is known. */
+static void plan_fuzzy_one(gen *g, rng *r, int fk, int var)
+{
+  pperson a, b;
+  nameparts np;
+  const char *alt = NULL;
+  int cross = rng_pm(r, 750), ro1 = (int)rng_below(r, 2);
+  int ro2 = cross ? 1 - ro1 : ro1, grant = rng_pm(r, 200),
+      waiver = rng_pm(r, 500), pos = -1;
+  uint32_t s1, s2, ia, ib;
+  uint16_t regb;
+
+  begin_group(g, K_COUNT + fk, var);
+  new_person(g, r, &a, 0);
+  if (var != FV_SAME || fk == FK_NEG_SIBLING)
+    a.kind = NK_HAN;
+  for (;;) { /* a name the variant applies to */
+    int all3 = 0, ok = 1;
+    name_from_seed(g, a.seed, a.p.male, a.kind, -1, &np);
+    if (var == FV_HOMOPHONE)
+      ok = (pos = homophone_at(&np, &alt)) >= 0;
+    else if (var == FV_TRAD)
+      ok = name_has_trad(&np);
+    else if (fk == FK_NEG_SIBLING)
+      ok = given_chars(&np, &all3) == 2 && all3;
+    if (ok)
+      break;
+    a.seed = rng_next(r);
+  }
+  b = a;
+  regb = a.p.region;
+  if (FKINDS[fk].negative)
+    g->persons++;
+  if (fk == FK_NEG_NAME_BIRTH) { /* another county, the same birth date */
+    do
+      regb = school_region(r);
+    while (GEN_REGIONS[regb].code == GEN_REGIONS[a.p.region].code);
+    b.p.region = regb;
+    b.p.id17 = (uint64_t)GEN_REGIONS[regb].code * 100000000000ULL +
+               a.p.id17 / 1000 % 100000000 * 1000; /* sequence made later */
+  }
+  s1 = pick_school(g, r, ro1, a.p.region);
+  s2 = cross ? pick_school(g, r, ro2, regb)
+             : pick_other_school(g, r, ro2, regb, s1);
+  ia = g->nrecs;
+  add(g, &a, ro1, s1, fuzzy_status(r), grant ? typical_grant(r) : 0,
+      waiver ? typical_waiver(r) : MAYBE(600, typical_waiver(r)));
+  ib = g->nrecs;
+  add(g, &b, ro2, s2, fuzzy_status(r), grant ? typical_grant(r) : 0,
+      waiver ? typical_waiver(r) : 0);
+  if (fk == FK_NEG_SIBLING) { /* 经国 / 纬国: one character, read otherwise */
+    int k = (int)rng_below(r, 2);
+    uint32_t i, j, n = COUNT(GEN_TWIN_CHARS);
+    const char *keep = np.p2 + (k ? 0 : 3); /* the shared character */
+    do {
+      i = rng_below(r, n);
+      j = rng_below(r, n);
+    } while (strcmp(GEN_TWIN_CHARS[i].pinyin, GEN_TWIN_CHARS[j].pinyin) == 0 ||
+             memcmp(GEN_TWIN_CHARS[i].ch, keep, 3) == 0 ||
+             memcmp(GEN_TWIN_CHARS[j].ch, keep, 3) == 0);
+    g->recs[ia].alt = GEN_TWIN_CHARS[i].ch;
+    g->recs[ia].altpos = (uint8_t)k;
+    g->recs[ib].alt = GEN_TWIN_CHARS[j].ch;
+    g->recs[ib].altpos = (uint8_t)k;
+  } else if (var == FV_HOMOPHONE) {
+    g->recs[ib].alt = alt;
+    g->recs[ib].altpos = (uint8_t)pos;
+  } else if (var == FV_TRAD) {
+    g->recs[ib].namevar = NV_TRAD;
+  }
+}
+
+/* Makes the IDs of the fuzzy groups, now that every index in use is known
+ * (no person is drawn after this). */
+static void fuzzy_finalize(gen *g)
+{
+  static const char checks[] = "0123456789X";
+  rng r;
+  rng_init(&r, g->seed, 4);
+  for (uint32_t gi = 0; gi < g->ngroups; gi++) {
+    pgroup *gr = &g->groups[gi];
+    prec *a, *b;
+    uint64_t id, t = 0;
+    int fk, pos = -1;
+    uint32_t tries = 0;
+    if (gr->kind < K_COUNT)
+      continue;
+    fk = gr->kind - K_COUNT;
+    a = &g->recs[gr->first];
+    b = a + 1;
+    id = a->id17;
+    switch (fk) {
+    case FK_SUB_INVALID:
+    case FK_SUB_VALID:
+    case FK_NEG_ONE_DIGIT:
+      for (;; tries++) {
+        if (tries > 100000)
+          die("internal: no free ID one digit away", NULL);
+        pos = (int)rng_below(&r, 17);
+        t = id_set_digit(id, pos,
+                         (id_digit(id, pos) + 1 + (int)rng_below(&r, 9)) % 10);
+        /* A substitution always breaks MOD 11-2: keeping the check character
+         * makes the ID invalid, recomputing it needs a date and province. */
+        if (fk != FK_SUB_INVALID && !id_plausible(g, t))
+          continue;
+        if (claim_id(g, t))
+          break;
+      }
+      b->id17 = t;
+      if (fk == FK_SUB_INVALID) {
+        b->idform = IDF_CHECK;
+        b->chk = id_check(id);
+      }
+      break;
+    case FK_SWAP:
+      for (;; tries++) {
+        int d0, d1;
+        if (tries > 100000)
+          die("internal: no free ID with two digits swapped", NULL);
+        pos = (int)rng_below(&r, 16);
+        d0 = id_digit(id, pos);
+        d1 = id_digit(id, pos + 1);
+        if (d0 == d1)
+          continue;
+        t = id_set_digit(id_set_digit(id, pos, d1), pos + 1, d0);
+        if (claim_id(g, t))
+          break;
+      }
+      b->id17 = t;
+      b->idform = IDF_CHECK; /* kept: MOD 11-2 catches every adjacent swap */
+      b->chk = id_check(id);
+      break;
+    case FK_CHECK:
+      pos = 17;
+      b->idform = IDF_CHECK;
+      do
+        b->chk = checks[rng_below(&r, 11)];
+      while (b->chk == id_check(id));
+      break;
+    case FK_NEG_NAME_BIRTH: /* a sequence of the same parity (sex) */
+      for (;; tries++) {
+        uint64_t seq = 1 + rng_below(&r, 999);
+        if (tries > 100000)
+          die("internal: no free sequence number", NULL);
+        if ((seq & 1) != (id & 1) || seq == id % 1000)
+          continue;
+        t = b->id17 - b->id17 % 1000 + seq;
+        if (claim_id(g, t))
+          break;
+      }
+      b->id17 = t;
+      break;
+    case FK_NEG_SIBLING: /* twins: the next sequence number of that sex */
+      for (;; tries++) {
+        uint64_t seq = id % 1000, s = seq + 2;
+        if (tries > 100000)
+          die("internal: no free sequence number", NULL);
+        if (tries == 1)
+          s = seq - 2;
+        else if (tries > 1)
+          s = 1 + rng_below(&r, 999);
+        if (s < 1 || s > 999 || (s & 1) != (seq & 1) || s == seq)
+          continue;
+        t = id - seq + s;
+        if (claim_id(g, t))
+          break;
+      }
+      b->id17 = t;
+      break;
+    default:
+      break;
+    }
+    if (fk == FK_NEG_ONE_DIGIT) { /* another person: own sex, own name */
+      nameparts na, nb;
+      b->male = (uint8_t)(t & 1);
+      b->namekind = NK_HAN;
+      name_of(g, a, &na);
+      do {
+        b->name_seed = rng_next(&r);
+        name_of(g, b, &nb);
+      } while (strcmp(na.p1, nb.p1) == 0 || strcmp(na.p2, nb.p2) == 0);
+    }
+    gr->pos = (uint8_t)(pos + 1);
+  }
+}
+
+/* The fuzzy groups: RATE x rows persons (a true link is one, a hard
+ * negative two), each kind and name variant once first. */
+static void plan_fuzzy(gen *g, const uint32_t budget[NROSTER])
+{
+  rng r;
+  int first[FK_COUNT * FV_COUNT][2], nfirst = 0, fk, var;
+  uint32_t wtotal = 0, fails = 0, persons0 = g->persons, need = 0;
+  uint64_t target;
+
+  rng_init(&r, g->seed, 3);
+  for (fk = 0; fk < FK_COUNT; fk++) {
+    wtotal += (uint32_t)FKINDS[fk].weight;
+    for (var = 0; var < (FKINDS[fk].negative ? 1 : FV_COUNT); var++) {
+      first[nfirst][0] = fk;
+      first[nfirst][1] = var;
+      nfirst++;
+      need += FKINDS[fk].negative ? 2 : 1;
+    }
+  }
+  target = (uint64_t)(g->fuzzy * ((double)g->n[MOE] + g->n[MOHRSS]) + 0.5);
+  if (target < need)
+    target = need;
+  for (uint32_t i = 0; g->persons - persons0 < target && fails < 200; i++) {
+    uint32_t rec0 = g->nrecs, pers0 = g->persons, cnt[NROSTER] = {0, 0};
+    if (i < (uint32_t)nfirst) {
+      fk = first[i][0];
+      var = first[i][1];
+    } else {
+      uint32_t w = rng_below(&r, wtotal);
+      for (fk = 0; w >= (uint32_t)FKINDS[fk].weight; fk++)
+        w -= (uint32_t)FKINDS[fk].weight;
+      var = FV_SAME;
+      if (!FKINDS[fk].negative) {
+        w = rng_below(&r, 100);
+        while (w >= (uint32_t)FV_WEIGHT[var])
+          w -= (uint32_t)FV_WEIGHT[var++];
+      }
+    }
+    plan_fuzzy_one(g, &r, fk, var);
+    plan_damage(g, &r, rec0);
+    for (uint32_t j = rec0; j < g->nrecs; j++)
+      cnt[g->recs[j].roster]++;
+    if (g->planned[MOE] + cnt[MOE] > budget[MOE] ||
+        g->planned[MOHRSS] + cnt[MOHRSS] > budget[MOHRSS]) {
+      g->nrecs = rec0; /* does not fit: dropped, its index stays unused */
+      g->ngroups--;
+      g->persons = pers0;
+      fails++;
+      continue;
+    }
+    g->planned[MOE] += cnt[MOE];
+    g->planned[MOHRSS] += cnt[MOHRSS];
+  }
+  fuzzy_finalize(g);
+}
+
 static void build_plan(gen *g)
 {
   rng r;
@@ -1430,6 +1922,8 @@ static void build_plan(gen *g)
     g->planned[MOE] += cnt[MOE];
     g->planned[MOHRSS] += cnt[MOHRSS];
   }
+  if (g->fuzzy > 0)
+    plan_fuzzy(g, budget);
   /* File order of the planted rows: shuffled per roster. */
   for (int ro = 0; ro < NROSTER; ro++) {
     uint32_t n = 0;
@@ -1571,6 +2065,7 @@ static int emit_row(rowctx *c, const row *rw)
 typedef struct rowspec {
   uint64_t id17;
   int idform, iddamage;
+  char chk;      /* IDF_CHECK */
   nameparts np;
   int namevar, latin;
   const school *s;
@@ -1622,7 +2117,7 @@ static void build_row(rowctx *c, const rowspec *sp, row *rw)
       p = cat(p, e[rng_below(r, 3)]);
     } else { /* the letter O typed for a zero */
       char k[20];
-      id_key(k, sp->id17, IDF_18);
+      id_key(k, sp->id17, IDF_18, 0);
       k[6 + rng_below(r, 8)] = 'O';
       memcpy(p, k, 18);
       p += 18;
@@ -1642,7 +2137,7 @@ static void build_row(rowctx *c, const rowspec *sp, row *rw)
     p += 19;
     break;
   default:
-    p = render_id(p, sp->id17, sp->idform, sp->iddamage, r);
+    p = render_id(p, sp->id17, sp->idform, sp->chk, sp->iddamage, r);
     break;
   }
   FIELD(C_ID, q, p);
@@ -1886,6 +2381,7 @@ static void planted_spec(rowctx *c, rowspec *sp, const prec *x)
   memset(sp, 0, sizeof(*sp));
   sp->id17 = x->id17;
   sp->idform = x->idform;
+  sp->chk = x->chk;
   sp->iddamage = x->iddamage;
   sp->adult = x->adult;
   sp->s = &g->schools[x->school];
@@ -1895,7 +2391,7 @@ static void planted_spec(rowctx *c, rowspec *sp, const prec *x)
   sp->reject = x->reject;
   sp->namevar = x->namevar;
   sp->latin = x->latin;
-  name_from_seed(g, x->name_seed, x->male, x->namekind, -1, &sp->np);
+  name_of(g, x, &sp->np);
   if (!x->reject && rng_pm(r, 100))
     sp->cosmetic = 2 + (int)rng_below(r, 4); /* amounts, status, code, date */
 }
@@ -2084,6 +2580,8 @@ static void build_truth(gen *g, lines *fnd, lines *rej)
     uint32_t schools[16];
     char plain[17][160];
     assert(gr->count <= 16); /* scenarios plant at most three rows */
+    if (gr->kind >= K_COUNT)
+      continue; /* fuzzy: one record per cleaned ID, no exact finding */
     for (uint32_t i = gr->first; i < gr->first + gr->count; i++) {
       const prec *x = &g->recs[i];
       if (x->reject)
@@ -2124,7 +2622,7 @@ static void build_truth(gen *g, lines *fnd, lines *rej)
     for (int i = 0; i < nr; i++) {
       nameparts np;
       int seen = 0;
-      name_from_seed(g, R[i]->name_seed, R[i]->male, R[i]->namekind, -1, &np);
+      name_of(g, R[i], &np);
       *render_name(plain[names], &np, NV_NONE, R[i]->latin) = '\0';
       for (int j = 0; j < names; j++)
         if (strcmp(plain[j], plain[names]) == 0)
@@ -2146,6 +2644,32 @@ static void build_truth(gen *g, lines *fnd, lines *rej)
   }
 }
 
+/* The fuzzy tier's truth: <kind> <roster>:<line> <roster>:<line>, members
+ * ordered like a finding's, true links and hard negatives apart. */
+static void build_fuzzy_truth(gen *g, lines *links, lines *negs)
+{
+  for (uint32_t gi = 0; gi < g->ngroups; gi++) {
+    const pgroup *gr = &g->groups[gi];
+    const prec *m[2];
+    char buf[256], *p = buf;
+    int fk;
+    if (gr->kind < K_COUNT)
+      continue;
+    fk = gr->kind - K_COUNT;
+    assert(gr->count == 2);
+    m[0] = &g->recs[gr->first];
+    m[1] = m[0] + 1;
+    qsort(m, 2, sizeof(*m), cmp_member);
+    p = cat(cat(p, FKINDS[fk].name), FV_SUFFIX[gr->sub]);
+    for (int i = 0; i < 2; i++) {
+      p = cat(cat(cat(p, " "), ROSTER_LABEL[m[i]->roster]), ":");
+      p = cat_uint(p, m[i]->line);
+    }
+    lines_add(FKINDS[fk].negative ? negs : links, buf, (size_t)(p - buf));
+    g->fgroups[fk][gr->sub]++;
+  }
+}
+
 /* DIR/planted.txt (--explain): what was planted where, for a reader. */
 static void write_explain(gen *g)
 {
@@ -2157,14 +2681,19 @@ static void write_explain(gen *g)
     die(strerror(errno), path);
   for (uint32_t gi = 0; gi < g->ngroups; gi++) {
     const pgroup *gr = &g->groups[gi];
-    fprintf(fp, "group %u %s/%u\n", gi, KINDS[gr->kind].name, gr->sub);
+    if (gr->kind >= K_COUNT)
+      fprintf(fp, "group %u fuzzy:%s%s pos=%u\n", gi,
+              FKINDS[gr->kind - K_COUNT].name, FV_SUFFIX[gr->sub], gr->pos);
+    else
+      fprintf(fp, "group %u %s/%u\n", gi, KINDS[gr->kind].name, gr->sub);
     for (uint32_t i = gr->first; i < gr->first + gr->count; i++) {
       const prec *x = &g->recs[i];
       char key[20], name[160];
       nameparts np;
-      static const char *const form[4] = {"id18", "id15", "bad_check", "id17"};
-      id_key(key, x->id17, x->idform == IDF_15 ? IDF_18 : x->idform);
-      name_from_seed(g, x->name_seed, x->male, x->namekind, -1, &np);
+      static const char *const form[5] = {"id18", "id15", "bad_check", "id17",
+                                          "typed_check"};
+      id_key(key, x->id17, x->idform == IDF_15 ? IDF_18 : x->idform, x->chk);
+      name_of(g, x, &np);
       *render_name(name, &np, x->namevar, x->latin) = '\0';
       fprintf(fp, "  %s:%u key=%s %s dmg=%s name=\"%s\" nv=%u school=%s "
                   "status=%s grant=%g waiver=%g%s%s\n",
@@ -2196,6 +2725,7 @@ static void gen_dispose(gen *g)
   free(g->recs);
   free(g->groups);
   free(g->rej);
+  free(g->made);
 }
 
 /* ---- command line ---- */
@@ -2215,6 +2745,10 @@ static void usage(FILE *fp)
     "  --gb18030 LABEL      write roster LABEL (moe, mohrss) in GB18030\n"
     "  --plant RATE         share of persons in planted scenarios (0.02)\n"
     "  --damage RATE        share of rows with Excel/typist damage (0.01)\n"
+    "  --fuzzy RATE         share of persons in fuzzy-tier scenarios: ID\n"
+    "                       typos and look-alike people (default 0, off);\n"
+    "                       truth in DIR/expected_links.txt and\n"
+    "                       DIR/expected_negatives.txt\n"
     "  --crlf               CRLF line ends\n"
     "  --bom                UTF-8 byte order mark\n"
     "  --explain            also write DIR/planted.txt\n",
@@ -2260,7 +2794,7 @@ int main(int argc, char **argv)
 {
   static gen G;
   gen *g = &G;
-  lines fnd = {0}, rej = {0};
+  lines fnd = {0}, rej = {0}, lnk = {0}, neg = {0};
   int enc_gb = 0, gb_label[NROSTER] = {0, 0};
   const char *period = "2026-11";
   char extra = 0;
@@ -2318,6 +2852,9 @@ int main(int argc, char **argv)
     } else if (!strcmp(a, "--damage")) {
       NEEDV();
       g->damage = parse_rate(v, a);
+    } else if (!strcmp(a, "--fuzzy")) {
+      NEEDV();
+      g->fuzzy = parse_rate(v, a);
     } else if (!strcmp(a, "--crlf")) {
       g->crlf = 1;
     } else if (!strcmp(a, "--bom")) {
@@ -2361,6 +2898,7 @@ int main(int argc, char **argv)
                  mix64(g->seed ^ 0x5354550000000001ULL));
     domain_build(&g->adu, adu_lo, adu_hi, 1,
                  mix64(g->seed ^ 0x4144550000000002ULL));
+    g->stu_hi_ymd = g->stu.ymd[g->stu.ndays - 1];
     rng_init(&r, g->seed, 1);
     build_schools(g, &r);
   }
@@ -2376,6 +2914,9 @@ int main(int argc, char **argv)
   build_truth(g, &fnd, &rej);
   lines_write_sorted(&fnd, g->out, "expected_findings.txt");
   lines_write_sorted(&rej, g->out, "expected_rejects.txt");
+  build_fuzzy_truth(g, &lnk, &neg);
+  lines_write_sorted(&lnk, g->out, "expected_links.txt");
+  lines_write_sorted(&neg, g->out, "expected_negatives.txt");
   if (g->explain)
     write_explain(g);
   gen_dispose(g);
@@ -2383,6 +2924,10 @@ int main(int argc, char **argv)
   free(fnd.off);
   free(rej.buf);
   free(rej.off);
+  free(lnk.buf);
+  free(lnk.off);
+  free(neg.buf);
+  free(neg.off);
 
   printf("gen_roster: seed %llu, period %04d-%02d: moe %u rows (%s, %u lines, "
          "%.1f MB), mohrss %u rows (%s, %u lines, %.1f MB); %u planted persons "
@@ -2393,5 +2938,14 @@ int main(int argc, char **argv)
          g->n[MOHRSS], g->gb[MOHRSS] ? "gb18030" : "utf8", g->lines[MOHRSS],
          g->bytes[MOHRSS] / 1e6, g->persons, g->ngroups, g->nrecs, g->nfindings,
          g->nrej, g->out);
+  if (g->fuzzy > 0) {
+    printf("gen_roster: fuzzy tier: %u true links, %u hard negatives:",
+           lnk.n, neg.n);
+    for (int fk = 0; fk < FK_COUNT; fk++)
+      for (int v = 0; v < FV_COUNT; v++)
+        if (g->fgroups[fk][v])
+          printf(" %s%s %u", FKINDS[fk].name, FV_SUFFIX[v], g->fgroups[fk][v]);
+    printf("\n");
+  }
   return 0;
 }
