@@ -45,7 +45,7 @@ for t in "${threads[@]}"; do
   printf 'threads=%s records=%s findings=%s wall=%ss peak_rss=%sMB\n' "$t" "$total" "$findings" "$wall" "$((rss / 1024))"
   printf '  ingest+normalize %6ss %10s\n  index            %6ss %10s\n  compare          %6ss %10s\n  emit             %6ss %10s\n' \
     "$ing" "$(rate "$ing")" "$idx" "$(rate "$idx")" "$cmp" "$(rate "$cmp")" "$emt" "$(rate "$emt")"
-  bash tests/cli/project.sh "$dir/out/findings.jsonl" > "$dir/proj.txt"
+  bash tests/cli/project.sh --exact "$dir/out/findings.jsonl" > "$dir/proj.txt"
   if cmp -s "$dir/proj.txt" "$dir/gen/expected_findings.txt"; then
     echo "  findings equal the generator's expected findings"
   else

@@ -23,6 +23,7 @@
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
+#include "chachong/name_match.h"
 #include "chachong/record.h"
 #include "compare_internal.h"
 #include "error_internal.h"
@@ -43,6 +44,8 @@ typedef struct ctx {
   const char *const *labels;
   worker *w;
   cc_finding_list *list;
+  const cc_finding *match; /* NULL: exact tier; else the fuzzy match (basis,
+                              confidence, evidence) of the group */
 } ctx;
 
 static int item_id_cmp(const cc_index_item *a, const cc_index_item *b)
@@ -109,8 +112,32 @@ static uint64_t finding_id(const ctx *c, int type, const cc_index_item *it,
   XXH3_64bits_reset(&st);
   XXH3_64bits_update(&st, &t, 1);
   XXH3_64bits_update(&st, "\x1e", 1);
-  XXH3_64bits_update(&st, it[pick[0]].id, it[pick[0]].id_len);
-  XXH3_64bits_update(&st, "\x1e", 1);
+  if (c->match == NULL) {
+    XXH3_64bits_update(&st, it[pick[0]].id, it[pick[0]].id_len);
+    XXH3_64bits_update(&st, "\x1e", 1);
+  } else {
+    /* A fuzzy group has several IDs: all of them, sorted, in a 0x1D list so
+     * that no exact finding_id can come out. */
+    const cc_index_item *ids[256];
+    size_t k = 0, a, b;
+    for (a = 0; a < n && k < 256; a++) {
+      const cc_index_item *x = &it[pick[a]];
+      int dup = 0;
+      for (b = 0; b < k && !dup; b++)
+        dup = ids[b]->id_len == x->id_len && memcmp(ids[b]->id, x->id, x->id_len) == 0;
+      if (dup)
+        continue;
+      for (b = k; b > 0 && item_id_cmp(x, ids[b - 1]) < 0; b--)
+        ids[b] = ids[b - 1];
+      ids[b] = x;
+      k++;
+    }
+    for (a = 0; a < k; a++) {
+      XXH3_64bits_update(&st, "\x1d", 1);
+      XXH3_64bits_update(&st, ids[a]->id, ids[a]->id_len);
+    }
+    XXH3_64bits_update(&st, "\x1e", 1);
+  }
   for (i = 0; i < m; i++) {
     const char *label = c->labels[sorted[i]->roster];
     XXH3_64bits_update(&st, label, strlen(label));
@@ -135,13 +162,37 @@ static int emit(ctx *c, int type, const cc_index_item *it, const size_t *pick,
   size_t i;
   int rc;
 
+  size_t person_at = 0;
+
   memset(&f, 0, sizeof f);
+  if (c->match) {
+    /* Fuzzy: only what the exact tier cannot see, members of two or more
+     * IDs; the person is shown with a valid ID when one has it. */
+    for (i = 1; i < n; i++)
+      if (it[pick[i]].id_len != it[pick[0]].id_len ||
+          memcmp(it[pick[i]].id, it[pick[0]].id, it[pick[0]].id_len) != 0)
+        break;
+    if (i == n)
+      return 0;
+    for (i = 0; i < n; i++)
+      if (it[pick[i]].id_verdict == CC_ID_VALID) {
+        person_at = i;
+        break;
+      }
+    f.basis = c->match->basis;
+    f.confidence = c->match->confidence;
+    f.n_evidence = c->match->n_evidence;
+    memcpy(f.evidence, c->match->evidence, sizeof f.evidence);
+  } else {
+    f.basis = CC_BASIS_ID_EXACT;
+    f.confidence = 10000;
+  }
   f.type = (uint8_t)type;
   f.finding_id = finding_id(c, type, it, pick, n);
-  f.id_valid = it[pick[0]].id_verdict == CC_ID_VALID;
-  f.id_reason = it[pick[0]].id_reason;
-  memcpy(f.id, it[pick[0]].id, it[pick[0]].id_len);
-  f.id[it[pick[0]].id_len] = '\0';
+  f.id_valid = it[pick[person_at]].id_verdict == CC_ID_VALID;
+  f.id_reason = it[pick[person_at]].id_reason;
+  memcpy(f.id, it[pick[person_at]].id, it[pick[person_at]].id_len);
+  f.id[it[pick[person_at]].id_len] = '\0';
   f.amount_at_risk = at_risk;
   f.n_members = (uint32_t)n;
   f.members = cc_finding_alloc(c->list, n * sizeof *f.members);
@@ -169,8 +220,11 @@ static int emit(ctx *c, int type, const cc_index_item *it, const size_t *pick,
         copy_str(&m->school_name, c->list, r.text[CC_COL_SCHOOL_NAME]) < 0 ||
         copy_str(&m->region_code, c->list, r.text[CC_COL_REGION_CODE]) < 0)
       return cc_error_set(CC_ENOMEM, "out of memory");
+    memset(&m->id, 0, sizeof m->id);
+    if (c->match && cc_finding_strdup(&m->id, c->list, x->id, x->id_len) < 0)
+      return cc_error_set(CC_ENOMEM, "out of memory");
   }
-  f.person_name = f.members[0].name;
+  f.person_name = f.members[person_at].name;
   if (cc_finding_push(c->list, &f) < 0)
     return cc_error_set(CC_ENOMEM, "out of memory");
   return 0;
@@ -225,7 +279,8 @@ static int person(ctx *c, const cc_index_item *it, size_t n)
       pick[k++] = i;
 
   /* duplicate_record: per school with two or more records in H. Each
-   * school is handled at its first record in H. */
+   * school is handled at its first record in H. (A fuzzy group counts
+   * schools only: its members are of different schools by construction.) */
   for (i = 0; i < k; i++) {
     size_t first = 1, cnt = 0;
     for (j = 0; j < i && first; j++)
@@ -237,7 +292,7 @@ static int person(ctx *c, const cc_index_item *it, size_t n)
     for (j = i; j < k; j++)
       if (same_school(&it[pick[j]], &it[pick[i]]))
         cnt++;
-    if (cnt >= 2) {
+    if (cnt >= 2 && c->match == NULL) {
       size_t sub[64], m = 0;
       size_t *members = cnt <= 64 ? sub : malloc(cnt * sizeof *members);
       if (members == NULL)
@@ -258,12 +313,15 @@ static int person(ctx *c, const cc_index_item *it, size_t n)
   if ((rc = money_rule(c, CC_FT_DOUBLE_GRANT, it, n, 1)) < 0 ||
       (rc = money_rule(c, CC_FT_DOUBLE_WAIVER, it, n, 0)) < 0)
     return rc;
-  /* id_conflict: two or more different folded names. */
-  for (i = 1; i < n; i++)
-    if (it[i].name_folded_len != it[0].name_folded_len ||
-        memcmp(it[i].name_folded, it[0].name_folded, it[0].name_folded_len) != 0)
+  /* id_conflict: one ID under names that are not the same name: a
+   * homophone (丽/俐) or a traditional form under one ID is a typo of the
+   * name, not another person (docs/FUZZY.md). Not for fuzzy groups, whose
+   * IDs differ by construction. */
+  for (i = 1; i < n && c->match == NULL; i++)
+    if (cc_name_compare(it[0].name_folded, it[0].name_folded_len, it[i].name_folded,
+                        it[i].name_folded_len) == CC_NAME_DIFFERENT)
       break;
-  if (i < n) {
+  if (c->match == NULL && i < n) {
     for (i = 0; i < n; i++)
       pick[i] = i;
     if ((rc = emit(c, CC_FT_ID_CONFLICT, it, pick, n, 0)) < 0)
@@ -402,6 +460,7 @@ int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
     c.rec = rec;
     c.labels = labels;
     c.w = &w;
+    c.match = NULL;
 #pragma omp for schedule(dynamic, 1)
     for (r = 0; r < n_ranges; r++) {
       /* Range r covers [r * 2^64 / n, (r + 1) * 2^64 / n - 1]. */
@@ -443,4 +502,24 @@ int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
   }
   cc_finding_list_sort(out);
   return 0;
+}
+
+int cc_compare_fuzzy_group(cc_finding_list *out, MDB_txn *txn, MDB_dbi rec,
+                           const char *const *labels, const cc_index_item *items,
+                           size_t n, const cc_finding *match)
+{
+  worker w;
+  ctx c;
+  int rc;
+  memset(&w, 0, sizeof w);
+  c.txn = txn;
+  c.rec = rec;
+  c.labels = labels;
+  c.w = &w;
+  c.list = out;
+  c.match = match;
+  rc = n >= 2 ? person(&c, items, n) : 0;
+  free(w.items);
+  free(w.pick);
+  return rc;
 }

@@ -15,4 +15,14 @@
 int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
                      const char *const *labels, int threads);
 
+/*
+ * Applies the rules to one group of records linked by the fuzzy tier
+ * (items sorted by roster, line), appending to `out` the findings whose
+ * members hold two or more different IDs; `match` gives their basis,
+ * confidence and evidence. Single-threaded; txn is a read transaction.
+ */
+int cc_compare_fuzzy_group(cc_finding_list *out, MDB_txn *txn, MDB_dbi rec,
+                           const char *const *labels, const cc_index_item *items,
+                           size_t n, const cc_finding *match);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chachong/fuzzy.h"
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "finding_internal.h"
@@ -266,8 +267,33 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
     puts_(&o, cc_id_reason_code((cc_id_reason)f->id_reason));
     puts_(&o, "\"");
   }
-  puts_(&o, "}, \"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
-            "\"members\": [");
+  if (f->basis == CC_BASIS_ID_EXACT) {
+    puts_(&o, "}, \"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
+              "\"members\": [");
+  } else {
+    uint8_t e;
+    snprintf(num, sizeof num, "%.4f", f->confidence / 10000.0);
+    puts_(&o, "}, \"match\": {\"basis\": \"");
+    puts_(&o, cc_match_basis_code((cc_match_basis)f->basis));
+    puts_(&o, "\", \"confidence\": ");
+    puts_(&o, num);
+    puts_(&o, ", \"evidence\": [");
+    for (e = 0; e < f->n_evidence && e < CC_EVIDENCE_MAX; e++) {
+      const cc_evidence *ev = &f->evidence[e];
+      const char *zh = cc_evidence_zh(ev->field, ev->level);
+      if (e)
+        puts_(&o, ", ");
+      puts_(&o, "{\"field\": \"");
+      puts_(&o, cc_evidence_field_code(ev->field));
+      puts_(&o, "\", \"level\": \"");
+      puts_(&o, cc_evidence_level_code(ev->field, ev->level));
+      snprintf(num, sizeof num, "\", \"weight\": %.1f, ", ev->weight10 / 10.0);
+      puts_(&o, num);
+      put_kv_str(&o, "zh", zh, strlen(zh));
+      puts_(&o, "}");
+    }
+    puts_(&o, "]}, \"members\": [");
+  }
   for (i = 0; i < f->n_members; i++) {
     const cc_member *m = &f->members[i];
     if (i)
@@ -288,6 +314,10 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
                strlen(cc_status_zh((cc_status)m->status)));
     puts_(&o, ", ");
     put_kv_str(&o, "name", m->name.ptr, m->name.len);
+    if (m->id.len) {
+      puts_(&o, ", ");
+      put_kv_str(&o, "id_number", m->id.ptr, m->id.len);
+    }
     puts_(&o, ", \"grant_amount\": ");
     put_money(&o, m->grant);
     puts_(&o, ", \"waiver_amount\": ");

@@ -52,7 +52,17 @@
  *          str8 roster label | u32 line | u8 status | i64 grant | i64 waiver
  *          | str16 name | str16 record_id | str16 school_code
  *          | str16 school_name | str16 region_code
+ *          then, for fuzzy findings only: u8 basis | u16 confidence x 10000
+ *          | u8 evidence count | per evidence: u8 field | u8 level
+ *          | i16 weight x 10 | per member: str8 cleaned ID
  *   (strN: an N-bit length, then the bytes)
+ *
+ * "gXXXXXXXX.blk" the fuzzy tier's blocking index (docs/FUZZY.md); only
+ *   blocks of two or more records are stored
+ *   key:   0 u64 XXH3-64(pinyin of the name, birth date, sex) | 8 u16 roster
+ *          | 10 u32 line
+ *   value: u64 XXH3-64 of the record's cleaned ID (with roster and line, its
+ *          idx key)
  *
  * "gXXXXXXXX.schools" records per school, for rates
  *   key:   roster label | 0x1F | school code
@@ -81,6 +91,9 @@
 #include "index_internal.h"
 
 #define META_NAME "meta"
+/* Sorting: buckets by the top bits of the hash, each sorted alone. */
+#define SORT_BITS 12
+#define SORT_BUCKETS (1u << SORT_BITS)
 #define MAX_DBS 4096
 
 static void put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
@@ -155,10 +168,10 @@ static int drop_orphans(cc_db *db)
   }
   mdb_cursor_close(cur);
   for (i = 0; i < n; i++) {
-    static const char *const parts[] = {"rec", "idx", "find", "schools"};
+    static const char *const parts[] = {"rec", "idx", "find", "schools", "blk"};
     uint8_t key[12];
     size_t j;
-    for (j = 0; j < 4; j++) {
+    for (j = 0; j < 5; j++) {
       char name[32];
       MDB_dbi dbi;
       gen_name(name, gens[i], parts[j]);
@@ -505,6 +518,128 @@ int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n)
   return 0;
 }
 
+int cc_index_stage_blocks(cc_stage *st, const cc_block_entry *e, size_t n)
+{
+  char name[32];
+  MDB_dbi dbi;
+  MDB_cursor *cur;
+  uint8_t key[14], val[8];
+  MDB_val k = {14, key}, v = {8, val};
+  size_t i;
+  int rc;
+  gen_name(name, st->gen, "blk");
+  if ((rc = mdb_dbi_open(st->txn, name, MDB_CREATE, &dbi)) != 0 ||
+      (rc = mdb_cursor_open(st->txn, dbi, &cur)) != 0)
+    return lmdb_error(rc, "creating the blocking index");
+  for (i = 0; i < n; i++) {
+    /* A record alone in its block can pair with nobody: only blocks of two
+     * or more are kept (most records are alone). */
+    if (!((i > 0 && e[i - 1].key == e[i].key) || (i + 1 < n && e[i + 1].key == e[i].key)))
+      continue;
+    put_u64(key, e[i].key);
+    put_u16(key + 8, e[i].roster);
+    put_u32(key + 10, e[i].line);
+    put_u64(val, e[i].id_hash);
+    if ((rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND)) != 0) {
+      mdb_cursor_close(cur);
+      return lmdb_error(rc, "writing the blocking index");
+    }
+  }
+  mdb_cursor_close(cur);
+  return 0;
+}
+
+static int block_less(const cc_block_entry *a, const cc_block_entry *b)
+{
+  if (a->key != b->key)
+    return a->key < b->key;
+  if (a->roster != b->roster)
+    return a->roster < b->roster;
+  return a->line < b->line;
+}
+
+/* Buckets are small (n / 4096): insertion sort below 24, else quicksort as
+ * sort_range does for index entries, with the comparison inlined. */
+static void sort_blocks_range(cc_block_entry *e, size_t n)
+{
+  while (n > 24) {
+    cc_block_entry pivot, tmp;
+    size_t i = 0, j = n - 1, m = n / 2;
+    if (block_less(&e[m], &e[0])) { tmp = e[m]; e[m] = e[0]; e[0] = tmp; }
+    if (block_less(&e[j], &e[0])) { tmp = e[j]; e[j] = e[0]; e[0] = tmp; }
+    if (block_less(&e[j], &e[m])) { tmp = e[j]; e[j] = e[m]; e[m] = tmp; }
+    pivot = e[m];
+    for (;;) {
+      while (block_less(&e[i], &pivot))
+        i++;
+      while (block_less(&pivot, &e[j]))
+        j--;
+      if (i >= j)
+        break;
+      tmp = e[i]; e[i] = e[j]; e[j] = tmp;
+      i++;
+      j--;
+    }
+    if (j + 1 < n - j - 1) {
+      sort_blocks_range(e, j + 1);
+      e += j + 1;
+      n -= j + 1;
+    } else {
+      sort_blocks_range(e + j + 1, n - j - 1);
+      n = j + 1;
+    }
+  }
+  {
+    size_t i, j;
+    for (i = 1; i < n; i++) {
+      cc_block_entry x = e[i];
+      for (j = i; j > 0 && block_less(&x, &e[j - 1]); j--)
+        e[j] = e[j - 1];
+      e[j] = x;
+    }
+  }
+}
+
+int cc_index_sort_blocks(cc_block_entry *e, size_t n, int threads)
+{
+  size_t *start = calloc(SORT_BUCKETS + 1, sizeof *start);
+  size_t *fill = malloc(SORT_BUCKETS * sizeof *fill);
+  cc_block_entry *tmp = malloc((n ? n : 1) * sizeof *tmp);
+  size_t i;
+  long b;
+  if (start == NULL || fill == NULL || tmp == NULL) {
+    free(start);
+    free(fill);
+    free(tmp);
+    return cc_error_set(CC_ENOMEM, "out of memory sorting the blocking index");
+  }
+  for (i = 0; i < n; i++)
+    start[(e[i].key >> (64 - SORT_BITS)) + 1]++;
+  for (i = 0; i < SORT_BUCKETS; i++)
+    start[i + 1] += start[i];
+  memcpy(fill, start, SORT_BUCKETS * sizeof *fill);
+  for (i = 0; i < n; i++)
+    tmp[fill[e[i].key >> (64 - SORT_BITS)]++] = e[i];
+#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
+  for (b = 0; b < (long)SORT_BUCKETS; b++)
+    sort_blocks_range(tmp + start[b], start[b + 1] - start[b]);
+  if (n)
+    memcpy(e, tmp, n * sizeof *e);
+  free(start);
+  free(fill);
+  free(tmp);
+  return 0;
+}
+
+int cc_index_open_blk(MDB_dbi *blk, MDB_txn *txn, uint32_t gen)
+{
+  char name[32];
+  int rc;
+  gen_name(name, gen, "blk");
+  rc = mdb_dbi_open(txn, name, 0, blk);
+  return rc ? lmdb_error(rc, "opening the blocking index") : 0;
+}
+
 int cc_index_stage_commit(cc_stage *st)
 {
   int rc = mdb_txn_commit(st->txn);
@@ -576,8 +711,6 @@ static void sort_range(cc_index_entry *e, size_t n)
   }
 }
 
-#define SORT_BITS 12
-#define SORT_BUCKETS (1u << SORT_BITS)
 
 int cc_index_sort(cc_index_entry *e, size_t n, int threads)
 {
@@ -855,6 +988,28 @@ long cc_index_encode_finding(uint8_t **buf, size_t *cap, const cc_finding *f)
     wb_str16(&w, m->school_name);
     wb_str16(&w, m->region_code);
   }
+  /* Fuzzy findings only: the match and each member's ID (exact findings
+   * end above, so their bytes are as before the fuzzy tier). */
+  if (f->basis != CC_BASIS_ID_EXACT) {
+    uint8_t e;
+    wb_u8(&w, f->basis);
+    {
+      uint8_t *d = wb_room(&w, 2);
+      if (d)
+        put_u16(d, f->confidence);
+    }
+    wb_u8(&w, f->n_evidence);
+    for (e = 0; e < f->n_evidence && e < CC_EVIDENCE_MAX; e++) {
+      uint8_t *d = wb_room(&w, 4);
+      if (d) {
+        d[0] = f->evidence[e].field;
+        d[1] = f->evidence[e].level;
+        put_u16(d + 2, (uint16_t)f->evidence[e].weight10);
+      }
+    }
+    for (i = 0; i < f->n_members; i++)
+      wb_str8(&w, f->members[i].id);
+  }
   return w.failed ? -1 : (long)w.len;
 }
 
@@ -970,6 +1125,30 @@ int cc_index_decode_finding(cc_finding *f, cc_finding_list *list,
         rb_str(&r, &m->region_code, list, 1) < 0)
       goto bad;
   }
+  f->basis = CC_BASIS_ID_EXACT;
+  f->confidence = 10000;
+  if (!r.bad && r.p != r.end) {
+    /* The fuzzy extension (see the layout at the top). */
+    unsigned e;
+    f->basis = (uint8_t)rb_u8(&r);
+    p = rb_take(&r, 2);
+    f->confidence = p ? get_u16(p) : 0;
+    f->n_evidence = (uint8_t)rb_u8(&r);
+    if (f->basis == CC_BASIS_ID_EXACT || f->basis >= CC_BASIS_COUNT_ ||
+        f->n_evidence > CC_EVIDENCE_MAX)
+      goto bad;
+    for (e = 0; e < f->n_evidence; e++) {
+      p = rb_take(&r, 4);
+      if (p == NULL)
+        goto bad;
+      f->evidence[e].field = p[0];
+      f->evidence[e].level = p[1];
+      f->evidence[e].weight10 = (int16_t)get_u16(p + 2);
+    }
+    for (i = 0; i < f->n_members; i++)
+      if (rb_str(&r, &f->members[i].id, list, 0) < 0)
+        goto bad;
+  }
   if (r.bad || r.p != r.end)
     goto bad;
   return 0;
@@ -1033,9 +1212,9 @@ int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
   memcpy(val + 4, run_info, info_len);
 
   if (had_old && old_gen != gen) {
-    static const char *const parts[] = {"rec", "idx", "find", "schools"};
+    static const char *const parts[] = {"rec", "idx", "find", "schools", "blk"};
     size_t j;
-    for (j = 0; j < 4; j++) {
+    for (j = 0; j < 5; j++) {
       MDB_dbi dbi;
       gen_name(name, old_gen, parts[j]);
       if (mdb_dbi_open(txn, name, 0, &dbi) == 0 && (rc = mdb_drop(txn, dbi, 1)) != 0)

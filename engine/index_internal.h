@@ -54,6 +54,21 @@ int cc_index_stage_record(cc_stage *st, const cc_record *rec);
 int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n);
 /* Stores the records per school of the staged generation. */
 int cc_index_stage_schools(cc_stage *st, const cc_school_count *c, size_t n);
+/* A fuzzy-tier blocking entry (docs/FUZZY.md): which block a record is in
+ * and where its idx entry is. */
+typedef struct cc_block_entry {
+  uint64_t key;        /* XXH3-64 of name pinyin, birth date, sex */
+  uint64_t id_hash;    /* the record's idx key: XXH3-64 of its cleaned ID */
+  uint32_t line;
+  uint16_t roster;
+} cc_block_entry;
+
+/* Sorts blocking entries by (key, roster, line), in parallel. */
+int cc_index_sort_blocks(cc_block_entry *e, size_t n, int threads);
+/* Appends sorted blocking entries to the generation's blk database. */
+int cc_index_stage_blocks(cc_stage *st, const cc_block_entry *e, size_t n);
+/* Opens a generation's blk database in txn. */
+int cc_index_open_blk(MDB_dbi *blk, MDB_txn *txn, uint32_t gen);
 /* Commits the staged generation (not yet visible as the period). */
 int cc_index_stage_commit(cc_stage *st);
 /* Abandons the stage; the database is as it was. */

@@ -43,6 +43,7 @@
 #include "finding_internal.h"
 #include "fs_internal.h"
 #include "index_internal.h"
+#include "fuzzy_internal.h"
 #include "lifecycle_internal.h"
 
 /* Per-thread storage of index entries and their payloads. */
@@ -68,8 +69,12 @@ typedef struct school_table {
 } school_table;
 
 typedef struct thread_store {
-  cc_index_entry *e;
+  cc_index_entry *e;      /* idx entries */
   size_t n, cap;
+  cc_block_entry *blk;    /* fuzzy blocking entries */
+  size_t n_blk, cap_blk;
+  cc_typo_seed *seeds;    /* records with an invalid ID, for the typo search */
+  size_t n_seeds, cap_seeds;
   payload_seg *seg;
   school_table schools;
   int err;
@@ -84,6 +89,7 @@ typedef struct run_state {
   const char *path;       /* file being read */
   const char *label;
   char *path_csv;         /* the path, CSV-quoted */
+  int fuzzy;              /* build the fuzzy tier's blocks and seeds */
   double t0;
   uint64_t roster_records, roster_rejects;
 } run_state;
@@ -141,11 +147,16 @@ static school_slot *school_slot_get(school_table *t, uint16_t roster,
     if (s->hash == h && s->roster == roster && strlen(s->code) == len &&
         memcmp(s->code, code, len) == 0) {
       /* The smallest region code seen, so that the result does not depend
-       * on which thread saw which record first. */
-      char reg[16];
-      snprintf(reg, sizeof reg, "%.*s", (int)(rlen < 15 ? rlen : 15), region);
-      if (reg[0] && (s->region[0] == 0 || strcmp(reg, s->region) < 0))
-        memcpy(s->region, reg, sizeof reg);
+       * on which thread saw which record first. Nearly always the same
+       * code again: checked without copying. */
+      size_t have = strlen(s->region), m = rlen < 15 ? rlen : 15;
+      if (m > 0 && (have != m || memcmp(s->region, region, m) != 0)) {
+        int c = memcmp(region, s->region, m < have ? m : have);
+        if (have == 0 || c < 0 || (c == 0 && m < have)) {
+          memcpy(s->region, region, m);
+          s->region[m] = '\0';
+        }
+      }
       return s;
     }
   }
@@ -237,6 +248,23 @@ static int merge_schools(cc_school_count **out, size_t *n, run_state *rs,
   return 0;
 }
 
+static int grow_vec(void **arr, size_t *cap, size_t need, size_t size)
+{
+  size_t ncap;
+  void *grown;
+  if (need <= *cap)
+    return 0;
+  ncap = *cap ? *cap * 2 : 4096;
+  while (ncap < need)
+    ncap *= 2;
+  grown = realloc(*arr, ncap * size);
+  if (grown == NULL)
+    return -1;
+  *arr = grown;
+  *cap = ncap;
+  return 0;
+}
+
 /* Worker side: encode the idx values of a block into this thread's store. */
 static int sink_work(void *vctx, const cc_block *b, int thread)
 {
@@ -272,6 +300,32 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     e->payload = p;
     if (school_count(&t->schools, r) < 0)
       return CC_ENOMEM;
+    if (rs->fuzzy) {
+      uint64_t bk[2];
+      int nk = cc_fuzzy_block_keys(bk, r), k;
+      if (nk && grow_vec((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
+                         sizeof *t->blk) < 0)
+        return cc_error_set(CC_ENOMEM, "out of memory");
+      for (k = 0; k < nk; k++) {
+        cc_block_entry *be = &t->blk[t->n_blk++];
+        be->key = bk[k];
+        be->id_hash = r->id_hash;
+        be->line = r->line;
+        be->roster = r->roster;
+      }
+      if (r->id_verdict == CC_ID_INVALID && (r->id_len == 18 || r->id_len == 17)) {
+        cc_typo_seed *sd;
+        if (grow_vec((void **)&t->seeds, &t->cap_seeds, t->n_seeds + 1,
+                     sizeof *t->seeds) < 0)
+          return cc_error_set(CC_ENOMEM, "out of memory");
+        sd = &t->seeds[t->n_seeds++];
+        sd->hash = r->id_hash;
+        sd->line = r->line;
+        sd->roster = r->roster;
+        sd->id_len = r->id_len;
+        memcpy(sd->id, r->id, sizeof sd->id);
+      }
+    }
   }
   return 0;
 }
@@ -463,7 +517,13 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   int provisional = 0, rc = 0, staged = 0;
   size_t i, j, total = 0, json_len = 0;
   uint64_t estimate = 0, records = 0, rejects = 0;
-  double t_start = now_s(), t_ingest = 0, t_index = 0, t_compare = 0, t;
+  double t_start = now_s(), t_ingest = 0, t_index = 0, t_compare = 0, t_fuzzy = 0, t;
+  cc_typo_seed *seeds = NULL;
+  cc_block_entry *blocks = NULL;
+  size_t n_seeds = 0;
+  cc_fuzzy_stats fz;
+  FILE *fposs = NULL;
+  char tmp_poss[4096] = "";
   size_t by_type[CC_FT_COUNT_][2];
   int64_t at_risk = 0;
   struct rusage ru;
@@ -474,6 +534,8 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     *summary = NULL;
   rs.opts = opts;
   rs.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
+  rs.fuzzy = !opts->no_fuzzy;
+  memset(&fz, 0, sizeof fz);
 
   /* Options. */
   if (!valid_period(opts->period))
@@ -591,6 +653,38 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     goto done;
   free(all);
   all = NULL;
+  if (rs.fuzzy) {
+    /* The blocking index, and the typo seeds kept for after the exact
+     * tier. */
+    size_t nb = 0, ns = 0;
+    for (i = 0; i < (size_t)rs.threads; i++) {
+      nb += rs.ts[i].n_blk;
+      ns += rs.ts[i].n_seeds;
+    }
+    blocks = malloc((nb ? nb : 1) * sizeof *blocks);
+    seeds = malloc((ns ? ns : 1) * sizeof *seeds);
+    if (blocks == NULL || seeds == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    for (i = 0, j = 0, n_seeds = 0; i < (size_t)rs.threads; i++) {
+      if (rs.ts[i].n_blk)
+        memcpy(blocks + j, rs.ts[i].blk, rs.ts[i].n_blk * sizeof *blocks);
+      j += rs.ts[i].n_blk;
+      if (rs.ts[i].n_seeds)
+        memcpy(seeds + n_seeds, rs.ts[i].seeds, rs.ts[i].n_seeds * sizeof *seeds);
+      n_seeds += rs.ts[i].n_seeds;
+      free(rs.ts[i].blk);
+      free(rs.ts[i].seeds);
+      rs.ts[i].blk = NULL;
+      rs.ts[i].seeds = NULL;
+    }
+    if ((rc = cc_index_sort_blocks(blocks, nb, rs.threads)) < 0 ||
+        (rc = cc_index_stage_blocks(&rs.stage, blocks, nb)) < 0)
+      goto done;
+    free(blocks);
+    blocks = NULL;
+  }
   for (i = 0; i < (size_t)rs.threads; i++) {
     payload_seg *s = rs.ts[i].seg;
     while (s) {
@@ -612,6 +706,20 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   t = now_s();
   if ((rc = cc_compare_exact(&found, db, rs.stage.gen, labels, rs.threads)) < 0)
     goto done;
+  t_compare = now_s() - t;
+  t = now_s();
+  fposs = open_private(opts->out_dir, "possible.jsonl", tmp_poss, sizeof tmp_poss);
+  if (fposs == NULL) {
+    rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
+    goto done;
+  }
+  if (rs.fuzzy && (rc = cc_fuzzy_run(&found, &fz, fposs, db, rs.stage.gen, labels,
+                                     seeds, n_seeds, rs.threads)) < 0)
+    goto done;
+  if ((rc = close_file(&fposs, tmp_poss)) < 0)
+    goto done;
+  t_fuzzy = now_s() - t;
+  t = now_s();
   {
     cc_lifecycle_run lr;
     char prev_period[8];
@@ -630,7 +738,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     if ((rc = cc_lifecycle_apply(&found, &prev, &lr, db)) < 0)
       goto done;
   }
-  t_compare = now_s() - t;
+  t_compare += now_s() - t;
 
   /* Write every output under a temporary name, publish, then rename: a run
    * whose outputs cannot be written does not change the database. */
@@ -738,17 +846,24 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
             prev_label[0] ? prev_label : "no earlier period",
             by_state[CC_STATE_NEW], by_state[CC_STATE_OPEN],
             by_state[CC_STATE_OVERDUE], by_state[CC_STATE_CLEARED], claimed);
+    if (rs.fuzzy)
+      tprintf(&sum, "fuzzy tier: %llu pairs scored, %llu linked into %llu persons, "
+              "%llu possible (possible.jsonl, for review)\n",
+              (unsigned long long)fz.candidates, (unsigned long long)fz.links,
+              (unsigned long long)fz.groups, (unsigned long long)fz.possible);
+    else
+      tprintf(&sum, "fuzzy tier: off (--no-fuzzy)\n");
     tprintf(&sum, "\nrecords %llu, rejected %llu, invalid IDs %llu, schools %zu\n",
             (unsigned long long)records, (unsigned long long)rejects,
             (unsigned long long)invalid_total, n_schools);
     getrusage(RUSAGE_SELF, &ru);
     tprintf(&sum, "time: ingest+normalize %.2f s, index %.2f s, compare %.2f s, "
-            "emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
-            t_ingest, t_index, t_compare, now_s() - t, now_s() - t_start,
+            "fuzzy %.2f s, emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
+            t_ingest, t_index, t_compare, t_fuzzy, now_s() - t, now_s() - t_start,
             rs.threads, ru.ru_maxrss / 1024);
     tprintf(&sum, "output: %s/findings.jsonl, %s/rejects.csv, %s/invalid_ids.csv, "
-            "%s/summary.txt\n", opts->out_dir, opts->out_dir, opts->out_dir,
-            opts->out_dir);
+            "%s/possible.jsonl, %s/summary.txt\n", opts->out_dir, opts->out_dir,
+            opts->out_dir, opts->out_dir, opts->out_dir);
     if (sum.p == NULL) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
       goto done;
@@ -770,10 +885,10 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
    * (it should not: same directory) leaves that output under its
    * temporary name, which the message gives. */
   {
-    const char *from[] = {tmp_find, tmp_rej, tmp_inv, tmp_sum};
+    const char *from[] = {tmp_find, tmp_rej, tmp_inv, tmp_poss, tmp_sum};
     const char *to[] = {"findings.jsonl", "rejects.csv", "invalid_ids.csv",
-                        "summary.txt"};
-    for (i = 0; i < 4; i++)
+                        "possible.jsonl", "summary.txt"};
+    for (i = 0; i < 5; i++)
       if (rename_into(from[i], opts->out_dir, to[i]) < 0 && rc == 0)
         rc = cc_error_set(CC_EIO, "the period was stored, but %s stays as %s: %s",
                           to[i], from[i], cc_error_last());
@@ -796,10 +911,14 @@ done:
     fclose(ffind);
   if (fsum)
     fclose(fsum);
+  if (fposs)
+    fclose(fposs);
+  free(seeds);
+  free(blocks);
   if (!published) {
     /* Nothing half-written stays behind. */
-    const char *tmps[] = {tmp_rej, tmp_inv, tmp_find, tmp_sum};
-    for (i = 0; i < 4; i++)
+    const char *tmps[] = {tmp_rej, tmp_inv, tmp_find, tmp_sum, tmp_poss};
+    for (i = 0; i < 5; i++)
       if (tmps[i][0])
         unlink(tmps[i]);
   }
@@ -812,6 +931,8 @@ done:
         s = next;
       }
       free(rs.ts[i].e);
+      free(rs.ts[i].blk);
+      free(rs.ts[i].seeds);
       school_table_dispose(&rs.ts[i].schools);
     }
     free(rs.ts);

@@ -180,14 +180,14 @@ static const char *const first_findings[] = {
 /* A second pair for the same period:
  *   B: moe:2 S1 and mohrss:3 J1 在籍, waivers 2000 and 1500 ->
  *      dual_enrollment and double_waiver (3500 - 2000 = 1500)
- *   E: 周九 (毕业) and 周久 (在籍): names differ -> id_conflict only */
+ *   E: 周九 (毕业) and 郑十 (在籍): names differ -> id_conflict only */
 static const char moe_b_csv[] =
     "身份证号,姓名,学校代码,学籍状态,免学费\n"
     B ",李四,S1,在籍,2000\n"                            /* 2 */
     E ",周九,S3,毕业,\n";                               /* 3 */
 static const char mohrss_b_csv[] =
     "身份证号,姓名,学校代码,学籍状态,免学费\n"
-    E ",周久,J4,在籍,\n"                                /* 2 */
+    E ",郑十,J4,在籍,\n"                                /* 2 */
     B ",李四,J1,在籍,\"1,500.00\"\n";                   /* 3 */
 static const char *const second_findings[] = { /* sorted bytewise */
     "double_waiver cross valid 1500 moe:2,mohrss:3",

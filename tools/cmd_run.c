@@ -36,6 +36,9 @@ static const char usage_text[] =
     "  --no-sync            do not fsync the database at commit (faster; a power\n"
     "                       failure may lose this run, a killed run still cannot\n"
     "                       damage the database)\n"
+    "  --no-fuzzy           exact tier only (same cleaned ID); by default the fuzzy\n"
+    "                       tier also links IDs one typo apart and same name +\n"
+    "                       birth date + sex (docs/FUZZY.md)\n"
     "  --quiet              no summary on stdout, no progress\n";
 
 #define MAX_ROSTERS 256
@@ -65,6 +68,10 @@ int cc_cmd_run(int argc, char **argv)
     }
     if (strcmp(a, "--no-sync") == 0) {
       o.no_sync = 1;
+      continue;
+    }
+    if (strcmp(a, "--no-fuzzy") == 0) {
+      o.no_fuzzy = 1;
       continue;
     }
     if (v == NULL) {

@@ -12,6 +12,8 @@
 #include "chachong/types.h"
 #include "chachong/normalize_id.h"
 #include "chachong/normalize_name.h"
+#include "chachong/name_match.h"
+#include "chachong/fuzzy.h"
 #include "chachong/record.h"
 #include "chachong/ingest.h"
 #include "chachong/index.h"

@@ -30,6 +30,29 @@ const char *cc_finding_type_code(cc_finding_type t);
 /** Chinese name of a type ("双重学籍"). */
 const char *cc_finding_type_zh(cc_finding_type t);
 
+/** How the members of a finding were found to be one person (SPEC 2.3). */
+typedef enum cc_match_basis {
+  CC_BASIS_ID_EXACT = 0, /**< "id_exact": equal cleaned IDs */
+  CC_BASIS_ID_TYPO,      /**< "id_typo": IDs one typo apart (fuzzy tier) */
+  CC_BASIS_NAME_BIRTH,   /**< "name_birth": same name, birth date and sex,
+                              IDs alike (fuzzy tier) */
+  CC_BASIS_COUNT_
+} cc_match_basis;
+
+/** Fields compared by the fuzzy tier. */
+typedef enum cc_evidence_field {
+  CC_EV_ID = 0, CC_EV_NAME, CC_EV_BIRTH, CC_EV_SEX, CC_EV_REGION, CC_EV_COUNT_
+} cc_evidence_field;
+
+/** One field's comparison: its level and Fellegi-Sunter weight. */
+typedef struct cc_evidence {
+  uint8_t field;    /**< cc_evidence_field */
+  uint8_t level;    /**< field-specific level (fuzzy.c) */
+  int16_t weight10; /**< weight log2(m/u), times 10 */
+} cc_evidence;
+
+#define CC_EVIDENCE_MAX 8
+
 /** One record taking part in a finding. Strings as registered. */
 typedef struct cc_member {
   uint16_t roster;   /**< roster number of the run that found it */
@@ -39,6 +62,8 @@ typedef struct cc_member {
   int64_t grant;     /**< fen */
   int64_t waiver;    /**< fen */
   cc_str name, record_id, school_code, school_name, region_code;
+  cc_str id;         /**< the record's cleaned ID; set for fuzzy findings
+                          (their members' IDs differ), empty otherwise */
 } cc_member;
 
 /** A finding. Strings and members are owned by the cc_finding_list. */
@@ -68,6 +93,11 @@ typedef struct cc_finding {
   cc_date cleared;       /**< state cleared: issue date of the run that
                               found it gone */
   char first_period[8];  /**< "YYYY-MM" of the run that first found it */
+  /* Match (SPEC 2.3): exact findings have basis id_exact, confidence 1. */
+  uint8_t basis;         /**< cc_match_basis */
+  uint8_t n_evidence;    /**< entries of evidence (fuzzy findings) */
+  uint16_t confidence;   /**< posterior probability x 10000 */
+  cc_evidence evidence[CC_EVIDENCE_MAX]; /**< why, field by field */
 } cc_finding;
 
 /** The findings of one comparison. */

@@ -36,19 +36,21 @@ typedef struct cc_run_options {
   int no_sync;               /**< see cc_db_options */
   int progress;              /**< 1: progress on stderr (when a terminal) */
   volatile sig_atomic_t *cancel; /**< set to stop between blocks; or NULL */
+  int no_fuzzy;              /**< 1: exact tier only (--no-fuzzy) */
 } cc_run_options;
 
 #define CC_DATE_NONE INT32_MIN
 #define CC_RUN_OPTIONS_VERSION 1
 #define CC_RUN_OPTIONS_INIT \
-  {CC_RUN_OPTIONS_VERSION, NULL, NULL, CC_DATE_NONE, NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL}
+  {CC_RUN_OPTIONS_VERSION, NULL, NULL, CC_DATE_NONE, NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL, 0}
 
 /**
  * Runs the monthly cross-check of one period.
  *
  * Reads every roster, indexes them in the database as the period (replacing
  * an earlier run of the same period only when this one succeeds), compares,
- * and writes findings.jsonl, rejects.csv, invalid_ids.csv and summary.txt
+ * and writes findings.jsonl, rejects.csv, invalid_ids.csv, possible.jsonl
+ * (fuzzy pairs for review, not findings) and summary.txt
  * (mode 0600) into out_dir (mode 0700, created if missing).
  *
  * @param[out] summary the human summary (also in summary.txt), malloc'd,

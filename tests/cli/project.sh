@@ -5,6 +5,10 @@
 #       <type> <scope> <valid|invalid> <amount_at_risk> <roster>:<line>[,...]
 #     members sorted by roster label (bytewise) then line (numeric); amounts
 #     in yuan without trailing zeros (1000, 1500.5, 0.25).
+#   project.sh --exact FINDINGS.jsonl  the same, exact-tier findings only
+#     (match.basis id_exact: what the generator's expected_findings.txt holds)
+#   project.sh --fuzzy FINDINGS.jsonl  fuzzy-tier findings only, one line each:
+#       <type> <basis> <roster>:<line>[,...]
 #   project.sh --rejects REJECTS.csv   one line per reject: <roster>:<line> <code>
 #
 # Output is sorted bytewise (LC_ALL=C sort). Exit status is non-zero when the
@@ -21,7 +25,7 @@ usage() {
 }
 
 project_findings() {
-  local file=$1
+  local file=$1 filter=${2:-.}
   command -v jq >/dev/null 2>&1 || { echo "project.sh: jq not found" >&2; exit 2; }
   [ -r "$file" ] || { echo "project.sh: cannot read $file" >&2; exit 1; }
   # jq 1.6 and 1.7 print numbers differently (1.7 keeps literals such as
@@ -35,7 +39,8 @@ project_findings() {
         elif ($f % 10) == 0 then "\($i).\($f / 10)"
         elif $f < 10 then "\($i).0\($f)"
         else "\($i).\($f)" end;
-    (need("person") | need("id_valid")) as $v
+    select('"$filter"')
+    | (need("person") | need("id_valid")) as $v
     | [ need("type"), need("scope"),
         (if $v == true then "valid" elif $v == false then "invalid"
          else error("id_valid is not a boolean") end),
@@ -118,8 +123,19 @@ project_rejects() {
   fi
 }
 
+project_fuzzy() {
+  local file=$1
+  [ -r "$file" ] || { echo "project.sh: cannot read $file" >&2; exit 1; }
+  jq -r 'select(.match.basis != "id_exact")
+    | [ .type, .match.basis,
+        ([ .members[] | [.roster, .line] ] | sort | map("\(.[0]):\(.[1])") | join(","))
+      ] | join(" ")' "$file" | LC_ALL=C sort
+}
+
 case "${1:-}" in
   --rejects) [ $# -eq 2 ] || usage; project_rejects "$2" ;;
+  --exact) [ $# -eq 2 ] || usage; project_findings "$2" '.match.basis == "id_exact"' ;;
+  --fuzzy) [ $# -eq 2 ] || usage; project_fuzzy "$2" ;;
   -h|--help|"") usage ;;
   -*) usage ;;
   *) [ $# -eq 1 ] || usage; project_findings "$1" ;;

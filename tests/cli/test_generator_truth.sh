@@ -62,8 +62,8 @@ check_exit "chachong run on the generated rosters" 0 "$RC" "$S/run.stderr"
 if [ "$RC" = 0 ]; then
   LC_ALL=C sort "$G/expected_findings.txt" >"$S/expected_findings.sorted"
   LC_ALL=C sort "$G/expected_rejects.txt" >"$S/expected_rejects.sorted"
-  if bash "$PROJECT" "$S/out/findings.jsonl" >"$S/projection.txt" 2>"$S/projection.err"; then
-    check_diff "findings projection equals the planted truth ($(wc -l <"$S/expected_findings.sorted") findings)" \
+  if bash "$PROJECT" --exact "$S/out/findings.jsonl" >"$S/projection.txt" 2>"$S/projection.err"; then
+    check_diff "exact-tier findings equal the planted truth ($(wc -l <"$S/expected_findings.sorted") findings)" \
       "$S/expected_findings.sorted" "$S/projection.txt"
   else
     fail "findings projection" "$(cat "$S/projection.err")"

@@ -1,0 +1,813 @@
+/*
+ * fuzzy.c - the fuzzy tier: one person under different IDs (SPEC 2.3,
+ * docs/FUZZY.md).
+ *
+ * Owns the field comparisons and their Fellegi-Sunter weights, the two
+ * sources of candidate pairs, the scoring, and the linking of pairs into
+ * persons whose findings compare.c then decides with the same rules as the
+ * exact tier.
+ *
+ * Candidates come without comparing every record with every other:
+ *   - typo search: a record whose ID fails its checks is a typo more often
+ *     than not. Its one-edit neighbours (a digit of 1-17 replaced, two
+ *     adjacent digits swapped, the check character replaced; a digit
+ *     inserted into a 17-digit number) that pass every check are looked up
+ *     in the exact index. Only the neighbours whose check character works
+ *     out are looked up, about one in eleven: some 15-35 look-ups per
+ *     invalid record.
+ *   - blocks: the blk database groups records by pinyin of the name, birth
+ *     date and sex; the records of one block with different IDs at different
+ *     schools are candidates. This finds typos that keep the check valid and
+ *     names typed as homophones or in traditional characters.
+ * Both run on every thread (hash ranges or seeds split by OpenMP), each with
+ * its own read transaction. Scored pairs are merged, sorted and
+ * de-duplicated, so the result does not depend on the thread count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+#include <xxhash.h>
+
+#include "chachong/name_match.h"
+#include "compare_internal.h"
+#include "error_internal.h"
+#include "finding_internal.h"
+#include "fuzzy_internal.h"
+
+/* ------------------------------------------------------------------ */
+/* Vocabulary and weights. */
+
+static const char *const basis_code[CC_BASIS_COUNT_] = {"id_exact", "id_typo",
+                                                        "name_birth"};
+static const char *const field_code[CC_EV_COUNT_] = {"id", "name", "birth_date",
+                                                     "sex", "region"};
+
+typedef struct level_info {
+  const char *code, *zh;
+  int weight10; /* log2(m/u) x 10 */
+} level_info;
+
+/*
+ * Weights are log2(m/u): m = P(level | one person), u = P(level | two
+ * people) among candidate pairs. The m values follow the typist's errors
+ * planted by the generator and reported in record-linkage practice (one
+ * slip per ID at most; names typed through a pinyin input method); the u
+ * values are what two different people who fall in one block, or whose IDs
+ * are one edit apart, show (docs/RULES.md gives both for every level).
+ */
+static const level_info id_levels[CC_IDL_COUNT_] = {
+    {"one_substitution_check_fails", "身份证号仅一位数字不同，且其中一个校验码不符（典型录入错误）", 80},
+    {"adjacent_swap_check_fails", "身份证号相邻两位颠倒，且其中一个校验码不符（典型录入错误）", 80},
+    {"check_character_only", "身份证号仅校验码不同", 80},
+    {"one_substitution_both_valid", "身份证号仅一位数字不同，两个号码均有效", 40},
+    {"adjacent_swap_both_valid", "身份证号相邻两位颠倒，两个号码均有效", 40},
+    {"different", "身份证号有多位不同", -60},
+};
+static const level_info name_levels[3] = {
+    {"equal", "姓名相同", 40},
+    {"homophone", "姓名同音不同字（如拼音输入法选错字）", 20},
+    {"different", "姓名不同", -60},
+};
+/* Birth date, sex and region are read from the IDs; where the two IDs
+ * differ by one slip, the field holding the slip says nothing the ID level
+ * has not said already (it is not independent evidence), so it weighs 0. */
+static const level_info birth_levels[3] = {
+    {"equal", "出生日期相同", 20},
+    {"different", "出生日期不同", -35},
+    {"in_typo", "出生日期的差异即身份证号的录入错误所在", 0},
+};
+static const level_info sex_levels[3] = {
+    {"equal", "性别相同", 10},
+    {"different", "性别不同", -55},
+    {"in_typo", "性别位的差异即身份证号的录入错误所在", 0},
+};
+static const level_info region_levels[4] = {
+    {"county", "身份证号前六位（户籍县）相同", 20},
+    {"province", "户籍省份相同，县不同", 5},
+    {"different", "户籍省份不同", -45},
+    {"in_typo", "户籍地代码的差异即身份证号的录入错误所在", 0},
+};
+
+static const level_info *level_of(int field, int level)
+{
+  static const level_info unknown = {"unknown", "未知", 0};
+  switch (field) {
+  case CC_EV_ID: return level >= 0 && level < CC_IDL_COUNT_ ? &id_levels[level] : &unknown;
+  case CC_EV_NAME: return level >= 0 && level < 3 ? &name_levels[level] : &unknown;
+  case CC_EV_BIRTH: return level >= 0 && level < 3 ? &birth_levels[level] : &unknown;
+  case CC_EV_SEX: return level >= 0 && level < 3 ? &sex_levels[level] : &unknown;
+  case CC_EV_REGION: return level >= 0 && level < 4 ? &region_levels[level] : &unknown;
+  default: return &unknown;
+  }
+}
+
+const char *cc_match_basis_code(cc_match_basis b)
+{
+  return b < CC_BASIS_COUNT_ ? basis_code[b] : "unknown";
+}
+
+const char *cc_evidence_field_code(int field)
+{
+  return field >= 0 && field < CC_EV_COUNT_ ? field_code[field] : "unknown";
+}
+
+const char *cc_evidence_level_code(int field, int level)
+{
+  return level_of(field, level)->code;
+}
+
+const char *cc_evidence_zh(int field, int level) { return level_of(field, level)->zh; }
+
+int cc_fuzzy_weight10(int field, int level) { return level_of(field, level)->weight10; }
+
+cc_id_level cc_fuzzy_id_level(const char *a, size_t la, int valid_a,
+                              const char *b, size_t lb, int valid_b)
+{
+  int diff[18], nd = 0, check_differs, one_valid = valid_a != valid_b;
+  size_t i;
+  if (la != 18 || lb != 18)
+    return CC_IDL_OTHER;
+  for (i = 0; i < 17; i++)
+    if (a[i] != b[i]) {
+      if (nd == 2)
+        return CC_IDL_OTHER;
+      diff[nd++] = (int)i;
+    }
+  check_differs = a[17] != b[17];
+  if (nd == 0)
+    return check_differs ? CC_IDL_CHECK_ONLY : CC_IDL_OTHER;
+  if (nd == 1) {
+    /* A slip leaves the check character as it was: exactly one of the two
+     * fails. A slip whose check was recomputed gives two valid IDs. */
+    if (!check_differs && one_valid)
+      return CC_IDL_SUB_FIX;
+    if (valid_a && valid_b)
+      return CC_IDL_SUB_VALID;
+    return CC_IDL_OTHER;
+  }
+  if (diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]]) {
+    if (!check_differs && one_valid)
+      return CC_IDL_SWAP_FIX;
+    if (valid_a && valid_b)
+      return CC_IDL_SWAP_VALID;
+  }
+  return CC_IDL_OTHER;
+}
+
+int cc_fuzzy_score(cc_evidence ev[CC_EV_COUNT_], const char *id_a, size_t la,
+                   int valid_a, const char *id_b, size_t lb, int valid_b,
+                   const char *name_a, size_t na, const char *name_b, size_t nb)
+{
+  int level[CC_EV_COUNT_], f, score = 0;
+  cc_name_relation rel = cc_name_compare(name_a, na, name_b, nb);
+  level[CC_EV_ID] = cc_fuzzy_id_level(id_a, la, valid_a, id_b, lb, valid_b);
+  level[CC_EV_NAME] = rel == CC_NAME_EQUAL ? CC_NAMEL_EQUAL
+                      : rel == CC_NAME_HOMOPHONE ? CC_NAMEL_HOMOPHONE
+                                                 : CC_NAMEL_DIFFERENT;
+  level[CC_EV_BIRTH] = la >= 14 && lb >= 14 && memcmp(id_a + 6, id_b + 6, 8) == 0
+                           ? CC_SAME : CC_DIFFERENT;
+  /* Digit 17 is odd for men, even for women. */
+  level[CC_EV_SEX] = la >= 17 && lb >= 17 && (id_a[16] - '0') % 2 == (id_b[16] - '0') % 2
+                         ? CC_SAME : CC_DIFFERENT;
+  level[CC_EV_REGION] = memcmp(id_a, id_b, 6) == 0   ? CC_REGL_COUNTY
+                        : memcmp(id_a, id_b, 2) == 0 ? CC_REGL_PROVINCE
+                                                     : CC_REGL_DIFFERENT;
+  if (level[CC_EV_ID] != CC_IDL_OTHER && la == 18 && lb == 18) {
+    /* One slip: the fields it falls in are explained by it. */
+    size_t i;
+    for (i = 0; i < 17; i++) {
+      if (id_a[i] == id_b[i])
+        continue;
+      if (i < 6)
+        level[CC_EV_REGION] = CC_REGL_TYPO;
+      else if (i < 14)
+        level[CC_EV_BIRTH] = CC_TYPO;
+      else if (i == 16)
+        level[CC_EV_SEX] = CC_TYPO;
+    }
+  }
+  for (f = 0; f < CC_EV_COUNT_; f++) {
+    ev[f].field = (uint8_t)f;
+    ev[f].level = (uint8_t)level[f];
+    ev[f].weight10 = (int16_t)cc_fuzzy_weight10(f, level[f]);
+    score += ev[f].weight10;
+  }
+  return score;
+}
+
+uint16_t cc_fuzzy_confidence(int score10)
+{
+  /* odds = 2^(score - 6.6); p = odds / (1 + odds) */
+  double x = score10 / 10.0 - 6.6, p;
+  if (x > 30)
+    return 10000;
+  p = 1.0 / (1.0 + __builtin_exp2(-x));
+  return (uint16_t)(p * 10000.0 + 0.5);
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocking key. */
+
+int cc_fuzzy_block_keys(uint64_t out[2], const cc_record *r)
+{
+  char key[CC_NAME_PINYIN_MAX + 16];
+  size_t n = 0;
+  if (r->id_len != 18)
+    return 0;
+  if (cc_name_pinyin(key, CC_NAME_PINYIN_MAX + 1, &n, r->name_folded.ptr,
+                     r->name_folded.len) < 0 || n == 0)
+    return 0;
+  /* Key 1: name, birth date, sex: a slip in the county or the sequence
+   * digits keeps it. */
+  key[n] = 0x1F;
+  memcpy(key + n + 1, r->id + 6, 8);
+  key[n + 9] = (char)('0' + (r->id[16] - '0') % 2);
+  out[0] = XXH3_64bits(key, n + 10);
+  /* Key 2: name, county, sequence and sex digits: a slip in the birth date
+   * or the sex digit keeps it. */
+  key[n] = 0x1E;
+  memcpy(key + n + 1, r->id, 6);
+  memcpy(key + n + 7, r->id + 14, 3);
+  out[1] = XXH3_64bits(key, n + 10);
+  return 2;
+}
+
+/* ------------------------------------------------------------------ */
+/* Candidate pairs. */
+
+typedef struct node {
+  uint64_t hash;   /* idx key: ID hash | roster | line */
+  uint32_t line;
+  uint16_t roster;
+} node;
+
+typedef struct pair {
+  node a, b;       /* a < b */
+  int16_t score10;
+  uint8_t basis;
+  cc_evidence ev[CC_EV_COUNT_];
+} pair;
+
+typedef struct pair_vec {
+  pair *p;
+  size_t n, cap;
+} pair_vec;
+
+static int node_cmp(const node *a, const node *b)
+{
+  if (a->hash != b->hash)
+    return a->hash < b->hash ? -1 : 1;
+  if (a->roster != b->roster)
+    return a->roster < b->roster ? -1 : 1;
+  return a->line < b->line ? -1 : a->line > b->line;
+}
+
+static int pair_cmp(const void *x, const void *y)
+{
+  const pair *p = x, *q = y;
+  int c = node_cmp(&p->a, &q->a);
+  if (c)
+    return c;
+  c = node_cmp(&p->b, &q->b);
+  if (c)
+    return c;
+  return (int)p->basis - (int)q->basis; /* id_typo before name_birth */
+}
+
+static int different_school(const cc_index_item *x, const cc_index_item *y)
+{
+  return x->roster != y->roster || x->school_code_len != y->school_code_len ||
+         memcmp(x->school_code, y->school_code, x->school_code_len) != 0;
+}
+
+/* Scores x against y and keeps the pair when it reaches the lower
+ * threshold. */
+static int consider(pair_vec *v, const cc_index_item *x, const cc_index_item *y,
+                    int basis)
+{
+  pair p;
+  node nx = {x->hash, x->line, x->roster}, ny = {y->hash, y->line, y->roster};
+  if (!different_school(x, y))
+    return 0;
+  if (x->id_len == y->id_len && memcmp(x->id, y->id, x->id_len) == 0)
+    return 0; /* the exact tier's */
+  memset(&p, 0, sizeof p);
+  p.score10 = (int16_t)cc_fuzzy_score(p.ev, x->id, x->id_len, x->id_verdict == CC_ID_VALID,
+                                      y->id, y->id_len, y->id_verdict == CC_ID_VALID,
+                                      x->name_folded, x->name_folded_len,
+                                      y->name_folded, y->name_folded_len);
+  if (p.score10 < CC_FUZZY_LOWER10)
+    return 1; /* scored, dropped */
+  p.basis = (uint8_t)basis;
+  if (node_cmp(&nx, &ny) < 0) {
+    p.a = nx;
+    p.b = ny;
+  } else {
+    p.a = ny;
+    p.b = nx;
+  }
+  if (v->n == v->cap) {
+    size_t cap = v->cap ? v->cap * 2 : 1024;
+    pair *grown = realloc(v->p, cap * sizeof *grown);
+    if (grown == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    v->p = grown;
+    v->cap = cap;
+  }
+  v->p[v->n++] = p;
+  return 1;
+}
+
+static int id_valid18(const char *id)
+{
+  int y, m, d, p;
+  if (cc_id_check_char(id) != id[17])
+    return 0;
+  p = (id[0] - '0') * 10 + (id[1] - '0');
+  if (!((p >= 11 && p <= 15) || (p >= 21 && p <= 23) || (p >= 31 && p <= 37) ||
+        (p >= 41 && p <= 46) || (p >= 50 && p <= 54) || (p >= 61 && p <= 65) ||
+        p == 71 || (p >= 81 && p <= 83)))
+    return 0;
+  y = (id[6] - '0') * 1000 + (id[7] - '0') * 100 + (id[8] - '0') * 10 + (id[9] - '0');
+  m = (id[10] - '0') * 10 + (id[11] - '0');
+  d = (id[12] - '0') * 10 + (id[13] - '0');
+  return cc_date_valid(y, m, d);
+}
+
+/* Looks up every record whose cleaned ID is `id` and considers it against
+ * the seed. */
+static int lookup_variant(pair_vec *v, MDB_cursor *cur, const cc_index_item *seed,
+                          const char *id, int *count)
+{
+  uint8_t key[14] = {0};
+  uint64_t h = cc_id_hash(id, 18);
+  MDB_val k = {sizeof key, key}, val;
+  int i, mrc, rc;
+  for (i = 0; i < 8; i++)
+    key[i] = (uint8_t)(h >> (56 - 8 * i));
+  for (mrc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE); mrc == 0;
+       mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+    cc_index_item y;
+    if ((rc = cc_index_decode_idx(&y, &k, &val)) < 0)
+      return rc;
+    if (y.hash != h)
+      break;
+    if (y.id_len != 18 || memcmp(y.id, id, 18) != 0)
+      continue;
+    (*count)++;
+    if ((rc = consider(v, seed, &y, CC_BASIS_ID_TYPO)) < 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* The one-edit neighbours of an invalid ID that pass every check. */
+static int typo_search(pair_vec *v, MDB_cursor *cur, const cc_index_item *seed,
+                       uint64_t *scored)
+{
+  char id[19], base[19];
+  int p, d, rc, count = 0;
+  memset(base, 0, sizeof base);
+  if (seed->id_len == 18) {
+    memcpy(base, seed->id, 18);
+    /* A digit of 1-17 replaced (the check character stays as typed). */
+    for (p = 0; p < 17; p++)
+      for (d = 0; d < 10; d++) {
+        if (base[p] == '0' + d)
+          continue;
+        memcpy(id, base, 19);
+        id[p] = (char)('0' + d);
+        if (id_valid18(id) && (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
+          return rc;
+      }
+    /* Two adjacent digits swapped. */
+    for (p = 0; p + 1 < 17; p++) {
+      if (base[p] == base[p + 1])
+        continue;
+      memcpy(id, base, 19);
+      id[p] = base[p + 1];
+      id[p + 1] = base[p];
+      if (id_valid18(id) && (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
+        return rc;
+    }
+    /* The check character mistyped. */
+    memcpy(id, base, 19);
+    id[17] = cc_id_check_char(id);
+    if (id[17] != base[17] && id_valid18(id) &&
+        (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
+      return rc;
+  } else if (seed->id_len == 17) {
+    /* A digit left out: insert one anywhere in 1-17 (the last of the 17
+     * typed characters stays the check character). */
+    for (p = 0; p <= 16; p++)
+      for (d = 0; d < 10; d++) {
+        memcpy(id, seed->id, (size_t)p);
+        id[p] = (char)('0' + d);
+        memcpy(id + p + 1, seed->id + p, (size_t)(17 - p));
+        id[18] = '\0';
+        if (id_valid18(id) && (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
+          return rc;
+      }
+  }
+  *scored += (uint64_t)count;
+  return 0;
+}
+
+/* Reads the idx item of a record by its full key. */
+static int get_item(cc_index_item *out, MDB_txn *txn, MDB_dbi idx, const node *n)
+{
+  uint8_t key[14];
+  MDB_val k = {sizeof key, key}, v;
+  int i, rc;
+  for (i = 0; i < 8; i++)
+    key[i] = (uint8_t)(n->hash >> (56 - 8 * i));
+  key[8] = (uint8_t)(n->roster >> 8);
+  key[9] = (uint8_t)n->roster;
+  key[10] = (uint8_t)(n->line >> 24);
+  key[11] = (uint8_t)(n->line >> 16);
+  key[12] = (uint8_t)(n->line >> 8);
+  key[13] = (uint8_t)n->line;
+  if ((rc = mdb_get(txn, idx, &k, &v)) != 0)
+    return cc_error_set(CC_ECORRUPT, "database: index entry missing: %s",
+                        mdb_strerror(rc));
+  return cc_index_decode_idx(out, &k, &v);
+}
+
+/* Walks the blocks whose key lies in [lo, hi]; the idx entries of the
+ * records of a block of two or more are read to compare them. */
+static int walk_blocks(pair_vec *v, MDB_txn *txn, MDB_dbi blk, MDB_dbi idx,
+                       uint64_t lo, uint64_t hi, uint64_t *scored)
+{
+  MDB_cursor *cur;
+  MDB_val k, val;
+  uint8_t key[14] = {0};
+  node group[64];
+  cc_index_item items[64];
+  size_t n = 0, i, j;
+  uint64_t ghash = 0, bkey = 0;
+  int mrc, rc = 0, t;
+  for (t = 0; t < 8; t++)
+    key[t] = (uint8_t)(lo >> (56 - 8 * t));
+  k.mv_data = key;
+  k.mv_size = sizeof key;
+  if ((rc = mdb_cursor_open(txn, blk, &cur)) != 0)
+    return cc_error_set(CC_ERROR, "database: %s", mdb_strerror(rc));
+  for (mrc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);;
+       mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+    const uint8_t *kp = k.mv_data, *vp = val.mv_data;
+    int end = mrc != 0;
+    if (!end) {
+      if (k.mv_size != 14 || val.mv_size != 8) {
+        rc = cc_error_set(CC_ECORRUPT, "database: bad blocking entry");
+        break;
+      }
+      bkey = 0;
+      for (t = 0; t < 8; t++)
+        bkey = bkey << 8 | kp[t];
+      end = bkey > hi;
+    }
+    if (end || (n > 0 && bkey != ghash)) {
+      /* A block: every pair of different IDs at different schools. A
+       * block past 64 records (a very common name on one day) is cut. */
+      if (n >= 2) {
+        for (i = 0; i < n && rc >= 0; i++)
+          rc = get_item(&items[i], txn, idx, &group[i]);
+        for (i = 0; i < n && rc >= 0; i++)
+          for (j = i + 1; j < n && rc >= 0; j++) {
+            rc = consider(v, &items[i], &items[j], CC_BASIS_NAME_BIRTH);
+            if (rc > 0) {
+              (*scored)++;
+              rc = 0;
+            }
+          }
+      }
+      if (rc < 0)
+        break;
+      n = 0;
+    }
+    if (end)
+      break;
+    ghash = bkey;
+    if (n < 64) {
+      node *nd = &group[n++];
+      nd->hash = 0;
+      for (t = 0; t < 8; t++)
+        nd->hash = nd->hash << 8 | vp[t];
+      nd->roster = (uint16_t)(kp[8] << 8 | kp[9]);
+      nd->line = (uint32_t)kp[10] << 24 | (uint32_t)kp[11] << 16 |
+                 (uint32_t)kp[12] << 8 | kp[13];
+    }
+  }
+  mdb_cursor_close(cur);
+  return rc < 0 ? rc : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Linking. */
+
+static size_t uf_find(size_t *parent, size_t x)
+{
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+static node *node_bsearch(node *nodes, size_t n, const node *key)
+{
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = node_cmp(&nodes[mid], key);
+    if (c == 0)
+      return &nodes[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
+}
+
+static int node_qcmp(const void *a, const void *b) { return node_cmp(a, b); }
+
+typedef struct member_ref {
+  size_t root;
+  size_t node;
+} member_ref;
+
+static int member_ref_cmp(const void *a, const void *b)
+{
+  const member_ref *x = a, *y = b;
+  if (x->root != y->root)
+    return x->root < y->root ? -1 : 1;
+  return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static int item_rl_cmp(const void *a, const void *b)
+{
+  const cc_index_item *x = a, *y = b;
+  if (x->roster != y->roster)
+    return x->roster < y->roster ? -1 : 1;
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void json_str(FILE *f, const char *p, size_t n)
+{
+  size_t i;
+  fputc('"', f);
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static void write_possible(FILE *f, const pair *p, const cc_index_item *x,
+                           const cc_index_item *y, const char *const *labels)
+{
+  int e;
+  fprintf(f, "{\"score\": %.1f, \"confidence\": %.4f, \"basis\": \"%s\", \"records\": [",
+          p->score10 / 10.0, cc_fuzzy_confidence(p->score10) / 10000.0,
+          cc_match_basis_code((cc_match_basis)p->basis));
+  for (e = 0; e < 2; e++) {
+    const cc_index_item *r = e ? y : x;
+    fprintf(f, "%s{\"roster\": \"%s\", \"line\": %u, \"id_number\": ", e ? ", " : "",
+            labels[r->roster], r->line);
+    json_str(f, r->id, r->id_len);
+    fputs(", \"school_code\": ", f);
+    json_str(f, r->school_code, r->school_code_len);
+    fputs(", \"name_folded\": ", f);
+    json_str(f, r->name_folded, r->name_folded_len);
+    fputs("}", f);
+  }
+  fputs("], \"evidence\": [", f);
+  for (e = 0; e < CC_EV_COUNT_; e++) {
+    fprintf(f, "%s{\"field\": \"%s\", \"level\": \"%s\", \"weight\": %.1f, \"zh\": ",
+            e ? ", " : "", cc_evidence_field_code(p->ev[e].field),
+            cc_evidence_level_code(p->ev[e].field, p->ev[e].level),
+            p->ev[e].weight10 / 10.0);
+    json_str(f, cc_evidence_zh(p->ev[e].field, p->ev[e].level),
+             strlen(cc_evidence_zh(p->ev[e].field, p->ev[e].level)));
+    fputs("}", f);
+  }
+  fputs("]}\n", f);
+}
+
+int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
+                 cc_db *db, uint32_t gen, const char *const *labels,
+                 const cc_typo_seed *seeds, size_t n_seeds, int threads)
+{
+  MDB_txn *txn = NULL;
+  MDB_dbi idx, rec, blk;
+  pair_vec *vecs = NULL, all = {0};
+  node *nodes = NULL;
+  size_t *parent = NULL, *best = NULL, n_nodes = 0, i, k;
+  member_ref *refs = NULL;
+  long r, n_ranges;
+  int rc = 0, mrc, failed = 0;
+  char errmsg[512] = "";
+  uint64_t scored = 0;
+
+  memset(stats, 0, sizeof *stats);
+  if (threads < 1)
+    threads = omp_get_max_threads();
+  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+  if ((rc = cc_index_open_gen(&rec, &idx, NULL, txn, gen)) < 0 ||
+      (rc = cc_index_open_blk(&blk, txn, gen)) < 0) {
+    mdb_txn_abort(txn);
+    return rc;
+  }
+  if ((mrc = mdb_txn_commit(txn)) != 0)
+    return cc_error_set(CC_ERROR, "database: commit: %s", mdb_strerror(mrc));
+  txn = NULL;
+
+  n_ranges = (long)threads * 16;
+  vecs = calloc((size_t)threads, sizeof *vecs);
+  if (vecs == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+
+#pragma omp parallel num_threads(threads) reduction(+ : scored)
+  {
+    MDB_txn *rt = NULL;
+    MDB_cursor *cur = NULL;
+    pair_vec *v = &vecs[omp_get_thread_num()];
+    int my = 0, lmrc;
+    if ((lmrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rt)) != 0 ||
+        (lmrc = mdb_cursor_open(rt, idx, &cur)) != 0)
+      my = cc_error_set(CC_ERROR, "database: %s", mdb_strerror(lmrc));
+    /* Typo search, seeds split between threads. */
+#pragma omp for schedule(dynamic, 64) nowait
+    for (r = 0; r < (long)n_seeds; r++) {
+      node sn;
+      cc_index_item seed;
+      if (my < 0)
+        continue;
+      sn.hash = seeds[r].hash;
+      sn.roster = seeds[r].roster;
+      sn.line = seeds[r].line;
+      if ((my = get_item(&seed, rt, idx, &sn)) < 0)
+        continue;
+      my = typo_search(v, cur, &seed, &scored);
+    }
+    /* Blocks, hash ranges split between threads. */
+#pragma omp for schedule(dynamic, 1)
+    for (r = 0; r < n_ranges; r++) {
+      uint64_t step = UINT64_MAX / (uint64_t)n_ranges + 1;
+      uint64_t lo = (uint64_t)r * step;
+      uint64_t hi = r == n_ranges - 1 ? UINT64_MAX : lo + step - 1;
+      if (my < 0)
+        continue;
+      my = walk_blocks(v, rt, blk, idx, lo, hi, &scored);
+    }
+    if (cur)
+      mdb_cursor_close(cur);
+    if (rt)
+      mdb_txn_abort(rt);
+    if (my < 0) {
+#pragma omp critical(cc_fuzzy_error)
+      {
+        if (!failed) {
+          failed = my;
+          snprintf(errmsg, sizeof errmsg, "%s", cc_error_last());
+        }
+      }
+    }
+  }
+  if (failed) {
+    rc = cc_error_set(failed, "%s", errmsg);
+    goto done;
+  }
+  stats->candidates = scored;
+
+  /* Merge, sort, keep one pair per record pair (the typo search's first). */
+  for (i = 0; i < (size_t)threads; i++)
+    all.n += vecs[i].n;
+  all.p = malloc((all.n ? all.n : 1) * sizeof *all.p);
+  if (all.p == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (i = 0, k = 0; i < (size_t)threads; i++) {
+    if (vecs[i].n)
+      memcpy(all.p + k, vecs[i].p, vecs[i].n * sizeof *all.p);
+    k += vecs[i].n;
+  }
+  qsort(all.p, all.n, sizeof *all.p, pair_cmp);
+  for (i = 0, k = 0; i < all.n; i++)
+    if (k == 0 || node_cmp(&all.p[k - 1].a, &all.p[i].a) != 0 ||
+        node_cmp(&all.p[k - 1].b, &all.p[i].b) != 0)
+      all.p[k++] = all.p[i];
+  all.n = k;
+
+  /* Nodes of the linked pairs, union-find over them. */
+  nodes = malloc((all.n * 2 + 1) * sizeof *nodes);
+  if (nodes == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (i = 0; i < all.n; i++)
+    if (all.p[i].score10 >= CC_FUZZY_UPPER10) {
+      nodes[n_nodes++] = all.p[i].a;
+      nodes[n_nodes++] = all.p[i].b;
+    }
+  qsort(nodes, n_nodes, sizeof *nodes, node_qcmp);
+  for (i = 0, k = 0; i < n_nodes; i++)
+    if (k == 0 || node_cmp(&nodes[k - 1], &nodes[i]) != 0)
+      nodes[k++] = nodes[i];
+  n_nodes = k;
+  parent = malloc((n_nodes + 1) * sizeof *parent);
+  best = malloc((n_nodes + 1) * sizeof *best);
+  refs = malloc((n_nodes + 1) * sizeof *refs);
+  if (parent == NULL || best == NULL || refs == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (i = 0; i < n_nodes; i++)
+    parent[i] = i;
+
+  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
+    rc = cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+    goto done;
+  }
+  for (i = 0; i < all.n; i++) {
+    const pair *p = &all.p[i];
+    if (p->score10 >= CC_FUZZY_UPPER10) {
+      size_t a = (size_t)(node_bsearch(nodes, n_nodes, &p->a) - nodes);
+      size_t b = (size_t)(node_bsearch(nodes, n_nodes, &p->b) - nodes);
+      a = uf_find(parent, a);
+      b = uf_find(parent, b);
+      if (a != b)
+        parent[a > b ? a : b] = a < b ? a : b;
+      stats->links++;
+    } else {
+      stats->possible++;
+      if (possible) {
+        cc_index_item x, y;
+        if ((rc = get_item(&x, txn, idx, &p->a)) < 0 ||
+            (rc = get_item(&y, txn, idx, &p->b)) < 0)
+          goto done;
+        write_possible(possible, p, &x, &y, labels);
+      }
+    }
+  }
+
+  /* The strongest pair of each person gives its basis and evidence. */
+  for (i = 0; i < n_nodes; i++)
+    best[i] = (size_t)-1;
+  for (i = 0; i < all.n; i++) {
+    const pair *p = &all.p[i];
+    size_t root;
+    if (p->score10 < CC_FUZZY_UPPER10)
+      continue;
+    root = uf_find(parent, (size_t)(node_bsearch(nodes, n_nodes, &p->a) - nodes));
+    if (best[root] == (size_t)-1 || p->score10 > all.p[best[root]].score10)
+      best[root] = i;
+  }
+  /* Each person: its records, then the rules. */
+  for (i = 0; i < n_nodes; i++) {
+    refs[i].root = uf_find(parent, i);
+    refs[i].node = i;
+  }
+  qsort(refs, n_nodes, sizeof *refs, member_ref_cmp);
+  for (i = 0; i < n_nodes; i = k) {
+    cc_index_item items[64];
+    size_t n = 0;
+    cc_finding match;
+    const pair *bp = &all.p[best[refs[i].root]];
+    for (k = i; k < n_nodes && refs[k].root == refs[i].root; k++)
+      if (n < 64 && (rc = get_item(&items[n++], txn, idx, &nodes[refs[k].node])) < 0)
+        goto done;
+    memset(&match, 0, sizeof match);
+    match.basis = bp->basis;
+    match.confidence = cc_fuzzy_confidence(bp->score10);
+    match.n_evidence = CC_EV_COUNT_;
+    memcpy(match.evidence, bp->ev, sizeof bp->ev);
+    qsort(items, n, sizeof *items, item_rl_cmp);
+    stats->groups++;
+    if ((rc = cc_compare_fuzzy_group(out, txn, rec, labels, items, n, &match)) < 0)
+      goto done;
+  }
+
+done:
+  if (txn)
+    mdb_txn_abort(txn);
+  if (vecs)
+    for (i = 0; i < (size_t)threads; i++)
+      free(vecs[i].p);
+  free(vecs);
+  free(all.p);
+  free(nodes);
+  free(parent);
+  free(best);
+  free(refs);
+  return rc;
+}

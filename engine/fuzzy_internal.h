@@ -1,0 +1,44 @@
+/* The fuzzy tier's run (private: run.c). */
+#ifndef CC_FUZZY_INTERNAL_H
+#define CC_FUZZY_INTERNAL_H
+
+#include <stdio.h>
+
+#include "chachong/fuzzy.h"
+#include "chachong/record.h"
+#include "index_internal.h"
+
+/* A record whose ID is invalid: the starting point of a typo search. */
+typedef struct cc_typo_seed {
+  uint64_t hash;            /* XXH3-64 of its cleaned ID (its idx key) */
+  uint32_t line;
+  uint16_t roster;
+  uint8_t id_len;
+  char id[CC_ID_MAX + 1];
+} cc_typo_seed;
+
+/* The blocking keys of a record (docs/FUZZY.md): XXH3-64 of the toneless
+ * pinyin of its folded name with (1) its birth date and sex, (2) its county
+ * and sequence digits. Returns how many (2), or 0 when the record cannot be
+ * blocked (an ID of 16 or 17 digits, a name with no pinyin key). */
+int cc_fuzzy_block_keys(uint64_t out[2], const cc_record *r);
+
+typedef struct cc_fuzzy_stats {
+  uint64_t candidates;  /* pairs scored */
+  uint64_t links;       /* pairs at or above the upper threshold */
+  uint64_t possible;    /* pairs between the thresholds */
+  uint64_t groups;      /* persons made of two or more IDs */
+} cc_fuzzy_stats;
+
+/*
+ * The fuzzy tier over generation `gen` (its idx and blk databases): finds
+ * candidate pairs from the typo seeds and the blocks (in parallel), scores
+ * them, writes the possible matches to `possible` (JSON lines; may be
+ * NULL), links the pairs above the upper threshold into persons and appends
+ * their findings to `out`.
+ */
+int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
+                 cc_db *db, uint32_t gen, const char *const *labels,
+                 const cc_typo_seed *seeds, size_t n_seeds, int threads);
+
+#endif
