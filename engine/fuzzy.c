@@ -224,12 +224,13 @@ int cc_fuzzy_block_keys(uint64_t out[2], const cc_record *r)
   memcpy(key + n + 1, r->id + 6, 8);
   key[n + 9] = (char)('0' + (r->id[16] - '0') % 2);
   out[0] = XXH3_64bits(key, n + 10);
-  /* Key 2: name, county, sequence and sex digits: a slip in the birth date
-   * or the sex digit keeps it. */
+  /* Key 2: name, county and sequence digits 15-16: a slip in the birth
+   * date or the sex digit 17 keeps it (key 1 misses a slip in digit 17 that
+   * changes the parity). */
   key[n] = 0x1E;
   memcpy(key + n + 1, r->id, 6);
-  memcpy(key + n + 7, r->id + 14, 3);
-  out[1] = XXH3_64bits(key, n + 10);
+  memcpy(key + n + 7, r->id + 14, 2);
+  out[1] = XXH3_64bits(key, n + 9);
   return 2;
 }
 
@@ -667,6 +668,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       if (my < 0)
         continue;
       my = walk_blocks(v, rt, blk, idx, lo, hi, &scored);
+      cc_index_release_pages(db);
     }
     if (cur)
       mdb_cursor_close(cur);

@@ -68,10 +68,13 @@
  *   key:   roster label | 0x1F | school code
  *   value: 0 u64 records | 8 u64 holding | 16 u8 length | region code
  *
- * Settings: MDB_WRITEMAP (writes go straight into the map: no dirty-page
- * list, so a period of millions of records is one transaction without
- * spilling), MDB_NOTLS (OpenMP workers each hold a read transaction), the
- * map grown before each run to fit it. Commits are fsync'ed unless the
+ * Settings: MDB_NOTLS (OpenMP workers each hold a read transaction) and the
+ * map grown before each run to fit it. Not MDB_WRITEMAP: with it, every
+ * page a run writes stays mapped into the process until it ends (7.5 GB
+ * resident at national scale, against 6.1 GB without, and 3 s slower);
+ * without it LMDB keeps a bounded list of dirty pages and spills the rest
+ * to the file during the transaction, which an append-only load never
+ * touches again. Either way nothing is visible before commit. Commits are fsync'ed unless the
  * caller asks for no_sync (then a power failure, not a killed process, may
  * lose the last run).
  */
@@ -80,6 +83,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -215,7 +219,6 @@ int cc_db_open(cc_db **out, const char *dir, const cc_db_options *opts)
   } else {
     if ((rc = cc_mkdir_p(dir, 0700)) < 0)
       return rc;
-    flags |= MDB_WRITEMAP;
     if (opts->no_sync)
       flags |= MDB_NOSYNC;
   }
@@ -600,36 +603,6 @@ static void sort_blocks_range(cc_block_entry *e, size_t n)
   }
 }
 
-int cc_index_sort_blocks(cc_block_entry *e, size_t n, int threads)
-{
-  size_t *start = calloc(SORT_BUCKETS + 1, sizeof *start);
-  size_t *fill = malloc(SORT_BUCKETS * sizeof *fill);
-  cc_block_entry *tmp = malloc((n ? n : 1) * sizeof *tmp);
-  size_t i;
-  long b;
-  if (start == NULL || fill == NULL || tmp == NULL) {
-    free(start);
-    free(fill);
-    free(tmp);
-    return cc_error_set(CC_ENOMEM, "out of memory sorting the blocking index");
-  }
-  for (i = 0; i < n; i++)
-    start[(e[i].key >> (64 - SORT_BITS)) + 1]++;
-  for (i = 0; i < SORT_BUCKETS; i++)
-    start[i + 1] += start[i];
-  memcpy(fill, start, SORT_BUCKETS * sizeof *fill);
-  for (i = 0; i < n; i++)
-    tmp[fill[e[i].key >> (64 - SORT_BITS)]++] = e[i];
-#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
-  for (b = 0; b < (long)SORT_BUCKETS; b++)
-    sort_blocks_range(tmp + start[b], start[b + 1] - start[b]);
-  if (n)
-    memcpy(e, tmp, n * sizeof *e);
-  free(start);
-  free(fill);
-  free(tmp);
-  return 0;
-}
 
 int cc_index_open_blk(MDB_dbi *blk, MDB_txn *txn, uint32_t gen)
 {
@@ -712,35 +685,61 @@ static void sort_range(cc_index_entry *e, size_t n)
 }
 
 
+/*
+ * In-place bucket partition by the top SORT_BITS of the key (American flag
+ * sort: each element is swapped straight into its bucket, no second array),
+ * then each bucket sorted on its own thread. At national scale the second
+ * array would be 420 MB for idx and 840 MB for the blocking entries.
+ */
+#define DEFINE_BUCKET_SORT(NAME, TYPE, KEY, RANGE_SORT)                        \
+  static int NAME(TYPE *e, size_t n, int threads)                              \
+  {                                                                            \
+    size_t *start = calloc(SORT_BUCKETS + 1, sizeof *start);                   \
+    size_t *next = malloc(SORT_BUCKETS * sizeof *next);                        \
+    size_t i, b;                                                               \
+    long k;                                                                    \
+    if (start == NULL || next == NULL) {                                       \
+      free(start);                                                             \
+      free(next);                                                              \
+      return cc_error_set(CC_ENOMEM, "out of memory sorting");                 \
+    }                                                                          \
+    for (i = 0; i < n; i++)                                                    \
+      start[(e[i].KEY >> (64 - SORT_BITS)) + 1]++;                             \
+    for (i = 0; i < SORT_BUCKETS; i++)                                         \
+      start[i + 1] += start[i];                                                \
+    memcpy(next, start, SORT_BUCKETS * sizeof *next);                          \
+    for (b = 0; b < SORT_BUCKETS; b++) {                                       \
+      while (next[b] < start[b + 1]) {                                         \
+        TYPE x = e[next[b]];                                                   \
+        size_t d = (size_t)(x.KEY >> (64 - SORT_BITS));                        \
+        while (d != b) { /* carry x home, take what was there */               \
+          TYPE y = e[next[d]];                                                 \
+          e[next[d]++] = x;                                                    \
+          x = y;                                                               \
+          d = (size_t)(x.KEY >> (64 - SORT_BITS));                             \
+        }                                                                      \
+        e[next[b]++] = x;                                                      \
+      }                                                                        \
+    }                                                                          \
+    _Pragma("omp parallel for schedule(dynamic, 16) num_threads(threads)")     \
+    for (k = 0; k < (long)SORT_BUCKETS; k++)                                   \
+      RANGE_SORT(e + start[k], start[k + 1] - start[k]);                       \
+    free(start);                                                               \
+    free(next);                                                                \
+    return 0;                                                                  \
+  }
+
+DEFINE_BUCKET_SORT(bucket_sort_entries, cc_index_entry, hash, sort_range)
+DEFINE_BUCKET_SORT(bucket_sort_blocks, cc_block_entry, key, sort_blocks_range)
+
 int cc_index_sort(cc_index_entry *e, size_t n, int threads)
 {
-  size_t *start = calloc(SORT_BUCKETS + 1, sizeof *start);
-  size_t *fill = malloc(SORT_BUCKETS * sizeof *fill);
-  cc_index_entry *tmp = malloc((n ? n : 1) * sizeof *tmp);
-  size_t i;
-  long b;
+  return bucket_sort_entries(e, n, threads);
+}
 
-  if (start == NULL || fill == NULL || tmp == NULL) {
-    free(start);
-    free(fill);
-    free(tmp);
-    return cc_error_set(CC_ENOMEM, "out of memory sorting the index");
-  }
-  for (i = 0; i < n; i++)
-    start[(e[i].hash >> (64 - SORT_BITS)) + 1]++;
-  for (i = 0; i < SORT_BUCKETS; i++)
-    start[i + 1] += start[i];
-  memcpy(fill, start, SORT_BUCKETS * sizeof *fill);
-  for (i = 0; i < n; i++)
-    tmp[fill[e[i].hash >> (64 - SORT_BITS)]++] = e[i];
-#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
-  for (b = 0; b < (long)SORT_BUCKETS; b++)
-    sort_range(tmp + start[b], start[b + 1] - start[b]);
-  memcpy(e, tmp, n * sizeof *e);
-  free(start);
-  free(fill);
-  free(tmp);
-  return 0;
+int cc_index_sort_blocks(cc_block_entry *e, size_t n, int threads)
+{
+  return bucket_sort_blocks(e, n, threads);
 }
 
 /* ------------------------------------------------------------------ */
@@ -821,6 +820,42 @@ int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
     p += 2 + len;
   }
   return 0;
+}
+
+void cc_index_release_pages(cc_db *db)
+{
+  /* LMDB does not say where it mapped the file (me_mapaddr is set only for
+   * MDB_FIXEDMAP), so the mapping of data.mdb is looked up in
+   * /proc/self/maps. The map is read-only and shared (no MDB_WRITEMAP):
+   * dropping this process's view of pages it has read loses nothing, the
+   * next access maps them again from the page cache. It keeps the compare
+   * stage, which reads the index and the records of every finding's
+   * members, from counting gigabytes of clean file pages as its memory. */
+  char want[4096], line[4608];
+  struct stat target;
+  FILE *maps;
+  snprintf(want, sizeof want, "%s/data.mdb", db->dir);
+  if (stat(want, &target) != 0)
+    return;
+  maps = fopen("/proc/self/maps", "r");
+  if (maps == NULL)
+    return;
+  while (fgets(line, sizeof line, maps)) {
+    unsigned long lo, hi;
+    char *path = strchr(line, '/');
+    struct stat sb;
+    size_t n;
+    if (path == NULL || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+      continue;
+    n = strcspn(path, "\n");
+    path[n] = '\0';
+    if (n < 9 || strcmp(path + n - 9, "/data.mdb") != 0)
+      continue;
+    if (stat(path, &sb) == 0 && sb.st_dev == target.st_dev &&
+        sb.st_ino == target.st_ino)
+      madvise((void *)lo, hi - lo, MADV_DONTNEED);
+  }
+  fclose(maps);
 }
 
 int cc_index_open_gen(MDB_dbi *rec, MDB_dbi *idx, MDB_dbi *find, MDB_txn *txn,

@@ -102,6 +102,10 @@ int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
 int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
                      uint16_t roster, uint32_t line);
 
+/* Lets go of the pages of the map this process has read (they stay in the
+ * page cache); safe while read transactions are open. */
+void cc_index_release_pages(cc_db *db);
+
 /* Opens the databases of a generation for reading in txn. */
 int cc_index_open_gen(MDB_dbi *rec, MDB_dbi *idx, MDB_dbi *find, MDB_txn *txn,
                       uint32_t gen);

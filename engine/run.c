@@ -653,6 +653,16 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     goto done;
   free(all);
   all = NULL;
+  /* The payloads are in the database now. */
+  for (i = 0; i < (size_t)rs.threads; i++) {
+    payload_seg *s = rs.ts[i].seg;
+    while (s) {
+      payload_seg *next = s->next;
+      free(s);
+      s = next;
+    }
+    rs.ts[i].seg = NULL;
+  }
   if (rs.fuzzy) {
     /* The blocking index, and the typo seeds kept for after the exact
      * tier. */
@@ -684,15 +694,6 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       goto done;
     free(blocks);
     blocks = NULL;
-  }
-  for (i = 0; i < (size_t)rs.threads; i++) {
-    payload_seg *s = rs.ts[i].seg;
-    while (s) {
-      payload_seg *next = s->next;
-      free(s);
-      s = next;
-    }
-    rs.ts[i].seg = NULL;
   }
   if ((rc = merge_schools(&schools, &n_schools, &rs, labels)) < 0 ||
       (rc = cc_index_stage_schools(&rs.stage, schools, n_schools)) < 0)

@@ -1300,14 +1300,23 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
     new_person(g, r, &a, 0);
     b = a;
     b.kind = NK_HAN;
+    /* Two people, so two names that are not one name typed twice: not
+     * equal after folding and not homophones either. Both surnames come
+     * from the ten most common, whose readings all differ (王 李 张 刘 陈
+     * 杨 黄 赵 吴 周), and differ from each other. Names are drawn as the rows
+     * render them (no surname avoidance), so what is checked is what is
+     * written. */
     name_from_seed(g, a.seed, a.p.male, a.kind, -1, &na);
+    while (na.kind == NK_HAN && na.surname >= 10) {
+      a.seed = rng_next(r);
+      name_from_seed(g, a.seed, a.p.male, a.kind, -1, &na);
+    }
     *render_name(ra, &na, NV_NONE, 0) = '\0';
-    do { /* a name that differs after folding: another surname */
+    do {
       b.seed = rng_next(r);
-      name_from_seed(g, b.seed, b.p.male, NK_HAN,
-                     na.kind == NK_HAN ? na.surname : -1, &nb);
+      name_from_seed(g, b.seed, b.p.male, NK_HAN, -1, &nb);
       *render_name(rb, &nb, NV_NONE, 0) = '\0';
-    } while (strcmp(ra, rb) == 0 ||
+    } while (strcmp(ra, rb) == 0 || nb.surname >= 10 ||
              (na.kind == NK_HAN && nb.surname == na.surname));
     g->persons++;
     if (sub == 0) {
