@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Recall and precision of the fuzzy tier against the generator's truth.
 
-usage: fuzzy_eval.py GEN_DIR OUT_DIR [RECORDS]
+usage: fuzzy_eval.py [--check RECALL PRECISION] GEN_DIR OUT_DIR [RECORDS]
 
 GEN_DIR holds gen_roster's expected_links.txt and expected_negatives.txt
 (`<kind> <roster>:<line> <roster>:<line>`); OUT_DIR holds a run's
@@ -10,6 +10,10 @@ some fuzzy finding (match.basis other than id_exact) has both as members and
 their IDs differ. Recall is per kind of damage; precision is over every
 linked pair: a linked pair that is not a planted link is a false match
 (hard negatives are counted apart).
+
+With --check RECALL PRECISION (percentages, e.g. --check 97 99.5) the exit
+status is 1 when the recall over all links or the precision falls below
+them, so a test can gate on the figures; the report is printed either way.
 """
 import collections
 import json
@@ -20,9 +24,24 @@ def rec(roster, line):
     return "%s:%d" % (roster, line)
 
 
+def usage():
+    sys.exit("usage: fuzzy_eval.py [--check RECALL PRECISION] GEN_DIR OUT_DIR [RECORDS]")
+
+
 def main():
-    gen, out = sys.argv[1], sys.argv[2]
-    records = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    args, check = sys.argv[1:], None
+    if args[:1] == ["--check"]:
+        if len(args) < 3:
+            usage()
+        try:
+            check = (float(args[1]), float(args[2]))
+        except ValueError:
+            usage()
+        args = args[3:]
+    if len(args) not in (2, 3):
+        usage()
+    gen, out = args[0], args[1]
+    records = int(args[2]) if len(args) > 2 else 0
     truth, kinds = set(), {}
     for line in open(gen + "/expected_links.txt", encoding="utf-8"):
         kind, a, b = line.split()
@@ -65,6 +84,14 @@ def main():
     if records:
         line += ", %.0f per million records" % (possible * 1e6 / records)
     print(line)
+    if check is not None:
+        recall = 100.0 * tp / max(1, len(truth))
+        precision = 100.0 * tp / max(1, len(linked))
+        ok = recall >= check[0] and precision >= check[1]
+        print("check: recall %.2f%% (at least %g%%), precision %.2f%% (at least %g%%): %s"
+              % (recall, check[0], precision, check[1], "ok" if ok else "FAILED"))
+        if not ok:
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ static const level_info id_levels[CC_IDL_COUNT_] = {
     {"one_substitution_both_valid", "身份证号仅一位数字不同，两个号码均有效", 40},
     {"adjacent_swap_both_valid", "身份证号相邻两位颠倒，两个号码均有效", 40},
     {"different", "身份证号有多位不同", -60},
+    {"one_digit_missing", "身份证号少录一位（17位），补上后与另一号码相同", 80},
 };
 static const level_info name_levels[3] = {
     {"equal", "姓名相同", 40},
@@ -126,6 +127,15 @@ cc_id_level cc_fuzzy_id_level(const char *a, size_t la, int valid_a,
 {
   int diff[18], nd = 0, check_differs, one_valid = valid_a != valid_b;
   size_t i;
+  if ((la == 17 && lb == 18) || (la == 18 && lb == 17)) {
+    /* A character left out: the 17 is the 18 less one of its characters. */
+    const char *s17 = la == 17 ? a : b, *s18 = la == 17 ? b : a;
+    size_t p = 0;
+    while (p < 17 && s17[p] == s18[p])
+      p++;
+    return memcmp(s17 + p, s18 + p + 1, 17 - p) == 0 ? CC_IDL_DIGIT_MISSING
+                                                     : CC_IDL_OTHER;
+  }
   if (la != 18 || lb != 18)
     return CC_IDL_OTHER;
   for (i = 0; i < 17; i++)
@@ -173,7 +183,13 @@ int cc_fuzzy_score(cc_evidence ev[CC_EV_COUNT_], const char *id_a, size_t la,
   level[CC_EV_REGION] = memcmp(id_a, id_b, 6) == 0   ? CC_REGL_COUNTY
                         : memcmp(id_a, id_b, 2) == 0 ? CC_REGL_PROVINCE
                                                      : CC_REGL_DIFFERENT;
-  if (level[CC_EV_ID] != CC_IDL_OTHER && la == 18 && lb == 18) {
+  if (level[CC_EV_ID] == CC_IDL_DIGIT_MISSING) {
+    /* Birth date, sex and county of the 17 are shifted by the missing
+     * character: they say nothing the ID level has not said. */
+    level[CC_EV_BIRTH] = CC_TYPO;
+    level[CC_EV_SEX] = CC_TYPO;
+    level[CC_EV_REGION] = CC_REGL_TYPO;
+  } else if (level[CC_EV_ID] != CC_IDL_OTHER && la == 18 && lb == 18) {
     /* One slip: the fields it falls in are explained by it. */
     size_t i;
     for (i = 0; i < 17; i++) {
@@ -410,6 +426,12 @@ static int typo_search(pair_vec *v, MDB_cursor *cur, const cc_index_item *seed,
         if (id_valid18(id) && (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
           return rc;
       }
+    /* The check character left out. */
+    memcpy(id, seed->id, 17);
+    id[17] = cc_id_check_char(id);
+    id[18] = '\0';
+    if (id_valid18(id) && (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
+      return rc;
   }
   *scored += (uint64_t)count;
   return 0;

@@ -23,6 +23,7 @@ typedef enum cc_id_level {
   CC_IDL_SUB_VALID,     /**< one digit apart, both IDs valid */
   CC_IDL_SWAP_VALID,    /**< adjacent digits swapped, both valid */
   CC_IDL_OTHER,         /**< more than that */
+  CC_IDL_DIGIT_MISSING, /**< 17 characters: the 18 with one left out */
   CC_IDL_COUNT_
 } cc_id_level;
 

@@ -1,0 +1,859 @@
+/*
+ * check_fuzzy.c - the fuzzy tier (docs/FUZZY.md, docs/RULES.md "The fuzzy
+ * tier") against answers worked out by hand: the ID comparison, the score
+ * of a pair with its evidence, the confidence, the vocabulary, and one
+ * monthly run end to end on rosters written here.
+ *
+ * Check characters (ISO 7064 MOD 11-2): the sum of digits 1-17 times the
+ * weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, taken mod 11, picks the
+ * character from "10X98765432":
+ *
+ *   sum mod 11   0  1  2  3  4  5  6  7  8  9  10
+ *   check        1  0  X  9  8  7  6  5  4  3  2
+ *
+ * The base ID Q = 370102 20080315 123 1 (济南市历下区, 2008-03-15, a man):
+ *   digits    3  7  0  1  0  2 | 2  0  0  8  0  3  1  5 | 1  2  3
+ *   weights   7  9 10  5  8  4 | 2  1  6  3  7  9 10  5 | 8  4  2
+ *   products 21 63  0  5  0  8 | 4  0  0 24  0 27 10 25 | 8  8  6
+ *   = 97 + 90 + 22 = 209 = 19*11 + 0 -> '1': Q = 370102200803151231 valid.
+ *
+ * Its neighbours (d = the change of the sum):
+ *   S1  370112200803151231  digit 5 0->1, d = +1*8 = +8: 217 = 19*11+8,
+ *                           '4' due, '1' kept: invalid
+ *   S1V 370112200803151234  the same slip, check recomputed: valid
+ *   S1C 370112200803151239  the same slip and the check mistyped: 217 ->
+ *                           '4' due, '9' given: invalid
+ *   S2  370122200803151231  digit 5 0->2, d = +16: 225 = 20*11+5, '7' due:
+ *                           invalid
+ *   W1  370102200803152131  digits 15,16 "12"->"21", d = (2*8+1*4) -
+ *                           (1*8+2*4) = 20-16 = +4: 213 = 19*11+4, '8'
+ *                           due: invalid
+ *   W1V 370102200803152138  the same swap, check recomputed: valid
+ *   C1  370102200803151239  only the check character: '1' due: invalid
+ *   T2  370112200803151241  digits 5 (0->1) and 17 (3->4), d = +8+2 = +10:
+ *                           219 = 19*11+10, '2' due: invalid
+ *   T2A 370102200803151451  digits 16,17 "23"->"45" (adjacent, not a swap),
+ *                           d = (4*4+5*2) - (2*4+3*2) = 26-14 = +12:
+ *                           221 = 20*11+1, '0' due: invalid
+ *   T2S 370102200803153211  digits 15 and 17 exchanged "1_3"->"3_1" (not
+ *                           adjacent), d = (3*8+1*2) - (1*8+3*2) = +12:
+ *                           221, '0' due: invalid
+ *   B1  370102200803141231  digit 14 5->4 (born the 14th), d = -1*5 = -5:
+ *                           204 = 18*11+6, '6' due: invalid
+ *   BW  370102200803115231  digits 14,15 "51"->"15", d = (1*5+5*8) -
+ *                           (5*5+1*8) = 45-33 = +12: 221, '0' due: invalid
+ *   X17 370102200803151281  digit 17 3->8 (the sex digit, odd -> even),
+ *                           d = +5*2 = +10: 219, '2' due: invalid
+ *   N1  370102200803151434  digit 16 2->4, d = +2*4 = +8: 217, '4': valid
+ *                           (a twin: the next sequence number but one)
+ *   Q17 37010220080315123   Q without its check character (17 digits)
+ * Other people:
+ *   P   110101200803154518  region 1 1 0 1 0 1 -> 7+9+0+5+0+4 = 25, birth
+ *                           as Q 90, sequence 4 5 1 -> 32+20+2 = 54:
+ *                           169 = 15*11+4 -> '8': valid (北京, same day)
+ *   R   370203200904021243  region 3 7 0 2 0 3 -> 21+63+0+10+0+12 = 106,
+ *                           birth 2 0 0 9 0 4 0 2 -> 4+0+0+27+0+36+0+10 =
+ *                           77, sequence 1 2 4 -> 8+8+8 = 24: 207 =
+ *                           18*11+9 -> '3': valid (青岛, a woman)
+ * (The rows' validity is also checked against cc_id_check_char, so a slip
+ * in this arithmetic fails loudly.)
+ *
+ * The run end to end uses these and the IDs listed above its rosters.
+ * Check forks every test by default; cc_run_monthly enters OpenMP only in
+ * the forked child, never in this runner's parent (libgomp may hang in a
+ * child forked after a parallel region).
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chachong/errors.h"
+#include "chachong/finding.h"
+#include "chachong/fuzzy.h"
+#include "chachong/name_match.h"
+#include "chachong/normalize_id.h"
+#include "chachong/run.h"
+#include "chachong/record.h"
+#include "chachong/types.h"
+#include "fuzzy_internal.h"
+
+#define Q "370102200803151231"
+#define S1 "370112200803151231"
+#define S1V "370112200803151234"
+#define S1C "370112200803151239"
+#define S2 "370122200803151231"
+#define W1 "370102200803152131"
+#define W1V "370102200803152138"
+#define C1 "370102200803151239"
+#define T2 "370112200803151241"
+#define T2A "370102200803151451"
+#define T2S "370102200803153211"
+#define B1 "370102200803141231"
+#define BW "370102200803115231"
+#define X17 "370102200803151281"
+#define N1 "370102200803151434"
+#define Q17 "37010220080315123"
+#define P "110101200803154518"
+#define R "370203200904021243"
+
+/* ------------------------------------------------------------------ */
+/* The ID comparison. */
+
+typedef struct id_row {
+  const char *a;
+  int va;
+  const char *b;
+  int vb;
+  cc_id_level want;
+  const char *why;
+} id_row;
+
+static const id_row id_core[] = {
+    {Q, 1, S1, 0, CC_IDL_SUB_FIX, "digit 5 slipped, check kept: S1 fails"},
+    {Q, 1, B1, 0, CC_IDL_SUB_FIX, "digit 14 slipped, check kept"},
+    {Q, 1, X17, 0, CC_IDL_SUB_FIX, "digit 17 slipped, check kept"},
+    {Q, 1, S1V, 1, CC_IDL_SUB_VALID, "digit 5 slipped, check recomputed"},
+    {Q, 1, N1, 1, CC_IDL_SUB_VALID, "twins: sequence one digit apart"},
+    {Q, 1, W1, 0, CC_IDL_SWAP_FIX, "digits 15,16 swapped, check kept"},
+    {Q, 1, BW, 0, CC_IDL_SWAP_FIX, "digits 14,15 swapped across birth/seq"},
+    {Q, 1, W1V, 1, CC_IDL_SWAP_VALID, "digits 15,16 swapped, recomputed"},
+    {Q, 1, C1, 0, CC_IDL_CHECK_ONLY, "only the check character differs"},
+    {Q, 1, T2, 0, CC_IDL_OTHER, "two substitutions (digits 5 and 17)"},
+    {Q, 1, T2A, 0, CC_IDL_OTHER, "two adjacent substitutions, not a swap"},
+    {Q, 1, T2S, 0, CC_IDL_OTHER, "digits 15 and 17 exchanged: not adjacent"},
+    {Q, 1, S1C, 0, CC_IDL_OTHER, "a slip and a different check: 2 edits"},
+    {S1, 0, S2, 0, CC_IDL_OTHER, "one digit apart, both fail: no good side"},
+    {Q, 1, P, 1, CC_IDL_OTHER, "another person: 7 characters differ"},
+    {Q, 1, R, 1, CC_IDL_OTHER, "another person: most digits differ"},
+};
+
+static const id_row id_limits[] = {
+    /* Digits 8 and 9 of Q are "00": swapping equal digits gives Q again,
+     * which is no swap and no typo. */
+    {Q, 1, Q, 1, CC_IDL_OTHER, "a swap of equal digits (8,9): identical"},
+    {S1, 0, S1, 0, CC_IDL_OTHER, "identical, both invalid"},
+    {Q17, 0, Q, 1, CC_IDL_DIGIT_MISSING, "17 digits against 18: the check left out"},
+    {Q17, 0, Q17, 0, CC_IDL_OTHER, "17 against 17"},
+};
+
+static void check_id_row(const id_row *r, int i)
+{
+  size_t la = strlen(r->a), lb = strlen(r->b);
+  cc_id_level ab, ba;
+  /* The hand-worked validity agrees with the engine's check character. */
+  if (la == 18)
+    ck_assert_msg((cc_id_check_char(r->a) == r->a[17]) == r->va,
+                  "row %d: %s validity worked out wrong", i, r->a);
+  if (lb == 18)
+    ck_assert_msg((cc_id_check_char(r->b) == r->b[17]) == r->vb,
+                  "row %d: %s validity worked out wrong", i, r->b);
+  ab = cc_fuzzy_id_level(r->a, la, r->va, r->b, lb, r->vb);
+  ba = cc_fuzzy_id_level(r->b, lb, r->vb, r->a, la, r->va);
+  ck_assert_msg(ab == r->want, "row %d (%s): got %d, want %d", i, r->why,
+                (int)ab, (int)r->want);
+  ck_assert_msg(ba == r->want, "row %d (%s) reversed: got %d, want %d", i,
+                r->why, (int)ba, (int)r->want);
+}
+
+START_TEST(test_fuzzy_id_level)
+{
+  check_id_row(&id_core[_i], _i);
+}
+END_TEST
+
+START_TEST(test_fuzzy_id_level_limits)
+{
+  check_id_row(&id_limits[_i], _i);
+}
+END_TEST
+
+/* A slip in a valid ID leaves the check character wrong 10 times in 11
+ * (docs/FUZZY.md): of the 9 other digits at position 5 (weight 8), the sum
+ * moves by 8, 16, ..., 72, whose residues mod 11 are 8 5 2 10 7 4 1 9 6;
+ * none is 0, so all 9 keep '1' wrong and fix-level. At position 17 (weight
+ * 2) the moves -6 -4 -2 +2 ... +12 of digit 3 -> 0..9 give residues 5 7 9 2
+ * 4 6 8 10 1: again never 0. */
+START_TEST(test_fuzzy_id_level_every_slip)
+{
+  static const int pos[] = {4, 16};
+  size_t k;
+  for (k = 0; k < 2; k++) {
+    int d;
+    for (d = 0; d < 10; d++) {
+      char b[19];
+      memcpy(b, Q, 19);
+      if (b[pos[k]] == '0' + d)
+        continue;
+      b[pos[k]] = (char)('0' + d);
+      ck_assert_int_ne(cc_id_check_char(b), b[17]);
+      ck_assert_int_eq(cc_fuzzy_id_level(Q, 18, 1, b, 18, 0), CC_IDL_SUB_FIX);
+    }
+  }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The score of a pair. Weights x 10 from docs/RULES.md: ID fix-level +8,
+ * both valid +4, other -6; name equal +4, homophone +2, different -6;
+ * birth equal +2, different -3.5; sex equal +1, different -5.5; region
+ * county +2, province +0.5, different -4.5; a field holding the slip 0. */
+
+typedef struct score_row {
+  const char *a;
+  int va;
+  const char *b;
+  int vb;
+  const char *na, *nb;
+  int level[CC_EV_COUNT_]; /* id, name, birth, sex, region */
+  int weight[CC_EV_COUNT_];
+  int total;
+  const char *why;
+} score_row;
+
+static const score_row score_core[] = {
+    {Q, 1, S1, 0, "张伟", "张伟",
+     {CC_IDL_SUB_FIX, CC_NAMEL_EQUAL, CC_SAME, CC_SAME, CC_REGL_TYPO},
+     {80, 40, 20, 10, 0}, 150, "slip in the county, same name: 8+4+2+1+0"},
+    {Q, 1, B1, 0, "张伟", "张玮",
+     {CC_IDL_SUB_FIX, CC_NAMEL_HOMOPHONE, CC_TYPO, CC_SAME, CC_REGL_COUNTY},
+     {80, 20, 0, 10, 20}, 130, "slip in the birth date, 伟/玮: 8+2+0+1+2"},
+    {Q, 1, P, 1, "张伟", "张伟",
+     {CC_IDL_OTHER, CC_NAMEL_EQUAL, CC_SAME, CC_SAME, CC_REGL_DIFFERENT},
+     {-60, 40, 20, 10, -45}, -35,
+     "same name+birth+sex, 山东/北京: -6+4+2+1-4.5"},
+    {Q, 1, N1, 1, "蒋经国", "蒋纬国",
+     {CC_IDL_SUB_VALID, CC_NAMEL_DIFFERENT, CC_SAME, CC_SAME, CC_REGL_COUNTY},
+     {40, -60, 20, 10, 20}, 30, "twins 经国/纬国: 4-6+2+1+2"},
+    {Q, 1, X17, 0, "张伟", "张伟",
+     {CC_IDL_SUB_FIX, CC_NAMEL_EQUAL, CC_SAME, CC_TYPO, CC_REGL_COUNTY},
+     {80, 40, 20, 0, 20}, 160,
+     "slip on digit 17 (3 -> 8): sex in_typo, not different: 8+4+2+0+2"},
+    {Q, 1, W1, 0, "张伟", "张伟",
+     {CC_IDL_SWAP_FIX, CC_NAMEL_EQUAL, CC_SAME, CC_SAME, CC_REGL_COUNTY},
+     {80, 40, 20, 10, 20}, 170, "swap of 15,16: 8+4+2+1+2"},
+    {Q, 1, BW, 0, "张伟", "张伟",
+     {CC_IDL_SWAP_FIX, CC_NAMEL_EQUAL, CC_TYPO, CC_SAME, CC_REGL_COUNTY},
+     {80, 40, 0, 10, 20}, 150, "swap of 14,15 touches the birth: 8+4+0+1+2"},
+    {Q, 1, C1, 0, "张伟", "张伟",
+     {CC_IDL_CHECK_ONLY, CC_NAMEL_EQUAL, CC_SAME, CC_SAME, CC_REGL_COUNTY},
+     {80, 40, 20, 10, 20}, 170, "check character only: 8+4+2+1+2"},
+    {Q, 1, S1V, 1, "张伟", "张玮",
+     {CC_IDL_SUB_VALID, CC_NAMEL_HOMOPHONE, CC_SAME, CC_SAME, CC_REGL_TYPO},
+     {40, 20, 20, 10, 0}, 90,
+     "valid slip in the county, 伟/玮: 4+2+2+1+0 = the upper threshold"},
+    {"370102200912010569", 1, "370102200912010769", 0, "王芳", "刘洋",
+     {CC_IDL_SUB_FIX, CC_NAMEL_DIFFERENT, CC_SAME, CC_SAME, CC_REGL_COUNTY},
+     {80, -60, 20, 10, 20}, 70,
+     "slip in digit 16, names differ: 8-6+2+1+2, a possible match"},
+    {Q, 1, R, 1, "张伟", "张伟",
+     {CC_IDL_OTHER, CC_NAMEL_EQUAL, CC_DIFFERENT, CC_DIFFERENT,
+      CC_REGL_PROVINCE},
+     {-60, 40, -35, -55, 5}, -105,
+     "same name only, 济南/青岛: -6+4-3.5-5.5+0.5"},
+};
+
+static const score_row score_limits[] = {
+    /* 17 digits, Q with its check character left out: one character
+     * missing (+8); birth date, sex and county of the 17 are read through
+     * the missing character, so they weigh 0: 8 + 4 + 0 + 0 + 0 = 12. */
+    {Q17, 0, Q, 1, "张伟", "张伟",
+     {CC_IDL_DIGIT_MISSING, CC_NAMEL_EQUAL, CC_TYPO, CC_TYPO, CC_REGL_TYPO},
+     {80, 40, 0, 0, 0}, 120, "17 digits against 18: 8+4+0+0+0"},
+    /* Two slips: not one typo, so no field is in_typo; digit 5 moves the
+     * county (province 37 kept), digit 17 3 -> 4 moves the sex. */
+    {Q, 1, T2, 0, "张伟", "张伟",
+     {CC_IDL_OTHER, CC_NAMEL_EQUAL, CC_SAME, CC_DIFFERENT, CC_REGL_PROVINCE},
+     {-60, 40, 20, -55, 5}, -50, "two slips: -6+4+2-5.5+0.5"},
+    /* An empty name against a name: different. */
+    {Q, 1, S1, 0, "", "张伟",
+     {CC_IDL_SUB_FIX, CC_NAMEL_DIFFERENT, CC_SAME, CC_SAME, CC_REGL_TYPO},
+     {80, -60, 20, 10, 0}, 50, "no name: 8-6+2+1+0 = the lower threshold"},
+};
+
+static void check_score_row(const score_row *r, int i)
+{
+  cc_evidence ev[CC_EV_COUNT_], rev[CC_EV_COUNT_];
+  int f, s, sr, sum = 0;
+  size_t la = strlen(r->a), lb = strlen(r->b);
+  memset(ev, 0xAB, sizeof ev);
+  memset(rev, 0xCD, sizeof rev);
+  s = cc_fuzzy_score(ev, r->a, la, r->va, r->b, lb, r->vb, r->na,
+                     strlen(r->na), r->nb, strlen(r->nb));
+  for (f = 0; f < CC_EV_COUNT_; f++) {
+    ck_assert_int_eq(ev[f].field, f);
+    ck_assert_msg(ev[f].level == r->level[f],
+                  "row %d (%s) field %s: level %d, want %d", i, r->why,
+                  cc_evidence_field_code(f), ev[f].level, r->level[f]);
+    ck_assert_msg(ev[f].weight10 == r->weight[f],
+                  "row %d (%s) field %s: weight %d, want %d", i, r->why,
+                  cc_evidence_field_code(f), ev[f].weight10, r->weight[f]);
+    sum += r->weight[f];
+  }
+  ck_assert_msg(sum == r->total,
+                "row %d: the table's weights add to %d, not %d", i, sum,
+                r->total);
+  ck_assert_msg(s == r->total, "row %d (%s): score %d, want %d", i, r->why, s,
+                r->total);
+  /* The order of the two records does not matter. */
+  sr = cc_fuzzy_score(rev, r->b, lb, r->vb, r->a, la, r->va, r->nb,
+                      strlen(r->nb), r->na, strlen(r->na));
+  ck_assert_int_eq(sr, s);
+  ck_assert_int_eq(memcmp(rev, ev, sizeof ev), 0);
+}
+
+START_TEST(test_fuzzy_score)
+{
+  check_score_row(&score_core[_i], _i);
+}
+END_TEST
+
+START_TEST(test_fuzzy_score_limits)
+{
+  check_score_row(&score_limits[_i], _i);
+}
+END_TEST
+
+/* The names of the table relate as the rows say (check_name_match.c has
+ * the readings). */
+START_TEST(test_fuzzy_score_names)
+{
+  ck_assert_int_eq(cc_name_compare("张伟", 6, "张玮", 6), CC_NAME_HOMOPHONE);
+  ck_assert_int_eq(cc_name_compare("蒋经国", 9, "蒋纬国", 9),
+                   CC_NAME_DIFFERENT);
+  ck_assert_int_eq(cc_name_compare("王芳", 6, "刘洋", 6), CC_NAME_DIFFERENT);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Blocking keys (fuzzy_internal.h): key 1 = pinyin of the name, birth date
+ * (digits 7-14), parity of digit 17; key 2 = pinyin, county (digits 1-6),
+ * digits 15-16. One slip anywhere but in both the county and the birth
+ * date keeps at least one of them, so a slip that keeps both IDs valid
+ * (no typo search) still meets its twin in a block:
+ *   Q / S1   county slip             key 1 same, key 2 differs
+ *   Q / B1   birth slip              key 1 differs, key 2 same
+ *   Q / N1   digit 16 slip           key 1 same, key 2 differs
+ *   Q / X17  digit 17 3 -> 8 (sex)   key 1 differs (odd/even), key 2 same
+ *   Q / W1   digits 15,16 swapped    key 1 same, key 2 differs
+ * Names by sound: 张伟 / 张玮 share both keys, 蒋经国 / 蒋纬国 neither. */
+
+typedef struct key_row {
+  const char *a, *na, *b, *nb;
+  int same1, same2;
+} key_row;
+
+static const key_row key_core[] = {
+    {Q, "张伟", S1, "张伟", 1, 0},  {Q, "张伟", B1, "张伟", 0, 1},
+    {Q, "张伟", N1, "张伟", 1, 0},  {Q, "张伟", X17, "张伟", 0, 1},
+    {Q, "张伟", W1, "张伟", 1, 0},  {Q, "张伟", Q, "张玮", 1, 1},
+    {Q, "蒋经国", N1, "蒋纬国", 0, 0}, {Q, "张伟", P, "张伟", 1, 0},
+};
+
+static int block_keys(uint64_t out[2], const char *id, const char *name)
+{
+  cc_record r;
+  memset(&r, 0, sizeof r);
+  r.id_len = (uint8_t)strlen(id);
+  memcpy(r.id, id, r.id_len);
+  r.name_folded.ptr = name;
+  r.name_folded.len = (uint32_t)strlen(name);
+  return cc_fuzzy_block_keys(out, &r);
+}
+
+START_TEST(test_fuzzy_block_keys)
+{
+  const key_row *k = &key_core[_i];
+  uint64_t ka[2], kb[2];
+  ck_assert_int_eq(block_keys(ka, k->a, k->na), 2);
+  ck_assert_int_eq(block_keys(kb, k->b, k->nb), 2);
+  ck_assert_uint_ne(ka[0], ka[1]);
+  ck_assert_msg((ka[0] == kb[0]) == k->same1, "row %d: %s/%s key 1", _i,
+                k->a, k->b);
+  ck_assert_msg((ka[1] == kb[1]) == k->same2, "row %d: %s/%s key 2", _i,
+                k->a, k->b);
+}
+END_TEST
+
+START_TEST(test_fuzzy_block_keys_limits)
+{
+  uint64_t k[2];
+  ck_assert_int_eq(block_keys(k, Q17, "张伟"), 0); /* 17 digits */
+  ck_assert_int_eq(block_keys(k, Q, ""), 0);       /* no name, no key */
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Confidence = 1 / (1 + 2^(6.6 - score)), x 10000, rounded:
+ *   6.6   2^0 = 1              -> 1/2           5000
+ *   7.6   2^-1                 -> 1/1.5         6667 (6666.67)
+ *   5.6   2^1                  -> 1/3           3333
+ *   8.6   2^-2 = 0.25          -> 1/1.25        8000
+ *   4.6   2^2 = 4              -> 1/5           2000
+ *   9     2^-2.4 = 0.18946     -> 1/1.18946     8407 (0.84072)
+ *   7     2^-0.4 = 0.75786     -> 1/1.75786     5689 (0.56887)
+ *   15    2^-8.4 = 0.0029604   -> 1/1.0029604   9970 (0.99705)
+ *   17    2^-10.4 = 0.00074009 -> 1/1.00074009  9993 (0.99926)
+ *   -3.5  2^10.1 = 1097.6      -> 1/1098.6      9    (0.00091)  */
+
+typedef struct conf_row {
+  int score10;
+  unsigned want;
+} conf_row;
+
+static const conf_row conf_core[] = {
+    {66, 5000}, {76, 6667}, {56, 3333}, {86, 8000}, {46, 2000},
+    {90, 8407}, {70, 5689}, {150, 9970}, {170, 9993}, {-35, 9},
+};
+
+START_TEST(test_fuzzy_confidence)
+{
+  ck_assert_uint_eq(cc_fuzzy_confidence(conf_core[_i].score10),
+                    conf_core[_i].want);
+}
+END_TEST
+
+/* 30 above the prior (score 36.6) 2^-30 ~ 1e-9 rounds to 1; far below, to
+ * 0; in between never decreasing. */
+START_TEST(test_fuzzy_confidence_limits)
+{
+  int s;
+  unsigned last = 0;
+  ck_assert_uint_eq(cc_fuzzy_confidence(366), 10000);
+  ck_assert_uint_eq(cc_fuzzy_confidence(367), 10000);
+  ck_assert_uint_eq(cc_fuzzy_confidence(INT_MAX), 10000);
+  ck_assert_uint_eq(cc_fuzzy_confidence(-1000), 0);
+  ck_assert_uint_eq(cc_fuzzy_confidence(INT_MIN), 0);
+  for (s = -600; s <= 600; s++) {
+    unsigned c = cc_fuzzy_confidence(s);
+    ck_assert_uint_le(c, 10000);
+    ck_assert_msg(c >= last, "confidence falls at %d: %u < %u", s, c, last);
+    last = c;
+  }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Vocabulary, weights, thresholds. */
+
+static const int n_levels[CC_EV_COUNT_] = {CC_IDL_COUNT_, 3, 3, 3, 4};
+
+/* docs/RULES.md, the weight column x 10; the in_typo levels weigh 0. */
+static const int weights[CC_EV_COUNT_][CC_IDL_COUNT_] = {
+    {80, 80, 80, 40, 40, -60, 80}, /* fix, swap fix, check, sub/swap valid, other,
+                                      one missing */
+    {40, 20, -60},             /* equal, homophone, different */
+    {20, -35, 0},              /* equal, different, in_typo */
+    {10, -55, 0},
+    {20, 5, -45, 0},           /* county, province, different, in_typo */
+};
+
+START_TEST(test_fuzzy_codes)
+{
+  int f, l, k;
+  ck_assert_str_eq(cc_match_basis_code(CC_BASIS_ID_EXACT), "id_exact");
+  ck_assert_str_eq(cc_match_basis_code(CC_BASIS_ID_TYPO), "id_typo");
+  ck_assert_str_eq(cc_match_basis_code(CC_BASIS_NAME_BIRTH), "name_birth");
+  ck_assert_str_eq(cc_evidence_field_code(CC_EV_ID), "id");
+  ck_assert_str_eq(cc_evidence_field_code(CC_EV_NAME), "name");
+  ck_assert_str_eq(cc_evidence_field_code(CC_EV_BIRTH), "birth_date");
+  ck_assert_str_eq(cc_evidence_field_code(CC_EV_SEX), "sex");
+  ck_assert_str_eq(cc_evidence_field_code(CC_EV_REGION), "region");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_NAME, CC_NAMEL_HOMOPHONE),
+                   "homophone");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_ID, CC_IDL_SUB_FIX),
+                   "one_substitution_check_fails");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_REGION, CC_REGL_TYPO),
+                   "in_typo");
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < n_levels[f]; l++) {
+      const char *code = cc_evidence_level_code(f, l);
+      const char *zh = cc_evidence_zh(f, l);
+      ck_assert_ptr_nonnull(code);
+      ck_assert_ptr_nonnull(zh);
+      ck_assert_uint_gt(strlen(code), 0);
+      ck_assert_uint_gt(strlen(zh), 0);
+      ck_assert_str_ne(code, "unknown");
+      ck_assert_msg((unsigned char)zh[0] >= 0xE0, "%s/%s: zh is not Chinese",
+                    cc_evidence_field_code(f), code);
+      ck_assert_msg(cc_fuzzy_weight10(f, l) == weights[f][l],
+                    "%s/%s: weight %d, docs/RULES.md says %d",
+                    cc_evidence_field_code(f), code, cc_fuzzy_weight10(f, l),
+                    weights[f][l]);
+      for (k = 0; k < l; k++) {
+        ck_assert_str_ne(code, cc_evidence_level_code(f, k));
+        ck_assert_str_ne(zh, cc_evidence_zh(f, k));
+      }
+    }
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (k = 0; k < f; k++)
+      ck_assert_str_ne(cc_evidence_field_code(f), cc_evidence_field_code(k));
+}
+END_TEST
+
+START_TEST(test_fuzzy_codes_limits)
+{
+  ck_assert_str_eq(cc_match_basis_code(CC_BASIS_COUNT_), "unknown");
+  ck_assert_str_eq(cc_evidence_field_code(-1), "unknown");
+  ck_assert_str_eq(cc_evidence_field_code(CC_EV_COUNT_), "unknown");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_ID, CC_IDL_COUNT_), "unknown");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_NAME, 3), "unknown");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_REGION, 4), "unknown");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_SEX, -1), "unknown");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_COUNT_, 0), "unknown");
+  ck_assert_int_eq(cc_fuzzy_weight10(CC_EV_BIRTH, 3), 0);
+  ck_assert_int_eq(cc_fuzzy_weight10(CC_EV_COUNT_, 0), 0);
+  ck_assert_uint_gt(strlen(cc_evidence_zh(CC_EV_COUNT_, 0)), 0);
+}
+END_TEST
+
+START_TEST(test_fuzzy_thresholds)
+{
+  ck_assert_int_eq(CC_FUZZY_UPPER10, 90);
+  ck_assert_int_eq(CC_FUZZY_LOWER10, 50);
+  ck_assert_int_lt(CC_FUZZY_LOWER10, CC_FUZZY_UPPER10);
+  /* A fix-level typo with the same name, birth, sex and county is far
+   * above; the same with a different name (70) is only possible; both
+   * valid with a different name (twins, 30) is nothing. */
+  ck_assert_int_ge(80 + 40 + 20 + 10 + 20, CC_FUZZY_UPPER10);
+  ck_assert_uint_ge(cc_fuzzy_confidence(CC_FUZZY_UPPER10), 8400);
+  ck_assert_uint_lt(cc_fuzzy_confidence(CC_FUZZY_LOWER10), 5000);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* One monthly run, end to end. Rosters (line 1 is the header):
+ *
+ *   moe                              mohrss
+ *   2 110101200501011239 张三 S1     2 110101200501011239 张三 J1
+ *   3 Q  张伟 S1                     3 S1 张伟 J1 (invalid, '4' due)
+ *   4 370102200706200249 李娜 S2     4 440106200706203689 李娜 J2
+ *   5 370102200912010569 王芳 S2     5 370102200912010769 刘洋 J2
+ * all 在籍.
+ *   110101200501011239: (7+9+0+5+0+4 = 25) + (4+0+0+15+0+9+0+5 = 33) +
+ *     (1*8+2*4+3*2 = 22) = 80 = 7*11+3 -> '9' valid. Same ID at S1 and
+ *     J1: the exact dual_enrollment moe:2,mohrss:2.
+ *   Q / S1: one digit apart in the county, same name: 150 -> a fuzzy
+ *     dual_enrollment (id_typo; the block also finds it, the typo search
+ *     comes first), confidence 0.9970, person shown with Q.
+ *   李娜 (a woman born 2007-06-20) twice:
+ *     370102 20070620 024: 97 + (4+0+0+21+0+54+20+0 = 99) + (0+8+8 = 16)
+ *       = 212 = 19*11+3 -> '9' valid
+ *     440106 20070620 368: (28+36+0+5+0+24 = 93) + 99 + (24+24+16 = 64)
+ *       = 256 = 23*11+3 -> '9' valid
+ *     one block, -6+4+2+1-4.5 = -3.5: dropped, neither finding nor possible.
+ *   王芳 / 刘洋: 370102 20091201 056: 97 + (4+0+0+27+7+18+0+5 = 61) +
+ *     (0+20+12 = 32) = 190 = 17*11+3 -> '9' valid; digit 16 5 -> 7 adds
+ *     2*4 = 8: 198 = 18*11+0 -> '1' due, '9' kept: invalid. The typo search
+ *     finds the pair: 8-6+2+1+2 = 7, confidence 0.5689: possible.jsonl. */
+
+static char root[256];
+static char scratch[320];
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw)
+{
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+  if (dir[0])
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void setup(void)
+{
+  snprintf(scratch, sizeof scratch, "%s/t_XXXXXX", root);
+  ck_assert_ptr_nonnull(mkdtemp(scratch));
+}
+
+static void teardown(void)
+{
+  remove_tree(scratch);
+  scratch[0] = '\0';
+}
+
+static char *path_in(char *buf, size_t cap, const char *name)
+{
+  snprintf(buf, cap, "%s/%s", scratch, name);
+  return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_ge(fputs(text, f), 0);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+static char *read_file(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  char *buf;
+  long n;
+  ck_assert_msg(f != NULL, "cannot read %s", path);
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc((size_t)n + 1);
+  ck_assert_ptr_nonnull(buf);
+  ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+static unsigned mode_of(const char *path)
+{
+  struct stat sb;
+  ck_assert_msg(stat(path, &sb) == 0, "%s missing", path);
+  return (unsigned)(sb.st_mode & 07777);
+}
+
+static const char moe_csv[] =
+    "身份证号,姓名,学校代码,学籍状态\n"
+    "110101200501011239,张三,S1,在籍\n" /* 2 */
+    Q ",张伟,S1,在籍\n"                 /* 3 */
+    "370102200706200249,李娜,S2,在籍\n" /* 4 */
+    "370102200912010569,王芳,S2,在籍\n"; /* 5 */
+
+static const char mohrss_csv[] =
+    "身份证号,姓名,学校代码,学籍状态\n"
+    "110101200501011239,张三,J1,在籍\n" /* 2 */
+    S1 ",张伟,J1,在籍\n"                /* 3 */
+    "440106200706203689,李娜,J2,在籍\n" /* 4 */
+    "370102200912010769,刘洋,J2,在籍\n"; /* 5 */
+
+typedef struct run_out {
+  char *findings, *possible, *summary;
+  unsigned possible_mode;
+} run_out;
+
+static void run_rosters(run_out *out, const char *tag, int no_fuzzy)
+{
+  char moe[400], mohrss[400], db[400], dir[400], f[480], name[64];
+  cc_roster_spec rosters[2];
+  cc_run_options o = CC_RUN_OPTIONS_INIT;
+  int rc;
+  path_in(moe, sizeof moe, "moe.csv");
+  path_in(mohrss, sizeof mohrss, "mohrss.csv");
+  write_file(moe, moe_csv);
+  write_file(mohrss, mohrss_csv);
+  memset(rosters, 0, sizeof rosters);
+  rosters[0].label = "moe";
+  rosters[0].path = moe;
+  rosters[1].label = "mohrss";
+  rosters[1].path = mohrss;
+  snprintf(name, sizeof name, "db_%s", tag);
+  path_in(db, sizeof db, name);
+  snprintf(name, sizeof name, "out_%s", tag);
+  path_in(dir, sizeof dir, name);
+  o.db_dir = db;
+  o.period = "2026-11";
+  o.issued = cc_date_from_ymd(2026, 11, 23); /* not today: reproducible */
+  o.rosters = rosters;
+  o.n_rosters = 2;
+  o.out_dir = dir;
+  o.threads = 2;
+  o.no_sync = 1;
+  o.no_fuzzy = no_fuzzy;
+  rc = cc_run_monthly(&out->summary, &o);
+  ck_assert_msg(rc == 0, "run %s: %d %s", tag, rc, cc_error_last());
+  snprintf(f, sizeof f, "%s/findings.jsonl", dir);
+  out->findings = read_file(f);
+  snprintf(f, sizeof f, "%s/possible.jsonl", dir);
+  out->possible_mode = mode_of(f);
+  out->possible = read_file(f);
+}
+
+static void run_out_dispose(run_out *r)
+{
+  free(r->findings);
+  free(r->possible);
+  free(r->summary);
+}
+
+static size_t count_lines(const char *text)
+{
+  size_t n = 0;
+  for (; *text; text++)
+    n += *text == '\n';
+  return n;
+}
+
+/* The lines of `text` that contain `needle`, concatenated (malloc'd). */
+static char *lines_with(const char *text, const char *needle, size_t *n)
+{
+  size_t len = strlen(text), k = 0;
+  char *out = malloc(len + 1);
+  const char *line = text;
+  ck_assert_ptr_nonnull(out);
+  *n = 0;
+  while (*line) {
+    const char *end = strchr(line, '\n');
+    size_t ll = end ? (size_t)(end - line) + 1 : strlen(line);
+    char *copy = strndup(line, ll);
+    ck_assert_ptr_nonnull(copy);
+    if (strstr(copy, needle)) {
+      memcpy(out + k, line, ll);
+      k += ll;
+      (*n)++;
+    }
+    free(copy);
+    line += ll;
+  }
+  out[k] = '\0';
+  return out;
+}
+
+/* The text holds (or does not hold) the needle; the message shows it. */
+#define HAS(text, needle) \
+  ck_assert_msg(strstr((text), (needle)) != NULL, "missing: %s", (needle))
+#define HASNT(text, needle) \
+  ck_assert_msg(strstr((text), (needle)) == NULL, "unexpected: %s", (needle))
+
+START_TEST(test_fuzzy_run_monthly)
+{
+  run_out on, off;
+  char *exact_on, *exact_off, *typo, *nb;
+  size_t n_exact_on, n_exact_off, n_typo, n_nb;
+
+  memset(&on, 0, sizeof on);
+  memset(&off, 0, sizeof off);
+  run_rosters(&on, "on", 0);
+
+  /* Two findings: the exact pair and the typo pair. */
+  ck_assert_uint_eq(count_lines(on.findings), 2);
+  exact_on = lines_with(on.findings, "\"basis\": \"id_exact\"", &n_exact_on);
+  typo = lines_with(on.findings, "\"basis\": \"id_typo\"", &n_typo);
+  nb = lines_with(on.findings, "\"basis\": \"name_birth\"", &n_nb);
+  ck_assert_uint_eq(n_exact_on, 1);
+  ck_assert_uint_eq(n_typo, 1);
+  ck_assert_uint_eq(n_nb, 0);
+  HAS(exact_on, "\"type\": \"dual_enrollment\"");
+  HAS(exact_on, "\"id_number\": \"110101200501011239\"");
+
+  /* The fuzzy finding: the valid ID for the person, each member with its
+   * own ID, the evidence of the hand-worked score 150. */
+  HAS(typo, "\"type\": \"dual_enrollment\"");
+  HAS(typo, "\"scope\": \"cross\"");
+  HAS(typo, "\"person\": {\"id_number\": \"" Q "\", \"name\": \"张伟\", "
+            "\"id_valid\": true}");
+  HAS(typo, "\"confidence\": 0.9970");
+  HAS(typo, "{\"roster\": \"moe\", \"line\": 3, ");
+  HAS(typo, "{\"roster\": \"mohrss\", \"line\": 3, ");
+  HAS(typo, "\"name\": \"张伟\", \"id_number\": \"" Q "\"");
+  HAS(typo, "\"name\": \"张伟\", \"id_number\": \"" S1 "\"");
+  HAS(typo, "{\"field\": \"id\", \"level\": "
+            "\"one_substitution_check_fails\", \"weight\": 8.0, ");
+  HAS(typo, "{\"field\": \"name\", \"level\": \"equal\", "
+            "\"weight\": 4.0, ");
+  HAS(typo, "{\"field\": \"birth_date\", \"level\": "
+            "\"equal\", \"weight\": 2.0, ");
+  HAS(typo, "{\"field\": \"sex\", \"level\": \"equal\", "
+            "\"weight\": 1.0, ");
+  HAS(typo, "{\"field\": \"region\", \"level\": "
+            "\"in_typo\", \"weight\": 0.0, ");
+  /* Neither 李娜 nor the possible pair is a finding. */
+  HASNT(on.findings, "李娜");
+  HASNT(on.findings, "王芳");
+  HASNT(on.findings, "刘洋");
+
+  /* possible.jsonl: the one pair scoring 7, owner-only. */
+  ck_assert_uint_eq(on.possible_mode, 0600);
+  ck_assert_uint_eq(count_lines(on.possible), 1);
+  HAS(on.possible, "\"score\": 7.0, \"confidence\": 0.5689, "
+                   "\"basis\": \"id_typo\"");
+  HAS(on.possible, "\"line\": 5, \"id_number\": "
+                   "\"370102200912010569\"");
+  HAS(on.possible, "\"line\": 5, \"id_number\": "
+                   "\"370102200912010769\"");
+  HASNT(on.possible, "李娜");
+  ck_assert_ptr_nonnull(on.summary);
+  HAS(on.summary, "fuzzy tier: ");
+
+  /* --no-fuzzy: the exact finding byte for byte, nothing fuzzy. */
+  run_rosters(&off, "off", 1);
+  exact_off = lines_with(off.findings, "\"basis\": \"id_exact\"", &n_exact_off);
+  ck_assert_uint_eq(count_lines(off.findings), 1);
+  ck_assert_uint_eq(n_exact_off, 1);
+  ck_assert_str_eq(exact_off, exact_on);
+  HASNT(off.findings, "\"evidence\"");
+  ck_assert_uint_eq(count_lines(off.possible), 0);
+  HAS(off.summary, "fuzzy tier: off");
+
+  free(exact_on);
+  free(exact_off);
+  free(typo);
+  free(nb);
+  run_out_dispose(&on);
+  run_out_dispose(&off);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+static Suite *fuzzy_suite(void)
+{
+  Suite *s = suite_create("fuzzy");
+  TCase *core = tcase_create("Core");
+  TCase *limits = tcase_create("Limits");
+
+  tcase_add_loop_test(core, test_fuzzy_id_level, 0,
+                      (int)(sizeof id_core / sizeof id_core[0]));
+  tcase_add_test(core, test_fuzzy_id_level_every_slip);
+  tcase_add_loop_test(core, test_fuzzy_score, 0,
+                      (int)(sizeof score_core / sizeof score_core[0]));
+  tcase_add_test(core, test_fuzzy_score_names);
+  tcase_add_loop_test(core, test_fuzzy_block_keys, 0,
+                      (int)(sizeof key_core / sizeof key_core[0]));
+  tcase_add_loop_test(core, test_fuzzy_confidence, 0,
+                      (int)(sizeof conf_core / sizeof conf_core[0]));
+  tcase_add_test(core, test_fuzzy_codes);
+  tcase_add_test(core, test_fuzzy_thresholds);
+  tcase_add_checked_fixture(core, setup, teardown);
+  tcase_add_test(core, test_fuzzy_run_monthly);
+  tcase_set_timeout(core, 120);
+  suite_add_tcase(s, core);
+
+  tcase_add_loop_test(limits, test_fuzzy_id_level_limits, 0,
+                      (int)(sizeof id_limits / sizeof id_limits[0]));
+  tcase_add_loop_test(limits, test_fuzzy_score_limits, 0,
+                      (int)(sizeof score_limits / sizeof score_limits[0]));
+  tcase_add_test(limits, test_fuzzy_block_keys_limits);
+  tcase_add_test(limits, test_fuzzy_confidence_limits);
+  tcase_add_test(limits, test_fuzzy_codes_limits);
+  suite_add_tcase(s, limits);
+  return s;
+}
+
+int main(void)
+{
+  const char *tmp = getenv("TMPDIR");
+  SRunner *sr;
+  int failed;
+  snprintf(root, sizeof root, "%s/cc_check_fuzzy_XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  if (mkdtemp(root) == NULL) {
+    perror(root);
+    return EXIT_FAILURE;
+  }
+  sr = srunner_create(fuzzy_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  remove_tree(root);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
