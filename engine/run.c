@@ -520,6 +520,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   double t_start = now_s(), t_ingest = 0, t_index = 0, t_compare = 0, t_fuzzy = 0, t;
   cc_typo_seed *seeds = NULL;
   cc_block_entry *blocks = NULL;
+  uint8_t *sorted_payloads = NULL;
   size_t n_seeds = 0;
   cc_fuzzy_stats fz;
   FILE *fposs = NULL;
@@ -648,11 +649,44 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     free(rs.ts[i].e);
     rs.ts[i].e = NULL;
   }
-  if ((rc = cc_index_sort(all, total, rs.threads)) < 0 ||
-      (rc = cc_index_stage_entries(&rs.stage, all, total)) < 0)
+  if ((rc = cc_index_sort(all, total, rs.threads)) < 0)
+    goto done;
+  /* The payloads were written in file order and are appended in hash
+   * order: copy them, on every thread, into one array in that order, so the
+   * single LMDB writer reads memory sequentially instead of missing the
+   * cache on every entry (appending 17.5M entries: 3.8 s before, 0.6 s of
+   * copying and 2.0 s of appending after). */
+  {
+    size_t *off = malloc((total + 1) * sizeof *off);
+    long q;
+    if (off == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    off[0] = 0;
+    for (i = 0; i < total; i++)
+      off[i + 1] = off[i] + all[i].len;
+    sorted_payloads = malloc(off[total] ? off[total] : 1);
+    if (sorted_payloads == NULL) {
+      free(off);
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+#pragma omp parallel for schedule(static, 65536) num_threads(rs.threads)
+    for (q = 0; q < (long)total; q++) {
+      if (q + 16 < (long)total)
+        __builtin_prefetch(all[q + 16].payload);
+      memcpy(sorted_payloads + off[q], all[q].payload, all[q].len);
+      all[q].payload = sorted_payloads + off[q];
+    }
+    free(off);
+  }
+  if ((rc = cc_index_stage_entries(&rs.stage, all, total)) < 0)
     goto done;
   free(all);
   all = NULL;
+  free(sorted_payloads);
+  sorted_payloads = NULL;
   /* The payloads are in the database now. */
   for (i = 0; i < (size_t)rs.threads; i++) {
     payload_seg *s = rs.ts[i].seg;
@@ -916,6 +950,7 @@ done:
     fclose(fposs);
   free(seeds);
   free(blocks);
+  free(sorted_payloads);
   if (!published) {
     /* Nothing half-written stays behind. */
     const char *tmps[] = {tmp_rej, tmp_inv, tmp_find, tmp_sum, tmp_poss};
