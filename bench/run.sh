@@ -6,7 +6,9 @@
 #   (default: 750000 250000, threads "2 1")
 # Needs a Release build in build/ (bash scripts/setup.sh). Data go to
 # ${BENCH_DIR:-/tmp/chachong-bench}. The database is fsync'ed at commit as in
-# production; set BENCH_NO_SYNC=1 to add --no-sync.
+# production; set BENCH_NO_SYNC=1 to add --no-sync. BENCH_FLAGS adds options
+# to chachong run (e.g. --no-fuzzy); BENCH_GEN adds options to gen_roster
+# (e.g. "--gb18030 mohrss") and names its own data directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 moe=${1:-750000}
@@ -14,16 +16,19 @@ mohrss=${2:-250000}
 shift $(( $# > 2 ? 2 : $# ))
 threads=("$@")
 [ ${#threads[@]} -gt 0 ] || threads=(2 1)
-dir=${BENCH_DIR:-/tmp/chachong-bench}/$moe-$mohrss
+gen_args=${BENCH_GEN:-}
+dir=${BENCH_DIR:-/tmp/chachong-bench}/$moe-$mohrss${gen_args:+-$(echo "$gen_args" | tr -c 'a-z0-9' '_')}
 mkdir -p "$dir"
 if [ ! -f "$dir/gen/expected_findings.txt" ]; then
   start=$(date +%s.%N)
-  ./build/gen_roster --out "$dir/gen" --seed 20261122 --moe "$moe" --mohrss "$mohrss" >/dev/null
+  # shellcheck disable=SC2086
+  ./build/gen_roster --out "$dir/gen" --seed 20261122 --moe "$moe" --mohrss "$mohrss" $gen_args >/dev/null
   echo "generated $moe + $mohrss records in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 fi
 total=$((moe + mohrss))
 sync_flag=()
 [ "${BENCH_NO_SYNC:-0}" = 1 ] && sync_flag=(--no-sync)
+read -r -a extra <<<"${BENCH_FLAGS:-}"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 for t in "${threads[@]}"; do
   rm -rf "$dir/db" "$dir/out"
@@ -33,18 +38,20 @@ for t in "${threads[@]}"; do
   /usr/bin/time -f '%e %M' -o "$dir/time.txt" ./build/chachong run --quiet \
     --db "$dir/db" --period 2026-11 --issued 2026-11-23 \
     --roster moe="$dir/gen/moe.csv" --roster mohrss="$dir/gen/mohrss.csv" \
-    --out "$dir/out" --threads "$t" "${sync_flag[@]}"
+    --out "$dir/out" --threads "$t" "${sync_flag[@]}" "${extra[@]}"
   read -r wall rss < "$dir/time.txt"
   line=$(grep '^time:' "$dir/out/summary.txt")
   ing=$(sed -E 's/.*ingest\+normalize ([0-9.]+) s.*/\1/' <<<"$line")
   idx=$(sed -E 's/.*index ([0-9.]+) s.*/\1/' <<<"$line")
   cmp=$(sed -E 's/.*compare ([0-9.]+) s.*/\1/' <<<"$line")
   emt=$(sed -E 's/.*emit ([0-9.]+) s.*/\1/' <<<"$line")
+  fuz=$(sed -E 's/.*fuzzy ([0-9.]+) s.*/\1/' <<<"$line")
   findings=$(wc -l < "$dir/out/findings.jsonl")
   rate() { awk -v n="$total" -v s="$1" 'BEGIN { if (s > 0) printf "%.1f M/s", n / s / 1e6; else print "-" }'; }
   printf 'threads=%s records=%s findings=%s wall=%ss peak_rss=%sMB\n' "$t" "$total" "$findings" "$wall" "$((rss / 1024))"
-  printf '  ingest+normalize %6ss %10s\n  index            %6ss %10s\n  compare          %6ss %10s\n  emit             %6ss %10s\n' \
-    "$ing" "$(rate "$ing")" "$idx" "$(rate "$idx")" "$cmp" "$(rate "$cmp")" "$emt" "$(rate "$emt")"
+  printf '  ingest+normalize %6ss %10s\n  index            %6ss %10s\n  compare          %6ss %10s\n  fuzzy            %6ss %10s\n  emit             %6ss %10s\n' \
+    "$ing" "$(rate "$ing")" "$idx" "$(rate "$idx")" "$cmp" "$(rate "$cmp")" \
+    "$fuz" "$(rate "$fuz")" "$emt" "$(rate "$emt")"
   bash tests/cli/project.sh --exact "$dir/out/findings.jsonl" > "$dir/proj.txt"
   if cmp -s "$dir/proj.txt" "$dir/gen/expected_findings.txt"; then
     echo "  findings equal the generator's expected findings"

@@ -241,10 +241,15 @@ static int matches(const filters *f, const cc_finding *x)
   if (f->states && (x->state >= CC_STATE_COUNT_ || !(f->states & (1u << x->state))))
     return 0;
   if (f->n_ids) {
-    for (i = 0; i < f->n_ids; i++)
-      if (strcmp(f->ids[i], x->id) == 0)
-        break;
-    if (i == f->n_ids)
+    /* The person's ID, or (fuzzy findings) any member's own ID. */
+    int hit = 0;
+    for (i = 0; i < f->n_ids && !hit; i++) {
+      hit = strcmp(f->ids[i], x->id) == 0;
+      for (m = 0; m < x->n_members && !hit; m++)
+        hit = x->members[m].id.len == strlen(f->ids[i]) &&
+              memcmp(x->members[m].id.ptr, f->ids[i], x->members[m].id.len) == 0;
+    }
+    if (!hit)
       return 0;
   }
   if (f->n_schools) {
@@ -304,7 +309,8 @@ static int result_push(cc_query_result *r, const cc_finding *x, uint32_t period,
   for (i = 0; i < x->n_members; i++) {
     const cc_member *m = &x->members[i];
     text += (size_t)m->label.len + m->name.len + m->record_id.len +
-            m->school_code.len + m->school_name.len + m->region_code.len;
+            m->school_code.len + m->school_name.len + m->region_code.len +
+            m->id.len;
   }
   if (x->n_members) {
     mem = cc_finding_alloc(&r->findings, x->n_members * sizeof *mem);
@@ -326,6 +332,7 @@ static int result_push(cc_query_result *r, const cc_finding *x, uint32_t period,
     copy_str(&mem[i].school_code, &p);
     copy_str(&mem[i].school_name, &p);
     copy_str(&mem[i].region_code, &p);
+    copy_str(&mem[i].id, &p); /* fuzzy findings: each member's own ID */
   }
   f.members = mem;
   if (r->findings.n == *cap) {
@@ -735,7 +742,8 @@ static int view_make(const cc_finding **shown, view *v, const cc_finding *x,
   for (i = 0; i < x->n_members; i++) {
     const cc_member *m = &x->members[i];
     text += (size_t)m->label.len + m->name.len + m->record_id.len +
-            m->school_code.len + m->school_name.len + m->region_code.len;
+            m->school_code.len + m->school_name.len + m->region_code.len +
+            m->id.len;
   }
   if (x->n_members > v->members_cap) {
     cc_member *grown = realloc(v->members, x->n_members * sizeof *grown);
@@ -768,6 +776,7 @@ static int view_make(const cc_finding **shown, view *v, const cc_finding *x,
     view_str(&v->members[i].school_code, &p);
     view_str(&v->members[i].school_name, &p);
     view_str(&v->members[i].region_code, &p);
+    view_str(&v->members[i].id, &p); /* masked by scrub_ids like the rest */
   }
   *shown = &v->f;
   return 0;

@@ -773,11 +773,10 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     if ((rc = cc_lifecycle_apply(&found, &prev, &lr, db)) < 0)
       goto done;
   }
-  t_compare += now_s() - t;
 
   /* Write every output under a temporary name, publish, then rename: a run
-   * whose outputs cannot be written does not change the database. */
-  t = now_s();
+   * whose outputs cannot be written does not change the database. (The
+   * "emit" time counts from the lifecycle above to here.) */
   {
     cc_finding_context fc;
     size_t cap = 0, off = 0;
