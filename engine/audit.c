@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "chachong/audit.h"
+#include "bytes_internal.h"
 #include "error_internal.h"
 #include "index_internal.h"
 
@@ -37,21 +38,6 @@ void cc_audit_user(char *out, const char *given)
     snprintf(out, 64, "uid:%u", (unsigned)getuid());
 }
 
-static void be64(uint8_t *p, uint64_t v)
-{
-  int i;
-  for (i = 0; i < 8; i++)
-    p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-  uint64_t v = 0;
-  int i;
-  for (i = 0; i < 8; i++)
-    v = v << 8 | p[i];
-  return v;
-}
 
 int cc_audit_record(cc_db *db, const cc_audit_entry *e)
 {
@@ -69,8 +55,8 @@ int cc_audit_record(cc_db *db, const cc_audit_entry *e)
   if (db->read_only)
     return cc_error_set(CC_EINVALID, "the audit log needs a writable database");
   gettimeofday(&tv, NULL);
-  be64(p, (uint64_t)e->when);
-  be64(p + 8, e->records);
+  put_u64(p, (uint64_t)e->when);
+  put_u64(p + 8, e->records);
   p += 16;
   *p++ = (uint8_t)ul;
   memcpy(p, e->user, ul);
@@ -89,7 +75,7 @@ int cc_audit_record(cc_db *db, const cc_audit_entry *e)
     goto fail;
   for (tries = 0; tries < 1000; tries++) {
     uint64_t us = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec + (uint64_t)tries;
-    be64(key, us);
+    put_u64(key, us);
     key[8] = (uint8_t)(pid >> 24);
     key[9] = (uint8_t)(pid >> 16);
     key[10] = (uint8_t)(pid >> 8);
@@ -146,8 +132,8 @@ int cc_audit_list(cc_audit_entry **out, size_t *n, cc_db *db, int64_t since)
       rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
       break;
     }
-    e.when = (int64_t)rd64(p);
-    e.records = rd64(p + 8);
+    e.when = (int64_t)get_u64(p);
+    e.records = get_u64(p + 8);
     p += 16;
     len = *p++;
     if (p + len > end || len >= sizeof e.user) {

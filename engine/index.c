@@ -89,6 +89,7 @@
 
 #include <omp.h>
 
+#include "bytes_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
 #include "fs_internal.h"
@@ -99,27 +100,6 @@
 #define SORT_BITS 12
 #define SORT_BUCKETS (1u << SORT_BITS)
 #define MAX_DBS 4096
-
-static void put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put_u32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static void put_u64(uint8_t *p, uint64_t v)
-{
-  put_u32(p, (uint32_t)(v >> 32));
-  put_u32(p + 4, (uint32_t)v);
-}
-static uint16_t get_u16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get_u32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t get_u64(const uint8_t *p)
-{
-  return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
-}
 
 static int lmdb_error(int rc, const char *what)
 {
@@ -552,56 +532,6 @@ int cc_index_stage_blocks(cc_stage *st, const cc_block_entry *e, size_t n)
   return 0;
 }
 
-static int block_less(const cc_block_entry *a, const cc_block_entry *b)
-{
-  if (a->key != b->key)
-    return a->key < b->key;
-  if (a->roster != b->roster)
-    return a->roster < b->roster;
-  return a->line < b->line;
-}
-
-/* Buckets are small (n / 4096): insertion sort below 24, else quicksort as
- * sort_range does for index entries, with the comparison inlined. */
-static void sort_blocks_range(cc_block_entry *e, size_t n)
-{
-  while (n > 24) {
-    cc_block_entry pivot, tmp;
-    size_t i = 0, j = n - 1, m = n / 2;
-    if (block_less(&e[m], &e[0])) { tmp = e[m]; e[m] = e[0]; e[0] = tmp; }
-    if (block_less(&e[j], &e[0])) { tmp = e[j]; e[j] = e[0]; e[0] = tmp; }
-    if (block_less(&e[j], &e[m])) { tmp = e[j]; e[j] = e[m]; e[m] = tmp; }
-    pivot = e[m];
-    for (;;) {
-      while (block_less(&e[i], &pivot))
-        i++;
-      while (block_less(&pivot, &e[j]))
-        j--;
-      if (i >= j)
-        break;
-      tmp = e[i]; e[i] = e[j]; e[j] = tmp;
-      i++;
-      j--;
-    }
-    if (j + 1 < n - j - 1) {
-      sort_blocks_range(e, j + 1);
-      e += j + 1;
-      n -= j + 1;
-    } else {
-      sort_blocks_range(e + j + 1, n - j - 1);
-      n = j + 1;
-    }
-  }
-  {
-    size_t i, j;
-    for (i = 1; i < n; i++) {
-      cc_block_entry x = e[i];
-      for (j = i; j > 0 && block_less(&x, &e[j - 1]); j--)
-        e[j] = e[j - 1];
-      e[j] = x;
-    }
-  }
-}
 
 
 int cc_index_open_blk(MDB_dbi *blk, MDB_txn *txn, uint32_t gen)
@@ -642,47 +572,60 @@ static int entry_less(const cc_index_entry *a, const cc_index_entry *b)
   return a->line < b->line;
 }
 
-static void sort_range(cc_index_entry *e, size_t n)
+/* Sorts a small range (a bucket): quicksort with median of three down to
+ * 24 elements, then insertion sort, the comparison inlined. */
+#define DEFINE_RANGE_SORT(NAME, TYPE, LESS)                                    \
+  static void NAME(TYPE *e, size_t n)                                          \
+  {                                                                            \
+    while (n > 24) {                                                           \
+      TYPE pivot, tmp;                                                         \
+      size_t i = 0, j = n - 1, m = n / 2;                                      \
+      if (LESS(&e[m], &e[0])) { tmp = e[m]; e[m] = e[0]; e[0] = tmp; }         \
+      if (LESS(&e[j], &e[0])) { tmp = e[j]; e[j] = e[0]; e[0] = tmp; }         \
+      if (LESS(&e[j], &e[m])) { tmp = e[j]; e[j] = e[m]; e[m] = tmp; }         \
+      pivot = e[m];                                                            \
+      for (;;) {                                                               \
+        while (LESS(&e[i], &pivot))                                            \
+          i++;                                                                 \
+        while (LESS(&pivot, &e[j]))                                            \
+          j--;                                                                 \
+        if (i >= j)                                                            \
+          break;                                                               \
+        tmp = e[i]; e[i] = e[j]; e[j] = tmp;                                   \
+        i++;                                                                   \
+        j--;                                                                   \
+      }                                                                        \
+      /* Recurse on the smaller side, loop on the larger. */                   \
+      if (j + 1 < n - j - 1) {                                                 \
+        NAME(e, j + 1);                                                        \
+        e += j + 1;                                                            \
+        n -= j + 1;                                                            \
+      } else {                                                                 \
+        NAME(e + j + 1, n - j - 1);                                            \
+        n = j + 1;                                                             \
+      }                                                                        \
+    }                                                                          \
+    for (size_t i = 1; i < n; i++) {                                           \
+      TYPE x = e[i];                                                           \
+      size_t j;                                                                \
+      for (j = i; j > 0 && LESS(&x, &e[j - 1]); j--)                           \
+        e[j] = e[j - 1];                                                       \
+      e[j] = x;                                                                \
+    }                                                                          \
+  }
+
+DEFINE_RANGE_SORT(sort_range, cc_index_entry, entry_less)
+
+static int block_less(const cc_block_entry *a, const cc_block_entry *b)
 {
-  while (n > 24) {
-    /* Median of three, Hoare partition. */
-    cc_index_entry pivot, tmp;
-    size_t i = 0, j = n - 1, m = n / 2;
-    if (entry_less(&e[m], &e[0])) { tmp = e[m]; e[m] = e[0]; e[0] = tmp; }
-    if (entry_less(&e[j], &e[0])) { tmp = e[j]; e[j] = e[0]; e[0] = tmp; }
-    if (entry_less(&e[j], &e[m])) { tmp = e[j]; e[j] = e[m]; e[m] = tmp; }
-    pivot = e[m];
-    for (;;) {
-      while (entry_less(&e[i], &pivot))
-        i++;
-      while (entry_less(&pivot, &e[j]))
-        j--;
-      if (i >= j)
-        break;
-      tmp = e[i]; e[i] = e[j]; e[j] = tmp;
-      i++;
-      j--;
-    }
-    /* Recurse on the smaller side, loop on the larger. */
-    if (j + 1 < n - j - 1) {
-      sort_range(e, j + 1);
-      e += j + 1;
-      n -= j + 1;
-    } else {
-      sort_range(e + j + 1, n - j - 1);
-      n = j + 1;
-    }
-  }
-  {
-    size_t i, j;
-    for (i = 1; i < n; i++) {
-      cc_index_entry x = e[i];
-      for (j = i; j > 0 && entry_less(&x, &e[j - 1]); j--)
-        e[j] = e[j - 1];
-      e[j] = x;
-    }
-  }
+  if (a->key != b->key)
+    return a->key < b->key;
+  if (a->roster != b->roster)
+    return a->roster < b->roster;
+  return a->line < b->line;
 }
+
+DEFINE_RANGE_SORT(sort_blocks_range, cc_block_entry, block_less)
 
 
 /*

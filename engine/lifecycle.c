@@ -26,6 +26,7 @@
 #include <sys/time.h>
 
 #include "chachong/lifecycle.h"
+#include "bytes_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
 #include "index_internal.h"
@@ -81,21 +82,6 @@ int cc_response_action_parse(const char *code)
 /* ------------------------------------------------------------------ */
 /* Responses. */
 
-static void be64(uint8_t *p, uint64_t v)
-{
-  int i;
-  for (i = 0; i < 8; i++)
-    p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-  uint64_t v = 0;
-  int i;
-  for (i = 0; i < 8; i++)
-    v = v << 8 | p[i];
-  return v;
-}
 
 static int decode_response(cc_response *r, const MDB_val *k, const MDB_val *v)
 {
@@ -104,10 +90,10 @@ static int decode_response(cc_response *r, const MDB_val *k, const MDB_val *v)
   memset(r, 0, sizeof *r);
   if (k->mv_size != 16 || v->mv_size < 13)
     return cc_error_set(CC_ECORRUPT, "database: bad response");
-  r->finding_id = rd64(k->mv_data);
+  r->finding_id = get_u64(k->mv_data);
   r->date = (cc_date)(int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
                                (uint32_t)p[2] << 8 | p[3]);
-  r->recorded_at = (int64_t)rd64(p + 4);
+  r->recorded_at = (int64_t)get_u64(p + 4);
   r->action = p[12];
   p += 13;
   len = p < end ? *p++ : 0;
@@ -172,13 +158,13 @@ int cc_response_record(cc_db *db, const cc_response *r)
   }
 
   gettimeofday(&tv, NULL);
-  be64(key, r->finding_id);
-  be64(key + 8, (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec);
+  put_u64(key, r->finding_id);
+  put_u64(key + 8, (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec);
   p[0] = (uint8_t)((uint32_t)r->date >> 24);
   p[1] = (uint8_t)((uint32_t)r->date >> 16);
   p[2] = (uint8_t)((uint32_t)r->date >> 8);
   p[3] = (uint8_t)r->date;
-  be64(p + 4, (uint64_t)(r->recorded_at ? r->recorded_at : tv.tv_sec));
+  put_u64(p + 4, (uint64_t)(r->recorded_at ? r->recorded_at : tv.tv_sec));
   p[12] = r->action;
   p += 13;
   *p++ = (uint8_t)sl;
@@ -200,7 +186,7 @@ int cc_response_record(cc_db *db, const cc_response *r)
   v.mv_size = (size_t)(p - val);
   for (i = 0; i < 1000; i++) {
     /* Two responses in one microsecond: take the next free one. */
-    be64(key + 8, (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec + i);
+    put_u64(key + 8, (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec + i);
     k.mv_data = key;
     k.mv_size = sizeof key;
     rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
@@ -239,7 +225,7 @@ static int each_response(cc_db *db, uint64_t id,
     mdb_txn_abort(txn);
     return cc_error_set(CC_EIO, "responses: %s", mdb_strerror(rc));
   }
-  be64(key, id);
+  put_u64(key, id);
   k.mv_data = key;
   k.mv_size = sizeof key;
   rc = 0;
