@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <ftw.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,36 +19,12 @@
 #include "chachong/audit.h"
 #include "chachong/errors.h"
 #include "chachong/index.h"
+#include "test_util.h"
 
 static char root[256];
 static char scratch[320];
 static char db_dir[400];
 static cc_db *db;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  remove(path);
-  return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-  if (dir[0])
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static cc_db *open_rw(void)
-{
-  cc_db *d = NULL;
-  cc_db_options o = CC_DB_OPTIONS_INIT;
-  o.no_sync = 1;
-  ck_assert_int_eq(cc_db_open(&d, db_dir, &o), 0);
-  return d;
-}
 
 static cc_db *open_ro(void)
 {
@@ -62,18 +37,16 @@ static cc_db *open_ro(void)
 
 static void setup(void)
 {
-  snprintf(scratch, sizeof scratch, "%s/t_XXXXXX", root);
-  ck_assert_ptr_nonnull(mkdtemp(scratch));
+  tu_scratch_make(scratch, sizeof scratch, root);
   snprintf(db_dir, sizeof db_dir, "%s/db", scratch);
-  db = open_rw();
+  db = tu_db_open(db_dir);
 }
 
 static void teardown(void)
 {
   cc_db_close(db);
   db = NULL;
-  remove_tree(scratch);
-  scratch[0] = '\0';
+  tu_scratch_remove(scratch);
 }
 
 static cc_audit_entry entry(int64_t when, const char *user, const char *command,
@@ -184,7 +157,7 @@ START_TEST(test_audit_order_by_time)
     e = entry(1796169600, "later", "report", "2026-12", 7);
     ck_assert_int_eq(cc_audit_record(other, &e), 0);
     cc_db_close(other);
-    db = open_rw();
+    db = tu_db_open(db_dir);
     ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
     ck_assert_uint_eq(n, N + 1);
     assert_entry(&list[N], &e);
@@ -307,7 +280,7 @@ START_TEST(test_audit_read_only_refused)
   cc_db_close(ro);
 
   /* A read-only database that never had an audit log lists nothing. */
-  db = open_rw();
+  db = tu_db_open(db_dir);
   {
     char dir2[512];
     cc_db *d2 = NULL, *r2 = NULL;
@@ -349,18 +322,5 @@ static Suite *audit_suite(void)
 
 int main(void)
 {
-  const char *tmp = getenv("TMPDIR");
-  SRunner *sr;
-  int failed;
-  snprintf(root, sizeof root, "%s/cc_check_audit_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(root) == NULL) {
-    perror(root);
-    return EXIT_FAILURE;
-  }
-  sr = srunner_create(audit_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  remove_tree(root);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_main(audit_suite, root, sizeof root, "audit");
 }

@@ -26,6 +26,7 @@
 
 #include "chachong/calendar.h"
 #include "chachong/errors.h"
+#include "test_util.h"
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
@@ -786,10 +787,5 @@ static Suite *calendar_suite(void)
 
 int main(void)
 {
-  SRunner *sr = srunner_create(calendar_suite());
-  int failed;
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return tu_run_suite(calendar_suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -22,12 +22,10 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define XXH_INLINE_ALL
@@ -39,6 +37,7 @@
 #include "chachong/record.h"
 #include "compare_internal.h"
 #include "index_internal.h"
+#include "test_util.h"
 
 #define A "110101200501011239"
 #define B "110101200501010017"
@@ -55,46 +54,21 @@ static const char *const labels[] = {"moe", "mohrss", "prov"};
 static char root[256];
 static char scratch[320];
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  remove(path);
-  return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-  if (dir[0])
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void scratch_remove(void)
-{
-  remove_tree(scratch);
-  scratch[0] = '\0';
-}
-
 static cc_db *db;
 
 static void setup(void)
 {
-  cc_db_options o = CC_DB_OPTIONS_INIT;
   char dir[400];
-  snprintf(scratch, sizeof scratch, "%s/t_XXXXXX", root);
-  ck_assert_ptr_nonnull(mkdtemp(scratch));
+  tu_scratch_make(scratch, sizeof scratch, root);
   snprintf(dir, sizeof dir, "%s/db", scratch);
-  o.no_sync = 1;
-  ck_assert_int_eq(cc_db_open(&db, dir, &o), 0);
+  db = tu_db_open(dir);
 }
 
 static void teardown(void)
 {
   cc_db_close(db);
   db = NULL;
-  scratch_remove();
+  tu_scratch_remove(scratch);
 }
 
 /* ------------------------------------------------------------------ */
@@ -130,14 +104,6 @@ static int row_line_cmp(const void *pa, const void *pb)
   return a->line < b->line ? -1 : a->line > b->line;
 }
 
-static cc_str S(const char *s)
-{
-  cc_str r;
-  r.ptr = s;
-  r.len = (uint32_t)strlen(s);
-  return r;
-}
-
 /* Stages rows (any order) as one generation and commits it. */
 static uint32_t build(const row *rows_in, size_t n)
 {
@@ -171,14 +137,14 @@ static uint32_t build(const row *rows_in, size_t n)
     }
     r.grant = rows[i].grant;
     r.waiver = rows[i].waiver;
-    r.name = S(rows[i].reg ? rows[i].reg : rows[i].name);
-    r.name_folded = S(rows[i].name);
-    r.text[CC_COL_SCHOOL_CODE] = S(rows[i].school);
+    r.name = tu_str(rows[i].reg ? rows[i].reg : rows[i].name);
+    r.name_folded = tu_str(rows[i].name);
+    r.text[CC_COL_SCHOOL_CODE] = tu_str(rows[i].school);
     snprintf(rid, sizeof rid, "R%u-%u", (unsigned)r.roster, (unsigned)r.line);
     snprintf(sname, sizeof sname, "学校%s", rows[i].school);
-    r.text[CC_COL_RECORD_ID] = S(rid);
-    r.text[CC_COL_SCHOOL_NAME] = S(sname);
-    r.text[CC_COL_REGION_CODE] = S("370102");
+    r.text[CC_COL_RECORD_ID] = tu_str(rid);
+    r.text[CC_COL_SCHOOL_NAME] = tu_str(sname);
+    r.text[CC_COL_REGION_CODE] = tu_str("370102");
     ck_assert_int_eq(cc_index_stage_record(&st, &r), 0);
     e[i].hash = r.id_hash;
     e[i].roster = r.roster;
@@ -753,18 +719,5 @@ static Suite *compare_suite(void)
 
 int main(void)
 {
-  const char *tmp = getenv("TMPDIR");
-  SRunner *sr;
-  int failed;
-  snprintf(root, sizeof root, "%s/cc_check_compare_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(root) == NULL) {
-    perror(root);
-    return EXIT_FAILURE;
-  }
-  sr = srunner_create(compare_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  remove_tree(root);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_main(compare_suite, root, sizeof root, "compare");
 }

@@ -35,14 +35,7 @@
 #include "chachong/record.h"
 #include "chachong/region.h"
 #include "export_internal.h"
-
-static cc_str S(const char *s)
-{
-  cc_str r;
-  r.ptr = s;
-  r.len = (uint32_t)strlen(s);
-  return r;
-}
+#include "test_util.h"
 
 /* ------------------------------------------------------------------ */
 /* The sample period. */
@@ -58,12 +51,12 @@ static cc_member M(const char *label, const char *code, const char *school,
 {
   cc_member m;
   memset(&m, 0, sizeof m);
-  m.label = S(label);
-  m.school_code = S(code);
-  m.school_name = S(school);
-  m.region_code = S(region);
-  m.name = S(name);
-  m.record_id = S(record);
+  m.label = tu_str(label);
+  m.school_code = tu_str(code);
+  m.school_name = tu_str(school);
+  m.region_code = tu_str(region);
+  m.name = tu_str(name);
+  m.record_id = tu_str(record);
   m.status = status;
   m.grant = grant;
   m.waiver = waiver;
@@ -113,9 +106,9 @@ static const cc_finding_list *sample(void)
   items[3].claimed = 1;
   items[3].response_action = CC_ACTION_ASK_OTHER;
   items[3].response_date = cc_date_from_ymd(2026, 9, 20);
-  items[3].response_school = S("C");
-  items[3].response_by = S("刘老师");
-  items[3].response_note = S("已发函");
+  items[3].response_school = tu_str("C");
+  items[3].response_by = tu_str("刘老师");
+  items[3].response_note = tu_str("已发函");
   items[3].id_valid = 0;
   items[3].id_reason = CC_IDR_CHECK_DIGIT;
 
@@ -729,10 +722,5 @@ static Suite *export_suite(void)
 
 int main(void)
 {
-  int failed;
-  SRunner *sr = srunner_create(export_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return tu_run_suite(export_suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -29,16 +29,9 @@
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "finding_internal.h"
+#include "test_util.h"
 
 #define FFFD "\xEF\xBF\xBD"
-
-static cc_str S(const char *s)
-{
-  cc_str r;
-  r.ptr = s;
-  r.len = (uint32_t)strlen(s);
-  return r;
-}
 
 static cc_finding_context context(void)
 {
@@ -61,29 +54,29 @@ static cc_finding sample(void)
   f.id_valid = 0;
   f.id_reason = CC_IDR_CHECK_DIGIT;
   strcpy(f.id, "110101200501010018");
-  f.person_name = S("王\"\xf0\xa0\xae\xb7\\\n");
+  f.person_name = tu_str("王\"\xf0\xa0\xae\xb7\\\n");
   members[0].roster = 0;
-  members[0].label = S("moe");
+  members[0].label = tu_str("moe");
   members[0].line = 17;
   members[0].status = CC_STATUS_ENROLLED;
   members[0].grant = 100000;
   members[0].waiver = 0;
-  members[0].name = S("王\xf0\xa0\xae\xb7");
-  members[0].record_id = S("R\x01");
-  members[0].school_code = S("41370100\xff" "01");
-  members[0].school_name = S("济南\xc0\x80一中");
-  members[0].region_code = S("370102");
+  members[0].name = tu_str("王\xf0\xa0\xae\xb7");
+  members[0].record_id = tu_str("R\x01");
+  members[0].school_code = tu_str("41370100\xff" "01");
+  members[0].school_name = tu_str("济南\xc0\x80一中");
+  members[0].region_code = tu_str("370102");
   members[1].roster = 1;
-  members[1].label = S("mohrss");
+  members[1].label = tu_str("mohrss");
   members[1].line = 3;
   members[1].status = CC_STATUS_GRADUATED;
   members[1].grant = 80050;
   members[1].waiver = 125;
-  members[1].name = S("a\tb/c");
+  members[1].name = tu_str("a\tb/c");
   members[1].record_id.ptr = NULL; /* empty cells may have no pointer */
-  members[1].school_code = S("J1");
-  members[1].school_name = S("\xed\xa0\x80");
-  members[1].region_code = S("");
+  members[1].school_code = tu_str("J1");
+  members[1].school_name = tu_str("\xed\xa0\x80");
+  members[1].region_code = tu_str("");
   f.members = members;
   f.n_members = 2;
   f.amount_at_risk = 80050;
@@ -288,9 +281,9 @@ START_TEST(test_finding_json_response)
   f.claimed = 1;
   f.response_action = CC_ACTION_CANCEL_OWN;
   f.response_date = cc_date_from_ymd(2026, 11, 30);
-  f.response_by = S("李老师");
-  f.response_school = S("41370100");
-  f.response_note = S(note);
+  f.response_by = tu_str("李老师");
+  f.response_school = tu_str("41370100");
+  f.response_note = tu_str(note);
   s = to_json(&f, &fc);
   assert_tail(s, "\"seen\": \"2026-12-07\", \"claimed_resolved\": true, "
                  "\"response\": {\"action\": \"cancel_own\", "
@@ -684,10 +677,5 @@ static Suite *finding_suite(void)
 
 int main(void)
 {
-  SRunner *sr = srunner_create(finding_suite());
-  int failed;
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(finding_suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

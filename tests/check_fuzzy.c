@@ -65,7 +65,6 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +82,7 @@
 #include "chachong/record.h"
 #include "chachong/types.h"
 #include "fuzzy_internal.h"
+#include "test_util.h"
 
 #define Q "370102200803151231"
 #define S1 "370112200803151231"
@@ -556,70 +556,20 @@ END_TEST
 static char root[256];
 static char scratch[320];
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  remove(path);
-  return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-  if (dir[0])
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void setup(void)
 {
-  snprintf(scratch, sizeof scratch, "%s/t_XXXXXX", root);
-  ck_assert_ptr_nonnull(mkdtemp(scratch));
+  tu_scratch_make(scratch, sizeof scratch, root);
 }
 
 static void teardown(void)
 {
-  remove_tree(scratch);
-  scratch[0] = '\0';
+  tu_scratch_remove(scratch);
 }
 
 static char *path_in(char *buf, size_t cap, const char *name)
 {
   snprintf(buf, cap, "%s/%s", scratch, name);
   return buf;
-}
-
-static void write_file(const char *path, const char *text)
-{
-  FILE *f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  ck_assert_int_ge(fputs(text, f), 0);
-  ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-  FILE *f = fopen(path, "r");
-  char *buf;
-  long n;
-  ck_assert_msg(f != NULL, "cannot read %s", path);
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = malloc((size_t)n + 1);
-  ck_assert_ptr_nonnull(buf);
-  ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
-static unsigned mode_of(const char *path)
-{
-  struct stat sb;
-  ck_assert_msg(stat(path, &sb) == 0, "%s missing", path);
-  return (unsigned)(sb.st_mode & 07777);
 }
 
 static const char moe_csv[] =
@@ -649,8 +599,8 @@ static void run_rosters(run_out *out, const char *tag, int no_fuzzy)
   int rc;
   path_in(moe, sizeof moe, "moe.csv");
   path_in(mohrss, sizeof mohrss, "mohrss.csv");
-  write_file(moe, moe_csv);
-  write_file(mohrss, mohrss_csv);
+  tu_write_file(moe, moe_csv);
+  tu_write_file(mohrss, mohrss_csv);
   memset(rosters, 0, sizeof rosters);
   rosters[0].label = "moe";
   rosters[0].path = moe;
@@ -672,10 +622,10 @@ static void run_rosters(run_out *out, const char *tag, int no_fuzzy)
   rc = cc_run_monthly(&out->summary, &o);
   ck_assert_msg(rc == 0, "run %s: %d %s", tag, rc, cc_error_last());
   snprintf(f, sizeof f, "%s/findings.jsonl", dir);
-  out->findings = read_file(f);
+  out->findings = tu_read_file(f);
   snprintf(f, sizeof f, "%s/possible.jsonl", dir);
-  out->possible_mode = mode_of(f);
-  out->possible = read_file(f);
+  out->possible_mode = tu_mode_of(f);
+  out->possible = tu_read_file(f);
 }
 
 static void run_out_dispose(run_out *r)
@@ -841,19 +791,5 @@ static Suite *fuzzy_suite(void)
 
 int main(void)
 {
-  const char *tmp = getenv("TMPDIR");
-  SRunner *sr;
-  int failed;
-  snprintf(root, sizeof root, "%s/cc_check_fuzzy_XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(root) == NULL) {
-    perror(root);
-    return EXIT_FAILURE;
-  }
-  sr = srunner_create(fuzzy_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  remove_tree(root);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_main(fuzzy_suite, root, sizeof root, "fuzzy");
 }

@@ -23,7 +23,6 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +37,7 @@
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "index_internal.h"
+#include "test_util.h"
 
 /* ------------------------------------------------------------------ */
 /* Scratch directories: main() makes `root` and removes it after every test
@@ -47,35 +47,12 @@
 static char root[256];
 static char scratch[320];
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  remove(path);
-  return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-  if (dir[0])
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void scratch_remove(void)
-{
-  remove_tree(scratch);
-  scratch[0] = '\0';
-}
-
 static void setup(void)
 {
-  snprintf(scratch, sizeof scratch, "%s/t_XXXXXX", root);
-  ck_assert_ptr_nonnull(mkdtemp(scratch));
+  tu_scratch_make(scratch, sizeof scratch, root);
 }
 
-static void teardown(void) { scratch_remove(); }
+static void teardown(void) { tu_scratch_remove(scratch); }
 
 static char *path_in(const char *name)
 {
@@ -86,26 +63,8 @@ static char *path_in(const char *name)
   return buf[k];
 }
 
-static cc_db *open_db(const char *dir)
-{
-  cc_db *db = NULL;
-  cc_db_options o = CC_DB_OPTIONS_INIT;
-  o.no_sync = 1;
-  ck_assert_int_eq(cc_db_open(&db, dir, &o), 0);
-  ck_assert_ptr_nonnull(db);
-  return db;
-}
-
 /* ------------------------------------------------------------------ */
 /* Records. */
-
-static cc_str S(const char *s)
-{
-  cc_str r;
-  r.ptr = s;
-  r.len = (uint32_t)strlen(s);
-  return r;
-}
 
 static void mkrec(cc_record *r, uint16_t roster, uint32_t line, const char *id,
                   const char *name, const char *school, cc_status status,
@@ -122,9 +81,9 @@ static void mkrec(cc_record *r, uint16_t roster, uint32_t line, const char *id,
   r->id_reason = CC_IDR_OK;
   r->grant = grant;
   r->waiver = waiver;
-  r->name = S(name);
-  r->name_folded = S(name);
-  r->text[CC_COL_SCHOOL_CODE] = S(school);
+  r->name = tu_str(name);
+  r->name_folded = tu_str(name);
+  r->text[CC_COL_SCHOOL_CODE] = tu_str(school);
 }
 
 /* Stages records (in (roster, line) order) and their index entries, sorted
@@ -191,14 +150,14 @@ static void publish(cc_db *db, const char *period, uint32_t gen,
   for (i = 0; i < n; i++) {
     memset(&f[i], 0, sizeof f[i]);
     memset(&m[i], 0, sizeof m[i]);
-    m[i].label = S("moe");
+    m[i].label = tu_str("moe");
     m[i].line = (uint32_t)i + 2;
-    m[i].name = S(names[i]);
+    m[i].name = tu_str(names[i]);
     f[i].finding_id = 0x1000 + i;
     f[i].type = CC_FT_DUAL_ENROLLMENT;
     f[i].id_valid = 1;
     strcpy(f[i].id, "110101200501011239");
-    f[i].person_name = S(names[i]);
+    f[i].person_name = tu_str(names[i]);
     f[i].members = &m[i];
     f[i].n_members = 1;
     strcpy(f[i].first_period, period);
@@ -209,27 +168,7 @@ static void publish(cc_db *db, const char *period, uint32_t gen,
 /* ------------------------------------------------------------------ */
 /* Raw views of the database. */
 
-typedef struct text {
-  char *p;
-  size_t len, cap;
-} text;
-
-static void tput(text *t, const void *p, size_t n)
-{
-  if (t->len + n + 1 > t->cap) {
-    size_t cap = t->cap ? t->cap : 1024;
-    while (cap < t->len + n + 1)
-      cap *= 2;
-    t->p = realloc(t->p, cap);
-    ck_assert_ptr_nonnull(t->p);
-    t->cap = cap;
-  }
-  memcpy(t->p + t->len, p, n);
-  t->len += n;
-  t->p[t->len] = '\0';
-}
-
-static void thex(text *t, const MDB_val *v)
+static void thex(tu_text *t, const MDB_val *v)
 {
   static const char hex[] = "0123456789abcdef";
   size_t i;
@@ -237,7 +176,7 @@ static void thex(text *t, const MDB_val *v)
     char b[2];
     b[0] = hex[((const uint8_t *)v->mv_data)[i] >> 4];
     b[1] = hex[((const uint8_t *)v->mv_data)[i] & 15];
-    tput(t, b, 2);
+    tu_text_put(t, b, 2);
   }
 }
 
@@ -249,7 +188,7 @@ static char *db_dump(cc_db *db)
   MDB_dbi main_dbi;
   MDB_cursor *cur;
   MDB_val k, v;
-  text t = {0};
+  tu_text t = {0};
   char names[256][64];
   size_t n = 0, i;
 
@@ -267,23 +206,23 @@ static char *db_dump(cc_db *db)
   for (i = 0; i < n; i++) {
     MDB_dbi dbi;
     int mrc;
-    tput(&t, "[", 1);
-    tput(&t, names[i], strlen(names[i]));
-    tput(&t, "]\n", 2);
+    tu_text_put(&t, "[", 1);
+    tu_text_put(&t, names[i], strlen(names[i]));
+    tu_text_put(&t, "]\n", 2);
     ck_assert_int_eq(mdb_dbi_open(txn, names[i], 0, &dbi), 0);
     ck_assert_int_eq(mdb_cursor_open(txn, dbi, &cur), 0);
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
       thex(&t, &k);
-      tput(&t, "=", 1);
+      tu_text_put(&t, "=", 1);
       thex(&t, &v);
-      tput(&t, "\n", 1);
+      tu_text_put(&t, "\n", 1);
     }
     mdb_cursor_close(cur);
   }
   mdb_txn_abort(txn);
   if (t.p == NULL)
-    tput(&t, "", 0);
+    tu_text_put(&t, "", 0);
   return t.p;
 }
 
@@ -294,20 +233,20 @@ static char *db_names(cc_db *db)
   MDB_dbi main_dbi;
   MDB_cursor *cur;
   MDB_val k, v;
-  text t = {0};
+  tu_text t = {0};
   int mrc;
   ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
   ck_assert_int_eq(mdb_dbi_open(txn, NULL, 0, &main_dbi), 0);
   ck_assert_int_eq(mdb_cursor_open(txn, main_dbi, &cur), 0);
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    tput(&t, k.mv_data, k.mv_size);
-    tput(&t, "\n", 1);
+    tu_text_put(&t, k.mv_data, k.mv_size);
+    tu_text_put(&t, "\n", 1);
   }
   mdb_cursor_close(cur);
   mdb_txn_abort(txn);
   if (t.p == NULL)
-    tput(&t, "", 0);
+    tu_text_put(&t, "", 0);
   return t.p;
 }
 
@@ -319,7 +258,7 @@ static char *period_findings(cc_db *db, const char *period)
   MDB_dbi find;
   MDB_cursor *cur;
   MDB_val k, v;
-  text t = {0};
+  tu_text t = {0};
   uint32_t gen, seq = 0;
   int mrc;
   ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
@@ -336,12 +275,12 @@ static char *period_findings(cc_db *db, const char *period)
                       seq);
     seq++;
     thex(&t, &v);
-    tput(&t, "\n", 1);
+    tu_text_put(&t, "\n", 1);
   }
   mdb_cursor_close(cur);
   mdb_txn_abort(txn);
   if (t.p == NULL)
-    tput(&t, "", 0);
+    tu_text_put(&t, "", 0);
   return t.p;
 }
 
@@ -350,16 +289,16 @@ static char *period_findings(cc_db *db, const char *period)
 static char *loaded(cc_db *db, const char *period)
 {
   cc_finding_list l;
-  text t = {0};
+  tu_text t = {0};
   size_t i;
   ck_assert_int_eq(cc_db_load_findings(&l, db, period), 0);
   for (i = 0; i < l.n; i++) {
-    tput(&t, l.items[i].person_name.ptr, l.items[i].person_name.len);
-    tput(&t, "\n", 1);
+    tu_text_put(&t, l.items[i].person_name.ptr, l.items[i].person_name.len);
+    tu_text_put(&t, "\n", 1);
   }
   cc_finding_list_dispose(&l);
   if (t.p == NULL)
-    tput(&t, "", 0);
+    tu_text_put(&t, "", 0);
   return t.p;
 }
 
@@ -416,7 +355,7 @@ START_TEST(test_index_open_creates_private_dir)
   const char *dir = path_in("a/b/db");
   struct stat sb;
   mode_t old = umask(0); /* the modes must come from the code */
-  cc_db *db = open_db(dir);
+  cc_db *db = tu_db_open(dir);
   MDB_val v;
   uint8_t fmt[8];
   umask(old);
@@ -439,7 +378,7 @@ START_TEST(test_index_open_creates_private_dir)
   cc_db_close(db);
 
   /* Reopening keeps it and finds no periods. */
-  db = open_db(dir);
+  db = tu_db_open(dir);
   {
     char **p;
     size_t n = 99;
@@ -475,7 +414,7 @@ static void force_format(const char *dir, const void *bytes, size_t len)
 START_TEST(test_index_open_other_format_is_corrupt)
 {
   const char *dir = path_in("db");
-  cc_db *db = open_db(dir);
+  cc_db *db = tu_db_open(dir);
   cc_db_options ro = CC_DB_OPTIONS_INIT;
   ro.read_only = 1;
   cc_db_close(db);
@@ -502,7 +441,7 @@ START_TEST(test_index_open_other_format_is_corrupt)
 
   /* Back to 1: opens again. */
   force_format(dir, "\0\0\0\1", 4);
-  db = open_db(dir);
+  db = tu_db_open(dir);
   cc_db_close(db);
 }
 END_TEST
@@ -530,7 +469,7 @@ END_TEST
 START_TEST(test_index_open_read_only_reads)
 {
   const char *dir = path_in("db");
-  cc_db *db = open_db(dir);
+  cc_db *db = tu_db_open(dir);
   cc_db_options ro = CC_DB_OPTIONS_INIT;
   cc_record r;
   uint32_t gen;
@@ -575,7 +514,7 @@ END_TEST
 START_TEST(test_index_layout_known_bytes)
 {
   const char *id = "110101200501010018";
-  cc_db *db = open_db(path_in("db"));
+  cc_db *db = tu_db_open(path_in("db"));
   cc_record r;
   uint32_t gen;
   MDB_txn *txn;
@@ -620,8 +559,8 @@ START_TEST(test_index_layout_known_bytes)
   r.id_verdict = CC_ID_INVALID;
   r.id_reason = CC_IDR_CHECK_DIGIT;
   r.id_upgraded = 1;
-  r.text[CC_COL_REGION_CODE] = S("370102");
-  r.text[CC_COL_GRADE] = S("2");
+  r.text[CC_COL_REGION_CODE] = tu_str("370102");
+  r.text[CC_COL_GRADE] = tu_str("2");
   ck_assert_uint_eq(cc_index_encode_idx(enc, &r), sizeof idx_val);
   ck_assert_int_eq(memcmp(enc, idx_val, sizeof idx_val), 0);
 
@@ -679,14 +618,14 @@ static size_t roundtrip_records(cc_record *r)
 
   mkrec(&r[0], 0, 2, "110101200501011239", "张三", "4137010001",
         CC_STATUS_ENROLLED, 100000, 120000);
-  r[0].text[CC_COL_SCHOOL_NAME] = S("济南第一职业中等专业学校");
-  r[0].text[CC_COL_REGION_CODE] = S("370102");
-  r[0].text[CC_COL_RECORD_ID] = S("2024370100001");
-  r[0].text[CC_COL_STUDY_MODE] = S("全日制");
-  r[0].text[CC_COL_GRADE] = S("2");
-  r[0].text[CC_COL_ENROLL_DATE] = S("2024-09-01");
-  r[0].text[CC_COL_PROGRAM_YEARS] = S("3");
-  r[0].text[CC_COL_MAJOR] = S("数控技术应用");
+  r[0].text[CC_COL_SCHOOL_NAME] = tu_str("济南第一职业中等专业学校");
+  r[0].text[CC_COL_REGION_CODE] = tu_str("370102");
+  r[0].text[CC_COL_RECORD_ID] = tu_str("2024370100001");
+  r[0].text[CC_COL_STUDY_MODE] = tu_str("全日制");
+  r[0].text[CC_COL_GRADE] = tu_str("2");
+  r[0].text[CC_COL_ENROLL_DATE] = tu_str("2024-09-01");
+  r[0].text[CC_COL_PROGRAM_YEARS] = tu_str("3");
+  r[0].text[CC_COL_MAJOR] = tu_str("数控技术应用");
 
   mkrec(&r[1], 0, 3, "11010120050101005X", "王\xf0\xa0\xae\xb7", long_code,
         CC_STATUS_SUSPENDED, 0, 0);
@@ -696,11 +635,11 @@ static size_t roundtrip_records(cc_record *r)
         CC_STATUS_WITHDRAWN, INT64_C(9007199254740993), 1);
   r[2].id_verdict = CC_ID_INVALID;
   r[2].id_reason = CC_IDR_LENGTH;
-  r[2].name = S(" 阿依古丽•买买提 ");
+  r[2].name = tu_str(" 阿依古丽•买买提 ");
 
   mkrec(&r[3], 1, 4, "110101200501011239", "张三", "J1", CC_STATUS_GRADUATED,
         0, 0);
-  r[3].text[CC_COL_SCHOOL_NAME] = S(long_school_name);
+  r[3].text[CC_COL_SCHOOL_NAME] = tu_str(long_school_name);
 
   mkrec(&r[4], 1, 70000, "110101200501010018", long_name, long_code,
         CC_STATUS_CANCELLED, 0, 99);
@@ -739,7 +678,7 @@ START_TEST(test_index_stage_roundtrip)
   cc_record r[6];
   const cc_record *order[6];
   size_t n = roundtrip_records(r), i, j;
-  cc_db *db = open_db(path_in("db"));
+  cc_db *db = tu_db_open(path_in("db"));
   uint32_t gen = stage_records(db, "2026-09", r, n);
   MDB_txn *txn;
   MDB_dbi rec, idx;
@@ -766,7 +705,7 @@ START_TEST(test_index_stage_roundtrip)
     ck_assert_uint_eq(x.id_upgraded, r[i].id_upgraded);
     ck_assert_int_eq(x.grant, r[i].grant);
     ck_assert_int_eq(x.waiver, r[i].waiver);
-    assert_str(x.id.ptr, x.id.len, S(r[i].id));
+    assert_str(x.id.ptr, x.id.len, tu_str(r[i].id));
     assert_str(x.text[CC_COL_NAME].ptr, x.text[CC_COL_NAME].len, r[i].name);
     for (j = 0; j < sizeof cols / sizeof cols[0]; j++)
       assert_str(x.text[cols[j]].ptr, x.text[cols[j]].len, r[i].text[cols[j]]);
@@ -800,7 +739,7 @@ START_TEST(test_index_stage_roundtrip)
     ck_assert_uint_eq(it.id_upgraded, w->id_upgraded);
     ck_assert_int_eq(it.grant, w->grant);
     ck_assert_int_eq(it.waiver, w->waiver);
-    assert_str(it.id, it.id_len, S(w->id));
+    assert_str(it.id, it.id_len, tu_str(w->id));
     assert_str(it.school_code, it.school_code_len, w->text[CC_COL_SCHOOL_CODE]);
     assert_str(it.name_folded, it.name_folded_len, w->name_folded);
   }
@@ -905,7 +844,7 @@ START_TEST(test_index_finding_known_bytes)
   cc_db *db;
   uint32_t gen;
   char *hex, *want_hex;
-  text t = {0};
+  tu_text t = {0};
   MDB_val wv;
 
   ck_assert_int_eq(cc_date_from_ymd(2026, 11, 23), 20780);
@@ -928,17 +867,17 @@ START_TEST(test_index_finding_known_bytes)
   f.response_date = cc_date_from_ymd(2026, 12, 1);
   strcpy(f.first_period, "2026-11");
   strcpy(f.id, "110101200501010018");
-  f.person_name = S("王\xf0\xa0\xae\xb7");
-  f.response_by = S("李");
-  f.response_school = S("S1");
+  f.person_name = tu_str("王\xf0\xa0\xae\xb7");
+  f.response_by = tu_str("李");
+  f.response_school = tu_str("S1");
   f.response_note.ptr = NULL; /* empty strings may have no pointer */
-  m.label = S("moe");
+  m.label = tu_str("moe");
   m.line = 74565;
   m.status = CC_STATUS_ENROLLED;
   m.grant = 100000;
-  m.name = S("王\xf0\xa0\xae\xb7");
-  m.school_code = S("S1");
-  m.region_code = S("370102");
+  m.name = tu_str("王\xf0\xa0\xae\xb7");
+  m.school_code = tu_str("S1");
+  m.region_code = tu_str("370102");
   f.members = &m;
   f.n_members = 1;
 
@@ -949,14 +888,14 @@ START_TEST(test_index_finding_known_bytes)
   free(buf);
 
   /* The same bytes in the database, under key 0. */
-  db = open_db(path_in("db"));
+  db = tu_db_open(path_in("db"));
   gen = stage_records(db, "2026-12", NULL, 0);
   publish_list(db, "2026-12", gen, &f, 1, "{}");
   hex = period_findings(db, "2026-12");
   wv.mv_data = (void *)want;
   wv.mv_size = sizeof want;
   thex(&t, &wv);
-  tput(&t, "\n", 1);
+  tu_text_put(&t, "\n", 1);
   want_hex = t.p;
   ck_assert_str_eq(hex, want_hex);
   free(hex);
@@ -1059,30 +998,30 @@ static size_t roundtrip_findings(cc_finding *f)
   f[0].response_date = cc_date_from_ymd(1969, 12, 31);
   strcpy(f[0].first_period, "2026-09");
   strcpy(f[0].id, "37010220080516321X");
-  f[0].person_name = S("孙浩然\xf0\xa0\xae\xb7");
-  f[0].response_by = S(long_name);
-  f[0].response_school = S(long_code);
-  f[0].response_note = S(long_note);
-  rt_members[0].label = S(long_label);
+  f[0].person_name = tu_str("孙浩然\xf0\xa0\xae\xb7");
+  f[0].response_by = tu_str(long_name);
+  f[0].response_school = tu_str(long_code);
+  f[0].response_note = tu_str(long_note);
+  rt_members[0].label = tu_str(long_label);
   rt_members[0].line = UINT32_MAX;
   rt_members[0].status = CC_STATUS_CANCELLED;
   rt_members[0].grant = INT64_MAX;
-  rt_members[0].name = S("王\xf0\xa0\xae\xb7");
-  rt_members[0].school_code = S(long_code);
-  rt_members[0].school_name = S(huge_text);
-  rt_members[0].region_code = S("370102");
-  rt_members[1].label = S("moe");
+  rt_members[0].name = tu_str("王\xf0\xa0\xae\xb7");
+  rt_members[0].school_code = tu_str(long_code);
+  rt_members[0].school_name = tu_str(huge_text);
+  rt_members[0].region_code = tu_str("370102");
+  rt_members[1].label = tu_str("moe");
   rt_members[1].line = 2;
   rt_members[1].status = CC_STATUS_ENROLLED;
   rt_members[1].grant = 100000;
   rt_members[1].waiver = 99;
-  rt_members[1].name = S(long_name);
+  rt_members[1].name = tu_str(long_name);
   rt_members[1].record_id.ptr = "R\0\x01"; /* bytes, NUL included */
   rt_members[1].record_id.len = 3;
-  rt_members[1].school_code = S("S1");
-  rt_members[1].school_name = S("济南第一职业中等专业学校");
+  rt_members[1].school_code = tu_str("S1");
+  rt_members[1].school_name = tu_str("济南第一职业中等专业学校");
   /* never negative in a roster; pins the i64 round trip */
-  rt_members[2].label = S("mohrss");
+  rt_members[2].label = tu_str("mohrss");
   rt_members[2].grant = -5;
   rt_members[2].waiver = INT64_MIN;
   f[0].members = rt_members;
@@ -1179,7 +1118,7 @@ START_TEST(test_index_load_findings)
 {
   cc_finding f[3];
   size_t n = roundtrip_findings(f), i;
-  cc_db *db = open_db(path_in("db"));
+  cc_db *db = tu_db_open(path_in("db"));
   cc_db_options ro = CC_DB_OPTIONS_INIT;
   cc_finding_list l;
   uint32_t gen;
@@ -1203,11 +1142,11 @@ START_TEST(test_index_load_findings)
     size_t cap = 0;
     long len = cc_index_encode_finding(&a, &cap, &f[i]);
     MDB_val v;
-    text t = {0};
+    tu_text t = {0};
     v.mv_data = a;
     v.mv_size = (size_t)len;
     thex(&t, &v);
-    tput(&t, "\n", 1);
+    tu_text_put(&t, "\n", 1);
     ck_assert_int_eq(strncmp(p, t.p, t.len), 0);
     p += t.len;
     free(t.p);
@@ -1239,7 +1178,7 @@ END_TEST
 
 START_TEST(test_index_period_info)
 {
-  cc_db *db = open_db(path_in("db"));
+  cc_db *db = tu_db_open(path_in("db"));
   char *info = (char *)1, *big;
   uint32_t gen;
   size_t i;
@@ -1281,7 +1220,7 @@ START_TEST(test_index_school_counts)
       {"moe2", "S1"}, {"mohrss", "4137010001"}, {"mohrss", "J1"}};
   static const int from[] = {6, 4, 3, 1, 2, 5, 0}; /* index into in[] */
   const char *l32 = "abcdefghijabcdefghijabcdefghij_-";
-  cc_db *db = open_db(path_in("db"));
+  cc_db *db = tu_db_open(path_in("db"));
   cc_school_count *c = (cc_school_count *)1;
   size_t n = 99, i;
   uint32_t gen;
@@ -1351,7 +1290,7 @@ START_TEST(test_index_previous_period)
               {"2026-01", "2025-12"}, {"2026-09", "2025-12"},
               {"2026-10", "2026-09"}, {"2026-11", "2026-10"},
               {"2027-01", "2026-10"}};
-  cc_db *db = open_db(path_in("db"));
+  cc_db *db = tu_db_open(path_in("db"));
   char prev[8];
   size_t i;
 
@@ -1486,7 +1425,7 @@ END_TEST
 
 START_TEST(test_index_publish_replaces_period)
 {
-  cc_db *db = open_db(path_in("db"));
+  cc_db *db = tu_db_open(path_in("db"));
   cc_record r[2];
   uint32_t g1, g2, g3, g;
   static const char *const f1[] = {"a", "b"};
@@ -1592,7 +1531,7 @@ START_TEST(test_index_publish_replaces_period)
   cc_db_close(db);
 
   /* And all of it survives a reopen. */
-  db = open_db(path_in("db"));
+  db = tu_db_open(path_in("db"));
   s = loaded(db, "2026-10");
   ck_assert_str_eq(s, "d\n");
   free(s);
@@ -1602,7 +1541,7 @@ END_TEST
 
 START_TEST(test_index_stage_abort_leaves_db)
 {
-  cc_db *db = open_db(path_in("db"));
+  cc_db *db = tu_db_open(path_in("db"));
   cc_record r[6];
   size_t n = roundtrip_records(r), i;
   uint32_t g;
@@ -1636,7 +1575,7 @@ START_TEST(test_index_stage_abort_leaves_db)
   cc_db_close(db);
 
   /* Also after a reopen. */
-  db = open_db(path_in("db"));
+  db = tu_db_open(path_in("db"));
   after = db_dump(db);
   ck_assert_str_eq(after, before);
   free(after);
@@ -1648,7 +1587,7 @@ END_TEST
 START_TEST(test_index_unpublished_stage_dropped_at_open)
 {
   const char *dir = path_in("db");
-  cc_db *db = open_db(dir);
+  cc_db *db = tu_db_open(dir);
   cc_db_options ro = CC_DB_OPTIONS_INIT;
   cc_record r[6];
   size_t n = roundtrip_records(r);
@@ -1686,7 +1625,7 @@ START_TEST(test_index_unpublished_stage_dropped_at_open)
   cc_db_close(db);
 
   /* The next open drops them; the published period is as it was. */
-  db = open_db(dir);
+  db = tu_db_open(dir);
   ck_assert_uint_eq(count_staging(db), 0);
   names = db_names(db);
   snprintf(name, sizeof name, "g%08x.", g2);
@@ -1763,18 +1702,5 @@ static Suite *index_suite(void)
 
 int main(void)
 {
-  const char *tmp = getenv("TMPDIR");
-  SRunner *sr;
-  int failed;
-  snprintf(root, sizeof root, "%s/cc_check_index_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(root) == NULL) {
-    perror(root);
-    return EXIT_FAILURE;
-  }
-  sr = srunner_create(index_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  remove_tree(root);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_main(index_suite, root, sizeof root, "index");
 }

@@ -48,6 +48,7 @@
 #include "chachong/normalize_id.h"
 #include "chachong/record.h"
 #include "chachong/types.h"
+#include "test_util.h"
 
 #define ID_D "110101200501011239"
 #define ID_A "11010519491231002X"
@@ -1602,16 +1603,6 @@ START_TEST(test_ingest_tiny_blocks)
 }
 END_TEST
 
-/* ISO 7064 MOD 11-2 check character, written here from SPEC 2.1. */
-static char check_char(const char *d17)
-{
-  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int i, s = 0;
-  for (i = 0; i < 17; i++)
-    s += (d17[i] - '0') * w[i];
-  return "10X98765432"[s % 11];
-}
-
 /*
  * The block-boundary roster: a header and N rows, with their expected
  * trace (the on_commit format), built side by side. Row i:
@@ -1657,7 +1648,7 @@ static void gen_block_roster(sbuf *file, sbuf *trace, uint64_t *records,
     }
     snprintf(d17, sizeof d17, "1101012000%02d%02d%03d", 1 + i % 12, 1 + i % 28,
              i % 1000);
-    snprintf(id, sizeof id, "%s%c", d17, check_char(d17));
+    snprintf(id, sizeof id, "%s%c", d17, tu_check_char(d17));
     if (i % 13 == 0) {
       snprintf(name, sizeof name, "学\"生%d", i);
       snprintf(name_csv, sizeof name_csv, "\"学\"\"生%d\"", i);
@@ -1842,10 +1833,5 @@ static Suite *ingest_suite(void)
 
 int main(void)
 {
-  int failed;
-  SRunner *sr = srunner_create(ingest_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? 0 : 1;
+  return tu_run_suite(ingest_suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

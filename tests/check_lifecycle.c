@@ -19,7 +19,6 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@
 #include "finding_internal.h"
 #include "index_internal.h"
 #include "lifecycle_internal.h"
+#include "test_util.h"
 
 /* ------------------------------------------------------------------ */
 /* Scratch directories: main() makes `root` and removes it after every test
@@ -45,38 +45,18 @@ static char scratch[320];
 static char db_dir[400];
 static cc_db *db;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  remove(path);
-  return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-  if (dir[0])
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void setup(void)
 {
-  cc_db_options o = CC_DB_OPTIONS_INIT;
-  snprintf(scratch, sizeof scratch, "%s/t_XXXXXX", root);
-  ck_assert_ptr_nonnull(mkdtemp(scratch));
+  tu_scratch_make(scratch, sizeof scratch, root);
   snprintf(db_dir, sizeof db_dir, "%s/db", scratch);
-  o.no_sync = 1;
-  ck_assert_int_eq(cc_db_open(&db, db_dir, &o), 0);
+  db = tu_db_open(db_dir);
 }
 
 static void teardown(void)
 {
   cc_db_close(db);
   db = NULL;
-  remove_tree(scratch);
-  scratch[0] = '\0';
+  tu_scratch_remove(scratch);
 }
 
 /* ------------------------------------------------------------------ */
@@ -793,19 +773,5 @@ static Suite *lifecycle_suite(void)
 
 int main(void)
 {
-  const char *tmp = getenv("TMPDIR");
-  SRunner *sr;
-  int failed;
-  snprintf(root, sizeof root, "%s/cc_check_lifecycle_XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(root) == NULL) {
-    perror(root);
-    return EXIT_FAILURE;
-  }
-  sr = srunner_create(lifecycle_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  remove_tree(root);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_main(lifecycle_suite, root, sizeof root, "lifecycle");
 }

@@ -20,6 +20,7 @@
 #include "chachong/errors.h"
 #include "chachong/name_match.h"
 #include "chachong/normalize_name.h"
+#include "test_util.h"
 
 #define DOT "\xc2\xb7"           /* U+00B7 */
 #define GIRL "\xf0\xa0\xae\xb7"  /* U+20BB7 𠮷, no reading in ICU 72 */
@@ -220,18 +221,6 @@ START_TEST(test_name_match_after_fold)
 }
 END_TEST
 
-static char *repeat(const char *unit, size_t times, size_t *len)
-{
-  size_t u = strlen(unit), i;
-  char *s = malloc(u * times + 1);
-  ck_assert_ptr_nonnull(s);
-  for (i = 0; i < times; i++)
-    memcpy(s + i * u, unit, u);
-  s[u * times] = '\0';
-  *len = u * times;
-  return s;
-}
-
 /* Every cap from 0 up: too small is CC_ENOMEM with "" out, and the first
  * cap that fits gives the whole key. Covers the 8-byte syllable store at
  * the end of the buffer (ASan checks it). */
@@ -284,25 +273,25 @@ START_TEST(test_name_match_longest)
   char *s;
 
   /* 85 x 庄 (255 bytes): 85 x "zhuang" and 84 spaces. */
-  s = repeat("庄", 85, &len);
+  s = tu_repeat("庄", 85, &len);
   ck_assert_int_eq(cc_name_pinyin(out, sizeof out, &olen, s, len), 0);
   ck_assert_uint_eq(olen, 85 * 6 + 84);
   ck_assert_int_eq(cc_name_compare(s, len, s, len), CC_NAME_EQUAL);
   free(s);
   /* 庄A repeated: 4 bytes give "zhuang A " (9 bytes). */
-  s = repeat("庄A", 63, &len);
+  s = tu_repeat("庄A", 63, &len);
   ck_assert_int_eq(cc_name_pinyin(out, sizeof out, &olen, s, len), 0);
   ck_assert_uint_eq(olen, 63 * 9 - 1);
   ck_assert_uint_le(olen, 3 * len);
   free(s);
   /* Longer than any folded name: a key still comes if the cap allows,
    * but compare calls two such names different unless byte-equal. */
-  s = repeat("庄", 200, &len);
+  s = tu_repeat("庄", 200, &len);
   ck_assert_int_eq(cc_name_pinyin(out, sizeof out, &olen, s, len),
                    CC_ENOMEM);
   ck_assert_int_eq(cc_name_compare(s, len, s, len), CC_NAME_EQUAL);
   {
-    char *t = repeat("装", 200, &len); /* zhuang too */
+    char *t = tu_repeat("装", 200, &len); /* zhuang too */
     ck_assert_int_eq(cc_name_compare(s, len, t, len), CC_NAME_DIFFERENT);
     free(t);
   }
@@ -362,10 +351,5 @@ static Suite *name_match_suite(void)
 
 int main(void)
 {
-  SRunner *sr = srunner_create(name_match_suite());
-  int failed;
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return tu_run_suite(name_match_suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

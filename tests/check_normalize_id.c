@@ -60,6 +60,7 @@
 
 #include "chachong/normalize_id.h"
 #include "chachong/types.h"
+#include "test_util.h"
 
 /* The `today` of every row: 2026-11-23 (built in the fixture below). */
 static cc_date today;
@@ -395,10 +396,5 @@ static Suite *normalize_id_suite(void)
 
 int main(void)
 {
-  SRunner *sr = srunner_create(normalize_id_suite());
-  int failed;
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return tu_run_suite(normalize_id_suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

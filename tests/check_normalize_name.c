@@ -16,6 +16,7 @@
 
 #include "chachong/errors.h"
 #include "chachong/normalize_name.h"
+#include "test_util.h"
 
 typedef struct name_row {
   const char *in;  /* the registered name */
@@ -142,18 +143,6 @@ START_TEST(test_normalize_name_same_person)
 }
 END_TEST
 
-static char *repeat(const char *unit, size_t times, size_t *len)
-{
-  size_t u = strlen(unit), i;
-  char *s = malloc(u * times + 1);
-  ck_assert_ptr_nonnull(s);
-  for (i = 0; i < times; i++)
-    memcpy(s + i * u, unit, u);
-  s[u * times] = '\0';
-  *len = u * times;
-  return s;
-}
-
 /* cap too small, and the 255-byte boundary of a folded name. */
 START_TEST(test_normalize_name_limits)
 {
@@ -171,38 +160,38 @@ START_TEST(test_normalize_name_limits)
   ck_assert_int_eq(cc_name_fold(out, sizeof out, &olen, NULL, 0), CC_EINVALID);
 
   /* 85 x 张 = 255 bytes fit; 86 x = 258 do not, whatever the cap. */
-  s = repeat("张", 85, &len);
+  s = tu_repeat("张", 85, &len);
   ck_assert_int_eq(cc_name_fold(out, CC_NAME_MAX + 1, &olen, s, len), 0);
   ck_assert_uint_eq(olen, 255);
   free(s);
-  s = repeat("張", 86, &len);
+  s = tu_repeat("張", 86, &len);
   ck_assert_int_eq(cc_name_fold(out, sizeof out, &olen, s, len), CC_ENOMEM);
   free(s);
 
   /* 255 x 'a' -> 255 x 'A'; 256 -> too long even with a big buffer. */
-  s = repeat("a", 255, &len);
+  s = tu_repeat("a", 255, &len);
   ck_assert_int_eq(cc_name_fold(out, sizeof out, &olen, s, len), 0);
   ck_assert_uint_eq(olen, 255);
   ck_assert_int_eq(out[0], 'A');
   ck_assert_int_eq(out[254], 'A');
   ck_assert_int_eq(out[255], '\0');
   free(s);
-  s = repeat("a", 256, &len);
+  s = tu_repeat("a", 256, &len);
   ck_assert_int_eq(cc_name_fold(out, sizeof out, &olen, s, len), CC_ENOMEM);
   free(s);
 
   /* White space does not count: 255 letters in 510 bytes of input. */
-  s = repeat("a ", 255, &len);
+  s = tu_repeat("a ", 255, &len);
   ck_assert_int_eq(cc_name_fold(out, sizeof out, &olen, s, len), 0);
   ck_assert_uint_eq(olen, 255);
   free(s);
 
   /* The full path has the same limit: 127 x É = 254 bytes, 128 = 256. */
-  s = repeat("e\xcc\x81", 127, &len);
+  s = tu_repeat("e\xcc\x81", 127, &len);
   ck_assert_int_eq(cc_name_fold(out, sizeof out, &olen, s, len), 0);
   ck_assert_uint_eq(olen, 254);
   free(s);
-  s = repeat("e\xcc\x81", 128, &len);
+  s = tu_repeat("e\xcc\x81", 128, &len);
   ck_assert_int_eq(cc_name_fold(out, sizeof out, &olen, s, len), CC_ENOMEM);
   free(s);
   /* ... and a cap that is too small. */
@@ -216,7 +205,7 @@ START_TEST(test_normalize_name_large_input)
 {
   char out[CC_NAME_MAX + 1];
   size_t olen, len;
-  char *s = repeat(" ", 5000, &len);
+  char *s = tu_repeat(" ", 5000, &len);
   /* 5000 spaces, then e + U+0301: the full path on 5003 bytes. */
   s = realloc(s, len + 4);
   ck_assert_ptr_nonnull(s);
@@ -226,7 +215,7 @@ START_TEST(test_normalize_name_large_input)
   free(s);
   /* U+FDFA expands to 18 code points under NFKC: 60 of them and a mark
    * overflow the normalizer's stack buffer and the name limit. */
-  s = repeat("\xef\xb7\xba", 60, &len);
+  s = tu_repeat("\xef\xb7\xba", 60, &len);
   s = realloc(s, len + 3);
   ck_assert_ptr_nonnull(s);
   memcpy(s + len, "\xcc\x81", 3);
@@ -253,10 +242,5 @@ static Suite *normalize_name_suite(void)
 
 int main(void)
 {
-  SRunner *sr = srunner_create(normalize_name_suite());
-  int failed;
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return tu_run_suite(normalize_name_suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

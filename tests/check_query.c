@@ -45,7 +45,6 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +61,7 @@
 #include "chachong/query.h"
 #include "chachong/run.h"
 #include "chachong/types.h"
+#include "test_util.h"
 
 #define A "110101200501011239"
 #define B "110101200501010017"
@@ -109,16 +109,6 @@ static const char mohrss_later[] =
 
 static char root[256];
 static char dbdir[320];
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  remove(path);
-  return 0;
-}
 
 static int write_text(const char *path, const char *text)
 {
@@ -834,24 +824,16 @@ static Suite *query_suite(void)
 
 int main(void)
 {
-  SRunner *sr;
   int failed;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(root, sizeof root, "%s/check_query_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(root) == NULL) {
-    perror("mkdtemp");
+  if (tu_root_make(root, sizeof root, "check_query") < 0)
     return 1;
-  }
   snprintf(dbdir, sizeof dbdir, "%s/db", root);
   if (build_db() < 0) {
     fprintf(stderr, "check_query: could not build the test database\n");
-    nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tu_remove_tree(root);
     return 1;
   }
-  sr = srunner_create(query_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  failed = tu_run_suite(query_suite());
+  tu_remove_tree(root);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -22,6 +22,7 @@
 #include <xxhash.h>
 
 #include "chachong/record.h"
+#include "test_util.h"
 
 #define YEN "\xC2\xA5"       /* ¥ U+00A5 */
 #define FW_YEN "\xEF\xBF\xA5" /* ￥ U+FFE5 */
@@ -435,10 +436,5 @@ static Suite *record_suite(void)
 
 int main(void)
 {
-  int failed;
-  SRunner *sr = srunner_create(record_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? 0 : 1;
+  return tu_run_suite(record_suite()) != 0;
 }

@@ -18,19 +18,12 @@
 #include "chachong/finding.h"
 #include "chachong/lifecycle.h"
 #include "chachong/report.h"
+#include "test_util.h"
 
 /* One member: roster label, school code, school name, region code. */
 typedef struct mspec {
   const char *label, *code, *name, *region;
 } mspec;
-
-static cc_str S(const char *s)
-{
-  cc_str r;
-  r.ptr = s;
-  r.len = s ? (uint32_t)strlen(s) : 0;
-  return r;
-}
 
 #define MAXF 64
 #define MAXM 8
@@ -70,14 +63,14 @@ static cc_finding *add(fixture *fx, uint64_t id, int type, int state,
     cc_member *m = &f->members[i];
     memset(m, 0, sizeof *m);
     m->roster = strcmp(ms[i].label, "moe") == 0 ? 0 : 1;
-    m->label = S(ms[i].label);
+    m->label = tu_str(ms[i].label);
     m->line = (uint32_t)(2 + i);
-    m->school_code = S(ms[i].code);
-    m->school_name = S(ms[i].name);
-    m->region_code = S(ms[i].region);
-    m->name = S("张三");
+    m->school_code = tu_str(ms[i].code);
+    m->school_name = tu_str(ms[i].name);
+    m->region_code = tu_str(ms[i].region);
+    m->name = tu_str("张三");
   }
-  f->person_name = S("张三");
+  f->person_name = tu_str("张三");
   fx->list.items = fx->items;
   fx->list.n++;
   return f;
@@ -667,10 +660,5 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-  SRunner *sr = srunner_create(report_suite());
-  int failed;
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return tu_run_suite(report_suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -33,7 +33,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +52,7 @@
 #include "chachong/run.h"
 #include "chachong/types.h"
 #include "index_internal.h"
+#include "test_util.h"
 
 /* ------------------------------------------------------------------ */
 /* Scratch directories: main() makes `root` and removes it at the end (a
@@ -61,32 +61,14 @@
 static char root[256];
 static char scratch[320];
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  remove(path);
-  return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-  if (dir[0])
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void setup(void)
 {
-  snprintf(scratch, sizeof scratch, "%s/t_XXXXXX", root);
-  ck_assert_ptr_nonnull(mkdtemp(scratch));
+  tu_scratch_make(scratch, sizeof scratch, root);
 }
 
 static void teardown(void)
 {
-  remove_tree(scratch);
-  scratch[0] = '\0';
+  tu_scratch_remove(scratch);
 }
 
 static char *P(const char *name)
@@ -98,42 +80,10 @@ static char *P(const char *name)
   return buf[k];
 }
 
-static void write_file(const char *path, const char *text)
-{
-  FILE *f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(fputs(text, f) >= 0, 1);
-  ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-  FILE *f = fopen(path, "r");
-  char *buf;
-  long n;
-  ck_assert_msg(f != NULL, "cannot read %s", path);
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = malloc((size_t)n + 1);
-  ck_assert_ptr_nonnull(buf);
-  ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
 static int exists(const char *path)
 {
   struct stat sb;
   return stat(path, &sb) == 0;
-}
-
-static unsigned mode_of(const char *path)
-{
-  struct stat sb;
-  ck_assert_msg(stat(path, &sb) == 0, "%s missing", path);
-  return (unsigned)(sb.st_mode & 07777);
 }
 
 /* ------------------------------------------------------------------ */
@@ -313,42 +263,13 @@ static void assert_findings_set(const char *text, const char *const *want)
 /* ------------------------------------------------------------------ */
 /* The database, read directly (no OpenMP). */
 
-typedef struct text {
-  char *p;
-  size_t len, cap;
-} text;
-
-static void tput(text *t, const void *p, size_t n)
-{
-  if (t->len + n + 1 > t->cap) {
-    size_t cap = t->cap ? t->cap : 1024;
-    while (cap < t->len + n + 1)
-      cap *= 2;
-    t->p = realloc(t->p, cap);
-    ck_assert_ptr_nonnull(t->p);
-    t->cap = cap;
-  }
-  memcpy(t->p + t->len, p, n);
-  t->len += n;
-  t->p[t->len] = '\0';
-}
-
-static cc_db *open_db(const char *dir)
-{
-  cc_db *db = NULL;
-  cc_db_options o = CC_DB_OPTIONS_INIT;
-  o.no_sync = 1;
-  ck_assert_int_eq(cc_db_open(&db, dir, &o), 0);
-  return db;
-}
-
 /* A period's stored findings, as findings.jsonl lines. */
 static char *findings_of(const char *dir, const char *period)
 {
-  cc_db *db = open_db(dir);
+  cc_db *db = tu_db_open(dir);
   cc_finding_list l;
   cc_finding_context fc;
-  text t = {0};
+  tu_text t = {0};
   size_t i;
   ck_assert_int_eq(cc_db_load_findings(&l, db, period), 0);
   fc.period = period;
@@ -357,24 +278,24 @@ static char *findings_of(const char *dir, const char *period)
     char *buf = malloc(n + 1);
     ck_assert_ptr_nonnull(buf);
     ck_assert_uint_eq(cc_finding_to_json(buf, n + 1, &l.items[i], &fc), n);
-    tput(&t, buf, n);
+    tu_text_put(&t, buf, n);
     free(buf);
   }
   cc_finding_list_dispose(&l);
   cc_db_close(db);
-  tput(&t, "", 0);
+  tu_text_put(&t, "", 0);
   return t.p;
 }
 
 /* Everything in the database but the generation counter, as text. */
 static char *db_dump(const char *dir)
 {
-  cc_db *db = open_db(dir);
+  cc_db *db = tu_db_open(dir);
   MDB_txn *txn;
   MDB_dbi main_dbi;
   MDB_cursor *cur;
   MDB_val k, v;
-  text t = {0};
+  tu_text t = {0};
   char names[64][64];
   size_t n = 0, i, j;
   int mrc;
@@ -392,9 +313,9 @@ static char *db_dump(const char *dir)
   mdb_cursor_close(cur);
   for (i = 0; i < n; i++) {
     MDB_dbi dbi;
-    tput(&t, "[", 1);
-    tput(&t, names[i], strlen(names[i]));
-    tput(&t, "]\n", 2);
+    tu_text_put(&t, "[", 1);
+    tu_text_put(&t, names[i], strlen(names[i]));
+    tu_text_put(&t, "]\n", 2);
     ck_assert_int_eq(mdb_dbi_open(txn, names[i], 0, &dbi), 0);
     ck_assert_int_eq(mdb_cursor_open(txn, dbi, &cur), 0);
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
@@ -404,21 +325,21 @@ static char *db_dump(const char *dir)
       for (j = 0; j < k.mv_size; j++) {
         char h[3];
         snprintf(h, sizeof h, "%02x", ((const uint8_t *)k.mv_data)[j]);
-        tput(&t, h, 2);
+        tu_text_put(&t, h, 2);
       }
-      tput(&t, "=", 1);
+      tu_text_put(&t, "=", 1);
       for (j = 0; j < v.mv_size; j++) {
         char h[3];
         snprintf(h, sizeof h, "%02x", ((const uint8_t *)v.mv_data)[j]);
-        tput(&t, h, 2);
+        tu_text_put(&t, h, 2);
       }
-      tput(&t, "\n", 1);
+      tu_text_put(&t, "\n", 1);
     }
     mdb_cursor_close(cur);
   }
   mdb_txn_abort(txn);
   cc_db_close(db);
-  tput(&t, "", 0);
+  tu_text_put(&t, "", 0);
   return t.p;
 }
 
@@ -427,7 +348,7 @@ static char *db_dump(const char *dir)
  * Returns the number of periods. */
 static size_t assert_no_leftovers(const char *dir)
 {
-  cc_db *db = open_db(dir);
+  cc_db *db = tu_db_open(dir);
   MDB_txn *txn;
   MDB_dbi main_dbi;
   MDB_cursor *cur;
@@ -516,8 +437,8 @@ START_TEST(test_run_end_to_end)
   char **periods;
   size_t np;
 
-  write_file(P("moe.csv"), moe_csv);
-  write_file(P("mohrss.csv"), mohrss_csv);
+  tu_write_file(P("moe.csv"), moe_csv);
+  tu_write_file(P("mohrss.csv"), mohrss_csv);
   set_rosters(P("moe.csv"), P("mohrss.csv"));
   o = options(P("db"), "2026-11", P("out/sub"));
   old = umask(0); /* the modes must come from the code */
@@ -526,18 +447,18 @@ START_TEST(test_run_end_to_end)
   ck_assert_ptr_nonnull(summary);
 
   /* Outputs, private. */
-  ck_assert_uint_eq(mode_of(P("out")), 0700);
-  ck_assert_uint_eq(mode_of(P("out/sub")), 0700);
-  ck_assert_uint_eq(mode_of(P("db")), 0700);
-  ck_assert_uint_eq(mode_of(P("out/sub/findings.jsonl")), 0600);
-  ck_assert_uint_eq(mode_of(P("out/sub/rejects.csv")), 0600);
-  ck_assert_uint_eq(mode_of(P("out/sub/invalid_ids.csv")), 0600);
-  ck_assert_uint_eq(mode_of(P("out/sub/summary.txt")), 0600);
-  ck_assert_uint_eq(mode_of(P("db/data.mdb")), 0600);
+  ck_assert_uint_eq(tu_mode_of(P("out")), 0700);
+  ck_assert_uint_eq(tu_mode_of(P("out/sub")), 0700);
+  ck_assert_uint_eq(tu_mode_of(P("db")), 0700);
+  ck_assert_uint_eq(tu_mode_of(P("out/sub/findings.jsonl")), 0600);
+  ck_assert_uint_eq(tu_mode_of(P("out/sub/rejects.csv")), 0600);
+  ck_assert_uint_eq(tu_mode_of(P("out/sub/invalid_ids.csv")), 0600);
+  ck_assert_uint_eq(tu_mode_of(P("out/sub/summary.txt")), 0600);
+  ck_assert_uint_eq(tu_mode_of(P("db/data.mdb")), 0600);
   ck_assert_int_eq(hidden_entries(P("out/sub")), 0);
 
   /* Findings. */
-  jsonl = read_file(P("out/sub/findings.jsonl"));
+  jsonl = tu_read_file(P("out/sub/findings.jsonl"));
   assert_findings_text(jsonl, first_findings);
   /* The first line in full, the finding_id aside. */
   ck_assert_int_eq(strncmp(jsonl, "{\"finding_id\": \"", 16), 0);
@@ -568,7 +489,7 @@ START_TEST(test_run_end_to_end)
   free(s);
 
   /* Rejects and invalid IDs. */
-  file = read_file(P("out/sub/rejects.csv"));
+  file = tu_read_file(P("out/sub/rejects.csv"));
   ck_assert_int_eq(strncmp(file, "file,roster,line,column,code,message\n", 37), 0);
   snprintf(want, sizeof want, "\n%s,moe,7,1,id_not_digits,", P("moe.csv"));
   ck_assert_ptr_nonnull(strstr(file, want));
@@ -576,7 +497,7 @@ START_TEST(test_run_end_to_end)
   ck_assert_ptr_nonnull(strstr(file, want));
   ck_assert_ptr_null(strstr(file, ",moe,6,")); /* the blank row */
   free(file);
-  file = read_file(P("out/sub/invalid_ids.csv"));
+  file = tu_read_file(P("out/sub/invalid_ids.csv"));
   snprintf(want, sizeof want, "\n%s,moe,8,110101********0018,check_digit,",
            P("moe.csv"));
   ck_assert_ptr_nonnull(strstr(file, want));
@@ -587,7 +508,7 @@ START_TEST(test_run_end_to_end)
   free(file);
 
   /* The summary, returned and written. */
-  file = read_file(P("out/sub/summary.txt"));
+  file = tu_read_file(P("out/sub/summary.txt"));
   ck_assert_str_eq(file, summary);
   free(file);
   ck_assert_ptr_nonnull(strstr(summary, "issued 2026-11-23, clearing deadline 2026-12-07\n"));
@@ -618,7 +539,7 @@ START_TEST(test_run_end_to_end)
   free(summary);
 
   /* The period, and its run information. */
-  db = open_db(P("db"));
+  db = tu_db_open(P("db"));
   ck_assert_int_eq(cc_db_periods(&periods, &np, db), 0);
   ck_assert_uint_eq(np, 1);
   ck_assert_str_eq(periods[0], "2026-11");
@@ -658,17 +579,17 @@ START_TEST(test_run_same_for_any_thread_count)
   char *ref, *s;
   cc_run_options o;
   size_t i;
-  write_file(P("moe.csv"), moe_csv);
-  write_file(P("mohrss.csv"), mohrss_csv);
+  tu_write_file(P("moe.csv"), moe_csv);
+  tu_write_file(P("mohrss.csv"), mohrss_csv);
   set_rosters(P("moe.csv"), P("mohrss.csv"));
   o = options(P("db"), "2026-11", P("out"));
   o.threads = 2;
   ck_assert_int_eq(cc_run_monthly(NULL, &o), 0);
-  ref = read_file(P("out/findings.jsonl"));
+  ref = tu_read_file(P("out/findings.jsonl"));
   for (i = 0; i < 3; i++) {
     o.threads = threads[i];
     ck_assert_int_eq(cc_run_monthly(NULL, &o), 0);
-    s = read_file(P("out/findings.jsonl"));
+    s = tu_read_file(P("out/findings.jsonl"));
     ck_assert_str_eq(s, ref);
     free(s);
   }
@@ -711,8 +632,8 @@ static void assert_refused(const bad_row *r)
 {
   cc_run_options o;
   char *summary = (char *)1;
-  write_file(P("moe.csv"), moe_csv);
-  write_file(P("mohrss.csv"), mohrss_csv);
+  tu_write_file(P("moe.csv"), moe_csv);
+  tu_write_file(P("mohrss.csv"), mohrss_csv);
   set_rosters(P("moe.csv"), P("mohrss.csv"));
   rosters[0].label = r->label0;
   rosters[1].label = r->label1;
@@ -754,12 +675,12 @@ END_TEST
 static char *first_run(void)
 {
   cc_run_options o;
-  write_file(P("moe.csv"), moe_csv);
-  write_file(P("mohrss.csv"), mohrss_csv);
+  tu_write_file(P("moe.csv"), moe_csv);
+  tu_write_file(P("mohrss.csv"), mohrss_csv);
   set_rosters(P("moe.csv"), P("mohrss.csv"));
   o = options(P("db"), "2026-11", P("out"));
   ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
-  return read_file(P("out/findings.jsonl"));
+  return tu_read_file(P("out/findings.jsonl"));
 }
 
 START_TEST(test_run_missing_column_leaves_db)
@@ -768,7 +689,7 @@ START_TEST(test_run_missing_column_leaves_db)
   char *summary = (char *)1;
   cc_run_options o;
   /* mohrss without 学籍状态 */
-  write_file(P("mohrss_nostatus.csv"),
+  tu_write_file(P("mohrss_nostatus.csv"),
              "身份证号,姓名,学校代码,助学金\n" A ",张三,J9,1000\n");
   before = db_dump(P("db"));
   set_rosters(P("moe.csv"), P("mohrss_nostatus.csv"));
@@ -785,7 +706,7 @@ START_TEST(test_run_missing_column_leaves_db)
   assert_findings_text(s, first_findings);
   free(s);
   /* The earlier outputs stay; no temporary file is left behind. */
-  s = read_file(P("out/findings.jsonl"));
+  s = tu_read_file(P("out/findings.jsonl"));
   ck_assert_str_eq(s, before_findings);
   free(s);
   ck_assert_int_eq(hidden_entries(P("out")), 0);
@@ -793,7 +714,7 @@ START_TEST(test_run_missing_column_leaves_db)
   /* The same for a file that does not exist, and one that is empty. */
   set_rosters(P("moe.csv"), P("no_such.csv"));
   ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_ENOTFOUND);
-  write_file(P("empty.csv"), "");
+  tu_write_file(P("empty.csv"), "");
   set_rosters(P("empty.csv"), P("mohrss.csv"));
   ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EINVALID);
   after = db_dump(P("db"));
@@ -810,8 +731,8 @@ START_TEST(test_run_cancelled_leaves_db)
   char *before_findings = first_run(), *before, *after, *s;
   volatile sig_atomic_t cancel = 1;
   cc_run_options o;
-  write_file(P("moe_b.csv"), moe_b_csv);
-  write_file(P("mohrss_b.csv"), mohrss_b_csv);
+  tu_write_file(P("moe_b.csv"), moe_b_csv);
+  tu_write_file(P("mohrss_b.csv"), mohrss_b_csv);
   before = db_dump(P("db"));
   set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
   o = options(P("db"), "2026-11", P("out"));
@@ -823,7 +744,7 @@ START_TEST(test_run_cancelled_leaves_db)
   s = findings_of(P("db"), "2026-11");
   ck_assert_str_eq(s, before_findings);
   free(s);
-  s = read_file(P("out/findings.jsonl"));
+  s = tu_read_file(P("out/findings.jsonl"));
   ck_assert_str_eq(s, before_findings);
   free(s);
   ck_assert_int_eq(hidden_entries(P("out")), 0);
@@ -846,8 +767,8 @@ START_TEST(test_run_output_failure_leaves_db)
    * held before" (run.h). */
   char *before_findings = first_run(), *before, *after, *s;
   cc_run_options o;
-  write_file(P("moe_b.csv"), moe_b_csv);
-  write_file(P("mohrss_b.csv"), mohrss_b_csv);
+  tu_write_file(P("moe_b.csv"), moe_b_csv);
+  tu_write_file(P("mohrss_b.csv"), mohrss_b_csv);
   ck_assert_int_eq(mkdir(P("out/.findings.jsonl.tmp"), 0700), 0);
   before = db_dump(P("db"));
   set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
@@ -860,7 +781,7 @@ START_TEST(test_run_output_failure_leaves_db)
   s = findings_of(P("db"), "2026-11");
   ck_assert_str_eq(s, before_findings);
   free(s);
-  s = read_file(P("out/findings.jsonl"));
+  s = tu_read_file(P("out/findings.jsonl"));
   ck_assert_str_eq(s, before_findings);
   free(s);
   /* The other temporary files are gone: only the blocking directory. */
@@ -875,7 +796,7 @@ START_TEST(test_run_output_failure_leaves_db)
   ck_assert_msg(strcmp(after, before) == 0,
                 "the failed run changed the database");
   free(after);
-  s = read_file(P("out/findings.jsonl"));
+  s = tu_read_file(P("out/findings.jsonl"));
   ck_assert_str_eq(s, before_findings);
   free(s);
   ck_assert_int_eq(hidden_entries(P("out")), 1);
@@ -914,12 +835,12 @@ START_TEST(test_run_rerun_replaces_period)
   }
 
   /* 2026-11 again, with the second pair. */
-  write_file(P("moe_b.csv"), moe_b_csv);
-  write_file(P("mohrss_b.csv"), mohrss_b_csv);
+  tu_write_file(P("moe_b.csv"), moe_b_csv);
+  tu_write_file(P("mohrss_b.csv"), mohrss_b_csv);
   set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
   o = options(P("db"), "2026-11", P("out"));
   ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
-  s = read_file(P("out/findings.jsonl"));
+  s = tu_read_file(P("out/findings.jsonl"));
   assert_findings_set(s, second_findings);
   ck_assert_str_ne(s, first);
   ck_assert_ptr_nonnull(strstr(summary, "amount at risk: 1500 yuan\n"));
@@ -933,7 +854,7 @@ START_TEST(test_run_rerun_replaces_period)
   s = findings_of(P("db"), "2026-12");
   ck_assert_str_eq(s, other);
   free(s);
-  db = open_db(P("db"));
+  db = tu_db_open(P("db"));
   ck_assert_int_eq(cc_db_periods(&periods, &np, db), 0);
   ck_assert_uint_eq(np, 2);
   ck_assert_str_eq(periods[0], "2026-11");
@@ -988,8 +909,8 @@ START_TEST(test_run_period_info_and_school_counts)
       {"mohrss", "S1", "370112", 1, 1}};
   static const int threads[] = {1, 2, 7};
   size_t t;
-  write_file(P("moe_s.csv"), moe_s_csv);
-  write_file(P("mohrss_s.csv"), mohrss_s_csv);
+  tu_write_file(P("moe_s.csv"), moe_s_csv);
+  tu_write_file(P("mohrss_s.csv"), mohrss_s_csv);
   set_rosters(P("moe_s.csv"), P("mohrss_s.csv"));
   for (t = 0; t < sizeof threads / sizeof threads[0]; t++) {
     cc_run_options o = options(P("db"), "2026-11", P("out"));
@@ -1007,7 +928,7 @@ START_TEST(test_run_period_info_and_school_counts)
     ck_assert_ptr_nonnull(strstr(summary, ", schools 5\n"));
     free(summary);
 
-    db = open_db(P("db"));
+    db = tu_db_open(P("db"));
     ck_assert_int_eq(cc_db_school_counts(&c, &n, db, "2026-11"), 0);
     ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
     for (i = 0; i < n; i++) {
@@ -1165,7 +1086,7 @@ START_TEST(test_run_lifecycle_across_months)
   uint64_t a_dual = fid_of(nov, "dual_enrollment", "moe:2");
   uint64_t x_dual = fid_of(nov, "dual_enrollment", "moe:8");
 
-  db = open_db(P("db"));
+  db = tu_db_open(P("db"));
   memset(&r, 0, sizeof r);
   r.finding_id = a_dual;
   r.date = cc_date_from_ymd(2026, 12, 1);
@@ -1182,12 +1103,12 @@ START_TEST(test_run_lifecycle_across_months)
   ck_assert_int_eq(cc_response_record(db, &r), 0);
   cc_db_close(db);
 
-  write_file(P("mohrss_c.csv"), mohrss_c_csv);
+  tu_write_file(P("mohrss_c.csv"), mohrss_c_csv);
   set_rosters(P("moe.csv"), P("mohrss_c.csv"));
   o = options(P("db"), "2026-12", P("out12"));
   o.issued = cc_date_from_ymd(2026, 12, 7);
   ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
-  s = read_file(P("out12/findings.jsonl"));
+  s = tu_read_file(P("out12/findings.jsonl"));
   assert_life(s, dec_on_deadline);
   /* The responses, carried as recorded. */
   {
@@ -1228,7 +1149,7 @@ START_TEST(test_run_lifecycle_across_months)
 
   o.issued = cc_date_from_ymd(2026, 12, 8);
   ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
-  s = read_file(P("out12/findings.jsonl"));
+  s = tu_read_file(P("out12/findings.jsonl"));
   assert_life(s, dec_day_after);
   ck_assert_ptr_nonnull(strstr(summary, "\nagainst 2026-11: 1 new, 0 open, 3 overdue, "
                                         "1 cleared; 1 claimed resolved but still present\n"));
@@ -1242,7 +1163,7 @@ START_TEST(test_run_lifecycle_across_months)
   o = options(P("db"), "2027-01", P("out01"));
   o.issued = cc_date_from_ymd(2026, 12, 28);
   ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
-  s = read_file(P("out01/findings.jsonl"));
+  s = tu_read_file(P("out01/findings.jsonl"));
   assert_life(s, jan);
   ck_assert_ptr_nonnull(strstr(summary, "\nagainst 2026-12: 0 new, 0 open, 4 overdue, "
                                         "0 cleared; 1 claimed resolved but still present\n"));
@@ -1256,22 +1177,12 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* A killed run. */
 
-/* The check character of 17 digits (ISO 7064 MOD 11-2). */
-static char check_char(const char *d)
-{
-  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int s = 0, i;
-  for (i = 0; i < 17; i++)
-    s += (d[i] - '0') * w[i];
-  return "10X98765432"[s % 11];
-}
-
 /* The n-th generated ID: 110101 2005MMDD SSS C (336 dates x 1000). */
 static void gen_id(char out[32], unsigned n)
 {
   unsigned date = n / 1000, seq = n % 1000;
   snprintf(out, 32, "1101012005%02u%02u%03u", date / 28 + 1, date % 28 + 1, seq);
-  out[17] = check_char(out);
+  out[17] = tu_check_char(out);
   out[18] = '\0';
 }
 
@@ -1367,8 +1278,8 @@ START_TEST(test_run_killed_leaves_db)
 
   /* Two published periods, small; 2026-12 is later than the period the
    * killed runs write, so nothing carries over from it. */
-  write_file(P("moe.csv"), moe_csv);
-  write_file(P("mohrss.csv"), mohrss_csv);
+  tu_write_file(P("moe.csv"), moe_csv);
+  tu_write_file(P("mohrss.csv"), mohrss_csv);
   set_rosters(P("moe.csv"), P("mohrss.csv"));
   o = options(P("db"), "2026-12", P("out"));
   ck_assert_int_eq(child_run(&o), 0);
@@ -1499,18 +1410,5 @@ static Suite *run_suite(void)
 
 int main(void)
 {
-  const char *tmp = getenv("TMPDIR");
-  SRunner *sr;
-  int failed;
-  snprintf(root, sizeof root, "%s/cc_check_run_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(root) == NULL) {
-    perror(root);
-    return EXIT_FAILURE;
-  }
-  sr = srunner_create(run_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  remove_tree(root);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_main(run_suite, root, sizeof root, "run");
 }

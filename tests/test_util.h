@@ -1,0 +1,78 @@
+/*
+ * test_util.h - helpers shared by the tests/check_*.c binaries: scratch
+ * directories under a per-binary root, whole files written and read back,
+ * a growable text buffer, and small builders (cc_str, check characters).
+ *
+ * Helpers that take a test's side fail the running Check test through
+ * ck_assert on error; they are meant to be called inside a test (or its
+ * fixture). Everything returned on the heap is freed by the caller.
+ */
+#ifndef CC_TEST_UTIL_H
+#define CC_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <check.h>
+
+#include "chachong/index.h"
+#include "chachong/types.h"
+
+/* ------------------------------------------------------------------ */
+/* Directories. */
+
+/* Removes dir and everything under it (no error if missing; "" is a no-op). */
+void tu_remove_tree(const char *dir);
+
+/* Makes the directory "$TMPDIR/<prefix>_XXXXXX" in out: 0, or -1 after perror. */
+int tu_root_make(char *out, size_t cap, const char *prefix);
+
+/* Makes a fresh "<root>/t_XXXXXX" directory in out; fails the test if it cannot. */
+void tu_scratch_make(char *out, size_t cap, const char *root);
+
+/* Removes the directory named by scratch and empties the string. */
+void tu_scratch_remove(char *scratch);
+
+/* Runs s (CK_NORMAL) and frees the runner; returns how many tests failed. */
+int tu_run_suite(Suite *s);
+
+/* A check binary's main: fresh root "cc_check_<name>_...", make() run, root removed. */
+int tu_main(Suite *(*make)(void), char *root, size_t cap, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Files. */
+
+/* Writes text to path (created or truncated); fails the test on error. */
+void tu_write_file(const char *path, const char *text);
+
+/* Returns all of path, NUL-terminated and malloc'd; fails the test if unreadable. */
+char *tu_read_file(const char *path);
+
+/* Returns path's permission bits (st_mode & 07777); fails the test if path is missing. */
+unsigned tu_mode_of(const char *path);
+
+/* ------------------------------------------------------------------ */
+/* Values. */
+
+/* A growable, always NUL-terminated buffer; start from {0}, free(p) when done. */
+typedef struct tu_text {
+  char *p;
+  size_t len, cap;
+} tu_text;
+
+/* Appends n bytes of p to t; fails the test if out of memory. */
+void tu_text_put(tu_text *t, const void *p, size_t n);
+
+/* A cc_str viewing s (NULL gives the empty view); valid while s is. */
+cc_str tu_str(const char *s);
+
+/* Returns unit repeated times over in a malloc'd string, its length in *len. */
+char *tu_repeat(const char *unit, size_t times, size_t *len);
+
+/* The ISO 7064 MOD 11-2 check character of the 17 digits at d17. */
+char tu_check_char(const char *d17);
+
+/* Opens (creating) dir read-write without fsync; fails the test if it cannot. */
+cc_db *tu_db_open(const char *dir);
+
+#endif
