@@ -103,7 +103,10 @@ int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
                      uint16_t roster, uint32_t line);
 
 /* Lets go of the pages of the map this process has read (they stay in the
- * page cache); safe while read transactions are open. */
+ * page cache); safe while read transactions are open. Not free: it zaps
+ * the page tables of the whole map and stalls the other threads' page
+ * faults meanwhile, so callers call it every few ranges, not every one
+ * (at national scale, every range cost compare 0.6 s and its scaling). */
 void cc_index_release_pages(cc_db *db);
 
 /* Opens the databases of a generation for reading in txn. */

@@ -1105,8 +1105,9 @@ static void parse_chunk(reader *r, chunk *c, const char *base, uint64_t seq)
 /*
  * The read loop is a two-stage pipeline over two buffers: while the workers
  * parse block k (in buffer k % 2), the calling thread, as OpenMP's master,
- * commits block k-1, whose records still point into the other buffer. Only
- * then is the other buffer reused for block k+1.
+ * commits block k-1, whose records still point into the other buffer, and
+ * then reads block k+1 into that buffer. Only the scan for row boundaries
+ * is left between parallel steps.
  */
 int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
                    const cc_ingest_options *opts, const cc_ingest_sink *sink)
@@ -1121,6 +1122,9 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
   uint64_t done_bytes = 0;
   uint32_t line = 1;
   int fd = -1, rc = 0, eof = 0, first = 1, t, cur = 0;
+  int prefetched = 0, next_errno = 0; /* the master read the next block */
+  ssize_t next_got = 0;
+  size_t next_want = 0, carry = 0;
 
   memset(&r, 0, sizeof r);
   memset(&st, 0, sizeof st);
@@ -1160,7 +1164,10 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
     ssize_t got = 0;
     int commit_rc = 0;
     buf = bufs[cur];
-    if (!eof) {
+    if (prefetched) {
+      /* The master read this block during the last parallel step. */
+      prefetched = 0;
+    } else if (!eof) {
       /* One block per step (the carried row is at most CC_ROW_MAX, so it
        * always fits): reading up to `cap` would make block_bytes moot. */
       size_t want = cap - have < block ? cap - have : block;
@@ -1202,12 +1209,24 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
                          &consumed)) < 0)
       goto done;
 
+    carry = have - start - consumed;
 #pragma omp parallel num_threads(r.threads)
     {
 #pragma omp master
       {
+        /* The previous block is committed, which frees its buffer: move
+         * the unfinished row there and read the next block behind it, all
+         * while the other threads parse this block. */
         if (pending)
           commit_rc = commit_set(&r, pending, pending_seq, &st);
+        if (commit_rc == 0 && !eof) {
+          size_t want = cap - carry < block ? cap - carry : block;
+          memcpy(bufs[1 - cur], buf + start + consumed, carry);
+          next_got = read_full(fd, bufs[1 - cur] + carry, want);
+          next_errno = errno;
+          next_want = want;
+          prefetched = 1;
+        }
       }
 #pragma omp for schedule(dynamic, 1) nowait
       for (k = 0; k < r.set->n; k++)
@@ -1215,6 +1234,10 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
     }
     if (commit_rc != 0) {
       rc = commit_rc;
+      goto done;
+    }
+    if (prefetched && next_got < 0) {
+      rc = cc_error_set_errno(CC_EIO, next_errno, "%s", path);
       goto done;
     }
     for (k = 0; k < r.set->n; k++)
@@ -1237,10 +1260,17 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
                         path, line);
       goto done;
     }
-    /* Carry the unfinished row to the front of the other buffer; this one
-     * stays as it is until its chunks are committed. */
-    have -= start + consumed;
-    memcpy(bufs[1 - cur], buf + start + consumed, have);
+    /* The unfinished row goes to the front of the other buffer (the master
+     * has done so if it read ahead); this one stays as it is until its
+     * chunks are committed. */
+    have = carry;
+    if (prefetched) {
+      have += (size_t)next_got;
+      if ((size_t)next_got < next_want)
+        eof = 1;
+    } else {
+      memcpy(bufs[1 - cur], buf + start + consumed, have);
+    }
     cur = 1 - cur;
   }
   if (pending && (rc = commit_set(&r, pending, pending_seq, &st)) != 0)
