@@ -29,6 +29,7 @@ total=$((moe + mohrss))
 sync_flag=()
 [ "${BENCH_NO_SYNC:-0}" = 1 ] && sync_flag=(--no-sync)
 read -r -a extra <<<"${BENCH_FLAGS:-}"
+declare -A stages
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 for t in "${threads[@]}"; do
   rm -rf "$dir/db" "$dir/out"
@@ -49,6 +50,7 @@ for t in "${threads[@]}"; do
   findings=$(wc -l < "$dir/out/findings.jsonl")
   rate() { awk -v n="$total" -v s="$1" 'BEGIN { if (s > 0) printf "%.1f M/s", n / s / 1e6; else print "-" }'; }
   printf 'threads=%s records=%s findings=%s wall=%ss peak_rss=%sMB\n' "$t" "$total" "$findings" "$wall" "$((rss / 1024))"
+  stages[$t]="$ing $idx $cmp $fuz $emt $wall"
   printf '  ingest+normalize %6ss %10s\n  index            %6ss %10s\n  compare          %6ss %10s\n  fuzzy            %6ss %10s\n  emit             %6ss %10s\n' \
     "$ing" "$(rate "$ing")" "$idx" "$(rate "$idx")" "$cmp" "$(rate "$cmp")" \
     "$fuz" "$(rate "$fuz")" "$emt" "$(rate "$emt")"
@@ -59,3 +61,13 @@ for t in "${threads[@]}"; do
     echo "  FINDINGS DIFFER from the generator's expected findings"
   fi
 done
+if [ -n "${stages[1]:-}" ] && [ -n "${stages[2]:-}" ]; then
+  # Speed-up from 1 to 2 threads, stage by stage.
+  awk -v one="${stages[1]}" -v two="${stages[2]}" 'BEGIN {
+    split(one, a, " "); split(two, b, " ");
+    n = split("ingest+normalize index compare fuzzy emit wall", name, " ");
+    printf "scaling 1 -> 2 threads:";
+    for (i = 1; i <= n; i++)
+      if (b[i] > 0) printf " %s %.2fx", name[i], a[i] / b[i];
+    printf "\n" }'
+fi
