@@ -98,12 +98,28 @@ int cc_finding_push(cc_finding_list *list, const cc_finding *f)
   return 0;
 }
 
+/* The capacity cc_finding_push keeps for n findings: 8, or the next power
+ * of two at or above n. */
+static size_t capacity_for(size_t n)
+{
+  size_t cap = 8;
+  while (cap < n)
+    cap *= 2;
+  return cap;
+}
+
 int cc_finding_list_merge(cc_finding_list *dst, cc_finding_list *src)
 {
-  size_t i;
-  for (i = 0; i < src->n; i++)
-    if (cc_finding_push(dst, &src->items[i]) < 0)
+  size_t n = dst->n + src->n;
+  if (src->n) {
+    /* One copy, not one push per finding (370,000 at national scale). */
+    cc_finding *grown = realloc(dst->items, capacity_for(n) * sizeof *grown);
+    if (grown == NULL)
       return -1;
+    memcpy(grown + dst->n, src->items, src->n * sizeof *grown);
+    dst->items = grown;
+    dst->n = n;
+  }
   cc_finding_list_adopt(dst, src);
   return 0;
 }
