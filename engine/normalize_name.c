@@ -39,6 +39,7 @@
 
 #include "chachong/normalize_name.h"
 #include "error_internal.h"
+#include "utf8_internal.h"
 
 #include "fold_table.inc"
 
@@ -73,38 +74,6 @@ static inline uint32_t fold_entry(uint32_t c)
     return fold_stage2[((uint32_t)fold_stage1[c >> FOLD_SHIFT] << FOLD_SHIFT) +
                        (c & ((1u << FOLD_SHIFT) - 1))];
   return astral_entry(c);
-}
-
-/*
- * Decodes one well-formed UTF-8 sequence at p (lead byte >= 0x80). Returns
- * its length (2-4) and the code point in *cp, or 0 when ill-formed
- * (truncated, overlong, a surrogate, above U+10FFFF).
- */
-static size_t utf8_decode(const unsigned char *p, const unsigned char *end,
-                          uint32_t *cp)
-{
-  uint32_t c = p[0], min;
-  size_t need, i;
-  if (c >= 0xC2 && c <= 0xDF) {
-    need = 1, min = 0x80, c &= 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2, min = 0x800, c &= 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3, min = 0x10000, c &= 0x07;
-  } else {
-    return 0;
-  }
-  if ((size_t)(end - p) <= need)
-    return 0;
-  for (i = 1; i <= need; i++) {
-    if ((p[i] & 0xC0) != 0x80)
-      return 0;
-    c = (c << 6) | (p[i] & 0x3F);
-  }
-  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-    return 0;
-  *cp = c;
-  return need + 1;
 }
 
 static size_t utf8_encode(uint32_t c, unsigned char *o)
