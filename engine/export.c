@@ -1385,6 +1385,26 @@ static void tally_cells(table *t, const cc_export_tally *x)
   cell_money(t, x->amount);
 }
 
+/* Opens a roll-up "汇总_<scope>" (xlsx and CSV) in dir, titled with the
+ * scope (an area code, or 全国) and the period. */
+static int rollup_open(worker *w, const char *dir, const char *scope,
+                       const table_col *cols, int n, const cc_export_options *opts)
+{
+  char title[64], name[32];
+  int rc;
+  snprintf(name, sizeof name, "汇总_%s", scope);
+  rc = make_path(w->path, sizeof w->path, dir, name, ".xlsx");
+  if (rc == 0)
+    rc = make_path(w->path2, sizeof w->path2, dir, name, ".csv");
+  if (rc < 0)
+    return rc;
+  snprintf(title, sizeof title, "查重汇总 %s %s", scope, opts->period);
+  rc = table_open(&w->t, w->path, "汇总", cols, n, opts->formats, title);
+  if (rc < 0)
+    table_abort(&w->t);
+  return rc;
+}
+
 static int rollup_city(worker *w, const cc_export_plan *p,
                        const cc_export_area *c, const char *dir,
                        const cc_export_options *opts)
@@ -1393,21 +1413,10 @@ static int rollup_city(worker *w, const cc_export_plan *p,
                                    {"学校名称", 36, K_TEXT},
                                    {"所属系统", 12, K_TEXT}};
   table_col cols[3 + N_TALLY_COLS];
-  char title[64], name[32];
   uint32_t i;
   int n = tally_cols(cols, lead, 3), rc;
-  snprintf(name, sizeof name, "汇总_%s", c->code);
-  rc = make_path(w->path, sizeof w->path, dir, name, ".xlsx");
-  if (rc == 0)
-    rc = make_path(w->path2, sizeof w->path2, dir, name, ".csv");
-  if (rc < 0)
+  if ((rc = rollup_open(w, dir, c->code, cols, n, opts)) < 0)
     return rc;
-  snprintf(title, sizeof title, "查重汇总 %s %s", c->code, opts->period);
-  rc = table_open(&w->t, w->path, "汇总", cols, n, opts->formats, title);
-  if (rc < 0) {
-    table_abort(&w->t);
-    return rc;
-  }
   for (i = 0; i < c->n; i++) {
     const cc_export_school *s = &p->schools[p->order[c->first + i]];
     char label[64];
@@ -1436,21 +1445,10 @@ static int rollup_province(worker *w, const cc_export_plan *p,
                                    {"城市名称", 24, K_TEXT},
                                    {"学校数", 8, K_COUNT}};
   table_col cols[3 + N_TALLY_COLS];
-  char title[64], name[32];
   uint32_t i;
   int n = tally_cols(cols, lead, 3), rc;
-  snprintf(name, sizeof name, "汇总_%s", v->code);
-  rc = make_path(w->path, sizeof w->path, dir, name, ".xlsx");
-  if (rc == 0)
-    rc = make_path(w->path2, sizeof w->path2, dir, name, ".csv");
-  if (rc < 0)
+  if ((rc = rollup_open(w, dir, v->code, cols, n, opts)) < 0)
     return rc;
-  snprintf(title, sizeof title, "查重汇总 %s %s", v->code, opts->period);
-  rc = table_open(&w->t, w->path, "汇总", cols, n, opts->formats, title);
-  if (rc < 0) {
-    table_abort(&w->t);
-    return rc;
-  }
   for (i = 0; i < v->n; i++) {
     const cc_export_area *c = &p->cities[v->first + i];
     cell_cstr(&w->t, c->code);
@@ -1476,20 +1474,10 @@ static int rollup_nation(worker *w, const cc_export_plan *p,
                                    {"城市数", 8, K_COUNT},
                                    {"学校数", 8, K_COUNT}};
   table_col cols[4 + N_TALLY_COLS];
-  char title[64];
   size_t i;
   int n = tally_cols(cols, lead, 4), rc;
-  rc = make_path(w->path, sizeof w->path, opts->out_dir, "汇总_全国", ".xlsx");
-  if (rc == 0)
-    rc = make_path(w->path2, sizeof w->path2, opts->out_dir, "汇总_全国", ".csv");
-  if (rc < 0)
+  if ((rc = rollup_open(w, opts->out_dir, "全国", cols, n, opts)) < 0)
     return rc;
-  snprintf(title, sizeof title, "查重汇总 全国 %s", opts->period);
-  rc = table_open(&w->t, w->path, "汇总", cols, n, opts->formats, title);
-  if (rc < 0) {
-    table_abort(&w->t);
-    return rc;
-  }
   for (i = 0; i < p->n_provinces; i++) {
     const cc_export_area *v = &p->provinces[i];
     cell_cstr(&w->t, v->code);
