@@ -10,6 +10,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <omp.h>
 #include <string.h>
 
 #include "chachong/fuzzy.h"
@@ -165,6 +167,137 @@ static int finding_cmp(const void *pa, const void *pb)
     return c;
   if (a->finding_id != b->finding_id)
     return a->finding_id < b->finding_id ? -1 : 1;
+  return 0;
+}
+
+int cc_finding_cmp(const cc_finding *a, const cc_finding *b)
+{
+  return finding_cmp(a, b);
+}
+
+void cc_finding_list_sort_here(cc_finding_list *list)
+{
+  if (list->n >= 2)
+    qsort(list->items, list->n, sizeof *list->items, finding_cmp);
+}
+
+/* First index of a[0, n) not less than x. */
+static size_t lower_bound(const cc_finding *a, size_t n, const cc_finding *x)
+{
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (finding_cmp(&a[mid], x) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Merges src[i].items[from[i], to[i]) for i < k into out (k-way, with a
+ * binary heap of the lists' heads). */
+static void merge_parts(cc_finding *out, const cc_finding_list *src,
+                        const size_t *from, const size_t *to, size_t *pos,
+                        size_t *heap, size_t k)
+{
+  size_t h = 0, i, o = 0;
+#define HEAD(q) (&src[heap[q]].items[pos[heap[q]]])
+  for (i = 0; i < k; i++) {
+    size_t c;
+    pos[i] = from[i];
+    if (from[i] == to[i])
+      continue;
+    heap[h] = i;
+    for (c = h++; c > 0 && finding_cmp(HEAD(c), HEAD((c - 1) / 2)) < 0;
+         c = (c - 1) / 2) {
+      size_t t = heap[c];
+      heap[c] = heap[(c - 1) / 2];
+      heap[(c - 1) / 2] = t;
+    }
+  }
+  while (h > 0) {
+    size_t c = 0;
+    out[o++] = *HEAD(0);
+    if (++pos[heap[0]] == to[heap[0]])
+      heap[0] = heap[--h];
+    for (;;) {
+      size_t l = 2 * c + 1, m = c, t;
+      if (l < h && finding_cmp(HEAD(l), HEAD(m)) < 0)
+        m = l;
+      if (l + 1 < h && finding_cmp(HEAD(l + 1), HEAD(m)) < 0)
+        m = l + 1;
+      if (m == c)
+        break;
+      t = heap[c];
+      heap[c] = heap[m];
+      heap[m] = t;
+      c = m;
+    }
+  }
+#undef HEAD
+}
+
+int cc_finding_list_merge_sorted(cc_finding_list *dst, cc_finding_list *src,
+                                 size_t k, int threads)
+{
+  /* The output is cut into `threads` parts at splitters taken from the
+   * largest list: the lists hold disjoint hash ranges, so each is a fair
+   * sample of the output order. Each part is merged on its own thread
+   * into its own place; cut[t * k + i] is where part t starts in list i. */
+  size_t n = 0, big = 0, i, *cut;
+  cc_finding *items;
+  int t, failed = 0;
+  if (threads < 1)
+    threads = 1;
+  for (i = 0; i < k; i++) {
+    n += src[i].n;
+    if (src[i].n > src[big].n)
+      big = i;
+  }
+  if (n < 20000)
+    threads = 1;
+  items = malloc(capacity_for(n) * sizeof *items);
+  cut = malloc(((size_t)threads + 1) * (k ? k : 1) * sizeof *cut);
+  if (items == NULL || cut == NULL) {
+    free(items);
+    free(cut);
+    return -1;
+  }
+  for (i = 0; i < k; i++) {
+    cut[i] = 0;
+    cut[(size_t)threads * k + i] = src[i].n;
+  }
+  for (t = 1; t < threads; t++) {
+    const cc_finding *splitter = &src[big].items[src[big].n * (size_t)t / (size_t)threads];
+    for (i = 0; i < k; i++)
+      cut[(size_t)t * k + i] = lower_bound(src[i].items, src[i].n, splitter);
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    int me = omp_get_thread_num();
+    size_t *scratch = malloc(2 * (k ? k : 1) * sizeof *scratch), at = 0, j;
+    if (scratch == NULL) {
+#pragma omp atomic write
+      failed = 1;
+    } else {
+      for (j = 0; j < k; j++)
+        at += cut[(size_t)me * k + j];
+      merge_parts(items + at, src, cut + (size_t)me * k, cut + ((size_t)me + 1) * k,
+                  scratch, scratch + k, k);
+      free(scratch);
+    }
+  }
+  free(cut);
+  if (failed) {
+    free(items);
+    return -1;
+  }
+  cc_finding_list_dispose(dst);
+  dst->items = items;
+  dst->n = n;
+  for (i = 0; i < k; i++)
+    cc_finding_list_adopt(dst, &src[i]);
   return 0;
 }
 

@@ -83,6 +83,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -719,23 +720,14 @@ int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
   return 0;
 }
 
-int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
-                     uint16_t roster, uint32_t line)
+/* Decodes a value of the rec database (layout at the top of the file). */
+static int decode_rec(cc_index_rec *out, const MDB_val *v)
 {
-  uint8_t key[6];
-  MDB_val k = {6, key}, v;
-  const uint8_t *p, *end;
+  const uint8_t *p = v->mv_data, *end = p + v->mv_size;
   size_t i;
-  int rc;
 
-  put_u16(key, roster);
-  put_u32(key + 2, line);
-  if ((rc = mdb_get(txn, rec, &k, &v)) != 0)
-    return lmdb_error(rc, "reading a record");
-  p = v.mv_data;
-  end = p + v.mv_size;
   memset(out, 0, sizeof *out);
-  if (v.mv_size < 21)
+  if (v->mv_size < 21)
     return cc_error_set(CC_ECORRUPT, "database: bad record");
   out->status = p[0];
   out->id_verdict = p[1];
@@ -745,7 +737,7 @@ int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
   out->waiver = (int64_t)get_u64(p + 12);
   out->id.len = p[20];
   out->id.ptr = (const char *)p + 21;
-  if (out->id.len > CC_ID_MAX || 21u + out->id.len > v.mv_size)
+  if (out->id.len > CC_ID_MAX || 21u + out->id.len > v->mv_size)
     return cc_error_set(CC_ECORRUPT, "database: bad record");
   p += 21 + out->id.len;
   for (i = 0; i < N_REC_COLUMNS; i++) {
@@ -760,6 +752,50 @@ int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
     p += 2 + len;
   }
   return 0;
+}
+
+int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
+                     uint16_t roster, uint32_t line)
+{
+  uint8_t key[6];
+  MDB_val k = {6, key}, v;
+  int rc;
+
+  put_u16(key, roster);
+  put_u32(key + 2, line);
+  if ((rc = mdb_get(txn, rec, &k, &v)) != 0)
+    return lmdb_error(rc, "reading a record");
+  return decode_rec(out, &v);
+}
+
+int cc_index_cursor_rec(cc_index_rec *out, MDB_cursor *cur, uint16_t roster,
+                        uint32_t line)
+{
+  uint8_t key[6];
+  MDB_val k = {6, key}, v;
+  int rc;
+
+  put_u16(key, roster);
+  put_u32(key + 2, line);
+  /* A positioned cursor whose leaf page holds the key finds it without
+   * descending from the root (mdb_cursor_set), so keys asked for in order
+   * cost one page visit each. */
+  if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET)) != 0)
+    return lmdb_error(rc, "reading a record");
+  return decode_rec(out, &v);
+}
+
+void cc_index_release_span(const void *lo, const void *hi)
+{
+  long ps = sysconf(_SC_PAGESIZE);
+  uintptr_t a, b;
+  if (lo == NULL || hi == NULL || (uintptr_t)hi < (uintptr_t)lo || ps <= 0)
+    return;
+  a = (uintptr_t)lo & ~(uintptr_t)(ps - 1);
+  b = ((uintptr_t)hi + (uintptr_t)ps) & ~(uintptr_t)(ps - 1);
+  /* Read-only shared file pages: dropping them loses nothing (see
+   * cc_index_release_pages). */
+  madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 void cc_index_release_pages(cc_db *db)

@@ -101,6 +101,13 @@ int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
                         const MDB_val *val);
 int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
                      uint16_t roster, uint32_t line);
+/* The same through a cursor of the rec database: cheaper when the keys
+ * come in order (see cc_index_cursor_rec in index.c). */
+int cc_index_cursor_rec(cc_index_rec *out, MDB_cursor *cur, uint16_t roster,
+                        uint32_t line);
+/* Lets go of the map's pages holding [lo, hi], addresses of values read
+ * from the database (read-only transactions only). */
+void cc_index_release_span(const void *lo, const void *hi);
 
 /* Lets go of the pages of the map this process has read (they stay in the
  * page cache); safe while read transactions are open. Not free: it zaps
