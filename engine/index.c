@@ -630,57 +630,185 @@ DEFINE_RANGE_SORT(sort_blocks_range, cc_block_entry, block_less)
 
 
 /*
- * Bucket sort: one counting pass on the top SORT_BITS of the key, one
- * scatter into a second array (sequential reads, 4096 write streams), then
- * each bucket sorted on its own thread. The in-place variant (swapping
- * each element home) saves the second array but is 2.5 times slower at
- * national scale (random swaps over 840 MB), and the second array is not
- * what sets the peak.
+ * Radix sort, most significant digits first, for keys that are uniform
+ * hashes:
+ *  1. scatter: each part (a worker's array) is counted and scattered by
+ *     the top SORT_BITS of the key into one array, every part on its own
+ *     thread (sequential reads, 4096 write streams per thread);
+ *  2. each bucket (some 4,000 entries at national scale, in L2) is
+ *     scattered by the next SORT_BITS into its place in the output, and
+ *     the runs that share their top 24 bits (one or two entries, as a
+ *     rule) are finished by insertion sort, or by quicksort past 32
+ *     entries so that many equal keys cannot make it quadratic.
+ * Against one gathering copy, one serial scatter and quicksort within
+ * buckets, this took the national sorts (17.5 million index entries, 35
+ * million blocking entries, 2 threads) from 0.92 and 1.67 s to 0.66 and
+ * 0.75 s, measured with another build running on the machine.
+ * The in-place variant (swapping each element home) saves the second
+ * array but is 2.5 times slower at national scale (random swaps over
+ * 840 MB).
  */
-#define DEFINE_BUCKET_SORT(NAME, TYPE, KEY, RANGE_SORT)                        \
-  static int NAME(TYPE *e, size_t n, int threads)                              \
-  {                                                                            \
-    size_t *start = calloc(SORT_BUCKETS + 1, sizeof *start);                   \
-    size_t *fill = malloc(SORT_BUCKETS * sizeof *fill);                        \
-    TYPE *tmp = malloc((n ? n : 1) * sizeof *tmp);                             \
-    size_t i;                                                                  \
-    long k;                                                                    \
-    if (start == NULL || fill == NULL || tmp == NULL) {                        \
-      free(start);                                                             \
-      free(fill);                                                              \
-      free(tmp);                                                               \
-      return cc_error_set(CC_ENOMEM, "out of memory sorting");                 \
-    }                                                                          \
-    for (i = 0; i < n; i++)                                                    \
-      start[(e[i].KEY >> (64 - SORT_BITS)) + 1]++;                             \
-    for (i = 0; i < SORT_BUCKETS; i++)                                         \
-      start[i + 1] += start[i];                                                \
-    memcpy(fill, start, SORT_BUCKETS * sizeof *fill);                          \
-    for (i = 0; i < n; i++)                                                    \
-      tmp[fill[e[i].KEY >> (64 - SORT_BITS)]++] = e[i];                        \
-    _Pragma("omp parallel for schedule(dynamic, 16) num_threads(threads)")     \
-    for (k = 0; k < (long)SORT_BUCKETS; k++) {                                 \
-      RANGE_SORT(tmp + start[k], start[k + 1] - start[k]);                     \
-      memcpy(e + start[k], tmp + start[k],                                     \
-             (start[k + 1] - start[k]) * sizeof *e);                           \
-    }                                                                          \
-    free(start);                                                               \
-    free(fill);                                                                \
-    free(tmp);                                                                 \
-    return 0;                                                                  \
+#define RUN_INSERTION_MAX 32
+
+#define DEFINE_RADIX_SORT(NAME, TYPE, KEY, RANGE_SORT, LESS)                   \
+  /* Scatters parts[0..k) by the top bits into tmp; start[b] is where        \
+   * bucket b begins (start[SORT_BUCKETS] = n). */                            \
+  static int NAME##_scatter(TYPE *tmp, size_t *start, TYPE *const *parts,    \
+                            const size_t *lens, int k, int threads)           \
+  {                                                                           \
+    size_t *hist = calloc((size_t)k * SORT_BUCKETS, sizeof *hist);            \
+    size_t b, sum = 0;                                                        \
+    int p;                                                                    \
+    if (hist == NULL)                                                         \
+      return cc_error_set(CC_ENOMEM, "out of memory sorting");                \
+    _Pragma("omp parallel for schedule(static, 1) num_threads(threads)")      \
+    for (p = 0; p < k; p++) {                                                 \
+      size_t *h = hist + (size_t)p * SORT_BUCKETS, i;                         \
+      for (i = 0; i < lens[p]; i++)                                           \
+        h[parts[p][i].KEY >> (64 - SORT_BITS)]++;                             \
+    }                                                                         \
+    /* Bucket-major offsets: bucket b holds part 0's entries, then part 1's  \
+     * and so on, so the order of equal keys does not matter to callers    \
+     * (the full key breaks every tie). */                                  \
+    for (b = 0; b < SORT_BUCKETS; b++) {                                      \
+      start[b] = sum;                                                         \
+      for (p = 0; p < k; p++) {                                               \
+        size_t c = hist[(size_t)p * SORT_BUCKETS + b];                        \
+        hist[(size_t)p * SORT_BUCKETS + b] = sum;                             \
+        sum += c;                                                             \
+      }                                                                       \
+    }                                                                         \
+    start[SORT_BUCKETS] = sum;                                                \
+    _Pragma("omp parallel for schedule(static, 1) num_threads(threads)")      \
+    for (p = 0; p < k; p++) {                                                 \
+      size_t *h = hist + (size_t)p * SORT_BUCKETS, i;                         \
+      for (i = 0; i < lens[p]; i++)                                           \
+        tmp[h[parts[p][i].KEY >> (64 - SORT_BITS)]++] = parts[p][i];          \
+    }                                                                         \
+    free(hist);                                                               \
+    return 0;                                                                 \
+  }                                                                           \
+                                                                              \
+  /* Sorts every bucket of tmp into out. */                                   \
+  static void NAME##_buckets(TYPE *out, const TYPE *tmp, const size_t *start, \
+                             int threads)                                     \
+  {                                                                           \
+    long bk;                                                                  \
+    _Pragma("omp parallel for schedule(dynamic, 16) num_threads(threads)")    \
+    for (bk = 0; bk < (long)SORT_BUCKETS; bk++) {                             \
+      size_t cnt[SORT_BUCKETS + 1], i, r;                                     \
+      const TYPE *src = tmp + start[bk];                                      \
+      TYPE *dst = out + start[bk];                                            \
+      size_t n = start[bk + 1] - start[bk];                                   \
+      const int shift = 64 - 2 * SORT_BITS;                                   \
+      if (n <= RUN_INSERTION_MAX) {                                           \
+        memcpy(dst, src, n * sizeof *dst);                                    \
+        RANGE_SORT(dst, n);                                                   \
+        continue;                                                             \
+      }                                                                       \
+      memset(cnt, 0, sizeof cnt);                                             \
+      for (i = 0; i < n; i++)                                                 \
+        cnt[((src[i].KEY >> shift) & (SORT_BUCKETS - 1)) + 1]++;              \
+      for (i = 0; i < SORT_BUCKETS; i++)                                      \
+        cnt[i + 1] += cnt[i];                                                 \
+      for (i = 0; i < n; i++)                                                 \
+        dst[cnt[(src[i].KEY >> shift) & (SORT_BUCKETS - 1)]++] = src[i];      \
+      /* cnt[r] is now the end of run r. */                                   \
+      for (r = 0, i = 0; r < SORT_BUCKETS; r++) {                             \
+        size_t end = cnt[r], m = end - i;                                     \
+        if (m > RUN_INSERTION_MAX)                                            \
+          RANGE_SORT(dst + i, m);                                             \
+        else if (m > 1) {                                                     \
+          size_t a, c;                                                        \
+          for (a = i + 1; a < end; a++) {                                     \
+            TYPE x = dst[a];                                                  \
+            for (c = a; c > i && LESS(&x, &dst[c - 1]); c--)                  \
+              dst[c] = dst[c - 1];                                            \
+            dst[c] = x;                                                       \
+          }                                                                   \
+        }                                                                     \
+        i = end;                                                              \
+      }                                                                       \
+    }                                                                         \
+  }                                                                           \
+                                                                              \
+  static int NAME##_parts(TYPE **out, TYPE **parts, const size_t *lens,       \
+                          int k, int threads)                                 \
+  {                                                                           \
+    size_t *start = malloc((SORT_BUCKETS + 1) * sizeof *start), n = 0;        \
+    TYPE *tmp, *res;                                                          \
+    int p, rc;                                                                \
+    for (p = 0; p < k; p++)                                                   \
+      n += lens[p];                                                           \
+    tmp = malloc((n ? n : 1) * sizeof *tmp);                                  \
+    rc = start == NULL || tmp == NULL                                         \
+             ? cc_error_set(CC_ENOMEM, "out of memory sorting")               \
+             : NAME##_scatter(tmp, start, parts, lens, k, threads);           \
+    /* The parts are in tmp now: give their memory back before the output   \
+     * is allocated, so the peak is two arrays, not three. */                 \
+    for (p = 0; p < k; p++) {                                                 \
+      free(parts[p]);                                                         \
+      parts[p] = NULL;                                                        \
+    }                                                                         \
+    if (rc < 0) {                                                             \
+      free(start);                                                            \
+      free(tmp);                                                              \
+      return rc;                                                              \
+    }                                                                         \
+    res = malloc((n ? n : 1) * sizeof *res);                                  \
+    if (res == NULL) {                                                        \
+      free(start);                                                            \
+      free(tmp);                                                              \
+      return cc_error_set(CC_ENOMEM, "out of memory sorting");                \
+    }                                                                         \
+    NAME##_buckets(res, tmp, start, threads);                                 \
+    free(start);                                                              \
+    free(tmp);                                                                \
+    *out = res;                                                               \
+    return 0;                                                                 \
+  }                                                                           \
+                                                                              \
+  static int NAME(TYPE *e, size_t n, int threads)                             \
+  {                                                                           \
+    size_t *start = malloc((SORT_BUCKETS + 1) * sizeof *start);               \
+    TYPE *tmp = malloc((n ? n : 1) * sizeof *tmp);                            \
+    TYPE *const parts[1] = {e};                                               \
+    int rc;                                                                   \
+    if (start == NULL || tmp == NULL) {                                       \
+      free(start);                                                            \
+      free(tmp);                                                              \
+      return cc_error_set(CC_ENOMEM, "out of memory sorting");                \
+    }                                                                         \
+    if ((rc = NAME##_scatter(tmp, start, parts, &n, 1, threads)) == 0)       \
+      NAME##_buckets(e, tmp, start, threads);                                 \
+    free(start);                                                              \
+    free(tmp);                                                                \
+    return rc;                                                                \
   }
 
-DEFINE_BUCKET_SORT(bucket_sort_entries, cc_index_entry, hash, sort_range)
-DEFINE_BUCKET_SORT(bucket_sort_blocks, cc_block_entry, key, sort_blocks_range)
+DEFINE_RADIX_SORT(radix_sort_entries, cc_index_entry, hash, sort_range, entry_less)
+DEFINE_RADIX_SORT(radix_sort_blocks, cc_block_entry, key, sort_blocks_range, block_less)
 
 int cc_index_sort(cc_index_entry *e, size_t n, int threads)
 {
-  return bucket_sort_entries(e, n, threads);
+  return radix_sort_entries(e, n, threads);
 }
 
 int cc_index_sort_blocks(cc_block_entry *e, size_t n, int threads)
 {
-  return bucket_sort_blocks(e, n, threads);
+  return radix_sort_blocks(e, n, threads);
+}
+
+int cc_index_sort_parts(cc_index_entry **out, cc_index_entry **parts,
+                        const size_t *lens, int k, int threads)
+{
+  return radix_sort_entries_parts(out, parts, lens, k, threads);
+}
+
+int cc_index_sort_blocks_parts(cc_block_entry **out, cc_block_entry **parts,
+                               const size_t *lens, int k, int threads)
+{
+  return radix_sort_blocks_parts(out, parts, lens, k, threads);
 }
 
 /* ------------------------------------------------------------------ */

@@ -65,6 +65,9 @@ typedef struct cc_block_entry {
 
 /* Sorts blocking entries by (key, roster, line), in parallel. */
 int cc_index_sort_blocks(cc_block_entry *e, size_t n, int threads);
+/* The same as cc_index_sort_parts, for blocking entries. */
+int cc_index_sort_blocks_parts(cc_block_entry **out, cc_block_entry **parts,
+                               const size_t *lens, int k, int threads);
 /* Appends sorted blocking entries to the generation's blk database. */
 int cc_index_stage_blocks(cc_stage *st, const cc_block_entry *e, size_t n);
 /* Opens a generation's blk database in txn. */
@@ -76,6 +79,11 @@ void cc_index_stage_abort(cc_stage *st);
 
 /* Sorts entries by (hash, roster, line), in parallel. */
 int cc_index_sort(cc_index_entry *e, size_t n, int threads);
+/* Sorts the concatenation of parts[0..k) (lens[i] entries each) into a new
+ * array *out (to free), taking the parts over: they are freed and set to
+ * NULL, also on error. At most two arrays of all entries are held at once. */
+int cc_index_sort_parts(cc_index_entry **out, cc_index_entry **parts,
+                        const size_t *lens, int k, int threads);
 
 /* A decoded idx entry; pointers valid while the read transaction lives. */
 typedef struct cc_index_item {

@@ -1341,7 +1341,7 @@ static int entry_cmp(const void *pa, const void *pb)
 }
 
 static const size_t sort_sizes[] = {0, 1, 2, 3, 24, 25, 26, 100, 1000,
-                                    4096, 4097, 60000};
+                                    4096, 4097, 60000, 300000};
 
 START_TEST(test_index_sort_matches_qsort)
 {
@@ -1417,6 +1417,103 @@ START_TEST(test_index_sort_sorted_and_reversed)
   for (i = 1; i < n; i++)
     ck_assert_int_lt(entry_cmp(&a[i - 1], &a[i]), 0);
   free(a);
+}
+END_TEST
+
+static int block_cmp(const void *pa, const void *pb)
+{
+  const cc_block_entry *a = pa, *b = pb;
+  if (a->key != b->key)
+    return a->key < b->key ? -1 : 1;
+  if (a->roster != b->roster)
+    return a->roster < b->roster ? -1 : 1;
+  return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Sizes of the parts a worker's arrays come in: empty ones, uneven ones. */
+static const size_t part_sizes[][4] = {
+    {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 0, 0, 5}, {7, 0, 3, 0},
+    {50000, 1, 0, 20000}, {40000, 40000, 40000, 40000}};
+
+START_TEST(test_index_sort_parts_matches_qsort)
+{
+  const size_t *sizes = part_sizes[_i];
+  size_t n = 0, i, p, at;
+  int k = 4, threads;
+  for (p = 0; p < 4; p++)
+    n += sizes[p];
+  for (threads = 1; threads <= 2; threads++) {
+    cc_index_entry *all = calloc(n + 1, sizeof *all), *parts[4], *out = NULL;
+    cc_block_entry *ball = calloc(n + 1, sizeof *ball), *bparts[4], *bout = NULL;
+    ck_assert_ptr_nonnull(all);
+    ck_assert_ptr_nonnull(ball);
+    rng_state = UINT64_C(0x243F6A8885A308D3) ^ n;
+    for (i = 0; i < n; i++) {
+      uint64_t r = rng();
+      /* One hash in four from a small set: long runs of equal keys, and
+       * keys equal in their top 24 bits but not after. */
+      all[i].hash = (r & 3) ? rng() : UINT64_C(0x1234560000000000) | (r >> 60);
+      all[i].roster = (uint16_t)(r >> 8 & 1);
+      all[i].line = (uint32_t)i + 2;
+      all[i].len = (uint16_t)r;
+      all[i].payload = (const uint8_t *)&all[i];
+      ball[i].key = all[i].hash;
+      ball[i].id_hash = r;
+      ball[i].roster = all[i].roster;
+      ball[i].line = all[i].line;
+    }
+    for (p = 0, at = 0; p < 4; p++) {
+      parts[p] = malloc((sizes[p] ? sizes[p] : 1) * sizeof *parts[p]);
+      bparts[p] = malloc((sizes[p] ? sizes[p] : 1) * sizeof *bparts[p]);
+      ck_assert_ptr_nonnull(parts[p]);
+      ck_assert_ptr_nonnull(bparts[p]);
+      memcpy(parts[p], all + at, sizes[p] * sizeof *all);
+      memcpy(bparts[p], ball + at, sizes[p] * sizeof *ball);
+      at += sizes[p];
+    }
+    if (n) {
+      qsort(all, n, sizeof *all, entry_cmp);
+      qsort(ball, n, sizeof *ball, block_cmp);
+    }
+    ck_assert_int_eq(cc_index_sort_parts(&out, parts, sizes, k, threads), 0);
+    ck_assert_int_eq(cc_index_sort_blocks_parts(&bout, bparts, sizes, k, threads), 0);
+    for (p = 0; p < 4; p++) { /* taken over */
+      ck_assert_ptr_null(parts[p]);
+      ck_assert_ptr_null(bparts[p]);
+    }
+    ck_assert_ptr_nonnull(out);
+    ck_assert_ptr_nonnull(bout);
+    for (i = 0; i < n; i++) {
+      ck_assert_uint_eq(out[i].hash, all[i].hash);
+      ck_assert_uint_eq(out[i].roster, all[i].roster);
+      ck_assert_uint_eq(out[i].line, all[i].line);
+      ck_assert_uint_eq(out[i].len, all[i].len);
+      ck_assert_ptr_eq(out[i].payload, all[i].payload);
+      ck_assert_uint_eq(bout[i].key, ball[i].key);
+      ck_assert_uint_eq(bout[i].id_hash, ball[i].id_hash);
+      ck_assert_uint_eq(bout[i].roster, ball[i].roster);
+      ck_assert_uint_eq(bout[i].line, ball[i].line);
+    }
+    /* The in-place form sorts the blocks the same way. */
+    if (n) {
+      memcpy(bout, ball, n * sizeof *ball);
+      for (i = n; i > 1; i--) {
+        size_t j = rng() % i;
+        cc_block_entry x = bout[i - 1];
+        bout[i - 1] = bout[j];
+        bout[j] = x;
+      }
+    }
+    ck_assert_int_eq(cc_index_sort_blocks(bout, n, threads), 0);
+    for (i = 0; i < n; i++) {
+      ck_assert_uint_eq(bout[i].key, ball[i].key);
+      ck_assert_uint_eq(bout[i].line, ball[i].line);
+    }
+    free(out);
+    free(bout);
+    free(all);
+    free(ball);
+  }
 }
 END_TEST
 
@@ -1695,6 +1792,8 @@ static Suite *index_suite(void)
   tcase_add_loop_test(limits, test_index_sort_matches_qsort, 0,
                       (int)(sizeof sort_sizes / sizeof sort_sizes[0]));
   tcase_add_test(limits, test_index_sort_sorted_and_reversed);
+  tcase_add_loop_test(limits, test_index_sort_parts_matches_qsort, 0,
+                      (int)(sizeof part_sizes / sizeof part_sizes[0]));
   suite_add_tcase(s, core);
   suite_add_tcase(s, limits);
   return s;
