@@ -1,8 +1,14 @@
 /*
- * bench_compare - times the compare stage (exact tier) alone, over a period
- * that a run has already published, at each thread count given.
+ * bench_compare - times the compare stage (exact tier) or the fuzzy tier
+ * alone, over a period that a run has already published, at each thread
+ * count given.
  *
- *   bench_compare DB PERIOD ROUNDS THREADS...
+ *   bench_compare [--fuzzy] DB PERIOD ROUNDS THREADS...
+ *
+ * With --fuzzy, the typo seeds (records whose 17- or 18-character ID is
+ * invalid) are first rebuilt from the index, as the run gathers them while
+ * reading, and the fuzzy tier is timed; its possible matches are not
+ * written.
  *
  * Before each round the process drops its view of the map (the pages stay
  * in the page cache), so every round starts as the run's compare stage
@@ -17,6 +23,7 @@
 
 #include "chachong/chachong.h"
 #include "compare_internal.h"
+#include "fuzzy_internal.h"
 #include "index_internal.h"
 
 static double now_s(void)
@@ -33,6 +40,45 @@ static long minflt(void)
   return ru.ru_minflt;
 }
 
+/* The typo seeds of a generation, in idx order. */
+static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n)
+{
+  MDB_txn *txn;
+  MDB_dbi rec, idx;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  cc_typo_seed *seeds = NULL;
+  size_t cap = 0;
+  *n = 0;
+  if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn) != 0 ||
+      cc_index_open_gen(&rec, &idx, NULL, txn, gen) < 0 ||
+      mdb_cursor_open(txn, idx, &cur) != 0)
+    return NULL;
+  while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+    cc_index_item x;
+    if (cc_index_decode_idx(&x, &k, &v) < 0)
+      break;
+    if (x.id_verdict != CC_ID_INVALID || (x.id_len != 17 && x.id_len != 18))
+      continue;
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 1024;
+      seeds = realloc(seeds, cap * sizeof *seeds);
+      if (seeds == NULL)
+        exit(1);
+    }
+    memset(&seeds[*n], 0, sizeof seeds[*n]);
+    seeds[*n].hash = x.hash;
+    seeds[*n].line = x.line;
+    seeds[*n].roster = x.roster;
+    seeds[*n].id_len = x.id_len;
+    memcpy(seeds[*n].id, x.id, x.id_len);
+    (*n)++;
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return seeds;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
   double x = *(const double *)a, y = *(const double *)b;
@@ -46,10 +92,17 @@ int main(int argc, char **argv)
   cc_db *db;
   MDB_txn *txn;
   uint32_t gen;
-  int rounds, a;
+  int rounds, a, fuzzy = 0;
+  cc_typo_seed *seeds = NULL;
+  size_t n_seeds = 0;
 
+  if (argc > 1 && strcmp(argv[1], "--fuzzy") == 0) {
+    fuzzy = 1;
+    argv++;
+    argc--;
+  }
   if (argc < 5) {
-    fprintf(stderr, "usage: bench_compare DB PERIOD ROUNDS THREADS...\n");
+    fprintf(stderr, "usage: bench_compare [--fuzzy] DB PERIOD ROUNDS THREADS...\n");
     return 2;
   }
   rounds = atoi(argv[3]);
@@ -64,6 +117,8 @@ int main(int argc, char **argv)
     return 1;
   }
   mdb_txn_abort(txn);
+  if (fuzzy)
+    seeds = load_seeds(db, gen, &n_seeds);
   for (a = 4; a < argc; a++) {
     int threads = atoi(argv[a]), r;
     double *t = calloc((size_t)rounds, sizeof *t);
@@ -74,7 +129,14 @@ int main(int argc, char **argv)
       cc_index_release_pages(db);
       f0 = minflt();
       t0 = now_s();
-      if (cc_compare_exact(&out, db, gen, labels, threads) < 0) {
+      if (fuzzy) {
+        cc_fuzzy_stats fs;
+        memset(&out, 0, sizeof out);
+        if (cc_fuzzy_run(&out, &fs, NULL, db, gen, labels, seeds, n_seeds, threads) < 0) {
+          fprintf(stderr, "bench_compare: %s\n", cc_error_last());
+          return 1;
+        }
+      } else if (cc_compare_exact(&out, db, gen, labels, threads) < 0) {
         fprintf(stderr, "bench_compare: %s\n", cc_error_last());
         return 1;
       }
@@ -88,6 +150,7 @@ int main(int argc, char **argv)
            t[rounds / 2], t[0], t[rounds - 1]);
     free(t);
   }
+  free(seeds);
   cc_db_close(db);
   return 0;
 }

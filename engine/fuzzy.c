@@ -23,6 +23,7 @@
  * its own read transaction. Scored pairs are merged, sorted and
  * de-duplicated, so the result does not depend on the thread count.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,17 +458,53 @@ static int get_item(cc_index_item *out, MDB_txn *txn, MDB_dbi idx, const node *n
   return cc_index_decode_idx(out, &k, &v);
 }
 
-/* Walks the blocks whose key lies in [lo, hi]; the idx entries of the
- * records of a block of two or more are read to compare them. */
-static int walk_blocks(pair_vec *v, MDB_txn *txn, MDB_dbi blk, MDB_dbi idx,
-                       uint64_t lo, uint64_t hi, uint64_t *scored)
+/*
+ * Blocks are read in three steps. Reading each member's idx entry as its
+ * block is met costs a descent through the B-tree at a random place per
+ * member (3.1 million at national scale: 3 s on two threads, most of it
+ * waiting on cache and TLB misses in LMDB's page search). So:
+ *  1. collect: every thread walks its ranges of blk and keeps the blocks of
+ *     two or more (their members' idx keys);
+ *  2. fetch: all members, sorted by idx key, are read through one cursor
+ *     per thread in the file's order, most of them from the page the
+ *     previous one was on;
+ *  3. score: every thread scores the pairs of its ranges' blocks.
+ */
+
+/* The blocks of one range: members[start[g], start[g + 1]) is block g. */
+typedef struct block_set {
+  node *members;
+  size_t n, cap;
+  size_t *start;   /* n_blocks + 1 entries once closed */
+  size_t n_blocks, cap_blocks;
+  size_t first;    /* index of members[0] among all ranges' members */
+} block_set;
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+  if (need > *cap) {
+    size_t cap2 = *cap ? *cap : 256;
+    void *grown;
+    while (cap2 < need)
+      cap2 *= 2;
+    grown = realloc(*p, cap2 * size);
+    if (grown == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    *p = grown;
+    *cap = cap2;
+  }
+  return 0;
+}
+
+/* Keeps the blocks of two or more records whose key lies in [lo, hi]. A
+ * block past 64 records (a very common name on one day) is cut. */
+static int collect_blocks(block_set *bs, MDB_txn *txn, MDB_dbi blk, uint64_t lo,
+                          uint64_t hi)
 {
   MDB_cursor *cur;
   MDB_val k, val;
   uint8_t key[14] = {0};
-  node group[64];
-  cc_index_item items[64];
-  size_t n = 0, i, j;
+  size_t n = 0; /* members of the block being read */
   uint64_t ghash = 0, bkey = 0;
   int mrc, rc = 0, t;
   for (t = 0; t < 8; t++)
@@ -491,29 +528,25 @@ static int walk_blocks(pair_vec *v, MDB_txn *txn, MDB_dbi blk, MDB_dbi idx,
       end = bkey > hi;
     }
     if (end || (n > 0 && bkey != ghash)) {
-      /* A block: every pair of different IDs at different schools. A
-       * block past 64 records (a very common name on one day) is cut. */
       if (n >= 2) {
-        for (i = 0; i < n && rc >= 0; i++)
-          rc = get_item(&items[i], txn, idx, &group[i]);
-        for (i = 0; i < n && rc >= 0; i++)
-          for (j = i + 1; j < n && rc >= 0; j++) {
-            rc = consider(v, &items[i], &items[j], CC_BASIS_NAME_BIRTH);
-            if (rc > 0) {
-              (*scored)++;
-              rc = 0;
-            }
-          }
+        if ((rc = grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 2,
+                       sizeof *bs->start)) < 0)
+          break;
+        bs->start[bs->n_blocks++] = bs->n - n;
+      } else {
+        bs->n -= n; /* a block of one pairs with nobody */
       }
-      if (rc < 0)
-        break;
       n = 0;
     }
     if (end)
       break;
     ghash = bkey;
     if (n < 64) {
-      node *nd = &group[n++];
+      node *nd;
+      if ((rc = grow((void **)&bs->members, &bs->cap, bs->n + 1, sizeof *bs->members)) < 0)
+        break;
+      nd = &bs->members[bs->n++];
+      n++;
       nd->hash = 0;
       for (t = 0; t < 8; t++)
         nd->hash = nd->hash << 8 | vp[t];
@@ -523,7 +556,108 @@ static int walk_blocks(pair_vec *v, MDB_txn *txn, MDB_dbi blk, MDB_dbi idx,
     }
   }
   mdb_cursor_close(cur);
+  if (rc == 0 && (rc = grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 1,
+                            sizeof *bs->start)) == 0)
+    bs->start[bs->n_blocks] = bs->n;
   return rc < 0 ? rc : 0;
+}
+
+/* A member to fetch: its idx key and where its item goes. */
+typedef struct fetch {
+  node key;
+  size_t slot;
+} fetch;
+
+static int fetch_less(const fetch *a, const fetch *b)
+{
+  return node_cmp(&a->key, &b->key) < 0;
+}
+
+/* Sorts by idx key: by the top 16 bits of the hash into buckets (the hash
+ * is uniform), then insertion sort within each (some 50 entries at
+ * national scale). */
+static int sort_fetches(fetch *a, size_t n)
+{
+  enum { BITS = 16, BUCKETS = 1 << BITS };
+  size_t *start = calloc(BUCKETS + 1, sizeof *start), i, b;
+  fetch *tmp = malloc((n ? n : 1) * sizeof *tmp);
+  if (start == NULL || tmp == NULL) {
+    free(start);
+    free(tmp);
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  }
+  for (i = 0; i < n; i++)
+    start[(a[i].key.hash >> (64 - BITS)) + 1]++;
+  for (b = 0; b < BUCKETS; b++)
+    start[b + 1] += start[b];
+  for (i = 0; i < n; i++)
+    tmp[start[a[i].key.hash >> (64 - BITS)]++] = a[i];
+  /* start[b] is now the end of bucket b */
+  for (b = 0, i = 0; b < BUCKETS; b++) {
+    size_t end = start[b], j, c;
+    for (j = i + 1; j < end; j++) {
+      fetch x = tmp[j];
+      for (c = j; c > i && fetch_less(&x, &tmp[c - 1]); c--)
+        tmp[c] = tmp[c - 1];
+      tmp[c] = x;
+    }
+    i = end;
+  }
+  memcpy(a, tmp, n * sizeof *a);
+  free(start);
+  free(tmp);
+  return 0;
+}
+
+/* Reads the items of fetches[0, n) (sorted) into items[slot]. */
+static int fetch_part(cc_index_item *items, const fetch *f, size_t n, MDB_txn *txn,
+                      MDB_dbi idx)
+{
+  MDB_cursor *cur;
+  size_t i;
+  int rc = 0, mrc;
+  if ((mrc = mdb_cursor_open(txn, idx, &cur)) != 0)
+    return cc_error_set(CC_ERROR, "database: %s", mdb_strerror(mrc));
+  for (i = 0; i < n && rc == 0; i++) {
+    uint8_t key[14];
+    MDB_val k = {sizeof key, key}, v;
+    int t;
+    for (t = 0; t < 8; t++)
+      key[t] = (uint8_t)(f[i].key.hash >> (56 - 8 * t));
+    key[8] = (uint8_t)(f[i].key.roster >> 8);
+    key[9] = (uint8_t)f[i].key.roster;
+    key[10] = (uint8_t)(f[i].key.line >> 24);
+    key[11] = (uint8_t)(f[i].key.line >> 16);
+    key[12] = (uint8_t)(f[i].key.line >> 8);
+    key[13] = (uint8_t)f[i].key.line;
+    /* In key order, MDB_SET finds most keys on the cursor's page. */
+    if ((mrc = mdb_cursor_get(cur, &k, &v, MDB_SET)) != 0)
+      rc = cc_error_set(CC_ECORRUPT, "database: index entry missing: %s",
+                        mdb_strerror(mrc));
+    else
+      rc = cc_index_decode_idx(&items[f[i].slot], &k, &v);
+  }
+  mdb_cursor_close(cur);
+  return rc;
+}
+
+/* Scores every pair of different IDs at different schools in each block
+ * of bs; items[bs->first + i] is member i. */
+static int score_blocks(pair_vec *v, const block_set *bs, const cc_index_item *items,
+                        uint64_t *scored)
+{
+  size_t g, i, j;
+  int rc;
+  for (g = 0; g < bs->n_blocks; g++)
+    for (i = bs->start[g]; i < bs->start[g + 1]; i++)
+      for (j = i + 1; j < bs->start[g + 1]; j++) {
+        rc = consider(v, &items[bs->first + i], &items[bs->first + j],
+                      CC_BASIS_NAME_BIRTH);
+        if (rc < 0)
+          return rc;
+        *scored += (uint64_t)rc;
+      }
+  return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -634,8 +768,12 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   node *nodes = NULL;
   size_t *parent = NULL, *best = NULL, n_nodes = 0, i, k;
   member_ref *refs = NULL;
-  long r, n_ranges;
-  int rc = 0, mrc, failed = 0;
+  block_set *sets = NULL;
+  fetch *fetches = NULL;
+  cc_index_item *members = NULL;
+  size_t n_members = 0;
+  long r, n_ranges = 0;
+  int rc = 0, mrc, failed = 0, fetch_failed = 0;
   char errmsg[512] = "";
   uint64_t scored = 0;
 
@@ -655,9 +793,13 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
 
   n_ranges = (long)threads * 16;
   vecs = calloc((size_t)threads, sizeof *vecs);
-  if (vecs == NULL)
-    return cc_error_set(CC_ENOMEM, "out of memory");
+  sets = calloc((size_t)n_ranges, sizeof *sets);
+  if (vecs == NULL || sets == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
 
+  /* The typo search, and step 1 of the blocks (see collect_blocks). */
 #pragma omp parallel num_threads(threads) reduction(+ : scored)
   {
     MDB_txn *rt = NULL;
@@ -689,9 +831,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       uint64_t hi = r == n_ranges - 1 ? UINT64_MAX : lo + step - 1;
       if (my < 0)
         continue;
-      my = walk_blocks(v, rt, blk, idx, lo, hi, &scored);
-      if (r % 8 == 7) /* every eighth range: the call stalls the other thread */
-        cc_index_release_pages(db);
+      my = collect_blocks(&sets[r], rt, blk, lo, hi);
     }
     if (cur)
       mdb_cursor_close(cur);
@@ -707,6 +847,73 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       }
     }
   }
+  if (failed) {
+    rc = cc_error_set(failed, "%s", errmsg);
+    goto done;
+  }
+
+  /* Step 2: every block member, in idx order. */
+  for (r = 0; r < n_ranges; r++) {
+    sets[r].first = n_members;
+    n_members += sets[r].n;
+  }
+  fetches = malloc((n_members ? n_members : 1) * sizeof *fetches);
+  members = malloc((n_members ? n_members : 1) * sizeof *members);
+  if (fetches == NULL || members == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (r = 0, k = 0; r < n_ranges; r++)
+    for (i = 0; i < sets[r].n; i++, k++) {
+      fetches[k].key = sets[r].members[i];
+      fetches[k].slot = k;
+    }
+  if ((rc = sort_fetches(fetches, n_members)) < 0)
+    goto done;
+
+  /* Steps 2 and 3 on every thread. The items point into the map: every
+   * thread keeps its read transaction until all have scored. */
+#pragma omp parallel num_threads(threads) reduction(+ : scored)
+  {
+    MDB_txn *rt = NULL;
+    pair_vec *v = &vecs[omp_get_thread_num()];
+    int me = omp_get_thread_num(), nt = omp_get_num_threads(), my = 0, lmrc;
+    size_t from = n_members * (size_t)me / (size_t)nt;
+    size_t to = n_members * (size_t)(me + 1) / (size_t)nt;
+    if ((lmrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rt)) != 0)
+      my = cc_error_set(CC_ERROR, "database: %s", mdb_strerror(lmrc));
+    else
+      my = fetch_part(members, fetches + from, to - from, rt, idx);
+    if (my < 0) {
+#pragma omp atomic write
+      fetch_failed = 1;
+    }
+#pragma omp barrier
+    {
+      int any_failed;
+#pragma omp atomic read
+      any_failed = fetch_failed;
+#pragma omp for schedule(dynamic, 1)
+      for (r = 0; r < n_ranges; r++)
+        if (my == 0 && !any_failed)
+          my = score_blocks(v, &sets[r], members, &scored);
+    }
+#pragma omp barrier
+    if (rt)
+      mdb_txn_abort(rt);
+    if (my < 0) {
+#pragma omp critical(cc_fuzzy_error)
+      {
+        if (!failed) {
+          failed = my;
+          snprintf(errmsg, sizeof errmsg, "%s", cc_error_last());
+        }
+      }
+    }
+  }
+  /* The pages of idx and blk read here are let go of before the findings
+   * are built (they stay in the page cache). */
+  cc_index_release_pages(db);
   if (failed) {
     rc = cc_error_set(failed, "%s", errmsg);
     goto done;
@@ -829,6 +1036,14 @@ done:
     for (i = 0; i < (size_t)threads; i++)
       free(vecs[i].p);
   free(vecs);
+  if (sets)
+    for (r = 0; r < n_ranges; r++) {
+      free(sets[r].members);
+      free(sets[r].start);
+    }
+  free(sets);
+  free(fetches);
+  free(members);
   free(all.p);
   free(nodes);
   free(parent);

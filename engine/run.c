@@ -863,17 +863,36 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     cc_finding_context fc;
     size_t cap = 0, off = 0;
     char d1[11], d2[11];
+    size_t *at = malloc((found.n + 1) * sizeof *at);
+    long q;
     fc.period = opts->period;
-    for (i = 0; i < found.n; i++)
-      cap += cc_finding_to_json(NULL, 0, &found.items[i], &fc);
-    json = malloc(cap + 1);
-    if (json == NULL) {
+    if (at == NULL) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
       goto done;
     }
+    /* Measured, then written, on every thread: each finding's line has its
+     * own place (cc_finding_to_json writes nothing past the length it
+     * returns). */
+#pragma omp parallel for schedule(static, 4096) num_threads(rs.threads)
+    for (q = 0; q < (long)found.n; q++)
+      at[q + 1] = cc_finding_to_json(NULL, 0, &found.items[q], &fc);
+    at[0] = 0;
+    for (i = 0; i < found.n; i++)
+      at[i + 1] += at[i];
+    cap = at[found.n];
+    json = malloc(cap + 1);
+    if (json == NULL) {
+      free(at);
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+#pragma omp parallel for schedule(static, 4096) num_threads(rs.threads)
+    for (q = 0; q < (long)found.n; q++)
+      cc_finding_to_json(json + at[q], at[q + 1] - at[q] + 1, &found.items[q], &fc);
+    free(at);
+    off = cap;
     for (i = 0; i < found.n; i++) {
       const cc_finding *f = &found.items[i];
-      off += cc_finding_to_json(json + off, cap - off + 1, f, &fc);
       by_state[f->state < CC_STATE_COUNT_ ? f->state : 0]++;
       if (f->state == CC_STATE_CLEARED)
         continue;
