@@ -758,6 +758,19 @@ static void write_possible(FILE *f, const pair *p, const cc_index_item *x,
   fputs("]}\n", f);
 }
 
+/* Keeps the first failure of the workers (its code and message, which
+ * lives in the failing thread). */
+static void keep_first_error(int *failed, char *msg, size_t cap, int rc)
+{
+#pragma omp critical(cc_fuzzy_error)
+  {
+    if (!*failed) {
+      *failed = rc;
+      snprintf(msg, cap, "%s", cc_error_last());
+    }
+  }
+}
+
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds, int threads)
@@ -837,15 +850,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       mdb_cursor_close(cur);
     if (rt)
       mdb_txn_abort(rt);
-    if (my < 0) {
-#pragma omp critical(cc_fuzzy_error)
-      {
-        if (!failed) {
-          failed = my;
-          snprintf(errmsg, sizeof errmsg, "%s", cc_error_last());
-        }
-      }
-    }
+    if (my < 0)
+      keep_first_error(&failed, errmsg, sizeof errmsg, my);
   }
   if (failed) {
     rc = cc_error_set(failed, "%s", errmsg);
@@ -901,15 +907,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
 #pragma omp barrier
     if (rt)
       mdb_txn_abort(rt);
-    if (my < 0) {
-#pragma omp critical(cc_fuzzy_error)
-      {
-        if (!failed) {
-          failed = my;
-          snprintf(errmsg, sizeof errmsg, "%s", cc_error_last());
-        }
-      }
-    }
+    if (my < 0)
+      keep_first_error(&failed, errmsg, sizeof errmsg, my);
   }
   /* The pages of idx and blk read here are let go of before the findings
    * are built (they stay in the page cache). */
