@@ -49,6 +49,7 @@
 #include "chachong/record.h"
 #include "chachong/types.h"
 #include "test_util.h"
+#include "utf8_internal.h"
 
 #define ID_D "110101200501011239"
 #define ID_A "11010519491231002X"
@@ -1779,6 +1780,255 @@ START_TEST(test_ingest_block_boundaries)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The cell-text check (utf8_internal.h): the SSE2 version, when built,
+ * and the scalar one against a plain reference, on edge cases at every
+ * offset of a 16-byte block. */
+
+/* The reference: utf8_decode one character at a time, then NUL and
+ * U+FFFD looked for separately. */
+static int text_ok_ref(const unsigned char *s, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    uint32_t cp;
+    if (s[i] == 0)
+      return 0;
+    if (s[i] < 0x80) {
+      i++;
+      continue;
+    }
+    {
+      size_t k = utf8_decode(s + i, s + n, &cp);
+      if (k == 0 || cp == 0xFFFD)
+        return 0;
+      i += k;
+    }
+  }
+  return 1;
+}
+
+/* Checks both versions on s[0, n), copied to the heap without slack so
+ * that a read past either end is caught by the sanitizers. */
+static void ck_text(const unsigned char *s, size_t n)
+{
+  unsigned char *h = malloc(n ? n : 1);
+  int want;
+  ck_assert_ptr_nonnull(h);
+  memcpy(h, s, n);
+  want = text_ok_ref(h, n);
+  if (utf8_text_ok_scalar(h, n) != want || utf8_text_ok(h, n) != want) {
+    char hex[3 * 80 + 1] = "";
+    size_t i;
+    for (i = 0; i < n && i < 80; i++)
+      snprintf(hex + 3 * i, 4, "%02X ", h[i]);
+    ck_abort_msg("text_ok(%zu bytes: %s): scalar %d, fast %d, want %d", n, hex,
+                 utf8_text_ok_scalar(h, n), utf8_text_ok(h, n), want);
+  }
+  free(h);
+}
+
+/* Bytes that matter to a validator: edges of every range. */
+static const unsigned char probe_bytes[] = {
+    0x00, 0x01, 0x20, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBD, 0xBF,
+    0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xE4, 0xEC, 0xED, 0xEE, 0xEF, 0xF0,
+    0xF1, 0xF3, 0xF4, 0xF5, 0xF8, 0xFE, 0xFF};
+
+/* Third bytes: the edges that matter after a lead and a second byte. */
+static const unsigned char probe_third[] = {0x00, 0x41, 0x80, 0x8F, 0x90,
+                                            0x9F, 0xA0, 0xBD, 0xBF, 0xC2,
+                                            0xE4, 0xF0, 0xFF};
+
+/* Where a sequence starts: around the edges of the first two 16-byte
+ * blocks and the end of the buffer (ASCII padding), or on character
+ * boundaries of 中 padding. */
+static const size_t probe_off[2][16] = {
+    {0, 1, 2, 3, 12, 13, 14, 15, 16, 17, 18, 29, 30, 31, 32, 33},
+    {0, 3, 12, 15, 18, 30, 33}};
+
+START_TEST(test_text_ok_sequences)
+{
+  /* Every sequence of two probe bytes and a third, and of four with a
+   * lead from F0-F4, at the offsets above in ASCII or 中 (E4 B8 AD)
+   * padding, with the buffer ending right after the sequence or later. */
+  const size_t np = sizeof probe_bytes;
+  unsigned char buf[64];
+  size_t a, b, c, o, off, len;
+  int pad;
+  for (pad = 0; pad < 2; pad++)
+    for (a = 0; a < np; a++)
+      for (b = 0; b < np; b++)
+        for (c = 0; c < sizeof probe_third; c++)
+          for (o = 0; o < 16 && (o == 0 || probe_off[pad][o] != 0); o++) {
+            size_t k;
+            off = probe_off[pad][o];
+            for (k = 0; k < sizeof buf; k++)
+              buf[k] = pad ? (unsigned char)"\xE4\xB8\xAD"[k % 3] : 'a';
+            buf[off] = probe_bytes[a];
+            buf[off + 1] = probe_bytes[b];
+            buf[off + 2] = probe_third[c];
+            for (len = off + 1; len <= off + 3; len++)
+              ck_text(buf, len);
+            ck_text(buf, off + 3 + 3 * (size_t)pad + 7);
+            if (probe_bytes[a] >= 0xF0 && probe_bytes[a] <= 0xF4) {
+              buf[off + 3] = 0x80;
+              ck_text(buf, off + 4);
+              buf[off + 3] = 0x41;
+              ck_text(buf, off + 4);
+            }
+          }
+}
+END_TEST
+
+START_TEST(test_text_ok_marks)
+{
+  /* U+FFFD, NUL and a lone continuation byte at every offset of buffers
+   * of 1 to 70 bytes; a character cut by the end at every length. */
+  static const char *const marks[] = {"\xEF\xBF\xBD", "", "\x80", "\xEF\xBF\xBC",
+                                      "\xEF\xBE\xBD", "\xF0\x9F\x98\x80"};
+  unsigned char buf[80];
+  size_t n, at, m, k;
+  for (m = 0; m < sizeof marks / sizeof marks[0]; m++) {
+    size_t ml = m == 1 ? 1 : strlen(marks[m]);
+    for (n = 1; n <= 70; n++)
+      for (at = 0; at + ml <= n; at++) {
+        for (k = 0; k < n; k++)
+          buf[k] = (k / 3) % 2 ? (unsigned char)"\xE5\xBC\xA0"[k % 3] : '7';
+        /* keep the padding whole around the mark: ASCII on both sides */
+        for (k = at >= 3 ? at - 3 : 0; k < at + ml + 3 && k < n; k++)
+          buf[k] = 'x';
+        memcpy(buf + at, m == 1 ? "\0" : marks[m], ml);
+        ck_text(buf, n);
+      }
+  }
+  for (n = 0; n <= 40; n++) {
+    for (k = 0; k < n; k++)
+      buf[k] = (unsigned char)"\xE5\xBC\xA0"[k % 3]; /* 张张张... cut anywhere */
+    ck_text(buf, n);
+    for (k = 0; k < n; k++)
+      buf[k] = (unsigned char)"\xF0\xA0\xAE\xB7"[k % 4]; /* 𠮷 */
+    ck_text(buf, n);
+  }
+  ck_assert_int_eq(utf8_text_ok((const unsigned char *)"", 0), 1);
+}
+END_TEST
+
+START_TEST(test_text_ok_random)
+{
+  /* Random text built from pieces that are mostly right (ASCII, CJK,
+   * two- and four-byte characters) with now and then a wrong byte. */
+  static const char *const pieces[] = {
+      "a", "0", ",", " ", "\xE5\xBC\xA0", "\xE4\xB8\x89", "\xC2\xA0",
+      "\xE3\x80\x80", "\xF0\xA0\xAE\xB7", "\xED\x9F\xBF", "\xEE\x80\x80",
+      "\xEF\xBF\xBF", "\xE0\xA0\x80", "\xF4\x8F\xBF\xBF", "\xF0\x90\x80\x80"};
+  static const unsigned char wrong[] = {0x00, 0x80, 0xBF, 0xC0, 0xC1, 0xE0,
+                                        0xED, 0xF0, 0xF4, 0xF5, 0xFF, 0xA0};
+  uint64_t x = 88172645463325252ull;
+  unsigned char buf[512];
+  int iter;
+  for (iter = 0; iter < 50000; iter++) {
+    size_t n = 0, want;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    want = (size_t)(x % 300);
+    while (n < want) {
+      const char *pc;
+      size_t pl;
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      if (x % 97 == 0) {
+        buf[n++] = wrong[(x >> 8) % sizeof wrong];
+        continue;
+      }
+      pc = pieces[(x >> 8) % (sizeof pieces / sizeof pieces[0])];
+      pl = strlen(pc);
+      if (n + pl > sizeof buf)
+        break;
+      memcpy(buf + n, pc, pl);
+      n += pl;
+    }
+    ck_text(buf, n);
+    if (n > 0)
+      ck_text(buf, n - 1 - (size_t)((x >> 20) % n)); /* cut anywhere */
+  }
+}
+END_TEST
+
+START_TEST(test_utf8_decode_three_bytes)
+{
+  /* utf8_decode's three-byte path against the rules worked out here:
+   * every lead E0-EF with every pair of following bytes. */
+  unsigned lead, b1, b2;
+  for (lead = 0xE0; lead <= 0xEF; lead++)
+    for (b1 = 0; b1 < 256; b1++)
+      for (b2 = 0; b2 < 256; b2++) {
+        unsigned char s[3] = {(unsigned char)lead, (unsigned char)b1,
+                              (unsigned char)b2};
+        uint32_t cp = 0, want = (lead & 0x0F) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F);
+        int ok = (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && want >= 0x800 &&
+                 !(want >= 0xD800 && want <= 0xDFFF);
+        size_t k = utf8_decode(s, s + 3, &cp);
+        ck_assert_uint_eq(k, ok ? 3 : 0);
+        if (ok)
+          ck_assert_uint_eq(cp, want);
+        ck_assert_uint_eq(utf8_decode(s, s + 2, &cp), 0); /* cut short */
+      }
+}
+END_TEST
+
+START_TEST(test_ingest_text_checks_in_rows)
+{
+  /* Whole files: U+FFFD and NUL in each column at many row offsets (the
+   * file-wide check finds the chunk unclean, the per-cell one names the
+   * column), and a clean file around them. */
+  sbuf f = {0};
+  coll c;
+  cc_ingest_stats st;
+  int row, col;
+  uint32_t line = 2;
+  coll_init(&c);
+  sb_add(&f, HDR7 "\n");
+  for (row = 0; row < 40; row++)
+    for (col = 1; col <= 5; col++) {
+      const char *mark = row % 2 ? "\xEF\xBF\xBD" : "\x01"; /* \x01: NUL below */
+      char cells[5][64];
+      char pad[32];
+      int k;
+      memset(pad, 'a', sizeof pad);
+      pad[row % 17] = '\0';
+      snprintf(cells[0], sizeof cells[0], "%s", ID_D);
+      snprintf(cells[1], sizeof cells[1], "张三");
+      snprintf(cells[2], sizeof cells[2], "S1");
+      snprintf(cells[3], sizeof cells[3], "在籍");
+      snprintf(cells[4], sizeof cells[4], "一中%s", pad);
+      snprintf(cells[col - 1] + strlen(cells[col - 1]),
+               sizeof cells[0] - strlen(cells[col - 1]), "%s%s", pad, mark);
+      for (k = 0; k < 5; k++) {
+        if (k)
+          sb_add(&f, ",");
+        sb_add(&f, cells[k]);
+      }
+      sb_add(&f, ",,\n");
+      sb_add(&f, ID_E ",李四,S2,在籍,二中,,\n");
+    }
+  {
+    size_t i;
+    for (i = 0; i < f.n; i++)
+      if (f.p[i] == '\x01')
+        f.p[i] = '\0';
+  }
+  ingest_ok(&c, &st, write_file("marks.csv", f.p, f.n));
+  ck_assert_uint_eq(c.n_rec, 200);
+  ck_assert_uint_eq(c.n_rej, 200);
+  for (row = 0; row < 40; row++)
+    for (col = 1; col <= 5; col++) {
+      ck_rej(&c, line, col, CC_REJ_BAD_TEXT);
+      ck_rec(&c, line + 1, ID_E, "李四", "S2");
+      line += 2;
+    }
+  coll_dispose(&c);
+  free(f.p);
+}
+END_TEST
+
 static Suite *ingest_suite(void)
 {
   Suite *s = suite_create("ingest");
@@ -1815,6 +2065,11 @@ static Suite *ingest_suite(void)
   tcase_add_test(core, test_ingest_empty_file);
   tcase_add_test(core, test_ingest_cancel);
   tcase_add_test(core, test_ingest_callback_error);
+  tcase_add_test(core, test_text_ok_sequences);
+  tcase_add_test(core, test_text_ok_marks);
+  tcase_add_test(core, test_text_ok_random);
+  tcase_add_test(core, test_utf8_decode_three_bytes);
+  tcase_add_test(core, test_ingest_text_checks_in_rows);
   tcase_set_timeout(core, 60);
 
   tcase_add_checked_fixture(limits, tmp_setup, tmp_teardown);

@@ -266,6 +266,37 @@ START_TEST(test_normalize_id_check_digit)
 }
 END_TEST
 
+/* The check character against the weighted sum worked out digit by digit
+ * (the library sums eight digits at a time): every digit in every place,
+ * and many random numbers. */
+START_TEST(test_normalize_id_check_digit_sum)
+{
+  static const unsigned w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
+                                 3, 7, 9, 10, 5, 8, 4, 2};
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  char d[18];
+  int iter, i;
+  for (iter = 0; iter < 200000; iter++) {
+    unsigned sum = 0;
+    if (iter < 170) {
+      memset(d, '0', 17); /* one place at a time, each digit */
+      d[iter / 10] = (char)('0' + iter % 10);
+    } else {
+      for (i = 0; i < 17; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        d[i] = (char)('0' + x % 10);
+      }
+    }
+    d[17] = '\0';
+    for (i = 0; i < 17; i++)
+      sum += (unsigned)(d[i] - '0') * w[i];
+    ck_assert_msg(cc_id_check_char(d) == "10X98765432"[sum % 11],
+                  "%s: got %c, want %c", d, cc_id_check_char(d),
+                  "10X98765432"[sum % 11]);
+  }
+}
+END_TEST
+
 /* Birth date on `today` is valid; the day after is not. */
 START_TEST(test_normalize_id_today)
 {
@@ -383,6 +414,7 @@ static Suite *normalize_id_suite(void)
   tcase_add_loop_test(core, test_normalize_id_known_answers, 0,
                       (int)(sizeof rows / sizeof rows[0]));
   tcase_add_test(core, test_normalize_id_check_digit);
+  tcase_add_test(core, test_normalize_id_check_digit_sum);
   tcase_add_test(core, test_normalize_id_today);
   tcase_add_test(core, test_normalize_id_reason_text);
   tcase_add_test(core, test_normalize_id_mask);

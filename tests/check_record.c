@@ -168,6 +168,12 @@ static const status_row status_rows[] = {
     {IDSP "退学" IDSP, CC_STATUS_WITHDRAWN},
     {NBSP "毕业" NBSP, CC_STATUS_GRADUATED},
     {IDSP " enrolled\t" IDSP, CC_STATUS_ENROLLED},
+    /* white space at one end only (the trim looks at both ends first) */
+    {"在籍\n", CC_STATUS_ENROLLED},
+    {"\n注销", CC_STATUS_CANCELLED},
+    {"结业" IDSP, CC_STATUS_COMPLETED},
+    {NBSP "转学", CC_STATUS_TRANSFERRED},
+    {"graduated" NBSP, CC_STATUS_GRADUATED},
     /* not one of ours */
     {"", CC_STATUS_UNKNOWN},
     {"   ", CC_STATUS_UNKNOWN},
