@@ -47,13 +47,18 @@ for t in "${threads[@]}"; do
   cmp=$(sed -E 's/.*compare ([0-9.]+) s.*/\1/' <<<"$line")
   emt=$(sed -E 's/.*emit ([0-9.]+) s.*/\1/' <<<"$line")
   fuz=$(sed -E 's/.*fuzzy ([0-9.]+) s.*/\1/' <<<"$line")
+  tot=$(sed -E 's/.*total ([0-9.]+) s.*/\1/' <<<"$line")
+  # The summary is written before the period is published (one LMDB
+  # transaction with an fsync) and before the process lets go of its
+  # memory: that tail is the wall time past the summary's total.
+  pub=$(awk -v w="$wall" -v t="$tot" 'BEGIN { printf "%.2f", w - t }')
   findings=$(wc -l < "$dir/out/findings.jsonl")
   rate() { awk -v n="$total" -v s="$1" 'BEGIN { if (s > 0) printf "%.1f M/s", n / s / 1e6; else print "-" }'; }
   printf 'threads=%s records=%s findings=%s wall=%ss peak_rss=%sMB\n' "$t" "$total" "$findings" "$wall" "$((rss / 1024))"
   stages[$t]="$ing $idx $cmp $fuz $emt $wall"
-  printf '  ingest+normalize %6ss %10s\n  index            %6ss %10s\n  compare          %6ss %10s\n  fuzzy            %6ss %10s\n  emit             %6ss %10s\n' \
+  printf '  ingest+normalize %6ss %10s\n  index            %6ss %10s\n  compare          %6ss %10s\n  fuzzy            %6ss %10s\n  emit             %6ss %10s\n  publish+exit     %6ss\n' \
     "$ing" "$(rate "$ing")" "$idx" "$(rate "$idx")" "$cmp" "$(rate "$cmp")" \
-    "$fuz" "$(rate "$fuz")" "$emt" "$(rate "$emt")"
+    "$fuz" "$(rate "$fuz")" "$emt" "$(rate "$emt")" "$pub"
   bash tests/cli/project.sh --exact "$dir/out/findings.jsonl" > "$dir/proj.txt"
   if cmp -s "$dir/proj.txt" "$dir/gen/expected_findings.txt"; then
     echo "  findings equal the generator's expected findings"
