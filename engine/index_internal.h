@@ -35,6 +35,13 @@ typedef struct cc_stage {
   MDB_dbi rec, idx;   /* the generation's databases */
   uint32_t gen;       /* generation number */
   char period[8];     /* "YYYY-MM" */
+  /* The rec chunk being filled (index.c, "gXXXXXXXX.rec"). */
+  uint8_t *chunk;     /* its records, encoded */
+  size_t chunk_len, chunk_cap, chunk_max;
+  uint32_t *lines;    /* line and offset of each record */
+  uint32_t *offs;
+  size_t n_chunk, cap_chunk;
+  uint16_t chunk_roster;
 } cc_stage;
 
 /* Upper bound of an idx value's size. */

@@ -370,11 +370,11 @@ START_TEST(test_index_open_creates_private_dir)
   ck_assert_int_eq(stat(path_in("a/b/db/lock.mdb"), &sb), 0);
   ck_assert_uint_eq(sb.st_mode & 07777, 0600);
 
-  /* "format" = u32 big-endian CC_DB_FORMAT (1). */
+  /* "format" = u32 big-endian CC_DB_FORMAT (2: records in chunks). */
   ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
   ck_assert_uint_eq(v.mv_size, 4);
-  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\1", 4), 0);
-  ck_assert_int_eq(CC_DB_FORMAT, 1);
+  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\2", 4), 0);
+  ck_assert_int_eq(CC_DB_FORMAT, 2);
   cc_db_close(db);
 
   /* Reopening keeps it and finds no periods. */
@@ -415,32 +415,48 @@ START_TEST(test_index_open_other_format_is_corrupt)
 {
   const char *dir = path_in("db");
   cc_db *db = tu_db_open(dir);
+  MDB_val v;
+  uint8_t fmt[8];
   cc_db_options ro = CC_DB_OPTIONS_INIT;
   ro.read_only = 1;
   cc_db_close(db);
 
-  force_format(dir, "\0\0\0\2", 4);
+  /* Format 1 (records one per value; only a run reads records, those of
+   * its own generation) is read as it is, and marked 2 when opened for
+   * writing. */
+  force_format(dir, "\0\0\0\1", 4);
+  ck_assert_int_eq(cc_db_open(&db, dir, &ro), 0);
+  ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
+  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\1", 4), 0);
+  cc_db_close(db);
+  db = tu_db_open(dir);
+  ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
+  ck_assert_uint_eq(v.mv_size, 4);
+  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\2", 4), 0);
+  cc_db_close(db);
+  /* A later format is refused. */
+  force_format(dir, "\0\0\0\3", 4);
   db = (cc_db *)1;
   {
     cc_db_options o = CC_DB_OPTIONS_INIT;
     ck_assert_int_eq(cc_db_open(&db, dir, &o), CC_ECORRUPT);
     ck_assert_ptr_null(db);
-    ck_assert_ptr_nonnull(strstr(cc_error_last(), "version 2"));
+    ck_assert_ptr_nonnull(strstr(cc_error_last(), "version 3"));
   }
   db = (cc_db *)1;
   ck_assert_int_eq(cc_db_open(&db, dir, &ro), CC_ECORRUPT);
   ck_assert_ptr_null(db);
 
-  /* A value of the wrong size is not format 1 either. */
-  force_format(dir, "\0\0\1", 3);
+  /* A value of the wrong size is not format 2 either. */
+  force_format(dir, "\0\0\2", 3);
   {
     cc_db_options o = CC_DB_OPTIONS_INIT;
     ck_assert_int_eq(cc_db_open(&db, dir, &o), CC_ECORRUPT);
     ck_assert_ptr_null(db);
   }
 
-  /* Back to 1: opens again. */
-  force_format(dir, "\0\0\0\1", 4);
+  /* Back to 2: opens again. */
+  force_format(dir, "\0\0\0\2", 4);
   db = tu_db_open(dir);
   cc_db_close(db);
 }
@@ -534,10 +550,14 @@ START_TEST(test_index_layout_known_bytes)
       '1', '0', '0', '1', '8',
       2, 'S', '1',
       6, 0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89};
-  /* rec value: the same head, then ten u16-length cells: name "张三",
-   * school_code "S1", school_name "", region_code "370102", record_id "",
-   * study_mode "", grade "2", enroll_date "", program_years "", major "" */
+  /* rec value: a chunk of one record: n = 1 | line 74565 (0x12345) |
+   * offset 12 | the record: the same head, then ten u16-length cells:
+   * name "张三", school_code "S1", school_name "", region_code "370102",
+   * record_id "", study_mode "", grade "2", enroll_date "",
+   * program_years "", major "" */
   static const uint8_t rec_val[] = {
+      0, 0, 0, 1,
+      0, 1, 0x23, 0x45, 0, 0, 0, 12,
       2, 1, 5, 1,
       0, 0, 0, 0, 0, 0x03, 0x0D, 0x40,
       0, 0, 0, 0, 0, 0x01, 0x86, 0xA0,
@@ -568,7 +588,7 @@ START_TEST(test_index_layout_known_bytes)
   ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
   ck_assert_int_eq(cc_index_open_gen(&rec, &idx, NULL, txn, gen), 0);
 
-  /* rec key: u16 roster | u32 line */
+  /* rec key: u16 roster | u32 line of the chunk's first record */
   k.mv_data = "\x00\x01\x00\x01\x23\x45";
   k.mv_size = 6;
   ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
@@ -748,6 +768,91 @@ START_TEST(test_index_stage_roundtrip)
   mdb_cursor_close(cur);
   mdb_txn_abort(txn);
   cc_db_close(db);
+}
+END_TEST
+
+/* Records in many chunks: two rosters, gaps in the lines, cells of every
+ * size up to one record bigger than a chunk's pages. Every record comes
+ * back by itself and through one cursor in order; every gap, the lines
+ * before the first and after the last of each roster, and a roster that
+ * is not there are not found. */
+START_TEST(test_index_rec_chunks)
+{
+  enum { N0 = 3000, N1 = 700 };
+  static char big[40001];
+  cc_record *r = calloc(N0 + N1, sizeof *r);
+  char (*ids)[19] = calloc(N0 + N1, sizeof *ids);
+  char (*names)[16] = calloc(N0 + N1, sizeof *names);
+  cc_db *db = tu_db_open(path_in("db"));
+  uint32_t gen;
+  MDB_txn *txn;
+  MDB_dbi rec, idx;
+  MDB_cursor *cur;
+  size_t i;
+  ck_assert_ptr_nonnull(r);
+  memset(big, 'm', sizeof big - 1);
+  for (i = 0; i < N0 + N1; i++) {
+    uint16_t roster = i < N0 ? 0 : 2;
+    /* roster 0: lines 2, 5, 8, ...; roster 2: 10, 11, 12, ... */
+    uint32_t line = i < N0 ? (uint32_t)(2 + 3 * i) : (uint32_t)(10 + i - N0);
+    snprintf(ids[i], sizeof ids[i], "1101012005%08zu", i);
+    snprintf(names[i], sizeof names[i], "n%zu", i);
+    mkrec(&r[i], roster, line, ids[i], names[i], "S1", CC_STATUS_ENROLLED,
+          (int64_t)i, 0);
+    /* school names of 0 to 300 bytes, one in 97 of 1,500 (past half a
+     * chunk), one 40,000-byte major (past a chunk) */
+    r[i].text[CC_COL_SCHOOL_NAME].ptr = big;
+    r[i].text[CC_COL_SCHOOL_NAME].len = i % 97 == 0 ? 1500 : (i * 7919) % 301;
+    if (i == 1234) {
+      r[i].text[CC_COL_MAJOR].ptr = big;
+      r[i].text[CC_COL_MAJOR].len = sizeof big - 1;
+    }
+  }
+  gen = stage_records(db, "2026-09", r, N0 + N1);
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+  ck_assert_int_eq(cc_index_open_gen(&rec, &idx, NULL, txn, gen), 0);
+  {
+    MDB_stat ms;
+    ck_assert_int_eq(mdb_stat(txn, rec, &ms), 0);
+    /* several records to a chunk, and more than a handful of chunks */
+    ck_assert_uint_gt(ms.ms_entries, 20);
+    ck_assert_uint_lt(ms.ms_entries, (N0 + N1) / 4);
+  }
+  ck_assert_int_eq(mdb_cursor_open(txn, rec, &cur), 0);
+  for (i = 0; i < N0 + N1; i++) {
+    cc_index_rec a, b;
+    ck_assert_int_eq(cc_index_get_rec(&a, txn, rec, r[i].roster, r[i].line), 0);
+    ck_assert_int_eq(cc_index_cursor_rec(&b, cur, r[i].roster, r[i].line), 0);
+    ck_assert_int_eq(a.grant, (int64_t)i);
+    ck_assert_int_eq(b.grant, (int64_t)i);
+    assert_str(a.id.ptr, a.id.len, tu_str(ids[i]));
+    assert_str(b.text[CC_COL_NAME].ptr, b.text[CC_COL_NAME].len, tu_str(names[i]));
+    assert_str(a.text[CC_COL_SCHOOL_NAME].ptr, a.text[CC_COL_SCHOOL_NAME].len,
+               r[i].text[CC_COL_SCHOOL_NAME]);
+    assert_str(b.text[CC_COL_MAJOR].ptr, b.text[CC_COL_MAJOR].len,
+               r[i].text[CC_COL_MAJOR]);
+    if (i < N0) { /* the two lines after each roster-0 line are gaps */
+      ck_assert_int_eq(cc_index_get_rec(&a, txn, rec, 0, r[i].line + 1), CC_ENOTFOUND);
+      ck_assert_int_eq(cc_index_cursor_rec(&b, cur, 0, r[i].line + 2), CC_ENOTFOUND);
+    }
+  }
+  {
+    cc_index_rec x;
+    ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 0, 1), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 0, 0), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 1, 10), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 2, 9), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 2, 10 + N1), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 3, 10), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_index_cursor_rec(&x, cur, 2, 11), 0);
+    ck_assert_int_eq(x.grant, N0 + 1);
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  cc_db_close(db);
+  free(r);
+  free(ids);
+  free(names);
 }
 END_TEST
 
@@ -1776,6 +1881,7 @@ static Suite *index_suite(void)
   tcase_add_test(core, test_index_open_read_only_reads);
   tcase_add_test(core, test_index_layout_known_bytes);
   tcase_add_test(core, test_index_stage_roundtrip);
+  tcase_add_test(core, test_index_rec_chunks);
   tcase_add_test(core, test_index_finding_known_bytes);
   tcase_add_test(core, test_index_finding_roundtrip);
   tcase_add_test(core, test_index_load_findings);

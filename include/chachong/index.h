@@ -30,7 +30,7 @@ typedef struct cc_db_options {
 #define CC_DB_OPTIONS_INIT {CC_DB_OPTIONS_VERSION, 0, 0}
 
 /** Version of the on-disk layout; a database of another version is refused. */
-#define CC_DB_FORMAT 1
+#define CC_DB_FORMAT 2
 
 /**
  * Opens (creating if needed, mode 0700 directory, 0600 files) a database.
