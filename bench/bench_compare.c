@@ -45,19 +45,16 @@ static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n)
 {
   MDB_txn *txn;
   MDB_dbi rec, idx;
-  MDB_cursor *cur;
-  MDB_val k, v;
+  cc_idx_cursor cur;
+  cc_index_item x;
   cc_typo_seed *seeds = NULL;
   size_t cap = 0;
   *n = 0;
   if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn) != 0 ||
       cc_index_open_gen(&rec, &idx, NULL, txn, gen) < 0 ||
-      mdb_cursor_open(txn, idx, &cur) != 0)
+      cc_idx_open(&cur, txn, idx) < 0)
     return NULL;
-  while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-    cc_index_item x;
-    if (cc_index_decode_idx(&x, &k, &v) < 0)
-      break;
+  while (cc_idx_next(&cur, &x) == 0) {
     if (x.id_verdict != CC_ID_INVALID || (x.id_len != 17 && x.id_len != 18))
       continue;
     if (*n == cap) {
@@ -74,7 +71,7 @@ static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n)
     memcpy(seeds[*n].id, x.id, x.id_len);
     (*n)++;
   }
-  mdb_cursor_close(cur);
+  cc_idx_close(&cur);
   mdb_txn_abort(txn);
   return seeds;
 }

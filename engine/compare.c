@@ -383,24 +383,15 @@ static int push_item(worker *w, const cc_index_item *x)
  * UINT64_MAX). */
 static int walk_range(ctx *c, MDB_dbi idx, uint64_t lo, uint64_t hi)
 {
-  MDB_cursor *cur;
-  MDB_val k, v;
-  uint8_t key[14] = {0};
+  cc_idx_cursor cur;
   cc_index_item x;
-  int rc, mrc, i;
+  int rc, irc;
 
-  for (i = 0; i < 8; i++)
-    key[i] = (uint8_t)(lo >> (56 - 8 * i));
-  k.mv_data = key;
-  k.mv_size = sizeof key;
-  if ((rc = mdb_cursor_open(c->txn, idx, &cur)) != 0)
-    return cc_error_set(CC_ERROR, "database: cursor: %s", mdb_strerror(rc));
+  if ((rc = cc_idx_open(&cur, c->txn, idx)) < 0)
+    return rc;
   c->w->n = 0;
   rc = 0;
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    if ((rc = cc_index_decode_idx(&x, &k, &v)) < 0)
-      break;
+  for (irc = cc_idx_seek(&cur, &x, lo, 0, 0); irc == 0; irc = cc_idx_next(&cur, &x)) {
     if (x.hash > hi)
       break;
     if (c->w->n > 0 && x.hash != c->w->items[0].hash) {
@@ -411,13 +402,12 @@ static int walk_range(ctx *c, MDB_dbi idx, uint64_t lo, uint64_t hi)
     if ((rc = push_item(c->w, &x)) < 0)
       break;
   }
-  if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
-    rc = cc_error_set(CC_ERROR, "database: reading the index: %s",
-                      mdb_strerror(mrc));
+  if (rc == 0 && irc < 0 && irc != CC_ENOTFOUND)
+    rc = irc;
   if (rc == 0 && c->w->n >= 2)
     rc = hash_group(c);
   c->w->n = 0;
-  mdb_cursor_close(cur);
+  cc_idx_close(&cur);
   return rc;
 }
 

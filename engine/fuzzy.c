@@ -355,33 +355,25 @@ static int id_valid18(const char *id)
 
 /* Looks up every record whose cleaned ID is `id` and considers it against
  * the seed. */
-static int lookup_variant(pair_vec *v, MDB_cursor *cur, const cc_index_item *seed,
+static int lookup_variant(pair_vec *v, cc_idx_cursor *cur, const cc_index_item *seed,
                           const char *id, int *count)
 {
-  uint8_t key[14] = {0};
   uint64_t h = cc_id_hash(id, 18);
-  MDB_val k = {sizeof key, key}, val;
-  int i, mrc, rc;
-  for (i = 0; i < 8; i++)
-    key[i] = (uint8_t)(h >> (56 - 8 * i));
-  for (mrc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE); mrc == 0;
-       mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-    cc_index_item y;
-    if ((rc = cc_index_decode_idx(&y, &k, &val)) < 0)
-      return rc;
-    if (y.hash != h)
-      break;
+  cc_index_item y;
+  int irc, rc;
+  for (irc = cc_idx_seek(cur, &y, h, 0, 0); irc == 0 && y.hash == h;
+       irc = cc_idx_next(cur, &y)) {
     if (y.id_len != 18 || memcmp(y.id, id, 18) != 0)
       continue;
     (*count)++;
     if ((rc = consider(v, seed, &y, CC_BASIS_ID_TYPO)) < 0)
       return rc;
   }
-  return 0;
+  return irc < 0 && irc != CC_ENOTFOUND ? irc : 0;
 }
 
 /* The one-edit neighbours of an invalid ID that pass every check. */
-static int typo_search(pair_vec *v, MDB_cursor *cur, const cc_index_item *seed,
+static int typo_search(pair_vec *v, cc_idx_cursor *cur, const cc_index_item *seed,
                        uint64_t *scored)
 {
   char id[19], base[19];
@@ -439,23 +431,12 @@ static int typo_search(pair_vec *v, MDB_cursor *cur, const cc_index_item *seed,
 }
 
 /* Reads the idx item of a record by its full key. */
-static int get_item(cc_index_item *out, MDB_txn *txn, MDB_dbi idx, const node *n)
+static int get_item(cc_index_item *out, cc_idx_cursor *cur, const node *n)
 {
-  uint8_t key[14];
-  MDB_val k = {sizeof key, key}, v;
-  int i, rc;
-  for (i = 0; i < 8; i++)
-    key[i] = (uint8_t)(n->hash >> (56 - 8 * i));
-  key[8] = (uint8_t)(n->roster >> 8);
-  key[9] = (uint8_t)n->roster;
-  key[10] = (uint8_t)(n->line >> 24);
-  key[11] = (uint8_t)(n->line >> 16);
-  key[12] = (uint8_t)(n->line >> 8);
-  key[13] = (uint8_t)n->line;
-  if ((rc = mdb_get(txn, idx, &k, &v)) != 0)
-    return cc_error_set(CC_ECORRUPT, "database: index entry missing: %s",
-                        mdb_strerror(rc));
-  return cc_index_decode_idx(out, &k, &v);
+  int rc = cc_idx_get(cur, out, n->hash, n->roster, n->line);
+  if (rc == CC_ENOTFOUND)
+    return cc_error_set(CC_ECORRUPT, "database: index entry missing");
+  return rc;
 }
 
 /*
@@ -613,31 +594,15 @@ static int sort_fetches(fetch *a, size_t n)
 static int fetch_part(cc_index_item *items, const fetch *f, size_t n, MDB_txn *txn,
                       MDB_dbi idx)
 {
-  MDB_cursor *cur;
+  cc_idx_cursor cur;
   size_t i;
-  int rc = 0, mrc;
-  if ((mrc = mdb_cursor_open(txn, idx, &cur)) != 0)
-    return cc_error_set(CC_ERROR, "database: %s", mdb_strerror(mrc));
-  for (i = 0; i < n && rc == 0; i++) {
-    uint8_t key[14];
-    MDB_val k = {sizeof key, key}, v;
-    int t;
-    for (t = 0; t < 8; t++)
-      key[t] = (uint8_t)(f[i].key.hash >> (56 - 8 * t));
-    key[8] = (uint8_t)(f[i].key.roster >> 8);
-    key[9] = (uint8_t)f[i].key.roster;
-    key[10] = (uint8_t)(f[i].key.line >> 24);
-    key[11] = (uint8_t)(f[i].key.line >> 16);
-    key[12] = (uint8_t)(f[i].key.line >> 8);
-    key[13] = (uint8_t)f[i].key.line;
-    /* In key order, MDB_SET finds most keys on the cursor's page. */
-    if ((mrc = mdb_cursor_get(cur, &k, &v, MDB_SET)) != 0)
-      rc = cc_error_set(CC_ECORRUPT, "database: index entry missing: %s",
-                        mdb_strerror(mrc));
-    else
-      rc = cc_index_decode_idx(&items[f[i].slot], &k, &v);
-  }
-  mdb_cursor_close(cur);
+  int rc;
+  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+    return rc;
+  /* In key order, most entries are in the chunk already loaded. */
+  for (i = 0; i < n && rc == 0; i++)
+    rc = get_item(&items[f[i].slot], &cur, &f[i].key);
+  cc_idx_close(&cur);
   return rc;
 }
 
@@ -782,6 +747,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   size_t *parent = NULL, *best = NULL, n_nodes = 0, i, k;
   member_ref *refs = NULL;
   block_set *sets = NULL;
+  cc_idx_cursor lcur = {0};
   fetch *fetches = NULL;
   cc_index_item *members = NULL;
   size_t n_members = 0;
@@ -816,12 +782,14 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
 #pragma omp parallel num_threads(threads) reduction(+ : scored)
   {
     MDB_txn *rt = NULL;
-    MDB_cursor *cur = NULL;
+    cc_idx_cursor cur;
     pair_vec *v = &vecs[omp_get_thread_num()];
     int my = 0, lmrc;
-    if ((lmrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rt)) != 0 ||
-        (lmrc = mdb_cursor_open(rt, idx, &cur)) != 0)
+    memset(&cur, 0, sizeof cur);
+    if ((lmrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rt)) != 0)
       my = cc_error_set(CC_ERROR, "database: %s", mdb_strerror(lmrc));
+    else
+      my = cc_idx_open(&cur, rt, idx);
     /* Typo search, seeds split between threads. */
 #pragma omp for schedule(dynamic, 64) nowait
     for (r = 0; r < (long)n_seeds; r++) {
@@ -832,9 +800,9 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       sn.hash = seeds[r].hash;
       sn.roster = seeds[r].roster;
       sn.line = seeds[r].line;
-      if ((my = get_item(&seed, rt, idx, &sn)) < 0)
+      if ((my = get_item(&seed, &cur, &sn)) < 0)
         continue;
-      my = typo_search(v, cur, &seed, &scored);
+      my = typo_search(v, &cur, &seed, &scored);
     }
     /* Blocks, hash ranges split between threads. */
 #pragma omp for schedule(dynamic, 1)
@@ -846,8 +814,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
         continue;
       my = collect_blocks(&sets[r], rt, blk, lo, hi);
     }
-    if (cur)
-      mdb_cursor_close(cur);
+    cc_idx_close(&cur);
     if (rt)
       mdb_txn_abort(rt);
     if (my < 0)
@@ -969,6 +936,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     rc = cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
     goto done;
   }
+  if ((rc = cc_idx_open(&lcur, txn, idx)) < 0)
+    goto done;
   for (i = 0; i < all.n; i++) {
     const pair *p = &all.p[i];
     if (p->score10 >= CC_FUZZY_UPPER10) {
@@ -983,8 +952,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       stats->possible++;
       if (possible) {
         cc_index_item x, y;
-        if ((rc = get_item(&x, txn, idx, &p->a)) < 0 ||
-            (rc = get_item(&y, txn, idx, &p->b)) < 0)
+        if ((rc = get_item(&x, &lcur, &p->a)) < 0 ||
+            (rc = get_item(&y, &lcur, &p->b)) < 0)
           goto done;
         write_possible(possible, p, &x, &y, labels);
       }
@@ -1015,7 +984,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     cc_finding match;
     const pair *bp = &all.p[best[refs[i].root]];
     for (k = i; k < n_nodes && refs[k].root == refs[i].root; k++)
-      if (n < 64 && (rc = get_item(&items[n++], txn, idx, &nodes[refs[k].node])) < 0)
+      if (n < 64 && (rc = get_item(&items[n++], &lcur, &nodes[refs[k].node])) < 0)
         goto done;
     memset(&match, 0, sizeof match);
     match.basis = bp->basis;
@@ -1029,6 +998,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   }
 
 done:
+  cc_idx_close(&lcur);
   if (txn)
     mdb_txn_abort(txn);
   if (vecs)

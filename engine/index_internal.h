@@ -42,6 +42,9 @@ typedef struct cc_stage {
   uint32_t *offs;
   size_t n_chunk, cap_chunk;
   uint16_t chunk_roster;
+  /* The idx chunk being filled. */
+  uint8_t *ichunk;
+  size_t ichunk_len, ichunk_cap, ichunk_max, n_ichunk;
 } cc_stage;
 
 /* Upper bound of an idx value's size. */
@@ -112,8 +115,30 @@ typedef struct cc_index_rec {
   cc_str text[CC_COL_COUNT]; /* text[CC_COL_NAME] is the registered name */
 } cc_index_rec;
 
+/* Decodes one idx entry: its 14-byte key and its value. */
 int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
                         const MDB_val *val);
+
+/* Reading idx, whose values are chunks of entries (index.c): a cursor
+ * over its entries, in (hash, roster, line) order. Items point into the
+ * map (valid while the read transaction lives). */
+typedef struct cc_idx_cursor {
+  MDB_cursor *cur;
+  const uint8_t *chunk, *p, *end; /* the chunk loaded, the next entry, its end */
+} cc_idx_cursor;
+
+int cc_idx_open(cc_idx_cursor *c, MDB_txn *txn, MDB_dbi idx);
+void cc_idx_close(cc_idx_cursor *c);
+/* The first entry whose key is at or after (hash, roster, line);
+ * CC_ENOTFOUND when there is none. */
+int cc_idx_seek(cc_idx_cursor *c, cc_index_item *out, uint64_t hash,
+                uint16_t roster, uint32_t line);
+/* The entry after the last one read; CC_ENOTFOUND at the end. */
+int cc_idx_next(cc_idx_cursor *c, cc_index_item *out);
+/* The entry with this key; CC_ENOTFOUND when there is none. Cheapest when
+ * asked in key order. */
+int cc_idx_get(cc_idx_cursor *c, cc_index_item *out, uint64_t hash,
+               uint16_t roster, uint32_t line);
 int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
                      uint16_t roster, uint32_t line);
 /* The same through a cursor of the rec database: cheaper when the keys

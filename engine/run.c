@@ -23,9 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,50 +379,29 @@ static void free_payloads(run_state *rs)
   }
 }
 
-/* Copies the payloads of all[from, to) into `to_buf` in that order (their
- * offsets continuing from *at) and points the entries at the copies. */
-static void gather_payloads(cc_index_entry *all, size_t from, size_t to,
-                            uint8_t *to_buf, size_t *at)
-{
-  size_t q;
-  for (q = from; q < to; q++) {
-    if (q + 16 < to)
-      __builtin_prefetch(all[q + 16].payload);
-    memcpy(to_buf + *at, all[q].payload, all[q].len);
-    all[q].payload = to_buf + *at;
-    *at += all[q].len;
-  }
-}
-
-/* Entries handed from the copying thread to the LMDB writer at a time. */
-#define HANDOFF 16384
-
 /*
  * The index stage before its commit: sorts the workers' index entries and
  * appends them to the staged generation, and sorts the blocking entries
  * (returned in *blocks, for the caller to append) and gathers the typo
  * seeds.
  *
- * The payloads were written in file order and are appended in hash order,
- * so they are first copied into one array in that order: the single LMDB
- * writer then reads memory sequentially instead of missing the cache on
- * every entry (3.8 s against 2.0 s of appending at national scale). On two
- * or more threads that copy runs ahead of the writer, HANDOFF entries at a
- * time, and the same thread then sorts the blocking entries: both are
- * hidden behind the writer, which is the one part that cannot be split.
- * The payload segments are freed as soon as the copy is done, before the
- * blocking entries' sort allocates, so the peak is not raised.
+ * The entries' payloads were written in file order and are read in hash
+ * order, each one a cache miss; the writer asks for them a few entries
+ * ahead and packs them into idx chunks (cc_index_stage_entries), one LMDB
+ * append per 30 entries or so. On two or more threads the blocking
+ * entries are sorted on the other thread meanwhile, hidden behind the
+ * writer, the one part that cannot be split. (While idx held one entry
+ * per value, the appends took 2.1 s at national scale, and the payloads
+ * were first copied into hash order so that they read memory in order.)
  */
 static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
                       cc_typo_seed **seeds, size_t *n_seeds)
 {
   cc_index_entry *all = NULL, **parts = NULL;
   cc_block_entry **bparts = NULL;
-  size_t *lens = NULL, *blens = NULL, total = 0, bytes = 0, ns = 0, i;
-  uint8_t *sorted = NULL;
+  size_t *lens = NULL, *blens = NULL, total = 0, ns = 0, i;
   int rc = 0, brc = 0, k = rs->threads;
   char bmsg[512] = "";
-  _Atomic size_t copied = 0;
 
   *blocks = NULL;
   *nb = 0;
@@ -448,13 +425,6 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
   }
   if ((rc = cc_index_sort_parts(&all, parts, lens, k, k)) < 0)
     goto done;
-  for (i = 0; i < total; i++)
-    bytes += all[i].len;
-  sorted = malloc(bytes ? bytes : 1);
-  if (sorted == NULL) {
-    rc = cc_error_set(CC_ENOMEM, "out of memory");
-    goto done;
-  }
   if (rs->fuzzy) {
     for (i = 0; i < (size_t)k; i++) {
       ns += rs->ts[i].n_seeds;
@@ -481,38 +451,15 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
 #pragma omp parallel num_threads(k >= 2 ? 2 : 1)
   {
     int me = omp_get_thread_num(), team = omp_get_num_threads();
-    if (team == 1) {
-      size_t at = 0;
-      gather_payloads(all, 0, total, sorted, &at);
-      free_payloads(rs);
-      rc = cc_index_stage_entries(&rs->stage, all, total);
-      if (rs->fuzzy && rc == 0)
-        brc = cc_index_sort_blocks_parts(blocks, bparts, blens, k, 1);
-    } else if (me == 1) {
-      size_t at = 0, from;
-      for (from = 0; from < total; from += HANDOFF) {
-        size_t to = total - from < HANDOFF ? total : from + HANDOFF;
-        gather_payloads(all, from, to, sorted, &at);
-        atomic_store_explicit(&copied, to, memory_order_release);
-      }
-      free_payloads(rs);
-      if (rs->fuzzy &&
-          (brc = cc_index_sort_blocks_parts(blocks, bparts, blens, k, 1)) < 0)
-        snprintf(bmsg, sizeof bmsg, "%s", cc_error_last());
-    } else {
+    if (me == 0) {
       /* The thread that began the write transaction writes (lmdb.h: a
        * write transaction belongs to its thread). */
-      size_t from = 0;
-      while (from < total && rc == 0) {
-        size_t upto = atomic_load_explicit(&copied, memory_order_acquire);
-        if (upto == from) {
-          sched_yield();
-          continue;
-        }
-        rc = cc_index_stage_entries(&rs->stage, all + from, upto - from);
-        from = upto;
-      }
+      rc = cc_index_stage_entries(&rs->stage, all, total);
+      free_payloads(rs);
     }
+    if (rs->fuzzy && (team == 1 ? rc == 0 : me == 1) &&
+        (brc = cc_index_sort_blocks_parts(blocks, bparts, blens, k, 1)) < 0)
+      snprintf(bmsg, sizeof bmsg, "%s", cc_error_last());
   }
   if (rc == 0 && brc < 0)
     rc = cc_error_set(brc, "%s", bmsg[0] ? bmsg : cc_error_last());
@@ -525,7 +472,6 @@ done:
   free(bparts);
   free(blens);
   free(all);
-  free(sorted);
   if (rc < 0) {
     free(*blocks);
     *blocks = NULL;

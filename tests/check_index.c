@@ -595,15 +595,20 @@ START_TEST(test_index_layout_known_bytes)
   ck_assert_uint_eq(v.mv_size, sizeof rec_val);
   ck_assert_int_eq(memcmp(v.mv_data, rec_val, sizeof rec_val), 0);
 
-  /* idx key: u64 hash | u16 roster | u32 line, big-endian */
+  /* idx key: the chunk's first entry's key, u64 hash | u16 roster |
+   * u32 line, big-endian; value: n = 1 | that key | u16 length | idx_val */
   for (i = 0; i < 8; i++)
     key[i] = (uint8_t)(h >> (56 - 8 * i));
   memcpy(key + 8, "\x00\x01\x00\x01\x23\x45", 6);
   k.mv_data = key;
   k.mv_size = 14;
   ck_assert_int_eq(mdb_get(txn, idx, &k, &v), 0);
-  ck_assert_uint_eq(v.mv_size, sizeof idx_val);
-  ck_assert_int_eq(memcmp(v.mv_data, idx_val, sizeof idx_val), 0);
+  ck_assert_uint_eq(v.mv_size, 4 + 14 + 2 + sizeof idx_val);
+  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\1", 4), 0);
+  ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 4, key, 14), 0);
+  ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 18, "\0\x31", 2), 0);
+  ck_assert_uint_eq(sizeof idx_val, 0x31);
+  ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 20, idx_val, sizeof idx_val), 0);
   mdb_txn_abort(txn);
   cc_db_close(db);
 }
@@ -702,8 +707,8 @@ START_TEST(test_index_stage_roundtrip)
   uint32_t gen = stage_records(db, "2026-09", r, n);
   MDB_txn *txn;
   MDB_dbi rec, idx;
-  MDB_cursor *cur;
-  MDB_val k, v;
+  cc_idx_cursor icur;
+  cc_index_item it;
   int mrc;
   char **p;
   size_t np;
@@ -740,15 +745,12 @@ START_TEST(test_index_stage_roundtrip)
   for (i = 0; i < n; i++)
     order[i] = &r[i];
   qsort(order, n, sizeof order[0], rec_order);
-  ck_assert_int_eq(mdb_cursor_open(txn, idx, &cur), 0);
+  ck_assert_int_eq(cc_idx_open(&icur, txn, idx), 0);
   i = 0;
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), i++) {
-    cc_index_item it;
+  for (mrc = cc_idx_next(&icur, &it); mrc == 0; mrc = cc_idx_next(&icur, &it), i++) {
     const cc_record *w;
     ck_assert_uint_lt(i, n);
     w = order[i];
-    ck_assert_int_eq(cc_index_decode_idx(&it, &k, &v), 0);
     ck_assert_uint_eq(it.hash, w->id_hash);
     ck_assert_uint_eq(it.hash, cc_id_hash(w->id, w->id_len));
     ck_assert_uint_eq(it.roster, w->roster);
@@ -763,19 +765,27 @@ START_TEST(test_index_stage_roundtrip)
     assert_str(it.school_code, it.school_code_len, w->text[CC_COL_SCHOOL_CODE]);
     assert_str(it.name_folded, it.name_folded_len, w->name_folded);
   }
-  ck_assert_int_eq(mrc, MDB_NOTFOUND);
+  ck_assert_int_eq(mrc, CC_ENOTFOUND);
   ck_assert_uint_eq(i, n);
-  mdb_cursor_close(cur);
+  cc_idx_close(&icur);
   mdb_txn_abort(txn);
   cc_db_close(db);
 }
 END_TEST
 
+static int item_key_cmp(const void *pa, const void *pb)
+{
+  const cc_record *a = *(const cc_record *const *)pa, *b = *(const cc_record *const *)pb;
+  return rec_order(&a, &b);
+}
+
 /* Records in many chunks: two rosters, gaps in the lines, cells of every
  * size up to one record bigger than a chunk's pages. Every record comes
  * back by itself and through one cursor in order; every gap, the lines
  * before the first and after the last of each roster, and a roster that
- * is not there are not found. */
+ * is not there are not found. The idx entries of the same records, in
+ * chunks too: every one found by its key, alone and in order; a seek
+ * between two keys lands on the later one; the walk sees all. */
 START_TEST(test_index_rec_chunks)
 {
   enum { N0 = 3000, N1 = 700 };
@@ -848,6 +858,65 @@ START_TEST(test_index_rec_chunks)
     ck_assert_int_eq(x.grant, N0 + 1);
   }
   mdb_cursor_close(cur);
+
+  /* idx */
+  {
+    const cc_record **order = malloc((N0 + N1) * sizeof *order);
+    cc_idx_cursor ic, alone;
+    cc_index_item it;
+    MDB_stat ms;
+    size_t seen = 0;
+    int irc;
+    ck_assert_ptr_nonnull(order);
+    for (i = 0; i < N0 + N1; i++)
+      order[i] = &r[i];
+    qsort(order, N0 + N1, sizeof order[0], item_key_cmp);
+    ck_assert_int_eq(mdb_stat(txn, idx, &ms), 0);
+    ck_assert_uint_gt(ms.ms_entries, 20);
+    ck_assert_uint_lt(ms.ms_entries, (N0 + N1) / 10);
+    ck_assert_int_eq(cc_idx_open(&ic, txn, idx), 0);
+    for (irc = cc_idx_next(&ic, &it); irc == 0; irc = cc_idx_next(&ic, &it)) {
+      ck_assert_uint_lt(seen, N0 + N1);
+      ck_assert_uint_eq(it.hash, order[seen]->id_hash);
+      ck_assert_uint_eq(it.line, order[seen]->line);
+      seen++;
+    }
+    ck_assert_int_eq(irc, CC_ENOTFOUND);
+    ck_assert_uint_eq(seen, N0 + N1);
+    for (i = 0; i < N0 + N1; i++) {
+      const cc_record *w = order[i];
+      /* in order, through one cursor */
+      ck_assert_int_eq(cc_idx_get(&ic, &it, w->id_hash, w->roster, w->line), 0);
+      ck_assert_int_eq(it.grant, w->grant);
+      assert_str(it.id, it.id_len, tu_str(w->id));
+      /* alone, on a fresh cursor */
+      ck_assert_int_eq(cc_idx_open(&alone, txn, idx), 0);
+      ck_assert_int_eq(cc_idx_get(&alone, &it, w->id_hash, w->roster, w->line), 0);
+      ck_assert_int_eq(it.grant, w->grant);
+      /* a key just after this one (no record has line + 1 under this
+       * hash) is not there, and seeking it lands on the next entry */
+      ck_assert_int_eq(cc_idx_get(&alone, &it, w->id_hash, w->roster, w->line + 1),
+                       CC_ENOTFOUND);
+      irc = cc_idx_seek(&alone, &it, w->id_hash, w->roster, w->line + 1);
+      if (i + 1 < N0 + N1) {
+        ck_assert_int_eq(irc, 0);
+        ck_assert_uint_eq(it.hash, order[i + 1]->id_hash);
+        ck_assert_uint_eq(it.line, order[i + 1]->line);
+      } else {
+        ck_assert_int_eq(irc, CC_ENOTFOUND);
+      }
+      cc_idx_close(&alone);
+    }
+    /* Before the first key: the first entry. */
+    ck_assert_int_eq(cc_idx_seek(&ic, &it, 0, 0, 0), 0);
+    ck_assert_uint_eq(it.hash, order[0]->id_hash);
+    /* Backwards through one cursor works too. */
+    for (i = N0 + N1; i-- > 0;)
+      ck_assert_int_eq(cc_idx_get(&ic, &it, order[i]->id_hash, order[i]->roster,
+                                  order[i]->line), 0);
+    cc_idx_close(&ic);
+    free(order);
+  }
   mdb_txn_abort(txn);
   cc_db_close(db);
   free(r);
