@@ -1219,8 +1219,8 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
   r.sink = sink;
   r.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
   r.encoding = opts->encoding;
-  block = opts->block_bytes ? opts->block_bytes : (size_t)64 << 20;
-  cap = block + CC_ROW_MAX + 16;
+  block = opts->block_bytes;
+  cap = 0;
 
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -1231,6 +1231,21 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
     goto done;
   }
   st.bytes = (uint64_t)sb.st_size;
+  if (block == 0) {
+    /* A thirty-second of the file, from 2 to 64 MiB: the first block's
+     * read and the last block's commit are not overlapped with parsing,
+     * so a small file needs small blocks to keep every thread busy (1M
+     * records, files of 112 and 38 MB: ingest scaled 1.45x from 1 to 2
+     * threads with 64 MiB blocks, 1.54x with a sixteenth of the file,
+     * 1.67-1.71x with a thirty-second); a big file, big blocks to keep
+     * the steps few. */
+    block = (size_t)(st.bytes / 32);
+    if (block < (size_t)2 << 20)
+      block = (size_t)2 << 20;
+    if (block > (size_t)64 << 20)
+      block = (size_t)64 << 20;
+  }
+  cap = block + CC_ROW_MAX + 16;
 #ifdef POSIX_FADV_SEQUENTIAL
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

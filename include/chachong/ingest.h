@@ -95,7 +95,8 @@ typedef struct cc_ingest_options {
   const cc_header_map *map;   /**< extra header spellings; may be NULL */
   cc_date today;              /**< birth dates after it are invalid */
   int threads;                /**< worker threads; 0 = all cores */
-  size_t block_bytes;         /**< bytes read per step; 0 = 64 MiB */
+  size_t block_bytes;         /**< bytes read per step; 0 = a 32nd of
+                                   the file, within 2-64 MiB */
   volatile sig_atomic_t *cancel; /**< checked between steps; may be NULL */
   /** Called on the calling thread after each step; may be NULL. */
   void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
