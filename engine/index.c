@@ -36,14 +36,14 @@
  *          each u16 length | bytes (as registered)
  *   A chunk is closed before it would pass half a page (see
  *   cc_index_stage_begin), so that two fill a leaf page: one LMDB append
- *   per chunk (about 13 records) instead of per record. At national scale
- *   the records took 4.6 s of LMDB appends on the thread that commits,
+ *   per chunk (11 records on average at national scale), not per record.
+ *   One per record, the appends took 4.6 s on the thread that commits,
  *   most of the ingest stage on two threads. A record is found by the last
  *   chunk whose first line is not past its line, then its line in the
  *   chunk's table. A record too big for a chunk has one of its own.
  *
  * "gXXXXXXXX.idx" the hash index, in key order, a chunk of consecutive
- *   entries per value (about 30), closed as rec's are
+ *   entries per value (26 on average at national scale), closed as rec's are
  *   key:   the chunk's first entry's key
  *   value: 0 u32 n (entries) | n x (entry key | u16 length | entry value)
  *   entry key:   0 u64 XXH3-64(cleaned ID) | 8 u16 roster | 10 u32 line

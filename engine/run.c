@@ -388,7 +388,7 @@ static void free_payloads(run_state *rs)
  * The entries' payloads were written in file order and are read in hash
  * order, each one a cache miss; the writer asks for them a few entries
  * ahead and packs them into idx chunks (cc_index_stage_entries), one LMDB
- * append per 30 entries or so. On two or more threads the blocking
+ * append per 26 entries on average. On two or more threads the blocking
  * entries are sorted on the other thread meanwhile, hidden behind the
  * writer, the one part that cannot be split. (While idx held one entry
  * per value, the appends took 2.1 s at national scale, and the payloads
