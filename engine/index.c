@@ -1006,6 +1006,7 @@ static int load_ichunk(cc_idx_cursor *c, const MDB_val *v)
     return cc_error_set(CC_ECORRUPT, "database: bad index chunk");
   c->chunk = p;
   c->p = p + 4;
+  c->last = NULL;
   c->end = p + v->mv_size;
   return 0;
 }
@@ -1022,17 +1023,40 @@ static int take_entry(cc_idx_cursor *c, cc_index_item *out)
   v.mv_size = get_u16(c->p + 14);
   if ((size_t)(c->end - c->p) - 16 < v.mv_size)
     return cc_error_set(CC_ECORRUPT, "database: bad index chunk");
+  c->last = c->p;
   c->p += 16 + v.mv_size;
   return cc_index_decode_idx(out, &k, &v);
 }
 
-/* Moves c->p to the first entry of the loaded chunk whose key is >= key;
- * 1 when there is one, 0 when the chunk has none. */
-static int scan_chunk(cc_idx_cursor *c, const uint8_t key[14])
+/* Compares an entry's key with (hash, roster, line), as numbers (the
+ * big-endian bytes sort the same way). */
+static int entry_key_cmp(const uint8_t *p, uint64_t hash, uint16_t roster,
+                         uint32_t line)
+{
+  uint64_t h = get_u64(p);
+  uint16_t r;
+  uint32_t l;
+  if (h != hash)
+    return h < hash ? -1 : 1;
+  r = get_u16(p + 8);
+  if (r != roster)
+    return r < roster ? -1 : 1;
+  l = get_u32(p + 10);
+  return l < line ? -1 : l > line;
+}
+
+/* Moves c->p to the first entry of the loaded chunk whose key is >= the
+ * given one; 1 when there is one, 0 when the chunk has none. Starts from
+ * the entry last returned when that one is not past the key: lookups in
+ * key order then cost a step or two, not a scan from the chunk's start. */
+static int scan_chunk(cc_idx_cursor *c, uint64_t hash, uint16_t roster,
+                      uint32_t line)
 {
   const uint8_t *p = c->chunk + 4;
+  if (c->last && entry_key_cmp(c->last, hash, roster, line) <= 0)
+    p = c->last;
   while (c->end - p >= 16) {
-    if (memcmp(p, key, 14) >= 0) {
+    if (entry_key_cmp(p, hash, roster, line) >= 0) {
       c->p = p;
       return 1;
     }
@@ -1084,7 +1108,8 @@ int cc_idx_seek(cc_idx_cursor *c, cc_index_item *out, uint64_t hash,
   idx_key(key, hash, roster, line);
   /* Within the chunk already loaded, when it starts at or before the key
    * and holds an entry at or after it (chunks do not overlap). */
-  if (c->chunk && memcmp(c->chunk + 4, key, 14) <= 0 && scan_chunk(c, key))
+  if (c->chunk && entry_key_cmp(c->chunk + 4, hash, roster, line) <= 0 &&
+      scan_chunk(c, hash, roster, line))
     return take_entry(c, out);
   /* Else the last chunk starting at or before the key; the first chunk
    * when none does. */
@@ -1104,7 +1129,7 @@ int cc_idx_seek(cc_idx_cursor *c, cc_index_item *out, uint64_t hash,
     return lmdb_error(rc, "reading the index");
   if ((rc = load_ichunk(c, &v)) < 0)
     return rc;
-  if (scan_chunk(c, key))
+  if (scan_chunk(c, hash, roster, line))
     return take_entry(c, out);
   return cc_idx_next(c, out); /* the next chunk's first entry */
 }

@@ -125,6 +125,7 @@ int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
 typedef struct cc_idx_cursor {
   MDB_cursor *cur;
   const uint8_t *chunk, *p, *end; /* the chunk loaded, the next entry, its end */
+  const uint8_t *last;            /* the entry last returned, or NULL */
 } cc_idx_cursor;
 
 int cc_idx_open(cc_idx_cursor *c, MDB_txn *txn, MDB_dbi idx);
