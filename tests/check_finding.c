@@ -646,6 +646,72 @@ START_TEST(test_finding_list_sort_order)
 }
 END_TEST
 
+/* Lists of (type, id, finding_id) keys for the k-way merge: the sizes of
+ * the k lists, below and above the size where the merge goes parallel. */
+static const size_t kmerge_sizes[][5] = {
+    {0, 0, 0, 0, 0}, {1, 0, 0, 0, 0}, {0, 0, 0, 0, 3}, {5, 1, 0, 7, 2},
+    {20000, 0, 1, 9000, 3}, {12000, 12000, 12000, 12000, 12000}};
+
+static int key_qcmp(const void *a, const void *b)
+{
+  return cc_finding_cmp(a, b);
+}
+
+START_TEST(test_finding_list_merge_sorted)
+{
+  const size_t *sizes = kmerge_sizes[_i];
+  uint64_t rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)_i;
+  size_t total = 0, i, l;
+  int threads;
+  for (l = 0; l < 5; l++)
+    total += sizes[l];
+  for (threads = 1; threads <= 3; threads++) {
+    cc_finding_list src[5], dst = {0};
+    cc_finding *want = calloc(total + 1, sizeof *want);
+    size_t w = 0;
+    ck_assert_ptr_nonnull(want);
+    memset(src, 0, sizeof src);
+    fill(&dst, 0, 2); /* what dst held is dropped */
+    for (l = 0; l < 5; l++) {
+      for (i = 0; i < sizes[l]; i++) {
+        cc_finding f;
+        memset(&f, 0, sizeof f);
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        /* few types and IDs, so that many keys tie on them */
+        f.type = (uint8_t)((rng >> 60) % CC_FT_COUNT_);
+        snprintf(f.id, sizeof f.id, "1101012005%08u", (unsigned)((rng >> 33) % 50));
+        f.finding_id = rng >> 1;
+        f.members = cc_finding_alloc(&src[l], sizeof *f.members);
+        ck_assert_ptr_nonnull(f.members);
+        memset(f.members, 0, sizeof *f.members);
+        f.members[0].line = (uint32_t)(l * 100000 + i);
+        f.n_members = 1;
+        ck_assert_int_eq(cc_finding_push(&src[l], &f), 0);
+        want[w++] = f;
+      }
+      cc_finding_list_sort_here(&src[l]);
+    }
+    if (total)
+      qsort(want, total, sizeof *want, key_qcmp);
+    ck_assert_int_eq(cc_finding_list_merge_sorted(&dst, src, 5, threads), 0);
+    ck_assert_uint_eq(dst.n, total);
+    for (l = 0; l < 5; l++) {
+      ck_assert_uint_eq(src[l].n, 0);
+      ck_assert_ptr_null(src[l].mem_);
+    }
+    for (i = 0; i < total; i++) {
+      ck_assert_uint_eq(dst.items[i].finding_id, want[i].finding_id);
+      ck_assert_uint_eq(dst.items[i].type, want[i].type);
+      ck_assert_str_eq(dst.items[i].id, want[i].id);
+      /* the members came along and are still readable */
+      ck_assert_uint_eq(dst.items[i].members[0].line, want[i].members[0].line);
+    }
+    cc_finding_list_dispose(&dst);
+    free(want);
+  }
+}
+END_TEST
+
 static Suite *finding_suite(void)
 {
   Suite *s = suite_create("finding");
@@ -669,6 +735,8 @@ static Suite *finding_suite(void)
   tcase_add_loop_test(limits, test_finding_list_adopt, 0,
                       (int)(sizeof merge_sizes / sizeof merge_sizes[0]));
   tcase_add_test(limits, test_finding_list_adopt_some);
+  tcase_add_loop_test(limits, test_finding_list_merge_sorted, 0,
+                      (int)(sizeof kmerge_sizes / sizeof kmerge_sizes[0]));
   tcase_add_test(limits, test_finding_list_big_allocations);
   suite_add_tcase(s, core);
   suite_add_tcase(s, limits);
