@@ -79,8 +79,10 @@ static uint64_t dir_bytes(const char *dir, uint64_t *files)
   char cmd[1200], buf[64];
   FILE *p;
   uint64_t bytes = 0;
-  snprintf(cmd, sizeof cmd, "du -sb '%s' | cut -f1; find '%s' -type f | wc -l",
-           dir, dir);
+  int n = snprintf(cmd, sizeof cmd, "du -sb '%s' | cut -f1; find '%s' -type f | wc -l",
+                   dir, dir);
+  if (n < 0 || (size_t)n >= sizeof cmd)
+    return 0; /* a path too long to quote here: no figure */
   p = popen(cmd, "r");
   if (p == NULL)
     return 0;
