@@ -38,7 +38,11 @@ const char *cc_finding_type_zh(cc_finding_type t)
 
 void cc_finding_id_hex(char out[17], uint64_t id)
 {
-  snprintf(out, 17, "%016llx", (unsigned long long)id);
+  static const char hex[] = "0123456789abcdef";
+  int i;
+  for (i = 15; i >= 0; i--, id >>= 4)
+    out[i] = hex[id & 15];
+  out[16] = '\0';
 }
 
 /* ------------------------------------------------------------------ */
@@ -474,8 +478,20 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
       puts_(&o, ", ");
     puts_(&o, "{");
     put_kv_str(&o, "roster", m->label.ptr, m->label.len);
-    snprintf(num, sizeof num, ", \"line\": %u, ", m->line);
-    puts_(&o, num);
+    {
+      /* By hand, not snprintf (see cc_money_format). */
+      char digits[10];
+      uint32_t v = m->line;
+      int k = 0;
+      do {
+        digits[k++] = (char)('0' + v % 10);
+        v /= 10;
+      } while (v);
+      puts_(&o, ", \"line\": ");
+      while (k)
+        put(&o, &digits[--k], 1);
+      puts_(&o, ", ");
+    }
     put_kv_str(&o, "record_id", m->record_id.ptr, m->record_id.len);
     puts_(&o, ", ");
     put_kv_str(&o, "school_code", m->school_code.ptr, m->school_code.len);

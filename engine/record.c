@@ -179,12 +179,29 @@ int cc_money_parse(int64_t *out_fen, const char *text, size_t len)
 
 int cc_money_format(char *buf, int64_t fen)
 {
-  int64_t yuan = fen / 100, cents = fen % 100;
-  if (cents == 0)
-    return snprintf(buf, 24, "%lld", (long long)yuan);
-  if (cents % 10 == 0)
-    return snprintf(buf, 24, "%lld.%lld", (long long)yuan, (long long)(cents / 10));
-  return snprintf(buf, 24, "%lld.%02lld", (long long)yuan, (long long)cents);
+  /* By hand, not snprintf: the findings' JSON writes three amounts per
+   * member, millions of them in a national run. */
+  char digits[20];
+  uint64_t u = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+  uint64_t yuan = u / 100;
+  unsigned cents = (unsigned)(u % 100);
+  int n = 0, k = 0;
+  if (fen < 0)
+    buf[n++] = '-';
+  do {
+    digits[k++] = (char)('0' + yuan % 10);
+    yuan /= 10;
+  } while (yuan);
+  while (k)
+    buf[n++] = digits[--k];
+  if (cents) {
+    buf[n++] = '.';
+    buf[n++] = (char)('0' + cents / 10);
+    if (cents % 10)
+      buf[n++] = (char)('0' + cents % 10);
+  }
+  buf[n] = '\0';
+  return n;
 }
 
 static const struct {

@@ -110,6 +110,9 @@ static const format_row format_rows[] = {
     {0, "0"},         {10, "0.1"},        {100001, "1000.01"},
     {100, "1"},       {99999999, "999999.99"},
     {INT64_MAX, "92233720368547758.07"},
+    /* Not produced by a run (amounts are never negative), but shown
+     * plainly: -1.50 yuan, and the most negative amount */
+    {-150, "-1.5"}, {-5, "-0.05"}, {INT64_MIN, "-92233720368547758.08"},
 };
 
 START_TEST(test_record_money_format)
