@@ -153,8 +153,10 @@ void cc_index_release_span(const void *lo, const void *hi);
 /* Lets go of the pages of the map this process has read (they stay in the
  * page cache); safe while read transactions are open. Not free: it zaps
  * the page tables of the whole map and stalls the other threads' page
- * faults meanwhile, so callers call it every few ranges, not every one
- * (at national scale, every range cost compare 0.6 s and its scaling). */
+ * faults meanwhile, so it is called between parallel steps (after the
+ * fuzzy tier), not inside them: called after every range, it cost compare
+ * 0.6 s and its scaling at national scale. Inside a parallel step, a
+ * thread lets go of what it alone has read with cc_index_release_span. */
 void cc_index_release_pages(cc_db *db);
 
 /* Opens the databases of a generation for reading in txn. */
