@@ -57,6 +57,7 @@
 #include "error_internal.h"
 #include "export_internal.h"
 #include "fs_internal.h"
+#include "utf8_internal.h"
 
 #define NO_SCHOOL UINT32_MAX
 #define SEP "；" /* between the values of one cell */
@@ -175,29 +176,6 @@ static void sb_free(sbuf *b)
   memset(b, 0, sizeof *b);
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when s does not start
- * one (overlongs, surrogates and code points past U+10FFFF included). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-  if (s[0] < 0x80)
-    return 1;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF)
-    return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-  if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-    unsigned char lo = s[0] == 0xE0 ? 0xA0 : 0x80;
-    unsigned char hi = s[0] == 0xED ? 0x9F : 0xBF;
-    return n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-  }
-  if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-    unsigned char lo = s[0] == 0xF0 ? 0x90 : 0x80;
-    unsigned char hi = s[0] == 0xF4 ? 0x8F : 0xBF;
-    return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
-                   (s[3] & 0xC0) == 0x80
-               ? 4
-               : 0;
-  }
-  return 0;
-}
 
 /* Appends text as a cell may hold it: valid UTF-8 kept, each byte that
  * does not start a valid sequence and each C0 control other than tab, LF
@@ -245,26 +223,7 @@ static cc_str trim(cc_str s)
 {
   const unsigned char *p = (const unsigned char *)s.ptr;
   size_t n = s.len;
-  for (;;) {
-    if (n >= 1 && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r'))
-      p++, n--;
-    else if (n >= 3 && p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
-      p += 3, n -= 3;
-    else if (n >= 2 && p[0] == 0xC2 && p[1] == 0xA0)
-      p += 2, n -= 2;
-    else
-      break;
-  }
-  for (;;) {
-    if (n >= 1 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
-      n--;
-    else if (n >= 3 && p[n - 3] == 0xE3 && p[n - 2] == 0x80 && p[n - 1] == 0x80)
-      n -= 3;
-    else if (n >= 2 && p[n - 2] == 0xC2 && p[n - 1] == 0xA0)
-      n -= 2;
-    else
-      break;
-  }
+  utf8_trim_blanks(&p, &n, 0);
   s.ptr = (const char *)p;
   s.len = (uint32_t)n;
   return s;

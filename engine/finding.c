@@ -18,6 +18,7 @@
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "finding_internal.h"
+#include "utf8_internal.h"
 
 static const char *const type_code[CC_FT_COUNT_] = {
     "dual_enrollment", "duplicate_record", "double_grant", "double_waiver",
@@ -353,28 +354,6 @@ static void put(out *o, const char *s, size_t n)
 
 static void puts_(out *o, const char *s) { put(o, s, strlen(s)); }
 
-/* Length of the UTF-8 sequence at s (1-4), or 0 when it is not valid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-  if (s[0] < 0x80)
-    return 1;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF)
-    return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-  if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-    if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-        (s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F))
-      return 0;
-    return 3;
-  }
-  if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-        (s[3] & 0xC0) != 0x80 || (s[0] == 0xF0 && s[1] < 0x90) ||
-        (s[0] == 0xF4 && s[1] > 0x8F))
-      return 0;
-    return 4;
-  }
-  return 0;
-}
 
 static void put_json_string(out *o, const char *p, size_t n)
 {

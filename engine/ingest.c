@@ -135,33 +135,6 @@ static const unsigned char blank_edge[256] = {
     ['\t'] = 3, ['\r'] = 3, [' '] = 3, [0xE3] = 1, [0xC2] = 1,
     [0x80] = 2, [0xA0] = 2};
 
-static void trim_span_loops(const char **p, size_t *n)
-{
-  const unsigned char *s = (const unsigned char *)*p;
-  size_t k = *n;
-  for (;;) {
-    if (k >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r'))
-      s++, k--;
-    else if (k >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80)
-      s += 3, k -= 3;
-    else if (k >= 2 && s[0] == 0xC2 && s[1] == 0xA0)
-      s += 2, k -= 2;
-    else
-      break;
-  }
-  for (;;) {
-    if (k >= 1 && (s[k - 1] == ' ' || s[k - 1] == '\t' || s[k - 1] == '\r'))
-      k--;
-    else if (k >= 3 && s[k - 3] == 0xE3 && s[k - 2] == 0x80 && s[k - 1] == 0x80)
-      k -= 3;
-    else if (k >= 2 && s[k - 2] == 0xC2 && s[k - 1] == 0xA0)
-      k -= 2;
-    else
-      break;
-  }
-  *p = (const char *)s;
-  *n = k;
-}
 
 /* Trims blanks around a cell: ASCII space, tab, CR, and the U+3000 and
  * U+00A0 that Excel exports carry (SPEC 2.1: white space of every kind).
@@ -171,8 +144,11 @@ static inline void trim_span(const char **p, size_t *n)
 {
   const unsigned char *s = (const unsigned char *)*p;
   size_t k = *n;
-  if (k != 0 && ((blank_edge[s[0]] & 1) | (blank_edge[s[k - 1]] & 2)))
-    trim_span_loops(p, n);
+  if (k != 0 && ((blank_edge[s[0]] & 1) | (blank_edge[s[k - 1]] & 2))) {
+    utf8_trim_blanks(&s, &k, 0);
+    *p = (const char *)s;
+    *n = k;
+  }
 }
 
 int cc_header_map_load(cc_header_map **out, const char *path)

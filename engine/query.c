@@ -40,6 +40,7 @@
 #include "error_internal.h"
 #include "finding_internal.h"
 #include "index_internal.h"
+#include "utf8_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* Compiled filters. */
@@ -78,27 +79,7 @@ static cc_str trim(const char *p)
   const unsigned char *s = (const unsigned char *)p;
   size_t k = strlen(p);
   cc_str out;
-  for (;;) {
-    if (k >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n'))
-      s++, k--;
-    else if (k >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80)
-      s += 3, k -= 3;
-    else if (k >= 2 && s[0] == 0xC2 && s[1] == 0xA0)
-      s += 2, k -= 2;
-    else
-      break;
-  }
-  for (;;) {
-    if (k >= 1 && (s[k - 1] == ' ' || s[k - 1] == '\t' || s[k - 1] == '\r' ||
-                   s[k - 1] == '\n'))
-      k--;
-    else if (k >= 3 && s[k - 3] == 0xE3 && s[k - 2] == 0x80 && s[k - 1] == 0x80)
-      k -= 3;
-    else if (k >= 2 && s[k - 2] == 0xC2 && s[k - 1] == 0xA0)
-      k -= 2;
-    else
-      break;
-  }
+  utf8_trim_blanks(&s, &k, 1);
   out.ptr = (const char *)s;
   out.len = (uint32_t)k;
   return out;
@@ -451,28 +432,6 @@ static void sb_put(sb *b, const char *s, size_t n)
 
 static void sb_puts(sb *b, const char *s) { sb_put(b, s, strlen(s)); }
 
-/* Length of the UTF-8 sequence at s (1-4), or 0 when it is not valid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-  if (s[0] < 0x80)
-    return 1;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF)
-    return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-  if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-    if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-        (s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F))
-      return 0;
-    return 3;
-  }
-  if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-        (s[3] & 0xC0) != 0x80 || (s[0] == 0xF0 && s[1] < 0x90) ||
-        (s[0] == 0xF4 && s[1] > 0x8F))
-      return 0;
-    return 4;
-  }
-  return 0;
-}
 
 /* Text modes of put_text. */
 #define TEXT_PLAIN 0   /* only bad UTF-8 replaced */

@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include "chachong/record.h"
+#include "utf8_internal.h"
 
 static const char *const column_zh[CC_COL_COUNT] = {
     "身份证号", "姓名", "学校代码", "学籍状态", "学校名称", "所在地区代码",
@@ -40,29 +41,7 @@ static inline void trim(const char **p, size_t *len)
   if (n == 0 || (s[0] > ' ' && s[0] != 0xE3 && s[0] != 0xC2 && s[n - 1] > ' ' &&
                  s[n - 1] != 0x80 && s[n - 1] != 0xA0))
     return;
-  for (;;) {
-    if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n')) {
-      s++, n--;
-    } else if (n >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) {
-      s += 3, n -= 3;
-    } else if (n >= 2 && s[0] == 0xC2 && s[1] == 0xA0) {
-      s += 2, n -= 2;
-    } else {
-      break;
-    }
-  }
-  for (;;) {
-    if (n >= 1 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
-                   s[n - 1] == '\n')) {
-      n--;
-    } else if (n >= 3 && s[n - 3] == 0xE3 && s[n - 2] == 0x80 && s[n - 1] == 0x80) {
-      n -= 3;
-    } else if (n >= 2 && s[n - 2] == 0xC2 && s[n - 1] == 0xA0) {
-      n -= 2;
-    } else {
-      break;
-    }
-  }
+  utf8_trim_blanks(&s, &n, 1);
   *p = (const char *)s;
   *len = n;
 }

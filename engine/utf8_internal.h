@@ -1,5 +1,7 @@
-/* Decoding UTF-8 (private): one definition for the name fold and the pinyin
- * keys, so that every name the fold accepts decodes the same way. */
+/* UTF-8 text (private): decoding, one definition for the name fold and the
+ * pinyin keys, so that every name the fold accepts decodes the same way;
+ * the length of a valid sequence for the JSON and CSV writers; the text
+ * check of every roster cell; trimming a cell's blanks. */
 #ifndef CC_UTF8_INTERNAL_H
 #define CC_UTF8_INTERNAL_H
 
@@ -56,6 +58,49 @@ static inline size_t utf8_decode(const unsigned char *p, const unsigned char *en
     return 0;
   *cp = c;
   return need + 1;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4; n >= 1 bytes there), or 0
+ * when s does not start one (overlong, surrogate, past U+10FFFF, cut). */
+static inline size_t utf8_seq(const unsigned char *s, size_t n)
+{
+  uint32_t cp;
+  return s[0] < 0x80 ? 1 : utf8_decode(s, s + n, &cp);
+}
+
+/*
+ * Trims the blanks SPEC 2.1 names around a cell: space, tab, CR (and LF
+ * when `newline`: ingest keeps a quoted line break, the other readers of a
+ * cell do not), and the U+3000 and U+00A0 that Excel exports carry.
+ */
+static inline void utf8_trim_blanks(const unsigned char **p, size_t *n, int newline)
+{
+  const unsigned char *s = *p;
+  size_t k = *n;
+#define CC_ASCII_BLANK(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (newline && (c) == '\n'))
+  for (;;) {
+    if (k >= 1 && CC_ASCII_BLANK(s[0]))
+      s++, k--;
+    else if (k >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80)
+      s += 3, k -= 3;
+    else if (k >= 2 && s[0] == 0xC2 && s[1] == 0xA0)
+      s += 2, k -= 2;
+    else
+      break;
+  }
+  for (;;) {
+    if (k >= 1 && CC_ASCII_BLANK(s[k - 1]))
+      k--;
+    else if (k >= 3 && s[k - 3] == 0xE3 && s[k - 2] == 0x80 && s[k - 1] == 0x80)
+      k -= 3;
+    else if (k >= 2 && s[k - 2] == 0xC2 && s[k - 1] == 0xA0)
+      k -= 2;
+    else
+      break;
+  }
+#undef CC_ASCII_BLANK
+  *p = s;
+  *n = k;
 }
 
 /*
