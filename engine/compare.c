@@ -541,15 +541,8 @@ static int fill_members(cc_finding_list *out, cc_db *db, MDB_dbi rec,
       my_rc = fill_part(&stores[me], txn, rec, refs + from, to - from);
     if (txn)
       mdb_txn_abort(txn);
-    if (my_rc < 0) {
-#pragma omp critical(cc_compare_error)
-      {
-        if (!failed) {
-          failed = my_rc;
-          strcpy(errmsg, cc_error_last());
-        }
-      }
-    }
+    if (my_rc < 0)
+      cc_error_keep_first(&failed, errmsg, sizeof errmsg, my_rc);
   }
   for (t = 0; t < threads; t++) {
     if (!failed && cc_finding_list_merge(out, &stores[t]) < 0) {
@@ -630,15 +623,8 @@ int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
       mdb_txn_abort(rtxn);
     free(w.items);
     free(w.pick);
-    if (my_rc < 0) {
-#pragma omp critical(cc_compare_error)
-      {
-        if (!failed) {
-          failed = my_rc;
-          strcpy(errmsg, cc_error_last());
-        }
-      }
-    }
+    if (my_rc < 0)
+      cc_error_keep_first(&failed, errmsg, sizeof errmsg, my_rc);
   }
 
   rc = failed;

@@ -64,3 +64,14 @@ const char *cc_strerror(int code)
   default: return "error";
   }
 }
+
+void cc_error_keep_first(int *first, char *msg, size_t cap, int rc)
+{
+#pragma omp critical(cc_error_keep_first)
+  {
+    if (!*first) {
+      *first = rc;
+      snprintf(msg, cap, "%s", cc_error_last());
+    }
+  }
+}

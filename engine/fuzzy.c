@@ -35,6 +35,7 @@
 #include "error_internal.h"
 #include "finding_internal.h"
 #include "fuzzy_internal.h"
+#include "grow_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* Vocabulary and weights. */
@@ -461,22 +462,6 @@ typedef struct block_set {
   size_t first;    /* index of members[0] among all ranges' members */
 } block_set;
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-  if (need > *cap) {
-    size_t cap2 = *cap ? *cap : 256;
-    void *grown;
-    while (cap2 < need)
-      cap2 *= 2;
-    grown = realloc(*p, cap2 * size);
-    if (grown == NULL)
-      return cc_error_set(CC_ENOMEM, "out of memory");
-    *p = grown;
-    *cap = cap2;
-  }
-  return 0;
-}
-
 /* Keeps the blocks of two or more records whose key lies in [lo, hi]. A
  * block past 64 records (a very common name on one day) is cut. */
 static int collect_blocks(block_set *bs, MDB_txn *txn, MDB_dbi blk, uint64_t lo,
@@ -510,9 +495,11 @@ static int collect_blocks(block_set *bs, MDB_txn *txn, MDB_dbi blk, uint64_t lo,
     }
     if (end || (n > 0 && bkey != ghash)) {
       if (n >= 2) {
-        if ((rc = grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 2,
-                       sizeof *bs->start)) < 0)
+        if (cc_grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 2,
+                    sizeof *bs->start) < 0) {
+          rc = cc_error_set(CC_ENOMEM, "out of memory");
           break;
+        }
         bs->start[bs->n_blocks++] = bs->n - n;
       } else {
         bs->n -= n; /* a block of one pairs with nobody */
@@ -524,8 +511,10 @@ static int collect_blocks(block_set *bs, MDB_txn *txn, MDB_dbi blk, uint64_t lo,
     ghash = bkey;
     if (n < 64) {
       node *nd;
-      if ((rc = grow((void **)&bs->members, &bs->cap, bs->n + 1, sizeof *bs->members)) < 0)
+      if (cc_grow((void **)&bs->members, &bs->cap, bs->n + 1, sizeof *bs->members) < 0) {
+        rc = cc_error_set(CC_ENOMEM, "out of memory");
         break;
+      }
       nd = &bs->members[bs->n++];
       n++;
       nd->hash = 0;
@@ -537,8 +526,10 @@ static int collect_blocks(block_set *bs, MDB_txn *txn, MDB_dbi blk, uint64_t lo,
     }
   }
   mdb_cursor_close(cur);
-  if (rc == 0 && (rc = grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 1,
-                            sizeof *bs->start)) == 0)
+  if (rc == 0 && cc_grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 1,
+                         sizeof *bs->start) < 0)
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+  if (rc == 0)
     bs->start[bs->n_blocks] = bs->n;
   return rc < 0 ? rc : 0;
 }
@@ -723,19 +714,6 @@ static void write_possible(FILE *f, const pair *p, const cc_index_item *x,
   fputs("]}\n", f);
 }
 
-/* Keeps the first failure of the workers (its code and message, which
- * lives in the failing thread). */
-static void keep_first_error(int *failed, char *msg, size_t cap, int rc)
-{
-#pragma omp critical(cc_fuzzy_error)
-  {
-    if (!*failed) {
-      *failed = rc;
-      snprintf(msg, cap, "%s", cc_error_last());
-    }
-  }
-}
-
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds, int threads)
@@ -818,7 +796,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     if (rt)
       mdb_txn_abort(rt);
     if (my < 0)
-      keep_first_error(&failed, errmsg, sizeof errmsg, my);
+      cc_error_keep_first(&failed, errmsg, sizeof errmsg, my);
   }
   if (failed) {
     rc = cc_error_set(failed, "%s", errmsg);
@@ -875,7 +853,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     if (rt)
       mdb_txn_abort(rt);
     if (my < 0)
-      keep_first_error(&failed, errmsg, sizeof errmsg, my);
+      cc_error_keep_first(&failed, errmsg, sizeof errmsg, my);
   }
   /* The pages of idx and blk read here are let go of before the findings
    * are built (they stay in the page cache). */

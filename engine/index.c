@@ -115,6 +115,7 @@
 #include "error_internal.h"
 #include "finding_internal.h"
 #include "fs_internal.h"
+#include "grow_internal.h"
 #include "index_internal.h"
 
 #define META_NAME "meta"
@@ -489,7 +490,7 @@ static int flush_chunk(cc_stage *st)
   if (st->n_chunk == 0)
     return 0;
   put_u16(key, st->chunk_roster);
-  put_u32(key + 2, st->lines[0]);
+  put_u32(key + 2, st->slots[0].line);
   v.mv_size = head + st->chunk_len;
   /* MDB_RESERVE: written straight into the overflow pages. */
   if ((rc = mdb_put(st->txn, st->rec, &k, &v, MDB_APPEND | MDB_RESERVE)) != 0)
@@ -497,8 +498,8 @@ static int flush_chunk(cc_stage *st)
   p = v.mv_data;
   put_u32(p, (uint32_t)st->n_chunk);
   for (i = 0; i < st->n_chunk; i++) {
-    put_u32(p + 4 + 8 * i, st->lines[i]);
-    put_u32(p + 8 + 8 * i, (uint32_t)(head + st->offs[i]));
+    put_u32(p + 4 + 8 * i, st->slots[i].line);
+    put_u32(p + 8 + 8 * i, (uint32_t)(head + st->slots[i].off));
   }
   memcpy(p + head, st->chunk, st->chunk_len);
   st->n_chunk = 0;
@@ -521,17 +522,9 @@ int cc_index_stage_record(cc_stage *st, const cc_record *rec)
        4 + 8 * (st->n_chunk + 1) + st->chunk_len + len > st->chunk_max) &&
       (rc = flush_chunk(st)) < 0)
     return rc;
-  if (st->n_chunk == st->cap_chunk) {
-    size_t cap = st->cap_chunk ? st->cap_chunk * 2 : 256;
-    uint32_t *l = realloc(st->lines, cap * sizeof *l);
-    uint32_t *o = l ? realloc(st->offs, cap * sizeof *o) : NULL;
-    if (l)
-      st->lines = l;
-    if (o == NULL)
-      return cc_error_set(CC_ENOMEM, "out of memory");
-    st->offs = o;
-    st->cap_chunk = cap;
-  }
+  if (cc_grow((void **)&st->slots, &st->cap_chunk, st->n_chunk + 1,
+              sizeof *st->slots) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
   if (st->chunk_len + len > st->chunk_cap) {
     size_t cap = st->chunk_cap ? st->chunk_cap : 4 * st->chunk_max;
     uint8_t *grown;
@@ -544,8 +537,8 @@ int cc_index_stage_record(cc_stage *st, const cc_record *rec)
     st->chunk_cap = cap;
   }
   st->chunk_roster = rec->roster;
-  st->lines[st->n_chunk] = rec->line;
-  st->offs[st->n_chunk++] = (uint32_t)st->chunk_len;
+  st->slots[st->n_chunk].line = rec->line;
+  st->slots[st->n_chunk++].off = (uint32_t)st->chunk_len;
   p = put_head(st->chunk + st->chunk_len, rec);
   for (i = 0; i < N_REC_COLUMNS; i++) {
     cc_str s = rec_cell(rec, rec_columns[i]);
@@ -666,11 +659,10 @@ int cc_index_open_blk(MDB_dbi *blk, MDB_txn *txn, uint32_t gen)
 static void free_chunk(cc_stage *st)
 {
   free(st->chunk);
-  free(st->lines);
-  free(st->offs);
+  free(st->slots);
   free(st->ichunk);
   st->chunk = st->ichunk = NULL;
-  st->lines = st->offs = NULL;
+  st->slots = NULL;
   st->n_chunk = st->cap_chunk = st->chunk_len = st->chunk_cap = 0;
   st->n_ichunk = st->ichunk_len = st->ichunk_cap = 0;
 }

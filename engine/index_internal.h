@@ -38,8 +38,9 @@ typedef struct cc_stage {
   /* The rec chunk being filled (index.c, "gXXXXXXXX.rec"). */
   uint8_t *chunk;     /* its records, encoded */
   size_t chunk_len, chunk_cap, chunk_max;
-  uint32_t *lines;    /* line and offset of each record */
-  uint32_t *offs;
+  struct cc_chunk_slot {
+    uint32_t line, off;  /* a record's line, its offset in `chunk` */
+  } *slots;
   size_t n_chunk, cap_chunk;
   uint16_t chunk_roster;
   /* The idx chunk being filled. */

@@ -44,6 +44,7 @@
 #include "chachong/ingest.h"
 #include "chachong/normalize_name.h"
 #include "error_internal.h"
+#include "grow_internal.h"
 #include "utf8_internal.h"
 
 #define MAX_FIELDS 256          /* fields kept per row; more are ignored */
@@ -603,27 +604,11 @@ typedef struct field {
   uint32_t n;
 } field;
 
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-  size_t ncap;
-  void *grown;
-  if (need <= *cap)
-    return 0;
-  ncap = *cap ? *cap * 2 : 4096;
-  while (ncap < need)
-    ncap *= 2;
-  grown = realloc(*arr, ncap * size);
-  if (grown == NULL)
-    return -1;
-  *arr = grown;
-  *cap = ncap;
-  return 0;
-}
 
 static int add_reject(chunk *c, uint32_t line, int column, int code)
 {
   cc_reject *rj;
-  if (grow((void **)&c->rejs, &c->cap_rejs, c->n_rejs + 1, sizeof *c->rejs) < 0)
+  if (cc_grow((void **)&c->rejs, &c->cap_rejs, c->n_rejs + 1, sizeof *c->rejs) < 0)
     return -1;
   rj = &c->rejs[c->n_rejs++];
   rj->line = line;
@@ -711,7 +696,7 @@ static int build_row(reader *r, chunk *c, const cc_str *cell, uint32_t line,
   if (cc_money_parse(&waiver, cell[CC_COL_WAIVER].ptr, cell[CC_COL_WAIVER].len) < 0)
     return add_reject(c, line, pos[CC_COL_WAIVER] + 1, CC_REJ_AMOUNT_INVALID);
 
-  if (grow((void **)&c->recs, &c->cap_recs, c->n_recs + 1, sizeof *c->recs) < 0)
+  if (cc_grow((void **)&c->recs, &c->cap_recs, c->n_recs + 1, sizeof *c->recs) < 0)
     return -1;
   rec = &c->recs[c->n_recs++];
   memcpy(rec->id, id.digits, sizeof rec->id);

@@ -44,6 +44,7 @@
 #include "fs_internal.h"
 #include "index_internal.h"
 #include "fuzzy_internal.h"
+#include "grow_internal.h"
 #include "lifecycle_internal.h"
 
 /* Per-thread storage of index entries and their payloads. */
@@ -248,22 +249,6 @@ static int merge_schools(cc_school_count **out, size_t *n, run_state *rs,
   return 0;
 }
 
-static int grow_vec(void **arr, size_t *cap, size_t need, size_t size)
-{
-  size_t ncap;
-  void *grown;
-  if (need <= *cap)
-    return 0;
-  ncap = *cap ? *cap * 2 : 4096;
-  while (ncap < need)
-    ncap *= 2;
-  grown = realloc(*arr, ncap * size);
-  if (grown == NULL)
-    return -1;
-  *arr = grown;
-  *cap = ncap;
-  return 0;
-}
 
 /* Worker side: encode the idx values of a block into this thread's store. */
 static int sink_work(void *vctx, const cc_block *b, int thread)
@@ -303,7 +288,7 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     if (rs->fuzzy) {
       uint64_t bk[2];
       int nk = cc_fuzzy_block_keys(bk, r), k;
-      if (nk && grow_vec((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
+      if (nk && cc_grow((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
                          sizeof *t->blk) < 0)
         return cc_error_set(CC_ENOMEM, "out of memory");
       for (k = 0; k < nk; k++) {
@@ -315,7 +300,7 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
       }
       if (r->id_verdict == CC_ID_INVALID && (r->id_len == 18 || r->id_len == 17)) {
         cc_typo_seed *sd;
-        if (grow_vec((void **)&t->seeds, &t->cap_seeds, t->n_seeds + 1,
+        if (cc_grow((void **)&t->seeds, &t->cap_seeds, t->n_seeds + 1,
                      sizeof *t->seeds) < 0)
           return cc_error_set(CC_ENOMEM, "out of memory");
         sd = &t->seeds[t->n_seeds++];
