@@ -41,16 +41,12 @@ void cc_audit_user(char *out, const char *given)
 
 int cc_audit_record(cc_db *db, const cc_audit_entry *e)
 {
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_val k, v;
   uint8_t key[12], val[8 + 8 + 1 + 64 + 1 + 32 + 2 + 1024], *p = val;
   size_t ul = strnlen(e->user, sizeof e->user - 1);
   size_t cl = strnlen(e->command, sizeof e->command - 1);
   size_t wl = strnlen(e->what, sizeof e->what - 1);
   struct timeval tv;
   uint32_t pid = (uint32_t)getpid();
-  int rc, tries;
 
   if (db->read_only)
     return cc_error_set(CC_EINVALID, "the audit log needs a writable database");
@@ -69,33 +65,13 @@ int cc_audit_record(cc_db *db, const cc_audit_entry *e)
   memcpy(p, e->what, wl);
   p += wl;
 
-  if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
-    return cc_error_set(CC_EIO, "audit log: %s", mdb_strerror(rc));
-  if ((rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &dbi)) != 0)
-    goto fail;
-  for (tries = 0; tries < 1000; tries++) {
-    uint64_t us = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec + (uint64_t)tries;
-    put_u64(key, us);
-    key[8] = (uint8_t)(pid >> 24);
-    key[9] = (uint8_t)(pid >> 16);
-    key[10] = (uint8_t)(pid >> 8);
-    key[11] = (uint8_t)pid;
-    k.mv_data = key;
-    k.mv_size = sizeof key;
-    v.mv_data = val;
-    v.mv_size = (size_t)(p - val);
-    rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
-    if (rc != MDB_KEYEXIST)
-      break;
-  }
-  if (rc != 0)
-    goto fail;
-  if ((rc = mdb_txn_commit(txn)) != 0)
-    return cc_error_set(CC_EIO, "audit log: commit: %s", mdb_strerror(rc));
-  return 0;
-fail:
-  mdb_txn_abort(txn);
-  return cc_error_set(CC_EIO, "audit log: %s", mdb_strerror(rc));
+  key[8] = (uint8_t)(pid >> 24);
+  key[9] = (uint8_t)(pid >> 16);
+  key[10] = (uint8_t)(pid >> 8);
+  key[11] = (uint8_t)pid;
+  return cc_db_put_timed(db, "audit", key, sizeof key, 0,
+                         (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
+                         val, (size_t)(p - val), "audit log");
 }
 
 int cc_audit_list(cc_audit_entry **out, size_t *n, cc_db *db, int64_t since)

@@ -1284,6 +1284,33 @@ void cc_index_release_pages(cc_db *db)
   fclose(maps);
 }
 
+int cc_db_put_timed(cc_db *db, const char *name, uint8_t *key, size_t klen,
+                    size_t at, uint64_t us, const void *val, size_t vlen,
+                    const char *what)
+{
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_val k = {klen, key}, v = {vlen, (void *)val};
+  int rc, tries;
+  if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+    return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
+  if ((rc = mdb_dbi_open(txn, name, MDB_CREATE, &dbi)) == 0)
+    for (tries = 0; tries < 1000; tries++) {
+      /* Two entries in one microsecond: take the next free one. */
+      put_u64(key + at, us + (uint64_t)tries);
+      rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
+      if (rc != MDB_KEYEXIST)
+        break;
+    }
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
+  }
+  if ((rc = mdb_txn_commit(txn)) != 0)
+    return cc_error_set(CC_EIO, "%s: commit: %s", what, mdb_strerror(rc));
+  return 0;
+}
+
 int cc_index_open_gen(MDB_dbi *rec, MDB_dbi *idx, MDB_dbi *find, MDB_txn *txn,
                       uint32_t gen)
 {

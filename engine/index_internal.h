@@ -181,6 +181,17 @@ int cc_index_decode_finding(cc_finding *out, cc_finding_list *list,
  * (8 bytes); CC_ENOTFOUND when there is none. */
 int cc_index_previous_period(char *prev, cc_db *db, const char *period);
 
+/*
+ * Stores val under key in the sub-database `name` (created when new), in a
+ * transaction of its own: an append-only log (the audit log, the schools'
+ * responses). The key's 8 bytes at `at` are a time in microseconds, `us`;
+ * when another entry has that key, the next microsecond is tried. Errors
+ * are CC_EIO, their message starting with `what`.
+ */
+int cc_db_put_timed(cc_db *db, const char *name, uint8_t *key, size_t klen,
+                    size_t at, uint64_t us, const void *val, size_t vlen,
+                    const char *what);
+
 /* The generation a period points to; CC_ENOTFOUND if none. */
 int cc_index_period_gen(uint32_t *gen, cc_db *db, MDB_txn *txn,
                         const char *period);

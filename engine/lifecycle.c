@@ -118,9 +118,6 @@ static int decode_response(cc_response *r, const MDB_val *k, const MDB_val *v)
 
 int cc_response_record(cc_db *db, const cc_response *r)
 {
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_val k, v;
   uint8_t key[16], val[13 + 1 + 64 + 1 + 64 + 2 + 512], *p = val;
   size_t sl = strnlen(r->school_code, sizeof r->school_code - 1);
   size_t bl = strnlen(r->by, sizeof r->by - 1);
@@ -159,7 +156,6 @@ int cc_response_record(cc_db *db, const cc_response *r)
 
   gettimeofday(&tv, NULL);
   put_u64(key, r->finding_id);
-  put_u64(key + 8, (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec);
   p[0] = (uint8_t)((uint32_t)r->date >> 24);
   p[1] = (uint8_t)((uint32_t)r->date >> 16);
   p[2] = (uint8_t)((uint32_t)r->date >> 8);
@@ -178,29 +174,9 @@ int cc_response_record(cc_db *db, const cc_response *r)
   memcpy(p, r->note, nl);
   p += nl;
 
-  if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
-    return cc_error_set(CC_EIO, "responses: %s", mdb_strerror(rc));
-  if ((rc = mdb_dbi_open(txn, "responses", MDB_CREATE, &dbi)) != 0)
-    goto fail;
-  v.mv_data = val;
-  v.mv_size = (size_t)(p - val);
-  for (i = 0; i < 1000; i++) {
-    /* Two responses in one microsecond: take the next free one. */
-    put_u64(key + 8, (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec + i);
-    k.mv_data = key;
-    k.mv_size = sizeof key;
-    rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
-    if (rc != MDB_KEYEXIST)
-      break;
-  }
-  if (rc != 0)
-    goto fail;
-  if ((rc = mdb_txn_commit(txn)) != 0)
-    return cc_error_set(CC_EIO, "responses: commit: %s", mdb_strerror(rc));
-  return 0;
-fail:
-  mdb_txn_abort(txn);
-  return cc_error_set(CC_EIO, "responses: %s", mdb_strerror(rc));
+  return cc_db_put_timed(db, "responses", key, sizeof key, 8,
+                         (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
+                         val, (size_t)(p - val), "responses");
 }
 
 /* Calls fn for every response (of one finding when id != 0), in key order. */
