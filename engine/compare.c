@@ -26,17 +26,35 @@
 
 #include "chachong/name_match.h"
 #include "chachong/record.h"
+#include "chachong/run.h"
 #include "compare_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
+#include "grow_internal.h"
 
 #define RANGES_PER_THREAD 16
+
+/* The records of one ID within the current hash group (nearly always one
+ * ID per group), counted so that an ID past max_per_id stops being kept. */
+typedef struct tally {
+  const char *id;        /* into the map, as the items' */
+  uint8_t id_len;
+  uint64_t count;        /* records of this ID so far */
+  uint64_t *set;         /* once generic: distinct school hashes (0 = empty) */
+  size_t set_n, set_cap; /* set_cap a power of two */
+  cc_generic_id *g;      /* once generic: what is reported (malloc'd) */
+} tally;
 
 typedef struct worker {
   cc_index_item *items;  /* the current hash group */
   size_t n, cap;
   size_t *pick;          /* scratch: indexes of a finding's members */
   size_t pick_cap;
+  tally *t;              /* the IDs of the current hash group */
+  size_t n_t, cap_t;
+  uint64_t items_hash;   /* the hash of the current group */
+  unsigned max_per_id;   /* records of one ID past which it is generic */
+  cc_generic_ids *generic; /* this range's generic IDs */
 } worker;
 
 typedef struct ctx {
@@ -379,6 +397,183 @@ static int push_item(worker *w, const cc_index_item *x)
   return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Generic IDs (docs/RULES.md, "Data quality"). The walk counts each ID of
+ * a hash group; the first max_per_id records are kept as usual, and when
+ * one more comes the ID is generic: from then on its records are only
+ * counted, with their schools, and at the group's end its kept records
+ * are dropped before the rules run. Memory stays bounded by max_per_id
+ * records per ID whatever the input (2 million rows under one ID cost
+ * one tally). */
+
+static tally *tally_of(worker *w, const cc_index_item *x)
+{
+  size_t i;
+  for (i = 0; i < w->n_t; i++)
+    if (w->t[i].id_len == x->id_len && memcmp(w->t[i].id, x->id, x->id_len) == 0)
+      return &w->t[i];
+  if (w->n_t == w->cap_t) {
+    /* Nearly always one ID per hash group: a few slots do. */
+    size_t cap = w->cap_t ? w->cap_t * 2 : 4;
+    tally *grown = realloc(w->t, cap * sizeof *grown);
+    if (grown == NULL)
+      return NULL;
+    w->t = grown;
+    w->cap_t = cap;
+  }
+  memset(&w->t[w->n_t], 0, sizeof *w->t);
+  w->t[w->n_t].id = x->id;
+  w->t[w->n_t].id_len = x->id_len;
+  return &w->t[w->n_t++];
+}
+
+static void tally_clear(worker *w)
+{
+  size_t i;
+  for (i = 0; i < w->n_t; i++) {
+    free(w->t[i].set);
+    free(w->t[i].g);
+  }
+  w->n_t = 0;
+}
+
+/* Counts x's school among the generic ID's distinct schools. */
+static int tally_school(tally *t, const cc_index_item *x)
+{
+  uint64_t h = XXH3_64bits_withSeed(x->school_code, x->school_code_len, x->roster) | 1;
+  size_t i;
+  if ((t->set_n + 1) * 2 > t->set_cap) {
+    size_t cap = t->set_cap ? t->set_cap * 2 : 64, k;
+    uint64_t *grown = calloc(cap, sizeof *grown);
+    if (grown == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    for (k = 0; k < t->set_cap; k++) {
+      if (t->set[k] == 0)
+        continue;
+      for (i = t->set[k] & (cap - 1); grown[i]; i = (i + 1) & (cap - 1))
+        ;
+      grown[i] = t->set[k];
+    }
+    free(t->set);
+    t->set = grown;
+    t->set_cap = cap;
+  }
+  for (i = h & (t->set_cap - 1); t->set[i]; i = (i + 1) & (t->set_cap - 1))
+    if (t->set[i] == h)
+      return 0;
+  t->set[i] = h;
+  t->set_n++;
+  if (t->g->n_shown < CC_GENERIC_SCHOOLS_SHOWN) {
+    size_t n = x->school_code_len < CC_GENERIC_CODE_MAX ? x->school_code_len
+                                                         : CC_GENERIC_CODE_MAX;
+    t->g->shown[t->g->n_shown].roster = x->roster;
+    if (n)
+      memcpy(t->g->shown[t->g->n_shown].code, x->school_code, n);
+    t->g->shown[t->g->n_shown].code[n] = '\0';
+    t->g->n_shown++;
+  }
+  return 0;
+}
+
+/* Takes x into the current group: kept, or counted under a generic ID. */
+static int group_add(worker *w, const cc_index_item *x)
+{
+  tally *t = tally_of(w, x);
+  size_t i;
+  int rc;
+  if (t == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  t->count++;
+  if (t->count <= w->max_per_id)
+    return push_item(w, x);
+  if (t->count == (uint64_t)w->max_per_id + 1) {
+    /* Just became generic: its kept records' schools first, in order. */
+    if ((t->g = calloc(1, sizeof *t->g)) == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    for (i = 0; i < w->n; i++)
+      if (w->items[i].id_len == t->id_len &&
+          memcmp(w->items[i].id, t->id, t->id_len) == 0 &&
+          (rc = tally_school(t, &w->items[i])) < 0)
+        return rc;
+  }
+  return tally_school(t, x);
+}
+
+/* Ends the current group: its generic IDs reported and their kept records
+ * dropped, then the rules over what is left. */
+static int group_end(ctx *c)
+{
+  worker *w = c->w;
+  size_t i, j, k;
+  int rc = 0;
+  for (i = 0; i < w->n_t && rc == 0; i++) {
+    tally *t = &w->t[i];
+    cc_generic_id *g;
+    if (t->count <= w->max_per_id)
+      continue;
+    for (j = 0, k = 0; j < w->n; j++)
+      if (!(w->items[j].id_len == t->id_len &&
+            memcmp(w->items[j].id, t->id, t->id_len) == 0))
+        w->items[k++] = w->items[j];
+    w->n = k;
+    if (w->generic == NULL)
+      continue;
+    if (cc_grow((void **)&w->generic->items, &w->generic->cap, w->generic->n + 1,
+                sizeof *w->generic->items) < 0) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      break;
+    }
+    g = &w->generic->items[w->generic->n++];
+    *g = *t->g;
+    g->hash = w->items_hash;
+    memcpy(g->id, t->id, t->id_len);
+    g->id[t->id_len] = '\0';
+    g->records = t->count;
+    g->schools = t->set_n;
+  }
+  tally_clear(w);
+  if (rc == 0 && w->n >= 2)
+    rc = hash_group(c);
+  w->n = 0;
+  return rc;
+}
+
+static int generic_cmp(const void *a, const void *b)
+{
+  const cc_generic_id *x = a, *y = b;
+  if (x->hash != y->hash)
+    return x->hash < y->hash ? -1 : 1;
+  return strcmp(x->id, y->id);
+}
+
+int cc_generic_ids_has(const cc_generic_ids *g, uint64_t hash, const char *id,
+                       size_t id_len)
+{
+  size_t lo = 0, hi;
+  if (g == NULL)
+    return 0;
+  hi = g->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (g->items[mid].hash < hash)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (; lo < g->n && g->items[lo].hash == hash; lo++)
+    if (strlen(g->items[lo].id) == id_len && memcmp(g->items[lo].id, id, id_len) == 0)
+      return 1;
+  return 0;
+}
+
+void cc_generic_ids_dispose(cc_generic_ids *g)
+{
+  if (g == NULL)
+    return;
+  free(g->items);
+  memset(g, 0, sizeof *g);
+}
+
 /* Walks the keys of [lo, hi] (hi inclusive, so the last range ends at
  * UINT64_MAX). */
 static int walk_range(ctx *c, MDB_dbi idx, uint64_t lo, uint64_t hi)
@@ -391,21 +586,21 @@ static int walk_range(ctx *c, MDB_dbi idx, uint64_t lo, uint64_t hi)
     return rc;
   c->w->n = 0;
   rc = 0;
+  c->w->n_t = 0;
   for (irc = cc_idx_seek(&cur, &x, lo, 0, 0); irc == 0; irc = cc_idx_next(&cur, &x)) {
     if (x.hash > hi)
       break;
-    if (c->w->n > 0 && x.hash != c->w->items[0].hash) {
-      if (c->w->n >= 2 && (rc = hash_group(c)) < 0)
-        break;
-      c->w->n = 0;
-    }
-    if ((rc = push_item(c->w, &x)) < 0)
+    if (c->w->n_t > 0 && x.hash != c->w->items_hash && (rc = group_end(c)) < 0)
+      break;
+    c->w->items_hash = x.hash;
+    if ((rc = group_add(c->w, &x)) < 0)
       break;
   }
   if (rc == 0 && irc < 0 && irc != CC_ENOTFOUND)
     rc = irc;
-  if (rc == 0 && c->w->n >= 2)
-    rc = hash_group(c);
+  if (rc == 0 && c->w->n_t > 0)
+    rc = group_end(c);
+  tally_clear(c->w);
   c->w->n = 0;
   cc_idx_close(&cur);
   return rc;
@@ -564,14 +759,26 @@ static int fill_members(cc_finding_list *out, cc_db *db, MDB_dbi rec,
 int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
                      const char *const *labels, int threads)
 {
+  return cc_compare_exact_generic(out, NULL, db, gen, labels, threads, 0);
+}
+
+int cc_compare_exact_generic(cc_finding_list *out, cc_generic_ids *generic,
+                             cc_db *db, uint32_t gen, const char *const *labels,
+                             int threads, unsigned max_per_id)
+{
   MDB_txn *txn;
   MDB_dbi rec, idx;
   long n_ranges, r;
   cc_finding_list *lists;
+  cc_generic_ids *glists;
   int rc, mrc, failed = 0;
   char errmsg[512] = "";
 
   memset(out, 0, sizeof *out);
+  if (generic)
+    memset(generic, 0, sizeof *generic);
+  if (max_per_id == 0)
+    max_per_id = CC_MAX_RECORDS_PER_ID_DEFAULT;
   if (threads < 1)
     threads = omp_get_max_threads();
   /* Database handles are opened once, by this thread, before the region
@@ -587,8 +794,12 @@ int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
 
   n_ranges = (long)threads * RANGES_PER_THREAD;
   lists = calloc((size_t)n_ranges, sizeof *lists);
-  if (lists == NULL)
+  glists = calloc((size_t)n_ranges, sizeof *glists);
+  if (lists == NULL || glists == NULL) {
+    free(lists);
+    free(glists);
     return cc_error_set(CC_ENOMEM, "out of memory");
+  }
 
 #pragma omp parallel num_threads(threads)
   {
@@ -597,6 +808,7 @@ int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
     MDB_txn *rtxn = NULL;
     int my_rc = 0, my_mrc; /* mrc is shared: each worker keeps its own */
     memset(&w, 0, sizeof w);
+    w.max_per_id = max_per_id;
     if ((my_mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rtxn)) != 0)
       my_rc = cc_error_set(CC_ERROR, "database: begin: %s",
                            mdb_strerror(my_mrc));
@@ -615,6 +827,7 @@ int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
       if (my_rc < 0 || failed)
         continue;
       c.list = &lists[r];
+      w.generic = &glists[r];
       my_rc = walk_range(&c, idx, lo, hi);
       /* Sorted here, on every thread; merged below. */
       cc_finding_list_sort_here(&lists[r]);
@@ -623,11 +836,29 @@ int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
       mdb_txn_abort(rtxn);
     free(w.items);
     free(w.pick);
+    free(w.t);
     if (my_rc < 0)
       cc_error_keep_first(&failed, errmsg, sizeof errmsg, my_rc);
   }
 
   rc = failed;
+  /* The ranges' generic IDs, in one list sorted by (hash, id). */
+  for (r = 0; r < n_ranges; r++) {
+    if (rc == 0 && generic && glists[r].n > 0) {
+      if (cc_grow((void **)&generic->items, &generic->cap,
+                  generic->n + glists[r].n, sizeof *generic->items) < 0) {
+        rc = cc_error_set(CC_ENOMEM, "out of memory");
+      } else {
+        memcpy(generic->items + generic->n, glists[r].items,
+               glists[r].n * sizeof *generic->items);
+        generic->n += glists[r].n;
+      }
+    }
+    cc_generic_ids_dispose(&glists[r]);
+  }
+  free(glists);
+  if (generic && generic->n > 1)
+    qsort(generic->items, generic->n, sizeof *generic->items, generic_cmp);
   if (rc == 0 && cc_finding_list_merge_sorted(out, lists, (size_t)n_ranges, threads) < 0)
     rc = cc_error_set(CC_ENOMEM, "out of memory");
   for (r = 0; r < n_ranges; r++)
@@ -635,12 +866,11 @@ int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
   free(lists);
   if (failed)
     cc_error_set(failed, "%s", errmsg);
+  if (rc == 0)
+    rc = fill_members(out, db, rec, threads);
   if (rc < 0) {
     cc_finding_list_dispose(out);
-    return rc;
-  }
-  if ((rc = fill_members(out, db, rec, threads)) < 0) {
-    cc_finding_list_dispose(out);
+    cc_generic_ids_dispose(generic);
     return rc;
   }
   return 0;

@@ -5,13 +5,14 @@
  * (_Thread_local), so OpenMP workers can fail independently; the coordinator
  * of a parallel region copies a worker's message into its own slot after the
  * region (see run.c). Messages are truncated to one line of at most 511
- * bytes.
+ * bytes, with control characters shown as escapes (cc_text_visible).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "chachong/text.h"
 #include "error_internal.h"
 
 static _Thread_local char last_message[512];
@@ -20,34 +21,36 @@ const char *cc_error_last(void) { return last_message; }
 
 void cc_error_clear(void) { last_message[0] = '\0'; }
 
-static void strip_newlines(char *s)
+/* A message ends up on a terminal: what came from outside in it (a
+ * path, a header cell) has its control characters made visible there, and
+ * a line break cannot start a line of its own. */
+static void keep_visible(const char *raw)
 {
-  for (; *s; s++)
-    if (*s == '\n' || *s == '\r')
-      *s = ' ';
+  cc_text_visible(last_message, sizeof last_message, raw, strlen(raw), 0);
 }
 
 int cc_error_set(int code, const char *fmt, ...)
 {
   va_list ap;
+  char raw[sizeof last_message];
   va_start(ap, fmt);
-  vsnprintf(last_message, sizeof last_message, fmt, ap);
+  vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
-  strip_newlines(last_message);
+  keep_visible(raw);
   return code;
 }
 
 int cc_error_set_errno(int code, int errnum, const char *fmt, ...)
 {
   va_list ap;
+  char raw[sizeof last_message];
   size_t used;
   va_start(ap, fmt);
-  vsnprintf(last_message, sizeof last_message, fmt, ap);
+  vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
-  used = strlen(last_message);
-  snprintf(last_message + used, sizeof last_message - used, ": %s",
-           strerror(errnum));
-  strip_newlines(last_message);
+  used = strlen(raw);
+  snprintf(raw + used, sizeof raw - used, ": %s", strerror(errnum));
+  keep_visible(raw);
   return code;
 }
 
@@ -61,6 +64,7 @@ const char *cc_strerror(int code)
   case CC_ENOMEM: return "out of memory";
   case CC_ECORRUPT: return "database damaged or of another format";
   case CC_EINTERRUPTED: return "interrupted";
+  case CC_EBUSY: return "in use by another run";
   default: return "error";
   }
 }

@@ -132,12 +132,39 @@ static int lmdb_error(int rc, const char *what)
   else if (rc == MDB_CORRUPTED || rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ||
            rc == MDB_PAGE_NOTFOUND)
     code = CC_ECORRUPT;
-  else if (rc == ENOMEM || rc == MDB_MAP_FULL)
+  else if (rc == ENOMEM)
     code = CC_ENOMEM;
-  else if (rc == EIO || rc == ENOSPC || rc == EACCES)
+  else if (rc == EIO || rc == ENOSPC || rc == EACCES || rc == MDB_MAP_FULL)
     code = CC_EIO;
+  /* A full map is the database's limit, not the machine's memory: the map
+   * is grown before each run and on MDB_MAP_FULL (map_grow), so this is
+   * reached only when growing failed. */
+  if (rc == MDB_MAP_FULL)
+    return cc_error_set(code, "database: %s: the database map is full and "
+                        "could not be grown (disk or address space)", what);
   return cc_error_set(code, "database: %s: %s", what, mdb_strerror(rc));
 }
+
+/*
+ * Grows the map after MDB_MAP_FULL, to twice its size and at least `need`
+ * bytes more: only between transactions (lmdb.h, mdb_env_set_mapsize: no
+ * transaction of this process may be active), so the caller has aborted
+ * the one that filled it and retries it. The map is address space, not
+ * memory: without MDB_WRITEMAP the file grows only by the pages written.
+ */
+static int map_grow(cc_db *db, size_t need)
+{
+  MDB_envinfo info;
+  size_t want;
+  mdb_env_info(db->env, &info);
+  want = info.me_mapsize * 2;
+  if (want < info.me_mapsize + need)
+    want = info.me_mapsize + need;
+  return mdb_env_set_mapsize(db->env, want);
+}
+
+/* Tries of a write transaction that filled the map, each after map_grow. */
+#define MAP_TRIES 6
 
 static void gen_name(char *buf, uint32_t gen, const char *suffix)
 {
@@ -437,12 +464,16 @@ int cc_index_stage_begin(cc_stage *st, cc_db *db, const char *period,
   memset(st, 0, sizeof *st);
   st->db = db;
   snprintf(st->period, sizeof st->period, "%s", period);
-  /* Grow the map to hold what is there plus this run, twice over (the old
-   * generation stays until publish). */
+  /* Grow the map to hold what is there plus this run, four times over:
+   * the old generation stays until publish, and short rows take more in
+   * the index than in the file (a 30-byte row stores about 150 bytes of
+   * record, idx entry and blocking keys). The staging transaction cannot
+   * be retried on MDB_MAP_FULL, so the map is sized generously up front:
+   * it is address space, not memory (see map_grow). */
   mdb_env_info(db->env, &info);
   mdb_env_stat(db->env, &ms);
-  want = (info.me_last_pgno + 1) * (size_t)ms.ms_psize + estimate * 2 +
-         ((size_t)64 << 20);
+  want = (info.me_last_pgno + 1) * (size_t)ms.ms_psize + estimate * 4 +
+         ((size_t)1 << 30);
   if (want > info.me_mapsize && (rc = mdb_env_set_mapsize(db->env, want)) != 0)
     return lmdb_error(rc, "growing the map");
   /* Two chunks to a leaf page: half a page less the page header (16 bytes
@@ -1291,23 +1322,30 @@ int cc_db_put_timed(cc_db *db, const char *name, uint8_t *key, size_t klen,
   MDB_txn *txn;
   MDB_dbi dbi;
   MDB_val k = {klen, key}, v = {vlen, (void *)val};
-  int rc, tries;
-  if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
-    return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
-  if ((rc = mdb_dbi_open(txn, name, MDB_CREATE, &dbi)) == 0)
-    for (tries = 0; tries < 1000; tries++) {
-      /* Two entries in one microsecond: take the next free one. */
-      put_u64(key + at, us + (uint64_t)tries);
-      rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
-      if (rc != MDB_KEYEXIST)
-        break;
-    }
-  if (rc != 0) {
-    mdb_txn_abort(txn);
-    return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
+  int rc, tries, grown;
+  for (grown = 0;; grown++) {
+    if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+      return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
+    if ((rc = mdb_dbi_open(txn, name, MDB_CREATE, &dbi)) == 0)
+      for (tries = 0; tries < 1000; tries++) {
+        /* Two entries in one microsecond: take the next free one. */
+        put_u64(key + at, us + (uint64_t)tries);
+        rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
+        if (rc != MDB_KEYEXIST)
+          break;
+      }
+    if (rc != 0)
+      mdb_txn_abort(txn);
+    else
+      rc = mdb_txn_commit(txn);
+    /* A map filled to the last page: grown, and the entry written again. */
+    if (rc != MDB_MAP_FULL || grown == MAP_TRIES || map_grow(db, 1 << 20) != 0)
+      break;
   }
-  if ((rc = mdb_txn_commit(txn)) != 0)
-    return cc_error_set(CC_EIO, "%s: commit: %s", what, mdb_strerror(rc));
+  if (rc != 0)
+    return cc_error_set(CC_EIO, "%s: %s", what, rc == MDB_MAP_FULL
+                        ? "the database map is full and could not be grown"
+                        : mdb_strerror(rc));
   return 0;
 }
 
@@ -1644,8 +1682,10 @@ bad:
   return cc_error_set(CC_ECORRUPT, "database: bad finding");
 }
 
-int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
-                     const cc_finding_list *findings, const char *run_info)
+/* One try of cc_index_publish: 0 or LMDB's code (*what says where). */
+static int publish_txn(cc_db *db, const char *period, uint32_t gen,
+                       const cc_finding_list *findings, const char *run_info,
+                       const char **what)
 {
   MDB_txn *txn;
   MDB_dbi find;
@@ -1658,8 +1698,10 @@ int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
   size_t i, info_len = strlen(run_info), cap = 0;
   uint8_t *val, *buf = NULL;
 
+  *what = "begin";
   if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
-    return lmdb_error(rc, "begin");
+    return rc;
+  *what = "publishing the period";
   gen_name(name, gen, "find");
   if ((rc = mdb_dbi_open(txn, name, MDB_CREATE, &find)) != 0 ||
       (rc = mdb_cursor_open(txn, find, &cur)) != 0)
@@ -1716,15 +1758,33 @@ int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
   rc = mdb_del(txn, db->meta, &k, NULL);
   if (rc != 0 && rc != MDB_NOTFOUND)
     goto fail;
-  if ((rc = mdb_txn_commit(txn)) != 0)
-    return lmdb_error(rc, "commit");
-  return 0;
+  *what = "commit";
+  return mdb_txn_commit(txn);
 fail:
   free(buf);
   if (cur)
     mdb_cursor_close(cur);
   mdb_txn_abort(txn);
-  return lmdb_error(rc, "publishing the period");
+  return rc;
+}
+
+int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
+                     const cc_finding_list *findings, const char *run_info)
+{
+  const char *what = "publishing the period";
+  int rc = 0, tries;
+  /* The findings are written only here, and their size is not known when
+   * the map is sized for the stage: a full map is grown and the whole
+   * transaction tried again (it was aborted, nothing of it is kept). */
+  for (tries = 0; tries < MAP_TRIES; tries++) {
+    rc = publish_txn(db, period, gen, findings, run_info, &what);
+    if (rc != MDB_MAP_FULL)
+      break;
+    if ((rc = map_grow(db, (size_t)findings->n * 1024 + strlen(run_info))) != 0)
+      break;
+    rc = MDB_MAP_FULL;
+  }
+  return rc ? lmdb_error(rc, what) : 0;
 }
 
 /* Opens a read transaction on a published period's generation. */
@@ -1931,4 +1991,45 @@ int cc_db_school_counts(cc_school_count **out, size_t *n, cc_db *db,
   *out = list;
   *n = count;
   return 0;
+}
+
+int cc_index_roster_records(uint64_t *out, cc_db *db, const char *period,
+                            const char *label)
+{
+  char *info = NULL, pat[64];
+  const char *at;
+  cc_school_count *sc = NULL;
+  size_t n = 0, i;
+  int rc, found = 0;
+
+  *out = 0;
+  if ((rc = cc_db_period_info(&info, db, period)) < 0)
+    return rc;
+  /* The run info is written by run.c, labels are [A-Za-z0-9_-]: the
+   * roster's entry reads exactly {"label": "moe", "records": N, ...}. */
+  snprintf(pat, sizeof pat, "{\"label\": \"%s\", \"records\": ", label);
+  at = strstr(info, pat);
+  if (at != NULL) {
+    const char *p = at + strlen(pat);
+    uint64_t v = 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+      v = v * 10 + (uint64_t)(*p - '0');
+    *out = v;
+    found = 1;
+  } else if (strstr(info, "\"rosters\": [") == NULL) {
+    /* A period stored without its roster list: its school counts add up
+     * to the same records. */
+    if ((rc = cc_db_school_counts(&sc, &n, db, period)) < 0) {
+      free(info);
+      return rc;
+    }
+    for (i = 0; i < n; i++)
+      if (strcmp(sc[i].label, label) == 0) {
+        *out += sc[i].records;
+        found = 1;
+      }
+    free(sc);
+  }
+  free(info);
+  return found ? 0 : CC_ENOTFOUND;
 }

@@ -181,6 +181,12 @@ int cc_index_decode_finding(cc_finding *out, cc_finding_list *list,
  * (8 bytes); CC_ENOTFOUND when there is none. */
 int cc_index_previous_period(char *prev, cc_db *db, const char *period);
 
+/* The records the roster `label` had in `period` (its run info; for a
+ * period stored without a roster list, the sum of its school counts).
+ * CC_ENOTFOUND when the period holds no count for that label. */
+int cc_index_roster_records(uint64_t *out, cc_db *db, const char *period,
+                            const char *label);
+
 /*
  * Stores val under key in the sub-database `name` (created when new), in a
  * transaction of its own: an append-only log (the audit log, the schools'

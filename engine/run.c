@@ -17,6 +17,13 @@
  * database keeps what it held. Output files are written under temporary
  * names and renamed, with mode 0600 in a 0700 directory.
  *
+ * Before anything is written, the database and output folders must be the
+ * user's own and closed to others, and each is locked for the run (one run
+ * at a time). Before anything is published, the safety rails check each
+ * roster's record count (roster_rail): a misread file stops the run rather
+ * than clear every open finding. IDs with more records than a person could
+ * have are left out of the comparison and listed in data_quality.csv.
+ *
  * Index entries are the only per-record memory kept for the whole run: a
  * 24-byte entry and its encoded idx value (about 60 bytes), in per-thread
  * arenas filled by the ingest workers.
@@ -38,6 +45,7 @@
 #include "chachong/calendar.h"
 #include "chachong/ingest.h"
 #include "chachong/run.h"
+#include "chachong/text.h"
 #include "compare_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
@@ -466,18 +474,34 @@ done:
   return rc;
 }
 
-/* CSV-quotes a field when it needs it. */
-static char *csv_quote(const char *s)
+/* s with its control characters made visible (cc_text_visible), malloc'd. */
+static char *visible_dup(const char *s)
 {
-  size_t n = strlen(s), q = 0, i;
-  char *out, *p;
-  if (strpbrk(s, ",\"\r\n") == NULL)
-    return strdup(s);
+  size_t n = strlen(s), need = cc_text_visible(NULL, 0, s, n, 0);
+  char *out = malloc(need + 1);
+  if (out != NULL)
+    cc_text_visible(out, need + 1, s, n, 0);
+  return out;
+}
+
+/* A CSV field: control characters made visible, then quoted when it needs
+ * it. */
+static char *csv_quote(const char *raw)
+{
+  char *s = visible_dup(raw), *out, *p;
+  size_t n, q = 0, i;
+  if (s == NULL)
+    return NULL;
+  n = strlen(s);
+  if (strpbrk(s, ",\"") == NULL)
+    return s;
   for (i = 0; i < n; i++)
     q += s[i] == '"';
   out = malloc(n + q + 3);
-  if (out == NULL)
+  if (out == NULL) {
+    free(s);
     return NULL;
+  }
   p = out;
   *p++ = '"';
   for (i = 0; i < n; i++) {
@@ -487,26 +511,105 @@ static char *csv_quote(const char *s)
   }
   *p++ = '"';
   *p = '\0';
+  free(s);
   return out;
 }
 
-/* Opens out_dir/name.tmp for writing, mode 0600. */
+/* Opens a new temporary file for the output `name` in dir (cc_temp_create:
+ * a random name, O_EXCL, O_NOFOLLOW, mode 0600); NULL with the error set. */
 static FILE *open_private(const char *dir, const char *name, char *tmp_path,
                           size_t cap)
 {
-  int fd;
+  int fd = cc_temp_create(tmp_path, cap, dir, name);
   FILE *f;
-  snprintf(tmp_path, cap, "%s/.%s.tmp", dir, name);
-  fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
     return NULL;
-  fchmod(fd, 0600);
   f = fdopen(fd, "w");
-  if (f == NULL)
+  if (f == NULL) {
+    cc_error_set_errno(CC_EIO, errno, "writing %s", tmp_path);
     close(fd);
-  else
+  } else {
     setvbuf(f, NULL, _IOFBF, 1 << 20);
+  }
   return f;
+}
+
+/* The outputs, in the order they are put in place: summary.txt last, so
+ * that a summary in the folder means the files beside it are its run's. */
+enum { OUT_FIND, OUT_REJ, OUT_INV, OUT_POSS, OUT_DQ, OUT_SUM, N_OUTPUTS };
+static const char *const output_name[N_OUTPUTS] = {
+    "findings.jsonl", "rejects.csv", "invalid_ids.csv", "possible.jsonl",
+    "data_quality.csv", "summary.txt"};
+
+#define DB_LOCK "chachong-run.lock"
+#define OUT_LOCK ".chachong-run.lock"
+
+/*
+ * The run's folders: created 0700 when missing, refused when someone else
+ * could plant files there, and locked (one run at a time per database and
+ * per output folder; a second run is told which run holds them). The
+ * output folder's leftovers of killed runs are swept once it is ours.
+ */
+static int take_folders(int *lock_db, int *lock_out, const cc_run_options *o)
+{
+  int rc, i;
+  if ((rc = cc_mkdir_p(o->db_dir, 0700)) < 0 ||
+      (rc = cc_dir_check_private(o->db_dir, "database folder")) < 0 ||
+      (rc = cc_lock_take(lock_db, o->db_dir, DB_LOCK, "database", o->command)) < 0)
+    return rc;
+  if ((rc = cc_mkdir_p(o->out_dir, 0700)) < 0 ||
+      (rc = cc_dir_check_private(o->out_dir, "output folder")) < 0 ||
+      (rc = cc_lock_take(lock_out, o->out_dir, OUT_LOCK, "output folder",
+                         o->command)) < 0)
+    return rc;
+  for (i = 0; i < N_OUTPUTS; i++)
+    cc_temp_sweep(o->out_dir, output_name[i]);
+  return 0;
+}
+
+/*
+ * The safety rails of one roster, before anything is published: a roster
+ * with no records, or with fewer than min_roster_share of the records its
+ * label had in the previous period `prev` (NULL: none), stops the run
+ * unless the operator confirmed it. A file misread as empty (lone CR line
+ * ends, a quote that swallows the file) would otherwise clear every open
+ * finding of the period before.
+ */
+static int roster_rail(cc_db *db, const cc_run_options *o, size_t i,
+                       const cc_ingest_stats *st, const char *prev)
+{
+  const cc_roster_spec *r = &o->rosters[i];
+  uint64_t before = 0;
+  int rc;
+  if (st->records == 0) {
+    if (o->allow_empty)
+      return 0;
+    return cc_error_set(CC_EINVALID,
+                        "roster '%s' (%s) yields no records (%llu rows rejected, "
+                        "%llu blank): stopped before publishing, so that no "
+                        "finding is cleared by a misread file; check the file, "
+                        "or confirm an empty roster with --allow-empty",
+                        r->label, r->path, (unsigned long long)st->rejects,
+                        (unsigned long long)st->blank);
+  }
+  if (prev == NULL || o->min_roster_share <= 0 || o->allow_shrink)
+    return 0;
+  rc = cc_index_roster_records(&before, db, prev, r->label);
+  if (rc == CC_ENOTFOUND)
+    return 0; /* a label the previous period did not have */
+  if (rc < 0)
+    return rc;
+  if ((double)st->records < o->min_roster_share * (double)before)
+    return cc_error_set(CC_EINVALID,
+                        "roster '%s' (%s) has %llu records against %llu in %s, "
+                        "under %g%% of them: stopped before publishing, so that "
+                        "no finding is cleared by a misread file; check the "
+                        "file, or confirm with --allow-shrink (the share is "
+                        "set with --min-roster-share)",
+                        r->label, r->path, (unsigned long long)st->records,
+                        (unsigned long long)before, prev,
+                        o->min_roster_share * 100);
+  return 0;
 }
 
 /* Closes a temporary output file, reporting any write error. */
@@ -520,12 +623,19 @@ static int close_file(FILE **f, const char *tmp_path)
   return 0;
 }
 
+/* Puts a temporary output in place. If that fails, the earlier run's file
+ * of that name is removed, so that the folder never shows an output of
+ * another run beside this run's (the data stay under the temporary name,
+ * which the message gives). */
 static int rename_into(const char *tmp_path, const char *dir, const char *name)
 {
   char final[4096];
   snprintf(final, sizeof final, "%s/%s", dir, name);
-  if (rename(tmp_path, final) != 0)
-    return cc_error_set_errno(CC_EIO, errno, "renaming to %s", final);
+  if (rename(tmp_path, final) != 0) {
+    int e = errno;
+    unlink(final);
+    return cc_error_set_errno(CC_EIO, e, "renaming to %s", final);
+  }
   return 0;
 }
 
@@ -595,6 +705,68 @@ static int valid_label(const char *s)
   return 1;
 }
 
+static unsigned max_per_id(const cc_run_options *o)
+{
+  return o->max_records_per_id ? o->max_records_per_id
+                               : CC_MAX_RECORDS_PER_ID_DEFAULT;
+}
+
+static int generic_by_count(const void *a, const void *b)
+{
+  const cc_generic_id *x = *(const cc_generic_id *const *)a;
+  const cc_generic_id *y = *(const cc_generic_id *const *)b;
+  if (x->records != y->records)
+    return x->records > y->records ? -1 : 1;
+  return strcmp(x->id, y->id);
+}
+
+/*
+ * data_quality.csv: one row per generic ID (docs/RULES.md, "Data
+ * quality"), the most records first: a stable code, the masked ID, its
+ * records and distinct schools, the first schools (label:code, ';'
+ * between) and a Chinese message.
+ */
+static int write_data_quality(FILE *f, const cc_generic_ids *g,
+                              const char *const *labels, unsigned max)
+{
+  const cc_generic_id **order = malloc((g->n ? g->n : 1) * sizeof *order);
+  text line = {0};
+  size_t i, k;
+  if (order == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  for (i = 0; i < g->n; i++)
+    order[i] = &g->items[i];
+  qsort(order, g->n, sizeof *order, generic_by_count);
+  fputs("code,id_masked,records,schools,school_codes,message\n", f);
+  for (i = 0; i < g->n; i++) {
+    const cc_generic_id *x = order[i];
+    char masked[CC_ID_MAX + 1], *codes;
+    line.len = 0;
+    if (line.p)
+      line.p[0] = '\0';
+    for (k = 0; k < x->n_shown; k++)
+      tprintf(&line, "%s%s:%s", k ? ";" : "", labels[x->shown[k].roster],
+              x->shown[k].code);
+    if (x->schools > x->n_shown)
+      tprintf(&line, "%s...", x->n_shown ? ";" : "");
+    codes = csv_quote(line.p ? line.p : "");
+    if (codes == NULL) {
+      free(line.p);
+      free(order);
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    }
+    cc_id_mask(masked, x->id);
+    fprintf(f, "generic_id,%s,%llu,%llu,%s,同一身份证号下有%llu条记录，超过一人可能"
+            "有的%u条，疑为占位号或测试号，未展开为疑点，请核查\n", masked,
+            (unsigned long long)x->records, (unsigned long long)x->schools, codes,
+            (unsigned long long)x->records, max);
+    free(codes);
+  }
+  free(line.p);
+  free(order);
+  return 0;
+}
+
 int cc_run_monthly(char **summary, const cc_run_options *opts)
 {
   run_state rs;
@@ -610,8 +782,13 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   int published = 0;
   const char **labels = NULL;
   char *json = NULL;
-  char tmp_rej[4096] = "", tmp_inv[4096] = "", tmp_find[4096] = "", tmp_sum[4096] = "";
-  FILE *ffind = NULL, *fsum = NULL;
+  char tmp[N_OUTPUTS][4096];
+  FILE *ffind = NULL, *fsum = NULL, *fdq = NULL;
+  int lock_db = -1, lock_out = -1;
+  char prev_period[8] = "";
+  int have_prev = 0;
+  cc_generic_ids generic = {0};
+  uint64_t generic_records = 0;
   text sum = {0}, info = {0};
   cc_date issued, deadline;
   int provisional = 0, rc = 0, staged = 0;
@@ -623,13 +800,13 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   size_t n_seeds = 0, nb = 0;
   cc_fuzzy_stats fz;
   FILE *fposs = NULL;
-  char tmp_poss[4096] = "";
   size_t by_type[CC_FT_COUNT_][2];
   int64_t at_risk = 0;
   struct rusage ru;
 
   memset(&rs, 0, sizeof rs);
   memset(by_type, 0, sizeof by_type);
+  memset(tmp, 0, sizeof tmp);
   if (summary)
     *summary = NULL;
   rs.opts = opts;
@@ -677,12 +854,13 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     }
     estimate += (uint64_t)sb.st_size * 2;
   }
-  if ((rc = cc_mkdir_p(opts->out_dir, 0700)) < 0)
+  if ((rc = take_folders(&lock_db, &lock_out, opts)) < 0)
     goto done;
-  rs.rejects = open_private(opts->out_dir, "rejects.csv", tmp_rej, sizeof tmp_rej);
-  rs.invalid = open_private(opts->out_dir, "invalid_ids.csv", tmp_inv, sizeof tmp_inv);
-  if (rs.rejects == NULL || rs.invalid == NULL) {
-    rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
+  if ((rs.rejects = open_private(opts->out_dir, output_name[OUT_REJ], tmp[OUT_REJ],
+                                 sizeof tmp[OUT_REJ])) == NULL ||
+      (rs.invalid = open_private(opts->out_dir, output_name[OUT_INV], tmp[OUT_INV],
+                                 sizeof tmp[OUT_INV])) == NULL) {
+    rc = CC_EIO;
     goto done;
   }
   fputs("file,roster,line,column,code,message\n", rs.rejects);
@@ -691,6 +869,10 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   dbo.no_sync = opts->no_sync;
   if ((rc = cc_db_open(&db, opts->db_dir, &dbo)) < 0)
     goto done;
+  rc = cc_index_previous_period(prev_period, db, opts->period);
+  if (rc < 0 && rc != CC_ENOTFOUND)
+    goto done;
+  have_prev = rc == 0;
   if ((rc = cc_index_stage_begin(&rs.stage, db, opts->period, estimate)) < 0)
     goto done;
   staged = 1;
@@ -727,6 +909,8 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       fputs("\n", stderr);
     if (rc < 0)
       goto done;
+    if ((rc = roster_rail(db, opts, i, &stats[i], have_prev ? prev_period : NULL)) < 0)
+      goto done;
     records += stats[i].records;
     rejects += stats[i].rejects;
   }
@@ -752,36 +936,45 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
 
   /* Compare, then carry the findings over from the previous period. */
   t = now_s();
-  if ((rc = cc_compare_exact(&found, db, rs.stage.gen, labels, rs.threads)) < 0)
+  if ((rc = cc_compare_exact_generic(&found, &generic, db, rs.stage.gen, labels,
+                                      rs.threads, opts->max_records_per_id)) < 0)
+    goto done;
+  for (i = 0; i < generic.n; i++)
+    generic_records += generic.items[i].records;
+  fdq = open_private(opts->out_dir, output_name[OUT_DQ], tmp[OUT_DQ],
+                     sizeof tmp[OUT_DQ]);
+  if (fdq == NULL) {
+    rc = CC_EIO;
+    goto done;
+  }
+  if ((rc = write_data_quality(fdq, &generic, labels, max_per_id(opts))) < 0 ||
+      (rc = close_file(&fdq, tmp[OUT_DQ])) < 0)
     goto done;
   t_compare = now_s() - t;
   t = now_s();
-  fposs = open_private(opts->out_dir, "possible.jsonl", tmp_poss, sizeof tmp_poss);
+  fposs = open_private(opts->out_dir, output_name[OUT_POSS], tmp[OUT_POSS],
+                       sizeof tmp[OUT_POSS]);
   if (fposs == NULL) {
-    rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
+    rc = CC_EIO;
     goto done;
   }
   if (rs.fuzzy && (rc = cc_fuzzy_run(&found, &fz, fposs, db, rs.stage.gen, labels,
                                      seeds, n_seeds, rs.threads)) < 0)
     goto done;
-  if ((rc = close_file(&fposs, tmp_poss)) < 0)
+  if ((rc = close_file(&fposs, tmp[OUT_POSS])) < 0)
     goto done;
   t_fuzzy = now_s() - t;
   t = now_s();
   {
     cc_lifecycle_run lr;
-    char prev_period[8];
     lr.period = opts->period;
     lr.issued = issued;
     lr.deadline = deadline;
     lr.deadline_provisional = provisional;
-    rc = cc_index_previous_period(prev_period, db, opts->period);
-    if (rc == 0) {
+    if (have_prev) {
       if ((rc = cc_db_load_findings(&prev, db, prev_period)) < 0)
         goto done;
       snprintf(prev_label, sizeof prev_label, "%s", prev_period);
-    } else if (rc != CC_ENOTFOUND) {
-      goto done;
     }
     if ((rc = cc_lifecycle_apply(&found, &prev, &lr, db)) < 0)
       goto done;
@@ -849,17 +1042,18 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       goto done;
     }
   }
-  ffind = open_private(opts->out_dir, "findings.jsonl", tmp_find, sizeof tmp_find);
+  ffind = open_private(opts->out_dir, output_name[OUT_FIND], tmp[OUT_FIND],
+                       sizeof tmp[OUT_FIND]);
   if (ffind == NULL) {
-    rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
+    rc = CC_EIO;
     goto done;
   }
   fwrite(json, 1, json_len, ffind);
-  rc = close_file(&ffind, tmp_find);
+  rc = close_file(&ffind, tmp[OUT_FIND]);
   if (rc == 0)
-    rc = close_file(&rs.rejects, tmp_rej);
+    rc = close_file(&rs.rejects, tmp[OUT_REJ]);
   if (rc == 0)
-    rc = close_file(&rs.invalid, tmp_inv);
+    rc = close_file(&rs.invalid, tmp[OUT_INV]);
   if (rc < 0)
     goto done;
 
@@ -883,12 +1077,13 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     for (i = 0; i < opts->n_rosters; i++) {
       uint64_t inv = 0;
       int k;
+      char *shown = visible_dup(opts->rosters[i].path);
       for (k = 0; k < CC_IDR_COUNT_; k++)
         inv += stats[i].id_invalid[k];
       invalid_total += inv;
       tprintf(&sum, "  %-10s %s (%s, %s): %llu rows, %llu records, %llu rejected, "
               "%llu blank, %llu invalid IDs, %llu upgraded from 15 digits\n",
-              labels[i], opts->rosters[i].path,
+              labels[i], shown ? shown : "?",
               cc_encoding_name((cc_encoding)stats[i].encoding),
               stats[i].delimiter == '\t' ? "TSV" : "CSV",
               (unsigned long long)(stats[i].records + stats[i].rejects),
@@ -896,6 +1091,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
               (unsigned long long)stats[i].rejects,
               (unsigned long long)stats[i].blank, (unsigned long long)inv,
               (unsigned long long)stats[i].id_upgraded);
+      free(shown);
     }
     tprintf(&sum, "\nfindings                     cross   within    total\n");
     for (i = 0; i < CC_FT_COUNT_; i++) {
@@ -919,6 +1115,14 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
               (unsigned long long)fz.groups, (unsigned long long)fz.possible);
     else
       tprintf(&sum, "fuzzy tier: off (--no-fuzzy)\n");
+    if (generic.n > 0)
+      tprintf(&sum, "data quality: %zu IDs carry more than %u records each (%llu "
+              "records in all): placeholders or test IDs, not persons; not "
+              "expanded into findings (data_quality.csv)\n", generic.n,
+              max_per_id(opts), (unsigned long long)generic_records);
+    else
+      tprintf(&sum, "data quality: no ID carries more than %u records\n",
+              max_per_id(opts));
     tprintf(&sum, "\nrecords %llu, rejected %llu, invalid IDs %llu, schools %zu\n",
             (unsigned long long)records, (unsigned long long)rejects,
             (unsigned long long)invalid_total, n_schools);
@@ -927,40 +1131,44 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
             "fuzzy %.2f s, emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
             t_ingest, t_index, t_compare, t_fuzzy, now_s() - t, now_s() - t_start,
             rs.threads, ru.ru_maxrss / 1024);
-    tprintf(&sum, "output: %s/findings.jsonl, %s/rejects.csv, %s/invalid_ids.csv, "
-            "%s/possible.jsonl, %s/summary.txt\n", opts->out_dir, opts->out_dir,
-            opts->out_dir, opts->out_dir, opts->out_dir);
+    {
+      char *od = visible_dup(opts->out_dir);
+      tprintf(&sum, "output: %s/findings.jsonl, %s/rejects.csv, %s/invalid_ids.csv, "
+              "%s/possible.jsonl, %s/data_quality.csv, %s/summary.txt\n",
+              od ? od : "?", od ? od : "?", od ? od : "?", od ? od : "?",
+              od ? od : "?", od ? od : "?");
+      free(od);
+    }
     if (sum.p == NULL) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
       goto done;
     }
-    fsum = open_private(opts->out_dir, "summary.txt", tmp_sum, sizeof tmp_sum);
+    fsum = open_private(opts->out_dir, output_name[OUT_SUM], tmp[OUT_SUM],
+                        sizeof tmp[OUT_SUM]);
     if (fsum == NULL) {
-      rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
+      rc = CC_EIO;
       goto done;
     }
     fputs(sum.p, fsum);
-    if ((rc = close_file(&fsum, tmp_sum)) < 0)
+    if ((rc = close_file(&fsum, tmp[OUT_SUM])) < 0)
       goto done;
   }
 
   if ((rc = cc_index_publish(db, opts->period, rs.stage.gen, &found, info.p)) < 0)
     goto done;
   published = 1;
-  /* Past this point the period is in the database; a rename that fails
-   * (it should not: same directory) leaves that output under its
-   * temporary name, which the message gives. */
-  {
-    const char *from[] = {tmp_find, tmp_rej, tmp_inv, tmp_poss, tmp_sum};
-    const char *to[] = {"findings.jsonl", "rejects.csv", "invalid_ids.csv",
-                        "possible.jsonl", "summary.txt"};
-    for (i = 0; i < 5; i++)
-      if (rename_into(from[i], opts->out_dir, to[i]) < 0 && rc == 0)
-        rc = cc_error_set(CC_EIO, "the period was stored, but %s stays as %s: %s",
-                          to[i], from[i], cc_error_last());
-    if (rc < 0)
-      goto done;
-  }
+  /* Past this point the period is in the database. The renames are in one
+   * directory that this run holds locked, so none should fail; one that
+   * does leaves its output under the temporary name (the message gives
+   * it) and removes the earlier run's file of that name (rename_into):
+   * every output in the folder is this run's, or missing. Every rename is
+   * tried, summary.txt last. */
+  for (i = 0; i < N_OUTPUTS; i++)
+    if (rename_into(tmp[i], opts->out_dir, output_name[i]) < 0 && rc == 0)
+      rc = cc_error_set(CC_EIO, "the period was stored, but %s stays as %s: %s",
+                        output_name[i], tmp[i], cc_error_last());
+  if (rc < 0)
+    goto done;
   if (summary) {
     *summary = sum.p;
     sum.p = NULL;
@@ -979,15 +1187,17 @@ done:
     fclose(fsum);
   if (fposs)
     fclose(fposs);
+  if (fdq)
+    fclose(fdq);
   free(seeds);
   free(blocks);
   if (!published) {
     /* Nothing half-written stays behind. */
-    const char *tmps[] = {tmp_rej, tmp_inv, tmp_find, tmp_sum, tmp_poss};
-    for (i = 0; i < 5; i++)
-      if (tmps[i][0])
-        unlink(tmps[i]);
+    for (i = 0; i < N_OUTPUTS; i++)
+      if (tmp[i][0])
+        unlink(tmp[i]);
   }
+  cc_generic_ids_dispose(&generic);
   if (rs.ts) {
     free_payloads(&rs);
     for (i = 0; i < (size_t)rs.threads; i++) {
@@ -1010,5 +1220,8 @@ done:
   cc_header_map_free(map);
   cc_calendar_free(cal);
   cc_db_close(db);
+  /* Released last: the database is closed, every output in place. */
+  cc_lock_release(&lock_out);
+  cc_lock_release(&lock_db);
   return rc;
 }

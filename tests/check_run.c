@@ -51,6 +51,7 @@
 #include "chachong/lifecycle.h"
 #include "chachong/run.h"
 #include "chachong/types.h"
+#include "fs_internal.h"
 #include "index_internal.h"
 #include "test_util.h"
 
@@ -397,7 +398,7 @@ static size_t assert_no_leftovers(const char *dir)
 }
 
 /* Lists the entries of a directory that start with '.', other than . and
- * .. (temporary output files). */
+ * .. and the run lock (temporary output files). */
 static int hidden_entries(const char *dir)
 {
   DIR *d = opendir(dir);
@@ -406,7 +407,8 @@ static int hidden_entries(const char *dir)
   ck_assert_ptr_nonnull(d);
   while ((e = readdir(d)) != NULL)
     if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
-        strcmp(e->d_name, "..") != 0)
+        strcmp(e->d_name, "..") != 0 &&
+        strcmp(e->d_name, ".chachong-run.lock") != 0)
       n++;
   closedir(d);
   return n;
@@ -762,18 +764,19 @@ END_TEST
 
 START_TEST(test_run_output_failure_leaves_db)
 {
-  /* findings.jsonl cannot be written (its temporary name is taken by a
-   * directory): the run fails, and "on failure the database holds what it
-   * held before" (run.h). */
+  /* findings.jsonl cannot be written (cc_fs_fail_temp stands for a full
+   * disk): the run fails, and "on failure the database holds what it held
+   * before" (run.h). */
   char *before_findings = first_run(), *before, *after, *s;
   cc_run_options o;
   tu_write_file(P("moe_b.csv"), moe_b_csv);
   tu_write_file(P("mohrss_b.csv"), mohrss_b_csv);
-  ck_assert_int_eq(mkdir(P("out/.findings.jsonl.tmp"), 0700), 0);
+  cc_fs_fail_temp = "findings.jsonl";
   before = db_dump(P("db"));
   set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
   o = options(P("db"), "2026-11", P("out"));
   ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EIO);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "No space left"));
   after = db_dump(P("db"));
   ck_assert_msg(strcmp(after, before) == 0,
                 "the failed run changed the database");
@@ -784,13 +787,12 @@ START_TEST(test_run_output_failure_leaves_db)
   s = tu_read_file(P("out/findings.jsonl"));
   ck_assert_str_eq(s, before_findings);
   free(s);
-  /* The other temporary files are gone: only the blocking directory. */
-  ck_assert_int_eq(hidden_entries(P("out")), 1);
-  ck_assert_int_eq(rmdir(P("out/.findings.jsonl.tmp")), 0);
+  /* The other temporary files are gone. */
+  ck_assert_int_eq(hidden_entries(P("out")), 0);
 
   /* The same when the last output, summary.txt, cannot be written (after
    * findings.jsonl was, under its temporary name). */
-  ck_assert_int_eq(mkdir(P("out/.summary.txt.tmp"), 0700), 0);
+  cc_fs_fail_temp = "summary.txt";
   ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EIO);
   after = db_dump(P("db"));
   ck_assert_msg(strcmp(after, before) == 0,
@@ -799,10 +801,375 @@ START_TEST(test_run_output_failure_leaves_db)
   s = tu_read_file(P("out/findings.jsonl"));
   ck_assert_str_eq(s, before_findings);
   free(s);
-  ck_assert_int_eq(hidden_entries(P("out")), 1);
+  ck_assert_int_eq(hidden_entries(P("out")), 0);
   ck_assert_uint_eq(assert_no_leftovers(P("db")), 1);
+  cc_fs_fail_temp = NULL;
   free(before);
   free(before_findings);
+}
+END_TEST
+
+START_TEST(test_run_rename_failure_after_publish)
+{
+  /* possible.jsonl cannot be put in place (a directory holds its name):
+   * the period is stored, the error names the temporary file, and every
+   * output in the folder is this run's: findings.jsonl (renamed before)
+   * and summary.txt (after) are the new ones. */
+  char *s, *f;
+  cc_run_options o;
+  first_run();
+  tu_write_file(P("moe_b.csv"), moe_b_csv);
+  tu_write_file(P("mohrss_b.csv"), mohrss_b_csv);
+  ck_assert_int_eq(unlink(P("out/possible.jsonl")), 0);
+  ck_assert_int_eq(mkdir(P("out/possible.jsonl"), 0700), 0);
+  tu_write_file(P("out/possible.jsonl/keep"), "x");
+  set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EIO);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "the period was stored, but "
+                                                "possible.jsonl stays as"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "/.possible.jsonl."));
+  s = findings_of(P("db"), "2026-11");
+  ck_assert_ptr_nonnull(strstr(s, "double_waiver"));
+  f = tu_read_file(P("out/findings.jsonl"));
+  ck_assert_str_eq(f, s);
+  free(f);
+  free(s);
+  s = tu_read_file(P("out/summary.txt"));
+  ck_assert_ptr_nonnull(strstr(s, "moe_b.csv"));
+  free(s);
+  /* The one output left under its temporary name, which the next run in
+   * this folder sweeps away. */
+  ck_assert_int_eq(hidden_entries(P("out")), 1);
+  ck_assert_int_eq(unlink(P("out/possible.jsonl/keep")), 0);
+  ck_assert_int_eq(rmdir(P("out/possible.jsonl")), 0);
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), 0);
+  ck_assert_int_eq(hidden_entries(P("out")), 0);
+}
+END_TEST
+
+START_TEST(test_run_planted_symlink_not_followed)
+{
+  /* Symbolic links planted at the old fixed temporary names and at the
+   * final names: the run writes through none of them, and its outputs
+   * are regular files of mode 0600. */
+  static const char *const names[] = {"findings.jsonl", "rejects.csv",
+      "invalid_ids.csv", "possible.jsonl", "data_quality.csv", "summary.txt"};
+  char link[512], target[512], *s;
+  cc_run_options o;
+  struct stat sb;
+  size_t i;
+  ck_assert_int_eq(mkdir(P("out"), 0700), 0);
+  tu_write_file(P("victim"), "victim\n");
+  for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+    snprintf(target, sizeof target, "%s", P("victim"));
+    snprintf(link, sizeof link, "%s/out/.%s.tmp", scratch, names[i]);
+    ck_assert_int_eq(symlink(target, link), 0);
+    snprintf(link, sizeof link, "%s/out/%s", scratch, names[i]);
+    ck_assert_int_eq(symlink(target, link), 0);
+  }
+  tu_write_file(P("moe.csv"), moe_csv);
+  tu_write_file(P("mohrss.csv"), mohrss_csv);
+  set_rosters(P("moe.csv"), P("mohrss.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  s = tu_read_file(P("victim"));
+  ck_assert_str_eq(s, "victim\n");
+  free(s);
+  for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+    snprintf(link, sizeof link, "%s/out/%s", scratch, names[i]);
+    ck_assert_int_eq(lstat(link, &sb), 0);
+    ck_assert_msg(S_ISREG(sb.st_mode), "%s is not a regular file", names[i]);
+    ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+  }
+}
+END_TEST
+
+START_TEST(test_run_refuses_open_folders)
+{
+  /* An existing --out or --db that group or others can write is refused
+   * before anything is written into it; 0755 is fine. */
+  static const struct {
+    const char *dir;
+    unsigned mode;
+    const char *who;
+  } rows[] = {{"out", 0777, "others"}, {"out", 0770, "its group"},
+              {"out", 01777, "others"}, {"db", 0777, "others"},
+              {"db", 0775, "its group"}};
+  size_t i;
+  cc_run_options o;
+  tu_write_file(P("moe.csv"), moe_csv);
+  tu_write_file(P("mohrss.csv"), mohrss_csv);
+  set_rosters(P("moe.csv"), P("mohrss.csv"));
+  for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    char dir[512], want[64];
+    snprintf(dir, sizeof dir, "%s/%s%zu", scratch, rows[i].dir, i);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_int_eq(chmod(dir, rows[i].mode), 0);
+    if (strcmp(rows[i].dir, "out") == 0)
+      o = options(P("db"), "2026-11", dir);
+    else
+      o = options(dir, "2026-11", P("out"));
+    ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EINVALID);
+    snprintf(want, sizeof want, "can be written by %s", rows[i].who);
+    ck_assert_msg(strstr(cc_error_last(), want) != NULL, "row %zu: %s", i,
+                  cc_error_last());
+    ck_assert_ptr_nonnull(strstr(cc_error_last(), "chmod 700"));
+    /* Nothing written there, and the mode left as it was. */
+    ck_assert_int_eq(hidden_entries(dir), 0);
+    ck_assert_uint_eq(tu_mode_of(dir), rows[i].mode);
+    {
+      char f[600];
+      snprintf(f, sizeof f, "%s/%s", dir,
+               strcmp(rows[i].dir, "out") == 0 ? "findings.jsonl" : "data.mdb");
+      ck_assert(!exists(f));
+    }
+  }
+  /* 0755 (a umask of 022) is not writable by others: accepted. */
+  ck_assert_int_eq(mkdir(P("out755"), 0755), 0);
+  ck_assert_int_eq(chmod(P("out755"), 0755), 0);
+  o = options(P("db"), "2026-11", P("out755"));
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  ck_assert(exists(P("out755/findings.jsonl")));
+}
+END_TEST
+
+START_TEST(test_run_one_at_a_time)
+{
+  /* Another run holds the database, then the output folder (a lock taken
+   * here as cc_run_monthly takes it): the run stops with CC_EBUSY, naming
+   * the folder and the holder's pid and command, and changes nothing. */
+  int fd;
+  char pid[32], *before;
+  cc_run_options o;
+  first_run();
+  before = db_dump(P("db"));
+  snprintf(pid, sizeof pid, "pid %ld on ", (long)getpid());
+  tu_write_file(P("moe_b.csv"), moe_b_csv);
+  tu_write_file(P("mohrss_b.csv"), mohrss_b_csv);
+  set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+
+  ck_assert_int_eq(cc_lock_take(&fd, P("db"), "chachong-run.lock", "database",
+                                "chachong run --period 2026-11 (the other one)"), 0);
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EBUSY);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "database "));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "is in use by another run"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), pid));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "(the other one)"));
+  cc_lock_release(&fd);
+  ck_assert_int_eq(fd, -1);
+
+  ck_assert_int_eq(cc_lock_take(&fd, P("out"), ".chachong-run.lock",
+                                "output folder", "chachong run\x1b[2J"), 0);
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EBUSY);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "output folder "));
+  /* The holder's command is shown with its ESC made visible. */
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "chachong run\\x1b[2J"));
+  cc_lock_release(&fd);
+  {
+    char *after = db_dump(P("db"));
+    ck_assert_str_eq(after, before);
+    free(after);
+  }
+  ck_assert_int_eq(hidden_entries(P("out")), 0);
+  /* Released: the run goes through, and leaves its own line in the lock. */
+  o.command = "chachong run (this one)";
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  {
+    char *line = tu_read_file(P("db/chachong-run.lock"));
+    ck_assert_ptr_nonnull(strstr(line, pid));
+    ck_assert_ptr_nonnull(strstr(line, ": chachong run (this one)\n"));
+    free(line);
+    ck_assert_uint_eq(tu_mode_of(P("db/chachong-run.lock")), 0600);
+  }
+  free(before);
+}
+END_TEST
+
+/* Counts the findings of a period in a state ("cleared", ...). */
+static size_t count_state(const char *dir, const char *period, const char *state)
+{
+  char *s = findings_of(dir, period), key[64];
+  const char *p = s;
+  size_t n = 0;
+  snprintf(key, sizeof key, "\"state\": \"%s\"", state);
+  while ((p = strstr(p, key)) != NULL) {
+    n++;
+    p++;
+  }
+  free(s);
+  return n;
+}
+
+START_TEST(test_run_rail_empty_roster)
+{
+  /* The period after first_run (2026-11, four open findings) with a moe
+   * roster that yields no records: a header alone, rows that are all
+   * rejected, and the damaged files of issue 10 (lone CR line ends, a
+   * stray quote in the header). Each is stopped before publishing, or
+   * (once ingest reads the file right) run with nothing cleared. */
+  static const char *const bad[] = {
+      "身份证号,姓名,学校代码,学籍状态\n",
+      "身份证号,姓名,学校代码,学籍状态\nabc,赵六,S1,在籍\nxyz,钱七,S1,在籍\n",
+      "身份证号,姓名,学校代码,学籍状态,学校名称,所在地区代码,学籍号,助学金,免学费\r"
+      A ",张三,S1,在籍,一中,370102,M001,1000,\r"
+      B ",李四,S1,在籍,一中,370102,M002,,\r" B ",李 四,S1,休学,一中,370102,M003,,\r"
+      X ",钱七,S2,在籍,二中,370103,M007,,\r",
+      "身份证号,姓名,学校代码,学籍状态,学校名称,所在地区代码,学籍号,助学金,免学费,\"备注\n"
+      A ",张三,S1,在籍,一中,370102,M001,1000,,\n"
+      B ",李四,S1,在籍,一中,370102,M002,,,\n" B ",李 四,S1,休学,一中,370102,M003,,,\n"
+      X ",钱七,S2,在籍,二中,370103,M007,,,\n"};
+  char *before = NULL;
+  size_t i;
+  cc_run_options o;
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    int rc;
+    /* Each case from the same 2026-11 database. */
+    tu_remove_tree(P("db"));
+    first_run();
+    free(before);
+    before = db_dump(P("db"));
+    tu_write_file(P("moe_12.csv"), bad[i]);
+    set_rosters(P("moe_12.csv"), P("mohrss.csv"));
+    o = options(P("db"), "2026-12", P("out12"));
+    o.issued = cc_date_from_ymd(2026, 12, 7);
+    rc = cc_run_monthly(NULL, &o);
+    if (i >= 2 && rc == 0) {
+      /* Read right: the same students, nothing cleared. */
+      ck_assert_uint_eq(count_state(P("db"), "2026-12", "cleared"), 0);
+      ck_assert_uint_eq(count_state(P("db"), "2026-12", "open"), 4);
+      tu_remove_tree(P("out12"));
+      continue;
+    }
+    ck_assert_msg(rc == CC_EINVALID, "case %zu: %d %s", i, rc, cc_error_last());
+    {
+      char *after = db_dump(P("db"));
+      ck_assert_str_eq(after, before);
+      free(after);
+    }
+    ck_assert(!exists(P("out12/findings.jsonl")));
+    if (i < 2) {
+      ck_assert_msg(strstr(cc_error_last(), "roster 'moe'") != NULL, "%s",
+                    cc_error_last());
+      ck_assert_ptr_nonnull(strstr(cc_error_last(), "moe_12.csv"));
+      ck_assert_ptr_nonnull(strstr(cc_error_last(), "yields no records"));
+      ck_assert_ptr_nonnull(strstr(cc_error_last(), "--allow-empty"));
+    }
+  }
+  /* Confirmed: the empty roster is taken, and moe's findings are cleared. */
+  tu_write_file(P("moe_12.csv"), bad[0]);
+  set_rosters(P("moe_12.csv"), P("mohrss.csv"));
+  o = options(P("db"), "2026-12", P("out12"));
+  o.issued = cc_date_from_ymd(2026, 12, 7);
+  o.allow_empty = 1;
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  ck_assert_uint_eq(count_state(P("db"), "2026-12", "cleared"), 4);
+  free(before);
+}
+END_TEST
+
+START_TEST(test_run_rail_shrunken_roster)
+{
+  /* first_run's moe has 5 records (lines 2, 3, 4, 5, 8; 7 is rejected).
+   * A 2026-12 moe of 2 records is under half of 5 (2 < 2.5): stopped;
+   * with a share of 0.4 (2 >= 2.0) it goes through, as with
+   * --allow-shrink. mohrss (3 records, line 5 rejected) is unchanged. */
+  static const char moe_small[] =
+      "身份证号,姓名,学校代码,学籍状态\n" A ",张三,S1,在籍\n" C ",王五,S2,转学\n";
+  char *before, *after;
+  cc_run_options o;
+  first_run();
+  before = db_dump(P("db"));
+  tu_write_file(P("moe_small.csv"), moe_small);
+  set_rosters(P("moe_small.csv"), P("mohrss.csv"));
+  o = options(P("db"), "2026-12", P("out12"));
+  o.issued = cc_date_from_ymd(2026, 12, 7);
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EINVALID);
+  ck_assert_msg(strstr(cc_error_last(), "roster 'moe' (") != NULL, "%s",
+                cc_error_last());
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "moe_small.csv"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "has 2 records against 5 in 2026-11"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "under 50% of them"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "--allow-shrink"));
+  after = db_dump(P("db"));
+  ck_assert_str_eq(after, before);
+  free(after);
+
+  o.min_roster_share = 0.41; /* 2 < 2.05 */
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EINVALID);
+  o.min_roster_share = 0.4;
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  o.min_roster_share = 0.5;
+  o.allow_shrink = 1;
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  o.allow_shrink = 0;
+  o.min_roster_share = 0;
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  /* Re-running 2026-12 was held against 2026-11 each time, not against
+   * itself. A 2027-01 run is held against 2026-12's 2 records: 1 is
+   * exactly half (not under it), and under a share of 0.6 (1 < 1.2). */
+  tu_write_file(P("moe_one.csv"), "身份证号,姓名,学校代码,学籍状态\n" A ",张三,S1,在籍\n");
+  set_rosters(P("moe_one.csv"), P("mohrss.csv"));
+  o = options(P("db"), "2027-01", P("out12"));
+  o.issued = cc_date_from_ymd(2027, 1, 11);
+  o.min_roster_share = 0.6;
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EINVALID);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "has 1 records against 2 in 2026-12, "
+                                                "under 60% of them"));
+  o.min_roster_share = 0.5;
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  free(before);
+}
+END_TEST
+
+START_TEST(test_run_generic_id)
+{
+  /* With max_records_per_id 3, A (5 records: moe 2, 3, 4, mohrss 2, 3 at
+   * S1, S1, S2, J1, J1) is a generic ID: no finding, one line of
+   * data_quality.csv with its masked ID, 5 records, 3 schools (moe:S1,
+   * moe:S2, mohrss:J1) in line order. B (3 records: not over 3) still
+   * gives its duplicate_record finding. */
+  static const char moe[] =
+      "身份证号,姓名,学校代码,学籍状态\n"
+      A ",张三,S1,在籍\n" A ",张三,S1,在籍\n" A ",李四,S2,在籍\n"
+      B ",王五,S3,在籍\n" B ",王五,S3,在籍\n";
+  static const char mohrss[] =
+      "身份证号,姓名,学校代码,学籍状态\n"
+      A ",张三,J1,在籍\n" A ",赵六,J1,在籍\n" B ",王五,J2,毕业\n";
+  static const char *const want[] = {"duplicate_record within valid 0 moe:5,moe:6",
+                                     NULL};
+  char *s;
+  cc_run_options o;
+  tu_write_file(P("moe_g.csv"), moe);
+  tu_write_file(P("mohrss_g.csv"), mohrss);
+  set_rosters(P("moe_g.csv"), P("mohrss_g.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  o.max_records_per_id = 3;
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  s = tu_read_file(P("out/findings.jsonl"));
+  assert_findings_text(s, want);
+  free(s);
+  s = tu_read_file(P("out/data_quality.csv"));
+  ck_assert_str_eq(s, "code,id_masked,records,schools,school_codes,message\n"
+                      "generic_id,110101********1239,5,3,moe:S1;moe:S2;mohrss:J1,"
+                      "同一身份证号下有5条记录，超过一人可能有的3条，疑为占位号或"
+                      "测试号，未展开为疑点，请核查\n");
+  free(s);
+  ck_assert_uint_eq(tu_mode_of(P("out/data_quality.csv")), 0600);
+  s = tu_read_file(P("out/summary.txt"));
+  ck_assert_ptr_nonnull(strstr(s, "data quality: 1 IDs carry more than 3 records "
+                                  "each (5 records in all)"));
+  free(s);
+  /* The default (20): A is a person again, with its findings. */
+  o.max_records_per_id = 0;
+  ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
+  s = tu_read_file(P("out/data_quality.csv"));
+  ck_assert_str_eq(s, "code,id_masked,records,schools,school_codes,message\n");
+  free(s);
+  s = tu_read_file(P("out/summary.txt"));
+  ck_assert_ptr_nonnull(strstr(s, "data quality: no ID carries more than 20 records"));
+  free(s);
 }
 END_TEST
 
@@ -1397,6 +1764,13 @@ static Suite *run_suite(void)
   tcase_add_test(core, test_run_missing_column_leaves_db);
   tcase_add_test(core, test_run_cancelled_leaves_db);
   tcase_add_test(core, test_run_output_failure_leaves_db);
+  tcase_add_test(core, test_run_rename_failure_after_publish);
+  tcase_add_test(core, test_run_planted_symlink_not_followed);
+  tcase_add_test(core, test_run_refuses_open_folders);
+  tcase_add_test(core, test_run_one_at_a_time);
+  tcase_add_test(core, test_run_rail_empty_roster);
+  tcase_add_test(core, test_run_rail_shrunken_roster);
+  tcase_add_test(core, test_run_generic_id);
   tcase_add_test(core, test_run_rerun_replaces_period);
   tcase_add_test(core, test_run_period_info_and_school_counts);
   tcase_add_test(core, test_run_lifecycle_across_months);

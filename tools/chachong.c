@@ -32,6 +32,7 @@ int cc_exit_code(int rc)
   case CC_ENOTFOUND: return CC_EXIT_INPUT;
   case CC_ENOMEM: return CC_EXIT_NOMEM;
   case CC_EINTERRUPTED: return CC_EXIT_INTERRUPTED;
+  case CC_EBUSY: return CC_EXIT_BUSY;
   default: return CC_EXIT_IO;
   }
 }
@@ -44,7 +45,8 @@ static void usage(FILE *out)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'chachong COMMAND --help' describes a command.\n"
                "exit codes: 0 ok, 2 usage, 3 bad input, 4 I/O or database error,\n"
-               "            5 out of memory, 130 interrupted\n");
+               "            5 out of memory, 6 another run holds the database or\n"
+               "            output folder, 130 interrupted\n");
 }
 
 int main(int argc, char **argv)

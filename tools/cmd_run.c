@@ -39,6 +39,21 @@ static const char usage_text[] =
     "  --no-fuzzy           exact tier only (same cleaned ID); by default the fuzzy\n"
     "                       tier also links IDs one typo apart and same name +\n"
     "                       birth date + sex (docs/FUZZY.md)\n"
+    "  --max-records-per-id N  an ID under more than N records (default 20) is a\n"
+    "                       placeholder, not a person: listed in data_quality.csv,\n"
+    "                       not expanded into findings\n"
+    "\n"
+    "Safety rails (checked before anything is published; exit 3 when they stop\n"
+    "the run, so that a misread file never clears findings):\n"
+    "  --allow-empty        accept a roster that yields no records\n"
+    "  --min-roster-share X stop when a roster has fewer than X times the records\n"
+    "                       of the same label in the previous period (default 0.5;\n"
+    "                       0 turns the check off)\n"
+    "  --allow-shrink       accept a roster under that share\n"
+    "\n"
+    "The --db and --out folders must be yours and not writable by group or\n"
+    "others. One run at a time per database and per output folder: a second\n"
+    "run exits 6 and says which run holds them.\n"
     "  --quiet              no summary on stdout, no progress\n";
 
 #define MAX_ROSTERS 256
@@ -50,10 +65,19 @@ int cc_cmd_run(int argc, char **argv)
   const char *enc_args[MAX_ROSTERS];
   size_t n = 0, n_enc = 0, i, k;
   int quiet = 0, rc, default_enc = CC_ENC_AUTO;
-  char *summary = NULL;
+  char *summary = NULL, command[512];
   struct sigaction sa;
 
   o.progress = 1;
+  /* The command line, for the run locks (a second run is told who holds
+   * them), taken before --roster values are split; cut, it only has to
+   * be recognised. */
+  {
+    size_t len = (size_t)snprintf(command, sizeof command, "chachong run");
+    for (k = 1; k < (size_t)argc && len < sizeof command; k++)
+      len += (size_t)snprintf(command + len, sizeof command - len, " %s", argv[k]);
+    o.command = command;
+  }
   for (i = 1; i < (size_t)argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < (size_t)argc ? argv[i + 1] : NULL;
@@ -72,6 +96,14 @@ int cc_cmd_run(int argc, char **argv)
     }
     if (strcmp(a, "--no-fuzzy") == 0) {
       o.no_fuzzy = 1;
+      continue;
+    }
+    if (strcmp(a, "--allow-empty") == 0) {
+      o.allow_empty = 1;
+      continue;
+    }
+    if (strcmp(a, "--allow-shrink") == 0) {
+      o.allow_shrink = 1;
       continue;
     }
     if (v == NULL) {
@@ -119,6 +151,23 @@ int cc_cmd_run(int argc, char **argv)
         return CC_EXIT_USAGE;
       }
       enc_args[n_enc++] = v;
+    } else if (strcmp(a, "--min-roster-share") == 0) {
+      char *end;
+      double x = strtod(v, &end);
+      if (*v == '\0' || *end || !(x >= 0 && x <= 1)) {
+        fprintf(stderr, "chachong run: --min-roster-share takes a number from 0 to 1\n");
+        return CC_EXIT_USAGE;
+      }
+      o.min_roster_share = x;
+    } else if (strcmp(a, "--max-records-per-id") == 0) {
+      char *end;
+      long t = strtol(v, &end, 10);
+      if (*v == '\0' || *end || t < 2 || t > 1000000) {
+        fprintf(stderr, "chachong run: --max-records-per-id takes a number from 2 "
+                        "to 1000000\n");
+        return CC_EXIT_USAGE;
+      }
+      o.max_records_per_id = (unsigned)t;
     } else if (strcmp(a, "--map") == 0) {
       o.map_path = v;
     } else if (strcmp(a, "--calendar") == 0) {

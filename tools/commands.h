@@ -13,6 +13,7 @@
 #define CC_EXIT_INPUT 3
 #define CC_EXIT_IO 4
 #define CC_EXIT_NOMEM 5
+#define CC_EXIT_BUSY 6 /* another run holds the database or output folder */
 #define CC_EXIT_INTERRUPTED 130
 
 int cc_cmd_run(int argc, char **argv);

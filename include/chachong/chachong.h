@@ -22,6 +22,7 @@
 #include "chachong/run.h"
 #include "chachong/lifecycle.h"
 #include "chachong/audit.h"
+#include "chachong/text.h"
 #include "chachong/region.h"
 #include "chachong/export.h"
 #include "chachong/report.h"

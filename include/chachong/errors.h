@@ -22,7 +22,8 @@ typedef enum cc_error_code {
   CC_EIO = -4,        /**< a read, write or sync failed */
   CC_ENOMEM = -5,     /**< out of memory, or a capped buffer overflowed */
   CC_ECORRUPT = -6,   /**< the database is damaged or of another format */
-  CC_EINTERRUPTED = -7 /**< the run was cancelled (signal) */
+  CC_EINTERRUPTED = -7, /**< the run was cancelled (signal) */
+  CC_EBUSY = -8       /**< another run holds the database or output folder */
 } cc_error_code;
 
 /**

@@ -37,12 +37,27 @@ typedef struct cc_run_options {
   int progress;              /**< 1: progress on stderr (when a terminal) */
   volatile sig_atomic_t *cancel; /**< set to stop between blocks; or NULL */
   int no_fuzzy;              /**< 1: exact tier only (--no-fuzzy) */
+  /** Safety rail: a roster with fewer records than this share of the same
+   *  label's roster in the previous period stops the run before anything
+   *  is published (default 0.5; 0 turns the check off). */
+  double min_roster_share;
+  int allow_shrink;          /**< 1: the operator confirms a shrunken roster */
+  int allow_empty;           /**< 1: the operator confirms a roster of 0 records */
+  /** An ID carried by more records than this is a placeholder, not a
+   *  person: one data-quality item, no findings (default 20; 0 = 20). */
+  unsigned max_records_per_id;
+  /** The command line, written into the run locks so that a second run is
+   *  told who holds them; or NULL. */
+  const char *command;
 } cc_run_options;
 
 #define CC_DATE_NONE INT32_MIN
 #define CC_RUN_OPTIONS_VERSION 1
+#define CC_MIN_ROSTER_SHARE_DEFAULT 0.5
+#define CC_MAX_RECORDS_PER_ID_DEFAULT 20u
 #define CC_RUN_OPTIONS_INIT \
-  {CC_RUN_OPTIONS_VERSION, NULL, NULL, CC_DATE_NONE, NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL, 0}
+  {CC_RUN_OPTIONS_VERSION, NULL, NULL, CC_DATE_NONE, NULL, 0, NULL, 0, NULL, NULL, 0, 0, \
+   NULL, 0, CC_MIN_ROSTER_SHARE_DEFAULT, 0, 0, CC_MAX_RECORDS_PER_ID_DEFAULT, NULL}
 
 /**
  * Runs the monthly cross-check of one period.
@@ -55,9 +70,20 @@ typedef struct cc_run_options {
  *
  * @param[out] summary the human summary (also in summary.txt), malloc'd,
  *                     for the caller to free; NULL on failure. May be NULL.
+ * Before anything is written, out_dir and db_dir must be the user's own and
+ * not writable by group or others, and each is locked for the run (one run
+ * at a time per database and per output folder). Before anything is
+ * published, each roster must yield records, and no fewer than
+ * min_roster_share of the same label's records in the previous period,
+ * unless allow_empty / allow_shrink confirm it: a misread file never
+ * clears findings.
+ *
  * @return 0; CC_EINVALID (bad options, a missing required column: the message
- *         names the file and column); CC_ENOTFOUND / CC_EIO (files);
- *         CC_ECORRUPT (database); CC_ENOMEM; CC_EINTERRUPTED.
+ *         names the file and column; a folder others can write; a roster
+ *         stopped by a safety rail: the message names the label, the file
+ *         and the counts); CC_EBUSY (another run holds the database or the
+ *         output folder: the message names it); CC_ENOTFOUND / CC_EIO
+ *         (files); CC_ECORRUPT (database); CC_ENOMEM; CC_EINTERRUPTED.
  *         On failure the database holds what it held before, with one
  *         exception: the period is stored last but one, and if renaming an
  *         output file into place then fails, the error says which file is
