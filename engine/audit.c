@@ -11,15 +11,22 @@
  * Keys sort by time. Each entry is its own write transaction, committed
  * before the caller hands any data out: an export whose audit entry cannot
  * be written does not happen.
+ *
+ * Entries keep the text as given (--user, and --by and --note in what);
+ * the listing (cc_audit_format) shows their control characters as
+ * escapes, so that a line feed and tabs in --by cannot print a line that
+ * looks like another entry.
  */
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chachong/audit.h"
+#include "chachong/text.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
 #include "index_internal.h"
@@ -72,6 +79,31 @@ int cc_audit_record(cc_db *db, const cc_audit_entry *e)
   return cc_db_put_timed(db, "audit", key, sizeof key, 0,
                          (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
                          val, (size_t)(p - val), "audit log");
+}
+
+size_t cc_audit_format(char *out, size_t cap, const cc_audit_entry *e)
+{
+  /* A visible form takes at most 4 bytes per byte (a C0 control as \xHH):
+   * the whole line fits here whatever the entry holds. */
+  char line[16 + 4 * (sizeof e->user + sizeof e->command + sizeof e->what) + 64];
+  time_t t = (time_t)e->when;
+  struct tm tm;
+  size_t len;
+  gmtime_r(&t, &tm);
+  len = strftime(line, 32, "%Y-%m-%dT%H:%M:%SZ\t", &tm);
+  len += cc_text_visible(line + len, sizeof line - len, e->user,
+                         strnlen(e->user, sizeof e->user), CC_TEXT_BACKSLASH);
+  line[len++] = '\t';
+  len += cc_text_visible(line + len, sizeof line - len, e->command,
+                         strnlen(e->command, sizeof e->command), CC_TEXT_BACKSLASH);
+  len += (size_t)snprintf(line + len, sizeof line - len, "\t%llu\t",
+                          (unsigned long long)e->records);
+  len += cc_text_visible(line + len, sizeof line - len, e->what,
+                         strnlen(e->what, sizeof e->what), 0);
+  line[len++] = '\n';
+  line[len] = '\0';
+  snprintf(out, cap, "%s", line);
+  return len;
 }
 
 int cc_audit_list(cc_audit_entry **out, size_t *n, cc_db *db, int64_t since)

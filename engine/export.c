@@ -54,6 +54,7 @@
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "chachong/region.h"
+#include "chachong/text.h"
 #include "error_internal.h"
 #include "export_internal.h"
 #include "fs_internal.h"
@@ -771,12 +772,25 @@ static void csv_cell(table *t, const char *p, size_t n)
 {
   size_t i;
   int quote = 0;
+  char *shown = NULL;
   if (t->col > 0)
     sb_put(&t->csv, ",", 1);
+  /* Control characters (ESC, BEL, line breaks) from a roster's text are
+   * shown as escapes: the CSV is also read on terminals. */
+  if (!cc_text_is_visible(p, n, 0)) {
+    size_t need = cc_text_visible(NULL, 0, p, n, 0);
+    if ((shown = malloc(need + 1)) == NULL) {
+      t->csv.failed = 1;
+      return;
+    }
+    n = cc_text_visible(shown, need + 1, p, n, 0);
+    p = shown;
+  }
   for (i = 0; i < n && !quote; i++)
     quote = p[i] == ',' || p[i] == '"' || p[i] == '\r' || p[i] == '\n';
   if (!quote) {
     sb_put(&t->csv, p, n);
+    free(shown);
     return;
   }
   sb_put(&t->csv, "\"", 1);
@@ -786,6 +800,7 @@ static void csv_cell(table *t, const char *p, size_t n)
     sb_put(&t->csv, p + i, 1);
   }
   sb_put(&t->csv, "\"", 1);
+  free(shown);
 }
 
 /* Workbook cells hold at most 32,767 characters: cut longer text at a

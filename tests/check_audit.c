@@ -1,8 +1,9 @@
 /*
  * check_audit.c - the audit log (engine/audit.c): entries recorded and
  * listed back field for field, oldest first, the `since` filter, who the
- * operator is when nobody says, fields at and past their size, and a
- * database opened read-only.
+ * operator is when nobody says, fields at and past their size, a
+ * database opened read-only, and the listing's line (cc_audit_format),
+ * where a forged line in --by or --note shows as escapes.
  *
  * Every database lives in a mkdtemp directory removed after the test.
  */
@@ -300,6 +301,43 @@ START_TEST(test_audit_read_only_refused)
 }
 END_TEST
 
+START_TEST(test_audit_forged_line)
+{
+  /* issue 10: --by with a line feed and tabs printed a line that looked
+   * like a 2020 export by "boss". Stored as given, listed as escapes: one
+   * line, four tabs. 1767225600 is 2026-01-01T00:00:00Z (1735689600 for
+   * 2025-01-01, plus 365 days of 86400 s). */
+  cc_audit_entry e = entry(1767225600, "ops\x1b]0;x\x07\\", "resolve",
+                           "finding=ab action=keep by=x\n2020-01-01T00:00:00Z\tboss"
+                           "\texport\t99\tall school= date=today", 1);
+  cc_audit_entry *list = NULL;
+  size_t n = 0, len, i, tabs = 0;
+  char line[4096], small[16];
+  const char *want =
+      "2026-01-01T00:00:00Z\tops\\x1b]0;x\\x07\\\\\tresolve\t1\t"
+      "finding=ab action=keep by=x\\x0a2020-01-01T00:00:00Z\\x09boss"
+      "\\x09export\\x0999\\x09all school= date=today\n";
+  ck_assert_int_eq(cc_audit_record(db, &e), 0);
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 1);
+  /* The entry keeps the text as given. */
+  ck_assert_str_eq(list[0].what, e.what);
+  ck_assert_str_eq(list[0].user, e.user);
+  len = cc_audit_format(line, sizeof line, &list[0]);
+  ck_assert_str_eq(line, want);
+  ck_assert_uint_eq(len, strlen(want));
+  for (i = 0; i < len; i++)
+    tabs += line[i] == '\t';
+  ck_assert_uint_eq(tabs, 4);
+  ck_assert_ptr_eq(strchr(line, '\n'), line + len - 1);
+  /* Too small a buffer: cut, terminated, the whole length returned. */
+  ck_assert_uint_eq(cc_audit_format(small, sizeof small, &list[0]), len);
+  ck_assert_uint_eq(strlen(small), sizeof small - 1);
+  ck_assert_int_eq(strncmp(small, want, sizeof small - 1), 0);
+  free(list);
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
   Suite *s = suite_create("audit");
@@ -311,6 +349,7 @@ static Suite *audit_suite(void)
   tcase_add_test(core, test_audit_since);
   tcase_add_test(core, test_audit_user_default);
   tcase_add_test(core, test_audit_read_only_refused);
+  tcase_add_test(core, test_audit_forged_line);
   tcase_add_checked_fixture(limits, setup, teardown);
   tcase_set_timeout(limits, 120);
   tcase_add_test(limits, test_audit_order_by_time);

@@ -704,6 +704,34 @@ START_TEST(test_query_csv)
 }
 END_TEST
 
+START_TEST(test_query_csv_controls)
+{
+  /* issue 10: ESC and BEL in a name reached the terminal through
+   * --format csv. A database of its own (this test's process only), with
+   * A under a name holding ESC [31m, BEL and a line feed at moe and a
+   * school code holding DEL: the CSV shows them as escapes, and holds no
+   * byte below 0x20 but the CRLF that ends each row. */
+  char *t;
+  const char *p;
+  close_db();
+  snprintf(dbdir, sizeof dbdir, "%s/db_controls", root);
+  ck_assert_int_eq(run_period("2030-01", "2030-01-07",
+                              "身份证号,姓名,学校代码,学籍状态\n"
+                              A ",\"张\x1b[31m伟\x07\n\",M\x7f" "1,在籍\n",
+                              "身份证号,姓名,学校代码,学籍状态\n"
+                              A ",张伟,J1,在籍\n"), 0);
+  open_db();
+  t = output("period=2030-01|type=dual_enrollment|format=csv");
+  ck_assert_ptr_nonnull(strstr(t, ",张\\x1b[31m伟\\x07\\x0a,moe:2;mohrss:2,"
+                                  "moe:M\\x7f" "1;mohrss:J1,"));
+  for (p = t; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      ck_assert_msg((p[0] == '\r' && p[1] == '\n') || (p[0] == '\n' && p > t &&
+                    p[-1] == '\r'), "raw control 0x%02x at %td", *p, p - t);
+  free(t);
+}
+END_TEST
+
 START_TEST(test_query_display_width)
 {
   static const struct {
@@ -814,6 +842,7 @@ static Suite *query_suite(void)
   tcase_add_test(fmt, test_query_mask_jsonl);
   tcase_add_test(fmt, test_query_csv);
   tcase_add_test(fmt, test_query_display_width);
+  tcase_add_test(fmt, test_query_csv_controls);
   suite_add_tcase(s, fmt);
   tcase_add_checked_fixture(audit, open_db, close_db);
   tcase_add_test(audit, test_query_audit_one_entry);

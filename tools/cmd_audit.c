@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <chachong/chachong.h>
 
@@ -60,13 +59,11 @@ int cc_cmd_audit(int argc, char **argv)
     return cc_exit_code(rc);
   }
   for (i = 0; i < n; i++) {
-    char when[32];
-    time_t t = (time_t)list[i].when;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    printf("%s\t%s\t%s\t%llu\t%s\n", when, list[i].user, list[i].command,
-           (unsigned long long)list[i].records, list[i].what);
+    /* Control characters in an entry are shown as escapes: no entry can
+     * print a line of its own (cc_audit_format). */
+    char line[8192];
+    cc_audit_format(line, sizeof line, &list[i]);
+    fputs(line, stdout);
   }
   free(list);
   cc_db_close(db);

@@ -104,7 +104,13 @@ int cc_cmd_resolve(int argc, char **argv)
   if ((rc = cc_audit_record(db, &ae)) < 0)
     goto fail;
   cc_db_close(db);
-  printf("recorded: finding %s, %s, by %s\n", finding, action, by);
+  {
+    /* --by is shown with its control characters as escapes. */
+    char f_shown[256], by_shown[512];
+    cc_text_visible(f_shown, sizeof f_shown, finding, strlen(finding), 0);
+    cc_text_visible(by_shown, sizeof by_shown, by, strlen(by), 0);
+    printf("recorded: finding %s, %s, by %s\n", f_shown, action, by_shown);
+  }
   return CC_EXIT_OK;
 fail:
   fprintf(stderr, "chachong resolve: %s\n", cc_error_last());

@@ -37,6 +37,19 @@ void cc_audit_user(char *out, const char *given);
 int cc_audit_record(cc_db *db, const cc_audit_entry *e);
 
 /**
+ * One line of the audit listing, tab-separated: time (UTC, ISO 8601),
+ * user, command, records, what, and a line feed. Entries keep the text as
+ * given; here every control character (a tab or line break in --user,
+ * --by or --note included) is shown as a visible escape (cc_text_visible;
+ * backslashes doubled in the user), so that no entry can print a line or
+ * a column of its own.
+ *
+ * @param[out] out cap bytes, NUL-terminated (cut when too small)
+ * @return the length of the whole line (as snprintf)
+ */
+size_t cc_audit_format(char *out, size_t cap, const cc_audit_entry *e);
+
+/**
  * Lists entries, oldest first, optionally only those with when >= since.
  * @param[out] out malloc'd array (free it); NULL when none
  */
