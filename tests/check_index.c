@@ -1810,6 +1810,53 @@ START_TEST(test_index_publish_replaces_period)
 }
 END_TEST
 
+/* Shrinks the map to the pages in use (LMDB keeps it at least that). */
+static size_t shrink_map(cc_db *db)
+{
+  MDB_envinfo info;
+  ck_assert_int_eq(mdb_env_set_mapsize(db->env, 1), 0);
+  mdb_env_info(db->env, &info);
+  return info.me_mapsize;
+}
+
+START_TEST(test_index_map_full_grows)
+{
+  /* issue 10: a full map ended the run as "out of memory". Publishing
+   * into a map with no room left grows it and goes through; so does an
+   * audit-log append (cc_db_put_timed). */
+  cc_db *db = tu_db_open(path_in("db"));
+  size_t small, n = (size_t)8 << 20, i;
+  char *info = malloc(n + 3), *back = NULL;
+  uint8_t key[12] = {0};
+  MDB_envinfo me;
+  uint32_t gen;
+  ck_assert_ptr_nonnull(info);
+  info[0] = '"';
+  for (i = 1; i <= n; i++)
+    info[i] = (char)('a' + i % 26);
+  info[n + 1] = '"';
+  info[n + 2] = '\0';
+  gen = stage_records(db, "2026-11", NULL, 0);
+  small = shrink_map(db);
+  ck_assert_uint_lt(small, n);
+  publish_list(db, "2026-11", gen, NULL, 0, info);
+  mdb_env_info(db->env, &me);
+  ck_assert_uint_gt(me.me_mapsize, small + n);
+  ck_assert_int_eq(cc_db_period_info(&back, db, "2026-11"), 0);
+  ck_assert_str_eq(back, info);
+  free(back);
+
+  small = shrink_map(db);
+  info[n / 2] = '\0'; /* 4 MB: more than the map has left */
+  ck_assert_int_eq(cc_db_put_timed(db, "audit", key, sizeof key, 0, 1, info, n / 2,
+                                   "audit log"), 0);
+  mdb_env_info(db->env, &me);
+  ck_assert_uint_gt(me.me_mapsize, small);
+  free(info);
+  cc_db_close(db);
+}
+END_TEST
+
 START_TEST(test_index_stage_abort_leaves_db)
 {
   cc_db *db = tu_db_open(path_in("db"));
@@ -1958,6 +2005,7 @@ static Suite *index_suite(void)
   tcase_add_test(core, test_index_school_counts);
   tcase_add_test(core, test_index_previous_period);
   tcase_add_test(core, test_index_publish_replaces_period);
+  tcase_add_test(core, test_index_map_full_grows);
   tcase_add_test(core, test_index_stage_abort_leaves_db);
   tcase_add_test(core, test_index_unpublished_stage_dropped_at_open);
   tcase_add_checked_fixture(limits, setup, teardown);
