@@ -412,15 +412,8 @@ static tally *tally_of(worker *w, const cc_index_item *x)
   for (i = 0; i < w->n_t; i++)
     if (w->t[i].id_len == x->id_len && memcmp(w->t[i].id, x->id, x->id_len) == 0)
       return &w->t[i];
-  if (w->n_t == w->cap_t) {
-    /* Nearly always one ID per hash group: a few slots do. */
-    size_t cap = w->cap_t ? w->cap_t * 2 : 4;
-    tally *grown = realloc(w->t, cap * sizeof *grown);
-    if (grown == NULL)
-      return NULL;
-    w->t = grown;
-    w->cap_t = cap;
-  }
+  if (cc_grow((void **)&w->t, &w->cap_t, w->n_t + 1, sizeof *w->t) < 0)
+    return NULL;
   memset(&w->t[w->n_t], 0, sizeof *w->t);
   w->t[w->n_t].id = x->id;
   w->t[w->n_t].id_len = x->id_len;
