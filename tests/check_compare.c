@@ -515,6 +515,60 @@ START_TEST(test_compare_hash_collision_singletons)
 }
 END_TEST
 
+START_TEST(test_compare_generic_id)
+{
+  /* max_per_id 3. A has 4 records (moe 2 S1, moe 3 S1, mohrss 2 J1,
+   * prov 2 P1): generic, no finding, reported with 4 records and 3
+   * schools, shown in (roster, line) order. B shares A's hash H1 (the
+   * walk keeps IDs apart inside a group) with 3 records, exactly the
+   * limit: a person, its dual_enrollment stays. */
+  static const row rows[] = {
+      {0, 2, A, "张三", "S1", EN, 0, 0, NULL, H1},
+      {0, 3, A, "张三", "S1", EN, 0, 0, NULL, H1},
+      {0, 4, B, "李四", "S2", EN, 0, 0, NULL, H1},
+      {1, 2, A, "王五", "J1", EN, 0, 0, NULL, H1},
+      {1, 3, B, "李四", "J2", EN, 0, 0, NULL, H1},
+      {1, 4, B, "李四", "J2", GR, 0, 0, NULL, H1},
+      {2, 2, A, "赵六", "P1", EN, 0, 0, NULL, H1}};
+  static const char *const expected[] = {
+      "dual_enrollment cross valid 0 moe:4,mohrss:3", NULL};
+  cc_finding_list l;
+  cc_generic_ids g;
+  uint32_t gen = build(rows, 7);
+  ck_assert_int_eq(cc_compare_exact_generic(&l, &g, db, gen, labels, 2, 3), 0);
+  assert_projection(&l, expected, "generic");
+  cc_finding_list_dispose(&l);
+  ck_assert_uint_eq(g.n, 1);
+  ck_assert_str_eq(g.items[0].id, A);
+  ck_assert_uint_eq(g.items[0].hash, H1);
+  ck_assert_uint_eq(g.items[0].records, 4);
+  ck_assert_uint_eq(g.items[0].schools, 3);
+  ck_assert_uint_eq(g.items[0].n_shown, 3);
+  ck_assert_uint_eq(g.items[0].shown[0].roster, 0);
+  ck_assert_str_eq(g.items[0].shown[0].code, "S1");
+  ck_assert_uint_eq(g.items[0].shown[1].roster, 1);
+  ck_assert_str_eq(g.items[0].shown[1].code, "J1");
+  ck_assert_uint_eq(g.items[0].shown[2].roster, 2);
+  ck_assert_str_eq(g.items[0].shown[2].code, "P1");
+  /* The predicate the fuzzy tier asks. */
+  ck_assert_int_eq(cc_generic_ids_has(&g, H1, A, 18), 1);
+  ck_assert_int_eq(cc_generic_ids_has(&g, H1, B, 18), 0);
+  ck_assert_int_eq(cc_generic_ids_has(&g, H1 + 1, A, 18), 0);
+  ck_assert_int_eq(cc_generic_ids_has(&g, H1, A, 17), 0);
+  ck_assert_int_eq(cc_generic_ids_has(NULL, H1, A, 18), 0);
+  cc_generic_ids_dispose(&g);
+  ck_assert_ptr_null(g.items);
+
+  /* The same rows under a limit of 4: A is a person (4 records, two
+   * schools holding, four names). */
+  ck_assert_int_eq(cc_compare_exact_generic(&l, &g, db, gen, labels, 1, 4), 0);
+  ck_assert_uint_eq(g.n, 0);
+  ck_assert_uint_gt(l.n, 1);
+  cc_finding_list_dispose(&l);
+  cc_generic_ids_dispose(&g);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* finding_id. */
 
@@ -707,6 +761,7 @@ static Suite *compare_suite(void)
   tcase_add_test(core, test_compare_members_from_rec);
   tcase_add_test(core, test_compare_hash_collision_not_merged);
   tcase_add_test(core, test_compare_hash_collision_singletons);
+  tcase_add_test(core, test_compare_generic_id);
   tcase_add_test(core, test_compare_finding_id_stable);
   tcase_add_test(core, test_compare_finding_id_bytes);
   tcase_add_checked_fixture(limits, setup, teardown);
