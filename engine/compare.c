@@ -554,7 +554,8 @@ int cc_generic_ids_has(const cc_generic_ids *g, uint64_t hash, const char *id,
       hi = mid;
   }
   for (; lo < g->n && g->items[lo].hash == hash; lo++)
-    if (strlen(g->items[lo].id) == id_len && memcmp(g->items[lo].id, id, id_len) == 0)
+    if (id == NULL ||
+        (strlen(g->items[lo].id) == id_len && memcmp(g->items[lo].id, id, id_len) == 0))
       return 1;
   return 0;
 }

@@ -35,8 +35,10 @@ typedef struct cc_generic_ids {
 /*
  * 1 when (hash, id) is one of g's generic IDs: the fuzzy tier calls this
  * to leave such records out of its blocks and typo seeds, as the exact
- * walk leaves them out of its groups. g may be NULL (then 0). Binary
- * search; safe from any number of threads.
+ * walk leaves them out of its groups. With id NULL, the hash alone is
+ * matched (for the blocking entries, which carry the ID's hash only; a
+ * person whose ID's XXH3-64 equals a generic ID's would be left out too).
+ * g may be NULL (then 0). Binary search; safe from any number of threads.
  */
 int cc_generic_ids_has(const cc_generic_ids *g, uint64_t hash, const char *id,
                        size_t id_len);

@@ -775,15 +775,16 @@ static void csv_cell(table *t, const char *p, size_t n)
   char *shown = NULL;
   if (t->col > 0)
     sb_put(&t->csv, ",", 1);
-  /* Control characters (ESC, BEL, line breaks) from a roster's text are
-   * shown as escapes: the CSV is also read on terminals. */
-  if (!cc_text_is_visible(p, n, 0)) {
-    size_t need = cc_text_visible(NULL, 0, p, n, 0);
+  /* Control characters (ESC, BEL, a lone CR, a tab) from a roster's text
+   * are shown as escapes: the CSV is also read on terminals. A line break
+   * is kept (quoted), as the workbook keeps it. */
+  if (!cc_text_is_visible(p, n, CC_TEXT_KEEP_NEWLINE)) {
+    size_t need = cc_text_visible(NULL, 0, p, n, CC_TEXT_KEEP_NEWLINE);
     if ((shown = malloc(need + 1)) == NULL) {
       t->csv.failed = 1;
       return;
     }
-    n = cc_text_visible(shown, need + 1, p, n, 0);
+    n = cc_text_visible(shown, need + 1, p, n, CC_TEXT_KEEP_NEWLINE);
     p = shown;
   }
   for (i = 0; i < n && !quote; i++)

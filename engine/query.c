@@ -962,22 +962,22 @@ static int write_table(FILE *out, const cc_query_result *r, int unmasked)
   return rc;
 }
 
-/* An RFC 4180 field: control characters (ESC, BEL, line breaks) shown as
- * escapes (cc_text_visible), so that a name cannot drive the terminal the
- * CSV is printed on; then quoted when it holds a comma or a quote. */
+/* An RFC 4180 field: control characters (ESC, BEL, a lone CR, a tab)
+ * shown as escapes (cc_text_visible), so that a name cannot drive the
+ * terminal the CSV is printed on; a line break is kept, quoted. */
 static void csv_field(sb *b, const char *p, size_t n)
 {
   sb t = {0};
-  size_t i, need = cc_text_visible(NULL, 0, p, n, 0);
+  size_t i, need = cc_text_visible(NULL, 0, p, n, CC_TEXT_KEEP_NEWLINE);
   if ((t.p = malloc(need + 1)) == NULL)
     t.oom = 1;
   else
-    t.len = cc_text_visible(t.p, need + 1, p, n, 0);
+    t.len = cc_text_visible(t.p, need + 1, p, n, CC_TEXT_KEEP_NEWLINE);
   if (t.oom) {
     b->oom = 1;
     return;
   }
-  if (t.len == 0 || strpbrk(t.p, ",\"") == NULL) {
+  if (t.len == 0 || strpbrk(t.p, ",\"\r\n") == NULL) {
     sb_put(b, t.p ? t.p : "", t.len);
   } else {
     sb_put(b, "\"", 1);

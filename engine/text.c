@@ -8,7 +8,10 @@
  * C0 controls and DEL become `\xHH`, C1 controls (U+0080-U+009F, two
  * bytes C2 80-9F in UTF-8, which some terminals obey like ESC [) become
  * `\u00HH`, and bytes that are not well-formed UTF-8 become U+FFFD, so the
- * result is valid UTF-8 with no control character at all.
+ * result is valid UTF-8 with no control character at all (but for the
+ * line breaks that CC_TEXT_KEEP_NEWLINE keeps in a quoted CSV field: a
+ * roster's school name may hold one, and the workbook shows it too; a
+ * lone CR, which would redraw a terminal line, is still escaped).
  */
 #include <string.h>
 
@@ -24,6 +27,11 @@ static size_t visible_one(char esc[8], const unsigned char *s, size_t n,
 {
   if (s[0] < 0x80) {
     *k = 1;
+    if ((flags & CC_TEXT_KEEP_NEWLINE) &&
+        (s[0] == '\n' || (s[0] == '\r' && n >= 2 && s[1] == '\n'))) {
+      *k = s[0] == '\r' ? 2 : 1;
+      return 0;
+    }
     if (s[0] < 0x20 || s[0] == 0x7F) {
       memcpy(esc, "\\x", 2);
       esc[2] = hex_digits[s[0] >> 4];

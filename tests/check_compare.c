@@ -556,6 +556,8 @@ START_TEST(test_compare_generic_id)
   ck_assert_int_eq(cc_generic_ids_has(&g, H1 + 1, A, 18), 0);
   ck_assert_int_eq(cc_generic_ids_has(&g, H1, A, 17), 0);
   ck_assert_int_eq(cc_generic_ids_has(NULL, H1, A, 18), 0);
+  ck_assert_int_eq(cc_generic_ids_has(&g, H1, NULL, 0), 1);
+  ck_assert_int_eq(cc_generic_ids_has(&g, H1 - 1, NULL, 0), 0);
   cc_generic_ids_dispose(&g);
   ck_assert_ptr_null(g.items);
 

@@ -717,6 +717,9 @@ static Suite *finding_suite(void)
   Suite *s = suite_create("finding");
   TCase *core = tcase_create("Core");
   TCase *limits = tcase_create("Limits");
+  /* The k-way merge on 1-3 threads of 60,000 findings: generous, since
+   * the machine may be busy (and slow under the sanitizers). */
+  tcase_set_timeout(limits, 300);
   tcase_add_test(core, test_finding_json_known_line);
   tcase_add_test(core, test_finding_json_valid_id_has_no_reason);
   tcase_add_test(core, test_finding_json_states);

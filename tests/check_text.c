@@ -2,7 +2,8 @@
  * check_text.c - text that leaves the program (engine/text.c): a table of
  * known answers for cc_text_visible, worked out by hand from its contract
  * (C0 and DEL as \xHH, C1 as \u00HH, ill-formed bytes as U+FFFD,
- * backslashes doubled under CC_TEXT_BACKSLASH), and cutting at a
+ * backslashes doubled under CC_TEXT_BACKSLASH, LF and CRLF kept under
+ * CC_TEXT_KEEP_NEWLINE), and cutting at a
  * character boundary when the output is too small.
  */
 #include <check.h>
@@ -35,6 +36,9 @@ static const struct {
     {"a\\b", 0, "a\\b"},
     {"a\\b", CC_TEXT_BACKSLASH, "a\\\\b"},
     {"\\x1b", CC_TEXT_BACKSLASH, "\\\\x1b"},    /* no forged escape */
+    {"a\nb\r\nc\rd\te", CC_TEXT_KEEP_NEWLINE, "a\nb\r\nc\\x0dd\\x09e"},
+    {"\r", CC_TEXT_KEEP_NEWLINE, "\\x0d"},       /* a lone CR at the end */
+    {"\x1b\n", CC_TEXT_KEEP_NEWLINE | CC_TEXT_BACKSLASH, "\\x1b\n"},
 };
 
 START_TEST(test_text_visible_table)

@@ -15,6 +15,9 @@ extern "C" {
 
 /** Also write a backslash as two, so that an escape cannot be forged. */
 #define CC_TEXT_BACKSLASH 1u
+/** Keep a line feed (and a CR just before one) as it is: for a field that
+ *  a CSV writer quotes, where RFC 4180 allows a line break. */
+#define CC_TEXT_KEEP_NEWLINE 2u
 
 /**
  * Copies s[0..n) to out with every C0 control (U+0000-U+001F, tab and line
@@ -24,7 +27,7 @@ extern "C" {
  *
  * @param[out] out  cap bytes; always NUL-terminated when cap > 0 (cut at
  *                  a character boundary when the text does not fit)
- * @param flags     0 or CC_TEXT_BACKSLASH
+ * @param flags     0, or CC_TEXT_BACKSLASH and/or CC_TEXT_KEEP_NEWLINE
  * @return the length the whole result needs, not counting the NUL (as
  *         snprintf: it did not fit when the return is >= cap).
  */
@@ -32,8 +35,9 @@ size_t cc_text_visible(char *out, size_t cap, const char *s, size_t n,
                        unsigned flags);
 
 /**
- * 1 when cc_text_visible would return s[0..n) unchanged (no control, no
- * ill-formed byte, and no backslash under CC_TEXT_BACKSLASH), else 0.
+ * 1 when cc_text_visible would return s[0..n) unchanged (no control but
+ * the line breaks CC_TEXT_KEEP_NEWLINE keeps, no ill-formed byte, and no
+ * backslash under CC_TEXT_BACKSLASH), else 0.
  */
 int cc_text_is_visible(const char *s, size_t n, unsigned flags);
 
