@@ -97,9 +97,11 @@ int cc_finding_push(cc_finding_list *list, const cc_finding *f)
       return -1;
     list->items = grown;
   } else if (n == 0) {
-    list->items = malloc(8 * sizeof *list->items);
-    if (list->items == NULL)
+    /* An empty list may hold storage already (a merge of empty lists). */
+    cc_finding *fresh = realloc(list->items, 8 * sizeof *fresh);
+    if (fresh == NULL)
       return -1;
+    list->items = fresh;
   }
   list->items[list->n++] = *f;
   return 0;

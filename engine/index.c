@@ -137,11 +137,10 @@ static int lmdb_error(int rc, const char *what)
   else if (rc == EIO || rc == ENOSPC || rc == EACCES || rc == MDB_MAP_FULL)
     code = CC_EIO;
   /* A full map is the database's limit, not the machine's memory: the map
-   * is grown before each run and on MDB_MAP_FULL (map_grow), so this is
-   * reached only when growing failed. */
+   * is sized before each run and grown on MDB_MAP_FULL where the
+   * transaction can be tried again (map_grow), so this is rare. */
   if (rc == MDB_MAP_FULL)
-    return cc_error_set(code, "database: %s: the database map is full and "
-                        "could not be grown (disk or address space)", what);
+    return cc_error_set(code, "database: %s: the database map is full", what);
   return cc_error_set(code, "database: %s: %s", what, mdb_strerror(rc));
 }
 
@@ -464,15 +463,15 @@ int cc_index_stage_begin(cc_stage *st, cc_db *db, const char *period,
   memset(st, 0, sizeof *st);
   st->db = db;
   snprintf(st->period, sizeof st->period, "%s", period);
-  /* Grow the map to hold what is there plus this run, four times over:
-   * the old generation stays until publish, and short rows take more in
-   * the index than in the file (a 30-byte row stores about 150 bytes of
-   * record, idx entry and blocking keys). The staging transaction cannot
+  /* Grow the map to hold what is there plus this run, eight times its
+   * estimate (twice the input's bytes): the old generation stays until
+   * publish, and short rows take more in the database than in the file (a
+   * 38-byte row stored 145 bytes of record, idx entry and blocking keys). The staging transaction cannot
    * be retried on MDB_MAP_FULL, so the map is sized generously up front:
    * it is address space, not memory (see map_grow). */
   mdb_env_info(db->env, &info);
   mdb_env_stat(db->env, &ms);
-  want = (info.me_last_pgno + 1) * (size_t)ms.ms_psize + estimate * 4 +
+  want = (info.me_last_pgno + 1) * (size_t)ms.ms_psize + estimate * 8 +
          ((size_t)1 << 30);
   if (want > info.me_mapsize && (rc = mdb_env_set_mapsize(db->env, want)) != 0)
     return lmdb_error(rc, "growing the map");

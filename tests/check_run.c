@@ -817,7 +817,7 @@ START_TEST(test_run_rename_failure_after_publish)
    * and summary.txt (after) are the new ones. */
   char *s, *f;
   cc_run_options o;
-  first_run();
+  free(first_run());
   tu_write_file(P("moe_b.csv"), moe_b_csv);
   tu_write_file(P("mohrss_b.csv"), mohrss_b_csv);
   ck_assert_int_eq(unlink(P("out/possible.jsonl")), 0);
@@ -942,7 +942,7 @@ START_TEST(test_run_one_at_a_time)
   int fd;
   char pid[32], *before;
   cc_run_options o;
-  first_run();
+  free(first_run());
   before = db_dump(P("db"));
   snprintf(pid, sizeof pid, "pid %ld on ", (long)getpid());
   tu_write_file(P("moe_b.csv"), moe_b_csv);
@@ -1027,7 +1027,7 @@ START_TEST(test_run_rail_empty_roster)
     int rc;
     /* Each case from the same 2026-11 database. */
     tu_remove_tree(P("db"));
-    first_run();
+    free(first_run());
     free(before);
     before = db_dump(P("db"));
     tu_write_file(P("moe_12.csv"), bad[i]);
@@ -1079,7 +1079,7 @@ START_TEST(test_run_rail_shrunken_roster)
       "身份证号,姓名,学校代码,学籍状态\n" A ",张三,S1,在籍\n" C ",王五,S2,转学\n";
   char *before, *after;
   cc_run_options o;
-  first_run();
+  free(first_run());
   before = db_dump(P("db"));
   tu_write_file(P("moe_small.csv"), moe_small);
   set_rosters(P("moe_small.csv"), P("mohrss.csv"));
