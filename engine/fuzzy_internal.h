@@ -25,9 +25,14 @@ int cc_fuzzy_block_keys(uint64_t out[2], const cc_record *r);
 
 typedef struct cc_fuzzy_stats {
   uint64_t candidates;  /* pairs scored */
-  uint64_t links;       /* pairs at or above the upper threshold */
-  uint64_t possible;    /* pairs between the thresholds */
+  uint64_t links;       /* pairs linked into persons */
+  uint64_t possible;    /* pairs written for review, all reasons */
+  uint64_t both_valid;  /* of them: above the threshold, two valid IDs */
+  uint64_t ambiguous;   /* of them: a link that would merge two valid IDs */
+  uint64_t names_differ; /* of them: above the threshold, names differ */
+  uint64_t reviewed_same, reviewed_different; /* pairs a reviewer decided */
   uint64_t groups;      /* persons made of two or more IDs */
+  cc_fuzzy_model model; /* the weights the month was scored with */
 } cc_fuzzy_stats;
 
 /*

@@ -568,6 +568,52 @@ static void tprintf(text *t, const char *fmt, ...)
 
 static void fmt_money(char *buf, int64_t fen) { cc_money_format(buf, fen); }
 
+/* The fuzzy tier's lines of the summary: what it decided and the weights
+ * the month was scored with. */
+static void fuzzy_summary(text *t, const cc_fuzzy_stats *fz)
+{
+  const cc_fuzzy_model *m = &fz->model;
+  int f, l;
+  tprintf(t, "fuzzy tier: %llu pairs scored, %llu linked into %llu persons, "
+          "%llu possible (possible.jsonl, for review: %llu with two valid IDs for a "
+          "population-registry check, %llu ambiguous, %llu with different names); reviewer decisions honoured: "
+          "%llu same, %llu different\n",
+          (unsigned long long)fz->candidates, (unsigned long long)fz->links,
+          (unsigned long long)fz->groups, (unsigned long long)fz->possible,
+          (unsigned long long)fz->both_valid, (unsigned long long)fz->ambiguous,
+          (unsigned long long)fz->names_differ,
+          (unsigned long long)fz->reviewed_same,
+          (unsigned long long)fz->reviewed_different);
+  tprintf(t, "fuzzy weights: %s (%llu pairs, %d EM iterations, match share %.4f)\n",
+          m->why, (unsigned long long)m->pairs, m->iterations, m->lambda);
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < cc_fuzzy_level_count(f); l++)
+      if (!cc_fuzzy_level_is_typo(f, l))
+        tprintf(t, "  %-10s %-30s m %.4f  u %.5f  weight %+.1f\n",
+                cc_evidence_field_code(f), cc_evidence_level_code(f, l), m->m[f][l],
+                m->u[f][l], m->w10[f][l] / 10.0);
+}
+
+/* The same for the period's run record (JSON). */
+static void model_json(text *t, const cc_fuzzy_model *m)
+{
+  int f, l, first = 1;
+  tprintf(t, ", \"fuzzy_model\": {\"fitted\": %s, \"why\": \"%s\", \"pairs\": %llu, "
+          "\"iterations\": %d, \"lambda\": %.6f, \"levels\": [",
+          m->fitted ? "true" : "false", m->why, (unsigned long long)m->pairs,
+          m->iterations, m->lambda);
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < cc_fuzzy_level_count(f); l++)
+      if (!cc_fuzzy_level_is_typo(f, l)) {
+        tprintf(t, "%s{\"field\": \"%s\", \"level\": \"%s\", \"m\": %.6f, "
+                "\"u\": %.6f, \"weight\": %.1f}", first ? "" : ", ",
+                cc_evidence_field_code(f), cc_evidence_level_code(f, l), m->m[f][l],
+                m->u[f][l], m->w10[f][l] / 10.0);
+        first = 0;
+      }
+  tprintf(t, "]}");
+}
+
 static int valid_period(const char *p)
 {
   int y, m, i;
@@ -842,8 +888,11 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       tprintf(&info, "%s{\"label\": \"%s\", \"records\": %llu, \"rejects\": %llu}",
               i ? ", " : "", labels[i], (unsigned long long)stats[i].records,
               (unsigned long long)stats[i].rejects);
-    tprintf(&info, "], \"run_at\": %lld, \"uid\": %u}", (long long)time(NULL),
+    tprintf(&info, "], \"run_at\": %lld, \"uid\": %u", (long long)time(NULL),
             (unsigned)getuid());
+    if (rs.fuzzy)
+      model_json(&info, &fz.model);
+    tprintf(&info, "}");
     if (info.p == NULL) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
       goto done;
@@ -913,10 +962,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
             by_state[CC_STATE_NEW], by_state[CC_STATE_OPEN],
             by_state[CC_STATE_OVERDUE], by_state[CC_STATE_CLEARED], claimed);
     if (rs.fuzzy)
-      tprintf(&sum, "fuzzy tier: %llu pairs scored, %llu linked into %llu persons, "
-              "%llu possible (possible.jsonl, for review)\n",
-              (unsigned long long)fz.candidates, (unsigned long long)fz.links,
-              (unsigned long long)fz.groups, (unsigned long long)fz.possible);
+      fuzzy_summary(&sum, &fz);
     else
       tprintf(&sum, "fuzzy tier: off (--no-fuzzy)\n");
     tprintf(&sum, "\nrecords %llu, rejected %llu, invalid IDs %llu, schools %zu\n",

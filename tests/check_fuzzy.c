@@ -67,6 +67,7 @@
 #include <check.h>
 #include <limits.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -591,7 +592,16 @@ typedef struct run_out {
   unsigned possible_mode;
 } run_out;
 
+static void run_texts(run_out *out, const char *tag, int no_fuzzy, const char *moe_text,
+                      const char *mohrss_text);
+
 static void run_rosters(run_out *out, const char *tag, int no_fuzzy)
+{
+  run_texts(out, tag, no_fuzzy, moe_csv, mohrss_csv);
+}
+
+static void run_texts(run_out *out, const char *tag, int no_fuzzy, const char *moe_text,
+                      const char *mohrss_text)
 {
   char moe[400], mohrss[400], db[400], dir[400], f[480], name[64];
   cc_roster_spec rosters[2];
@@ -599,8 +609,8 @@ static void run_rosters(run_out *out, const char *tag, int no_fuzzy)
   int rc;
   path_in(moe, sizeof moe, "moe.csv");
   path_in(mohrss, sizeof mohrss, "mohrss.csv");
-  tu_write_file(moe, moe_csv);
-  tu_write_file(mohrss, mohrss_csv);
+  tu_write_file(moe, moe_text);
+  tu_write_file(mohrss, mohrss_text);
   memset(rosters, 0, sizeof rosters);
   rosters[0].label = "moe";
   rosters[0].path = moe;
@@ -754,6 +764,200 @@ START_TEST(test_fuzzy_run_monthly)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Issue 9: two valid IDs are two people; duplicates inside one school; a
+ * mistyped ID one slip from two people's IDs. Rosters (line 1 the header):
+ *
+ *   moe                                      mohrss
+ *   2 110105200803150117 王伟 S1             2 110105200803150133 王伟 J1
+ *   3 110105200707040225 李娜 S2 grant 1000  3 110105200901010361 张敏 J3
+ *   4 110105200807040225 李娜 S2 grant 1000  4 110105200901010365 张敏 J4
+ *   5 110105200901010345 张敏 S3
+ * all 在籍. Check characters (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2,
+ * sum mod 11 -> 1 0 X 9 8 7 6 5 4 3 2):
+ *   11010520080315011: 137 = 12*11+5 -> '7'; ...013: 141 = 12*11+9 -> '3'
+ *   11010520070704022: 161 = 14*11+7 -> '5'; the typed 2008 instead of
+ *     2007: 164 = 14*11+10 -> '2' due, '5' kept: invalid
+ *   11010520090101034: 106 = 9*11+7 -> '5'; ...036: 110 = 10*11+0 -> '1'
+ *   110105200901010365: the first 17 of ...0361 with the check of ...0345:
+ *     invalid.
+ * 王伟 / 王伟: two valid IDs one digit apart (digit 17, the sequence: two
+ *   boys born on one day in one town): 4 + 4 + 2 + 0 (sex: in the slip) +
+ *   2 = 12, above 9, but both valid: possible, both_ids_valid; no finding.
+ * 李娜 / 李娜 at one school: a slip in the birth year, check fails:
+ *   8 + 4 + 0 (birth: in the slip) + 1 + 2 = 15: linked. The school holds
+ *   her twice: duplicate_record (within) and, both paid, double_grant
+ *   (within, 1000 at risk), basis id_typo.
+ * 张敏 J4 (...0365) is one slip from S3's ...0345 (digit 17: 8 + 4 + 2 + 0
+ *   + 2 = 16) and differs from J3's ...0361 in the check character only
+ *   (8 + 4 + 2 + 1 + 2 = 17): both above 9, so it cannot say whose number
+ *   it is: both pairs possible, ambiguous. S3 / J3 (both valid, digit 17):
+ *   12, both_ids_valid. No finding: before issue 9 the three were merged
+ *   into one person enrolled at three schools. */
+static const char issue9_moe[] =
+    "身份证号,姓名,学校代码,学籍状态,助学金\n"
+    "110105200803150117,王伟,S1,在籍,0\n"
+    "110105200707040225,李娜,S2,在籍,1000\n"
+    "110105200807040225,李娜,S2,在籍,1000\n"
+    "110105200901010345,张敏,S3,在籍,0\n";
+static const char issue9_mohrss[] =
+    "身份证号,姓名,学校代码,学籍状态,助学金\n"
+    "110105200803150133,王伟,J1,在籍,0\n"
+    "110105200901010361,张敏,J3,在籍,0\n"
+    "110105200901010365,张敏,J4,在籍,0\n";
+
+START_TEST(test_fuzzy_issue9_rules)
+{
+  run_out r;
+  char *dup, *grant, *line;
+  size_t n_dup, n_grant, n;
+  memset(&r, 0, sizeof r);
+  run_texts(&r, "issue9", 0, issue9_moe, issue9_mohrss);
+
+  ck_assert_uint_eq(count_lines(r.findings), 2);
+  dup = lines_with(r.findings, "\"type\": \"duplicate_record\"", &n_dup);
+  grant = lines_with(r.findings, "\"type\": \"double_grant\"", &n_grant);
+  ck_assert_uint_eq(n_dup, 1);
+  ck_assert_uint_eq(n_grant, 1);
+  HAS(dup, "\"scope\": \"within\"");
+  HAS(dup, "\"basis\": \"id_typo\"");
+  HAS(dup, "{\"roster\": \"moe\", \"line\": 3, ");
+  HAS(dup, "{\"roster\": \"moe\", \"line\": 4, ");
+  HAS(dup, "\"id_number\": \"110105200707040225\", \"name\": \"李娜\", \"id_valid\": true");
+  HAS(dup, "\"level\": \"one_substitution_check_fails\", \"weight\": 8.0");
+  HAS(dup, "{\"field\": \"birth_date\", \"level\": \"in_typo\", \"weight\": 0.0, ");
+  HAS(grant, "\"amount_at_risk\": 1000");
+  HAS(grant, "\"basis\": \"id_typo\"");
+  HASNT(r.findings, "王伟");
+  HASNT(r.findings, "张敏");
+
+  /* possible.jsonl: four pairs, each with its reason. */
+  ck_assert_uint_eq(count_lines(r.possible), 4);
+  line = lines_with(r.possible, "\"review_reason\": \"both_ids_valid\"", &n);
+  ck_assert_uint_eq(n, 2);
+  HAS(line, "\"score\": 12.0");
+  HAS(line, "\"110105200803150117\", \"id_valid\": true");
+  HAS(line, "\"110105200803150133\", \"id_valid\": true");
+  HAS(line, "\"110105200901010345\", \"id_valid\": true");
+  HAS(line, "\"110105200901010361\", \"id_valid\": true");
+  HAS(line, "人口信息核查");
+  free(line);
+  line = lines_with(r.possible, "\"review_reason\": \"ambiguous\"", &n);
+  ck_assert_uint_eq(n, 2);
+  HAS(line, "\"score\": 16.0");
+  HAS(line, "\"score\": 17.0");
+  HAS(line, "\"110105200901010365\", \"id_valid\": false");
+  free(line);
+  HAS(r.summary, "2 with two valid IDs for a population-registry check, 2 ambiguous");
+
+  free(dup);
+  free(grant);
+  run_out_dispose(&r);
+}
+END_TEST
+
+/* EM on a table whose answer is known: the expected counts of a mixture
+ * with chosen m, u and shares of matches (exact expectations of 10^7
+ * pairs per source, so the fit has nothing to learn but the truth). The
+ * fields each source is selected on take one level there (they are left
+ * out of its likelihood, whatever they hold). */
+static const double em_m[CC_EV_COUNT_][4] = {
+    {0.6, 0.2, 0.1, 0}, {0.80, 0.15, 0.05}, {0.95, 0.05}, {0.98, 0.02},
+    {0.85, 0.10, 0.05}};
+static const double em_u[CC_EV_COUNT_][4] = {
+    {0.001, 0.001, 0.001, 0}, {0.04, 0.03, 0.93}, {0.30, 0.70}, {0.5, 0.5},
+    {0.20, 0.05, 0.75}};
+
+START_TEST(test_fuzzy_em_known)
+{
+  static uint64_t counts[CC_FUZZY_SOURCES][CC_FUZZY_PATTERNS];
+  const double lambda[2] = {0.8, 0.05}, n = 1e7;
+  cc_fuzzy_model m;
+  uint8_t lv[CC_EV_COUNT_];
+  unsigned p;
+  int s, f, l;
+  memset(counts, 0, sizeof counts);
+  /* ID levels used: 0 (sub, check fails), 1 (swap), 2 (check only) and
+   * 5 (different): m(5) = 0.1, u(5) = 0.997. */
+  for (s = 0; s < 2; s++)
+    for (p = 0; p < CC_FUZZY_PATTERNS; p++) {
+      double pm = lambda[s], pu = 1 - lambda[s];
+      cc_fuzzy_pattern_levels(lv, p);
+      if (lv[CC_EV_BIRTH] == CC_TYPO || lv[CC_EV_SEX] == CC_TYPO ||
+          lv[CC_EV_REGION] == CC_REGL_TYPO)
+        continue;
+      if (!(lv[0] <= 2 || lv[0] == 5))
+        continue;
+      if (s == 0 && lv[0] != 0)
+        continue; /* selected on the ID: one level */
+      if (s == 1 && (lv[1] != 0 || lv[2] != 0 || lv[3] != 0))
+        continue; /* selected on name, birth date, sex */
+      for (f = 0; f < CC_EV_COUNT_; f++) {
+        if ((s == 0 && f == 0) || (s == 1 && f >= 1 && f <= 3))
+          continue;
+        if (f == 0) {
+          pm *= lv[0] == 5 ? 0.1 : em_m[0][lv[0]];
+          pu *= lv[0] == 5 ? 0.997 : em_u[0][lv[0]];
+        } else {
+          pm *= em_m[f][lv[f]];
+          pu *= em_u[f][lv[f]];
+        }
+      }
+      counts[s][p] = (uint64_t)((pm + pu) * n + 0.5);
+    }
+  cc_fuzzy_em(&m, (const uint64_t(*)[CC_FUZZY_PATTERNS])counts);
+  ck_assert_int_eq(m.fitted, 1);
+  ck_assert_msg(fabs(m.lambda_src[0] - 0.8) < 0.005, "lambda typo %f", m.lambda_src[0]);
+  ck_assert_msg(fabs(m.lambda_src[1] - 0.05) < 0.005, "lambda blocks %f", m.lambda_src[1]);
+  for (f = 1; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < cc_fuzzy_level_count(f); l++) {
+      if (cc_fuzzy_level_is_typo(f, l))
+        continue;
+      ck_assert_msg(fabs(m.m[f][l] - em_m[f][l]) < 0.005, "m[%d][%d] %f", f, l, m.m[f][l]);
+      ck_assert_msg(fabs(m.u[f][l] - em_u[f][l]) < 0.005, "u[%d][%d] %f", f, l, m.u[f][l]);
+    }
+  ck_assert_msg(fabs(m.m[0][5] - 0.1) < 0.005, "m id different %f", m.m[0][5]);
+  ck_assert_msg(fabs(m.m[0][0] - 0.6) < 0.005, "m id sub %f", m.m[0][0]);
+  ck_assert_msg(fabs(m.u[0][5] - 0.997) < 0.005, "u id different %f", m.u[0][5]);
+  /* Weights: log2(m/u) within the documented bounds. name equal:
+   * log2(0.80/0.04) = 4.32 (documented 4, bounds 2..8): 4.3. name
+   * different: log2(0.05/0.93) = -4.22: -4.2. birth date different:
+   * log2(0.05/0.70) = -3.81: -3.8. */
+  ck_assert_int_eq(m.w10[CC_EV_NAME][CC_NAMEL_EQUAL], 43);
+  ck_assert_int_eq(m.w10[CC_EV_NAME][CC_NAMEL_DIFFERENT], -42);
+  ck_assert_int_eq(m.w10[CC_EV_BIRTH][CC_DIFFERENT], -38);
+  /* sex different: log2(0.02/0.5) = -4.64, documented -5.5: -4.6. */
+  ck_assert_int_eq(m.w10[CC_EV_SEX][CC_DIFFERENT], -46);
+}
+END_TEST
+
+START_TEST(test_fuzzy_em_fallback)
+{
+  static uint64_t counts[CC_FUZZY_SOURCES][CC_FUZZY_PATTERNS];
+  cc_fuzzy_model m, d;
+  uint8_t lv[CC_EV_COUNT_] = {0, 0, 0, 0, 0};
+  int f, l;
+  memset(counts, 0, sizeof counts);
+  /* 999 pairs: one short of a fit. */
+  counts[0][cc_fuzzy_pattern(lv)] = 999;
+  cc_fuzzy_em(&m, (const uint64_t(*)[CC_FUZZY_PATTERNS])counts);
+  cc_fuzzy_model_default(&d);
+  ck_assert_int_eq(m.fitted, 0);
+  ck_assert_uint_eq(m.pairs, 999);
+  ck_assert_ptr_nonnull(strstr(m.why, "too few candidate pairs"));
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < cc_fuzzy_level_count(f); l++)
+      ck_assert_int_eq(m.w10[f][l], cc_fuzzy_weight10(f, l));
+  ck_assert_int_eq(d.w10[CC_EV_ID][CC_IDL_SUB_FIX], 80);
+  /* Patterns round-trip. */
+  for (f = 0; f < CC_FUZZY_PATTERNS; f++) {
+    uint8_t x[CC_EV_COUNT_];
+    cc_fuzzy_pattern_levels(x, (unsigned)f);
+    ck_assert_uint_eq(cc_fuzzy_pattern(x), (unsigned)f);
+  }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *fuzzy_suite(void)
 {
@@ -775,6 +979,9 @@ static Suite *fuzzy_suite(void)
   tcase_add_test(core, test_fuzzy_thresholds);
   tcase_add_checked_fixture(core, setup, teardown);
   tcase_add_test(core, test_fuzzy_run_monthly);
+  tcase_add_test(core, test_fuzzy_issue9_rules);
+  tcase_add_test(core, test_fuzzy_em_known);
+  tcase_add_test(core, test_fuzzy_em_fallback);
   tcase_set_timeout(core, 120);
   suite_add_tcase(s, core);
 

@@ -115,10 +115,20 @@ fi
 check_mode "possible.jsonl exists with mode 0600" "$PF" 600
 if [ -f "$PF" ]; then
   np=$(grep -c . "$PF")
-  check_jq "possible.jsonl: $np pairs, each scoring from 5 up to 9 with 5 evidence fields and 2 records" \
-    'all(.[]; .score >= 5 and .score < 9 and (.evidence | length) == 5
-              and (.records | length) == 2
-              and (.basis == "id_typo" or .basis == "name_birth"))' "$PF"
+  # docs/RULES.md: a pair goes for review when its score is from 5 up to
+  # 9, or when it scores 9 or more but may not be linked: two valid IDs
+  # (a population-registry check), names neither equal nor homophones, or
+  # a mistyped ID one slip from two people's valid IDs.
+  check_jq "possible.jsonl: $np pairs, each with its review reason, 5 evidence fields and 2 records" \
+    'all(.[]; (.evidence | length) == 5 and (.records | length) == 2
+              and (.basis == "id_typo" or .basis == "name_birth")
+              and ((.review_reason == "score_between_thresholds" and .score >= 5 and .score < 9)
+                   or (.review_reason == "both_ids_valid" and .score >= 9
+                       and .records[0].id_valid and .records[1].id_valid)
+                   or (.review_reason == "names_differ" and .score >= 9
+                       and (.evidence[] | select(.field == "name") | .level) == "different")
+                   or (.review_reason == "ambiguous" and .score >= 9))
+              and (.review_zh | length) > 0)' "$PF"
   # At most 1 in 1,000 records: the list stays small enough to review.
   if [ "$np" -le $((RECORDS / 1000)) ]; then
     pass "possible.jsonl stays small ($np for $RECORDS records)"
