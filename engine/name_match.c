@@ -49,7 +49,11 @@
 /* Entry bits (see the comment at the top of pinyin_table.inc). */
 #define E_SURNAME 0x8000u
 #define E_HAN 0x4000u
-#define E_SET 0x1FFFu
+#define E_CODE 0x3FFFu
+/* A reading code: 0 = no reading; without R_MULTI the one syllable index,
+ * with it (two or more readings) an index into pinyin_set. */
+#define R_MULTI 0x2000u
+#define R_INDEX 0x1FFFu
 
 #define MIDDLE_DOT 0x00B7u
 
@@ -58,7 +62,8 @@
  * must be no more than 3 bytes of key per byte of name. */
 _Static_assert(PINYIN_SYL_MAXLEN <= 7 && PINYIN_SYL_MAXLEN + 2 <= 9,
                "a syllable does not fit the key bound");
-_Static_assert(PINYIN_SET_COUNT <= E_SET + 1, "reading-set index overflow");
+_Static_assert(PINYIN_SET_COUNT <= R_INDEX + 1, "reading-set index overflow");
+_Static_assert(PINYIN_SYL_COUNT <= R_MULTI, "syllable index overflow");
 _Static_assert(PINYIN_READINGS == 4, "a reading set is 4 syllables");
 
 static inline unsigned pinyin_entry(uint32_t c)
@@ -70,8 +75,8 @@ static inline unsigned pinyin_entry(uint32_t c)
                        (c & ((1u << PINYIN_SHIFT) - 1))];
 }
 
-/* The surname reading set of c (whose entry has E_SURNAME), or 0. */
-static unsigned surname_set(uint32_t c)
+/* The surname reading code of c (whose entry has E_SURNAME), or 0. */
+static unsigned surname_code(uint32_t c)
 {
   size_t lo = 0, hi = PINYIN_SURNAME_COUNT;
   while (lo < hi) {
@@ -82,7 +87,7 @@ static unsigned surname_set(uint32_t c)
       hi = mid;
   }
   return lo < PINYIN_SURNAME_COUNT && pinyin_surname_cp[lo] == c
-             ? pinyin_surname_set[lo]
+             ? pinyin_surname_code[lo]
              : 0;
 }
 
@@ -123,7 +128,7 @@ static inline size_t next_cp(const unsigned char *p, const unsigned char *end,
  * readings. */
 typedef struct pos {
   uint32_t cp;
-  unsigned set;             /* reading set; 0 = none: compare cp */
+  unsigned code;            /* reading code; 0 = none: compare cp */
   unsigned han;             /* a Han character (for the spaces) */
   const unsigned char *src; /* its bytes */
   size_t n;
@@ -146,24 +151,54 @@ static inline void walk_init(walker *w, const char *s, size_t len)
   w->end = len ? w->p + len : w->p; /* NULL + 0 is UB */
   w->first = 1;
   w->has_pending = 0;
+  w->pending.cp = 0; /* set before use; this keeps gcc from warning */
+  w->pending.code = 0;
+  w->pending.han = 0;
+  w->pending.src = NULL;
+  w->pending.n = 0;
 }
 
 /*
- * The next position into *o: W_POS, W_END at the end, W_BAD on bad UTF-8
- * (w->p then points at it). The first position takes the surname set of
- * its character, or, when the first two characters are a compound
- * surname, the first one's reading, and the next position the second's.
+ * The reading code of the first character c of a name as a surname, p[0..
+ * end) being what follows: when c and the next character are a compound
+ * surname, c's code in it, and the next character's code, code point and
+ * length in *code2, *c2, *n2; otherwise c's surname reading (0 if it has
+ * none: then its plain one stands) and *n2 = 0. Out of line, and without
+ * the walker's address, so that the walker stays in registers: it runs
+ * once per name at most.
  */
-static inline int walk_next(walker *w, pos *o)
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static unsigned surname_reading(uint32_t c, const unsigned char *p,
+                                const unsigned char *end, unsigned *code2,
+                                uint32_t *c2, size_t *n2)
+{
+  size_t n = p < end ? next_cp(p, end, c2) : 0;
+  int row = n != 0 ? compound_row(c, *c2) : -1;
+  if (row >= 0) {
+    /* The compound wins: 单于 "chan yu", not 单 "shan" + 于. */
+    *code2 = pinyin_compound[row][3];
+    *n2 = n;
+    return pinyin_compound[row][2];
+  }
+  *n2 = 0;
+  return surname_code(c);
+}
+
+/*
+ * The next position into *o, read plainly (no surname, nothing queued),
+ * its table entry into *entry: W_POS, W_END at the end, W_BAD on bad
+ * UTF-8 (w->p then points at it).
+ */
+#if defined(__GNUC__)
+__attribute__((always_inline)) /* the inner loop of every function here */
+#endif
+static inline int walk_plain(walker *w, pos *o, unsigned *entry)
 {
   uint32_t c;
   unsigned e;
   size_t n;
-  if (w->has_pending) {
-    *o = w->pending;
-    w->has_pending = 0;
-    return W_POS;
-  }
   if (w->p >= w->end)
     return W_END;
   n = next_cp(w->p, w->end, &c);
@@ -171,57 +206,100 @@ static inline int walk_next(walker *w, pos *o)
     return W_BAD;
   e = pinyin_entry(c);
   o->cp = c;
-  o->set = e & E_SET;
+  o->code = e & E_CODE;
   o->han = (e & E_HAN) != 0;
   o->src = w->p;
   o->n = n;
   w->p += n;
-  if ((e & E_SURNAME) && w->first) {
-    uint32_t c2 = 0;
-    size_t n2 = w->p < w->end ? next_cp(w->p, w->end, &c2) : 0;
-    int row = n2 != 0 ? compound_row(c, c2) : -1;
-    if (row >= 0) {
-      /* The compound wins: 单于 "chan yu", not 单 "shan" + 于. */
-      o->set = pinyin_compound[row][2];
-      w->pending.cp = c2;
-      w->pending.set = pinyin_compound[row][3];
-      w->pending.han = 1;
-      w->pending.src = w->p;
-      w->pending.n = n2;
-      w->p += n2;
-      w->has_pending = 1;
-    } else {
-      unsigned s = surname_set(c);
-      if (s != 0)
-        o->set = s;
+  *entry = e;
+  return W_POS;
+}
+
+/*
+ * The next position, as walk_plain() but the first position takes the
+ * surname reading of its character, or, when the first two characters are
+ * a compound surname, the first one's reading, and the next position the
+ * second's. Once w->first and w->has_pending are both 0, walk_plain() is
+ * the same.
+ */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int walk_next(walker *w, pos *o)
+{
+  unsigned e = 0;
+  int r;
+  if (w->has_pending) {
+    *o = w->pending;
+    w->has_pending = 0;
+    return W_POS;
+  }
+  r = walk_plain(w, o, &e);
+  if (w->first) {
+    w->first = 0;
+    if (r == W_POS && (e & E_SURNAME)) {
+      unsigned code2 = 0, code;
+      uint32_t c2 = 0;
+      size_t n2 = 0;
+      code = surname_reading(o->cp, w->p, w->end, &code2, &c2, &n2);
+      if (code != 0)
+        o->code = code;
+      if (n2 != 0) {
+        w->pending.cp = c2;
+        w->pending.code = code2;
+        w->pending.han = 1;
+        w->pending.src = w->p;
+        w->pending.n = n2;
+        w->p += n2;
+        w->has_pending = 1;
+      }
     }
   }
-  w->first = 0;
-  return W_POS;
+  return r;
 }
 
 /* Do two positions share a reading (or, without readings, a code point)? */
 static inline int pos_share(const pos *a, const pos *b)
 {
   const uint16_t *x, *y;
+  uint16_t one_a, one_b;
   unsigned i, j;
-  if (a->set == 0 || b->set == 0)
-    return a->set == b->set && a->cp == b->cp;
-  if (a->set == b->set)
-    return 1;
-  x = pinyin_set[a->set];
-  y = pinyin_set[b->set];
-  for (i = 0; i < PINYIN_READINGS && x[i] != 0; i++)
-    for (j = 0; j < PINYIN_READINGS && y[j] != 0; j++)
+  if (a->code == b->code)
+    return a->code != 0 || a->cp == b->cp;
+  if (a->code == 0 || b->code == 0 || !((a->code | b->code) & R_MULTI))
+    return 0; /* no reading on one side, or two single syllables */
+  one_a = (uint16_t)a->code;
+  one_b = (uint16_t)b->code;
+  x = a->code & R_MULTI ? pinyin_set[a->code & R_INDEX] : &one_a;
+  y = b->code & R_MULTI ? pinyin_set[b->code & R_INDEX] : &one_b;
+  for (i = 0; i < PINYIN_READINGS && x[i] != 0; i++) {
+    for (j = 0; j < PINYIN_READINGS && y[j] != 0; j++) {
       if (x[i] == y[j])
         return 1;
+      if (y == &one_b)
+        break;
+    }
+    if (x == &one_a)
+      break;
+  }
   return 0;
 }
 
-static inline unsigned set_size(unsigned set)
+/* The syllable in slot k of a reading code (0 past the last). */
+static inline unsigned code_syl(unsigned code, unsigned k)
+{
+  if (code & R_MULTI)
+    return pinyin_set[code & R_INDEX][k];
+  return k == 0 ? code : 0;
+}
+
+/* How many readings a code has. */
+static inline unsigned code_size(unsigned code)
 {
   unsigned k = 0;
-  while (k < PINYIN_READINGS && pinyin_set[set][k] != 0)
+  if (!(code & R_MULTI))
+    return code != 0;
+  while (k < PINYIN_READINGS && pinyin_set[code & R_INDEX][k] != 0)
     k++;
   return k;
 }
@@ -277,6 +355,9 @@ static inline int put_syl(key_out *o, unsigned syl)
 
 /* Position p after a code point of kind *prev, read by its syllable syl
  * (0: its own bytes): the space if one is due, then the text. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline int put_pos(key_out *o, enum prev_kind *prev, const pos *p,
                           unsigned syl)
 {
@@ -309,25 +390,32 @@ static const combo PRIMARY = {{~0u, ~0u}, {0, 0}};
 
 /*
  * The key of in[0..len) into o (NUL not written), each position read by
- * its primary reading except where cb says otherwise. The contract is that
+ * its primary reading except where cb (NULL: nowhere) says otherwise. The contract is that
  * of cc_name_pinyin(); returns a key_rc, with *at the byte offset of bad
  * UTF-8.
  */
-static int key(key_out *o, const char *in, size_t len, const combo *cb,
-               size_t *at)
+#if defined(__GNUC__)
+__attribute__((always_inline)) /* one copy with cb NULL, the fast one */
+#endif
+static inline int key(key_out *o, const char *in, size_t len,
+                      const combo *cb, size_t *at)
 {
   walker w;
   pos p;
   enum prev_kind prev = PREV_NONE;
-  unsigned ord = 0;
+  unsigned ord = 0, e;
   int rc = KEY_OK, r;
 
   walk_init(&w, in, len);
-  while (rc == KEY_OK && (r = walk_next(&w, &p)) == W_POS) {
-    unsigned slot = ord == cb->at[0] ? cb->slot[0]
+  /* walk_next() for the surname (one or two positions), then the lean
+   * walk_plain() for the rest. */
+  for (r = walk_next(&w, &p); rc == KEY_OK && r == W_POS;
+       r = w.has_pending ? walk_next(&w, &p) : walk_plain(&w, &p, &e)) {
+    unsigned slot = cb == NULL            ? 0
+                    : ord == cb->at[0] ? cb->slot[0]
                     : ord == cb->at[1] ? cb->slot[1]
                                        : 0;
-    rc = put_pos(o, &prev, &p, p.set != 0 ? pinyin_set[p.set][slot] : 0);
+    rc = put_pos(o, &prev, &p, code_syl(p.code, slot));
     ord++;
   }
   if (rc == KEY_OK && r == W_BAD) {
@@ -362,7 +450,7 @@ int cc_name_pinyin(char *out, size_t cap, size_t *out_len, const char *folded,
   o.buf = (unsigned char *)out;
   o.len = 0;
   o.limit = cap - 1;
-  rc = key(&o, folded, len, &PRIMARY, &at);
+  rc = key(&o, folded, len, NULL, &at);
   if (rc != KEY_OK) {
     out[0] = '\0';
     return key_error(rc, at, o.limit);
@@ -390,7 +478,7 @@ static int combos(combo cb[CC_NAME_PINYIN_KEYS_MAX], int *capped,
 
   walk_init(&w, in, len);
   while ((r = walk_next(&w, &p)) == W_POS) {
-    unsigned k = p.set != 0 ? set_size(p.set) : 1;
+    unsigned k = code_size(p.code);
     if (k > 1) {
       if (nmulti < CC_NAME_PINYIN_KEYS_MAX) {
         mord[nmulti] = ord;
@@ -464,7 +552,7 @@ cc_name_relation cc_name_compare(const char *a, size_t alen, const char *b,
                                  size_t blen)
 {
   walker wa, wb;
-  pos pa, pb;
+  pos pa = {0, 0, 0, NULL, 0}, pb = pa;
 
   assert(a != NULL || alen == 0);
   assert(b != NULL || blen == 0);

@@ -74,7 +74,11 @@
 #define E_SURNAME 0x8000u /* the character has a surname reading or starts
                              a compound surname */
 #define E_HAN 0x4000u     /* the character is a Han ideograph */
-#define E_SET 0x1FFFu     /* reading-set index; 0 = no reading */
+#define E_CODE 0x3FFFu    /* reading code: 0 = no reading; R_MULTI clear:
+                             the one syllable index; R_MULTI set: index
+                             into pinyin_set (two or more readings) */
+#define R_MULTI 0x2000u
+#define E_SET 0x1FFFu     /* while building: reading-set index */
 
 /* Readings kept per character (must match CC_NAME_READINGS_MAX). */
 #define NREAD 4
@@ -191,6 +195,7 @@ static const struct {
     {"阚", "kan"},        {"莨", "lang liang"}, {"郇", "xun huan"},
     {"暴", "bao"},        {"隗", "wei kui"},  {"偈", "ji jie"},
     {"椎", "zhui"},       {"耆", "qi"},       {"夹", "jia"},
+    {"玟", "wen min"}, /* 通用规范: wén only; 汉语大字典 mín, wén */
 };
 
 /*
@@ -209,13 +214,12 @@ static const struct {
     {"缪", "miao"},  /* ICU Names: mou */
     {"翟", "zhai"},  {"覃", "qin tan"}, /* ICU Names: tan only */
     {"种", "chong"}, {"秘", "bi"},
-    {"尉", "wei"},   /* ICU Names: yu, which is right only in 尉迟 (尉健行
-                        is Wèi Jiànxíng) */
+    {"尉", "wei yu"}, /* ICU Names: yu only; 尉健行 is Wèi Jiànxíng */
     {"繁", "po"},    {"召", "shao"},  {"员", "yun"},   {"折", "she"},
     {"句", "gou"},   /* ICU Names: ju */
     {"牟", "mou"},   /* ICU Names: mu, which is the place name 牟平 */
     {"莘", "shen"},  /* ICU Names: xin, which is the place name 莘庄 */
-    {"蔚", "yu"},    /* ICU Names: wei */
+    {"蔚", "yu wei"}, /* ICU Names: wei only; 蔚 Yù (蔚县) first */
     {"祭", "zhai"},  /* ICU Names: ji */
     {"能", "nai"},   /* ICU Names: neng */
     {"角", "jue"},   /* ICU Names: jiao */
@@ -335,6 +339,14 @@ static unsigned set_size(unsigned set)
   while (k < NREAD && set_syl(set, k) != 0)
     k++;
   return k;
+}
+
+/* The reading code of a set (see E_CODE). */
+static unsigned code_of(unsigned set)
+{
+  if (set == 0)
+    return 0;
+  return set_size(set) == 1 ? set_syl(set, 0) : (R_MULTI | set);
 }
 
 /* ------------------------------------------------------------------ */
@@ -879,6 +891,9 @@ static void emit(FILE *f)
 
   if (stage1 == NULL || blocks == NULL)
     die("out of memory");
+  /* Set indexes become reading codes. */
+  for (i = 0; i < LIMIT; i++)
+    entry[i] = (uint16_t)((entry[i] & ~E_CODE) | code_of(entry[i] & E_SET));
   for (b = 0; b < NSTAGE1; b++) {
     const uint16_t *blk = entry + b * BLK;
     for (k = 0; k < nblocks; k++)
@@ -913,8 +928,9 @@ static void emit(FILE *f)
           " *\n"
           " * Entry (uint16) for c < 0x%X:\n"
           " *   pinyin_stage2[pinyin_stage1[c >> %u] * %u + (c & %u)]\n"
-          " * bits 0-12: index into pinyin_set, 0 = no reading; bit 14: c is"
-          " a\n"
+          " * bits 0-13: the reading code: 0 = no reading; bit 13 clear: the\n"
+          " * index of c's one syllable in pinyin_syl; bit 13 set: bits 0-12\n"
+          " * index pinyin_set (two or more readings). Bit 14: c is a\n"
           " * Han ideograph (Ideographic and script Han); bit 15: c has a\n"
           " * surname reading (pinyin_surname_*) or starts a compound "
           "surname\n"
@@ -971,17 +987,17 @@ static void emit(FILE *f)
           nsur ? nsur : 1);
   for (i = 0; i < nsur; i++)
     fprintf(f, "%s0x%05x,", i % 8 ? " " : "\n  ", sur[i].cp);
-  fprintf(f, "\n};\n\nstatic const uint16_t pinyin_surname_set[%u] = {",
+  fprintf(f, "\n};\n\nstatic const uint16_t pinyin_surname_code[%u] = {",
           nsur ? nsur : 1);
   for (i = 0; i < nsur; i++)
-    fprintf(f, "%s%u,", i % 12 ? " " : "\n  ", sur[i].set);
-  fprintf(f, "\n};\n\n/* {first, second, reading set of first, of second}, "
+    fprintf(f, "%s%u,", i % 12 ? " " : "\n  ", code_of(sur[i].set));
+  fprintf(f, "\n};\n\n/* {first, second, reading code of first, of second}, "
              "sorted. */\n"
              "static const uint32_t pinyin_compound[%u][4] = {\n",
           ncomp);
   for (i = 0; i < ncomp; i++)
     fprintf(f, "  {0x%05x, 0x%05x, %u, %u}, /* %s %s */\n", comp[i].cp[0],
-            comp[i].cp[1], comp[i].set[0], comp[i].set[1],
+            comp[i].cp[1], code_of(comp[i].set[0]), code_of(comp[i].set[1]),
             syl_str[set_syl(comp[i].set[0], 0)],
             syl_str[set_syl(comp[i].set[1], 0)]);
   fprintf(f, "};\n");
