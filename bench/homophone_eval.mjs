@@ -4,7 +4,7 @@
 //
 //   node bench/homophone_eval.mjs --corpus NAMES.txt --after build/bench/name_pairs \
 //        [--before OLD/name_pairs] [--pinyin-pro DIR] [--max-per-group 200] \
-//        [--one-diff 400000] [--seed 1]
+//        [--near 300000] [--one-diff 200000] [--seed 1]
 //
 // NAMES.txt: one registered name a line (traditional or simplified; folded
 // here by `name_pairs fold`). Names of 2 to 4 Han characters are kept,
@@ -16,6 +16,10 @@
 //  - alike: every pair of distinct names that pinyin-pro reads alike
 //    (toneless, surname mode for the first character: surname: 'head'),
 //    at most --max-per-group pairs (drawn at random) per reading;
+//  - near: up to --near pairs of names that differ in exactly one
+//    character, the two characters sharing a reading in pinyin-pro's
+//    dictionary (李晟 / 李成: 晟 is shèng or chéng): where a wrong reading
+//    makes a false homophone;
 //  - one-diff: a sample of --one-diff pairs of names of one length that
 //    differ in exactly one character.
 // Each pair is classed by where it differs (surname = the first character
@@ -34,7 +38,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const args = { maxPerGroup: 200, oneDiff: 400000, seed: 1 };
+const args = { maxPerGroup: 200, oneDiff: 200000, near: 300000, seed: 1, top: 25 };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i], v = process.argv[i + 1];
   if (k === '--corpus') args.corpus = v;
@@ -43,6 +47,8 @@ for (let i = 2; i < process.argv.length; i += 2) {
   else if (k === '--pinyin-pro') args.pp = v;
   else if (k === '--max-per-group') args.maxPerGroup = Number(v);
   else if (k === '--one-diff') args.oneDiff = Number(v);
+  else if (k === '--near') args.near = Number(v);
+  else if (k === '--top') args.top = Number(v);
   else if (k === '--seed') args.seed = Number(v);
   else throw new Error(`unknown argument ${k}`);
 }
@@ -117,6 +123,7 @@ for (const group of byReading.values()) {
   }
 }
 const nAlikeDrawn = pairs.size;
+let nNear = 0;
 {
   const buckets = new Map();
   for (const n of names) {
@@ -127,6 +134,31 @@ const nAlikeDrawn = pairs.size;
       buckets.get(key).push(n);
     }
   }
+  // near: every pair of a bucket whose two differing characters share a
+  // reading in pinyin-pro's dictionary (李晟 / 李成: 晟 shèng, chéng), the
+  // pairs where a wrong reading makes a false homophone.
+  const readings = new Map();
+  const readsOf = (c) => {
+    if (!readings.has(c))
+      readings.set(c, new Set(polyphonic(c, { toneType: 'none', type: 'array', v: true })[0] || []));
+    return readings.get(c);
+  };
+  const near = [];
+  for (const [key, b] of buckets) {
+    if (b.length < 2 || b.length > 400) continue;
+    const at = Number(key.split('\u0000')[1].match(/^\d+/)[0]);
+    for (let i = 0; i < b.length; i++)
+      for (let j = i + 1; j < b.length; j++) {
+        const x = [...b[i]][at], y = [...b[j]][at], rx = readsOf(x);
+        if ([...readsOf(y)].some((r) => rx.has(r))) near.push([b[i], b[j]]);
+      }
+  }
+  for (let i = near.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [near[i], near[j]] = [near[j], near[i]];
+  }
+  for (const [a, b] of near.slice(0, args.near)) addPair(a, b, 'near');
+  nNear = pairs.size - nAlikeDrawn;
   const cand = [];
   for (const b of buckets.values()) {
     if (b.length < 2) continue;
@@ -142,8 +174,9 @@ const nAlikeDrawn = pairs.size;
   for (const [a, b] of cand.slice(0, args.oneDiff)) addPair(a, b, 'one-diff');
 }
 const list = [...pairs.keys()];
-console.log(`pairs: ${list.length} (${nAlikeDrawn} drawn as read alike, ` +
-            `${list.length - nAlikeDrawn} more differing in one character)`);
+console.log(`pairs: ${list.length} (${nAlikeDrawn} drawn as read alike, ${nNear} more that differ ` +
+            `in one character sharing a dictionary reading, ${list.length - nAlikeDrawn - nNear} ` +
+            `more differing in one character)`);
 
 // 4. The library's answers.
 function answers(bin) {
@@ -231,7 +264,7 @@ function topDiffs(bin, ans, miss) {
     e.n++;
     m.set(key, e);
   });
-  return [...m.entries()].sort((x, y) => y[1].n - x[1].n).slice(0, 25)
+  return [...m.entries()].sort((x, y) => y[1].n - x[1].n).slice(0, args.top)
     .map(([k, e]) => `${k} ${e.n} (${e.ex})`).join('; ');
 }
 function alikeOf(k) { const [a, b] = k.split('\t'); return ref.get(a) === ref.get(b); }

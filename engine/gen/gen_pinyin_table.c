@@ -138,7 +138,7 @@ static const struct {
     {"屏", "ping"},       {"澄", "cheng"},    {"蔓", "man"},
     {"陶", "tao"},        {"屹", "yi"},       {"榜", "bang"},
     {"将", "jiang"},      {"单", "dan"},      {"都", "du dou"},
-    {"俞", "yu"},         {"盟", "meng"},     {"筠", "yun jun"},
+    {"俞", "yu"},         {"盟", "meng"},     {"筠", "yun"},
     {"模", "mo"},         {"朴", "pu"},       {"解", "jie"},
     {"涌", "yong"},       {"佃", "dian"},     {"烟", "yan"},
     {"员", "yuan"},       {"隽", "juan jun"}, {"胖", "pang"},
@@ -183,7 +183,7 @@ static const struct {
     {"蹊", "xi qi"},      {"铣", "xian xi"},  {"绰", "chuo"},
     {"擘", "bo"},         {"呵", "he"},       {"枞", "cong"},
     {"玚", "yang chang"}, {"仡", "yi"},       {"络", "luo"},
-    {"锬", "tan"},        {"宿", "su xiu"},   {"读", "du"},
+    {"锬", "tan"},        {"宿", "su"},   {"读", "du"},
     {"趣", "qu"},         {"荠", "ji qi"},    {"矜", "jin"},
     {"系", "xi"},         {"缪", "miao miu"}, {"属", "shu"},
     {"综", "zong"},       {"瞿", "qu"},       {"冒", "mao"},
@@ -196,6 +196,12 @@ static const struct {
     {"暴", "bao"},        {"隗", "wei kui"},  {"偈", "ji jie"},
     {"椎", "zhui"},       {"耆", "qi"},       {"夹", "jia"},
     {"玟", "wen min"}, /* 通用规范: wén only; 汉语大字典 mín, wén */
+    /* Heteronyms that the corpus of bench/RESULTS.md showed: */
+    {"氏", "shi"},  /* not zhī (月氏) */
+    {"濬", "jun"},  /* as 浚; not xùn */
+    {"说", "shuo"}, /* not shuì, nor yuè (= 悦, classical) */
+    {"贲", "ben"},  /* 虎贲; not bì, féi */
+    {"价", "jia"},  /* not jiè (classical: a servant) */
 };
 
 /*
