@@ -279,8 +279,12 @@ if (before) {
   console.log(topDiffs(args.before, before, false));
 }
 
-// 7. Blocking keys (after): do homophone pairs share a key?
+// 7. Blocking keys (after): do homophone pairs share a key? How many of
+// the corpus's names are capped?
 if (after[0].length >= 3) {
+  const self = run(args.after, 'compare', names.map((n) => `${n}\t${n}`).join('\n') + '\n');
+  const cappedAll = self.filter((l) => l.split('\t')[2] === '2').length;
+  console.log(`\nkeys: ${cappedAll} of ${names.length} names capped (${pct(cappedAll, names.length)})`);
   let h = 0, meet = 0, capped = 0, cappedApart = 0;
   after.forEach((a) => {
     if (a[0] !== 'homophone') return;
@@ -292,7 +296,7 @@ if (after[0].length >= 3) {
   let nCapped = 0;
   list.forEach((k, i) => { if (after[i][2] !== '0') k.split('\t').forEach((n) => cappedNames.add(n)); });
   nCapped = cappedNames.size;
-  console.log(`\nkeys: ${meet} of ${h} homophone pairs share a key (${pct(meet, h)}); ` +
+  console.log(`keys: ${meet} of ${h} homophone pairs share a key (${pct(meet, h)}); ` +
               `${capped} pairs involve a capped name, ${cappedApart} of them share no key; ` +
               `${nCapped} capped names among those paired`);
 }

@@ -138,8 +138,8 @@ typedef struct pos {
 typedef struct walker {
   const unsigned char *p, *end, *start;
   int first;         /* no position yielded yet */
-  int has_pending;   /* the second character of a compound surname */
-  pos pending;
+  unsigned pending;  /* the reading code of the next character, the
+                        second of a compound surname; 0 = none */
 } walker;
 
 enum { W_END = 0, W_POS = 1, W_BAD = -1 };
@@ -150,39 +150,31 @@ static inline void walk_init(walker *w, const char *s, size_t len)
   w->p = w->start;
   w->end = len ? w->p + len : w->p; /* NULL + 0 is UB */
   w->first = 1;
-  w->has_pending = 0;
-  w->pending.cp = 0; /* set before use; this keeps gcc from warning */
-  w->pending.code = 0;
-  w->pending.han = 0;
-  w->pending.src = NULL;
-  w->pending.n = 0;
+  w->pending = 0;
 }
 
 /*
  * The reading code of the first character c of a name as a surname, p[0..
  * end) being what follows: when c and the next character are a compound
- * surname, c's code in it, and the next character's code, code point and
- * length in *code2, *c2, *n2; otherwise c's surname reading (0 if it has
- * none: then its plain one stands) and *n2 = 0. Out of line, and without
- * the walker's address, so that the walker stays in registers: it runs
- * once per name at most.
+ * surname, c's code in it, and the next character's in *code2; otherwise
+ * c's surname reading (0 if it has none: then its plain one stands), *code2
+ * untouched. Out of line, and without the walker's address, so that the
+ * walker stays in registers: it runs once per name at most.
  */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
 static unsigned surname_reading(uint32_t c, const unsigned char *p,
-                                const unsigned char *end, unsigned *code2,
-                                uint32_t *c2, size_t *n2)
+                                const unsigned char *end, unsigned *code2)
 {
-  size_t n = p < end ? next_cp(p, end, c2) : 0;
-  int row = n != 0 ? compound_row(c, *c2) : -1;
+  uint32_t c2 = 0;
+  size_t n = p < end ? next_cp(p, end, &c2) : 0;
+  int row = n != 0 ? compound_row(c, c2) : -1;
   if (row >= 0) {
     /* The compound wins: 单于 "chan yu", not 单 "shan" + 于. */
     *code2 = pinyin_compound[row][3];
-    *n2 = n;
     return pinyin_compound[row][2];
   }
-  *n2 = 0;
   return surname_code(c);
 }
 
@@ -219,8 +211,8 @@ static inline int walk_plain(walker *w, pos *o, unsigned *entry)
  * The next position, as walk_plain() but the first position takes the
  * surname reading of its character, or, when the first two characters are
  * a compound surname, the first one's reading, and the next position the
- * second's. Once w->first and w->has_pending are both 0, walk_plain() is
- * the same.
+ * second's. Once w->first and w->pending are both 0, walk_plain() is the
+ * same.
  */
 #if defined(__GNUC__)
 __attribute__((always_inline))
@@ -229,30 +221,21 @@ static inline int walk_next(walker *w, pos *o)
 {
   unsigned e = 0;
   int r;
-  if (w->has_pending) {
-    *o = w->pending;
-    w->has_pending = 0;
-    return W_POS;
+  if (w->pending != 0) {
+    r = walk_plain(w, o, &e); /* a Han character: the compound matched */
+    o->code = w->pending;
+    w->pending = 0;
+    return r;
   }
   r = walk_plain(w, o, &e);
   if (w->first) {
     w->first = 0;
     if (r == W_POS && (e & E_SURNAME)) {
-      unsigned code2 = 0, code;
-      uint32_t c2 = 0;
-      size_t n2 = 0;
-      code = surname_reading(o->cp, w->p, w->end, &code2, &c2, &n2);
+      unsigned code2 = 0; /* not &w->pending: w stays in registers */
+      unsigned code = surname_reading(o->cp, w->p, w->end, &code2);
       if (code != 0)
         o->code = code;
-      if (n2 != 0) {
-        w->pending.cp = c2;
-        w->pending.code = code2;
-        w->pending.han = 1;
-        w->pending.src = w->p;
-        w->pending.n = n2;
-        w->p += n2;
-        w->has_pending = 1;
-      }
+      w->pending = code2;
     }
   }
   return r;
@@ -410,7 +393,7 @@ static inline int key(key_out *o, const char *in, size_t len,
   /* walk_next() for the surname (one or two positions), then the lean
    * walk_plain() for the rest. */
   for (r = walk_next(&w, &p); rc == KEY_OK && r == W_POS;
-       r = w.has_pending ? walk_next(&w, &p) : walk_plain(&w, &p, &e)) {
+       r = w.pending != 0 ? walk_next(&w, &p) : walk_plain(&w, &p, &e)) {
     unsigned slot = cb == NULL            ? 0
                     : ord == cb->at[0] ? cb->slot[0]
                     : ord == cb->at[1] ? cb->slot[1]
