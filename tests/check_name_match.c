@@ -13,7 +13,9 @@
  *   长 in names cháng (长青), not zhǎng: 王长青 / 王常青 homophones,
  *   王长青 / 王章青 not; 晟 shèng: 李晟 / 李盛 yes, 李晟 / 李成 (chéng) no;
  *   珩 héng (恒), 靓 liàng (亮); 薄 surname Bó: 薄磊 / 鲍磊 (Bào) no
- *   乐 lè or yuè, 行 xíng or háng: 王乐 / 王悦 and 王乐 / 王勒 homophones,
+ *   行 xíng or háng, 重 zhòng or chóng: 王重行 / 王崇航 and 王重行 / 王众星
+ *   homophones; 乐 lè in given names (王乐 / 王勒 yes, 王乐 / 王悦 no),
+ *   Yuè or Lè as a surname (乐嘉 / 岳嘉 and 乐嘉 / 勒嘉 yes);
  *   王行 / 王航 and 王行 / 王星 too, but 王航 / 王星 not
  * and the layout of the key from name_match.h: one space between a Han
  * character and its neighbours, none next to the middle dot U+00B7.
@@ -203,13 +205,13 @@ static const cmp_row cmp_rows[] = {
     {"王似", "王四", CC_NAME_HOMOPHONE}, /* sì */
     {"王地", "王帝", CC_NAME_HOMOPHONE}, /* dì */
     /* Every reading a name uses counts. */
-    {"王乐", "王悦", CC_NAME_HOMOPHONE}, /* yuè */
+    {"王重行", "王众星", CC_NAME_HOMOPHONE}, /* zhòng xíng */
     {"王乐", "王勒", CC_NAME_HOMOPHONE}, /* lè */
     {"王行", "王航", CC_NAME_HOMOPHONE}, /* háng */
     {"王行", "王星", CC_NAME_HOMOPHONE}, /* xíng */
     {"王重阳", "王崇阳", CC_NAME_HOMOPHONE}, /* chóng */
     {"王重阳", "王众阳", CC_NAME_HOMOPHONE}, /* zhòng */
-    {"王乐行", "王悦航", CC_NAME_HOMOPHONE},
+    {"王重行", "王崇航", CC_NAME_HOMOPHONE}, /* chóng háng */
     /* Surnames read as surnames, given names as given names. */
     {"单伟", "丹伟", CC_NAME_DIFFERENT}, /* the surname is Shàn */
     {"王单", "王丹", CC_NAME_HOMOPHONE}, /* given name dān */
@@ -243,6 +245,7 @@ static const cmp_row cmp_rows[] = {
     {"王珩", "王杭", CC_NAME_DIFFERENT},     /* 珩 is not háng in names */
     {"刘靓", "刘静", CC_NAME_DIFFERENT},     /* 靓 is not jìng in names */
     {"王航", "王星", CC_NAME_DIFFERENT},     /* 行 is both, they are not */
+    {"王乐", "王悦", CC_NAME_DIFFERENT},     /* given name 乐 is lè */
     {"拓磊", "踏磊", CC_NAME_DIFFERENT},     /* the surname is not tà */
     {"长孙无忌", "常孙无忌", CC_NAME_DIFFERENT}, /* zhǎng, cháng */
     {"王长青", "王长", CC_NAME_DIFFERENT},
@@ -422,18 +425,22 @@ typedef struct keys_row {
 static const keys_row keys_rows[] = {
     {"张伟", 0, {"zhang wei"}},
     {"", 0, {""}},
-    {"王乐", 0, {"wang le", "wang yue"}},
+    {"王行", 0, {"wang xing", "wang hang"}},
+    {"王乐", 0, {"wang le"}},
     /* 乐 as a surname: yuè, lè; 行: xíng, háng. 2 x 2, in that order. */
     {"乐行", 0, {"yue xing", "yue hang", "le xing", "le hang"}},
-    /* Four readings would fit, eight do not: capped, the primary then one
-     * position changed at a time, left to right. */
-    {"乐乐行", 1, {"yue le xing", "le le xing", "yue yue xing",
-                   "yue le hang"}},
+    /* The given name 乐 is lè only: still 2 x 2. */
+    {"乐乐行", 0, {"yue le xing", "yue le hang", "le le xing",
+                   "le le hang"}},
+    /* Eight combinations do not fit in four: capped, the primary then one
+     * position changed at a time, left to right (重: zhòng, chóng). */
+    {"乐重行", 1, {"yue zhong xing", "le zhong xing", "yue chong xing",
+                   "yue zhong hang"}},
     {"乐乐行行", 1, {"yue le xing xing", "le le xing xing",
-                     "yue yue xing xing", "yue le hang xing"}},
+                     "yue le hang xing", "yue le xing hang"}},
     {"拓跋宏", 0, {"tuo ba hong"}},
     {"阿依古丽" DOT "买买提", 0, {"a yi gu li" DOT "mai mai ti"}},
-    {GIRL "乐", 0, {GIRL " le", GIRL " yue"}},
+    {GIRL "行", 0, {GIRL " xing", GIRL " hang"}},
 };
 
 START_TEST(test_name_match_keys_known_answers)

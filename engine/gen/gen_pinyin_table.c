@@ -105,7 +105,9 @@ static void die(const char *what)
  * Information Center, 1.2 billion people), whose table also names each
  * character's usual reading in names; the readings kept are those the
  * dictionaries give for the senses used in names. Where a name uses two
- * readings (乐 lè / yuè, 行 xíng / háng, 重 zhòng / chóng), both are kept.
+ * readings (行 xíng / háng, 重 zhòng / chóng, 朝 zhāo / cháo), both are kept;
+ * 乐 keeps lè only (欢乐: yuè, 音乐, is not a given-name sense; the surname
+ * 乐 is Yuè or Lè, in single_surnames).
  * Readings dropped, e.g.: 长 zhǎng (names: 长青 cháng), 晟 chéng (shèng,
  * 现代汉语词典: "用于人名"), 珩 háng (héng), 靓 jìng (liàng), 琢 zuó (zhuó),
  * 焘 dào (tāo), 著 zhuó (zhù), 似 shì (sì), 红 gōng (女红), 广 ān, 和 huó /
@@ -120,7 +122,7 @@ static const struct {
     {"会", "hui"},        {"广", "guang"},    {"大", "da"},
     {"娜", "na"},         {"朝", "chao zhao"}, {"万", "wan"},
     {"思", "si"},         {"传", "chuan"},    {"和", "he"},
-    {"乐", "le yue"},     {"其", "qi"},       {"南", "nan"},
+    {"乐", "le"},         {"其", "qi"},       {"南", "nan"},
     {"奇", "qi"},         {"叶", "ye"},       {"盛", "sheng"},
     {"合", "he"},         {"柏", "bai"},      {"露", "lu"},
     {"阿", "a"},          {"育", "yu"},       {"石", "shi"},

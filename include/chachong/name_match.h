@@ -10,8 +10,9 @@
  * the few Unihan has no reading for), neutral tones dropped (地 de, 著 zhe),
  * and for the heteronyms of given names restricted to the readings names
  * use, primary first: 长 cháng (not zhǎng), 晟 shèng (not chéng), 珩 héng,
- * 靓 liàng, 琢 zhuó, 焘 tāo, 著 zhù, 似 sì; 乐 lè / yuè, 行 xíng / háng and
- * 重 zhòng / chóng keep both. At most CC_NAME_READINGS_MAX per character.
+ * 靓 liàng, 琢 zhuó, 焘 tāo, 著 zhù, 似 sì, 乐 lè (yuè is the surname's);
+ * 行 xíng / háng, 朝 zhāo / cháo and 重 zhòng / chóng keep both. At most
+ * CC_NAME_READINGS_MAX per character.
  * The first character of a name is read as a surname when it is one: 曾
  * zēng, 单 shàn, 仇 qiú, 查 zhā, 解 xiè, 朴 piáo, 区 ōu, 盖 gě, 薄 bó, 拓 tuò,
  * 覃 qín / tán; compound surnames read as a unit: 尉迟 yù chí, 万俟 mò qí,
@@ -58,7 +59,8 @@ typedef enum cc_name_relation {
  *
  * - Each Han character becomes its primary toneless lower-case syllable, ü
  *   written "v" as input methods type it: 吕 "lv", 鲁 "lu", 略 "lve"; 长
- *   "chang", 晟 "sheng", 乐 "le" (its other reading yue is not in this key).
+ *   "chang", 晟 "sheng", 行 "xing" (its other reading hang is not in this
+ *   key).
  * - The first character of the name takes its primary reading as a surname
  *   when it has a special one: 曾 "zeng", 单 "shan", 仇 "qiu", 查 "zha", 解
  *   "xie", 朴 "piao", 区 "ou", 盖 "ge", 乐 "yue", 缪 "miao", 翟 "zhai", 覃
@@ -76,8 +78,8 @@ typedef enum cc_name_relation {
  *
  * So two names have the same key when their primary readings are alike
  * character by character: 张伟 / 张玮 "zhang wei", and 曾伟 / 增伟 "zeng
- * wei"; homophones through another reading (王乐 / 王悦, "wang le" and
- * "wang yue") have different keys here.
+ * wei"; homophones through another reading (王行 / 王航, "wang xing" and
+ * "wang hang") have different keys here.
  *
  * @param[out] out     the key, NUL-terminated; "" on error (when cap > 0)
  * @param cap          size of out; CC_NAME_PINYIN_MAX + 1 is enough for any
@@ -104,8 +106,8 @@ int cc_name_pinyin(char *out, size_t cap, size_t *out_len, const char *folded,
  * - out[0] is always the hash of the primary key: XXH3_64bits() of what
  *   cc_name_pinyin() writes. The others are distinct.
  * - A name whose positions have at most CC_NAME_PINYIN_KEYS_MAX
- *   combinations of readings gets all of them: 张伟 1 key; 王乐 2 ("wang
- *   le", "wang yue"); 乐行 4. Then *capped is 0, and: whenever
+ *   combinations of readings gets all of them: 张伟 1 key; 王行 2 ("wang
+ *   xing", "wang hang"); 乐行 4 (乐 as a surname: yuè, lè). Then *capped is 0, and: whenever
  *   cc_name_compare(a, b) is EQUAL or HOMOPHONE and neither name was
  *   capped, the key sets of a and b intersect (the shared reading of every
  *   position is one combination of each).
