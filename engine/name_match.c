@@ -14,23 +14,28 @@
  * heteronyms of given names to the readings names use (its name list) and
  * writes pinyin_table.inc (included below): a two-stage table of 16-bit
  * entries, 64 code points per block with identical blocks shared, whose
- * entry holds a reading-set index, a HAN bit and a SURNAME bit. A reading
- * set is up to PINYIN_READINGS (4) syllable indexes, primary first, into
- * the list of some 420 toneless syllables. Surname readings (the
- * generator's lists, then ICU's Han-Latin/Names) sit in two small sorted
- * arrays looked up only for the first character of a name whose entry has
- * the SURNAME bit; compound surnames (尉迟, 拓跋) in a third.
+ * entry holds a reading code, a HAN bit and a SURNAME bit. A reading code
+ * is the index of the character's one syllable (among some 420 toneless
+ * syllables) or, with its MULTI bit, the index of a reading set: up to
+ * PINYIN_READINGS (4) syllable indexes, primary first (about 4,500
+ * characters, most of them rare). Surname readings (the generator's lists,
+ * then ICU's Han-Latin/Names) sit in two small sorted arrays looked up only
+ * for the first character of a name whose entry has the SURNAME bit;
+ * compound surnames (尉迟, 拓跋) in a third.
  *
  * Algorithm: a walker decodes a name strictly and yields its positions one
- * by one: the code point, its bytes and its reading set (the surname set at
- * the first position; both characters of a compound surname, each with its
- * one reading). The key writes each position's chosen syllable, or its own
+ * by one: the code point, its bytes and its reading code (the surname's
+ * at the first position; both characters of a compound surname, each with
+ * its one reading). The key writes each position's chosen syllable, or its own
  * bytes when it has no reading, with a space between a Han character and
  * its neighbours unless one of them is the middle dot. The comparison walks
- * both names in step and stops at the first position whose sets share no
- * syllable (two sets of at most 4 small integers: at most 16 compares, and
- * one when the set indexes are equal); positions without readings must be
- * the same code point.
+ * both names in step and stops at the first position whose readings share
+ * no syllable (one compare of the codes for characters of one reading; at
+ * most 16 of small integers for two sets); positions without readings must
+ * be the same code point. The walker, the position and the key writer are
+ * inlined by force, and the surname look-up kept out of line, so that the
+ * walk stays in registers: cc_name_pinyin() costs no more than with the
+ * one-reading table it replaced (bench/RESULTS.md).
  *
  * Thread-safe without locks: the tables are const data; no allocation.
  */

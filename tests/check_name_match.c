@@ -586,6 +586,9 @@ static Suite *name_match_suite(void)
   Suite *s = suite_create("name_match");
   TCase *core = tcase_create("Core");
   TCase *limits = tcase_create("Limits");
+  /* Generous: under ASan on a busy shared machine these take seconds. */
+  tcase_set_timeout(core, 300);
+  tcase_set_timeout(limits, 300);
   tcase_add_loop_test(core, test_name_match_pinyin_known_answers, 0,
                       (int)(sizeof key_rows / sizeof key_rows[0]));
   tcase_add_loop_test(core, test_name_match_compare_known_answers, 0,

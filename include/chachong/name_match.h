@@ -107,15 +107,15 @@ int cc_name_pinyin(char *out, size_t cap, size_t *out_len, const char *folded,
  *   cc_name_pinyin() writes. The others are distinct.
  * - A name whose positions have at most CC_NAME_PINYIN_KEYS_MAX
  *   combinations of readings gets all of them: 张伟 1 key; 王行 2 ("wang
- *   xing", "wang hang"); 乐行 4 (乐 as a surname: yuè, lè). Then *capped is 0, and: whenever
+ *   xing", "wang hang"); 乐行 4 (乐 as a surname: yuè, lè). Then *capped
+ *   is 0, and: whenever
  *   cc_name_compare(a, b) is EQUAL or HOMOPHONE and neither name was
  *   capped, the key sets of a and b intersect (the shared reading of every
  *   position is one combination of each).
- * - A name with more combinations (three or more heteronyms, or one of
- *   more than four readings with another) is capped: it gets the primary
+ * - A name with more combinations (乐重行: 2 x 2 x 2) is capped: it gets the primary
  *   combination, then those that change one position from it, left to
  *   right, CC_NAME_PINYIN_KEYS_MAX in all, and *capped is 1. A homophone of
- *   a capped name may share no key with it (rare: 0.0x% of names, see
+ *   a capped name may share no key with it (rare: 5 of 249,659 real names,
  *   bench/RESULTS.md).
  * - The empty name has one key, the hash of "".
  *
