@@ -466,29 +466,36 @@ uint16_t cc_fuzzy_confidence(int score10)
 /* ------------------------------------------------------------------ */
 /* Blocking key. */
 
-int cc_fuzzy_block_keys(uint64_t out[2], const cc_record *r)
+int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *r)
 {
-  char key[CC_NAME_PINYIN_MAX + 16];
-  size_t n = 0;
-  if (r->id_len != 18)
+  uint64_t names[CC_NAME_PINYIN_KEYS_MAX];
+  unsigned char key[8 + 1 + 8 + 1];
+  int n, i, t;
+  if (r->id_len != 18 || r->name_folded.len == 0)
     return 0;
-  if (cc_name_pinyin(key, CC_NAME_PINYIN_MAX + 1, &n, r->name_folded.ptr,
-                     r->name_folded.len) < 0 || n == 0)
+  /* One key per combination of the name's readings (cc_name_pinyin_keys),
+   * so that homophones through any reading meet in a block. */
+  n = cc_name_pinyin_keys(names, NULL, r->name_folded.ptr, r->name_folded.len);
+  if (n <= 0)
     return 0;
-  /* Key 1: name, birth date, sex: a slip in the county or the sequence
-   * digits keeps it. */
-  key[n] = 0x1F;
-  memcpy(key + n + 1, r->id + 6, 8);
-  key[n + 9] = (char)('0' + (r->id[16] - '0') % 2);
-  out[0] = XXH3_64bits(key, n + 10);
-  /* Key 2: name, county and sequence digits 15-16: a slip in the birth
-   * date or the sex digit 17 keeps it (key 1 misses a slip in digit 17 that
-   * changes the parity). */
-  key[n] = 0x1E;
-  memcpy(key + n + 1, r->id, 6);
-  memcpy(key + n + 7, r->id + 14, 2);
-  out[1] = XXH3_64bits(key, n + 9);
-  return 2;
+  for (i = 0; i < n; i++) {
+    for (t = 0; t < 8; t++)
+      key[t] = (unsigned char)(names[i] >> (56 - 8 * t));
+    /* Key 1: name, birth date, sex: a slip in the county or the sequence
+     * digits keeps it. */
+    key[8] = 0x1F;
+    memcpy(key + 9, r->id + 6, 8);
+    key[17] = (unsigned char)('0' + (r->id[16] - '0') % 2);
+    out[2 * i] = XXH3_64bits(key, 18);
+    /* Key 2: name, county and sequence digits 15-16: a slip in the birth
+     * date or the sex digit 17 keeps it (key 1 misses a slip in digit 17
+     * that changes the parity). */
+    key[8] = 0x1E;
+    memcpy(key + 9, r->id, 6);
+    memcpy(key + 15, r->id + 14, 2);
+    out[2 * i + 1] = XXH3_64bits(key, 17);
+  }
+  return 2 * n;
 }
 
 /* ------------------------------------------------------------------ */

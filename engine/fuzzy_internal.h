@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "chachong/fuzzy.h"
+#include "chachong/name_match.h"
 #include "chachong/record.h"
 #include "index_internal.h"
 
@@ -17,11 +18,16 @@ typedef struct cc_typo_seed {
   char id[CC_ID_MAX + 1];
 } cc_typo_seed;
 
-/* The blocking keys of a record (docs/FUZZY.md): XXH3-64 of the toneless
- * pinyin of its folded name with (1) its birth date and sex, (2) its county
- * and sequence digits. Returns how many (2), or 0 when the record cannot be
- * blocked (an ID of 16 or 17 digits, a name with no pinyin key). */
-int cc_fuzzy_block_keys(uint64_t out[2], const cc_record *r);
+/* Most blocking keys of one record: two per reading of its name. */
+#define CC_FUZZY_BLOCK_KEYS_MAX (2 * CC_NAME_PINYIN_KEYS_MAX)
+
+/* The blocking keys of a record (docs/FUZZY.md): for each combination of
+ * its name's readings (cc_name_pinyin_keys), XXH3-64 of that reading with
+ * (1) its birth date and sex (out[2i]), (2) its county and sequence digits
+ * 15-16 (out[2i + 1]). Returns how many (2 to CC_FUZZY_BLOCK_KEYS_MAX), or
+ * 0 when the record cannot be blocked (an ID of 16 or 17 digits, an empty
+ * name, a name that is not text). */
+int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *r);
 
 typedef struct cc_fuzzy_stats {
   uint64_t candidates;  /* pairs scored */

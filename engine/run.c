@@ -286,7 +286,7 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     if (school_count(&t->schools, r) < 0)
       return CC_ENOMEM;
     if (rs->fuzzy) {
-      uint64_t bk[2];
+      uint64_t bk[CC_FUZZY_BLOCK_KEYS_MAX];
       int nk = cc_fuzzy_block_keys(bk, r), k;
       if (nk && cc_grow((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
                          sizeof *t->blk) < 0)

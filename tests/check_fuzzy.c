@@ -357,7 +357,8 @@ static const key_row key_core[] = {
     {Q, "蒋经国", N1, "蒋纬国", 0, 0}, {Q, "张伟", P, "张伟", 1, 0},
 };
 
-static int block_keys(uint64_t out[2], const char *id, const char *name)
+static int block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const char *id,
+                      const char *name)
 {
   cc_record r;
   memset(&r, 0, sizeof r);
@@ -371,7 +372,7 @@ static int block_keys(uint64_t out[2], const char *id, const char *name)
 START_TEST(test_fuzzy_block_keys)
 {
   const key_row *k = &key_core[_i];
-  uint64_t ka[2], kb[2];
+  uint64_t ka[CC_FUZZY_BLOCK_KEYS_MAX], kb[CC_FUZZY_BLOCK_KEYS_MAX];
   ck_assert_int_eq(block_keys(ka, k->a, k->na), 2);
   ck_assert_int_eq(block_keys(kb, k->b, k->nb), 2);
   ck_assert_uint_ne(ka[0], ka[1]);
@@ -382,9 +383,44 @@ START_TEST(test_fuzzy_block_keys)
 }
 END_TEST
 
+/* Heteronyms (issue 9): 王行 reads wang xing and wang hang, so it has two
+ * readings and four keys (key 1, key 2 of each); 王航 (wang hang) has two,
+ * and they are among 王行's: born on one day in one town, the two meet in
+ * both blocks. 王长青 (长 in names: chang only) has two keys, none shared
+ * with 王章青 (zhang). */
+static int shares(const uint64_t *a, int na, const uint64_t *b, int nb, int which)
+{
+  int i, j;
+  for (i = which; i < na; i += 2)
+    for (j = which; j < nb; j += 2)
+      if (a[i] == b[j])
+        return 1;
+  return 0;
+}
+
+START_TEST(test_fuzzy_block_keys_heteronyms)
+{
+  uint64_t a[CC_FUZZY_BLOCK_KEYS_MAX], b[CC_FUZZY_BLOCK_KEYS_MAX];
+  int na, nb;
+  na = block_keys(a, Q, "王行");
+  nb = block_keys(b, Q, "王航");
+  ck_assert_int_eq(na, 4);
+  ck_assert_int_eq(nb, 2);
+  ck_assert(shares(a, na, b, nb, 0));
+  ck_assert(shares(a, na, b, nb, 1));
+  na = block_keys(a, Q, "王长青");
+  nb = block_keys(b, Q, "王章青");
+  ck_assert_int_eq(na, 2);
+  ck_assert(!shares(a, na, b, nb, 0));
+  ck_assert(!shares(a, na, b, nb, 1));
+  nb = block_keys(b, Q, "王常青");
+  ck_assert(shares(a, na, b, nb, 0));
+}
+END_TEST
+
 START_TEST(test_fuzzy_block_keys_limits)
 {
-  uint64_t k[2];
+  uint64_t k[CC_FUZZY_BLOCK_KEYS_MAX];
   ck_assert_int_eq(block_keys(k, Q17, "张伟"), 0); /* 17 digits */
   ck_assert_int_eq(block_keys(k, Q, ""), 0);       /* no name, no key */
 }
@@ -971,6 +1007,7 @@ static Suite *fuzzy_suite(void)
   tcase_add_loop_test(core, test_fuzzy_score, 0,
                       (int)(sizeof score_core / sizeof score_core[0]));
   tcase_add_test(core, test_fuzzy_score_names);
+  tcase_add_test(core, test_fuzzy_block_keys_heteronyms);
   tcase_add_loop_test(core, test_fuzzy_block_keys, 0,
                       (int)(sizeof key_core / sizeof key_core[0]));
   tcase_add_loop_test(core, test_fuzzy_confidence, 0,
