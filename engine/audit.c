@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "chachong/audit.h"
+#include "audit_internal.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
 #include "index_internal.h"
@@ -39,18 +40,15 @@ void cc_audit_user(char *out, const char *given)
 }
 
 
-int cc_audit_record(cc_db *db, const cc_audit_entry *e)
+size_t cc_audit_encode(uint8_t key[CC_AUDIT_KEY_LEN], uint8_t *val,
+                       const cc_audit_entry *e)
 {
-  uint8_t key[12], val[8 + 8 + 1 + 64 + 1 + 32 + 2 + 1024], *p = val;
+  uint8_t *p = val;
   size_t ul = strnlen(e->user, sizeof e->user - 1);
   size_t cl = strnlen(e->command, sizeof e->command - 1);
   size_t wl = strnlen(e->what, sizeof e->what - 1);
-  struct timeval tv;
   uint32_t pid = (uint32_t)getpid();
 
-  if (db->read_only)
-    return cc_error_set(CC_EINVALID, "the audit log needs a writable database");
-  gettimeofday(&tv, NULL);
   put_u64(p, (uint64_t)e->when);
   put_u64(p + 8, e->records);
   p += 16;
@@ -65,13 +63,27 @@ int cc_audit_record(cc_db *db, const cc_audit_entry *e)
   memcpy(p, e->what, wl);
   p += wl;
 
+  memset(key, 0, 8);
   key[8] = (uint8_t)(pid >> 24);
   key[9] = (uint8_t)(pid >> 16);
   key[10] = (uint8_t)(pid >> 8);
   key[11] = (uint8_t)pid;
-  return cc_db_put_timed(db, "audit", key, sizeof key, 0,
+  return (size_t)(p - val);
+}
+
+int cc_audit_record(cc_db *db, const cc_audit_entry *e)
+{
+  uint8_t key[CC_AUDIT_KEY_LEN], val[CC_AUDIT_VALUE_MAX];
+  struct timeval tv;
+  size_t len;
+
+  if (db->read_only)
+    return cc_error_set(CC_EINVALID, "the audit log needs a writable database");
+  gettimeofday(&tv, NULL);
+  len = cc_audit_encode(key, val, e);
+  return cc_db_put_timed(db, CC_AUDIT_DB, key, sizeof key, 0,
                          (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
-                         val, (size_t)(p - val), "audit log");
+                         val, len, "audit log");
 }
 
 int cc_audit_list(cc_audit_entry **out, size_t *n, cc_db *db, int64_t since)
@@ -88,7 +100,7 @@ int cc_audit_list(cc_audit_entry **out, size_t *n, cc_db *db, int64_t since)
   *n = 0;
   if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
     return cc_error_set(CC_EIO, "audit log: %s", mdb_strerror(rc));
-  rc = mdb_dbi_open(txn, "audit", 0, &dbi);
+  rc = mdb_dbi_open(txn, CC_AUDIT_DB, 0, &dbi);
   if (rc == MDB_NOTFOUND) {
     mdb_txn_abort(txn);
     return 0;
