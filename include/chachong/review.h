@@ -58,8 +58,9 @@ typedef struct cc_review {
  * Records a decision and its audit entry, in one transaction: both are
  * stored or neither.
  *
- * On a pair: `id_a` and `id_b` are raw ID values, cleaned as roster cells
- * are (cc_id_normalize); `finding_id` is 0. On a fuzzy finding:
+ * On a pair: `id_a` and `id_b` are ID values, cleaned as roster cells
+ * are (cc_id_normalize; a longer raw cell is cleaned by the caller first,
+ * as the fields hold CC_ID_MAX bytes); `finding_id` is 0. On a fuzzy finding:
  * `finding_id` is set and the IDs are empty; the finding is read from the
  * findings of `period`, or when `period` is "" from the latest period
  * holding it, and the decision is stored for every pair of distinct
