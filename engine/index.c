@@ -1317,6 +1317,39 @@ int cc_db_put_timed_n(cc_db *db, const cc_db_timed *e, size_t n, uint64_t us,
   return 0;
 }
 
+int cc_db_each(cc_db *db, const char *name, const void *from, size_t from_len,
+               int (*fn)(void *ctx, const MDB_val *k, const MDB_val *v),
+               void *ctx, const char *what)
+{
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  int rc, mrc;
+
+  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
+  rc = mdb_dbi_open(txn, name, 0, &dbi);
+  if (rc == MDB_NOTFOUND) {
+    mdb_txn_abort(txn);
+    return 0;
+  }
+  if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
+    mdb_txn_abort(txn);
+    return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
+  }
+  k.mv_data = (void *)from;
+  k.mv_size = from_len;
+  rc = 0;
+  for (mrc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST);
+       mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    if ((rc = fn(ctx, &k, &v)) != 0)
+      break;
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
 int cc_db_put_timed(cc_db *db, const char *name, uint8_t *key, size_t klen,
                     size_t at, uint64_t us, const void *val, size_t vlen,
                     const char *what)

@@ -428,41 +428,31 @@ done:
 /* Reading. */
 
 /* Calls fn for every stored decision, in key order (pair hash, time). */
-static int each_review(cc_db *db,
-                       int (*fn)(void *ctx, const cc_review *r, uint64_t hash,
-                                 uint64_t us),
-                       void *ctx)
-{
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_cursor *cur;
-  MDB_val k, v;
-  int rc, mrc;
+typedef int (*review_fn)(void *ctx, const cc_review *r, uint64_t hash,
+                         uint64_t us);
 
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
-    return cc_error_set(CC_EIO, "review decisions: %s", mdb_strerror(rc));
-  rc = mdb_dbi_open(txn, REVIEW_DB, 0, &dbi);
-  if (rc == MDB_NOTFOUND) {
-    mdb_txn_abort(txn);
-    return 0;
-  }
-  if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
-    mdb_txn_abort(txn);
-    return cc_error_set(CC_EIO, "review decisions: %s", mdb_strerror(rc));
-  }
-  rc = 0;
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    cc_review r;
-    uint64_t us = 0;
-    if ((rc = decode_review(&r, &us, &k, &v)) < 0)
-      break;
-    if ((rc = fn(ctx, &r, get_u64(k.mv_data), us)) != 0)
-      break;
-  }
-  mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+typedef struct each_ctx {
+  review_fn fn;
+  void *ctx;
+} each_ctx;
+
+static int each_entry(void *vctx, const MDB_val *k, const MDB_val *v)
+{
+  each_ctx *e = vctx;
+  cc_review r;
+  uint64_t us = 0;
+  int rc = decode_review(&r, &us, k, v);
+  if (rc < 0)
+    return rc;
+  return e->fn(e->ctx, &r, get_u64(k->mv_data), us);
+}
+
+static int each_review(cc_db *db, review_fn fn, void *ctx)
+{
+  each_ctx e;
+  e.fn = fn;
+  e.ctx = ctx;
+  return cc_db_each(db, REVIEW_DB, NULL, 0, each_entry, &e, "review decisions");
 }
 
 /* cc_review_list: every decision, with its key. */

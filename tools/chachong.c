@@ -37,6 +37,22 @@ int cc_exit_code(int rc)
   }
 }
 
+int cc_cmd_open_existing(cc_db **out, const char *dir)
+{
+  cc_db_options dbo = CC_DB_OPTIONS_INIT;
+  cc_db *db = NULL;
+  int rc;
+  /* Read-only first: it fails on a missing database instead of making one. */
+  dbo.read_only = 1;
+  rc = cc_db_open(&db, dir, &dbo);
+  cc_db_close(db);
+  *out = NULL;
+  if (rc < 0)
+    return rc;
+  dbo.read_only = 0;
+  return cc_db_open(out, dir, &dbo);
+}
+
 static void usage(FILE *out)
 {
   size_t i;

@@ -50,7 +50,6 @@ static void print_text(const char *s)
 
 static int list(const char *db_dir, const char *user, int unmasked)
 {
-  cc_db_options dbo = CC_DB_OPTIONS_INIT;
   cc_db *db = NULL;
   cc_review *rs = NULL;
   cc_audit_entry ae;
@@ -58,15 +57,7 @@ static int list(const char *db_dir, const char *user, int unmasked)
   size_t n = 0, i;
   int rc;
 
-  /* A missing database is bad input, not a new empty one: look first. */
-  dbo.read_only = 1;
-  rc = cc_db_open(&db, db_dir, &dbo);
-  cc_db_close(db);
-  db = NULL;
-  if (rc == 0) {
-    dbo.read_only = 0; /* the audit log is written */
-    rc = cc_db_open(&db, db_dir, &dbo);
-  }
+  rc = cc_cmd_open_existing(&db, db_dir);
   if (rc == 0)
     rc = cc_review_list(&rs, &n, db);
   if (rc == 0) {
@@ -126,7 +117,6 @@ int cc_cmd_review(int argc, char **argv)
   int do_list = 0, unmasked = 0, i, rc, d;
   cc_review r;
   cc_db *db = NULL;
-  cc_db_options dbo = CC_DB_OPTIONS_INIT;
 
   for (i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -241,15 +231,7 @@ int cc_cmd_review(int argc, char **argv)
   if (user)
     snprintf(r.user, sizeof r.user, "%s", user);
 
-  /* A missing database is bad input, not a new empty one. */
-  dbo.read_only = 1;
-  rc = cc_db_open(&db, db_dir, &dbo);
-  cc_db_close(db);
-  db = NULL;
-  if (rc == 0) {
-    dbo.read_only = 0;
-    rc = cc_db_open(&db, db_dir, &dbo);
-  }
+  rc = cc_cmd_open_existing(&db, db_dir);
   if (rc == 0)
     rc = cc_review_record(db, &r);
   cc_db_close(db);

@@ -19,17 +19,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cli_init "$@"
 
 FX=$SRC/fixtures/review
-PY=""
-for p in python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import openpyxl' >/dev/null 2>&1; then
-    PY=$p
-    break
-  fi
-done
-if [ -z "$PY" ]; then
-  fail "python3 with openpyxl is installed (Debian: python3-openpyxl)"
-  cli_finish
-fi
+find_openpyxl
 
 run_cc run run --db "$S/db" --period 2026-09 --issued 2026-09-25 \
   --roster "moe=$FX/moe.csv" --roster "mohrss=$FX/mohrss.csv" --out "$S/out" --quiet
