@@ -396,7 +396,8 @@ int cc_review_record(cc_db *db, const cc_review *r)
       puts_[e].val = val;
       puts_[e].vlen = encode_review(val, &one);
     }
-  /* The audit entry names the pair as given (ordered, masked). */
+  /* The audit entry names the pair in the order given (cleaned; masked by
+   * audit_what). */
   if (!r->finding_id) {
     memcpy(one.id_a, ids[0], sizeof ids[0]);
     memcpy(one.id_b, ids[1], sizeof ids[1]);
