@@ -31,6 +31,7 @@
 #include <xxhash.h>
 
 #include "chachong/name_match.h"
+#include "chachong/review.h"
 #include "compare_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
@@ -1010,7 +1011,9 @@ static int fit_model(cc_fuzzy_model *model, pair_vec *all)
   if (counts == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
   for (i = 0; i < all->n; i++)
-    counts[all->p[i].basis == CC_BASIS_ID_TYPO ? 0 : 1][cc_fuzzy_pattern(all->p[i].level)]++;
+    if (all->p[i].basis != CC_BASIS_REVIEWED) /* no search chose it */
+      counts[all->p[i].basis == CC_BASIS_ID_TYPO ? 0 : 1]
+            [cc_fuzzy_pattern(all->p[i].level)]++;
   cc_fuzzy_em(model, counts);
   free(counts);
   for (i = 0; i < all->n; i++)
@@ -1185,9 +1188,95 @@ static int link_pairs(pair_vec *all, const node *nodes, size_t n_nodes, size_t *
   return 0;
 }
 
+/* The records whose cleaned ID is `id`, into items (at most cap);
+ * returns how many, or an error. Items point into the map. */
+static int records_of(cc_index_item *items, size_t cap, cc_idx_cursor *cur,
+                      const char *id, size_t len)
+{
+  uint64_t h = cc_id_hash(id, len);
+  cc_index_item y;
+  size_t n = 0;
+  int irc;
+  for (irc = cc_idx_seek(cur, &y, h, 0, 0); irc == 0 && y.hash == h;
+       irc = cc_idx_next(cur, &y))
+    if (y.id_len == len && memcmp(y.id, id, len) == 0 && n < cap)
+      items[n++] = y;
+  if (irc < 0 && irc != CC_ENOTFOUND)
+    return irc;
+  return (int)n;
+}
+
+/* Adds a pair for every two records of the IDs of each `same` decision
+ * (basis reviewed; the search's own pair of them, if any, comes first
+ * when pairs are merged). */
+static int inject_same(pair_vec *v, const cc_review_set *reviews, cc_db *db, MDB_dbi idx)
+{
+  MDB_txn *txn = NULL;
+  cc_idx_cursor cur;
+  cc_review_pair rp;
+  cc_index_item a[16], b[16];
+  size_t it = 0;
+  int rc = 0, mrc, na, nb, i, j;
+  memset(&cur, 0, sizeof cur);
+  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+    goto done;
+  while (cc_review_next(&rp, reviews, &it, CC_REVIEW_SAME)) {
+    if ((na = records_of(a, 16, &cur, rp.id_a, rp.la)) < 0 ||
+        (nb = records_of(b, 16, &cur, rp.id_b, rp.lb)) < 0) {
+      rc = na < 0 ? na : nb;
+      goto done;
+    }
+    for (i = 0; i < na; i++)
+      for (j = 0; j < nb; j++)
+        if ((rc = consider(v, &a[i], &b[j], CC_BASIS_REVIEWED)) < 0)
+          goto done;
+  }
+  rc = 0;
+done:
+  cc_idx_close(&cur);
+  if (txn)
+    mdb_txn_abort(txn);
+  return rc;
+}
+
+/* Marks the pairs a reviewer decided (PF_SAME, PF_DIFFERENT). */
+static int apply_reviews(pair_vec *all, const cc_review_set *reviews, cc_db *db,
+                         MDB_dbi idx)
+{
+  MDB_txn *txn = NULL;
+  cc_idx_cursor cur;
+  size_t i;
+  int rc = 0, mrc;
+  memset(&cur, 0, sizeof cur);
+  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+    goto done;
+  for (i = 0; i < all->n; i++) {
+    pair *p = &all->p[i];
+    cc_index_item x, y;
+    int d;
+    if ((rc = get_item(&x, &cur, &p->a)) < 0 || (rc = get_item(&y, &cur, &p->b)) < 0)
+      goto done;
+    d = cc_review_find(reviews, x.id, x.id_len, y.id, y.id_len);
+    if (d == CC_REVIEW_SAME)
+      p->flags |= PF_SAME;
+    else if (d == CC_REVIEW_DIFFERENT)
+      p->flags |= PF_DIFFERENT;
+  }
+done:
+  cc_idx_close(&cur);
+  if (txn)
+    mdb_txn_abort(txn);
+  return rc;
+}
+
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
-                 const cc_typo_seed *seeds, size_t n_seeds, int threads)
+                 const cc_typo_seed *seeds, size_t n_seeds,
+                 const cc_review_set *reviews, int threads)
 {
   MDB_txn *txn = NULL;
   MDB_dbi idx, rec, blk;
@@ -1335,6 +1424,10 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   }
   stats->candidates = scored;
 
+  /* Pairs a reviewer called one person, whether or not a search met them. */
+  if (reviews && (rc = inject_same(&vecs[0], reviews, db, idx)) < 0)
+    goto done;
+
   /* Merge, sort, keep one pair per record pair (the typo search's first). */
   for (i = 0; i < (size_t)threads; i++)
     all.n += vecs[i].n;
@@ -1355,7 +1448,11 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       all.p[k++] = all.p[i];
   all.n = k;
 
-  /* The month's weights, fitted to its candidate pairs. */
+  /* The reviewers' decisions on the pairs, then the month's weights,
+   * fitted to its candidate pairs. */
+  if (reviews && cc_review_set_size(reviews) > 0 &&
+      (rc = apply_reviews(&all, reviews, db, idx)) < 0)
+    goto done;
   if ((rc = fit_model(&stats->model, &all)) < 0)
     goto done;
   if ((rc = decide_pairs(&all, &stats->model, stats)) < 0)

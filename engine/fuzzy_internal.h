@@ -7,6 +7,7 @@
 #include "chachong/fuzzy.h"
 #include "chachong/name_match.h"
 #include "chachong/record.h"
+#include "chachong/review.h"
 #include "index_internal.h"
 
 /* A record whose ID is invalid: the starting point of a typo search. */
@@ -46,10 +47,13 @@ typedef struct cc_fuzzy_stats {
  * candidate pairs from the typo seeds and the blocks (in parallel), scores
  * them, writes the possible matches to `possible` (JSON lines; may be
  * NULL), links the pairs above the upper threshold into persons and appends
- * their findings to `out`.
+ * their findings to `out`. `reviews` (may be NULL) are the reviewers'
+ * decisions: a pair decided `different` is never linked, one decided
+ * `same` is linked whatever its score, even when no search met it.
  */
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
-                 const cc_typo_seed *seeds, size_t n_seeds, int threads);
+                 const cc_typo_seed *seeds, size_t n_seeds,
+                 const cc_review_set *reviews, int threads);
 
 #endif

@@ -43,6 +43,7 @@
 #include "finding_internal.h"
 #include "fs_internal.h"
 #include "index_internal.h"
+#include "chachong/review.h"
 #include "fuzzy_internal.h"
 #include "grow_internal.h"
 #include "lifecycle_internal.h"
@@ -807,9 +808,17 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     rc = cc_error_set_errno(CC_EIO, errno, "cannot write in %s", opts->out_dir);
     goto done;
   }
-  if (rs.fuzzy && (rc = cc_fuzzy_run(&found, &fz, fposs, db, rs.stage.gen, labels,
-                                     seeds, n_seeds, rs.threads)) < 0)
-    goto done;
+  if (rs.fuzzy) {
+    /* The reviewers' decisions outrank the model (chachong review). */
+    cc_review_set *reviews = NULL;
+    if ((rc = cc_review_load(&reviews, db)) < 0)
+      goto done;
+    rc = cc_fuzzy_run(&found, &fz, fposs, db, rs.stage.gen, labels, seeds, n_seeds,
+                      reviews, rs.threads);
+    cc_review_set_free(reviews);
+    if (rc < 0)
+      goto done;
+  }
   if ((rc = close_file(&fposs, tmp_poss)) < 0)
     goto done;
   t_fuzzy = now_s() - t;

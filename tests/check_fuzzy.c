@@ -81,6 +81,7 @@
 #include "chachong/normalize_id.h"
 #include "chachong/run.h"
 #include "chachong/record.h"
+#include "chachong/review.h"
 #include "chachong/types.h"
 #include "fuzzy_internal.h"
 #include "test_util.h"
@@ -636,8 +637,20 @@ static void run_rosters(run_out *out, const char *tag, int no_fuzzy)
   run_texts(out, tag, no_fuzzy, moe_csv, mohrss_csv);
 }
 
+static void run_period(run_out *out, const char *tag, const char *db_tag,
+                       const char *period, int no_fuzzy, const char *moe_text,
+                       const char *mohrss_text);
+
 static void run_texts(run_out *out, const char *tag, int no_fuzzy, const char *moe_text,
                       const char *mohrss_text)
+{
+  run_period(out, tag, tag, "2026-11", no_fuzzy, moe_text, mohrss_text);
+}
+
+/* A run of `period` into database db_<db_tag>, outputs in out_<tag>. */
+static void run_period(run_out *out, const char *tag, const char *db_tag,
+                       const char *period, int no_fuzzy, const char *moe_text,
+                       const char *mohrss_text)
 {
   char moe[400], mohrss[400], db[400], dir[400], f[480], name[64];
   cc_roster_spec rosters[2];
@@ -652,12 +665,12 @@ static void run_texts(run_out *out, const char *tag, int no_fuzzy, const char *m
   rosters[0].path = moe;
   rosters[1].label = "mohrss";
   rosters[1].path = mohrss;
-  snprintf(name, sizeof name, "db_%s", tag);
+  snprintf(name, sizeof name, "db_%s", db_tag);
   path_in(db, sizeof db, name);
   snprintf(name, sizeof name, "out_%s", tag);
   path_in(dir, sizeof dir, name);
   o.db_dir = db;
-  o.period = "2026-11";
+  o.period = period;
   o.issued = cc_date_from_ymd(2026, 11, 23); /* not today: reproducible */
   o.rosters = rosters;
   o.n_rosters = 2;
@@ -891,6 +904,74 @@ START_TEST(test_fuzzy_issue9_rules)
 }
 END_TEST
 
+
+/* Human decisions outrank the model (issue 9.5): the rosters above as
+ * 2026-10, then two decisions, then the same rosters as 2026-11.
+ *   王伟 S1 / 王伟 J1 (two valid IDs): `same`: linked although two valid
+ *     IDs are never linked by the model: dual_enrollment (cross), basis
+ *     reviewed, confidence 1.
+ *   张敏 J4 (...0365) / 张敏 S3 (...0345): `different`: no longer a link,
+ *     so J4 reaches one valid ID only (J3's ...0361, check character only,
+ *     17): linked, dual_enrollment within mohrss (J3, J4), basis id_typo.
+ *   S3 / J3 stay a both_ids_valid pair; the decided pairs are not listed
+ *     for review again. 李娜's two findings as before. */
+START_TEST(test_fuzzy_review_next_period)
+{
+  run_out oct, nov;
+  cc_review r;
+  cc_db *db;
+  char dbdir[400], *line;
+  size_t n;
+  memset(&oct, 0, sizeof oct);
+  memset(&nov, 0, sizeof nov);
+  run_period(&oct, "rev10", "rev", "2026-10", 0, issue9_moe, issue9_mohrss);
+  ck_assert_uint_eq(count_lines(oct.findings), 2);
+  ck_assert_uint_eq(count_lines(oct.possible), 4);
+
+  db = tu_db_open(path_in(dbdir, sizeof dbdir, "db_rev"));
+  memset(&r, 0, sizeof r);
+  snprintf(r.id_a, sizeof r.id_a, "%s", "110105200803150117");
+  snprintf(r.id_b, sizeof r.id_b, "%s", "110105200803150133");
+  r.decision = CC_REVIEW_SAME;
+  r.date = cc_date_from_ymd(2026, 11, 2);
+  snprintf(r.by, sizeof r.by, "%s", "审核员甲");
+  snprintf(r.note, sizeof r.note, "%s", "人口信息核查：同一人，旧号未注销");
+  ck_assert_int_eq(cc_review_record(db, &r), 0);
+  snprintf(r.id_a, sizeof r.id_a, "%s", "110105200901010365");
+  snprintf(r.id_b, sizeof r.id_b, "%s", "110105200901010345");
+  r.decision = CC_REVIEW_DIFFERENT;
+  snprintf(r.note, sizeof r.note, "%s", "核实为不同的人");
+  ck_assert_int_eq(cc_review_record(db, &r), 0);
+  cc_db_close(db);
+
+  run_period(&nov, "rev11", "rev", "2026-11", 0, issue9_moe, issue9_mohrss);
+  ck_assert_uint_eq(count_lines(nov.findings), 4);
+  line = lines_with(nov.findings, "\"name\": \"王伟\"", &n);
+  ck_assert_uint_eq(n, 1);
+  HAS(line, "\"type\": \"dual_enrollment\"");
+  HAS(line, "\"scope\": \"cross\"");
+  HAS(line, "\"basis\": \"reviewed\", \"confidence\": 1.0");
+  free(line);
+  line = lines_with(nov.findings, "\"name\": \"张敏\"", &n);
+  ck_assert_uint_eq(n, 1);
+  HAS(line, "\"type\": \"dual_enrollment\"");
+  HAS(line, "\"scope\": \"within\"");
+  HAS(line, "\"basis\": \"id_typo\"");
+  HAS(line, "{\"roster\": \"mohrss\", \"line\": 3, ");
+  HAS(line, "{\"roster\": \"mohrss\", \"line\": 4, ");
+  HASNT(line, "\"roster\": \"moe\"");
+  HAS(line, "\"level\": \"check_character_only\"");
+  free(line);
+  ck_assert_uint_eq(count_lines(nov.possible), 1);
+  HAS(nov.possible, "\"review_reason\": \"both_ids_valid\"");
+  HAS(nov.possible, "110105200901010345");
+  HAS(nov.possible, "110105200901010361");
+  HAS(nov.summary, "reviewer decisions honoured: 1 same, 1 different");
+  run_out_dispose(&oct);
+  run_out_dispose(&nov);
+}
+END_TEST
+
 /* EM on a table whose answer is known: the expected counts of a mixture
  * with chosen m, u and shares of matches (exact expectations of 10^7
  * pairs per source, so the fit has nothing to learn but the truth). The
@@ -1017,6 +1098,7 @@ static Suite *fuzzy_suite(void)
   tcase_add_checked_fixture(core, setup, teardown);
   tcase_add_test(core, test_fuzzy_run_monthly);
   tcase_add_test(core, test_fuzzy_issue9_rules);
+  tcase_add_test(core, test_fuzzy_review_next_period);
   tcase_add_test(core, test_fuzzy_em_known);
   tcase_add_test(core, test_fuzzy_em_fallback);
   tcase_set_timeout(core, 120);
