@@ -3,12 +3,14 @@
  *
  * Facts, not code: real GB/T 2260 county codes with their prefecture and
  * county names (from the Ministry of Civil Affairs list of 2016-12, plus a
- * few codes of districts abolished since, which IDs still carry), province
- * names, Chinese surnames with their approximate frequency (per 10,000
- * people, after the Ministry of Public Security's 2020 ranking), common
- * given-name characters, Uyghur and Tibetan names, traditional forms of
- * common name characters, readings of a few (homophones, twins' names; each
- * checked against ICU's Han-Latin transliteration), and vocational majors.
+ * few codes of districts abolished since, which IDs still carry), the
+ * prefecture codes of data/regions/gbt2260.txt, each province's number of
+ * county-level divisions and people, province names, Chinese surnames with
+ * their approximate frequency (per 10,000 people, after the Ministry of
+ * Public Security's 2020 ranking), given-name characters and the most used
+ * given names of a birth year (after the same reports), Uyghur and Tibetan
+ * names, traditional forms of common name characters, readings in names of
+ * a few characters (homophones, twins' names), and vocational majors.
  * Included by gen_roster.c only.
  */
 #ifndef CC_GEN_NAMES_H
@@ -557,10 +559,14 @@ static const gen_homophone GEN_HOMOPHONES[] = {
   {"伟", "玮", "wei"},  {"丽", "俐", "li"},  {"静", "婧", "jing"},
   {"杰", "洁", "jie"},  {"军", "君", "jun"}, {"华", "化", "hua"},
   {"明", "鸣", "ming"}, {"红", "宏", "hong"},
+  /* Characters whose reading in names is not ICU's first (issue 9): 晟 is
+   * shèng in names (ICU: cheng), 珩 héng (ICU: hang), 靓 liàng (ICU:
+   * jing). A pinyin IME offers 盛, 恒, 亮 for the same syllable. */
+  {"晟", "盛", "sheng"}, {"珩", "恒", "heng"}, {"靓", "亮", "liang"},
 };
 
 /* Characters twins' given names are built from, with their toneless
- * reading (none of them has a second common reading). Twins share one
+ * reading in names (晟 and 长 have a second reading elsewhere). Twins share one
  * character and differ in the other, read differently: 经国 / 纬国. */
 typedef struct gen_reading {
   const char *ch;
@@ -577,6 +583,9 @@ static const gen_reading GEN_TWIN_CHARS[] = {
   {"梅", "mei"},  {"兰", "lan"},  {"竹", "zhu"},   {"菊", "ju"},
   {"志", "zhi"},  {"智", "zhi"},  {"勇", "yong"},  {"安", "an"},
   {"康", "kang"}, {"福", "fu"},   {"晨", "chen"},  {"辉", "hui"},
+  /* read otherwise than ICU's first reading says (issue 9): 晟 shèng is not
+   * 成 chéng, 长 cháng in names is not 章 zhāng */
+  {"晟", "sheng"}, {"成", "cheng"}, {"长", "chang"}, {"章", "zhang"},
 };
 
 /* The middle-dot variants that fold to U+00B7 (SPEC 2.2); [0] is U+00B7. */

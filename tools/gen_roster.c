@@ -25,24 +25,85 @@
  *
  * IDs are unique without memory: a person's index goes through a keyed
  * Feistel permutation (a bijection, cycle-walked to the domain size) to a
- * (county, birth date, sequence) triple, so no two indexes share an ID.
+ * (county, police station, number, birth date), so no two indexes share
+ * an ID.
  * Planted persons take the first indexes of each domain, ordinary rows of
  * roster r take indexes offset by their slot, so the ranges never meet.
  *
- * The fuzzy tier (--fuzzy RATE, docs/FUZZY.md) gets its own truth:
- * DIR/expected_links.txt, one line per pair of records of one person whose
- * cleaned IDs differ (a typo in the ID: one digit substituted with the check
- * character kept or recomputed, two adjacent digits swapped, the check
- * character mistyped; with the same name, a homophone or the traditional
- * form), and DIR/expected_negatives.txt, pairs of different people who look
- * alike (same name and birth date; twins; valid IDs one digit apart). Both
- * are `<kind> <roster>:<line> <roster>:<line>`. These groups are invisible to
- * the exact tier (every record has its own cleaned ID) and add nothing to
- * expected_findings.txt. IDs made for them (a typo, a twin's number) are
- * checked against the permutation: the inverse gives the index an ID would
- * have, and an index in use by anyone (planted or ordinary) is refused, as is
- * an ID made twice. With --fuzzy 0 (the default) nothing of this runs and
- * the output is the same as without the option.
+ * How dense the generator is (issue 9). Different people who look alike
+ * are what a fuzzy tier must never merge, so ordinary people are drawn as
+ * densely as published statistics say (figures: bench/RESULTS.md, "How
+ * dense the generator is"):
+ *   - Surnames: GEN_SURNAMES, shares after the Ministry of Public
+ *     Security's name reports (王 7.1%, 李 7.0%, 张 6.8%, 刘 5.4%, 陈 4.5%;
+ *     the five 30.8% of registered people in 2020, the first hundred 85.9%
+ *     in 2019). The 265 surnames listed carry all the mass, so each is
+ *     1/0.955 of its share: sum of s^2 = 0.028 (about 0.025 with the tail).
+ *   - Given names of Han people, per sex (gen_name): 8% one character
+ *     (one-character given names are 6.3% of registered names in the 2020
+ *     report, 27.6% at their peak); 6% a head of 40 most used names,
+ *     weights 1 / (rank + 8), so that the first, with what the two-character
+ *     draw adds, is about 0.5% of its sex's births (the reports: 沐宸 2.3万
+ *     of 468.1万 boys born 2021, 0.49%; 若汐 1.8万 of 419.2万 girls, 0.43%);
+ *     86% two characters drawn one by one from GEN_GIVEN_MALE / _FEMALE,
+ *     weights 1 / (rank + 12). Surname and given name are independent. The
+ *     sum of p^2 over the full names this draws is computed from the tables
+ *     as quantized (han_sum_p2): 1.2e-5 for men, 1.4e-5 for women. A full
+ *     name like 张浩宇 comes out at 7.1% x 0.5% = 0.036% of its birth year's
+ *     boys; all ages mixed, the reports count 张伟 290,607, 王伟 281,568, 王芳
+ *     268,268 (each about 0.02% of 1.4 billion, 0.04% of one sex).
+ *   - Birth dates: students 15-20 years old on the period's first day,
+ *     D = 2,191 dates, uniform.
+ *   - Counties: 2,843 county-level divisions (the Ministry of Civil
+ *     Affairs' count), per province as GEN_PROV_DENSITY says: the 421 real
+ *     ones of GEN_REGIONS (schools sit in these) and codes made up under
+ *     the real prefecture codes of data/regions/gbt2260.txt (build_counties).
+ *     A county's share of people follows its province's population over its
+ *     counties (7th census), through its number of police stations.
+ *   - ID numbers as the police issue them: digits 15-16 are the police
+ *     station that registered the birth (01..stations, one per 35,000
+ *     people), digit 17 is its number for the child, odd for a boy. Two
+ *     children of one town born on one day differ in digit 17 and the check
+ *     character alone.
+ *   - So namesakes (same name, birth date, sex) among N Han students: a
+ *     cell (birth date, sex) holds n = N / 2D on average, and the expected
+ *     pairs are the sum over cells of C(n, 2) x sum p^2 = N^2 / 8D x (sum p^2
+ *     of men + sum p^2 of women): about 1,300 at 1M rows, 370,000 at 17.5M.
+ *     With --fuzzy the generator counts the pairs it wrote and prints both
+ *     on stderr. (Its Uyghur and Tibetan names, a few hundred per sex, make
+ *     more namesakes still; they are counted apart.)
+ *
+ * The fuzzy tier (--fuzzy RATE, docs/FUZZY.md) gets its own truth, RATE x
+ * rows persons in groups invisible to the exact tier (every record has its
+ * own cleaned ID; expected_findings.txt gets nothing from them), each
+ * `<kind> <roster>:<line> <roster>:<line>`:
+ *   - DIR/expected_links.txt: one person's two records whose cleaned IDs
+ *     differ, one typed wrong (it fails its checks or has 17 digits): one
+ *     digit substituted (check character as typed), two adjacent digits
+ *     swapped, the check character mistyped, one character left out; with
+ *     the same name, a homophone (the given name typed through a pinyin
+ *     IME) or the traditional form; at two schools, or twice at one school
+ *     of one roster (same_school_*: both 在籍, some both paid). The findings
+ *     the rules give each link go to DIR/expected_fuzzy_findings.txt.
+ *   - DIR/expected_review.txt: pairs no single slip explains, which must
+ *     not be linked (possible.jsonl, for a population-registry check): one
+ *     person under two valid IDs one digit apart (check recomputed); a typo
+ *     one edit from both the person's own ID and a namesake's of the same
+ *     station (ambiguous_typo_own, ambiguous_typo_namesake).
+ *   - DIR/expected_negatives.txt: two people alike: namesakes of one
+ *     station, of one county, of two counties; twins (one surname, birthday
+ *     and station, the next number; given names sharing a character, a
+ *     third homophones like 思源 / 思远); valid IDs one digit apart with other
+ *     names; and every natural namesake pair among all the rows
+ *     (natural_namesake, natural_namesake_same_county).
+ * Planted rates are far above life's (a few thousand of each at 1M rows and
+ * --fuzzy 0.03) so that precision can be measured; the natural namesakes
+ * come at the population's own rate. IDs made for them (a typo, another
+ * person's number) are checked against the permutation: the inverse gives
+ * the index an ID would have, and an index in use by anyone (planted or
+ * ordinary) is refused, as is an ID made twice. With --fuzzy 0 (the
+ * default) nothing of this runs and the output is the same as without the
+ * option.
  */
 #include <assert.h>
 #include <errno.h>
@@ -790,7 +851,7 @@ static void build_surnames(gen *g)
  * lists); the rest are two characters drawn one by one. Weights fall as
  * 1 / (rank + B). */
 #define GIVEN_SINGLE_PM 80
-#define GIVEN_HEAD_PM 70
+#define GIVEN_HEAD_PM 60
 #define GIVEN_CHAR_B 12.0
 #define GIVEN_HEAD_B 8.0
 
@@ -3270,8 +3331,10 @@ static void usage(FILE *fp)
     "  --damage RATE        share of rows with Excel/typist damage (0.01)\n"
     "  --fuzzy RATE         share of persons in fuzzy-tier scenarios: ID\n"
     "                       typos and look-alike people (default 0, off);\n"
-    "                       truth in DIR/expected_links.txt and\n"
-    "                       DIR/expected_negatives.txt\n"
+    "                       truth in DIR/expected_links.txt,\n"
+    "                       expected_review.txt, expected_negatives.txt (with\n"
+    "                       every natural namesake pair) and\n"
+    "                       expected_fuzzy_findings.txt; density on stderr\n"
     "  --crlf               CRLF line ends\n"
     "  --bom                UTF-8 byte order mark\n"
     "  --explain            also write DIR/planted.txt\n",
