@@ -92,9 +92,10 @@
  *     station (ambiguous_typo_own, ambiguous_typo_namesake).
  *   - DIR/expected_negatives.txt: two people alike: namesakes of one
  *     station, of one county, of two counties; twins (one surname, birthday
- *     and station, the next number; given names sharing a character, a
- *     third homophones like 思源 / 思远); valid IDs one digit apart with other
- *     names; and every natural namesake pair among all the rows
+ *     and station, the next number of that sex when no one has it; given
+ *     names sharing a character, a third homophones like 思源 / 思远); valid
+ *     IDs one digit apart with other names; and every natural namesake
+ *     pair among all the rows, by the people's own birth dates and sexes
  *     (natural_namesake, natural_namesake_same_county).
  * Planted rates are far above life's (a few thousand of each at 1M rows and
  * --fuzzy 0.03) so that precision can be measured; the natural namesakes
