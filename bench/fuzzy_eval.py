@@ -163,19 +163,20 @@ def main():
               % (basis, by_basis[basis], tp_basis[basis], pct(tp_basis[basis], by_basis[basis])))
 
     # --- hard negatives and review pairs ----------------------------------
-    neg_total, neg_linked, neg_possible = (collections.Counter() for _ in range(3))
-    for pair, kind in negatives.items():
-        neg_total[kind] += 1
-        neg_linked[kind] += pair in linked
-        neg_possible[kind] += pair in possible
+    def tally(pairs):
+        """Per kind: pairs planted, linked, in possible.jsonl."""
+        total, hit, review_hit = (collections.Counter() for _ in range(3))
+        for pair, kind in pairs.items():
+            total[kind] += 1
+            hit[kind] += pair in linked
+            review_hit[kind] += pair in possible
+        return total, hit, review_hit
+
+    neg_total, neg_linked, neg_possible = tally(negatives)
     for kind in sorted(neg_total):
         print("hard negatives %-30s %7d planted, %d linked (%d in possible)"
               % (kind, neg_total[kind], neg_linked[kind], neg_possible[kind]))
-    rev_total, rev_linked, rev_possible = (collections.Counter() for _ in range(3))
-    for pair, kind in review.items():
-        rev_total[kind] += 1
-        rev_linked[kind] += pair in linked
-        rev_possible[kind] += pair in possible
+    rev_total, rev_linked, rev_possible = tally(review)
     for kind in sorted(rev_total):
         print("review %-38s %7d planted, %d in possible, %d linked"
               % (kind, rev_total[kind], rev_possible[kind], rev_linked[kind]))
