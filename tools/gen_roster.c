@@ -687,11 +687,9 @@ static int region_ok_for_schools(size_t r)
 
 static int prov_index(int code2);
 
-static const iddomain *cmp_codes_d;
-static int cmp_slot_code(const void *a, const void *b)
+static int cmp_u64(const void *a, const void *b)
 {
-  int32_t x = cmp_codes_d->code[*(const uint32_t *)a];
-  int32_t y = cmp_codes_d->code[*(const uint32_t *)b];
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
 }
 
@@ -699,6 +697,7 @@ static void domain_build(const gen *g, iddomain *d, cc_date lo, cc_date hi,
                          int adult, uint64_t seed)
 {
   uint32_t k = 0;
+  uint64_t *keyed = xmalloc(sizeof(uint64_t) * g->ncty);
   d->ndays = (uint32_t)(hi - lo + 1);
   d->ymd = xmalloc(sizeof(int32_t) * d->ndays);
   for (uint32_t i = 0; i < d->ndays; i++) {
@@ -717,13 +716,15 @@ static void domain_build(const gen *g, iddomain *d, cc_date lo, cc_date hi,
       continue;
     d->reg[k] = (uint16_t)c;
     d->code[k] = g->cty[c].code;
-    d->by_code[k] = k;
+    keyed[k] = (uint64_t)(uint32_t)g->cty[c].code << 32 | k;
     d->pre[k + 1] = d->pre[k] + 10u * g->cty[c].stations;
     k++;
   }
   d->nreg = k;
-  cmp_codes_d = d;
-  qsort(d->by_code, k, sizeof(uint32_t), cmp_slot_code);
+  qsort(keyed, k, sizeof(uint64_t), cmp_u64); /* by code, then slot */
+  for (uint32_t i = 0; i < k; i++)
+    d->by_code[i] = (uint32_t)keyed[i];
+  free(keyed);
   d->size = (uint64_t)d->ndays * d->pre[k];
   perm_init(&d->pm, d->size, seed);
 }
