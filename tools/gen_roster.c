@@ -68,7 +68,7 @@
  *   - So namesakes (same name, birth date, sex) among N Han students: a
  *     cell (birth date, sex) holds n = N / 2D on average, and the expected
  *     pairs are the sum over cells of C(n, 2) x sum p^2 = N^2 / 8D x (sum p^2
- *     of men + sum p^2 of women): about 1,300 at 1M rows, 370,000 at 17.5M.
+ *     of men + sum p^2 of women): about 1,300 at 1M rows, 400,000 at 17.5M.
  *     With --fuzzy the generator counts the pairs it wrote and prints both
  *     on stderr. (Its Uyghur and Tibetan names, a few hundred per sex, make
  *     more namesakes still; they are counted apart.)
@@ -340,7 +340,6 @@ static void put_digits(char *out, uint64_t v, int n)
  * prefectures until each province has its real number of counties. */
 typedef struct county {
   int32_t code;      /* six digits */
-  int16_t gr;        /* GEN_REGIONS index, or -1 for a made-up code */
   int8_t prov;       /* GEN_PROVINCES index, -1 for residence permits */
   uint8_t flags;     /* GEN_REGION_* */
   uint8_t stations;  /* police stations: digits 15-16 run 01..stations */
@@ -765,7 +764,6 @@ static void build_counties(gen *g)
   for (size_t r = 0; r < NREGIONS; r++) {
     county *c = &g->cty[n++];
     c->code = GEN_REGIONS[r].code;
-    c->gr = (int16_t)r;
     c->prov = g->region_prov[r];
     c->flags = (uint8_t)GEN_REGIONS[r].flags;
   }
@@ -799,7 +797,6 @@ static void build_counties(gen *g)
       if (n == cap)
         die("internal: too many counties", NULL);
       g->cty[n].code = code;
-      g->cty[n].gr = -1;
       g->cty[n].prov = (int8_t)prov_index(pd->code);
       g->cty[n].flags = 0;
       n++;
