@@ -24,7 +24,8 @@ Printed: recall per kind of link, and per class (each typo, each name
 variant, same school or not); precision of the linked pairs overall and
 per basis; for every hard-negative kind the pairs planted, linked (merged)
 and sent to review; for every review kind the pairs planted, in
-possible.jsonl and linked; the finding types of the linked pairs.
+possible.jsonl and linked; the finding types of the linked pairs; how
+many pairs of possible.jsonl nobody planted.
 
 With --check RECALL PRECISION (percentages, e.g. --check 97 99.5) the exit
 status is 1 when the recall of any class falls below RECALL, the precision
@@ -195,6 +196,11 @@ def main():
     if records:
         line += ", %.0f per million records" % (npossible * 1e6 / records)
     print(line)
+    # The planted review pairs and look-alikes are far denser than life's;
+    # what else reaches review is what a month's real data would send.
+    planted_possible = sum(1 for p in possible if p in review or p in negatives)
+    print("possible pairs not planted: %d (and %d planted for review or as hard negatives)"
+          % (len(possible) - planted_possible, planted_possible))
     if check is not None:
         low = [c for c in sorted(cplanted) if pct(cfound[c], cplanted[c]) < check[0]]
         precision = pct(tp, len(linked))
