@@ -106,13 +106,13 @@ static void die(const char *what)
  * character's usual reading in names; the readings kept are those the
  * dictionaries give for the senses used in names. Where a name uses two
  * readings (行 xíng / háng, 重 zhòng / chóng, 朝 zhāo / cháo), both are kept;
- * 乐 keeps lè only (欢乐: yuè, 音乐, is not a given-name sense; the surname
- * 乐 is Yuè or Lè, in single_surnames).
- * Readings dropped, e.g.: 长 zhǎng (names: 长青 cháng), 晟 chéng (shèng,
- * 现代汉语词典: "用于人名"), 珩 háng (héng), 靓 jìng (liàng), 琢 zuó (zhuó),
- * 焘 dào (tāo), 著 zhuó (zhù), 似 shì (sì), 红 gōng (女红), 广 ān, 和 huó /
- * huò / hú, 盛 chéng, 阿 ē, 娜 nuó (婀娜; 人名 nà), 单 chán / shàn (the
- * surname 单 shàn is in single_surnames).
+ * 乐 keeps lè only (欢乐; yuè, as in 音乐, is not a given-name sense; the
+ * surname 乐 is Yuè or Lè, in single_surnames).
+ * Readings dropped, e.g.: 长 zhǎng (names: 长青 cháng), 晟 chéng (names:
+ * shèng; the 现代汉语词典 has both), 珩 háng (héng), 靓 jìng (liàng), 琢
+ * zuó (zhuó), 焘 dào (tāo), 著 zhuó (zhù), 似 shì (sì), 红 gōng (女红), 广
+ * ān, 和 huó / huò / hú, 盛 chéng, 阿 ē, 娜 nuó (婀娜; 人名 nà), 单 chán /
+ * shàn (the surname 单 shàn is in single_surnames).
  */
 static const struct {
   const char *han; /* one character, UTF-8 */
