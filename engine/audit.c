@@ -27,6 +27,7 @@
 
 #include "chachong/audit.h"
 #include "chachong/text.h"
+#include "audit_internal.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
 #include "index_internal.h"
@@ -46,18 +47,15 @@ void cc_audit_user(char *out, const char *given)
 }
 
 
-int cc_audit_record(cc_db *db, const cc_audit_entry *e)
+size_t cc_audit_encode(uint8_t key[CC_AUDIT_KEY_LEN], uint8_t *val,
+                       const cc_audit_entry *e)
 {
-  uint8_t key[12], val[8 + 8 + 1 + 64 + 1 + 32 + 2 + 1024], *p = val;
+  uint8_t *p = val;
   size_t ul = strnlen(e->user, sizeof e->user - 1);
   size_t cl = strnlen(e->command, sizeof e->command - 1);
   size_t wl = strnlen(e->what, sizeof e->what - 1);
-  struct timeval tv;
   uint32_t pid = (uint32_t)getpid();
 
-  if (db->read_only)
-    return cc_error_set(CC_EINVALID, "the audit log needs a writable database");
-  gettimeofday(&tv, NULL);
   put_u64(p, (uint64_t)e->when);
   put_u64(p + 8, e->records);
   p += 16;
@@ -72,13 +70,27 @@ int cc_audit_record(cc_db *db, const cc_audit_entry *e)
   memcpy(p, e->what, wl);
   p += wl;
 
+  memset(key, 0, 8);
   key[8] = (uint8_t)(pid >> 24);
   key[9] = (uint8_t)(pid >> 16);
   key[10] = (uint8_t)(pid >> 8);
   key[11] = (uint8_t)pid;
-  return cc_db_put_timed(db, "audit", key, sizeof key, 0,
+  return (size_t)(p - val);
+}
+
+int cc_audit_record(cc_db *db, const cc_audit_entry *e)
+{
+  uint8_t key[CC_AUDIT_KEY_LEN], val[CC_AUDIT_VALUE_MAX];
+  struct timeval tv;
+  size_t len;
+
+  if (db->read_only)
+    return cc_error_set(CC_EINVALID, "the audit log needs a writable database");
+  gettimeofday(&tv, NULL);
+  len = cc_audit_encode(key, val, e);
+  return cc_db_put_timed(db, CC_AUDIT_DB, key, sizeof key, 0,
                          (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
-                         val, (size_t)(p - val), "audit log");
+                         val, len, "audit log");
 }
 
 size_t cc_audit_format(char *out, size_t cap, const cc_audit_entry *e)
@@ -106,89 +118,69 @@ size_t cc_audit_format(char *out, size_t cap, const cc_audit_entry *e)
   return len;
 }
 
+/* cc_audit_list: the entries kept, and since when. */
+typedef struct list_ctx {
+  cc_audit_entry *list;
+  size_t n, cap;
+  int64_t since;
+} list_ctx;
+
+static int list_one(void *vctx, const MDB_val *k, const MDB_val *v)
+{
+  list_ctx *c = vctx;
+  const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+  cc_audit_entry e;
+  size_t len;
+  (void)k;
+  memset(&e, 0, sizeof e);
+  if (v->mv_size < 20)
+    return cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+  e.when = (int64_t)get_u64(p);
+  e.records = get_u64(p + 8);
+  p += 16;
+  len = *p++;
+  if (p + len > end || len >= sizeof e.user)
+    return cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+  memcpy(e.user, p, len);
+  p += len;
+  len = p < end ? *p++ : 0;
+  if (p + len > end || len >= sizeof e.command)
+    return cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+  memcpy(e.command, p, len);
+  p += len;
+  if (p + 2 > end)
+    return cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+  len = (size_t)p[0] << 8 | p[1];
+  p += 2;
+  if (p + len > end || len >= sizeof e.what)
+    return cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+  memcpy(e.what, p, len);
+  if (e.when < c->since)
+    return 0;
+  if (c->n == c->cap) {
+    size_t ncap = c->cap ? c->cap * 2 : 64;
+    cc_audit_entry *grown = realloc(c->list, ncap * sizeof *grown);
+    if (grown == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    c->list = grown;
+    c->cap = ncap;
+  }
+  c->list[c->n++] = e;
+  return 0;
+}
+
 int cc_audit_list(cc_audit_entry **out, size_t *n, cc_db *db, int64_t since)
 {
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_cursor *cur;
-  MDB_val k, v;
-  cc_audit_entry *list = NULL;
-  size_t count = 0, cap = 0;
-  int rc, mrc;
-
+  list_ctx c = {NULL, 0, 0, since};
+  int rc;
   *out = NULL;
   *n = 0;
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
-    return cc_error_set(CC_EIO, "audit log: %s", mdb_strerror(rc));
-  rc = mdb_dbi_open(txn, "audit", 0, &dbi);
-  if (rc == MDB_NOTFOUND) {
-    mdb_txn_abort(txn);
-    return 0;
-  }
-  if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
-    mdb_txn_abort(txn);
-    return cc_error_set(CC_EIO, "audit log: %s", mdb_strerror(rc));
-  }
-  rc = 0;
-  for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    const uint8_t *p = v.mv_data, *end = p + v.mv_size;
-    cc_audit_entry e;
-    size_t len;
-    memset(&e, 0, sizeof e);
-    if (v.mv_size < 20) {
-      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
-      break;
-    }
-    e.when = (int64_t)get_u64(p);
-    e.records = get_u64(p + 8);
-    p += 16;
-    len = *p++;
-    if (p + len > end || len >= sizeof e.user) {
-      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
-      break;
-    }
-    memcpy(e.user, p, len);
-    p += len;
-    len = p < end ? *p++ : 0;
-    if (p + len > end || len >= sizeof e.command) {
-      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
-      break;
-    }
-    memcpy(e.command, p, len);
-    p += len;
-    if (p + 2 > end) {
-      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
-      break;
-    }
-    len = (size_t)p[0] << 8 | p[1];
-    p += 2;
-    if (p + len > end || len >= sizeof e.what) {
-      rc = cc_error_set(CC_ECORRUPT, "audit log: bad entry");
-      break;
-    }
-    memcpy(e.what, p, len);
-    if (e.when < since)
-      continue;
-    if (count == cap) {
-      size_t ncap = cap ? cap * 2 : 64;
-      cc_audit_entry *grown = realloc(list, ncap * sizeof *grown);
-      if (grown == NULL) {
-        rc = cc_error_set(CC_ENOMEM, "out of memory");
-        break;
-      }
-      list = grown;
-      cap = ncap;
-    }
-    list[count++] = e;
-  }
-  mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  rc = cc_db_each(db, CC_AUDIT_DB, NULL, 0, list_one, &c, "audit log");
   if (rc < 0) {
-    free(list);
+    free(c.list);
     return rc;
   }
-  *out = list;
-  *n = count;
+  *out = c.list;
+  *n = c.n;
   return 0;
 }

@@ -301,8 +301,9 @@ static int person(ctx *c, const cc_index_item *it, size_t n)
       pick[k++] = i;
 
   /* duplicate_record: per school with two or more records in H. Each
-   * school is handled at its first record in H. (A fuzzy group counts
-   * schools only: its members are of different schools by construction.) */
+   * school is handled at its first record in H. In a fuzzy group these are
+   * one person registered twice at one school under two IDs (emit keeps
+   * only members of two or more IDs). */
   for (i = 0; i < k; i++) {
     size_t first = 1, cnt = 0;
     for (j = 0; j < i && first; j++)
@@ -314,7 +315,7 @@ static int person(ctx *c, const cc_index_item *it, size_t n)
     for (j = i; j < k; j++)
       if (same_school(&it[pick[j]], &it[pick[i]]))
         cnt++;
-    if (cnt >= 2 && c->match == NULL) {
+    if (cnt >= 2) {
       size_t sub[64], m = 0;
       size_t *members = cnt <= 64 ? sub : malloc(cnt * sizeof *members);
       if (members == NULL)

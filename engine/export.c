@@ -50,6 +50,7 @@
 #include "chachong/audit.h"
 #include "chachong/errors.h"
 #include "chachong/finding.h"
+#include "chachong/fuzzy.h"
 #include "chachong/index.h"
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
@@ -994,6 +995,7 @@ static const table_col school_cols[] = {
     {"状态", 8, K_TEXT},
     {"学生姓名", 12, K_TEXT},
     {"身份证号", 21, K_TEXT},
+    {"匹配依据", 50, K_WRAP},
     {"本校学籍号", 18, K_WRAP},
     {"本校学籍状态", 10, K_WRAP},
     {"本校助学金（元）", 10, K_MONEY},
@@ -1057,6 +1059,71 @@ static void other_school_text(sbuf *b, const cc_export_school *s,
   sb_puts(b, "）");
 }
 
+/* 1 when a member before j at school sid carries the ID `id`. */
+static int own_id_before(const cc_finding *f, const uint32_t *ms, uint32_t sid,
+                         uint32_t j, cc_str id)
+{
+  uint32_t k;
+  for (k = 0; k < j; k++)
+    if (ms[k] == sid && str_eq(f->members[k].id, id))
+      return 1;
+  return 0;
+}
+
+/*
+ * The 匹配依据 cell (issue 9, point 6): why the members are taken for one
+ * person. Exact: the one ID. Fuzzy: the confidence, the Chinese evidence
+ * of every field that weighed (a field of weight 0 is the typo itself, said
+ * by the ID's entry), and the other records' IDs as this school may see
+ * them: another school's masked as everywhere else (cc_id_mask), this
+ * school's own in full (they are in the 身份证号 cell already and not
+ * repeated).
+ */
+static void basis_text(sbuf *a, const cc_finding *f, const uint32_t *ms,
+                       uint32_t sid)
+{
+  char pct[32];
+  uint32_t j, k;
+  int e, first = 1;
+  if (f->basis == CC_BASIS_ID_EXACT) {
+    sb_puts(a, "身份证号完全相同");
+    return;
+  }
+  snprintf(pct, sizeof pct, "%u.%02u%%", (unsigned)f->confidence / 100,
+           (unsigned)f->confidence % 100);
+  sb_puts(a, "疑似同一人，置信度");
+  sb_puts(a, pct);
+  sb_puts(a, "：");
+  for (e = 0; e < f->n_evidence && e < CC_EVIDENCE_MAX; e++) {
+    const cc_evidence *ev = &f->evidence[e];
+    if (ev->weight10 == 0)
+      continue;
+    put_sep(a, &first);
+    sb_puts(a, cc_evidence_zh(ev->field, ev->level));
+  }
+  first = 1;
+  for (j = 0; j < f->n_members; j++) {
+    const cc_str id = f->members[j].id;
+    char id0[CC_ID_MAX + 1], masked[CC_ID_MAX + 1];
+    size_t n = id.len < CC_ID_MAX ? id.len : CC_ID_MAX;
+    if (ms[j] == sid || id.len == 0)
+      continue;
+    /* Each ID once; none this school holds itself. */
+    for (k = 0; k < f->n_members; k++)
+      if (str_eq(f->members[k].id, id) && (ms[k] == sid || (k < j)))
+        break;
+    if (k < f->n_members)
+      continue;
+    memcpy(id0, id.ptr, n);
+    id0[n] = '\0';
+    cc_id_mask(masked, id0);
+    sb_puts(a, first ? (f->n_evidence ? SEP "对方记录身份证号：" : "对方记录身份证号：")
+                     : "、");
+    first = 0;
+    sb_puts(a, masked);
+  }
+}
+
 static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
                        uint32_t fi)
 {
@@ -1104,7 +1171,25 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
     sb_str(a, f->members[j].name);
   }
   cell_text(t, a->p ? a->p : "", a->len);
-  cell_cstr(t, f->id);
+
+  /* The ID: a fuzzy finding's members carry IDs that differ; the school
+   * sees its own records' IDs in full (the others' masked, below). */
+  sb_reset(a);
+  first = 1;
+  for (j = 0; j < f->n_members && f->basis != CC_BASIS_ID_EXACT; j++) {
+    if (ms[j] != sid || f->members[j].id.len == 0 ||
+        own_id_before(f, ms, sid, j, f->members[j].id))
+      continue;
+    put_sep(a, &first);
+    sb_str(a, f->members[j].id);
+  }
+  if (a->len)
+    cell_text(t, a->p, a->len);
+  else
+    cell_cstr(t, f->id);
+  sb_reset(a);
+  basis_text(a, f, ms, sid);
+  cell_text(t, a->p, a->len);
 
   /* One value per record of this school, in roster order. */
   sb_reset(a);

@@ -31,6 +31,7 @@
 #include <xxhash.h>
 
 #include "chachong/name_match.h"
+#include "chachong/review.h"
 #include "compare_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
@@ -41,7 +42,7 @@
 /* Vocabulary and weights. */
 
 static const char *const basis_code[CC_BASIS_COUNT_] = {"id_exact", "id_typo",
-                                                        "name_birth"};
+                                                        "name_birth", "reviewed"};
 static const char *const field_code[CC_EV_COUNT_] = {"id", "name", "birth_date",
                                                      "sex", "region"};
 
@@ -167,11 +168,11 @@ cc_id_level cc_fuzzy_id_level(const char *a, size_t la, int valid_a,
   return CC_IDL_OTHER;
 }
 
-int cc_fuzzy_score(cc_evidence ev[CC_EV_COUNT_], const char *id_a, size_t la,
-                   int valid_a, const char *id_b, size_t lb, int valid_b,
-                   const char *name_a, size_t na, const char *name_b, size_t nb)
+void cc_fuzzy_levels(uint8_t out[CC_EV_COUNT_], const char *id_a, size_t la,
+                     int valid_a, const char *id_b, size_t lb, int valid_b,
+                     const char *name_a, size_t na, const char *name_b, size_t nb)
 {
-  int level[CC_EV_COUNT_], f, score = 0;
+  int level[CC_EV_COUNT_], f;
   cc_name_relation rel = cc_name_compare(name_a, na, name_b, nb);
   level[CC_EV_ID] = cc_fuzzy_id_level(id_a, la, valid_a, id_b, lb, valid_b);
   level[CC_EV_NAME] = rel == CC_NAME_EQUAL ? CC_NAMEL_EQUAL
@@ -205,13 +206,252 @@ int cc_fuzzy_score(cc_evidence ev[CC_EV_COUNT_], const char *id_a, size_t la,
         level[CC_EV_SEX] = CC_TYPO;
     }
   }
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    out[f] = (uint8_t)level[f];
+}
+
+int cc_fuzzy_score(cc_evidence ev[CC_EV_COUNT_], const char *id_a, size_t la,
+                   int valid_a, const char *id_b, size_t lb, int valid_b,
+                   const char *name_a, size_t na, const char *name_b, size_t nb)
+{
+  uint8_t level[CC_EV_COUNT_];
+  int f, score = 0;
+  cc_fuzzy_levels(level, id_a, la, valid_a, id_b, lb, valid_b, name_a, na, name_b, nb);
   for (f = 0; f < CC_EV_COUNT_; f++) {
     ev[f].field = (uint8_t)f;
-    ev[f].level = (uint8_t)level[f];
+    ev[f].level = level[f];
     ev[f].weight10 = (int16_t)cc_fuzzy_weight10(f, level[f]);
     score += ev[f].weight10;
   }
   return score;
+}
+
+/* ------------------------------------------------------------------ */
+/* The model: documented m and u, and the month's own by EM. */
+
+/* Levels per field, and the level that carries no evidence (-1: none). */
+static const int n_levels[CC_EV_COUNT_] = {CC_IDL_COUNT_, 3, 3, 3, 4};
+static const int typo_level[CC_EV_COUNT_] = {-1, -1, CC_TYPO, CC_TYPO, CC_REGL_TYPO};
+
+/*
+ * The documented values (docs/RULES.md): m = P(level | one person), u =
+ * P(level | two people), each field's column adding up to 1 over the
+ * levels that carry evidence. Their log2(m/u), rounded to halves, are the
+ * weights of the level tables above.
+ */
+static const double doc_m[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX] = {
+    {0.550, 0.180, 0.090, 0.070, 0.016, 0.014, 0.080},
+    {0.850, 0.136, 0.014},
+    {0.920, 0.080},
+    {0.990, 0.010},
+    {0.920, 0.050, 0.030},
+};
+static const double doc_u[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX] = {
+    {0.0025, 0.0008, 0.0004, 0.0045, 0.0010, 0.99048, 0.00032},
+    {0.053, 0.034, 0.913},
+    {0.230, 0.770},
+    {0.500, 0.500},
+    {0.230, 0.035, 0.735},
+};
+/* The prior's strength, in pairs of each class, and the weight bound. */
+#define EM_PRIOR 10.0
+#define EM_MAX_W10 150
+#define EM_MAX_ITER 20000
+
+int cc_fuzzy_level_count(int field)
+{
+  return field >= 0 && field < CC_EV_COUNT_ ? n_levels[field] : 0;
+}
+
+int cc_fuzzy_level_is_typo(int field, int level)
+{
+  return field >= 0 && field < CC_EV_COUNT_ && level == typo_level[field];
+}
+
+unsigned cc_fuzzy_pattern(const uint8_t level[CC_EV_COUNT_])
+{
+  unsigned p = 0;
+  int f;
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    p = p * (unsigned)n_levels[f] +
+        (level[f] < n_levels[f] ? level[f] : (unsigned)n_levels[f] - 1);
+  return p;
+}
+
+void cc_fuzzy_pattern_levels(uint8_t level[CC_EV_COUNT_], unsigned p)
+{
+  int f;
+  for (f = CC_EV_COUNT_ - 1; f >= 0; f--) {
+    level[f] = (uint8_t)(p % (unsigned)n_levels[f]);
+    p /= (unsigned)n_levels[f];
+  }
+}
+
+void cc_fuzzy_model_default(cc_fuzzy_model *out)
+{
+  int f, l;
+  memset(out, 0, sizeof *out);
+  out->lambda = 0.01;
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < n_levels[f]; l++) {
+      out->m[f][l] = doc_m[f][l];
+      out->u[f][l] = doc_u[f][l];
+      out->w10[f][l] = (int16_t)cc_fuzzy_weight10(f, l);
+    }
+  out->why = "documented values";
+}
+
+int cc_fuzzy_model_score(const cc_fuzzy_model *m, const uint8_t level[CC_EV_COUNT_])
+{
+  int f, s = 0;
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    s += m->w10[f][level[f] < CC_FUZZY_LEVELS_MAX ? level[f] : 0];
+  return s;
+}
+
+/* A fitted weight, x 10: within a factor of two of the documented one
+ * (same sign, at least half and at most twice its size, at most 15), so a
+ * month's data can tune the model but not overturn it. */
+static int16_t fitted_w10(double m, double u, int doc)
+{
+  double w = 10.0 * __builtin_log2(m / u);
+  long r = w >= 0 ? (long)(w + 0.5) : -(long)(-w + 0.5);
+  long lo = doc >= 0 ? doc / 2 : 2L * doc, hi = doc >= 0 ? 2L * doc : doc / 2;
+  if (lo < -EM_MAX_W10)
+    lo = -EM_MAX_W10;
+  if (hi > EM_MAX_W10)
+    hi = EM_MAX_W10;
+  if (r < lo)
+    r = lo;
+  if (r > hi)
+    r = hi;
+  return (int16_t)r;
+}
+
+/* The fields each source of candidates selected its pairs on: they say
+ * nothing about that source's pairs and are left out of its likelihood. */
+static const uint8_t selected_on[CC_FUZZY_SOURCES][CC_EV_COUNT_] = {
+    /* typo search: the ID one slip from an invalid one */
+    {1, 0, 0, 0, 0},
+    /* blocks: the name's sound with birth date and sex, or with county */
+    {0, 1, 1, 1, 0},
+};
+
+void cc_fuzzy_em(cc_fuzzy_model *out,
+                 const uint64_t counts[CC_FUZZY_SOURCES][CC_FUZZY_PATTERNS])
+{
+  uint8_t lv[CC_FUZZY_PATTERNS][CC_EV_COUNT_];
+  double total[CC_FUZZY_SOURCES] = {0}, all = 0;
+  double (*g)[CC_FUZZY_PATTERNS] = malloc(CC_FUZZY_SOURCES * sizeof *g);
+  cc_fuzzy_model m;
+  unsigned p;
+  int it, f, l, s;
+
+  cc_fuzzy_model_default(out);
+  for (p = 0; p < CC_FUZZY_PATTERNS; p++)
+    cc_fuzzy_pattern_levels(lv[p], p);
+  for (s = 0; s < CC_FUZZY_SOURCES; s++)
+    for (p = 0; p < CC_FUZZY_PATTERNS; p++)
+      total[s] += (double)counts[s][p];
+  all = total[0] + total[1];
+  out->pairs = (uint64_t)all;
+  if (g == NULL) {
+    out->why = "out of memory for the fit: documented values";
+    return;
+  }
+  if (all < CC_FUZZY_EM_MIN_PAIRS) {
+    out->why = "too few candidate pairs to fit: documented values";
+    free(g);
+    return;
+  }
+  m = *out;
+  for (s = 0; s < CC_FUZZY_SOURCES; s++)
+    m.lambda_src[s] = s == 0 ? 0.5 : 0.01;
+  for (it = 1; it <= EM_MAX_ITER; it++) {
+    double sm[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX], su[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX];
+    double delta = 0, gm_all = 0;
+    /* E: the probability that each pattern's pairs are one person. */
+    for (s = 0; s < CC_FUZZY_SOURCES; s++) {
+      double gm = 0, lambda;
+      for (p = 0; p < CC_FUZZY_PATTERNS; p++) {
+        double pm = m.lambda_src[s], pu = 1.0 - m.lambda_src[s];
+        if (counts[s][p] == 0)
+          continue;
+        for (f = 0; f < CC_EV_COUNT_; f++) {
+          if (selected_on[s][f] || lv[p][f] == typo_level[f])
+            continue;
+          pm *= m.m[f][lv[p][f]];
+          pu *= m.u[f][lv[p][f]];
+        }
+        g[s][p] = pm + pu > 0 ? pm / (pm + pu) : 0;
+        gm += g[s][p] * (double)counts[s][p];
+      }
+      lambda = total[s] > 0 ? gm / total[s] : m.lambda_src[s];
+      if (lambda < 1e-9)
+        lambda = 1e-9;
+      if (lambda > 1 - 1e-9)
+        lambda = 1 - 1e-9;
+      if (__builtin_fabs(lambda - m.lambda_src[s]) / m.lambda_src[s] > delta)
+        delta = __builtin_fabs(lambda - m.lambda_src[s]) / m.lambda_src[s];
+      m.lambda_src[s] = lambda;
+      gm_all += gm;
+    }
+    m.lambda = gm_all / all;
+    /* M: the expected counts of each level in each class, over the pairs
+     * that were not selected on the field, with the documented values as a
+     * prior worth EM_PRIOR pairs per class. */
+    memset(sm, 0, sizeof sm);
+    memset(su, 0, sizeof su);
+    for (s = 0; s < CC_FUZZY_SOURCES; s++)
+      for (p = 0; p < CC_FUZZY_PATTERNS; p++) {
+        double c = (double)counts[s][p];
+        if (c == 0)
+          continue;
+        for (f = 0; f < CC_EV_COUNT_; f++)
+          if (!selected_on[s][f]) {
+            sm[f][lv[p][f]] += c * g[s][p];
+            su[f][lv[p][f]] += c * (1.0 - g[s][p]);
+          }
+      }
+    for (f = 0; f < CC_EV_COUNT_; f++) {
+      double tm = EM_PRIOR, tu = EM_PRIOR;
+      for (l = 0; l < n_levels[f]; l++)
+        if (l != typo_level[f]) {
+          tm += sm[f][l];
+          tu += su[f][l];
+        }
+      for (l = 0; l < n_levels[f]; l++) {
+        double nm, nu;
+        if (l == typo_level[f])
+          continue;
+        nm = (sm[f][l] + EM_PRIOR * doc_m[f][l]) / tm;
+        nu = (su[f][l] + EM_PRIOR * doc_u[f][l]) / tu;
+        if (__builtin_fabs(nm - m.m[f][l]) / m.m[f][l] > delta)
+          delta = __builtin_fabs(nm - m.m[f][l]) / m.m[f][l];
+        if (__builtin_fabs(nu - m.u[f][l]) / m.u[f][l] > delta)
+          delta = __builtin_fabs(nu - m.u[f][l]) / m.u[f][l];
+        m.m[f][l] = nm;
+        m.u[f][l] = nu;
+      }
+    }
+    m.iterations = it;
+    if (delta < 1e-6)
+      break;
+  }
+  free(g);
+  if (m.lambda * all < CC_FUZZY_EM_MIN_MATCHES) {
+    out->iterations = m.iterations;
+    out->why = "too few likely matches to fit: documented values";
+    return;
+  }
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < n_levels[f]; l++)
+      m.w10[f][l] = l == typo_level[f] ? 0
+                                       : fitted_w10(m.m[f][l], m.u[f][l],
+                                                    cc_fuzzy_weight10(f, l));
+  m.fitted = 1;
+  m.why = "fitted to this month's candidate pairs";
+  *out = m;
 }
 
 uint16_t cc_fuzzy_confidence(int score10)
@@ -227,29 +467,36 @@ uint16_t cc_fuzzy_confidence(int score10)
 /* ------------------------------------------------------------------ */
 /* Blocking key. */
 
-int cc_fuzzy_block_keys(uint64_t out[2], const cc_record *r)
+int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *r)
 {
-  char key[CC_NAME_PINYIN_MAX + 16];
-  size_t n = 0;
-  if (r->id_len != 18)
+  uint64_t names[CC_NAME_PINYIN_KEYS_MAX];
+  unsigned char key[8 + 1 + 8 + 1];
+  int n, i, t;
+  if (r->id_len != 18 || r->name_folded.len == 0)
     return 0;
-  if (cc_name_pinyin(key, CC_NAME_PINYIN_MAX + 1, &n, r->name_folded.ptr,
-                     r->name_folded.len) < 0 || n == 0)
+  /* One key per combination of the name's readings (cc_name_pinyin_keys),
+   * so that homophones through any reading meet in a block. */
+  n = cc_name_pinyin_keys(names, NULL, r->name_folded.ptr, r->name_folded.len);
+  if (n <= 0)
     return 0;
-  /* Key 1: name, birth date, sex: a slip in the county or the sequence
-   * digits keeps it. */
-  key[n] = 0x1F;
-  memcpy(key + n + 1, r->id + 6, 8);
-  key[n + 9] = (char)('0' + (r->id[16] - '0') % 2);
-  out[0] = XXH3_64bits(key, n + 10);
-  /* Key 2: name, county and sequence digits 15-16: a slip in the birth
-   * date or the sex digit 17 keeps it (key 1 misses a slip in digit 17 that
-   * changes the parity). */
-  key[n] = 0x1E;
-  memcpy(key + n + 1, r->id, 6);
-  memcpy(key + n + 7, r->id + 14, 2);
-  out[1] = XXH3_64bits(key, n + 9);
-  return 2;
+  for (i = 0; i < n; i++) {
+    for (t = 0; t < 8; t++)
+      key[t] = (unsigned char)(names[i] >> (56 - 8 * t));
+    /* Key 1: name, birth date, sex: a slip in the county or the sequence
+     * digits keeps it. */
+    key[8] = 0x1F;
+    memcpy(key + 9, r->id + 6, 8);
+    key[17] = (unsigned char)('0' + (r->id[16] - '0') % 2);
+    out[2 * i] = XXH3_64bits(key, 18);
+    /* Key 2: name, county and sequence digits 15-16: a slip in the birth
+     * date or the sex digit 17 keeps it (key 1 misses a slip in digit 17
+     * that changes the parity). */
+    key[8] = 0x1E;
+    memcpy(key + 9, r->id, 6);
+    memcpy(key + 15, r->id + 14, 2);
+    out[2 * i + 1] = XXH3_64bits(key, 17);
+  }
+  return 2 * n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -261,11 +508,32 @@ typedef struct node {
   uint16_t roster;
 } node;
 
+/* Flags of a pair. An anchor is an ID the police issued as far as the
+ * number can tell: 18 characters, every check passed, not upgraded from a
+ * 15-digit number (whose check character the upgrade computed). */
+enum {
+  PF_ANCHOR_A = 1, PF_ANCHOR_B = 2,   /* a's (b's) ID is an anchor */
+  PF_SAME = 4, PF_DIFFERENT = 8       /* a reviewer's decision on the pair */
+};
+
+/* What becomes of a scored pair (decide_pairs). */
+enum {
+  FATE_DROP = 0,     /* below the lower threshold */
+  FATE_LINK,         /* one person */
+  FATE_POSSIBLE,     /* between the thresholds: for review */
+  FATE_BOTH_VALID,   /* above the upper threshold, but two valid IDs */
+  FATE_AMBIGUOUS,    /* linking it would merge two valid IDs */
+  FATE_NAME_DIFFERS, /* above the upper threshold, but the names differ */
+  FATE_REVIEWED_DIFFERENT /* a reviewer said two people */
+};
+
 typedef struct pair {
   node a, b;       /* a < b */
-  int16_t score10;
+  int16_t score10; /* under the model in use (cc_fuzzy_run) */
   uint8_t basis;
-  cc_evidence ev[CC_EV_COUNT_];
+  uint8_t flags;   /* PF_* */
+  uint8_t fate;    /* FATE_* */
+  uint8_t level[CC_EV_COUNT_];
 } pair;
 
 typedef struct pair_vec {
@@ -294,46 +562,36 @@ static int pair_cmp(const void *x, const void *y)
   return (int)p->basis - (int)q->basis; /* id_typo before name_birth */
 }
 
-static int different_school(const cc_index_item *x, const cc_index_item *y)
+static int is_anchor(const cc_index_item *x)
 {
-  return x->roster != y->roster || x->school_code_len != y->school_code_len ||
-         memcmp(x->school_code, y->school_code, x->school_code_len) != 0;
+  return x->id_verdict == CC_ID_VALID && x->id_len == 18 && !x->id_upgraded;
 }
 
-/* Scores x against y and keeps the pair when it reaches the lower
- * threshold. */
+/* Compares x with y and keeps the pair, whatever its score: the month's
+ * weights are fitted to every candidate pair before any is decided. Pairs
+ * of one school count too: a school can register one student twice. */
 static int consider(pair_vec *v, const cc_index_item *x, const cc_index_item *y,
                     int basis)
 {
   pair p;
   node nx = {x->hash, x->line, x->roster}, ny = {y->hash, y->line, y->roster};
-  if (!different_school(x, y))
-    return 0;
+  int swap;
   if (x->id_len == y->id_len && memcmp(x->id, y->id, x->id_len) == 0)
     return 0; /* the exact tier's */
   memset(&p, 0, sizeof p);
-  p.score10 = (int16_t)cc_fuzzy_score(p.ev, x->id, x->id_len, x->id_verdict == CC_ID_VALID,
-                                      y->id, y->id_len, y->id_verdict == CC_ID_VALID,
-                                      x->name_folded, x->name_folded_len,
-                                      y->name_folded, y->name_folded_len);
-  if (p.score10 < CC_FUZZY_LOWER10)
-    return 1; /* scored, dropped */
+  cc_fuzzy_levels(p.level, x->id, x->id_len, x->id_verdict == CC_ID_VALID, y->id,
+                  y->id_len, y->id_verdict == CC_ID_VALID, x->name_folded,
+                  x->name_folded_len, y->name_folded, y->name_folded_len);
   p.basis = (uint8_t)basis;
-  if (node_cmp(&nx, &ny) < 0) {
-    p.a = nx;
-    p.b = ny;
-  } else {
-    p.a = ny;
-    p.b = nx;
-  }
-  if (v->n == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 1024;
-    pair *grown = realloc(v->p, cap * sizeof *grown);
-    if (grown == NULL)
-      return cc_error_set(CC_ENOMEM, "out of memory");
-    v->p = grown;
-    v->cap = cap;
-  }
+  swap = node_cmp(&nx, &ny) > 0;
+  p.a = swap ? ny : nx;
+  p.b = swap ? nx : ny;
+  if (is_anchor(swap ? y : x))
+    p.flags |= PF_ANCHOR_A;
+  if (is_anchor(swap ? x : y))
+    p.flags |= PF_ANCHOR_B;
+  if (cc_grow((void **)&v->p, &v->cap, v->n + 1, sizeof *v->p) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
   v->p[v->n++] = p;
   return 1;
 }
@@ -683,19 +941,50 @@ static void json_str(FILE *f, const char *p, size_t n)
   fputc('"', f);
 }
 
-static void write_possible(FILE *f, const pair *p, const cc_index_item *x,
-                           const cc_index_item *y, const char *const *labels)
+/* Why a pair goes to possible.jsonl: its code and what a reviewer does. */
+static const char *review_code(int fate)
+{
+  switch (fate) {
+  case FATE_BOTH_VALID: return "both_ids_valid";
+  case FATE_AMBIGUOUS: return "ambiguous";
+  case FATE_NAME_DIFFERS: return "names_differ";
+  default: return "score_between_thresholds";
+  }
+}
+
+static const char *review_zh(int fate)
+{
+  switch (fate) {
+  case FATE_BOTH_VALID:
+    return "两个身份证号均通过校验，一次录入错误不会把一个有效号码变成另一个有效号码："
+           "在人口信息核查确认之前视为两个人，请提交人口信息核查";
+  case FATE_AMBIGUOUS:
+    return "这条记录与两个不同的有效身份证号都很接近，无法确定属于哪一个人，请人工复核";
+  case FATE_NAME_DIFFERS:
+    return "身份证号相近，但姓名既不相同也不同音：可能是另一个人的号码，请人工复核";
+  default:
+    return "证据不足以认定为同一人，也不足以排除，请人工复核";
+  }
+}
+
+static void write_possible(FILE *f, const pair *p, const cc_fuzzy_model *model,
+                           const cc_index_item *x, const cc_index_item *y,
+                           const char *const *labels)
 {
   int e;
-  fprintf(f, "{\"score\": %.1f, \"confidence\": %.4f, \"basis\": \"%s\", \"records\": [",
+  fprintf(f, "{\"score\": %.1f, \"confidence\": %.4f, \"basis\": \"%s\", "
+             "\"review_reason\": \"%s\", \"review_zh\": ",
           p->score10 / 10.0, cc_fuzzy_confidence(p->score10) / 10000.0,
-          cc_match_basis_code((cc_match_basis)p->basis));
+          cc_match_basis_code((cc_match_basis)p->basis), review_code(p->fate));
+  json_str(f, review_zh(p->fate), strlen(review_zh(p->fate)));
+  fputs(", \"records\": [", f);
   for (e = 0; e < 2; e++) {
     const cc_index_item *r = e ? y : x;
     fprintf(f, "%s{\"roster\": \"%s\", \"line\": %u, \"id_number\": ", e ? ", " : "",
             labels[r->roster], r->line);
     json_str(f, r->id, r->id_len);
-    fputs(", \"school_code\": ", f);
+    fprintf(f, ", \"id_valid\": %s, \"school_code\": ",
+            r->id_verdict == CC_ID_VALID ? "true" : "false");
     json_str(f, r->school_code, r->school_code_len);
     fputs(", \"name_folded\": ", f);
     json_str(f, r->name_folded, r->name_folded_len);
@@ -703,20 +992,291 @@ static void write_possible(FILE *f, const pair *p, const cc_index_item *x,
   }
   fputs("], \"evidence\": [", f);
   for (e = 0; e < CC_EV_COUNT_; e++) {
+    const char *zh = cc_evidence_zh(e, p->level[e]);
     fprintf(f, "%s{\"field\": \"%s\", \"level\": \"%s\", \"weight\": %.1f, \"zh\": ",
-            e ? ", " : "", cc_evidence_field_code(p->ev[e].field),
-            cc_evidence_level_code(p->ev[e].field, p->ev[e].level),
-            p->ev[e].weight10 / 10.0);
-    json_str(f, cc_evidence_zh(p->ev[e].field, p->ev[e].level),
-             strlen(cc_evidence_zh(p->ev[e].field, p->ev[e].level)));
+            e ? ", " : "", cc_evidence_field_code(e),
+            cc_evidence_level_code(e, p->level[e]), model->w10[e][p->level[e]] / 10.0);
+    json_str(f, zh, strlen(zh));
     fputs("}", f);
   }
   fputs("]}\n", f);
 }
 
+/* Fits the month's model to the patterns of all candidate pairs and scores
+ * every pair with it. */
+static int fit_model(cc_fuzzy_model *model, pair_vec *all)
+{
+  uint64_t (*counts)[CC_FUZZY_PATTERNS] = calloc(CC_FUZZY_SOURCES, sizeof *counts);
+  size_t i;
+  if (counts == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  for (i = 0; i < all->n; i++)
+    if (all->p[i].basis != CC_BASIS_REVIEWED) /* no search chose it */
+      counts[all->p[i].basis == CC_BASIS_ID_TYPO ? 0 : 1]
+            [cc_fuzzy_pattern(all->p[i].level)]++;
+  cc_fuzzy_em(model, counts);
+  free(counts);
+  for (i = 0; i < all->n; i++)
+    all->p[i].score10 = (int16_t)cc_fuzzy_model_score(model, all->p[i].level);
+  return 0;
+}
+
+/* An anchor a record links to: (record's index in the link list, the
+ * anchor's ID hash). */
+typedef struct anchor_ref {
+  node rec;
+  uint64_t anchor;
+} anchor_ref;
+
+static int anchor_ref_cmp(const void *x, const void *y)
+{
+  const anchor_ref *a = x, *b = y;
+  int c = node_cmp(&a->rec, &b->rec);
+  if (c)
+    return c;
+  return a->anchor < b->anchor ? -1 : a->anchor > b->anchor;
+}
+
+static anchor_ref *anchor_bsearch(anchor_ref *refs, size_t n, const node *key)
+{
+  size_t lo = 0, hi = n;
+  while (lo < hi) { /* the first entry of key */
+    size_t mid = lo + (hi - lo) / 2;
+    if (node_cmp(&refs[mid].rec, key) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && node_cmp(&refs[lo].rec, key) == 0 ? &refs[lo] : NULL;
+}
+
+/* Does the record whose refs start at r link to two or more anchors? */
+static int links_two_anchors(const anchor_ref *r, const anchor_ref *end)
+{
+  const anchor_ref *q;
+  for (q = r + 1; q < end && node_cmp(&q->rec, &r->rec) == 0; q++)
+    if (q->anchor != r->anchor)
+      return 1;
+  return 0;
+}
+
+/*
+ * Decides every pair (docs/RULES.md, "The fuzzy tier"):
+ *  - a reviewer's decision first: `different` is never linked, `same` is;
+ *  - at or above the upper threshold: linked, unless both IDs are anchors
+ *    (two valid numbers are two people until a population-registry check
+ *    says otherwise: possible, reason both_ids_valid) or the names are
+ *    neither equal nor homophones (an invalid ID one slip from a
+ *    stranger's valid one, in a county where many are born on one day:
+ *    possible, reason names_differ);
+ *  - between the thresholds: possible; below: dropped;
+ *  - then a record whose links reach two different anchors (a mistyped
+ *    number one slip from two people's valid numbers) cannot say whose it
+ *    is: all its links become possible, reason ambiguous.
+ */
+static int decide_pairs(pair_vec *all, const cc_fuzzy_model *model, cc_fuzzy_stats *st)
+{
+  anchor_ref *refs;
+  size_t i, n = 0;
+  (void)model;
+  for (i = 0; i < all->n; i++) {
+    pair *p = &all->p[i];
+    if (p->flags & PF_DIFFERENT) {
+      p->fate = FATE_REVIEWED_DIFFERENT;
+      st->reviewed_different++;
+    } else if (p->flags & PF_SAME) {
+      p->fate = FATE_LINK;
+      st->reviewed_same++;
+    } else if (p->score10 >= CC_FUZZY_UPPER10) {
+      p->fate = (p->flags & PF_ANCHOR_A) && (p->flags & PF_ANCHOR_B) ? FATE_BOTH_VALID
+                : p->level[CC_EV_NAME] == CC_NAMEL_DIFFERENT       ? FATE_NAME_DIFFERS
+                                                                   : FATE_LINK;
+    } else if (p->score10 >= CC_FUZZY_LOWER10) {
+      p->fate = FATE_POSSIBLE;
+    } else {
+      p->fate = FATE_DROP;
+    }
+  }
+  /* The anchors each record links to, both ways round. */
+  refs = malloc((all->n * 2 + 1) * sizeof *refs);
+  if (refs == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  for (i = 0; i < all->n; i++) {
+    const pair *p = &all->p[i];
+    if (p->fate != FATE_LINK || (p->flags & PF_SAME))
+      continue;
+    if (p->flags & PF_ANCHOR_B) {
+      refs[n].rec = p->a;
+      refs[n++].anchor = p->b.hash;
+    }
+    if (p->flags & PF_ANCHOR_A) {
+      refs[n].rec = p->b;
+      refs[n++].anchor = p->a.hash;
+    }
+  }
+  qsort(refs, n, sizeof *refs, anchor_ref_cmp);
+  for (i = 0; i < all->n; i++) {
+    pair *p = &all->p[i];
+    anchor_ref *r;
+    if (p->fate != FATE_LINK || (p->flags & PF_SAME))
+      continue;
+    if (((r = anchor_bsearch(refs, n, &p->a)) && links_two_anchors(r, refs + n)) ||
+        ((r = anchor_bsearch(refs, n, &p->b)) && links_two_anchors(r, refs + n)))
+      p->fate = FATE_AMBIGUOUS;
+  }
+  free(refs);
+  return 0;
+}
+
+/*
+ * Union-find over the linked pairs, in their sorted order, under one
+ * constraint: a person holds at most one anchor ID (unless a reviewer
+ * said so). A link that would join two persons of different anchors
+ * (a chain through two mistyped numbers) is refused: possible, ambiguous.
+ */
+static int link_pairs(pair_vec *all, const node *nodes, size_t n_nodes, size_t *parent)
+{
+  uint64_t *anchor = malloc((n_nodes + 1) * sizeof *anchor);
+  uint8_t *has = calloc(n_nodes + 1, 1);
+  size_t i;
+  if (anchor == NULL || has == NULL) {
+    free(anchor);
+    free(has);
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  }
+  for (i = 0; i < n_nodes; i++)
+    parent[i] = i;
+  for (i = 0; i < all->n; i++) {
+    pair *p = &all->p[i];
+    size_t a, b;
+    if (p->fate != FATE_LINK)
+      continue;
+    a = (size_t)(node_bsearch((node *)nodes, n_nodes, &p->a) - nodes);
+    b = (size_t)(node_bsearch((node *)nodes, n_nodes, &p->b) - nodes);
+    if (p->flags & PF_ANCHOR_A && !has[a]) {
+      has[a] = 1;
+      anchor[a] = p->a.hash;
+    }
+    if (p->flags & PF_ANCHOR_B && !has[b]) {
+      has[b] = 1;
+      anchor[b] = p->b.hash;
+    }
+  }
+  for (i = 0; i < all->n; i++) {
+    pair *p = &all->p[i];
+    size_t a, b, lo, hi;
+    if (p->fate != FATE_LINK)
+      continue;
+    a = uf_find(parent, (size_t)(node_bsearch((node *)nodes, n_nodes, &p->a) - nodes));
+    b = uf_find(parent, (size_t)(node_bsearch((node *)nodes, n_nodes, &p->b) - nodes));
+    if (a == b)
+      continue;
+    if (has[a] && has[b] && anchor[a] != anchor[b] && !(p->flags & PF_SAME)) {
+      p->fate = FATE_AMBIGUOUS;
+      continue;
+    }
+    lo = a < b ? a : b;
+    hi = a < b ? b : a;
+    parent[hi] = lo;
+    if (!has[lo] && has[hi]) {
+      has[lo] = 1;
+      anchor[lo] = anchor[hi];
+    }
+  }
+  free(anchor);
+  free(has);
+  return 0;
+}
+
+/* The records whose cleaned ID is `id`, into items (at most cap);
+ * returns how many, or an error. Items point into the map. */
+static int records_of(cc_index_item *items, size_t cap, cc_idx_cursor *cur,
+                      const char *id, size_t len)
+{
+  uint64_t h = cc_id_hash(id, len);
+  cc_index_item y;
+  size_t n = 0;
+  int irc;
+  for (irc = cc_idx_seek(cur, &y, h, 0, 0); irc == 0 && y.hash == h;
+       irc = cc_idx_next(cur, &y))
+    if (y.id_len == len && memcmp(y.id, id, len) == 0 && n < cap)
+      items[n++] = y;
+  if (irc < 0 && irc != CC_ENOTFOUND)
+    return irc;
+  return (int)n;
+}
+
+/* Adds a pair for every two records of the IDs of each `same` decision
+ * (basis reviewed; the search's own pair of them, if any, comes first
+ * when pairs are merged). */
+static int inject_same(pair_vec *v, const cc_review_set *reviews, cc_db *db, MDB_dbi idx)
+{
+  MDB_txn *txn = NULL;
+  cc_idx_cursor cur;
+  cc_review_pair rp;
+  cc_index_item a[16], b[16];
+  size_t it = 0;
+  int rc = 0, mrc, na, nb, i, j;
+  memset(&cur, 0, sizeof cur);
+  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+    goto done;
+  while (cc_review_next(&rp, reviews, &it, CC_REVIEW_SAME)) {
+    if ((na = records_of(a, 16, &cur, rp.id_a, rp.la)) < 0 ||
+        (nb = records_of(b, 16, &cur, rp.id_b, rp.lb)) < 0) {
+      rc = na < 0 ? na : nb;
+      goto done;
+    }
+    for (i = 0; i < na; i++)
+      for (j = 0; j < nb; j++)
+        if ((rc = consider(v, &a[i], &b[j], CC_BASIS_REVIEWED)) < 0)
+          goto done;
+  }
+  rc = 0;
+done:
+  cc_idx_close(&cur);
+  if (txn)
+    mdb_txn_abort(txn);
+  return rc;
+}
+
+/* Marks the pairs a reviewer decided (PF_SAME, PF_DIFFERENT). */
+static int apply_reviews(pair_vec *all, const cc_review_set *reviews, cc_db *db,
+                         MDB_dbi idx)
+{
+  MDB_txn *txn = NULL;
+  cc_idx_cursor cur;
+  size_t i;
+  int rc = 0, mrc;
+  memset(&cur, 0, sizeof cur);
+  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+    goto done;
+  for (i = 0; i < all->n; i++) {
+    pair *p = &all->p[i];
+    cc_index_item x, y;
+    int d;
+    if ((rc = get_item(&x, &cur, &p->a)) < 0 || (rc = get_item(&y, &cur, &p->b)) < 0)
+      goto done;
+    d = cc_review_find(reviews, x.id, x.id_len, y.id, y.id_len);
+    if (d == CC_REVIEW_SAME)
+      p->flags |= PF_SAME;
+    else if (d == CC_REVIEW_DIFFERENT)
+      p->flags |= PF_DIFFERENT;
+  }
+done:
+  cc_idx_close(&cur);
+  if (txn)
+    mdb_txn_abort(txn);
+  return rc;
+}
+
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
-                 const cc_typo_seed *seeds, size_t n_seeds, int threads)
+                 const cc_typo_seed *seeds, size_t n_seeds,
+                 const cc_review_set *reviews, int threads)
 {
   MDB_txn *txn = NULL;
   MDB_dbi idx, rec, blk;
@@ -864,6 +1424,10 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   }
   stats->candidates = scored;
 
+  /* Pairs a reviewer called one person, whether or not a search met them. */
+  if (reviews && (rc = inject_same(&vecs[0], reviews, db, idx)) < 0)
+    goto done;
+
   /* Merge, sort, keep one pair per record pair (the typo search's first). */
   for (i = 0; i < (size_t)threads; i++)
     all.n += vecs[i].n;
@@ -884,6 +1448,16 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       all.p[k++] = all.p[i];
   all.n = k;
 
+  /* The reviewers' decisions on the pairs, then the month's weights,
+   * fitted to its candidate pairs. */
+  if (reviews && cc_review_set_size(reviews) > 0 &&
+      (rc = apply_reviews(&all, reviews, db, idx)) < 0)
+    goto done;
+  if ((rc = fit_model(&stats->model, &all)) < 0)
+    goto done;
+  if ((rc = decide_pairs(&all, &stats->model, stats)) < 0)
+    goto done;
+
   /* Nodes of the linked pairs, union-find over them. */
   nodes = malloc((all.n * 2 + 1) * sizeof *nodes);
   if (nodes == NULL) {
@@ -891,7 +1465,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     goto done;
   }
   for (i = 0; i < all.n; i++)
-    if (all.p[i].score10 >= CC_FUZZY_UPPER10) {
+    if (all.p[i].fate == FATE_LINK) {
       nodes[n_nodes++] = all.p[i].a;
       nodes[n_nodes++] = all.p[i].b;
     }
@@ -907,8 +1481,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     rc = cc_error_set(CC_ENOMEM, "out of memory");
     goto done;
   }
-  for (i = 0; i < n_nodes; i++)
-    parent[i] = i;
+  if ((rc = link_pairs(&all, nodes, n_nodes, parent)) < 0)
+    goto done;
 
   if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
     rc = cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
@@ -918,22 +1492,20 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     goto done;
   for (i = 0; i < all.n; i++) {
     const pair *p = &all.p[i];
-    if (p->score10 >= CC_FUZZY_UPPER10) {
-      size_t a = (size_t)(node_bsearch(nodes, n_nodes, &p->a) - nodes);
-      size_t b = (size_t)(node_bsearch(nodes, n_nodes, &p->b) - nodes);
-      a = uf_find(parent, a);
-      b = uf_find(parent, b);
-      if (a != b)
-        parent[a > b ? a : b] = a < b ? a : b;
+    if (p->fate == FATE_LINK) {
       stats->links++;
-    } else {
+    } else if (p->fate == FATE_POSSIBLE || p->fate == FATE_BOTH_VALID ||
+               p->fate == FATE_AMBIGUOUS || p->fate == FATE_NAME_DIFFERS) {
       stats->possible++;
+      stats->both_valid += p->fate == FATE_BOTH_VALID;
+      stats->ambiguous += p->fate == FATE_AMBIGUOUS;
+      stats->names_differ += p->fate == FATE_NAME_DIFFERS;
       if (possible) {
         cc_index_item x, y;
         if ((rc = get_item(&x, &lcur, &p->a)) < 0 ||
             (rc = get_item(&y, &lcur, &p->b)) < 0)
           goto done;
-        write_possible(possible, p, &x, &y, labels);
+        write_possible(possible, p, &stats->model, &x, &y, labels);
       }
     }
   }
@@ -944,7 +1516,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   for (i = 0; i < all.n; i++) {
     const pair *p = &all.p[i];
     size_t root;
-    if (p->score10 < CC_FUZZY_UPPER10)
+    if (p->fate != FATE_LINK)
       continue;
     root = uf_find(parent, (size_t)(node_bsearch(nodes, n_nodes, &p->a) - nodes));
     if (best[root] == (size_t)-1 || p->score10 > all.p[best[root]].score10)
@@ -960,15 +1532,23 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     cc_index_item items[64];
     size_t n = 0;
     cc_finding match;
-    const pair *bp = &all.p[best[refs[i].root]];
+    const pair *bp;
+    int f;
     for (k = i; k < n_nodes && refs[k].root == refs[i].root; k++)
       if (n < 64 && (rc = get_item(&items[n++], &lcur, &nodes[refs[k].node])) < 0)
         goto done;
+    if (n < 2 || best[refs[i].root] == (size_t)-1)
+      continue; /* its links were refused: a record alone */
+    bp = &all.p[best[refs[i].root]];
     memset(&match, 0, sizeof match);
-    match.basis = bp->basis;
-    match.confidence = cc_fuzzy_confidence(bp->score10);
+    match.basis = bp->flags & PF_SAME ? CC_BASIS_REVIEWED : bp->basis;
+    match.confidence = bp->flags & PF_SAME ? 10000 : cc_fuzzy_confidence(bp->score10);
     match.n_evidence = CC_EV_COUNT_;
-    memcpy(match.evidence, bp->ev, sizeof bp->ev);
+    for (f = 0; f < CC_EV_COUNT_; f++) {
+      match.evidence[f].field = (uint8_t)f;
+      match.evidence[f].level = bp->level[f];
+      match.evidence[f].weight10 = stats->model.w10[f][bp->level[f]];
+    }
     qsort(items, n, sizeof *items, item_rl_cmp);
     stats->groups++;
     if ((rc = cc_compare_fuzzy_group(out, txn, rec, labels, items, n, &match)) < 0)

@@ -5,7 +5,9 @@
 #include <stdio.h>
 
 #include "chachong/fuzzy.h"
+#include "chachong/name_match.h"
 #include "chachong/record.h"
+#include "chachong/review.h"
 #include "index_internal.h"
 
 /* A record whose ID is invalid: the starting point of a typo search. */
@@ -17,17 +19,27 @@ typedef struct cc_typo_seed {
   char id[CC_ID_MAX + 1];
 } cc_typo_seed;
 
-/* The blocking keys of a record (docs/FUZZY.md): XXH3-64 of the toneless
- * pinyin of its folded name with (1) its birth date and sex, (2) its county
- * and sequence digits. Returns how many (2), or 0 when the record cannot be
- * blocked (an ID of 16 or 17 digits, a name with no pinyin key). */
-int cc_fuzzy_block_keys(uint64_t out[2], const cc_record *r);
+/* Most blocking keys of one record: two per reading of its name. */
+#define CC_FUZZY_BLOCK_KEYS_MAX (2 * CC_NAME_PINYIN_KEYS_MAX)
+
+/* The blocking keys of a record (docs/FUZZY.md): for each combination of
+ * its name's readings (cc_name_pinyin_keys), XXH3-64 of that reading with
+ * (1) its birth date and sex (out[2i]), (2) its county and sequence digits
+ * 15-16 (out[2i + 1]). Returns how many (2 to CC_FUZZY_BLOCK_KEYS_MAX), or
+ * 0 when the record cannot be blocked (an ID of 16 or 17 digits, an empty
+ * name, a name that is not text). */
+int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *r);
 
 typedef struct cc_fuzzy_stats {
   uint64_t candidates;  /* pairs scored */
-  uint64_t links;       /* pairs at or above the upper threshold */
-  uint64_t possible;    /* pairs between the thresholds */
+  uint64_t links;       /* pairs linked into persons */
+  uint64_t possible;    /* pairs written for review, all reasons */
+  uint64_t both_valid;  /* of them: above the threshold, two valid IDs */
+  uint64_t ambiguous;   /* of them: a link that would merge two valid IDs */
+  uint64_t names_differ; /* of them: above the threshold, names differ */
+  uint64_t reviewed_same, reviewed_different; /* pairs a reviewer decided */
   uint64_t groups;      /* persons made of two or more IDs */
+  cc_fuzzy_model model; /* the weights the month was scored with */
 } cc_fuzzy_stats;
 
 /*
@@ -35,10 +47,13 @@ typedef struct cc_fuzzy_stats {
  * candidate pairs from the typo seeds and the blocks (in parallel), scores
  * them, writes the possible matches to `possible` (JSON lines; may be
  * NULL), links the pairs above the upper threshold into persons and appends
- * their findings to `out`.
+ * their findings to `out`. `reviews` (may be NULL) are the reviewers'
+ * decisions: a pair decided `different` is never linked, one decided
+ * `same` is linked whatever its score, even when no search met it.
  */
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
-                 const cc_typo_seed *seeds, size_t n_seeds, int threads);
+                 const cc_typo_seed *seeds, size_t n_seeds,
+                 const cc_review_set *reviews, int threads);
 
 #endif

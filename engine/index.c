@@ -89,6 +89,9 @@
  *   key:   roster label | 0x1F | school code
  *   value: 0 u64 records | 8 u64 holding | 16 u8 length | region code
  *
+ * Logs that outlive every period, each drawn in the file that owns it:
+ * "audit" (audit.c), "responses" (lifecycle.c), "reviews" (review.c).
+ *
  * Settings: MDB_NOTLS (OpenMP workers each hold a read transaction) and the
  * map grown before each run to fit it. Not MDB_WRITEMAP: with it, every
  * page a run writes stays mapped into the process until it ends (7.5 GB
@@ -1314,30 +1317,34 @@ void cc_index_release_pages(cc_db *db)
   fclose(maps);
 }
 
-int cc_db_put_timed(cc_db *db, const char *name, uint8_t *key, size_t klen,
-                    size_t at, uint64_t us, const void *val, size_t vlen,
-                    const char *what)
+int cc_db_put_timed_n(cc_db *db, const cc_db_timed *e, size_t n, uint64_t us,
+                      const char *what)
 {
   MDB_txn *txn;
   MDB_dbi dbi;
-  MDB_val k = {klen, key}, v = {vlen, (void *)val};
+  size_t i;
   int rc, tries, grown;
   for (grown = 0;; grown++) {
     if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
       return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
-    if ((rc = mdb_dbi_open(txn, name, MDB_CREATE, &dbi)) == 0)
+    for (i = 0; i < n && rc == 0; i++) {
+      MDB_val k = {e[i].klen, e[i].key}, v = {e[i].vlen, (void *)e[i].val};
+      if ((rc = mdb_dbi_open(txn, e[i].name, MDB_CREATE, &dbi)) != 0)
+        break;
       for (tries = 0; tries < 1000; tries++) {
         /* Two entries in one microsecond: take the next free one. */
-        put_u64(key + at, us + (uint64_t)tries);
+        put_u64(e[i].key + e[i].at, us + (uint64_t)tries);
         rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
         if (rc != MDB_KEYEXIST)
           break;
       }
+    }
     if (rc != 0)
       mdb_txn_abort(txn);
     else
       rc = mdb_txn_commit(txn);
-    /* A map filled to the last page: grown, and the entry written again. */
+    /* A map filled to the last page: grown, and the entries written again
+     * (the aborted transaction kept none of them). */
     if (rc != MDB_MAP_FULL || grown == MAP_TRIES || map_grow(db, 1 << 20) != 0)
       break;
   }
@@ -1346,6 +1353,53 @@ int cc_db_put_timed(cc_db *db, const char *name, uint8_t *key, size_t klen,
                         ? "the database map is full and could not be grown"
                         : mdb_strerror(rc));
   return 0;
+}
+
+int cc_db_each(cc_db *db, const char *name, const void *from, size_t from_len,
+               int (*fn)(void *ctx, const MDB_val *k, const MDB_val *v),
+               void *ctx, const char *what)
+{
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  int rc, mrc;
+
+  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+    return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
+  rc = mdb_dbi_open(txn, name, 0, &dbi);
+  if (rc == MDB_NOTFOUND) {
+    mdb_txn_abort(txn);
+    return 0;
+  }
+  if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
+    mdb_txn_abort(txn);
+    return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
+  }
+  k.mv_data = (void *)from;
+  k.mv_size = from_len;
+  rc = 0;
+  for (mrc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST);
+       mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    if ((rc = fn(ctx, &k, &v)) != 0)
+      break;
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+int cc_db_put_timed(cc_db *db, const char *name, uint8_t *key, size_t klen,
+                    size_t at, uint64_t us, const void *val, size_t vlen,
+                    const char *what)
+{
+  cc_db_timed e;
+  e.name = name;
+  e.key = key;
+  e.klen = klen;
+  e.at = at;
+  e.val = val;
+  e.vlen = vlen;
+  return cc_db_put_timed_n(db, &e, 1, us, what);
 }
 
 int cc_index_open_gen(MDB_dbi *rec, MDB_dbi *idx, MDB_dbi *find, MDB_txn *txn,

@@ -198,6 +198,34 @@ int cc_db_put_timed(cc_db *db, const char *name, uint8_t *key, size_t klen,
                     size_t at, uint64_t us, const void *val, size_t vlen,
                     const char *what);
 
+/*
+ * Calls fn(ctx, key, value) for the entries of the sub-database `name`, in
+ * key order from the first key at or after `from` (NULL: the first), in a
+ * read transaction of its own, until fn returns non-zero, which is then
+ * returned. A sub-database never written is empty (0). The values are
+ * valid during the call only. LMDB errors are CC_EIO, the message starting
+ * with `what`. For the logs (the audit log, responses, review decisions).
+ */
+int cc_db_each(cc_db *db, const char *name, const void *from, size_t from_len,
+               int (*fn)(void *ctx, const MDB_val *k, const MDB_val *v),
+               void *ctx, const char *what);
+
+/* One entry of cc_db_put_timed_n: as the arguments of cc_db_put_timed. */
+typedef struct cc_db_timed {
+  const char *name;  /* the sub-database (created when new) */
+  uint8_t *key;      /* its key; the 8 bytes at `at` are written */
+  size_t klen, at;
+  const void *val;
+  size_t vlen;
+} cc_db_timed;
+
+/*
+ * cc_db_put_timed for n entries, all in one transaction: all are stored or
+ * none (a review decision and its audit entry).
+ */
+int cc_db_put_timed_n(cc_db *db, const cc_db_timed *e, size_t n, uint64_t us,
+                      const char *what);
+
 /* The generation a period points to; CC_ENOTFOUND if none. */
 int cc_index_period_gen(uint32_t *gen, cc_db *db, MDB_txn *txn,
                         const char *period);

@@ -386,6 +386,7 @@ struct cc_report {
   const cc_finding_list *list; /* the caller's, alive until render */
   cc_date seen;           /* the run's issue date (latest `seen`) */
   tally cur;              /* findings in scope */
+  tally basis[2];         /* the same, exact (0) and fuzzy (1) apart */
   uint32_t *overdue;      /* indexes into list of overdue findings */
   size_t n_overdue, cap_overdue;
   school **schools;
@@ -729,6 +730,7 @@ int cc_report_set_current(cc_report *r, const char *period,
     if (!finding_in_scope(r, f))
       continue;
     tally_add(&r->cur, f);
+    tally_add(&r->basis[f->basis != CC_BASIS_ID_EXACT], f);
     if (f->seen > r->seen)
       r->seen = f->seen;
     if (f->state == CC_STATE_OVERDUE) {
@@ -1084,6 +1086,40 @@ static void put_kpis(sbuf *b, const cc_report *r)
              "本期仍被发现</div></div>\n</div>\n");
 }
 
+/* Exact findings (one ID) and fuzzy ones (IDs that differ, linked by the
+ * evidence) apart: an auditor weighs a fuzzy case before acting on it. */
+static void put_bases(sbuf *b, const cc_report *r)
+{
+  static const char *const key[2] = {"exact", "fuzzy"};
+  static const char *const label[2] = {
+      "身份证号相同 <span class=\"code\">id_exact</span>",
+      "疑似同一人（号码录入差异） <span class=\"code\">id_typo · "
+      "name_birth</span>"};
+  int k;
+  sb_puts(b, "<h3>按认定依据</h3>\n<table>\n<thead><tr><th>认定依据</th>"
+             "<th class=\"n\">问题（条）</th><th class=\"n\">未清理</th>"
+             "<th class=\"n\">其中已逾期</th>");
+  sb_printf(b, "<th class=\"n\">%s</th><th class=\"n\">涉及金额（元）</th>"
+               "</tr></thead>\n<tbody>\n",
+            cc_finding_state_zh(CC_STATE_CLEARED));
+  for (k = 0; k < 2; k++) {
+    const tally *t = &r->basis[k];
+    sb_printf(b, "<tr><td>%s</td><td class=\"n\" data-k=\"bf:%s\">", label[k],
+              key[k]);
+    sb_count(b, tally_open(t) + tally_state(t, CC_STATE_CLEARED));
+    sb_printf(b, "</td><td class=\"n\" data-k=\"bo:%s\">", key[k]);
+    sb_count(b, tally_open(t));
+    sb_printf(b, "</td><td class=\"n\" data-k=\"bd:%s\">", key[k]);
+    sb_count(b, tally_state(t, CC_STATE_OVERDUE));
+    sb_printf(b, "</td><td class=\"n\" data-k=\"bc:%s\">", key[k]);
+    sb_count(b, tally_state(t, CC_STATE_CLEARED));
+    sb_printf(b, "</td><td class=\"n\" data-k=\"ba:%s\">", key[k]);
+    sb_money(b, tally_amount(t));
+    sb_puts(b, "</td></tr>\n");
+  }
+  sb_puts(b, "</tbody>\n</table>\n");
+}
+
 static void put_types(sbuf *b, const cc_report *r)
 {
   static const int cols[] = {CC_STATE_NEW, CC_STATE_OPEN, CC_STATE_OVERDUE};
@@ -1130,7 +1166,9 @@ static void put_types(sbuf *b, const cc_report *r)
   sb_count(b, tally_state(t, CC_STATE_CLEARED));
   sb_puts(b, "</td><td class=\"n\">");
   sb_money(b, tally_amount(t));
-  sb_puts(b, "</td></tr></tfoot>\n</table>\n</section>\n");
+  sb_puts(b, "</td></tr></tfoot>\n</table>\n");
+  put_bases(b, r);
+  sb_puts(b, "</section>\n");
 }
 
 /* Days past the deadline on the day of the run that saw it overdue. */
@@ -1754,6 +1792,10 @@ static void put_notes(sbuf *b)
           "学校在范围内即计入。一条问题涉及几所学校（或几个地区），在每所"
           "学校（每个地区）各计一次，故分学校、分地区的数字相加可能大于"
           "合计。</li>\n"
+          "<li>“身份证号相同”的问题由完全相同的身份证号认定；“疑似同一人"
+          "（号码录入差异）”的问题各记录身份证号不同（如录错一位、两位颠倒），"
+          "由姓名、出生日期、性别和户籍地等证据认定为同一人，附置信度和"
+          "逐项依据，处理前请先核对学生本人身份证件。</li>\n"
           "<li>学校以“系统 + 学校代码”区分：一校两牌的学校在两个系统中是"
           "两所学校。学生记录数为该校本期名册中的记录数。</li>\n"
           "<li>身份证号已脱敏；本报告含学校信息，请按“谁导出、谁负责”的"

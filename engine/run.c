@@ -51,6 +51,7 @@
 #include "finding_internal.h"
 #include "fs_internal.h"
 #include "index_internal.h"
+#include "chachong/review.h"
 #include "fuzzy_internal.h"
 #include "grow_internal.h"
 #include "lifecycle_internal.h"
@@ -294,7 +295,7 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     if (school_count(&t->schools, r) < 0)
       return CC_ENOMEM;
     if (rs->fuzzy) {
-      uint64_t bk[2];
+      uint64_t bk[CC_FUZZY_BLOCK_KEYS_MAX];
       int nk = cc_fuzzy_block_keys(bk, r), k;
       if (nk && cc_grow((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
                          sizeof *t->blk) < 0)
@@ -678,6 +679,52 @@ static void tprintf(text *t, const char *fmt, ...)
 
 static void fmt_money(char *buf, int64_t fen) { cc_money_format(buf, fen); }
 
+/* The fuzzy tier's lines of the summary: what it decided and the weights
+ * the month was scored with. */
+static void fuzzy_summary(text *t, const cc_fuzzy_stats *fz)
+{
+  const cc_fuzzy_model *m = &fz->model;
+  int f, l;
+  tprintf(t, "fuzzy tier: %llu pairs scored, %llu linked into %llu persons, "
+          "%llu possible (possible.jsonl, for review: %llu with two valid IDs for a "
+          "population-registry check, %llu ambiguous, %llu with different names); reviewer decisions honoured: "
+          "%llu same, %llu different\n",
+          (unsigned long long)fz->candidates, (unsigned long long)fz->links,
+          (unsigned long long)fz->groups, (unsigned long long)fz->possible,
+          (unsigned long long)fz->both_valid, (unsigned long long)fz->ambiguous,
+          (unsigned long long)fz->names_differ,
+          (unsigned long long)fz->reviewed_same,
+          (unsigned long long)fz->reviewed_different);
+  tprintf(t, "fuzzy weights: %s (%llu pairs, %d EM iterations, match share %.4f)\n",
+          m->why, (unsigned long long)m->pairs, m->iterations, m->lambda);
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < cc_fuzzy_level_count(f); l++)
+      if (!cc_fuzzy_level_is_typo(f, l))
+        tprintf(t, "  %-10s %-30s m %.4f  u %.5f  weight %+.1f\n",
+                cc_evidence_field_code(f), cc_evidence_level_code(f, l), m->m[f][l],
+                m->u[f][l], m->w10[f][l] / 10.0);
+}
+
+/* The same for the period's run record (JSON). */
+static void model_json(text *t, const cc_fuzzy_model *m)
+{
+  int f, l, first = 1;
+  tprintf(t, ", \"fuzzy_model\": {\"fitted\": %s, \"why\": \"%s\", \"pairs\": %llu, "
+          "\"iterations\": %d, \"lambda\": %.6f, \"levels\": [",
+          m->fitted ? "true" : "false", m->why, (unsigned long long)m->pairs,
+          m->iterations, m->lambda);
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < cc_fuzzy_level_count(f); l++)
+      if (!cc_fuzzy_level_is_typo(f, l)) {
+        tprintf(t, "%s{\"field\": \"%s\", \"level\": \"%s\", \"m\": %.6f, "
+                "\"u\": %.6f, \"weight\": %.1f}", first ? "" : ", ",
+                cc_evidence_field_code(f), cc_evidence_level_code(f, l), m->m[f][l],
+                m->u[f][l], m->w10[f][l] / 10.0);
+        first = 0;
+      }
+  tprintf(t, "]}");
+}
+
 static int valid_period(const char *p)
 {
   int y, m, i;
@@ -958,9 +1005,17 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     rc = CC_EIO;
     goto done;
   }
-  if (rs.fuzzy && (rc = cc_fuzzy_run(&found, &fz, fposs, db, rs.stage.gen, labels,
-                                     seeds, n_seeds, rs.threads)) < 0)
-    goto done;
+  if (rs.fuzzy) {
+    /* The reviewers' decisions outrank the model (chachong review). */
+    cc_review_set *reviews = NULL;
+    if ((rc = cc_review_load(&reviews, db)) < 0)
+      goto done;
+    rc = cc_fuzzy_run(&found, &fz, fposs, db, rs.stage.gen, labels, seeds, n_seeds,
+                      reviews, rs.threads);
+    cc_review_set_free(reviews);
+    if (rc < 0)
+      goto done;
+  }
   if ((rc = close_file(&fposs, tmp[OUT_POSS])) < 0)
     goto done;
   t_fuzzy = now_s() - t;
@@ -1035,8 +1090,11 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       tprintf(&info, "%s{\"label\": \"%s\", \"records\": %llu, \"rejects\": %llu}",
               i ? ", " : "", labels[i], (unsigned long long)stats[i].records,
               (unsigned long long)stats[i].rejects);
-    tprintf(&info, "], \"run_at\": %lld, \"uid\": %u}", (long long)time(NULL),
+    tprintf(&info, "], \"run_at\": %lld, \"uid\": %u", (long long)time(NULL),
             (unsigned)getuid());
+    if (rs.fuzzy)
+      model_json(&info, &fz.model);
+    tprintf(&info, "}");
     if (info.p == NULL) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
       goto done;
@@ -1109,10 +1167,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
             by_state[CC_STATE_NEW], by_state[CC_STATE_OPEN],
             by_state[CC_STATE_OVERDUE], by_state[CC_STATE_CLEARED], claimed);
     if (rs.fuzzy)
-      tprintf(&sum, "fuzzy tier: %llu pairs scored, %llu linked into %llu persons, "
-              "%llu possible (possible.jsonl, for review)\n",
-              (unsigned long long)fz.candidates, (unsigned long long)fz.links,
-              (unsigned long long)fz.groups, (unsigned long long)fz.possible);
+      fuzzy_summary(&sum, &fz);
     else
       tprintf(&sum, "fuzzy tier: off (--no-fuzzy)\n");
     if (generic.n > 0)

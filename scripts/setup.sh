@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libxxhash-dev liblmdb-dev check
-          libicu-dev libopencc-dev libopencc-data jq python3
+          libicu-dev libopencc-dev libopencc-data unicode-data libbz2-dev jq python3
           libxlsxwriter-dev python3-openpyxl chromium fonts-noto-cjk)
 missing=()
 for p in "${packages[@]}"; do

@@ -31,6 +31,7 @@
 #include "chachong/errors.h"
 #include "chachong/export.h"
 #include "chachong/finding.h"
+#include "chachong/fuzzy.h"
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "chachong/region.h"
@@ -609,15 +610,15 @@ START_TEST(test_export_row_contents)
   csv = slurp(path, &len);
   ck_assert_ptr_nonnull(csv);
   ck_assert_ptr_nonnull(strstr(csv, "\xEF\xBB\xBF问题编号,问题类型,范围,状态,学生姓名,"
-                                    "身份证号,本校学籍号,本校学籍状态,"));
+                                    "身份证号,匹配依据,本校学籍号,本校学籍状态,"));
   ck_assert_ptr_nonnull(strstr(csv, ",应采取的措施,学校反馈,备注\r\n"));
   ck_assert_ptr_nonnull(strstr(
       csv, "0000000000000011,同校重复注册,系统内,整改中,李娜；李 娜,"
-           "370105200811020281,R-A-2；（无学籍号）,在籍；在籍,0,0,0,"
+           "370105200811020281,身份证号完全相同,R-A-2；（无学籍号）,在籍；在籍,0,0,0,"
            "无（本校内重复）,2026-09-15,2026-09-29,"));
   ck_assert_ptr_nonnull(strstr(
       csv, "0000000000000012,重复享受国家助学金,跨系统,已逾期,王芳,"
-           "370112200902080646,R-A-3,在籍,1000,0,500,"
+           "370112200902080646,身份证号完全相同,R-A-3,在籍,1000,0,500,"
            "甲技校（A，人社部技工）,"));
   /* A cleared finding: nothing to do, and when it was cleared. */
   ck_assert_ptr_nonnull(strstr(csv, ",已清理，无需处理,,已于2026-10-15清理（超过截止日期）\r\n"));
@@ -650,6 +651,168 @@ START_TEST(test_export_row_contents)
   ck_assert_ptr_nonnull(strstr(csv, "\r\n00,地区代码缺失,1,1,1,0,0,0,0,1,1,0,0,0,1,0\r\n"));
   ck_assert_ptr_nonnull(strstr(csv, "\r\n37,山东省,3,5,5,2,1,1,1,0,2,1,1,1,0,500\r\n"));
   ck_assert_ptr_nonnull(strstr(csv, "\r\n合计,,5,7,6,2,1,1,1,1,3,1,1,1,1,500\r\n"));
+  free(csv);
+  remove_tmp();
+}
+END_TEST
+
+/*
+ * The 匹配依据 column (issue 9, point 6) on four findings worked out by
+ * hand; the IDs are masked as cc_id_mask does (first 6, last 4):
+ *   G0 dual_enrollment, id_typo 0.9993: moe/A 张明华 V + mohrss/B T;
+ *      evidence ID one substitution +8, name equal +4, birth +2, sex +1,
+ *      county +2. A sees V in full and T masked; B the other way round.
+ *   G1 duplicate_record, name_birth 0.9548: moe/A twice, X1 and X2; the
+ *      birth date weighs 0 (in the typo) and is not said; both IDs are
+ *      A's own: both in full, no other record's ID.
+ *   G2 double_grant, id_typo 0.9000 (two evidence entries): moe/A P1,
+ *      mohrss/B P2, moe/C P1. A and C hold P1 themselves, so each sees
+ *      only P2 (masked, once); B sees P1 masked once.
+ *   G3 dual_enrollment exact: moe/A + moe/C, one ID Q.
+ */
+#define IDV "370102200803152461"
+#define IDT "370102200803152761"
+#define IDX1 "110101200501011239"
+#define IDX2 "110101200501012139"
+#define IDP1 "371302200801200150"
+#define IDP2 "371302200801200510"
+#define IDQ "370181200812300572"
+
+static cc_finding fz[4];
+static cc_member fzm[4][3];
+
+static cc_member FM(const char *label, const char *code, const char *region,
+                    const char *id, int64_t grant)
+{
+  cc_member m = M(label, code, "", region, "张明华", "", CC_STATUS_ENROLLED,
+                  grant, 0);
+  m.id = tu_str(id);
+  return m;
+}
+
+static void FZ(int i, uint64_t fid, int type, const char *idnum, int basis,
+               uint16_t confidence, int n)
+{
+  cc_finding *f = &fz[i];
+  memset(f, 0, sizeof *f);
+  f->finding_id = fid;
+  f->type = (uint8_t)type;
+  f->cross = 1;
+  f->id_valid = 1;
+  snprintf(f->id, sizeof f->id, "%s", idnum);
+  f->person_name = fzm[i][0].name;
+  f->members = fzm[i];
+  f->n_members = (uint32_t)n;
+  f->state = CC_STATE_NEW;
+  f->issued = cc_date_from_ymd(2026, 9, 25);
+  f->deadline = cc_date_from_ymd(2026, 10, 15);
+  f->seen = f->issued;
+  f->basis = (uint8_t)basis;
+  f->confidence = confidence;
+  snprintf(f->first_period, sizeof f->first_period, "2026-09");
+}
+
+static void EV(int i, int field, int level, int weight10)
+{
+  cc_evidence *e = &fz[i].evidence[fz[i].n_evidence++];
+  e->field = (uint8_t)field;
+  e->level = (uint8_t)level;
+  e->weight10 = (int16_t)weight10;
+}
+
+START_TEST(test_export_match_basis_column)
+{
+  cc_finding_list l;
+  cc_export_options o = CC_EXPORT_OPTIONS_INIT;
+  cc_export_stats st;
+  char out[512], path[1024], *csv;
+  size_t len;
+
+  fzm[0][0] = FM("moe", "A", "370102", IDV, 0);
+  fzm[0][1] = FM("mohrss", "B", "370112", IDT, 0);
+  FZ(0, 0x20, CC_FT_DUAL_ENROLLMENT, IDV, CC_BASIS_ID_TYPO, 9993, 2);
+  EV(0, CC_EV_ID, CC_IDL_SUB_FIX, 80);
+  EV(0, CC_EV_NAME, CC_NAMEL_EQUAL, 40);
+  EV(0, CC_EV_BIRTH, CC_SAME, 20);
+  EV(0, CC_EV_SEX, CC_SAME, 10);
+  EV(0, CC_EV_REGION, CC_REGL_COUNTY, 20);
+
+  fzm[1][0] = FM("moe", "A", "370102", IDX1, 0);
+  fzm[1][1] = FM("moe", "A", "370102", IDX2, 0);
+  FZ(1, 0x21, CC_FT_DUPLICATE_RECORD, IDX1, CC_BASIS_NAME_BIRTH, 9548, 2);
+  fz[1].cross = 0;
+  EV(1, CC_EV_ID, CC_IDL_SWAP_FIX, 80);
+  EV(1, CC_EV_NAME, CC_NAMEL_HOMOPHONE, 20);
+  EV(1, CC_EV_BIRTH, CC_TYPO, 0);
+  EV(1, CC_EV_SEX, CC_SAME, 10);
+  EV(1, CC_EV_REGION, CC_REGL_COUNTY, 20);
+
+  fzm[2][0] = FM("moe", "A", "370102", IDP1, 100000);
+  fzm[2][1] = FM("mohrss", "B", "370112", IDP2, 100000);
+  fzm[2][2] = FM("moe", "C", "440305", IDP1, 100000);
+  FZ(2, 0x22, CC_FT_DOUBLE_GRANT, IDP1, CC_BASIS_ID_TYPO, 9000, 3);
+  fz[2].amount_at_risk = 200000;
+  EV(2, CC_EV_ID, CC_IDL_SWAP_FIX, 80);
+  EV(2, CC_EV_NAME, CC_NAMEL_EQUAL, 40);
+
+  fzm[3][0] = FM("moe", "A", "370102", "", 0);
+  fzm[3][1] = FM("moe", "C", "440305", "", 0);
+  FZ(3, 0x23, CC_FT_DUAL_ENROLLMENT, IDQ, CC_BASIS_ID_EXACT, 10000, 2);
+
+  l.items = fz;
+  l.n = 4;
+  l.mem_ = NULL;
+  make_tmp();
+  snprintf(out, sizeof out, "%s/out", tmp_root);
+  o.period = "2026-09";
+  o.out_dir = out;
+  o.threads = 1;
+  o.formats = CC_EXPORT_CSV;
+  ck_assert_int_eq(cc_export_findings(&st, &l, &o), 0);
+
+  snprintf(path, sizeof path, "%s/out/37-山东省/3701-济南市/A.csv", tmp_root);
+  csv = slurp(path, &len);
+  ck_assert_ptr_nonnull(csv);
+  ck_assert_ptr_nonnull(strstr(csv, "\xEF\xBB\xBF问题编号,问题类型,范围,状态,学生姓名,"
+                                    "身份证号,匹配依据,本校学籍号,"));
+  ck_assert_ptr_nonnull(strstr(
+      csv, ",张明华," IDV ",疑似同一人，置信度99.93%：身份证号仅一位数字不同，"
+           "且其中一个校验码不符（典型录入错误）；姓名相同；出生日期相同；"
+           "性别相同；身份证号前六位（户籍县）相同；对方记录身份证号："
+           "370102********2761,"));
+  ck_assert_ptr_nonnull(strstr(
+      csv, ",张明华," IDX1 "；" IDX2 ",疑似同一人，置信度95.48%：身份证号相邻两位"
+           "颠倒，且其中一个校验码不符（典型录入错误）；姓名同音不同字（如拼音"
+           "输入法选错字）；性别相同；身份证号前六位（户籍县）相同,"));
+  ck_assert_ptr_nonnull(strstr(
+      csv, ",张明华," IDP1 ",疑似同一人，置信度90.00%：身份证号相邻两位颠倒，"
+           "且其中一个校验码不符（典型录入错误）；姓名相同；对方记录身份证号："
+           "371302********0510,"));
+  ck_assert_ptr_nonnull(strstr(csv, ",张明华," IDQ ",身份证号完全相同,"));
+  /* A's package shows no other school's ID in full. */
+  ck_assert_ptr_null(strstr(csv, IDT));
+  ck_assert_ptr_null(strstr(csv, IDP2));
+  free(csv);
+
+  snprintf(path, sizeof path, "%s/out/37-山东省/3701-济南市/B.csv", tmp_root);
+  csv = slurp(path, &len);
+  ck_assert_ptr_nonnull(csv);
+  ck_assert_ptr_nonnull(strstr(csv, ",张明华," IDT ",疑似同一人，置信度99.93%："));
+  ck_assert_ptr_nonnull(strstr(csv, "；对方记录身份证号：370102********2461,"));
+  ck_assert_ptr_nonnull(strstr(
+      csv, ",张明华," IDP2 ",疑似同一人，置信度90.00%：身份证号相邻两位颠倒，"
+           "且其中一个校验码不符（典型录入错误）；姓名相同；对方记录身份证号："
+           "371302********0150,"));
+  ck_assert_ptr_null(strstr(csv, IDV));
+  ck_assert_ptr_null(strstr(csv, IDP1));
+  free(csv);
+
+  snprintf(path, sizeof path, "%s/out/44-广东省/4403-深圳市/C.csv", tmp_root);
+  csv = slurp(path, &len);
+  ck_assert_ptr_nonnull(csv);
+  ck_assert_ptr_nonnull(strstr(csv, "；姓名相同；对方记录身份证号：371302********0510,"));
+  ck_assert_ptr_nonnull(strstr(csv, ",张明华," IDQ ",身份证号完全相同,"));
+  ck_assert_ptr_null(strstr(csv, IDP2));
   free(csv);
   remove_tmp();
 }
@@ -711,6 +874,7 @@ static Suite *export_suite(void)
   tcase_add_test(core, test_export_filters);
   tcase_add_test(core, test_export_files_written);
   tcase_add_test(core, test_export_row_contents);
+  tcase_add_test(core, test_export_match_basis_column);
   tcase_add_test(limits, test_export_file_name_long);
   tcase_add_test(limits, test_export_empty_period);
   tcase_add_test(limits, test_export_bad_options);

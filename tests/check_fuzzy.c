@@ -67,6 +67,7 @@
 #include <check.h>
 #include <limits.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,7 @@
 #include "chachong/normalize_id.h"
 #include "chachong/run.h"
 #include "chachong/record.h"
+#include "chachong/review.h"
 #include "chachong/types.h"
 #include "fuzzy_internal.h"
 #include "test_util.h"
@@ -356,7 +358,8 @@ static const key_row key_core[] = {
     {Q, "蒋经国", N1, "蒋纬国", 0, 0}, {Q, "张伟", P, "张伟", 1, 0},
 };
 
-static int block_keys(uint64_t out[2], const char *id, const char *name)
+static int block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const char *id,
+                      const char *name)
 {
   cc_record r;
   memset(&r, 0, sizeof r);
@@ -370,7 +373,7 @@ static int block_keys(uint64_t out[2], const char *id, const char *name)
 START_TEST(test_fuzzy_block_keys)
 {
   const key_row *k = &key_core[_i];
-  uint64_t ka[2], kb[2];
+  uint64_t ka[CC_FUZZY_BLOCK_KEYS_MAX], kb[CC_FUZZY_BLOCK_KEYS_MAX];
   ck_assert_int_eq(block_keys(ka, k->a, k->na), 2);
   ck_assert_int_eq(block_keys(kb, k->b, k->nb), 2);
   ck_assert_uint_ne(ka[0], ka[1]);
@@ -381,9 +384,44 @@ START_TEST(test_fuzzy_block_keys)
 }
 END_TEST
 
+/* Heteronyms (issue 9): 王行 reads wang xing and wang hang, so it has two
+ * readings and four keys (key 1, key 2 of each); 王航 (wang hang) has two,
+ * and they are among 王行's: born on one day in one town, the two meet in
+ * both blocks. 王长青 (长 in names: chang only) has two keys, none shared
+ * with 王章青 (zhang). */
+static int shares(const uint64_t *a, int na, const uint64_t *b, int nb, int which)
+{
+  int i, j;
+  for (i = which; i < na; i += 2)
+    for (j = which; j < nb; j += 2)
+      if (a[i] == b[j])
+        return 1;
+  return 0;
+}
+
+START_TEST(test_fuzzy_block_keys_heteronyms)
+{
+  uint64_t a[CC_FUZZY_BLOCK_KEYS_MAX], b[CC_FUZZY_BLOCK_KEYS_MAX];
+  int na, nb;
+  na = block_keys(a, Q, "王行");
+  nb = block_keys(b, Q, "王航");
+  ck_assert_int_eq(na, 4);
+  ck_assert_int_eq(nb, 2);
+  ck_assert(shares(a, na, b, nb, 0));
+  ck_assert(shares(a, na, b, nb, 1));
+  na = block_keys(a, Q, "王长青");
+  nb = block_keys(b, Q, "王章青");
+  ck_assert_int_eq(na, 2);
+  ck_assert(!shares(a, na, b, nb, 0));
+  ck_assert(!shares(a, na, b, nb, 1));
+  nb = block_keys(b, Q, "王常青");
+  ck_assert(shares(a, na, b, nb, 0));
+}
+END_TEST
+
 START_TEST(test_fuzzy_block_keys_limits)
 {
-  uint64_t k[2];
+  uint64_t k[CC_FUZZY_BLOCK_KEYS_MAX];
   ck_assert_int_eq(block_keys(k, Q17, "张伟"), 0); /* 17 digits */
   ck_assert_int_eq(block_keys(k, Q, ""), 0);       /* no name, no key */
 }
@@ -591,7 +629,28 @@ typedef struct run_out {
   unsigned possible_mode;
 } run_out;
 
+static void run_texts(run_out *out, const char *tag, int no_fuzzy, const char *moe_text,
+                      const char *mohrss_text);
+
 static void run_rosters(run_out *out, const char *tag, int no_fuzzy)
+{
+  run_texts(out, tag, no_fuzzy, moe_csv, mohrss_csv);
+}
+
+static void run_period(run_out *out, const char *tag, const char *db_tag,
+                       const char *period, int no_fuzzy, const char *moe_text,
+                       const char *mohrss_text);
+
+static void run_texts(run_out *out, const char *tag, int no_fuzzy, const char *moe_text,
+                      const char *mohrss_text)
+{
+  run_period(out, tag, tag, "2026-11", no_fuzzy, moe_text, mohrss_text);
+}
+
+/* A run of `period` into database db_<db_tag>, outputs in out_<tag>. */
+static void run_period(run_out *out, const char *tag, const char *db_tag,
+                       const char *period, int no_fuzzy, const char *moe_text,
+                       const char *mohrss_text)
 {
   char moe[400], mohrss[400], db[400], dir[400], f[480], name[64];
   cc_roster_spec rosters[2];
@@ -599,19 +658,19 @@ static void run_rosters(run_out *out, const char *tag, int no_fuzzy)
   int rc;
   path_in(moe, sizeof moe, "moe.csv");
   path_in(mohrss, sizeof mohrss, "mohrss.csv");
-  tu_write_file(moe, moe_csv);
-  tu_write_file(mohrss, mohrss_csv);
+  tu_write_file(moe, moe_text);
+  tu_write_file(mohrss, mohrss_text);
   memset(rosters, 0, sizeof rosters);
   rosters[0].label = "moe";
   rosters[0].path = moe;
   rosters[1].label = "mohrss";
   rosters[1].path = mohrss;
-  snprintf(name, sizeof name, "db_%s", tag);
+  snprintf(name, sizeof name, "db_%s", db_tag);
   path_in(db, sizeof db, name);
   snprintf(name, sizeof name, "out_%s", tag);
   path_in(dir, sizeof dir, name);
   o.db_dir = db;
-  o.period = "2026-11";
+  o.period = period;
   o.issued = cc_date_from_ymd(2026, 11, 23); /* not today: reproducible */
   o.rosters = rosters;
   o.n_rosters = 2;
@@ -754,6 +813,268 @@ START_TEST(test_fuzzy_run_monthly)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Issue 9: two valid IDs are two people; duplicates inside one school; a
+ * mistyped ID one slip from two people's IDs. Rosters (line 1 the header):
+ *
+ *   moe                                      mohrss
+ *   2 110105200803150117 王伟 S1             2 110105200803150133 王伟 J1
+ *   3 110105200707040225 李娜 S2 grant 1000  3 110105200901010361 张敏 J3
+ *   4 110105200807040225 李娜 S2 grant 1000  4 110105200901010365 张敏 J4
+ *   5 110105200901010345 张敏 S3
+ * all 在籍. Check characters (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2,
+ * sum mod 11 -> 1 0 X 9 8 7 6 5 4 3 2):
+ *   11010520080315011: 137 = 12*11+5 -> '7'; ...013: 141 = 12*11+9 -> '3'
+ *   11010520070704022: 161 = 14*11+7 -> '5'; the typed 2008 instead of
+ *     2007: 164 = 14*11+10 -> '2' due, '5' kept: invalid
+ *   11010520090101034: 106 = 9*11+7 -> '5'; ...036: 110 = 10*11+0 -> '1'
+ *   110105200901010365: the first 17 of ...0361 with the check of ...0345:
+ *     invalid.
+ * 王伟 / 王伟: two valid IDs one digit apart (digit 17, the sequence: two
+ *   boys born on one day in one town): 4 + 4 + 2 + 0 (sex: in the slip) +
+ *   2 = 12, above 9, but both valid: possible, both_ids_valid; no finding.
+ * 李娜 / 李娜 at one school: a slip in the birth year, check fails:
+ *   8 + 4 + 0 (birth: in the slip) + 1 + 2 = 15: linked. The school holds
+ *   her twice: duplicate_record (within) and, both paid, double_grant
+ *   (within, 1000 at risk), basis id_typo.
+ * 张敏 J4 (...0365) is one slip from S3's ...0345 (digit 17: 8 + 4 + 2 + 0
+ *   + 2 = 16) and differs from J3's ...0361 in the check character only
+ *   (8 + 4 + 2 + 1 + 2 = 17): both above 9, so it cannot say whose number
+ *   it is: both pairs possible, ambiguous. S3 / J3 (both valid, digit 17):
+ *   12, both_ids_valid. No finding: before issue 9 the three were merged
+ *   into one person enrolled at three schools. */
+static const char issue9_moe[] =
+    "身份证号,姓名,学校代码,学籍状态,助学金\n"
+    "110105200803150117,王伟,S1,在籍,0\n"
+    "110105200707040225,李娜,S2,在籍,1000\n"
+    "110105200807040225,李娜,S2,在籍,1000\n"
+    "110105200901010345,张敏,S3,在籍,0\n";
+static const char issue9_mohrss[] =
+    "身份证号,姓名,学校代码,学籍状态,助学金\n"
+    "110105200803150133,王伟,J1,在籍,0\n"
+    "110105200901010361,张敏,J3,在籍,0\n"
+    "110105200901010365,张敏,J4,在籍,0\n";
+
+START_TEST(test_fuzzy_issue9_rules)
+{
+  run_out r;
+  char *dup, *grant, *line;
+  size_t n_dup, n_grant, n;
+  memset(&r, 0, sizeof r);
+  run_texts(&r, "issue9", 0, issue9_moe, issue9_mohrss);
+
+  ck_assert_uint_eq(count_lines(r.findings), 2);
+  dup = lines_with(r.findings, "\"type\": \"duplicate_record\"", &n_dup);
+  grant = lines_with(r.findings, "\"type\": \"double_grant\"", &n_grant);
+  ck_assert_uint_eq(n_dup, 1);
+  ck_assert_uint_eq(n_grant, 1);
+  HAS(dup, "\"scope\": \"within\"");
+  HAS(dup, "\"basis\": \"id_typo\"");
+  HAS(dup, "{\"roster\": \"moe\", \"line\": 3, ");
+  HAS(dup, "{\"roster\": \"moe\", \"line\": 4, ");
+  HAS(dup, "\"id_number\": \"110105200707040225\", \"name\": \"李娜\", \"id_valid\": true");
+  HAS(dup, "\"level\": \"one_substitution_check_fails\", \"weight\": 8.0");
+  HAS(dup, "{\"field\": \"birth_date\", \"level\": \"in_typo\", \"weight\": 0.0, ");
+  HAS(grant, "\"amount_at_risk\": 1000");
+  HAS(grant, "\"basis\": \"id_typo\"");
+  HASNT(r.findings, "王伟");
+  HASNT(r.findings, "张敏");
+
+  /* possible.jsonl: four pairs, each with its reason. */
+  ck_assert_uint_eq(count_lines(r.possible), 4);
+  line = lines_with(r.possible, "\"review_reason\": \"both_ids_valid\"", &n);
+  ck_assert_uint_eq(n, 2);
+  HAS(line, "\"score\": 12.0");
+  HAS(line, "\"110105200803150117\", \"id_valid\": true");
+  HAS(line, "\"110105200803150133\", \"id_valid\": true");
+  HAS(line, "\"110105200901010345\", \"id_valid\": true");
+  HAS(line, "\"110105200901010361\", \"id_valid\": true");
+  HAS(line, "人口信息核查");
+  free(line);
+  line = lines_with(r.possible, "\"review_reason\": \"ambiguous\"", &n);
+  ck_assert_uint_eq(n, 2);
+  HAS(line, "\"score\": 16.0");
+  HAS(line, "\"score\": 17.0");
+  HAS(line, "\"110105200901010365\", \"id_valid\": false");
+  free(line);
+  HAS(r.summary, "2 with two valid IDs for a population-registry check, 2 ambiguous");
+
+  free(dup);
+  free(grant);
+  run_out_dispose(&r);
+}
+END_TEST
+
+
+/* Human decisions outrank the model (issue 9.5): the rosters above as
+ * 2026-10, then two decisions, then the same rosters as 2026-11.
+ *   王伟 S1 / 王伟 J1 (two valid IDs): `same`: linked although two valid
+ *     IDs are never linked by the model: dual_enrollment (cross), basis
+ *     reviewed, confidence 1.
+ *   张敏 J4 (...0365) / 张敏 S3 (...0345): `different`: no longer a link,
+ *     so J4 reaches one valid ID only (J3's ...0361, check character only,
+ *     17): linked, dual_enrollment within mohrss (J3, J4), basis id_typo.
+ *   S3 / J3 stay a both_ids_valid pair; the decided pairs are not listed
+ *     for review again. 李娜's two findings as before. */
+START_TEST(test_fuzzy_review_next_period)
+{
+  run_out oct, nov;
+  cc_review r;
+  cc_db *db;
+  char dbdir[400], *line;
+  size_t n;
+  memset(&oct, 0, sizeof oct);
+  memset(&nov, 0, sizeof nov);
+  run_period(&oct, "rev10", "rev", "2026-10", 0, issue9_moe, issue9_mohrss);
+  ck_assert_uint_eq(count_lines(oct.findings), 2);
+  ck_assert_uint_eq(count_lines(oct.possible), 4);
+
+  db = tu_db_open(path_in(dbdir, sizeof dbdir, "db_rev"));
+  memset(&r, 0, sizeof r);
+  snprintf(r.id_a, sizeof r.id_a, "%s", "110105200803150117");
+  snprintf(r.id_b, sizeof r.id_b, "%s", "110105200803150133");
+  r.decision = CC_REVIEW_SAME;
+  r.date = cc_date_from_ymd(2026, 11, 2);
+  snprintf(r.by, sizeof r.by, "%s", "审核员甲");
+  snprintf(r.note, sizeof r.note, "%s", "人口信息核查：同一人，旧号未注销");
+  ck_assert_int_eq(cc_review_record(db, &r), 0);
+  snprintf(r.id_a, sizeof r.id_a, "%s", "110105200901010365");
+  snprintf(r.id_b, sizeof r.id_b, "%s", "110105200901010345");
+  r.decision = CC_REVIEW_DIFFERENT;
+  snprintf(r.note, sizeof r.note, "%s", "核实为不同的人");
+  ck_assert_int_eq(cc_review_record(db, &r), 0);
+  cc_db_close(db);
+
+  run_period(&nov, "rev11", "rev", "2026-11", 0, issue9_moe, issue9_mohrss);
+  ck_assert_uint_eq(count_lines(nov.findings), 4);
+  line = lines_with(nov.findings, "\"name\": \"王伟\"", &n);
+  ck_assert_uint_eq(n, 1);
+  HAS(line, "\"type\": \"dual_enrollment\"");
+  HAS(line, "\"scope\": \"cross\"");
+  HAS(line, "\"basis\": \"reviewed\", \"confidence\": 1.0");
+  free(line);
+  line = lines_with(nov.findings, "\"name\": \"张敏\"", &n);
+  ck_assert_uint_eq(n, 1);
+  HAS(line, "\"type\": \"dual_enrollment\"");
+  HAS(line, "\"scope\": \"within\"");
+  HAS(line, "\"basis\": \"id_typo\"");
+  HAS(line, "{\"roster\": \"mohrss\", \"line\": 3, ");
+  HAS(line, "{\"roster\": \"mohrss\", \"line\": 4, ");
+  HASNT(line, "\"roster\": \"moe\"");
+  HAS(line, "\"level\": \"check_character_only\"");
+  free(line);
+  ck_assert_uint_eq(count_lines(nov.possible), 1);
+  HAS(nov.possible, "\"review_reason\": \"both_ids_valid\"");
+  HAS(nov.possible, "110105200901010345");
+  HAS(nov.possible, "110105200901010361");
+  HAS(nov.summary, "reviewer decisions honoured: 1 same, 1 different");
+  run_out_dispose(&oct);
+  run_out_dispose(&nov);
+}
+END_TEST
+
+/* EM on a table whose answer is known: the expected counts of a mixture
+ * with chosen m, u and shares of matches (exact expectations of 10^7
+ * pairs per source, so the fit has nothing to learn but the truth). The
+ * fields each source is selected on take one level there (they are left
+ * out of its likelihood, whatever they hold). */
+static const double em_m[CC_EV_COUNT_][4] = {
+    {0.6, 0.2, 0.1, 0}, {0.80, 0.15, 0.05}, {0.95, 0.05}, {0.98, 0.02},
+    {0.85, 0.10, 0.05}};
+static const double em_u[CC_EV_COUNT_][4] = {
+    {0.001, 0.001, 0.001, 0}, {0.04, 0.03, 0.93}, {0.30, 0.70}, {0.5, 0.5},
+    {0.20, 0.05, 0.75}};
+
+START_TEST(test_fuzzy_em_known)
+{
+  static uint64_t counts[CC_FUZZY_SOURCES][CC_FUZZY_PATTERNS];
+  const double lambda[2] = {0.8, 0.05}, n = 1e7;
+  cc_fuzzy_model m;
+  uint8_t lv[CC_EV_COUNT_];
+  unsigned p;
+  int s, f, l;
+  memset(counts, 0, sizeof counts);
+  /* ID levels used: 0 (sub, check fails), 1 (swap), 2 (check only) and
+   * 5 (different): m(5) = 0.1, u(5) = 0.997. */
+  for (s = 0; s < 2; s++)
+    for (p = 0; p < CC_FUZZY_PATTERNS; p++) {
+      double pm = lambda[s], pu = 1 - lambda[s];
+      cc_fuzzy_pattern_levels(lv, p);
+      if (lv[CC_EV_BIRTH] == CC_TYPO || lv[CC_EV_SEX] == CC_TYPO ||
+          lv[CC_EV_REGION] == CC_REGL_TYPO)
+        continue;
+      if (!(lv[0] <= 2 || lv[0] == 5))
+        continue;
+      if (s == 0 && lv[0] != 0)
+        continue; /* selected on the ID: one level */
+      if (s == 1 && (lv[1] != 0 || lv[2] != 0 || lv[3] != 0))
+        continue; /* selected on name, birth date, sex */
+      for (f = 0; f < CC_EV_COUNT_; f++) {
+        if ((s == 0 && f == 0) || (s == 1 && f >= 1 && f <= 3))
+          continue;
+        if (f == 0) {
+          pm *= lv[0] == 5 ? 0.1 : em_m[0][lv[0]];
+          pu *= lv[0] == 5 ? 0.997 : em_u[0][lv[0]];
+        } else {
+          pm *= em_m[f][lv[f]];
+          pu *= em_u[f][lv[f]];
+        }
+      }
+      counts[s][p] = (uint64_t)((pm + pu) * n + 0.5);
+    }
+  cc_fuzzy_em(&m, (const uint64_t(*)[CC_FUZZY_PATTERNS])counts);
+  ck_assert_int_eq(m.fitted, 1);
+  ck_assert_msg(fabs(m.lambda_src[0] - 0.8) < 0.005, "lambda typo %f", m.lambda_src[0]);
+  ck_assert_msg(fabs(m.lambda_src[1] - 0.05) < 0.005, "lambda blocks %f", m.lambda_src[1]);
+  for (f = 1; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < cc_fuzzy_level_count(f); l++) {
+      if (cc_fuzzy_level_is_typo(f, l))
+        continue;
+      ck_assert_msg(fabs(m.m[f][l] - em_m[f][l]) < 0.005, "m[%d][%d] %f", f, l, m.m[f][l]);
+      ck_assert_msg(fabs(m.u[f][l] - em_u[f][l]) < 0.005, "u[%d][%d] %f", f, l, m.u[f][l]);
+    }
+  ck_assert_msg(fabs(m.m[0][5] - 0.1) < 0.005, "m id different %f", m.m[0][5]);
+  ck_assert_msg(fabs(m.m[0][0] - 0.6) < 0.005, "m id sub %f", m.m[0][0]);
+  ck_assert_msg(fabs(m.u[0][5] - 0.997) < 0.005, "u id different %f", m.u[0][5]);
+  /* Weights: log2(m/u) within the documented bounds. name equal:
+   * log2(0.80/0.04) = 4.32 (documented 4, bounds 2..8): 4.3. name
+   * different: log2(0.05/0.93) = -4.22: -4.2. birth date different:
+   * log2(0.05/0.70) = -3.81: -3.8. */
+  ck_assert_int_eq(m.w10[CC_EV_NAME][CC_NAMEL_EQUAL], 43);
+  ck_assert_int_eq(m.w10[CC_EV_NAME][CC_NAMEL_DIFFERENT], -42);
+  ck_assert_int_eq(m.w10[CC_EV_BIRTH][CC_DIFFERENT], -38);
+  /* sex different: log2(0.02/0.5) = -4.64, documented -5.5: -4.6. */
+  ck_assert_int_eq(m.w10[CC_EV_SEX][CC_DIFFERENT], -46);
+}
+END_TEST
+
+START_TEST(test_fuzzy_em_fallback)
+{
+  static uint64_t counts[CC_FUZZY_SOURCES][CC_FUZZY_PATTERNS];
+  cc_fuzzy_model m, d;
+  uint8_t lv[CC_EV_COUNT_] = {0, 0, 0, 0, 0};
+  int f, l;
+  memset(counts, 0, sizeof counts);
+  /* 999 pairs: one short of a fit. */
+  counts[0][cc_fuzzy_pattern(lv)] = 999;
+  cc_fuzzy_em(&m, (const uint64_t(*)[CC_FUZZY_PATTERNS])counts);
+  cc_fuzzy_model_default(&d);
+  ck_assert_int_eq(m.fitted, 0);
+  ck_assert_uint_eq(m.pairs, 999);
+  ck_assert_ptr_nonnull(strstr(m.why, "too few candidate pairs"));
+  for (f = 0; f < CC_EV_COUNT_; f++)
+    for (l = 0; l < cc_fuzzy_level_count(f); l++)
+      ck_assert_int_eq(m.w10[f][l], cc_fuzzy_weight10(f, l));
+  ck_assert_int_eq(d.w10[CC_EV_ID][CC_IDL_SUB_FIX], 80);
+  /* Patterns round-trip. */
+  for (f = 0; f < CC_FUZZY_PATTERNS; f++) {
+    uint8_t x[CC_EV_COUNT_];
+    cc_fuzzy_pattern_levels(x, (unsigned)f);
+    ck_assert_uint_eq(cc_fuzzy_pattern(x), (unsigned)f);
+  }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *fuzzy_suite(void)
 {
@@ -767,6 +1088,7 @@ static Suite *fuzzy_suite(void)
   tcase_add_loop_test(core, test_fuzzy_score, 0,
                       (int)(sizeof score_core / sizeof score_core[0]));
   tcase_add_test(core, test_fuzzy_score_names);
+  tcase_add_test(core, test_fuzzy_block_keys_heteronyms);
   tcase_add_loop_test(core, test_fuzzy_block_keys, 0,
                       (int)(sizeof key_core / sizeof key_core[0]));
   tcase_add_loop_test(core, test_fuzzy_confidence, 0,
@@ -775,6 +1097,10 @@ static Suite *fuzzy_suite(void)
   tcase_add_test(core, test_fuzzy_thresholds);
   tcase_add_checked_fixture(core, setup, teardown);
   tcase_add_test(core, test_fuzzy_run_monthly);
+  tcase_add_test(core, test_fuzzy_issue9_rules);
+  tcase_add_test(core, test_fuzzy_review_next_period);
+  tcase_add_test(core, test_fuzzy_em_known);
+  tcase_add_test(core, test_fuzzy_em_fallback);
   tcase_set_timeout(core, 120);
   suite_add_tcase(s, core);
 

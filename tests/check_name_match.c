@@ -2,13 +2,21 @@
  * check_name_match.c - cc_name_pinyin and cc_name_compare against known
  * answers.
  *
- * The expected keys were worked out by hand from the readings of the
- * 现代汉语词典 (toneless, ü written v), e.g.
+ * The expected keys and relations were worked out by hand from the
+ * readings of the 现代汉语词典 (toneless, ü written v) and the rules of
+ * name_match.h, e.g.
  *   张 zhāng 伟 wěi           -> "zhang wei"; 玮 wěi gives the same key
  *   曾 surname Zēng, else céng -> 曾伟 "zeng wei", 王曾 "wang ceng"
  *   尉 surname Wèi (尉健行), but 尉迟 Yùchí -> "wei jian xing", "yu chi gong"
  *   吕 lǚ / 鲁 lǔ              -> "lv" / "lu": not homophones
  *   提 tí, 题 tí, 堤 dī        -> 买买提 / 买买题 homophones, 买买堤 not
+ *   长 in names cháng (长青), not zhǎng: 王长青 / 王常青 homophones,
+ *   王长青 / 王章青 not; 晟 shèng: 李晟 / 李盛 yes, 李晟 / 李成 (chéng) no;
+ *   珩 héng (恒), 靓 liàng (亮); 薄 surname Bó: 薄磊 / 鲍磊 (Bào) no
+ *   行 xíng or háng, 重 zhòng or chóng: 王重行 / 王崇航 and 王重行 / 王众星
+ *   homophones; 乐 lè in given names (王乐 / 王勒 yes, 王乐 / 王悦 no),
+ *   Yuè or Lè as a surname (乐嘉 / 岳嘉 and 乐嘉 / 勒嘉 yes);
+ *   王行 / 王航 and 王行 / 王星 too, but 王航 / 王星 not
  * and the layout of the key from name_match.h: one space between a Han
  * character and its neighbours, none next to the middle dot U+00B7.
  */
@@ -16,6 +24,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <xxhash.h>
 
 #include "chachong/errors.h"
 #include "chachong/name_match.h"
@@ -35,6 +45,16 @@ typedef struct key_row {
 static const key_row key_rows[] = {
     /* Homophones: the same key. */
     {"张伟", 0, 0, "zhang wei"},
+    {"王长青", 0, 0, "wang chang qing"}, /* names: cháng */
+    {"王常青", 0, 0, "wang chang qing"},
+    {"李晟", 0, 0, "li sheng"},          /* names: shèng */
+    {"王珩", 0, 0, "wang heng"},
+    {"刘靓", 0, 0, "liu liang"},
+    {"王琢", 0, 0, "wang zhuo"},
+    {"王焘", 0, 0, "wang tao"},
+    {"王著", 0, 0, "wang zhu"},         /* not the particle zhe */
+    {"王似", 0, 0, "wang si"},
+    {"王地", 0, 0, "wang di"},          /* not the particle de */
     {"张玮", 0, 0, "zhang wei"},
     {"王丽", 0, 0, "wang li"},
     {"王俐", 0, 0, "wang li"},
@@ -64,7 +84,12 @@ static const key_row key_rows[] = {
     {"缪伟", 0, 0, "miao wei"},
     {"翟伟", 0, 0, "zhai wei"},
     {"覃伟", 0, 0, "qin wei"},
-    {"黑伟", 0, 0, "he wei"},
+    {"黑伟", 0, 0, "hei wei"}, /* Unihan and the 现代汉语词典: hēi only */
+    {"薄磊", 0, 0, "bo lei"},  /* surname Bó, not báo */
+    {"王薄", 0, 0, "wang bo"}, /* given name: bó first, báo second */
+    {"拓磊", 0, 0, "tuo lei"}, /* surname Tuò, not tà */
+    {"乐嘉", 0, 0, "yue jia"}, /* surname Yuè first */
+    {"王乐", 0, 0, "wang le"}, /* given name lè first */
     {"种伟", 0, 0, "chong wei"},
     {"秘伟", 0, 0, "bi wei"},
     {"尉健行", 0, 0, "wei jian xing"},
@@ -80,6 +105,8 @@ static const key_row key_rows[] = {
     {"司马光", 0, 0, "si ma guang"},
     {"诸葛亮", 0, 0, "zhu ge liang"},
     {"上官婉儿", 0, 0, "shang guan wan er"},
+    {"拓跋宏", 0, 0, "tuo ba hong"},
+    {"拓拔宏", 0, 0, "tuo ba hong"},
     {"王尉迟", 0, 0, "wang wei chi"}, /* not at the start: plain readings */
     {"万伟", 0, 0, "wan wei"},        /* 万 alone is not 万俟 */
 
@@ -167,9 +194,66 @@ static const cmp_row cmp_rows[] = {
     {"仇伟", "求伟", CC_NAME_HOMOPHONE}, /* qiu */
     {"查伟", "扎伟", CC_NAME_HOMOPHONE}, /* zha */
     {"区伟", "欧伟", CC_NAME_HOMOPHONE}, /* ou */
+    /* The heteronyms of issue 9: the readings names use. */
+    {"李晟", "李盛", CC_NAME_HOMOPHONE}, /* shèng */
+    {"王珩", "王恒", CC_NAME_HOMOPHONE}, /* héng */
+    {"王长青", "王常青", CC_NAME_HOMOPHONE}, /* cháng */
+    {"刘靓", "刘亮", CC_NAME_HOMOPHONE}, /* liàng */
+    {"王琢", "王卓", CC_NAME_HOMOPHONE}, /* zhuó */
+    {"王焘", "王涛", CC_NAME_HOMOPHONE}, /* tāo */
+    {"王著", "王柱", CC_NAME_HOMOPHONE}, /* zhù */
+    {"王似", "王四", CC_NAME_HOMOPHONE}, /* sì */
+    {"王地", "王帝", CC_NAME_HOMOPHONE}, /* dì */
+    /* Every reading a name uses counts. */
+    {"王重行", "王众星", CC_NAME_HOMOPHONE}, /* zhòng xíng */
+    {"王乐", "王勒", CC_NAME_HOMOPHONE}, /* lè */
+    {"王行", "王航", CC_NAME_HOMOPHONE}, /* háng */
+    {"王行", "王星", CC_NAME_HOMOPHONE}, /* xíng */
+    {"王重阳", "王崇阳", CC_NAME_HOMOPHONE}, /* chóng */
+    {"王重阳", "王众阳", CC_NAME_HOMOPHONE}, /* zhòng */
+    {"王重行", "王崇航", CC_NAME_HOMOPHONE}, /* chóng háng */
+    /* Surnames read as surnames, given names as given names. */
+    {"单伟", "丹伟", CC_NAME_DIFFERENT}, /* the surname is Shàn */
+    {"王单", "王丹", CC_NAME_HOMOPHONE}, /* given name dān */
+    {"王曾", "王层", CC_NAME_HOMOPHONE}, /* céng */
+    {"王仇", "王愁", CC_NAME_HOMOPHONE}, /* chóu */
+    {"查伟", "茶伟", CC_NAME_DIFFERENT}, /* the surname is Zhā */
+    {"王查", "王茶", CC_NAME_HOMOPHONE}, /* chá */
+    {"解缙", "谢缙", CC_NAME_HOMOPHONE}, /* the surname is Xiè */
+    {"解缙", "姐缙", CC_NAME_DIFFERENT},
+    {"王解", "王姐", CC_NAME_HOMOPHONE}, /* jiě */
+    {"朴树", "瓢树", CC_NAME_HOMOPHONE}, /* the surname is Piáo */
+    {"盖伟", "葛伟", CC_NAME_HOMOPHONE}, /* the surname is Gě */
+    {"薄磊", "伯磊", CC_NAME_HOMOPHONE}, /* the surname is Bó */
+    {"拓磊", "唾磊", CC_NAME_HOMOPHONE}, /* the surname is Tuò */
+    {"拓跋宏", "拓拔宏", CC_NAME_HOMOPHONE}, /* tuò bá */
+    {"乐嘉", "岳嘉", CC_NAME_HOMOPHONE}, /* the surname is Yuè or Lè */
+    {"乐嘉", "勒嘉", CC_NAME_HOMOPHONE},
+    {"覃伟", "秦伟", CC_NAME_HOMOPHONE}, /* Qín or Tán */
+    {"覃伟", "谭伟", CC_NAME_HOMOPHONE},
+    {"长江", "常江", CC_NAME_HOMOPHONE}, /* the surname is Cháng */
+    {"长孙无忌", "张孙无忌", CC_NAME_HOMOPHONE}, /* 长孙 Zhǎngsūn */
+    /* Outside the BMP: U+20000 is hē. */
+    {"\xf0\xa0\x80\x80", "喝", CC_NAME_HOMOPHONE},
+    {GIRL "田", GIRL "甜", CC_NAME_HOMOPHONE}, /* 𠮷 itself, tián */
     {"阿依古丽" DOT "买买提", "阿依古丽" DOT "买买题", CC_NAME_HOMOPHONE},
 
     {"蒋经国", "蒋纬国", CC_NAME_DIFFERENT}, /* siblings: jing, wei */
+    {"李晟", "李成", CC_NAME_DIFFERENT},     /* 晟 is not chéng in names */
+    {"王长青", "王章青", CC_NAME_DIFFERENT}, /* 长 is not zhǎng in names */
+    {"薄磊", "鲍磊", CC_NAME_DIFFERENT},     /* Bó, Bào */
+    {"王珩", "王杭", CC_NAME_DIFFERENT},     /* 珩 is not háng in names */
+    {"刘靓", "刘静", CC_NAME_DIFFERENT},     /* 靓 is not jìng in names */
+    {"王航", "王星", CC_NAME_DIFFERENT},     /* 行 is both, they are not */
+    {"王乐", "王悦", CC_NAME_DIFFERENT},     /* given name 乐 is lè */
+    {"拓磊", "踏磊", CC_NAME_DIFFERENT},     /* the surname is not tà */
+    {"长孙无忌", "常孙无忌", CC_NAME_DIFFERENT}, /* zhǎng, cháng */
+    {"王长青", "王长", CC_NAME_DIFFERENT},
+    {"阿依古" DOT "丽买买提", "阿依古丽" DOT "买买提", CC_NAME_DIFFERENT},
+    {"阿依古丽" DOT "买买提", "阿依古丽买买提买", CC_NAME_DIFFERENT},
+    {"张伟", "张" DOT, CC_NAME_DIFFERENT},
+    {"张A", "张B", CC_NAME_DIFFERENT},
+    {"张A", "张A伟", CC_NAME_DIFFERENT},
     {"张伟", "张伟伟", CC_NAME_DIFFERENT},
     {"张伟", "张", CC_NAME_DIFFERENT},
     {"张伟", "", CC_NAME_DIFFERENT},
@@ -331,16 +415,190 @@ START_TEST(test_name_match_random_bound)
 }
 END_TEST
 
+/* The keys of a name: expected key strings, in order, hashed here. */
+typedef struct keys_row {
+  const char *in;      /* a folded name */
+  int capped;          /* expected *capped */
+  const char *keys[4]; /* expected keys, primary first; NULL after */
+} keys_row;
+
+static const keys_row keys_rows[] = {
+    {"张伟", 0, {"zhang wei"}},
+    {"", 0, {""}},
+    {"王行", 0, {"wang xing", "wang hang"}},
+    {"王乐", 0, {"wang le"}},
+    /* 乐 as a surname: yuè, lè; 行: xíng, háng. 2 x 2, in that order. */
+    {"乐行", 0, {"yue xing", "yue hang", "le xing", "le hang"}},
+    /* The given name 乐 is lè only: still 2 x 2. */
+    {"乐乐行", 0, {"yue le xing", "yue le hang", "le le xing",
+                   "le le hang"}},
+    /* Eight combinations do not fit in four: capped, the primary then one
+     * position changed at a time, left to right (重: zhòng, chóng). */
+    {"乐重行", 1, {"yue zhong xing", "le zhong xing", "yue chong xing",
+                   "yue zhong hang"}},
+    {"乐乐行行", 1, {"yue le xing xing", "le le xing xing",
+                     "yue le hang xing", "yue le xing hang"}},
+    {"拓跋宏", 0, {"tuo ba hong"}},
+    {"阿依古丽" DOT "买买提", 0, {"a yi gu li" DOT "mai mai ti"}},
+    {GIRL "行", 0, {GIRL " xing", GIRL " hang"}},
+};
+
+START_TEST(test_name_match_keys_known_answers)
+{
+  const keys_row *row = &keys_rows[_i];
+  uint64_t keys[CC_NAME_PINYIN_KEYS_MAX];
+  char primary[CC_NAME_PINYIN_MAX + 1];
+  size_t plen;
+  int capped = -1, n, want = 0, i;
+  while (want < 4 && row->keys[want] != NULL)
+    want++;
+  n = cc_name_pinyin_keys(keys, &capped, row->in, strlen(row->in));
+  ck_assert_int_eq(n, want);
+  ck_assert_int_eq(capped, row->capped);
+  for (i = 0; i < n; i++)
+    ck_assert_msg(keys[i] == XXH3_64bits(row->keys[i], strlen(row->keys[i])),
+                  "row %d key %d: want \"%s\"", _i, i, row->keys[i]);
+  /* The first key is the hash of cc_name_pinyin()'s key. */
+  ck_assert_int_eq(cc_name_pinyin(primary, sizeof primary, &plen, row->in,
+                                  strlen(row->in)), 0);
+  ck_assert_str_eq(primary, row->keys[0]);
+  ck_assert(keys[0] == XXH3_64bits(primary, plen));
+}
+END_TEST
+
+START_TEST(test_name_match_keys_errors)
+{
+  uint64_t keys[CC_NAME_PINYIN_KEYS_MAX];
+  int capped = -1;
+  size_t len;
+  char *s;
+  ck_assert_int_eq(cc_name_pinyin_keys(keys, &capped, "张\xff", 4),
+                   CC_EINVALID);
+  ck_assert_int_eq(capped, 0);
+  ck_assert_int_eq(cc_name_pinyin_keys(keys, NULL, "张\0三", 7), CC_EINVALID);
+  ck_assert_int_eq(cc_name_pinyin_keys(keys, NULL, NULL, 0), 1);
+  /* The longest folded name fits; a longer one does not. */
+  s = tu_repeat("庄", 85, &len);
+  ck_assert_int_eq(cc_name_pinyin_keys(keys, &capped, s, len), 1);
+  free(s);
+  s = tu_repeat("庄", 200, &len);
+  ck_assert_int_eq(cc_name_pinyin_keys(keys, &capped, s, len), CC_ENOMEM);
+  free(s);
+}
+END_TEST
+
+/* Every hand-worked pair that compare calls equal or homophones shares a
+ * key (none of them is capped). */
+START_TEST(test_name_match_keys_meet_rows)
+{
+  size_t i;
+  for (i = 0; i < sizeof cmp_rows / sizeof cmp_rows[0]; i++) {
+    const cmp_row *r = &cmp_rows[i];
+    uint64_t ka[4], kb[4];
+    int ca, cb, na, nb, x, y, meet = 0;
+    if (r->rel == CC_NAME_DIFFERENT)
+      continue;
+    na = cc_name_pinyin_keys(ka, &ca, r->a, strlen(r->a));
+    nb = cc_name_pinyin_keys(kb, &cb, r->b, strlen(r->b));
+    ck_assert_msg(na > 0 && nb > 0 && !ca && !cb, "row %zu", i);
+    for (x = 0; x < na; x++)
+      for (y = 0; y < nb; y++)
+        meet |= ka[x] == kb[y];
+    ck_assert_msg(meet, "row %zu: no shared key", i);
+  }
+}
+END_TEST
+
+/*
+ * Generated pairs: names of 1 to 4 positions from groups of characters
+ * that sound alike through one reading or another (长 常 章 张: cháng or
+ * zhǎng; 乐 悦 勒 月; 行 星 航 形 ...), each paired with a copy whose
+ * positions are swapped within their group. Checks: compare is symmetric;
+ * whenever it says equal or homophone and neither name is capped, the key
+ * sets meet; names of one reading per character are homophones exactly
+ * when their primary keys are equal. Deterministic (a fixed LCG); at least
+ * 100 homophone and 100 different pairs are seen, so it cannot pass empty.
+ */
+START_TEST(test_name_match_keys_meet_generated)
+{
+  static const char *groups[][4] = {
+      {"长", "常", "章", "张"}, {"晟", "盛", "成", "胜"},
+      {"乐", "悦", "勒", "月"}, {"行", "星", "航", "形"},
+      {"重", "中", "虫", "崇"}, {"单", "善", "丹", "禅"},
+      {"曾", "增", "层", "赠"}, {"朝", "潮", "招", "昭"},
+      {"伟", "玮", "炜", "维"}, {"A", "B", DOT, GIRL},
+  };
+  const size_t ng = sizeof groups / sizeof groups[0];
+  uint32_t seed = 4242;
+  int round, homophones = 0, different = 0, capped_seen = 0;
+  for (round = 0; round < 600; round++) {
+    char a[64], b[64];
+    size_t al = 0, bl = 0;
+    int npos, k, single = 1;
+    uint64_t ka[4], kb[4];
+    int ca, cb, na, nb, x, y, meet = 0;
+    cc_name_relation ab, ba;
+    seed = seed * 1103515245u + 12345u;
+    npos = 1 + (int)((seed >> 16) % 4);
+    for (k = 0; k < npos; k++) {
+      const char *pa, *pb;
+      size_t g;
+      seed = seed * 1103515245u + 12345u;
+      g = (seed >> 16) % ng;
+      pa = groups[g][(seed >> 8) % 4];
+      seed = seed * 1103515245u + 12345u;
+      /* Half the positions keep the character, half swap it. */
+      pb = (seed >> 20) % 2 ? pa : groups[g][(seed >> 8) % 4];
+      memcpy(a + al, pa, strlen(pa));
+      al += strlen(pa);
+      memcpy(b + bl, pb, strlen(pb));
+      bl += strlen(pb);
+    }
+    ab = cc_name_compare(a, al, b, bl);
+    ba = cc_name_compare(b, bl, a, al);
+    ck_assert_int_eq(ab, ba);
+    na = cc_name_pinyin_keys(ka, &ca, a, al);
+    nb = cc_name_pinyin_keys(kb, &cb, b, bl);
+    ck_assert(na >= 1 && nb >= 1);
+    capped_seen += ca || cb;
+    for (x = 0; x < na; x++)
+      for (y = 0; y < nb; y++)
+        meet |= ka[x] == kb[y];
+    if (ab == CC_NAME_DIFFERENT) {
+      different++;
+    } else {
+      homophones += ab == CC_NAME_HOMOPHONE;
+      if (!ca && !cb)
+        ck_assert_msg(meet, "round %d: no shared key", round);
+    }
+    single = na == 1 && nb == 1 && !ca && !cb;
+    if (single)
+      ck_assert_int_eq(ab != CC_NAME_DIFFERENT, ka[0] == kb[0]);
+  }
+  ck_assert_int_ge(homophones, 100);
+  ck_assert_int_ge(different, 100);
+  ck_assert_int_ge(capped_seen, 1);
+}
+END_TEST
+
 static Suite *name_match_suite(void)
 {
   Suite *s = suite_create("name_match");
   TCase *core = tcase_create("Core");
   TCase *limits = tcase_create("Limits");
+  /* Generous: under ASan on a busy shared machine these take seconds. */
+  tcase_set_timeout(core, 300);
+  tcase_set_timeout(limits, 300);
   tcase_add_loop_test(core, test_name_match_pinyin_known_answers, 0,
                       (int)(sizeof key_rows / sizeof key_rows[0]));
   tcase_add_loop_test(core, test_name_match_compare_known_answers, 0,
                       (int)(sizeof cmp_rows / sizeof cmp_rows[0]));
   tcase_add_test(core, test_name_match_after_fold);
+  tcase_add_loop_test(core, test_name_match_keys_known_answers, 0,
+                      (int)(sizeof keys_rows / sizeof keys_rows[0]));
+  tcase_add_test(core, test_name_match_keys_errors);
+  tcase_add_test(core, test_name_match_keys_meet_rows);
+  tcase_add_test(core, test_name_match_keys_meet_generated);
   tcase_add_test(limits, test_name_match_cap);
   tcase_add_test(limits, test_name_match_longest);
   tcase_add_test(limits, test_name_match_random_bound);

@@ -276,6 +276,52 @@ START_TEST(test_report_counts_by_type_and_state)
 }
 END_TEST
 
+/* Exact and fuzzy findings apart. build_main with findings 1 (dual, new),
+ * 4 (grant, overdue, 1750.50) and 5 (waiver, cleared, 1200) made fuzzy:
+ *   exact 2, 3, 6, 7: 4 findings, 4 not cleared, 2 overdue (2, 7), 0
+ *     cleared, 2000.00 at risk (6);
+ *   fuzzy 1, 4, 5: 3 findings, 2 not cleared (1, 4), 1 overdue (4), 1
+ *     cleared (5, whose 1200 no longer counts), 1750.50 at risk (4). */
+START_TEST(test_report_exact_and_fuzzy_apart)
+{
+  static fixture fx;
+  cc_report_options o = opts();
+  char *h;
+  build_main(&fx);
+  h = render(&fx, &o, "2026-11");
+  /* All exact. */
+  ck_assert_double_eq(num(h, "bf:exact"), 7);
+  ck_assert_double_eq(num(h, "bo:exact"), 6);
+  ck_assert_double_eq(num(h, "bd:exact"), 3);
+  ck_assert_double_eq(num(h, "bc:exact"), 1);
+  ck_assert_double_eq(num(h, "ba:exact"), 3750.50);
+  ck_assert_double_eq(num(h, "bf:fuzzy"), 0);
+  ck_assert_double_eq(num(h, "ba:fuzzy"), 0);
+  free(h);
+
+  fx.items[0].basis = CC_BASIS_ID_TYPO;
+  fx.items[3].basis = CC_BASIS_NAME_BIRTH;
+  fx.items[4].basis = CC_BASIS_ID_TYPO;
+  h = render(&fx, &o, "2026-11");
+  ck_assert_double_eq(num(h, "bf:exact"), 4);
+  ck_assert_double_eq(num(h, "bo:exact"), 4);
+  ck_assert_double_eq(num(h, "bd:exact"), 2);
+  ck_assert_double_eq(num(h, "bc:exact"), 0);
+  ck_assert_double_eq(num(h, "ba:exact"), 2000);
+  ck_assert_double_eq(num(h, "bf:fuzzy"), 3);
+  ck_assert_double_eq(num(h, "bo:fuzzy"), 2);
+  ck_assert_double_eq(num(h, "bd:fuzzy"), 1);
+  ck_assert_double_eq(num(h, "bc:fuzzy"), 1);
+  ck_assert_double_eq(num(h, "ba:fuzzy"), 1750.50);
+  ck_assert_ptr_nonnull(strstr(h, "身份证号相同"));
+  ck_assert_ptr_nonnull(strstr(h, "疑似同一人（号码录入差异）"));
+  /* The totals do not change. */
+  ck_assert_double_eq(num(h, "open"), 6);
+  ck_assert_double_eq(num(h, "amount"), 3750.50);
+  free(h);
+}
+END_TEST
+
 START_TEST(test_report_summary_matches_page)
 {
   static fixture fx;
@@ -643,6 +689,7 @@ static Suite *report_suite(void)
   TCase *limits = tcase_create("Limits");
   tcase_add_test(core, test_report_counts_by_type_and_state);
   tcase_add_test(core, test_report_summary_matches_page);
+  tcase_add_test(core, test_report_exact_and_fuzzy_apart);
   tcase_add_test(core, test_report_scope_province);
   tcase_add_test(core, test_report_areas_count_a_finding_once);
   tcase_add_test(core, test_report_masks_ids);

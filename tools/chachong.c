@@ -18,6 +18,7 @@ static const struct command {
     {"id", cc_cmd_id, "clean and check ID numbers"},
     {"workdays", cc_cmd_workdays, "working-day arithmetic (clearing deadlines)"},
     {"resolve", cc_cmd_resolve, "record a school's response to a finding"},
+    {"review", cc_cmd_review, "record a reviewer's decision: same person or not"},
     {"audit", cc_cmd_audit, "list who queried, exported or resolved what"},
     {"query", cc_cmd_query, "find findings by ID, name, school, region, type, state"},
     {"export", cc_cmd_export, "write each school's cases (xlsx + CSV) and roll-ups for a period"},
@@ -35,6 +36,22 @@ int cc_exit_code(int rc)
   case CC_EBUSY: return CC_EXIT_BUSY;
   default: return CC_EXIT_IO;
   }
+}
+
+int cc_cmd_open_existing(cc_db **out, const char *dir)
+{
+  cc_db_options dbo = CC_DB_OPTIONS_INIT;
+  cc_db *db = NULL;
+  int rc;
+  /* Read-only first: it fails on a missing database instead of making one. */
+  dbo.read_only = 1;
+  rc = cc_db_open(&db, dir, &dbo);
+  cc_db_close(db);
+  *out = NULL;
+  if (rc < 0)
+    return rc;
+  dbo.read_only = 0;
+  return cc_db_open(out, dir, &dbo);
 }
 
 static void usage(FILE *out)

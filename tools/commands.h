@@ -24,8 +24,15 @@ int cc_cmd_audit(int argc, char **argv);
 int cc_cmd_report(int argc, char **argv);
 int cc_cmd_export(int argc, char **argv);
 int cc_cmd_query(int argc, char **argv);
+int cc_cmd_review(int argc, char **argv);
 
 /* Maps a library error code to an exit code. */
 int cc_exit_code(int rc);
+
+struct cc_db;
+/* Opens an existing database read-write (the audit log is written to): a
+ * database that is not there is bad input (CC_ENOTFOUND), never created
+ * empty. */
+int cc_cmd_open_existing(struct cc_db **out, const char *dir);
 
 #endif

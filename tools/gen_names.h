@@ -3,12 +3,14 @@
  *
  * Facts, not code: real GB/T 2260 county codes with their prefecture and
  * county names (from the Ministry of Civil Affairs list of 2016-12, plus a
- * few codes of districts abolished since, which IDs still carry), province
- * names, Chinese surnames with their approximate frequency (per 10,000
- * people, after the Ministry of Public Security's 2020 ranking), common
- * given-name characters, Uyghur and Tibetan names, traditional forms of
- * common name characters, readings of a few (homophones, twins' names; each
- * checked against ICU's Han-Latin transliteration), and vocational majors.
+ * few codes of districts abolished since, which IDs still carry), the
+ * prefecture codes of data/regions/gbt2260.txt, each province's number of
+ * county-level divisions and people, province names, Chinese surnames with
+ * their approximate frequency (per 10,000 people, after the Ministry of
+ * Public Security's 2020 ranking), given-name characters and the most used
+ * given names of a birth year (after the same reports), Uyghur and Tibetan
+ * names, traditional forms of common name characters, readings in names of
+ * a few characters (homophones, twins' names), and vocational majors.
  * Included by gen_roster.c only.
  */
 #ifndef CC_GEN_NAMES_H
@@ -39,6 +41,65 @@ static const gen_province GEN_PROVINCES[] = {
   {61, "陕西省", "陕西省"},   {62, "甘肃省", "甘肃省"},
   {63, "青海省", "青海省"},   {64, "宁夏回族自治区", "宁夏"},
   {65, "新疆维吾尔自治区", "新疆"},
+};
+
+/* ---- how many counties, how many people (for the ID domain) ----
+ *
+ * County-level divisions per province (民政部, 2022: 2,843 in all; 977
+ * districts, 394 county-level cities, 1,301 counties, 117 banners ...) and
+ * the province's population at the 7th census (2020, in 10,000). A county's
+ * people are its province's divided by its counties; gen_roster.c gives
+ * each county one police station per 35,000 people (at least 3). */
+typedef struct gen_prov_density {
+  int code;     /* province, 2 digits */
+  int counties; /* county-level divisions */
+  int pop;      /* people, in 10,000 */
+} gen_prov_density;
+
+static const gen_prov_density GEN_PROV_DENSITY[] = {
+  {11, 16, 2189},  {12, 16, 1387},  {13, 167, 7461}, {14, 117, 3492},
+  {15, 103, 2405}, {21, 100, 4259}, {22, 60, 2407},  {23, 121, 3185},
+  {31, 16, 2487},  {32, 95, 8475},  {33, 90, 6457},  {34, 104, 6103},
+  {35, 84, 4154},  {36, 100, 4519}, {37, 136, 10153}, {41, 157, 9937},
+  {42, 103, 5775}, {43, 122, 6644}, {44, 122, 12601}, {45, 111, 5013},
+  {46, 25, 1008},  {50, 38, 3205},  {51, 183, 8367}, {52, 88, 3856},
+  {53, 129, 4721}, {54, 74, 365},   {61, 107, 3953}, {62, 86, 2502},
+  {63, 44, 592},   {64, 22, 720},   {65, 107, 2585},
+};
+
+/* Prefecture-level codes (4 digits) of data/regions/gbt2260.txt: the
+ * counties this table does not name get codes under these (see
+ * build_counties in gen_roster.c). */
+static const int GEN_PREFECTURES[] = {
+  1101, 1102, 1201, 1202, 1301, 1302, 1303, 1304, 1305, 1306, 1307, 1308,
+  1309, 1310, 1311, 1401, 1402, 1403, 1404, 1405, 1406, 1407, 1408, 1409,
+  1410, 1411, 1501, 1502, 1503, 1504, 1505, 1506, 1507, 1508, 1509, 1522,
+  1525, 1529, 2101, 2102, 2103, 2104, 2105, 2106, 2107, 2108, 2109, 2110,
+  2111, 2112, 2113, 2114, 2201, 2202, 2203, 2204, 2205, 2206, 2207, 2208,
+  2224, 2301, 2302, 2303, 2304, 2305, 2306, 2307, 2308, 2309, 2310, 2311,
+  2312, 2327, 3101, 3102, 3201, 3202, 3203, 3204, 3205, 3206, 3207, 3208,
+  3209, 3210, 3211, 3212, 3213, 3301, 3302, 3303, 3304, 3305, 3306, 3307,
+  3308, 3309, 3310, 3311, 3401, 3402, 3403, 3404, 3405, 3406, 3407, 3408,
+  3410, 3411, 3412, 3413, 3414, 3415, 3416, 3417, 3418, 3501, 3502, 3503,
+  3504, 3505, 3506, 3507, 3508, 3509, 3601, 3602, 3603, 3604, 3605, 3606,
+  3607, 3608, 3609, 3610, 3611, 3701, 3702, 3703, 3704, 3705, 3706, 3707,
+  3708, 3709, 3710, 3711, 3712, 3713, 3714, 3715, 3716, 3717, 4101, 4102,
+  4103, 4104, 4105, 4106, 4107, 4108, 4109, 4110, 4111, 4112, 4113, 4114,
+  4115, 4116, 4117, 4190, 4201, 4202, 4203, 4205, 4206, 4207, 4208, 4209,
+  4210, 4211, 4212, 4213, 4228, 4290, 4301, 4302, 4303, 4304, 4305, 4306,
+  4307, 4308, 4309, 4310, 4311, 4312, 4313, 4331, 4401, 4402, 4403, 4404,
+  4405, 4406, 4407, 4408, 4409, 4412, 4413, 4414, 4415, 4416, 4417, 4418,
+  4419, 4420, 4451, 4452, 4453, 4501, 4502, 4503, 4504, 4505, 4506, 4507,
+  4508, 4509, 4510, 4511, 4512, 4513, 4514, 4601, 4602, 4603, 4604, 4690,
+  5001, 5002, 5101, 5103, 5104, 5105, 5106, 5107, 5108, 5109, 5110, 5111,
+  5113, 5114, 5115, 5116, 5117, 5118, 5119, 5120, 5132, 5133, 5134, 5201,
+  5202, 5203, 5204, 5205, 5206, 5223, 5226, 5227, 5301, 5303, 5304, 5305,
+  5306, 5307, 5308, 5309, 5323, 5325, 5326, 5328, 5329, 5331, 5333, 5334,
+  5401, 5402, 5403, 5404, 5405, 5406, 5425, 6101, 6102, 6103, 6104, 6105,
+  6106, 6107, 6108, 6109, 6110, 6201, 6202, 6203, 6204, 6205, 6206, 6207,
+  6208, 6209, 6210, 6211, 6212, 6229, 6230, 6301, 6302, 6322, 6323, 6325,
+  6326, 6327, 6328, 6401, 6402, 6403, 6404, 6405, 6501, 6502, 6504, 6505,
+  6523, 6527, 6528, 6529, 6530, 6531, 6532, 6540, 6542, 6543, 6590,
 };
 
 /* ---- counties (GB/T 2260) ---- */
@@ -394,27 +455,55 @@ static const gen_surname GEN_SURNAMES[] = {
   {"夏侯", 1}, {"司徒", 1},
 };
 
-/* ---- given-name characters ---- */
-
+/* ---- given names (see "How dense the generator is" in gen_roster.c) ----
+ *
+ * Characters of two-character and one-character given names, most used
+ * first: a character's weight falls with its place in the list (Zipf,
+ * 1 / (rank + 12)). The first places follow the characters the Ministry of
+ * Public Security's name reports list as most used for births since 2018
+ * (梓 子 宇 涵 泽 雨 佳 浩 欣 轩 ...) and earlier favourites still common
+ * among students born 2005-2011 (杰 俊 博 婷 静); the 1980s characters
+ * (伟 磊 静 丽 军) come later. */
 static const char *const GEN_GIVEN_MALE[] = {
-  "伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "刚", "平",
-  "辉", "鹏", "华", "飞", "鑫", "波", "斌", "宇", "浩", "凯", "健", "俊",
-  "帆", "帅", "旭", "宁", "龙", "林", "欢", "阳", "建", "亮", "成", "峰",
-  "博", "文", "轩", "昊", "然", "睿", "哲", "晨", "子", "梓", "瑞", "泽",
-  "豪", "逸", "航", "皓", "铭", "宸", "翔", "嘉", "天", "思", "一", "诚",
-  "锦", "志", "国", "东", "海", "兴", "振", "坤", "鸿", "彬", "毅", "晓",
-  "骏", "恒", "奕", "煜", "宏", "楠", "景", "琦", "炜", "祥", "硕", "晟",
-  "辰", "朗", "远", "川", "家", "乐", "俊", "凡", "安", "承", "正", "泓",
+  "宇", "浩", "子", "泽", "轩", "梓", "俊", "杰", "博", "文", "嘉", "一",
+  "天", "明", "家", "思", "睿", "晨", "鑫", "航", "豪", "辰", "皓", "铭",
+  "宸", "翔", "逸", "瑞", "然", "昊", "凯", "鹏", "涛", "伟", "磊", "阳",
+  "宏", "志", "超", "亮", "诚", "锦", "奕", "煜", "恒", "骏", "飞", "健",
+  "帅", "斌", "旭", "林", "龙", "波", "强", "勇", "军", "华", "辉", "平",
+  "刚", "洋", "成", "峰", "建", "国", "东", "海", "兴", "振", "坤", "鸿",
+  "彬", "毅", "晓", "宁", "欢", "帆", "哲", "景", "琦", "炜", "祥", "硕",
+  "晟", "朗", "远", "川", "乐", "凡", "安", "承", "正", "泓", "楠",
 };
 
 static const char *const GEN_GIVEN_FEMALE[] = {
-  "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀", "燕", "玲", "婷",
-  "雪", "倩", "颖", "琳", "晶", "欣", "慧", "佳", "怡", "梦", "雨", "涵",
-  "萱", "琪", "悦", "诗", "妍", "馨", "婧", "瑶", "薇", "璐", "洁", "蕾",
-  "菲", "露", "茜", "月", "紫", "桐", "可", "心", "思", "彤", "若", "语",
-  "嘉", "宁", "晓", "丹", "红", "凤", "华", "梅", "兰", "莹", "楠", "文",
-  "一", "子", "梓", "雅", "依", "奕", "钰", "媛", "蓉", "岚", "婉", "菁",
-  "童", "诺", "沫", "希", "伊", "佳", "欢", "宇", "乐", "安", "晴", "淑",
+  "欣", "雨", "涵", "怡", "佳", "梓", "子", "诗", "雅", "思", "婷", "可",
+  "琪", "悦", "梦", "瑶", "一", "诺", "依", "语", "桐", "妍", "馨", "彤",
+  "静", "晴", "慧", "嘉", "若", "心", "雪", "颖", "萱", "琳", "月", "紫",
+  "倩", "玲", "晶", "婧", "薇", "璐", "洁", "蕾", "菲", "露", "茜", "宁",
+  "晓", "丹", "红", "凤", "华", "梅", "兰", "莹", "楠", "文", "奕", "钰",
+  "媛", "蓉", "岚", "婉", "菁", "童", "沫", "希", "伊", "欢", "宇", "乐",
+  "安", "淑", "芳", "娜", "敏", "丽", "艳", "娟", "霞", "秀", "燕",
+};
+
+/* The most used given names of a birth year, most used first: the names
+ * the name reports of 2018-2021 list in their top ten (浩宇 宇轩 浩然 子墨;
+ * 一诺 欣怡 梓涵 雨桐) and the favourites of births 2005-2011 still heard
+ * in every class (子轩 子涵 梓涵 雨涵 诗涵). Their weights fall as 1 /
+ * (rank + 8), the first at about 0.45% of one sex's births (沐宸 2.3万 of
+ * 468.1万 boys in 2021, 若汐 1.8万 of 419.2万 girls). */
+static const char *const GEN_GIVEN_HEAD_MALE[] = {
+  "浩宇", "子轩", "浩然", "宇轩", "梓豪", "子墨", "宇航", "俊杰", "宇泽",
+  "奕辰", "皓轩", "子豪", "一鸣", "博文", "梓轩", "雨泽", "浩轩", "子涵",
+  "天佑", "宇辰", "俊熙", "明轩", "思远", "思源", "嘉豪", "浩博", "文博",
+  "鑫磊", "梓睿", "子健", "家乐", "俊宇", "天宇", "晨阳", "亦辰", "宇豪",
+  "梓航", "锦程", "泽宇", "志强",
+};
+static const char *const GEN_GIVEN_HEAD_FEMALE[] = {
+  "欣怡", "梓涵", "子涵", "诗涵", "雨涵", "一诺", "可欣", "雨桐", "语桐",
+  "欣妍", "梦瑶", "依诺", "佳怡", "思涵", "雨欣", "紫涵", "佳琪", "欣悦",
+  "语汐", "梓萱", "诗琪", "晨曦", "雅琪", "婉婷", "思琪", "雨萱", "心怡",
+  "梓琪", "佳欣", "静怡", "欣然", "若汐", "雨晴", "诗雨", "可馨", "梦琪",
+  "嘉怡", "语嫣", "雨彤", "子萱",
 };
 
 /* A name character outside the BMP (U+20BB7), rare but real. */
@@ -470,10 +559,14 @@ static const gen_homophone GEN_HOMOPHONES[] = {
   {"伟", "玮", "wei"},  {"丽", "俐", "li"},  {"静", "婧", "jing"},
   {"杰", "洁", "jie"},  {"军", "君", "jun"}, {"华", "化", "hua"},
   {"明", "鸣", "ming"}, {"红", "宏", "hong"},
+  /* Characters whose reading in names is not ICU's first (issue 9): 晟 is
+   * shèng in names (ICU: cheng), 珩 héng (ICU: hang), 靓 liàng (ICU:
+   * jing). A pinyin IME offers 盛, 恒, 亮 for the same syllable. */
+  {"晟", "盛", "sheng"}, {"珩", "恒", "heng"}, {"靓", "亮", "liang"},
 };
 
 /* Characters twins' given names are built from, with their toneless
- * reading (none of them has a second common reading). Twins share one
+ * reading in names (晟 and 长 have a second reading elsewhere). Twins share one
  * character and differ in the other, read differently: 经国 / 纬国. */
 typedef struct gen_reading {
   const char *ch;
@@ -490,6 +583,9 @@ static const gen_reading GEN_TWIN_CHARS[] = {
   {"梅", "mei"},  {"兰", "lan"},  {"竹", "zhu"},   {"菊", "ju"},
   {"志", "zhi"},  {"智", "zhi"},  {"勇", "yong"},  {"安", "an"},
   {"康", "kang"}, {"福", "fu"},   {"晨", "chen"},  {"辉", "hui"},
+  /* read otherwise than ICU's first reading says (issue 9): 晟 shèng is not
+   * 成 chéng, 长 cháng in names is not 章 zhāng */
+  {"晟", "sheng"}, {"成", "cheng"}, {"长", "chang"}, {"章", "zhang"},
 };
 
 /* The middle-dot variants that fold to U+00B7 (SPEC 2.2); [0] is U+00B7. */

@@ -25,24 +25,86 @@
  *
  * IDs are unique without memory: a person's index goes through a keyed
  * Feistel permutation (a bijection, cycle-walked to the domain size) to a
- * (county, birth date, sequence) triple, so no two indexes share an ID.
+ * (county, police station, number, birth date), so no two indexes share
+ * an ID.
  * Planted persons take the first indexes of each domain, ordinary rows of
  * roster r take indexes offset by their slot, so the ranges never meet.
  *
- * The fuzzy tier (--fuzzy RATE, docs/FUZZY.md) gets its own truth:
- * DIR/expected_links.txt, one line per pair of records of one person whose
- * cleaned IDs differ (a typo in the ID: one digit substituted with the check
- * character kept or recomputed, two adjacent digits swapped, the check
- * character mistyped; with the same name, a homophone or the traditional
- * form), and DIR/expected_negatives.txt, pairs of different people who look
- * alike (same name and birth date; twins; valid IDs one digit apart). Both
- * are `<kind> <roster>:<line> <roster>:<line>`. These groups are invisible to
- * the exact tier (every record has its own cleaned ID) and add nothing to
- * expected_findings.txt. IDs made for them (a typo, a twin's number) are
- * checked against the permutation: the inverse gives the index an ID would
- * have, and an index in use by anyone (planted or ordinary) is refused, as is
- * an ID made twice. With --fuzzy 0 (the default) nothing of this runs and
- * the output is the same as without the option.
+ * How dense the generator is (issue 9). Different people who look alike
+ * are what a fuzzy tier must never merge, so ordinary people are drawn as
+ * densely as published statistics say (figures: bench/RESULTS.md, "How
+ * dense the generator is"):
+ *   - Surnames: GEN_SURNAMES, shares after the Ministry of Public
+ *     Security's name reports (王 7.1%, 李 7.0%, 张 6.8%, 刘 5.4%, 陈 4.5%;
+ *     the five 30.8% of registered people in 2020, the first hundred 85.9%
+ *     in 2019). The 265 surnames listed carry all the mass, so each is
+ *     1/0.955 of its share: sum of s^2 = 0.028 (about 0.025 with the tail).
+ *   - Given names of Han people, per sex (gen_name): 8% one character
+ *     (one-character given names are 6.3% of registered names in the 2020
+ *     report, 27.6% at their peak); 6% a head of 40 most used names,
+ *     weights 1 / (rank + 8), so that the first, with what the two-character
+ *     draw adds, is about 0.5% of its sex's births (the reports: 沐宸 2.3万
+ *     of 468.1万 boys born 2021, 0.49%; 若汐 1.8万 of 419.2万 girls, 0.43%);
+ *     86% two characters drawn one by one from GEN_GIVEN_MALE / _FEMALE,
+ *     weights 1 / (rank + 12). Surname and given name are independent. The
+ *     sum of p^2 over the full names this draws is computed from the tables
+ *     as quantized (han_sum_p2): 1.2e-5 for men, 1.4e-5 for women. A full
+ *     name like 张浩宇 comes out at 7.1% x 0.5% = 0.036% of its birth year's
+ *     boys; all ages mixed, the reports count 张伟 290,607, 王伟 281,568, 王芳
+ *     268,268 (each about 0.02% of 1.4 billion, 0.04% of one sex).
+ *   - Birth dates: students 15-20 years old on the period's first day,
+ *     D = 2,191 dates, uniform.
+ *   - Counties: 2,843 county-level divisions (the Ministry of Civil
+ *     Affairs' count), per province as GEN_PROV_DENSITY says: the 421 real
+ *     ones of GEN_REGIONS (schools sit in these) and codes made up under
+ *     the real prefecture codes of data/regions/gbt2260.txt (build_counties).
+ *     A county's share of people follows its province's population over its
+ *     counties (7th census), through its number of police stations.
+ *   - ID numbers as the police issue them: digits 15-16 are the police
+ *     station that registered the birth (01..stations, one per 35,000
+ *     people), digit 17 is its number for the child, odd for a boy. Two
+ *     children of one town born on one day differ in digit 17 and the check
+ *     character alone.
+ *   - So namesakes (same name, birth date, sex) among N Han students: a
+ *     cell (birth date, sex) holds n = N / 2D on average, and the expected
+ *     pairs are the sum over cells of C(n, 2) x sum p^2 = N^2 / 8D x (sum p^2
+ *     of men + sum p^2 of women): about 1,300 at 1M rows, 400,000 at 17.5M.
+ *     With --fuzzy the generator counts the pairs it wrote and prints both
+ *     on stderr. (Its Uyghur and Tibetan names, a few hundred per sex, make
+ *     more namesakes still; they are counted apart.)
+ *
+ * The fuzzy tier (--fuzzy RATE, docs/FUZZY.md) gets its own truth, RATE x
+ * rows persons in groups invisible to the exact tier (every record has its
+ * own cleaned ID; expected_findings.txt gets nothing from them), each
+ * `<kind> <roster>:<line> <roster>:<line>`:
+ *   - DIR/expected_links.txt: one person's two records whose cleaned IDs
+ *     differ, one typed wrong (it fails its checks or has 17 digits): one
+ *     digit substituted (check character as typed), two adjacent digits
+ *     swapped, the check character mistyped, one character left out; with
+ *     the same name, a homophone (the given name typed through a pinyin
+ *     IME) or the traditional form; at two schools, or twice at one school
+ *     of one roster (same_school_*: both 在籍, some both paid). The findings
+ *     the rules give each link go to DIR/expected_fuzzy_findings.txt.
+ *   - DIR/expected_review.txt: pairs no single slip explains, which must
+ *     not be linked (possible.jsonl, for a population-registry check): one
+ *     person under two valid IDs one digit apart (check recomputed); a typo
+ *     one edit from both the person's own ID and a namesake's of the same
+ *     station (ambiguous_typo_own, ambiguous_typo_namesake).
+ *   - DIR/expected_negatives.txt: two people alike: namesakes of one
+ *     station, of one county, of two counties; twins (one surname, birthday
+ *     and station, the next number of that sex when no one has it; given
+ *     names sharing a character, a third homophones like 思源 / 思远); valid
+ *     IDs one digit apart with other names; and every natural namesake
+ *     pair among all the rows, by the people's own birth dates and sexes
+ *     (natural_namesake, natural_namesake_same_county).
+ * Planted rates are far above life's (a few thousand of each at 1M rows and
+ * --fuzzy 0.03) so that precision can be measured; the natural namesakes
+ * come at the population's own rate. IDs made for them (a typo, another
+ * person's number) are checked against the permutation: the inverse gives
+ * the index an ID would have, and an index in use by anyone (planted or
+ * ordinary) is refused, as is an ID made twice. With --fuzzy 0 (the
+ * default) nothing of this runs and the output is the same as without the
+ * option.
  */
 #include <assert.h>
 #include <errno.h>
@@ -273,13 +335,28 @@ static void put_digits(char *out, uint64_t v, int n)
   }
 }
 
-/* A domain of IDs: day x county-slot x sequence, through a permutation. */
+/* A county-level division as ID numbers know it: the real ones of
+ * gen_names.h (which schools sit in) and codes made up under real
+ * prefectures until each province has its real number of counties. */
+typedef struct county {
+  int32_t code;      /* six digits */
+  int8_t prov;       /* GEN_PROVINCES index, -1 for residence permits */
+  uint8_t flags;     /* GEN_REGION_* */
+  uint8_t stations;  /* police stations: digits 15-16 run 01..stations */
+} county;
+
+/* A domain of IDs: day x county-slot x sequence, through a permutation.
+ * A county's slots are its stations x 10: digits 15-16 name the station
+ * that registered the birth, digit 17 is the station's number for it (odd
+ * for a man, even for a woman). */
 typedef struct iddomain {
   perm pm;          /* index -> slot */
   uint32_t ndays;   /* birth dates in the domain */
   int32_t *ymd;     /* day offset -> yyyymmdd */
   uint32_t nreg;    /* counties in the domain */
-  uint16_t *reg;    /* county slot -> GEN_REGIONS index */
+  uint16_t *reg;    /* county slot -> county index */
+  int32_t *code;    /* county slot -> six-digit code */
+  uint32_t *by_code;/* county slots sorted by code */
   uint64_t *pre;    /* prefix sums of sequence capacity, nreg + 1 */
   uint64_t size;    /* ndays * pre[nreg] */
 } iddomain;
@@ -289,14 +366,14 @@ typedef struct person {
   char check;     /* MOD 11-2 character */
   uint8_t male;   /* sequence is odd */
   uint8_t adult;  /* from the adult domain */
-  uint16_t region;/* GEN_REGIONS index */
+  uint16_t region;/* county index */
 } person;
 
 static void domain_person(person *p, const iddomain *d, uint64_t idx, int adult)
 {
   uint64_t y = perm_apply(&d->pm, idx);
   uint32_t day = (uint32_t)(y % d->ndays);
-  uint64_t z = y / d->ndays, seq;
+  uint64_t z = y / d->ndays, slot, seq;
   uint32_t lo = 0, hi = d->nreg; /* pre[lo] <= z < pre[hi] */
   while (hi - lo > 1) {
     uint32_t mid = (lo + hi) / 2;
@@ -305,9 +382,10 @@ static void domain_person(person *p, const iddomain *d, uint64_t idx, int adult)
     else
       hi = mid;
   }
-  seq = z - d->pre[lo] + 1;
+  slot = z - d->pre[lo];
+  seq = (slot / 10 + 1) * 10 + slot % 10; /* station 01.., number 0-9 */
   p->region = d->reg[lo];
-  p->id17 = (uint64_t)GEN_REGIONS[p->region].code * 100000000000ULL +
+  p->id17 = (uint64_t)d->code[lo] * 100000000000ULL +
             (uint64_t)d->ymd[day] * 1000ULL + seq;
   p->check = id_check(p->id17);
   p->male = (uint8_t)(seq & 1);
@@ -331,7 +409,8 @@ typedef struct school {
 /* ---- the plan: planted records ---- */
 
 typedef struct prec {
-  uint64_t id17;      /* the person's 17 digits */
+  uint64_t id17;      /* the 17 digits typed (a typo's, or the person's) */
+  uint64_t true17;    /* the person's own 17 digits */
   uint64_t name_seed; /* regenerates the registered name */
   uint32_t group;     /* planted group (one cleaned ID) */
   uint32_t line;      /* physical line, set when written */
@@ -358,7 +437,8 @@ typedef struct pgroup {
   uint16_t count;     /* records */
   uint8_t kind;       /* scenario; K_COUNT + FK_* for the fuzzy tier */
   uint8_t sub;        /* variant of the scenario */
-  uint8_t pos;        /* fuzzy: the ID digit (1-17) a typo changed, or 0 */
+  uint8_t pos;        /* fuzzy: the ID digit (1-18) a typo changed, or 0 */
+  uint8_t dmg;        /* fuzzy same_school: the typo (FK_SUB .. FK_OMIT) */
 } pgroup;
 
 /* A planted person while planning. */
@@ -403,24 +483,50 @@ static const struct {
 /* ---- fuzzy-tier scenarios (--fuzzy): K_COUNT + FK_* ---- */
 
 enum {
-  FK_SUB_INVALID, FK_SUB_VALID, FK_SWAP, FK_CHECK, /* one person */
-  FK_NEG_NAME_BIRTH, FK_NEG_SIBLING, FK_NEG_ONE_DIGIT, /* two people */
+  /* true links: one person, two records of different cleaned IDs, one of
+   * them typed wrong (it fails its checks or has 17 digits) */
+  FK_SUB,          /* one digit substituted, check character as typed */
+  FK_SWAP,         /* two adjacent digits swapped */
+  FK_CHECK,        /* the check character mistyped */
+  FK_OMIT,         /* one character left out: 17 digits */
+  FK_SAME_SCHOOL,  /* registered twice at one school, the second typo'd */
+  /* for review (possible.jsonl), never a finding */
+  FK_REV_VALID,    /* one person under two valid IDs one digit apart */
+  FK_REV_AMBIGUOUS,/* a typo one edit from the own ID and a namesake's */
+  /* hard negatives: two people */
+  FK_NEG_STATION,  /* namesakes of one station: digit 17 and check differ */
+  FK_NEG_COUNTY,   /* namesakes of one county, another station */
+  FK_NEG_ELSEWHERE,/* namesakes of two counties */
+  FK_NEG_TWINS,    /* twins: one surname, birthday and station */
+  FK_NEG_ONE_DIGIT,/* valid IDs one digit apart, other names */
   FK_COUNT
 };
+enum { FT_LINK, FT_REVIEW, FT_NEG };
 static const struct {
   const char *name;
   int weight;   /* share among random draws, in groups */
-  int negative; /* two different people */
+  int type;     /* FT_* */
+  int nvar;     /* name variants (FV_* for links and review) */
 } FKINDS[FK_COUNT] = {
-  {"id_sub_invalid", 24, 0}, {"id_sub_valid", 14, 0}, {"id_swap", 14, 0},
-  {"id_check", 10, 0},       {"neg_same_name_birth", 16, 1},
-  {"neg_sibling", 10, 1},    {"neg_one_digit_valid", 12, 1},
+  {"id_sub", 14, FT_LINK, 3},       {"id_swap", 10, FT_LINK, 3},
+  {"id_check", 8, FT_LINK, 3},      {"id_omit", 8, FT_LINK, 3},
+  {"same_school", 14, FT_LINK, 3},
+  {"review_valid_one_digit", 6, FT_REVIEW, 3},
+  {"ambiguous_typo", 4, FT_REVIEW, 1},
+  {"namesake_same_station", 14, FT_NEG, 1},
+  {"namesake_same_county", 8, FT_NEG, 1},
+  {"namesake_other_county", 12, FT_NEG, 1},
+  {"twins", 10, FT_NEG, 2},
+  {"one_digit_valid_other_name", 10, FT_NEG, 1},
 };
 /* The name on the second record of a true link. */
 enum { FV_SAME, FV_HOMOPHONE, FV_TRAD, FV_COUNT };
 static const char *const FV_SUFFIX[FV_COUNT] = {"", "+homophone",
                                                 "+traditional"};
 static const int FV_WEIGHT[FV_COUNT] = {50, 30, 20};
+/* Twins' given names: one character shared, the other read otherwise
+ * (经国 / 纬国) or alike (思源 / 思远: a homophone). */
+static const char *const TWIN_SUFFIX[2] = {"", "_homophone"};
 
 /* ---- output buffers ---- */
 
@@ -435,6 +541,16 @@ typedef struct writer {
   int err;            /* errno of the first failure */
   const char *path;
 } writer;
+
+/* A row's namesake key (name as registered, birth date, sex) and who it is,
+ * for the natural namesakes of expected_negatives.txt. */
+typedef struct nsent {
+  uint64_t key;   /* hash of the plain name, birth date and sex */
+  uint64_t pid;   /* the person's own 17 digits */
+  uint32_t line;
+  uint32_t meta;  /* roster << 31 | ordinary Han student << 30 | group */
+} nsent;
+#define NS_NOGROUP 0x3FFFFFFFu
 
 #define WBUF_CAP (16u << 20)
 #define WBUF_SLACK (64u << 10)
@@ -459,7 +575,14 @@ typedef struct gen {
   uint32_t ntwins;
   uint32_t special[NROSTER][3];           /* comma, quotes, line break */
   int8_t region_prov[NREGIONS];           /* -1 for residence permits */
+  county *cty;                            /* counties of ID numbers */
+  uint32_t ncty;
+  uint16_t *plain_cty;                    /* counties without GEN_REGION_* */
+  uint32_t nplain;
   uint16_t surname_lut[65536];
+  uint8_t char_lut[2][65536];             /* given-name characters [male] */
+  uint8_t head_lut[2][65536];             /* most used given names [male] */
+  double sum_p2[2];                       /* Han full names: sum of p^2 */
   /* plan */
   prec *recs;
   uint32_t nrecs, caprecs;
@@ -474,6 +597,9 @@ typedef struct gen {
   uint64_t *made;                         /* fuzzy: IDs made (id17 + 1) */
   uint32_t nmade, capmade;                /* open addressing, power of 2 */
   uint32_t fgroups[FK_COUNT][FV_COUNT];   /* fuzzy groups planted */
+  struct nsent *ns;                       /* every accepted row's name key */
+  uint64_t nns, capns;
+  uint64_t stu_rows_han;                  /* ordinary Han students written */
   /* results */
   rejrow *rej;
   uint32_t nrej, caprej;
@@ -558,10 +684,19 @@ static int region_ok_for_schools(size_t r)
   return GEN_REGIONS[r].flags == 0;
 }
 
-static void domain_build(iddomain *d, cc_date lo, cc_date hi, int adult,
-                         uint64_t seed)
+static int prov_index(int code2);
+
+static int cmp_u64(const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void domain_build(const gen *g, iddomain *d, cc_date lo, cc_date hi,
+                         int adult, uint64_t seed)
 {
   uint32_t k = 0;
+  uint64_t *keyed = xmalloc(sizeof(uint64_t) * g->ncty);
   d->ndays = (uint32_t)(hi - lo + 1);
   d->ymd = xmalloc(sizeof(int32_t) * d->ndays);
   for (uint32_t i = 0; i < d->ndays; i++) {
@@ -569,26 +704,128 @@ static void domain_build(iddomain *d, cc_date lo, cc_date hi, int adult,
     cc_date_to_ymd(lo + (cc_date)i, &y, &m, &dd);
     d->ymd[i] = y * 10000 + m * 100 + dd;
   }
-  d->reg = xmalloc(sizeof(uint16_t) * NREGIONS);
-  d->pre = xmalloc(sizeof(uint64_t) * (NREGIONS + 1));
+  d->reg = xmalloc(sizeof(uint16_t) * g->ncty);
+  d->code = xmalloc(sizeof(int32_t) * g->ncty);
+  d->by_code = xmalloc(sizeof(uint32_t) * g->ncty);
+  d->pre = xmalloc(sizeof(uint64_t) * (g->ncty + 1));
   d->pre[0] = 0;
-  for (size_t r = 0; r < NREGIONS; r++) {
-    uint32_t cap;
-    if (GEN_REGIONS[r].flags & GEN_REGION_PERMIT)
-      cap = 15; /* a few residence-permit holders */
-    else if (GEN_REGIONS[r].flags & GEN_REGION_LEGACY)
-      cap = adult ? 999 : 0; /* abolished before today's students were born */
-    else
-      cap = 999;
-    if (!cap)
+  for (uint32_t c = 0; c < g->ncty; c++) {
+    /* abolished before today's students were born */
+    if ((g->cty[c].flags & GEN_REGION_LEGACY) && !adult)
       continue;
-    d->reg[k] = (uint16_t)r;
-    d->pre[k + 1] = d->pre[k] + cap;
+    d->reg[k] = (uint16_t)c;
+    d->code[k] = g->cty[c].code;
+    keyed[k] = (uint64_t)(uint32_t)g->cty[c].code << 32 | k;
+    d->pre[k + 1] = d->pre[k] + 10u * g->cty[c].stations;
     k++;
   }
   d->nreg = k;
+  qsort(keyed, k, sizeof(uint64_t), cmp_u64); /* by code, then slot */
+  for (uint32_t i = 0; i < k; i++)
+    d->by_code[i] = (uint32_t)keyed[i];
+  free(keyed);
   d->size = (uint64_t)d->ndays * d->pre[k];
   perm_init(&d->pm, d->size, seed);
+}
+
+/* The county slot of a six-digit code in d, or -1. */
+static int64_t domain_slot(const iddomain *d, int32_t code)
+{
+  uint32_t lo = 0, hi = d->nreg;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (d->code[d->by_code[mid]] < code)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == d->nreg || d->code[d->by_code[lo]] != code)
+    return -1;
+  return d->by_code[lo];
+}
+
+/* The counties of ID numbers: every county of GEN_REGIONS, then, per
+ * province, codes made up under its real prefectures (GEN_PREFECTURES, in
+ * turn: districts 02-19, counties 21-49, county-level cities 81-89) until
+ * the province has its real number of county-level divisions
+ * (GEN_PROV_DENSITY, 2,843 in all). A county gets one police station per
+ * 35,000 of its province's people per county (China has some 40,000 police
+ * stations for 1.41 billion people), times 0.5-1.5 from a hash of its code,
+ * at least 3; residence permits have one. */
+static void build_counties(gen *g)
+{
+  static const int nums[] = {
+    2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+    21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+    39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 81, 82, 83, 84, 85, 86, 87,
+    88, 89};
+  uint32_t cap = (uint32_t)NREGIONS + 3000, n = 0;
+  g->cty = xmalloc(sizeof(county) * cap);
+  for (size_t r = 0; r < NREGIONS; r++) {
+    county *c = &g->cty[n++];
+    c->code = GEN_REGIONS[r].code;
+    c->prov = g->region_prov[r];
+    c->flags = (uint8_t)GEN_REGIONS[r].flags;
+  }
+  for (size_t pi = 0; pi < COUNT(GEN_PROV_DENSITY); pi++) {
+    const gen_prov_density *pd = &GEN_PROV_DENSITY[pi];
+    uint32_t have = 0, npref = 0, k = 0, fails = 0;
+    int pref[64];
+    uint8_t next[64];
+    for (size_t r = 0; r < NREGIONS; r++)
+      if (GEN_REGIONS[r].code / 10000 == pd->code && GEN_REGIONS[r].flags == 0)
+        have++;
+    for (size_t i = 0; i < COUNT(GEN_PREFECTURES) && npref < 64; i++)
+      if (GEN_PREFECTURES[i] / 100 == pd->code) {
+        pref[npref] = GEN_PREFECTURES[i];
+        next[npref++] = 0;
+      }
+    while (have < (uint32_t)pd->counties && npref && fails < 64 * 64) {
+      uint32_t j = k++ % npref;
+      int code, taken = 0;
+      if (next[j] >= COUNT(nums)) {
+        fails++;
+        continue;
+      }
+      code = pref[j] * 100 + nums[next[j]++];
+      for (uint32_t i = 0; i < n && !taken; i++)
+        taken = g->cty[i].code == code;
+      if (taken) {
+        k--; /* the same prefecture tries its next number */
+        continue;
+      }
+      if (n == cap)
+        die("internal: too many counties", NULL);
+      g->cty[n].code = code;
+      g->cty[n].prov = (int8_t)prov_index(pd->code);
+      g->cty[n].flags = 0;
+      n++;
+      have++;
+    }
+  }
+  g->ncty = n;
+  g->plain_cty = xmalloc(sizeof(uint16_t) * n);
+  g->nplain = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    county *c = &g->cty[i];
+    double people = 1e5;
+    for (size_t pi = 0; pi < COUNT(GEN_PROV_DENSITY); pi++)
+      if (GEN_PROV_DENSITY[pi].code == c->code / 10000)
+        people = GEN_PROV_DENSITY[pi].pop * 1e4 / GEN_PROV_DENSITY[pi].counties;
+    people *= 0.5 + (double)(mix64((uint64_t)c->code) >> 11) * 0x1.0p-53;
+    people /= 35000;
+    c->stations = (uint8_t)(people < 3 ? 3 : people > 99 ? 99 : people);
+    if (c->flags & GEN_REGION_PERMIT)
+      c->stations = 1;
+    if (c->flags == 0)
+      g->plain_cty[g->nplain++] = (uint16_t)i;
+  }
+}
+
+/* A county people are born in (not a residence permit, not abolished). */
+static uint16_t random_county(const gen *g, rng *r)
+{
+  return g->plain_cty[rng_below(r, g->nplain)];
 }
 
 static void build_surnames(gen *g)
@@ -606,6 +843,94 @@ static void build_surnames(gen *g)
     }
     g->surname_lut[i] = (uint16_t)j;
   }
+}
+
+/* Given names (see "How dense the generator is" above): per mille of Han
+ * given names of one character, and of the most used names (the head
+ * lists); the rest are two characters drawn one by one. Weights fall as
+ * 1 / (rank + B). */
+#define GIVEN_SINGLE_PM 80
+#define GIVEN_HEAD_PM 60
+#define GIVEN_CHAR_B 12.0
+#define GIVEN_HEAD_B 8.0
+
+/* A 65536-slot table that draws index i of n with weight 1 / (i + 1 + b). */
+static void build_zipf_lut(uint8_t *lut, size_t n, double b)
+{
+  double total = 0, acc = 0;
+  size_t j = 0;
+  for (size_t i = 0; i < n; i++)
+    total += 1.0 / ((double)i + 1 + b);
+  for (uint32_t i = 0; i < 65536; i++) {
+    double pos = ((double)i + 0.5) / 65536 * total;
+    while (j + 1 < n && acc + 1.0 / ((double)j + 1 + b) <= pos) {
+      acc += 1.0 / ((double)j + 1 + b);
+      j++;
+    }
+    lut[i] = (uint8_t)j;
+  }
+}
+
+/* The sum of p^2 over the Han full names one sex draws, from the tables as
+ * quantized (so what is computed is what is drawn): names are surname x
+ * given name, independent; a given name is one character, a head name or
+ * two characters, and the same text reached two ways adds up. */
+static double han_sum_p2(const gen *g, int male)
+{
+  const char *const *set = male ? GEN_GIVEN_MALE : GEN_GIVEN_FEMALE;
+  const char *const *head = male ? GEN_GIVEN_HEAD_MALE : GEN_GIVEN_HEAD_FEMALE;
+  size_t n = male ? COUNT(GEN_GIVEN_MALE) : COUNT(GEN_GIVEN_FEMALE);
+  size_t nh = male ? COUNT(GEN_GIVEN_HEAD_MALE) : COUNT(GEN_GIVEN_HEAD_FEMALE);
+  double c[128] = {0}, h[64] = {0}, *t, s2 = 0, g2 = 0;
+  uint32_t cnt[1024] = {0};
+  for (uint32_t i = 0; i < 65536; i++) {
+    c[g->char_lut[male][i]] += 1.0 / 65536;
+    h[g->head_lut[male][i]] += 1.0 / 65536;
+  }
+  t = xmalloc(sizeof(double) * n * n);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++)
+      t[i * n + j] = (1000 - GIVEN_SINGLE_PM - GIVEN_HEAD_PM) / 1000.0 * c[i] *
+                     c[j];
+  for (size_t k = 0; k < nh; k++) {
+    double p = GIVEN_HEAD_PM / 1000.0 * h[k];
+    size_t a = n, b = n;
+    for (size_t i = 0; i < n; i++) {
+      if (memcmp(set[i], head[k], 3) == 0)
+        a = i;
+      if (memcmp(set[i], head[k] + 3, 3) == 0)
+        b = i;
+    }
+    if (a < n && b < n)
+      t[a * n + b] += p;
+    else
+      g2 += p * p;
+  }
+  for (size_t i = 0; i < n * n; i++)
+    g2 += t[i] * t[i];
+  for (size_t i = 0; i < n; i++)
+    g2 += (GIVEN_SINGLE_PM / 1000.0 * c[i]) * (GIVEN_SINGLE_PM / 1000.0 * c[i]);
+  free(t);
+  for (uint32_t i = 0; i < 65536; i++)
+    cnt[g->surname_lut[i]]++;
+  for (size_t i = 0; i < COUNT(GEN_SURNAMES); i++)
+    s2 += (cnt[i] / 65536.0) * (cnt[i] / 65536.0);
+  return s2 * g2;
+}
+
+static void build_names(gen *g)
+{
+  for (int male = 0; male < 2; male++) {
+    build_zipf_lut(g->char_lut[male],
+                   male ? COUNT(GEN_GIVEN_MALE) : COUNT(GEN_GIVEN_FEMALE),
+                   GIVEN_CHAR_B);
+    build_zipf_lut(g->head_lut[male],
+                   male ? COUNT(GEN_GIVEN_HEAD_MALE)
+                        : COUNT(GEN_GIVEN_HEAD_FEMALE),
+                   GIVEN_HEAD_B);
+  }
+  for (int male = 0; male < 2; male++)
+    g->sum_p2[male] = han_sum_p2(g, male);
 }
 
 static int prov_index(int code2)
@@ -775,11 +1100,11 @@ static void build_schools(gen *g, rng *r)
   }
 }
 
-/* A school of roster ro for a person from region reg: most study in their
- * own province. */
+/* A school of roster ro for a person born in county reg: most study in
+ * their own province. */
 static uint32_t pick_school(const gen *g, rng *r, int ro, uint16_t reg)
 {
-  int pv = g->region_prov[reg];
+  int pv = g->cty[reg].prov;
   if (pv >= 0 && rng_pm(r, 850)) {
     uint32_t a = g->prov_start[ro][pv], b = g->prov_start[ro][pv + 1];
     if (b > a)
@@ -832,21 +1157,27 @@ static void gen_name(const gen *g, rng *r, int male, int kind, int avoid,
   out->surname = s;
   out->p1 = GEN_SURNAMES[s].name;
   const char *const *set = male ? GEN_GIVEN_MALE : GEN_GIVEN_FEMALE;
-  uint32_t nset = male ? COUNT(GEN_GIVEN_MALE) : COUNT(GEN_GIVEN_FEMALE);
-  char *p = cat(out->p2, set[rng_below(r, nset)]);
-  if (rng_pm(r, 800)) {
+  const uint8_t *lut = g->char_lut[male ? 1 : 0];
+  uint32_t x = rng_below(r, 1000);
+  char *p = out->p2;
+  if (x < GIVEN_SINGLE_PM) {
+    p = cat(p, set[lut[rng_next(r) >> 48]]);
+  } else if (x < GIVEN_SINGLE_PM + GIVEN_HEAD_PM) {
+    const char *const *head = male ? GEN_GIVEN_HEAD_MALE : GEN_GIVEN_HEAD_FEMALE;
+    p = cat(p, head[g->head_lut[male ? 1 : 0][rng_next(r) >> 48]]);
+  } else {
+    p = cat(p, set[lut[rng_next(r) >> 48]]);
     if (rng_below(r, 20000) == 0)
       p = cat(p, GEN_GIVEN_ASTRAL);
     else
-      p = cat(p, set[rng_below(r, nset)]);
+      p = cat(p, set[lut[rng_next(r) >> 48]]);
   }
   *p = '\0';
 }
 
 static int name_kind_for(const gen *g, rng *r, uint16_t reg)
 {
-  int code2 = GEN_REGIONS[reg].code / 10000;
-  (void)g;
+  int code2 = g->cty[reg].code / 10000;
   if (code2 == 65)
     return rng_pm(r, 550) ? NK_UYGHUR : NK_HAN;
   if (code2 == 54)
@@ -1171,6 +1502,8 @@ static void begin_group(gen *g, int kind, int sub)
   g->groups[g->ngroups].count = 0;
   g->groups[g->ngroups].kind = (uint8_t)kind;
   g->groups[g->ngroups].sub = (uint8_t)sub;
+  g->groups[g->ngroups].pos = 0;
+  g->groups[g->ngroups].dmg = 0;
   g->ngroups++;
 }
 
@@ -1182,6 +1515,7 @@ static prec *add(gen *g, const pperson *a, int ro, uint32_t sch, int st,
   x = &g->recs[g->nrecs++];
   memset(x, 0, sizeof(*x));
   x->id17 = a->p.id17;
+  x->true17 = a->p.id17;
   x->name_seed = a->seed;
   x->group = g->ngroups - 1;
   x->school = sch;
@@ -1520,17 +1854,15 @@ static uint64_t id_set_digit(uint64_t id17, int i, int d)
  * UINT64_MAX when no index of d gives it. */
 static uint64_t domain_index(const iddomain *d, uint64_t id17)
 {
-  int code = (int)(id17 / 100000000000ULL);
+  int32_t code = (int32_t)(id17 / 100000000000ULL);
   int32_t ymd = (int32_t)(id17 / 1000 % 100000000);
-  uint64_t seq = id17 % 1000;
-  uint32_t slot = 0, lo = 0, hi = d->ndays;
-  size_t ri = 0;
-  while (ri < NREGIONS && GEN_REGIONS[ri].code != code)
-    ri++;
-  while (slot < d->nreg && d->reg[slot] != ri)
-    slot++;
-  if (ri == NREGIONS || slot == d->nreg || seq < 1 ||
-      seq > d->pre[slot + 1] - d->pre[slot])
+  uint64_t seq = id17 % 1000, within;
+  uint32_t lo = 0, hi = d->ndays;
+  int64_t slot = domain_slot(d, code);
+  if (slot < 0 || seq < 10)
+    return UINT64_MAX;
+  within = (seq / 10 - 1) * 10 + seq % 10; /* station 01.. and its number */
+  if (within >= d->pre[slot + 1] - d->pre[slot])
     return UINT64_MAX;
   while (lo < hi) { /* d->ymd ascends */
     uint32_t mid = (lo + hi) / 2;
@@ -1541,7 +1873,7 @@ static uint64_t domain_index(const iddomain *d, uint64_t id17)
   }
   if (lo == d->ndays || d->ymd[lo] != ymd)
     return UINT64_MAX;
-  return perm_invert(&d->pm, (d->pre[slot] + seq - 1) * d->ndays + lo);
+  return perm_invert(&d->pm, (d->pre[slot] + within) * d->ndays + lo);
 }
 
 /* 1 when an ID is some person's of these rosters: planted persons take the
@@ -1635,11 +1967,14 @@ static int fuzzy_status(rng *r)
   return rng_pm(r, 900) ? ST_ENROLLED : ST_SUSPENDED;
 }
 
-/* Plants one fuzzy group: two records at two schools, one roster (a quarter)
- * or both, both holding an enrollment, sometimes both paid. The IDs that
- * must be made (the typo, the other person's) are made by fuzzy_finalize
- * once every index in use is known. */
-static void plan_fuzzy_one(gen *g, rng *r, int fk, int var)
+/* Plants one fuzzy group. A link or a review pair: two records of one
+ * person at two schools, one roster (a quarter) or both, both holding an
+ * enrollment, sometimes both paid; same_school puts both at one school,
+ * both 在籍. A hard negative: two people alike. ambiguous_typo: the person's
+ * two records and a namesake's third. The IDs that must be made (the typo,
+ * the other person's) are made by fuzzy_finalize once every index in use is
+ * known. */
+static void plan_fuzzy_one(gen *g, rng *r, int fk, int var, int dmg)
 {
   pperson a, b;
   nameparts np;
@@ -1647,21 +1982,28 @@ static void plan_fuzzy_one(gen *g, rng *r, int fk, int var)
   int cross = rng_pm(r, 750), ro1 = (int)rng_below(r, 2);
   int ro2 = cross ? 1 - ro1 : ro1, grant = rng_pm(r, 200),
       waiver = rng_pm(r, 500), pos = -1;
+  int twins = fk == FK_NEG_TWINS, named = FKINDS[fk].type != FT_NEG;
+  int homophone = (named && var == FV_HOMOPHONE) || (twins && var == 1);
+  int trad = named && var == FV_TRAD;
   uint32_t s1, s2, ia, ib;
   uint16_t regb;
 
   begin_group(g, K_COUNT + fk, var);
+  g->groups[g->ngroups - 1].dmg = (uint8_t)dmg;
   new_person(g, r, &a, 0);
-  if (var != FV_SAME || fk == FK_NEG_SIBLING)
+  if (fk == FK_NEG_COUNTY) /* needs a second police station */
+    while (g->cty[a.p.region].stations < 2)
+      domain_person(&a.p, &g->stu, g->stu_next++, 0);
+  if (homophone || trad || twins)
     a.kind = NK_HAN;
   for (;;) { /* a name the variant applies to */
     int all3 = 0, ok = 1;
     name_from_seed(g, a.seed, a.p.male, a.kind, -1, &np);
-    if (var == FV_HOMOPHONE)
+    if (homophone)
       ok = (pos = homophone_at(&np, &alt)) >= 0;
-    else if (var == FV_TRAD)
+    else if (trad)
       ok = name_has_trad(&np);
-    else if (fk == FK_NEG_SIBLING)
+    if (ok && twins)
       ok = given_chars(&np, &all3) == 2 && all3;
     if (ok)
       break;
@@ -1669,26 +2011,46 @@ static void plan_fuzzy_one(gen *g, rng *r, int fk, int var)
   }
   b = a;
   regb = a.p.region;
-  if (FKINDS[fk].negative)
+  if (FKINDS[fk].type == FT_NEG || fk == FK_REV_AMBIGUOUS)
     g->persons++;
-  if (fk == FK_NEG_NAME_BIRTH) { /* another county, the same birth date */
+  if (fk == FK_NEG_ELSEWHERE) { /* another county, the same birth date */
     do
-      regb = school_region(r);
-    while (GEN_REGIONS[regb].code == GEN_REGIONS[a.p.region].code);
+      regb = random_county(g, r);
+    while (g->cty[regb].code == g->cty[a.p.region].code);
     b.p.region = regb;
-    b.p.id17 = (uint64_t)GEN_REGIONS[regb].code * 100000000000ULL +
+    b.p.id17 = (uint64_t)g->cty[regb].code * 100000000000ULL +
                a.p.id17 / 1000 % 100000000 * 1000; /* sequence made later */
   }
-  s1 = pick_school(g, r, ro1, a.p.region);
-  s2 = cross ? pick_school(g, r, ro2, regb)
-             : pick_other_school(g, r, ro2, regb, s1);
-  ia = g->nrecs;
-  add(g, &a, ro1, s1, fuzzy_status(r), grant ? typical_grant(r) : 0,
-      waiver ? typical_waiver(r) : MAYBE(600, typical_waiver(r)));
-  ib = g->nrecs;
-  add(g, &b, ro2, s2, fuzzy_status(r), grant ? typical_grant(r) : 0,
-      waiver ? typical_waiver(r) : 0);
-  if (fk == FK_NEG_SIBLING) { /* 经国 / 纬国: one character, read otherwise */
+  if (fk == FK_SAME_SCHOOL) { /* twice at one school, both 在籍 */
+    int ro = rng_pm(r, 700) ? MOE : MOHRSS, g2 = rng_pm(r, 300),
+        w2 = rng_pm(r, 600);
+    s1 = pick_school(g, r, ro, a.p.region);
+    ia = g->nrecs;
+    add(g, &a, ro, s1, ST_ENROLLED, g2 ? typical_grant(r) : 0,
+        w2 ? typical_waiver(r) : MAYBE(700, typical_waiver(r)));
+    ib = g->nrecs;
+    add(g, &b, ro, s1, ST_ENROLLED, g2 ? typical_grant(r) : 0,
+        w2 ? typical_waiver(r) : 0);
+  } else {
+    s1 = pick_school(g, r, ro1, a.p.region);
+    s2 = cross ? pick_school(g, r, ro2, regb)
+               : pick_other_school(g, r, ro2, regb, s1);
+    ia = g->nrecs;
+    add(g, &a, ro1, s1, fuzzy_status(r), grant ? typical_grant(r) : 0,
+        waiver ? typical_waiver(r) : MAYBE(600, typical_waiver(r)));
+    ib = g->nrecs;
+    add(g, &b, ro2, s2, fuzzy_status(r), grant ? typical_grant(r) : 0,
+        waiver ? typical_waiver(r) : 0);
+    if (fk == FK_REV_AMBIGUOUS) { /* the namesake, at a third school */
+      int ro3 = (int)rng_below(r, 2);
+      uint32_t s3;
+      do
+        s3 = pick_school(g, r, ro3, a.p.region);
+      while (s3 == s1 || s3 == s2);
+      add(g, &a, ro3, s3, fuzzy_status(r), 0, MAYBE(500, typical_waiver(r)));
+    }
+  }
+  if (twins && !homophone) { /* 经国 / 纬国: one character, read otherwise */
     int k = (int)rng_below(r, 2);
     uint32_t i, j, n = COUNT(GEN_TWIN_CHARS);
     const char *keep = np.p2 + (k ? 0 : 3); /* the shared character */
@@ -1702,12 +2064,52 @@ static void plan_fuzzy_one(gen *g, rng *r, int fk, int var)
     g->recs[ia].altpos = (uint8_t)k;
     g->recs[ib].alt = GEN_TWIN_CHARS[j].ch;
     g->recs[ib].altpos = (uint8_t)k;
-  } else if (var == FV_HOMOPHONE) {
+  } else if (homophone) { /* 思源 / 思远; 伟 / 玮 typed through an IME */
     g->recs[ib].alt = alt;
     g->recs[ib].altpos = (uint8_t)pos;
-  } else if (var == FV_TRAD) {
+  } else if (trad) {
     g->recs[ib].namevar = NV_TRAD;
   }
+}
+
+/* The 17 digits with the sequence (digits 15-17) replaced. */
+static uint64_t id_with_seq(uint64_t id17, unsigned seq)
+{
+  return id17 - id17 % 1000 + seq;
+}
+
+/* Another person's 17 digits beside id17: the same county and birth date,
+ * the same sex, and a sequence no one has. where 0: the same police
+ * station, the nearest numbers first (twins, neighbours); 1: another
+ * station of the county; 2: any station. 0 when none is free. */
+static uint64_t neighbour_id(gen *g, rng *r, uint64_t id17, int where)
+{
+  int64_t slot = domain_slot(&g->stu, (int32_t)(id17 / 100000000000ULL));
+  unsigned seq = (unsigned)(id17 % 1000), st = seq / 10, o = seq % 10;
+  unsigned nst = slot < 0 ? 1
+                          : (unsigned)((g->stu.pre[slot + 1] -
+                                        g->stu.pre[slot]) / 10);
+  for (uint32_t tries = 0; tries < 10000; tries++) {
+    unsigned st2 = st, o2 = (o & 1) + 2 * rng_below(r, 5);
+    uint64_t t;
+    if (where == 1) {
+      if (nst < 2)
+        return 0;
+      do
+        st2 = 1 + rng_below(r, nst);
+      while (st2 == st);
+    } else if (where == 2) {
+      st2 = 1 + rng_below(r, nst);
+    } else if (tries < 2) {
+      o2 = tries == 0 ? o + 2 : o - 2;
+    }
+    if (o2 > 9 || (st2 == st && o2 == o))
+      continue;
+    t = id_with_seq(id17, st2 * 10 + o2);
+    if (claim_id(g, t))
+      return t;
+  }
+  return 0;
 }
 
 /* Makes the IDs of the fuzzy groups, now that every index in use is known
@@ -1721,17 +2123,18 @@ static void fuzzy_finalize(gen *g)
     pgroup *gr = &g->groups[gi];
     prec *a, *b;
     uint64_t id, t = 0;
-    int fk, pos = -1;
+    int fk, how, pos = -1;
     uint32_t tries = 0;
     if (gr->kind < K_COUNT)
       continue;
     fk = gr->kind - K_COUNT;
+    how = fk == FK_SAME_SCHOOL ? gr->dmg : fk;
     a = &g->recs[gr->first];
     b = a + 1;
     id = a->id17;
-    switch (fk) {
-    case FK_SUB_INVALID:
-    case FK_SUB_VALID:
+    switch (how) {
+    case FK_SUB:
+    case FK_REV_VALID:
     case FK_NEG_ONE_DIGIT:
       for (;; tries++) {
         if (tries > 100000)
@@ -1741,13 +2144,13 @@ static void fuzzy_finalize(gen *g)
                          (id_digit(id, pos) + 1 + (int)rng_below(&r, 9)) % 10);
         /* A substitution always breaks MOD 11-2: keeping the check character
          * makes the ID invalid, recomputing it needs a date and province. */
-        if (fk != FK_SUB_INVALID && !id_plausible(g, t))
+        if (how != FK_SUB && !id_plausible(g, t))
           continue;
         if (claim_id(g, t))
           break;
       }
       b->id17 = t;
-      if (fk == FK_SUB_INVALID) {
+      if (how == FK_SUB) {
         b->idform = IDF_CHECK;
         b->chk = id_check(id);
       }
@@ -1777,41 +2180,60 @@ static void fuzzy_finalize(gen *g)
         b->chk = checks[rng_below(&r, 11)];
       while (b->chk == id_check(id));
       break;
-    case FK_NEG_NAME_BIRTH: /* a sequence of the same parity (sex) */
+    case FK_OMIT: /* 17 characters typed: one of the 18 left out */
       for (;; tries++) {
-        uint64_t seq = 1 + rng_below(&r, 999);
+        char k[20];
         if (tries > 100000)
-          die("internal: no free sequence number", NULL);
-        if ((seq & 1) != (id & 1) || seq == id % 1000)
-          continue;
-        t = b->id17 - b->id17 % 1000 + seq;
+          die("internal: no free ID with a digit left out", NULL);
+        put_digits(k, id, 17);
+        k[17] = id_check(id);
+        pos = (int)rng_below(&r, 18);
+        if (pos == 17) { /* the check character: the person's own body */
+          t = id;
+          break;
+        }
+        if (k[17] == 'X')
+          continue; /* the rest would not be 17 digits */
+        t = 0;
+        for (int i = 0; i < 18; i++)
+          if (i != pos)
+            t = t * 10 + (uint64_t)(k[i] - '0');
         if (claim_id(g, t))
           break;
       }
       b->id17 = t;
+      b->idform = IDF_17;
       break;
-    case FK_NEG_SIBLING: /* twins: the next sequence number of that sex */
-      for (;; tries++) {
-        uint64_t seq = id % 1000, s = seq + 2;
-        if (tries > 100000)
-          die("internal: no free sequence number", NULL);
-        if (tries == 1)
-          s = seq - 2;
-        else if (tries > 1)
-          s = 1 + rng_below(&r, 999);
-        if (s < 1 || s > 999 || (s & 1) != (seq & 1) || s == seq)
-          continue;
-        t = id - seq + s;
-        if (claim_id(g, t))
-          break;
-      }
-      b->id17 = t;
+    case FK_REV_AMBIGUOUS: { /* A, A's typo, and B: A's namesake */
+      prec *c = a + 2;
+      t = neighbour_id(g, &r, id, 0);
+      if (!t)
+        die("internal: no free sequence number", NULL);
+      c->id17 = c->true17 = t;
+      /* A's 17 digits with B's check character: one edit from both */
+      b->idform = IDF_CHECK;
+      b->chk = id_check(t);
+      pos = 17;
+      break;
+    }
+    case FK_NEG_STATION:
+    case FK_NEG_TWINS:
+    case FK_NEG_COUNTY:
+    case FK_NEG_ELSEWHERE:
+      t = neighbour_id(g, &r,
+                       how == FK_NEG_ELSEWHERE ? id_with_seq(b->id17, id % 1000)
+                                               : id,
+                       how == FK_NEG_COUNTY ? 1 : how == FK_NEG_ELSEWHERE ? 2 : 0);
+      if (!t)
+        die("internal: no free sequence number", NULL);
+      b->id17 = b->true17 = t;
       break;
     default:
       break;
     }
     if (fk == FK_NEG_ONE_DIGIT) { /* another person: own sex, own name */
       nameparts na, nb;
+      b->true17 = t;
       b->male = (uint8_t)(t & 1);
       b->namekind = NK_HAN;
       name_of(g, a, &na);
@@ -1824,24 +2246,27 @@ static void fuzzy_finalize(gen *g)
   }
 }
 
-/* The fuzzy groups: RATE x rows persons (a true link is one, a hard
- * negative two), each kind and name variant once first. */
+/* The fuzzy groups: RATE x rows persons (a link or a review pair is one,
+ * a hard negative and ambiguous_typo two), each kind and name variant once
+ * first (same_school once per typo and name variant). */
 static void plan_fuzzy(gen *g, const uint32_t budget[NROSTER])
 {
   rng r;
-  int first[FK_COUNT * FV_COUNT][2], nfirst = 0, fk, var;
+  int first[FK_COUNT * FV_COUNT * 4][3], nfirst = 0, fk, var, dmg;
   uint32_t wtotal = 0, fails = 0, persons0 = g->persons, need = 0;
   uint64_t target;
 
   rng_init(&r, g->seed, 3);
   for (fk = 0; fk < FK_COUNT; fk++) {
     wtotal += (uint32_t)FKINDS[fk].weight;
-    for (var = 0; var < (FKINDS[fk].negative ? 1 : FV_COUNT); var++) {
-      first[nfirst][0] = fk;
-      first[nfirst][1] = var;
-      nfirst++;
-      need += FKINDS[fk].negative ? 2 : 1;
-    }
+    for (var = 0; var < FKINDS[fk].nvar; var++)
+      for (dmg = 0; dmg < (fk == FK_SAME_SCHOOL ? FK_OMIT + 1 : 1); dmg++) {
+        first[nfirst][0] = fk;
+        first[nfirst][1] = var;
+        first[nfirst][2] = dmg;
+        nfirst++;
+        need += FKINDS[fk].type == FT_NEG || fk == FK_REV_AMBIGUOUS ? 2 : 1;
+      }
   }
   target = (uint64_t)(g->fuzzy * ((double)g->n[MOE] + g->n[MOHRSS]) + 0.5);
   if (target < need)
@@ -1851,18 +2276,22 @@ static void plan_fuzzy(gen *g, const uint32_t budget[NROSTER])
     if (i < (uint32_t)nfirst) {
       fk = first[i][0];
       var = first[i][1];
+      dmg = first[i][2];
     } else {
       uint32_t w = rng_below(&r, wtotal);
       for (fk = 0; w >= (uint32_t)FKINDS[fk].weight; fk++)
         w -= (uint32_t)FKINDS[fk].weight;
       var = FV_SAME;
-      if (!FKINDS[fk].negative) {
+      dmg = fk == FK_SAME_SCHOOL ? (int)rng_below(&r, FK_OMIT + 1) : 0;
+      if (FKINDS[fk].nvar == FV_COUNT) {
         w = rng_below(&r, 100);
         while (w >= (uint32_t)FV_WEIGHT[var])
           w -= (uint32_t)FV_WEIGHT[var++];
+      } else if (FKINDS[fk].nvar == 2) {
+        var = rng_below(&r, 3) == 0; /* a third of twins: homophones */
       }
     }
-    plan_fuzzy_one(g, &r, fk, var);
+    plan_fuzzy_one(g, &r, fk, var, dmg);
     plan_damage(g, &r, rec0);
     for (uint32_t j = rec0; j < g->nrecs; j++)
       cnt[g->recs[j].roster]++;
@@ -2405,6 +2834,37 @@ static void planted_spec(rowctx *c, rowspec *sp, const prec *x)
     sp->cosmetic = 2 + (int)rng_below(r, 4); /* amounts, status, code, date */
 }
 
+/* FNV-1a over the bytes, then mixed with seed. */
+static uint64_t hash_bytes(const char *s, size_t n, uint64_t seed)
+{
+  uint64_t h = 0xCBF29CE484222325ULL;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 0x100000001B3ULL;
+  return mix64(h ^ mix64(seed + 0x9E3779B97F4A7C15ULL));
+}
+
+/* Notes an accepted row for the natural namesakes: its plain name, the
+ * person's birth date and sex, who the person is and where the row is. */
+static void note_namesake(gen *g, const rowspec *sp, int ro, uint32_t line,
+                          uint64_t pid, uint32_t group, int ordinary_han)
+{
+  char name[160];
+  size_t n = (size_t)(render_name(name, &sp->np, NV_NONE, sp->latin) - name);
+  nsent *e;
+  if (g->nns == g->capns) {
+    g->capns = g->capns ? g->capns * 2 : 1u << 16;
+    g->ns = realloc(g->ns, sizeof(nsent) * g->capns);
+    if (!g->ns)
+      die("out of memory", NULL);
+  }
+  e = &g->ns[g->nns++];
+  e->key = hash_bytes(name, n, pid / 1000 % 100000000 * 2 + (pid & 1));
+  e->pid = pid;
+  e->line = line;
+  e->meta = (uint32_t)ro << 31 | (uint32_t)(ordinary_han != 0) << 30 |
+            (group & NS_NOGROUP);
+}
+
 static void push_reject(gen *g, int ro, uint32_t line, int code)
 {
   g->rej = xgrow(g->rej, &g->caprej, sizeof(rejrow), g->nrej + 1);
@@ -2468,8 +2928,14 @@ static void write_roster(gen *g, int ro)
       ordinary_spec(&c, &sp, stu_base + slot, adu_base + slot);
     }
     build_row(&c, &sp, &rw);
-    if (sp.reject)
+    if (sp.reject) {
       push_reject(g, ro, c.line, sp.reject);
+    } else if (g->fuzzy > 0) { /* the natural namesakes' truth */
+      int han = !x && !sp.adult && sp.np.kind == NK_HAN;
+      note_namesake(g, &sp, ro, c.line, x ? x->true17 : sp.id17,
+                    x ? x->group : NS_NOGROUP, han);
+      g->stu_rows_han += (uint64_t)han;
+    }
     c.line += 1 + (uint32_t)emit_row(&c, &rw);
     c.rowno++;
   }
@@ -2653,30 +3119,132 @@ static void build_truth(gen *g, lines *fnd, lines *rej)
   }
 }
 
-/* The fuzzy tier's truth: <kind> <roster>:<line> <roster>:<line>, members
- * ordered like a finding's, true links and hard negatives apart. */
-static void build_fuzzy_truth(gen *g, lines *links, lines *negs)
+/* The name of a fuzzy group's kind, as the truth files give it. */
+static char *cat_fuzzy_kind(char *p, const pgroup *gr)
+{
+  int fk = gr->kind - K_COUNT;
+  if (fk == FK_SAME_SCHOOL)
+    p = cat(cat(p, "same_school_"), FKINDS[gr->dmg].name);
+  else
+    p = cat(p, FKINDS[fk].name);
+  if (fk == FK_NEG_TWINS)
+    return cat(p, TWIN_SUFFIX[gr->sub ? 1 : 0]);
+  if (FKINDS[fk].nvar == FV_COUNT)
+    p = cat(p, FV_SUFFIX[gr->sub]);
+  return p;
+}
+
+/* <kind> <roster>:<line> <roster>:<line>, members ordered like a
+ * finding's. */
+static void pair_line(lines *out, const char *kind, const prec *x,
+                      const prec *y)
+{
+  const prec *m[2] = {x, y};
+  char buf[256], *p = buf;
+  qsort(m, 2, sizeof(*m), cmp_member);
+  p = cat(p, kind);
+  for (int i = 0; i < 2; i++) {
+    p = cat(cat(cat(p, " "), ROSTER_LABEL[m[i]->roster]), ":");
+    p = cat_uint(p, m[i]->line);
+  }
+  lines_add(out, buf, (size_t)(p - buf));
+}
+
+/* The fuzzy tier's truth: true links, pairs for review and hard negatives
+ * apart, and the findings docs/RULES.md gives a linked pair (both holding
+ * an enrollment: duplicate_record at one school, dual_enrollment at two;
+ * both paid: double_grant, double_waiver). */
+static void build_fuzzy_truth(gen *g, lines *links, lines *review,
+                              lines *negs, lines *ffind)
 {
   for (uint32_t gi = 0; gi < g->ngroups; gi++) {
     const pgroup *gr = &g->groups[gi];
-    const prec *m[2];
-    char buf[256], *p = buf;
+    const prec *x, *y;
+    char kind[96];
     int fk;
     if (gr->kind < K_COUNT)
       continue;
     fk = gr->kind - K_COUNT;
-    assert(gr->count == 2);
-    m[0] = &g->recs[gr->first];
-    m[1] = m[0] + 1;
-    qsort(m, 2, sizeof(*m), cmp_member);
-    p = cat(cat(p, FKINDS[fk].name), FV_SUFFIX[gr->sub]);
-    for (int i = 0; i < 2; i++) {
-      p = cat(cat(cat(p, " "), ROSTER_LABEL[m[i]->roster]), ":");
-      p = cat_uint(p, m[i]->line);
-    }
-    lines_add(FKINDS[fk].negative ? negs : links, buf, (size_t)(p - buf));
+    x = &g->recs[gr->first];
+    y = x + 1;
+    *cat_fuzzy_kind(kind, gr) = '\0';
     g->fgroups[fk][gr->sub]++;
+    if (fk == FK_REV_AMBIGUOUS) {
+      assert(gr->count == 3);
+      pair_line(review, "ambiguous_typo_own", x, y);
+      pair_line(review, "ambiguous_typo_namesake", y, x + 2);
+      pair_line(negs, "ambiguous_typo_namesakes", x, x + 2);
+      continue;
+    }
+    assert(gr->count == 2);
+    if (FKINDS[fk].type == FT_NEG) {
+      pair_line(negs, kind, x, y);
+      continue;
+    }
+    if (FKINDS[fk].type == FT_REVIEW) {
+      pair_line(review, kind, x, y);
+      continue;
+    }
+    pair_line(links, kind, x, y);
+    if (status_holds(x->status) && status_holds(y->status))
+      pair_line(ffind, x->school == y->school ? "duplicate_record"
+                                              : "dual_enrollment", x, y);
+    if (x->grant2 > 0 && y->grant2 > 0)
+      pair_line(ffind, "double_grant", x, y);
+    if (x->waiver2 > 0 && y->waiver2 > 0)
+      pair_line(ffind, "double_waiver", x, y);
   }
+}
+
+static int cmp_nsent(const void *a, const void *b)
+{
+  const nsent *x = a, *y = b;
+  if (x->key != y->key)
+    return x->key < y->key ? -1 : 1;
+  if ((x->meta >> 31) != (y->meta >> 31))
+    return (x->meta >> 31) < (y->meta >> 31) ? -1 : 1;
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Natural namesakes: every two accepted rows of different people with the
+ * same plain name, birth date and sex (as the people are, not as typed),
+ * unless both are of one planted group (whose pairs are planted truth).
+ * Written to negs as natural_namesake or natural_namesake_same_county;
+ * *han_pairs counts those between two ordinary Han students (what the
+ * density estimate predicts). */
+static uint64_t natural_namesakes(gen *g, lines *negs, uint64_t *han_pairs,
+                                  uint64_t *same_county)
+{
+  uint64_t n = 0;
+  *han_pairs = 0;
+  *same_county = 0;
+  qsort(g->ns, g->nns, sizeof(nsent), cmp_nsent);
+  for (uint64_t i = 0; i < g->nns;) {
+    uint64_t j = i + 1;
+    while (j < g->nns && g->ns[j].key == g->ns[i].key)
+      j++;
+    for (uint64_t a = i; a < j; a++)
+      for (uint64_t b = a + 1; b < j; b++) {
+        const nsent *x = &g->ns[a], *y = &g->ns[b];
+        uint32_t gx = x->meta & NS_NOGROUP, gy = y->meta & NS_NOGROUP;
+        int same = x->pid / 100000000000ULL == y->pid / 100000000000ULL;
+        char buf[128], *p = buf;
+        if (x->pid == y->pid || (gx != NS_NOGROUP && gx == gy))
+          continue;
+        p = cat(p, same ? "natural_namesake_same_county " :
+                          "natural_namesake ");
+        p = cat(cat(p, ROSTER_LABEL[x->meta >> 31]), ":");
+        p = cat(cat(cat_uint(p, x->line), " "), ROSTER_LABEL[y->meta >> 31]);
+        p = cat_uint(cat(p, ":"), y->line);
+        lines_add(negs, buf, (size_t)(p - buf));
+        n++;
+        *same_county += (uint64_t)same;
+        if ((x->meta >> 30 & 1) && (y->meta >> 30 & 1))
+          (*han_pairs)++;
+      }
+    i = j;
+  }
+  return n;
 }
 
 /* DIR/planted.txt (--explain): what was planted where, for a reader. */
@@ -2690,10 +3258,11 @@ static void write_explain(gen *g)
     die(strerror(errno), path);
   for (uint32_t gi = 0; gi < g->ngroups; gi++) {
     const pgroup *gr = &g->groups[gi];
-    if (gr->kind >= K_COUNT)
-      fprintf(fp, "group %u fuzzy:%s%s pos=%u\n", gi,
-              FKINDS[gr->kind - K_COUNT].name, FV_SUFFIX[gr->sub], gr->pos);
-    else
+    if (gr->kind >= K_COUNT) {
+      char kind[96];
+      *cat_fuzzy_kind(kind, gr) = '\0';
+      fprintf(fp, "group %u fuzzy:%s pos=%u\n", gi, kind, gr->pos);
+    } else
       fprintf(fp, "group %u %s/%u\n", gi, KINDS[gr->kind].name, gr->sub);
     for (uint32_t i = gr->first; i < gr->first + gr->count; i++) {
       const prec *x = &g->recs[i];
@@ -2723,8 +3292,13 @@ static void gen_dispose(gen *g)
   for (int i = 0; i < 2; i++) {
     free(d[i]->ymd);
     free(d[i]->reg);
+    free(d[i]->code);
+    free(d[i]->by_code);
     free(d[i]->pre);
   }
+  free(g->cty);
+  free(g->plain_cty);
+  free(g->ns);
   for (int ro = 0; ro < NROSTER; ro++) {
     free(g->by_prov[ro]);
     free(g->plist[ro]);
@@ -2756,8 +3330,10 @@ static void usage(FILE *fp)
     "  --damage RATE        share of rows with Excel/typist damage (0.01)\n"
     "  --fuzzy RATE         share of persons in fuzzy-tier scenarios: ID\n"
     "                       typos and look-alike people (default 0, off);\n"
-    "                       truth in DIR/expected_links.txt and\n"
-    "                       DIR/expected_negatives.txt\n"
+    "                       truth in DIR/expected_links.txt,\n"
+    "                       expected_review.txt, expected_negatives.txt (with\n"
+    "                       every natural namesake pair) and\n"
+    "                       expected_fuzzy_findings.txt; density on stderr\n"
     "  --crlf               CRLF line ends\n"
     "  --bom                UTF-8 byte order mark\n"
     "  --explain            also write DIR/planted.txt\n",
@@ -2803,7 +3379,8 @@ int main(int argc, char **argv)
 {
   static gen G;
   gen *g = &G;
-  lines fnd = {0}, rej = {0}, lnk = {0}, neg = {0};
+  lines fnd = {0}, rej = {0}, lnk = {0}, neg = {0}, rev = {0}, ffd = {0};
+  uint64_t natural = 0, han_pairs = 0, same_county = 0;
   int enc_gb = 0, gb_label[NROSTER] = {0, 0};
   const char *period = "2026-11";
   char extra = 0;
@@ -2903,9 +3480,11 @@ int main(int argc, char **argv)
     adu_hi = cc_date_from_ymd(1999, 12, 31);
     if (adu_hi >= stu_lo)
       adu_hi = stu_lo - 1;
-    domain_build(&g->stu, stu_lo, stu_hi, 0,
+    build_counties(g);
+    build_names(g);
+    domain_build(g, &g->stu, stu_lo, stu_hi, 0,
                  mix64(g->seed ^ 0x5354550000000001ULL));
-    domain_build(&g->adu, adu_lo, adu_hi, 1,
+    domain_build(g, &g->adu, adu_lo, adu_hi, 1,
                  mix64(g->seed ^ 0x4144550000000002ULL));
     g->stu_hi_ymd = g->stu.ymd[g->stu.ndays - 1];
     rng_init(&r, g->seed, 1);
@@ -2923,12 +3502,15 @@ int main(int argc, char **argv)
   build_truth(g, &fnd, &rej);
   lines_write_sorted(&fnd, g->out, "expected_findings.txt");
   lines_write_sorted(&rej, g->out, "expected_rejects.txt");
-  build_fuzzy_truth(g, &lnk, &neg);
+  build_fuzzy_truth(g, &lnk, &rev, &neg, &ffd);
+  if (g->fuzzy > 0)
+    natural = natural_namesakes(g, &neg, &han_pairs, &same_county);
   lines_write_sorted(&lnk, g->out, "expected_links.txt");
+  lines_write_sorted(&rev, g->out, "expected_review.txt");
   lines_write_sorted(&neg, g->out, "expected_negatives.txt");
+  lines_write_sorted(&ffd, g->out, "expected_fuzzy_findings.txt");
   if (g->explain)
     write_explain(g);
-  gen_dispose(g);
   free(fnd.buf);
   free(fnd.off);
   free(rej.buf);
@@ -2937,6 +3519,10 @@ int main(int argc, char **argv)
   free(lnk.off);
   free(neg.buf);
   free(neg.off);
+  free(rev.buf);
+  free(rev.off);
+  free(ffd.buf);
+  free(ffd.off);
 
   printf("gen_roster: seed %llu, period %04d-%02d: moe %u rows (%s, %u lines, "
          "%.1f MB), mohrss %u rows (%s, %u lines, %.1f MB); %u planted persons "
@@ -2948,13 +3534,34 @@ int main(int argc, char **argv)
          g->bytes[MOHRSS] / 1e6, g->persons, g->ngroups, g->nrecs, g->nfindings,
          g->nrej, g->out);
   if (g->fuzzy > 0) {
-    printf("gen_roster: fuzzy tier: %u true links, %u hard negatives:",
-           lnk.n, neg.n);
+    double d = g->stu.ndays, nh = (double)g->stu_rows_han;
+    printf("gen_roster: fuzzy tier: %u true links, %u pairs for review, %u "
+           "hard negatives (%llu natural namesakes):",
+           lnk.n, rev.n, neg.n, (unsigned long long)natural);
     for (int fk = 0; fk < FK_COUNT; fk++)
       for (int v = 0; v < FV_COUNT; v++)
         if (g->fgroups[fk][v])
-          printf(" %s%s %u", FKINDS[fk].name, FV_SUFFIX[v], g->fgroups[fk][v]);
+          printf(" %s%s %u", FKINDS[fk].name,
+                 fk == FK_NEG_TWINS ? TWIN_SUFFIX[v]
+                 : FKINDS[fk].nvar == FV_COUNT ? FV_SUFFIX[v] : "",
+                 g->fgroups[fk][v]);
     printf("\n");
+    /* Han students drawn N_h, over D birth dates and two sexes: a cell
+     * holds n = N_h / 2D on average, and sum C(n, 2) sum p^2 over the cells
+     * is D (N_h / 2D)^2 (sum p^2 of men + sum p^2 of women) / 2. */
+    fprintf(stderr,
+            "gen_roster: density: %u counties, %llu student ID slots a day; "
+            "Han full names sum p^2 men %.3g women %.3g; %llu ordinary Han "
+            "students over %u birth dates: namesake pairs (name, birth date, "
+            "sex) expected %.0f, found %llu; all natural namesake pairs %llu "
+            "(%llu in one county)\n",
+            g->ncty, (unsigned long long)g->stu.pre[g->stu.nreg],
+            g->sum_p2[1], g->sum_p2[0], (unsigned long long)g->stu_rows_han,
+            g->stu.ndays,
+            d * (nh / (2 * d)) * (nh / (2 * d)) * (g->sum_p2[0] + g->sum_p2[1]) / 2,
+            (unsigned long long)han_pairs, (unsigned long long)natural,
+            (unsigned long long)same_county);
   }
+  gen_dispose(g);
   return 0;
 }

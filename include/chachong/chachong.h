@@ -26,6 +26,7 @@
 #include "chachong/region.h"
 #include "chachong/export.h"
 #include "chachong/report.h"
+#include "chachong/review.h"
 #include "chachong/query.h"
 
 #define CHACHONG_VERSION "0.1.0"

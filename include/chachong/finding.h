@@ -36,6 +36,8 @@ typedef enum cc_match_basis {
   CC_BASIS_ID_TYPO,      /**< "id_typo": IDs one typo apart (fuzzy tier) */
   CC_BASIS_NAME_BIRTH,   /**< "name_birth": same name, birth date and sex,
                               IDs alike (fuzzy tier) */
+  CC_BASIS_REVIEWED,     /**< "reviewed": a reviewer decided the records are
+                              one person (chachong review) */
   CC_BASIS_COUNT_
 } cc_match_basis;
 

@@ -28,7 +28,7 @@ import sys
 import openpyxl
 
 SCHOOL_HEADER = [
-    "问题编号", "问题类型", "范围", "状态", "学生姓名", "身份证号", "本校学籍号",
+    "问题编号", "问题类型", "范围", "状态", "学生姓名", "身份证号", "匹配依据", "本校学籍号",
     "本校学籍状态", "本校助学金（元）", "本校免学费（元）", "重复发放金额（元）",
     "涉及的其他学校", "下发日期", "整改截止日期", "应采取的措施", "学校反馈", "备注",
 ]
@@ -220,7 +220,7 @@ def main():
         want_kinds = sorted((TYPE_ZH[e["type"]], SCOPE_ZH[e["scope"]]) for e in want)
         check(got_kinds == want_kinds, "%s: types and scopes of its rows" % name,
               "got %s want %s" % (got_kinds, want_kinds))
-        got_amounts = sorted(money(r[10] or 0) for r in body)
+        got_amounts = sorted(money(r[11] or 0) for r in body)
         want_amounts = sorted(e["amount"] for e in want)
         check(got_amounts == want_amounts, "%s: amounts at risk of its rows" % name,
               "got %s want %s" % (got_amounts, want_amounts))
@@ -242,25 +242,38 @@ def main():
                     names.append(m["name"])
             if r[4] != "；".join(names):
                 problems.append("%s name %r, want %r" % (r[0], r[4], "；".join(names)))
-            if r[5] != j["person"]["id_number"] or len(r[5]) < 15 or "*" in r[5]:
+            if j["match"]["basis"] == "id_exact":
+                want_id = j["person"]["id_number"]
+                if r[6] != "身份证号完全相同":
+                    problems.append("%s 匹配依据 %r" % (r[0], r[6]))
+            else:
+                # A fuzzy finding: the school's own records' IDs, each once.
+                own = []
+                for m in here:
+                    if m["id_number"] not in own:
+                        own.append(m["id_number"])
+                want_id = "；".join(own)
+                if not (r[6] or "").startswith("疑似同一人，置信度"):
+                    problems.append("%s 匹配依据 %r" % (r[0], r[6]))
+            if r[5] != want_id or len(r[5]) < 15 or "*" in r[5]:
                 problems.append("%s ID is not the full cleaned ID" % r[0])
-            if float(r[8] or 0) != sum(m["grant_amount"] for m in here):
-                problems.append("%s grant %r" % (r[0], r[8]))
-            if float(r[9] or 0) != sum(m["waiver_amount"] for m in here):
-                problems.append("%s waiver %r" % (r[0], r[9]))
+            if float(r[9] or 0) != sum(m["grant_amount"] for m in here):
+                problems.append("%s grant %r" % (r[0], r[9]))
+            if float(r[10] or 0) != sum(m["waiver_amount"] for m in here):
+                problems.append("%s waiver %r" % (r[0], r[10]))
             if r[3] != "新发现":
                 problems.append("%s state %r" % (r[0], r[3]))
-            if r[12] != j["issued"] or not str(r[13]).startswith(j["deadline"]):
-                problems.append("%s dates %r %r" % (r[0], r[12], r[13]))
-            if ACTION_WORD[j["type"]] not in (r[14] or ""):
-                problems.append("%s action %r" % (r[0], r[14]))
+            if r[13] != j["issued"] or not str(r[14]).startswith(j["deadline"]):
+                problems.append("%s dates %r %r" % (r[0], r[13], r[14]))
+            if ACTION_WORD[j["type"]] not in (r[15] or ""):
+                problems.append("%s action %r" % (r[0], r[15]))
             others = {(m["roster"], m["school_code"].strip()) for m in j["members"]} - {key}
             for lab, code in others:
                 sysname = SYSTEM_ZH.get(lab, lab)
-                if "（%s，%s" % (code, sysname) not in (r[11] or ""):
-                    problems.append("%s other school %s/%s missing from %r" % (r[0], lab, code, r[11]))
-            if not others and r[11] != "无（本校内重复）":
-                problems.append("%s other schools %r" % (r[0], r[11]))
+                if "（%s，%s" % (code, sysname) not in (r[12] or ""):
+                    problems.append("%s other school %s/%s missing from %r" % (r[0], lab, code, r[12]))
+            if not others and r[12] != "无（本校内重复）":
+                problems.append("%s other schools %r" % (r[0], r[12]))
         check(not problems, "%s: rows agree with the findings (ID, names, money, dates, action, other schools)" % name,
               "; ".join(problems[:6]))
 

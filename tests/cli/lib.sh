@@ -150,6 +150,21 @@ check_valid_utf8() {
   fi
 }
 
+# find_openpyxl: sets PY to a python3 that has openpyxl (the one on PATH,
+# else Debian's), or fails the test and finishes.
+find_openpyxl() {
+  local p
+  PY=""
+  for p in python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import openpyxl' >/dev/null 2>&1; then
+      PY=$p
+      return
+    fi
+  done
+  fail "python3 with openpyxl is installed (Debian: python3-openpyxl)"
+  cli_finish
+}
+
 # run_cc NAME ARGS...: runs "$CC" ARGS with stdout/stderr kept in
 # $S/NAME.stdout and $S/NAME.stderr; the exit code is left in RC.
 run_cc() {

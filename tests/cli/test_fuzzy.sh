@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016  # jq programs are single-quoted on purpose
-# The fuzzy tier (issue 4, docs/FUZZY.md) against the generator's truth:
-# gen_roster --fuzzy plants duplicates hidden by ID typos and name variants
-# (expected_links.txt) and look-alike different people
-# (expected_negatives.txt); bench/fuzzy_eval.py measures the run against
+# The fuzzy tier (issues 4 and 9, docs/FUZZY.md) against the generator's
+# truth: gen_roster --fuzzy plants duplicates hidden by ID typos and name
+# variants, at two schools or twice at one school (expected_links.txt, with
+# the findings they give in expected_fuzzy_findings.txt), pairs no single
+# slip explains (expected_review.txt: two valid IDs of one person, a typo
+# one edit from two namesakes' IDs) and look-alike different people
+# (expected_negatives.txt: namesakes of one station, county or two, twins,
+# valid IDs one digit apart, and every natural namesake pair of its
+# nation-dense population); bench/fuzzy_eval.py measures the run against
 # them.
 #
 #   bash test_fuzzy.sh <chachong> <gen_roster> <source dir> <scratch dir>
 #
-# Checks: recall >= 97% and precision >= 99.5% with no hard negative
-# linked; the exact tier equals expected_findings.txt with the fuzzy tier on
+# Checks: recall >= 97% for every class of link (each typo, each name
+# variant, same school and two schools), precision >= 99.5%, no hard
+# negative and no review pair linked; the exact tier equals expected_findings.txt with the fuzzy tier on
 # (it is unchanged); --no-fuzzy gives the same exact findings byte for byte
 # and no fuzzy ones; possible.jsonl exists with mode 0600 and holds only
 # pairs between the thresholds; every fuzzy finding carries match.evidence
@@ -39,10 +45,30 @@ fi
 "$GEN" --out "$G" --seed 11 --moe 60000 --mohrss 40000 --fuzzy 0.01 \
   >"$S/gen.stdout" 2>"$S/gen.stderr"
 check_exit "gen_roster --seed 11 --moe 60000 --mohrss 40000 --fuzzy 0.01" 0 "$?" "$S/gen.stderr"
-for x in moe.csv mohrss.csv expected_findings.txt expected_links.txt expected_negatives.txt; do
+for x in moe.csv mohrss.csv expected_findings.txt expected_links.txt \
+  expected_review.txt expected_negatives.txt expected_fuzzy_findings.txt; do
   check "the generator wrote $x" test -s "$G/$x"
 done
 [ -s "$G/expected_links.txt" ] && [ -s "$G/expected_negatives.txt" ] || cli_finish
+
+# --- the generator's truth, checked from the rosters alone ---------------
+if python3 "$HERE/fuzzy_truth_check.py" "$SRC/tools/gen_names.h" "$G" >"$S/truth.txt" 2>&1; then
+  pass "every planted pair is what its kind says, and every natural namesake pair is listed ($(tail -1 "$S/truth.txt"))"
+else
+  fail "every planted pair is what its kind says, and every natural namesake pair is listed" "$(tail -25 "$S/truth.txt")"
+fi
+# The density line: namesake pairs found against sum C(n,2) sum p^2; the
+# count is a sum of rare events, so found is within 5 standard deviations
+# (sqrt of expected) of expected for any seed but a freak one, and this seed
+# is fixed.
+dens=$(grep -o 'expected [0-9]*, found [0-9]*' "$S/gen.stderr")
+read -r exp_pairs found_pairs <<<"$(sed -E 's/expected ([0-9]+), found ([0-9]+)/\1 \2/' <<<"$dens")"
+if [ -n "$exp_pairs" ] && [ "$exp_pairs" -gt 0 ] &&
+   awk -v e="$exp_pairs" -v f="$found_pairs" 'BEGIN { d = f - e; if (d < 0) d = -d; exit !(d <= 5 * sqrt(e) + 3) }'; then
+  pass "namesakes of the ordinary population as the density estimate says ($dens)"
+else
+  fail "namesakes of the ordinary population as the density estimate says" "$(cat "$S/gen.stderr")"
+fi
 
 ROSTERS=(--roster "moe=$G/moe.csv" --roster "mohrss=$G/mohrss.csv")
 
@@ -61,16 +87,22 @@ F=$S/out/findings.jsonl
 PF=$S/out/possible.jsonl
 
 # --- recall and precision against the planted truth ---------------------
+# Reproduce at 1M records (the figures of bench/RESULTS.md):
+#   build/gen_roster --out G --seed 20261122 --moe 750000 --mohrss 250000 --fuzzy 0.03
+#   build/chachong run --db D --period 2026-11 --issued 2026-11-23 \
+#     --roster moe=G/moe.csv --roster mohrss=G/mohrss.csv --out O
+#   python3 bench/fuzzy_eval.py --check 97 99.5 G O 1000000
 if python3 "$EVAL" --check 97 99.5 "$G" "$S/out" "$RECORDS" >"$S/eval.txt" 2>&1; then
-  pass "recall >= 97% and precision >= 99.5% ($(grep -E '^(all links|linked pairs)' "$S/eval.txt" | tr -s ' ' | paste -sd ';' -))"
+  pass "recall >= 97% per class, precision >= 99.5%, nothing planted apart linked ($(grep -E '^(all links|linked pairs)' "$S/eval.txt" | tr -s ' ' | paste -sd ';' -))"
 else
-  fail "recall >= 97% and precision >= 99.5%" "$(cat "$S/eval.txt")"
+  fail "recall >= 97% per class, precision >= 99.5%, nothing planted apart linked" "$(grep -E '^(class|typo|name|same school|two schools|all links|linked pairs|precision|hard negatives|review|check)' "$S/eval.txt")"
 fi
 sed 's/^/       /' "$S/eval.txt"
-# "hard negatives <kind> <n> planted, <k> linked": one line per kind, k = 0.
+# "hard negatives <kind> <n> planted, <k> linked (<p> in possible)": one line
+# per kind, k = 0.
 neg_lines=$(grep -c '^hard negatives ' "$S/eval.txt")
-neg_linked=$(grep '^hard negatives ' "$S/eval.txt" | grep -vc ' planted, 0 linked$')
-if [ "$neg_lines" -ge 3 ] && [ "$neg_linked" = 0 ]; then
+neg_linked=$(grep '^hard negatives ' "$S/eval.txt" | grep -vc ' planted, 0 linked ')
+if [ "$neg_lines" -ge 8 ] && [ "$neg_linked" = 0 ]; then
   pass "no hard negative is linked ($neg_lines kinds)"
 else
   fail "no hard negative is linked" "$(grep '^hard negatives ' "$S/eval.txt")"
@@ -115,15 +147,28 @@ fi
 check_mode "possible.jsonl exists with mode 0600" "$PF" 600
 if [ -f "$PF" ]; then
   np=$(grep -c . "$PF")
-  check_jq "possible.jsonl: $np pairs, each scoring from 5 up to 9 with 5 evidence fields and 2 records" \
-    'all(.[]; .score >= 5 and .score < 9 and (.evidence | length) == 5
-              and (.records | length) == 2
-              and (.basis == "id_typo" or .basis == "name_birth"))' "$PF"
+  # docs/RULES.md: a pair goes for review when its score is from 5 up to
+  # 9, or when it scores 9 or more but may not be linked: two valid IDs
+  # (a population-registry check), names neither equal nor homophones, or
+  # a mistyped ID one slip from two people's valid IDs.
+  check_jq "possible.jsonl: $np pairs, each with its review reason, 5 evidence fields and 2 records" \
+    'all(.[]; (.evidence | length) == 5 and (.records | length) == 2
+              and (.basis == "id_typo" or .basis == "name_birth")
+              and ((.review_reason == "score_between_thresholds" and .score >= 5 and .score < 9)
+                   or (.review_reason == "both_ids_valid" and .score >= 9
+                       and .records[0].id_valid and .records[1].id_valid)
+                   or (.review_reason == "names_differ" and .score >= 9
+                       and (.evidence[] | select(.field == "name") | .level) == "different")
+                   or (.review_reason == "ambiguous" and .score >= 9))
+              and (.review_zh | length) > 0)' "$PF"
   # At most 1 in 1,000 records: the list stays small enough to review.
-  if [ "$np" -le $((RECORDS / 1000)) ]; then
-    pass "possible.jsonl stays small ($np for $RECORDS records)"
+  # Pairs planted for review or as look-alikes (far denser than life's)
+  # are counted apart: fuzzy_eval.py says how many are not planted.
+  nu=$(sed -n 's/^possible pairs not planted: \([0-9]*\) .*/\1/p' "$S/eval.txt")
+  if [ -n "$nu" ] && [ "$nu" -le $((RECORDS / 1000)) ]; then
+    pass "possible.jsonl stays small ($nu not planted of $np, for $RECORDS records)"
   else
-    fail "possible.jsonl stays small" "$np lines for $RECORDS records"
+    fail "possible.jsonl stays small" "${nu:-?} of $np lines not planted, for $RECORDS records"
   fi
 fi
 
