@@ -1189,7 +1189,18 @@ START_TEST(test_ingest_encoding_forced_wins)
   cc_ingest_stats st;
   coll c;
 
-  /* Automatic: not UTF-8, so GB18030; line 3 reads as 浣犲ソ. */
+  /* Automatic: not UTF-8, so GB18030; line 3 is UTF-8 (it would read as
+   * 浣犲ソ): a mixed file, refused with the line named. */
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "mixed encodings"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "reads as GB18030, but 1 line is UTF-8 (line 3)"));
+  ck_assert_uint_eq(st.mixed_lines, 1);
+  ck_assert_uint_eq(st.mixed_first[0], 3);
+  coll_dispose(&c);
+
+  /* Forced GB18030: the operator's word; line 3 reads as 浣犲ソ. */
+  o.encoding = CC_ENC_GB18030;
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), 0);
   ck_assert_int_eq(st.encoding, CC_ENC_GB18030);
