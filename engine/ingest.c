@@ -1838,7 +1838,7 @@ static int ingest_xlsx(reader *r, cc_ingest_stats *st)
     goto done;
   st->lines = last;
   st->encoding = CC_ENC_XLSX;
-  st->delimiter = ',';
+  st->delimiter = 0;
   rc = 0;
 done:
   cc_xlsx_close(x);

@@ -101,7 +101,7 @@ typedef struct cc_ingest_stats {
                              is an error: see cc_ingest_file) */
   uint32_t mixed_first[5]; /**< the first of them, in file order */
   int encoding;         /**< cc_encoding detected or forced */
-  int delimiter;        /**< ',' or '\t' (',' for a workbook) */
+  int delimiter;        /**< ',' or '\t'; 0 for a workbook */
 } cc_ingest_stats;
 
 /**
