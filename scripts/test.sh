@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up chachong and runs the whole test suite twice: a normal build, then
-# a build with AddressSanitizer and UBSan.
+# a build with AddressSanitizer and UBSan; then each fuzz target briefly
+# (FUZZ_SECONDS each, default 30; 0 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -9,3 +10,6 @@ BUILD_DIR=build bash scripts/setup.sh
 BUILD_DIR=build-asan CC_SANITIZE=ON bash scripts/setup.sh
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$jobs")
+if [ "${FUZZ_SECONDS:-30}" != 0 ]; then
+  bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+fi
