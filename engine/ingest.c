@@ -1,20 +1,29 @@
 /*
  * ingest.c - roster files into normalized records (SPEC section 1).
  *
- * Owns: reading a CSV/TSV file in blocks, telling UTF-8 from GB18030, the
- * header and its aliases, splitting rows into fields (RFC 4180 quoting,
- * CRLF or LF), and turning each row into a cc_record or a cc_reject.
+ * Owns: reading a CSV/TSV file in blocks, telling UTF-8 from GB18030 (and
+ * a mixed file from either), UTF-16 by its BOM, the header and its aliases
+ * (below title rows), splitting rows into fields (RFC 4180 quoting, CRLF,
+ * LF or lone CR), and turning each row into a cc_record or a cc_reject. A
+ * workbook ("PK") is handed to xlsx_read.c and its rows go through the
+ * same row rules.
  *
- * Call order, per file: the first block is read; the encoding is settled
- * (BOM, else "is the block valid UTF-8?", else GB18030: GB18030 text is
- * almost never valid UTF-8, while UTF-8 is often valid GB18030, so UTF-8 is
- * tried first); the header row is mapped to columns. Then, per block:
+ * Call order, per file: the first bytes say workbook, OLE (refused) or
+ * UTF-16 (then the source converts to UTF-8 as it reads, so every later
+ * step sees UTF-8 and physical lines); the first block is read; the first
+ * line end says whether lone CRs end lines (the source then turns them
+ * into LF); the encoding is settled (BOM, else "is the block valid
+ * UTF-8?", else GB18030: GB18030 text is almost never valid UTF-8, while
+ * UTF-8 is often valid GB18030, so UTF-8 is tried first); the header is
+ * found among the first lines and mapped to columns. Then, per block:
  *
  *   1. scan (one thread): walk the rows with the quoting rules to find row
  *      boundaries and cut the block into chunks of whole rows, one per
  *      worker task; a row whose quoted field stays open past CC_ROW_MAX, or
  *      to the end of the file, is cut out as a broken row and the scan
- *      resumes on the next physical line;
+ *      resumes on the next physical line; a quoted field whose next line
+ *      is a whole row of its own is a stray quote (line_is_row): its row
+ *      is cut out and the scan resumes on that line;
  *   2. parse (all threads, OpenMP): each chunk is converted to UTF-8 if
  *      needed, split into fields and normalized; the sink's `work` callback
  *      runs there too;
@@ -2061,8 +2070,9 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
     pending_seq = r.seq;
     r.seq += r.set->n;
     done_bytes += (uint64_t)(start + consumed);
-    if (opts->progress)
-      opts->progress(opts->progress_ctx, done_bytes, st.bytes);
+    if (opts->progress) /* UTF-16 becomes more or fewer bytes as UTF-8 */
+      opts->progress(opts->progress_ctx, done_bytes < st.bytes ? done_bytes : st.bytes,
+                     st.bytes);
     if (opts->cancel && *opts->cancel) {
       rc = cc_error_set(CC_EINTERRUPTED, "%s: interrupted", path);
       goto done;
