@@ -215,24 +215,46 @@ static char *part_name(const char *target)
 /* ------------------------------------------------------------------ */
 /* Shared strings. */
 
-static int ss_append(cc_xlsx *x, const char *s, size_t n)
+/* A text buffer that cells are appended to (the shared strings, or the
+ * row being read). */
+typedef struct text_buf {
+  char **text;
+  size_t *len, *cap;
+  size_t max;         /* the most it may hold */
+  const char *toobig; /* what to say when that is passed */
+} text_buf;
+
+/*
+ * Appends s[0, n) to the cell that started at offset `from` of t: a cell
+ * is cut at CC_XLSX_CELL_MAX (its reader sees it is over its own limit),
+ * the buffer may not pass t->max. 0, or -1 after fail().
+ */
+static int text_append(cc_xlsx *x, const text_buf *t, size_t from,
+                       const char *s, size_t n)
 {
-  size_t have = x->ss_len - x->ss_off[x->n_ss];
+  size_t have = *t->len - from;
   if (have >= CC_XLSX_CELL_MAX)
     return 0;
   if (n > CC_XLSX_CELL_MAX - have)
     n = CC_XLSX_CELL_MAX - have;
-  if (x->ss_len + n > CC_XLSX_STRINGS_MAX) {
-    fail(x, CC_EINVALID, "the shared strings are larger than chachong reads");
+  if (*t->len + n > t->max) {
+    fail(x, CC_EINVALID, t->toobig);
     return -1;
   }
-  if (cc_grow((void **)&x->ss_text, &x->ss_cap, x->ss_len + n, 1) < 0) {
+  if (cc_grow((void **)t->text, t->cap, *t->len + n, 1) < 0) {
     fail(x, CC_ENOMEM, "out of memory");
     return -1;
   }
-  memcpy(x->ss_text + x->ss_len, s, n);
-  x->ss_len += n;
+  memcpy(*t->text + *t->len, s, n);
+  *t->len += n;
   return 0;
+}
+
+static int ss_append(cc_xlsx *x, const char *s, size_t n)
+{
+  const text_buf t = {&x->ss_text, &x->ss_len, &x->ss_cap, CC_XLSX_STRINGS_MAX,
+                      "the shared strings are larger than chachong reads"};
+  return text_append(x, &t, x->ss_off[x->n_ss], s, n);
 }
 
 static void ss_start(void *ud, const char *name, const char **atts)
@@ -280,22 +302,9 @@ static void ss_text(void *ud, const char *s, int len)
 
 static int row_append(cc_xlsx *x, const char *s, size_t n)
 {
-  size_t have = x->row_len - x->val_off;
-  if (have >= CC_XLSX_CELL_MAX)
-    return 0;
-  if (n > CC_XLSX_CELL_MAX - have)
-    n = CC_XLSX_CELL_MAX - have;
-  if (x->row_len + n > CC_XLSX_ROW_MAX) {
-    fail(x, CC_EINVALID, "a row holds more text than chachong reads");
-    return -1;
-  }
-  if (cc_grow((void **)&x->row_text, &x->row_cap, x->row_len + n, 1) < 0) {
-    fail(x, CC_ENOMEM, "out of memory");
-    return -1;
-  }
-  memcpy(x->row_text + x->row_len, s, n);
-  x->row_len += n;
-  return 0;
+  const text_buf t = {&x->row_text, &x->row_len, &x->row_cap, CC_XLSX_ROW_MAX,
+                      "a row holds more text than chachong reads"};
+  return text_append(x, &t, x->val_off, s, n);
 }
 
 /* 0-based column of a reference such as "AB12", or -1 when malformed or

@@ -23,6 +23,7 @@
 #include "chachong/errors.h"
 #include "chachong/ingest.h"
 #include "chachong/normalize_name.h"
+#include "fuzz_file.h"
 
 typedef struct seen {
   uint64_t next_seq;
@@ -69,20 +70,12 @@ static cc_header_map *map;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
   static const char map_text[] = "证件号码=身份证号\n学生姓名=name\n";
-  int fd;
   char map_path[64];
   (void)argc;
   (void)argv;
-  snprintf(path, sizeof path, "/tmp/fuzz_ingest_XXXXXX");
-  fd = mkstemp(path);
-  if (fd < 0)
-    abort();
-  close(fd);
-  snprintf(map_path, sizeof map_path, "/tmp/fuzz_ingest_map_XXXXXX");
-  fd = mkstemp(map_path);
-  if (fd < 0 || write(fd, map_text, sizeof map_text - 1) < 0)
-    abort();
-  close(fd);
+  fuzz_file_make(path, "fuzz_ingest");
+  fuzz_file_make(map_path, "fuzz_ingest_map");
+  fuzz_file_write(map_path, map_text, sizeof map_text - 1);
   if (cc_header_map_load(&map, map_path) != 0)
     abort();
   unlink(map_path);
@@ -97,17 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   cc_ingest_sink sink = {NULL, on_commit, NULL};
   cc_ingest_stats st;
   seen s;
-  FILE *f;
   int rc;
 
   if (size == 0)
     return 0;
-  f = fopen(path, "wb");
-  if (f == NULL)
-    abort();
-  if (size > 1 && fwrite(data + 1, 1, size - 1, f) != size - 1)
-    abort();
-  fclose(f);
+  fuzz_file_write(path, data + 1, size - 1);
 
   memset(&s, 0, sizeof s);
   sink.ctx = &s;

@@ -17,19 +17,15 @@
 
 #include "chachong/errors.h"
 #include "chachong/xlsx_read.h"
+#include "fuzz_file.h"
 
 static char path[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-  int fd;
   (void)argc;
   (void)argv;
-  snprintf(path, sizeof path, "/tmp/fuzz_xlsx_XXXXXX");
-  fd = mkstemp(path);
-  if (fd < 0)
-    abort();
-  close(fd);
+  fuzz_file_make(path, "fuzz_xlsx");
   return 0;
 }
 
@@ -40,12 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   uint32_t row, last = 0;
   size_t n, i;
   int rc;
-  FILE *f = fopen(path, "wb");
-  if (f == NULL)
-    abort();
-  if (size > 0 && fwrite(data, 1, size, f) != size)
-    abort();
-  fclose(f);
+  fuzz_file_write(path, data, size);
 
   rc = cc_xlsx_open(&x, path);
   if (rc != 0) {

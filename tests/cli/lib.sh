@@ -166,3 +166,17 @@ cli_finish() {
   fi
   exit 0
 }
+
+# A Python that has openpyxl, in PY: the one on PATH, else Debian's; PY is
+# empty (and a failure recorded) when there is none.
+find_openpyxl_python() {
+  local p
+  PY=""
+  for p in python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import openpyxl' >/dev/null 2>&1; then
+      PY=$p
+      return 0
+    fi
+  done
+  fail "python3 with openpyxl is installed (Debian: python3-openpyxl)"
+}

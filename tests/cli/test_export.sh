@@ -27,17 +27,8 @@ read -r ISSUED _ _ <<<"${DEADLINES[0]}"
 fixture_ids "$S/ids.txt" "$FX"/*.csv
 
 # A Python that has openpyxl: the one on PATH, else Debian's.
-PY=""
-for p in python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import openpyxl' >/dev/null 2>&1; then
-    PY=$p
-    break
-  fi
-done
-if [ -z "$PY" ]; then
-  fail "python3 with openpyxl is installed (Debian: python3-openpyxl)"
-  cli_finish
-fi
+find_openpyxl_python
+[ -n "$PY" ] || cli_finish
 
 # audit_exports: the number of "export" entries in the audit log.
 audit_exports() {

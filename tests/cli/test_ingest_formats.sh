@@ -108,16 +108,8 @@ check "utf16: summary.txt names the encoding" \
   grep -q -F "(UTF-16LE, TSV)" "$S/out_utf16/summary.txt"
 
 # A workbook: title.csv's cells, every one a text cell, as an .xlsx.
-PY=""
-for p in python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import openpyxl' >/dev/null 2>&1; then
-    PY=$p
-    break
-  fi
-done
-if [ -z "$PY" ]; then
-  fail "python3 with openpyxl is installed (Debian: python3-openpyxl)"
-else
+find_openpyxl_python
+if [ -n "$PY" ]; then
   "$PY" - "$FX/title.csv" "$S/roster.xlsx" <<'PY'
 import csv, sys, openpyxl
 wb = openpyxl.Workbook()
