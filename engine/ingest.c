@@ -1230,7 +1230,8 @@ static int split_header(cc_str **cells, size_t *n_cells, size_t *cap,
       const char *d = memchr(t + start, delim, n - start);
       pos = d ? (size_t)(d - t) : n;
       for (i = start; i < pos; i++) {
-        if (t[i] == '"') {
+        if (t[i] == '"' || t[i] == '\n') { /* a break outside quotes: one
+                                              opened amiss */
           if (*quote_col == 0)
             *quote_col = col;
         } else {
@@ -1345,12 +1346,13 @@ static int header_error(const reader *r, const header_try *h, uint32_t line,
  * required column. The lines above it are title rows ("全国中等职业学校学生
  * 信息表,,,,"), skipped. Each line is split with its own delimiter (tab when
  * it holds more tabs than commas) and read in its own encoding when it
- * disagrees with the file's (noted as a mixed line). A header is one
- * physical line. *hdr_end is the offset of the first data line, *hdr_line
- * the header's physical line.
+ * disagrees with the file's (noted as a mixed line). *hdr_end is the
+ * offset of the first data line, *hdr_line and *hdr_last the header's
+ * first and last physical lines (more than one when a quoted cell holds a
+ * line break).
  */
 static int find_header(reader *r, const char *buf, size_t len,
-                       size_t *hdr_end, uint32_t *hdr_line)
+                       size_t *hdr_end, uint32_t *hdr_line, uint32_t *hdr_last)
 {
   cc_str *cells = NULL;
   size_t n_cells = 0, cap_cells = 0, off = 0;
@@ -1367,9 +1369,34 @@ static int find_header(reader *r, const char *buf, size_t len,
   best.required = -1;
   for (line = 1; line <= HEADER_LINES && off < len; line++) {
     const char *t = buf + off, *nl = memchr(t, '\n', len - off);
-    size_t n = nl ? (size_t)(nl - t) : len - off, i, commas = 0, tabs = 0;
+    size_t n, i, commas = 0, tabs = 0;
     int enc = r->encoding, quote_col;
+    uint32_t extra = 0;
     char delim;
+
+    /* A quoted cell may hold line breaks ("备注\n（选填）"): the row runs
+     * on while a quote is open, within the lines looked at. A quote still
+     * open there is left to split_header to report. */
+    {
+      const char *p = t, *end_nl = nl;
+      int inq = 0;
+      uint32_t k = 0;
+      for (;;) {
+        const char *stop = end_nl ? end_nl : buf + len;
+        for (; p < stop; p++)
+          inq ^= *p == '"';
+        if (!inq || end_nl == NULL || line + k + 1 > HEADER_LINES)
+          break;
+        k++;
+        p = end_nl + 1;
+        end_nl = memchr(p, '\n', len - (size_t)(p - buf));
+      }
+      if (!inq) {
+        extra = k;
+        nl = end_nl;
+      }
+    }
+    n = nl ? (size_t)(nl - t) : len - off;
 
     if (n > 0 && t[n - 1] == '\r')
       n--;
@@ -1404,6 +1431,7 @@ static int find_header(reader *r, const char *buf, size_t len,
         goto done;
       *hdr_end = nl ? (size_t)(nl - buf) + 1 : len;
       *hdr_line = line;
+      *hdr_last = line + extra;
       found = 1;
       break;
     }
@@ -1415,6 +1443,7 @@ static int find_header(reader *r, const char *buf, size_t len,
     if (h.required == CC_COL_REQUIRED)
       break; /* the header, but broken: say so */
     off = nl ? (size_t)(nl - buf) + 1 : len;
+    line += extra;
   }
   if (!found)
     rc = header_error(r, &best, best_line, best_quote);
@@ -2016,12 +2045,12 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
       }
       {
         size_t hdr_len = 0;
-        uint32_t hdr_line = 0;
+        uint32_t hdr_line = 0, hdr_last = 0;
         if ((rc = find_header(&r, buf + start, have - start, &hdr_len,
-                              &hdr_line)) < 0)
+                              &hdr_line, &hdr_last)) < 0)
           goto done;
         start += hdr_len;
-        line = hdr_line + 1;
+        line = hdr_last + 1;
         st.header_line = hdr_line;
       }
     }
