@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
     tail -n 40 "$build/fuzz_$t.log" >&2
     status=1
   else
-    grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ *DONE' \
+    grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+[[:space:]]+DONE' \
       "$build/fuzz_$t.log" | sed "s/^/fuzz: $t: /" >&2 || true
   fi
 done
