@@ -738,6 +738,10 @@ static Suite *finding_suite(void)
   tcase_add_loop_test(limits, test_finding_list_merge_sorted, 0,
                       (int)(sizeof kmerge_sizes / sizeof kmerge_sizes[0]));
   tcase_add_test(limits, test_finding_list_big_allocations);
+  /* Check's default is 4 s: the merges of large lists under ASan on a busy
+   * machine take longer, and no test may fail for that. */
+  tcase_set_timeout(core, 60);
+  tcase_set_timeout(limits, 300);
   suite_add_tcase(s, core);
   suite_add_tcase(s, limits);
   return s;
