@@ -1,20 +1,29 @@
 /*
  * ingest.c - roster files into normalized records (SPEC section 1).
  *
- * Owns: reading a CSV/TSV file in blocks, telling UTF-8 from GB18030, the
- * header and its aliases, splitting rows into fields (RFC 4180 quoting,
- * CRLF or LF), and turning each row into a cc_record or a cc_reject.
+ * Owns: reading a CSV/TSV file in blocks, telling UTF-8 from GB18030 (and
+ * a mixed file from either), UTF-16 by its BOM, the header and its aliases
+ * (below title rows), splitting rows into fields (RFC 4180 quoting, CRLF,
+ * LF or lone CR), and turning each row into a cc_record or a cc_reject. A
+ * workbook ("PK") is handed to xlsx_read.c and its rows go through the
+ * same row rules.
  *
- * Call order, per file: the first block is read; the encoding is settled
- * (BOM, else "is the block valid UTF-8?", else GB18030: GB18030 text is
- * almost never valid UTF-8, while UTF-8 is often valid GB18030, so UTF-8 is
- * tried first); the header row is mapped to columns. Then, per block:
+ * Call order, per file: the first bytes say workbook, OLE (refused) or
+ * UTF-16 (then the source converts to UTF-8 as it reads, so every later
+ * step sees UTF-8 and physical lines); the first block is read; the first
+ * line end says whether lone CRs end lines (the source then turns them
+ * into LF); the encoding is settled (BOM, else "is the block valid
+ * UTF-8?", else GB18030: GB18030 text is almost never valid UTF-8, while
+ * UTF-8 is often valid GB18030, so UTF-8 is tried first); the header is
+ * found among the first lines and mapped to columns. Then, per block:
  *
  *   1. scan (one thread): walk the rows with the quoting rules to find row
  *      boundaries and cut the block into chunks of whole rows, one per
  *      worker task; a row whose quoted field stays open past CC_ROW_MAX, or
  *      to the end of the file, is cut out as a broken row and the scan
- *      resumes on the next physical line;
+ *      resumes on the next physical line; a quoted field whose next line
+ *      is a whole row of its own is a stray quote (line_is_row): its row
+ *      is cut out and the scan resumes on that line;
  *   2. parse (all threads, OpenMP): each chunk is converted to UTF-8 if
  *      needed, split into fields and normalized; the sink's `work` callback
  *      runs there too;
@@ -43,11 +52,13 @@
 
 #include "chachong/ingest.h"
 #include "chachong/normalize_name.h"
+#include "chachong/xlsx_read.h"
 #include "error_internal.h"
 #include "grow_internal.h"
 #include "utf8_internal.h"
 
-#define MAX_FIELDS 256          /* fields kept per row; more are ignored */
+#define HEADER_LINES 10         /* the header is looked for in these lines */
+#define MIXED_KEEP 5            /* line numbers kept of a mixed file */
 #define ARENA_SEGMENT (1 << 20) /* arena growth step */
 
 /* ------------------------------------------------------------------ */
@@ -155,7 +166,8 @@ static inline void trim_span(const char **p, size_t *n)
 int cc_header_map_load(cc_header_map **out, const char *path)
 {
   FILE *f;
-  char line[1024];
+  char *line = NULL; /* one line of any length (getline) */
+  size_t line_cap = 0;
   unsigned lineno = 0;
   int rc = 0;
   cc_header_map *map = calloc(1, sizeof *map);
@@ -169,7 +181,7 @@ int cc_header_map_load(cc_header_map **out, const char *path)
     return cc_error_set_errno(errno == ENOENT ? CC_ENOTFOUND : CC_EIO, errno,
                               "%s", path);
   }
-  while (fgets(line, sizeof line, f)) {
+  while (getline(&line, &line_cap, f) >= 0) {
     char *eq, *hash;
     const char *left = line, *right;
     size_t ln, rn;
@@ -223,6 +235,7 @@ int cc_header_map_load(cc_header_map **out, const char *path)
     rc = cc_error_set_errno(CC_EIO, errno, "%s", path);
 done:
   fclose(f);
+  free(line);
   if (rc < 0)
     cc_header_map_free(map);
   else
@@ -242,12 +255,22 @@ int cc_encoding_parse(const char *name)
   if (strcasecmp(name, "gb18030") == 0 || strcasecmp(name, "gbk") == 0 ||
       strcasecmp(name, "gb2312") == 0 || strcasecmp(name, "cp936") == 0)
     return CC_ENC_GB18030;
+  if (strcasecmp(name, "utf-16le") == 0 || strcasecmp(name, "utf16le") == 0)
+    return CC_ENC_UTF16LE;
+  if (strcasecmp(name, "utf-16be") == 0 || strcasecmp(name, "utf16be") == 0)
+    return CC_ENC_UTF16BE;
   return -1;
 }
 
 const char *cc_encoding_name(cc_encoding enc)
 {
-  return enc == CC_ENC_GB18030 ? "GB18030" : "UTF-8";
+  switch (enc) {
+  case CC_ENC_GB18030: return "GB18030";
+  case CC_ENC_UTF16LE: return "UTF-16LE";
+  case CC_ENC_UTF16BE: return "UTF-16BE";
+  case CC_ENC_XLSX: return "workbook";
+  default: return "UTF-8";
+  }
 }
 
 /*
@@ -350,6 +373,9 @@ typedef struct chunk {
   size_t n_rejs, cap_rejs;
   uint64_t blank, upgraded;
   uint64_t id_invalid[CC_IDR_COUNT_];
+  uint32_t swallowed;    /* a stray_quote row: the rows it would have merged */
+  uint32_t n_mixed;      /* lines not in the file's encoding */
+  uint32_t mixed[MIXED_KEEP]; /* the first of them */
   arena mem;             /* strings of the records */
   char *conv;            /* GB18030 converted to UTF-8 */
   size_t conv_cap;
@@ -372,6 +398,13 @@ typedef struct reader {
   int encoding;             /* settled cc_encoding */
   char delim;               /* ',' or '\t' */
   int pos_of[CC_COL_COUNT]; /* field index of each column, -1 if absent */
+  signed char *col_at;      /* column of each field up to the last mapped
+                               one, -1 if none (parse_rows) */
+  int max_pos;              /* last mapped field index */
+  size_t n_fields;          /* cells of the header row */
+  cc_ingest_stats *st;      /* the counts being added up (mixed lines) */
+  int detect_mixed;         /* the encoding was detected, not forced: look
+                               for lines in the other one */
   chunk_set sets[2];        /* chunks of the block being parsed and of the
                                block being committed (see cc_ingest_file) */
   chunk_set *set;           /* the one scan_block fills */
@@ -399,6 +432,8 @@ static chunk *new_chunk(reader *r)
   c->blank = c->upgraded = 0;
   memset(c->id_invalid, 0, sizeof c->id_invalid);
   c->broken = 0;
+  c->swallowed = 0;
+  c->n_mixed = 0;
   c->err = 0;
   arena_reset(&c->mem);
   return c;
@@ -482,6 +517,77 @@ static const char *find_special(const char *p, const char *end)
 }
 
 /*
+ * The stray-quote rule (docs/RULES.md). A quoted field that crosses a line
+ * break is legitimate (a school name or a major on two lines, which Excel
+ * writes and the generator plants), but not when the line after the break
+ * is a row of its own: read as a new row, it reaches as many fields as the
+ * header has (n_fields - 1 delimiters, at least 3) before any quote that
+ * stands inside an unquoted field. Such a quote, in a legitimate field on
+ * two lines, is the one closing it ("（东校区）",370102,...), so the
+ * continuation of a real multi-line field never counts as a row, whichever
+ * column the field is in.
+ *
+ * Returns 1 when the line at p is a row of its own, 0 when not, -1 when
+ * the buffer ends before that can be told (and more is to come).
+ */
+static int line_is_row(const reader *r, const char *p, const char *end, int eof)
+{
+  size_t need = r->n_fields > 4 ? r->n_fields - 1 : 3, delims = 0;
+  const char *field = p;
+  int inq = 0;
+  for (; p < end; p++) {
+    if (inq) {
+      if (*p == '"') {
+        if (p + 1 < end && p[1] == '"')
+          p++;
+        else if (p + 1 == end && !eof)
+          return -1;
+        else
+          inq = 0;
+      } else if (*p == '\n') {
+        return 0; /* a field of this line runs on: not a plain row */
+      }
+    } else if (*p == '"') {
+      if (p != field)
+        return 0; /* closes a field left open above */
+      inq = 1;
+    } else if (*p == r->delim) {
+      if (++delims >= need)
+        return 1;
+      field = p + 1;
+    } else if (*p == '\n') {
+      return 0;
+    }
+  }
+  return eof ? 0 : -1;
+}
+
+/* Lines from p to the one where the quoted field open at p would have
+ * closed (p's own line counted), looking no further than end: the rows a
+ * stray quote would have merged into its row. *closes: a quote closes it
+ * before end. */
+static uint32_t swallowed_rows(const char *p, const char *end, int *closes)
+{
+  uint32_t n = 1;
+  *closes = 0;
+  for (;;) {
+    const char *s = find_special(p, end);
+    if (s == NULL)
+      return n;
+    if (*s == '\n') {
+      if (s + 1 < end)
+        n++;
+      p = s + 1;
+    } else if (s + 1 < end && s[1] == '"') {
+      p = s + 2;
+    } else {
+      *closes = 1;
+      return n;
+    }
+  }
+}
+
+/*
  * Cuts buf[0, len) into chunks of whole rows (see the top of the file).
  * `line` is the line of the row at buf[0] and is advanced past the rows
  * consumed. Returns the number of bytes consumed; the rest is an
@@ -491,9 +597,10 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
                       uint32_t *line, size_t *consumed)
 {
   const char *end = buf + len, *p = buf, *row = buf, *chunk_at = buf;
-  uint32_t ln = *line, row_line = *line, chunk_line = *line;
+  uint32_t ln = *line, row_line = *line, chunk_line = *line, swallowed = 0;
   size_t target = len / ((size_t)r->threads * 4 + 1);
-  int inq = 0, rc;
+  int inq = 0, rc, stray = 0; /* stray: the line after a break in quotes is
+                                 a row of its own (line_is_row) */
 
   if (target < 65536)
     target = 65536;
@@ -529,7 +636,30 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
     } else if (*s == '\n') {
       ln++;
       p = s + 1;
-      if (!inq) {
+      if (inq) {
+        /* A line break inside quotes: a school name or a major written on
+         * two lines, unless the next line is a whole row of its own. */
+        int own = (size_t)(p - row) > CC_ROW_MAX ? 0 : line_is_row(r, p, end, eof);
+        stray = own > 0;
+        if (own < 0) {
+          need_more = 1;
+        } else if (own) {
+          /* How far the quote would have run: to its closing quote, the
+           * end of the file (an unterminated quote, as ever), or the row
+           * cap, all counted from the row so that the block size does
+           * not change the answer. */
+          const char *lim = (size_t)(end - row) > CC_ROW_MAX ? row + CC_ROW_MAX : end;
+          int closes;
+          swallowed = swallowed_rows(p, lim, &closes);
+          if (!closes && lim == end && !eof)
+            need_more = 1;
+          else
+            broken = closes || lim != end ? CC_REJ_STRAY_QUOTE
+                                          : CC_REJ_UNTERMINATED_QUOTE;
+        } else if ((size_t)(p - row) <= CC_ROW_MAX) {
+          continue;
+        }
+      } else {
         row = p;
         row_line = ln;
         if ((size_t)(row - chunk_at) >= target) {
@@ -560,6 +690,24 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
       broken = CC_REJ_FIELD_TOO_LONG;
     if (need_more && !broken)
       break;
+    if (broken && stray) {
+      /* The row up to the line that is a row of its own is the reject;
+       * the scan resumes there, out of quotes. */
+      int col = open_field_column(row, p, r->delim);
+      if (broken == CC_REJ_UNTERMINATED_QUOTE)
+        swallowed = 0; /* it merged nothing that was a row */
+      if ((rc = push_chunk(r, (size_t)(chunk_at - buf), (size_t)(row - buf),
+                           chunk_line, 0, 0)) < 0 ||
+          (rc = push_chunk(r, (size_t)(row - buf), (size_t)(p - buf),
+                           row_line, broken, col)) < 0)
+        return rc;
+      r->set->chunks[r->set->n - 1].swallowed = swallowed;
+      inq = 0;
+      stray = 0;
+      row = chunk_at = p;
+      row_line = chunk_line = ln;
+      continue;
+    }
     if (broken) {
       /* Cut the row's first physical line out as a reject, resume after.
        * Past [p, end) nothing was scanned when a special was found. */
@@ -766,28 +914,22 @@ static inline size_t field_end(const char *t, size_t p, size_t n, char delim)
  *
  * Each field is trimmed into the cell of its column as soon as it is
  * split (col_at maps a field's position to its column), so a row is not
- * walked a second time to find its cells. Fields past MAX_FIELDS are
- * ignored, as for the blank-row test: a row is blank when every field
- * before MAX_FIELDS is.
+ * walked a second time to find its cells. A row is blank when every one of
+ * its fields is, however many it has.
  */
 static int parse_rows(reader *r, chunk *c, const char *t, size_t n,
                       uint32_t line)
 {
-  signed char col_at[MAX_FIELDS];
+  const signed char *col_at = r->col_at;
   cc_str cell[CC_COL_COUNT];
   size_t p = 0;
   const char delim = r->delim;
-  int i, max_pos = -1;
+  const int max_pos = r->max_pos;
+  int i;
 
-  memset(col_at, -1, sizeof col_at);
   for (i = 0; i < CC_COL_COUNT; i++) {
     cell[i].ptr = ""; /* columns the file lacks stay so */
     cell[i].len = 0;
-    if (r->pos_of[i] >= 0) {
-      col_at[r->pos_of[i]] = (signed char)i;
-      if (r->pos_of[i] > max_pos)
-        max_pos = r->pos_of[i];
-    }
   }
 
   while (p < n) {
@@ -866,16 +1008,14 @@ static int parse_rows(reader *r, chunk *c, const char *t, size_t n,
         row_err = CC_REJ_FIELD_TOO_LONG;
         row_err_col = nf + 1;
       }
-      if (nf < MAX_FIELDS) {
+      if (blank && !blank_text(fp, fl))
+        blank = 0;
+      if (nf <= max_pos && col_at[nf] >= 0) {
         int col = col_at[nf];
-        if (blank && !blank_text(fp, fl))
-          blank = 0;
-        if (col >= 0) {
-          size_t cl = (uint32_t)fl; /* a field length is 32 bits, as ever */
-          trim_span(&fp, &cl);
-          cell[col].ptr = fp;
-          cell[col].len = (uint32_t)cl;
-        }
+        size_t cl = (uint32_t)fl; /* a field length is 32 bits, as ever */
+        trim_span(&fp, &cl);
+        cell[col].ptr = fp;
+        cell[col].len = (uint32_t)cl;
       }
       nf++;
       if (p < n && t[p] == delim) {
@@ -947,6 +1087,66 @@ static int convert_gb18030(reader *r, chunk *c, const char *in, size_t n,
   return 0;
 }
 
+/*
+ * 1 when one line is not in the file's encoding `enc`. In a GB18030 file:
+ * a line holding non-ASCII bytes that are all valid UTF-8 (Chinese in
+ * GB18030 is almost never valid UTF-8: see guess_encoding). In a UTF-8
+ * file: a line with four or more invalid bytes (two GB18030 characters)
+ * and more than four times as many as its valid multi-byte characters (one
+ * GB18030 character in twelve happens to be valid UTF-8), so that a stray
+ * byte or a cut character in a UTF-8 line stays a bad_text reject and does
+ * not make the file "mixed".
+ */
+static int line_disagrees(int enc, const unsigned char *s, size_t n)
+{
+  size_t i = 0, good = 0, bad = 0;
+  if (enc == CC_ENC_GB18030) {
+    for (i = 0; i < n && s[i] < 0x80; i++)
+      ;
+    return i < n && utf8_valid_prefix(s + i, n - i) == n - i;
+  }
+  while (i < n) {
+    size_t ok = utf8_valid_prefix(s + i, n - i), j;
+    for (j = i; j < i + ok; j++)
+      good += (s[j] & 0xC0) == 0xC0;
+    i += ok;
+    if (i < n) {
+      bad++;
+      i++;
+    }
+  }
+  return bad >= 4 && bad > 4 * good;
+}
+
+/* Keeps the count and the first numbers of the lines of t[0, n) (raw
+ * bytes, first line c->first_line) that line_disagrees. */
+static void note_mixed_lines(const reader *r, chunk *c, const char *t, size_t n)
+{
+  const char *p = t, *end = t + n;
+  uint32_t line = c->first_line;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *le = nl ? nl : end;
+    if (line_disagrees(r->encoding, (const unsigned char *)p, (size_t)(le - p))) {
+      if (c->n_mixed < MIXED_KEEP)
+        c->mixed[c->n_mixed] = line;
+      c->n_mixed++;
+    }
+    line++;
+    p = le + 1;
+  }
+}
+
+/* Adds n lines (the first of them in first[]) to the file's mixed lines. */
+static void add_mixed(cc_ingest_stats *st, const uint32_t *first, uint32_t n)
+{
+  uint32_t i;
+  for (i = 0; i < n && i < MIXED_KEEP; i++)
+    if (st->mixed_lines + i < MIXED_KEEP)
+      st->mixed_first[st->mixed_lines + i] = first[i];
+  st->mixed_lines += n;
+}
+
 static void work_chunk(reader *r, chunk *c, const char *buf)
 {
   const char *t = buf + c->start;
@@ -956,6 +1156,8 @@ static void work_chunk(reader *r, chunk *c, const char *buf)
       goto nomem;
   } else {
     if (r->encoding == CC_ENC_GB18030) {
+      if (r->detect_mixed)
+        note_mixed_lines(r, c, t, n);
       if (convert_gb18030(r, c, t, n, &n) < 0)
         goto nomem;
       t = c->conv;
@@ -963,6 +1165,8 @@ static void work_chunk(reader *r, chunk *c, const char *buf)
     /* One pass over the whole chunk instead of one per cell: almost every
      * chunk is clean, and then no cell needs looking at. */
     c->text_ok = cell_text_ok(t, n);
+    if (!c->text_ok && r->encoding == CC_ENC_UTF8 && r->detect_mixed)
+      note_mixed_lines(r, c, t, n);
     if (parse_rows(r, c, t, n, c->first_line) < 0)
       goto nomem;
   }
@@ -973,110 +1177,296 @@ nomem:
            r->path);
 }
 
-/* Splits the header row and maps its cells to columns. */
-static int read_header(reader *r, const char *buf, size_t len, size_t *hdr_end,
-                       uint32_t *lines)
-{
-  chunk tmp;
-  const char *t = buf;
-  size_t n, i, commas = 0, tabs = 0, end;
-  int inq = 0, nf = 0, col;
-  field f[MAX_FIELDS];
-  const char *p, *fs;
+/* ------------------------------------------------------------------ */
+/* The header. */
 
-  /* The header ends at the first newline outside quotes. */
-  for (end = 0; end < len; end++) {
-    if (buf[end] == '"')
-      inq = !inq;
-    else if (!inq && buf[end] == '\n')
-      break;
-    else if (!inq && buf[end] == ',')
-      commas++;
-    else if (!inq && buf[end] == '\t')
-      tabs++;
-  }
-  r->delim = tabs > commas ? '\t' : ',';
-  *lines = 1;
-  for (i = 0; i < end; i++)
-    if (buf[i] == '\n')
-      (*lines)++;
-  *hdr_end = end < len ? end + 1 : len;
-  n = end;
-  memset(&tmp, 0, sizeof tmp);
-  if (r->encoding == CC_ENC_GB18030) {
-    if (convert_gb18030(r, &tmp, buf, n, &n) < 0) {
-      free(tmp.conv);
-      return cc_error_set(CC_ENOMEM, "out of memory");
+/*
+ * Splits one header line t[0, n) (UTF-8, no line end) into cells. A cell
+ * is plain text or wholly quoted ("..." with "" for a quote, a delimiter
+ * allowed inside). Any other quote (an opening quote never closed, text
+ * after a closing quote, a quote inside a plain cell) is a header error:
+ * *quote_col gets the first such cell's 1-based column, and that cell is
+ * read up to the next delimiter with its quotes dropped, so the other
+ * columns still map. Cell text goes to scratch (n bytes at least).
+ */
+static int split_header(cc_str **cells, size_t *n_cells, size_t *cap,
+                        const char *t, size_t n, char delim, char *scratch,
+                        int *quote_col)
+{
+  size_t pos = 0, out = 0;
+  int col = 1;
+  *n_cells = 0;
+  *quote_col = 0;
+  for (;;) {
+    size_t start = pos, q = pos, from = out, i;
+    int ok = 0;
+    while (q < n && (t[q] == ' ' || (t[q] == '\t' && delim != '\t')))
+      q++;
+    if (q < n && t[q] == '"') {
+      for (i = q + 1; i < n; i++) {
+        if (t[i] == '"') {
+          if (i + 1 < n && t[i + 1] == '"')
+            i++;
+          else
+            break;
+        }
+        scratch[out++] = t[i];
+      }
+      if (i < n) {
+        for (i++; i < n && (t[i] == ' ' || (t[i] == '\t' && delim != '\t')); i++)
+          ;
+        if (i == n || t[i] == delim) {
+          ok = 1;
+          pos = i;
+        }
+      }
+      if (!ok) {
+        out = from;
+        if (*quote_col == 0)
+          *quote_col = col;
+      }
     }
-    t = tmp.conv;
+    if (!ok) {
+      const char *d = memchr(t + start, delim, n - start);
+      pos = d ? (size_t)(d - t) : n;
+      for (i = start; i < pos; i++) {
+        if (t[i] == '"' || t[i] == '\n') { /* a break outside quotes: one
+                                              opened amiss */
+          if (*quote_col == 0)
+            *quote_col = col;
+        } else {
+          scratch[out++] = t[i];
+        }
+      }
+    }
+    if (cc_grow((void **)cells, cap, *n_cells + 1, sizeof **cells) < 0)
+      return -1;
+    (*cells)[*n_cells].ptr = scratch + from;
+    (*cells)[*n_cells].len = (uint32_t)(out - from);
+    (*n_cells)++;
+    if (pos >= n)
+      return 0;
+    pos++; /* the delimiter */
+    col++;
   }
+}
+
+/* What mapping one candidate header row found. */
+typedef struct header_try {
+  int pos_of[CC_COL_COUNT]; /* field index of each column, -1 if absent */
+  int required;             /* required columns present */
+  int dup_col;              /* 1-based column naming a column again, or 0 */
+  int dup_which;            /* that column (cc_column) */
+} header_try;
+
+static void map_header(const reader *r, const cc_str *cells, size_t n,
+                       header_try *h)
+{
+  size_t i, k;
+  memset(h, 0, sizeof *h);
   for (i = 0; i < CC_COL_COUNT; i++)
-    r->pos_of[i] = -1;
-  p = t;
-  while (nf < MAX_FIELDS) {
-    size_t fl;
-    fs = p;
-    while (p < t + n && *p != r->delim)
-      p++;
-    fl = (size_t)(p - fs);
-    if (fl > 0 && fs[fl - 1] == '\r')
-      fl--;
-    if (fl >= 2 && fs[0] == '"' && fs[fl - 1] == '"') {
-      fs++;
-      fl -= 2;
-    }
-    f[nf].p = fs;
-    f[nf].n = (uint32_t)fl;
-    nf++;
-    if (p >= t + n)
-      break;
-    p++;
-  }
-  for (i = 0; i < (size_t)nf; i++) {
-    const char *h = f[i].p;
-    size_t hl = f[i].n;
-    size_t k;
-    col = -1;
-    trim_span(&h, &hl);
+    h->pos_of[i] = -1;
+  for (i = 0; i < n; i++) {
+    const char *p = cells[i].ptr;
+    size_t len = cells[i].len;
+    int col = -1;
+    trim_span(&p, &len);
     if (r->opts->map) {
       for (k = 0; k < r->opts->map->n; k++)
-        if (strlen(r->opts->map->entries[k].spelling) == hl &&
-            memcmp(r->opts->map->entries[k].spelling, h, hl) == 0)
+        if (strlen(r->opts->map->entries[k].spelling) == len &&
+            memcmp(r->opts->map->entries[k].spelling, p, len) == 0)
           col = r->opts->map->entries[k].column;
     }
     if (col < 0)
-      col = cc_column_lookup(h, hl);
+      col = cc_column_lookup(p, len);
     if (col < 0)
       continue;
-    if (r->pos_of[col] >= 0) {
-      free(tmp.conv);
-      return cc_error_set(CC_EINVALID, "%s:1:%zu: column %s (%s) appears twice",
-                          r->path, i + 1, cc_column_name_zh(col),
-                          cc_column_name_en(col));
+    if (h->pos_of[col] >= 0) {
+      if (h->dup_col == 0) {
+        h->dup_col = (int)i + 1;
+        h->dup_which = col;
+      }
+      continue;
     }
-    r->pos_of[col] = (int)i;
+    h->pos_of[col] = (int)i;
+    if (col < CC_COL_REQUIRED)
+      h->required++;
   }
-  free(tmp.conv);
-  for (i = 0; i < CC_COL_REQUIRED; i++)
-    if (r->pos_of[i] < 0)
-      return cc_error_set(CC_EINVALID, "%s: missing required column %s (%s)",
-                          r->path, cc_column_name_zh((cc_column)i),
-                          cc_column_name_en((cc_column)i));
+}
+
+/* Settles the reader's columns from a header: pos_of, col_at, max_pos. */
+static int use_header(reader *r, const header_try *h, size_t n_fields)
+{
+  int i;
+  memcpy(r->pos_of, h->pos_of, sizeof r->pos_of);
+  r->n_fields = n_fields;
+  r->max_pos = -1;
+  for (i = 0; i < CC_COL_COUNT; i++)
+    if (r->pos_of[i] > r->max_pos)
+      r->max_pos = r->pos_of[i];
+  r->col_at = malloc((size_t)r->max_pos + 1);
+  if (r->col_at == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  memset(r->col_at, -1, (size_t)r->max_pos + 1);
+  for (i = 0; i < CC_COL_COUNT; i++)
+    if (r->pos_of[i] >= 0)
+      r->col_at[r->pos_of[i]] = (signed char)i;
   return 0;
 }
 
-/* 1 when buf holds a newline outside quotes: the header row is whole. */
-static int header_complete(const char *buf, size_t len)
+/* The error for a file whose best header candidate (line `line`) lacks a
+ * required column, names one twice, or holds a stray quote. */
+static int header_error(const reader *r, const header_try *h, uint32_t line,
+                        int quote_col)
 {
-  size_t i;
-  int inq = 0;
-  for (i = 0; i < len; i++) {
-    if (buf[i] == '"')
-      inq = !inq;
-    else if (!inq && buf[i] == '\n')
-      return 1;
+  int i;
+  if (quote_col)
+    return cc_error_set(CC_EINVALID,
+                        "%s:%u:%d: a quote in the header row (column %d): a "
+                        "header cell is plain text or wholly quoted; remove "
+                        "the quote and read the file again",
+                        r->path, line, quote_col, quote_col);
+  if (h->dup_col)
+    return cc_error_set(CC_EINVALID, "%s:%u:%d: column %s (%s) appears twice",
+                        r->path, line, h->dup_col, cc_column_name_zh(h->dup_which),
+                        cc_column_name_en(h->dup_which));
+  for (i = 0; i < CC_COL_REQUIRED; i++)
+    if (h->pos_of[i] < 0)
+      break;
+  return cc_error_set(CC_EINVALID,
+                      "%s:%u: missing required column %s (%s) (no line among "
+                      "the first %d names all of 身份证号, 姓名, 学校代码, 学籍状态)",
+                      r->path, line, cc_column_name_zh((cc_column)i),
+                      cc_column_name_en((cc_column)i), HEADER_LINES);
+}
+
+/*
+ * Finds the header among the first HEADER_LINES lines of buf[0, len) (the
+ * file from its first byte after a BOM): the first line that names every
+ * required column. The lines above it are title rows ("全国中等职业学校学生
+ * 信息表,,,,"), skipped. Each line is split with its own delimiter (tab when
+ * it holds more tabs than commas) and read in its own encoding when it
+ * disagrees with the file's (noted as a mixed line). *hdr_end is the
+ * offset of the first data line, *hdr_line and *hdr_last the header's
+ * first and last physical lines (more than one when a quoted cell holds a
+ * line break).
+ */
+static int find_header(reader *r, const char *buf, size_t len,
+                       size_t *hdr_end, uint32_t *hdr_line, uint32_t *hdr_last)
+{
+  cc_str *cells = NULL;
+  size_t n_cells = 0, cap_cells = 0, off = 0;
+  char *scratch = NULL;
+  chunk tmp;
+  header_try h, best;
+  uint32_t line, best_line = 1;
+  int rc = 0, best_quote = 0, found = 0;
+
+  memset(&tmp, 0, sizeof tmp);
+  memset(&best, 0, sizeof best);
+  for (line = 0; line < CC_COL_COUNT; line++)
+    best.pos_of[line] = -1;
+  best.required = -1;
+  for (line = 1; line <= HEADER_LINES && off < len; line++) {
+    const char *t = buf + off, *nl = memchr(t, '\n', len - off);
+    size_t n, i, commas = 0, tabs = 0;
+    int enc = r->encoding, quote_col;
+    uint32_t extra = 0;
+    char delim;
+
+    /* A quoted cell may hold line breaks ("备注\n（选填）"): the row runs
+     * on while a quote is open, within the lines looked at. A quote still
+     * open there is left to split_header to report. */
+    {
+      const char *p = t, *end_nl = nl;
+      int inq = 0;
+      uint32_t k = 0;
+      for (;;) {
+        const char *stop = end_nl ? end_nl : buf + len;
+        for (; p < stop; p++)
+          inq ^= *p == '"';
+        if (!inq || end_nl == NULL || line + k + 1 > HEADER_LINES)
+          break;
+        k++;
+        p = end_nl + 1;
+        end_nl = memchr(p, '\n', len - (size_t)(p - buf));
+      }
+      if (!inq) {
+        extra = k;
+        nl = end_nl;
+      }
+    }
+    n = nl ? (size_t)(nl - t) : len - off;
+
+    if (n > 0 && t[n - 1] == '\r')
+      n--;
+    if (r->detect_mixed && line_disagrees(enc, (const unsigned char *)t, n)) {
+      enc = enc == CC_ENC_GB18030 ? CC_ENC_UTF8 : CC_ENC_GB18030;
+      add_mixed(r->st, &line, 1);
+    }
+    if (enc == CC_ENC_GB18030) {
+      if (convert_gb18030(r, &tmp, t, n, &n) < 0) {
+        rc = cc_error_set(CC_ENOMEM, "out of memory");
+        goto done;
+      }
+      t = tmp.conv;
+    }
+    for (i = 0; i < n; i++) {
+      commas += t[i] == ',';
+      tabs += t[i] == '\t';
+    }
+    delim = tabs > commas ? '\t' : ',';
+    free(scratch);
+    scratch = malloc(n + 1);
+    if (scratch == NULL ||
+        split_header(&cells, &n_cells, &cap_cells, t, n, delim, scratch,
+                     &quote_col) < 0) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    map_header(r, cells, n_cells, &h);
+    if (h.required == CC_COL_REQUIRED && !quote_col && !h.dup_col) {
+      r->delim = delim;
+      if ((rc = use_header(r, &h, n_cells)) < 0)
+        goto done;
+      *hdr_end = nl ? (size_t)(nl - buf) + 1 : len;
+      *hdr_line = line;
+      *hdr_last = line + extra;
+      found = 1;
+      break;
+    }
+    if (h.required > best.required) {
+      best = h;
+      best_line = line;
+      best_quote = quote_col;
+    }
+    if (h.required == CC_COL_REQUIRED)
+      break; /* the header, but broken: say so */
+    off = nl ? (size_t)(nl - buf) + 1 : len;
+    line += extra;
   }
-  return 0;
+  if (!found)
+    rc = header_error(r, &best, best_line, best_quote);
+done:
+  free(tmp.conv);
+  free(cells);
+  free(scratch);
+  return rc;
+}
+
+/* 1 when buf[0, len) holds the HEADER_LINES lines the header is looked
+ * for in (or the file ends there: eof). */
+static int header_lines_ready(const char *buf, size_t len, int eof)
+{
+  size_t lines = 0;
+  const char *p = buf, *end = buf + len;
+  if (eof)
+    return 1;
+  while (lines < HEADER_LINES && (p = memchr(p, '\n', (size_t)(end - p)))) {
+    lines++;
+    p++;
+  }
+  return lines >= HEADER_LINES;
 }
 
 static ssize_t read_full(int fd, char *buf, size_t n)
@@ -1113,6 +1503,9 @@ static int commit_set(reader *r, chunk_set *set, uint64_t seq0,
     st->rejects += c->n_rejs;
     st->blank += c->blank;
     st->id_upgraded += c->upgraded;
+    st->stray_quotes += c->broken == CC_REJ_STRAY_QUOTE;
+    st->stray_swallowed += c->swallowed;
+    add_mixed(st, c->mixed, c->n_mixed);
     for (k = 0; k < CC_IDR_COUNT_; k++)
       st->id_invalid[k] += c->id_invalid[k];
     if (r->sink && r->sink->commit) {
@@ -1130,11 +1523,157 @@ static int commit_set(reader *r, chunk_set *set, uint64_t seq0,
   return 0;
 }
 
-/* Parses one chunk and runs the sink's worker callback on it. */
-static void parse_chunk(reader *r, chunk *c, const char *base, uint64_t seq)
+/* ------------------------------------------------------------------ */
+/* The byte source: the file as the scan wants it. UTF-16 is converted to
+ * UTF-8 as it is read (so line numbers stay physical), and in a file whose
+ * lines end in a lone CR (old Mac exports) each CR becomes LF. */
+
+#define SOURCE_RAW 65536              /* UTF-16 bytes read per refill */
+#define SOURCE_OUT (SOURCE_RAW * 2)   /* room for them as UTF-8 (x1.5) */
+
+typedef struct source {
+  int fd;
+  int utf16;        /* CC_ENC_UTF16LE or CC_ENC_UTF16BE; 0 = bytes as read */
+  int cr_lines;     /* a lone CR ends lines: each becomes LF */
+  iconv_t cd;       /* UTF-16 to UTF-8 */
+  char *raw;        /* UTF-16 bytes read, not yet converted */
+  size_t raw_len;
+  int raw_eof;      /* the file has no more bytes */
+  char *out;        /* converted bytes not yet handed out */
+  size_t out_len, out_off;
+} source;
+
+/* Every CR not followed by LF in p[0, n) becomes LF. */
+static void cr_to_lf(char *p, size_t n)
+{
+  char *end = p + n;
+  while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+    if (p + 1 == end || p[1] != '\n')
+      *p = '\n';
+    p++;
+  }
+}
+
+/* Refills src->out from the file's UTF-16 bytes; an unpaired surrogate or
+ * a last odd byte becomes U+FFFD (its row is then rejected as bad_text).
+ * 0 (out_len 0 at the end of the file), or -1 with errno. */
+static int source_convert(source *src)
+{
+  src->out_off = src->out_len = 0;
+  for (;;) {
+    char *in = src->raw, *o = src->out + src->out_len;
+    size_t inleft, oleft = SOURCE_OUT - src->out_len, used;
+    size_t res;
+    if (!src->raw_eof && src->raw_len < SOURCE_RAW / 2) {
+      ssize_t k = read_full(src->fd, src->raw + src->raw_len,
+                            SOURCE_RAW - src->raw_len);
+      if (k < 0)
+        return -1;
+      if ((size_t)k < SOURCE_RAW - src->raw_len)
+        src->raw_eof = 1;
+      src->raw_len += (size_t)k;
+    }
+    if (src->raw_len == 0)
+      return 0;
+    inleft = src->raw_len;
+    res = iconv(src->cd, &in, &inleft, &o, &oleft);
+    used = src->raw_len - inleft;
+    memmove(src->raw, src->raw + used, inleft);
+    src->raw_len = inleft;
+    src->out_len = (size_t)(o - src->out);
+    if (res != (size_t)-1 || errno == E2BIG) {
+      if (src->out_len > 0 || (src->raw_eof && src->raw_len == 0))
+        return 0;
+      continue;
+    }
+    if (errno == EINVAL && !src->raw_eof)
+      continue; /* a character cut by the end of what was read */
+    if (errno != EILSEQ && errno != EINVAL)
+      return -1;
+    if (oleft < 3)
+      return 0; /* hand out what is there first */
+    memcpy(src->out + src->out_len, "\xEF\xBF\xBD", 3);
+    src->out_len += 3;
+    used = src->raw_len < 2 ? src->raw_len : 2;
+    memmove(src->raw, src->raw + used, src->raw_len - used);
+    src->raw_len -= used;
+    iconv(src->cd, NULL, NULL, NULL, NULL);
+  }
+}
+
+/* Reads up to n bytes as the scan wants them: n unless the file ends. */
+static ssize_t source_read(source *src, char *buf, size_t n)
+{
+  size_t got = 0;
+  if (!src->utf16) {
+    ssize_t k = read_full(src->fd, buf, n);
+    if (k > 0 && src->cr_lines)
+      cr_to_lf(buf, (size_t)k);
+    return k;
+  }
+  while (got < n) {
+    size_t k;
+    if (src->out_off == src->out_len) {
+      if (source_convert(src) < 0)
+        return -1;
+      if (src->out_len == 0)
+        break;
+    }
+    k = src->out_len - src->out_off;
+    if (k > n - got)
+      k = n - got;
+    memcpy(buf + got, src->out + src->out_off, k);
+    src->out_off += k;
+    got += k;
+  }
+  if (src->cr_lines)
+    cr_to_lf(buf, got);
+  return (ssize_t)got;
+}
+
+/* Decides, from the first line end in buf[0, len), whether lines end in a
+ * lone CR; then converts the CRs already read. 0 while undecided. */
+static int decide_cr(source *src, char *buf, size_t len, int eof)
+{
+  const char *cr = memchr(buf, '\r', len), *lf = memchr(buf, '\n', len);
+  if (cr && (lf == NULL || cr < lf)) {
+    if ((size_t)(cr - buf) + 1 == len && !eof)
+      return 0; /* CR or CRLF: the next block will tell */
+    src->cr_lines = (size_t)(cr - buf) + 1 == len || cr[1] != '\n';
+  } else if (lf == NULL && !eof) {
+    return 0;
+  }
+  if (src->cr_lines)
+    cr_to_lf(buf, len);
+  return 1;
+}
+
+/* The error of a file mixing encodings, naming the first lines that
+ * disagree with the one it was read in. */
+static int mixed_error(const char *path, const cc_ingest_stats *st, int enc)
+{
+  char lines[96] = "";
+  size_t k, used = 0;
+  for (k = 0; k < MIXED_KEEP && k < st->mixed_lines; k++)
+    used += (size_t)snprintf(lines + used, sizeof lines - used, "%s%u",
+                             k ? ", " : "", st->mixed_first[k]);
+  return cc_error_set(CC_EINVALID,
+                      "%s: mixed encodings: the file reads as %s, but %llu "
+                      "line%s %s (line%s %s%s); save the whole file in one "
+                      "encoding (in Excel: Save As, CSV UTF-8) and read it again",
+                      path, cc_encoding_name((cc_encoding)enc),
+                      (unsigned long long)st->mixed_lines,
+                      st->mixed_lines == 1 ? "" : "s",
+                      st->mixed_lines == 1 ? (enc == CC_ENC_GB18030 ? "is UTF-8" : "is GB18030")
+                      : (enc == CC_ENC_GB18030 ? "are UTF-8" : "are GB18030"),
+                      st->mixed_lines == 1 ? "" : "s", lines,
+                      st->mixed_lines > MIXED_KEEP ? ", ..." : "");
+}
+
+/* Runs the sink's worker callback on a parsed chunk. */
+static void parse_chunk_sink(reader *r, chunk *c, uint64_t seq)
 {
   cc_block b;
-  work_chunk(r, c, base);
   if (c->err == 0 && r->sink && r->sink->work) {
     b.seq = seq;
     b.roster = r->roster;
@@ -1146,6 +1685,203 @@ static void parse_chunk(reader *r, chunk *c, const char *base, uint64_t seq)
     if (c->err)
       snprintf(c->errmsg, sizeof c->errmsg, "%s", cc_error_last());
   }
+}
+
+/* Parses one chunk and runs the sink's worker callback on it. */
+static void parse_chunk(reader *r, chunk *c, const char *base, uint64_t seq)
+{
+  work_chunk(r, c, base);
+  parse_chunk_sink(r, c, seq);
+}
+
+void cc_ingest_stats_notes(char *out, size_t cap, const cc_ingest_stats *st)
+{
+  size_t used = 0;
+  if (cap == 0)
+    return;
+  out[0] = '\0';
+  if (st->header_line > 1)
+    used += (size_t)snprintf(out + used, cap - used,
+                             "%u title row%s above the header skipped (the "
+                             "header is line %u).",
+                             st->header_line - 1, st->header_line == 2 ? "" : "s",
+                             st->header_line);
+  if (used < cap && st->stray_quotes > 0)
+    used += (size_t)snprintf(out + used, cap - used,
+                             "%s%llu row%s rejected for a stray quote; the %llu "
+                             "row%s it ran into were read as rows.",
+                             used ? " " : "", (unsigned long long)st->stray_quotes,
+                             st->stray_quotes == 1 ? "" : "s",
+                             (unsigned long long)st->stray_swallowed,
+                             st->stray_swallowed == 1 ? "" : "s");
+}
+
+/* ------------------------------------------------------------------ */
+/* Workbooks: the first worksheet, row by row, through xlsx_read.h. */
+
+#define XLSX_BLOCK_ROWS 4096 /* rows per block handed to the sink */
+
+/* 1 when a number cell cannot hold an ID: Excel keeps 15 significant
+ * digits, so an 18-digit ID typed as a number lost its last digits (and
+ * shows as 1.10101E+17); an exponent says the same. */
+static int number_lost_digits(const char *p, size_t n)
+{
+  size_t i, digits = 0;
+  int leading = 1;
+  for (i = 0; i < n; i++) {
+    if (p[i] == 'E' || p[i] == 'e')
+      return 1;
+    if (p[i] >= '0' && p[i] <= '9') {
+      if (p[i] != '0' || !leading) {
+        leading = 0;
+        digits++;
+      }
+    }
+  }
+  return digits > 15;
+}
+
+/* Hands the one chunk of set to the sink (work, then commit). */
+static int flush_xlsx(reader *r, chunk_set *set, cc_ingest_stats *st)
+{
+  int rc;
+  chunk *c = &set->chunks[0];
+  parse_chunk_sink(r, c, r->seq);
+  if (c->err)
+    return cc_error_set(c->err, "%s", c->errmsg);
+  if ((rc = commit_set(r, set, r->seq, st)) != 0)
+    return rc;
+  r->seq++;
+  if (r->opts->cancel && *r->opts->cancel)
+    return cc_error_set(CC_EINTERRUPTED, "%s: interrupted", r->path);
+  return new_chunk(r) ? 0 : cc_error_set(CC_ENOMEM, "out of memory");
+}
+
+/*
+ * Reads a workbook as cc_ingest_file reads a CSV: the header is the first
+ * of the first HEADER_LINES rows naming every required column, `line` is
+ * the worksheet row number, cells are text as the workbook holds them
+ * (numbers and dates as given), and a number cell under 身份证号 that lost
+ * digits is rejected as id_scientific_notation. Single-threaded: the zip
+ * inflates on one thread anyway, and Excel stops at 1,048,576 rows.
+ */
+static int ingest_xlsx(reader *r, cc_ingest_stats *st)
+{
+  cc_xlsx *x = NULL;
+  cc_str *hcells = NULL;
+  size_t hcap = 0, n, i;
+  const cc_xlsx_cell *cells;
+  header_try h, best;
+  uint32_t row = 0, best_line = 1, last = 0;
+  int rc, found = 0;
+  chunk *c;
+
+  memset(&best, 0, sizeof best);
+  for (i = 0; i < CC_COL_COUNT; i++)
+    best.pos_of[i] = -1;
+  best.required = -1;
+  r->delim = ',';
+  r->set = &r->sets[0];
+  if ((rc = cc_xlsx_open(&x, r->path)) < 0)
+    return rc;
+  while ((rc = cc_xlsx_next_row(x, &row, &cells, &n)) > 0 && row <= HEADER_LINES) {
+    last = row;
+    if (cc_grow((void **)&hcells, &hcap, n ? n : 1, sizeof *hcells) < 0) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    for (i = 0; i < n; i++)
+      hcells[i] = cells[i].text;
+    map_header(r, hcells, n, &h);
+    if (h.required == CC_COL_REQUIRED && !h.dup_col) {
+      if ((rc = use_header(r, &h, n)) < 0)
+        goto done;
+      st->header_line = row;
+      found = 1;
+      break;
+    }
+    if (h.required > best.required) {
+      best = h;
+      best_line = row;
+    }
+    if (h.required == CC_COL_REQUIRED)
+      break;
+  }
+  if (rc < 0)
+    goto done;
+  if (!found) {
+    rc = header_error(r, &best, best_line, 0);
+    goto done;
+  }
+  if ((c = new_chunk(r)) == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+    goto done;
+  }
+  while ((rc = cc_xlsx_next_row(x, &row, &cells, &n)) > 0) {
+    cc_str cell[CC_COL_COUNT];
+    int blank = 1, row_err = 0, row_err_col = 0, k;
+    c = &r->set->chunks[0];
+    last = row;
+    for (i = 0; i < n; i++) {
+      if (blank && !blank_text(cells[i].text.ptr, cells[i].text.len))
+        blank = 0;
+      if (cells[i].text.len > CC_FIELD_MAX && !row_err) {
+        row_err = CC_REJ_FIELD_TOO_LONG;
+        row_err_col = (int)i + 1;
+      }
+    }
+    if (blank) {
+      c->blank++;
+      continue;
+    }
+    for (k = 0; k < CC_COL_COUNT; k++) {
+      int pos = r->pos_of[k];
+      cell[k].ptr = "";
+      cell[k].len = 0;
+      if (pos >= 0 && (size_t)pos < n && cells[pos].text.len > 0 &&
+          cells[pos].text.len <= CC_FIELD_MAX) {
+        /* The reader's text lives until its next row; the block's, until
+         * its commit. */
+        char *copy = arena_alloc(&c->mem, cells[pos].text.len);
+        const char *cp = copy;
+        size_t cl = cells[pos].text.len;
+        if (copy == NULL) {
+          rc = cc_error_set(CC_ENOMEM, "out of memory");
+          goto done;
+        }
+        memcpy(copy, cells[pos].text.ptr, cl);
+        trim_span(&cp, &cl);
+        cell[k].ptr = cp;
+        cell[k].len = (uint32_t)cl;
+      }
+    }
+    k = r->pos_of[CC_COL_ID];
+    if (!row_err && (size_t)k < n && cells[k].type == CC_XLSX_NUMBER &&
+        number_lost_digits(cells[k].text.ptr, cells[k].text.len)) {
+      row_err = CC_REJ_ID_SCIENTIFIC;
+      row_err_col = k + 1;
+    }
+    c->text_ok = 0; /* each cell is checked */
+    if (build_row(r, c, cell, row, row_err, row_err_col) < 0) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    if (c->n_recs + c->n_rejs >= XLSX_BLOCK_ROWS && (rc = flush_xlsx(r, r->set, st)) < 0)
+      goto done;
+  }
+  if (rc < 0)
+    goto done;
+  r->set->chunks[0].first_line = 0;
+  if ((rc = flush_xlsx(r, r->set, st)) < 0)
+    goto done;
+  st->lines = last;
+  st->encoding = CC_ENC_XLSX;
+  st->delimiter = 0;
+  rc = 0;
+done:
+  cc_xlsx_close(x);
+  free(hcells);
+  return rc;
 }
 
 /*
@@ -1171,6 +1907,10 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
   int prefetched = 0, next_errno = 0; /* the master read the next block */
   ssize_t next_got = 0;
   size_t next_want = 0, carry = 0;
+  source src;
+  int cr_decided = 0;
+  unsigned char sig[4];
+  ssize_t sig_len;
 
   memset(&r, 0, sizeof r);
   memset(&st, 0, sizeof st);
@@ -1180,8 +1920,11 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
   r.sink = sink;
   r.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
   r.encoding = opts->encoding;
+  r.st = &st;
   block = opts->block_bytes;
   cap = 0;
+  memset(&src, 0, sizeof src);
+  src.cd = (iconv_t)-1;
 
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -1192,6 +1935,42 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
     goto done;
   }
   st.bytes = (uint64_t)sb.st_size;
+  /* What the first bytes say the file is. */
+  sig_len = pread(fd, sig, sizeof sig, 0);
+  if (sig_len == 4 && memcmp(sig, "PK\x03\x04", 4) == 0) {
+    rc = ingest_xlsx(&r, &st);
+    goto done;
+  }
+  if (sig_len == 4 && memcmp(sig, "\xD0\xCF\x11\xE0", 4) == 0) {
+    rc = cc_error_set(CC_EINVALID,
+                      "%s: an Excel 97-2003 workbook (.xls) or an encrypted "
+                      "workbook, which chachong cannot read: open it in Excel "
+                      "(removing the password) and save it as \"CSV UTF-8\" or "
+                      "\"Excel Workbook (.xlsx)\"", path);
+    goto done;
+  }
+  if (sig_len >= 2 && (r.encoding == CC_ENC_AUTO || r.encoding == CC_ENC_UTF16LE ||
+                       r.encoding == CC_ENC_UTF16BE) &&
+      (memcmp(sig, "\xFF\xFE", 2) == 0 || memcmp(sig, "\xFE\xFF", 2) == 0)) {
+    /* A UTF-16 byte order mark: it says which UTF-16. */
+    r.encoding = sig[0] == 0xFF ? CC_ENC_UTF16LE : CC_ENC_UTF16BE;
+    if (lseek(fd, 2, SEEK_SET) < 0) {
+      rc = cc_error_set_errno(CC_EIO, errno, "%s", path);
+      goto done;
+    }
+  }
+  src.fd = fd;
+  if (r.encoding == CC_ENC_UTF16LE || r.encoding == CC_ENC_UTF16BE) {
+    src.utf16 = r.encoding;
+    r.encoding = CC_ENC_UTF8; /* what the scan and the parse see */
+    src.cd = iconv_open("UTF-8", src.utf16 == CC_ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
+    src.raw = malloc(SOURCE_RAW);
+    src.out = malloc(SOURCE_OUT);
+    if (src.cd == (iconv_t)-1 || src.raw == NULL || src.out == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+  }
   if (block == 0) {
     /* A thirty-second of the file, from 2 to 64 MiB: the first block's
      * read and the last block's commit are not overlapped with parsing,
@@ -1232,7 +2011,7 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
       /* One block per step (the carried row is at most CC_ROW_MAX, so it
        * always fits): reading up to `cap` would make block_bytes moot. */
       size_t want = cap - have < block ? cap - have : block;
-      got = read_full(fd, buf + have, want);
+      got = source_read(&src, buf + have, want);
       if (got < 0) {
         rc = cc_error_set_errno(CC_EIO, errno, "%s", path);
         goto done;
@@ -1241,28 +2020,38 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
         eof = 1;
       have += (size_t)got;
     }
-    if (first && !eof && have < cap && !header_complete(buf, have))
-      continue; /* a block smaller than the header: read on */
+    if (first && !cr_decided)
+      cr_decided = decide_cr(&src, buf, have, eof || have >= cap);
+    if (first && !eof && have < cap &&
+        (!cr_decided || !header_lines_ready(buf, have, eof)))
+      continue; /* a block smaller than the header's lines: read on */
     if (first) {
       first = 0;
       if (have >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
         start = 3;
-        if (r.encoding == CC_ENC_AUTO)
+        if (r.encoding == CC_ENC_AUTO) {
           r.encoding = CC_ENC_UTF8;
+          r.detect_mixed = 1;
+        }
       }
-      if (r.encoding == CC_ENC_AUTO)
+      if (r.encoding == CC_ENC_AUTO) {
         r.encoding = guess_encoding((const unsigned char *)buf, have, eof);
+        r.detect_mixed = !src.utf16;
+      }
       if (have == start) {
         rc = cc_error_set(CC_EINVALID, "%s: the file is empty (no header row)",
                           path);
         goto done;
       }
       {
-        size_t hdr_len;
-        if ((rc = read_header(&r, buf + start, have - start, &hdr_len, &line)) < 0)
+        size_t hdr_len = 0;
+        uint32_t hdr_line = 0, hdr_last = 0;
+        if ((rc = find_header(&r, buf + start, have - start, &hdr_len,
+                              &hdr_line, &hdr_last)) < 0)
           goto done;
         start += hdr_len;
-        line++;
+        line = hdr_last + 1;
+        st.header_line = hdr_line;
       }
     }
     r.set = &r.sets[cur];
@@ -1283,7 +2072,7 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
         if (commit_rc == 0 && !eof) {
           size_t want = cap - carry < block ? cap - carry : block;
           memcpy(bufs[1 - cur], buf + start + consumed, carry);
-          next_got = read_full(fd, bufs[1 - cur] + carry, want);
+          next_got = source_read(&src, bufs[1 - cur] + carry, want);
           next_errno = errno;
           next_want = want;
           prefetched = 1;
@@ -1310,8 +2099,9 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
     pending_seq = r.seq;
     r.seq += r.set->n;
     done_bytes += (uint64_t)(start + consumed);
-    if (opts->progress)
-      opts->progress(opts->progress_ctx, done_bytes, st.bytes);
+    if (opts->progress) /* UTF-16 becomes more or fewer bytes as UTF-8 */
+      opts->progress(opts->progress_ctx, done_bytes < st.bytes ? done_bytes : st.bytes,
+                     st.bytes);
     if (opts->cancel && *opts->cancel) {
       rc = cc_error_set(CC_EINTERRUPTED, "%s: interrupted", path);
       goto done;
@@ -1337,14 +2127,21 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
   if (pending && (rc = commit_set(&r, pending, pending_seq, &st)) != 0)
     goto done;
   st.lines = line - 1;
-  st.encoding = r.encoding;
+  st.encoding = src.utf16 ? src.utf16 : r.encoding;
   st.delimiter = r.delim;
+  if (st.mixed_lines > 0)
+    rc = mixed_error(path, &st, r.encoding);
 
 done:
   if (fd >= 0)
     close(fd);
   free(bufs[0]);
   free(bufs[1]);
+  free(r.col_at);
+  free(src.raw);
+  free(src.out);
+  if (src.cd != (iconv_t)-1)
+    iconv_close(src.cd);
   if (r.cd) {
     for (t = 0; t < r.threads; t++)
       if (r.cd[t] != (iconv_t)-1)

@@ -202,6 +202,7 @@ static const struct {
     [CC_REJ_STATUS_EMPTY] = {"status_empty", "学籍状态为空"},
     [CC_REJ_STATUS_UNKNOWN] = {"status_unknown", "学籍状态不是规定的七种之一"},
     [CC_REJ_AMOUNT_INVALID] = {"amount_invalid", "助学金或免学费金额无效"},
+    [CC_REJ_STRAY_QUOTE] = {"stray_quote", "引号未闭合，吞并了后面的行；本行作废，后面的行照常读取"},
 };
 
 const char *cc_reject_code_str(cc_reject_code code)

@@ -1143,13 +1143,20 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
               "%llu blank, %llu invalid IDs, %llu upgraded from 15 digits\n",
               labels[i], shown ? shown : "?",
               cc_encoding_name((cc_encoding)stats[i].encoding),
-              stats[i].delimiter == '\t' ? "TSV" : "CSV",
+              stats[i].delimiter == '\t' ? "TSV"
+              : stats[i].delimiter == ',' ? "CSV" : "first worksheet",
               (unsigned long long)(stats[i].records + stats[i].rejects),
               (unsigned long long)stats[i].records,
               (unsigned long long)stats[i].rejects,
               (unsigned long long)stats[i].blank, (unsigned long long)inv,
               (unsigned long long)stats[i].id_upgraded);
       free(shown);
+      {
+        char notes[512];
+        cc_ingest_stats_notes(notes, sizeof notes, &stats[i]);
+        if (notes[0])
+          tprintf(&sum, "             %s\n", notes);
+      }
     }
     tprintf(&sum, "\nfindings                     cross   within    total\n");
     for (i = 0; i < CC_FT_COUNT_; i++) {

@@ -1189,7 +1189,18 @@ START_TEST(test_ingest_encoding_forced_wins)
   cc_ingest_stats st;
   coll c;
 
-  /* Automatic: not UTF-8, so GB18030; line 3 reads as 浣犲ソ. */
+  /* Automatic: not UTF-8, so GB18030; line 3 is UTF-8 (it would read as
+   * 浣犲ソ): a mixed file, refused with the line named. */
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "mixed encodings"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "reads as GB18030, but 1 line is UTF-8 (line 3)"));
+  ck_assert_uint_eq(st.mixed_lines, 1);
+  ck_assert_uint_eq(st.mixed_first[0], 3);
+  coll_dispose(&c);
+
+  /* Forced GB18030: the operator's word; line 3 reads as 浣犲ソ. */
+  o.encoding = CC_ENC_GB18030;
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), 0);
   ck_assert_int_eq(st.encoding, CC_ENC_GB18030);
@@ -2029,11 +2040,636 @@ START_TEST(test_ingest_text_checks_in_rows)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The files real users have (issue 10). */
+
+/* Old Mac exports end lines in a lone CR: the same four rows as LF. */
+START_TEST(test_ingest_lone_cr) { basic_with_eol("\r", "cr.csv"); }
+END_TEST
+
+/* A lone-CR file with a line break (a CR) inside a quoted school name:
+ * the name keeps it (as LF) and the next row starts two lines down. */
+START_TEST(test_ingest_lone_cr_quoted)
+{
+  coll c;
+  cc_ingest_stats st;
+  coll_init(&c);
+  ingest_ok(&c, &st, write_str("crq.csv", HDR7 "\r" ID_D ",张三,S1,在籍,\"第一\r中学\",,\r"
+                                          ID_A ",李四,S2,在籍,,,\r"));
+  ck_rec(&c, 2, ID_D, "张三", "S1");
+  ck_assert_str_eq(rec_at(&c, 2)->text[CC_COL_SCHOOL_NAME], "第一\n中学");
+  ck_rec(&c, 4, ID_A, "李四", "S2");
+  ck_assert_uint_eq(st.lines, 4);
+  ck_assert_uint_eq(c.n_rec, 2);
+  coll_dispose(&c);
+}
+END_TEST
+
+/* A quote in the header is an error naming file, line and column; a
+ * wholly quoted cell (even holding the delimiter) is fine. */
+START_TEST(test_ingest_header_quote)
+{
+  coll c;
+  cc_ingest_stats st;
+  cc_ingest_options o = base_opts();
+  char want[512];
+  const char *p;
+
+  /* 免学费 is column 7; the stray quote opens column 8 (备注). */
+  p = write_str("hq.csv", HDR7 ",\"备注\n" ID_D ",张三,S1,在籍,,,,x\n");
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  snprintf(want, sizeof want, "%s:1:8: a quote in the header row (column 8)", p);
+  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+  ck_assert_uint_eq(c.blocks, 0);
+  coll_dispose(&c);
+
+  /* In a required column's cell, and after a title row: line 2, column 2. */
+  p = write_str("hq2.csv", "学生信息表,,,\n身份证号,姓\"名,学校代码,学籍状态\n");
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  snprintf(want, sizeof want, "%s:2:2:", p);
+  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+  coll_dispose(&c);
+
+  /* Text after a closing quote. */
+  p = write_str("hq3.csv", "身份证号,姓名,\"学校代码\"x,学籍状态\n");
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  snprintf(want, sizeof want, "%s:1:3:", p);
+  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+  coll_dispose(&c);
+
+  /* A quoted header cell holding a line break (an optional column's
+   * "备注\n（选填）"): the header spans lines 1-2, data from line 3. */
+  coll_init(&c);
+  ingest_ok(&c, &st, write_str("hq5.csv", "身份证号,姓名,\"备注\n（选填）\",学校代码,学籍状态\n"
+                                          ID_D ",张三,x,S1,在籍\n"));
+  ck_assert_uint_eq(st.header_line, 1);
+  ck_rec(&c, 3, ID_D, "张三", "S1");
+  ck_assert_uint_eq(st.lines, 3);
+  coll_dispose(&c);
+
+  /* The stray "备注 of issue 10 with data rows below holding quotes: still
+   * the quote error at 1:8, not a header running into the rows. */
+  p = write_str("hq6.csv", HDR7 ",\"备注\n" ID_D ",张三,S1,在籍,\"一中,东\",,\n"
+                           ID_A ",李四,S2,在籍,,,\n");
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  snprintf(want, sizeof want, "%s:1:8:", p);
+  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+  coll_dispose(&c);
+
+  /* Wholly quoted cells, one holding a comma: five header cells. */
+  coll_init(&c);
+  ingest_ok(&c, &st, write_str("hq4.csv", "\"身份证号\",\"学校,名称\",\"姓名\", 学校代码 ,学籍状态\n"
+                                          ID_D ",\"一中,东\",张三,S1,在籍\n"));
+  ck_rec(&c, 2, ID_D, "张三", "S1");
+  coll_dispose(&c);
+}
+END_TEST
+
+/* Title rows above the header are skipped; lines stay physical. */
+START_TEST(test_ingest_title_rows)
+{
+  coll c;
+  cc_ingest_stats st;
+  cc_ingest_options o = base_opts();
+  char notes[256];
+  sbuf b = {0};
+  const char *p;
+  int i;
+
+  coll_init(&c);
+  ingest_ok(&c, &st, write_str("title.csv", "全国中等职业学校学生信息表,,,,\n"
+                                            "填报单位：某省,,,,\n"
+                                            HDR7 "\n" ID_D ",张三,S1,在籍,,,\n"
+                                            ID_A ",李四,S2,毕业,,,\n"));
+  ck_assert_uint_eq(st.header_line, 3);
+  ck_rec(&c, 4, ID_D, "张三", "S1");
+  ck_rec(&c, 5, ID_A, "李四", "S2");
+  ck_assert_uint_eq(c.n_rec, 2);
+  ck_assert_uint_eq(c.n_rej, 0);
+  ck_assert_uint_eq(st.lines, 5);
+  cc_ingest_stats_notes(notes, sizeof notes, &st);
+  ck_assert_str_eq(notes, "2 title rows above the header skipped (the header is line 3).");
+  coll_dispose(&c);
+
+  /* No title: nothing to note. */
+  coll_init(&c);
+  ingest_ok(&c, &st, write_str("notitle.csv", HDR7 "\n" ID_D ",张三,S1,在籍,,,\n"));
+  ck_assert_uint_eq(st.header_line, 1);
+  cc_ingest_stats_notes(notes, sizeof notes, &st);
+  ck_assert_str_eq(notes, "");
+  coll_dispose(&c);
+
+  /* The same in GB18030 (the title decides nothing: the file does). */
+  {
+    char *gb = to_gb18030("学生信息表\n" HDR7 "\n" ID_D ",张三,S1,在籍,,,\n");
+    coll_init(&c);
+    ingest_ok(&c, &st, write_str("titlegb.csv", gb));
+    ck_assert_int_eq(st.encoding, CC_ENC_GB18030);
+    ck_assert_uint_eq(st.header_line, 2);
+    ck_rec(&c, 3, ID_D, "张三", "S1");
+    coll_dispose(&c);
+    free(gb);
+  }
+
+  /* Ten lines above the header: not looked at so far down, and the
+   * message says so. */
+  for (i = 0; i < 10; i++)
+    sb_add(&b, "title,,,\n");
+  sb_add(&b, HDR7 "\n" ID_D ",张三,S1,在籍,,,\n");
+  p = write_file("title11.csv", b.p, b.n);
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "missing required column 身份证号"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "first 10"));
+  coll_dispose(&c);
+  free(b.p);
+
+  /* Nine are fine, with blocks smaller than the title lines. */
+  b.p = NULL;
+  b.n = b.cap = 0;
+  for (i = 0; i < 9; i++)
+    sb_add(&b, "全国中等职业学校学生信息表,,,,,,\n");
+  sb_add(&b, HDR7 "\n" ID_D ",张三,S1,在籍,,,\n");
+  o.block_bytes = 16;
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, write_file("title10.csv", b.p, b.n), &o), 0);
+  ck_assert_uint_eq(st.header_line, 10);
+  ck_rec(&c, 11, ID_D, "张三", "S1");
+  coll_dispose(&c);
+  free(b.p);
+}
+END_TEST
+
+/* UTF-8 text in UTF-16 (BOM first), as Excel's "Unicode text" writes it:
+ * tab-separated, CRLF. */
+static char *to_utf16(const char *utf8, const char *enc, size_t *len)
+{
+  iconv_t cd = iconv_open(enc, "UTF-8");
+  size_t in_left = strlen(utf8), out_left = in_left * 4 + 8;
+  char *out = calloc(1, out_left + 2), *src = (char *)utf8, *dst = out;
+  ck_assert_ptr_ne(cd, (iconv_t)-1);
+  ck_assert_ptr_nonnull(out);
+  ck_assert_uint_ne(iconv(cd, &src, &in_left, &dst, &out_left), (size_t)-1);
+  *len = (size_t)(dst - out);
+  iconv_close(cd);
+  return out;
+}
+
+#define HDR7_TAB "身份证号\t姓名\t学校代码\t学籍状态\t学校名称\t助学金\t免学费"
+
+START_TEST(test_ingest_utf16)
+{
+  static const char text[] =
+      HDR7_TAB "\r\n" ID_D "\t张三\tS1\t在籍\t第一中学\t1000\t0\r\n" ID_A
+      "\t王𠮷\tS2\t休学\t\"青岛\r\n西海岸\"\t\t1200.5\r\n" ID_E "\t李四\tS1\t在籍\t\t\t\r\n";
+  static const char *encs[2] = {"UTF-16LE", "UTF-16BE"};
+  static const unsigned char boms[2][2] = {{0xFF, 0xFE}, {0xFE, 0xFF}};
+  int k;
+  for (k = 0; k < 2; k++) {
+    size_t n;
+    char *u = to_utf16(text, encs[k], &n);
+    sbuf b = {0};
+    coll c;
+    cc_ingest_stats st;
+    cc_ingest_options o = base_opts();
+    sb_addn(&b, (const char *)boms[k], 2);
+    sb_addn(&b, u, n);
+    o.block_bytes = k ? 0 : 64; /* blocks cutting characters too */
+    coll_init(&c);
+    ck_assert_int_eq(ingest_opts(&c, &st, write_file(k ? "be.txt" : "le.txt", b.p, b.n), &o), 0);
+    ck_assert_int_eq(st.encoding, k ? CC_ENC_UTF16BE : CC_ENC_UTF16LE);
+    ck_assert_int_eq(st.delimiter, '\t');
+    ck_rec(&c, 2, ID_D, "张三", "S1");
+    ck_assert_str_eq(rec_at(&c, 2)->text[CC_COL_SCHOOL_NAME], "第一中学");
+    ck_rec(&c, 3, ID_A, "王𠮷", "S2");
+    ck_assert_str_eq(rec_at(&c, 3)->text[CC_COL_SCHOOL_NAME], "青岛\r\n西海岸");
+    ck_assert_int_eq(rec_at(&c, 3)->waiver, 120050);
+    ck_rec(&c, 5, ID_E, "李四", "S1");
+    ck_assert_uint_eq(c.n_rec, 3);
+    ck_assert_uint_eq(st.lines, 5);
+    ck_assert_str_eq(cc_encoding_name((cc_encoding)st.encoding), k ? "UTF-16BE" : "UTF-16LE");
+    coll_dispose(&c);
+    free(u);
+    free(b.p);
+  }
+}
+END_TEST
+
+/* A large UTF-16 file read in small blocks; an unpaired surrogate makes
+ * its row bad_text and nothing else. */
+START_TEST(test_ingest_utf16_blocks)
+{
+  sbuf t = {0}, b = {0};
+  size_t n;
+  char *u;
+  int i;
+  coll c;
+  cc_ingest_stats st;
+  cc_ingest_options o = base_opts();
+  sb_add(&t, HDR7_TAB "\r\n");
+  for (i = 0; i < 3000; i++)
+    sb_add(&t, i % 2 ? ID_D "\t张三\tS1\t在籍\t\t\t\r\n" : ID_A "\t李四\tS2\t在籍\t\t\t\r\n");
+  u = to_utf16(t.p, "UTF-16LE", &n);
+  sb_addn(&b, "\xFF\xFE", 2);
+  sb_addn(&b, u, n);
+  /* line 1502: 李四 becomes 李 + a lone high surrogate (D800) */
+  {
+    sbuf row = {0};
+    size_t rn;
+    char *ru = to_utf16(ID_A "\t李", "UTF-16LE", &rn);
+    sb_addn(&row, ru, rn);
+    sb_addn(&row, "\x00\xD8", 2);
+    free(ru);
+    ru = to_utf16("\tS2\t在籍\t\t\t\r\n", "UTF-16LE", &rn);
+    sb_addn(&row, ru, rn);
+    free(ru);
+    /* insert after the 1501st line end (header + 1500 rows) */
+    {
+      size_t off = 2, k;
+      int lines = 0;
+      for (k = 2; k + 1 < b.n && lines < 1501; k += 2)
+        if (b.p[k] == '\n' && b.p[k + 1] == 0) {
+          lines++;
+          off = k + 2;
+        }
+      sbuf all = {0};
+      sb_addn(&all, b.p, off);
+      sb_addn(&all, row.p, row.n);
+      sb_addn(&all, b.p + off, b.n - off);
+      free(b.p);
+      b = all;
+    }
+    free(row.p);
+  }
+  o.block_bytes = 4096;
+  o.threads = 2;
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, write_file("big16.txt", b.p, b.n), &o), 0);
+  ck_assert_uint_eq(st.records, 3000);
+  ck_assert_uint_eq(st.rejects, 1);
+  ck_rej(&c, 1502, 2, CC_REJ_BAD_TEXT);
+  ck_rec(&c, 1501, ID_D, "张三", "S1");
+  ck_rec(&c, 1503, ID_A, "李四", "S2");
+  ck_rec(&c, 3002, ID_D, "张三", "S1");
+  ck_assert_uint_eq(st.lines, 3002);
+  coll_dispose(&c);
+  free(u);
+  free(t.p);
+  free(b.p);
+}
+END_TEST
+
+/* A file mostly in one encoding with lines in the other is refused, the
+ * disagreeing lines named, first in file order. */
+START_TEST(test_ingest_mixed_encodings)
+{
+  coll c;
+  cc_ingest_stats st;
+  cc_ingest_options o = base_opts();
+  sbuf b = {0};
+  char *gb = to_gb18030(HDR7 "\n" ID_D ",张三,S1,在籍,第一中学,,\n" ID_A ",李四,S2,在籍,第二中学,,\n");
+  char *gb2 = to_gb18030(ID_E ",赵六,S1,在籍,第三中学,,\n");
+  const char *p;
+
+  /* GB18030 with UTF-8 lines 4 and 6. */
+  sb_add(&b, gb);
+  sb_add(&b, ID_E ",王五,S3,在籍,技师学院,,\n");
+  sb_add(&b, gb2);
+  sb_add(&b, ID_D ",钱七,S4,在籍,职业中专,,\n");
+  p = write_file("mixed.csv", b.p, b.n);
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  ck_assert_msg(strstr(cc_error_last(), "mixed encodings: the file reads as GB18030, "
+                                        "but 2 lines are UTF-8 (lines 4, 6)") != NULL,
+                "%s", cc_error_last());
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), p));
+  ck_assert_uint_eq(st.mixed_lines, 2);
+  coll_dispose(&c);
+
+  /* The same read in blocks of 32 bytes and with two threads: same lines. */
+  o.block_bytes = 32;
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "(lines 4, 6)"));
+  coll_dispose(&c);
+  o.block_bytes = 0;
+
+  /* A UTF-8 header above GB18030 rows: the header is read (it was "missing
+   * required column" before) and the file named mixed at line 1. */
+  free(b.p);
+  b.p = NULL;
+  b.n = b.cap = 0;
+  {
+    char *rows = to_gb18030(ID_D ",张三,S1,在籍,第一中学,,\n" ID_A ",李四,S2,在籍,第二中学,,\n"
+                            ID_E ",王五,S3,在籍,技师学院,,\n");
+    sb_add(&b, HDR7 "\n");
+    sb_add(&b, rows);
+    free(rows);
+  }
+  p = write_file("mixed2.csv", b.p, b.n);
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  ck_assert_msg(strstr(cc_error_last(), "but 1 line is UTF-8 (line 1)") != NULL, "%s",
+                cc_error_last());
+  coll_dispose(&c);
+
+  /* Mostly UTF-8 (header and 30 rows) with one GB18030 line (32): named
+   * as GB18030. */
+  free(b.p);
+  b.p = NULL;
+  b.n = b.cap = 0;
+  sb_add(&b, HDR7 "\n");
+  {
+    int i;
+    for (i = 0; i < 30; i++)
+      sb_add(&b, ID_D ",张三,S1,在籍,第一职业中等专业学校,,\n");
+  }
+  sb_add(&b, gb2);
+  p = write_file("mixed3.csv", b.p, b.n);
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  ck_assert_msg(strstr(cc_error_last(), "reads as UTF-8, but 1 line is GB18030 (line 32)") != NULL,
+                "%s", cc_error_last());
+  coll_dispose(&c);
+  free(gb);
+  free(gb2);
+  free(b.p);
+}
+END_TEST
+
+/* Any number of columns: 300, the required ones at 281, 282, 290, 300. */
+START_TEST(test_ingest_many_columns)
+{
+  sbuf b = {0};
+  coll c;
+  cc_ingest_stats st;
+  int i, row;
+  for (i = 1; i <= 300; i++) {
+    const char *name = i == 281 ? "身份证号" : i == 282 ? "姓名" : i == 290 ? "学校代码"
+                     : i == 295 ? "助学金" : i == 300 ? "学籍状态" : NULL;
+    if (i > 1)
+      sb_add(&b, ",");
+    if (name)
+      sb_add(&b, name);
+    else
+      sb_printf(&b, "c%d", i);
+  }
+  sb_add(&b, "\n");
+  for (row = 0; row < 3; row++) {
+    for (i = 1; i <= 300; i++) {
+      if (i > 1)
+        sb_add(&b, ",");
+      if (row == 2)
+        continue; /* line 4: 300 empty fields, a blank row */
+      sb_add(&b, i == 281 ? (row ? ID_A : ID_D) : i == 282 ? "张三" : i == 290 ? "S1"
+                 : i == 295 ? (row ? "abc" : "1000") : i == 300 ? "在籍" : "x");
+    }
+    sb_add(&b, "\n");
+  }
+  /* line 5: only the 300th field is set: not blank, and every required
+   * cell before it is empty: id_empty at column 281 */
+  for (i = 1; i < 300; i++)
+    sb_add(&b, ",");
+  sb_add(&b, "在籍\n");
+  coll_init(&c);
+  ingest_ok(&c, &st, write_file("wide.csv", b.p, b.n));
+  ck_rec(&c, 2, ID_D, "张三", "S1");
+  ck_assert_int_eq(rec_at(&c, 2)->grant, 100000);
+  ck_rej(&c, 3, 295, CC_REJ_AMOUNT_INVALID);
+  ck_rej(&c, 5, 281, CC_REJ_ID_EMPTY);
+  ck_assert_uint_eq(st.blank, 1);
+  ck_assert_uint_eq(c.n_rec, 1);
+  ck_assert_uint_eq(c.n_rej, 2);
+  coll_dispose(&c);
+  free(b.p);
+}
+END_TEST
+
+/* Map lines of any length. */
+START_TEST(test_ingest_map_long_lines)
+{
+  sbuf m = {0}, f = {0};
+  size_t n;
+  char *longname = tu_repeat("证", 600, &n); /* 1,800 bytes */
+  char *comment = tu_repeat("#", 5000, &n);
+  cc_header_map *map = NULL;
+  coll c;
+  cc_ingest_stats st;
+  cc_ingest_options o = base_opts();
+  char want[600];
+  int rc;
+
+  sb_add(&m, comment);
+  sb_add(&m, "\n");
+  sb_add(&m, longname);
+  sb_add(&m, "=身份证号\n学生姓名=姓名\n");
+  rc = cc_header_map_load(&map, write_file("long.map", m.p, m.n));
+  ck_assert_msg(rc == 0, "%s", cc_error_last());
+  sb_add(&f, longname);
+  sb_add(&f, ",学生姓名,学校代码,学籍状态\n" ID_D ",张三,S1,在籍\n");
+  o.map = map;
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, write_file("longhdr.csv", f.p, f.n), &o), 0);
+  ck_rec(&c, 2, ID_D, "张三", "S1");
+  coll_dispose(&c);
+  cc_header_map_free(map);
+
+  /* An error after the long lines names the right line (4). */
+  sb_add(&m, "x y\n");
+  map = (cc_header_map *)1;
+  {
+    const char *p = write_file("long2.map", m.p, m.n);
+    ck_assert_int_eq(cc_header_map_load(&map, p), CC_EINVALID);
+    snprintf(want, sizeof want, "%s:4:1:", p);
+    ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+  }
+  free(longname);
+  free(comment);
+  free(m.p);
+  free(f.p);
+}
+END_TEST
+
+/*
+ * A stray quote opening a field of a data row: the row is rejected as
+ * stray_quote at its line and column, and the rows after it are read. The
+ * quote would have run to the first quote after it, on line 10: lines 4
+ * to 10, seven rows, would have been merged into line 3.
+ */
+START_TEST(test_ingest_stray_quote)
+{
+  coll c;
+  cc_ingest_stats st;
+  cc_ingest_options o = base_opts();
+  char notes[256];
+  const char *p = write_str("stray.csv", HDR7 "\n"
+                                         ID_D ",张三,S1,在籍,,,\n"
+                                         ID_A ",\"李四,S2,在籍,,,\n"
+                                         ID_E ",王五,S3,在籍,,,\n"
+                                         ID_D ",赵六,S4,在籍,,,\n"
+                                         ID_A ",钱七,S5,在籍,,,\n"
+                                         ID_E ",孙八,S6,在籍,,,\n"
+                                         ID_D ",周九,S7,在籍,,,\n"
+                                         ID_A ",吴十,S8,在籍,,,\n"
+                                         ID_E ",郑一,S9,在籍,\"一中\",,\n");
+  int k;
+  for (k = 0; k < 3; k++) {
+    o.block_bytes = k == 0 ? 0 : k == 1 ? 64 : 16;
+    o.threads = 1 + k % 2;
+    coll_init(&c);
+    ck_assert_int_eq(ingest_opts(&c, &st, p, &o), 0);
+    ck_rec(&c, 2, ID_D, "张三", "S1");
+    ck_rej(&c, 3, 2, CC_REJ_STRAY_QUOTE);
+    ck_rec(&c, 4, ID_E, "王五", "S3");
+    ck_rec(&c, 9, ID_A, "吴十", "S8");
+    ck_rec(&c, 10, ID_E, "郑一", "S9");
+    ck_assert_str_eq(rec_at(&c, 10)->text[CC_COL_SCHOOL_NAME], "一中");
+    ck_assert_uint_eq(c.n_rec, 8);
+    ck_assert_uint_eq(c.n_rej, 1);
+    ck_assert_uint_eq(st.stray_quotes, 1);
+    ck_assert_uint_eq(st.stray_swallowed, 7);
+    ck_assert_uint_eq(st.lines, 10);
+    coll_dispose(&c);
+  }
+  cc_ingest_stats_notes(notes, sizeof notes, &st);
+  ck_assert_str_eq(notes, "1 row rejected for a stray quote; the 7 rows it ran into "
+                          "were read as rows.");
+  ck_assert_str_eq(cc_reject_code_str(CC_REJ_STRAY_QUOTE), "stray_quote");
+}
+END_TEST
+
+/* Line breaks inside quoted fields stay legitimate in any column: in the
+ * first (the continuation line holds every other field), in the middle
+ * and in the last. */
+START_TEST(test_ingest_quoted_breaks_not_stray)
+{
+  coll c;
+  cc_ingest_stats st;
+  coll_init(&c);
+  ingest_ok(&c, &st, write_str("breaks.csv",
+                               "学校名称,身份证号,姓名,学校代码,学籍状态,专业名称\n"
+                               "\"济南\n职业学校\"," ID_D ",张三,S1,在籍,机电\n"
+                               "一中," ID_A ",\"李\n四\",S2,在籍,\"机电\n一体化\"\n"
+                               "\"青岛\n技师\n学院\"," ID_E ",王五,S3,在籍,\n"));
+  ck_rec(&c, 2, ID_D, "张三", "S1");
+  ck_assert_str_eq(rec_at(&c, 2)->text[CC_COL_SCHOOL_NAME], "济南\n职业学校");
+  ck_rec(&c, 4, ID_A, "李\n四", "S2"); /* as registered; it folds to 李四 */
+  ck_assert_str_eq(rec_at(&c, 4)->folded, "李四");
+  ck_assert_str_eq(rec_at(&c, 4)->text[CC_COL_MAJOR], "机电\n一体化");
+  ck_rec(&c, 7, ID_E, "王五", "S3");
+  ck_assert_uint_eq(c.n_rej, 0);
+  ck_assert_uint_eq(st.stray_quotes, 0);
+  coll_dispose(&c);
+}
+END_TEST
+
+/* A workbook given as a roster: title row, shared and inline strings, an
+ * 18-digit ID stored as a number (digits lost), rows left out. */
+START_TEST(test_ingest_xlsx)
+{
+  coll c;
+  cc_ingest_stats st;
+  char notes[256];
+  char path[512];
+  snprintf(path, sizeof path, "%s/roster.xlsx", tmpdir);
+  tu_write_xlsx(path, "worksheets/roster.xml",
+                "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>全国中等职业学校学生信息表</t></is></c></row>"
+                "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"B2\" t=\"s\"><v>1</v></c>"
+                "<c r=\"C2\" t=\"s\"><v>2</v></c><c r=\"D2\" t=\"s\"><v>3</v></c>"
+                "<c r=\"E2\" t=\"s\"><v>4</v></c><c r=\"F2\" t=\"s\"><v>5</v></c></row>"
+                /* line 3: a record; the grant a number */
+                "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>" ID_D "</t></is></c>"
+                "<c r=\"B3\" t=\"s\"><v>6</v></c><c r=\"C3\" t=\"inlineStr\"><is><t>S1</t></is></c>"
+                "<c r=\"D3\" t=\"s\"><v>7</v></c><c r=\"E3\" t=\"inlineStr\"><is><r><t>第一</t></r>"
+                "<r><t>中学</t></r></is></c><c r=\"F3\"><v>1000</v></c></row>"
+                /* row 4 left out; line 5: the ID a number of 18 digits */
+                "<row r=\"5\"><c r=\"A5\"><v>110101200501011000</v></c>"
+                "<c r=\"B5\" t=\"s\"><v>6</v></c><c r=\"C5\" t=\"inlineStr\"><is><t>S1</t></is></c>"
+                "<c r=\"D5\" t=\"s\"><v>7</v></c></row>"
+                /* line 6: as Excel writes it */
+                "<row r=\"6\"><c r=\"A6\"><v>1.10101200501012E+17</v></c>"
+                "<c r=\"B6\" t=\"s\"><v>6</v></c><c r=\"C6\" t=\"inlineStr\"><is><t>S1</t></is></c>"
+                "<c r=\"D6\" t=\"s\"><v>7</v></c></row>"
+                /* line 7: a 15-digit number holds every digit */
+                "<row r=\"7\"><c r=\"A7\"><v>440524800101001</v></c>"
+                "<c r=\"B7\" t=\"inlineStr\"><is><t>赵六</t></is></c><c r=\"C7\" t=\"inlineStr\"><is><t>S3</t></is></c>"
+                "<c r=\"D7\" t=\"inlineStr\"><is><t>毕业</t></is></c><c r=\"E7\" t=\"e\"><v>#N/A</v></c></row>"
+                /* line 8: styled cells only: blank */
+                "<row r=\"8\"><c r=\"A8\" s=\"1\"/><c r=\"B8\" s=\"1\"/></row>"
+                /* line 9: status missing */
+                "<row r=\"9\"><c r=\"A9\" t=\"inlineStr\"><is><t>" ID_A "</t></is></c>"
+                "<c r=\"B9\" t=\"inlineStr\"><is><t>李四</t></is></c><c r=\"C9\" t=\"inlineStr\"><is><t>S2</t></is></c></row>",
+                "<si><t>身份证号</t></si><si><t>姓名</t></si><si><t>学校代码</t></si>"
+                "<si><t>学籍状态</t></si><si><t>学校名称</t></si><si><t>助学金</t></si>"
+                "<si><t>张三</t></si><si><t>在籍</t></si>");
+  coll_init(&c);
+  ingest_ok(&c, &st, path);
+  ck_assert_int_eq(st.encoding, CC_ENC_XLSX);
+  ck_assert_int_eq(st.delimiter, 0);
+  ck_assert_uint_eq(st.header_line, 2);
+  ck_rec(&c, 3, ID_D, "张三", "S1");
+  ck_assert_str_eq(rec_at(&c, 3)->text[CC_COL_SCHOOL_NAME], "第一中学");
+  ck_assert_int_eq(rec_at(&c, 3)->grant, 100000);
+  ck_rej(&c, 5, 1, CC_REJ_ID_SCIENTIFIC);
+  ck_rej(&c, 6, 1, CC_REJ_ID_SCIENTIFIC);
+  ck_rec(&c, 7, "440524198001010013", "赵六", "S3");
+  ck_rej(&c, 9, 4, CC_REJ_STATUS_EMPTY);
+  ck_assert_uint_eq(c.n_rec, 2);
+  ck_assert_uint_eq(c.n_rej, 3);
+  ck_assert_uint_eq(st.blank, 1);
+  ck_assert_uint_eq(st.lines, 9);
+  cc_ingest_stats_notes(notes, sizeof notes, &st);
+  ck_assert_str_eq(notes, "1 title row above the header skipped (the header is line 2).");
+  coll_dispose(&c);
+}
+END_TEST
+
+/* Workbooks that cannot be read are refused with how to export them. */
+START_TEST(test_ingest_xlsx_refused)
+{
+  coll c;
+  cc_ingest_stats st;
+  cc_ingest_options o = base_opts();
+  const char *p;
+  char path[512];
+
+  /* An OLE compound file: an .xls, or an encrypted .xlsx. */
+  p = write_file("old.xls", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0", 12);
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), p));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), ".xls"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "CSV UTF-8"));
+  coll_dispose(&c);
+
+  /* "PK" but cut short. */
+  p = write_file("cut.xlsx", "PK\x03\x04\x14\0\0\0", 8);
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "CSV UTF-8"));
+  coll_dispose(&c);
+
+  /* A workbook without the required columns: named like a CSV's. */
+  snprintf(path, sizeof path, "%s/nocols.xlsx", tmpdir);
+  tu_write_xlsx(path, "worksheets/a.xml",
+                "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>姓名</t></is></c></row>", NULL);
+  coll_init(&c);
+  ck_assert_int_eq(ingest_opts(&c, &st, path, &o), CC_EINVALID);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "missing required column 身份证号"));
+  coll_dispose(&c);
+}
+END_TEST
+
 static Suite *ingest_suite(void)
 {
   Suite *s = suite_create("ingest");
   TCase *core = tcase_create("Core");
   TCase *limits = tcase_create("Limits");
+  TCase *users = tcase_create("Users"); /* the files real users have */
 
   tcase_add_checked_fixture(core, tmp_setup, tmp_teardown);
   tcase_add_test(core, test_ingest_lf);
@@ -2072,6 +2708,22 @@ static Suite *ingest_suite(void)
   tcase_add_test(core, test_ingest_text_checks_in_rows);
   tcase_set_timeout(core, 60);
 
+  tcase_add_checked_fixture(users, tmp_setup, tmp_teardown);
+  tcase_add_test(users, test_ingest_lone_cr);
+  tcase_add_test(users, test_ingest_lone_cr_quoted);
+  tcase_add_test(users, test_ingest_header_quote);
+  tcase_add_test(users, test_ingest_title_rows);
+  tcase_add_test(users, test_ingest_utf16);
+  tcase_add_test(users, test_ingest_utf16_blocks);
+  tcase_add_test(users, test_ingest_mixed_encodings);
+  tcase_add_test(users, test_ingest_many_columns);
+  tcase_add_test(users, test_ingest_map_long_lines);
+  tcase_add_test(users, test_ingest_stray_quote);
+  tcase_add_test(users, test_ingest_quoted_breaks_not_stray);
+  tcase_add_test(users, test_ingest_xlsx);
+  tcase_add_test(users, test_ingest_xlsx_refused);
+  tcase_set_timeout(users, 120);
+
   tcase_add_checked_fixture(limits, tmp_setup, tmp_teardown);
   tcase_add_test(limits, test_ingest_accepted_edges);
   tcase_add_test(limits, test_ingest_field_max);
@@ -2082,6 +2734,7 @@ static Suite *ingest_suite(void)
   tcase_set_timeout(limits, 300);
 
   suite_add_tcase(s, core);
+  suite_add_tcase(s, users);
   suite_add_tcase(s, limits);
   return s;
 }

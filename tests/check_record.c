@@ -361,12 +361,13 @@ static const char *const reject_codes[CC_REJ_COUNT_] = {
     "status_empty",
     "status_unknown",
     "amount_invalid",
+    "stray_quote",
 };
 
 START_TEST(test_record_reject_codes)
 {
   int i, j;
-  ck_assert_int_eq(CC_REJ_COUNT_, 16);
+  ck_assert_int_eq(CC_REJ_COUNT_, 17);
   /* The enum follows the priority order of RULES.md. */
   ck_assert_int_eq(CC_REJ_UNTERMINATED_QUOTE, 1);
   ck_assert_int_eq(CC_REJ_FIELD_TOO_LONG, 2);
@@ -383,6 +384,9 @@ START_TEST(test_record_reject_codes)
   ck_assert_int_eq(CC_REJ_STATUS_EMPTY, 13);
   ck_assert_int_eq(CC_REJ_STATUS_UNKNOWN, 14);
   ck_assert_int_eq(CC_REJ_AMOUNT_INVALID, 15);
+  /* Found by the scan, before any field rule; appended, so the codes
+   * already stored keep their numbers. */
+  ck_assert_int_eq(CC_REJ_STRAY_QUOTE, 16);
   for (i = 0; i < CC_REJ_COUNT_; i++) {
     const char *zh = cc_reject_code_zh((cc_reject_code)i);
     ck_assert_str_eq(cc_reject_code_str((cc_reject_code)i), reject_codes[i]);

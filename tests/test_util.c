@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zip.h>
+
 /* ------------------------------------------------------------------ */
 /* Directories. */
 
@@ -165,4 +167,84 @@ cc_db *tu_db_open(const char *dir)
   ck_assert_int_eq(cc_db_open(&db, dir, &o), 0);
   ck_assert_ptr_nonnull(db);
   return db;
+}
+
+/* ------------------------------------------------------------------ */
+/* Workbooks. */
+
+static void tu_puts(tu_text *t, const char *s)
+{
+  tu_text_put(t, s, strlen(s));
+}
+
+static void zip_put(zip_t *z, const char *name, const char *text)
+{
+  size_t n = strlen(text);
+  char *copy = malloc(n ? n : 1);
+  zip_source_t *src;
+  ck_assert_ptr_nonnull(copy);
+  memcpy(copy, text, n);
+  src = zip_source_buffer(z, copy, n, 1); /* libzip frees copy */
+  ck_assert_ptr_nonnull(src);
+  ck_assert_int_ge(zip_file_add(z, name, src, ZIP_FL_ENC_UTF_8), 0);
+}
+
+void tu_write_xlsx(const char *path, const char *sheet_part,
+                   const char *sheet_xml, const char *strings_xml)
+{
+  static const char ns[] = "http://schemas.openxmlformats.org";
+  tu_text t = {0};
+  char *entry;
+  int err = 0;
+  zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+  ck_assert_msg(z != NULL, "zip_open %s: %d", path, err);
+
+  {
+    char buf[1024];
+    snprintf(buf, sizeof buf,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+             "<workbook xmlns=\"%s/spreadsheetml/2006/main\" "
+             "xmlns:r=\"%s/officeDocument/2006/relationships\"><sheets>"
+             "<sheet name=\"名单\" sheetId=\"3\" r:id=\"rId7\"/>"
+             "<sheet name=\"other\" sheetId=\"1\" r:id=\"rId1\"/>"
+             "</sheets></workbook>", ns, ns);
+    zip_put(z, "xl/workbook.xml", buf);
+    snprintf(buf, sizeof buf,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+             "<Relationships xmlns=\"%s/package/2006/relationships\">"
+             "<Relationship Id=\"rId1\" Type=\"%s/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
+             "<Relationship Id=\"rId7\" Type=\"%s/officeDocument/2006/relationships/worksheet\" Target=\"%s\"/>"
+             "<Relationship Id=\"rId9\" Type=\"%s/officeDocument/2006/relationships/sharedStrings\" Target=\"sharedStrings.xml\"/>"
+             "</Relationships>", ns, ns, ns, sheet_part, ns);
+    zip_put(z, "xl/_rels/workbook.xml.rels", buf);
+    snprintf(buf, sizeof buf,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"%s/spreadsheetml/2006/main\">"
+             "<sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>second</t></is></c></row>"
+             "</sheetData></worksheet>", ns);
+    zip_put(z, "xl/worksheets/sheet1.xml", buf);
+  }
+  tu_puts(&t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"");
+  tu_puts(&t, ns);
+  tu_puts(&t, "/spreadsheetml/2006/main\"><sheetData>");
+  tu_puts(&t, sheet_xml);
+  tu_puts(&t, "</sheetData></worksheet>");
+  entry = malloc(strlen(sheet_part) + 4);
+  ck_assert_ptr_nonnull(entry);
+  if (sheet_part[0] == '/')
+    strcpy(entry, sheet_part + 1);
+  else
+    sprintf(entry, "xl/%s", sheet_part);
+  zip_put(z, entry, t.p);
+  free(entry);
+  if (strings_xml) {
+    t.len = 0;
+    tu_puts(&t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"");
+    tu_puts(&t, ns);
+    tu_puts(&t, "/spreadsheetml/2006/main\">");
+    tu_puts(&t, strings_xml);
+    tu_puts(&t, "</sst>");
+    zip_put(z, "xl/sharedStrings.xml", t.p);
+  }
+  ck_assert_int_eq(zip_close(z), 0);
+  free(t.p);
 }

@@ -51,6 +51,18 @@ char *tu_read_file(const char *path);
 /* Returns path's permission bits (st_mode & 07777); fails the test if path is missing. */
 unsigned tu_mode_of(const char *path);
 
+/*
+ * Writes a minimal .xlsx at path (libzip): xl/workbook.xml naming two
+ * sheets, the first of which (r:id rId7, so that no name is guessed) is
+ * sheet_xml's <sheetData> wrapped in a <worksheet>, at the part
+ * `sheet_part` ("worksheets/a.xml" or an absolute "/xl/..." target); the
+ * second sheet, which a reader must not take, holds one cell "second".
+ * strings_xml, when not NULL, is the <sst> body (the <si> elements).
+ * Parts are deflated; fails the test on error.
+ */
+void tu_write_xlsx(const char *path, const char *sheet_part,
+                   const char *sheet_xml, const char *strings_xml);
+
 /* ------------------------------------------------------------------ */
 /* Values. */
 

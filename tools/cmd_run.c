@@ -27,10 +27,12 @@ static const char usage_text[] =
     "  --db DIR             LMDB database (created if missing); holds every period\n"
     "  --period YYYY-MM     the period the rosters are for; re-running replaces it\n"
     "  --issued DATE        issue date of the findings (default: today)\n"
-    "  --roster LABEL=FILE  a roster (CSV or TSV, UTF-8 or GB18030); two or more\n"
+    "  --roster LABEL=FILE  a roster (CSV or TSV in UTF-8, GB18030 or UTF-16, or an\n"
+    "                       .xlsx workbook); two or more\n"
     "  --out DIR            findings.jsonl, rejects.csv, invalid_ids.csv, summary.txt\n"
     "  --threads N          worker threads (default: every core)\n"
-    "  --encoding ENC       utf8|gb18030|auto for every roster, or LABEL=ENC\n"
+    "  --encoding ENC       utf8|gb18030|utf-16le|utf-16be|auto for every roster,\n"
+    "                       or LABEL=ENC (auto: BOM, UTF-8, else GB18030)\n"
     "  --map FILE           header mapping file (lines: 其他表头=身份证号)\n"
     "  --calendar FILE      extra holiday schedule (a year not yet built in)\n"
     "  --no-sync            do not fsync the database at commit (faster; a power\n"
@@ -187,7 +189,7 @@ int cc_cmd_run(int argc, char **argv)
     const char *eq = strchr(enc_args[k], '=');
     int e = cc_encoding_parse(eq ? eq + 1 : enc_args[k]);
     if (e < 0) {
-      fprintf(stderr, "chachong run: unknown encoding '%s' (utf8, gb18030, auto)\n",
+      fprintf(stderr, "chachong run: unknown encoding '%s' (utf8, gb18030, utf-16le, utf-16be, auto)\n",
               eq ? eq + 1 : enc_args[k]);
       return CC_EXIT_USAGE;
     }

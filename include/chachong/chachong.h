@@ -16,6 +16,7 @@
 #include "chachong/fuzzy.h"
 #include "chachong/record.h"
 #include "chachong/ingest.h"
+#include "chachong/xlsx_read.h"
 #include "chachong/index.h"
 #include "chachong/finding.h"
 #include "chachong/calendar.h"

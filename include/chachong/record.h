@@ -100,6 +100,8 @@ typedef enum cc_reject_code {
   CC_REJ_STATUS_EMPTY,
   CC_REJ_STATUS_UNKNOWN,
   CC_REJ_AMOUNT_INVALID,
+  CC_REJ_STRAY_QUOTE, /**< a quote opened a field that ran into the next
+                           rows (docs/RULES.md); checked during the scan */
   CC_REJ_COUNT_
 } cc_reject_code;
 

@@ -153,16 +153,8 @@ check_valid_utf8() {
 # find_openpyxl: sets PY to a python3 that has openpyxl (the one on PATH,
 # else Debian's), or fails the test and finishes.
 find_openpyxl() {
-  local p
-  PY=""
-  for p in python3 /usr/bin/python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import openpyxl' >/dev/null 2>&1; then
-      PY=$p
-      return
-    fi
-  done
-  fail "python3 with openpyxl is installed (Debian: python3-openpyxl)"
-  cli_finish
+  find_openpyxl_python
+  [ -n "$PY" ] || cli_finish
 }
 
 # run_cc NAME ARGS...: runs "$CC" ARGS with stdout/stderr kept in
@@ -180,4 +172,18 @@ cli_finish() {
     exit 1
   fi
   exit 0
+}
+
+# A Python that has openpyxl, in PY: the one on PATH, else Debian's; PY is
+# empty (and a failure recorded) when there is none.
+find_openpyxl_python() {
+  local p
+  PY=""
+  for p in python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import openpyxl' >/dev/null 2>&1; then
+      PY=$p
+      return 0
+    fi
+  done
+  fail "python3 with openpyxl is installed (Debian: python3-openpyxl)"
 }

@@ -12,6 +12,13 @@
 #                status words
 #   mapped.csv   other header spellings, mapped by mapped.map (--map)
 #   missing_status.csv  no 学籍状态 column: exit 3, stderr names file and column
+#   cr.csv       bom.csv's rows with lone CR line ends (old Mac exports)
+#   utf16.txt    tab.tsv as Excel's "Unicode text": UTF-16LE with a BOM, CRLF
+#   title.csv    a title row above the header: lines one further down
+#   stray.csv    a row whose stray quote would have swallowed three rows
+#   workbook     title.csv as an .xlsx, written here with openpyxl
+#   header_quote.csv, mixed.csv  refused: exit 3, file, line, column named
+#   the CR roster as the next period: the findings stay, none cleared
 #
 #   bash test_ingest_formats.sh <chachong> <gen_roster> <source dir> <scratch dir>
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -85,6 +92,49 @@ run_case bom "$FX/bom.csv" bom
 run_case tsv "$FX/tab.tsv" tab
 run_case english "$FX/english.csv" english
 run_case mapped "$FX/mapped.csv" mapped --map "$FX/mapped.map"
+run_case cr "$FX/cr.csv" bom
+run_case utf16 "$FX/utf16.txt" tab
+run_case title "$FX/title.csv" title
+run_case stray "$FX/stray.csv" stray
+
+# The summary says what was skipped and what a stray quote did.
+check "title: summary.txt says the title row was skipped" \
+  grep -q -F "1 title row above the header skipped (the header is line 2)." \
+  "$S/out_title/summary.txt"
+check "stray: summary.txt counts the rows the stray quote ran into" \
+  grep -q -F "1 row rejected for a stray quote; the 3 rows it ran into were read as rows." \
+  "$S/out_stray/summary.txt"
+check "utf16: summary.txt names the encoding" \
+  grep -q -F "(UTF-16LE, TSV)" "$S/out_utf16/summary.txt"
+
+# A workbook: title.csv's cells, every one a text cell, as an .xlsx.
+find_openpyxl_python
+if [ -n "$PY" ]; then
+  "$PY" - "$FX/title.csv" "$S/roster.xlsx" <<'PY'
+import csv, sys, openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+with open(sys.argv[1], encoding="utf-8", newline="") as f:
+    for row in csv.reader(f):
+        ws.append([c if c != "" else None for c in row])
+wb.save(sys.argv[2])
+PY
+  run_case workbook "$S/roster.xlsx" title
+  check "workbook: summary.txt names it a workbook" \
+    grep -q -F "(workbook, first worksheet)" "$S/out_workbook/summary.txt"
+fi
+
+# The CR roster as the next period after bom.csv: read as it is, so every
+# finding stays open and none is cleared.
+run_cc period1 run --db "$S/db_periods" --period 2026-09 --issued 2026-09-25 \
+  --roster "moe=$FX/partner_moe.csv" --roster "mohrss=$FX/bom.csv" --out "$S/out_p1"
+check_exit "periods: 2026-09 with bom.csv" 0 "$RC" "$S/period1.stderr"
+run_cc period2 run --db "$S/db_periods" --period 2026-10 --issued 2026-10-26 \
+  --roster "moe=$FX/partner_moe.csv" --roster "mohrss=$FX/cr.csv" --out "$S/out_p2"
+check_exit "periods: 2026-10 with cr.csv" 0 "$RC" "$S/period2.stderr"
+# (2026-10-26 is past their deadline, 2026-10-15: overdue, not cleared.)
+check_jq "periods: the CR roster clears nothing; the five findings stay, overdue" '
+  length == 5 and all(.[]; .state == "overdue")' "$S/out_p2/findings.jsonl"
 
 # Determinism and re-run, on the GB18030 case.
 for t in 1 2; do
@@ -120,5 +170,25 @@ while IFS= read -r want; do
 done < <(sed -n 's/^stderr //p' "$FX/missing_status.expected")
 check_no_ids "missing 学籍状态: no full ID number on stdout or stderr" "$S/ids.txt" \
   "$S/missing_status.stdout" "$S/missing_status.stderr"
+
+# Refused files: the header with a stray quote and the mixed file, each as
+# the next period of db_periods: exit 3, the message of <case>.expected,
+# and nothing published for the period.
+for case in header_quote mixed; do
+  want_exit=$(awk '$1 == "exit" { print $2 }' "$FX/$case.expected")
+  run_cc "$case" run --db "$S/db_periods" --period 2026-11 --issued 2026-11-25 \
+    --roster "moe=$FX/partner_moe.csv" --roster "mohrss=$FX/$case.csv" --out "$S/out_$case"
+  check_exit "$case: bad input" "$want_exit" "$RC" "$S/$case.stderr"
+  while IFS= read -r want; do
+    if grep -q -F -- "$want" "$S/$case.stderr"; then
+      pass "$case: stderr mentions '$want'"
+    else
+      fail "$case: stderr mentions '$want'" "stderr: $(head -c 2000 "$S/$case.stderr")"
+    fi
+  done < <(sed -n 's/^stderr //p' "$FX/$case.expected")
+  check "$case: no findings.jsonl published" test ! -e "$S/out_$case/findings.jsonl"
+  check_no_ids "$case: no full ID number on stdout or stderr" "$S/ids.txt" \
+    "$S/$case.stdout" "$S/$case.stderr"
+done
 
 cli_finish
