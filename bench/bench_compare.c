@@ -129,7 +129,7 @@ int main(int argc, char **argv)
       if (fuzzy) {
         cc_fuzzy_stats fs;
         memset(&out, 0, sizeof out);
-        if (cc_fuzzy_run(&out, &fs, NULL, db, gen, labels, seeds, n_seeds, NULL, threads) < 0) {
+        if (cc_fuzzy_run(&out, &fs, NULL, db, gen, labels, seeds, n_seeds, NULL, NULL, threads) < 0) {
           fprintf(stderr, "bench_compare: %s\n", cc_error_last());
           return 1;
         }

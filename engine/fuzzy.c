@@ -539,6 +539,7 @@ typedef struct pair {
 typedef struct pair_vec {
   pair *p;
   size_t n, cap;
+  const cc_generic_ids *generic; /* IDs left out (docs/RULES.md, Data quality) */
 } pair_vec;
 
 static int node_cmp(const node *a, const node *b)
@@ -578,6 +579,9 @@ static int consider(pair_vec *v, const cc_index_item *x, const cc_index_item *y,
   int swap;
   if (x->id_len == y->id_len && memcmp(x->id, y->id, x->id_len) == 0)
     return 0; /* the exact tier's */
+  if (cc_generic_ids_has(v->generic, x->hash, x->id, x->id_len) ||
+      cc_generic_ids_has(v->generic, y->hash, y->id, y->id_len))
+    return 0; /* a placeholder ID carried by more records than a person has */
   memset(&p, 0, sizeof p);
   cc_fuzzy_levels(p.level, x->id, x->id_len, x->id_verdict == CC_ID_VALID, y->id,
                   y->id_len, y->id_verdict == CC_ID_VALID, x->name_folded,
@@ -1276,7 +1280,8 @@ done:
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds,
-                 const cc_review_set *reviews, int threads)
+                 const cc_review_set *reviews, const cc_generic_ids *generic,
+                 int threads)
 {
   MDB_txn *txn = NULL;
   MDB_dbi idx, rec, blk;
@@ -1315,6 +1320,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     rc = cc_error_set(CC_ENOMEM, "out of memory");
     goto done;
   }
+  for (i = 0; i < (size_t)threads; i++)
+    vecs[i].generic = generic;
 
   /* The typo search, and step 1 of the blocks (see collect_blocks). */
 #pragma omp parallel num_threads(threads) reduction(+ : scored)
@@ -1335,6 +1342,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       cc_index_item seed;
       if (my < 0)
         continue;
+      if (cc_generic_ids_has(generic, seeds[r].hash, seeds[r].id, seeds[r].id_len))
+        continue; /* a placeholder ID: not searched for typos */
       sn.hash = seeds[r].hash;
       sn.roster = seeds[r].roster;
       sn.line = seeds[r].line;

@@ -8,6 +8,7 @@
 #include "chachong/name_match.h"
 #include "chachong/record.h"
 #include "chachong/review.h"
+#include "compare_internal.h"
 #include "index_internal.h"
 
 /* A record whose ID is invalid: the starting point of a typo search. */
@@ -50,10 +51,13 @@ typedef struct cc_fuzzy_stats {
  * their findings to `out`. `reviews` (may be NULL) are the reviewers'
  * decisions: a pair decided `different` is never linked, one decided
  * `same` is linked whatever its score, even when no search met it.
+ * Records of a generic ID (`generic`, from the exact walk; may be NULL)
+ * are neither searched for typos nor paired.
  */
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds,
-                 const cc_review_set *reviews, int threads);
+                 const cc_review_set *reviews, const cc_generic_ids *generic,
+                 int threads);
 
 #endif

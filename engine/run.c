@@ -1011,7 +1011,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     if ((rc = cc_review_load(&reviews, db)) < 0)
       goto done;
     rc = cc_fuzzy_run(&found, &fz, fposs, db, rs.stage.gen, labels, seeds, n_seeds,
-                      reviews, rs.threads);
+                      reviews, &generic, rs.threads);
     cc_review_set_free(reviews);
     if (rc < 0)
       goto done;
