@@ -1089,6 +1089,14 @@ static void basis_text(sbuf *a, const cc_finding *f, const uint32_t *ms,
   char pct[32];
   uint32_t j, k;
   int e, first = 1;
+  if (f->reason) {
+    /* A policy finding is one record judged by the subsidy rules: no
+     * records were matched. */
+    sb_puts(a, "单条记录，按资助政策核查（");
+    sb_puts(a, cc_finding_reason_zh((cc_finding_reason)f->reason));
+    sb_puts(a, "）");
+    return;
+  }
   if (f->basis == CC_BASIS_ID_EXACT) {
     sb_puts(a, "身份证号完全相同");
     return;

@@ -743,7 +743,10 @@ int cc_report_set_current(cc_report *r, const char *period,
     if (!finding_in_scope(r, f))
       continue;
     tally_add(&r->cur, f);
-    tally_add(&r->basis[f->basis != CC_BASIS_ID_EXACT], f);
+    /* The bases are how records were found to be one person: the
+     * duplicates'. A policy finding judges one record (put_policy). */
+    if (!cc_finding_type_is_policy((cc_finding_type)f->type))
+      tally_add(&r->basis[f->basis != CC_BASIS_ID_EXACT], f);
     if (f->seen > r->seen)
       r->seen = f->seen;
     if (f->state == CC_STATE_OVERDUE) {

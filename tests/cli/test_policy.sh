@@ -143,6 +143,8 @@ if [ -n "$SCSV" ]; then
     grep -q '请退回三年级（及以上）学生领取的助学金；如年级登记有误，请更正学籍系统中的年级。' "$SCSV"
   check "it says what to do about an over-age student: verify age and attendance" \
     grep -q '请核实学生身份、年龄及是否在校就读' "$SCSV"
+  check "its 匹配依据 says one record judged by the rules, not a match" \
+    grep -q '单条记录，按资助政策核查（非全日制学生）' "$SCSV"
 fi
 
 # --- the report ------------------------------------------------------------------
