@@ -433,6 +433,19 @@ static void hit(cc_policy_hit *out, int *n, int type, int reason, int64_t amount
   (*n)++;
 }
 
+/* A rule broken on both amounts (part_time, beyond_program): counted once,
+ * a finding for each amount paid. */
+static void found_paid(cc_policy_count *c, cc_policy_hit *out, int *n, int reason,
+                       int64_t g, int64_t w)
+{
+  c->found++;
+  c->amount += g + w;
+  if (g)
+    hit(out, n, CC_FT_INELIGIBLE_GRANT, reason, g);
+  if (w)
+    hit(out, n, CC_FT_INELIGIBLE_WAIVER, reason, w);
+}
+
 /* The birth date in digits 7-14 of a valid 18-character ID. */
 static int birth_date(int *y, int *m, int *d, const cc_record *r)
 {
@@ -474,14 +487,8 @@ int cc_policy_check(cc_policy_hit out[CC_POLICY_HITS_MAX], const cc_policy_rules
       c->exempt++;
     } else if (!not_judged(c, cc_policy_parse_study_mode(&part, cell.ptr, cell.len))) {
       c->judged++;
-      if (part) {
-        c->found++;
-        c->amount += g + w;
-        if (g)
-          hit(out, &n, CC_FT_INELIGIBLE_GRANT, CC_REASON_PART_TIME, g);
-        if (w)
-          hit(out, &n, CC_FT_INELIGIBLE_WAIVER, CC_REASON_PART_TIME, w);
-      }
+      if (part)
+        found_paid(c, out, &n, CC_REASON_PART_TIME, g, w);
     }
   }
 
@@ -522,14 +529,8 @@ int cc_policy_check(cc_policy_hit out[CC_POLICY_HITS_MAX], const cc_policy_rules
                              : a != CC_CELL_OK ? a : b)) {
         int end_y = y + years;
         c->judged++;
-        if (end_y < period->year || (end_y == period->year && m < period->month)) {
-          c->found++;
-          c->amount += g + w;
-          if (g)
-            hit(out, &n, CC_FT_INELIGIBLE_GRANT, CC_REASON_BEYOND_PROGRAM, g);
-          if (w)
-            hit(out, &n, CC_FT_INELIGIBLE_WAIVER, CC_REASON_BEYOND_PROGRAM, w);
-        }
+        if (end_y < period->year || (end_y == period->year && m < period->month))
+          found_paid(c, out, &n, CC_REASON_BEYOND_PROGRAM, g, w);
       }
     }
   }

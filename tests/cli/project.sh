@@ -28,21 +28,25 @@ usage() {
   exit 2
 }
 
-project_findings() {
-  local file=$1 filter=${2:-.}
-  command -v jq >/dev/null 2>&1 || { echo "project.sh: jq not found" >&2; exit 2; }
-  [ -r "$file" ] || { echo "project.sh: cannot read $file" >&2; exit 1; }
-  # jq 1.6 and 1.7 print numbers differently (1.7 keeps literals such as
-  # 1000.0), so the amount is printed from integer cents.
-  jq -r '
-    def need($k): if has($k) and .[$k] != null then .[$k]
-                  else error("finding without \($k)") end;
+# Yuan from a JSON number, without trailing zeros. jq 1.6 and 1.7 print
+# numbers differently (1.7 keeps literals such as 1000.0), so the amount is
+# printed from integer cents.
+JQ_YUAN='
     def yuan: (. * 100 | round) as $c
       | ($c / 100 | floor) as $i | ($c - $i * 100) as $f
       | if $f == 0 then "\($i)"
         elif ($f % 10) == 0 then "\($i).\($f / 10)"
         elif $f < 10 then "\($i).0\($f)"
-        else "\($i).\($f)" end;
+        else "\($i).\($f)" end;'
+
+project_findings() {
+  local file=$1 filter=${2:-.}
+  command -v jq >/dev/null 2>&1 || { echo "project.sh: jq not found" >&2; exit 2; }
+  [ -r "$file" ] || { echo "project.sh: cannot read $file" >&2; exit 1; }
+  jq -r '
+    def need($k): if has($k) and .[$k] != null then .[$k]
+                  else error("finding without \($k)") end;
+    '"$JQ_YUAN"'
     select('"$filter"')
     | (need("person") | need("id_valid")) as $v
     | [ need("type"), need("scope"),
@@ -131,12 +135,7 @@ project_policy() {
   local file=$1
   [ -r "$file" ] || { echo "project.sh: cannot read $file" >&2; exit 1; }
   jq -r '
-    def yuan: (. * 100 | round) as $c
-      | ($c / 100 | floor) as $i | ($c - $i * 100) as $f
-      | if $f == 0 then "\($i)"
-        elif ($f % 10) == 0 then "\($i).\($f / 10)"
-        elif $f < 10 then "\($i).0\($f)"
-        else "\($i).\($f)" end;
+    '"$JQ_YUAN"'
     select(has("reason"))
     | [ .type, .reason, (if .person.id_valid then "valid" else "invalid" end),
         (.amount_at_risk | yuan),
