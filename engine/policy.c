@@ -386,9 +386,21 @@ cc_policy_cell cc_policy_parse_years(int *years, const char *p, size_t n)
 
 int cc_policy_period_parse(cc_policy_period *out, const char *period)
 {
-  int y, m;
-  if (period == NULL || strlen(period) != 7 || period[4] != '-' ||
-      sscanf(period, "%4d-%2d", &y, &m) != 2 || !cc_date_valid(y, m, 1))
+  int y = 0, m = 0, i;
+  if (period != NULL && strlen(period) == 7 && period[4] == '-')
+    for (i = 0; i < 7; i++) {
+      if (i == 4)
+        continue;
+      if (period[i] < '0' || period[i] > '9') {
+        y = 0;
+        break;
+      }
+      if (i < 4)
+        y = y * 10 + (period[i] - '0');
+      else
+        m = m * 10 + (period[i] - '0');
+    }
+  if (y < 1 || !cc_date_valid(y, m, 1))
     return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM",
                         period ? period : "");
   out->year = y;

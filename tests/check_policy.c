@@ -554,6 +554,15 @@ END_TEST
 
 START_TEST(test_policy_vocabulary)
 {
+  cc_policy_period per;
+  ck_assert_int_eq(cc_policy_period_parse(&per, "2026-11"), 0);
+  ck_assert_int_eq(per.year, 2026);
+  ck_assert_int_eq(per.month, 11);
+  ck_assert_int_eq(per.first, ymd(2026, 11, 1));
+  ck_assert_int_eq(cc_policy_period_parse(&per, "2026-1x"), CC_EINVALID);
+  ck_assert_int_eq(cc_policy_period_parse(&per, "2026-13"), CC_EINVALID);
+  ck_assert_int_eq(cc_policy_period_parse(&per, "2026/11"), CC_EINVALID);
+  ck_assert_int_eq(cc_policy_period_parse(&per, NULL), CC_EINVALID);
   ck_assert_str_eq(cc_finding_type_code(CC_FT_INELIGIBLE_GRANT), "ineligible_grant");
   ck_assert_str_eq(cc_finding_type_code(CC_FT_INELIGIBLE_WAIVER), "ineligible_waiver");
   ck_assert_str_eq(cc_finding_type_code(CC_FT_SUBSIDY_REVIEW), "subsidy_review");
