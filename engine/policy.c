@@ -120,6 +120,21 @@ static int fold(char buf[FOLD_MAX], const char *p, size_t n, int keep_space)
   return len;
 }
 
+/* Folds a cell for reading into b: CC_CELL_OK, or the verdict on an empty
+ * cell or one whose fold does not fit. */
+static cc_policy_cell fold_cell(char b[FOLD_MAX], const char *p, size_t n,
+                                int keep_space)
+{
+  int len = fold(b, p, n, keep_space);
+  return len == 0 ? CC_CELL_EMPTY : len < 0 ? CC_CELL_UNREADABLE : CC_CELL_OK;
+}
+
+/* A lone ASCII digit 1-9, the common 年级 and 学制: its value, else 0. */
+static int lone_digit(const char *p, size_t n)
+{
+  return n == 1 && p[0] >= '1' && p[0] <= '9' ? p[0] - '0' : 0;
+}
+
 /* Reads 1..max ASCII digits at *s into *v; advances *s. 0 when none. */
 static int digits(const char **s, int max, int *v, int *count)
 {
@@ -175,7 +190,7 @@ cc_policy_cell cc_policy_parse_study_mode(int *part_time, const char *p, size_t 
                                      "不脱产", "业余", "函授", "夜大", "在职",
                                      "part-time", "parttime", "part_time", "pt"};
   char b[FOLD_MAX];
-  int len;
+  cc_policy_cell c;
   size_t i;
   /* The two words as the systems write them, without folding: nearly
    * every cell, and the fold is most of the rules' cost. */
@@ -187,11 +202,8 @@ cc_policy_cell cc_policy_parse_study_mode(int *part_time, const char *p, size_t 
     *part_time = 1;
     return CC_CELL_OK;
   }
-  len = fold(b, p, n, 0);
-  if (len == 0)
-    return CC_CELL_EMPTY;
-  if (len < 0)
-    return CC_CELL_UNREADABLE;
+  if ((c = fold_cell(b, p, n, 0)) != CC_CELL_OK)
+    return c;
   for (i = 0; i < sizeof full / sizeof *full; i++)
     if (strcmp(b, full[i]) == 0) {
       *part_time = 0;
@@ -218,16 +230,12 @@ cc_policy_cell cc_policy_parse_grade(int *year, const char *p, size_t n,
 {
   char b[FOLD_MAX];
   const char *s = b;
-  int len, v = 0, nd = 0;
-  if (n == 1 && p[0] >= '1' && p[0] <= '9') { /* the common "2" */
-    *year = p[0] - '0';
+  int v = 0, nd = 0;
+  cc_policy_cell c;
+  if ((*year = lone_digit(p, n)) != 0)
     return CC_CELL_OK;
-  }
-  len = fold(b, p, n, 0);
-  if (len == 0)
-    return CC_CELL_EMPTY;
-  if (len < 0)
-    return CC_CELL_UNREADABLE;
+  if ((c = fold_cell(b, p, n, 0)) != CC_CELL_OK)
+    return c;
   if (digits(&s, 4, &v, &nd)) {
     if (nd == 4) {
       /* A cohort: 2024, 2024级, 2024年级. */
@@ -259,8 +267,9 @@ static cc_policy_cell read_date(int *oy, int *om, int *od, const char *p, size_t
 {
   char b[FOLD_MAX];
   const char *s = b;
-  int len, y, m, d = 1, nd;
+  int y, m, d = 1, nd;
   char *cut;
+  cc_policy_cell c;
   if (n == 10 && p[4] == '-' && p[7] == '-') {
     /* The common "2024-09-01", without folding. */
     const unsigned char *u = (const unsigned char *)p;
@@ -281,11 +290,8 @@ static cc_policy_cell read_date(int *oy, int *om, int *od, const char *p, size_t
       return CC_CELL_OK;
     }
   }
-  len = fold(b, p, n, 1);
-  if (len == 0)
-    return CC_CELL_EMPTY;
-  if (len < 0)
-    return CC_CELL_UNREADABLE;
+  if ((c = fold_cell(b, p, n, 1)) != CC_CELL_OK)
+    return c;
   /* A time after the date ("2024-09-01 00:00:00", "2024-09-01t08:00"). */
   if ((cut = strchr(b, ' ')) != NULL)
     *cut = '\0';
@@ -353,16 +359,12 @@ cc_policy_cell cc_policy_parse_years(int *years, const char *p, size_t n)
 {
   char b[FOLD_MAX];
   const char *s = b;
-  int len, v = 0;
-  if (n == 1 && p[0] >= '1' && p[0] <= '9') { /* the common "3" */
-    *years = p[0] - '0';
+  int v = 0;
+  cc_policy_cell c;
+  if ((*years = lone_digit(p, n)) != 0)
     return CC_CELL_OK;
-  }
-  len = fold(b, p, n, 0);
-  if (len == 0)
-    return CC_CELL_EMPTY;
-  if (len < 0)
-    return CC_CELL_UNREADABLE;
+  if ((c = fold_cell(b, p, n, 0)) != CC_CELL_OK)
+    return c;
   if (!digits(&s, 1, &v, NULL)) {
     if ((v = zh_numeral(&s)) == 0)
       return CC_CELL_UNREADABLE;
