@@ -382,8 +382,12 @@ static void tally_add(cc_export_tally *t, const cc_finding *f)
     t->by_state[f->state]++;
   if (f->claimed)
     t->claimed++;
-  if (f->state != CC_STATE_CLEARED)
-    t->amount += f->amount_at_risk;
+  if (f->state != CC_STATE_CLEARED) {
+    if (cc_finding_type_is_policy((cc_finding_type)f->type))
+      t->amount_policy += f->amount_at_risk;
+    else
+      t->amount += f->amount_at_risk;
+  }
 }
 
 /* Province and city of a school from its region code. */
@@ -1085,6 +1089,14 @@ static void basis_text(sbuf *a, const cc_finding *f, const uint32_t *ms,
   char pct[32];
   uint32_t j, k;
   int e, first = 1;
+  if (f->reason) {
+    /* A policy finding is one record judged by the subsidy rules: no
+     * records were matched. */
+    sb_puts(a, "单条记录，按资助政策核查（");
+    sb_puts(a, cc_finding_reason_zh((cc_finding_reason)f->reason));
+    sb_puts(a, "）");
+    return;
+  }
   if (f->basis == CC_BASIS_ID_EXACT) {
     sb_puts(a, "身份证号完全相同");
     return;
@@ -1151,7 +1163,17 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
 
   cc_finding_id_hex(hex, f->finding_id);
   cell_cstr(t, hex);
-  cell_cstr(t, cc_finding_type_zh((cc_finding_type)f->type));
+  if (f->reason) {
+    /* A policy finding: its type and why (违规享受国家助学金（非全日制学生）). */
+    sb_reset(a);
+    sb_puts(a, cc_finding_type_zh((cc_finding_type)f->type));
+    sb_puts(a, "（");
+    sb_puts(a, cc_finding_reason_zh((cc_finding_reason)f->reason));
+    sb_puts(a, "）");
+    cell_text(t, a->p, a->len);
+  } else {
+    cell_cstr(t, cc_finding_type_zh((cc_finding_type)f->type));
+  }
   cell_cstr(t, scope_zh(f));
   cell_cstr(t, cc_finding_state_zh((cc_finding_state)f->state));
 
@@ -1231,7 +1253,7 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
     other_school_text(a, &p->schools[ms[j]], f, &f->members[j]);
   }
   if (others == 0)
-    sb_puts(a, "无（本校内重复）");
+    sb_puts(a, f->reason ? "无（本校记录不符合资助政策）" : "无（本校内重复）");
   cell_text(t, a->p, a->len);
 
   sb_reset(a);
@@ -1245,6 +1267,9 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
 
   if (f->state == CC_STATE_CLEARED)
     cell_cstr(t, "已清理，无需处理");
+  else if (f->reason)
+    cell_cstr(t, cc_finding_reason_todo_zh((cc_finding_type)f->type,
+                                           (cc_finding_reason)f->reason));
   else
     cell_cstr(t, cc_export_action_zh(f->type, others > 0));
 
@@ -1402,7 +1427,7 @@ static int write_school(worker *w, const cc_export_plan *p,
 /* ------------------------------------------------------------------ */
 /* Roll-ups. */
 
-#define N_TALLY_COLS (1 + CC_FT_COUNT_ + CC_STATE_COUNT_ + 2)
+#define N_TALLY_COLS (1 + CC_FT_COUNT_ + CC_STATE_COUNT_ + 3)
 
 /* Builds the columns of a roll-up: `lead` leading columns, then the
  * tally. */
@@ -1430,6 +1455,9 @@ static int tally_cols(table_col *cols, const table_col *lead, int n_lead)
   cols[n].title = "风险金额（元，不含已清理）";
   cols[n].width = 14;
   cols[n++].kind = K_MONEY;
+  cols[n].title = "违规资助金额（元，不含已清理）";
+  cols[n].width = 14;
+  cols[n++].kind = K_MONEY;
   return n;
 }
 
@@ -1443,6 +1471,7 @@ static void tally_cells(table *t, const cc_export_tally *x)
     cell_count(t, x->by_state[i]);
   cell_count(t, x->claimed);
   cell_money(t, x->amount);
+  cell_money(t, x->amount_policy);
 }
 
 /* Opens a roll-up "汇总_<scope>" (xlsx and CSV) in dir, titled with the

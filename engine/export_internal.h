@@ -21,7 +21,11 @@ typedef struct cc_export_tally {
   uint32_t claimed;                  /* claimed resolved, still present */
   uint32_t schools;                  /* schools with a finding (city and up) */
   uint32_t cities;                   /* cities with a finding (province and up) */
-  int64_t amount;                    /* fen at risk, findings not cleared */
+  int64_t amount;                    /* fen at risk, findings not cleared:
+                                        the duplicates' */
+  int64_t amount_policy;             /* the same for policy findings
+                                        (counted apart: one payment can be
+                                        both paid twice and against a rule) */
 } cc_export_tally;
 
 /* A school: (roster label, school code). Strings point into the list. */

@@ -22,10 +22,17 @@
 
 static const char *const type_code[CC_FT_COUNT_] = {
     "dual_enrollment", "duplicate_record", "double_grant", "double_waiver",
-    "id_conflict"};
+    "id_conflict", "ineligible_grant", "ineligible_waiver", "subsidy_review"};
 static const char *const type_zh[CC_FT_COUNT_] = {
     "双重学籍", "同校重复注册", "重复享受国家助学金", "重复享受免学费",
-    "同一身份证号对应不同姓名"};
+    "同一身份证号对应不同姓名", "违规享受国家助学金", "违规享受免学费",
+    "资助待核实"};
+
+/* Policy reasons (SPEC 3.2): codes, Chinese names, and what to do. */
+static const char *const reason_code[CC_REASON_COUNT_] = {
+    "", "part_time", "third_year", "beyond_program", "over_age"};
+static const char *const reason_zh[CC_REASON_COUNT_] = {
+    "", "非全日制学生", "三年级及以上学生", "超学制年限", "大龄学生"};
 
 const char *cc_finding_type_code(cc_finding_type t)
 {
@@ -35,6 +42,76 @@ const char *cc_finding_type_code(cc_finding_type t)
 const char *cc_finding_type_zh(cc_finding_type t)
 {
   return t < CC_FT_COUNT_ ? type_zh[t] : "未知";
+}
+
+int cc_finding_type_is_policy(cc_finding_type t)
+{
+  return t >= CC_FT_POLICY_FIRST && t < CC_FT_COUNT_;
+}
+
+const char *cc_finding_reason_code(cc_finding_reason r)
+{
+  return r < CC_REASON_COUNT_ ? reason_code[r] : "unknown";
+}
+
+const char *cc_finding_reason_zh(cc_finding_reason r)
+{
+  return r < CC_REASON_COUNT_ ? reason_zh[r] : "未知";
+}
+
+int cc_finding_reason_parse(const char *code)
+{
+  int i;
+  for (i = 1; i < CC_REASON_COUNT_; i++)
+    if (strcmp(code, reason_code[i]) == 0)
+      return i;
+  return -1;
+}
+
+int cc_finding_reason_fits(cc_finding_type t, cc_finding_reason r)
+{
+  switch (t) {
+  case CC_FT_INELIGIBLE_GRANT:
+    return r == CC_REASON_PART_TIME || r == CC_REASON_THIRD_YEAR ||
+           r == CC_REASON_BEYOND_PROGRAM;
+  case CC_FT_INELIGIBLE_WAIVER:
+    return r == CC_REASON_PART_TIME || r == CC_REASON_BEYOND_PROGRAM;
+  case CC_FT_SUBSIDY_REVIEW:
+    return r == CC_REASON_OVER_AGE;
+  default:
+    return 0;
+  }
+}
+
+const char *cc_finding_reason_todo_zh(cc_finding_type t, cc_finding_reason r)
+{
+  /* The notices' words: 000_ 二(二)1 (part-time students and trainees never
+   * qualify), 001_ 四 (grants for years 1-2; 禁止超学制年限资助), 003_
+   * (大龄人群 to be verified). */
+  int grant = t == CC_FT_INELIGIBLE_GRANT;
+  if (!cc_finding_reason_fits(t, r))
+    return r != CC_REASON_NONE && r < CC_REASON_COUNT_ ? "请核实并处理。" : NULL;
+  switch (r) {
+  case CC_REASON_PART_TIME:
+    return grant ? "非全日制学生不得享受国家助学金：请退回已发放的助学金；"
+                   "如该生实为全日制学生，请更正学籍系统中的学习形式。"
+                 : "非全日制学生不得享受免学费：请退回已免除的学费资金；"
+                   "如该生实为全日制学生，请更正学籍系统中的学习形式。";
+  case CC_REASON_THIRD_YEAR:
+    return "国家助学金只资助一、二年级学生：请退回三年级（及以上）学生领取的"
+           "助学金；如年级登记有误，请更正学籍系统中的年级。";
+  case CC_REASON_BEYOND_PROGRAM:
+    return grant ? "禁止超学制年限资助：请退回超出学制年限发放的助学金；"
+                   "如入学日期或学制登记有误，请予更正。"
+                 : "禁止超学制年限资助：请退回超出学制年限免除的学费资金；"
+                   "如入学日期或学制登记有误，请予更正。";
+  case CC_REASON_OVER_AGE:
+    return "大龄学生享受资助，需核实：请核实学生身份、年龄及是否在校就读"
+           "（防止在籍不在校）；核实无误的可继续资助，否则停发并退回资金。";
+  default:
+    break;
+  }
+  return r != CC_REASON_NONE && r < CC_REASON_COUNT_ ? "请核实并处理。" : NULL;
 }
 
 void cc_finding_id_hex(char out[17], uint64_t id)
@@ -415,6 +492,14 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
   puts_(&o, "\", \"scope\": \"");
   puts_(&o, f->cross ? "cross" : "within");
   puts_(&o, "\", ");
+  if (f->reason) {
+    const char *zh = cc_finding_reason_zh((cc_finding_reason)f->reason);
+    puts_(&o, "\"reason\": \"");
+    puts_(&o, cc_finding_reason_code((cc_finding_reason)f->reason));
+    puts_(&o, "\", ");
+    put_kv_str(&o, "reason_zh", zh, strlen(zh));
+    puts_(&o, ", ");
+  }
   put_kv_str(&o, "period", ctx->period, strlen(ctx->period));
   puts_(&o, ", \"person\": {");
   put_kv_str(&o, "id_number", f->id, strlen(f->id));

@@ -61,7 +61,7 @@
  *
  * "gXXXXXXXX.find" the findings of the period, in output order
  *   key:   u32 sequence
- *   value: 0 u8 layout (1) | 1 u8 type | 2 u8 cross | 3 u8 id valid
+ *   value: 0 u8 layout (1, or 2: see the end) | 1 u8 type | 2 u8 cross | 3 u8 id valid
  *          | 4 u8 id reason | 5 u8 state | 6 u8 deadline provisional
  *          | 7 u8 cleared on time | 8 u8 claimed | 9 u8 response action
  *          | 10 u64 finding_id | 18 i64 amount at risk (fen)
@@ -76,6 +76,10 @@
  *          then, for fuzzy findings only: u8 basis | u16 confidence x 10000
  *          | u8 evidence count | per evidence: u8 field | u8 level
  *          | i16 weight x 10 | per member: str8 cleaned ID
+ *          then, for policy findings only (layout 2): u8 reason, the last
+ *          byte of the value. Layout 1 (every other finding, and every
+ *          finding of a database written before the policy rules) decodes
+ *          with reason 0, as before.
  *   (strN: an N-bit length, then the bytes)
  *
  * "gXXXXXXXX.blk" the fuzzy tier's blocking index (docs/FUZZY.md); only
@@ -1525,7 +1529,9 @@ long cc_index_encode_finding(uint8_t **buf, size_t *cap, const cc_finding *f)
   wbuf w = {buf, cap, 0, 0};
   uint32_t i;
   size_t idl = strlen(f->id);
-  wb_u8(&w, 1);
+  /* Layout 2 = layout 1 and a trailing u8 reason (policy findings); the
+   * rest are written as layout 1, byte for byte as before. */
+  wb_u8(&w, f->reason ? 2 : 1);
   wb_u8(&w, f->type);
   wb_u8(&w, f->cross);
   wb_u8(&w, f->id_valid);
@@ -1589,6 +1595,8 @@ long cc_index_encode_finding(uint8_t **buf, size_t *cap, const cc_finding *f)
     for (i = 0; i < f->n_members; i++)
       wb_str8(&w, f->members[i].id);
   }
+  if (f->reason)
+    wb_u8(&w, f->reason);
   return w.failed ? -1 : (long)w.len;
 }
 
@@ -1647,10 +1655,18 @@ int cc_index_decode_finding(cc_finding *f, cc_finding_list *list,
 {
   rbuf r = {data, (const uint8_t *)data + len, 0};
   const uint8_t *p;
-  unsigned idl, i;
+  unsigned idl, i, layout;
   memset(f, 0, sizeof *f);
-  if (rb_u8(&r) != 1)
+  layout = rb_u8(&r);
+  if (layout == 2 && r.end > r.p) {
+    /* A policy finding: its reason is the last byte. */
+    f->reason = r.end[-1];
+    r.end--;
+    if (f->reason == CC_REASON_NONE || f->reason >= CC_REASON_COUNT_)
+      return cc_error_set(CC_ECORRUPT, "database: bad finding");
+  } else if (layout != 1) {
     return cc_error_set(CC_ECORRUPT, "database: bad finding");
+  }
   f->type = (uint8_t)rb_u8(&r);
   f->cross = (uint8_t)rb_u8(&r);
   f->id_valid = (uint8_t)rb_u8(&r);

@@ -62,6 +62,7 @@ typedef struct filters {
   size_t n_regions;
   unsigned types;             /* bit per cc_finding_type; 0: any */
   unsigned states;            /* bit per cc_finding_state; 0: any */
+  unsigned reasons;           /* bit per cc_finding_reason; 0: any */
 } filters;
 
 static void filters_dispose(filters *f)
@@ -174,7 +175,8 @@ static int filters_compile(filters *f, const cc_query_options *q)
       filters_dispose(f);
       return cc_error_set(CC_EINVALID, "--type: unknown type '%.40s' (dual_enrollment, "
                           "duplicate_record, double_grant, double_waiver, "
-                          "id_conflict)", q->types[i] ? q->types[i] : "");
+                          "id_conflict, ineligible_grant, ineligible_waiver, "
+                          "subsidy_review)", q->types[i] ? q->types[i] : "");
     }
     f->types |= 1u << found;
   }
@@ -186,6 +188,16 @@ static int filters_compile(filters *f, const cc_query_options *q)
                           "overdue, cleared)", q->states[i] ? q->states[i] : "");
     }
     f->states |= 1u << s;
+  }
+  for (i = 0; i < q->n_reasons; i++) {
+    int s = q->reasons[i] ? cc_finding_reason_parse(q->reasons[i]) : -1;
+    if (s < 0) {
+      filters_dispose(f);
+      return cc_error_set(CC_EINVALID, "--reason: unknown reason '%.40s' (part_time, "
+                          "third_year, beyond_program, over_age)",
+                          q->reasons[i] ? q->reasons[i] : "");
+    }
+    f->reasons |= 1u << s;
   }
   return 0;
 }
@@ -221,6 +233,8 @@ static int matches(const filters *f, const cc_finding *x)
   if (f->types && (x->type >= CC_FT_COUNT_ || !(f->types & (1u << x->type))))
     return 0;
   if (f->states && (x->state >= CC_STATE_COUNT_ || !(f->states & (1u << x->state))))
+    return 0;
+  if (f->reasons && (x->reason >= CC_REASON_COUNT_ || !(f->reasons & (1u << x->reason))))
     return 0;
   if (f->n_ids) {
     /* The person's ID, or (fuzzy findings) any member's own ID. */
@@ -542,6 +556,7 @@ static int describe(char *out, const cc_query_options *q, const filters *f,
   put_what_list(&b, "region", q->regions, q->n_regions);
   put_what_list(&b, "type", q->types, q->n_types);
   put_what_list(&b, "state", q->states, q->n_states);
+  put_what_list(&b, "reason", q->reasons, q->n_reasons);
   if (q->limit) {
     snprintf(num, sizeof num, " limit=%zu", q->limit);
     sb_puts(&b, num);
@@ -839,6 +854,11 @@ static void table_cells(sb *b, size_t ends[TABLE_COLS], const cc_finding *f,
   sb_puts(b, hex);
   ends[c++] = b->len;
   sb_puts(b, cc_finding_type_zh((cc_finding_type)f->type));
+  if (f->reason) {
+    sb_puts(b, "（");
+    sb_puts(b, cc_finding_reason_zh((cc_finding_reason)f->reason));
+    sb_puts(b, "）");
+  }
   ends[c++] = b->len;
   sb_puts(b, cc_finding_state_zh((cc_finding_state)f->state));
   ends[c++] = b->len;
@@ -1031,7 +1051,7 @@ static void csv_members(sb *b, const cc_finding *f, int col)
 static const char csv_header[] =
     "period,finding_id,type,scope,state,id_number,id_valid,name,members,"
     "schools,school_names,region_codes,member_names,amount_at_risk,issued,"
-    "deadline,deadline_provisional,first_period,cleared,claimed_resolved\r\n";
+    "deadline,deadline_provisional,first_period,cleared,claimed_resolved,reason\r\n";
 
 static int write_csv(FILE *out, const cc_query_result *r, int unmasked)
 {
@@ -1084,7 +1104,9 @@ static int write_csv(FILE *out, const cc_query_result *r, int unmasked)
       cc_date_format(date, f->cleared);
       sb_puts(&b, date);
     }
-    sb_puts(&b, f->claimed ? ",true\r\n" : ",false\r\n");
+    sb_puts(&b, f->claimed ? ",true," : ",false,");
+    sb_puts(&b, cc_finding_reason_code((cc_finding_reason)f->reason));
+    sb_puts(&b, "\r\n");
     if (b.len >= 65536)
       rc = flush_sb(out, &b);
   }

@@ -397,7 +397,8 @@ struct cc_report {
 };
 
 static const char *const type_colour[NT] = {"#2f6db5", "#7b5ea7", "#e08a2c",
-                                            "#3a9a5b", "#8d6e63"};
+                                            "#3a9a5b", "#8d6e63", "#b03a2e",
+                                            "#d4ac0d", "#5d6d7e"};
 
 static uint64_t tally_state(const tally *t, int s)
 {
@@ -423,11 +424,23 @@ static uint64_t tally_open(const tally *t)
   return n;
 }
 
+/* Money paid twice: the duplicates' types. Money paid against the rules
+ * (the policy types, SPEC 3.2) is counted apart (tally_amount_policy): one
+ * payment can be both, and is then never added up twice. */
 static int64_t tally_amount(const tally *t)
 {
   int64_t a = 0;
   int k;
-  for (k = 0; k < NT; k++)
+  for (k = 0; k < CC_FT_POLICY_FIRST; k++)
+    a += t->amount[k];
+  return a;
+}
+
+static int64_t tally_amount_policy(const tally *t)
+{
+  int64_t a = 0;
+  int k;
+  for (k = CC_FT_POLICY_FIRST; k < NT; k++)
     a += t->amount[k];
   return a;
 }
@@ -730,7 +743,10 @@ int cc_report_set_current(cc_report *r, const char *period,
     if (!finding_in_scope(r, f))
       continue;
     tally_add(&r->cur, f);
-    tally_add(&r->basis[f->basis != CC_BASIS_ID_EXACT], f);
+    /* The bases are how records were found to be one person: the
+     * duplicates'. A policy finding judges one record (put_policy). */
+    if (!cc_finding_type_is_policy((cc_finding_type)f->type))
+      tally_add(&r->basis[f->basis != CC_BASIS_ID_EXACT], f);
     if (f->seen > r->seen)
       r->seen = f->seen;
     if (f->state == CC_STATE_OVERDUE) {
@@ -798,6 +814,7 @@ void cc_report_get_summary(cc_report_summary *out, const cc_report *r)
   out->cleared = tally_state(&r->cur, CC_STATE_CLEARED);
   out->findings = out->open + out->cleared;
   out->amount_at_risk = tally_amount(&r->cur);
+  out->amount_policy = tally_amount_policy(&r->cur);
   for (i = 0; i < r->n_schools; i++)
     out->schools += r->schools[i]->has_findings;
 }
@@ -1053,6 +1070,11 @@ static void put_kpis(sbuf *b, const cc_report *r)
   sb_puts(b, "</div><div class=\"d\">重复享受的国家助学金与免学费</div>"
              "</div>\n");
 
+  kpi_begin(b, s.amount_policy ? "amber" : "", "违规资助金额（元）", "amount-policy");
+  sb_money(b, s.amount_policy);
+  sb_puts(b, "</div><div class=\"d\">不符合资助政策发放的国家助学金与免学费"
+             "（另计）</div></div>\n");
+
   kpi_begin(b, "", "涉及学校（所）", "schools");
   sb_count(b, s.schools);
   sb_puts(b, "</div><div class=\"d\">分布在 ");
@@ -1169,6 +1191,71 @@ static void put_types(sbuf *b, const cc_report *r)
   sb_puts(b, "</td></tr></tfoot>\n</table>\n");
   put_bases(b, r);
   sb_puts(b, "</section>\n");
+}
+
+/* The policy findings (SPEC 3.2) by type and reason: counts by state and
+ * the money paid against the rules, apart from the duplicates. */
+static void put_policy(sbuf *b, const cc_report *r)
+{
+  static const int cols[] = {CC_STATE_NEW, CC_STATE_OPEN, CC_STATE_OVERDUE,
+                             CC_STATE_CLEARED};
+  uint64_t by[NT][CC_REASON_COUNT_][NS];
+  int64_t money[NT][CC_REASON_COUNT_], all = 0;
+  size_t i;
+  int k, q, c;
+
+  memset(by, 0, sizeof by);
+  memset(money, 0, sizeof money);
+  for (i = 0; r->list && i < r->list->n; i++) {
+    const cc_finding *f = &r->list->items[i];
+    if (!cc_finding_type_is_policy((cc_finding_type)f->type) ||
+        f->reason >= CC_REASON_COUNT_ || f->state >= NS || !finding_in_scope(r, f))
+      continue;
+    by[f->type][f->reason][f->state]++;
+    if (f->state != CC_STATE_CLEARED) {
+      money[f->type][f->reason] += f->amount_at_risk;
+      all += f->amount_at_risk;
+    }
+  }
+  sb_puts(b, "<section id=\"policy\">\n<h2>违反资助政策的问题<small>按类型和原因；"
+             "金额与重复资助分开统计</small></h2>\n<table>\n<thead><tr>"
+             "<th>问题类型</th><th>原因</th>");
+  for (c = 0; c < 4; c++)
+    sb_printf(b, "<th class=\"n\">%s</th>",
+              cc_finding_state_zh((cc_finding_state)cols[c]));
+  sb_puts(b, "<th class=\"n\">违规资助金额（元）</th><th>处理要求</th></tr></thead>\n"
+             "<tbody>\n");
+  for (k = CC_FT_POLICY_FIRST; k < NT; k++)
+    for (q = 1; q < CC_REASON_COUNT_; q++) {
+      const char *todo = cc_finding_reason_todo_zh((cc_finding_type)k,
+                                                   (cc_finding_reason)q);
+      const char *code = cc_finding_reason_code((cc_finding_reason)q);
+      /* Only the pairs SPEC 3.2 defines (third_year: grants only). */
+      if (!cc_finding_reason_fits((cc_finding_type)k, (cc_finding_reason)q))
+        continue;
+      sb_printf(b, "<tr data-k=\"policy\"><td>%s <span class=\"code\">%s</span></td>"
+                   "<td>%s <span class=\"code\">%s</span></td>",
+                cc_finding_type_zh((cc_finding_type)k),
+                cc_finding_type_code((cc_finding_type)k),
+                cc_finding_reason_zh((cc_finding_reason)q), code);
+      for (c = 0; c < 4; c++) {
+        sb_printf(b, "<td class=\"n\" data-k=\"ps:%s:%s:%s\">",
+                  cc_finding_type_code((cc_finding_type)k), code,
+                  cc_finding_state_code((cc_finding_state)cols[c]));
+        sb_count(b, by[k][q][cols[c]]);
+        sb_puts(b, "</td>");
+      }
+      sb_printf(b, "<td class=\"n\" data-k=\"pa:%s:%s\">",
+                cc_finding_type_code((cc_finding_type)k), code);
+      sb_money(b, money[k][q]);
+      sb_puts(b, "</td><td>");
+      sb_escs(b, todo);
+      sb_puts(b, "</td></tr>\n");
+    }
+  sb_puts(b, "</tbody>\n<tfoot><tr><td colspan=\"6\">合计（未清理）</td>"
+             "<td class=\"n\" data-k=\"amount-policy-total\">");
+  sb_money(b, all);
+  sb_puts(b, "</td><td></td></tr></tfoot>\n</table>\n</section>\n");
 }
 
 /* Days past the deadline on the day of the run that saw it overdue. */
@@ -1748,7 +1835,7 @@ static void put_trend(sbuf *b, cc_report *r)
               cc_finding_type_zh((cc_finding_type)k));
   sb_puts(b, "<th class=\"n\">未清理合计</th><th class=\"n\">其中逾期</th>"
              "<th class=\"n\">已清理</th><th class=\"n\">涉及金额（元）</th>"
-             "</tr></thead>\n<tbody>\n");
+             "<th class=\"n\">违规资助金额（元）</th></tr></thead>\n<tbody>\n");
   for (i = 0; i < r->n_periods; i++) {
     const tally *t = &r->periods[i].t;
     int cur = strcmp(r->periods[i].period, r->current) == 0;
@@ -1767,6 +1854,8 @@ static void put_trend(sbuf *b, cc_report *r)
     sb_count(b, tally_state(t, CC_STATE_CLEARED));
     sb_puts(b, "</td><td class=\"n\">");
     sb_money(b, tally_amount(t));
+    sb_puts(b, "</td><td class=\"n\">");
+    sb_money(b, tally_amount_policy(t));
     sb_puts(b, "</td></tr>\n");
   }
   sb_puts(b, "</tbody>\n</table>\n</section>\n");
@@ -1788,6 +1877,9 @@ static void put_notes(sbuf *b)
           "<li>涉及金额为重复享受的国家助学金和免学费中超出一份的部分（元），"
           "只统计未清理的问题；双重学籍等其他类型不计金额，因此金额不会重复"
           "计算。</li>\n"
+          "<li>违规资助金额为不符合资助政策（非全日制、三年级领取助学金、超学制"
+          "年限）发放的国家助学金和免学费，与重复资助的涉及金额分开统计：同一笔"
+          "资金可能既重复又违规；大龄学生待核实，不计金额。</li>\n"
           "<li>范围按学校所在地区代码（GB/T 2260）确定：一条问题只要有一所"
           "学校在范围内即计入。一条问题涉及几所学校（或几个地区），在每所"
           "学校（每个地区）各计一次，故分学校、分地区的数字相加可能大于"
@@ -1825,6 +1917,7 @@ int cc_report_render(char **out, size_t *out_len, cc_report *r)
   put_head(&b, r);
   put_kpis(&b, r);
   put_types(&b, r);
+  put_policy(&b, r);
   put_trend(&b, r);
   put_areas(&b, r, list, n);
   put_ranking(&b, r, list, n);

@@ -6,7 +6,9 @@
  *   calendar  issue date -> clearing deadline (10 working days)
  *   ingest    each roster file -> records (parallel), and as each block
  *             is committed: records appended to the staged generation,
- *             rejects and invalid IDs written out; index entries collected
+ *             rejects and invalid IDs written out; index entries collected;
+ *             each record judged by the policy rules (SPEC 3.2) on the
+ *             worker that parsed it
  *   index     entries sorted (parallel) and appended; the stage committed
  *   compare   exact tier over the staged generation (parallel)
  *   publish   findings stored and the period pointed at the generation, in
@@ -55,6 +57,7 @@
 #include "fuzzy_internal.h"
 #include "grow_internal.h"
 #include "lifecycle_internal.h"
+#include "policy_internal.h"
 
 /* Per-thread storage of index entries and their payloads. */
 typedef struct payload_seg {
@@ -87,6 +90,8 @@ typedef struct thread_store {
   size_t n_seeds, cap_seeds;
   payload_seg *seg;
   school_table schools;
+  cc_finding_list policy; /* policy findings of this thread's records */
+  cc_policy_tally tally;  /* the rules' counts over its records */
   int err;
 } thread_store;
 
@@ -100,6 +105,8 @@ typedef struct run_state {
   const char *label;
   char *path_csv;         /* the path, CSV-quoted */
   int fuzzy;              /* build the fuzzy tier's blocks and seeds */
+  const cc_policy_rules *rules; /* the policy rules of the run */
+  cc_policy_period period;      /* the period they judge */
   double t0;
   uint64_t roster_records, roster_rejects;
 } run_state;
@@ -294,6 +301,14 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     e->payload = p;
     if (school_count(&t->schools, r) < 0)
       return CC_ENOMEM;
+    if (r->grant > 0 || r->waiver > 0) {
+      cc_policy_hit hits[CC_POLICY_HITS_MAX];
+      int nh = cc_policy_check(hits, rs->rules, &rs->period, r, &t->tally), h;
+      for (h = 0; h < nh; h++)
+        if (cc_policy_finding_add(&t->policy, &hits[h], r,
+                                  rs->opts->rosters[r->roster].label) < 0)
+          return cc_error_set(CC_ENOMEM, "out of memory");
+    }
     if (rs->fuzzy) {
       uint64_t bk[CC_FUZZY_BLOCK_KEYS_MAX];
       int nk = cc_fuzzy_block_keys(bk, r), k;
@@ -725,6 +740,69 @@ static void model_json(text *t, const cc_fuzzy_model *m)
   tprintf(t, "]}");
 }
 
+/* The policy findings' lines of the summary: per type, their money (apart
+ * from the duplicates'), and per rule what was judged and what was not. */
+static void policy_summary(text *t, const cc_policy_rules *rules,
+                           const cc_policy_tally *tally, size_t by_type[][2],
+                           const int64_t *risk)
+{
+  char money[24];
+  int i;
+  int64_t all = 0;
+  size_t n = 0;
+  tprintf(t, "\npolicy findings (SPEC 3.2; rules: %s)\n",
+          rules->source[0] ? rules->source : "defaults");
+  for (i = CC_FT_POLICY_FIRST; i < CC_FT_COUNT_; i++) {
+    fmt_money(money, risk[i]);
+    tprintf(t, "  %-24s %8zu   amount at risk: %s yuan\n",
+            cc_finding_type_code((cc_finding_type)i), by_type[i][0] + by_type[i][1],
+            money);
+    n += by_type[i][0] + by_type[i][1];
+    all += risk[i];
+  }
+  fmt_money(money, all);
+  tprintf(t, "  %-24s %8zu   amount at risk: %s yuan (apart from the duplicates')\n",
+          "all", n, money);
+  tprintf(t, "  rule             judged    found   not judged: empty unreadable exempt\n");
+  for (i = 0; i < CC_RULE_COUNT_; i++) {
+    const cc_policy_count *c = &tally->rule[i];
+    if (!rules->on[i]) {
+      tprintf(t, "  %-14s off (rules file)\n", cc_policy_rule_code((cc_policy_rule)i));
+      continue;
+    }
+    tprintf(t, "  %-14s %8llu %8llu %18llu %10llu %6llu\n",
+            cc_policy_rule_code((cc_policy_rule)i), (unsigned long long)c->judged,
+            (unsigned long long)c->found, (unsigned long long)c->empty,
+            (unsigned long long)c->unreadable, (unsigned long long)c->exempt);
+  }
+  tprintf(t, "  (records paid a subsidy; not judged: the column a rule needs is empty "
+          "or not readable, or for over_age the ID is invalid, or the region is "
+          "exempt)\n");
+}
+
+/* The same for the period's run record: the settings used and the counts. */
+static void policy_json(text *t, const cc_policy_rules *rules,
+                        const cc_policy_tally *tally)
+{
+  /* At most 4 rules x 64 prefixes and a 255-byte path, escaped. */
+  char buf[8192];
+  int i;
+  cc_policy_rules_json(buf, sizeof buf, rules);
+  tprintf(t, ", \"policy_rules\": %s, \"policy_counts\": {", buf);
+  for (i = 0; i < CC_RULE_COUNT_; i++) {
+    const cc_policy_count *c = &tally->rule[i];
+    char money[24];
+    fmt_money(money, c->amount);
+    tprintf(t, "%s\"%s\": {\"judged\": %llu, \"found\": %llu, \"empty\": %llu, "
+            "\"unreadable\": %llu, \"exempt\": %llu, \"amount\": %s}",
+            i ? ", " : "", cc_policy_rule_code((cc_policy_rule)i),
+            (unsigned long long)c->judged, (unsigned long long)c->found,
+            (unsigned long long)c->empty, (unsigned long long)c->unreadable,
+            (unsigned long long)c->exempt, money);
+  }
+  tprintf(t, "}");
+}
+
 static int valid_period(const char *p)
 {
   int y, m, i;
@@ -848,8 +926,11 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   cc_fuzzy_stats fz;
   FILE *fposs = NULL;
   size_t by_type[CC_FT_COUNT_][2];
-  int64_t at_risk = 0;
+  int64_t at_risk = 0, policy_risk[CC_FT_COUNT_] = {0};
   struct rusage ru;
+  cc_policy_rules rules;
+  cc_policy_tally tally;
+  cc_finding_list policy = {0};
 
   memset(&rs, 0, sizeof rs);
   memset(by_type, 0, sizeof by_type);
@@ -860,6 +941,8 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   rs.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
   rs.fuzzy = !opts->no_fuzzy;
   memset(&fz, 0, sizeof fz);
+  memset(&tally, 0, sizeof tally);
+  rs.rules = &rules;
 
   /* Options. */
   if (!valid_period(opts->period))
@@ -889,6 +972,12 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   if ((rc = cc_calendar_add_workdays(&deadline, cal, issued, 10, &provisional)) < 0)
     goto done;
   if (opts->map_path && (rc = cc_header_map_load(&map, opts->map_path)) < 0)
+    goto done;
+  if (opts->rules_path)
+    rc = cc_policy_rules_load(&rules, opts->rules_path);
+  else
+    cc_policy_rules_init(&rules);
+  if (rc < 0 || (rc = cc_policy_period_parse(&rs.period, opts->period)) < 0)
     goto done;
 
   /* Every input must be readable before anything is written. */
@@ -1020,6 +1109,27 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     goto done;
   t_fuzzy = now_s() - t;
   t = now_s();
+  /* The policy findings the ingest workers made, beside the duplicates. */
+  {
+    cc_finding_list *parts = malloc((size_t)rs.threads * sizeof *parts);
+    if (parts == NULL) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    for (i = 0; i < (size_t)rs.threads; i++) {
+      parts[i] = rs.ts[i].policy;
+      memset(&rs.ts[i].policy, 0, sizeof rs.ts[i].policy);
+      cc_policy_tally_add(&tally, &rs.ts[i].tally);
+    }
+    rc = cc_policy_findings_gather(&policy, parts, (size_t)rs.threads);
+    for (i = 0; i < (size_t)rs.threads; i++)
+      cc_finding_list_dispose(&parts[i]);
+    free(parts);
+    if (rc < 0 || cc_finding_list_merge(&found, &policy) < 0) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+  }
   {
     cc_lifecycle_run lr;
     lr.period = opts->period;
@@ -1076,7 +1186,12 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       if (f->state == CC_STATE_CLEARED)
         continue;
       by_type[f->type][f->cross]++;
-      at_risk += f->amount_at_risk;
+      /* Money against the rules is counted apart from money paid twice:
+       * the same payment can be both. */
+      if (cc_finding_type_is_policy((cc_finding_type)f->type))
+        policy_risk[f->type] += f->amount_at_risk;
+      else
+        at_risk += f->amount_at_risk;
       claimed += f->claimed;
     }
     json_len = off;
@@ -1094,6 +1209,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
             (unsigned)getuid());
     if (rs.fuzzy)
       model_json(&info, &fz.model);
+    policy_json(&info, &rules, &tally);
     tprintf(&info, "}");
     if (info.p == NULL) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
@@ -1159,7 +1275,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       }
     }
     tprintf(&sum, "\nfindings                     cross   within    total\n");
-    for (i = 0; i < CC_FT_COUNT_; i++) {
+    for (i = 0; i < CC_FT_POLICY_FIRST; i++) {
       tprintf(&sum, "  %-24s %8zu %8zu %8zu\n",
               cc_finding_type_code((cc_finding_type)i), by_type[i][1],
               by_type[i][0], by_type[i][0] + by_type[i][1]);
@@ -1168,6 +1284,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     fmt_money(money, at_risk);
     tprintf(&sum, "  %-24s %26zu\n  amount at risk: %s yuan\n", "all", total_findings,
             money);
+    policy_summary(&sum, &rules, &tally, by_type, policy_risk);
     tprintf(&sum, "\nagainst %s: %zu new, %zu open, %zu overdue, %zu cleared; "
             "%zu claimed resolved but still present\n",
             prev_label[0] ? prev_label : "no earlier period",
@@ -1267,6 +1384,7 @@ done:
       free(rs.ts[i].blk);
       free(rs.ts[i].seeds);
       school_table_dispose(&rs.ts[i].schools);
+      cc_finding_list_dispose(&rs.ts[i].policy);
     }
     free(rs.ts);
   }
@@ -1279,6 +1397,7 @@ done:
   free(sum.p);
   free(info.p);
   cc_finding_list_dispose(&found);
+  cc_finding_list_dispose(&policy);
   cc_header_map_free(map);
   cc_calendar_free(cal);
   cc_db_close(db);

@@ -648,9 +648,9 @@ START_TEST(test_export_row_contents)
   snprintf(path, sizeof path, "%s/out/汇总_全国.csv", tmp_root);
   csv = slurp(path, &len);
   ck_assert_ptr_nonnull(csv);
-  ck_assert_ptr_nonnull(strstr(csv, "\r\n00,地区代码缺失,1,1,1,0,0,0,0,1,1,0,0,0,1,0\r\n"));
-  ck_assert_ptr_nonnull(strstr(csv, "\r\n37,山东省,3,5,5,2,1,1,1,0,2,1,1,1,0,500\r\n"));
-  ck_assert_ptr_nonnull(strstr(csv, "\r\n合计,,5,7,6,2,1,1,1,1,3,1,1,1,1,500\r\n"));
+  ck_assert_ptr_nonnull(strstr(csv, "\r\n00,地区代码缺失,1,1,1,0,0,0,0,1,0,0,0,1,0,0,0,1,0,0\r\n"));
+  ck_assert_ptr_nonnull(strstr(csv, "\r\n37,山东省,3,5,5,2,1,1,1,0,0,0,0,2,1,1,1,0,500,0\r\n"));
+  ck_assert_ptr_nonnull(strstr(csv, "\r\n合计,,5,7,6,2,1,1,1,1,0,0,0,3,1,1,1,1,500,0\r\n"));
   free(csv);
   remove_tmp();
 }

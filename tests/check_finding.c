@@ -443,10 +443,11 @@ START_TEST(test_finding_type_names)
 {
   static const char *const codes[] = {"dual_enrollment", "duplicate_record",
                                       "double_grant", "double_waiver",
-                                      "id_conflict"};
+                                      "id_conflict", "ineligible_grant",
+                                      "ineligible_waiver", "subsidy_review"};
   int t;
   char hex[17];
-  ck_assert_int_eq(CC_FT_COUNT_, 5);
+  ck_assert_int_eq(CC_FT_COUNT_, 8);
   for (t = 0; t < CC_FT_COUNT_; t++) {
     ck_assert_str_eq(cc_finding_type_code((cc_finding_type)t), codes[t]);
     ck_assert_uint_gt(strlen(cc_finding_type_zh((cc_finding_type)t)), 0);

@@ -685,14 +685,14 @@ START_TEST(test_query_csv)
   const char *header =
       "period,finding_id,type,scope,state,id_number,id_valid,name,members,"
       "schools,school_names,region_codes,member_names,amount_at_risk,issued,"
-      "deadline,deadline_provisional,first_period,cleared,claimed_resolved\r\n";
+      "deadline,deadline_provisional,first_period,cleared,claimed_resolved,reason\r\n";
   ck_assert_int_eq(strncmp(t, header, strlen(header)), 0);
   ck_assert_uint_eq(lines(t), 3);
   ck_assert_ptr_null(strstr(t, A));
   ck_assert_ptr_nonnull(strstr(t, ",double_grant,cross,overdue,110101********1239,"
                                   "true,张伟,moe:2;mohrss:2,moe:M1;mohrss:J1,;,"
                                   "110101;110102,张伟;張偉,1000,2026-10-26,"
-                                  "2026-11-09,false,2026-10,,false\r\n"));
+                                  "2026-11-09,false,2026-10,,false,\r\n"));
   free(t);
   t = output("id=" A "|format=csv|unmasked");
   ck_assert_ptr_nonnull(strstr(t, "," A ","));

@@ -16,7 +16,7 @@
 static const char usage_text[] =
     "usage: chachong query --db DIR [--period YYYY-MM ... | --all-periods]\n"
     "           [--id VALUE] [--name NAME] [--school CODE] [--region PREFIX]\n"
-    "           [--type TYPE] [--state STATE] [--format table|csv|jsonl]\n"
+    "           [--type TYPE] [--reason R] [--state STATE] [--format table|csv|jsonl]\n"
     "           [--unmasked] [--limit N] [--user NAME]\n"
     "\n"
     "  --period P      a period to search (default: the latest); repeatable\n"
@@ -29,7 +29,10 @@ static const char usage_text[] =
     "  --region P      a prefix of any member's region code: 2 digits =\n"
     "                  province, 4 = city, 6 = county\n"
     "  --type TYPE     dual_enrollment, duplicate_record, double_grant,\n"
-    "                  double_waiver, id_conflict\n"
+    "                  double_waiver, id_conflict, ineligible_grant,\n"
+    "                  ineligible_waiver, subsidy_review\n"
+    "  --reason R      a policy finding's reason: part_time, third_year,\n"
+    "                  beyond_program, over_age\n"
     "  --state STATE   new, open, overdue, cleared\n"
     "  --format F      table (default), csv (UTF-8, English header), jsonl\n"
     "  --unmasked      full ID numbers (recorded as such in the audit log)\n"
@@ -47,7 +50,7 @@ int cc_cmd_query(int argc, char **argv)
   cc_db_options dbo = CC_DB_OPTIONS_INIT;
   cc_db *db = NULL;
   const char *db_dir = NULL;
-  const char **periods, **ids, **names, **schools, **regions, **types, **states;
+  const char **periods, **ids, **names, **schools, **regions, **types, **states, **reasons;
   size_t max = (size_t)argc;
   int i, rc, code = CC_EXIT_OK;
 
@@ -59,7 +62,9 @@ int cc_cmd_query(int argc, char **argv)
   regions = calloc(max, sizeof *regions);
   types = calloc(max, sizeof *types);
   states = calloc(max, sizeof *states);
-  if (!periods || !ids || !names || !schools || !regions || !types || !states) {
+  reasons = calloc(max, sizeof *reasons);
+  if (!periods || !ids || !names || !schools || !regions || !types || !states ||
+      !reasons) {
     fprintf(stderr, "chachong query: out of memory\n");
     code = CC_EXIT_NOMEM;
     goto done;
@@ -71,6 +76,7 @@ int cc_cmd_query(int argc, char **argv)
   q.regions = regions;
   q.types = types;
   q.states = states;
+  q.reasons = reasons;
 
   for (i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -100,6 +106,7 @@ int cc_cmd_query(int argc, char **argv)
     else if (strcmp(a, "--region") == 0) regions[q.n_regions++] = v;
     else if (strcmp(a, "--type") == 0) types[q.n_types++] = v;
     else if (strcmp(a, "--state") == 0) states[q.n_states++] = v;
+    else if (strcmp(a, "--reason") == 0) reasons[q.n_reasons++] = v;
     else if (strcmp(a, "--user") == 0) q.user = v;
     else if (strcmp(a, "--format") == 0) {
       if (strcmp(v, "table") == 0) q.format = CC_QUERY_TABLE;
@@ -171,5 +178,6 @@ done:
   free(regions);
   free(types);
   free(states);
+  free(reasons);
   return code;
 }

@@ -35,6 +35,8 @@ static const char usage_text[] =
     "                       or LABEL=ENC (auto: BOM, UTF-8, else GB18030)\n"
     "  --map FILE           header mapping file (lines: 其他表头=身份证号)\n"
     "  --calendar FILE      extra holiday schedule (a year not yet built in)\n"
+    "  --rules FILE         policy rules (SPEC 3.2): age threshold, rules on/off,\n"
+    "                       exempt regions (docs/RULES.md); default: the SPEC's\n"
     "  --no-sync            do not fsync the database at commit (faster; a power\n"
     "                       failure may lose this run, a killed run still cannot\n"
     "                       damage the database)\n"
@@ -174,6 +176,8 @@ int cc_cmd_run(int argc, char **argv)
       o.map_path = v;
     } else if (strcmp(a, "--calendar") == 0) {
       o.calendar_path = v;
+    } else if (strcmp(a, "--rules") == 0) {
+      o.rules_path = v;
     } else {
       fprintf(stderr, "chachong run: unknown option '%s'\n%s", a, usage_text);
       return CC_EXIT_USAGE;

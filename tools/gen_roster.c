@@ -22,6 +22,11 @@
  *   4. The truth: the rules of docs/RULES.md applied to the planted groups
  *      from what was planned (status, school, amounts, name identity), never
  *      by re-reading the text, and never through the engine's normalizers.
+ *      The policy truth (SPEC 3.2, DIR/expected_policy.txt) is worked out
+ *      on every accepted row as it is written, from what the row was made
+ *      to say (money, 学习形式, year of study, 入学日期, 学制, the ID's birth
+ *      date and validity): paid rows keep the rules but for the planted
+ *      breaches (--policy) and the over-age adults.
  *
  * IDs are unique without memory: a person's index goes through a keyed
  * Feistel permutation (a bijection, cycle-walked to the domain size) to a
@@ -561,7 +566,7 @@ typedef struct gen {
   int py, pm;                 /* period year and month */
   uint32_t n[NROSTER];        /* data rows per roster */
   int gb[NROSTER];            /* write in GB18030 */
-  double plant, damage, fuzzy;
+  double plant, damage, fuzzy, policy;
   int crlf, bom, explain;
   const char *out;
   /* tables */
@@ -607,6 +612,9 @@ typedef struct gen {
   uint64_t bytes[NROSTER];
   uint32_t rejects[NROSTER];
   uint32_t nfindings;
+  struct polhit *pol;                     /* policy truth, one per hit */
+  uint32_t npol, cappol;
+  uint32_t polkind[8];                    /* rows per P_* plant */
 } gen;
 
 static void die(const char *msg, const char *arg)
@@ -2467,10 +2475,40 @@ static inline int w_field(writer *w, const char *s, size_t n)
 }
 
 /* One row ready to write: fields in canonical column order. */
+/*
+ * Policy plants (SPEC 3.2, docs/RULES.md "Policy findings"). Every paid row
+ * is otherwise written to keep the rules (全日制; a grant only up to year
+ * 2; 学制 at least the year of study, so the program has not ended); these
+ * break one rule, or look as if they did and do not. The truth is worked
+ * out from what each row says (policy_truth), whatever made it so.
+ */
+enum {
+  P_NONE = 0,
+  P_PART_TIME,     /* 非全日制 and paid */
+  P_THIRD_YEAR,    /* a grant in year 3 */
+  P_BEYOND,        /* enrolled 学制 + 1 years before the period, paid */
+  L_UNPAID_PART,   /* look-alike: 非全日制, paid nothing */
+  L_COHORT_Y1,     /* look-alike: 年级 as the cohort of year 1, a grant */
+  L_DATE_FORMS,    /* look-alike: 2024/9/1, 20240901, a serial day; paid */
+  P_COUNT
+};
+static const char *const P_NAME[P_COUNT] = {
+  "none", "part_time", "third_year", "beyond_program", "unpaid_part_time",
+  "cohort_year_1", "date_forms"};
+
+/* What a written row says, for the policy truth. */
+typedef struct polrow {
+  int part;      /* 学习形式 非全日制 */
+  int year;      /* year of study in the period (年级 as written means it) */
+  int eyear;     /* 入学日期's year (September) */
+  int years;     /* 学制 */
+} polrow;
+
 typedef struct row {
   const char *f[NCOL];
   uint32_t n[NCOL];
   char scratch[2048];
+  polrow pol;    /* what the row says, for the policy truth */
 } row;
 
 typedef struct rowctx {
@@ -2512,7 +2550,9 @@ typedef struct rowspec {
   int reject;
   int adult;
   int cosmetic;  /* harmless damage of other fields */
+  int policy;    /* P_*: a policy plant or look-alike (ordinary rows) */
 } rowspec;
+
 
 static int age_at_period(const gen *g, uint64_t id17)
 {
@@ -2617,7 +2657,15 @@ static void build_row(rowctx *c, const rowspec *sp, row *rw)
   if (sp->adult)
     grade = 1 + (int)rng_below(r, 3);
   grade = grade < 1 ? 1 : grade > 3 ? 3 : grade;
+  /* Paid rows keep the grant rule unless planted to break it. */
+  if (sp->grant2 > 0 && grade > 2 && sp->policy != P_THIRD_YEAR)
+    grade = 2;
+  if (sp->policy == P_THIRD_YEAR)
+    grade = 3;
+  if (sp->policy == L_COHORT_Y1)
+    grade = 1;
   eyear = g->py - grade + (g->pm >= 9 ? 1 : 0);
+  rw->pol.year = grade;
 
   /* 学籍号: unique per roster */
   q = p;
@@ -2634,20 +2682,58 @@ static void build_row(rowctx *c, const rowspec *sp, row *rw)
   }
   FIELD(C_RECID, q, p);
 
-  /* 学习形式 */
+  /* 学习形式: part-time study is never paid, unless planted */
   q = p;
-  p = cat(p, (sp->adult ? rng_pm(r, 850) : rng_pm(r,
-          30)) ? "非全日制" : "全日制");
+  rw->pol.part = sp->adult ? rng_pm(r, 850) : rng_pm(r, 30);
+  if (sp->grant2 > 0 || sp->waiver2 > 0)
+    rw->pol.part = 0;
+  if (sp->policy == P_PART_TIME || sp->policy == L_UNPAID_PART)
+    rw->pol.part = 1;
+  if (rw->pol.part && rng_pm(r, 50))
+    p = cat(p, rng_below(r, 2) ? "非全日制 " : "非 全日制"); /* typed */
+  else
+    p = cat(p, rw->pol.part ? "非全日制" : "全日制");
   FIELD(C_MODE, q, p);
 
+  /* 年级: the year of study, or (as some schools write it) the cohort */
   q = p;
-  *p++ = (char)('0' + grade);
+  if (sp->policy == L_COHORT_Y1 || rng_pm(r, 20)) {
+    static const char *const zh[3] = {"一年级", "二年级", "三年级"};
+    switch (sp->policy == L_COHORT_Y1 ? rng_below(r, 2) : rng_below(r, 4)) {
+    case 0: /* 2024级 */
+      p = cat(cat_uint(p, (uint64_t)eyear), "级");
+      break;
+    case 1: /* 2024 */
+      p = cat_uint(p, (uint64_t)eyear);
+      break;
+    case 2:
+      p = cat(p, zh[grade - 1]);
+      break;
+    default:
+      p = cat(cat_uint(p, (uint64_t)grade), "年级");
+      break;
+    }
+  } else {
+    *p++ = (char)('0' + grade);
+  }
   FIELD(C_GRADE, q, p);
+
+  /* 学制 is drawn here, before 入学日期, which a planted overrun moves */
+  {
+    uint32_t y = rng_below(r, 100);
+    rw->pol.years = y < 92 ? 3 : y < 95 ? 2 : c->ro == MOHRSS && y < 99 ? 5 : 4;
+    if ((sp->grant2 > 0 || sp->waiver2 > 0) && rw->pol.years < grade &&
+        sp->policy != P_BEYOND)
+      rw->pol.years = grade; /* paid: the program has not ended */
+  }
+  if (sp->policy == P_BEYOND)
+    eyear = g->py - rw->pol.years - 1; /* ended last year at the latest */
+  rw->pol.eyear = eyear;
 
   q = p;
   {
     int day = 1 + (int)rng_below(r, 10);
-    switch (sp->cosmetic == 5 ? rng_below(r, 3) : 3) {
+    switch (sp->cosmetic == 5 || sp->policy == L_DATE_FORMS ? rng_below(r, 3) : 3) {
     case 0: /* 2024/9/1 */
       p = cat_uint(p, (uint64_t)eyear);
       p = cat(p, "/9/");
@@ -2672,9 +2758,12 @@ static void build_row(rowctx *c, const rowspec *sp, row *rw)
   FIELD(C_EDATE, q, p);
 
   q = p;
-  {
-    uint32_t y = rng_below(r, 100);
-    *p++ = y < 92 ? '3' : y < 95 ? '2' : c->ro == MOHRSS && y < 99 ? '5' : '4';
+  if (rng_pm(r, 20)) {
+    static const char *const zh[6] = {"", "", "二", "三", "四", "五"};
+    p = rng_below(r, 2) ? cat(cat_uint(p, (uint64_t)rw->pol.years), "年")
+                        : cat(cat(p, zh[rw->pol.years]), "年制");
+  } else {
+    *p++ = (char)('0' + rw->pol.years);
   }
   FIELD(C_YEARS, q, p);
 
@@ -2774,6 +2863,27 @@ static void ordinary_spec(rowctx *c, rowspec *sp, uint64_t stu_index,
   } else if (rng_pm(r, 200)) {
     sp->waiver2 = typical_waiver(r);
   }
+  /* Policy plants and look-alikes, each kind alike often. */
+  if (g->policy > 0 && rng_chance(r, g->policy)) {
+    sp->policy = 1 + (int)rng_below(r, P_COUNT - 1);
+    switch (sp->policy) {
+    case P_PART_TIME:
+    case P_BEYOND:
+    case L_DATE_FORMS:
+      if (sp->grant2 == 0 && sp->waiver2 == 0)
+        sp->waiver2 = typical_waiver(r);
+      break;
+    case P_THIRD_YEAR:
+    case L_COHORT_Y1:
+      if (sp->grant2 == 0)
+        sp->grant2 = typical_grant(r);
+      break;
+    case L_UNPAID_PART:
+      sp->grant2 = sp->waiver2 = 0;
+      break;
+    }
+    g->polkind[sp->policy]++;
+  }
   /* Damage: harmless (cleaning undoes it) or, rarely, a rejected row. */
   if (g->damage > 0 && rng_chance(r, g->damage)) {
     uint32_t x = rng_below(r, 100);
@@ -2865,6 +2975,113 @@ static void note_namesake(gen *g, const rowspec *sp, int ro, uint32_t line,
             (group & NS_NOGROUP);
 }
 
+/* ---- the policy truth: docs/RULES.md "Policy findings" on every row ---- */
+
+typedef struct polhit {
+  char key[80];      /* type, reason, cleaned ID, roster, school: a finding */
+  const char *type, *reason;
+  int valid;
+  int64_t amount2;   /* half yuan */
+  uint8_t roster;
+  uint32_t line;
+} polhit;
+
+/* SPEC 2.1 on a cleaned 18-character key: a province, a real birth date
+ * not after the period, and the check character. */
+static int key_valid(const gen *g, const char *k, int len)
+{
+  static const int prov[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35,
+                             36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
+                             61, 62, 63, 64, 65, 71, 81, 82, 83};
+  int pv, y, m, d, ok = 0;
+  uint64_t id17 = 0;
+  if (len != 18)
+    return 0;
+  for (int i = 0; i < 17; i++) {
+    if (k[i] < '0' || k[i] > '9')
+      return 0;
+    id17 = id17 * 10 + (uint64_t)(k[i] - '0');
+  }
+  pv = (k[0] - '0') * 10 + (k[1] - '0');
+  for (size_t i = 0; i < sizeof(prov) / sizeof(*prov); i++)
+    ok |= prov[i] == pv;
+  y = (int)(id17 / 1000 / 10000 % 10000);
+  m = (int)(id17 / 1000 / 100 % 100);
+  d = (int)(id17 / 1000 % 100);
+  if (!ok || !cc_date_valid(y, m, d) ||
+      cc_date_from_ymd(y, m, d) > cc_date_from_ymd(g->py, g->pm, 1))
+    return 0;
+  return k[17] == id_check(id17);
+}
+
+static void pol_add(gen *g, const char *key, const char *type, const char *reason,
+                    int valid, int64_t amount2, int ro, uint32_t line,
+                    const school *s)
+{
+  polhit *h;
+  if (g->npol == g->cappol) {
+    g->cappol = g->cappol ? g->cappol * 2 : 1u << 12;
+    g->pol = realloc(g->pol, sizeof(polhit) * g->cappol);
+    if (!g->pol)
+      die("out of memory", NULL);
+  }
+  h = &g->pol[g->npol++];
+  snprintf(h->key, sizeof(h->key), "%s %s %s %d %.*s", type, reason, key, ro,
+           (int)s->code_len, s->code);
+  h->type = type;
+  h->reason = reason;
+  h->valid = valid;
+  h->amount2 = amount2;
+  h->roster = (uint8_t)ro;
+  h->line = line;
+}
+
+/* The rules of SPEC 3.2 (defaults) on one accepted row, from what it says:
+ * its money, 学习形式, year of study, 入学日期 (September of eyear) + 学制,
+ * and the birth date of its ID when valid. */
+static void policy_truth(gen *g, const rowspec *sp, const row *rw, int ro,
+                         uint32_t line)
+{
+  const polrow *pr = &rw->pol;
+  char key[24];
+  int len = id_key(key, sp->id17, sp->idform, sp->chk), valid;
+  int64_t gr = sp->grant2 > 0 ? sp->grant2 : 0, wv = sp->waiver2 > 0 ? sp->waiver2 : 0;
+  if (gr == 0 && wv == 0)
+    return;
+  valid = key_valid(g, key, len);
+  if (pr->part) {
+    if (gr)
+      pol_add(g, key, "ineligible_grant", "part_time", valid, gr, ro, line, sp->s);
+    if (wv)
+      pol_add(g, key, "ineligible_waiver", "part_time", valid, wv, ro, line, sp->s);
+  }
+  if (gr && pr->year >= 3)
+    pol_add(g, key, "ineligible_grant", "third_year", valid, gr, ro, line, sp->s);
+  /* The program ends in September of eyear + years (the day is 1-10); the
+   * period begins on its 1st: beyond when that September is before the
+   * period's month. */
+  if (pr->eyear + pr->years < g->py ||
+      (pr->eyear + pr->years == g->py && 9 < g->pm)) {
+    if (gr)
+      pol_add(g, key, "ineligible_grant", "beyond_program", valid, gr, ro, line, sp->s);
+    if (wv)
+      pol_add(g, key, "ineligible_waiver", "beyond_program", valid, wv, ro, line, sp->s);
+  }
+  if (valid && age_at_period(g, sp->id17) >= 30)
+    pol_add(g, key, "subsidy_review", "over_age", valid, 0, ro, line, sp->s);
+}
+
+static int cmp_polhit(const void *a, const void *b)
+{
+  const polhit *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  if (c)
+    return c;
+  if (x->roster != y->roster)
+    return x->roster < y->roster ? -1 : 1;
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
 static void push_reject(gen *g, int ro, uint32_t line, int code)
 {
   g->rej = xgrow(g->rej, &g->caprej, sizeof(rejrow), g->nrej + 1);
@@ -2928,6 +3145,8 @@ static void write_roster(gen *g, int ro)
       ordinary_spec(&c, &sp, stu_base + slot, adu_base + slot);
     }
     build_row(&c, &sp, &rw);
+    if (!sp.reject)
+      policy_truth(g, &sp, &rw, ro, c.line);
     if (sp.reject) {
       push_reject(g, ro, c.line, sp.reject);
     } else if (g->fuzzy > 0) { /* the natural namesakes' truth */
@@ -3116,6 +3335,32 @@ static void build_truth(gen *g, lines *fnd, lines *rej)
     p = cat(cat(p, ROSTER_LABEL[g->rej[i].roster]), ":");
     p = cat(cat(cat_uint(p, g->rej[i].line), " "), REJECT_CODE[g->rej[i].code]);
     lines_add(rej, buf, (size_t)(p - buf));
+  }
+}
+
+/* <type> <reason> <valid|invalid> <amount_at_risk> <roster>:<line>,...:
+ * one finding per (type, reason, cleaned ID, school), so one person twice
+ * at one school against one rule is one finding of two members. */
+static void build_policy_truth(gen *g, lines *out)
+{
+  qsort(g->pol, g->npol, sizeof(polhit), cmp_polhit);
+  for (uint32_t i = 0; i < g->npol;) {
+    uint32_t j = i;
+    int64_t amount = 0;
+    char buf[1024], *p = buf;
+    while (j < g->npol && strcmp(g->pol[j].key, g->pol[i].key) == 0)
+      amount += g->pol[j++].amount2;
+    p = cat(cat(cat(cat(p, g->pol[i].type), " "), g->pol[i].reason), " ");
+    p = cat(p, g->pol[i].valid ? "valid " : "invalid ");
+    p = cat(cat_amount_proj(p, amount), " ");
+    for (uint32_t k = i; k < j && p < buf + sizeof(buf) - 32; k++) {
+      if (k > i)
+        *p++ = ',';
+      p = cat(cat(p, ROSTER_LABEL[g->pol[k].roster]), ":");
+      p = cat_uint(p, g->pol[k].line);
+    }
+    lines_add(out, buf, (size_t)(p - buf));
+    i = j;
   }
 }
 
@@ -3334,6 +3579,9 @@ static void usage(FILE *fp)
     "                       expected_review.txt, expected_negatives.txt (with\n"
     "                       every natural namesake pair) and\n"
     "                       expected_fuzzy_findings.txt; density on stderr\n"
+    "  --policy RATE       share of rows planted against a subsidy rule or as\n"
+    "                       a look-alike (default 0.003); truth of every row\n"
+    "                       in DIR/expected_policy.txt (SPEC 3.2)\n"
     "  --crlf               CRLF line ends\n"
     "  --bom                UTF-8 byte order mark\n"
     "  --explain            also write DIR/planted.txt\n",
@@ -3379,7 +3627,7 @@ int main(int argc, char **argv)
 {
   static gen G;
   gen *g = &G;
-  lines fnd = {0}, rej = {0}, lnk = {0}, neg = {0}, rev = {0}, ffd = {0};
+  lines fnd = {0}, rej = {0}, lnk = {0}, neg = {0}, rev = {0}, ffd = {0}, pol = {0};
   uint64_t natural = 0, han_pairs = 0, same_county = 0;
   int enc_gb = 0, gb_label[NROSTER] = {0, 0};
   const char *period = "2026-11";
@@ -3390,6 +3638,7 @@ int main(int argc, char **argv)
   g->n[MOHRSS] = 4500;
   g->plant = 0.02;
   g->damage = 0.01;
+  g->policy = 0.003;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -3441,6 +3690,9 @@ int main(int argc, char **argv)
     } else if (!strcmp(a, "--fuzzy")) {
       NEEDV();
       g->fuzzy = parse_rate(v, a);
+    } else if (!strcmp(a, "--policy")) {
+      NEEDV();
+      g->policy = parse_rate(v, a);
     } else if (!strcmp(a, "--crlf")) {
       g->crlf = 1;
     } else if (!strcmp(a, "--bom")) {
@@ -3502,6 +3754,8 @@ int main(int argc, char **argv)
   build_truth(g, &fnd, &rej);
   lines_write_sorted(&fnd, g->out, "expected_findings.txt");
   lines_write_sorted(&rej, g->out, "expected_rejects.txt");
+  build_policy_truth(g, &pol);
+  lines_write_sorted(&pol, g->out, "expected_policy.txt");
   build_fuzzy_truth(g, &lnk, &rev, &neg, &ffd);
   if (g->fuzzy > 0)
     natural = natural_namesakes(g, &neg, &han_pairs, &same_county);
@@ -3513,6 +3767,9 @@ int main(int argc, char **argv)
     write_explain(g);
   free(fnd.buf);
   free(fnd.off);
+  free(pol.buf);
+  free(pol.off);
+  free(g->pol);
   free(rej.buf);
   free(rej.off);
   free(lnk.buf);
@@ -3533,6 +3790,11 @@ int main(int argc, char **argv)
          g->n[MOHRSS], g->gb[MOHRSS] ? "gb18030" : "utf8", g->lines[MOHRSS],
          g->bytes[MOHRSS] / 1e6, g->persons, g->ngroups, g->nrecs, g->nfindings,
          g->nrej, g->out);
+  printf("gen_roster: policy: %u findings in expected_policy.txt; rows planted:",
+         pol.n);
+  for (int k = 1; k < P_COUNT; k++)
+    printf(" %s %u", P_NAME[k], g->polkind[k]);
+  printf("\n");
   if (g->fuzzy > 0) {
     double d = g->stu.ndays, nh = (double)g->stu_rows_han;
     printf("gen_roster: fuzzy tier: %u true links, %u pairs for review, %u "

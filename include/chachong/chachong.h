@@ -29,6 +29,7 @@
 #include "chachong/report.h"
 #include "chachong/review.h"
 #include "chachong/query.h"
+#include "chachong/policy.h"
 
 #define CHACHONG_VERSION "0.1.0"
 

@@ -22,8 +22,42 @@ typedef enum cc_finding_type {
   CC_FT_DOUBLE_GRANT,        /**< "double_grant" 重复领取助学金 */
   CC_FT_DOUBLE_WAIVER,       /**< "double_waiver" 重复免学费 */
   CC_FT_ID_CONFLICT,         /**< "id_conflict" 身份证号对应不同姓名 */
+  CC_FT_INELIGIBLE_GRANT,    /**< "ineligible_grant" 违规享受国家助学金
+                                  (SPEC 3.2; one member, with a reason) */
+  CC_FT_INELIGIBLE_WAIVER,   /**< "ineligible_waiver" 违规享受免学费 */
+  CC_FT_SUBSIDY_REVIEW,      /**< "subsidy_review" 资助待核实 */
   CC_FT_COUNT_
 } cc_finding_type;
+
+/** The first policy type (SPEC 3.2): types from it on judge one record. */
+#define CC_FT_POLICY_FIRST CC_FT_INELIGIBLE_GRANT
+
+/** 1 when a type is a policy finding (one record against the rules). */
+int cc_finding_type_is_policy(cc_finding_type t);
+
+/** Why a policy finding was made (SPEC 3.2); 0 for the duplicates. */
+typedef enum cc_finding_reason {
+  CC_REASON_NONE = 0,      /**< a duplicate finding: no reason */
+  CC_REASON_PART_TIME,     /**< "part_time" 非全日制学生 */
+  CC_REASON_THIRD_YEAR,    /**< "third_year" 三年级学生领取助学金 */
+  CC_REASON_BEYOND_PROGRAM,/**< "beyond_program" 超学制年限 */
+  CC_REASON_OVER_AGE,      /**< "over_age" 大龄学生 */
+  CC_REASON_COUNT_
+} cc_finding_reason;
+
+/** Stable English code of a reason ("part_time"; "" for none). */
+const char *cc_finding_reason_code(cc_finding_reason r);
+/** Chinese name of a reason ("非全日制学生"; "" for none). */
+const char *cc_finding_reason_zh(cc_finding_reason r);
+/** What the school must do about a finding of this type and reason, in
+ *  Chinese (export, query); NULL for the duplicate types. */
+const char *cc_finding_reason_todo_zh(cc_finding_type t, cc_finding_reason r);
+/** 1 when SPEC 3.2 gives findings of this type for this reason
+ *  (ineligible_grant: part_time, third_year, beyond_program;
+ *  ineligible_waiver: part_time, beyond_program; subsidy_review: over_age). */
+int cc_finding_reason_fits(cc_finding_type t, cc_finding_reason r);
+/** The reason a code names, or -1. */
+int cc_finding_reason_parse(const char *code);
 
 /** Stable English code of a type ("dual_enrollment"). */
 const char *cc_finding_type_code(cc_finding_type t);
@@ -75,6 +109,7 @@ typedef struct cc_finding {
   uint8_t cross;         /**< 1: members from two or more rosters */
   uint8_t id_valid;      /**< 1 when the cleaned ID is valid */
   uint8_t id_reason;     /**< cc_id_reason when invalid */
+  uint8_t reason;        /**< cc_finding_reason: policy findings only */
   char id[CC_ID_MAX + 1];/**< cleaned ID */
   cc_str person_name;    /**< registered name of the first member */
   cc_member *members;    /**< sorted by roster, then line */

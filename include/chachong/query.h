@@ -59,12 +59,16 @@ typedef struct cc_query_options {
   int unmasked;                 /**< 1: full ID numbers in the output */
   const char *user;             /**< operator for the audit log; NULL or
                                      "": the login name */
+  const char *const *reasons;   /**< policy reasons (SPEC 3.2):
+                                     "part_time", "third_year",
+                                     "beyond_program", "over_age" */
+  size_t n_reasons;
 } cc_query_options;
 
 #define CC_QUERY_OPTIONS_VERSION 1
 #define CC_QUERY_OPTIONS_INIT                                               \
   {CC_QUERY_OPTIONS_VERSION, NULL, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, \
-   NULL, 0, NULL, 0, 0, CC_QUERY_TABLE, 0, NULL}
+   NULL, 0, NULL, 0, 0, CC_QUERY_TABLE, 0, NULL, NULL, 0}
 
 /** Longest audit description (cc_audit_entry.what), NUL included. */
 #define CC_QUERY_WHAT_MAX 1024
@@ -118,7 +122,8 @@ void cc_query_result_dispose(cc_query_result *r);
  * - csv: the header row period,finding_id,type,scope,state,id_number,
  *   id_valid,name,members,schools,school_names,region_codes,member_names,
  *   amount_at_risk,issued,deadline,deadline_provisional,first_period,
- *   cleared,claimed_resolved; one row per finding; member columns hold one
+ *   cleared,claimed_resolved,reason; one row per finding (reason: a
+ *   policy finding's, SPEC 3.2, else empty); member columns hold one
  *   value per member, in member order, joined by ';' (members:
  *   "label:line"; schools: "label:code"). No BOM.
  * - jsonl: each finding's findings.jsonl line with "period" its period.

@@ -56,8 +56,12 @@ typedef struct cc_report_summary {
   uint64_t open;           /**< of which new, open or overdue */
   uint64_t overdue;        /**< of which overdue */
   uint64_t cleared;        /**< of which cleared */
-  int64_t amount_at_risk;  /**< fen, over the findings not cleared */
+  int64_t amount_at_risk;  /**< fen, over the findings not cleared: money
+                                paid twice (the duplicates) */
   uint64_t schools;        /**< schools in scope with a finding */
+  int64_t amount_policy;   /**< fen, over the policy findings not cleared
+                                (SPEC 3.2): money paid against the rules,
+                                counted apart from amount_at_risk */
 } cc_report_summary;
 
 /** A report being assembled. Opaque; one thread at a time. */

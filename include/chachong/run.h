@@ -49,6 +49,8 @@ typedef struct cc_run_options {
   /** The command line, written into the run locks so that a second run is
    *  told who holds them; or NULL. */
   const char *command;
+  const char *rules_path;    /**< policy rules file (--rules), or NULL for
+                                  the defaults of SPEC 3.2 */
 } cc_run_options;
 
 #define CC_DATE_NONE INT32_MIN
@@ -57,13 +59,14 @@ typedef struct cc_run_options {
 #define CC_MAX_RECORDS_PER_ID_DEFAULT 20u
 #define CC_RUN_OPTIONS_INIT \
   {CC_RUN_OPTIONS_VERSION, NULL, NULL, CC_DATE_NONE, NULL, 0, NULL, 0, NULL, NULL, 0, 0, \
-   NULL, 0, CC_MIN_ROSTER_SHARE_DEFAULT, 0, 0, CC_MAX_RECORDS_PER_ID_DEFAULT, NULL}
+   NULL, 0, CC_MIN_ROSTER_SHARE_DEFAULT, 0, 0, CC_MAX_RECORDS_PER_ID_DEFAULT, NULL, NULL}
 
 /**
  * Runs the monthly cross-check of one period.
  *
  * Reads every roster, indexes them in the database as the period (replacing
  * an earlier run of the same period only when this one succeeds), compares,
+ * judges every record by the policy rules (SPEC 3.2; opts->rules_path),
  * and writes findings.jsonl, rejects.csv, invalid_ids.csv, possible.jsonl
  * (fuzzy pairs for review, not findings) and summary.txt
  * (mode 0600) into out_dir (mode 0700, created if missing).

@@ -5,8 +5,12 @@
 #       <type> <scope> <valid|invalid> <amount_at_risk> <roster>:<line>[,...]
 #     members sorted by roster label (bytewise) then line (numeric); amounts
 #     in yuan without trailing zeros (1000, 1500.5, 0.25).
-#   project.sh --exact FINDINGS.jsonl  the same, exact-tier findings only
-#     (match.basis id_exact: what the generator's expected_findings.txt holds)
+#   project.sh --exact FINDINGS.jsonl  the same, exact-tier duplicate findings
+#     only (match.basis id_exact and no policy reason: what the generator's
+#     expected_findings.txt holds)
+#   project.sh --policy FINDINGS.jsonl policy findings only (SPEC 3.2):
+#       <type> <reason> <valid|invalid> <amount_at_risk> <roster>:<line>[,...]
+#   project.sh --duplicates FINDINGS.jsonl every finding but the policy ones
 #   project.sh --fuzzy FINDINGS.jsonl  fuzzy-tier findings only, one line each:
 #       <type> <basis> <roster>:<line>[,...]
 #   project.sh --rejects REJECTS.csv   one line per reject: <roster>:<line> <code>
@@ -24,21 +28,25 @@ usage() {
   exit 2
 }
 
-project_findings() {
-  local file=$1 filter=${2:-.}
-  command -v jq >/dev/null 2>&1 || { echo "project.sh: jq not found" >&2; exit 2; }
-  [ -r "$file" ] || { echo "project.sh: cannot read $file" >&2; exit 1; }
-  # jq 1.6 and 1.7 print numbers differently (1.7 keeps literals such as
-  # 1000.0), so the amount is printed from integer cents.
-  jq -r '
-    def need($k): if has($k) and .[$k] != null then .[$k]
-                  else error("finding without \($k)") end;
+# Yuan from a JSON number, without trailing zeros. jq 1.6 and 1.7 print
+# numbers differently (1.7 keeps literals such as 1000.0), so the amount is
+# printed from integer cents.
+JQ_YUAN='
     def yuan: (. * 100 | round) as $c
       | ($c / 100 | floor) as $i | ($c - $i * 100) as $f
       | if $f == 0 then "\($i)"
         elif ($f % 10) == 0 then "\($i).\($f / 10)"
         elif $f < 10 then "\($i).0\($f)"
-        else "\($i).\($f)" end;
+        else "\($i).\($f)" end;'
+
+project_findings() {
+  local file=$1 filter=${2:-.}
+  command -v jq >/dev/null 2>&1 || { echo "project.sh: jq not found" >&2; exit 2; }
+  [ -r "$file" ] || { echo "project.sh: cannot read $file" >&2; exit 1; }
+  jq -r '
+    def need($k): if has($k) and .[$k] != null then .[$k]
+                  else error("finding without \($k)") end;
+    '"$JQ_YUAN"'
     select('"$filter"')
     | (need("person") | need("id_valid")) as $v
     | [ need("type"), need("scope"),
@@ -123,6 +131,18 @@ project_rejects() {
   fi
 }
 
+project_policy() {
+  local file=$1
+  [ -r "$file" ] || { echo "project.sh: cannot read $file" >&2; exit 1; }
+  jq -r '
+    '"$JQ_YUAN"'
+    select(has("reason"))
+    | [ .type, .reason, (if .person.id_valid then "valid" else "invalid" end),
+        (.amount_at_risk | yuan),
+        ([ .members[] | [.roster, .line] ] | sort | map("\(.[0]):\(.[1])") | join(","))
+      ] | join(" ")' "$file" | LC_ALL=C sort
+}
+
 project_fuzzy() {
   local file=$1
   [ -r "$file" ] || { echo "project.sh: cannot read $file" >&2; exit 1; }
@@ -134,7 +154,10 @@ project_fuzzy() {
 
 case "${1:-}" in
   --rejects) [ $# -eq 2 ] || usage; project_rejects "$2" ;;
-  --exact) [ $# -eq 2 ] || usage; project_findings "$2" '.match.basis == "id_exact"' ;;
+  --exact) [ $# -eq 2 ] || usage
+    project_findings "$2" '.match.basis == "id_exact" and (has("reason") | not)' ;;
+  --duplicates) [ $# -eq 2 ] || usage; project_findings "$2" 'has("reason") | not' ;;
+  --policy) [ $# -eq 2 ] || usage; project_policy "$2" ;;
   --fuzzy) [ $# -eq 2 ] || usage; project_fuzzy "$2" ;;
   -h|--help|"") usage ;;
   -*) usage ;;

@@ -23,10 +23,10 @@ if [ ! -x "$GEN" ]; then
   fail "gen_roster binary is executable: $GEN"
   cli_finish
 fi
-"$GEN" --out "$G" --seed 7 --moe 20000 --mohrss 8000 --gb18030 mohrss \
+"$GEN" --out "$G" --seed 7 --moe 20000 --mohrss 8000 --gb18030 mohrss --period "$PERIOD" \
   >"$S/gen.stdout" 2>"$S/gen.stderr"
-check_exit "gen_roster --seed 7 --moe 20000 --mohrss 8000 --gb18030 mohrss" 0 "$?" "$S/gen.stderr"
-for x in expected_findings.txt expected_rejects.txt; do
+check_exit "gen_roster --seed 7 --moe 20000 --mohrss 8000 --gb18030 mohrss --period $PERIOD" 0 "$?" "$S/gen.stderr"
+for x in expected_findings.txt expected_rejects.txt expected_policy.txt; do
   check "the generator wrote $x" test -f "$G/$x"
 done
 
@@ -68,6 +68,19 @@ if [ "$RC" = 0 ]; then
   else
     fail "findings projection" "$(cat "$S/projection.err")"
   fi
+  # The policy findings (SPEC 3.2): planted breaches and look-alikes, and
+  # every row's own truth, worked out by the generator from what it wrote.
+  LC_ALL=C sort "$G/expected_policy.txt" >"$S/expected_policy.sorted"
+  if bash "$PROJECT" --policy "$S/out/findings.jsonl" >"$S/policy.txt" 2>"$S/policy.err"; then
+    check_diff "policy findings equal the planted truth ($(wc -l <"$S/expected_policy.sorted") findings)" \
+      "$S/expected_policy.sorted" "$S/policy.txt"
+  else
+    fail "policy projection" "$(cat "$S/policy.err")"
+  fi
+  check "the generator planted every kind of breach and look-alike" \
+    grep -Eq 'rows planted: part_time [1-9][0-9]* third_year [1-9][0-9]* beyond_program [1-9][0-9]* unpaid_part_time [1-9][0-9]* cohort_year_1 [1-9][0-9]* date_forms [1-9][0-9]*$' "$S/gen.stdout"
+  check "every reason is among the findings" \
+    test "$(cut -d' ' -f2 "$S/expected_policy.sorted" | sort -u | tr '\n' ' ')" = "beyond_program over_age part_time third_year "
   if bash "$PROJECT" --rejects "$S/out/rejects.csv" >"$S/rejects_projection.txt" \
       2>"$S/rejects_projection.err"; then
     check_diff "rejects projection equals the planted truth ($(wc -l <"$S/expected_rejects.sorted") rejects)" \

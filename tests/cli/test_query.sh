@@ -204,7 +204,7 @@ import csv, re, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
 head = ("period,finding_id,type,scope,state,id_number,id_valid,name,members,"
         "schools,school_names,region_codes,member_names,amount_at_risk,issued,"
-        "deadline,deadline_provisional,first_period,cleared,claimed_resolved").split(",")
+        "deadline,deadline_provisional,first_period,cleared,claimed_resolved,reason").split(",")
 assert rows[0] == head, rows[0]
 body = rows[1:]
 assert len(body) == 21, len(body)
