@@ -1025,8 +1025,7 @@ static int fit_model(cc_fuzzy_model *model, pair_vec *all)
   return 0;
 }
 
-/* An anchor a record links to: (record's index in the link list, the
- * anchor's ID hash). */
+/* An anchor a record links to: (the record, the anchor's ID hash). */
 typedef struct anchor_ref {
   node rec;
   uint64_t anchor;
