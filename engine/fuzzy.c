@@ -1077,11 +1077,10 @@ static int links_two_anchors(const anchor_ref *r, const anchor_ref *end)
  *    number one slip from two people's valid numbers) cannot say whose it
  *    is: all its links become possible, reason ambiguous.
  */
-static int decide_pairs(pair_vec *all, const cc_fuzzy_model *model, cc_fuzzy_stats *st)
+static int decide_pairs(pair_vec *all, cc_fuzzy_stats *st)
 {
   anchor_ref *refs;
   size_t i, n = 0;
-  (void)model;
   for (i = 0; i < all->n; i++) {
     pair *p = &all->p[i];
     if (p->flags & PF_DIFFERENT) {
@@ -1463,7 +1462,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     goto done;
   if ((rc = fit_model(&stats->model, &all)) < 0)
     goto done;
-  if ((rc = decide_pairs(&all, &stats->model, stats)) < 0)
+  if ((rc = decide_pairs(&all, stats)) < 0)
     goto done;
 
   /* Nodes of the linked pairs, union-find over them. */
