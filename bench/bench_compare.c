@@ -40,8 +40,10 @@ static long minflt(void)
   return ru.ru_minflt;
 }
 
-/* The typo seeds of a generation, in idx order. */
-static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n)
+/* The typo seeds of a generation, in idx order, and its blocking entries
+ * of blocks of two or more, sorted (as the run makes them). */
+static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n,
+                                cc_block_entry **blocks, size_t *nb)
 {
   MDB_txn *txn;
   MDB_dbi rec, idx;
@@ -49,12 +51,37 @@ static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n)
   cc_index_item x;
   cc_typo_seed *seeds = NULL;
   size_t cap = 0;
+  size_t cap_b = 0;
   *n = 0;
+  *blocks = NULL;
+  *nb = 0;
   if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn) != 0 ||
       cc_index_open_gen(&rec, &idx, NULL, txn, gen) < 0 ||
       cc_idx_open(&cur, txn, idx) < 0)
     return NULL;
   while (cc_idx_next(&cur, &x) == 0) {
+    cc_record r;
+    uint64_t bk[CC_FUZZY_BLOCK_KEYS_MAX];
+    int nk, k;
+    memset(&r, 0, sizeof r);
+    r.id_len = x.id_len;
+    memcpy(r.id, x.id, x.id_len);
+    r.name_folded.ptr = x.name_folded;
+    r.name_folded.len = x.name_folded_len;
+    nk = cc_fuzzy_block_keys(bk, &r);
+    for (k = 0; k < nk; k++) {
+      if (*nb == cap_b) {
+        cap_b = cap_b ? cap_b * 2 : 4096;
+        *blocks = realloc(*blocks, cap_b * sizeof **blocks);
+        if (*blocks == NULL)
+          exit(1);
+      }
+      (*blocks)[*nb].key = bk[k];
+      (*blocks)[*nb].id_hash = x.hash;
+      (*blocks)[*nb].line = x.line;
+      (*blocks)[*nb].roster = x.roster;
+      (*nb)++;
+    }
     if (x.id_verdict != CC_ID_INVALID || (x.id_len != 17 && x.id_len != 18))
       continue;
     if (*n == cap) {
@@ -73,6 +100,12 @@ static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n)
   }
   cc_idx_close(&cur);
   mdb_txn_abort(txn);
+  {
+    cc_block_entry *parts[1] = {*blocks};
+    size_t lens[1] = {*nb};
+    if (cc_index_group_blocks_parts(blocks, nb, parts, lens, 1, 2) < 0)
+      exit(1);
+  }
   return seeds;
 }
 
@@ -91,7 +124,8 @@ int main(int argc, char **argv)
   uint32_t gen;
   int rounds, a, fuzzy = 0;
   cc_typo_seed *seeds = NULL;
-  size_t n_seeds = 0;
+  cc_block_entry *blocks = NULL;
+  size_t n_seeds = 0, n_blocks = 0;
 
   if (argc > 1 && strcmp(argv[1], "--fuzzy") == 0) {
     fuzzy = 1;
@@ -115,7 +149,7 @@ int main(int argc, char **argv)
   }
   mdb_txn_abort(txn);
   if (fuzzy)
-    seeds = load_seeds(db, gen, &n_seeds);
+    seeds = load_seeds(db, gen, &n_seeds, &blocks, &n_blocks);
   for (a = 4; a < argc; a++) {
     int threads = atoi(argv[a]), r;
     double *t = calloc((size_t)rounds, sizeof *t);
@@ -129,7 +163,8 @@ int main(int argc, char **argv)
       if (fuzzy) {
         cc_fuzzy_stats fs;
         memset(&out, 0, sizeof out);
-        if (cc_fuzzy_run(&out, &fs, NULL, db, gen, labels, seeds, n_seeds, NULL, NULL, threads) < 0) {
+        if (cc_fuzzy_run(&out, &fs, NULL, db, gen, labels, seeds, n_seeds,
+                         blocks, n_blocks, NULL, NULL, threads) < 0) {
           fprintf(stderr, "bench_compare: %s\n", cc_error_last());
           return 1;
         }
@@ -148,6 +183,7 @@ int main(int argc, char **argv)
     free(t);
   }
   free(seeds);
+  free(blocks);
   cc_db_close(db);
   return 0;
 }

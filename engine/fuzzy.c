@@ -724,76 +724,52 @@ typedef struct block_set {
   size_t first;    /* index of members[0] among all ranges' members */
 } block_set;
 
+/* The first of the n sorted blocking entries whose key is lo or more. */
+static size_t blocks_lower_bound(const cc_block_entry *e, size_t n, uint64_t lo)
+{
+  size_t a = 0, b = n;
+  while (a < b) {
+    size_t m = a + (b - a) / 2;
+    if (e[m].key < lo)
+      a = m + 1;
+    else
+      b = m;
+  }
+  return a;
+}
+
 /* Keeps the blocks of two or more records whose key lies in [lo, hi]. A
  * block past 64 records (a very common name on one day) is cut. */
-static int collect_blocks(block_set *bs, MDB_txn *txn, MDB_dbi blk, uint64_t lo,
-                          uint64_t hi)
+static int collect_blocks(block_set *bs, const cc_block_entry *e, size_t ne,
+                          uint64_t lo, uint64_t hi)
 {
-  MDB_cursor *cur;
-  MDB_val k, val;
-  uint8_t key[14] = {0};
-  size_t n = 0; /* members of the block being read */
-  uint64_t ghash = 0, bkey = 0;
-  int mrc, rc = 0, t;
-  for (t = 0; t < 8; t++)
-    key[t] = (uint8_t)(lo >> (56 - 8 * t));
-  k.mv_data = key;
-  k.mv_size = sizeof key;
-  if ((rc = mdb_cursor_open(txn, blk, &cur)) != 0)
-    return cc_error_set(CC_ERROR, "database: %s", mdb_strerror(rc));
-  for (mrc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);;
-       mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-    const uint8_t *kp = k.mv_data, *vp = val.mv_data;
-    int end = mrc != 0;
-    if (!end) {
-      if (k.mv_size != 14 || val.mv_size != 8) {
-        rc = cc_error_set(CC_ECORRUPT, "database: bad blocking entry");
-        break;
+  size_t i = blocks_lower_bound(e, ne, lo);
+  while (i < ne && e[i].key <= hi) {
+    size_t j = i + 1, m;
+    while (j < ne && e[j].key == e[i].key)
+      j++;
+    if (j - i >= 2) {
+      size_t take = j - i < 64 ? j - i : 64;
+      if (cc_grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 2,
+                  sizeof *bs->start) < 0 ||
+          cc_grow((void **)&bs->members, &bs->cap, bs->n + take,
+                  sizeof *bs->members) < 0)
+        return cc_error_set(CC_ENOMEM, "out of memory");
+      bs->start[bs->n_blocks++] = bs->n;
+      for (m = i; m < i + take; m++) {
+        node *nd = &bs->members[bs->n++];
+        nd->hash = e[m].id_hash;
+        nd->roster = e[m].roster;
+        nd->line = e[m].line;
       }
-      bkey = 0;
-      for (t = 0; t < 8; t++)
-        bkey = bkey << 8 | kp[t];
-      end = bkey > hi;
     }
-    if (end || (n > 0 && bkey != ghash)) {
-      if (n >= 2) {
-        if (cc_grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 2,
-                    sizeof *bs->start) < 0) {
-          rc = cc_error_set(CC_ENOMEM, "out of memory");
-          break;
-        }
-        bs->start[bs->n_blocks++] = bs->n - n;
-      } else {
-        bs->n -= n; /* a block of one pairs with nobody */
-      }
-      n = 0;
-    }
-    if (end)
-      break;
-    ghash = bkey;
-    if (n < 64) {
-      node *nd;
-      if (cc_grow((void **)&bs->members, &bs->cap, bs->n + 1, sizeof *bs->members) < 0) {
-        rc = cc_error_set(CC_ENOMEM, "out of memory");
-        break;
-      }
-      nd = &bs->members[bs->n++];
-      n++;
-      nd->hash = 0;
-      for (t = 0; t < 8; t++)
-        nd->hash = nd->hash << 8 | vp[t];
-      nd->roster = (uint16_t)(kp[8] << 8 | kp[9]);
-      nd->line = (uint32_t)kp[10] << 24 | (uint32_t)kp[11] << 16 |
-                 (uint32_t)kp[12] << 8 | kp[13];
-    }
+    i = j; /* a block of one pairs with nobody */
   }
-  mdb_cursor_close(cur);
-  if (rc == 0 && cc_grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 1,
-                         sizeof *bs->start) < 0)
-    rc = cc_error_set(CC_ENOMEM, "out of memory");
-  if (rc == 0)
-    bs->start[bs->n_blocks] = bs->n;
-  return rc < 0 ? rc : 0;
+  if (cc_grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 1,
+              sizeof *bs->start) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  bs->start[bs->n_blocks] = bs->n;
+  return 0;
 }
 
 /* A member to fetch: its idx key and where its item goes. */
@@ -1278,11 +1254,12 @@ done:
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds,
+                 const cc_block_entry *blocks, size_t n_blocks,
                  const cc_review_set *reviews, const cc_generic_ids *generic,
                  int threads)
 {
   MDB_txn *txn = NULL;
-  MDB_dbi idx, rec, blk;
+  MDB_dbi idx, rec;
   pair_vec *vecs = NULL, all = {0};
   node *nodes = NULL;
   size_t *parent = NULL, *best = NULL, n_nodes = 0, i, k;
@@ -1302,8 +1279,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     threads = omp_get_max_threads();
   if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
     return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
-  if ((rc = cc_index_open_gen(&rec, &idx, NULL, txn, gen)) < 0 ||
-      (rc = cc_index_open_blk(&blk, txn, gen)) < 0) {
+  if ((rc = cc_index_open_gen(&rec, &idx, NULL, txn, gen)) < 0) {
     mdb_txn_abort(txn);
     return rc;
   }
@@ -1357,7 +1333,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       uint64_t hi = r == n_ranges - 1 ? UINT64_MAX : lo + step - 1;
       if (my < 0)
         continue;
-      my = collect_blocks(&sets[r], rt, blk, lo, hi);
+      my = collect_blocks(&sets[r], blocks, n_blocks, lo, hi);
     }
     cc_idx_close(&cur);
     if (rt)

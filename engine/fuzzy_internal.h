@@ -44,8 +44,10 @@ typedef struct cc_fuzzy_stats {
 } cc_fuzzy_stats;
 
 /*
- * The fuzzy tier over generation `gen` (its idx and blk databases): finds
- * candidate pairs from the typo seeds and the blocks (in parallel), scores
+ * The fuzzy tier over generation `gen` (its idx database): finds
+ * candidate pairs from the typo seeds and the blocks (`blocks`: entries of
+ * blocks of two or more, sorted by (key, roster, line); the blocks live in
+ * memory for the run only, never in the database), in parallel, scores
  * them, writes the possible matches to `possible` (JSON lines; may be
  * NULL), links the pairs above the upper threshold into persons and appends
  * their findings to `out`. `reviews` (may be NULL) are the reviewers'
@@ -57,6 +59,7 @@ typedef struct cc_fuzzy_stats {
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds,
+                 const cc_block_entry *blocks, size_t n_blocks,
                  const cc_review_set *reviews, const cc_generic_ids *generic,
                  int threads);
 

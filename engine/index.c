@@ -82,12 +82,10 @@
  *          with reason 0, as before.
  *   (strN: an N-bit length, then the bytes)
  *
- * "gXXXXXXXX.blk" the fuzzy tier's blocking index (docs/FUZZY.md); only
- *   blocks of two or more records are stored
- *   key:   0 u64 XXH3-64(pinyin of the name, birth date, sex) | 8 u16 roster
- *          | 10 u32 line
- *   value: u64 XXH3-64 of the record's cleaned ID (with roster and line, its
- *          idx key)
+ * "gXXXXXXXX.blk" held the fuzzy tier's blocking index in databases
+ *   written before 2026-12; the blocks now live in memory for the run
+ *   only (run.c, fuzzy.c). The name stays in the lists of a generation's
+ *   databases so that such generations are still dropped whole.
  *
  * "gXXXXXXXX.schools" records per school, for rates
  *   key:   roster label | 0x1F | school code
@@ -651,48 +649,6 @@ int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n)
   return 0;
 }
 
-int cc_index_stage_blocks(cc_stage *st, const cc_block_entry *e, size_t n)
-{
-  char name[32];
-  MDB_dbi dbi;
-  MDB_cursor *cur;
-  uint8_t key[14], val[8];
-  MDB_val k = {14, key}, v = {8, val};
-  size_t i;
-  int rc;
-  gen_name(name, st->gen, "blk");
-  if ((rc = mdb_dbi_open(st->txn, name, MDB_CREATE, &dbi)) != 0 ||
-      (rc = mdb_cursor_open(st->txn, dbi, &cur)) != 0)
-    return lmdb_error(rc, "creating the blocking index");
-  for (i = 0; i < n; i++) {
-    /* A record alone in its block can pair with nobody: only blocks of two
-     * or more are kept (most records are alone). */
-    if (!((i > 0 && e[i - 1].key == e[i].key) || (i + 1 < n && e[i + 1].key == e[i].key)))
-      continue;
-    put_u64(key, e[i].key);
-    put_u16(key + 8, e[i].roster);
-    put_u32(key + 10, e[i].line);
-    put_u64(val, e[i].id_hash);
-    if ((rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND)) != 0) {
-      mdb_cursor_close(cur);
-      return lmdb_error(rc, "writing the blocking index");
-    }
-  }
-  mdb_cursor_close(cur);
-  return 0;
-}
-
-
-
-int cc_index_open_blk(MDB_dbi *blk, MDB_txn *txn, uint32_t gen)
-{
-  char name[32];
-  int rc;
-  gen_name(name, gen, "blk");
-  rc = mdb_dbi_open(txn, name, 0, blk);
-  return rc ? lmdb_error(rc, "opening the blocking index") : 0;
-}
-
 static void free_chunk(cc_stage *st)
 {
   free(st->chunk);
@@ -858,51 +814,55 @@ DEFINE_RANGE_SORT(sort_blocks_range, cc_block_entry, block_less)
     return 0;                                                                 \
   }                                                                           \
                                                                               \
+  /* Sorts the n entries of one bucket, src, into dst. */                   \
+  static void NAME##_bucket(TYPE *dst, const TYPE *src, size_t n)            \
+  {                                                                           \
+    size_t cnt[SORT_BUCKETS + 1], i, r;                                       \
+    const int shift = 64 - 2 * SORT_BITS;                                     \
+    if (n <= RUN_INSERTION_MAX) {                                             \
+      memcpy(dst, src, n * sizeof *dst);                                      \
+      RANGE_SORT(dst, n);                                                     \
+      return;                                                                 \
+    }                                                                         \
+    memset(cnt, 0, sizeof cnt);                                               \
+    for (i = 0; i < n; i++)                                                   \
+      cnt[((src[i].KEY >> shift) & (SORT_BUCKETS - 1)) + 1]++;                \
+    for (i = 0; i < SORT_BUCKETS; i++)                                        \
+      cnt[i + 1] += cnt[i];                                                   \
+    for (i = 0; i < n; i++)                                                   \
+      dst[cnt[(src[i].KEY >> shift) & (SORT_BUCKETS - 1)]++] = src[i];        \
+    /* cnt[r] is now the end of run r. */                                     \
+    for (r = 0, i = 0; r < SORT_BUCKETS; r++) {                               \
+      size_t end = cnt[r], m = end - i;                                       \
+      if (m > RUN_INSERTION_MAX)                                              \
+        RANGE_SORT(dst + i, m);                                               \
+      else if (m > 1) {                                                       \
+        size_t a, c;                                                          \
+        for (a = i + 1; a < end; a++) {                                       \
+          TYPE x = dst[a];                                                    \
+          for (c = a; c > i && LESS(&x, &dst[c - 1]); c--)                    \
+            dst[c] = dst[c - 1];                                              \
+          dst[c] = x;                                                         \
+        }                                                                     \
+      }                                                                       \
+      i = end;                                                                \
+    }                                                                         \
+  }                                                                           \
+                                                                              \
   /* Sorts every bucket of tmp into out. */                                   \
   static void NAME##_buckets(TYPE *out, const TYPE *tmp, const size_t *start, \
                              int threads)                                     \
   {                                                                           \
     long bk;                                                                  \
     _Pragma("omp parallel for schedule(dynamic, 16) num_threads(threads)")    \
-    for (bk = 0; bk < (long)SORT_BUCKETS; bk++) {                             \
-      size_t cnt[SORT_BUCKETS + 1], i, r;                                     \
-      const TYPE *src = tmp + start[bk];                                      \
-      TYPE *dst = out + start[bk];                                            \
-      size_t n = start[bk + 1] - start[bk];                                   \
-      const int shift = 64 - 2 * SORT_BITS;                                   \
-      if (n <= RUN_INSERTION_MAX) {                                           \
-        memcpy(dst, src, n * sizeof *dst);                                    \
-        RANGE_SORT(dst, n);                                                   \
-        continue;                                                             \
-      }                                                                       \
-      memset(cnt, 0, sizeof cnt);                                             \
-      for (i = 0; i < n; i++)                                                 \
-        cnt[((src[i].KEY >> shift) & (SORT_BUCKETS - 1)) + 1]++;              \
-      for (i = 0; i < SORT_BUCKETS; i++)                                      \
-        cnt[i + 1] += cnt[i];                                                 \
-      for (i = 0; i < n; i++)                                                 \
-        dst[cnt[(src[i].KEY >> shift) & (SORT_BUCKETS - 1)]++] = src[i];      \
-      /* cnt[r] is now the end of run r. */                                   \
-      for (r = 0, i = 0; r < SORT_BUCKETS; r++) {                             \
-        size_t end = cnt[r], m = end - i;                                     \
-        if (m > RUN_INSERTION_MAX)                                            \
-          RANGE_SORT(dst + i, m);                                             \
-        else if (m > 1) {                                                     \
-          size_t a, c;                                                        \
-          for (a = i + 1; a < end; a++) {                                     \
-            TYPE x = dst[a];                                                  \
-            for (c = a; c > i && LESS(&x, &dst[c - 1]); c--)                  \
-              dst[c] = dst[c - 1];                                            \
-            dst[c] = x;                                                       \
-          }                                                                   \
-        }                                                                     \
-        i = end;                                                              \
-      }                                                                       \
-    }                                                                         \
+    for (bk = 0; bk < (long)SORT_BUCKETS; bk++)                               \
+      NAME##_bucket(out + start[bk], tmp + start[bk],                         \
+                    start[bk + 1] - start[bk]);                               \
   }                                                                           \
                                                                               \
-  static int NAME##_parts(TYPE **out, TYPE **parts, const size_t *lens,       \
-                          int k, int threads)                                 \
+  static int __attribute__((unused))                                         \
+      NAME##_parts(TYPE **out, TYPE **parts, const size_t *lens, int k,       \
+                   int threads)                                               \
   {                                                                           \
     size_t *start = malloc((SORT_BUCKETS + 1) * sizeof *start), n = 0;        \
     TYPE *tmp, *res;                                                          \
@@ -974,10 +934,95 @@ int cc_index_sort_parts(cc_index_entry **out, cc_index_entry **parts,
   return radix_sort_entries_parts(out, parts, lens, k, threads);
 }
 
-int cc_index_sort_blocks_parts(cc_block_entry **out, cc_block_entry **parts,
-                               const size_t *lens, int k, int threads)
+/*
+ * The fuzzy tier's blocks: the scatter of the sort above, then each bucket
+ * sorted into a scratch array of its own size and only its runs of two or
+ * more equal keys written back, at the bucket's start; a last pass gathers
+ * them. Against the full sort and a pass that kept the runs, this writes
+ * no second array of every entry (most records are alone in their blocks:
+ * at 1M records 2 million entries, of which some 80,000 are kept), so a
+ * third of the fresh pages and one pass over the entries go.
+ */
+int cc_index_group_blocks_parts(cc_block_entry **out, size_t *n_out,
+                                cc_block_entry **parts, const size_t *lens,
+                                int k, int threads)
 {
-  return radix_sort_blocks_parts(out, parts, lens, k, threads);
+  size_t *start = malloc((SORT_BUCKETS + 1) * sizeof *start);
+  size_t *kept = calloc(SORT_BUCKETS, sizeof *kept);
+  size_t n = 0, total = 0, b, at;
+  cc_block_entry *tmp, *res;
+  int p, rc = 0, failed = 0;
+  long bk;
+
+  *out = NULL;
+  *n_out = 0;
+  for (p = 0; p < k; p++)
+    n += lens[p];
+  tmp = malloc((n ? n : 1) * sizeof *tmp);
+  rc = start == NULL || kept == NULL || tmp == NULL
+           ? cc_error_set(CC_ENOMEM, "out of memory sorting")
+           : radix_sort_blocks_scatter(tmp, start, parts, lens, k, threads);
+  for (p = 0; p < k; p++) {
+    free(parts[p]);
+    parts[p] = NULL;
+  }
+  if (rc < 0)
+    goto done;
+#pragma omp parallel num_threads(threads) reduction(| : failed)
+  {
+    cc_block_entry *scratch = NULL;
+    size_t cap = 0;
+#pragma omp for schedule(dynamic, 16)
+    for (bk = 0; bk < (long)SORT_BUCKETS; bk++) {
+      cc_block_entry *src = tmp + start[bk];
+      size_t m = start[bk + 1] - start[bk], i = 0, w = 0;
+      if (m < 2 || failed)
+        continue;
+      if (m > cap) {
+        free(scratch);
+        cap = m * 2;
+        if ((scratch = malloc(cap * sizeof *scratch)) == NULL) {
+          cap = 0;
+          failed = 1;
+          continue;
+        }
+      }
+      radix_sort_blocks_bucket(scratch, src, m);
+      while (i < m) {
+        size_t j = i + 1;
+        while (j < m && scratch[j].key == scratch[i].key)
+          j++;
+        if (j - i >= 2) {
+          memcpy(src + w, scratch + i, (j - i) * sizeof *src);
+          w += j - i;
+        }
+        i = j;
+      }
+      kept[bk] = w;
+    }
+    free(scratch);
+  }
+  if (failed) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory sorting");
+    goto done;
+  }
+  for (b = 0; b < SORT_BUCKETS; b++)
+    total += kept[b];
+  if ((res = malloc((total ? total : 1) * sizeof *res)) == NULL) {
+    rc = cc_error_set(CC_ENOMEM, "out of memory sorting");
+    goto done;
+  }
+  for (b = 0, at = 0; b < SORT_BUCKETS; b++) {
+    memcpy(res + at, tmp + start[b], kept[b] * sizeof *res);
+    at += kept[b];
+  }
+  *out = res;
+  *n_out = total;
+done:
+  free(start);
+  free(kept);
+  free(tmp);
+  return rc;
 }
 
 /* ------------------------------------------------------------------ */

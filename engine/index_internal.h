@@ -76,13 +76,13 @@ typedef struct cc_block_entry {
 
 /* Sorts blocking entries by (key, roster, line), in parallel. */
 int cc_index_sort_blocks(cc_block_entry *e, size_t n, int threads);
-/* The same as cc_index_sort_parts, for blocking entries. */
-int cc_index_sort_blocks_parts(cc_block_entry **out, cc_block_entry **parts,
-                               const size_t *lens, int k, int threads);
-/* Appends sorted blocking entries to the generation's blk database. */
-int cc_index_stage_blocks(cc_stage *st, const cc_block_entry *e, size_t n);
-/* Opens a generation's blk database in txn. */
-int cc_index_open_blk(MDB_dbi *blk, MDB_txn *txn, uint32_t gen);
+/* Sorts the blocking entries of parts[0..k) (taken over and freed, as by
+ * cc_index_sort_parts) by (key, roster, line) and keeps only those whose
+ * key two or more entries share (a record alone in its block can pair with
+ * nobody): *out (malloc'd) holds *n_out of them. */
+int cc_index_group_blocks_parts(cc_block_entry **out, size_t *n_out,
+                                cc_block_entry **parts, const size_t *lens,
+                                int k, int threads);
 /* Commits the staged generation (not yet visible as the period). */
 int cc_index_stage_commit(cc_stage *st);
 /* Abandons the stage; the database is as it was. */

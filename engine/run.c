@@ -390,8 +390,9 @@ static void free_payloads(run_state *rs)
 
 /*
  * The index stage before its commit: sorts the workers' index entries and
- * appends them to the staged generation, and sorts the blocking entries
- * (returned in *blocks, for the caller to append) and gathers the typo
+ * appends them to the staged generation, sorts the blocking entries and
+ * keeps those of blocks of two or more (returned in *blocks, for the fuzzy
+ * tier; they are never written to the database) and gathers the typo
  * seeds.
  *
  * The entries' payloads were written in file order and are read in hash
@@ -435,10 +436,8 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
   if ((rc = cc_index_sort_parts(&all, parts, lens, k, k)) < 0)
     goto done;
   if (rs->fuzzy) {
-    for (i = 0; i < (size_t)k; i++) {
+    for (i = 0; i < (size_t)k; i++)
       ns += rs->ts[i].n_seeds;
-      *nb += rs->ts[i].n_blk;
-    }
     *seeds = malloc((ns ? ns : 1) * sizeof **seeds);
     if (*seeds == NULL) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
@@ -467,7 +466,7 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
       free_payloads(rs);
     }
     if (rs->fuzzy && (team == 1 ? rc == 0 : me == 1) &&
-        (brc = cc_index_sort_blocks_parts(blocks, bparts, blens, k, 1)) < 0)
+        (brc = cc_index_group_blocks_parts(blocks, nb, bparts, blens, k, 1)) < 0)
       snprintf(bmsg, sizeof bmsg, "%s", cc_error_last());
   }
   if (rc == 0 && brc < 0)
@@ -1056,12 +1055,6 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   t = now_s();
   if ((rc = load_index(&rs, &blocks, &nb, &seeds, &n_seeds)) < 0)
     goto done;
-  if (rs.fuzzy) {
-    if ((rc = cc_index_stage_blocks(&rs.stage, blocks, nb)) < 0)
-      goto done;
-    free(blocks);
-    blocks = NULL;
-  }
   if ((rc = merge_schools(&schools, &n_schools, &rs, labels)) < 0 ||
       (rc = cc_index_stage_schools(&rs.stage, schools, n_schools)) < 0)
     goto done;
@@ -1100,8 +1093,10 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     if ((rc = cc_review_load(&reviews, db)) < 0)
       goto done;
     rc = cc_fuzzy_run(&found, &fz, fposs, db, rs.stage.gen, labels, seeds, n_seeds,
-                      reviews, &generic, rs.threads);
+                      blocks, nb, reviews, &generic, rs.threads);
     cc_review_set_free(reviews);
+    free(blocks);
+    blocks = NULL;
     if (rc < 0)
       goto done;
   }

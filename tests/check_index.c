@@ -1650,7 +1650,30 @@ START_TEST(test_index_sort_parts_matches_qsort)
       qsort(ball, n, sizeof *ball, block_cmp);
     }
     ck_assert_int_eq(cc_index_sort_parts(&out, parts, sizes, k, threads), 0);
-    ck_assert_int_eq(cc_index_sort_blocks_parts(&bout, bparts, sizes, k, threads), 0);
+    {
+      /* As blocks: the entries of keys two or more share, in order. */
+      size_t kept = 99, w = 0, j;
+      for (i = 0; i < n; i = j) {
+        for (j = i + 1; j < n && ball[j].key == ball[i].key; j++)
+          ;
+        w += j - i >= 2 ? j - i : 0;
+      }
+      ck_assert_int_eq(cc_index_group_blocks_parts(&bout, &kept, bparts, sizes, k, threads), 0);
+      ck_assert_uint_eq(kept, w);
+      for (i = 0, w = 0; i < n; i = j) {
+        size_t run, m;
+        for (j = i + 1; j < n && ball[j].key == ball[i].key; j++)
+          ;
+        run = j - i;
+        for (m = i; run >= 2 && m < j; m++, w++) {
+          ck_assert_uint_eq(bout[w].key, ball[m].key);
+          ck_assert_uint_eq(bout[w].id_hash, ball[m].id_hash);
+          ck_assert_uint_eq(bout[w].line, ball[m].line);
+        }
+      }
+      free(bout);
+      bout = malloc((n ? n : 1) * sizeof *bout);
+    }
     for (p = 0; p < 4; p++) { /* taken over */
       ck_assert_ptr_null(parts[p]);
       ck_assert_ptr_null(bparts[p]);
@@ -1663,10 +1686,6 @@ START_TEST(test_index_sort_parts_matches_qsort)
       ck_assert_uint_eq(out[i].line, all[i].line);
       ck_assert_uint_eq(out[i].len, all[i].len);
       ck_assert_ptr_eq(out[i].payload, all[i].payload);
-      ck_assert_uint_eq(bout[i].key, ball[i].key);
-      ck_assert_uint_eq(bout[i].id_hash, ball[i].id_hash);
-      ck_assert_uint_eq(bout[i].roster, ball[i].roster);
-      ck_assert_uint_eq(bout[i].line, ball[i].line);
     }
     /* The in-place form sorts the blocks the same way. */
     if (n) {
@@ -1688,6 +1707,102 @@ START_TEST(test_index_sort_parts_matches_qsort)
     free(all);
     free(ball);
   }
+}
+END_TEST
+
+/* The fuzzy tier's blocks, worked by hand: keys 5 (three entries), 9 (two,
+ * in another top bucket), 7 and 1 (alone). Kept: the five of keys 5 and 9,
+ * by (key, roster, line). */
+START_TEST(test_index_group_blocks_by_hand)
+{
+  const uint64_t k9 = UINT64_C(0x8000000000000009);
+  cc_block_entry *parts[2], *out = NULL;
+  size_t lens[2] = {3, 4}, n = 0;
+  static const cc_block_entry p0[3] = {
+      {5, 101, 3, 0}, {UINT64_C(0x8000000000000009), 102, 1, 0}, {5, 103, 1, 1}};
+  static const cc_block_entry p1[4] = {
+      {7, 104, 2, 0}, {5, 105, 2, 0}, {UINT64_C(0x8000000000000009), 106, 4, 1},
+      {1, 107, 9, 0}};
+  int threads;
+  for (threads = 1; threads <= 2; threads++) {
+    parts[0] = malloc(sizeof p0);
+    parts[1] = malloc(sizeof p1);
+    ck_assert_ptr_nonnull(parts[0]);
+    ck_assert_ptr_nonnull(parts[1]);
+    memcpy(parts[0], p0, sizeof p0);
+    memcpy(parts[1], p1, sizeof p1);
+    ck_assert_int_eq(cc_index_group_blocks_parts(&out, &n, parts, lens, 2, threads), 0);
+    ck_assert_ptr_null(parts[0]);
+    ck_assert_ptr_null(parts[1]);
+    ck_assert_uint_eq(n, 5);
+    ck_assert_uint_eq(out[0].key, 5);
+    ck_assert_uint_eq(out[0].id_hash, 105); /* roster 0, line 2 */
+    ck_assert_uint_eq(out[1].id_hash, 101); /* roster 0, line 3 */
+    ck_assert_uint_eq(out[2].id_hash, 103); /* roster 1, line 1 */
+    ck_assert_uint_eq(out[3].key, k9);
+    ck_assert_uint_eq(out[3].id_hash, 102);
+    ck_assert_uint_eq(out[4].key, k9);
+    ck_assert_uint_eq(out[4].id_hash, 106);
+    free(out);
+  }
+}
+END_TEST
+
+/* Many shared keys (runs of 1 to dozens, some past a bucket's insertion
+ * cut-off), split in uneven parts: the entries kept are exactly those of
+ * keys two or more entries share, in (key, roster, line) order. */
+START_TEST(test_index_group_blocks_matches_qsort)
+{
+  const size_t n = 120000, sizes[3] = {70000, 0, 50000};
+  cc_block_entry *all = malloc(n * sizeof *all), *parts[3], *out = NULL;
+  size_t i, w, at, kept = 0;
+  int p, threads;
+  ck_assert_ptr_nonnull(all);
+  rng_state = UINT64_C(0x13198A2E03707344);
+  for (i = 0; i < n; i++) {
+    /* Small key numbers repeat; spread them over the 64 bits. A tenth of
+     * the entries share one of 40 keys, so long runs occur. */
+    uint64_t x = rng() % 10 == 0 ? rng() % 40 : rng() % 90000;
+    all[i].key = (x + 1) * UINT64_C(0x9E3779B97F4A7C15);
+    all[i].id_hash = rng();
+    all[i].roster = (uint16_t)(rng() & 1);
+    all[i].line = (uint32_t)i + 2;
+  }
+  for (threads = 1; threads <= 2; threads++) {
+    cc_block_entry *want = malloc(n * sizeof *want);
+    ck_assert_ptr_nonnull(want);
+    for (p = 0, at = 0; p < 3; p++) {
+      parts[p] = malloc((sizes[p] ? sizes[p] : 1) * sizeof *parts[p]);
+      ck_assert_ptr_nonnull(parts[p]);
+      memcpy(parts[p], all + at, sizes[p] * sizeof *all);
+      at += sizes[p];
+    }
+    memcpy(want, all, n * sizeof *all);
+    qsort(want, n, sizeof *want, block_cmp);
+    for (i = 0, w = 0; i < n;) {
+      size_t j = i + 1;
+      while (j < n && want[j].key == want[i].key)
+        j++;
+      if (j - i >= 2) {
+        memmove(want + w, want + i, (j - i) * sizeof *want);
+        w += j - i;
+      }
+      i = j;
+    }
+    ck_assert_uint_gt(w, n / 2); /* the case has many shared keys... */
+    ck_assert_uint_lt(w, n);     /* ...and some alone */
+    ck_assert_int_eq(cc_index_group_blocks_parts(&out, &kept, parts, sizes, 3, threads), 0);
+    ck_assert_uint_eq(kept, w);
+    for (i = 0; i < w; i++) {
+      ck_assert_uint_eq(out[i].key, want[i].key);
+      ck_assert_uint_eq(out[i].id_hash, want[i].id_hash);
+      ck_assert_uint_eq(out[i].roster, want[i].roster);
+      ck_assert_uint_eq(out[i].line, want[i].line);
+    }
+    free(out);
+    free(want);
+  }
+  free(all);
 }
 END_TEST
 
@@ -2015,6 +2130,8 @@ static Suite *index_suite(void)
   tcase_add_loop_test(limits, test_index_sort_matches_qsort, 0,
                       (int)(sizeof sort_sizes / sizeof sort_sizes[0]));
   tcase_add_test(limits, test_index_sort_sorted_and_reversed);
+  tcase_add_test(limits, test_index_group_blocks_by_hand);
+  tcase_add_test(limits, test_index_group_blocks_matches_qsort);
   tcase_add_loop_test(limits, test_index_sort_parts_matches_qsort, 0,
                       (int)(sizeof part_sizes / sizeof part_sizes[0]));
   suite_add_tcase(s, core);
