@@ -492,7 +492,8 @@ START_TEST(test_run_end_to_end)
 
   /* Rejects and invalid IDs. */
   file = tu_read_file(P("out/sub/rejects.csv"));
-  ck_assert_int_eq(strncmp(file, "file,roster,line,column,code,message\n", 37), 0);
+  /* A BOM first (Excel reads the file as UTF-8), then the header. */
+  ck_assert_int_eq(strncmp(file, "\xEF\xBB\xBF" "file,roster,line,column,code,message\n", 40), 0);
   snprintf(want, sizeof want, "\n%s,moe,7,1,id_not_digits,", P("moe.csv"));
   ck_assert_ptr_nonnull(strstr(file, want));
   snprintf(want, sizeof want, "\n%s,mohrss,5,5,amount_invalid,", P("mohrss.csv"));
@@ -500,6 +501,7 @@ START_TEST(test_run_end_to_end)
   ck_assert_ptr_null(strstr(file, ",moe,6,")); /* the blank row */
   free(file);
   file = tu_read_file(P("out/sub/invalid_ids.csv"));
+  ck_assert_int_eq(strncmp(file, "\xEF\xBB\xBF" "file,roster,line,id_masked,code,message\n", 43), 0);
   snprintf(want, sizeof want, "\n%s,moe,8,110101********0018,check_digit,",
            P("moe.csv"));
   ck_assert_ptr_nonnull(strstr(file, want));
@@ -858,7 +860,8 @@ START_TEST(test_run_planted_symlink_not_followed)
    * final names: the run writes through none of them, and its outputs
    * are regular files of mode 0600. */
   static const char *const names[] = {"findings.jsonl", "rejects.csv",
-      "invalid_ids.csv", "possible.jsonl", "data_quality.csv", "summary.txt"};
+      "invalid_ids.csv", "possible.jsonl", "data_quality.csv", "summary.json",
+      "summary.txt"};
   char link[512], target[512], *s;
   cc_run_options o;
   struct stat sb;
@@ -1155,7 +1158,7 @@ START_TEST(test_run_generic_id)
   assert_findings_text(s, want);
   free(s);
   s = tu_read_file(P("out/data_quality.csv"));
-  ck_assert_str_eq(s, "code,id_masked,records,schools,school_codes,message\n"
+  ck_assert_str_eq(s, "\xEF\xBB\xBF" "code,id_masked,records,schools,school_codes,message\n"
                       "generic_id,110101********1239,5,3,moe:S1;moe:S2;mohrss:J1,"
                       "同一身份证号下有5条记录，超过一人可能有的3条，疑为占位号或"
                       "测试号，未展开为疑点，请核查\n");
@@ -1169,7 +1172,7 @@ START_TEST(test_run_generic_id)
   o.max_records_per_id = 0;
   ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
   s = tu_read_file(P("out/data_quality.csv"));
-  ck_assert_str_eq(s, "code,id_masked,records,schools,school_codes,message\n");
+  ck_assert_str_eq(s, "\xEF\xBB\xBF" "code,id_masked,records,schools,school_codes,message\n");
   free(s);
   s = tu_read_file(P("out/summary.txt"));
   ck_assert_ptr_nonnull(strstr(s, "data quality: no ID carries more than 20 records"));

@@ -64,10 +64,11 @@ check_run() {
 
   local h
   h=$(head -n 1 "$r" | tr -d '\r')
-  if [ "$h" = "file,roster,line,column,code,message" ]; then
-    pass "$name: rejects.csv header"
+  # A BOM first: Excel then reads the file as UTF-8.
+  if [ "$h" = $'\xEF\xBB\xBF'"file,roster,line,column,code,message" ]; then
+    pass "$name: rejects.csv BOM and header"
   else
-    fail "$name: rejects.csv header" "got: $h"
+    fail "$name: rejects.csv BOM and header" "got: $h"
   fi
   check_valid_utf8 "$name: rejects.csv is UTF-8" "$r"
   if bash "$PROJECT" --rejects "$r" >"$out/rejects_projection.txt" 2>"$out/rejects_projection.err"; then
