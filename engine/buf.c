@@ -86,6 +86,8 @@ static int reserve(cc_buf *b, size_t n)
   cap = b->cap ? b->cap : (need > 256 ? need : 256);
   while (cap < need)
     cap = cap > (b->max + 1) / 2 ? b->max + 1 : cap * 2;
+  if (cap > b->max + 1)
+    cap = b->max + 1; /* a small cap: never more than it allows */
   p = realloc(b->p, cap);
   if (p == NULL) {
     fail(b, 0);
@@ -183,9 +185,11 @@ int cc_buf_check(const cc_buf *b, const char *what)
 {
   if (b->err == 0)
     return 0;
-  if (b->toobig)
+  if (b->toobig && b->max >= ((size_t)1 << 20))
     return cc_error_set(b->err, "%s is too large (over %zu MiB)", what,
                         b->max >> 20);
+  if (b->toobig)
+    return cc_error_set(b->err, "%s is too large (over %zu bytes)", what, b->max);
   return cc_error_set(b->err, "out of memory writing %s", what);
 }
 

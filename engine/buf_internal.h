@@ -74,7 +74,8 @@ int cc_buf_error(const cc_buf *b);
 
 /**
  * 0, or the first failure with the message set: "WHAT is too large (over
- * N MiB)" when the cap was passed, else "out of memory writing WHAT".
+ * N MiB)" (or "N bytes", under 1 MiB) when the cap was passed, else "out
+ * of memory writing WHAT".
  */
 int cc_buf_check(const cc_buf *b, const char *what);
 
