@@ -10,9 +10,17 @@
  *             each record judged by the policy rules (SPEC 3.2) on the
  *             worker that parsed it
  *   index     entries sorted (parallel) and appended; the stage committed
- *   compare   exact tier over the staged generation (parallel)
+ *   compare   exact tier over the staged generation (parallel), then the
+ *             fuzzy tier; the policy findings gathered; the lifecycle
+ *             carried over from the previous period
+ *   emit      findings.jsonl (parallel), the run record, summary.json and
+ *             summary.txt, all under temporary names
  *   publish   findings stored and the period pointed at the generation, in
- *             one transaction; then the output files
+ *             one transaction; then the output files renamed into place
+ *
+ * cc_run_monthly (at the end of the file) reads as these steps, each a
+ * static function over one run state (`monthly`); every text the run
+ * builds goes through a cc_buf and its CSV and JSON writers (buf.c).
  *
  * A failure at any step aborts the write transaction (or leaves a staged
  * generation that no period points to, dropped at the next open), so the

@@ -542,6 +542,40 @@ START_TEST(test_run_end_to_end)
                                         "1 invalid IDs, 0 upgraded"));
   free(summary);
 
+  /* summary.json: the same facts under English keys. */
+  ck_assert_uint_eq(tu_mode_of(P("out/sub/summary.json")), 0600);
+  file = tu_read_file(P("out/sub/summary.json"));
+  ck_assert_ptr_nonnull(strstr(file, "{\"period\": \"2026-11\", \"issued\": \"2026-11-23\", "
+                                     "\"deadline\": \"2026-12-07\", "
+                                     "\"deadline_provisional\": false,"));
+  ck_assert_ptr_nonnull(strstr(file, "{\"label\": \"moe\", \"file\": "));
+  ck_assert_ptr_nonnull(strstr(file, "\"rows\": 6, \"records\": 5, \"rejected\": 1, "
+                                     "\"blank\": 1, \"invalid_ids\": 1, "
+                                     "\"upgraded_from_15\": 0"));
+  ck_assert_ptr_nonnull(strstr(file, "\"rows\": 4, \"records\": 3, \"rejected\": 1, "
+                                     "\"blank\": 0, \"invalid_ids\": 1, "
+                                     "\"upgraded_from_15\": 0"));
+  ck_assert_ptr_nonnull(strstr(file, "\"findings\": {\"dual_enrollment\": {\"cross\": 2, "
+                                     "\"within\": 0, \"total\": 2}, "
+                                     "\"duplicate_record\": {\"cross\": 0, "
+                                     "\"within\": 1, \"total\": 1}, "
+                                     "\"double_grant\": {\"cross\": 1, "
+                                     "\"within\": 0, \"total\": 1}, "
+                                     "\"double_waiver\": {\"cross\": 0, "
+                                     "\"within\": 0, \"total\": 0}, "
+                                     "\"id_conflict\": {\"cross\": 0, "
+                                     "\"within\": 0, \"total\": 0}, "
+                                     "\"all\": 4, \"amount_at_risk\": 800}"));
+  ck_assert_ptr_nonnull(strstr(file, "\"lifecycle\": {\"previous_period\": null, "));
+  ck_assert_ptr_nonnull(strstr(file, "\"totals\": {\"records\": 8, \"rejected\": 2, "
+                                     "\"invalid_ids\": 2, \"schools\": 4}"));
+  ck_assert_ptr_nonnull(strstr(file, "\"outputs\": [\"findings.jsonl\", "
+                                     "\"rejects.csv\", \"invalid_ids.csv\", "
+                                     "\"possible.jsonl\", \"data_quality.csv\", "
+                                     "\"summary.json\", \"summary.txt\"]}\n"));
+  ck_assert_ptr_null(strstr(file, X));
+  free(file);
+
   /* The period, and its run information. */
   db = tu_db_open(P("db"));
   ck_assert_int_eq(cc_db_periods(&periods, &np, db), 0);
