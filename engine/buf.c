@@ -32,6 +32,15 @@ void cc_buf_init(cc_buf *b, size_t max)
   b->max = max ? max : CC_BUF_MAX_DEFAULT;
 }
 
+void cc_buf_init_reuse(cc_buf *b, size_t max, void *mem, size_t cap)
+{
+  cc_buf_init(b, max);
+  b->p = mem;
+  b->cap = mem ? cap : 0;
+  if (b->cap)
+    b->p[0] = '\0';
+}
+
 void cc_buf_init_fixed(cc_buf *b, char *mem, size_t cap)
 {
   memset(b, 0, sizeof *b);

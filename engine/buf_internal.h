@@ -39,6 +39,14 @@ typedef struct cc_buf {
 void cc_buf_init(cc_buf *b, size_t max);
 
 /**
+ * A growing buffer (capped at max, 0: the default) that starts over the
+ * caller's malloc'd mem[0..cap) (NULL, 0: none): for memory reused from
+ * one text to the next. It may realloc it; b->p and b->cap then say where
+ * it is, and whoever holds them frees it (cc_buf_dispose, or free).
+ */
+void cc_buf_init_reuse(cc_buf *b, size_t max, void *mem, size_t cap);
+
+/**
  * A buffer over the caller's mem[0..cap) (mem may be NULL when cap is 0,
  * to measure). Appends write what fits (mem[0..min(len, cap)) is always a
  * prefix of the text) and never a NUL; len counts every byte appended, so

@@ -173,6 +173,30 @@ START_TEST(test_buf_fixed_like_snprintf)
 }
 END_TEST
 
+START_TEST(test_buf_reuse)
+{
+  /* A growing buffer over memory kept from one text to the next: written
+   * from the start, grown when needed, and handed back in p and cap. */
+  char *mem = malloc(4);
+  cc_buf b;
+  memcpy(mem, "old", 4);
+  cc_buf_init_reuse(&b, 0, mem, 4);
+  ck_assert_uint_eq(b.len, 0);
+  cc_buf_puts(&b, "ab");
+  ck_assert_ptr_eq(b.p, mem); /* 2 bytes and the NUL fit */
+  ck_assert_str_eq(b.p, "ab");
+  cc_buf_puts(&b, "cdefghij");
+  ck_assert_str_eq(b.p, "abcdefghij");
+  ck_assert_uint_ge(b.cap, 11);
+  cc_buf_dispose(&b); /* frees the grown memory */
+  /* None to start with. */
+  cc_buf_init_reuse(&b, 3, NULL, 0);
+  cc_buf_puts(&b, "abcd");
+  ck_assert_int_eq(cc_buf_error(&b), CC_ENOMEM);
+  cc_buf_dispose(&b);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* CSV cells. */
 
@@ -322,6 +346,7 @@ static Suite *buf_suite(void)
   tcase_add_test(core, test_buf_grows_and_takes);
   tcase_add_test(core, test_buf_zeroed_is_default);
   tcase_add_test(core, test_buf_fixed_like_snprintf);
+  tcase_add_test(core, test_buf_reuse);
   tcase_add_loop_test(core, test_csv_cell_table, 0,
                       (int)(sizeof csv_rows / sizeof csv_rows[0]));
   tcase_add_test(core, test_csv_cell_appends);
