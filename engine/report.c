@@ -42,6 +42,7 @@
 
 #include "chachong/audit.h"
 #include "buf_internal.h"
+#include "utf8_internal.h"
 #include "chachong/chachong.h"
 #include "chachong/lifecycle.h"
 #include "chachong/normalize_id.h"
@@ -79,39 +80,6 @@ static const char *system_zh(const char *label, size_t len)
 /* ------------------------------------------------------------------ */
 /* The page is built in one cc_buf (engine/buf.c) capped at PAGE_CAP. */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if none. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-  unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-  size_t len, i;
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xC2 && c <= 0xDF)
-    len = 2;
-  else if (c >= 0xE0 && c <= 0xEF)
-    len = 3;
-  else if (c >= 0xF0 && c <= 0xF4)
-    len = 4;
-  else
-    return 0;
-  /* The second byte's range rules out overlong forms, surrogates and code
-   * points past U+10FFFF. */
-  if (c == 0xE0)
-    lo = 0xA0;
-  else if (c == 0xED)
-    hi = 0x9F;
-  else if (c == 0xF0)
-    lo = 0x90;
-  else if (c == 0xF4)
-    hi = 0x8F;
-  if (n < len || s[1] < lo || s[1] > hi)
-    return 0;
-  for (i = 2; i < len; i++)
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-  return len;
-}
-
 /*
  * Writes text into HTML (element content or a quoted attribute): the five
  * special characters as entities, C0 controls other than tab, LF and CR and
@@ -138,7 +106,7 @@ static void sb_esc(cc_buf *b, const char *text, size_t n)
       rep = "&#39;";
     else if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
       rep = "\xEF\xBF\xBD";
-    else if (c >= 0x80 && (len = utf8_len(s + i, n - i)) == 0) {
+    else if (c >= 0x80 && (len = utf8_seq(s + i, n - i)) == 0) {
       rep = "\xEF\xBF\xBD";
       len = 1;
     }
