@@ -56,6 +56,7 @@
 #include "chachong/record.h"
 #include "chachong/region.h"
 #include "chachong/text.h"
+#include "buf_internal.h"
 #include "error_internal.h"
 #include "export_internal.h"
 #include "fs_internal.h"
@@ -114,77 +115,16 @@ static const char *scope_zh(const cc_finding *f)
 }
 
 /* ------------------------------------------------------------------ */
-/* Capped growable buffers (curl's dynbuf): a runaway cell fails the
- * export with CC_ENOMEM instead of eating the machine. */
-
-#define SBUF_MAX ((size_t)256 << 20)
-
-typedef struct sbuf {
-  char *p;       /* bytes, NUL-terminated when cap > 0 */
-  size_t len;    /* bytes used */
-  size_t cap;    /* bytes allocated */
-  int failed;    /* an append did not fit: contents are incomplete */
-} sbuf;
-
-static int sb_grow(sbuf *b, size_t more)
-{
-  size_t need, cap;
-  char *p;
-  if (b->failed)
-    return -1;
-  if (more > SBUF_MAX - b->len - 1) {
-    b->failed = 1;
-    return -1;
-  }
-  need = b->len + more + 1;
-  if (need <= b->cap)
-    return 0;
-  cap = b->cap ? b->cap : 256;
-  while (cap < need)
-    cap = cap > SBUF_MAX / 2 ? SBUF_MAX : cap * 2;
-  p = realloc(b->p, cap);
-  if (p == NULL) {
-    b->failed = 1;
-    return -1;
-  }
-  b->p = p;
-  b->cap = cap;
-  return 0;
-}
-
-static void sb_put(sbuf *b, const void *s, size_t n)
-{
-  if (n == 0) /* s may be NULL (an empty cc_str) */
-    return;
-  if (sb_grow(b, n) < 0)
-    return;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_reset(sbuf *b)
-{
-  b->len = 0;
-  if (b->cap)
-    b->p[0] = '\0';
-}
-
-static void sb_free(sbuf *b)
-{
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
-
+/* Cell text, built in cc_bufs (engine/buf.c: capped at 256 MiB, so a
+ * runaway cell fails the export with CC_ENOMEM instead of eating the
+ * machine). */
 
 /* Appends text as a cell may hold it: valid UTF-8 kept, each byte that
  * does not start a valid sequence and each C0 control other than tab, LF
  * and CR becomes U+FFFD (ingest only lets valid text through, but a
  * workbook with a bad byte will not open at all, so this is cheap
  * insurance). */
-static void sb_text(sbuf *b, const char *p, size_t n)
+static void sb_text(cc_buf *b, const char *p, size_t n)
 {
   const unsigned char *s = (const unsigned char *)p;
   size_t i = 0, run = 0;
@@ -198,21 +138,21 @@ static void sb_text(sbuf *b, const char *p, size_t n)
       i += k;
       continue;
     }
-    sb_put(b, s + run, i - run);
-    sb_puts(b, "\xEF\xBF\xBD");
+    cc_buf_put(b, s + run, i - run);
+    cc_buf_puts(b, "\xEF\xBF\xBD");
     i++;
     run = i;
   }
-  sb_put(b, s + run, n - run);
+  cc_buf_put(b, s + run, n - run);
 }
 
-static void sb_str(sbuf *b, cc_str s) { sb_text(b, s.ptr, s.len); }
+static void sb_str(cc_buf *b, cc_str s) { sb_text(b, s.ptr, s.len); }
 
-static void sb_date(sbuf *b, cc_date d)
+static void sb_date(cc_buf *b, cc_date d)
 {
   char day[11];
   cc_date_format(day, d);
-  sb_puts(b, day);
+  cc_buf_puts(b, day);
 }
 
 static int str_eq(cc_str a, cc_str b)
@@ -766,47 +706,19 @@ typedef struct table {
   lxw_workbook *wb;
   lxw_worksheet *ws;
   lxw_format *f_head, *f_wrap, *f_money;
-  sbuf csv;              /* the CSV so far */
-  sbuf cell;             /* scratch: one cell's text */
+  cc_buf csv;              /* the CSV so far */
+  cc_buf cell;             /* scratch: one cell's text */
   lxw_row_t row;         /* the row being filled (0: header) */
   int col;               /* the next column */
   lxw_error lxw;         /* first libxlsxwriter error */
 } table;
 
-static void csv_cell(table *t, const char *p, size_t n)
+/* A CSV cell (engine/buf.c): flags CC_CSV_TEXT for a text cell. */
+static void csv_cell(table *t, const char *p, size_t n, unsigned flags)
 {
-  size_t i;
-  int quote = 0;
-  char *shown = NULL;
   if (t->col > 0)
-    sb_put(&t->csv, ",", 1);
-  /* Control characters (ESC, BEL, a lone CR, a tab) from a roster's text
-   * are shown as escapes: the CSV is also read on terminals. A line break
-   * is kept (quoted), as the workbook keeps it. */
-  if (!cc_text_is_visible(p, n, CC_TEXT_KEEP_NEWLINE)) {
-    size_t need = cc_text_visible(NULL, 0, p, n, CC_TEXT_KEEP_NEWLINE);
-    if ((shown = malloc(need + 1)) == NULL) {
-      t->csv.failed = 1;
-      return;
-    }
-    n = cc_text_visible(shown, need + 1, p, n, CC_TEXT_KEEP_NEWLINE);
-    p = shown;
-  }
-  for (i = 0; i < n && !quote; i++)
-    quote = p[i] == ',' || p[i] == '"' || p[i] == '\r' || p[i] == '\n';
-  if (!quote) {
-    sb_put(&t->csv, p, n);
-    free(shown);
-    return;
-  }
-  sb_put(&t->csv, "\"", 1);
-  for (i = 0; i < n; i++) {
-    if (p[i] == '"')
-      sb_put(&t->csv, "\"", 1);
-    sb_put(&t->csv, p + i, 1);
-  }
-  sb_put(&t->csv, "\"", 1);
-  free(shown);
+    cc_buf_putc(&t->csv, ',');
+  cc_csv_cell(&t->csv, p, n, flags);
 }
 
 /* Workbook cells hold at most 32,767 characters: cut longer text at a
@@ -833,24 +745,14 @@ static void cell_text(table *t, const char *p, size_t n)
   const char *s;
   size_t len;
   assert(t->col < t->n_cols);
-  sb_reset(&t->cell);
+  cc_buf_reset(&t->cell);
   sb_text(&t->cell, p, n);
   s = t->cell.len ? t->cell.p : "";
   len = t->cell.len;
-  if (t->formats & CC_EXPORT_CSV) {
-    /* A cell Excel would read as a formula gets a leading apostrophe. */
-    if (len > 0 && t->row > 0 &&
-        (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
-      sbuf q = {NULL, 0, 0, 0};
-      sb_put(&q, "'", 1);
-      sb_put(&q, s, len);
-      csv_cell(t, q.p ? q.p : "", q.len);
-      t->csv.failed |= q.failed;
-      sb_free(&q);
-    } else {
-      csv_cell(t, s, len);
-    }
-  }
+  /* Every text cell below the header may carry a roster's text: one that
+   * Excel would read as a formula is neutralised (cc_csv_cell). */
+  if (t->formats & CC_EXPORT_CSV)
+    csv_cell(t, s, len, t->row > 0 ? CC_CSV_TEXT : 0);
   if (t->formats & CC_EXPORT_XLSX)
     xlsx_string(t, t->cell.p, len,
                 t->row == 0 ? t->f_head
@@ -865,7 +767,7 @@ static void cell_money(table *t, int64_t fen)
   char m[24];
   int n = cc_money_format(m, fen);
   if (t->formats & CC_EXPORT_CSV)
-    csv_cell(t, m, (size_t)n);
+    csv_cell(t, m, (size_t)n, 0);
   if (t->formats & CC_EXPORT_XLSX) {
     lxw_error e = worksheet_write_number(t->ws, t->row, (lxw_col_t)t->col,
                                          (double)fen / 100.0, t->f_money);
@@ -880,7 +782,7 @@ static void cell_count(table *t, uint64_t v)
   char m[24];
   int n = snprintf(m, sizeof m, "%llu", (unsigned long long)v);
   if (t->formats & CC_EXPORT_CSV)
-    csv_cell(t, m, (size_t)n);
+    csv_cell(t, m, (size_t)n, 0);
   if (t->formats & CC_EXPORT_XLSX) {
     lxw_error e = worksheet_write_number(t->ws, t->row, (lxw_col_t)t->col,
                                          (double)v, NULL);
@@ -894,7 +796,7 @@ static void end_row(table *t)
 {
   assert(t->col == t->n_cols);
   if (t->formats & CC_EXPORT_CSV)
-    sb_put(&t->csv, "\r\n", 2);
+    cc_buf_put(&t->csv, "\r\n", 2);
   t->row++;
   t->col = 0;
 }
@@ -913,9 +815,9 @@ static int table_open(table *t, const char *xlsx_path, const char *sheet,
   t->col = 0;
   t->lxw = LXW_NO_ERROR;
   t->wb = NULL;
-  sb_reset(&t->csv);
+  cc_buf_reset(&t->csv);
   if (formats & CC_EXPORT_CSV)
-    sb_put(&t->csv, "\xEF\xBB\xBF", 3); /* BOM: Excel then reads UTF-8 */
+    cc_buf_puts(&t->csv, CC_CSV_BOM); /* Excel then reads UTF-8 */
   if (formats & CC_EXPORT_XLSX) {
     lxw_doc_properties props;
     int fd = create_0600(xlsx_path);
@@ -973,8 +875,9 @@ static int table_close(table *t, const char *xlsx_path, const char *csv_path)
                               xlsx_path);
   }
   if (rc == 0 && (t->formats & CC_EXPORT_CSV)) {
-    if (t->csv.failed || t->cell.failed)
-      return cc_error_set(CC_ENOMEM, "%s is too large", csv_path);
+    if ((rc = cc_buf_check(&t->cell, csv_path)) < 0 ||
+        (rc = cc_buf_check(&t->csv, csv_path)) < 0)
+      return rc;
     rc = write_file(csv_path, t->csv.p, t->csv.len);
   }
   return rc;
@@ -1017,7 +920,7 @@ static const table_col school_cols[] = {
 /* Per-worker scratch. */
 typedef struct worker {
   table t;
-  sbuf a;             /* one cell being assembled */
+  cc_buf a;             /* one cell being assembled */
   char path[4096];
   char path2[4096];
 } worker;
@@ -1025,20 +928,20 @@ typedef struct worker {
 static void worker_free(worker *w)
 {
   table_abort(&w->t);
-  sb_free(&w->t.csv);
-  sb_free(&w->t.cell);
-  sb_free(&w->a);
+  cc_buf_dispose(&w->t.csv);
+  cc_buf_dispose(&w->t.cell);
+  cc_buf_dispose(&w->a);
 }
 
-static void put_sep(sbuf *b, int *first)
+static void put_sep(cc_buf *b, int *first)
 {
   if (!*first)
-    sb_puts(b, SEP);
+    cc_buf_puts(b, SEP);
   *first = 0;
 }
 
 /* The "other school" text of one member's school: name (code, system). */
-static void other_school_text(sbuf *b, const cc_export_school *s,
+static void other_school_text(cc_buf *b, const cc_export_school *s,
                               const cc_finding *f, const cc_member *m)
 {
   char label[64];
@@ -1047,20 +950,20 @@ static void other_school_text(sbuf *b, const cc_export_school *s,
   label[n] = '\0';
   if (s->name.len) {
     sb_str(b, s->name);
-    sb_puts(b, "（");
+    cc_buf_puts(b, "（");
   } else {
-    sb_puts(b, "（");
+    cc_buf_puts(b, "（");
   }
   sb_str(b, s->code);
-  sb_puts(b, "，");
+  cc_buf_puts(b, "，");
   sb_text(b, cc_export_system_zh(label), strlen(cc_export_system_zh(label)));
   /* For an ID carried under two names, the name the other school holds is
    * the evidence the school needs. */
   if (f->type == CC_FT_ID_CONFLICT && m->name.len) {
-    sb_puts(b, "，登记姓名：");
+    cc_buf_puts(b, "，登记姓名：");
     sb_str(b, m->name);
   }
-  sb_puts(b, "）");
+  cc_buf_puts(b, "）");
 }
 
 /* 1 when a member before j at school sid carries the ID `id`. */
@@ -1083,7 +986,7 @@ static int own_id_before(const cc_finding *f, const uint32_t *ms, uint32_t sid,
  * school's own in full (they are in the 身份证号 cell already and not
  * repeated).
  */
-static void basis_text(sbuf *a, const cc_finding *f, const uint32_t *ms,
+static void basis_text(cc_buf *a, const cc_finding *f, const uint32_t *ms,
                        uint32_t sid)
 {
   char pct[32];
@@ -1092,26 +995,26 @@ static void basis_text(sbuf *a, const cc_finding *f, const uint32_t *ms,
   if (f->reason) {
     /* A policy finding is one record judged by the subsidy rules: no
      * records were matched. */
-    sb_puts(a, "单条记录，按资助政策核查（");
-    sb_puts(a, cc_finding_reason_zh((cc_finding_reason)f->reason));
-    sb_puts(a, "）");
+    cc_buf_puts(a, "单条记录，按资助政策核查（");
+    cc_buf_puts(a, cc_finding_reason_zh((cc_finding_reason)f->reason));
+    cc_buf_puts(a, "）");
     return;
   }
   if (f->basis == CC_BASIS_ID_EXACT) {
-    sb_puts(a, "身份证号完全相同");
+    cc_buf_puts(a, "身份证号完全相同");
     return;
   }
   snprintf(pct, sizeof pct, "%u.%02u%%", (unsigned)f->confidence / 100,
            (unsigned)f->confidence % 100);
-  sb_puts(a, "疑似同一人，置信度");
-  sb_puts(a, pct);
-  sb_puts(a, "：");
+  cc_buf_puts(a, "疑似同一人，置信度");
+  cc_buf_puts(a, pct);
+  cc_buf_puts(a, "：");
   for (e = 0; e < f->n_evidence && e < CC_EVIDENCE_MAX; e++) {
     const cc_evidence *ev = &f->evidence[e];
     if (ev->weight10 == 0)
       continue;
     put_sep(a, &first);
-    sb_puts(a, cc_evidence_zh(ev->field, ev->level));
+    cc_buf_puts(a, cc_evidence_zh(ev->field, ev->level));
   }
   first = 1;
   for (j = 0; j < f->n_members; j++) {
@@ -1129,10 +1032,10 @@ static void basis_text(sbuf *a, const cc_finding *f, const uint32_t *ms,
     memcpy(id0, id.ptr, n);
     id0[n] = '\0';
     cc_id_mask(masked, id0);
-    sb_puts(a, first ? (f->n_evidence ? SEP "对方记录身份证号：" : "对方记录身份证号：")
+    cc_buf_puts(a, first ? (f->n_evidence ? SEP "对方记录身份证号：" : "对方记录身份证号：")
                      : "、");
     first = 0;
-    sb_puts(a, masked);
+    cc_buf_puts(a, masked);
   }
 }
 
@@ -1142,7 +1045,7 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
   const cc_finding *f = &p->list->items[fi];
   const uint32_t *ms = p->member_school + p->moff[fi];
   table *t = &w->t;
-  sbuf *a = &w->a;
+  cc_buf *a = &w->a;
   char hex[17];
   uint32_t j, k, here = 0, others = 0;
   int64_t grant = 0, waiver = 0;
@@ -1165,11 +1068,11 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
   cell_cstr(t, hex);
   if (f->reason) {
     /* A policy finding: its type and why (违规享受国家助学金（非全日制学生）). */
-    sb_reset(a);
-    sb_puts(a, cc_finding_type_zh((cc_finding_type)f->type));
-    sb_puts(a, "（");
-    sb_puts(a, cc_finding_reason_zh((cc_finding_reason)f->reason));
-    sb_puts(a, "）");
+    cc_buf_reset(a);
+    cc_buf_puts(a, cc_finding_type_zh((cc_finding_type)f->type));
+    cc_buf_puts(a, "（");
+    cc_buf_puts(a, cc_finding_reason_zh((cc_finding_reason)f->reason));
+    cc_buf_puts(a, "）");
     cell_text(t, a->p, a->len);
   } else {
     cell_cstr(t, cc_finding_type_zh((cc_finding_type)f->type));
@@ -1178,7 +1081,7 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
   cell_cstr(t, cc_finding_state_zh((cc_finding_state)f->state));
 
   /* Names as registered at this school, each once. */
-  sb_reset(a);
+  cc_buf_reset(a);
   first = 1;
   for (j = 0; j < f->n_members; j++) {
     if (ms[j] != sid)
@@ -1196,7 +1099,7 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
 
   /* The ID: a fuzzy finding's members carry IDs that differ; the school
    * sees its own records' IDs in full (the others' masked, below). */
-  sb_reset(a);
+  cc_buf_reset(a);
   first = 1;
   for (j = 0; j < f->n_members && f->basis != CC_BASIS_ID_EXACT; j++) {
     if (ms[j] != sid || f->members[j].id.len == 0 ||
@@ -1209,12 +1112,12 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
     cell_text(t, a->p, a->len);
   else
     cell_cstr(t, f->id);
-  sb_reset(a);
+  cc_buf_reset(a);
   basis_text(a, f, ms, sid);
   cell_text(t, a->p, a->len);
 
   /* One value per record of this school, in roster order. */
-  sb_reset(a);
+  cc_buf_reset(a);
   first = 1;
   for (j = 0; j < f->n_members; j++) {
     if (ms[j] != sid)
@@ -1223,16 +1126,16 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
     if (f->members[j].record_id.len)
       sb_str(a, f->members[j].record_id);
     else if (here > 1)
-      sb_puts(a, "（无学籍号）");
+      cc_buf_puts(a, "（无学籍号）");
   }
   cell_text(t, a->p ? a->p : "", a->len);
-  sb_reset(a);
+  cc_buf_reset(a);
   first = 1;
   for (j = 0; j < f->n_members; j++) {
     if (ms[j] != sid)
       continue;
     put_sep(a, &first);
-    sb_puts(a, cc_status_zh((cc_status)f->members[j].status));
+    cc_buf_puts(a, cc_status_zh((cc_status)f->members[j].status));
   }
   cell_text(t, a->p ? a->p : "", a->len);
   cell_money(t, grant);
@@ -1240,7 +1143,7 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
   cell_money(t, f->amount_at_risk);
 
   /* The other schools, each once. */
-  sb_reset(a);
+  cc_buf_reset(a);
   first = 1;
   for (j = 0; j < f->n_members; j++) {
     if (ms[j] == sid)
@@ -1253,16 +1156,16 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
     other_school_text(a, &p->schools[ms[j]], f, &f->members[j]);
   }
   if (others == 0)
-    sb_puts(a, f->reason ? "无（本校记录不符合资助政策）" : "无（本校内重复）");
+    cc_buf_puts(a, f->reason ? "无（本校记录不符合资助政策）" : "无（本校内重复）");
   cell_text(t, a->p, a->len);
 
-  sb_reset(a);
+  cc_buf_reset(a);
   sb_date(a, f->issued);
   cell_text(t, a->p, a->len);
-  sb_reset(a);
+  cc_buf_reset(a);
   sb_date(a, f->deadline);
   if (f->deadline_provisional)
-    sb_puts(a, "（暂定）");
+    cc_buf_puts(a, "（暂定）");
   cell_text(t, a->p, a->len);
 
   if (f->state == CC_STATE_CLEARED)
@@ -1274,41 +1177,41 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
     cell_cstr(t, cc_export_action_zh(f->type, others > 0));
 
   /* The latest response: "date 学校 code：what it did（by）：note". */
-  sb_reset(a);
+  cc_buf_reset(a);
   if (f->response_action != CC_ACTION_NONE) {
     sb_date(a, f->response_date);
-    sb_puts(a, " 学校");
+    cc_buf_puts(a, " 学校");
     sb_str(a, f->response_school);
-    sb_puts(a, "：");
-    sb_puts(a, cc_response_action_zh((cc_response_action)f->response_action));
+    cc_buf_puts(a, "：");
+    cc_buf_puts(a, cc_response_action_zh((cc_response_action)f->response_action));
     if (f->response_by.len) {
-      sb_puts(a, "（");
+      cc_buf_puts(a, "（");
       sb_str(a, f->response_by);
-      sb_puts(a, "）");
+      cc_buf_puts(a, "）");
     }
     if (f->response_note.len) {
-      sb_puts(a, "：");
+      cc_buf_puts(a, "：");
       sb_str(a, f->response_note);
     }
   }
   cell_text(t, a->p ? a->p : "", a->len);
 
-  sb_reset(a);
+  cc_buf_reset(a);
   first = 1;
   if (f->claimed) {
     put_sep(a, &first);
-    sb_puts(a, "学校声称已处理但仍存在");
+    cc_buf_puts(a, "学校声称已处理但仍存在");
   }
   if (f->state == CC_STATE_CLEARED) {
     put_sep(a, &first);
-    sb_puts(a, "已于");
+    cc_buf_puts(a, "已于");
     sb_date(a, f->cleared);
-    sb_puts(a, f->cleared_on_time ? "按期清理" : "清理（超过截止日期）");
+    cc_buf_puts(a, f->cleared_on_time ? "按期清理" : "清理（超过截止日期）");
   }
   if (!f->id_valid) {
     put_sep(a, &first);
-    sb_puts(a, "身份证号校验未通过：");
-    sb_puts(a, cc_id_reason_zh((cc_id_reason)f->id_reason));
+    cc_buf_puts(a, "身份证号校验未通过：");
+    cc_buf_puts(a, cc_id_reason_zh((cc_id_reason)f->id_reason));
   }
   cell_text(t, a->p ? a->p : "", a->len);
   end_row(t);
@@ -1316,7 +1219,7 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
 
 /* The 说明 sheet: who the package is for and how to handle it. */
 static void school_notes(table *t, const cc_export_school *s,
-                         const char *period, sbuf *a)
+                         const char *period, cc_buf *a)
 {
   lxw_worksheet *ws;
   char label[64];
@@ -1339,23 +1242,23 @@ static void school_notes(table *t, const cc_export_school *s,
     worksheet_write_string(ws, r, 1, text, t->f_wrap);                     \
     r++;                                                                   \
   } while (0)
-  sb_reset(a);
+  cc_buf_reset(a);
   sb_str(a, s->code);
   NOTE("学校代码", a->p);
-  sb_reset(a);
+  cc_buf_reset(a);
   sb_str(a, s->name);
   NOTE("学校名称", a->len ? a->p : "");
   NOTE("所属系统", cc_export_system_zh(label));
-  sb_reset(a);
+  cc_buf_reset(a);
   if (s->prov[0] == '0' && s->prov[1] == '0') {
-    sb_puts(a, "地区代码缺失");
+    cc_buf_puts(a, "地区代码缺失");
   } else {
-    sb_puts(a, prov ? prov : s->prov);
-    sb_puts(a, " ");
-    sb_puts(a, city ? city : s->city);
-    sb_puts(a, "（");
+    cc_buf_puts(a, prov ? prov : s->prov);
+    cc_buf_puts(a, " ");
+    cc_buf_puts(a, city ? city : s->city);
+    cc_buf_puts(a, "（");
     sb_str(a, s->region);
-    sb_puts(a, "）");
+    cc_buf_puts(a, "）");
   }
   NOTE("所在地区", a->p);
   NOTE("统计期", period);
@@ -1419,8 +1322,10 @@ static int write_school(worker *w, const cc_export_plan *p,
     school_row(w, p, sid, fi);
   }
   school_notes(&w->t, s, opts->period, &w->a);
-  if (w->a.failed)
-    w->t.csv.failed = 1;
+  if ((rc = cc_buf_check(&w->a, w->path)) < 0) {
+    table_abort(&w->t);
+    return rc;
+  }
   return table_close(&w->t, w->path, w->path2);
 }
 

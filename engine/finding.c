@@ -17,8 +17,8 @@
 #include "chachong/fuzzy.h"
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
+#include "buf_internal.h"
 #include "finding_internal.h"
-#include "utf8_internal.h"
 
 static const char *const type_code[CC_FT_COUNT_] = {
     "dual_enrollment", "duplicate_record", "double_grant", "double_waiver",
@@ -419,130 +419,88 @@ void cc_finding_list_sort(cc_finding_list *list)
 /* ------------------------------------------------------------------ */
 /* JSON. */
 
-typedef struct out {
-  char *buf;
-  size_t cap, len;
-} out;
-
-static void put(out *o, const char *s, size_t n)
-{
-  if (o->len + n < o->cap)
-    memcpy(o->buf + o->len, s, n);
-  o->len += n;
-}
-
-static void puts_(out *o, const char *s) { put(o, s, strlen(s)); }
-
-
-static void put_json_string(out *o, const char *p, size_t n)
-{
-  const unsigned char *s = (const unsigned char *)p;
-  size_t i = 0;
-  put(o, "\"", 1);
-  while (i < n) {
-    unsigned c = s[i];
-    size_t k;
-    if (c == '"' || c == '\\') {
-      char esc[2] = {'\\', (char)c};
-      put(o, esc, 2);
-      i++;
-    } else if (c < 0x20) {
-      char esc[8];
-      snprintf(esc, sizeof esc, "\\u%04x", c);
-      put(o, esc, 6);
-      i++;
-    } else if ((k = utf8_seq(s + i, n - i)) == 0) {
-      put(o, "\xEF\xBF\xBD", 3);
-      i++;
-    } else {
-      put(o, p + i, k);
-      i += k;
-    }
-  }
-  put(o, "\"", 1);
-}
-
-static void put_money(out *o, int64_t fen)
+static void put_money(cc_buf *o, int64_t fen)
 {
   char num[24];
   int len = cc_money_format(num, fen);
-  put(o, num, (size_t)len);
+  cc_buf_put(o, num, (size_t)len);
 }
 
-static void put_kv_str(out *o, const char *key, const char *p, size_t n)
+static void put_kv_str(cc_buf *o, const char *key, const char *p, size_t n)
 {
-  put(o, "\"", 1);
-  puts_(o, key);
-  put(o, "\": ", 3);
-  put_json_string(o, p, n);
+  cc_buf_put(o, "\"", 1);
+  cc_buf_puts(o, key);
+  cc_buf_put(o, "\": ", 3);
+  cc_json_str(o, p, n);
 }
 
 size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
                           const cc_finding_context *ctx)
 {
-  out o = {buf, buf ? cap : 0, 0};
+  cc_buf o;
   char hex[17], date[11], num[32];
   uint32_t i;
 
+  cc_buf_init_fixed(&o, buf, cap);
   cc_finding_id_hex(hex, f->finding_id);
-  puts_(&o, "{\"finding_id\": \"");
-  puts_(&o, hex);
-  puts_(&o, "\", \"type\": \"");
-  puts_(&o, cc_finding_type_code(f->type));
-  puts_(&o, "\", \"scope\": \"");
-  puts_(&o, f->cross ? "cross" : "within");
-  puts_(&o, "\", ");
+  cc_buf_puts(&o, "{\"finding_id\": \"");
+  cc_buf_puts(&o, hex);
+  cc_buf_puts(&o, "\", \"type\": \"");
+  cc_buf_puts(&o, cc_finding_type_code(f->type));
+  cc_buf_puts(&o, "\", \"scope\": \"");
+  cc_buf_puts(&o, f->cross ? "cross" : "within");
+  cc_buf_puts(&o, "\", ");
   if (f->reason) {
     const char *zh = cc_finding_reason_zh((cc_finding_reason)f->reason);
-    puts_(&o, "\"reason\": \"");
-    puts_(&o, cc_finding_reason_code((cc_finding_reason)f->reason));
-    puts_(&o, "\", ");
+    cc_buf_puts(&o, "\"reason\": \"");
+    cc_buf_puts(&o, cc_finding_reason_code((cc_finding_reason)f->reason));
+    cc_buf_puts(&o, "\", ");
     put_kv_str(&o, "reason_zh", zh, strlen(zh));
-    puts_(&o, ", ");
+    cc_buf_puts(&o, ", ");
   }
   put_kv_str(&o, "period", ctx->period, strlen(ctx->period));
-  puts_(&o, ", \"person\": {");
+  cc_buf_puts(&o, ", \"person\": {");
   put_kv_str(&o, "id_number", f->id, strlen(f->id));
-  puts_(&o, ", ");
+  cc_buf_puts(&o, ", ");
   put_kv_str(&o, "name", f->person_name.ptr, f->person_name.len);
-  puts_(&o, f->id_valid ? ", \"id_valid\": true" : ", \"id_valid\": false");
+  cc_buf_puts(&o, f->id_valid ? ", \"id_valid\": true" : ", \"id_valid\": false");
   if (!f->id_valid) {
-    puts_(&o, ", \"id_reason\": \"");
-    puts_(&o, cc_id_reason_code((cc_id_reason)f->id_reason));
-    puts_(&o, "\"");
+    cc_buf_puts(&o, ", \"id_reason\": \"");
+    cc_buf_puts(&o, cc_id_reason_code((cc_id_reason)f->id_reason));
+    cc_buf_puts(&o, "\"");
   }
   if (f->basis == CC_BASIS_ID_EXACT) {
-    puts_(&o, "}, \"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
+    cc_buf_puts(&o, "}, \"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
               "\"members\": [");
   } else {
     uint8_t e;
     snprintf(num, sizeof num, "%.4f", f->confidence / 10000.0);
-    puts_(&o, "}, \"match\": {\"basis\": \"");
-    puts_(&o, cc_match_basis_code((cc_match_basis)f->basis));
-    puts_(&o, "\", \"confidence\": ");
-    puts_(&o, num);
-    puts_(&o, ", \"evidence\": [");
+    cc_buf_puts(&o, "}, \"match\": {\"basis\": \"");
+    cc_buf_puts(&o, cc_match_basis_code((cc_match_basis)f->basis));
+    cc_buf_puts(&o, "\", \"confidence\": ");
+    cc_buf_puts(&o, num);
+    cc_buf_puts(&o, ", \"evidence\": [");
     for (e = 0; e < f->n_evidence && e < CC_EVIDENCE_MAX; e++) {
       const cc_evidence *ev = &f->evidence[e];
       const char *zh = cc_evidence_zh(ev->field, ev->level);
       if (e)
-        puts_(&o, ", ");
-      puts_(&o, "{\"field\": \"");
-      puts_(&o, cc_evidence_field_code(ev->field));
-      puts_(&o, "\", \"level\": \"");
-      puts_(&o, cc_evidence_level_code(ev->field, ev->level));
+        cc_buf_puts(&o, ", ");
+      cc_buf_puts(&o, "{\"field\": \"");
+      cc_buf_puts(&o, cc_evidence_field_code(ev->field));
+      cc_buf_puts(&o, "\", \"level\": \"");
+      cc_buf_puts(&o, cc_evidence_level_code(ev->field, ev->level));
       snprintf(num, sizeof num, "\", \"weight\": %.1f, ", ev->weight10 / 10.0);
-      puts_(&o, num);
+      cc_buf_puts(&o, num);
       put_kv_str(&o, "zh", zh, strlen(zh));
-      puts_(&o, "}");
+      cc_buf_puts(&o, "}");
     }
-    puts_(&o, "]}, \"members\": [");
+    cc_buf_puts(&o, "]}, \"members\": [");
   }
   for (i = 0; i < f->n_members; i++) {
     const cc_member *m = &f->members[i];
     if (i)
-      puts_(&o, ", ");
-    puts_(&o, "{");
+      cc_buf_puts(&o, ", ");
+    cc_buf_puts(&o, "{");
     put_kv_str(&o, "roster", m->label.ptr, m->label.len);
     {
       /* By hand, not snprintf (see cc_money_format). */
@@ -553,75 +511,75 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
         digits[k++] = (char)('0' + v % 10);
         v /= 10;
       } while (v);
-      puts_(&o, ", \"line\": ");
+      cc_buf_puts(&o, ", \"line\": ");
       while (k)
-        put(&o, &digits[--k], 1);
-      puts_(&o, ", ");
+        cc_buf_put(&o, &digits[--k], 1);
+      cc_buf_puts(&o, ", ");
     }
     put_kv_str(&o, "record_id", m->record_id.ptr, m->record_id.len);
-    puts_(&o, ", ");
+    cc_buf_puts(&o, ", ");
     put_kv_str(&o, "school_code", m->school_code.ptr, m->school_code.len);
-    puts_(&o, ", ");
+    cc_buf_puts(&o, ", ");
     put_kv_str(&o, "school_name", m->school_name.ptr, m->school_name.len);
-    puts_(&o, ", ");
+    cc_buf_puts(&o, ", ");
     put_kv_str(&o, "region_code", m->region_code.ptr, m->region_code.len);
-    puts_(&o, ", ");
+    cc_buf_puts(&o, ", ");
     put_kv_str(&o, "status", cc_status_zh((cc_status)m->status),
                strlen(cc_status_zh((cc_status)m->status)));
-    puts_(&o, ", ");
+    cc_buf_puts(&o, ", ");
     put_kv_str(&o, "name", m->name.ptr, m->name.len);
     if (m->id.len) {
-      puts_(&o, ", ");
+      cc_buf_puts(&o, ", ");
       put_kv_str(&o, "id_number", m->id.ptr, m->id.len);
     }
-    puts_(&o, ", \"grant_amount\": ");
+    cc_buf_puts(&o, ", \"grant_amount\": ");
     put_money(&o, m->grant);
-    puts_(&o, ", \"waiver_amount\": ");
+    cc_buf_puts(&o, ", \"waiver_amount\": ");
     put_money(&o, m->waiver);
-    puts_(&o, "}");
+    cc_buf_puts(&o, "}");
   }
-  puts_(&o, "], \"amount_at_risk\": ");
+  cc_buf_puts(&o, "], \"amount_at_risk\": ");
   put_money(&o, f->amount_at_risk);
   cc_date_format(date, f->issued);
-  puts_(&o, ", \"issued\": \"");
-  puts_(&o, date);
+  cc_buf_puts(&o, ", \"issued\": \"");
+  cc_buf_puts(&o, date);
   cc_date_format(date, f->deadline);
-  puts_(&o, "\", \"deadline\": \"");
-  puts_(&o, date);
-  puts_(&o, f->deadline_provisional ? "\", \"deadline_provisional\": true"
+  cc_buf_puts(&o, "\", \"deadline\": \"");
+  cc_buf_puts(&o, date);
+  cc_buf_puts(&o, f->deadline_provisional ? "\", \"deadline_provisional\": true"
                                     : "\", \"deadline_provisional\": false");
-  puts_(&o, ", \"state\": \"");
-  puts_(&o, cc_finding_state_code((cc_finding_state)f->state));
-  puts_(&o, "\", ");
+  cc_buf_puts(&o, ", \"state\": \"");
+  cc_buf_puts(&o, cc_finding_state_code((cc_finding_state)f->state));
+  cc_buf_puts(&o, "\", ");
   put_kv_str(&o, "first_period", f->first_period, strlen(f->first_period));
   cc_date_format(date, f->seen);
-  puts_(&o, ", \"seen\": \"");
-  puts_(&o, date);
-  puts_(&o, "\"");
+  cc_buf_puts(&o, ", \"seen\": \"");
+  cc_buf_puts(&o, date);
+  cc_buf_puts(&o, "\"");
   if (f->state == CC_STATE_CLEARED) {
     cc_date_format(date, f->cleared);
-    puts_(&o, ", \"cleared\": \"");
-    puts_(&o, date);
-    puts_(&o, f->cleared_on_time ? "\", \"cleared_on_time\": true"
+    cc_buf_puts(&o, ", \"cleared\": \"");
+    cc_buf_puts(&o, date);
+    cc_buf_puts(&o, f->cleared_on_time ? "\", \"cleared_on_time\": true"
                                  : "\", \"cleared_on_time\": false");
   }
-  puts_(&o, f->claimed ? ", \"claimed_resolved\": true"
+  cc_buf_puts(&o, f->claimed ? ", \"claimed_resolved\": true"
                        : ", \"claimed_resolved\": false");
   if (f->response_action) {
     const char *act = cc_response_action_code((cc_response_action)f->response_action);
     cc_date_format(date, f->response_date);
-    puts_(&o, ", \"response\": {\"action\": \"");
-    puts_(&o, act);
-    puts_(&o, "\", \"date\": \"");
-    puts_(&o, date);
-    puts_(&o, "\", ");
+    cc_buf_puts(&o, ", \"response\": {\"action\": \"");
+    cc_buf_puts(&o, act);
+    cc_buf_puts(&o, "\", \"date\": \"");
+    cc_buf_puts(&o, date);
+    cc_buf_puts(&o, "\", ");
     put_kv_str(&o, "by", f->response_by.ptr, f->response_by.len);
-    puts_(&o, ", ");
+    cc_buf_puts(&o, ", ");
     put_kv_str(&o, "school_code", f->response_school.ptr, f->response_school.len);
-    puts_(&o, ", ");
+    cc_buf_puts(&o, ", ");
     put_kv_str(&o, "note", f->response_note.ptr, f->response_note.len);
-    puts_(&o, "}");
+    cc_buf_puts(&o, "}");
   }
-  puts_(&o, "}\n");
+  cc_buf_puts(&o, "}\n");
   return o.len;
 }

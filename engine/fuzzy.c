@@ -32,6 +32,7 @@
 
 #include "chachong/name_match.h"
 #include "chachong/review.h"
+#include "buf_internal.h"
 #include "compare_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
@@ -905,22 +906,6 @@ static int item_rl_cmp(const void *a, const void *b)
   return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static void json_str(FILE *f, const char *p, size_t n)
-{
-  size_t i;
-  fputc('"', f);
-  for (i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)p[i];
-    if (c == '"' || c == '\\')
-      fprintf(f, "\\%c", c);
-    else if (c < 0x20)
-      fprintf(f, "\\u%04x", c);
-    else
-      fputc(c, f);
-  }
-  fputc('"', f);
-}
-
 /* Why a pair goes to possible.jsonl: its code and what a reviewer does. */
 static const char *review_code(int fate)
 {
@@ -947,39 +932,49 @@ static const char *review_zh(int fate)
   }
 }
 
-static void write_possible(FILE *f, const pair *p, const cc_fuzzy_model *model,
+/* One line of possible.jsonl, built in a cc_buf (the JSON string writer
+ * of every output), then written to f (whose errors the caller finds with
+ * ferror when it closes f). 0, or CC_ENOMEM. */
+static int write_possible(FILE *f, const pair *p, const cc_fuzzy_model *model,
                            const cc_index_item *x, const cc_index_item *y,
                            const char *const *labels)
 {
-  int e;
-  fprintf(f, "{\"score\": %.1f, \"confidence\": %.4f, \"basis\": \"%s\", "
-             "\"review_reason\": \"%s\", \"review_zh\": ",
-          p->score10 / 10.0, cc_fuzzy_confidence(p->score10) / 10000.0,
-          cc_match_basis_code((cc_match_basis)p->basis), review_code(p->fate));
-  json_str(f, review_zh(p->fate), strlen(review_zh(p->fate)));
-  fputs(", \"records\": [", f);
+  cc_buf b;
+  int e, rc;
+  cc_buf_init(&b, 0);
+  cc_buf_printf(&b, "{\"score\": %.1f, \"confidence\": %.4f, \"basis\": \"%s\", "
+                "\"review_reason\": \"%s\", \"review_zh\": ",
+                p->score10 / 10.0, cc_fuzzy_confidence(p->score10) / 10000.0,
+                cc_match_basis_code((cc_match_basis)p->basis), review_code(p->fate));
+  cc_json_cstr(&b, review_zh(p->fate));
+  cc_buf_puts(&b, ", \"records\": [");
   for (e = 0; e < 2; e++) {
     const cc_index_item *r = e ? y : x;
-    fprintf(f, "%s{\"roster\": \"%s\", \"line\": %u, \"id_number\": ", e ? ", " : "",
-            labels[r->roster], r->line);
-    json_str(f, r->id, r->id_len);
-    fprintf(f, ", \"id_valid\": %s, \"school_code\": ",
-            r->id_verdict == CC_ID_VALID ? "true" : "false");
-    json_str(f, r->school_code, r->school_code_len);
-    fputs(", \"name_folded\": ", f);
-    json_str(f, r->name_folded, r->name_folded_len);
-    fputs("}", f);
+    cc_buf_printf(&b, "%s{\"roster\": \"%s\", \"line\": %u, \"id_number\": ",
+                  e ? ", " : "", labels[r->roster], r->line);
+    cc_json_str(&b, r->id, r->id_len);
+    cc_buf_printf(&b, ", \"id_valid\": %s, \"school_code\": ",
+                  r->id_verdict == CC_ID_VALID ? "true" : "false");
+    cc_json_str(&b, r->school_code, r->school_code_len);
+    cc_buf_puts(&b, ", \"name_folded\": ");
+    cc_json_str(&b, r->name_folded, r->name_folded_len);
+    cc_buf_puts(&b, "}");
   }
-  fputs("], \"evidence\": [", f);
+  cc_buf_puts(&b, "], \"evidence\": [");
   for (e = 0; e < CC_EV_COUNT_; e++) {
-    const char *zh = cc_evidence_zh(e, p->level[e]);
-    fprintf(f, "%s{\"field\": \"%s\", \"level\": \"%s\", \"weight\": %.1f, \"zh\": ",
-            e ? ", " : "", cc_evidence_field_code(e),
-            cc_evidence_level_code(e, p->level[e]), model->w10[e][p->level[e]] / 10.0);
-    json_str(f, zh, strlen(zh));
-    fputs("}", f);
+    cc_buf_printf(&b, "%s{\"field\": \"%s\", \"level\": \"%s\", \"weight\": %.1f, "
+                  "\"zh\": ", e ? ", " : "", cc_evidence_field_code(e),
+                  cc_evidence_level_code(e, p->level[e]),
+                  model->w10[e][p->level[e]] / 10.0);
+    cc_json_cstr(&b, cc_evidence_zh(e, p->level[e]));
+    cc_buf_puts(&b, "}");
   }
-  fputs("]}\n", f);
+  cc_buf_puts(&b, "]}\n");
+  rc = cc_buf_check(&b, "possible.jsonl");
+  if (rc == 0)
+    fwrite(b.p, 1, b.len, f);
+  cc_buf_dispose(&b);
+  return rc;
 }
 
 /* Fits the month's model to the patterns of all candidate pairs and scores
@@ -1486,9 +1481,9 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       if (possible) {
         cc_index_item x, y;
         if ((rc = get_item(&x, &lcur, &p->a)) < 0 ||
-            (rc = get_item(&y, &lcur, &p->b)) < 0)
+            (rc = get_item(&y, &lcur, &p->b)) < 0 ||
+            (rc = write_possible(possible, p, &stats->model, &x, &y, labels)) < 0)
           goto done;
-        write_possible(possible, p, &stats->model, &x, &y, labels);
       }
     }
   }

@@ -116,6 +116,7 @@
 
 #include <omp.h>
 
+#include "buf_internal.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
@@ -1498,33 +1499,11 @@ int cc_index_period_gen(uint32_t *gen, cc_db *db, MDB_txn *txn,
 /* ------------------------------------------------------------------ */
 /* Findings. */
 
-typedef struct wbuf {
-  uint8_t **buf;
-  size_t *cap;
-  size_t len;
-  int failed;
-} wbuf;
+/* A finding's value is built in a cc_buf (buf.c) over the caller's reused
+ * memory. */
+typedef cc_buf wbuf;
 
-static uint8_t *wb_room(wbuf *w, size_t n)
-{
-  if (w->failed)
-    return NULL;
-  if (w->len + n > *w->cap) {
-    size_t cap = *w->cap ? *w->cap * 2 : 1024;
-    uint8_t *grown;
-    while (cap < w->len + n)
-      cap *= 2;
-    grown = realloc(*w->buf, cap);
-    if (grown == NULL) {
-      w->failed = 1;
-      return NULL;
-    }
-    *w->buf = grown;
-    *w->cap = cap;
-  }
-  w->len += n;
-  return *w->buf + w->len - n;
-}
+static uint8_t *wb_room(wbuf *w, size_t n) { return (uint8_t *)cc_buf_extend(w, n); }
 
 static void wb_bytes(wbuf *w, const void *p, size_t n)
 {
@@ -1571,9 +1550,10 @@ static void wb_str16(wbuf *w, cc_str s)
 
 long cc_index_encode_finding(uint8_t **buf, size_t *cap, const cc_finding *f)
 {
-  wbuf w = {buf, cap, 0, 0};
+  wbuf w;
   uint32_t i;
   size_t idl = strlen(f->id);
+  cc_buf_init_reuse(&w, 0, *buf, *cap);
   /* Layout 2 = layout 1 and a trailing u8 reason (policy findings); the
    * rest are written as layout 1, byte for byte as before. */
   wb_u8(&w, f->reason ? 2 : 1);
@@ -1642,7 +1622,10 @@ long cc_index_encode_finding(uint8_t **buf, size_t *cap, const cc_finding *f)
   }
   if (f->reason)
     wb_u8(&w, f->reason);
-  return w.failed ? -1 : (long)w.len;
+  /* The memory goes back to the caller, grown or not, failed or not. */
+  *buf = (uint8_t *)w.p;
+  *cap = w.cap;
+  return cc_buf_error(&w) ? -1 : (long)w.len;
 }
 
 typedef struct rbuf {

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "chachong/audit.h"
 #include "chachong/lifecycle.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
@@ -116,6 +117,26 @@ static int decode_response(cc_response *r, const MDB_val *k, const MDB_val *v)
   return 0;
 }
 
+/* The audit entry of a recorded response: inside the library, so that
+ * every caller of cc_response_record leaves one. */
+static int response_audit(cc_db *db, const cc_response *r, int64_t now)
+{
+  cc_audit_entry ae;
+  char hex[17], date[11];
+  memset(&ae, 0, sizeof ae);
+  ae.when = now;
+  cc_audit_user(ae.user, r->user);
+  snprintf(ae.command, sizeof ae.command, "resolve");
+  cc_finding_id_hex(hex, r->finding_id);
+  cc_date_format(date, r->date);
+  snprintf(ae.what, sizeof ae.what, "finding=%s action=%s by=%.*s school=%.*s date=%s",
+           hex, cc_response_action_code((cc_response_action)r->action),
+           (int)strnlen(r->by, sizeof r->by), r->by,
+           (int)strnlen(r->school_code, sizeof r->school_code), r->school_code, date);
+  ae.records = 1;
+  return cc_audit_record(db, &ae);
+}
+
 int cc_response_record(cc_db *db, const cc_response *r)
 {
   uint8_t key[16], val[13 + 1 + 64 + 1 + 64 + 2 + 512], *p = val;
@@ -174,9 +195,12 @@ int cc_response_record(cc_db *db, const cc_response *r)
   memcpy(p, r->note, nl);
   p += nl;
 
-  return cc_db_put_timed(db, "responses", key, sizeof key, 8,
-                         (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
-                         val, (size_t)(p - val), "responses");
+  rc = cc_db_put_timed(db, "responses", key, sizeof key, 8,
+                       (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
+                       val, (size_t)(p - val), "responses");
+  if (rc < 0)
+    return rc;
+  return response_audit(db, r, (int64_t)tv.tv_sec);
 }
 
 /* Calls fn for every response (of one finding when id != 0), in key order. */

@@ -28,6 +28,7 @@
 #include <xxhash.h>
 
 #include "chachong/policy.h"
+#include "buf_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
 #include "policy_internal.h"
@@ -733,59 +734,32 @@ int cc_policy_rules_load(cc_policy_rules *rules, const char *path)
   return rc;
 }
 
-/* Appends to a snprintf-style buffer. */
-typedef struct jbuf {
-  char *p;
-  size_t cap, len;
-} jbuf;
-
-static void jput(jbuf *b, const char *s)
-{
-  size_t n = strlen(s);
-  if (b->p && b->len + n < b->cap)
-    memcpy(b->p + b->len, s, n);
-  b->len += n;
-}
-
 size_t cc_policy_rules_json(char *buf, size_t cap, const cc_policy_rules *rules)
 {
-  jbuf b = {buf, cap, 0};
-  const unsigned char *s = (const unsigned char *)rules->source;
-  char num[32];
+  cc_buf b;
   int i, k;
-  jput(&b, "{\"source\": \"");
-  for (; *s; s++) {
-    char one[8];
-    if (*s == '"' || *s == '\\')
-      snprintf(one, sizeof one, "\\%c", *s);
-    else if (*s < 0x20)
-      snprintf(one, sizeof one, "\\u%04x", *s);
-    else
-      snprintf(one, sizeof one, "%c", *s);
-    jput(&b, one);
-  }
-  jput(&b, rules->source[0] ? "\", \"rules\": {" : "defaults\", \"rules\": {");
+  /* The NUL's byte is kept out of the buffer's reach, for snprintf's
+   * contract. */
+  cc_buf_init_fixed(&b, buf, cap ? cap - 1 : 0);
+  cc_buf_puts(&b, "{\"source\": ");
+  cc_json_cstr(&b, rules->source[0] ? rules->source : "defaults");
+  cc_buf_puts(&b, ", \"rules\": {");
   for (i = 0; i < CC_RULE_COUNT_; i++) {
-    jput(&b, i ? ", \"" : "\"");
-    jput(&b, rule_code[i]);
-    jput(&b, rules->on[i] ? "\": {\"on\": true" : "\": {\"on\": false");
-    if (i == CC_RULE_THIRD_YEAR) {
-      snprintf(num, sizeof num, ", \"grant_years\": %d", rules->grant_years);
-      jput(&b, num);
-    }
-    if (i == CC_RULE_OVER_AGE) {
-      snprintf(num, sizeof num, ", \"min_age\": %d", rules->min_age);
-      jput(&b, num);
-    }
-    jput(&b, ", \"exempt\": [");
+    cc_buf_puts(&b, i ? ", " : "");
+    cc_json_cstr(&b, rule_code[i]);
+    cc_buf_puts(&b, rules->on[i] ? ": {\"on\": true" : ": {\"on\": false");
+    if (i == CC_RULE_THIRD_YEAR)
+      cc_buf_printf(&b, ", \"grant_years\": %d", rules->grant_years);
+    if (i == CC_RULE_OVER_AGE)
+      cc_buf_printf(&b, ", \"min_age\": %d", rules->min_age);
+    cc_buf_puts(&b, ", \"exempt\": [");
     for (k = 0; k < rules->n_exempt[i]; k++) {
-      jput(&b, k ? ", \"" : "\"");
-      jput(&b, rules->exempt[i][k]);
-      jput(&b, "\"");
+      cc_buf_puts(&b, k ? ", " : "");
+      cc_json_cstr(&b, rules->exempt[i][k]);
     }
-    jput(&b, "]}");
+    cc_buf_puts(&b, "]}");
   }
-  jput(&b, "}}");
+  cc_buf_puts(&b, "}}");
   if (buf && cap)
     buf[b.len < cap ? b.len : cap - 1] = '\0';
   return b.len;

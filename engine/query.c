@@ -38,6 +38,7 @@
 #include "chachong/query.h"
 #include "chachong/record.h"
 #include "chachong/text.h"
+#include "buf_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
 #include "index_internal.h"
@@ -416,103 +417,72 @@ done:
 /* ------------------------------------------------------------------ */
 /* The audit description. */
 
-typedef struct sb {
-  char *p;
-  size_t len, cap;
-  int oom;
-} sb;
-
-static void sb_put(sb *b, const char *s, size_t n)
-{
-  if (b->oom)
-    return;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    char *grown;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    grown = realloc(b->p, cap);
-    if (grown == NULL) {
-      b->oom = 1;
-      return;
-    }
-    b->p = grown;
-    b->cap = cap;
-  }
-  if (n)
-    memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-static void sb_puts(sb *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-
 /* Text modes of put_text. */
 #define TEXT_PLAIN 0   /* only bad UTF-8 replaced */
 #define TEXT_CONTROL 1 /* also control characters shown as spaces */
 
-static void put_text(sb *b, const char *p, size_t n, int mode)
+static void put_text(cc_buf *b, const char *p, size_t n, int mode)
 {
   const unsigned char *s = (const unsigned char *)p;
   size_t i = 0, start = 0, k;
   while (i < n) {
     if (s[i] < 0x80) {
       if (mode == TEXT_CONTROL && (s[i] < 0x20 || s[i] == 0x7F)) {
-        sb_put(b, p + start, i - start);
-        sb_put(b, " ", 1);
+        cc_buf_put(b, p + start, i - start);
+        cc_buf_put(b, " ", 1);
         start = ++i;
       } else {
         i++;
       }
     } else if ((k = utf8_seq(s + i, n - i)) == 0) {
-      sb_put(b, p + start, i - start);
-      sb_put(b, "\xEF\xBF\xBD", 3);
+      cc_buf_put(b, p + start, i - start);
+      cc_buf_put(b, "\xEF\xBF\xBD", 3);
       start = ++i;
     } else {
       i += k;
     }
   }
-  sb_put(b, p + start, n - start);
+  cc_buf_put(b, p + start, n - start);
 }
 
 /* One value of the description: quoted when it holds a blank, a comma, a
  * quote or '='; control characters become spaces (the audit listing is
  * one tab-separated line per entry). */
-static void put_what_value(sb *b, const char *v)
+static void put_what_value(cc_buf *b, const char *v)
 {
   size_t n = strlen(v), i;
   int quote = n == 0 || strpbrk(v, " ,\"=") != NULL;
-  sb c = {0};
+  cc_buf c = {0};
   put_text(&c, v, n, TEXT_CONTROL);
-  if (c.oom) {
-    b->oom = 1;
+  if (cc_buf_error(&c)) {
+    cc_buf_fail(b);
+    cc_buf_dispose(&c);
     return;
   }
   if (quote)
-    sb_put(b, "\"", 1);
+    cc_buf_put(b, "\"", 1);
   for (i = 0; i < c.len; i++) {
     if (c.p[i] == '"' || c.p[i] == '\\')
-      sb_put(b, "\\", 1);
-    sb_put(b, c.p + i, 1);
+      cc_buf_put(b, "\\", 1);
+    cc_buf_put(b, c.p + i, 1);
   }
   if (quote)
-    sb_put(b, "\"", 1);
-  free(c.p);
+    cc_buf_put(b, "\"", 1);
+  cc_buf_dispose(&c);
 }
 
-static void put_what_list(sb *b, const char *key, const char *const *v, size_t n)
+static void put_what_list(cc_buf *b, const char *key, const char *const *v, size_t n)
 {
   size_t i;
   if (n == 0)
     return;
   if (b->len)
-    sb_put(b, " ", 1);
-  sb_puts(b, key);
-  sb_put(b, "=", 1);
+    cc_buf_put(b, " ", 1);
+  cc_buf_puts(b, key);
+  cc_buf_put(b, "=", 1);
   for (i = 0; i < n; i++) {
     if (i)
-      sb_put(b, ",", 1);
+      cc_buf_put(b, ",", 1);
     put_what_value(b, v[i] ? v[i] : "");
   }
 }
@@ -525,30 +495,31 @@ static const char *const format_name[] = {"table", "csv", "jsonl"};
 static int describe(char *out, const cc_query_options *q, const filters *f,
                     const cc_query_result *r)
 {
-  sb b = {0};
+  cc_buf b = {0};
   size_t i;
   char num[32];
+  int rc;
 
-  sb_puts(&b, "period=");
+  cc_buf_puts(&b, "period=");
   if (q->all_periods) {
-    sb_puts(&b, "all");
+    cc_buf_puts(&b, "all");
   } else {
     for (i = 0; i < r->n_periods; i++) {
       if (i)
-        sb_put(&b, ",", 1);
-      sb_puts(&b, r->periods[i]);
+        cc_buf_put(&b, ",", 1);
+      cc_buf_puts(&b, r->periods[i]);
     }
     if (q->n_periods == 0)
-      sb_puts(&b, "(latest)");
+      cc_buf_puts(&b, "(latest)");
   }
   if (f->n_ids) {
-    sb_puts(&b, " id=");
+    cc_buf_puts(&b, " id=");
     for (i = 0; i < f->n_ids; i++) {
       char masked[CC_ID_MAX + 1];
       cc_id_mask(masked, f->ids[i]);
       if (i)
-        sb_put(&b, ",", 1);
-      sb_puts(&b, masked);
+        cc_buf_put(&b, ",", 1);
+      cc_buf_puts(&b, masked);
     }
   }
   put_what_list(&b, "name", q->names, q->n_names);
@@ -559,16 +530,16 @@ static int describe(char *out, const cc_query_options *q, const filters *f,
   put_what_list(&b, "reason", q->reasons, q->n_reasons);
   if (q->limit) {
     snprintf(num, sizeof num, " limit=%zu", q->limit);
-    sb_puts(&b, num);
+    cc_buf_puts(&b, num);
   }
-  sb_puts(&b, " format=");
-  sb_puts(&b, q->format >= 0 && q->format <= CC_QUERY_JSONL ? format_name[q->format]
+  cc_buf_puts(&b, " format=");
+  cc_buf_puts(&b, q->format >= 0 && q->format <= CC_QUERY_JSONL ? format_name[q->format]
                                                             : "?");
   if (q->unmasked)
-    sb_puts(&b, " unmasked");
-  if (b.oom) {
-    free(b.p);
-    return cc_error_set(CC_ENOMEM, "out of memory");
+    cc_buf_puts(&b, " unmasked");
+  if ((rc = cc_buf_check(&b, "the audit entry")) < 0) {
+    cc_buf_dispose(&b);
+    return rc;
   }
   if (b.len >= CC_QUERY_WHAT_MAX) {
     /* Back up to the start of a UTF-8 sequence, and say it was cut. */
@@ -579,7 +550,7 @@ static int describe(char *out, const cc_query_options *q, const filters *f,
     b.len = cut + 3;
   }
   memcpy(out, b.p, b.len + 1);
-  free(b.p);
+  cc_buf_dispose(&b);
   return 0;
 }
 
@@ -823,13 +794,14 @@ size_t cc_query_display_width(const char *s, size_t len)
 /* Output. */
 
 /* Writes and empties the buffer. */
-static int flush_sb(FILE *out, sb *b)
+static int flush_sb(FILE *out, cc_buf *b)
 {
-  if (b->oom)
-    return cc_error_set(CC_ENOMEM, "out of memory");
+  int rc = cc_buf_check(b, "the query result");
+  if (rc < 0)
+    return rc;
   if (b->len && fwrite(b->p, 1, b->len, out) != b->len)
     return cc_error_set(CC_EIO, "writing the query result failed");
-  b->len = 0;
+  cc_buf_reset(b);
   return 0;
 }
 
@@ -840,27 +812,27 @@ static const char *const table_head[TABLE_COLS] = {
 
 /* The cells of one table row, written one after another into b; ends[c] is
  * where cell c ends. */
-static void table_cells(sb *b, size_t ends[TABLE_COLS], const cc_finding *f,
+static void table_cells(cc_buf *b, size_t ends[TABLE_COLS], const cc_finding *f,
                         const char *period)
 {
   char hex[17], date[11], money[24];
   uint32_t i, j;
   int c = 0;
 
-  b->len = 0;
-  sb_puts(b, period);
+  cc_buf_reset(b);
+  cc_buf_puts(b, period);
   ends[c++] = b->len;
   cc_finding_id_hex(hex, f->finding_id);
-  sb_puts(b, hex);
+  cc_buf_puts(b, hex);
   ends[c++] = b->len;
-  sb_puts(b, cc_finding_type_zh((cc_finding_type)f->type));
+  cc_buf_puts(b, cc_finding_type_zh((cc_finding_type)f->type));
   if (f->reason) {
-    sb_puts(b, "（");
-    sb_puts(b, cc_finding_reason_zh((cc_finding_reason)f->reason));
-    sb_puts(b, "）");
+    cc_buf_puts(b, "（");
+    cc_buf_puts(b, cc_finding_reason_zh((cc_finding_reason)f->reason));
+    cc_buf_puts(b, "）");
   }
   ends[c++] = b->len;
-  sb_puts(b, cc_finding_state_zh((cc_finding_state)f->state));
+  cc_buf_puts(b, cc_finding_state_zh((cc_finding_state)f->state));
   ends[c++] = b->len;
   put_text(b, f->id, strlen(f->id), TEXT_CONTROL);
   ends[c++] = b->len;
@@ -876,35 +848,35 @@ static void table_cells(sb *b, size_t ends[TABLE_COLS], const cc_finding *f,
     if (j < i)
       continue;
     if (b->len > ends[c - 1])
-      sb_puts(b, ", ");
+      cc_buf_puts(b, ", ");
     put_text(b, m->label.ptr, m->label.len, TEXT_CONTROL);
-    sb_put(b, ":", 1);
+    cc_buf_put(b, ":", 1);
     put_text(b, m->school_code.ptr, m->school_code.len, TEXT_CONTROL);
   }
   ends[c++] = b->len;
   cc_money_format(money, f->amount_at_risk);
-  sb_puts(b, money);
+  cc_buf_puts(b, money);
   ends[c++] = b->len;
   cc_date_format(date, f->deadline);
-  sb_puts(b, date);
+  cc_buf_puts(b, date);
   if (f->deadline_provisional)
-    sb_puts(b, "*");
+    cc_buf_puts(b, "*");
   ends[c++] = b->len;
 }
 
-static void pad(sb *b, size_t n)
+static void pad(cc_buf *b, size_t n)
 {
   static const char spaces[] = "                                ";
   while (n > 0) {
     size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
-    sb_put(b, spaces, k);
+    cc_buf_put(b, spaces, k);
     n -= k;
   }
 }
 
 /* Appends one aligned line: cells separated by two spaces, the amount
  * right-aligned, no blanks at the end of the line. */
-static void table_line(sb *line, const char *cells, const size_t ends[TABLE_COLS],
+static void table_line(cc_buf *line, const char *cells, const size_t ends[TABLE_COLS],
                        const size_t width[TABLE_COLS])
 {
   size_t c, start = 0;
@@ -912,20 +884,20 @@ static void table_line(sb *line, const char *cells, const size_t ends[TABLE_COLS
     size_t n = ends[c] - start;
     size_t w = cc_query_display_width(cells + start, n);
     if (c)
-      sb_put(line, "  ", 2);
+      cc_buf_put(line, "  ", 2);
     if (c == 7)
       pad(line, width[c] - w);
-    sb_put(line, cells + start, n);
+    cc_buf_put(line, cells + start, n);
     if (c != 7 && c != TABLE_COLS - 1)
       pad(line, width[c] - w);
     start = ends[c];
   }
-  sb_put(line, "\n", 1);
+  cc_buf_put(line, "\n", 1);
 }
 
 static int write_table(FILE *out, const cc_query_result *r, int unmasked)
 {
-  sb cells = {0}, line = {0};
+  cc_buf cells = {0}, line = {0};
   view v = {0};
   size_t width[TABLE_COLS], ends[TABLE_COLS], i, c, start;
   const cc_finding *f;
@@ -938,28 +910,26 @@ static int write_table(FILE *out, const cc_query_result *r, int unmasked)
   /* Pass 0 measures every cell; pass 1 prints. */
   for (pass = 0; pass < 2 && rc == 0; pass++) {
     if (pass == 1) {
-      cells.len = 0;
+      cc_buf_reset(&cells);
       for (c = 0; c < TABLE_COLS; c++) {
-        sb_puts(&cells, table_head[c]);
+        cc_buf_puts(&cells, table_head[c]);
         ends[c] = cells.len;
       }
       table_line(&line, cells.p, ends, width);
       for (c = 0; c < TABLE_COLS; c++) {
         if (c)
-          sb_put(&line, "  ", 2);
+          cc_buf_put(&line, "  ", 2);
         for (i = 0; i < width[c]; i++)
-          sb_put(&line, "-", 1);
+          cc_buf_put(&line, "-", 1);
       }
-      sb_put(&line, "\n", 1);
+      cc_buf_put(&line, "\n", 1);
     }
     for (i = 0; i < r->findings.n && rc == 0; i++) {
       if ((rc = view_make(&f, &v, &r->findings.items[i], unmasked)) < 0)
         break;
       table_cells(&cells, ends, f, r->periods[r->period_of[i]]);
-      if (cells.oom) {
-        rc = cc_error_set(CC_ENOMEM, "out of memory");
+      if ((rc = cc_buf_check(&cells, "the query result")) < 0)
         break;
-      }
       if (pass == 0) {
         for (c = 0, start = 0; c < TABLE_COLS; c++) {
           size_t w = cc_query_display_width(cells.p + start, ends[c] - start);
@@ -976,76 +946,52 @@ static int write_table(FILE *out, const cc_query_result *r, int unmasked)
   }
   if (rc == 0)
     rc = flush_sb(out, &line);
-  free(cells.p);
-  free(line.p);
+  cc_buf_dispose(&cells);
+  cc_buf_dispose(&line);
   view_dispose(&v);
   return rc;
 }
 
-/* An RFC 4180 field: control characters (ESC, BEL, a lone CR, a tab)
- * shown as escapes (cc_text_visible), so that a name cannot drive the
- * terminal the CSV is printed on; a line break is kept, quoted. */
-static void csv_field(sb *b, const char *p, size_t n)
-{
-  sb t = {0};
-  size_t i, need = cc_text_visible(NULL, 0, p, n, CC_TEXT_KEEP_NEWLINE);
-  if ((t.p = malloc(need + 1)) == NULL)
-    t.oom = 1;
-  else
-    t.len = cc_text_visible(t.p, need + 1, p, n, CC_TEXT_KEEP_NEWLINE);
-  if (t.oom) {
-    b->oom = 1;
-    return;
-  }
-  if (t.len == 0 || strpbrk(t.p, ",\"\r\n") == NULL) {
-    sb_put(b, t.p ? t.p : "", t.len);
-  } else {
-    sb_put(b, "\"", 1);
-    for (i = 0; i < t.len; i++) {
-      if (t.p[i] == '"')
-        sb_put(b, "\"", 1);
-      sb_put(b, t.p + i, 1);
-    }
-    sb_put(b, "\"", 1);
-  }
-  free(t.p);
-}
-
-static void csv_cstr(sb *b, const char *s) { csv_field(b, s, strlen(s)); }
+/* The CSV's cells (engine/buf.c): what chachong itself writes (periods,
+ * finding IDs, codes, dates, amounts, true/false) as it is; the cells that
+ * carry a roster's or the operator's text (id_number, name, members,
+ * schools, school_names, region_codes, member_names) with CC_CSV_TEXT, so
+ * that one Excel would read as a formula is neutralised. */
+static void csv_cstr(cc_buf *b, const char *s) { cc_csv_cell(b, s, strlen(s), 0); }
 
 /* Which per-member column csv_members writes. */
 enum { MCOL_MEMBER, MCOL_SCHOOL, MCOL_SCHOOL_NAME, MCOL_REGION, MCOL_NAME };
 
-static void csv_members(sb *b, const cc_finding *f, int col)
+static void csv_members(cc_buf *b, const cc_finding *f, int col)
 {
-  sb t = {0};
+  cc_buf t = {0};
   uint32_t i;
   char num[16];
   for (i = 0; i < f->n_members; i++) {
     const cc_member *m = &f->members[i];
     if (i)
-      sb_put(&t, ";", 1);
+      cc_buf_put(&t, ";", 1);
     switch (col) {
     case MCOL_MEMBER:
-      sb_put(&t, m->label.ptr, m->label.len);
+      cc_buf_put(&t, m->label.ptr, m->label.len);
       snprintf(num, sizeof num, ":%u", m->line);
-      sb_puts(&t, num);
+      cc_buf_puts(&t, num);
       break;
     case MCOL_SCHOOL:
-      sb_put(&t, m->label.ptr, m->label.len);
-      sb_put(&t, ":", 1);
-      sb_put(&t, m->school_code.ptr, m->school_code.len);
+      cc_buf_put(&t, m->label.ptr, m->label.len);
+      cc_buf_put(&t, ":", 1);
+      cc_buf_put(&t, m->school_code.ptr, m->school_code.len);
       break;
-    case MCOL_SCHOOL_NAME: sb_put(&t, m->school_name.ptr, m->school_name.len); break;
-    case MCOL_REGION: sb_put(&t, m->region_code.ptr, m->region_code.len); break;
-    default: sb_put(&t, m->name.ptr, m->name.len); break;
+    case MCOL_SCHOOL_NAME: cc_buf_put(&t, m->school_name.ptr, m->school_name.len); break;
+    case MCOL_REGION: cc_buf_put(&t, m->region_code.ptr, m->region_code.len); break;
+    default: cc_buf_put(&t, m->name.ptr, m->name.len); break;
     }
   }
-  if (t.oom)
-    b->oom = 1;
+  if (cc_buf_error(&t))
+    cc_buf_fail(b);
   else
-    csv_field(b, t.p ? t.p : "", t.len);
-  free(t.p);
+    cc_csv_cell(b, t.p, t.len, CC_CSV_TEXT);
+  cc_buf_dispose(&t);
 }
 
 static const char csv_header[] =
@@ -1055,64 +1001,65 @@ static const char csv_header[] =
 
 static int write_csv(FILE *out, const cc_query_result *r, int unmasked)
 {
-  sb b = {0};
+  cc_buf b = {0};
   view v = {0};
   const cc_finding *f;
   size_t i;
   int rc = 0;
 
-  sb_puts(&b, csv_header);
+  cc_buf_puts(&b, CC_CSV_BOM); /* Excel then reads UTF-8 */
+  cc_buf_puts(&b, csv_header);
   for (i = 0; i < r->findings.n && rc == 0; i++) {
     char hex[17], date[11], money[24];
     if ((rc = view_make(&f, &v, &r->findings.items[i], unmasked)) < 0)
       break;
     cc_finding_id_hex(hex, f->finding_id);
     csv_cstr(&b, r->periods[r->period_of[i]]);
-    sb_put(&b, ",", 1);
-    sb_puts(&b, hex);
-    sb_put(&b, ",", 1);
-    sb_puts(&b, cc_finding_type_code((cc_finding_type)f->type));
-    sb_puts(&b, f->cross ? ",cross," : ",within,");
-    sb_puts(&b, cc_finding_state_code((cc_finding_state)f->state));
-    sb_put(&b, ",", 1);
-    csv_cstr(&b, f->id);
-    sb_puts(&b, f->id_valid ? ",true," : ",false,");
-    csv_field(&b, f->person_name.ptr, f->person_name.len);
-    sb_put(&b, ",", 1);
+    cc_buf_put(&b, ",", 1);
+    cc_buf_puts(&b, hex);
+    cc_buf_put(&b, ",", 1);
+    cc_buf_puts(&b, cc_finding_type_code((cc_finding_type)f->type));
+    cc_buf_puts(&b, f->cross ? ",cross," : ",within,");
+    cc_buf_puts(&b, cc_finding_state_code((cc_finding_state)f->state));
+    cc_buf_put(&b, ",", 1);
+    cc_csv_cell(&b, f->id, strlen(f->id), CC_CSV_TEXT);
+    cc_buf_puts(&b, f->id_valid ? ",true," : ",false,");
+    cc_csv_cell(&b, f->person_name.ptr, f->person_name.len, CC_CSV_TEXT);
+    cc_buf_put(&b, ",", 1);
     csv_members(&b, f, MCOL_MEMBER);
-    sb_put(&b, ",", 1);
+    cc_buf_put(&b, ",", 1);
     csv_members(&b, f, MCOL_SCHOOL);
-    sb_put(&b, ",", 1);
+    cc_buf_put(&b, ",", 1);
     csv_members(&b, f, MCOL_SCHOOL_NAME);
-    sb_put(&b, ",", 1);
+    cc_buf_put(&b, ",", 1);
     csv_members(&b, f, MCOL_REGION);
-    sb_put(&b, ",", 1);
+    cc_buf_put(&b, ",", 1);
     csv_members(&b, f, MCOL_NAME);
-    sb_put(&b, ",", 1);
+    cc_buf_put(&b, ",", 1);
     cc_money_format(money, f->amount_at_risk);
-    sb_puts(&b, money);
+    cc_buf_puts(&b, money);
     cc_date_format(date, f->issued);
-    sb_put(&b, ",", 1);
-    sb_puts(&b, date);
+    cc_buf_put(&b, ",", 1);
+    cc_buf_puts(&b, date);
     cc_date_format(date, f->deadline);
-    sb_put(&b, ",", 1);
-    sb_puts(&b, date);
-    sb_puts(&b, f->deadline_provisional ? ",true," : ",false,");
+    cc_buf_put(&b, ",", 1);
+    cc_buf_puts(&b, date);
+    cc_buf_puts(&b, f->deadline_provisional ? ",true," : ",false,");
     csv_cstr(&b, f->first_period);
-    sb_put(&b, ",", 1);
+    cc_buf_put(&b, ",", 1);
     if (f->state == CC_STATE_CLEARED) {
       cc_date_format(date, f->cleared);
-      sb_puts(&b, date);
+      cc_buf_puts(&b, date);
     }
-    sb_puts(&b, f->claimed ? ",true," : ",false,");
-    sb_puts(&b, cc_finding_reason_code((cc_finding_reason)f->reason));
-    sb_puts(&b, "\r\n");
+    cc_buf_puts(&b, f->claimed ? ",true," : ",false,");
+    cc_buf_puts(&b, cc_finding_reason_code((cc_finding_reason)f->reason));
+    cc_buf_puts(&b, "\r\n");
     if (b.len >= 65536)
       rc = flush_sb(out, &b);
   }
   if (rc == 0)
     rc = flush_sb(out, &b);
-  free(b.p);
+  cc_buf_dispose(&b);
   view_dispose(&v);
   return rc;
 }
@@ -1120,33 +1067,32 @@ static int write_csv(FILE *out, const cc_query_result *r, int unmasked)
 static int write_jsonl(FILE *out, const cc_query_result *r, int unmasked)
 {
   view v = {0};
-  char *buf = NULL;
-  size_t cap = 0, i;
+  cc_buf b = {0};
+  size_t i;
   const cc_finding *f;
   int rc = 0;
 
   for (i = 0; i < r->findings.n && rc == 0; i++) {
     cc_finding_context ctx;
     size_t len;
+    char *at;
     if ((rc = view_make(&f, &v, &r->findings.items[i], unmasked)) < 0)
       break;
     memset(&ctx, 0, sizeof ctx);
     ctx.period = r->periods[r->period_of[i]];
-    len = cc_finding_to_json(buf, cap, f, &ctx);
-    if (len >= cap) {
-      char *grown = realloc(buf, len + 1);
-      if (grown == NULL) {
-        rc = cc_error_set(CC_ENOMEM, "out of memory");
-        break;
-      }
-      buf = grown;
-      cap = len + 1;
-      len = cc_finding_to_json(buf, cap, f, &ctx);
+    /* Measured, then written in place (the buffer keeps the NUL's byte
+     * that cc_finding_to_json's cap counts). */
+    len = cc_finding_to_json(NULL, 0, f, &ctx);
+    cc_buf_reset(&b);
+    if ((at = cc_buf_extend(&b, len)) == NULL) {
+      rc = cc_buf_check(&b, "the query result");
+      break;
     }
-    if (fwrite(buf, 1, len, out) != len)
+    cc_finding_to_json(at, len + 1, f, &ctx);
+    if (fwrite(b.p, 1, b.len, out) != b.len)
       rc = cc_error_set(CC_EIO, "writing the query result failed");
   }
-  free(buf);
+  cc_buf_dispose(&b);
   view_dispose(&v);
   return rc;
 }

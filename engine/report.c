@@ -32,7 +32,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +41,8 @@
 #include <xxhash.h>
 
 #include "chachong/audit.h"
+#include "buf_internal.h"
+#include "utf8_internal.h"
 #include "chachong/chachong.h"
 #include "chachong/lifecycle.h"
 #include "chachong/normalize_id.h"
@@ -77,110 +78,7 @@ static const char *system_zh(const char *label, size_t len)
 }
 
 /* ------------------------------------------------------------------ */
-/* The page buffer: grows to PAGE_CAP, then fails (sticky). */
-
-typedef struct sbuf {
-  char *p;      /* the bytes, NUL-terminated while not failed */
-  size_t len;   /* used, without the NUL */
-  size_t cap;   /* allocated */
-  int failed;   /* 1 after an allocation failed or the cap was passed */
-} sbuf;
-
-static int sb_reserve(sbuf *b, size_t add)
-{
-  size_t want, cap;
-  char *p;
-  if (b->failed)
-    return -1;
-  if (add > PAGE_CAP || b->len + add + 1 > PAGE_CAP) {
-    b->failed = 1;
-    return -1;
-  }
-  want = b->len + add + 1;
-  if (want <= b->cap)
-    return 0;
-  cap = b->cap ? b->cap : 65536;
-  while (cap < want)
-    cap *= 2;
-  if (cap > PAGE_CAP)
-    cap = PAGE_CAP;
-  p = realloc(b->p, cap);
-  if (p == NULL) {
-    b->failed = 1;
-    return -1;
-  }
-  b->p = p;
-  b->cap = cap;
-  return 0;
-}
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-  if (sb_reserve(b, n) != 0)
-    return;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-  va_list ap;
-  int n;
-  char small[256];
-  va_start(ap, fmt);
-  n = vsnprintf(small, sizeof small, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    return;
-  if ((size_t)n < sizeof small) {
-    sb_put(b, small, (size_t)n);
-    return;
-  }
-  if (sb_reserve(b, (size_t)n) != 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if none. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-  unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-  size_t len, i;
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xC2 && c <= 0xDF)
-    len = 2;
-  else if (c >= 0xE0 && c <= 0xEF)
-    len = 3;
-  else if (c >= 0xF0 && c <= 0xF4)
-    len = 4;
-  else
-    return 0;
-  /* The second byte's range rules out overlong forms, surrogates and code
-   * points past U+10FFFF. */
-  if (c == 0xE0)
-    lo = 0xA0;
-  else if (c == 0xED)
-    hi = 0x9F;
-  else if (c == 0xF0)
-    lo = 0x90;
-  else if (c == 0xF4)
-    hi = 0x8F;
-  if (n < len || s[1] < lo || s[1] > hi)
-    return 0;
-  for (i = 2; i < len; i++)
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-  return len;
-}
+/* The page is built in one cc_buf (engine/buf.c) capped at PAGE_CAP. */
 
 /*
  * Writes text into HTML (element content or a quoted attribute): the five
@@ -188,7 +86,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
  * every byte that does not start valid UTF-8 as U+FFFD (a roster may hold
  * any bytes; the page stays valid UTF-8).
  */
-static void sb_esc(sbuf *b, const char *text, size_t n)
+static void sb_esc(cc_buf *b, const char *text, size_t n)
 {
   const unsigned char *s = (const unsigned char *)text;
   size_t i = 0, run = 0;
@@ -208,7 +106,7 @@ static void sb_esc(sbuf *b, const char *text, size_t n)
       rep = "&#39;";
     else if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
       rep = "\xEF\xBF\xBD";
-    else if (c >= 0x80 && (len = utf8_len(s + i, n - i)) == 0) {
+    else if (c >= 0x80 && (len = utf8_seq(s + i, n - i)) == 0) {
       rep = "\xEF\xBF\xBD";
       len = 1;
     }
@@ -216,18 +114,18 @@ static void sb_esc(sbuf *b, const char *text, size_t n)
       i += len;
       continue;
     }
-    sb_put(b, text + run, i - run);
-    sb_puts(b, rep);
+    cc_buf_put(b, text + run, i - run);
+    cc_buf_puts(b, rep);
     i += len;
     run = i;
   }
-  sb_put(b, text + run, n - run);
+  cc_buf_put(b, text + run, n - run);
 }
 
-static void sb_escs(sbuf *b, const char *s) { sb_esc(b, s, strlen(s)); }
+static void sb_escs(cc_buf *b, const char *s) { sb_esc(b, s, strlen(s)); }
 
 /* 1234567 as "1,234,567". */
-static void sb_count(sbuf *b, uint64_t v)
+static void sb_count(cc_buf *b, uint64_t v)
 {
   char digits[24], out[32];
   int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
@@ -237,36 +135,36 @@ static void sb_count(sbuf *b, uint64_t v)
       out[o++] = ',';
     out[o++] = digits[i];
   }
-  sb_put(b, out, (size_t)o);
+  cc_buf_put(b, out, (size_t)o);
 }
 
 /* Fen as yuan with grouping and two decimals: 695050 -> "6,950.50". */
-static void sb_money(sbuf *b, int64_t fen)
+static void sb_money(cc_buf *b, int64_t fen)
 {
   uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
   if (fen < 0)
-    sb_puts(b, "-");
+    cc_buf_puts(b, "-");
   sb_count(b, a / 100);
-  sb_printf(b, ".%02u", (unsigned)(a % 100));
+  cc_buf_printf(b, ".%02u", (unsigned)(a % 100));
 }
 
 /* A short amount for chart labels: "6,950", "12.3万", "4.56亿". */
-static void sb_money_short(sbuf *b, int64_t fen)
+static void sb_money_short(cc_buf *b, int64_t fen)
 {
   double yuan = (double)fen / 100.0;
   if (yuan >= 1e8)
-    sb_printf(b, "%.2f亿", yuan / 1e8);
+    cc_buf_printf(b, "%.2f亿", yuan / 1e8);
   else if (yuan >= 1e4)
-    sb_printf(b, "%.1f万", yuan / 1e4);
+    cc_buf_printf(b, "%.1f万", yuan / 1e4);
   else
     sb_count(b, (uint64_t)(yuan + 0.5));
 }
 
-static void sb_date(sbuf *b, cc_date d)
+static void sb_date(cc_buf *b, cc_date d)
 {
   char buf[11];
   cc_date_format(buf, d);
-  sb_put(b, buf, 10);
+  cc_buf_put(b, buf, 10);
 }
 
 /* ------------------------------------------------------------------ */
@@ -905,89 +803,89 @@ static const char page_css[] =
     "details>*{display:block}}\n";
 
 /* The scope as a title: "全国", "山东省（37）" or "地区 37". */
-static void put_scope(sbuf *b, const cc_report *r)
+static void put_scope(cc_buf *b, const cc_report *r)
 {
   const char *name;
   if (r->scope_len == 0) {
-    sb_puts(b, "全国");
+    cc_buf_puts(b, "全国");
     return;
   }
   name = region_name(r->scope, r->scope_len);
   if (name != NULL) {
     sb_escs(b, name);
-    sb_printf(b, "（%s）", r->scope);
+    cc_buf_printf(b, "（%s）", r->scope);
   } else {
-    sb_printf(b, "%s %s", r->scope_len == 2 ? "省级地区" : "地市",
+    cc_buf_printf(b, "%s %s", r->scope_len == 2 ? "省级地区" : "地市",
               r->scope);
   }
 }
 
 /* An area's label: name and code, the code alone, or "未填地区代码". */
-static void put_area(sbuf *b, const area *a)
+static void put_area(cc_buf *b, const area *a)
 {
   const char *name;
   size_t n = strlen(a->code);
   if (n == 0) {
-    sb_puts(b, a->level ? "未填地市代码" : "未填地区代码");
+    cc_buf_puts(b, a->level ? "未填地市代码" : "未填地区代码");
     return;
   }
   name = region_name(a->code, n);
   if (name != NULL) {
     sb_escs(b, name);
-    sb_puts(b, " <span class=\"code\">");
+    cc_buf_puts(b, " <span class=\"code\">");
     sb_esc(b, a->code, n);
-    sb_puts(b, "</span>");
+    cc_buf_puts(b, "</span>");
   } else {
     /* Codes come from rosters: escaped like any registered text. */
-    sb_puts(b, a->level ? "地市 " : "省份 ");
+    cc_buf_puts(b, a->level ? "地市 " : "省份 ");
     sb_esc(b, a->code, n);
   }
 }
 
 /* A school's region code as its city's (else province's) name and the
  * code, or the code alone when neither is listed. */
-static void put_region(sbuf *b, const char *code)
+static void put_region(cc_buf *b, const char *code)
 {
   size_t n = code ? strlen(code) : 0;
   const char *name = n >= 4 ? region_name(code, 4) : NULL;
   if (name == NULL && n >= 2)
     name = region_name(code, 2);
   if (n == 0) {
-    sb_puts(b, "<span class=\"muted\">未填</span>");
+    cc_buf_puts(b, "<span class=\"muted\">未填</span>");
     return;
   }
   if (name != NULL) {
     sb_escs(b, name);
-    sb_puts(b, " ");
+    cc_buf_puts(b, " ");
   }
-  sb_puts(b, "<span class=\"code\">");
+  cc_buf_puts(b, "<span class=\"code\">");
   sb_escs(b, code);
-  sb_puts(b, "</span>");
+  cc_buf_puts(b, "</span>");
 }
 
-static void put_system(sbuf *b, const char *label, size_t len)
+static void put_system(cc_buf *b, const char *label, size_t len)
 {
   const char *zh = system_zh(label, len);
   if (zh != NULL)
-    sb_puts(b, zh);
+    cc_buf_puts(b, zh);
   else
     sb_esc(b, label, len);
 }
 
 /* "name 〔code〕 · system" of a school. */
-static void put_school(sbuf *b, const school *sc)
+static void put_school(cc_buf *b, const school *sc)
 {
   const char *code = sc->key + sc->label_len + 1;
   if (sc->name != NULL)
     sb_escs(b, sc->name);
   else
-    sb_puts(b, "<span class=\"muted\">（未填校名）</span>");
-  sb_puts(b, " <span class=\"code\">");
+    cc_buf_puts(b, "<span class=\"muted\">（未填校名）</span>");
+  cc_buf_puts(b, " <span class=\"code\">");
   sb_esc(b, code, sc->key_len - sc->label_len - 1);
-  sb_puts(b, "</span>");
+  cc_buf_puts(b, "</span>");
 }
 
-static void put_head(sbuf *b, const cc_report *r)
+static void put_head(cc_buf *b, const cc_report *r)
 {
   char when[32];
   time_t t = r->o.generated_at ? (time_t)r->o.generated_at : time(NULL);
@@ -995,7 +893,7 @@ static void put_head(sbuf *b, const cc_report *r)
   localtime_r(&t, &tm);
   strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
 
-  sb_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
+  cc_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
              "<meta charset=\"utf-8\">\n"
              "<meta name=\"viewport\" content=\"width=device-width, "
              "initial-scale=1\">\n"
@@ -1006,42 +904,42 @@ static void put_head(sbuf *b, const cc_report *r)
              "<meta name=\"generator\" content=\"chachong report\">\n"
              "<title>");
   put_scope(b, r);
-  sb_printf(b, " %s 学籍与资助查重报告</title>\n<style>\n", r->current);
-  sb_put(b, page_css, sizeof page_css - 1);
-  sb_puts(b, "</style>\n</head>\n<body>\n<header><div class=\"wrap\">\n"
+  cc_buf_printf(b, " %s 学籍与资助查重报告</title>\n<style>\n", r->current);
+  cc_buf_put(b, page_css, sizeof page_css - 1);
+  cc_buf_puts(b, "</style>\n</head>\n<body>\n<header><div class=\"wrap\">\n"
              "<div class=\"org\">全国中等职业学校学生学籍与资助 · "
              "教育部 / 人力资源社会保障部 月度查重比对</div>\n<h1>");
   put_scope(b, r);
-  sb_printf(b, " · %s 期 学籍与资助查重报告</h1>\n<div class=\"meta\">",
+  cc_buf_printf(b, " · %s 期 学籍与资助查重报告</h1>\n<div class=\"meta\">",
             r->current);
-  sb_puts(b, "<span>范围：<b data-k=\"scope\">");
+  cc_buf_puts(b, "<span>范围：<b data-k=\"scope\">");
   put_scope(b, r);
-  sb_printf(b, "</b></span><span>期次：<b data-k=\"period\">%s</b></span>",
+  cc_buf_printf(b, "</b></span><span>期次：<b data-k=\"period\">%s</b></span>",
             r->current);
   if (r->seen != 0) {
-    sb_puts(b, "<span>比对日：");
+    cc_buf_puts(b, "<span>比对日：");
     sb_date(b, r->seen);
-    sb_puts(b, "</span>");
+    cc_buf_puts(b, "</span>");
   }
-  sb_printf(b, "<span>生成时间：%s</span>", when);
+  cc_buf_printf(b, "<span>生成时间：%s</span>", when);
   if (r->user[0] != '\0') {
-    sb_puts(b, "<span>生成人：");
+    cc_buf_puts(b, "<span>生成人：");
     sb_escs(b, r->user);
-    sb_puts(b, "</span>");
+    cc_buf_puts(b, "</span>");
   }
-  sb_puts(b, "</div>\n</div></header>\n<main><div class=\"wrap\">\n");
+  cc_buf_puts(b, "</div>\n</div></header>\n<main><div class=\"wrap\">\n");
 }
 
 /* One key figure: label, value (already HTML), a line under it. */
-static void kpi_begin(sbuf *b, const char *colour, const char *label,
+static void kpi_begin(cc_buf *b, const char *colour, const char *label,
                       const char *key)
 {
-  sb_printf(b, "<div class=\"kpi%s%s\"><div class=\"l\">%s</div>"
+  cc_buf_printf(b, "<div class=\"kpi%s%s\"><div class=\"l\">%s</div>"
                "<div class=\"v\" data-k=\"%s\">",
             *colour ? " " : "", colour, label, key);
 }
 
-static void put_kpis(sbuf *b, const cc_report *r)
+static void put_kpis(cc_buf *b, const cc_report *r)
 {
   const tally *t = &r->cur;
   uint64_t cleared = tally_state(t, CC_STATE_CLEARED), provinces = 0;
@@ -1052,65 +950,65 @@ static void put_kpis(sbuf *b, const cc_report *r)
     if (r->areas[i]->level == 0 && r->areas[i]->code[0] != '\0')
       provinces++;
 
-  sb_puts(b, "<div class=\"kpis\">\n");
+  cc_buf_puts(b, "<div class=\"kpis\">\n");
   kpi_begin(b, "", "未清理问题（条）", "open");
   sb_count(b, s.open);
-  sb_printf(b, "</div><div class=\"d\">%s + %s + %s</div></div>\n",
+  cc_buf_printf(b, "</div><div class=\"d\">%s + %s + %s</div></div>\n",
             cc_finding_state_zh(CC_STATE_NEW),
             cc_finding_state_zh(CC_STATE_OPEN),
             cc_finding_state_zh(CC_STATE_OVERDUE));
 
   kpi_begin(b, s.overdue ? "red" : "", "其中已逾期（条）", "overdue");
   sb_count(b, s.overdue);
-  sb_printf(b, "</div><div class=\"d\">占未清理的 %.1f%%</div></div>\n",
+  cc_buf_printf(b, "</div><div class=\"d\">占未清理的 %.1f%%</div></div>\n",
             s.open ? 100.0 * (double)s.overdue / (double)s.open : 0.0);
 
   kpi_begin(b, "amber", "涉及金额（元）", "amount");
   sb_money(b, s.amount_at_risk);
-  sb_puts(b, "</div><div class=\"d\">重复享受的国家助学金与免学费</div>"
+  cc_buf_puts(b, "</div><div class=\"d\">重复享受的国家助学金与免学费</div>"
              "</div>\n");
 
   kpi_begin(b, s.amount_policy ? "amber" : "", "违规资助金额（元）", "amount-policy");
   sb_money(b, s.amount_policy);
-  sb_puts(b, "</div><div class=\"d\">不符合资助政策发放的国家助学金与免学费"
+  cc_buf_puts(b, "</div><div class=\"d\">不符合资助政策发放的国家助学金与免学费"
              "（另计）</div></div>\n");
 
   kpi_begin(b, "", "涉及学校（所）", "schools");
   sb_count(b, s.schools);
-  sb_puts(b, "</div><div class=\"d\">分布在 ");
+  cc_buf_puts(b, "</div><div class=\"d\">分布在 ");
   sb_count(b, provinces);
-  sb_puts(b, " 个省级地区</div></div>\n");
+  cc_buf_puts(b, " 个省级地区</div></div>\n");
 
   kpi_begin(b, "", "本期新发现（条）", "new");
   sb_count(b, tally_state(t, CC_STATE_NEW));
-  sb_puts(b, "</div><div class=\"d\">须在 10 个工作日内清理</div></div>\n");
+  cc_buf_puts(b, "</div><div class=\"d\">须在 10 个工作日内清理</div></div>\n");
 
   kpi_begin(b, "green", "本期已清理（条）", "cleared");
   sb_count(b, cleared);
-  sb_puts(b, "</div><div class=\"d\">按期 ");
+  cc_buf_puts(b, "</div><div class=\"d\">按期 ");
   sb_count(b, cleared - t->cleared_late);
-  sb_puts(b, " 条 · 逾期后清理 ");
+  cc_buf_puts(b, " 条 · 逾期后清理 ");
   sb_count(b, t->cleared_late);
-  sb_puts(b, " 条</div></div>\n");
+  cc_buf_puts(b, " 条</div></div>\n");
 
   kpi_begin(b, "green", "按期清理率", "on-time-rate");
   if (cleared > 0)
-    sb_printf(b, "%.1f%%", 100.0 * (double)(cleared - t->cleared_late) /
+    cc_buf_printf(b, "%.1f%%", 100.0 * (double)(cleared - t->cleared_late) /
                                (double)cleared);
   else
-    sb_puts(b, "—");
-  sb_puts(b, "</div><div class=\"d\">本期已清理问题中按期清理的比例</div>"
+    cc_buf_puts(b, "—");
+  cc_buf_puts(b, "</div><div class=\"d\">本期已清理问题中按期清理的比例</div>"
              "</div>\n");
 
   kpi_begin(b, t->claimed ? "red" : "", "称已处理但仍存在（条）", "claimed");
   sb_count(b, t->claimed);
-  sb_puts(b, "</div><div class=\"d\">学校答复已注销或已请对方注销，"
+  cc_buf_puts(b, "</div><div class=\"d\">学校答复已注销或已请对方注销，"
              "本期仍被发现</div></div>\n</div>\n");
 }
 
 /* Exact findings (one ID) and fuzzy ones (IDs that differ, linked by the
  * evidence) apart: an auditor weighs a fuzzy case before acting on it. */
-static void put_bases(sbuf *b, const cc_report *r)
+static void put_bases(cc_buf *b, const cc_report *r)
 {
   static const char *const key[2] = {"exact", "fuzzy"};
   static const char *const label[2] = {
@@ -1118,84 +1016,84 @@ static void put_bases(sbuf *b, const cc_report *r)
       "疑似同一人（号码录入差异） <span class=\"code\">id_typo · "
       "name_birth</span>"};
   int k;
-  sb_puts(b, "<h3>按认定依据</h3>\n<table>\n<thead><tr><th>认定依据</th>"
+  cc_buf_puts(b, "<h3>按认定依据</h3>\n<table>\n<thead><tr><th>认定依据</th>"
              "<th class=\"n\">问题（条）</th><th class=\"n\">未清理</th>"
              "<th class=\"n\">其中已逾期</th>");
-  sb_printf(b, "<th class=\"n\">%s</th><th class=\"n\">涉及金额（元）</th>"
+  cc_buf_printf(b, "<th class=\"n\">%s</th><th class=\"n\">涉及金额（元）</th>"
                "</tr></thead>\n<tbody>\n",
             cc_finding_state_zh(CC_STATE_CLEARED));
   for (k = 0; k < 2; k++) {
     const tally *t = &r->basis[k];
-    sb_printf(b, "<tr><td>%s</td><td class=\"n\" data-k=\"bf:%s\">", label[k],
+    cc_buf_printf(b, "<tr><td>%s</td><td class=\"n\" data-k=\"bf:%s\">", label[k],
               key[k]);
     sb_count(b, tally_open(t) + tally_state(t, CC_STATE_CLEARED));
-    sb_printf(b, "</td><td class=\"n\" data-k=\"bo:%s\">", key[k]);
+    cc_buf_printf(b, "</td><td class=\"n\" data-k=\"bo:%s\">", key[k]);
     sb_count(b, tally_open(t));
-    sb_printf(b, "</td><td class=\"n\" data-k=\"bd:%s\">", key[k]);
+    cc_buf_printf(b, "</td><td class=\"n\" data-k=\"bd:%s\">", key[k]);
     sb_count(b, tally_state(t, CC_STATE_OVERDUE));
-    sb_printf(b, "</td><td class=\"n\" data-k=\"bc:%s\">", key[k]);
+    cc_buf_printf(b, "</td><td class=\"n\" data-k=\"bc:%s\">", key[k]);
     sb_count(b, tally_state(t, CC_STATE_CLEARED));
-    sb_printf(b, "</td><td class=\"n\" data-k=\"ba:%s\">", key[k]);
+    cc_buf_printf(b, "</td><td class=\"n\" data-k=\"ba:%s\">", key[k]);
     sb_money(b, tally_amount(t));
-    sb_puts(b, "</td></tr>\n");
+    cc_buf_puts(b, "</td></tr>\n");
   }
-  sb_puts(b, "</tbody>\n</table>\n");
+  cc_buf_puts(b, "</tbody>\n</table>\n");
 }
 
-static void put_types(sbuf *b, const cc_report *r)
+static void put_types(cc_buf *b, const cc_report *r)
 {
   static const int cols[] = {CC_STATE_NEW, CC_STATE_OPEN, CC_STATE_OVERDUE};
   const tally *t = &r->cur;
   int k, c;
 
-  sb_puts(b, "<section id=\"types\">\n<h2>一、按问题类型和状态统计</h2>\n"
+  cc_buf_puts(b, "<section id=\"types\">\n<h2>一、按问题类型和状态统计</h2>\n"
              "<table>\n<thead><tr><th>问题类型</th>");
   for (c = 0; c < 3; c++)
-    sb_printf(b, "<th class=\"n\">%s</th>",
+    cc_buf_printf(b, "<th class=\"n\">%s</th>",
               cc_finding_state_zh((cc_finding_state)cols[c]));
-  sb_printf(b, "<th class=\"n\">未清理合计</th><th class=\"n\">%s</th>"
+  cc_buf_printf(b, "<th class=\"n\">未清理合计</th><th class=\"n\">%s</th>"
                "<th class=\"n\">涉及金额（元）</th></tr></thead>\n<tbody>\n",
             cc_finding_state_zh(CC_STATE_CLEARED));
   for (k = 0; k < NT; k++) {
     const char *code = cc_finding_type_code((cc_finding_type)k);
-    sb_printf(b, "<tr><td><span class=\"sw\" style=\"background:%s\"></span>"
+    cc_buf_printf(b, "<tr><td><span class=\"sw\" style=\"background:%s\"></span>"
                  "%s <span class=\"code\">%s</span></td>",
               type_colour[k], cc_finding_type_zh((cc_finding_type)k), code);
     for (c = 0; c < 3; c++) {
-      sb_printf(b, "<td class=\"n\" data-k=\"ts:%s:%s\">", code,
+      cc_buf_printf(b, "<td class=\"n\" data-k=\"ts:%s:%s\">", code,
                 cc_finding_state_code((cc_finding_state)cols[c]));
       sb_count(b, t->by[k][cols[c]]);
-      sb_puts(b, "</td>");
+      cc_buf_puts(b, "</td>");
     }
-    sb_printf(b, "<td class=\"n\" data-k=\"t:%s\"><b>", code);
+    cc_buf_printf(b, "<td class=\"n\" data-k=\"t:%s\"><b>", code);
     sb_count(b, tally_open_type(t, k));
-    sb_printf(b, "</b></td><td class=\"n\" data-k=\"ts:%s:cleared\">", code);
+    cc_buf_printf(b, "</b></td><td class=\"n\" data-k=\"ts:%s:cleared\">", code);
     sb_count(b, t->by[k][CC_STATE_CLEARED]);
-    sb_printf(b, "</td><td class=\"n\" data-k=\"ta:%s\">", code);
+    cc_buf_printf(b, "</td><td class=\"n\" data-k=\"ta:%s\">", code);
     sb_money(b, t->amount[k]);
-    sb_puts(b, "</td></tr>\n");
+    cc_buf_puts(b, "</td></tr>\n");
   }
-  sb_puts(b, "</tbody>\n<tfoot><tr><td>合计</td>");
+  cc_buf_puts(b, "</tbody>\n<tfoot><tr><td>合计</td>");
   for (c = 0; c < 3; c++) {
-    sb_printf(b, "<td class=\"n\" data-k=\"s:%s\">",
+    cc_buf_printf(b, "<td class=\"n\" data-k=\"s:%s\">",
               cc_finding_state_code((cc_finding_state)cols[c]));
     sb_count(b, tally_state(t, cols[c]));
-    sb_puts(b, "</td>");
+    cc_buf_puts(b, "</td>");
   }
-  sb_puts(b, "<td class=\"n\">");
+  cc_buf_puts(b, "<td class=\"n\">");
   sb_count(b, tally_open(t));
-  sb_puts(b, "</td><td class=\"n\" data-k=\"s:cleared\">");
+  cc_buf_puts(b, "</td><td class=\"n\" data-k=\"s:cleared\">");
   sb_count(b, tally_state(t, CC_STATE_CLEARED));
-  sb_puts(b, "</td><td class=\"n\">");
+  cc_buf_puts(b, "</td><td class=\"n\">");
   sb_money(b, tally_amount(t));
-  sb_puts(b, "</td></tr></tfoot>\n</table>\n");
+  cc_buf_puts(b, "</td></tr></tfoot>\n</table>\n");
   put_bases(b, r);
-  sb_puts(b, "</section>\n");
+  cc_buf_puts(b, "</section>\n");
 }
 
 /* The policy findings (SPEC 3.2) by type and reason: counts by state and
  * the money paid against the rules, apart from the duplicates. */
-static void put_policy(sbuf *b, const cc_report *r)
+static void put_policy(cc_buf *b, const cc_report *r)
 {
   static const int cols[] = {CC_STATE_NEW, CC_STATE_OPEN, CC_STATE_OVERDUE,
                              CC_STATE_CLEARED};
@@ -1217,13 +1115,13 @@ static void put_policy(sbuf *b, const cc_report *r)
       all += f->amount_at_risk;
     }
   }
-  sb_puts(b, "<section id=\"policy\">\n<h2>违反资助政策的问题<small>按类型和原因；"
+  cc_buf_puts(b, "<section id=\"policy\">\n<h2>违反资助政策的问题<small>按类型和原因；"
              "金额与重复资助分开统计</small></h2>\n<table>\n<thead><tr>"
              "<th>问题类型</th><th>原因</th>");
   for (c = 0; c < 4; c++)
-    sb_printf(b, "<th class=\"n\">%s</th>",
+    cc_buf_printf(b, "<th class=\"n\">%s</th>",
               cc_finding_state_zh((cc_finding_state)cols[c]));
-  sb_puts(b, "<th class=\"n\">违规资助金额（元）</th><th>处理要求</th></tr></thead>\n"
+  cc_buf_puts(b, "<th class=\"n\">违规资助金额（元）</th><th>处理要求</th></tr></thead>\n"
              "<tbody>\n");
   for (k = CC_FT_POLICY_FIRST; k < NT; k++)
     for (q = 1; q < CC_REASON_COUNT_; q++) {
@@ -1233,29 +1131,29 @@ static void put_policy(sbuf *b, const cc_report *r)
       /* Only the pairs SPEC 3.2 defines (third_year: grants only). */
       if (!cc_finding_reason_fits((cc_finding_type)k, (cc_finding_reason)q))
         continue;
-      sb_printf(b, "<tr data-k=\"policy\"><td>%s <span class=\"code\">%s</span></td>"
+      cc_buf_printf(b, "<tr data-k=\"policy\"><td>%s <span class=\"code\">%s</span></td>"
                    "<td>%s <span class=\"code\">%s</span></td>",
                 cc_finding_type_zh((cc_finding_type)k),
                 cc_finding_type_code((cc_finding_type)k),
                 cc_finding_reason_zh((cc_finding_reason)q), code);
       for (c = 0; c < 4; c++) {
-        sb_printf(b, "<td class=\"n\" data-k=\"ps:%s:%s:%s\">",
+        cc_buf_printf(b, "<td class=\"n\" data-k=\"ps:%s:%s:%s\">",
                   cc_finding_type_code((cc_finding_type)k), code,
                   cc_finding_state_code((cc_finding_state)cols[c]));
         sb_count(b, by[k][q][cols[c]]);
-        sb_puts(b, "</td>");
+        cc_buf_puts(b, "</td>");
       }
-      sb_printf(b, "<td class=\"n\" data-k=\"pa:%s:%s\">",
+      cc_buf_printf(b, "<td class=\"n\" data-k=\"pa:%s:%s\">",
                 cc_finding_type_code((cc_finding_type)k), code);
       sb_money(b, money[k][q]);
-      sb_puts(b, "</td><td>");
+      cc_buf_puts(b, "</td><td>");
       sb_escs(b, todo);
-      sb_puts(b, "</td></tr>\n");
+      cc_buf_puts(b, "</td></tr>\n");
     }
-  sb_puts(b, "</tbody>\n<tfoot><tr><td colspan=\"6\">合计（未清理）</td>"
+  cc_buf_puts(b, "</tbody>\n<tfoot><tr><td colspan=\"6\">合计（未清理）</td>"
              "<td class=\"n\" data-k=\"amount-policy-total\">");
   sb_money(b, all);
-  sb_puts(b, "</td><td></td></tr></tfoot>\n</table>\n</section>\n");
+  cc_buf_puts(b, "</td><td></td></tr></tfoot>\n</table>\n</section>\n");
 }
 
 /* Days past the deadline on the day of the run that saw it overdue. */
@@ -1283,7 +1181,7 @@ static int overdue_cmp(const void *pa, const void *pb)
   return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static void put_overdue(sbuf *b, cc_report *r)
+static void put_overdue(cc_buf *b, cc_report *r)
 {
   size_t i, shown = r->n_overdue;
   overdue_key *keys;
@@ -1291,7 +1189,7 @@ static void put_overdue(sbuf *b, cc_report *r)
     shown = r->o.top_overdue;
   keys = malloc((r->n_overdue ? r->n_overdue : 1) * sizeof *keys);
   if (keys == NULL) {
-    b->failed = 1;
+    cc_buf_fail(b);
     return;
   }
   for (i = 0; i < r->n_overdue; i++) {
@@ -1303,23 +1201,23 @@ static void put_overdue(sbuf *b, cc_report *r)
   }
   qsort(keys, r->n_overdue, sizeof *keys, overdue_cmp);
 
-  sb_puts(b, "<section id=\"overdue\">\n<h2>五、逾期未清理问题");
-  sb_puts(b, "<small>共 <span data-k=\"overdue-total\">");
+  cc_buf_puts(b, "<section id=\"overdue\">\n<h2>五、逾期未清理问题");
+  cc_buf_puts(b, "<small>共 <span data-k=\"overdue-total\">");
   sb_count(b, r->n_overdue);
-  sb_puts(b, "</span> 条");
+  cc_buf_puts(b, "</span> 条");
   if (shown < r->n_overdue) {
-    sb_puts(b, "，列出逾期最久的 ");
+    cc_buf_puts(b, "，列出逾期最久的 ");
     sb_count(b, shown);
-    sb_puts(b, " 条");
+    cc_buf_puts(b, " 条");
   }
-  sb_puts(b, "；身份证号已脱敏，凭问题编号查询（chachong query）</small></h2>\n");
+  cc_buf_puts(b, "；身份证号已脱敏，凭问题编号查询（chachong query）</small></h2>\n");
   if (shown == 0) {
-    sb_puts(b, "<p class=\"empty\">本期没有逾期未清理的问题。</p>\n"
+    cc_buf_puts(b, "<p class=\"empty\">本期没有逾期未清理的问题。</p>\n"
                "</section>\n");
     free(keys);
     return;
   }
-  sb_puts(b, "<table>\n<thead><tr><th class=\"n\">序号</th><th>问题编号</th>"
+  cc_buf_puts(b, "<table>\n<thead><tr><th class=\"n\">序号</th><th>问题编号</th>"
              "<th>类型</th><th>身份证号</th><th>涉及学校</th>"
              "<th class=\"n\">下发日期</th><th class=\"n\">清理期限</th>"
              "<th class=\"n\">逾期天数</th><th class=\"n\">涉及金额（元）</th>"
@@ -1330,14 +1228,14 @@ static void put_overdue(sbuf *b, cc_report *r)
     uint32_t j;
     cc_finding_id_hex(hex, f->finding_id);
     cc_id_mask(masked, f->id);
-    sb_printf(b, "<tr data-k=\"od\"><td class=\"n\">%zu</td>"
+    cc_buf_printf(b, "<tr data-k=\"od\"><td class=\"n\">%zu</td>"
                  "<td class=\"code\">%s</td><td class=\"nw\">%s</td>"
                  "<td class=\"code nw\">",
               i + 1, hex,
               cc_finding_type_zh((cc_finding_type)(f->type < NT ? f->type
                                                                 : 0)));
     sb_escs(b, masked);
-    sb_puts(b, "</td><td>");
+    cc_buf_puts(b, "</td><td>");
     for (j = 0; j < f->n_members; j++) {
       const cc_member *m = &f->members[j];
       uint32_t k;
@@ -1351,64 +1249,64 @@ static void put_overdue(sbuf *b, cc_report *r)
           break;
       if (k < j)
         continue;
-      sb_puts(b, "<div class=\"sch\">");
+      cc_buf_puts(b, "<div class=\"sch\">");
       if (m->school_name.len > 0)
         sb_esc(b, m->school_name.ptr, m->school_name.len);
       else
-        sb_puts(b, "<span class=\"muted\">（未填校名）</span>");
-      sb_puts(b, " <span class=\"code\">");
+        cc_buf_puts(b, "<span class=\"muted\">（未填校名）</span>");
+      cc_buf_puts(b, " <span class=\"code\">");
       put_system(b, m->label.ptr, m->label.len);
-      sb_puts(b, " ");
+      cc_buf_puts(b, " ");
       sb_esc(b, m->school_code.ptr, m->school_code.len);
-      sb_puts(b, "</span></div>");
+      cc_buf_puts(b, "</span></div>");
     }
-    sb_puts(b, "</td><td class=\"n\">");
+    cc_buf_puts(b, "</td><td class=\"n\">");
     sb_date(b, f->issued);
-    sb_puts(b, "</td><td class=\"n\">");
+    cc_buf_puts(b, "</td><td class=\"n\">");
     sb_date(b, f->deadline);
-    sb_printf(b, "</td><td class=\"n red\"><b>%ld</b> 天</td><td class=\"n\">",
+    cc_buf_printf(b, "</td><td class=\"n red\"><b>%ld</b> 天</td><td class=\"n\">",
               (long)days_overdue(f, r->seen));
     sb_money(b, f->amount_at_risk);
-    sb_puts(b, "</td><td>");
+    cc_buf_puts(b, "</td><td>");
     if (f->claimed)
-      sb_puts(b, "<span class=\"tag t-claim\">学校称已处理，仍存在</span>");
+      cc_buf_puts(b, "<span class=\"tag t-claim\">学校称已处理，仍存在</span>");
     else if (f->response_action != 0)
-      sb_printf(b, "<span class=\"muted\">已答复：%s</span>",
+      cc_buf_printf(b, "<span class=\"muted\">已答复：%s</span>",
                 cc_response_action_zh((cc_response_action)f->response_action));
-    sb_puts(b, "</td></tr>\n");
+    cc_buf_puts(b, "</td></tr>\n");
   }
-  sb_puts(b, "</tbody>\n</table>\n</section>\n");
+  cc_buf_puts(b, "</tbody>\n</table>\n</section>\n");
   free(keys);
 }
 
 /* Cells of a tally: open, new, open (not due), overdue, cleared, amount. */
-static void put_tally_cells(sbuf *b, const tally *t)
+static void put_tally_cells(cc_buf *b, const tally *t)
 {
   uint64_t open = tally_open(t), od = tally_state(t, CC_STATE_OVERDUE);
-  sb_puts(b, "<td class=\"n\"><b>");
+  cc_buf_puts(b, "<td class=\"n\"><b>");
   sb_count(b, open);
-  sb_puts(b, "</b></td><td class=\"n\">");
+  cc_buf_puts(b, "</b></td><td class=\"n\">");
   sb_count(b, tally_state(t, CC_STATE_NEW));
-  sb_puts(b, "</td><td class=\"n\">");
+  cc_buf_puts(b, "</td><td class=\"n\">");
   sb_count(b, tally_state(t, CC_STATE_OPEN));
-  sb_printf(b, "</td><td class=\"n%s\">", od ? " red" : "");
+  cc_buf_printf(b, "</td><td class=\"n%s\">", od ? " red" : "");
   sb_count(b, od);
-  sb_puts(b, "</td><td class=\"n\">");
+  cc_buf_puts(b, "</td><td class=\"n\">");
   sb_count(b, tally_state(t, CC_STATE_CLEARED));
-  sb_puts(b, "</td><td class=\"n\">");
+  cc_buf_puts(b, "</td><td class=\"n\">");
   sb_money(b, tally_amount(t));
-  sb_puts(b, "</td>");
+  cc_buf_puts(b, "</td>");
 }
 
 /* The heads of put_tally_cells' columns. */
-static void put_tally_head(sbuf *b)
+static void put_tally_head(cc_buf *b)
 {
   int s;
-  sb_puts(b, "<th class=\"n\">未清理</th>");
+  cc_buf_puts(b, "<th class=\"n\">未清理</th>");
   for (s = 0; s < NS; s++)
-    sb_printf(b, "<th class=\"n\">%s</th>",
+    cc_buf_printf(b, "<th class=\"n\">%s</th>",
               cc_finding_state_zh((cc_finding_state)s));
-  sb_puts(b, "<th class=\"n\">涉及金额（元）</th>");
+  cc_buf_puts(b, "<th class=\"n\">涉及金额（元）</th>");
 }
 
 /* Areas: provinces by code, then cities by code; "no code" last. */
@@ -1444,34 +1342,34 @@ static int school_area_cmp(const void *pa, const void *pb)
   return strcmp(a->key, b->key);
 }
 
-static void put_rate(sbuf *b, const school *sc)
+static void put_rate(cc_buf *b, const school *sc)
 {
   if (!sc->has_records || sc->records == 0) {
-    sb_puts(b, "<td class=\"n muted\">—</td><td class=\"n muted\">—</td>");
+    cc_buf_puts(b, "<td class=\"n muted\">—</td><td class=\"n muted\">—</td>");
     return;
   }
-  sb_puts(b, "<td class=\"n\">");
+  cc_buf_puts(b, "<td class=\"n\">");
   sb_count(b, sc->records);
-  sb_printf(b, "</td><td class=\"n\">%.1f</td>",
+  cc_buf_printf(b, "</td><td class=\"n\">%.1f</td>",
             1000.0 * (double)tally_open(&sc->t) / (double)sc->records);
 }
 
-static void put_areas(sbuf *b, cc_report *r, school **list, size_t n)
+static void put_areas(cc_buf *b, cc_report *r, school **list, size_t n)
 {
   area **prov = NULL;
   size_t np = 0, i, k, s0;
   int open_all;
 
-  sb_puts(b, "<section id=\"areas\">\n<h2>三、分地区统计"
+  cc_buf_puts(b, "<section id=\"areas\">\n<h2>三、分地区统计"
              "<small>省 → 地市 → 学校；一条问题涉及几所学校，在每所学校"
              "各计一次</small></h2>\n");
   if (n == 0) {
-    sb_puts(b, "<p class=\"empty\">本期没有问题。</p>\n</section>\n");
+    cc_buf_puts(b, "<p class=\"empty\">本期没有问题。</p>\n</section>\n");
     return;
   }
   prov = malloc(r->n_areas * sizeof *prov);
   if (prov == NULL) {
-    b->failed = 1;
+    cc_buf_fail(b);
     return;
   }
   for (i = 0; i < r->n_areas; i++)
@@ -1485,74 +1383,74 @@ static void put_areas(sbuf *b, cc_report *r, school **list, size_t n)
   }
 
   /* The province table: one row each. */
-  sb_puts(b, "<table>\n<thead><tr><th>省份</th><th class=\"n\">涉及学校</th>");
+  cc_buf_puts(b, "<table>\n<thead><tr><th>省份</th><th class=\"n\">涉及学校</th>");
   put_tally_head(b);
-  sb_puts(b, "<th>逾期占比</th></tr></thead>\n<tbody>\n");
+  cc_buf_puts(b, "<th>逾期占比</th></tr></thead>\n<tbody>\n");
   for (k = 0; k < np; k++) {
     const area *a = prov[k];
     uint64_t open = tally_open(&a->t), od = tally_state(&a->t,
                                                         CC_STATE_OVERDUE);
     double share = open ? (double)od / (double)open : 0.0;
-    sb_puts(b, "<tr data-k=\"prov\"><td>");
+    cc_buf_puts(b, "<tr data-k=\"prov\"><td>");
     put_area(b, a);
-    sb_puts(b, "</td><td class=\"n\">");
+    cc_buf_puts(b, "</td><td class=\"n\">");
     sb_count(b, a->schools);
-    sb_puts(b, "</td>");
+    cc_buf_puts(b, "</td>");
     put_tally_cells(b, &a->t);
-    sb_printf(b, "<td class=\"n\">%.1f%%<span class=\"bar\" "
+    cc_buf_printf(b, "<td class=\"n\">%.1f%%<span class=\"bar\" "
                  "style=\"width:%dpx\"></span></td></tr>\n",
               100.0 * share, (int)(share * 80.0 + 0.5));
   }
-  sb_puts(b, "</tbody>\n</table>\n");
+  cc_buf_puts(b, "</tbody>\n</table>\n");
 
   /* Then each province's cities and schools, folded (no script needed)
    * unless the page is about one province or the whole list is short. */
   open_all = r->scope_len > 0 || n <= 60;
-  sb_puts(b, "<h3>地市与学校明细</h3>\n");
+  cc_buf_puts(b, "<h3>地市与学校明细</h3>\n");
   for (s0 = 0; s0 < n;) {
     const area *pa = list[s0]->prov;
     size_t e = s0;
     while (e < n && list[e]->prov == list[s0]->prov)
       e++;
-    sb_printf(b, "<details%s><summary>", open_all ? " open" : "");
+    cc_buf_printf(b, "<details%s><summary>", open_all ? " open" : "");
     put_area(b, pa);
-    sb_puts(b, " · 涉及学校 ");
+    cc_buf_puts(b, " · 涉及学校 ");
     sb_count(b, pa->schools);
-    sb_puts(b, " 所 · 未清理 ");
+    cc_buf_puts(b, " 所 · 未清理 ");
     sb_count(b, tally_open(&pa->t));
-    sb_puts(b, " 条</summary>\n<table>\n<thead><tr><th>地市 / 学校</th>"
+    cc_buf_puts(b, " 条</summary>\n<table>\n<thead><tr><th>地市 / 学校</th>"
                "<th>系统</th>");
     put_tally_head(b);
-    sb_puts(b, "<th class=\"n\">学生记录数</th><th class=\"n\">每千人</th>"
+    cc_buf_puts(b, "<th class=\"n\">学生记录数</th><th class=\"n\">每千人</th>"
                "</tr></thead>\n<tbody>\n");
     for (i = s0; i < e;) {
       const area *ca = list[i]->city;
       size_t ce = i;
       while (ce < e && list[ce]->city == list[i]->city)
         ce++;
-      sb_puts(b, "<tr class=\"city\"><td>");
+      cc_buf_puts(b, "<tr class=\"city\"><td>");
       put_area(b, ca);
-      sb_puts(b, " <span class=\"muted\">（");
+      cc_buf_puts(b, " <span class=\"muted\">（");
       sb_count(b, ca->schools);
-      sb_puts(b, " 所）</span></td><td></td>");
+      cc_buf_puts(b, " 所）</span></td><td></td>");
       put_tally_cells(b, &ca->t);
-      sb_puts(b, "<td></td><td></td></tr>\n");
+      cc_buf_puts(b, "<td></td><td></td></tr>\n");
       for (; i < ce; i++) {
         const school *sc = list[i];
-        sb_puts(b, "<tr class=\"school\" data-k=\"school\"><td>");
+        cc_buf_puts(b, "<tr class=\"school\" data-k=\"school\"><td>");
         put_school(b, sc);
-        sb_puts(b, "</td><td>");
+        cc_buf_puts(b, "</td><td>");
         put_system(b, sc->key, sc->label_len);
-        sb_puts(b, "</td>");
+        cc_buf_puts(b, "</td>");
         put_tally_cells(b, &sc->t);
         put_rate(b, sc);
-        sb_puts(b, "</tr>\n");
+        cc_buf_puts(b, "</tr>\n");
       }
     }
-    sb_puts(b, "</tbody>\n</table>\n</details>\n");
+    cc_buf_puts(b, "</tbody>\n</table>\n</details>\n");
     s0 = e;
   }
-  sb_puts(b, "</section>\n");
+  cc_buf_puts(b, "</section>\n");
   free(prov);
 }
 
@@ -1571,13 +1469,13 @@ static int rate_cmp(const void *pa, const void *pb)
   return strcmp(a->key, b->key);
 }
 
-static void put_ranking(sbuf *b, cc_report *r, school **list, size_t n)
+static void put_ranking(cc_buf *b, cc_report *r, school **list, size_t n)
 {
   size_t i, m = 0, with_records = 0;
   double top = 0.0;
   school **rank = malloc((n ? n : 1) * sizeof *rank);
   if (rank == NULL) {
-    b->failed = 1;
+    cc_buf_fail(b);
     return;
   }
   for (i = 0; i < n; i++) {
@@ -1591,14 +1489,14 @@ static void put_ranking(sbuf *b, cc_report *r, school **list, size_t n)
   if (m > r->o.top_schools)
     m = r->o.top_schools;
 
-  sb_printf(b, "<section id=\"ranking\">\n<h2>四、问题率最高的学校"
+  cc_buf_printf(b, "<section id=\"ranking\">\n<h2>四、问题率最高的学校"
                "<small>每千名学生（本期学校记录数）的未清理问题数，前 %u 所",
             r->o.top_schools);
   if (r->o.min_records > 1)
-    sb_printf(b, "；记录数不足 %u 的学校不参与排名", r->o.min_records);
-  sb_puts(b, "</small></h2>\n");
+    cc_buf_printf(b, "；记录数不足 %u 的学校不参与排名", r->o.min_records);
+  cc_buf_puts(b, "</small></h2>\n");
   if (m == 0) {
-    sb_puts(b, with_records == 0 && n > 0
+    cc_buf_puts(b, with_records == 0 && n > 0
                    ? "<p class=\"empty\">本期各校的学生记录数不可用，"
                      "无法计算问题率。</p>\n</section>\n"
                    : "<p class=\"empty\">没有可排名的学校。</p>\n"
@@ -1607,7 +1505,7 @@ static void put_ranking(sbuf *b, cc_report *r, school **list, size_t n)
     return;
   }
   top = (double)tally_open(&rank[0]->t) / (double)rank[0]->records;
-  sb_puts(b, "<table>\n<thead><tr><th class=\"n\">排名</th><th>学校</th>"
+  cc_buf_puts(b, "<table>\n<thead><tr><th class=\"n\">排名</th><th>学校</th>"
              "<th>系统</th><th>地区</th><th class=\"n\">学生记录数</th>"
              "<th class=\"n\">未清理问题</th><th class=\"n\">其中逾期</th>"
              "<th class=\"n\">涉及金额（元）</th><th>每千人</th></tr>"
@@ -1616,25 +1514,25 @@ static void put_ranking(sbuf *b, cc_report *r, school **list, size_t n)
     const school *sc = rank[i];
     double rate = (double)tally_open(&sc->t) / (double)sc->records;
     uint64_t od = tally_state(&sc->t, CC_STATE_OVERDUE);
-    sb_printf(b, "<tr data-k=\"rank\"><td class=\"n\">%zu</td><td>", i + 1);
+    cc_buf_printf(b, "<tr data-k=\"rank\"><td class=\"n\">%zu</td><td>", i + 1);
     put_school(b, sc);
-    sb_puts(b, "</td><td>");
+    cc_buf_puts(b, "</td><td>");
     put_system(b, sc->key, sc->label_len);
-    sb_puts(b, "</td><td>");
+    cc_buf_puts(b, "</td><td>");
     put_region(b, sc->region);
-    sb_puts(b, "</td><td class=\"n\">");
+    cc_buf_puts(b, "</td><td class=\"n\">");
     sb_count(b, sc->records);
-    sb_puts(b, "</td><td class=\"n\">");
+    cc_buf_puts(b, "</td><td class=\"n\">");
     sb_count(b, tally_open(&sc->t));
-    sb_printf(b, "</td><td class=\"n%s\">", od ? " red" : "");
+    cc_buf_printf(b, "</td><td class=\"n%s\">", od ? " red" : "");
     sb_count(b, od);
-    sb_puts(b, "</td><td class=\"n\">");
+    cc_buf_puts(b, "</td><td class=\"n\">");
     sb_money(b, tally_amount(&sc->t));
-    sb_printf(b, "</td><td class=\"n\"><b>%.1f</b><span class=\"bar\" "
+    cc_buf_printf(b, "</td><td class=\"n\"><b>%.1f</b><span class=\"bar\" "
                  "style=\"width:%dpx\"></span></td></tr>\n",
               1000.0 * rate, top > 0 ? (int)(rate / top * 120.0 + 0.5) : 0);
   }
-  sb_puts(b, "</tbody>\n</table>\n</section>\n");
+  cc_buf_puts(b, "</tbody>\n</table>\n</section>\n");
   free(rank);
 }
 
@@ -1667,7 +1565,7 @@ static int period_cmp(const void *a, const void *b)
 
 /* Grid lines and y labels (money in yuan: one unit, 元, 万 or 亿, for the
  * whole axis); returns the top of the scale. */
-static double put_axis(sbuf *b, double max, int money, double min_step)
+static double put_axis(cc_buf *b, double max, int money, double min_step)
 {
   double step = nice_step(max, 5), top, v, unit = 1;
   double ph = CH - MT - MB;
@@ -1689,20 +1587,20 @@ static double put_axis(sbuf *b, double max, int money, double min_step)
     decimals = step / unit >= 1 ? 0 : step / unit >= 0.1 ? 1 : 2;
   for (v = 0; v <= top + step / 2; v += step) {
     double y = MT + ph - v / top * ph;
-    sb_printf(b, "<line class=\"%s\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
+    cc_buf_printf(b, "<line class=\"%s\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
                  "y2=\"%.1f\"/>", v == 0 ? "ax" : "gr", ML, CW - MR, y, y);
-    sb_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", ML - 8,
+    cc_buf_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", ML - 8,
               y + 4);
     if (unit > 1)
-      sb_printf(b, "%.*f%s", decimals, v / unit, v == 0 ? "" : suffix);
+      cc_buf_printf(b, "%.*f%s", decimals, v / unit, v == 0 ? "" : suffix);
     else
       sb_count(b, (uint64_t)(v + 0.5));
-    sb_puts(b, "</text>");
+    cc_buf_puts(b, "</text>");
   }
   return top;
 }
 
-static void put_x_labels(sbuf *b, const period_totals *p, size_t n,
+static void put_x_labels(cc_buf *b, const period_totals *p, size_t n,
                          const char *current)
 {
   double band = (double)(CW - ML - MR) / (double)n;
@@ -1711,17 +1609,17 @@ static void put_x_labels(sbuf *b, const period_totals *p, size_t n,
     int cur = strcmp(p[i].period, current) == 0;
     if (i % every != 0 && !cur && i != n - 1)
       continue;
-    sb_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\"%s>%s</text>",
+    cc_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\"%s>%s</text>",
               ML + band * ((double)i + 0.5), CH - MB + 18,
               cur ? " class=\"cur\"" : "", p[i].period);
     if (cur)
-      sb_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
+      cc_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
                    "class=\"cur\">本期</text>",
                 ML + band * ((double)i + 0.5), CH - MB + 34);
   }
 }
 
-static void chart_findings(sbuf *b, const period_totals *p, size_t n,
+static void chart_findings(cc_buf *b, const period_totals *p, size_t n,
                            const char *current)
 {
   double band = (double)(CW - ML - MR) / (double)n, bw, top, max = 0;
@@ -1734,7 +1632,7 @@ static void chart_findings(sbuf *b, const period_totals *p, size_t n,
   bw = band * 0.56;
   if (bw > 64)
     bw = 64;
-  sb_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"各期未清理"
+  cc_buf_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"各期未清理"
                "问题数（按类型堆叠）\" data-k=\"chart-findings\">",
             CW, CH);
   top = put_axis(b, max, 0, 1);
@@ -1747,30 +1645,30 @@ static void chart_findings(sbuf *b, const period_totals *p, size_t n,
       if (v == 0)
         continue;
       y -= h;
-      sb_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+      cc_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                    "height=\"%.1f\" fill=\"%s\"><title>%s %s：",
                 x, y, bw, h, type_colour[k], p[i].period,
                 cc_finding_type_zh((cc_finding_type)k));
       sb_count(b, v);
-      sb_puts(b, "</title></rect>");
+      cc_buf_puts(b, "</title></rect>");
     }
     if (n <= 24) {
-      sb_printf(b, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
+      cc_buf_printf(b, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
                    "text-anchor=\"middle\">", x + bw / 2, y - 6);
       sb_count(b, total);
-      sb_puts(b, "</text>");
+      cc_buf_puts(b, "</text>");
     }
   }
   put_x_labels(b, p, n, current);
-  sb_puts(b, "</svg>\n<div class=\"legend\">");
+  cc_buf_puts(b, "</svg>\n<div class=\"legend\">");
   for (k = 0; k < NT; k++)
-    sb_printf(b, "<span><span class=\"sw\" style=\"background:%s\"></span>%s"
+    cc_buf_printf(b, "<span><span class=\"sw\" style=\"background:%s\"></span>%s"
                  "</span>", type_colour[k],
               cc_finding_type_zh((cc_finding_type)k));
-  sb_puts(b, "</div>\n");
+  cc_buf_puts(b, "</div>\n");
 }
 
-static void chart_amount(sbuf *b, const period_totals *p, size_t n,
+static void chart_amount(cc_buf *b, const period_totals *p, size_t n,
                          const char *current)
 {
   double band = (double)(CW - ML - MR) / (double)n, top, max = 0;
@@ -1779,91 +1677,91 @@ static void chart_amount(sbuf *b, const period_totals *p, size_t n,
   for (i = 0; i < n; i++)
     if ((double)tally_amount(&p[i].t) / 100.0 > max)
       max = (double)tally_amount(&p[i].t) / 100.0;
-  sb_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"各期涉及"
+  cc_buf_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"各期涉及"
                "金额（元）\" data-k=\"chart-amount\">", CW, CH);
   top = put_axis(b, max, 1, 1);
   if (n > 1) {
     /* The area under the line, then the line. */
-    sb_printf(b, "<polygon fill=\"#c0392b\" fill-opacity=\"0.08\" "
+    cc_buf_printf(b, "<polygon fill=\"#c0392b\" fill-opacity=\"0.08\" "
                  "points=\"%.1f,%.1f", ML + band * 0.5, MT + ph);
     for (i = 0; i < n; i++)
-      sb_printf(b, " %.1f,%.1f", ML + band * ((double)i + 0.5),
+      cc_buf_printf(b, " %.1f,%.1f", ML + band * ((double)i + 0.5),
                 MT + ph - (double)tally_amount(&p[i].t) / 100.0 / top * ph);
-    sb_printf(b, " %.1f,%.1f\"/>", ML + band * ((double)n - 0.5), MT + ph);
-    sb_puts(b, "<polyline fill=\"none\" stroke=\"#c0392b\" "
+    cc_buf_printf(b, " %.1f,%.1f\"/>", ML + band * ((double)n - 0.5), MT + ph);
+    cc_buf_puts(b, "<polyline fill=\"none\" stroke=\"#c0392b\" "
                "stroke-width=\"2.5\" stroke-linejoin=\"round\" points=\"");
     for (i = 0; i < n; i++)
-      sb_printf(b, "%s%.1f,%.1f", i ? " " : "",
+      cc_buf_printf(b, "%s%.1f,%.1f", i ? " " : "",
                 ML + band * ((double)i + 0.5),
                 MT + ph - (double)tally_amount(&p[i].t) / 100.0 / top * ph);
-    sb_puts(b, "\"/>");
+    cc_buf_puts(b, "\"/>");
   }
   for (i = 0; i < n; i++) {
     double x = ML + band * ((double)i + 0.5);
     double y = MT + ph - (double)tally_amount(&p[i].t) / 100.0 / top * ph;
-    sb_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#fff\" "
+    cc_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#fff\" "
                  "stroke=\"#c0392b\" stroke-width=\"2\"><title>%s 涉及金额：",
               x, y, p[i].period);
     sb_money(b, tally_amount(&p[i].t));
-    sb_puts(b, " 元</title></circle>");
+    cc_buf_puts(b, " 元</title></circle>");
     if (n <= 24) {
-      sb_printf(b, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
+      cc_buf_printf(b, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
                    "text-anchor=\"middle\">", x, y - 10);
       sb_money_short(b, tally_amount(&p[i].t));
-      sb_puts(b, "</text>");
+      cc_buf_puts(b, "</text>");
     }
   }
   put_x_labels(b, p, n, current);
-  sb_puts(b, "</svg>\n");
+  cc_buf_puts(b, "</svg>\n");
 }
 
-static void put_trend(sbuf *b, cc_report *r)
+static void put_trend(cc_buf *b, cc_report *r)
 {
   size_t i;
   int k;
   qsort(r->periods, r->n_periods, sizeof *r->periods, period_cmp);
-  sb_puts(b, "<section id=\"trend\">\n<h2>二、历期趋势<small>数据库中的全部"
+  cc_buf_puts(b, "<section id=\"trend\">\n<h2>二、历期趋势<small>数据库中的全部"
              "期次");
-  sb_puts(b, "；各期按当期比对结果统计</small></h2>\n<div class=\"charts\">\n"
+  cc_buf_puts(b, "；各期按当期比对结果统计</small></h2>\n<div class=\"charts\">\n"
              "<h3>各期未清理问题数（按类型）</h3>\n");
   chart_findings(b, r->periods, r->n_periods, r->current);
-  sb_puts(b, "<h3>各期涉及金额（元）</h3>\n");
+  cc_buf_puts(b, "<h3>各期涉及金额（元）</h3>\n");
   chart_amount(b, r->periods, r->n_periods, r->current);
-  sb_puts(b, "</div>\n<h3>各期数据</h3>\n<table>\n<thead><tr><th>期次</th>");
+  cc_buf_puts(b, "</div>\n<h3>各期数据</h3>\n<table>\n<thead><tr><th>期次</th>");
   for (k = 0; k < NT; k++)
-    sb_printf(b, "<th class=\"n\">%s</th>",
+    cc_buf_printf(b, "<th class=\"n\">%s</th>",
               cc_finding_type_zh((cc_finding_type)k));
-  sb_puts(b, "<th class=\"n\">未清理合计</th><th class=\"n\">其中逾期</th>"
+  cc_buf_puts(b, "<th class=\"n\">未清理合计</th><th class=\"n\">其中逾期</th>"
              "<th class=\"n\">已清理</th><th class=\"n\">涉及金额（元）</th>"
              "<th class=\"n\">违规资助金额（元）</th></tr></thead>\n<tbody>\n");
   for (i = 0; i < r->n_periods; i++) {
     const tally *t = &r->periods[i].t;
     int cur = strcmp(r->periods[i].period, r->current) == 0;
-    sb_printf(b, "<tr data-k=\"trend\"><td>%s%s%s</td>", cur ? "<b>" : "",
+    cc_buf_printf(b, "<tr data-k=\"trend\"><td>%s%s%s</td>", cur ? "<b>" : "",
               r->periods[i].period, cur ? "</b>" : "");
     for (k = 0; k < NT; k++) {
-      sb_puts(b, "<td class=\"n\">");
+      cc_buf_puts(b, "<td class=\"n\">");
       sb_count(b, tally_open_type(t, k));
-      sb_puts(b, "</td>");
+      cc_buf_puts(b, "</td>");
     }
-    sb_puts(b, "<td class=\"n\"><b>");
+    cc_buf_puts(b, "<td class=\"n\"><b>");
     sb_count(b, tally_open(t));
-    sb_puts(b, "</b></td><td class=\"n\">");
+    cc_buf_puts(b, "</b></td><td class=\"n\">");
     sb_count(b, tally_state(t, CC_STATE_OVERDUE));
-    sb_puts(b, "</td><td class=\"n\">");
+    cc_buf_puts(b, "</td><td class=\"n\">");
     sb_count(b, tally_state(t, CC_STATE_CLEARED));
-    sb_puts(b, "</td><td class=\"n\">");
+    cc_buf_puts(b, "</td><td class=\"n\">");
     sb_money(b, tally_amount(t));
-    sb_puts(b, "</td><td class=\"n\">");
+    cc_buf_puts(b, "</td><td class=\"n\">");
     sb_money(b, tally_amount_policy(t));
-    sb_puts(b, "</td></tr>\n");
+    cc_buf_puts(b, "</td></tr>\n");
   }
-  sb_puts(b, "</tbody>\n</table>\n</section>\n");
+  cc_buf_puts(b, "</tbody>\n</table>\n</section>\n");
 }
 
-static void put_notes(sbuf *b)
+static void put_notes(cc_buf *b)
 {
-  sb_printf(b,
+  cc_buf_printf(b,
             "<section id=\"notes\">\n<h2>口径说明</h2>\n"
             "<ol class=\"notes\">\n<li>“未清理”指%s、%s和%s的问题；"
             "“%s”指上期存在、本期比对已消失的问题。清理期限为下发后第 10 个"
@@ -1873,7 +1771,7 @@ static void put_notes(sbuf *b)
             cc_finding_state_zh(CC_STATE_OPEN),
             cc_finding_state_zh(CC_STATE_OVERDUE),
             cc_finding_state_zh(CC_STATE_CLEARED));
-  sb_puts(b,
+  cc_buf_puts(b,
           "<li>涉及金额为重复享受的国家助学金和免学费中超出一份的部分（元），"
           "只统计未清理的问题；双重学籍等其他类型不计金额，因此金额不会重复"
           "计算。</li>\n"
@@ -1896,7 +1794,7 @@ static void put_notes(sbuf *b)
 
 int cc_report_render(char **out, size_t *out_len, cc_report *r)
 {
-  sbuf b = {NULL, 0, 0, 0};
+  cc_buf b;
   school **list = NULL;
   size_t n = 0, i;
 
@@ -1905,6 +1803,7 @@ int cc_report_render(char **out, size_t *out_len, cc_report *r)
     *out_len = 0;
   if (!r->has_current)
     return cc_error_set(CC_EINVALID, "the report has no period to show");
+  cc_buf_init(&b, PAGE_CAP);
   for (i = 0; i < r->n_areas; i++)
     r->areas[i]->schools = 0;
   list = malloc((r->n_schools ? r->n_schools : 1) * sizeof *list);
@@ -1923,19 +1822,18 @@ int cc_report_render(char **out, size_t *out_len, cc_report *r)
   put_ranking(&b, r, list, n);
   put_overdue(&b, r);
   put_notes(&b);
-  sb_printf(&b, "</div></main>\n<footer>chachong %s · 本页为离线文件，"
+  cc_buf_printf(&b, "</div></main>\n<footer>chachong %s · 本页为离线文件，"
                 "不加载任何外部资源</footer>\n</body>\n</html>\n",
             CHACHONG_VERSION);
   free(list);
-  if (b.failed) {
-    free(b.p);
-    return cc_error_set(CC_ENOMEM, "the report does not fit in memory "
-                                   "(limit 512 MiB)");
+  if (cc_buf_check(&b, "the report") < 0) {
+    cc_buf_dispose(&b);
+    return CC_ENOMEM;
   }
-  *out = b.p;
   if (out_len)
     *out_len = b.len;
-  return 0;
+  *out = cc_buf_take(&b);
+  return *out ? 0 : cc_error_set(CC_ENOMEM, "out of memory");
 }
 
 /* ------------------------------------------------------------------ */

@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <xxhash.h>
 
@@ -499,7 +500,25 @@ static int listed_time_cmp(const void *a, const void *b)
   return id_cmp(x->r.id_b, strlen(x->r.id_b), y->r.id_b, strlen(y->r.id_b));
 }
 
-int cc_review_list(cc_review **out, size_t *n, cc_db *db)
+/* The audit entry of a listing: inside the library, so that every caller
+ * of cc_review_list leaves one. */
+static int list_audit(cc_db *db, const char *user, int unmasked, size_t n)
+{
+  cc_audit_entry ae;
+  char os_user[64];
+  memset(&ae, 0, sizeof ae);
+  ae.when = (int64_t)time(NULL);
+  cc_audit_user(ae.user, user);
+  snprintf(ae.command, sizeof ae.command, "review");
+  cc_audit_user(os_user, NULL);
+  snprintf(ae.what, sizeof ae.what, "list%s os_user=%s", unmasked ? " unmasked" : "",
+           os_user);
+  ae.records = n;
+  return cc_audit_record(db, &ae);
+}
+
+int cc_review_list(cc_review **out, size_t *n, cc_db *db, const char *user,
+                   int unmasked)
 {
   list_ctx c = {0};
   cc_review *list = NULL;
@@ -509,6 +528,10 @@ int cc_review_list(cc_review **out, size_t *n, cc_db *db)
   *out = NULL;
   *n = 0;
   if ((rc = each_review(db, list_one, &c)) < 0) {
+    free(c.items);
+    return rc;
+  }
+  if ((rc = list_audit(db, user, unmasked, c.n)) < 0) {
     free(c.items);
     return rc;
   }

@@ -10,9 +10,17 @@
  *             each record judged by the policy rules (SPEC 3.2) on the
  *             worker that parsed it
  *   index     entries sorted (parallel) and appended; the stage committed
- *   compare   exact tier over the staged generation (parallel)
+ *   compare   exact tier over the staged generation (parallel), then the
+ *             fuzzy tier; the policy findings gathered; the lifecycle
+ *             carried over from the previous period
+ *   emit      findings.jsonl (parallel), the run record, summary.json and
+ *             summary.txt, all under temporary names
  *   publish   findings stored and the period pointed at the generation, in
- *             one transaction; then the output files
+ *             one transaction; then the output files renamed into place
+ *
+ * cc_run_monthly (at the end of the file) reads as these steps, each a
+ * static function over one run state (`monthly`); every text the run
+ * builds goes through a cc_buf and its CSV and JSON writers (buf.c).
  *
  * A failure at any step aborts the write transaction (or leaves a staged
  * generation that no period points to, dropped at the next open), so the
@@ -48,6 +56,7 @@
 #include "chachong/ingest.h"
 #include "chachong/run.h"
 #include "chachong/text.h"
+#include "buf_internal.h"
 #include "compare_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
@@ -103,7 +112,9 @@ typedef struct run_state {
   FILE *rejects, *invalid;
   const char *path;       /* file being read */
   const char *label;
-  char *path_csv;         /* the path, CSV-quoted */
+  char *path_csv;         /* the path as a CSV cell (csv_text_dup) */
+  char *label_csv;        /* the label as a CSV cell */
+  cc_buf cell;            /* scratch: one CSV cell */
   int fuzzy;              /* build the fuzzy tier's blocks and seeds */
   const cc_policy_rules *rules; /* the policy rules of the run */
   cc_policy_period period;      /* the period they judge */
@@ -352,14 +363,18 @@ static int sink_commit(void *vctx, const cc_block *b)
     if (r->id_verdict == CC_ID_INVALID) {
       char masked[CC_ID_MAX + 1];
       cc_id_mask(masked, r->id);
-      fprintf(rs->invalid, "%s,%s,%u,%s,%s,%s\n", rs->path_csv, rs->label,
-              r->line, masked, cc_id_reason_code((cc_id_reason)r->id_reason),
+      cc_buf_reset(&rs->cell);
+      cc_csv_cstr(&rs->cell, masked, CC_CSV_TEXT | CC_CSV_ONE_LINE);
+      if ((rc = cc_buf_check(&rs->cell, "invalid_ids.csv")) < 0)
+        return rc;
+      fprintf(rs->invalid, "%s,%s,%u,%s,%s,%s\n", rs->path_csv, rs->label_csv,
+              r->line, rs->cell.p, cc_id_reason_code((cc_id_reason)r->id_reason),
               cc_id_reason_zh((cc_id_reason)r->id_reason));
     }
   }
   for (i = 0; i < b->n_rejects; i++) {
     const cc_reject *j = &b->rejects[i];
-    fprintf(rs->rejects, "%s,%s,%u,%u,%s,%s\n", rs->path_csv, rs->label,
+    fprintf(rs->rejects, "%s,%s,%u,%u,%s,%s\n", rs->path_csv, rs->label_csv,
             j->line, j->column, cc_reject_code_str((cc_reject_code)j->code),
             cc_reject_code_zh((cc_reject_code)j->code));
   }
@@ -489,45 +504,25 @@ done:
   return rc;
 }
 
-/* s with its control characters made visible (cc_text_visible), malloc'd. */
-static char *visible_dup(const char *s)
+/* s with its control characters made visible (cc_text_visible), for
+ * summary.txt. */
+static void put_visible(cc_buf *b, const char *s)
 {
   size_t n = strlen(s), need = cc_text_visible(NULL, 0, s, n, 0);
-  char *out = malloc(need + 1);
-  if (out != NULL)
-    cc_text_visible(out, need + 1, s, n, 0);
-  return out;
+  char *at = cc_buf_extend(b, need);
+  if (at != NULL)
+    cc_text_visible(at, need + 1, s, n, 0); /* extend keeps the NUL's room */
 }
 
-/* A CSV field: control characters made visible, then quoted when it needs
- * it. */
-static char *csv_quote(const char *raw)
+/* The CSV cell of a text from outside (a file path, a label: CC_CSV_TEXT,
+ * on one line), malloc'd for the rows of rejects.csv and invalid_ids.csv;
+ * NULL when out of memory. */
+static char *csv_text_dup(const char *raw)
 {
-  char *s = visible_dup(raw), *out, *p;
-  size_t n, q = 0, i;
-  if (s == NULL)
-    return NULL;
-  n = strlen(s);
-  if (strpbrk(s, ",\"") == NULL)
-    return s;
-  for (i = 0; i < n; i++)
-    q += s[i] == '"';
-  out = malloc(n + q + 3);
-  if (out == NULL) {
-    free(s);
-    return NULL;
-  }
-  p = out;
-  *p++ = '"';
-  for (i = 0; i < n; i++) {
-    if (s[i] == '"')
-      *p++ = '"';
-    *p++ = s[i];
-  }
-  *p++ = '"';
-  *p = '\0';
-  free(s);
-  return out;
+  cc_buf b;
+  cc_buf_init(&b, 0);
+  cc_csv_cstr(&b, raw, CC_CSV_TEXT | CC_CSV_ONE_LINE);
+  return cc_buf_take(&b);
 }
 
 /* Opens a new temporary file for the output `name` in dir (cc_temp_create:
@@ -551,10 +546,10 @@ static FILE *open_private(const char *dir, const char *name, char *tmp_path,
 
 /* The outputs, in the order they are put in place: summary.txt last, so
  * that a summary in the folder means the files beside it are its run's. */
-enum { OUT_FIND, OUT_REJ, OUT_INV, OUT_POSS, OUT_DQ, OUT_SUM, N_OUTPUTS };
+enum { OUT_FIND, OUT_REJ, OUT_INV, OUT_POSS, OUT_DQ, OUT_SJSON, OUT_SUM, N_OUTPUTS };
 static const char *const output_name[N_OUTPUTS] = {
     "findings.jsonl", "rejects.csv", "invalid_ids.csv", "possible.jsonl",
-    "data_quality.csv", "summary.txt"};
+    "data_quality.csv", "summary.json", "summary.txt"};
 
 #define DB_LOCK "chachong-run.lock"
 #define OUT_LOCK ".chachong-run.lock"
@@ -654,52 +649,13 @@ static int rename_into(const char *tmp_path, const char *dir, const char *name)
   return 0;
 }
 
-/* A growing text buffer for the summary. */
-typedef struct text {
-  char *p;
-  size_t len, cap;
-} text;
-
-static void tprintf(text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void tprintf(text *t, const char *fmt, ...)
-{
-  va_list ap;
-  int n;
-  for (;;) {
-    size_t room = t->cap - t->len;
-    va_start(ap, fmt);
-    n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? room : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-      return;
-    if (t->p && (size_t)n < room) {
-      t->len += (size_t)n;
-      return;
-    }
-    {
-      size_t cap = t->cap ? t->cap * 2 : 4096;
-      char *grown;
-      while (cap < t->len + (size_t)n + 1)
-        cap *= 2;
-      grown = realloc(t->p, cap);
-      if (grown == NULL)
-        return;
-      t->p = grown;
-      t->cap = cap;
-    }
-  }
-}
-
-static void fmt_money(char *buf, int64_t fen) { cc_money_format(buf, fen); }
-
 /* The fuzzy tier's lines of the summary: what it decided and the weights
  * the month was scored with. */
-static void fuzzy_summary(text *t, const cc_fuzzy_stats *fz)
+static void fuzzy_summary(cc_buf *t, const cc_fuzzy_stats *fz)
 {
   const cc_fuzzy_model *m = &fz->model;
   int f, l;
-  tprintf(t, "fuzzy tier: %llu pairs scored, %llu linked into %llu persons, "
+  cc_buf_printf(t, "fuzzy tier: %llu pairs scored, %llu linked into %llu persons, "
           "%llu possible (possible.jsonl, for review: %llu with two valid IDs for a "
           "population-registry check, %llu ambiguous, %llu with different names); reviewer decisions honoured: "
           "%llu same, %llu different\n",
@@ -709,39 +665,41 @@ static void fuzzy_summary(text *t, const cc_fuzzy_stats *fz)
           (unsigned long long)fz->names_differ,
           (unsigned long long)fz->reviewed_same,
           (unsigned long long)fz->reviewed_different);
-  tprintf(t, "fuzzy weights: %s (%llu pairs, %d EM iterations, match share %.4f)\n",
+  cc_buf_printf(t, "fuzzy weights: %s (%llu pairs, %d EM iterations, match share %.4f)\n",
           m->why, (unsigned long long)m->pairs, m->iterations, m->lambda);
   for (f = 0; f < CC_EV_COUNT_; f++)
     for (l = 0; l < cc_fuzzy_level_count(f); l++)
       if (!cc_fuzzy_level_is_typo(f, l))
-        tprintf(t, "  %-10s %-30s m %.4f  u %.5f  weight %+.1f\n",
+        cc_buf_printf(t, "  %-10s %-30s m %.4f  u %.5f  weight %+.1f\n",
                 cc_evidence_field_code(f), cc_evidence_level_code(f, l), m->m[f][l],
                 m->u[f][l], m->w10[f][l] / 10.0);
 }
 
-/* The same for the period's run record (JSON). */
-static void model_json(text *t, const cc_fuzzy_model *m)
+/* The model as a JSON object, for the period's run record and
+ * summary.json. */
+static void model_json(cc_buf *t, const cc_fuzzy_model *m)
 {
   int f, l, first = 1;
-  tprintf(t, ", \"fuzzy_model\": {\"fitted\": %s, \"why\": \"%s\", \"pairs\": %llu, "
-          "\"iterations\": %d, \"lambda\": %.6f, \"levels\": [",
-          m->fitted ? "true" : "false", m->why, (unsigned long long)m->pairs,
-          m->iterations, m->lambda);
+  cc_buf_printf(t, "{\"fitted\": %s, \"why\": ", m->fitted ? "true" : "false");
+  cc_json_cstr(t, m->why);
+  cc_buf_printf(t, ", \"pairs\": %llu, \"iterations\": %d, \"lambda\": %.6f, "
+                "\"levels\": [", (unsigned long long)m->pairs, m->iterations,
+                m->lambda);
   for (f = 0; f < CC_EV_COUNT_; f++)
     for (l = 0; l < cc_fuzzy_level_count(f); l++)
       if (!cc_fuzzy_level_is_typo(f, l)) {
-        tprintf(t, "%s{\"field\": \"%s\", \"level\": \"%s\", \"m\": %.6f, "
+        cc_buf_printf(t, "%s{\"field\": \"%s\", \"level\": \"%s\", \"m\": %.6f, "
                 "\"u\": %.6f, \"weight\": %.1f}", first ? "" : ", ",
                 cc_evidence_field_code(f), cc_evidence_level_code(f, l), m->m[f][l],
                 m->u[f][l], m->w10[f][l] / 10.0);
         first = 0;
       }
-  tprintf(t, "]}");
+  cc_buf_puts(t, "]}");
 }
 
 /* The policy findings' lines of the summary: per type, their money (apart
  * from the duplicates'), and per rule what was judged and what was not. */
-static void policy_summary(text *t, const cc_policy_rules *rules,
+static void policy_summary(cc_buf *t, const cc_policy_rules *rules,
                            const cc_policy_tally *tally, size_t by_type[][2],
                            const int64_t *risk)
 {
@@ -749,57 +707,60 @@ static void policy_summary(text *t, const cc_policy_rules *rules,
   int i;
   int64_t all = 0;
   size_t n = 0;
-  tprintf(t, "\npolicy findings (SPEC 3.2; rules: %s)\n",
+  cc_buf_printf(t, "\npolicy findings (SPEC 3.2; rules: %s)\n",
           rules->source[0] ? rules->source : "defaults");
   for (i = CC_FT_POLICY_FIRST; i < CC_FT_COUNT_; i++) {
-    fmt_money(money, risk[i]);
-    tprintf(t, "  %-24s %8zu   amount at risk: %s yuan\n",
+    cc_money_format(money, risk[i]);
+    cc_buf_printf(t, "  %-24s %8zu   amount at risk: %s yuan\n",
             cc_finding_type_code((cc_finding_type)i), by_type[i][0] + by_type[i][1],
             money);
     n += by_type[i][0] + by_type[i][1];
     all += risk[i];
   }
-  fmt_money(money, all);
-  tprintf(t, "  %-24s %8zu   amount at risk: %s yuan (apart from the duplicates')\n",
+  cc_money_format(money, all);
+  cc_buf_printf(t, "  %-24s %8zu   amount at risk: %s yuan (apart from the duplicates')\n",
           "all", n, money);
-  tprintf(t, "  rule             judged    found   not judged: empty unreadable exempt\n");
+  cc_buf_printf(t, "  rule             judged    found   not judged: empty unreadable exempt\n");
   for (i = 0; i < CC_RULE_COUNT_; i++) {
     const cc_policy_count *c = &tally->rule[i];
     if (!rules->on[i]) {
-      tprintf(t, "  %-14s off (rules file)\n", cc_policy_rule_code((cc_policy_rule)i));
+      cc_buf_printf(t, "  %-14s off (rules file)\n", cc_policy_rule_code((cc_policy_rule)i));
       continue;
     }
-    tprintf(t, "  %-14s %8llu %8llu %18llu %10llu %6llu\n",
+    cc_buf_printf(t, "  %-14s %8llu %8llu %18llu %10llu %6llu\n",
             cc_policy_rule_code((cc_policy_rule)i), (unsigned long long)c->judged,
             (unsigned long long)c->found, (unsigned long long)c->empty,
             (unsigned long long)c->unreadable, (unsigned long long)c->exempt);
   }
-  tprintf(t, "  (records paid a subsidy; not judged: the column a rule needs is empty "
+  cc_buf_printf(t, "  (records paid a subsidy; not judged: the column a rule needs is empty "
           "or not readable, or for over_age the ID is invalid, or the region is "
           "exempt)\n");
 }
 
-/* The same for the period's run record: the settings used and the counts. */
-static void policy_json(text *t, const cc_policy_rules *rules,
+/* The same for the period's run record and summary.json: the settings used
+ * and the counts, as two members of an object. */
+static void policy_json(cc_buf *t, const cc_policy_rules *rules,
                         const cc_policy_tally *tally)
 {
-  /* At most 4 rules x 64 prefixes and a 255-byte path, escaped. */
-  char buf[8192];
+  char *at;
+  size_t n = cc_policy_rules_json(NULL, 0, rules);
   int i;
-  cc_policy_rules_json(buf, sizeof buf, rules);
-  tprintf(t, ", \"policy_rules\": %s, \"policy_counts\": {", buf);
+  cc_buf_puts(t, "\"policy_rules\": ");
+  if ((at = cc_buf_extend(t, n)) != NULL)
+    cc_policy_rules_json(at, n + 1, rules); /* extend keeps the NUL's room */
+  cc_buf_puts(t, ", \"policy_counts\": {");
   for (i = 0; i < CC_RULE_COUNT_; i++) {
     const cc_policy_count *c = &tally->rule[i];
     char money[24];
-    fmt_money(money, c->amount);
-    tprintf(t, "%s\"%s\": {\"judged\": %llu, \"found\": %llu, \"empty\": %llu, "
+    cc_money_format(money, c->amount);
+    cc_buf_printf(t, "%s\"%s\": {\"judged\": %llu, \"found\": %llu, \"empty\": %llu, "
             "\"unreadable\": %llu, \"exempt\": %llu, \"amount\": %s}",
             i ? ", " : "", cc_policy_rule_code((cc_policy_rule)i),
             (unsigned long long)c->judged, (unsigned long long)c->found,
             (unsigned long long)c->empty, (unsigned long long)c->unreadable,
             (unsigned long long)c->exempt, money);
   }
-  tprintf(t, "}");
+  cc_buf_puts(t, "}");
 }
 
 static int valid_period(const char *p)
@@ -854,96 +815,97 @@ static int write_data_quality(FILE *f, const cc_generic_ids *g,
                               const char *const *labels, unsigned max)
 {
   const cc_generic_id **order = malloc((g->n ? g->n : 1) * sizeof *order);
-  text line = {0};
+  cc_buf line = {0}, codes = {0};
   size_t i, k;
+  int rc = 0;
   if (order == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
   for (i = 0; i < g->n; i++)
     order[i] = &g->items[i];
   qsort(order, g->n, sizeof *order, generic_by_count);
-  fputs("code,id_masked,records,schools,school_codes,message\n", f);
-  for (i = 0; i < g->n; i++) {
+  fputs(CC_CSV_BOM "code,id_masked,records,schools,school_codes,message\n", f);
+  for (i = 0; i < g->n && rc == 0; i++) {
     const cc_generic_id *x = order[i];
-    char masked[CC_ID_MAX + 1], *codes;
-    line.len = 0;
-    if (line.p)
-      line.p[0] = '\0';
+    char masked[CC_ID_MAX + 1];
+    cc_buf_reset(&line);
+    cc_buf_reset(&codes);
     for (k = 0; k < x->n_shown; k++)
-      tprintf(&line, "%s%s:%s", k ? ";" : "", labels[x->shown[k].roster],
-              x->shown[k].code);
+      cc_buf_printf(&codes, "%s%s:%s", k ? ";" : "", labels[x->shown[k].roster],
+                    x->shown[k].code);
     if (x->schools > x->n_shown)
-      tprintf(&line, "%s...", x->n_shown ? ";" : "");
-    codes = csv_quote(line.p ? line.p : "");
-    if (codes == NULL) {
-      free(line.p);
-      free(order);
-      return cc_error_set(CC_ENOMEM, "out of memory");
-    }
+      cc_buf_printf(&codes, "%s...", x->n_shown ? ";" : "");
     cc_id_mask(masked, x->id);
-    fprintf(f, "generic_id,%s,%llu,%llu,%s,同一身份证号下有%llu条记录，超过一人可能"
-            "有的%u条，疑为占位号或测试号，未展开为疑点，请核查\n", masked,
-            (unsigned long long)x->records, (unsigned long long)x->schools, codes,
-            (unsigned long long)x->records, max);
-    free(codes);
+    cc_buf_puts(&line, "generic_id,");
+    cc_csv_cstr(&line, masked, CC_CSV_TEXT | CC_CSV_ONE_LINE);
+    cc_buf_printf(&line, ",%llu,%llu,", (unsigned long long)x->records,
+                  (unsigned long long)x->schools);
+    cc_csv_cell(&line, codes.p, codes.len, CC_CSV_TEXT | CC_CSV_ONE_LINE);
+    cc_buf_printf(&line, ",同一身份证号下有%llu条记录，超过一人可能"
+                  "有的%u条，疑为占位号或测试号，未展开为疑点，请核查\n",
+                  (unsigned long long)x->records, max);
+    if ((rc = cc_buf_check(&codes, "data_quality.csv")) == 0 &&
+        (rc = cc_buf_check(&line, "data_quality.csv")) == 0)
+      fwrite(line.p, 1, line.len, f);
   }
-  free(line.p);
+  cc_buf_dispose(&line);
+  cc_buf_dispose(&codes);
   free(order);
-  return 0;
+  return rc;
 }
 
-int cc_run_monthly(char **summary, const cc_run_options *opts)
+/* ------------------------------------------------------------------ */
+/* The run, step by step. */
+
+/* What one step of a run leaves for the next: cc_run_monthly calls the
+ * steps in order, each a function below, and run_dispose frees it all. */
+typedef struct monthly {
+  const cc_run_options *opts;
+  run_state rs;                 /* the ingest workers' context */
+  cc_db *db;
+  cc_calendar *cal;
+  cc_header_map *map;           /* --map, or NULL */
+  cc_policy_rules rules;        /* the policy rules of the run */
+  cc_policy_tally tally;        /* their counts over every record */
+  cc_date issued, deadline;     /* the same for every finding of the run */
+  int provisional;              /* the deadline's year has no schedule */
+  uint64_t estimate;            /* bytes the staged generation may take */
+  int lock_db, lock_out;        /* the folders' locks, -1 when not held */
+  char tmp[N_OUTPUTS][4096];    /* the outputs' temporary names ("": none) */
+  FILE *out[N_OUTPUTS];         /* the outputs still open */
+  char prev_period[8];          /* the period before this one ... */
+  int have_prev;                /* ... when there is one */
+  int staged;                   /* a staged generation to abort on failure */
+  int published;                /* the period is in the database */
+  const char **labels;          /* the rosters' labels, by roster number */
+  cc_ingest_stats *stats;       /* per roster */
+  uint64_t records, rejects;    /* over every roster */
+  cc_block_entry *blocks;       /* the fuzzy tier's blocking entries */
+  size_t n_blocks;
+  cc_typo_seed *seeds;          /* records with an invalid ID */
+  size_t n_seeds;
+  cc_school_count *schools;     /* records per school, sorted */
+  size_t n_schools;
+  cc_finding_list found;        /* every finding of the period */
+  cc_finding_list prev;         /* the previous period's findings */
+  cc_generic_ids generic;       /* IDs left out as placeholders */
+  uint64_t generic_records;     /* their records */
+  cc_fuzzy_stats fz;            /* what the fuzzy tier decided */
+  /* The open findings counted (cleared ones only in by_state). */
+  size_t by_state[CC_STATE_COUNT_], by_type[CC_FT_COUNT_][2], claimed;
+  int64_t at_risk;              /* money paid twice */
+  int64_t policy_risk[CC_FT_COUNT_]; /* money against the rules, by type */
+  uint64_t invalid_ids;         /* over every roster */
+  cc_buf json;                  /* findings.jsonl */
+  cc_buf info;                  /* the period's run record (JSON) */
+  cc_buf sum;                   /* summary.txt */
+  cc_buf sjson;                 /* summary.json */
+  double t_start, t_ingest, t_index, t_compare, t_fuzzy, t_emit;
+} monthly;
+
+/* Options: checked before anything is read or written. */
+static int check_options(const cc_run_options *opts)
 {
-  run_state rs;
-  cc_db *db = NULL;
-  cc_db_options dbo = CC_DB_OPTIONS_INIT;
-  cc_calendar *cal = NULL;
-  cc_header_map *map = NULL;
-  cc_ingest_stats *stats = NULL;
-  cc_finding_list found = {0}, prev = {0};
-  cc_school_count *schools = NULL;
-  size_t n_schools = 0, by_state[CC_STATE_COUNT_] = {0}, claimed = 0;
-  char prev_label[8] = "";
-  int published = 0;
-  const char **labels = NULL;
-  char *json = NULL;
-  char tmp[N_OUTPUTS][4096];
-  FILE *ffind = NULL, *fsum = NULL, *fdq = NULL;
-  int lock_db = -1, lock_out = -1;
-  char prev_period[8] = "";
-  int have_prev = 0;
-  cc_generic_ids generic = {0};
-  uint64_t generic_records = 0;
-  text sum = {0}, info = {0};
-  cc_date issued, deadline;
-  int provisional = 0, rc = 0, staged = 0;
-  size_t i, j, json_len = 0;
-  uint64_t estimate = 0, records = 0, rejects = 0;
-  double t_start = now_s(), t_ingest = 0, t_index = 0, t_compare = 0, t_fuzzy = 0, t;
-  cc_typo_seed *seeds = NULL;
-  cc_block_entry *blocks = NULL;
-  size_t n_seeds = 0, nb = 0;
-  cc_fuzzy_stats fz;
-  FILE *fposs = NULL;
-  size_t by_type[CC_FT_COUNT_][2];
-  int64_t at_risk = 0, policy_risk[CC_FT_COUNT_] = {0};
-  struct rusage ru;
-  cc_policy_rules rules;
-  cc_policy_tally tally;
-  cc_finding_list policy = {0};
-
-  memset(&rs, 0, sizeof rs);
-  memset(by_type, 0, sizeof by_type);
-  memset(tmp, 0, sizeof tmp);
-  if (summary)
-    *summary = NULL;
-  rs.opts = opts;
-  rs.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
-  rs.fuzzy = !opts->no_fuzzy;
-  memset(&fz, 0, sizeof fz);
-  memset(&tally, 0, sizeof tally);
-  rs.rules = &rules;
-
-  /* Options. */
+  size_t i, j;
   if (!valid_period(opts->period))
     return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM",
                         opts->period ? opts->period : "");
@@ -961,443 +923,669 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
         return cc_error_set(CC_EINVALID, "roster label '%s' is given twice",
                             opts->rosters[i].label);
   }
-  issued = opts->issued == CC_DATE_NONE ? cc_date_today() : opts->issued;
+  return 0;
+}
 
-  /* Calendar: the deadline is the same for every finding of the run. */
-  if ((rc = cc_calendar_new(&cal)) < 0)
-    goto done;
-  if (opts->calendar_path && (rc = cc_calendar_load_file(cal, opts->calendar_path)) < 0)
-    goto done;
-  if ((rc = cc_calendar_add_workdays(&deadline, cal, issued, 10, &provisional)) < 0)
-    goto done;
-  if (opts->map_path && (rc = cc_header_map_load(&map, opts->map_path)) < 0)
-    goto done;
+/* The calendar and deadline, the header map, the policy rules, and every
+ * input readable: all before anything is written. */
+static int prepare(monthly *m)
+{
+  const cc_run_options *opts = m->opts;
+  size_t i;
+  int rc = 0;
+  m->issued = opts->issued == CC_DATE_NONE ? cc_date_today() : opts->issued;
+  if ((rc = cc_calendar_new(&m->cal)) < 0)
+    return rc;
+  if (opts->calendar_path && (rc = cc_calendar_load_file(m->cal, opts->calendar_path)) < 0)
+    return rc;
+  if ((rc = cc_calendar_add_workdays(&m->deadline, m->cal, m->issued, 10,
+                                     &m->provisional)) < 0)
+    return rc;
+  if (opts->map_path && (rc = cc_header_map_load(&m->map, opts->map_path)) < 0)
+    return rc;
   if (opts->rules_path)
-    rc = cc_policy_rules_load(&rules, opts->rules_path);
+    rc = cc_policy_rules_load(&m->rules, opts->rules_path);
   else
-    cc_policy_rules_init(&rules);
-  if (rc < 0 || (rc = cc_policy_period_parse(&rs.period, opts->period)) < 0)
-    goto done;
-
-  /* Every input must be readable before anything is written. */
+    cc_policy_rules_init(&m->rules);
+  if (rc < 0 || (rc = cc_policy_period_parse(&m->rs.period, opts->period)) < 0)
+    return rc;
   for (i = 0; i < opts->n_rosters; i++) {
     struct stat sb;
-    if (stat(opts->rosters[i].path, &sb) != 0) {
-      rc = cc_error_set_errno(errno == ENOENT ? CC_ENOTFOUND : CC_EIO, errno,
-                              "%s", opts->rosters[i].path);
-      goto done;
-    }
-    estimate += (uint64_t)sb.st_size * 2;
+    if (stat(opts->rosters[i].path, &sb) != 0)
+      return cc_error_set_errno(errno == ENOENT ? CC_ENOTFOUND : CC_EIO, errno,
+                                "%s", opts->rosters[i].path);
+    m->estimate += (uint64_t)sb.st_size * 2;
   }
-  if ((rc = take_folders(&lock_db, &lock_out, opts)) < 0)
-    goto done;
-  if ((rs.rejects = open_private(opts->out_dir, output_name[OUT_REJ], tmp[OUT_REJ],
-                                 sizeof tmp[OUT_REJ])) == NULL ||
-      (rs.invalid = open_private(opts->out_dir, output_name[OUT_INV], tmp[OUT_INV],
-                                 sizeof tmp[OUT_INV])) == NULL) {
-    rc = CC_EIO;
-    goto done;
-  }
-  fputs("file,roster,line,column,code,message\n", rs.rejects);
-  fputs("file,roster,line,id_masked,code,message\n", rs.invalid);
+  return 0;
+}
+
+/* Opens output i under a temporary name; CC_EIO with the error set. */
+static int open_output(monthly *m, int i)
+{
+  m->out[i] = open_private(m->opts->out_dir, output_name[i], m->tmp[i],
+                           sizeof m->tmp[i]);
+  return m->out[i] ? 0 : CC_EIO;
+}
+
+/* Closes output i, reporting any write error. */
+static int close_output(monthly *m, int i)
+{
+  return close_file(&m->out[i], m->tmp[i]);
+}
+
+/* Writes text to output i and closes it. */
+static int write_output(monthly *m, int i, const cc_buf *text)
+{
+  int rc = cc_buf_check(text, output_name[i]);
+  if (rc == 0)
+    rc = open_output(m, i);
+  if (rc < 0)
+    return rc;
+  if (text->len)
+    fwrite(text->p, 1, text->len, m->out[i]);
+  return close_output(m, i);
+}
+
+/* The folders taken, the rejects' files begun, the database opened and a
+ * generation staged. */
+static int open_run(monthly *m)
+{
+  const cc_run_options *opts = m->opts;
+  cc_db_options dbo = CC_DB_OPTIONS_INIT;
+  int rc;
+  if ((rc = take_folders(&m->lock_db, &m->lock_out, opts)) < 0 ||
+      (rc = open_output(m, OUT_REJ)) < 0 || (rc = open_output(m, OUT_INV)) < 0)
+    return rc;
+  m->rs.rejects = m->out[OUT_REJ];
+  m->rs.invalid = m->out[OUT_INV];
+  /* A BOM first: Excel then reads the Chinese messages as UTF-8. */
+  fputs(CC_CSV_BOM "file,roster,line,column,code,message\n", m->rs.rejects);
+  fputs(CC_CSV_BOM "file,roster,line,id_masked,code,message\n", m->rs.invalid);
 
   dbo.no_sync = opts->no_sync;
-  if ((rc = cc_db_open(&db, opts->db_dir, &dbo)) < 0)
-    goto done;
-  rc = cc_index_previous_period(prev_period, db, opts->period);
+  if ((rc = cc_db_open(&m->db, opts->db_dir, &dbo)) < 0)
+    return rc;
+  rc = cc_index_previous_period(m->prev_period, m->db, opts->period);
   if (rc < 0 && rc != CC_ENOTFOUND)
-    goto done;
-  have_prev = rc == 0;
-  if ((rc = cc_index_stage_begin(&rs.stage, db, opts->period, estimate)) < 0)
-    goto done;
-  staged = 1;
+    return rc;
+  m->have_prev = rc == 0;
+  if ((rc = cc_index_stage_begin(&m->rs.stage, m->db, opts->period, m->estimate)) < 0)
+    return rc;
+  m->staged = 1;
+  return 0;
+}
 
-  /* Ingest, roster by roster. */
-  rs.ts = calloc((size_t)rs.threads, sizeof *rs.ts);
-  stats = calloc(opts->n_rosters, sizeof *stats);
-  labels = calloc(opts->n_rosters, sizeof *labels);
-  if (rs.ts == NULL || stats == NULL || labels == NULL) {
-    rc = cc_error_set(CC_ENOMEM, "out of memory");
-    goto done;
-  }
-  t = now_s();
+/* Ingest, roster by roster, each through the safety rails. */
+static int ingest_rosters(monthly *m)
+{
+  const cc_run_options *opts = m->opts;
+  run_state *rs = &m->rs;
+  double t = now_s();
+  size_t i;
+  int rc;
+  rs->ts = calloc((size_t)rs->threads, sizeof *rs->ts);
+  m->stats = calloc(opts->n_rosters, sizeof *m->stats);
+  m->labels = calloc(opts->n_rosters, sizeof *m->labels);
+  if (rs->ts == NULL || m->stats == NULL || m->labels == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
   for (i = 0; i < opts->n_rosters; i++) {
     cc_ingest_options io = CC_INGEST_OPTIONS_INIT;
-    cc_ingest_sink sink = {sink_work, sink_commit, &rs};
-    labels[i] = opts->rosters[i].label;
+    cc_ingest_sink sink = {sink_work, sink_commit, rs};
+    m->labels[i] = opts->rosters[i].label;
     io.encoding = (cc_encoding)opts->rosters[i].encoding;
-    io.map = map;
-    io.today = issued;
-    io.threads = rs.threads;
+    io.map = m->map;
+    io.today = m->issued;
+    io.threads = rs->threads;
     io.cancel = opts->cancel;
-    rs.path = opts->rosters[i].path;
-    rs.label = opts->rosters[i].label;
-    free(rs.path_csv);
-    rs.path_csv = csv_quote(rs.path);
-    rs.t0 = now_s();
+    rs->path = opts->rosters[i].path;
+    rs->label = opts->rosters[i].label;
+    free(rs->path_csv);
+    free(rs->label_csv);
+    rs->path_csv = csv_text_dup(rs->path);
+    rs->label_csv = csv_text_dup(rs->label);
+    if (rs->path_csv == NULL || rs->label_csv == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    rs->t0 = now_s();
     if (opts->progress && isatty(2)) {
       io.progress = progress;
-      io.progress_ctx = &rs;
+      io.progress_ctx = rs;
     }
-    rc = cc_ingest_file(&stats[i], rs.path, (uint16_t)i, &io, &sink);
+    rc = cc_ingest_file(&m->stats[i], rs->path, (uint16_t)i, &io, &sink);
     if (io.progress)
       fputs("\n", stderr);
     if (rc < 0)
-      goto done;
-    if ((rc = roster_rail(db, opts, i, &stats[i], have_prev ? prev_period : NULL)) < 0)
-      goto done;
-    records += stats[i].records;
-    rejects += stats[i].rejects;
+      return rc;
+    if ((rc = roster_rail(m->db, opts, i, &m->stats[i],
+                          m->have_prev ? m->prev_period : NULL)) < 0)
+      return rc;
+    m->records += m->stats[i].records;
+    m->rejects += m->stats[i].rejects;
   }
-  t_ingest = now_s() - t;
+  m->t_ingest = now_s() - t;
+  return 0;
+}
 
-  /* Index: sort, append, commit. */
-  t = now_s();
-  if ((rc = load_index(&rs, &blocks, &nb, &seeds, &n_seeds)) < 0)
-    goto done;
-  if ((rc = merge_schools(&schools, &n_schools, &rs, labels)) < 0 ||
-      (rc = cc_index_stage_schools(&rs.stage, schools, n_schools)) < 0)
-    goto done;
-  if ((rc = cc_index_stage_commit(&rs.stage)) < 0)
-    goto done;
-  staged = 0;
-  t_index = now_s() - t;
+/* Index: sort, append, commit the staged generation. */
+static int build_index(monthly *m)
+{
+  double t = now_s();
+  int rc;
+  if ((rc = load_index(&m->rs, &m->blocks, &m->n_blocks, &m->seeds, &m->n_seeds)) < 0)
+    return rc;
+  if ((rc = merge_schools(&m->schools, &m->n_schools, &m->rs, m->labels)) < 0 ||
+      (rc = cc_index_stage_schools(&m->rs.stage, m->schools, m->n_schools)) < 0 ||
+      (rc = cc_index_stage_commit(&m->rs.stage)) < 0)
+    return rc;
+  m->staged = 0;
+  m->t_index = now_s() - t;
+  return 0;
+}
 
-  /* Compare, then carry the findings over from the previous period. */
-  t = now_s();
-  if ((rc = cc_compare_exact_generic(&found, &generic, db, rs.stage.gen, labels,
-                                      rs.threads, opts->max_records_per_id)) < 0)
-    goto done;
-  for (i = 0; i < generic.n; i++)
-    generic_records += generic.items[i].records;
-  fdq = open_private(opts->out_dir, output_name[OUT_DQ], tmp[OUT_DQ],
-                     sizeof tmp[OUT_DQ]);
-  if (fdq == NULL) {
-    rc = CC_EIO;
-    goto done;
-  }
-  if ((rc = write_data_quality(fdq, &generic, labels, max_per_id(opts))) < 0 ||
-      (rc = close_file(&fdq, tmp[OUT_DQ])) < 0)
-    goto done;
-  t_compare = now_s() - t;
-  t = now_s();
-  fposs = open_private(opts->out_dir, output_name[OUT_POSS], tmp[OUT_POSS],
-                       sizeof tmp[OUT_POSS]);
-  if (fposs == NULL) {
-    rc = CC_EIO;
-    goto done;
-  }
-  if (rs.fuzzy) {
+/* The exact tier, and data_quality.csv for the IDs it left out. */
+static int compare_exact(monthly *m)
+{
+  double t = now_s();
+  size_t i;
+  int rc;
+  if ((rc = cc_compare_exact_generic(&m->found, &m->generic, m->db, m->rs.stage.gen,
+                                     m->labels, m->rs.threads,
+                                     m->opts->max_records_per_id)) < 0)
+    return rc;
+  for (i = 0; i < m->generic.n; i++)
+    m->generic_records += m->generic.items[i].records;
+  if ((rc = open_output(m, OUT_DQ)) < 0 ||
+      (rc = write_data_quality(m->out[OUT_DQ], &m->generic, m->labels,
+                               max_per_id(m->opts))) < 0 ||
+      (rc = close_output(m, OUT_DQ)) < 0)
+    return rc;
+  m->t_compare = now_s() - t;
+  return 0;
+}
+
+/* The fuzzy tier (unless --no-fuzzy), writing possible.jsonl. */
+static int compare_fuzzy(monthly *m)
+{
+  double t = now_s();
+  int rc;
+  if ((rc = open_output(m, OUT_POSS)) < 0)
+    return rc;
+  if (m->rs.fuzzy) {
     /* The reviewers' decisions outrank the model (chachong review). */
     cc_review_set *reviews = NULL;
-    if ((rc = cc_review_load(&reviews, db)) < 0)
-      goto done;
-    rc = cc_fuzzy_run(&found, &fz, fposs, db, rs.stage.gen, labels, seeds, n_seeds,
-                      blocks, nb, reviews, &generic, rs.threads);
+    if ((rc = cc_review_load(&reviews, m->db)) < 0)
+      return rc;
+    rc = cc_fuzzy_run(&m->found, &m->fz, m->out[OUT_POSS], m->db, m->rs.stage.gen,
+                      m->labels, m->seeds, m->n_seeds, m->blocks, m->n_blocks,
+                      reviews, &m->generic, m->rs.threads);
     cc_review_set_free(reviews);
-    free(blocks);
-    blocks = NULL;
+    free(m->blocks);
+    m->blocks = NULL;
     if (rc < 0)
-      goto done;
+      return rc;
   }
-  if ((rc = close_file(&fposs, tmp[OUT_POSS])) < 0)
-    goto done;
-  t_fuzzy = now_s() - t;
-  t = now_s();
-  /* The policy findings the ingest workers made, beside the duplicates. */
-  {
-    cc_finding_list *parts = malloc((size_t)rs.threads * sizeof *parts);
-    if (parts == NULL) {
-      rc = cc_error_set(CC_ENOMEM, "out of memory");
-      goto done;
-    }
-    for (i = 0; i < (size_t)rs.threads; i++) {
-      parts[i] = rs.ts[i].policy;
-      memset(&rs.ts[i].policy, 0, sizeof rs.ts[i].policy);
-      cc_policy_tally_add(&tally, &rs.ts[i].tally);
-    }
-    rc = cc_policy_findings_gather(&policy, parts, (size_t)rs.threads);
-    for (i = 0; i < (size_t)rs.threads; i++)
-      cc_finding_list_dispose(&parts[i]);
-    free(parts);
-    if (rc < 0 || cc_finding_list_merge(&found, &policy) < 0) {
-      rc = cc_error_set(CC_ENOMEM, "out of memory");
-      goto done;
-    }
-  }
-  {
-    cc_lifecycle_run lr;
-    lr.period = opts->period;
-    lr.issued = issued;
-    lr.deadline = deadline;
-    lr.deadline_provisional = provisional;
-    if (have_prev) {
-      if ((rc = cc_db_load_findings(&prev, db, prev_period)) < 0)
-        goto done;
-      snprintf(prev_label, sizeof prev_label, "%s", prev_period);
-    }
-    if ((rc = cc_lifecycle_apply(&found, &prev, &lr, db)) < 0)
-      goto done;
-  }
+  if ((rc = close_output(m, OUT_POSS)) < 0)
+    return rc;
+  m->t_fuzzy = now_s() - t;
+  return 0;
+}
 
-  /* Write every output under a temporary name, publish, then rename: a run
-   * whose outputs cannot be written does not change the database. (The
-   * "emit" time counts from the lifecycle above to here.) */
-  {
-    cc_finding_context fc;
-    size_t cap = 0, off = 0;
-    char d1[11], d2[11];
-    size_t *at = malloc((found.n + 1) * sizeof *at);
-    long q;
-    fc.period = opts->period;
-    if (at == NULL) {
-      rc = cc_error_set(CC_ENOMEM, "out of memory");
-      goto done;
-    }
-    /* Measured, then written, on every thread: each finding's line has its
-     * own place (cc_finding_to_json writes nothing past the length it
-     * returns). */
-#pragma omp parallel for schedule(static, 4096) num_threads(rs.threads)
-    for (q = 0; q < (long)found.n; q++)
-      at[q + 1] = cc_finding_to_json(NULL, 0, &found.items[q], &fc);
-    at[0] = 0;
-    for (i = 0; i < found.n; i++)
-      at[i + 1] += at[i];
-    cap = at[found.n];
-    json = malloc(cap + 1);
-    if (json == NULL) {
-      free(at);
-      rc = cc_error_set(CC_ENOMEM, "out of memory");
-      goto done;
-    }
-#pragma omp parallel for schedule(static, 4096) num_threads(rs.threads)
-    for (q = 0; q < (long)found.n; q++)
-      cc_finding_to_json(json + at[q], at[q + 1] - at[q] + 1, &found.items[q], &fc);
+/* The policy findings the ingest workers made, beside the duplicates. */
+static int gather_policy(monthly *m)
+{
+  run_state *rs = &m->rs;
+  cc_finding_list policy = {0};
+  cc_finding_list *parts = malloc((size_t)rs->threads * sizeof *parts);
+  size_t i;
+  int rc;
+  if (parts == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  for (i = 0; i < (size_t)rs->threads; i++) {
+    parts[i] = rs->ts[i].policy;
+    memset(&rs->ts[i].policy, 0, sizeof rs->ts[i].policy);
+    cc_policy_tally_add(&m->tally, &rs->ts[i].tally);
+  }
+  rc = cc_policy_findings_gather(&policy, parts, (size_t)rs->threads);
+  for (i = 0; i < (size_t)rs->threads; i++)
+    cc_finding_list_dispose(&parts[i]);
+  free(parts);
+  if (rc < 0 || cc_finding_list_merge(&m->found, &policy) < 0)
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+  cc_finding_list_dispose(&policy);
+  return rc;
+}
+
+/* Carries the findings over from the previous period: new, open, overdue,
+ * cleared. */
+static int apply_lifecycle(monthly *m)
+{
+  cc_lifecycle_run lr;
+  int rc;
+  lr.period = m->opts->period;
+  lr.issued = m->issued;
+  lr.deadline = m->deadline;
+  lr.deadline_provisional = m->provisional;
+  if (m->have_prev && (rc = cc_db_load_findings(&m->prev, m->db, m->prev_period)) < 0)
+    return rc;
+  return cc_lifecycle_apply(&m->found, &m->prev, &lr, m->db);
+}
+
+/*
+ * findings.jsonl in memory, the findings counted, and the period's run
+ * record. Each finding's line is measured, then written, on every thread:
+ * each has its own place (cc_finding_to_json writes nothing past the
+ * length it returns).
+ */
+static int emit_findings(monthly *m)
+{
+  const cc_finding_list *found = &m->found;
+  cc_finding_context fc;
+  size_t *at = malloc((found->n + 1) * sizeof *at), i;
+  char d1[11], d2[11], *json;
+  long q;
+  fc.period = m->opts->period;
+  if (at == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+#pragma omp parallel for schedule(static, 4096) num_threads(m->rs.threads)
+  for (q = 0; q < (long)found->n; q++)
+    at[q + 1] = cc_finding_to_json(NULL, 0, &found->items[q], &fc);
+  at[0] = 0;
+  for (i = 0; i < found->n; i++)
+    at[i + 1] += at[i];
+  json = cc_buf_extend(&m->json, at[found->n]);
+  if (json == NULL) {
     free(at);
-    off = cap;
-    for (i = 0; i < found.n; i++) {
-      const cc_finding *f = &found.items[i];
-      by_state[f->state < CC_STATE_COUNT_ ? f->state : 0]++;
-      if (f->state == CC_STATE_CLEARED)
-        continue;
-      by_type[f->type][f->cross]++;
-      /* Money against the rules is counted apart from money paid twice:
-       * the same payment can be both. */
-      if (cc_finding_type_is_policy((cc_finding_type)f->type))
-        policy_risk[f->type] += f->amount_at_risk;
-      else
-        at_risk += f->amount_at_risk;
-      claimed += f->claimed;
-    }
-    json_len = off;
-    cc_date_format(d1, issued);
-    cc_date_format(d2, deadline);
-    tprintf(&info, "{\"period\": \"%s\", \"issued\": \"%s\", \"deadline\": \"%s\", "
-            "\"deadline_provisional\": %s, \"findings\": %zu, \"cleared\": %zu, "
-            "\"rosters\": [", opts->period, d1, d2, provisional ? "true" : "false",
-            found.n - by_state[CC_STATE_CLEARED], by_state[CC_STATE_CLEARED]);
-    for (i = 0; i < opts->n_rosters; i++)
-      tprintf(&info, "%s{\"label\": \"%s\", \"records\": %llu, \"rejects\": %llu}",
-              i ? ", " : "", labels[i], (unsigned long long)stats[i].records,
-              (unsigned long long)stats[i].rejects);
-    tprintf(&info, "], \"run_at\": %lld, \"uid\": %u", (long long)time(NULL),
-            (unsigned)getuid());
-    if (rs.fuzzy)
-      model_json(&info, &fz.model);
-    policy_json(&info, &rules, &tally);
-    tprintf(&info, "}");
-    if (info.p == NULL) {
-      rc = cc_error_set(CC_ENOMEM, "out of memory");
-      goto done;
-    }
+    return cc_buf_check(&m->json, "findings.jsonl");
   }
-  ffind = open_private(opts->out_dir, output_name[OUT_FIND], tmp[OUT_FIND],
-                       sizeof tmp[OUT_FIND]);
-  if (ffind == NULL) {
-    rc = CC_EIO;
-    goto done;
-  }
-  fwrite(json, 1, json_len, ffind);
-  rc = close_file(&ffind, tmp[OUT_FIND]);
-  if (rc == 0)
-    rc = close_file(&rs.rejects, tmp[OUT_REJ]);
-  if (rc == 0)
-    rc = close_file(&rs.invalid, tmp[OUT_INV]);
-  if (rc < 0)
-    goto done;
+#pragma omp parallel for schedule(static, 4096) num_threads(m->rs.threads)
+  for (q = 0; q < (long)found->n; q++)
+    cc_finding_to_json(json + at[q], at[q + 1] - at[q] + 1, &found->items[q], &fc);
+  free(at);
 
-  /* The summary. */
-  {
-    char d1[11], d2[11], money[24];
-    uint64_t invalid_total = 0;
-    size_t total_findings = 0;
-    cc_date_format(d1, issued);
-    cc_date_format(d2, deadline);
-    tprintf(&sum, "chachong run %s: issued %s, clearing deadline %s%s\n",
-            opts->period, d1, d2, provisional ? " (provisional)" : "");
-    if (provisional) {
-      int y, m, d;
-      cc_date_to_ymd(deadline, &y, &m, &d);
-      tprintf(&sum, "warning: the deadline falls in a year with no installed holiday "
-              "schedule; it counts weekends and statutory holidays only. Install "
-              "the State Council's schedule for %d with --calendar FILE.\n", y);
-    }
-    tprintf(&sum, "\nrosters\n");
-    for (i = 0; i < opts->n_rosters; i++) {
-      uint64_t inv = 0;
-      int k;
-      char *shown = visible_dup(opts->rosters[i].path);
-      for (k = 0; k < CC_IDR_COUNT_; k++)
-        inv += stats[i].id_invalid[k];
-      invalid_total += inv;
-      tprintf(&sum, "  %-10s %s (%s, %s): %llu rows, %llu records, %llu rejected, "
-              "%llu blank, %llu invalid IDs, %llu upgraded from 15 digits\n",
-              labels[i], shown ? shown : "?",
-              cc_encoding_name((cc_encoding)stats[i].encoding),
-              stats[i].delimiter == '\t' ? "TSV"
-              : stats[i].delimiter == ',' ? "CSV" : "first worksheet",
-              (unsigned long long)(stats[i].records + stats[i].rejects),
-              (unsigned long long)stats[i].records,
-              (unsigned long long)stats[i].rejects,
-              (unsigned long long)stats[i].blank, (unsigned long long)inv,
-              (unsigned long long)stats[i].id_upgraded);
-      free(shown);
-      {
-        char notes[512];
-        cc_ingest_stats_notes(notes, sizeof notes, &stats[i]);
-        if (notes[0])
-          tprintf(&sum, "             %s\n", notes);
-      }
-    }
-    tprintf(&sum, "\nfindings                     cross   within    total\n");
-    for (i = 0; i < CC_FT_POLICY_FIRST; i++) {
-      tprintf(&sum, "  %-24s %8zu %8zu %8zu\n",
-              cc_finding_type_code((cc_finding_type)i), by_type[i][1],
-              by_type[i][0], by_type[i][0] + by_type[i][1]);
-      total_findings += by_type[i][0] + by_type[i][1];
-    }
-    fmt_money(money, at_risk);
-    tprintf(&sum, "  %-24s %26zu\n  amount at risk: %s yuan\n", "all", total_findings,
-            money);
-    policy_summary(&sum, &rules, &tally, by_type, policy_risk);
-    tprintf(&sum, "\nagainst %s: %zu new, %zu open, %zu overdue, %zu cleared; "
-            "%zu claimed resolved but still present\n",
-            prev_label[0] ? prev_label : "no earlier period",
-            by_state[CC_STATE_NEW], by_state[CC_STATE_OPEN],
-            by_state[CC_STATE_OVERDUE], by_state[CC_STATE_CLEARED], claimed);
-    if (rs.fuzzy)
-      fuzzy_summary(&sum, &fz);
+  for (i = 0; i < found->n; i++) {
+    const cc_finding *f = &found->items[i];
+    m->by_state[f->state < CC_STATE_COUNT_ ? f->state : 0]++;
+    if (f->state == CC_STATE_CLEARED)
+      continue;
+    m->by_type[f->type][f->cross]++;
+    /* Money against the rules is counted apart from money paid twice:
+     * the same payment can be both. */
+    if (cc_finding_type_is_policy((cc_finding_type)f->type))
+      m->policy_risk[f->type] += f->amount_at_risk;
     else
-      tprintf(&sum, "fuzzy tier: off (--no-fuzzy)\n");
-    if (generic.n > 0)
-      tprintf(&sum, "data quality: %zu IDs carry more than %u records each (%llu "
-              "records in all): placeholders or test IDs, not persons; not "
-              "expanded into findings (data_quality.csv)\n", generic.n,
-              max_per_id(opts), (unsigned long long)generic_records);
-    else
-      tprintf(&sum, "data quality: no ID carries more than %u records\n",
-              max_per_id(opts));
-    tprintf(&sum, "\nrecords %llu, rejected %llu, invalid IDs %llu, schools %zu\n",
-            (unsigned long long)records, (unsigned long long)rejects,
-            (unsigned long long)invalid_total, n_schools);
-    getrusage(RUSAGE_SELF, &ru);
-    tprintf(&sum, "time: ingest+normalize %.2f s, index %.2f s, compare %.2f s, "
-            "fuzzy %.2f s, emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
-            t_ingest, t_index, t_compare, t_fuzzy, now_s() - t, now_s() - t_start,
-            rs.threads, ru.ru_maxrss / 1024);
-    {
-      char *od = visible_dup(opts->out_dir);
-      tprintf(&sum, "output: %s/findings.jsonl, %s/rejects.csv, %s/invalid_ids.csv, "
-              "%s/possible.jsonl, %s/data_quality.csv, %s/summary.txt\n",
-              od ? od : "?", od ? od : "?", od ? od : "?", od ? od : "?",
-              od ? od : "?", od ? od : "?");
-      free(od);
-    }
-    if (sum.p == NULL) {
-      rc = cc_error_set(CC_ENOMEM, "out of memory");
-      goto done;
-    }
-    fsum = open_private(opts->out_dir, output_name[OUT_SUM], tmp[OUT_SUM],
-                        sizeof tmp[OUT_SUM]);
-    if (fsum == NULL) {
-      rc = CC_EIO;
-      goto done;
-    }
-    fputs(sum.p, fsum);
-    if ((rc = close_file(&fsum, tmp[OUT_SUM])) < 0)
-      goto done;
+      m->at_risk += f->amount_at_risk;
+    m->claimed += f->claimed;
   }
 
-  if ((rc = cc_index_publish(db, opts->period, rs.stage.gen, &found, info.p)) < 0)
-    goto done;
-  published = 1;
-  /* Past this point the period is in the database. The renames are in one
-   * directory that this run holds locked, so none should fail; one that
-   * does leaves its output under the temporary name (the message gives
-   * it) and removes the earlier run's file of that name (rename_into):
-   * every output in the folder is this run's, or missing. Every rename is
-   * tried, summary.txt last. */
+  cc_date_format(d1, m->issued);
+  cc_date_format(d2, m->deadline);
+  cc_buf_printf(&m->info, "{\"period\": \"%s\", \"issued\": \"%s\", \"deadline\": \"%s\", "
+                "\"deadline_provisional\": %s, \"findings\": %zu, \"cleared\": %zu, "
+                "\"rosters\": [", m->opts->period, d1, d2,
+                m->provisional ? "true" : "false",
+                found->n - m->by_state[CC_STATE_CLEARED], m->by_state[CC_STATE_CLEARED]);
+  for (i = 0; i < m->opts->n_rosters; i++)
+    cc_buf_printf(&m->info, "%s{\"label\": \"%s\", \"records\": %llu, \"rejects\": %llu}",
+                  i ? ", " : "", m->labels[i], (unsigned long long)m->stats[i].records,
+                  (unsigned long long)m->stats[i].rejects);
+  cc_buf_printf(&m->info, "], \"run_at\": %lld, \"uid\": %u", (long long)time(NULL),
+                (unsigned)getuid());
+  if (m->rs.fuzzy) {
+    cc_buf_puts(&m->info, ", \"fuzzy_model\": ");
+    model_json(&m->info, &m->fz.model);
+  }
+  cc_buf_puts(&m->info, ", ");
+  policy_json(&m->info, &m->rules, &m->tally);
+  cc_buf_puts(&m->info, "}");
+  return cc_buf_check(&m->info, "the run record");
+}
+
+/* The invalid IDs of roster i, over every reason. */
+static uint64_t roster_invalid(const cc_ingest_stats *st)
+{
+  uint64_t inv = 0;
+  int k;
+  for (k = 0; k < CC_IDR_COUNT_; k++)
+    inv += st->id_invalid[k];
+  return inv;
+}
+
+static const char *roster_format(const cc_ingest_stats *st)
+{
+  return st->delimiter == '\t' ? "TSV" : st->delimiter == ',' ? "CSV" : "first worksheet";
+}
+
+/* summary.txt: for the operator. */
+static void summary_text(monthly *m, double emit, double total, long peak_mb)
+{
+  const cc_run_options *opts = m->opts;
+  cc_buf *sum = &m->sum;
+  char d1[11], d2[11], money[24];
+  size_t total_findings = 0, i;
+  cc_date_format(d1, m->issued);
+  cc_date_format(d2, m->deadline);
+  cc_buf_printf(sum, "chachong run %s: issued %s, clearing deadline %s%s\n",
+                opts->period, d1, d2, m->provisional ? " (provisional)" : "");
+  if (m->provisional) {
+    int y, mo, d;
+    cc_date_to_ymd(m->deadline, &y, &mo, &d);
+    cc_buf_printf(sum, "warning: the deadline falls in a year with no installed holiday "
+                  "schedule; it counts weekends and statutory holidays only. Install "
+                  "the State Council's schedule for %d with --calendar FILE.\n", y);
+  }
+  cc_buf_puts(sum, "\nrosters\n");
+  for (i = 0; i < opts->n_rosters; i++) {
+    const cc_ingest_stats *st = &m->stats[i];
+    char notes[512];
+    cc_buf_printf(sum, "  %-10s ", m->labels[i]);
+    put_visible(sum, opts->rosters[i].path);
+    cc_buf_printf(sum, " (%s, %s): %llu rows, %llu records, %llu rejected, "
+                  "%llu blank, %llu invalid IDs, %llu upgraded from 15 digits\n",
+                  cc_encoding_name((cc_encoding)st->encoding), roster_format(st),
+                  (unsigned long long)(st->records + st->rejects),
+                  (unsigned long long)st->records, (unsigned long long)st->rejects,
+                  (unsigned long long)st->blank, (unsigned long long)roster_invalid(st),
+                  (unsigned long long)st->id_upgraded);
+    cc_ingest_stats_notes(notes, sizeof notes, st);
+    if (notes[0])
+      cc_buf_printf(sum, "             %s\n", notes);
+  }
+  cc_buf_puts(sum, "\nfindings                     cross   within    total\n");
+  for (i = 0; i < CC_FT_POLICY_FIRST; i++) {
+    cc_buf_printf(sum, "  %-24s %8zu %8zu %8zu\n",
+                  cc_finding_type_code((cc_finding_type)i), m->by_type[i][1],
+                  m->by_type[i][0], m->by_type[i][0] + m->by_type[i][1]);
+    total_findings += m->by_type[i][0] + m->by_type[i][1];
+  }
+  cc_money_format(money, m->at_risk);
+  cc_buf_printf(sum, "  %-24s %26zu\n  amount at risk: %s yuan\n", "all",
+                total_findings, money);
+  policy_summary(sum, &m->rules, &m->tally, m->by_type, m->policy_risk);
+  cc_buf_printf(sum, "\nagainst %s: %zu new, %zu open, %zu overdue, %zu cleared; "
+                "%zu claimed resolved but still present\n",
+                m->have_prev ? m->prev_period : "no earlier period",
+                m->by_state[CC_STATE_NEW], m->by_state[CC_STATE_OPEN],
+                m->by_state[CC_STATE_OVERDUE], m->by_state[CC_STATE_CLEARED], m->claimed);
+  if (m->rs.fuzzy)
+    fuzzy_summary(sum, &m->fz);
+  else
+    cc_buf_puts(sum, "fuzzy tier: off (--no-fuzzy)\n");
+  if (m->generic.n > 0)
+    cc_buf_printf(sum, "data quality: %zu IDs carry more than %u records each (%llu "
+                  "records in all): placeholders or test IDs, not persons; not "
+                  "expanded into findings (data_quality.csv)\n", m->generic.n,
+                  max_per_id(opts), (unsigned long long)m->generic_records);
+  else
+    cc_buf_printf(sum, "data quality: no ID carries more than %u records\n",
+                  max_per_id(opts));
+  cc_buf_printf(sum, "\nrecords %llu, rejected %llu, invalid IDs %llu, schools %zu\n",
+                (unsigned long long)m->records, (unsigned long long)m->rejects,
+                (unsigned long long)m->invalid_ids, m->n_schools);
+  cc_buf_printf(sum, "time: ingest+normalize %.2f s, index %.2f s, compare %.2f s, "
+                "fuzzy %.2f s, emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
+                m->t_ingest, m->t_index, m->t_compare, m->t_fuzzy, emit, total,
+                m->rs.threads, peak_mb);
+  cc_buf_puts(sum, "output:");
+  for (i = 0; i < N_OUTPUTS; i++) {
+    cc_buf_puts(sum, i ? ", " : " ");
+    put_visible(sum, opts->out_dir);
+    cc_buf_printf(sum, "/%s", output_name[i]);
+  }
+  cc_buf_puts(sum, "\n");
+}
+
+/* A "key": count pair of summary.json. */
+static void jcount(cc_buf *b, const char *key, unsigned long long v, int first)
+{
+  cc_buf_printf(b, "%s\"%s\": %llu", first ? "" : ", ", key, v);
+}
+
+/* summary.json: the facts of summary.txt for machines, under stable
+ * English keys (README.md, "summary.json"). Amounts are yuan as JSON
+ * numbers with at most two decimals; times are seconds. */
+static void summary_json(monthly *m, double emit, double total, long peak_mb)
+{
+  const cc_run_options *opts = m->opts;
+  cc_buf *j = &m->sjson;
+  char d1[11], d2[11], money[24];
+  size_t i, n = 0;
+  int64_t all = 0;
+  cc_date_format(d1, m->issued);
+  cc_date_format(d2, m->deadline);
+  cc_buf_printf(j, "{\"period\": \"%s\", \"issued\": \"%s\", \"deadline\": \"%s\", "
+                "\"deadline_provisional\": %s,\n \"rosters\": [", opts->period, d1, d2,
+                m->provisional ? "true" : "false");
+  for (i = 0; i < opts->n_rosters; i++) {
+    const cc_ingest_stats *st = &m->stats[i];
+    char notes[512];
+    cc_buf_printf(j, "%s{\"label\": \"%s\", \"file\": ", i ? ",\n  " : "\n  ",
+                  m->labels[i]);
+    cc_json_cstr(j, opts->rosters[i].path);
+    cc_buf_printf(j, ", \"encoding\": \"%s\", \"format\": \"%s\", ",
+                  cc_encoding_name((cc_encoding)st->encoding), roster_format(st));
+    jcount(j, "rows", st->records + st->rejects, 1);
+    jcount(j, "records", st->records, 0);
+    jcount(j, "rejected", st->rejects, 0);
+    jcount(j, "blank", st->blank, 0);
+    jcount(j, "invalid_ids", roster_invalid(st), 0);
+    jcount(j, "upgraded_from_15", st->id_upgraded, 0);
+    cc_ingest_stats_notes(notes, sizeof notes, st);
+    cc_buf_puts(j, ", \"notes\": ");
+    cc_json_cstr(j, notes);
+    cc_buf_puts(j, "}");
+  }
+  cc_buf_puts(j, "],\n \"findings\": {");
+  for (i = 0; i < CC_FT_POLICY_FIRST; i++) {
+    cc_buf_printf(j, "%s\"%s\": {", i ? ", " : "",
+                  cc_finding_type_code((cc_finding_type)i));
+    jcount(j, "cross", m->by_type[i][1], 1);
+    jcount(j, "within", m->by_type[i][0], 0);
+    jcount(j, "total", m->by_type[i][0] + m->by_type[i][1], 0);
+    cc_buf_puts(j, "}");
+    n += m->by_type[i][0] + m->by_type[i][1];
+  }
+  cc_money_format(money, m->at_risk);
+  cc_buf_printf(j, ", \"all\": %zu, \"amount_at_risk\": %s},\n \"policy_findings\": {",
+                n, money);
+  n = 0;
+  for (i = CC_FT_POLICY_FIRST; i < CC_FT_COUNT_; i++) {
+    cc_money_format(money, m->policy_risk[i]);
+    cc_buf_printf(j, "%s\"%s\": {\"total\": %zu, \"amount_at_risk\": %s}",
+                  i > CC_FT_POLICY_FIRST ? ", " : "",
+                  cc_finding_type_code((cc_finding_type)i),
+                  m->by_type[i][0] + m->by_type[i][1], money);
+    n += m->by_type[i][0] + m->by_type[i][1];
+    all += m->policy_risk[i];
+  }
+  cc_money_format(money, all);
+  cc_buf_printf(j, ", \"all\": %zu, \"amount_at_risk\": %s},\n ", n, money);
+  policy_json(j, &m->rules, &m->tally);
+  cc_buf_puts(j, ",\n \"lifecycle\": {\"previous_period\": ");
+  if (m->have_prev)
+    cc_json_cstr(j, m->prev_period);
+  else
+    cc_buf_puts(j, "null");
+  jcount(j, "new", m->by_state[CC_STATE_NEW], 0);
+  jcount(j, "open", m->by_state[CC_STATE_OPEN], 0);
+  jcount(j, "overdue", m->by_state[CC_STATE_OVERDUE], 0);
+  jcount(j, "cleared", m->by_state[CC_STATE_CLEARED], 0);
+  jcount(j, "claimed_resolved", m->claimed, 0);
+  cc_buf_puts(j, "},\n \"fuzzy\": ");
+  if (m->rs.fuzzy) {
+    const cc_fuzzy_stats *fz = &m->fz;
+    cc_buf_puts(j, "{");
+    jcount(j, "pairs_scored", fz->candidates, 1);
+    jcount(j, "linked", fz->links, 0);
+    jcount(j, "persons", fz->groups, 0);
+    jcount(j, "possible", fz->possible, 0);
+    jcount(j, "both_ids_valid", fz->both_valid, 0);
+    jcount(j, "ambiguous", fz->ambiguous, 0);
+    jcount(j, "names_differ", fz->names_differ, 0);
+    jcount(j, "reviewed_same", fz->reviewed_same, 0);
+    jcount(j, "reviewed_different", fz->reviewed_different, 0);
+    cc_buf_puts(j, ", \"model\": ");
+    model_json(j, &fz->model);
+    cc_buf_puts(j, "}");
+  } else {
+    cc_buf_puts(j, "null");
+  }
+  cc_buf_puts(j, ",\n \"data_quality\": {");
+  jcount(j, "generic_ids", m->generic.n, 1);
+  jcount(j, "records", m->generic_records, 0);
+  jcount(j, "max_records_per_id", max_per_id(opts), 0);
+  cc_buf_puts(j, "},\n \"totals\": {");
+  jcount(j, "records", m->records, 1);
+  jcount(j, "rejected", m->rejects, 0);
+  jcount(j, "invalid_ids", m->invalid_ids, 0);
+  jcount(j, "schools", m->n_schools, 0);
+  cc_buf_printf(j, "},\n \"time\": {\"ingest\": %.2f, \"index\": %.2f, \"compare\": %.2f, "
+                "\"fuzzy\": %.2f, \"emit\": %.2f, \"total\": %.2f, \"threads\": %d, "
+                "\"peak_memory_mb\": %ld},\n \"outputs\": [",
+                m->t_ingest, m->t_index, m->t_compare, m->t_fuzzy, emit, total,
+                m->rs.threads, peak_mb);
+  for (i = 0; i < N_OUTPUTS; i++) {
+    cc_buf_puts(j, i ? ", " : "");
+    cc_json_cstr(j, output_name[i]);
+  }
+  cc_buf_puts(j, "]}\n");
+}
+
+/* Every output but the two summaries closed (findings.jsonl written);
+ * then summary.json and summary.txt. */
+static int write_outputs(monthly *m)
+{
+  struct rusage ru;
+  double emit, total;
+  size_t i;
+  int rc;
+  if ((rc = write_output(m, OUT_FIND, &m->json)) < 0 ||
+      (rc = close_output(m, OUT_REJ)) < 0 || (rc = close_output(m, OUT_INV)) < 0)
+    return rc;
+  m->rs.rejects = m->rs.invalid = NULL;
+  for (i = 0; i < m->opts->n_rosters; i++)
+    m->invalid_ids += roster_invalid(&m->stats[i]);
+  /* The "emit" time counts from the policy findings to here. */
+  emit = now_s() - m->t_emit;
+  total = now_s() - m->t_start;
+  getrusage(RUSAGE_SELF, &ru);
+  summary_text(m, emit, total, ru.ru_maxrss / 1024);
+  summary_json(m, emit, total, ru.ru_maxrss / 1024);
+  if ((rc = write_output(m, OUT_SJSON, &m->sjson)) < 0 ||
+      (rc = write_output(m, OUT_SUM, &m->sum)) < 0)
+    return rc;
+  return 0;
+}
+
+/*
+ * Publishes the period, then puts the outputs in place. Past
+ * cc_index_publish the period is in the database. The renames are in one
+ * directory that this run holds locked, so none should fail; one that
+ * does leaves its output under the temporary name (the message gives it)
+ * and removes the earlier run's file of that name (rename_into): every
+ * output in the folder is this run's, or missing. Every rename is tried,
+ * summary.txt last.
+ */
+static int publish(monthly *m)
+{
+  int rc, i;
+  if ((rc = cc_index_publish(m->db, m->opts->period, m->rs.stage.gen, &m->found,
+                             m->info.p)) < 0)
+    return rc;
+  m->published = 1;
   for (i = 0; i < N_OUTPUTS; i++)
-    if (rename_into(tmp[i], opts->out_dir, output_name[i]) < 0 && rc == 0)
+    if (rename_into(m->tmp[i], m->opts->out_dir, output_name[i]) < 0 && rc == 0)
       rc = cc_error_set(CC_EIO, "the period was stored, but %s stays as %s: %s",
-                        output_name[i], tmp[i], cc_error_last());
-  if (rc < 0)
-    goto done;
-  if (summary) {
-    *summary = sum.p;
-    sum.p = NULL;
-  }
+                        output_name[i], m->tmp[i], cc_error_last());
+  return rc;
+}
 
-done:
-  if (staged)
-    cc_index_stage_abort(&rs.stage);
-  if (rs.rejects)
-    fclose(rs.rejects);
-  if (rs.invalid)
-    fclose(rs.invalid);
-  if (ffind)
-    fclose(ffind);
-  if (fsum)
-    fclose(fsum);
-  if (fposs)
-    fclose(fposs);
-  if (fdq)
-    fclose(fdq);
-  free(seeds);
-  free(blocks);
-  if (!published) {
+static void run_dispose(monthly *m)
+{
+  run_state *rs = &m->rs;
+  size_t i;
+  if (m->staged)
+    cc_index_stage_abort(&rs->stage);
+  for (i = 0; i < N_OUTPUTS; i++)
+    if (m->out[i])
+      fclose(m->out[i]);
+  if (!m->published) {
     /* Nothing half-written stays behind. */
     for (i = 0; i < N_OUTPUTS; i++)
-      if (tmp[i][0])
-        unlink(tmp[i]);
+      if (m->tmp[i][0])
+        unlink(m->tmp[i]);
   }
-  cc_generic_ids_dispose(&generic);
-  if (rs.ts) {
-    free_payloads(&rs);
-    for (i = 0; i < (size_t)rs.threads; i++) {
-      free(rs.ts[i].e);
-      free(rs.ts[i].blk);
-      free(rs.ts[i].seeds);
-      school_table_dispose(&rs.ts[i].schools);
-      cc_finding_list_dispose(&rs.ts[i].policy);
+  free(m->seeds);
+  free(m->blocks);
+  cc_generic_ids_dispose(&m->generic);
+  if (rs->ts) {
+    free_payloads(rs);
+    for (i = 0; i < (size_t)rs->threads; i++) {
+      free(rs->ts[i].e);
+      free(rs->ts[i].blk);
+      free(rs->ts[i].seeds);
+      school_table_dispose(&rs->ts[i].schools);
+      cc_finding_list_dispose(&rs->ts[i].policy);
     }
-    free(rs.ts);
+    free(rs->ts);
   }
-  free(rs.path_csv);
-  free(json);
-  free(schools);
-  cc_finding_list_dispose(&prev);
-  free(stats);
-  free(labels);
-  free(sum.p);
-  free(info.p);
-  cc_finding_list_dispose(&found);
-  cc_finding_list_dispose(&policy);
-  cc_header_map_free(map);
-  cc_calendar_free(cal);
-  cc_db_close(db);
+  free(rs->path_csv);
+  free(rs->label_csv);
+  cc_buf_dispose(&rs->cell);
+  free(m->schools);
+  cc_finding_list_dispose(&m->prev);
+  cc_finding_list_dispose(&m->found);
+  free(m->stats);
+  free(m->labels);
+  cc_buf_dispose(&m->json);
+  cc_buf_dispose(&m->info);
+  cc_buf_dispose(&m->sum);
+  cc_buf_dispose(&m->sjson);
+  cc_header_map_free(m->map);
+  cc_calendar_free(m->cal);
+  cc_db_close(m->db);
   /* Released last: the database is closed, every output in place. */
-  cc_lock_release(&lock_out);
-  cc_lock_release(&lock_db);
+  cc_lock_release(&m->lock_out);
+  cc_lock_release(&m->lock_db);
+}
+
+int cc_run_monthly(char **summary, const cc_run_options *opts)
+{
+  monthly *m;
+  int rc;
+
+  if (summary)
+    *summary = NULL;
+  if ((rc = check_options(opts)) < 0)
+    return rc;
+  /* On the heap: the outputs' temporary names alone take 28 KiB. */
+  if ((m = calloc(1, sizeof *m)) == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  m->opts = opts;
+  m->t_start = now_s();
+  m->lock_db = m->lock_out = -1;
+  m->rs.opts = opts;
+  m->rs.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
+  m->rs.fuzzy = !opts->no_fuzzy;
+  m->rs.rules = &m->rules;
+  cc_buf_init(&m->json, (size_t)-1 / 2); /* as large as memory allows */
+  cc_buf_init(&m->info, 0);
+  cc_buf_init(&m->sum, 0);
+  cc_buf_init(&m->sjson, 0);
+  cc_buf_init(&m->rs.cell, 0);
+
+  if ((rc = prepare(m)) < 0 || (rc = open_run(m)) < 0 ||
+      (rc = ingest_rosters(m)) < 0 || (rc = build_index(m)) < 0 ||
+      (rc = compare_exact(m)) < 0 || (rc = compare_fuzzy(m)) < 0)
+    goto done;
+  m->t_emit = now_s();
+  if ((rc = gather_policy(m)) < 0 || (rc = apply_lifecycle(m)) < 0 ||
+      (rc = emit_findings(m)) < 0 || (rc = write_outputs(m)) < 0 ||
+      (rc = publish(m)) < 0)
+    goto done;
+  if (summary && (*summary = cc_buf_take(&m->sum)) == NULL)
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+
+done:
+  run_dispose(m);
+  free(m);
   return rc;
 }

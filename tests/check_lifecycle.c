@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chachong/audit.h"
 #include "chachong/errors.h"
 #include "chachong/finding.h"
 #include "chachong/index.h"
@@ -452,6 +453,43 @@ static void publish_november(void)
   cc_finding_list_dispose(&l);
 }
 
+START_TEST(test_lifecycle_response_audited)
+{
+  /* The library writes the audit entry: a caller of cc_response_record
+   * (not only chachong resolve) leaves one, by its operator, and one
+   * refused response leaves none. */
+  cc_response r = response(0xA2, CC_ACTION_CANCEL_OWN, ymd(2026, 12, 1), "S1",
+                            "张老师", "note");
+  cc_audit_entry *list = NULL;
+  size_t n = 0;
+  char os_user[64];
+  publish_november();
+  snprintf(r.user, sizeof r.user, "%s", "operator-5");
+  record(&r);
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 1);
+  ck_assert_str_eq(list[0].command, "resolve");
+  ck_assert_str_eq(list[0].user, "operator-5");
+  ck_assert_uint_eq(list[0].records, 1);
+  ck_assert_str_eq(list[0].what, "finding=00000000000000a2 action=cancel_own "
+                                 "by=张老师 school=S1 date=2026-12-01");
+  free(list);
+  r.finding_id = 0xB0; /* no such finding */
+  ck_assert_int_eq(cc_response_record(db, &r), CC_ENOTFOUND);
+  r.finding_id = 0xA3;
+  r.user[0] = '\0'; /* no operator given: the login name */
+  r.school_code[0] = '\0';
+  record(&r);
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 2);
+  cc_audit_user(os_user, NULL);
+  ck_assert_str_eq(list[1].user, os_user);
+  ck_assert_str_eq(list[1].what, "finding=00000000000000a3 action=cancel_own "
+                                 "by=张老师 school= date=2026-12-01");
+  free(list);
+}
+END_TEST
+
 START_TEST(test_lifecycle_response_record_refused)
 {
   cc_response r = response(0xA1, CC_ACTION_KEEP, ymd(2026, 12, 1), "S1", "张老师", "");
@@ -760,6 +798,7 @@ static Suite *lifecycle_suite(void)
   tcase_add_test(core, test_lifecycle_cleared_then_back);
   tcase_add_test(core, test_lifecycle_everything_gone);
   tcase_add_test(core, test_lifecycle_response_list);
+  tcase_add_test(core, test_lifecycle_response_audited);
   tcase_add_test(core, test_lifecycle_responses_applied);
   tcase_add_test(core, test_lifecycle_responses_without_previous);
   tcase_add_test(core, test_lifecycle_state_names);

@@ -683,6 +683,7 @@ START_TEST(test_query_csv)
 {
   char *t = output("id=" A "|format=csv");
   const char *header =
+      "\xEF\xBB\xBF" /* the BOM: Excel reads the file as UTF-8 */
       "period,finding_id,type,scope,state,id_number,id_valid,name,members,"
       "schools,school_names,region_codes,member_names,amount_at_risk,issued,"
       "deadline,deadline_provisional,first_period,cleared,claimed_resolved,reason\r\n";

@@ -236,7 +236,7 @@ START_TEST(test_review_latest_wins)
   ck_assert_int_eq(find(IDX, IDY), CC_REVIEW_SAME);
 
   /* All three are kept, in recording order; the first two superseded. */
-  ck_assert_int_eq(cc_review_list(&list, &n, db), 0);
+  ck_assert_int_eq(cc_review_list(&list, &n, db, "tester", 0), 0);
   ck_assert_uint_eq(n, 3);
   ck_assert_str_eq(list[0].by, "甲");
   ck_assert_str_eq(list[1].by, "乙");
@@ -282,7 +282,7 @@ START_TEST(test_review_finding_expanded)
   ck_assert_int_eq(find(IDZ, IDX), CC_REVIEW_DIFFERENT);
   ck_assert_int_eq(find(IDY, IDZ), CC_REVIEW_DIFFERENT);
   ck_assert_int_eq(find(IDX, IDW), CC_REVIEW_NONE);
-  ck_assert_int_eq(cc_review_list(&list, &n, db), 0);
+  ck_assert_int_eq(cc_review_list(&list, &n, db, "tester", 0), 0);
   ck_assert_uint_eq(n, 3);
   for (i = 0; i < n; i++) {
     ck_assert_uint_eq(list[i].finding_id, 0xF1);
@@ -299,7 +299,8 @@ START_TEST(test_review_finding_expanded)
   ck_assert_str_eq(list[2].id_a, IDX);
   ck_assert_str_eq(list[2].id_b, IDY);
   free(list);
-  ck_assert_uint_eq(audit_count("review"), 1);
+  /* The decision's entry and the listing's (cc_review_list audits). */
+  ck_assert_uint_eq(audit_count("review"), 2);
 
   /* 0xF2 with its period given; then "same" on X, Y overrides 0xF1's
    * "different" for that pair only. */
@@ -324,10 +325,11 @@ START_TEST(test_review_finding_expanded)
   r.finding_id = 0xE1;
   ck_assert_int_eq(cc_review_record(db, &r), CC_EINVALID);
   ck_assert_ptr_null(strstr(cc_error_last(), IDW));
-  ck_assert_int_eq(cc_review_list(&list, &n, db), 0);
+  ck_assert_int_eq(cc_review_list(&list, &n, db, "tester", 0), 0);
   ck_assert_uint_eq(n, 4);
   free(list);
-  ck_assert_uint_eq(audit_count("review"), 2);
+  /* Two decisions and two listings; the refused ones left none. */
+  ck_assert_uint_eq(audit_count("review"), 4);
 }
 END_TEST
 
@@ -395,6 +397,36 @@ START_TEST(test_review_audit_entry)
 }
 END_TEST
 
+START_TEST(test_review_list_audited)
+{
+  /* Listing the decisions shows IDs: the library writes the audit entry,
+   * with the operator, "unmasked" when the caller shows them in full, and
+   * the number listed. */
+  cc_review r = pair(IDX, IDW, CC_REVIEW_DIFFERENT, "孙审核"), *rs = NULL;
+  cc_audit_entry *list = NULL;
+  size_t n = 0, k = 0;
+  char os_user[64], want[128];
+  ck_assert_int_eq(cc_review_record(db, &r), 0);
+  ck_assert_int_eq(cc_review_list(&rs, &k, db, "lister-1", 1), 0);
+  ck_assert_uint_eq(k, 1);
+  free(rs);
+  ck_assert_int_eq(cc_review_list(&rs, &k, db, NULL, 0), 0);
+  free(rs);
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 3); /* the decision, two listings */
+  cc_audit_user(os_user, NULL);
+  ck_assert_str_eq(list[1].command, "review");
+  ck_assert_str_eq(list[1].user, "lister-1");
+  ck_assert_uint_eq(list[1].records, 1);
+  snprintf(want, sizeof want, "list unmasked os_user=%s", os_user);
+  ck_assert_str_eq(list[1].what, want);
+  ck_assert_str_eq(list[2].user, os_user);
+  snprintf(want, sizeof want, "list os_user=%s", os_user);
+  ck_assert_str_eq(list[2].what, want);
+  free(list);
+}
+END_TEST
+
 START_TEST(test_review_refused)
 {
   cc_review r, *list = NULL;
@@ -421,11 +453,13 @@ START_TEST(test_review_refused)
   ck_assert_int_eq(cc_review_record(db, &r), CC_EINVALID);
   ck_assert_ptr_null(strstr(cc_error_last(), "370105"));
 
-  /* Nothing stored, nothing audited. */
-  ck_assert_int_eq(cc_review_list(&list, &n, db), 0);
+  /* Nothing stored, no decision audited: the one entry is the listing's
+   * own. */
+  ck_assert_uint_eq(audit_count("review"), 0);
+  ck_assert_int_eq(cc_review_list(&list, &n, db, "tester", 0), 0);
   ck_assert_uint_eq(n, 0);
   ck_assert_ptr_null(list);
-  ck_assert_uint_eq(audit_count("review"), 0);
+  ck_assert_uint_eq(audit_count("review"), 1);
   ck_assert_int_eq(find(IDX, IDY), CC_REVIEW_NONE);
 }
 END_TEST
@@ -469,6 +503,7 @@ static Suite *review_suite(void)
   tcase_add_test(core, test_review_finding_expanded);
   tcase_add_test(core, test_review_persists_across_reopen);
   tcase_add_test(core, test_review_audit_entry);
+  tcase_add_test(core, test_review_list_audited);
   tcase_add_test(core, test_review_decision_names);
   tcase_add_checked_fixture(limits, setup, teardown);
   tcase_set_timeout(limits, 120);

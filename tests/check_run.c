@@ -492,7 +492,8 @@ START_TEST(test_run_end_to_end)
 
   /* Rejects and invalid IDs. */
   file = tu_read_file(P("out/sub/rejects.csv"));
-  ck_assert_int_eq(strncmp(file, "file,roster,line,column,code,message\n", 37), 0);
+  /* A BOM first (Excel reads the file as UTF-8), then the header. */
+  ck_assert_int_eq(strncmp(file, "\xEF\xBB\xBF" "file,roster,line,column,code,message\n", 40), 0);
   snprintf(want, sizeof want, "\n%s,moe,7,1,id_not_digits,", P("moe.csv"));
   ck_assert_ptr_nonnull(strstr(file, want));
   snprintf(want, sizeof want, "\n%s,mohrss,5,5,amount_invalid,", P("mohrss.csv"));
@@ -500,6 +501,7 @@ START_TEST(test_run_end_to_end)
   ck_assert_ptr_null(strstr(file, ",moe,6,")); /* the blank row */
   free(file);
   file = tu_read_file(P("out/sub/invalid_ids.csv"));
+  ck_assert_int_eq(strncmp(file, "\xEF\xBB\xBF" "file,roster,line,id_masked,code,message\n", 43), 0);
   snprintf(want, sizeof want, "\n%s,moe,8,110101********0018,check_digit,",
            P("moe.csv"));
   ck_assert_ptr_nonnull(strstr(file, want));
@@ -539,6 +541,40 @@ START_TEST(test_run_end_to_end)
   ck_assert_ptr_nonnull(strstr(summary, "4 rows, 3 records, 1 rejected, 0 blank, "
                                         "1 invalid IDs, 0 upgraded"));
   free(summary);
+
+  /* summary.json: the same facts under English keys. */
+  ck_assert_uint_eq(tu_mode_of(P("out/sub/summary.json")), 0600);
+  file = tu_read_file(P("out/sub/summary.json"));
+  ck_assert_ptr_nonnull(strstr(file, "{\"period\": \"2026-11\", \"issued\": \"2026-11-23\", "
+                                     "\"deadline\": \"2026-12-07\", "
+                                     "\"deadline_provisional\": false,"));
+  ck_assert_ptr_nonnull(strstr(file, "{\"label\": \"moe\", \"file\": "));
+  ck_assert_ptr_nonnull(strstr(file, "\"rows\": 6, \"records\": 5, \"rejected\": 1, "
+                                     "\"blank\": 1, \"invalid_ids\": 1, "
+                                     "\"upgraded_from_15\": 0"));
+  ck_assert_ptr_nonnull(strstr(file, "\"rows\": 4, \"records\": 3, \"rejected\": 1, "
+                                     "\"blank\": 0, \"invalid_ids\": 1, "
+                                     "\"upgraded_from_15\": 0"));
+  ck_assert_ptr_nonnull(strstr(file, "\"findings\": {\"dual_enrollment\": {\"cross\": 2, "
+                                     "\"within\": 0, \"total\": 2}, "
+                                     "\"duplicate_record\": {\"cross\": 0, "
+                                     "\"within\": 1, \"total\": 1}, "
+                                     "\"double_grant\": {\"cross\": 1, "
+                                     "\"within\": 0, \"total\": 1}, "
+                                     "\"double_waiver\": {\"cross\": 0, "
+                                     "\"within\": 0, \"total\": 0}, "
+                                     "\"id_conflict\": {\"cross\": 0, "
+                                     "\"within\": 0, \"total\": 0}, "
+                                     "\"all\": 4, \"amount_at_risk\": 800}"));
+  ck_assert_ptr_nonnull(strstr(file, "\"lifecycle\": {\"previous_period\": null, "));
+  ck_assert_ptr_nonnull(strstr(file, "\"totals\": {\"records\": 8, \"rejected\": 2, "
+                                     "\"invalid_ids\": 2, \"schools\": 4}"));
+  ck_assert_ptr_nonnull(strstr(file, "\"outputs\": [\"findings.jsonl\", "
+                                     "\"rejects.csv\", \"invalid_ids.csv\", "
+                                     "\"possible.jsonl\", \"data_quality.csv\", "
+                                     "\"summary.json\", \"summary.txt\"]}\n"));
+  ck_assert_ptr_null(strstr(file, X));
+  free(file);
 
   /* The period, and its run information. */
   db = tu_db_open(P("db"));
@@ -858,7 +894,8 @@ START_TEST(test_run_planted_symlink_not_followed)
    * final names: the run writes through none of them, and its outputs
    * are regular files of mode 0600. */
   static const char *const names[] = {"findings.jsonl", "rejects.csv",
-      "invalid_ids.csv", "possible.jsonl", "data_quality.csv", "summary.txt"};
+      "invalid_ids.csv", "possible.jsonl", "data_quality.csv", "summary.json",
+      "summary.txt"};
   char link[512], target[512], *s;
   cc_run_options o;
   struct stat sb;
@@ -1155,7 +1192,7 @@ START_TEST(test_run_generic_id)
   assert_findings_text(s, want);
   free(s);
   s = tu_read_file(P("out/data_quality.csv"));
-  ck_assert_str_eq(s, "code,id_masked,records,schools,school_codes,message\n"
+  ck_assert_str_eq(s, "\xEF\xBB\xBF" "code,id_masked,records,schools,school_codes,message\n"
                       "generic_id,110101********1239,5,3,moe:S1;moe:S2;mohrss:J1,"
                       "同一身份证号下有5条记录，超过一人可能有的3条，疑为占位号或"
                       "测试号，未展开为疑点，请核查\n");
@@ -1169,7 +1206,7 @@ START_TEST(test_run_generic_id)
   o.max_records_per_id = 0;
   ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
   s = tu_read_file(P("out/data_quality.csv"));
-  ck_assert_str_eq(s, "code,id_masked,records,schools,school_codes,message\n");
+  ck_assert_str_eq(s, "\xEF\xBB\xBF" "code,id_masked,records,schools,school_codes,message\n");
   free(s);
   s = tu_read_file(P("out/summary.txt"));
   ck_assert_ptr_nonnull(strstr(s, "data quality: no ID carries more than 20 records"));

@@ -32,7 +32,6 @@ int cc_cmd_resolve(int argc, char **argv)
   cc_response r;
   cc_db *db = NULL;
   cc_db_options dbo = CC_DB_OPTIONS_INIT;
-  cc_audit_entry ae;
   char *end;
   int i, rc, act;
   unsigned long long id;
@@ -89,19 +88,13 @@ int cc_cmd_resolve(int argc, char **argv)
   snprintf(r.by, sizeof r.by, "%s", by);
   snprintf(r.school_code, sizeof r.school_code, "%s", school);
   snprintf(r.note, sizeof r.note, "%s", note);
+  if (user)
+    snprintf(r.user, sizeof r.user, "%s", user);
 
   if ((rc = cc_db_open(&db, db_dir, &dbo)) < 0)
     goto fail;
+  /* The library records the audit entry with the response. */
   if ((rc = cc_response_record(db, &r)) < 0)
-    goto fail;
-  memset(&ae, 0, sizeof ae);
-  ae.when = (int64_t)time(NULL);
-  cc_audit_user(ae.user, user);
-  snprintf(ae.command, sizeof ae.command, "resolve");
-  snprintf(ae.what, sizeof ae.what, "finding=%s action=%s by=%s school=%s date=%s",
-           finding, action, by, school, date ? date : "today");
-  ae.records = 1;
-  if ((rc = cc_audit_record(db, &ae)) < 0)
     goto fail;
   cc_db_close(db);
   {

@@ -52,25 +52,13 @@ static int list(const char *db_dir, const char *user, int unmasked)
 {
   cc_db *db = NULL;
   cc_review *rs = NULL;
-  cc_audit_entry ae;
-  char os_user[64];
   size_t n = 0, i;
   int rc;
 
   rc = cc_cmd_open_existing(&db, db_dir);
+  /* The library records the audit entry of the listing. */
   if (rc == 0)
-    rc = cc_review_list(&rs, &n, db);
-  if (rc == 0) {
-    memset(&ae, 0, sizeof ae);
-    ae.when = (int64_t)time(NULL);
-    cc_audit_user(ae.user, user);
-    snprintf(ae.command, sizeof ae.command, "review");
-    cc_audit_user(os_user, NULL);
-    snprintf(ae.what, sizeof ae.what, "list%s os_user=%s",
-             unmasked ? " unmasked" : "", os_user);
-    ae.records = n;
-    rc = cc_audit_record(db, &ae);
-  }
+    rc = cc_review_list(&rs, &n, db, user, unmasked);
   if (rc < 0) {
     fprintf(stderr, "chachong review: %s\n", cc_error_last());
     free(rs);

@@ -55,12 +55,19 @@ typedef struct cc_response {
   char school_code[64];  /**< the responding school */
   char by[64];           /**< who (a person's name or account) */
   char note[512];        /**< free text, UTF-8 */
+  char user[64];         /**< the operator recording it, for the audit log
+                              ("": the login name); not stored with it */
 } cc_response;
 
 /**
- * Records a response. The finding must exist in some period of the database.
+ * Records a response, and its entry in the audit log (command "resolve",
+ * by r->user: "finding=<id> action=<code> by=<by> school=<code>
+ * date=<YYYY-MM-DD>", 1 record). The finding must exist in some period of
+ * the database.
  * @return 0; CC_ENOTFOUND when no period holds the finding; CC_EINVALID for
- *         a bad action or empty `by`; CC_EIO / CC_ECORRUPT.
+ *         a bad action or empty `by`; CC_EIO / CC_ECORRUPT (the response is
+ *         then not recorded, or, when only the audit write failed, recorded
+ *         without its entry and the error returned).
  */
 int cc_response_record(cc_db *db, const cc_response *r);
 

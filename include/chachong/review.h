@@ -79,12 +79,18 @@ int cc_review_record(cc_db *db, const cc_review *r);
 
 /**
  * Every decision recorded, in the order recorded, with `superseded` set on
- * those a later decision on the same pair replaces.
+ * those a later decision on the same pair replaces. The listing shows IDs,
+ * so it leaves an entry in the audit log (command "review", by `user`:
+ * "list[ unmasked] os_user=<login name>", the number of decisions).
  * @param[out] out malloc'd array (free it); NULL when none
  * @param[out] n   its length
- * @return 0, CC_EIO, CC_ECORRUPT or CC_ENOMEM (then *out is NULL)
+ * @param user     the operator (NULL or "": the login name)
+ * @param unmasked 1 when the caller shows the IDs unmasked (recorded)
+ * @return 0, CC_EIO, CC_ECORRUPT or CC_ENOMEM (then *out is NULL); an
+ *         audit write that fails fails the listing.
  */
-int cc_review_list(cc_review **out, size_t *n, cc_db *db);
+int cc_review_list(cc_review **out, size_t *n, cc_db *db, const char *user,
+                   int unmasked);
 
 /**
  * The decisions that count, for a run: the latest recorded per pair.

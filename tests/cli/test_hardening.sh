@@ -145,8 +145,9 @@ GID=110101200501011239
 run_cc generic run --db "$S/db5" --period 2026-09 --issued 2026-09-01 \
   --roster "moe=$S/generic_moe.csv" --roster "mohrss=$S/generic_mohrss.csv" --out "$S/o5" --quiet
 check_exit "generic ID: the run succeeds" 0 "$RC" "$S/generic.stderr"
-printf '%s\n' "code,id_masked,records,schools,school_codes,message" \
-  "generic_id,110101********1239,100001,8,moe:S0;moe:S1;moe:S2;moe:S3;moe:S4;...,同一身份证号下有100001条记录，超过一人可能有的20条，疑为占位号或测试号，未展开为疑点，请核查" \
+# The file opens with a BOM (Excel reads it as UTF-8).
+{ printf '\357\273\277'; printf '%s\n' "code,id_masked,records,schools,school_codes,message" \
+  "generic_id,110101********1239,100001,8,moe:S0;moe:S1;moe:S2;moe:S3;moe:S4;...,同一身份证号下有100001条记录，超过一人可能有的20条，疑为占位号或测试号，未展开为疑点，请核查"; } \
   >"$S/dq.expected"
 check_diff "generic ID: one data-quality item" "$S/dq.expected" "$S/o5/data_quality.csv"
 check "generic ID: no finding" test ! -s "$S/o5/findings.jsonl"

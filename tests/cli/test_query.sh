@@ -198,10 +198,11 @@ check_jq "jsonl --unmasked: full IDs (张伟's among them)" \
 q c09 --period 2026-09 --format csv
 check_exit "csv 2026-09" 0 "$RC" "$S/c09.stderr"
 check_valid_utf8 "csv is UTF-8" "$S/c09.stdout"
-check "csv parses (python3 csv): English header, 21 rows, masked IDs, Chinese intact" \
+check "csv parses (python3 csv): a BOM, English header, 21 rows, masked IDs, Chinese intact" \
   python3 -c '
 import csv, re, sys
-rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+assert open(sys.argv[1], "rb").read(3) == b"\xef\xbb\xbf", "no BOM"
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
 head = ("period,finding_id,type,scope,state,id_number,id_valid,name,members,"
         "schools,school_names,region_codes,member_names,amount_at_risk,issued,"
         "deadline,deadline_provisional,first_period,cleared,claimed_resolved,reason").split(",")

@@ -64,10 +64,11 @@ check_run() {
 
   local h
   h=$(head -n 1 "$r" | tr -d '\r')
-  if [ "$h" = "file,roster,line,column,code,message" ]; then
-    pass "$name: rejects.csv header"
+  # A BOM first: Excel then reads the file as UTF-8.
+  if [ "$h" = $'\xEF\xBB\xBF'"file,roster,line,column,code,message" ]; then
+    pass "$name: rejects.csv BOM and header"
   else
-    fail "$name: rejects.csv header" "got: $h"
+    fail "$name: rejects.csv BOM and header" "got: $h"
   fi
   check_valid_utf8 "$name: rejects.csv is UTF-8" "$r"
   if bash "$PROJECT" --rejects "$r" >"$out/rejects_projection.txt" 2>"$out/rejects_projection.err"; then
@@ -110,6 +111,39 @@ check_run() {
   check_mode "$name: rejects.csv is mode 0600" "$r" 600
   check_no_ids "$name: no full ID number on stdout, stderr or in summary.txt" \
     "$S/ids.txt" "$S/$name.stdout" "$S/$name.stderr" "$out/summary.txt"
+
+  # summary.json: JSON, 0600, and the same facts as summary.txt (each
+  # count the text prints, read back from the text).
+  check_mode "$name: summary.json is mode 0600" "$out/summary.json" 600
+  check "$name: summary.json says what summary.txt says" python3 -c '
+import json, re, sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+t = open(sys.argv[2], encoding="utf-8").read()
+m = re.search(r"chachong run (\S+): issued (\S+), clearing deadline (\S+)", t)
+assert (j["period"], j["issued"], j["deadline"]) == m.groups(), m.groups()
+for typ, v in j["findings"].items():
+    if typ in ("all", "amount_at_risk"):
+        continue
+    c, w, n = map(int, re.search(r"\n  %s +(\d+) +(\d+) +(\d+)\n" % typ, t).groups())
+    assert (v["cross"], v["within"], v["total"]) == (c, w, n), typ
+assert "amount at risk: %s yuan\n" % j["findings"]["amount_at_risk"] in t
+for r in j["rosters"]:
+    assert (" %d rows, %d records, %d rejected, %d blank, %d invalid IDs, "
+            "%d upgraded" % (r["rows"], r["records"], r["rejected"], r["blank"],
+                             r["invalid_ids"], r["upgraded_from_15"])) in t, r
+x = j["totals"]
+assert ("records %d, rejected %d, invalid IDs %d, schools %d\n" % (x["records"],
+        x["rejected"], x["invalid_ids"], x["schools"])) in t
+l = j["lifecycle"]
+assert ("%d new, %d open, %d overdue, %d cleared; %d claimed" % (l["new"], l["open"],
+        l["overdue"], l["cleared"], l["claimed_resolved"])) in t
+f = j["fuzzy"]
+assert ("fuzzy tier: %d pairs scored, %d linked into %d persons, %d possible"
+        % (f["pairs_scored"], f["linked"], f["persons"], f["possible"])) in t
+assert sorted(j["outputs"]) == sorted(["findings.jsonl", "rejects.csv",
+    "invalid_ids.csv", "possible.jsonl", "data_quality.csv", "summary.json",
+    "summary.txt"])
+' "$out/summary.json" "$out/summary.txt"
 }
 
 # --- the main run -------------------------------------------------------
