@@ -531,6 +531,7 @@ unreadable:
   /* Memory and I/O failures stop the import; a file that is not a
    * workbook chachong reads is a problem of that file. */
   if (rc == CC_EINVALID) {
+    im->header_found = -1;
     im->out->files_bad++;
     rc = add_problem(im, 0, "", CC_IMPORT_UNREADABLE, cc_error_last());
   }
@@ -687,6 +688,7 @@ static int read_csv(importer *im, const char *data, size_t n)
     rc = from_gb18030(&conv, &len, data, n);
     if (rc == CC_EINVALID || (rc == 0 && memchr(conv, '\0', len))) {
       free(conv);
+      im->header_found = -1;
       im->out->files_bad++;
       return add_problem(im, 0, "", CC_IMPORT_UNREADABLE,
                          "neither UTF-8 nor GB18030 text");
