@@ -78,9 +78,14 @@ int cc_cmd_import_responses(int argc, char **argv)
       break;
     case 'h': fputs(usage_text, stdout); return CC_EXIT_OK;
     default:
-      fprintf(stderr, "chachong import-responses: %s '%s'\n%s",
-              optopt ? "option needs a value or is unknown:" : "unknown option",
-              argv[optind - 1], usage_text);
+      /* getopt_long sets optopt to a known option's value when that
+       * option lacks its argument (to 0 or the letter when unknown). */
+      if (optopt && strchr("dpubt", optopt))
+        fprintf(stderr, "chachong import-responses: %s needs a value\n%s",
+                argv[optind - 1], usage_text);
+      else
+        fprintf(stderr, "chachong import-responses: unknown option '%s'\n%s",
+                argv[optind - 1], usage_text);
       return CC_EXIT_USAGE;
     }
   }
