@@ -21,8 +21,9 @@
 # The answers are dated 2026-10-09 (--date), before the October run's issue
 # date 2026-10-15, so that run carries them: A keep; H ask_other and E
 # cancel_own still present => claimed_resolved.
-# Every audit entry (export, import-responses, query) names the operator
-# (--user) and, in its last column, the operating-system account (id -un).
+# Every audit entry (export, import-responses, query, report, resolve) names
+# the operator (--user) and, in its last column, the operating-system
+# account (id -un).
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
@@ -180,8 +181,17 @@ check_jq "query: E's answer cancel_own from the CSV, still there: claimed_resolv
 check_jq "query: no answer for B (refused) or I (unknown answer)" \
   "all(.[] | select(.finding_id == \"$B\" or .finding_id == \"$I\"); (.response // null) == null)" \
   "$S/query.stdout"
+run_cc report report --db "$DB" --period 2026-10 --out "$S/report.html" --user op-report
+check_exit "report 2026-10" 0 "$RC" "$S/report.stderr"
+run_cc resolve resolve --db "$DB" --finding "$I" --action keep --by 王老师 \
+  --school J3701101 --date 2026-10-20 --user op-resolve
+check_exit "resolve I by hand" 0 "$RC" "$S/resolve.stderr"
 run_cc audit2 audit --db "$DB"
 check "the query's entry has os_user $ME beside --user op-query" \
   awk -F'\t' -v me="$ME" '$3 == "query" { n++; if ($2 != "op-query" || $6 != me) bad = 1 } END { exit bad || n != 1 }' "$S/audit2.stdout"
+check "the report's and resolve's entries have os_user $ME beside their --user" \
+  awk -F'\t' -v me="$ME" '($3 == "report" && $2 == "op-report") || ($3 == "resolve" && $2 == "op-resolve") { n++; if ($6 != me) bad = 1 } END { exit bad || n != 2 }' "$S/audit2.stdout"
+check "all 7 entries of the audit log (export, 3 answers, query, report, resolve) have six columns and os_user $ME" \
+  awk -F'\t' -v me="$ME" 'NF != 6 || $6 != me { bad = 1 } END { exit bad || NR != 7 }' "$S/audit2.stdout"
 
 cli_finish
