@@ -7,7 +7,8 @@
  * unknown answer, a finding the period lacks, a bad finding_id, a missing
  * school, a second row of one finding refused; a row without an answer
  * skipped); a re-import that records nothing again; files that cannot be
- * read; GB18030 as Excel saves a CSV; bad options and a missing period.
+ * read; GB18030 as Excel saves a CSV; bad options and a missing period;
+ * more answers than one transaction takes, each with its own audit entry.
  *
  * The database holds one published period, 2026-11, with three findings
  * (made here, not by a run):
@@ -510,6 +511,91 @@ START_TEST(test_import_bad_options)
 }
 END_TEST
 
+/*
+ * More answers than one transaction takes (import.c writes them 128 at a
+ * time): period 2026-12 with 300 findings 0x1000 + i, each at school S1;
+ * a CSV answers them all, row 2 + i for finding 0x1000 + i. Every answer
+ * is recorded once, with its own row, and every audit entry names its own
+ * finding and row (not a neighbour's in the same transaction).
+ */
+START_TEST(test_import_many)
+{
+  enum { N = 300 };
+  static const char *const lab[] = {"moe"}, *const code[] = {"S1"};
+  cc_finding_list l = {0};
+  cc_import_result res;
+  cc_import_options o = options();
+  cc_response *list = NULL;
+  cc_audit_entry *audit = NULL;
+  tu_text csv = {0};
+  char path[512], line[128];
+  uint8_t *seen;
+  size_t i, n = 0;
+  cc_stage st;
+
+  for (i = 0; i < N; i++)
+    add(&l, 0x1000 + i, CC_FT_DUAL_ENROLLMENT, lab, code, 1);
+  cc_finding_list_sort(&l);
+  ck_assert_int_eq(cc_index_stage_begin(&st, db, "2026-12", 1 << 20), 0);
+  ck_assert_int_eq(cc_index_stage_commit(&st), 0);
+  ck_assert_int_eq(cc_index_publish(db, "2026-12", st.gen, &l, "{}"), 0);
+  cc_finding_list_dispose(&l);
+  tu_text_put(&csv, "问题编号,学校代码,本校处理结果\n", strlen("问题编号,学校代码,本校处理结果\n"));
+  for (i = 0; i < N; i++) {
+    int len = snprintf(line, sizeof line, "%016zx,S1,%s\n", 0x1000 + i,
+                       i % 2 ? "已注销本校学籍" : "保留本校学籍");
+    tu_text_put(&csv, line, (size_t)len);
+  }
+  path_of(path, sizeof path, "many.csv");
+  tu_write_file(path, csv.p);
+  free(csv.p);
+  o.period = "2026-12";
+  {
+    const char *files[1];
+    files[0] = path;
+    ck_assert_msg(cc_import_responses(&res, db, files, 1, &o) == 0, "%s",
+                  cc_error_last());
+  }
+  ck_assert_uint_eq(res.rows, N);
+  ck_assert_uint_eq(res.recorded, N);
+  ck_assert_uint_eq(res.n_problems, 0);
+  cc_import_result_dispose(&res);
+
+  ck_assert_int_eq(cc_response_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, N);
+  seen = calloc(N, 1);
+  ck_assert_ptr_nonnull(seen);
+  for (i = 0; i < n; i++) {
+    uint64_t k = list[i].finding_id - 0x1000;
+    ck_assert_uint_lt(k, N);
+    ck_assert_int_eq(seen[k], 0);
+    seen[k] = 1;
+    ck_assert_uint_eq(list[i].source_row, k + 2);
+    ck_assert_int_eq(list[i].action, k % 2 ? CC_ACTION_CANCEL_OWN : CC_ACTION_KEEP);
+  }
+  free(list);
+
+  ck_assert_int_eq(cc_audit_list(&audit, &n, db, 0), 0);
+  ck_assert_uint_eq(n, N);
+  memset(seen, 0, N);
+  for (i = 0; i < n; i++) {
+    unsigned long long fid;
+    unsigned row;
+    char act[16];
+    ck_assert_int_eq(sscanf(audit[i].what, "period=2026-12 finding=%llx "
+                            "action=%15s school=S1 by=学校回执 date=2026-12-01 "
+                            "file=many.csv row=%u", &fid, act, &row), 3);
+    ck_assert_uint_lt(fid - 0x1000, N);
+    ck_assert_uint_eq(row, fid - 0x1000 + 2);
+    ck_assert_str_eq(act, (fid - 0x1000) % 2 ? "cancel_own" : "keep");
+    ck_assert_int_eq(seen[fid - 0x1000], 0);
+    seen[fid - 0x1000] = 1;
+  }
+  free(audit);
+  free(seen);
+}
+END_TEST
+
 static Suite *import_suite(void)
 {
   Suite *s = suite_create("import");
@@ -524,6 +610,7 @@ static Suite *import_suite(void)
   tcase_add_test(limits, test_import_unreadable_files);
   tcase_add_test(limits, test_import_gb18030);
   tcase_add_test(limits, test_import_bad_options);
+  tcase_add_test(limits, test_import_many);
   suite_add_tcase(s, core);
   suite_add_tcase(s, limits);
   return s;
