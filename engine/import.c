@@ -42,6 +42,7 @@
 #include "chachong/xlsx_read.h"
 #include "audit_internal.h"
 #include "error_internal.h"
+#include "grow_internal.h"
 #include "index_internal.h"
 #include "lifecycle_internal.h"
 #include "utf8_internal.h"
@@ -112,8 +113,9 @@ const char *cc_import_code_zh(cc_import_code c)
 }
 
 /* ------------------------------------------------------------------ */
-/* The set of (finding, file digest) pairs recorded: open addressing,
- * grown at half full. */
+/* A set of (finding, u64) pairs: the (finding, file digest) pairs
+ * recorded, the findings answered in one file. Open addressing, grown at
+ * half full; the second value 0 marks an empty slot. */
 
 typedef struct pair_set {
   uint64_t *keys; /* 2 per slot: finding, digest; digest 0 = empty */
@@ -212,9 +214,7 @@ typedef struct importer {
   uint64_t digest;
   int header_found;       /* 1: found; -1: given up (a problem says so) */
   long col[N_COLS];       /* column of each field; -1 when absent */
-  uint64_t *seen;         /* findings answered in this file, sorted ... */
-  size_t n_seen, cap_seen;/* ... by insertion (checked linearly: a file
-                             answers a school's cases, not thousands) */
+  pair_set seen;          /* (finding, 1): answered in this file */
   size_t problems_cap;
 } importer;
 
@@ -223,14 +223,9 @@ static int add_problem(importer *im, uint32_t row, const char *column,
 {
   cc_import_result *r = im->out;
   cc_import_problem *p;
-  if (r->n_problems == im->problems_cap) {
-    size_t cap = im->problems_cap ? 2 * im->problems_cap : 64;
-    cc_import_problem *g = realloc(r->problems, cap * sizeof *g);
-    if (g == NULL)
-      return cc_error_set(CC_ENOMEM, "out of memory");
-    r->problems = g;
-    im->problems_cap = cap;
-  }
+  if (cc_grow((void **)&r->problems, &im->problems_cap, r->n_problems + 1,
+              sizeof *r->problems) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
   p = &r->problems[r->n_problems++];
   memset(p, 0, sizeof *p);
   snprintf(p->file, sizeof p->file, "%s", im->path);
@@ -449,7 +444,6 @@ static int process_row(importer *im, uint32_t row, const cc_str *cells,
   cc_str fid_s, school, answer, note;
   const cc_finding *f;
   uint64_t id;
-  size_t i;
   int action, c, rc;
 
   if (!im->header_found) {
@@ -503,18 +497,10 @@ static int process_row(importer *im, uint32_t row, const cc_str *cells,
     return refuse(im, row, COL_SCHOOL, CC_IMPORT_NOT_MEMBER);
   if (note.len >= sizeof ((cc_response *)0)->note)
     return refuse(im, row, COL_NOTE, CC_IMPORT_NOTE_TOO_LONG);
-  for (i = 0; i < im->n_seen; i++)
-    if (im->seen[i] == id)
-      return refuse(im, row, COL_FINDING, CC_IMPORT_DUPLICATE_ROW);
-  if (im->n_seen == im->cap_seen) {
-    size_t cap = im->cap_seen ? 2 * im->cap_seen : 64;
-    uint64_t *g = realloc(im->seen, cap * sizeof *g);
-    if (g == NULL)
-      return cc_error_set(CC_ENOMEM, "out of memory");
-    im->seen = g;
-    im->cap_seen = cap;
-  }
-  im->seen[im->n_seen++] = id;
+  if (pair_has(&im->seen, id, 1))
+    return refuse(im, row, COL_FINDING, CC_IMPORT_DUPLICATE_ROW);
+  if ((rc = pair_add(&im->seen, id, 1)) < 0)
+    return rc;
   if (pair_has(&im->done, id, im->digest)) {
     im->out->already++;
     return 0;
@@ -532,7 +518,7 @@ static int read_xlsx(importer *im)
   cc_xlsx *x = NULL;
   cc_str *cells = NULL;
   uint8_t *bad = NULL;
-  size_t cap = 0, n, i;
+  size_t cap = 0, cap_bad = 0, n, i;
   const cc_xlsx_cell *xc;
   uint32_t row;
   int rc;
@@ -540,17 +526,10 @@ static int read_xlsx(importer *im)
   if ((rc = cc_xlsx_open(&x, im->path)) < 0)
     goto unreadable;
   while ((rc = cc_xlsx_next_row(x, &row, &xc, &n)) == 1) {
-    if (n > cap) {
-      cc_str *g = realloc(cells, n * sizeof *g);
-      uint8_t *gb = g ? realloc(bad, n) : NULL;
-      if (g)
-        cells = g;
-      if (gb == NULL) {
-        rc = cc_error_set(CC_ENOMEM, "out of memory");
-        goto done;
-      }
-      bad = gb;
-      cap = n;
+    if (cc_grow((void **)&cells, &cap, n, sizeof *cells) < 0 ||
+        cc_grow((void **)&bad, &cap_bad, n, 1) < 0) {
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
     }
     for (i = 0; i < n; i++) {
       cells[i] = xc[i].text;
@@ -590,36 +569,25 @@ typedef struct csv_reader {
   uint32_t line;      /* physical line at p (header = 1) */
   char *buf;          /* the record's unquoted fields, one after another */
   size_t len, cap;
-  size_t *off;        /* field starts in buf; ... */
-  size_t n, fcap;     /* ... and count */
+  size_t *off;        /* field starts in buf, and the end of the last */
+  size_t n, fcap;     /* fields; room in off */
   cc_str *cells;      /* the fields, made from buf and off */
   size_t ccap;
 } csv_reader;
 
 static int csv_put(csv_reader *r, char c)
 {
-  if (r->len == r->cap) {
-    size_t cap = r->cap ? 2 * r->cap : 1024;
-    char *g = realloc(r->buf, cap);
-    if (g == NULL)
-      return cc_error_set(CC_ENOMEM, "out of memory");
-    r->buf = g;
-    r->cap = cap;
-  }
+  if (cc_grow((void **)&r->buf, &r->cap, r->len + 1, 1) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
   r->buf[r->len++] = c;
   return 0;
 }
 
+/* Starts a field; off keeps room for the end of the last one. */
 static int csv_field(csv_reader *r)
 {
-  if (r->n == r->fcap) {
-    size_t cap = r->fcap ? 2 * r->fcap : 32;
-    size_t *g = realloc(r->off, (cap + 1) * sizeof *g);
-    if (g == NULL)
-      return cc_error_set(CC_ENOMEM, "out of memory");
-    r->off = g;
-    r->fcap = cap;
-  }
+  if (cc_grow((void **)&r->off, &r->fcap, r->n + 2, sizeof *r->off) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
   r->off[r->n++] = r->len;
   return 0;
 }
@@ -671,13 +639,8 @@ static int csv_next(csv_reader *r, uint32_t *row)
   if (r->p < r->end && *r->p == '\n')
     r->p++;
   r->line++;
-  if (r->n > r->ccap) {
-    cc_str *g = realloc(r->cells, r->n * sizeof *g);
-    if (g == NULL)
-      return cc_error_set(CC_ENOMEM, "out of memory");
-    r->cells = g;
-    r->ccap = r->n;
-  }
+  if (cc_grow((void **)&r->cells, &r->ccap, r->n, sizeof *r->cells) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
   r->off[r->n] = r->len;
   for (i = 0; i < r->n; i++) {
     r->cells[i].ptr = r->buf ? r->buf + r->off[i] : "";
@@ -800,7 +763,9 @@ static int import_file(importer *im, const char *path)
   im->path = path;
   im->name = slash ? slash + 1 : path;
   im->header_found = 0;
-  im->n_seen = 0;
+  if (im->seen.cap)
+    memset(im->seen.keys, 0, 2 * im->seen.cap * sizeof *im->seen.keys);
+  im->seen.n = 0;
   if ((rc = slurp(im, &data, &n)) != 0)
     return rc < 0 ? rc : 0;
   im->digest = XXH3_64bits(data, n);
@@ -870,7 +835,7 @@ done:
   free(im.by_id);
   free(im.batch);
   free(im.done.keys);
-  free(im.seen);
+  free(im.seen.keys);
   return rc;
 }
 

@@ -73,24 +73,30 @@ static void add(cc_finding_list *l, uint64_t fid, int type, const char *const *l
   ck_assert_int_eq(cc_finding_push(l, &f), 0);
 }
 
+/* Publishes l as the findings of `period` (an empty roster generation). */
+static void publish(const char *period, cc_finding_list *l)
+{
+  cc_stage st;
+  cc_finding_list_sort(l);
+  ck_assert_int_eq(cc_index_stage_begin(&st, db, period, 1 << 20), 0);
+  ck_assert_int_eq(cc_index_stage_commit(&st), 0);
+  ck_assert_int_eq(cc_index_publish(db, period, st.gen, l, "{}"), 0);
+  cc_finding_list_dispose(l);
+}
+
 static void setup(void)
 {
   static const char *const l1[] = {"moe", "mohrss"}, *const c1[] = {"S1", "S2"};
   static const char *const c2[] = {"S2", "S3"};
   static const char *const l3[] = {"moe", "moe"}, *const c3[] = {"S1", "S1"};
   cc_finding_list l = {0};
-  cc_stage st;
   tu_scratch_make(scratch, sizeof scratch, root);
   snprintf(db_dir, sizeof db_dir, "%s/db", scratch);
   db = tu_db_open(db_dir);
   add(&l, 0xA1, CC_FT_DUAL_ENROLLMENT, l1, c1, 2);
   add(&l, 0xA2, CC_FT_DUAL_ENROLLMENT, l1, c2, 2);
   add(&l, 0xA3, CC_FT_DUPLICATE_RECORD, l3, c3, 2);
-  cc_finding_list_sort(&l);
-  ck_assert_int_eq(cc_index_stage_begin(&st, db, "2026-11", 1 << 20), 0);
-  ck_assert_int_eq(cc_index_stage_commit(&st), 0);
-  ck_assert_int_eq(cc_index_publish(db, "2026-11", st.gen, &l, "{}"), 0);
-  cc_finding_list_dispose(&l);
+  publish("2026-11", &l);
 }
 
 static void teardown(void)
@@ -138,17 +144,6 @@ static size_t responses_of(uint64_t fid, cc_response **out)
   size_t n = 0;
   ck_assert_int_eq(cc_response_list(out, &n, db, fid), 0);
   return n;
-}
-
-static size_t audit_count(const char *command)
-{
-  cc_audit_entry *list = NULL;
-  size_t n = 0, i, k = 0;
-  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
-  for (i = 0; i < n; i++)
-    k += strcmp(list[i].command, command) == 0;
-  free(list);
-  return k;
 }
 
 static uint64_t digest_of(const char *path)
@@ -314,7 +309,7 @@ START_TEST(test_import_reimport)
   cc_import_result_dispose(&res);
   ck_assert_uint_eq(responses_of(0xA1, &list), 1);
   free(list);
-  ck_assert_uint_eq(audit_count("import-responses"), 1);
+  ck_assert_uint_eq(tu_audit_count(db, "import-responses"), 1);
 
   /* The same bytes under another name, twice in one call: still nothing. */
   path_of(path2, sizeof path2, "copy.csv");
@@ -340,7 +335,7 @@ START_TEST(test_import_reimport)
   ck_assert_str_eq(list[1].note, "已发函");
   ck_assert_str_eq(list[1].source, "copy.csv");
   free(list);
-  ck_assert_uint_eq(audit_count("import-responses"), 2);
+  ck_assert_uint_eq(tu_audit_count(db, "import-responses"), 2);
 }
 END_TEST
 
@@ -444,7 +439,7 @@ START_TEST(test_import_unreadable_files)
   for (i = 0; i < res.n_problems; i++)
     ck_assert_ptr_null(strstr(res.problems[i].detail, "110101"));
   cc_import_result_dispose(&res);
-  ck_assert_uint_eq(audit_count("import-responses"), 0);
+  ck_assert_uint_eq(tu_audit_count(db, "import-responses"), 0);
 }
 END_TEST
 
@@ -506,7 +501,7 @@ START_TEST(test_import_bad_options)
   {
     cc_response *list = NULL;
     ck_assert_uint_eq(responses_of(0xA1, &list), 0);
-    ck_assert_uint_eq(audit_count("import-responses"), 0);
+    ck_assert_uint_eq(tu_audit_count(db, "import-responses"), 0);
   }
 }
 END_TEST
@@ -531,15 +526,10 @@ START_TEST(test_import_many)
   char path[512], line[128];
   uint8_t *seen;
   size_t i, n = 0;
-  cc_stage st;
 
   for (i = 0; i < N; i++)
     add(&l, 0x1000 + i, CC_FT_DUAL_ENROLLMENT, lab, code, 1);
-  cc_finding_list_sort(&l);
-  ck_assert_int_eq(cc_index_stage_begin(&st, db, "2026-12", 1 << 20), 0);
-  ck_assert_int_eq(cc_index_stage_commit(&st), 0);
-  ck_assert_int_eq(cc_index_publish(db, "2026-12", st.gen, &l, "{}"), 0);
-  cc_finding_list_dispose(&l);
+  publish("2026-12", &l);
   tu_text_put(&csv, "问题编号,学校代码,本校处理结果\n", strlen("问题编号,学校代码,本校处理结果\n"));
   for (i = 0; i < N; i++) {
     int len = snprintf(line, sizeof line, "%016zx,S1,%s\n", 0x1000 + i,
