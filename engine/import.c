@@ -771,6 +771,9 @@ static int import_file(importer *im, const char *path)
   im->digest = XXH3_64bits(data, n);
   if (im->digest == 0)
     im->digest = 1; /* 0 means "not from a file" */
+  /* A workbook is read again from its path (cc_xlsx_open takes a path):
+   * the digest is of the bytes read here, which an operator's copy of a
+   * returned file does not change under us. */
   if (n >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)
     rc = read_xlsx(im);
   else
