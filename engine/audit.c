@@ -7,6 +7,11 @@
  *   key:   0 u64 microseconds since 1970 | 8 u32 process id     (12 bytes)
  *   value: 0 i64 when (seconds) | 8 u64 records
  *          | u8 length | user | u8 length | command | u16 length | what
+ *          | u8 length | os_user
+ *
+ * os_user (the process's operating-system account, beside --user) came
+ * later: an entry that ends after `what` was written before it and lists
+ * with os_user "".
  *
  * Keys sort by time. Each entry is its own write transaction, committed
  * before the caller hands any data out: an export whose audit entry cannot
@@ -32,18 +37,23 @@
 #include "error_internal.h"
 #include "index_internal.h"
 
-void cc_audit_user(char *out, const char *given)
+void cc_audit_os_user(char *out)
 {
   struct passwd pw, *res = NULL;
   char buf[1024];
-  if (given && *given) {
-    snprintf(out, 64, "%s", given);
-    return;
-  }
-  if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
+  uid_t uid = geteuid();
+  if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res)
     snprintf(out, 64, "%s", res->pw_name);
   else
-    snprintf(out, 64, "uid:%u", (unsigned)getuid());
+    snprintf(out, 64, "uid:%u", (unsigned)uid);
+}
+
+void cc_audit_user(char *out, const char *given)
+{
+  if (given && *given)
+    snprintf(out, 64, "%s", given);
+  else
+    cc_audit_os_user(out);
 }
 
 
@@ -54,7 +64,15 @@ size_t cc_audit_encode(uint8_t key[CC_AUDIT_KEY_LEN], uint8_t *val,
   size_t ul = strnlen(e->user, sizeof e->user - 1);
   size_t cl = strnlen(e->command, sizeof e->command - 1);
   size_t wl = strnlen(e->what, sizeof e->what - 1);
+  size_t ol;
   uint32_t pid = (uint32_t)getpid();
+  char os_user[sizeof e->os_user];
+
+  if (e->os_user[0])
+    snprintf(os_user, sizeof os_user, "%s", e->os_user);
+  else
+    cc_audit_os_user(os_user);
+  ol = strnlen(os_user, sizeof os_user - 1);
 
   put_u64(p, (uint64_t)e->when);
   put_u64(p + 8, e->records);
@@ -69,6 +87,9 @@ size_t cc_audit_encode(uint8_t key[CC_AUDIT_KEY_LEN], uint8_t *val,
   *p++ = (uint8_t)wl;
   memcpy(p, e->what, wl);
   p += wl;
+  *p++ = (uint8_t)ol;
+  memcpy(p, os_user, ol);
+  p += ol;
 
   memset(key, 0, 8);
   key[8] = (uint8_t)(pid >> 24);
@@ -97,7 +118,8 @@ size_t cc_audit_format(char *out, size_t cap, const cc_audit_entry *e)
 {
   /* A visible form takes at most 4 bytes per byte (a C0 control as \xHH):
    * the whole line fits here whatever the entry holds. */
-  char line[16 + 4 * (sizeof e->user + sizeof e->command + sizeof e->what) + 64];
+  char line[16 + 4 * (sizeof e->user + sizeof e->command + sizeof e->what +
+                      sizeof e->os_user) + 64];
   time_t t = (time_t)e->when;
   struct tm tm;
   size_t len;
@@ -112,6 +134,10 @@ size_t cc_audit_format(char *out, size_t cap, const cc_audit_entry *e)
                           (unsigned long long)e->records);
   len += cc_text_visible(line + len, sizeof line - len, e->what,
                          strnlen(e->what, sizeof e->what), 0);
+  line[len++] = '\t';
+  len += cc_text_visible(line + len, sizeof line - len, e->os_user,
+                         strnlen(e->os_user, sizeof e->os_user),
+                         CC_TEXT_BACKSLASH);
   line[len++] = '\n';
   line[len] = '\0';
   snprintf(out, cap, "%s", line);
@@ -155,6 +181,14 @@ static int list_one(void *vctx, const MDB_val *k, const MDB_val *v)
   if (p + len > end || len >= sizeof e.what)
     return cc_error_set(CC_ECORRUPT, "audit log: bad entry");
   memcpy(e.what, p, len);
+  p += len;
+  /* os_user: absent from entries written before it was kept. */
+  if (p < end) {
+    len = *p++;
+    if (p + len > end || len >= sizeof e.os_user)
+      return cc_error_set(CC_ECORRUPT, "audit log: bad entry");
+    memcpy(e.os_user, p, len);
+  }
   if (e.when < c->since)
     return 0;
   if (c->n == c->cap) {

@@ -13,7 +13,7 @@
 /* Its key: u64 microseconds | u32 process id. */
 #define CC_AUDIT_KEY_LEN 12
 /* The longest value. */
-#define CC_AUDIT_VALUE_MAX (8 + 8 + 1 + 64 + 1 + 32 + 2 + 1024)
+#define CC_AUDIT_VALUE_MAX (8 + 8 + 1 + 64 + 1 + 32 + 2 + 1024 + 1 + 64)
 
 /*
  * Encodes an entry: its key, whose first 8 bytes (the time) are left 0 for

@@ -51,6 +51,7 @@
 #include "chachong/errors.h"
 #include "chachong/finding.h"
 #include "chachong/fuzzy.h"
+#include "chachong/import.h"
 #include "chachong/index.h"
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
@@ -914,8 +915,15 @@ static const table_col school_cols[] = {
     {"应采取的措施", 60, K_WRAP},
     {"学校反馈", 30, K_WRAP},
     {"备注", 30, K_WRAP},
+    /* What import.c reads back: whose row it is, and the school's answer
+     * (a drop-down in the workbook) with its note. */
+    {CC_IMPORT_COL_SCHOOL, 14, K_TEXT},
+    {CC_IMPORT_COL_ANSWER, 20, K_TEXT},
+    {CC_IMPORT_COL_NOTE, 40, K_WRAP},
 };
 #define N_SCHOOL_COLS ((int)(sizeof school_cols / sizeof school_cols[0]))
+/* The answer column: the drop-down's. */
+#define SCHOOL_ANSWER_COL (N_SCHOOL_COLS - 2)
 
 /* Per-worker scratch. */
 typedef struct worker {
@@ -1214,7 +1222,46 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
     cc_buf_puts(a, cc_id_reason_zh((cc_id_reason)f->id_reason));
   }
   cell_text(t, a->p ? a->p : "", a->len);
+  /* Left for the school: the answer and its note. */
+  cell_text(t, p->schools[sid].code.ptr, p->schools[sid].code.len);
+  cell_cstr(t, "");
+  cell_cstr(t, "");
   end_row(t);
+}
+
+/*
+ * The answer column's drop-down (Excel data validation): exactly the three
+ * choices of cc_import_answer_zh, nothing else accepted, over the rows of
+ * the school's cases.
+ */
+static void school_answer_list(table *t, uint32_t n_rows)
+{
+  const char *list[CC_ACTION_COUNT_];
+  lxw_data_validation dv;
+  lxw_error e;
+  int a, n = 0;
+  if (t->wb == NULL || n_rows == 0)
+    return;
+  for (a = CC_ACTION_NONE + 1; a < CC_ACTION_COUNT_; a++)
+    list[n++] = cc_import_answer_zh((cc_response_action)a);
+  list[n] = NULL;
+  memset(&dv, 0, sizeof dv);
+  dv.validate = LXW_VALIDATION_TYPE_LIST;
+  dv.value_list = (char **)list;
+  dv.ignore_blank = LXW_VALIDATION_ON;
+  dv.show_input = LXW_VALIDATION_ON;
+  dv.show_error = LXW_VALIDATION_ON;
+  dv.error_type = LXW_VALIDATION_ERROR_TYPE_STOP;
+  dv.input_title = (char *)"本校处理结果";
+  dv.input_message = (char *)"请从下拉列表中选择本校的处理结果，"
+                             "并在右侧“处理说明”中简要说明。";
+  dv.error_title = (char *)"处理结果无效";
+  dv.error_message = (char *)"请从下拉列表中选择：保留本校学籍、"
+                             "已注销本校学籍或已请对方学校注销。";
+  e = worksheet_data_validation_range(t->ws, 1, SCHOOL_ANSWER_COL, n_rows,
+                                      SCHOOL_ANSWER_COL, &dv);
+  if (e != LXW_NO_ERROR && t->lxw == LXW_NO_ERROR)
+    t->lxw = e;
 }
 
 /* The 说明 sheet: who the package is for and how to handle it. */
@@ -1271,6 +1318,12 @@ static void school_notes(table *t, const cc_export_school *s,
        "本表列出本期查重比对发现的、涉及本校学生记录的问题，每个问题一行。"
        "请在整改截止日期（下发日期后第10个工作日）前核实并处理，"
        "并将处理结果报上级主管部门登记。");
+  NOTE("如何反馈",
+       "请在“问题清单”表“本校处理结果”列的下拉列表中为每个问题选择："
+       "保留本校学籍（学生在本校就读）、已注销本校学籍、"
+       "已请对方学校注销；在“处理说明”列简要说明，然后将本表交回"
+       "上级主管部门导入登记。请勿修改问题编号和学校代码，"
+       "只能反馈涉及本校的问题。");
   NOTE("个人信息",
        "本表含学生完整身份证号，仅供本校核对本校学籍记录使用，"
        "不得转发或公开（谁导出、谁负责）。");
@@ -1321,6 +1374,7 @@ static int write_school(worker *w, const cc_export_plan *p,
     uint32_t fi = p->rows[s->first_row + i];
     school_row(w, p, sid, fi);
   }
+  school_answer_list(&w->t, s->n_rows);
   school_notes(&w->t, s, opts->period, &w->a);
   if ((rc = cc_buf_check(&w->a, w->path)) < 0) {
     table_abort(&w->t);

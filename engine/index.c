@@ -1378,11 +1378,16 @@ int cc_db_put_timed_n(cc_db *db, const cc_db_timed *e, size_t n, uint64_t us,
     if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
       return cc_error_set(CC_EIO, "%s: %s", what, mdb_strerror(rc));
     for (i = 0; i < n && rc == 0; i++) {
-      MDB_val k = {e[i].klen, e[i].key}, v = {e[i].vlen, (void *)e[i].val};
+      MDB_val k = {e[i].klen, e[i].key}, v;
       if ((rc = mdb_dbi_open(txn, e[i].name, MDB_CREATE, &dbi)) != 0)
         break;
       for (tries = 0; tries < 1000; tries++) {
-        /* Two entries in one microsecond: take the next free one. */
+        /* Two entries in one microsecond: take the next free one. (On
+         * MDB_KEYEXIST, mdb_put points v at the entry already there: v is
+         * set again before each try, or the next key would get that
+         * entry's value.) */
+        v.mv_size = e[i].vlen;
+        v.mv_data = (void *)e[i].val;
         put_u64(e[i].key + e[i].at, us + (uint64_t)tries);
         rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
         if (rc != MDB_KEYEXIST)

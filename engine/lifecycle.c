@@ -17,8 +17,11 @@
  *   key:   0 u64 finding_id | 8 u64 microseconds since 1970       (16 bytes)
  *   value: 0 i32 date (cc_date) | 4 i64 recorded_at | 12 u8 action
  *          | u8 length | school code | u8 length | by | u16 length | note
+ *          | u8 length | source | u32 source row | u64 source digest
  *
- * so one finding's responses are adjacent and in the order recorded.
+ * so one finding's responses are adjacent and in the order recorded. The
+ * source (the file an imported answer came from) came later: a value that
+ * ends after the note was written before and has none.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +117,17 @@ static int decode_response(cc_response *r, const MDB_val *k, const MDB_val *v)
   if (p + len > end || len >= sizeof r->note)
     return cc_error_set(CC_ECORRUPT, "database: bad response");
   memcpy(r->note, p, len);
+  p += len;
+  if (p == end)
+    return 0; /* written before sources were kept */
+  len = *p++;
+  if (p + len + 12 > end || len >= sizeof r->source)
+    return cc_error_set(CC_ECORRUPT, "database: bad response");
+  memcpy(r->source, p, len);
+  p += len;
+  r->source_row = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+                  (uint32_t)p[2] << 8 | p[3];
+  r->source_digest = get_u64(p + 4);
   return 0;
 }
 
@@ -137,12 +151,50 @@ static int response_audit(cc_db *db, const cc_response *r, int64_t now)
   return cc_audit_record(db, &ae);
 }
 
-int cc_response_record(cc_db *db, const cc_response *r)
+size_t cc_response_encode(uint8_t key[CC_RESPONSE_KEY_LEN], uint8_t *val,
+                          const cc_response *r, int64_t now)
 {
-  uint8_t key[16], val[13 + 1 + 64 + 1 + 64 + 2 + 512], *p = val;
+  uint8_t *p = val;
   size_t sl = strnlen(r->school_code, sizeof r->school_code - 1);
   size_t bl = strnlen(r->by, sizeof r->by - 1);
   size_t nl = strnlen(r->note, sizeof r->note - 1);
+  size_t ol = strnlen(r->source, sizeof r->source - 1);
+
+  memset(key, 0, CC_RESPONSE_KEY_LEN);
+  put_u64(key, r->finding_id);
+  p[0] = (uint8_t)((uint32_t)r->date >> 24);
+  p[1] = (uint8_t)((uint32_t)r->date >> 16);
+  p[2] = (uint8_t)((uint32_t)r->date >> 8);
+  p[3] = (uint8_t)r->date;
+  put_u64(p + 4, (uint64_t)(r->recorded_at ? r->recorded_at : now));
+  p[12] = r->action;
+  p += 13;
+  *p++ = (uint8_t)sl;
+  memcpy(p, r->school_code, sl);
+  p += sl;
+  *p++ = (uint8_t)bl;
+  memcpy(p, r->by, bl);
+  p += bl;
+  *p++ = (uint8_t)(nl >> 8);
+  *p++ = (uint8_t)nl;
+  memcpy(p, r->note, nl);
+  p += nl;
+  *p++ = (uint8_t)ol;
+  memcpy(p, r->source, ol);
+  p += ol;
+  p[0] = (uint8_t)(r->source_row >> 24);
+  p[1] = (uint8_t)(r->source_row >> 16);
+  p[2] = (uint8_t)(r->source_row >> 8);
+  p[3] = (uint8_t)r->source_row;
+  put_u64(p + 4, r->source_digest);
+  p += 12;
+  return (size_t)(p - val);
+}
+
+int cc_response_record(cc_db *db, const cc_response *r)
+{
+  uint8_t key[CC_RESPONSE_KEY_LEN], val[CC_RESPONSE_VALUE_MAX];
+  size_t bl = strnlen(r->by, sizeof r->by - 1), len;
   struct timeval tv;
   int rc, found = 0;
   char **periods = NULL;
@@ -176,28 +228,10 @@ int cc_response_record(cc_db *db, const cc_response *r)
   }
 
   gettimeofday(&tv, NULL);
-  put_u64(key, r->finding_id);
-  p[0] = (uint8_t)((uint32_t)r->date >> 24);
-  p[1] = (uint8_t)((uint32_t)r->date >> 16);
-  p[2] = (uint8_t)((uint32_t)r->date >> 8);
-  p[3] = (uint8_t)r->date;
-  put_u64(p + 4, (uint64_t)(r->recorded_at ? r->recorded_at : tv.tv_sec));
-  p[12] = r->action;
-  p += 13;
-  *p++ = (uint8_t)sl;
-  memcpy(p, r->school_code, sl);
-  p += sl;
-  *p++ = (uint8_t)bl;
-  memcpy(p, r->by, bl);
-  p += bl;
-  *p++ = (uint8_t)(nl >> 8);
-  *p++ = (uint8_t)nl;
-  memcpy(p, r->note, nl);
-  p += nl;
-
-  rc = cc_db_put_timed(db, "responses", key, sizeof key, 8,
+  len = cc_response_encode(key, val, r, (int64_t)tv.tv_sec);
+  rc = cc_db_put_timed(db, CC_RESPONSE_DB, key, sizeof key, 8,
                        (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
-                       val, (size_t)(p - val), "responses");
+                       val, len, "responses");
   if (rc < 0)
     return rc;
   return response_audit(db, r, (int64_t)tv.tv_sec);

@@ -2,8 +2,10 @@
  * check_audit.c - the audit log (engine/audit.c): entries recorded and
  * listed back field for field, oldest first, the `since` filter, who the
  * operator is when nobody says, fields at and past their size, a
- * database opened read-only, and the listing's line (cc_audit_format),
- * where a forged line in --by or --note shows as escapes.
+ * database opened read-only, the operating-system account kept beside
+ * --user (os_user; entries written before it list it as ""), and the
+ * listing's line (cc_audit_format), where a forged line in --by or --note
+ * shows as escapes.
  *
  * Every database lives in a mkdtemp directory removed after the test.
  */
@@ -20,6 +22,9 @@
 #include "chachong/audit.h"
 #include "chachong/errors.h"
 #include "chachong/index.h"
+#include "audit_internal.h"
+#include "bytes_internal.h"
+#include "index_internal.h"
 #include "test_util.h"
 
 static char root[256];
@@ -63,13 +68,27 @@ static cc_audit_entry entry(int64_t when, const char *user, const char *command,
   return e;
 }
 
+/* The process's account as the test works it out: getpwuid(geteuid()). */
+static void os_user_want(char *out)
+{
+  struct passwd *pw = getpwuid(geteuid());
+  if (pw)
+    snprintf(out, 64, "%s", pw->pw_name);
+  else
+    snprintf(out, 64, "uid:%u", (unsigned)geteuid());
+}
+
+/* want was recorded with os_user "": it comes back as the process's. */
 static void assert_entry(const cc_audit_entry *got, const cc_audit_entry *want)
 {
+  char os[64];
+  os_user_want(os);
   ck_assert_int_eq(got->when, want->when);
   ck_assert_str_eq(got->user, want->user);
   ck_assert_str_eq(got->command, want->command);
   ck_assert_str_eq(got->what, want->what);
   ck_assert_uint_eq(got->records, want->records);
+  ck_assert_str_eq(got->os_user, want->os_user[0] ? want->os_user : os);
 }
 
 /* Three entries of a day at the bureau: 2026-12-01 (day 20788) 00:00,
@@ -194,12 +213,8 @@ END_TEST
 START_TEST(test_audit_user_default)
 {
   char out[64], want[64];
-  struct passwd *pw = getpwuid(getuid());
   char given[100];
-  if (pw)
-    snprintf(want, sizeof want, "%s", pw->pw_name);
-  else
-    snprintf(want, sizeof want, "uid:%u", (unsigned)getuid());
+  os_user_want(want);
 
   memset(out, 'Z', sizeof out);
   cc_audit_user(out, NULL);
@@ -261,6 +276,59 @@ START_TEST(test_audit_long_fields)
 }
 END_TEST
 
+START_TEST(test_audit_os_user)
+{
+  /* Beside --user, the entry keeps the account the process runs as:
+   * filled in when the caller leaves it "", kept when the caller gives
+   * one; an entry written before os_user was kept (its value ends after
+   * `what`) lists with os_user "". */
+  cc_audit_entry e = entry(1796083200, "auditor-1", "query", "--school S1", 2);
+  cc_audit_entry g = entry(1796083201, "张老师", "export", "all", 5);
+  cc_audit_entry *list = NULL;
+  uint8_t key[CC_AUDIT_KEY_LEN], val[CC_AUDIT_VALUE_MAX];
+  size_t n = 0, len;
+  char os[64], line[512];
+  os_user_want(os);
+  snprintf(g.os_user, sizeof g.os_user, "chachong-svc");
+  ck_assert_int_eq(cc_audit_record(db, &e), 0);
+  ck_assert_int_eq(cc_audit_record(db, &g), 0);
+  /* An old entry: when 1796083202, records 1, user "op", command
+   * "resolve", what "x", and nothing after. */
+  memset(key, 0, sizeof key);
+  put_u64(val, 1796083202u);
+  put_u64(val + 8, 1);
+  memcpy(val + 16, "\x02op\x07resolve\x00\x01x", 14);
+  len = 30;
+  ck_assert_int_eq(cc_db_put_timed(db, CC_AUDIT_DB, key, sizeof key, 0,
+                                   UINT64_C(1796083202000000), val, len,
+                                   "audit log"), 0);
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 3);
+  /* Keys sort by the time of recording: the old entry's is 2026-12-01,
+   * before today's two. */
+  ck_assert_str_eq(list[0].user, "op");
+  ck_assert_str_eq(list[0].command, "resolve");
+  ck_assert_str_eq(list[0].what, "x");
+  ck_assert_str_eq(list[0].os_user, "");
+  ck_assert_str_eq(list[1].user, "auditor-1");
+  ck_assert_str_eq(list[1].os_user, os);
+  ck_assert_str_eq(list[2].os_user, "chachong-svc");
+  /* The listing: os_user is the last column. 1796083201 is
+   * 2026-12-01T00:00:01Z (see `day`). */
+  cc_audit_format(line, sizeof line, &list[2]);
+  ck_assert_str_eq(line, "2026-12-01T00:00:01Z\t张老师\texport\t5\tall\t"
+                         "chachong-svc\n");
+  cc_audit_format(line, sizeof line, &list[0]);
+  ck_assert_str_eq(line, "2026-12-01T00:00:02Z\top\tresolve\t1\tx\t\n");
+  free(list);
+
+  /* cc_audit_os_user and the default operator agree with getpwuid. */
+  memset(line, 'Z', 64);
+  cc_audit_os_user(line);
+  ck_assert_str_eq(line, os);
+}
+END_TEST
+
 START_TEST(test_audit_read_only_refused)
 {
   /* An export that cannot be audited must not happen: recording into a
@@ -316,7 +384,9 @@ START_TEST(test_audit_forged_line)
   const char *want =
       "2026-01-01T00:00:00Z\tops\\x1b]0;x\\x07\\\\\tresolve\t1\t"
       "finding=ab action=keep by=x\\x0a2020-01-01T00:00:00Z\\x09boss"
-      "\\x09export\\x0999\\x09all school= date=today\n";
+      "\\x09export\\x0999\\x09all school= date=today\tsvc\\x09root\n";
+  /* os_user as a caller may set it, with a tab of its own. */
+  snprintf(e.os_user, sizeof e.os_user, "svc\troot");
   ck_assert_int_eq(cc_audit_record(db, &e), 0);
   ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
   ck_assert_uint_eq(n, 1);
@@ -328,7 +398,7 @@ START_TEST(test_audit_forged_line)
   ck_assert_uint_eq(len, strlen(want));
   for (i = 0; i < len; i++)
     tabs += line[i] == '\t';
-  ck_assert_uint_eq(tabs, 4);
+  ck_assert_uint_eq(tabs, 5);
   ck_assert_ptr_eq(strchr(line, '\n'), line + len - 1);
   /* Too small a buffer: cut, terminated, the whole length returned. */
   ck_assert_uint_eq(cc_audit_format(small, sizeof small, &list[0]), len);
@@ -348,6 +418,7 @@ static Suite *audit_suite(void)
   tcase_add_test(core, test_audit_roundtrip);
   tcase_add_test(core, test_audit_since);
   tcase_add_test(core, test_audit_user_default);
+  tcase_add_test(core, test_audit_os_user);
   tcase_add_test(core, test_audit_read_only_refused);
   tcase_add_test(core, test_audit_forged_line);
   tcase_add_checked_fixture(limits, setup, teardown);

@@ -611,7 +611,7 @@ START_TEST(test_export_row_contents)
   ck_assert_ptr_nonnull(csv);
   ck_assert_ptr_nonnull(strstr(csv, "\xEF\xBB\xBF问题编号,问题类型,范围,状态,学生姓名,"
                                     "身份证号,匹配依据,本校学籍号,本校学籍状态,"));
-  ck_assert_ptr_nonnull(strstr(csv, ",应采取的措施,学校反馈,备注\r\n"));
+  ck_assert_ptr_nonnull(strstr(csv, ",应采取的措施,学校反馈,备注,学校代码,本校处理结果,处理说明\r\n"));
   ck_assert_ptr_nonnull(strstr(
       csv, "0000000000000011,同校重复注册,系统内,整改中,李娜；李 娜,"
            "370105200811020281,身份证号完全相同,R-A-2；（无学籍号）,在籍；在籍,0,0,0,"
@@ -620,8 +620,9 @@ START_TEST(test_export_row_contents)
       csv, "0000000000000012,重复享受国家助学金,跨系统,已逾期,王芳,"
            "370112200902080646,身份证号完全相同,R-A-3,在籍,1000,0,500,"
            "甲技校（A，人社部技工）,"));
-  /* A cleared finding: nothing to do, and when it was cleared. */
-  ck_assert_ptr_nonnull(strstr(csv, ",已清理，无需处理,,已于2026-10-15清理（超过截止日期）\r\n"));
+  /* A cleared finding: nothing to do, and when it was cleared; then the
+   * school's code (whose row it is) and the answer and note left empty. */
+  ck_assert_ptr_nonnull(strstr(csv, ",已清理，无需处理,,已于2026-10-15清理（超过截止日期）,A,,\r\n"));
   /* RFC 4180: the other school's name with a comma, quotes and a newline;
    * a cell that starts with '=' gets an apostrophe. */
   ck_assert_ptr_nonnull(strstr(csv, ",'=HYPERLINK(1),"));

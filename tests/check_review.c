@@ -79,17 +79,6 @@ static int find(const char *a, const char *b)
   return d;
 }
 
-static size_t audit_count(const char *command)
-{
-  cc_audit_entry *list = NULL;
-  size_t n = 0, i, k = 0;
-  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
-  for (i = 0; i < n; i++)
-    k += strcmp(list[i].command, command) == 0;
-  free(list);
-  return k;
-}
-
 /* Adds a finding whose members (one school each) carry the given IDs; an
  * exact finding (fuzzy 0) keeps member IDs empty, as compare does. */
 static void add_finding(cc_finding_list *l, uint64_t fid, int fuzzy,
@@ -300,7 +289,7 @@ START_TEST(test_review_finding_expanded)
   ck_assert_str_eq(list[2].id_b, IDY);
   free(list);
   /* The decision's entry and the listing's (cc_review_list audits). */
-  ck_assert_uint_eq(audit_count("review"), 2);
+  ck_assert_uint_eq(tu_audit_count(db, "review"), 2);
 
   /* 0xF2 with its period given; then "same" on X, Y overrides 0xF1's
    * "different" for that pair only. */
@@ -329,7 +318,7 @@ START_TEST(test_review_finding_expanded)
   ck_assert_uint_eq(n, 4);
   free(list);
   /* Two decisions and two listings; the refused ones left none. */
-  ck_assert_uint_eq(audit_count("review"), 4);
+  ck_assert_uint_eq(tu_audit_count(db, "review"), 4);
 }
 END_TEST
 
@@ -455,11 +444,11 @@ START_TEST(test_review_refused)
 
   /* Nothing stored, no decision audited: the one entry is the listing's
    * own. */
-  ck_assert_uint_eq(audit_count("review"), 0);
+  ck_assert_uint_eq(tu_audit_count(db, "review"), 0);
   ck_assert_int_eq(cc_review_list(&list, &n, db, "tester", 0), 0);
   ck_assert_uint_eq(n, 0);
   ck_assert_ptr_null(list);
-  ck_assert_uint_eq(audit_count("review"), 1);
+  ck_assert_uint_eq(tu_audit_count(db, "review"), 1);
   ck_assert_int_eq(find(IDX, IDY), CC_REVIEW_NONE);
 }
 END_TEST

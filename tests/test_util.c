@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
+#include "chachong/audit.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +169,17 @@ cc_db *tu_db_open(const char *dir)
   ck_assert_int_eq(cc_db_open(&db, dir, &o), 0);
   ck_assert_ptr_nonnull(db);
   return db;
+}
+
+size_t tu_audit_count(cc_db *db, const char *command)
+{
+  cc_audit_entry *list = NULL;
+  size_t n = 0, i, k = 0;
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  for (i = 0; i < n; i++)
+    k += strcmp(list[i].command, command) == 0;
+  free(list);
+  return k;
 }
 
 /* ------------------------------------------------------------------ */

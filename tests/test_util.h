@@ -87,4 +87,8 @@ char tu_check_char(const char *d17);
 /* Opens (creating) dir read-write without fsync; fails the test if it cannot. */
 cc_db *tu_db_open(const char *dir);
 
+/* The number of audit entries of `command` in db; fails the test if the
+ * log cannot be read. */
+size_t tu_audit_count(cc_db *db, const char *command);
+
 #endif

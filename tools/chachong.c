@@ -18,6 +18,8 @@ static const struct command {
     {"id", cc_cmd_id, "clean and check ID numbers"},
     {"workdays", cc_cmd_workdays, "working-day arithmetic (clearing deadlines)"},
     {"resolve", cc_cmd_resolve, "record a school's response to a finding"},
+    {"import-responses", cc_cmd_import_responses,
+     "record the answers in school packages sent back (xlsx or CSV)"},
     {"review", cc_cmd_review, "record a reviewer's decision: same person or not"},
     {"audit", cc_cmd_audit, "list who queried, exported or resolved what"},
     {"query", cc_cmd_query, "find findings by ID, name, school, region, type, state"},

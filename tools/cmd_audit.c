@@ -1,7 +1,8 @@
 /*
  * chachong audit - lists the audit log: who queried, exported, reported or
  * resolved what, and how many records came back ("谁导出、谁负责").
- * One line per entry, tab-separated: time, user, command, records, what.
+ * One line per entry, tab-separated: time, user, command, records, what,
+ * os_user (the operating-system account beside --user).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@ int cc_cmd_audit(int argc, char **argv)
     const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       printf("usage: chachong audit --db DIR [--since YYYY-MM-DD]\n"
-             "  one line per entry: time, user, command, records, what (tab-separated)\n");
+             "  one line per entry: time, user, command, records, what, os_user\n"
+             "  (tab-separated; os_user: the operating-system account)\n");
       return CC_EXIT_OK;
     }
     if (v == NULL) {

@@ -20,6 +20,7 @@ int cc_cmd_run(int argc, char **argv);
 int cc_cmd_id(int argc, char **argv);
 int cc_cmd_workdays(int argc, char **argv);
 int cc_cmd_resolve(int argc, char **argv);
+int cc_cmd_import_responses(int argc, char **argv);
 int cc_cmd_audit(int argc, char **argv);
 int cc_cmd_report(int argc, char **argv);
 int cc_cmd_export(int argc, char **argv);

@@ -22,6 +22,7 @@
 #include "chachong/calendar.h"
 #include "chachong/run.h"
 #include "chachong/lifecycle.h"
+#include "chachong/import.h"
 #include "chachong/audit.h"
 #include "chachong/text.h"
 #include "chachong/region.h"

@@ -57,6 +57,12 @@ typedef struct cc_response {
   char note[512];        /**< free text, UTF-8 */
   char user[64];         /**< the operator recording it, for the audit log
                               ("": the login name); not stored with it */
+  char source[256];      /**< the file an imported answer came from (its
+                              name; chachong import-responses), "" when
+                              recorded by hand (resolve) */
+  uint32_t source_row;   /**< its row in that file (header = 1), else 0 */
+  uint64_t source_digest;/**< XXH3-64 of that file's bytes, else 0: a file
+                              imported again is known by it */
 } cc_response;
 
 /**

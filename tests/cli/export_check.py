@@ -31,7 +31,10 @@ SCHOOL_HEADER = [
     "问题编号", "问题类型", "范围", "状态", "学生姓名", "身份证号", "匹配依据", "本校学籍号",
     "本校学籍状态", "本校助学金（元）", "本校免学费（元）", "重复发放金额（元）",
     "涉及的其他学校", "下发日期", "整改截止日期", "应采取的措施", "学校反馈", "备注",
+    "学校代码", "本校处理结果", "处理说明",
 ]
+# The answer column's drop-down (issue 14.7): exactly these three choices.
+ANSWER_CHOICES = ["保留本校学籍", "已注销本校学籍", "已请对方学校注销"]
 TYPE_ZH = {
     "dual_enrollment": "双重学籍",
     "duplicate_record": "同校重复注册",
@@ -274,8 +277,28 @@ def main():
                     problems.append("%s other school %s/%s missing from %r" % (r[0], lab, code, r[12]))
             if not others and r[12] != "无（本校内重复）":
                 problems.append("%s other schools %r" % (r[0], r[12]))
+            # Whose row it is (the import reads it back), and the answer
+            # and its note left empty for the school.
+            if r[18] != key[1] or r[19] is not None or r[20] is not None:
+                problems.append("%s school/answer/note %r %r %r" % (r[0], r[18], r[19], r[20]))
         check(not problems, "%s: rows agree with the findings (ID, names, money, dates, action, other schools)" % name,
               "; ".join(problems[:6]))
+
+        # The drop-down: one list validation over the answer column's rows,
+        # listing exactly the three choices, nothing else accepted.
+        dvs = list(ws.data_validations.dataValidation)
+        col = openpyxl.utils.get_column_letter(SCHOOL_HEADER.index("本校处理结果") + 1)
+        want_ref = "%s2:%s%d" % (col, col, len(body) + 1) if len(body) > 1 else "%s2" % col
+        ok = len(dvs) == 1
+        if ok:
+            dv = dvs[0]
+            f1 = dv.formula1 or ""
+            listed = f1[1:-1].split(",") if f1.startswith('"') and f1.endswith('"') else None
+            ok = (dv.type == "list" and listed == ANSWER_CHOICES
+                  and str(dv.sqref) == want_ref and dv.showErrorMessage
+                  and (dv.errorStyle in (None, "stop")))
+        check(ok, "%s: the answer column is a drop-down of exactly the three choices (%s)" % (name, want_ref),
+              repr([(d.type, d.formula1, str(d.sqref), d.showErrorMessage, d.errorStyle) for d in dvs]))
 
         # The CSV: BOM, UTF-8, CRLF, the same rows.
         if not check(os.path.exists(stem + ".csv"), "%s: CSV exists" % name, stem + ".csv"):

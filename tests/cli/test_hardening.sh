@@ -180,8 +180,8 @@ run_cc audit audit --db "$S/db6"
 check_exit "controls: audit" 0 "$RC" "$S/audit.stderr"
 check "controls: two audit entries, two lines" test "$(wc -l <"$S/audit.stdout")" = 2
 check "controls: no line starts with the forged date" bash -c "! grep -q '^2020-01-01' '$S/audit.stdout'"
-check "controls: every line has exactly four tabs" \
-  bash -c "awk -F '\t' 'NF != 5 { exit 1 }' '$S/audit.stdout'"
+check "controls: every line has exactly five tabs" \
+  bash -c "awk -F '\t' 'NF != 6 { exit 1 }' '$S/audit.stdout'"
 check "controls: the forged --by shown with escapes" \
   grep -qF 'by=x\x0a2020-01-01T00:00:00Z\x09boss\x09export\x0999\x09all' "$S/audit.stdout"
 check "controls: the --user tab shown as an escape" grep -qF 'ops\x09z' "$S/audit.stdout"

@@ -345,11 +345,11 @@ else
   fail "one audit entry per query" "$got entries, want $((BASE + NQ))"
 fi
 last=$(awk -F '\t' '$3 == "query"' "$S/audit.txt" | tail -n 1)
-IFS=$'\t' read -r a_time a_user a_cmd a_records a_what <<<"$last"
+IFS=$'\t' read -r a_time a_user a_cmd a_records a_what a_os_user <<<"$last"
 if [ "$a_user" = auditor-1 ] && [ "$a_cmd" = query ] && [ "$a_records" = 1 ] &&
    [ "$a_what" = "period=2026-11(latest) id=370102********1231 format=csv unmasked" ] &&
-   [ -n "$a_time" ]; then
-  pass "audit entry: user, command, records, what (ID masked, unmasked noted)"
+   [ "$a_os_user" = "$(id -un)" ] && [ -n "$a_time" ]; then
+  pass "audit entry: user, command, records, what (ID masked, unmasked noted), os_user"
 else
   fail "audit entry: user, command, records, what" "$last"
 fi
