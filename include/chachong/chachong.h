@@ -30,6 +30,7 @@
 #include "chachong/review.h"
 #include "chachong/query.h"
 #include "chachong/policy.h"
+#include "chachong/account.h"
 
 #define CHACHONG_VERSION "0.1.0"
 
