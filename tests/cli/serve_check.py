@@ -23,6 +23,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -121,7 +122,8 @@ def expected_count(role, scope, school=None, region=None, type_=None):
 # HTTP.
 
 class Server:
-    def __init__(self, *extra):
+    def __init__(self, *extra, tls=False):
+        self.tls = tls
         log = open(os.path.join(S, "serve%d.log" % len(SERVERS)), "w+")
         self.proc = subprocess.Popen(
             [CC, "serve", "--db", DB, "--listen", "127.0.0.1:0"] + list(extra),
@@ -153,7 +155,11 @@ class Server:
             h.setdefault("Content-Type", "application/json")
         elif isinstance(body, str):
             body = body.encode()
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        if self.tls:
+            c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=120,
+                                            context=ssl._create_unverified_context())
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         c.request(method, path, body=body, headers=h)
         r = c.getresponse()
         data = r.read()
@@ -729,5 +735,35 @@ except socket.timeout:
 sk.close()
 check("slow client: a silent connection is closed by the server", closed,
       time.monotonic() - t0)
+
+# ---------------------------------------------------------------------------
+# HTTPS: the cookie gets Secure and the __Host- prefix, HSTS is sent.
+
+key, cert = os.path.join(S, "key.pem"), os.path.join(S, "cert.pem")
+r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost"], capture_output=True)
+check("a test certificate is made (openssl)", r.returncode == 0, r.stderr)
+t = Server("--tls-cert", cert, "--tls-key", key, tls=True)
+st, hs, data = t.req("POST", "/api/v1/login", {"user": "nat", "password": PW["nat"]})
+cookie = header(hs, "Set-Cookie") or ""
+check("https: login works", st == 200, (st, data))
+check("https: the cookie is __Host-, Secure, HttpOnly, SameSite=Strict",
+      cookie.startswith("__Host-cc_session=") and "; Secure" in cookie and
+      "HttpOnly" in cookie and "SameSite=Strict" in cookie, cookie)
+check("https: Strict-Transport-Security is sent",
+      (header(hs, "Strict-Transport-Security") or "").startswith("max-age="), hs)
+m = re.match(r"__Host-cc_session=([0-9a-f]{64})", cookie)
+st, _, _ = t.req("GET", "/api/v1/periods",
+                 headers={"Cookie": "__Host-cc_session=" + (m.group(1) if m else "")})
+check("https: the session works", st == 200, st)
+sk = socket.create_connection(("127.0.0.1", t.port), timeout=60)
+sk.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+try:
+    resp = sk.recv(4096)
+except (ConnectionResetError, socket.timeout):
+    resp = b""
+sk.close()
+check("https: plain HTTP on the TLS port gets no page", b"ok" not in resp, resp[:80])
 
 finish()
