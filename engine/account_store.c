@@ -13,7 +13,9 @@
  * environment open never keeps the monthly run from reusing pages. A
  * write waits for LMDB's writer lock, so it waits for a run that is
  * staging a period: account changes are rare and made from the command
- * line. Login sessions are not stored here (serve_session.c keeps them in
+ * line. cc_astore_map_reserve sizes the map of a long-lived reader (the
+ * service) so that runs in other processes never make its reads fail.
+ * Login sessions are not stored here (serve_session.c keeps them in
  * the service's memory).
  */
 #include <errno.h>
@@ -156,4 +158,16 @@ done:
     mdb_cursor_close(cur);
   mdb_txn_abort(txn);
   return rc;
+}
+
+int cc_astore_map_reserve(cc_db *db, size_t bytes)
+{
+  MDB_envinfo info;
+  int rc;
+  mdb_env_info(db->env, &info);
+  if (info.me_mapsize >= bytes)
+    return 0;
+  if ((rc = mdb_env_set_mapsize(db->env, bytes)) != 0)
+    return store_error(rc, "reserving the map");
+  return 0;
 }

@@ -55,4 +55,15 @@ int cc_astore_each(cc_db *db, const void *prefix, size_t plen,
                              const void *v, size_t vlen),
                    void *ctx);
 
+/*
+ * For a long-lived reader (the service): maps at least `bytes` of the
+ * environment's address space, so that a run in another process can grow
+ * the file without this process's read transactions failing with
+ * MDB_MAP_RESIZED (LMDB adopts another process's larger map only between
+ * transactions, which a thread pool never has). Address space only: the
+ * file is not grown. Call before any transaction of this process.
+ * @return 0 or CC_EIO.
+ */
+int cc_astore_map_reserve(cc_db *db, size_t bytes);
+
 #endif

@@ -46,6 +46,7 @@
 #include <sodium.h>
 
 #include "chachong/errors.h"
+#include "account_store_internal.h"
 #include "error_internal.h"
 #include "serve_internal.h"
 
@@ -998,7 +999,11 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
     return cc_error_set(CC_ENOMEM, "out of memory");
   s->db = db;
   s->opts = *opts;
-  if ((rc = cc_sessions_new(&s->sessions, opts)) < 0 ||
+  /* 1 TiB of address space (64-bit): the monthly run grows the file while
+   * the service reads (see cc_astore_map_reserve). */
+  if ((rc = cc_astore_map_reserve(db, sizeof(size_t) >= 8 ? (size_t)1 << 40
+                                                         : (size_t)1 << 30)) < 0 ||
+      (rc = cc_sessions_new(&s->sessions, opts)) < 0 ||
       (rc = cc_serve_cache_new(&s->cache)) < 0)
     goto fail;
   if (opts->tls_cert) {
