@@ -49,6 +49,7 @@
 #include "account_store_internal.h"
 #include "error_internal.h"
 #include "serve_internal.h"
+#include "utf8_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* The text buffer. */
@@ -114,42 +115,13 @@ void cc_sbuf_printf(cc_sbuf *b, const char *fmt, ...)
   b->len += (size_t)n;
 }
 
-/* The length of the well-formed UTF-8 character at s (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-  size_t k, i;
-  uint32_t c;
-  if (s[0] < 0x80)
-    return 1;
-  if (s[0] >= 0xc2 && s[0] <= 0xdf)
-    k = 2;
-  else if (s[0] >= 0xe0 && s[0] <= 0xef)
-    k = 3;
-  else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-    k = 4;
-  else
-    return 0;
-  if (n < k)
-    return 0;
-  c = s[0] & (0x7f >> k);
-  for (i = 1; i < k; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    c = c << 6 | (s[i] & 0x3f);
-  }
-  if ((k == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-      (k == 4 && (c < 0x10000 || c > 0x10ffff)))
-    return 0;
-  return k;
-}
-
 void cc_sbuf_json(cc_sbuf *b, const char *s, size_t n)
 {
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
   cc_sbuf_put(b, "\"", 1);
   while (i < n) {
-    size_t k = utf8_len(u + i, n - i);
+    size_t k = utf8_seq(u + i, n - i);
     if (k == 0) {
       cc_sbuf_puts(b, "\xef\xbf\xbd");
       i++;
@@ -178,7 +150,7 @@ void cc_sbuf_html(cc_sbuf *b, const char *s, size_t n)
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
   while (i < n) {
-    size_t k = utf8_len(u + i, n - i);
+    size_t k = utf8_seq(u + i, n - i);
     if (k == 0) {
       cc_sbuf_puts(b, "\xef\xbf\xbd");
       i++;
@@ -760,7 +732,9 @@ static void route(cc_reply *out, cc_request *r, struct MHD_Connection *c)
     return;
   }
   if (strncmp(p, "/api/", 5) != 0) {
-    if (post && r->acct.name[0] && !csrf_ok(r, c)) {
+    /* A login form needs no token: it opens a new session whatever came
+     * with it (and SameSite and the Origin check stand against login CSRF). */
+    if (post && r->acct.name[0] && strcmp(p, "/login") != 0 && !csrf_ok(r, c)) {
       cc_reply_error(out, 403, "csrf", "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
       return;
     }

@@ -806,40 +806,50 @@ void cc_api_respond(cc_reply *out, cc_request *r, const char *hex,
 /* ------------------------------------------------------------------ */
 /* GET /api/v1/check?id= */
 
-void cc_api_check(cc_reply *out, cc_request *r)
+int cc_api_check_select(char period[8], cc_id *id, cc_enrollment **e, size_t *n,
+                        cc_reply *out, cc_request *r)
 {
   const char *raw = cc_req_arg(r, "id");
-  char period[8], masked[CC_ID_MAX + 1], what[128];
+  char masked[CC_ID_MAX + 1], what[128];
+  int rc;
+
+  *e = NULL;
+  *n = 0;
+  if (raw == NULL || *raw == '\0' || strlen(raw) > 64) {
+    cc_reply_error(out, 400, "bad_request", "请提供身份证号 (id)");
+    return -1;
+  }
+  cc_id_normalize(id, raw, strlen(raw), cc_date_today());
+  if (id->verdict == CC_ID_REJECTED) {
+    cc_reply_error(out, 400, "bad_request", "不是身份证号");
+    return -1;
+  }
+  if ((rc = latest_period(period, r->srv->db)) < 0 ||
+      (rc = cc_db_enrollments(e, n, r->srv->db, period, id->digits, id->len)) < 0) {
+    load_failed(out, rc);
+    return -1;
+  }
+  cc_id_mask(masked, id->digits);
+  snprintf(what, sizeof what, "GET %s id=%s period=%s", r->path, masked, period);
+  if (cc_api_audit_call(r, what, *n) < 0) {
+    free(*e);
+    *e = NULL;
+    audit_failed(out);
+    return -1;
+  }
+  return 0;
+}
+
+void cc_api_check(cc_reply *out, cc_request *r)
+{
+  char period[8];
   cc_enrollment *e = NULL;
   cc_id id;
   size_t n = 0, i;
   cc_sbuf b = {0};
-  int rc;
 
-  if (raw == NULL || *raw == '\0' || strlen(raw) > 64) {
-    cc_reply_error(out, 400, "bad_request", "请提供身份证号 (id)");
+  if (cc_api_check_select(period, &id, &e, &n, out, r) < 0)
     return;
-  }
-  cc_id_normalize(&id, raw, strlen(raw), cc_date_today());
-  if (id.verdict == CC_ID_REJECTED) {
-    cc_reply_error(out, 400, "bad_request", "不是身份证号");
-    return;
-  }
-  if ((rc = latest_period(period, r->srv->db)) < 0) {
-    load_failed(out, rc);
-    return;
-  }
-  cc_id_mask(masked, id.digits);
-  snprintf(what, sizeof what, "GET /api/v1/check id=%s period=%s", masked, period);
-  if ((rc = cc_db_enrollments(&e, &n, r->srv->db, period, id.digits, id.len)) < 0) {
-    load_failed(out, rc);
-    return;
-  }
-  if (cc_api_audit_call(r, what, n) < 0) {
-    free(e);
-    audit_failed(out);
-    return;
-  }
   cc_sbuf_printf(&b, "{\"period\":\"%s\",\"id_valid\":%s,\"enrolled\":[", period,
                  id.verdict == CC_ID_VALID ? "true" : "false");
   for (i = 0; i < n; i++) {
@@ -1088,26 +1098,28 @@ static int audit_visible(const cc_account *me, const char *user,
   return 0;
 }
 
-void cc_api_audit(cc_reply *out, cc_request *r)
+int cc_api_audit_select(cc_audit_entry **entries, size_t *count, cc_reply *out,
+                        cc_request *r)
 {
   const char *since = cc_req_arg(r, "since");
   cc_audit_entry *e = NULL;
   cc_account *accts = NULL;
   cc_school_count *schools = NULL;
-  size_t n = 0, na = 0, ns = 0, i, shown = 0;
+  size_t n = 0, na = 0, ns = 0, i, k = 0;
   int64_t from = 0;
   char period[8], what[96];
-  cc_sbuf b = {0};
 
+  *entries = NULL;
+  *count = 0;
   if (r->acct.role != CC_ROLE_NATIONAL && r->acct.role != CC_ROLE_PROVINCE) {
     cc_reply_error(out, 403, "forbidden", "审计日志仅向全国和省级账号开放");
-    return;
+    return -1;
   }
   if (since && *since) {
     cc_date d;
     if (cc_date_parse(&d, since) < 0) {
       cc_reply_error(out, 400, "bad_request", "日期格式应为 YYYY-MM-DD (since)");
-      return;
+      return -1;
     }
     from = (int64_t)d * 86400;
   }
@@ -1120,36 +1132,49 @@ void cc_api_audit(cc_reply *out, cc_request *r)
     free(accts);
     free(schools);
     cc_reply_error(out, 500, "internal", "服务器内部错误");
-    return;
+    return -1;
   }
+  for (i = 0; i < n; i++)
+    if (audit_visible(&r->acct, e[i].user, accts, na, schools, ns))
+      e[k++] = e[i];
+  free(accts);
+  free(schools);
+  snprintf(what, sizeof what, "GET %s since=%s", r->path,
+           since && *since ? since : "-"); /* a date: checked above */
+  if (cc_api_audit_call(r, what, k) < 0) {
+    free(e);
+    audit_failed(out);
+    return -1;
+  }
+  *entries = e;
+  *count = k;
+  return 0;
+}
+
+void cc_api_audit(cc_reply *out, cc_request *r)
+{
+  cc_audit_entry *e = NULL;
+  size_t n = 0, i;
+  cc_sbuf b = {0};
+
+  if (cc_api_audit_select(&e, &n, out, r) < 0)
+    return;
   cc_sbuf_puts(&b, "{\"entries\":[");
   for (i = 0; i < n; i++) {
     char t[32];
     time_t tt = (time_t)e[i].when;
     struct tm tm;
-    if (!audit_visible(&r->acct, e[i].user, accts, na, schools, ns))
-      continue;
     gmtime_r(&tt, &tm);
     strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cc_sbuf_printf(&b, "%s{\"time\":\"%s\",\"user\":", shown ? "," : "", t);
+    cc_sbuf_printf(&b, "%s{\"time\":\"%s\",\"user\":", i ? "," : "", t);
     cc_sbuf_json(&b, e[i].user, strnlen(e[i].user, sizeof e[i].user));
     cc_sbuf_puts(&b, ",\"command\":");
     cc_sbuf_json(&b, e[i].command, strnlen(e[i].command, sizeof e[i].command));
     cc_sbuf_printf(&b, ",\"records\":%llu,\"what\":", (unsigned long long)e[i].records);
     cc_sbuf_json(&b, e[i].what, strnlen(e[i].what, sizeof e[i].what));
     cc_sbuf_puts(&b, "}");
-    shown++;
   }
   cc_sbuf_puts(&b, "]}\n");
   free(e);
-  free(accts);
-  free(schools);
-  snprintf(what, sizeof what, "GET /api/v1/audit since=%s",
-           since && *since ? since : "-"); /* a date: checked above */
-  if (cc_api_audit_call(r, what, shown) < 0) {
-    cc_sbuf_dispose(&b);
-    audit_failed(out);
-    return;
-  }
   cc_reply_take(out, 200, JSON_TYPE, &b);
 }

@@ -12,8 +12,11 @@
 #include <stdint.h>
 
 #include "chachong/account.h"
+#include "chachong/audit.h"
+#include "chachong/normalize_id.h"
 #include "chachong/finding.h"
 #include "chachong/serve.h"
+#include "serve_store_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* A growing text buffer with a cap: the first failure (out of memory or
@@ -170,6 +173,18 @@ void cc_api_check(cc_reply *out, cc_request *r);
 void cc_api_export(cc_reply *out, cc_request *r);
 void cc_api_report(cc_reply *out, cc_request *r);
 void cc_api_audit(cc_reply *out, cc_request *r);
+
+/* The audit entries a caller may read (national: all; province: its own
+ * accounts and those below), since `since` ("" or NULL: all), already
+ * audited as a call. On error `out` holds the reply (returns < 0). */
+int cc_api_audit_select(cc_audit_entry **entries, size_t *n, cc_reply *out,
+                        cc_request *r);
+
+/* The pre-registration check of r's "id": the latest period, the cleaned
+ * ID and the active enrollments, already audited. On error `out` holds the
+ * reply (returns < 0). */
+int cc_api_check_select(char period[8], cc_id *id, cc_enrollment **e,
+                        size_t *n, cc_reply *out, cc_request *r);
 
 /* Records the audit entry of a call under the caller's name (command
  * "serve"): 0, or the error after which nothing may be sent. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chachong/calendar.h"
 #include "chachong/errors.h"
@@ -123,6 +124,79 @@ static void money(cc_sbuf *b, int64_t fen)
 
 /* ------------------------------------------------------------------ */
 
+/* The schools in scope with the most overdue findings (they answer late):
+ * at most 10, most first, then by code. */
+typedef struct late {
+  cc_str code, name;
+  unsigned n;
+} late;
+
+static int late_cmp(const void *a, const void *b)
+{
+  const late *x = a, *y = b;
+  size_t n = x->code.len < y->code.len ? x->code.len : y->code.len;
+  int c;
+  if (x->n != y->n)
+    return x->n > y->n ? -1 : 1;
+  c = n ? memcmp(x->code.ptr, y->code.ptr, n) : 0;
+  return c ? c : (int)x->code.len - (int)y->code.len;
+}
+
+static void late_schools(cc_sbuf *b, const cc_request *r, const cc_period_data *d)
+{
+  late *v = NULL;
+  size_t n = 0, cap = 0, i, k;
+  for (i = 0; i < d->list.n; i++) {
+    const cc_finding *f = &d->list.items[i];
+    uint32_t m;
+    if (f->state != CC_STATE_OVERDUE || !cc_scope_finding(&r->acct, f))
+      continue;
+    for (m = 0; m < f->n_members; m++) {
+      const cc_member *x = &f->members[m];
+      if (!cc_scope_member(&r->acct, x))
+        continue;
+      for (k = 0; k < n; k++)
+        if (v[k].code.len == x->school_code.len &&
+            (x->school_code.len == 0 ||
+             memcmp(v[k].code.ptr, x->school_code.ptr, x->school_code.len) == 0))
+          break;
+      if (k == n) {
+        if (n == cap) {
+          late *grown = realloc(v, (cap ? cap * 2 : 16) * sizeof *v);
+          if (grown == NULL) {
+            b->failed = 1;
+            free(v);
+            return;
+          }
+          v = grown;
+          cap = cap ? cap * 2 : 16;
+        }
+        v[n].code = x->school_code;
+        v[n].name = x->school_name;
+        v[n++].n = 0;
+      }
+      v[k].n++;
+    }
+  }
+  cc_sbuf_puts(b, "<h2>逾期未整改较多的学校</h2>");
+  if (n == 0) {
+    cc_sbuf_puts(b, "<p>本期没有逾期问题。</p>");
+    free(v);
+    return;
+  }
+  qsort(v, n, sizeof *v, late_cmp);
+  cc_sbuf_puts(b, "<table><tr><th>学校代码</th><th>学校名称</th><th>逾期问题</th></tr>");
+  for (i = 0; i < n && i < 10; i++) {
+    cc_sbuf_puts(b, "<tr><td>");
+    hs(b, v[i].code);
+    cc_sbuf_puts(b, "</td><td>");
+    hs(b, v[i].name);
+    cc_sbuf_printf(b, "</td><td class=\"num\">%u</td></tr>", v[i].n);
+  }
+  cc_sbuf_puts(b, "</table>");
+  free(v);
+}
+
 static void dashboard(cc_reply *out, cc_request *r)
 {
   cc_period_data *d = NULL;
@@ -167,6 +241,7 @@ static void dashboard(cc_reply *out, cc_request *r)
                  (unsigned long long)due, (unsigned long long)cleared);
   money(&b, risk);
   cc_sbuf_puts(&b, "</td></tr></table>");
+  late_schools(&b, r, d);
   cc_period_release(r->srv, d);
   d = NULL;
   cc_sbuf_puts(&b, "<h2>各期趋势</h2><table><tr><th>期间</th><th>未清理</th>"
@@ -509,46 +584,35 @@ static void check_page(cc_reply *out, cc_request *r)
                    "<button>核验</button></form>");
   if (id && *id) {
     cc_reply api;
+    cc_enrollment *e = NULL;
+    cc_id cid;
+    char period[8];
+    size_t n = 0, i;
     memset(&api, 0, sizeof api);
-    cc_api_check(&api, r);
-    if (api.status != 200) {
+    if (cc_api_check_select(period, &cid, &e, &n, &api, r) < 0) {
       cc_sbuf_dispose(&b);
       page_from_api(out, r, &api);
       return;
     }
-    /* The JSON answer shown as a table: parse it back would be roundabout,
-     * so the enrollments are read again from what the call returned. */
-    cc_sbuf_puts(&b, "<div class=\"box\">");
-    if (strstr(api.body, "\"enrolled\":[]"))
+    cc_sbuf_printf(&b, "<div class=\"box\"><p>比对数据期间：%s</p>", period);
+    if (n == 0)
       cc_sbuf_puts(&b, "<p class=\"ok\">最新一期比对数据中，该身份证号没有在籍或休学的学籍。</p>");
-    else {
-      const char *p = api.body;
+    else
       cc_sbuf_puts(&b, "<p class=\"err\">该学生已持有学籍，请先核实：</p><table><tr><th>系统</th>"
                        "<th>学校代码</th><th>学校名称</th><th>学籍状态</th></tr>");
-      while ((p = strstr(p, "{\"roster\":")) != NULL) {
-        static const char *const keys[] = {"\"roster\":\"", "\"school_code\":\"",
-                                           "\"school_name\":\"", "\"status\":\""};
-        size_t k;
-        cc_sbuf_puts(&b, "<tr>");
-        for (k = 0; k < 4; k++) {
-          const char *s = strstr(p, keys[k]), *e;
-          cc_sbuf_puts(&b, "<td>");
-          if (s) {
-            char v[512];
-            s += strlen(keys[k]);
-            e = strchr(s, '"');
-            snprintf(v, sizeof v, "%.*s", e ? (int)(e - s) : 0, s);
-            h(&b, k == 0 ? cc_export_system_zh(v) : v);
-          }
-          cc_sbuf_puts(&b, "</td>");
-        }
-        cc_sbuf_puts(&b, "</tr>");
-        p++;
-      }
-      cc_sbuf_puts(&b, "</table>");
+    for (i = 0; i < n; i++) {
+      cc_sbuf_puts(&b, "<tr><td>");
+      h(&b, cc_export_system_zh(e[i].label));
+      cc_sbuf_puts(&b, "</td><td>");
+      h(&b, e[i].school_code);
+      cc_sbuf_puts(&b, "</td><td>");
+      h(&b, e[i].school_name);
+      cc_sbuf_puts(&b, "</td><td>");
+      h(&b, cc_status_zh((cc_status)e[i].status));
+      cc_sbuf_puts(&b, "</td></tr>");
     }
-    cc_sbuf_puts(&b, "</div>");
-    free(api.body);
+    cc_sbuf_puts(&b, n ? "</table></div>" : "</div>");
+    free(e);
   }
   foot(&b);
   cc_reply_take(out, 200, HTML_TYPE, &b);
@@ -573,38 +637,34 @@ static void downloads_page(cc_reply *out, cc_request *r)
 static void audit_page(cc_reply *out, cc_request *r)
 {
   cc_reply api;
+  cc_audit_entry *e = NULL;
+  size_t n = 0, i;
   cc_sbuf b = {0};
-  const char *p;
   memset(&api, 0, sizeof api);
-  cc_api_audit(&api, r);
-  if (api.status != 200) {
+  if (cc_api_audit_select(&e, &n, &api, r) < 0) {
     page_from_api(out, r, &api);
     return;
   }
   head(&b, r, "审计日志");
   cc_sbuf_puts(&b, "<table><tr><th>时间 (UTC)</th><th>用户</th><th>操作</th><th>条数</th>"
                    "<th>内容</th></tr>");
-  /* Rows from the API's JSON, whose strings hold no raw quote. */
-  for (p = api.body; (p = strstr(p, "{\"time\":\"")) != NULL; p++) {
-    static const char *const keys[] = {"\"time\":\"", "\"user\":\"", "\"command\":\"",
-                                       "\"records\":", "\"what\":\""};
-    size_t k;
-    cc_sbuf_puts(&b, "<tr>");
-    for (k = 0; k < 5; k++) {
-      const char *s = strstr(p, keys[k]), *e;
-      cc_sbuf_puts(&b, "<td>");
-      if (s) {
-        s += strlen(keys[k]);
-        for (e = s; *e && !(*e == '"' && e[-1] != '\\') && !(k == 3 && *e == ','); e++)
-          ;
-        cc_sbuf_html(&b, s, (size_t)(e - s));
-      }
-      cc_sbuf_puts(&b, "</td>");
-    }
-    cc_sbuf_puts(&b, "</tr>");
+  for (i = n; i-- > 0;) { /* newest first */
+    char t[32];
+    time_t tt = (time_t)e[i].when;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(t, sizeof t, "%Y-%m-%d %H:%M:%S", &tm);
+    cc_sbuf_printf(&b, "<tr><td>%s</td><td>", t);
+    cc_sbuf_html(&b, e[i].user, strnlen(e[i].user, sizeof e[i].user));
+    cc_sbuf_puts(&b, "</td><td>");
+    cc_sbuf_html(&b, e[i].command, strnlen(e[i].command, sizeof e[i].command));
+    cc_sbuf_printf(&b, "</td><td class=\"num\">%llu</td><td>",
+                   (unsigned long long)e[i].records);
+    cc_sbuf_html(&b, e[i].what, strnlen(e[i].what, sizeof e[i].what));
+    cc_sbuf_puts(&b, "</td></tr>");
   }
   cc_sbuf_puts(&b, "</table>");
-  free(api.body);
+  free(e);
   foot(&b);
   cc_reply_take(out, 200, HTML_TYPE, &b);
 }

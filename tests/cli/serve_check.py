@@ -691,6 +691,18 @@ check("the latest period is the default; its findings are carried over (not new)
 st, _, data = get("s1", "/api/v1/findings/" + s1_fid)
 hist = [h["period"] for h in (j(data) or {}).get("history", [])]
 check("a finding's history spans both periods", hist == ["2026-09", "2026-10"], data[:300])
+# 2026-10-26 is past the first period's deadline: every carried finding is
+# overdue, so each school in scope with a finding is a late school.
+page = srv.req("GET", "/", cookie=psid)[2].decode()
+late = page.split("逾期未整改较多的学校", 1)[-1].split("<h2>", 1)[0]
+codes = re.findall(r"<tr><td>([^<]*)</td>", late)
+check("dashboard: a school's late schools are itself only", codes == ["4137010001"], codes)
+page = srv.req("GET", "/", cookie=SESS["qd"][0])[2].decode()
+late = page.split("逾期未整改较多的学校", 1)[-1].split("<h2>", 1)[0]
+codes = set(re.findall(r"<tr><td>([^<]*)</td>", late))
+want = {s for e in EXPECTED for s, r in e["members"] if r.startswith("3702")}
+check("dashboard: a city's late schools are its own schools with findings", codes == want,
+      (codes, want))
 
 # ---------------------------------------------------------------------------
 # Throttling (a server of its own: the lock is per process).
