@@ -25,7 +25,8 @@
  *   5. the reply, with the security headers on every response: a strict
  *      Content-Security-Policy (nothing but this origin's style sheet; no
  *      script at all), frame-ancestors 'none' and X-Frame-Options DENY,
- *      X-Content-Type-Options nosniff, Referrer-Policy no-referrer,
+ *      X-Content-Type-Options nosniff, Referrer-Policy same-origin (not
+ *      no-referrer: with it browsers send "Origin: null" on form posts),
  *      Cache-Control no-store, and HSTS under HTTPS.
  *
  * Data are read in short LMDB read transactions per request (the engine's
@@ -576,7 +577,7 @@ static void security_headers(struct MHD_Response *resp, const cc_server *s,
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   MHD_add_response_header(resp, "X-Frame-Options", "DENY");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+  MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
   MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");

@@ -248,7 +248,7 @@ def secure_headers(hs):
     return ("frame-ancestors 'none'" in csp and "default-src 'none'" in csp and
             "script-src" not in csp and header(hs, "X-Frame-Options") == "DENY" and
             header(hs, "X-Content-Type-Options") == "nosniff" and
-            header(hs, "Referrer-Policy") == "no-referrer" and
+            header(hs, "Referrer-Policy") == "same-origin" and
             header(hs, "Cache-Control") == "no-store")
 
 
