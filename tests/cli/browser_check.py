@@ -10,6 +10,7 @@ findings list, opens a finding and downloads the CSV. Screenshots are kept in
 hand-worked expected_findings.txt. Prints "ok"/"FAIL" lines and
 "N passed, M failed"; exits 1 on any failure.
 """
+import atexit
 import csv
 import glob
 import io
@@ -56,6 +57,15 @@ def finish():
         server.wait(60)
     print("%d passed, %d failed" % (PASSED, FAILED))
     sys.exit(1 if FAILED else 0)
+
+
+def cleanup():
+    # also after an exception (a wait that timed out): no server is left
+    if server is not None and server.poll() is None:
+        server.kill()
+
+
+atexit.register(cleanup)
 
 
 def shot(name):

@@ -15,6 +15,7 @@ hand-worked expected_findings.txt and the roster files' school columns,
 never from the service's answers. Prints "ok"/"FAIL" lines and
 "N passed, M failed"; exits 1 on any failure.
 """
+import atexit
 import csv
 import http.client
 import io
@@ -58,6 +59,16 @@ def finish():
                 p.kill()
     print("%d passed, %d failed" % (PASSED, FAILED))
     sys.exit(1 if FAILED else 0)
+
+
+def cleanup():
+    # also after an exception: no server is left running
+    for p in SERVERS:
+        if p.poll() is None:
+            p.kill()
+
+
+atexit.register(cleanup)
 
 
 def cc(*args, stdin=None):
