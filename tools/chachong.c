@@ -25,6 +25,8 @@ static const struct command {
     {"query", cc_cmd_query, "find findings by ID, name, school, region, type, state"},
     {"export", cc_cmd_export, "write each school's cases (xlsx + CSV) and roll-ups for a period"},
     {"report", cc_cmd_report, "write the HTML report of a period (nation or region)"},
+    {"user", cc_cmd_user, "add, list, disable, enable accounts of the service; API tokens"},
+    {"serve", cc_cmd_serve, "serve findings to accounts over HTTP(S), each within its scope"},
 };
 
 int cc_exit_code(int rc)

@@ -26,6 +26,8 @@ int cc_cmd_report(int argc, char **argv);
 int cc_cmd_export(int argc, char **argv);
 int cc_cmd_query(int argc, char **argv);
 int cc_cmd_review(int argc, char **argv);
+int cc_cmd_user(int argc, char **argv);
+int cc_cmd_serve(int argc, char **argv);
 
 /* Maps a library error code to an exit code. */
 int cc_exit_code(int rc);

@@ -31,6 +31,8 @@
 #include "chachong/review.h"
 #include "chachong/query.h"
 #include "chachong/policy.h"
+#include "chachong/account.h"
+#include "chachong/serve.h"
 
 #define CHACHONG_VERSION "0.1.0"
 
