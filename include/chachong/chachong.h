@@ -8,6 +8,7 @@
 #ifndef CHACHONG_H
 #define CHACHONG_H
 
+#include "chachong/version.h"
 #include "chachong/errors.h"
 #include "chachong/types.h"
 #include "chachong/normalize_id.h"
@@ -30,7 +31,5 @@
 #include "chachong/review.h"
 #include "chachong/query.h"
 #include "chachong/policy.h"
-
-#define CHACHONG_VERSION "0.1.0"
 
 #endif
