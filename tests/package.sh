@@ -2,7 +2,10 @@
 # The package: cmake --install into a scratch prefix, then what a third
 # party does with it.
 #
-#   bash package.sh <cmake> <build dir> <source dir> <scratch dir>
+#   CC_CMAKE=<cmake> bash package.sh <chachong> <gen_roster> <source dir> <scratch dir>
+#
+# The build directory is the one <chachong> was built in (the command is
+# written at its top, tools/CMakeLists.txt); CC_CMAKE defaults to cmake.
 #
 # Checks: the command, libchachong.a and libchachong.so, the public headers
 # (version.h included), chachong.pc, chachong.1 and LICENSE are installed;
@@ -18,20 +21,9 @@
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=cli/lib.sh
 . "$HERE/cli/lib.sh"
-if [ $# -ne 4 ]; then
-  echo "usage: bash $(basename "$0") <cmake> <build dir> <source dir> <scratch dir>" >&2
-  exit 2
-fi
-CMAKE=$1
-BUILD=$2
-SRC=$3
-S=$4
-case "$S" in
-  ""|/|.|..) echo "refusing scratch dir '$S'" >&2; exit 2 ;;
-esac
-rm -rf -- "$S"
-mkdir -p -- "$S"
-S=$(cd "$S" && pwd)
+cli_init "$@"
+CMAKE=${CC_CMAKE:-cmake}
+BUILD=$(dirname "$CC")
 P=$S/prefix
 
 for tool in pkg-config cc man nm; do

@@ -96,11 +96,9 @@ static int cmd_export(int argc, char **argv)
                               "--format takes xlsx, csv or both");
       break;
     case OPT_THREADS: {
-      char *end;
-      long t = strtol(v, &end, 10);
-      if (*v == '\0' || *end || t < 1 || t > 1024)
-        return cc_usage_error(&cc_command_export,
-                              "--threads takes a number from 1 to 1024");
+      long t;
+      if (cc_args_number(&args, 1, 1024, &t) != 0)
+        return CC_EXIT_USAGE;
       o.threads = (int)t;
       break;
     }

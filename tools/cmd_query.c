@@ -4,6 +4,7 @@
  * ID numbers masked unless --unmasked. Every query is recorded in the audit
  * log before anything is printed (the library does it: cc_query_run).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,11 +134,9 @@ static int cmd_query(int argc, char **argv)
       }
       break;
     case OPT_LIMIT: {
-      char *end;
-      unsigned long long n = strtoull(v, &end, 10);
-      if (*v < '0' || *v > '9' || *end || n == 0) {
-        code = cc_usage_error(&cc_command_query,
-                              "--limit takes a positive number");
+      long n;
+      if (cc_args_number(&args, 1, LONG_MAX, &n) != 0) {
+        code = CC_EXIT_USAGE;
         goto done;
       }
       q.limit = (size_t)n;

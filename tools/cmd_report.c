@@ -56,19 +56,6 @@ const cc_command cc_command_report = {
     NULL, options, NULL,
 };
 
-/* A count option: 0 to 1000000, digits only. */
-static int parse_count(const char *text, unsigned *out)
-{
-  size_t i, len = strlen(text);
-  if (len == 0 || len > 7)
-    return -1;
-  for (i = 0; i < len; i++)
-    if (text[i] < '0' || text[i] > '9')
-      return -1;
-  *out = (unsigned)atol(text);
-  return *out <= 1000000 ? 0 : -1;
-}
-
 static int cmd_report(int argc, char **argv)
 {
   cc_report_options o = CC_REPORT_OPTIONS_INIT;
@@ -99,9 +86,12 @@ static int cmd_report(int argc, char **argv)
     default:
       return CC_EXIT_USAGE;
     }
-    if (count != NULL && parse_count(v, count) != 0)
-      return cc_usage_error(&cc_command_report, "--%s takes a number from 0 "
-                            "to 1000000", args.name);
+    if (count != NULL) {
+      long n;
+      if (cc_args_number(&args, 0, 1000000, &n) != 0)
+        return CC_EXIT_USAGE;
+      *count = (unsigned)n;
+    }
   }
   /* Options the library would refuse are usage errors, said before the
    * database is touched. */

@@ -119,6 +119,7 @@ static int cmd_run(int argc, char **argv)
   while ((key = cc_args_next(&args)) != CC_ARGS_END) {
     const char *v = args.value;
     char *end;
+    long number;
     switch (key) {
     case OPT_QUIET:
       quiet = 1;
@@ -167,14 +168,11 @@ static int cmd_run(int argc, char **argv)
     case OPT_OUT:
       o.out_dir = v;
       break;
-    case OPT_THREADS: {
-      long t = strtol(v, &end, 10);
-      if (*v == '\0' || *end || t < 1 || t > 1024)
-        return cc_usage_error(&cc_command_run,
-                              "--threads takes a number from 1 to 1024");
-      o.threads = (int)t;
+    case OPT_THREADS:
+      if (cc_args_number(&args, 1, 1024, &number) != 0)
+        return CC_EXIT_USAGE;
+      o.threads = (int)number;
       break;
-    }
     case OPT_ENCODING:
       if (n_enc == MAX_ROSTERS)
         return cc_usage_error(&cc_command_run, "too many --encoding options");
@@ -188,14 +186,11 @@ static int cmd_run(int argc, char **argv)
       o.min_roster_share = x;
       break;
     }
-    case OPT_MAX_PER_ID: {
-      long t = strtol(v, &end, 10);
-      if (*v == '\0' || *end || t < 2 || t > 1000000)
-        return cc_usage_error(&cc_command_run, "--max-records-per-id takes a "
-                              "number from 2 to 1000000");
-      o.max_records_per_id = (unsigned)t;
+    case OPT_MAX_PER_ID:
+      if (cc_args_number(&args, 2, 1000000, &number) != 0)
+        return CC_EXIT_USAGE;
+      o.max_records_per_id = (unsigned)number;
       break;
-    }
     case OPT_MAP:
       o.map_path = v;
       break;

@@ -12,6 +12,7 @@
  */
 #include <assert.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +81,30 @@ void cc_args_init(cc_args *a, const cc_command *cmd, int argc, char **argv)
   /* 0, not 1: glibc then forgets the previous parse entirely. */
   optind = 0;
   opterr = 0;
+}
+
+int cc_args_number(const cc_args *a, long min, long max, long *out)
+{
+  const char *v = a->value;
+  long n = 0;
+  size_t i;
+  assert(a->name != NULL && v != NULL && 0 <= min && min <= max);
+  for (i = 0; v[i] >= '0' && v[i] <= '9'; i++) {
+    if (n > (LONG_MAX - (v[i] - '0')) / 10) {
+      n = LONG_MAX; /* past any max: refused below */
+      continue;
+    }
+    n = n * 10 + (v[i] - '0');
+  }
+  if (i > 0 && v[i] == '\0' && n >= min && n <= max) {
+    *out = n;
+    return 0;
+  }
+  if (max == LONG_MAX)
+    return cc_usage_error(a->cmd, "--%s takes a whole number of at least %ld",
+                          a->name, min);
+  return cc_usage_error(a->cmd, "--%s takes a number from %ld to %ld",
+                        a->name, min, max);
 }
 
 int cc_args_given(const cc_args *a, int key)

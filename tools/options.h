@@ -96,6 +96,14 @@ void cc_args_init(cc_args *a, const cc_command *cmd, int argc, char **argv);
  */
 int cc_args_next(cc_args *a);
 
+/*
+ * The value of the option just returned as a whole number from min to max
+ * (0 <= min <= max), decimal digits only; otherwise the usage error that
+ * names the option and the range is printed.
+ * @return 0, or CC_EXIT_USAGE
+ */
+int cc_args_number(const cc_args *a, long min, long max, long *out);
+
 /* Whether the option with this key has been given (so far). */
 int cc_args_given(const cc_args *a, int key);
 
