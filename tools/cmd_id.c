@@ -26,7 +26,7 @@ const cc_command cc_command_id = {
     "number is upgraded to 18 digits.",
     "VALUE...", options,
     "Exit 0 if every value is valid, 1 if not. A value that begins with '-'\n"
-    "follows '--'.",
+    "and a letter follows '--'.",
 };
 
 static int cmd_id(int argc, char **argv)

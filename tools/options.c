@@ -188,6 +188,16 @@ int cc_args_next(cc_args *a)
   memset(&longs[k], 0, sizeof longs[k]);
 
   prev = optind < 1 ? 1 : optind;
+  /* A negative number is an operand of a command that takes operands
+   * (workdays add D -5 is then told N is not a count, id -123 is an ID
+   * that is not valid), not an unknown option "-1". getopt_long is between
+   * two arguments here (a short option other than -h is an error), so
+   * stepping past one by hand is safe. */
+  if (cmd->operands != NULL && prev < a->argc && a->argv[prev][0] == '-' &&
+      a->argv[prev][1] >= '0' && a->argv[prev][1] <= '9') {
+    optind = prev + 1;
+    return operand(a, a->argv[prev]);
+  }
   c = getopt_long(a->argc, a->argv, "-:h", longs, &li);
   if (c == -1) {
     /* The end, or "--": what follows it is operands only. */

@@ -180,8 +180,11 @@ check_exit "id with one invalid check digit" 1 "$RC"
 check "id prints a line per value" test "$(wc -l <"$S/id_bad.stdout")" = 2
 run_cc id_dash id -- -123
 check_exit "id -- -123: a value, not valid" 1 "$RC"
-run_cc id_opt id -123
-check_usage id_opt "unknown option '-1'" id
+run_cc id_neg id -123
+check_exit "id -123: a value, not valid (a negative number is no option)" 1 "$RC"
+check "id -123 prints its line" test "$(wc -l <"$S/id_neg.stdout")" = 1
+run_cc id_opt id "$ID" -x
+check_usage id_opt "unknown option '-x'" id
 check "a refused id line prints no results" test ! -s "$S/id_opt.stdout"
 run_cc id_none id
 check_usage id_none "no VALUE given" id
@@ -197,6 +200,8 @@ run_cc wd_action workdays sub 2026-03-02 5
 check_usage wd_action "unknown action" workdays
 run_cc wd_extra workdays add 2026-03-02 5 6
 check_usage wd_extra "unexpected argument" workdays
+run_cc wd_neg workdays add 2026-03-02 -5
+check_exit "workdays add 2026-03-02 -5: N is bad input" 3 "$RC"
 run_cc wd_empty workdays add 2026-03-02 5 --calendar=
 check_usage wd_empty "--calendar needs a FILE" workdays
 
