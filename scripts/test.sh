@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 # No test depends on the machine's speed: a busy machine (shared cores) or
 # a sanitizer build only takes longer. ctest's limits, set per tier in
-# tests/CMakeLists.txt (quick 900 s, long 7200 s), only catch a hang, and
+# tests/CMakeLists.txt (quick 1800 s, long 7200 s), only catch a hang, and
 # Check's own are stretched past them there.
 BUILD_DIR=build bash scripts/setup.sh
 (cd build && ctest --output-on-failure -j"$jobs")
