@@ -27,12 +27,12 @@ for t in "${targets[@]}"; do
   [ -x "$bin" ] || { echo "fuzz: no target $t" >&2; exit 2; }
   mkdir -p "$build/corpus/$t"
   echo "fuzz: $t for ${seconds}s" >&2
-  # -timeout: a single input taking a minute is a hang (generous: the machine
+  # -timeout: a single input taking five minutes is a hang (generous: the machine
   # may be busy, and CI must not fail for that); -rss_limit_mb bounds
   # memory; the ingest limits are small in this build, so no input needs more.
   if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-       nice -n 10 "$bin" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
+       nice -n 10 "$bin" -max_total_time="$seconds" -timeout=300 -rss_limit_mb=2048 \
          -print_final_stats=1 -artifact_prefix="$build/artifacts/${t}-" \
          "$build/corpus/$t" "fuzz/corpus/$t" 2>"$build/fuzz_$t.log"; then
     echo "fuzz: $t FOUND SOMETHING (see $build/fuzz_$t.log and $build/artifacts/)" >&2

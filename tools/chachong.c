@@ -1,6 +1,7 @@
 /*
- * chachong - the command table. Each command lives in tools/cmd_<name>.c;
- * this file only dispatches and keeps the exit codes in one place.
+ * chachong - the command table. Each command lives in tools/cmd_<name>.c
+ * (its options: tools/options.h); this file dispatches, and keeps the exit
+ * codes (tools/commands.h) with their descriptions in one place.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,25 +10,52 @@
 
 #include "commands.h"
 
-static const struct command {
-  const char *name;
-  int (*fn)(int argc, char **argv);
-  const char *summary;
-} commands[] = {
-    {"run", cc_cmd_run, "run the monthly cross-check of one period"},
-    {"id", cc_cmd_id, "clean and check ID numbers"},
-    {"workdays", cc_cmd_workdays, "working-day arithmetic (clearing deadlines)"},
-    {"resolve", cc_cmd_resolve, "record a school's response to a finding"},
-    {"import-responses", cc_cmd_import_responses,
-     "record the answers in school packages sent back (xlsx or CSV)"},
-    {"review", cc_cmd_review, "record a reviewer's decision: same person or not"},
-    {"audit", cc_cmd_audit, "list who queried, exported or resolved what"},
-    {"query", cc_cmd_query, "find findings by ID, name, school, region, type, state"},
-    {"export", cc_cmd_export, "write each school's cases (xlsx + CSV) and roll-ups for a period"},
-    {"report", cc_cmd_report, "write the HTML report of a period (nation or region)"},
-    {"user", cc_cmd_user, "add, list, disable, enable accounts of the service; API tokens"},
-    {"serve", cc_cmd_serve, "serve findings to accounts over HTTP(S), each within its scope"},
+#define CC_COMMAND_ENTRY(name) &cc_command_##name,
+const cc_command *const cc_commands[] = {CC_COMMANDS(CC_COMMAND_ENTRY)};
+#undef CC_COMMAND_ENTRY
+const size_t cc_n_commands = sizeof cc_commands / sizeof cc_commands[0];
+
+/* The exit codes, as README.md "The commands" gives them. */
+const cc_exit_doc cc_exit_docs[] = {
+    {CC_EXIT_OK, "ok", "success; findings are a result, not a failure", NULL},
+    {CC_EXIT_INVALID, "some value not valid",
+     "id: some value is not a valid ID number", "id"},
+    {CC_EXIT_USAGE, "usage",
+     "usage error: an unknown option, a required option or a value missing,\n"
+     "a value not of the option's form (a number out of range, an unknown\n"
+     "format); one line names it",
+     NULL},
+    {CC_EXIT_INPUT, "bad input",
+     "bad input: a file, period, finding or database that does not exist, a\n"
+     "missing required column, a bad date, an --out or --db folder that\n"
+     "others can write, a roster stopped by a safety rail",
+     NULL},
+    {CC_EXIT_IO, "I/O or database error",
+     "I/O or database error (a database map that could not be grown\n"
+     "included)",
+     NULL},
+    {CC_EXIT_NOMEM, "out of memory", "out of memory", NULL},
+    {CC_EXIT_BUSY, "busy",
+     "another run holds the database or the output folder (the message\n"
+     "names it: pid, host, start time, command)",
+     NULL},
+    {CC_EXIT_INTERRUPTED, "interrupted",
+     "interrupted (SIGINT or SIGTERM); the database is unchanged", NULL},
 };
+const size_t cc_n_exit_docs = sizeof cc_exit_docs / sizeof cc_exit_docs[0];
+
+const char cc_manual_description[] =
+    "chachong finds students who are enrolled, or paid, twice across China's "
+    "two national secondary-vocational student systems: the Ministry of "
+    "Education's roster (about 13 million students) and the Ministry of "
+    "Human Resources and Social Security's (about 4.5 million). Each month "
+    "chachong run compares the rosters of one period and writes the "
+    "findings (findings.jsonl) that schools must clear within 10 working "
+    "days; export, query, report, resolve, review and audit work "
+    "on the database it keeps.\n\n"
+    "Personal data stays guarded: ID numbers are masked in messages, tables "
+    "and reports unless asked for, files are created mode 0600 and folders "
+    "0700, and every query and export is recorded in the audit log.";
 
 int cc_exit_code(int rc)
 {
@@ -58,38 +86,30 @@ int cc_cmd_open_existing(cc_db **out, const char *dir)
   return cc_db_open(out, dir, &dbo);
 }
 
-static void usage(FILE *out)
-{
-  size_t i;
-  fprintf(out, "usage: chachong COMMAND [OPTIONS]\n\ncommands:\n");
-  for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\n'chachong COMMAND --help' describes a command.\n"
-               "exit codes: 0 ok, 2 usage, 3 bad input, 4 I/O or database error,\n"
-               "            5 out of memory, 6 another run holds the database or\n"
-               "            output folder, 130 interrupted\n");
-}
-
 int main(int argc, char **argv)
 {
   size_t i;
   if (argc < 2) {
-    usage(stderr);
+    cc_commands_help(stderr);
     return CC_EXIT_USAGE;
   }
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
       strcmp(argv[1], "help") == 0) {
-    usage(stdout);
+    cc_commands_help(stdout);
     return CC_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--man") == 0) {
+    cc_manual_write(stdout);
+    return fflush(stdout) == 0 && !ferror(stdout) ? CC_EXIT_OK : CC_EXIT_IO;
   }
   if (strcmp(argv[1], "--version") == 0) {
     printf("chachong %s\n", CHACHONG_VERSION);
     return CC_EXIT_OK;
   }
-  for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (strcmp(argv[1], commands[i].name) == 0)
-      return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "chachong: unknown command '%s'\n", argv[1]);
-  usage(stderr);
+  for (i = 0; i < cc_n_commands; i++)
+    if (strcmp(argv[1], cc_commands[i]->name) == 0)
+      return cc_commands[i]->main(argc - 1, argv + 1);
+  fprintf(stderr, "chachong: unknown command '%s'; see 'chachong --help'\n",
+          argv[1]);
   return CC_EXIT_USAGE;
 }

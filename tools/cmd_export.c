@@ -12,89 +12,102 @@
 
 #include "commands.h"
 
-static const char usage_text[] =
-    "usage: chachong export --db DIR --period YYYY-MM --out DIR\n"
-    "           [--school CODE] [--region PREFIX] [--user NAME]\n"
-    "           [--format xlsx|csv|both] [--threads N]\n"
-    "\n"
-    "  --db DIR          the database of chachong run\n"
-    "  --period YYYY-MM  the period to export\n"
-    "  --out DIR         where the folders go (created 0700; files 0600):\n"
-    "                      <省代码>-<省名>/<市代码>-<市名>/<学校代码>.xlsx|csv\n"
-    "                      one row per finding involving the school\n"
-    "                      汇总_<市代码>, <省>/汇总_<省代码>, 汇总_全国: roll-ups\n"
-    "  --school CODE     only the school(s) with this code\n"
-    "  --region PREFIX   only schools whose region code starts with PREFIX\n"
-    "                    (37: a province, 3701: a city)\n"
-    "  --user NAME       the operator recorded in the audit log (default:\n"
-    "                    the login name)\n"
-    "  --format F        xlsx, csv or both (default both)\n"
-    "  --threads N       workers writing packages (default: every core)\n"
-    "\n"
+static int cmd_export(int argc, char **argv);
+
+enum {
+  OPT_DB = CC_OPT_KEY, OPT_PERIOD, OPT_OUT, OPT_SCHOOL, OPT_REGION, OPT_USER,
+  OPT_FORMAT, OPT_THREADS
+};
+
+static const cc_opt options[] = {
+    {"db", OPT_DB, "DIR", CC_OPT_REQUIRED, "the database of chachong run"},
+    {"period", OPT_PERIOD, "YYYY-MM", CC_OPT_REQUIRED, "the period to export"},
+    {"out", OPT_OUT, "DIR", CC_OPT_REQUIRED,
+     "where the folders go (created 0700; files 0600):\n"
+     "  <省代码>-<省名>/<市代码>-<市名>/<学校代码>.xlsx|csv\n"
+     "  one row per finding involving the school\n"
+     "  汇总_<市代码>, <省>/汇总_<省代码>, 汇总_全国: roll-ups"},
+    {"school", OPT_SCHOOL, "CODE", 0, "only the school(s) with this code"},
+    {"region", OPT_REGION, "PREFIX", 0,
+     "only schools whose region code starts with PREFIX\n"
+     "(37: a province, 3701: a city)"},
+    {"user", OPT_USER, "NAME", 0,
+     "the operator recorded in the audit log (default:\n"
+     "the login name)"},
+    {"format", OPT_FORMAT, "F", 0, "xlsx, csv or both (default both)"},
+    {"threads", OPT_THREADS, "N", 0,
+     "workers writing packages (default: every core)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const cc_command cc_command_export = {
+    "export", cmd_export,
+    "write each school's cases (xlsx + CSV) and roll-ups for a period",
+    "chachong export --db DIR --period YYYY-MM --out DIR\n"
+    "    [--school CODE] [--region PREFIX] [--user NAME]\n"
+    "    [--format xlsx|csv|both] [--threads N]",
+    NULL, NULL, options,
     "The packages show full ID numbers: each goes back to the school that\n"
     "holds the records. Every export is recorded in the audit log (chachong\n"
-    "audit).\n";
+    "audit).",
+};
 
-int cc_cmd_export(int argc, char **argv)
+static int cmd_export(int argc, char **argv)
 {
   cc_export_options o = CC_EXPORT_OPTIONS_INIT;
   cc_export_stats st;
   cc_db_options dbo = CC_DB_OPTIONS_INIT;
   const char *db_dir = NULL;
   cc_db *db = NULL;
-  int k, rc;
+  cc_args args;
+  int rc, key;
 
-  for (k = 1; k < argc; k++) {
-    const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      fputs(usage_text, stdout);
-      return CC_EXIT_OK;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "chachong export: %s needs a value\n%s", a, usage_text);
-      return CC_EXIT_USAGE;
-    }
-    k++;
-    if (strcmp(a, "--db") == 0) {
+  cc_args_init(&args, &cc_command_export, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    const char *v = args.value;
+    switch (key) {
+    case OPT_DB:
       db_dir = v;
-    } else if (strcmp(a, "--period") == 0) {
+      break;
+    case OPT_PERIOD:
       o.period = v;
-    } else if (strcmp(a, "--out") == 0) {
+      break;
+    case OPT_OUT:
       o.out_dir = v;
-    } else if (strcmp(a, "--school") == 0) {
+      break;
+    case OPT_SCHOOL:
       o.school = v;
-    } else if (strcmp(a, "--region") == 0) {
+      break;
+    case OPT_REGION:
       o.region = v;
-    } else if (strcmp(a, "--user") == 0) {
+      break;
+    case OPT_USER:
       o.user = v;
-    } else if (strcmp(a, "--format") == 0) {
+      break;
+    case OPT_FORMAT:
       if (strcmp(v, "xlsx") == 0)
         o.formats = CC_EXPORT_XLSX;
       else if (strcmp(v, "csv") == 0)
         o.formats = CC_EXPORT_CSV;
       else if (strcmp(v, "both") == 0)
         o.formats = CC_EXPORT_XLSX | CC_EXPORT_CSV;
-      else {
-        fprintf(stderr, "chachong export: --format takes xlsx, csv or both\n");
+      else
+        return cc_usage_error(&cc_command_export,
+                              "--format takes xlsx, csv or both");
+      break;
+    case OPT_THREADS: {
+      long t;
+      if (cc_args_number(&args, 1, 1024, &t) != 0)
         return CC_EXIT_USAGE;
-      }
-    } else if (strcmp(a, "--threads") == 0) {
-      char *end;
-      long t = strtol(v, &end, 10);
-      if (*end || t < 1 || t > 1024) {
-        fprintf(stderr, "chachong export: --threads takes a number from 1 to 1024\n");
-        return CC_EXIT_USAGE;
-      }
       o.threads = (int)t;
-    } else {
-      fprintf(stderr, "chachong export: unknown option '%s'\n%s", a, usage_text);
+      break;
+    }
+    case CC_ARGS_HELP:
+      cc_command_help(stdout, &cc_command_export);
+      return CC_EXIT_OK;
+    default:
       return CC_EXIT_USAGE;
     }
-  }
-  if (db_dir == NULL || o.period == NULL || o.out_dir == NULL) {
-    fprintf(stderr, "chachong export: --db, --period and --out are required\n%s",
-            usage_text);
-    return CC_EXIT_USAGE;
   }
 
   /* A missing database is bad input, not a new empty one: look first. */

@@ -2,31 +2,66 @@
  * chachong id VALUE... - cleans and checks ID numbers (SPEC 2.1).
  * Prints per value: cleaned form, valid|invalid|rejected, reason code and
  * its Chinese text, tab-separated. Exit 0 when every value is valid, 1 when
- * any is not.
+ * any is not (CC_EXIT_INVALID).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <chachong/chachong.h>
 
 #include "commands.h"
 
-int cc_cmd_id(int argc, char **argv)
-{
-  int i, all_valid = 1;
-  cc_date today = cc_date_today();
+static int cmd_id(int argc, char **argv);
 
-  if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-    fprintf(argc < 2 ? stderr : stdout,
-            "usage: chachong id VALUE...\n"
-            "  prints, per value: cleaned 18-character form, valid|invalid|rejected,\n"
-            "  reason code, reason in Chinese (tab-separated).\n"
-            "  A 15-digit number is upgraded to 18 digits. Exit 0 if all valid, 1 if not.\n");
-    return argc < 2 ? CC_EXIT_USAGE : CC_EXIT_OK;
+static const cc_opt options[] = {
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const cc_command cc_command_id = {
+    "id", cmd_id, "clean and check ID numbers",
+    "chachong id VALUE...",
+    "Prints, per value: the cleaned 18-character form, valid|invalid|rejected,\n"
+    "the reason code and the reason in Chinese (tab-separated). A 15-digit\n"
+    "number is upgraded to 18 digits.",
+    "VALUE...", options,
+    "Exit 0 if every value is valid, 1 if not. A value that begins with '-'\n"
+    "and a letter follows '--'.",
+};
+
+static int cmd_id(int argc, char **argv)
+{
+  int all_valid = 1, key, n = 0, i;
+  cc_date today = cc_date_today();
+  const char **values;
+  cc_args args;
+
+  /* The values are checked once the command line is known to be right. */
+  values = malloc((size_t)argc * sizeof *values);
+  if (values == NULL) {
+    fprintf(stderr, "chachong id: out of memory\n");
+    return CC_EXIT_NOMEM;
   }
-  for (i = 1; i < argc; i++) {
+  cc_args_init(&args, &cc_command_id, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    if (key == CC_ARGS_OPERAND) {
+      values[n++] = args.value;
+      continue;
+    }
+    free(values);
+    if (key == CC_ARGS_HELP) {
+      cc_command_help(stdout, &cc_command_id);
+      return CC_EXIT_OK;
+    }
+    return CC_EXIT_USAGE;
+  }
+  if (n == 0) {
+    free(values);
+    return cc_usage_error(&cc_command_id, "no VALUE given");
+  }
+  for (i = 0; i < n; i++) {
     cc_id id;
-    cc_id_verdict v = cc_id_normalize(&id, argv[i], strlen(argv[i]), today);
+    cc_id_verdict v = cc_id_normalize(&id, values[i], strlen(values[i]), today);
     const char *verdict = v == CC_ID_VALID ? "valid"
                           : v == CC_ID_INVALID ? "invalid" : "rejected";
     const char *code = cc_id_reason_code((cc_id_reason)id.reason);
@@ -39,5 +74,6 @@ int cc_cmd_id(int argc, char **argv)
     if (v != CC_ID_VALID)
       all_valid = 0;
   }
-  return all_valid ? CC_EXIT_OK : 1;
+  free(values);
+  return all_valid ? CC_EXIT_OK : CC_EXIT_INVALID;
 }

@@ -5,7 +5,6 @@
  * (cc_import_responses, engine/import.c); this file reads the options and
  * prints what could not be read and why.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,26 @@
 
 #include "commands.h"
 
-static const char usage_text[] =
-    "usage: chachong import-responses --db DIR --period YYYY-MM [--user NAME]\n"
-    "           [--by NAME] [--date YYYY-MM-DD] FILE...\n"
-    "\n"
+static int cmd_import_responses(int argc, char **argv);
+
+enum { OPT_DB = CC_OPT_KEY, OPT_PERIOD, OPT_USER, OPT_BY, OPT_DATE };
+
+static const cc_opt options[] = {
+    {"db", OPT_DB, "DIR", CC_OPT_REQUIRED, "the database of chachong run"},
+    {"period", OPT_PERIOD, "YYYY-MM", CC_OPT_REQUIRED,
+     "the period the packages were exported for"},
+    {"user", OPT_USER, "NAME", 0,
+     "the operator recording them (default: the login name)"},
+    {"by", OPT_BY, "NAME", 0, "who gave the answers (default: 学校回执)"},
+    {"date", OPT_DATE, "YYYY-MM-DD", 0, "when the schools acted (default: today)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const cc_command cc_command_import_responses = {
+    "import-responses", cmd_import_responses,
+    "record the answers in school packages sent back (xlsx or CSV)",
+    "chachong import-responses --db DIR --period YYYY-MM [--user NAME]\n"
+    "    [--by NAME] [--date YYYY-MM-DD] FILE...",
     "Reads the school packages of 'chachong export' (.xlsx or .csv) returned\n"
     "with the column 本校处理结果 filled in (保留本校学籍 = keep, 已注销本校学籍 =\n"
     "cancel_own, 已请对方学校注销 = ask_other) and 处理说明 as the note, and\n"
@@ -26,15 +41,11 @@ static const char usage_text[] =
     "Rows without an answer are skipped; a file imported before (same bytes)\n"
     "records nothing again. What could not be read is listed on stdout, one\n"
     "line each: file, row, column, code, reason (tab-separated, after a\n"
-    "header line); the counts go to stderr.\n"
-    "\n"
-    "  --period P   the period the packages were exported for\n"
-    "  --user NAME  the operator recording them (default: the login name)\n"
-    "  --by NAME    who gave the answers (default: 学校回执)\n"
-    "  --date DATE  when the schools acted (default: today)\n"
-    "\n"
-    "exit: 0 every file read (refused rows are listed, not errors); 3 a file\n"
-    "could not be read, or no such period; 2 usage; 4 I/O or database error\n";
+    "header line); the counts go to stderr.",
+    "FILE...", options,
+    "Exit 0 when every file was read (refused rows are listed, not errors);\n"
+    "3 when a file could not be read or the period is not in the database.",
+};
 
 /* A value as text that may leave: control characters made visible. */
 static void put_visible(const char *s)
@@ -44,65 +55,59 @@ static void put_visible(const char *s)
   fputs(shown, stdout);
 }
 
-int cc_cmd_import_responses(int argc, char **argv)
+static int cmd_import_responses(int argc, char **argv)
 {
-  static const struct option longopts[] = {
-      {"db", required_argument, NULL, 'd'},
-      {"period", required_argument, NULL, 'p'},
-      {"user", required_argument, NULL, 'u'},
-      {"by", required_argument, NULL, 'b'},
-      {"date", required_argument, NULL, 't'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
   cc_import_options opts = CC_IMPORT_OPTIONS_INIT;
   cc_import_result res;
   const char *db_dir = NULL;
+  const char **files = NULL;
+  size_t n_files = 0, i;
   cc_db *db = NULL;
-  size_t i;
-  int c, rc;
+  cc_args args;
+  int key, rc;
 
   memset(&res, 0, sizeof res);
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'd': db_dir = optarg; break;
-    case 'p': opts.period = optarg; break;
-    case 'u': opts.user = optarg; break;
-    case 'b': opts.by = optarg; break;
-    case 't':
-      if (cc_date_parse(&opts.date, optarg) < 0) {
+  files = malloc((size_t)(argc > 0 ? argc : 1) * sizeof *files);
+  if (files == NULL) {
+    fprintf(stderr, "chachong import-responses: out of memory\n");
+    return CC_EXIT_NOMEM;
+  }
+  cc_args_init(&args, &cc_command_import_responses, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    switch (key) {
+    case CC_ARGS_OPERAND: files[n_files++] = args.value; break;
+    case OPT_DB: db_dir = args.value; break;
+    case OPT_PERIOD: opts.period = args.value; break;
+    case OPT_USER: opts.user = args.value; break;
+    case OPT_BY: opts.by = args.value; break;
+    case OPT_DATE:
+      if (cc_date_parse(&opts.date, args.value) < 0) {
         fprintf(stderr, "chachong import-responses: --date: %s\n", cc_error_last());
-        return CC_EXIT_USAGE;
+        free(files);
+        return CC_EXIT_INPUT;
       }
       break;
-    case 'h': fputs(usage_text, stdout); return CC_EXIT_OK;
+    case CC_ARGS_HELP:
+      cc_command_help(stdout, &cc_command_import_responses);
+      free(files);
+      return CC_EXIT_OK;
     default:
-      /* getopt_long sets optopt to a known option's value when that
-       * option lacks its argument (to 0 or the letter when unknown). */
-      if (optopt && strchr("dpubt", optopt))
-        fprintf(stderr, "chachong import-responses: %s needs a value\n%s",
-                argv[optind - 1], usage_text);
-      else
-        fprintf(stderr, "chachong import-responses: unknown option '%s'\n%s",
-                argv[optind - 1], usage_text);
+      free(files);
       return CC_EXIT_USAGE;
     }
   }
-  if (db_dir == NULL || opts.period == NULL || optind >= argc) {
-    fprintf(stderr, "chachong import-responses: --db, --period and at least "
-                    "one FILE are required\n%s", usage_text);
-    return CC_EXIT_USAGE;
+  if (n_files == 0) {
+    free(files);
+    return cc_usage_error(&cc_command_import_responses, "at least one FILE is required");
   }
   if (opts.by && strlen(opts.by) >= 64) {
-    fprintf(stderr, "chachong import-responses: --by is longer than 63 bytes\n");
-    return CC_EXIT_USAGE;
+    free(files);
+    return cc_usage_error(&cc_command_import_responses, "--by is longer than 63 bytes");
   }
 
   if ((rc = cc_cmd_open_existing(&db, db_dir)) < 0)
     goto fail;
-  rc = cc_import_responses(&res, db, (const char *const *)argv + optind,
-                           (size_t)(argc - optind), &opts);
+  rc = cc_import_responses(&res, db, files, n_files, &opts);
   cc_db_close(db);
   db = NULL;
   if (rc < 0)
@@ -131,6 +136,7 @@ int cc_cmd_import_responses(int argc, char **argv)
           res.refused, res.files_bad);
   rc = res.files_bad ? CC_EXIT_INPUT : CC_EXIT_OK;
   cc_import_result_dispose(&res);
+  free(files);
   return rc;
 fail:
   fprintf(stderr, "chachong import-responses: %s\n", cc_error_last());
@@ -139,5 +145,6 @@ fail:
                     "before the error\n", res.recorded);
   cc_import_result_dispose(&res);
   cc_db_close(db);
+  free(files);
   return cc_exit_code(rc);
 }

@@ -4,6 +4,7 @@
  * ID numbers masked unless --unmasked. Every query is recorded in the audit
  * log before anything is printed (the library does it: cc_query_run).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,37 +14,64 @@
 
 #include "commands.h"
 
-static const char usage_text[] =
-    "usage: chachong query --db DIR [--period YYYY-MM ... | --all-periods]\n"
-    "           [--id VALUE] [--name NAME] [--school CODE] [--region PREFIX]\n"
-    "           [--type TYPE] [--reason R] [--state STATE] [--format table|csv|jsonl]\n"
-    "           [--unmasked] [--limit N] [--user NAME]\n"
-    "\n"
-    "  --period P      a period to search (default: the latest); repeatable\n"
-    "  --all-periods   every period in the database, oldest first\n"
-    "  --id VALUE      an ID number, cleaned like a roster cell (apostrophe,\n"
-    "                  full-width digits, 15 -> 18 digits)\n"
-    "  --name NAME     the person's or any member's name, compared folded\n"
-    "                  (張偉 finds 张伟)\n"
-    "  --school CODE   any member's school code\n"
-    "  --region P      a prefix of any member's region code: 2 digits =\n"
-    "                  province, 4 = city, 6 = county\n"
-    "  --type TYPE     dual_enrollment, duplicate_record, double_grant,\n"
-    "                  double_waiver, id_conflict, ineligible_grant,\n"
-    "                  ineligible_waiver, subsidy_review\n"
-    "  --reason R      a policy finding's reason: part_time, third_year,\n"
-    "                  beyond_program, over_age\n"
-    "  --state STATE   new, open, overdue, cleared\n"
-    "  --format F      table (default), csv (UTF-8, English header), jsonl\n"
-    "  --unmasked      full ID numbers (recorded as such in the audit log)\n"
-    "  --limit N       print at most N findings\n"
-    "  --user NAME     the operator for the audit log (default: login name)\n"
-    "\n"
-    "Filters combine with AND; a filter given twice matches either value.\n"
-    "Every query is recorded in the audit log (chachong audit).\n"
-    "Exit: 0 (also when nothing matched), 2 usage, 3 bad input, 4 database.\n";
+static int cmd_query(int argc, char **argv);
 
-int cc_cmd_query(int argc, char **argv)
+enum {
+  OPT_DB = CC_OPT_KEY, OPT_PERIOD, OPT_ALL_PERIODS, OPT_ID, OPT_NAME,
+  OPT_SCHOOL, OPT_REGION, OPT_TYPE, OPT_REASON, OPT_STATE, OPT_FORMAT,
+  OPT_UNMASKED, OPT_LIMIT, OPT_USER
+};
+
+static const cc_opt options[] = {
+    {"db", OPT_DB, "DIR", CC_OPT_REQUIRED, "the database of chachong run"},
+    {"period", OPT_PERIOD, "P", 0,
+     "a period to search (default: the latest); repeatable"},
+    {"all-periods", OPT_ALL_PERIODS, NULL, 0,
+     "every period in the database, oldest first"},
+    {"id", OPT_ID, "VALUE", 0,
+     "an ID number, cleaned like a roster cell (apostrophe,\n"
+     "full-width digits, 15 -> 18 digits)"},
+    {"name", OPT_NAME, "NAME", 0,
+     "the person's or any member's name, compared folded\n"
+     "(張偉 finds 张伟)"},
+    {"school", OPT_SCHOOL, "CODE", 0, "any member's school code"},
+    {"region", OPT_REGION, "P", 0,
+     "a prefix of any member's region code: 2 digits =\n"
+     "province, 4 = city, 6 = county"},
+    {"type", OPT_TYPE, "TYPE", 0,
+     "dual_enrollment, duplicate_record, double_grant,\n"
+     "double_waiver, id_conflict, ineligible_grant,\n"
+     "ineligible_waiver, subsidy_review"},
+    {"reason", OPT_REASON, "R", 0,
+     "a policy finding's reason: part_time, third_year,\n"
+     "beyond_program, over_age"},
+    {"state", OPT_STATE, "STATE", 0, "new, open, overdue, cleared"},
+    {"format", OPT_FORMAT, "F", 0,
+     "table (default), csv (UTF-8, English header), jsonl"},
+    {"unmasked", OPT_UNMASKED, NULL, 0,
+     "full ID numbers (recorded as such in the audit log)"},
+    {"limit", OPT_LIMIT, "N", 0, "print at most N findings"},
+    {"user", OPT_USER, "NAME", 0,
+     "the operator for the audit log (default: login name)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const cc_command cc_command_query = {
+    "query", cmd_query,
+    "find findings by ID, name, school, region, type, state",
+    "chachong query --db DIR [--period YYYY-MM ... | --all-periods]\n"
+    "    [--id VALUE] [--name NAME] [--school CODE] [--region PREFIX]\n"
+    "    [--type TYPE] [--reason R] [--state STATE] [--format table|csv|jsonl]\n"
+    "    [--unmasked] [--limit N] [--user NAME]",
+    "The auditor's questions: findings by ID number, name, school, region,\n"
+    "type, state and period, ID numbers masked unless --unmasked.",
+    NULL, options,
+    "Filters combine with AND; a filter given twice matches either value.\n"
+    "Every query is recorded in the audit log (chachong audit). Nothing\n"
+    "matched is still exit 0.",
+};
+
+static int cmd_query(int argc, char **argv)
 {
   cc_query_options q = CC_QUERY_OPTIONS_INIT;
   cc_query_result r;
@@ -52,7 +80,8 @@ int cc_cmd_query(int argc, char **argv)
   const char *db_dir = NULL;
   const char **periods, **ids, **names, **schools, **regions, **types, **states, **reasons;
   size_t max = (size_t)argc;
-  int i, rc, code = CC_EXIT_OK;
+  cc_args args;
+  int key, rc, code = CC_EXIT_OK;
 
   memset(&r, 0, sizeof r);
   periods = calloc(max, sizeof *periods);
@@ -78,68 +107,52 @@ int cc_cmd_query(int argc, char **argv)
   q.states = states;
   q.reasons = reasons;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      fputs(usage_text, stdout);
-      goto done;
-    }
-    if (strcmp(a, "--all-periods") == 0) {
-      q.all_periods = 1;
-      continue;
-    }
-    if (strcmp(a, "--unmasked") == 0) {
-      q.unmasked = 1;
-      continue;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "chachong query: %s needs a value\n%s", a, usage_text);
-      code = CC_EXIT_USAGE;
-      goto done;
-    }
-    i++;
-    if (strcmp(a, "--db") == 0) db_dir = v;
-    else if (strcmp(a, "--period") == 0) periods[q.n_periods++] = v;
-    else if (strcmp(a, "--id") == 0) ids[q.n_ids++] = v;
-    else if (strcmp(a, "--name") == 0) names[q.n_names++] = v;
-    else if (strcmp(a, "--school") == 0) schools[q.n_schools++] = v;
-    else if (strcmp(a, "--region") == 0) regions[q.n_regions++] = v;
-    else if (strcmp(a, "--type") == 0) types[q.n_types++] = v;
-    else if (strcmp(a, "--state") == 0) states[q.n_states++] = v;
-    else if (strcmp(a, "--reason") == 0) reasons[q.n_reasons++] = v;
-    else if (strcmp(a, "--user") == 0) q.user = v;
-    else if (strcmp(a, "--format") == 0) {
+  cc_args_init(&args, &cc_command_query, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    const char *v = args.value;
+    switch (key) {
+    case OPT_ALL_PERIODS: q.all_periods = 1; break;
+    case OPT_UNMASKED: q.unmasked = 1; break;
+    case OPT_DB: db_dir = v; break;
+    case OPT_PERIOD: periods[q.n_periods++] = v; break;
+    case OPT_ID: ids[q.n_ids++] = v; break;
+    case OPT_NAME: names[q.n_names++] = v; break;
+    case OPT_SCHOOL: schools[q.n_schools++] = v; break;
+    case OPT_REGION: regions[q.n_regions++] = v; break;
+    case OPT_TYPE: types[q.n_types++] = v; break;
+    case OPT_STATE: states[q.n_states++] = v; break;
+    case OPT_REASON: reasons[q.n_reasons++] = v; break;
+    case OPT_USER: q.user = v; break;
+    case OPT_FORMAT:
       if (strcmp(v, "table") == 0) q.format = CC_QUERY_TABLE;
       else if (strcmp(v, "csv") == 0) q.format = CC_QUERY_CSV;
       else if (strcmp(v, "jsonl") == 0) q.format = CC_QUERY_JSONL;
       else {
-        fprintf(stderr, "chachong query: --format is table, csv or jsonl\n");
-        code = CC_EXIT_USAGE;
+        code = cc_usage_error(&cc_command_query,
+                              "--format is table, csv or jsonl");
         goto done;
       }
-    } else if (strcmp(a, "--limit") == 0) {
-      char *end;
-      unsigned long long n = strtoull(v, &end, 10);
-      if (*v < '0' || *v > '9' || *end || n == 0) {
-        fprintf(stderr, "chachong query: --limit takes a positive number\n");
+      break;
+    case OPT_LIMIT: {
+      long n;
+      if (cc_args_number(&args, 1, LONG_MAX, &n) != 0) {
         code = CC_EXIT_USAGE;
         goto done;
       }
       q.limit = (size_t)n;
-    } else {
-      fprintf(stderr, "chachong query: unknown option '%s'\n%s", a, usage_text);
+      break;
+    }
+    case CC_ARGS_HELP:
+      cc_command_help(stdout, &cc_command_query);
+      goto done;
+    default:
       code = CC_EXIT_USAGE;
       goto done;
     }
   }
-  if (db_dir == NULL) {
-    fprintf(stderr, "chachong query: --db is required\n%s", usage_text);
-    code = CC_EXIT_USAGE;
-    goto done;
-  }
   if (q.all_periods && q.n_periods) {
-    fprintf(stderr, "chachong query: --period and --all-periods exclude each other\n");
-    code = CC_EXIT_USAGE;
+    code = cc_usage_error(&cc_command_query,
+                          "--period and --all-periods exclude each other");
     goto done;
   }
 

@@ -16,61 +16,47 @@
 
 #include "commands.h"
 
-/* The options, also the --help text. */
-static const struct option_doc {
-  const char *name; /* as typed */
-  const char *arg;  /* its argument, or NULL */
-  const char *help; /* one line */
-} options[] = {
-    {"--db", "DIR", "the database that `chachong run` writes (required)"},
-    {"--period", "YYYY-MM", "the period to report (default: the latest)"},
-    {"--region", "CODE", "a province (2 digits, e.g. 37) or city (4 digits);"
-                         "\n                       default: the nation"},
-    {"--out", "FILE", "the HTML page to write, mode 0600 (required)"},
-    {"--user", "NAME", "operator recorded in the audit log (default: login)"},
-    {"--top", "N", "overdue cases listed (default 50)"},
-    {"--top-schools", "N", "schools in the per-thousand ranking (default 20)"},
-    {"--min-records", "N", "rank only schools with at least N records "
-                           "(default 30)"},
-    {"--help", NULL, "print this help"},
+static int cmd_report(int argc, char **argv);
+
+enum {
+  OPT_DB = CC_OPT_KEY, OPT_PERIOD, OPT_REGION, OPT_OUT, OPT_USER, OPT_TOP,
+  OPT_TOP_SCHOOLS, OPT_MIN_RECORDS
 };
 
-static void usage(FILE *out)
-{
-  size_t i;
-  fprintf(out,
-          "usage: chachong report --db DIR [--period YYYY-MM] [--region CODE]\n"
-          "           --out FILE.html [--user NAME] [options]\n"
-          "  writes one self-contained HTML page (no script, nothing fetched):\n"
-          "  counts by type and state, money at risk, overdue cases (ID numbers\n"
-          "  masked), province -> city -> school, the schools with the most\n"
-          "  findings per thousand students, and the trend over every period.\n"
-          "  Each report is recorded in the audit log.\n"
-          "options:\n");
-  for (i = 0; i < sizeof options / sizeof options[0]; i++) {
-    char spec[32];
-    snprintf(spec, sizeof spec, "%s%s%s", options[i].name,
-             options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
-    fprintf(out, "  %-20s %s\n", spec, options[i].help);
-  }
-  fprintf(out, "exit codes: 0 ok, 2 usage, 3 no such period or database, "
-               "4 I/O or database\n            error, 5 out of memory\n");
-}
+static const cc_opt options[] = {
+    {"db", OPT_DB, "DIR", CC_OPT_REQUIRED,
+     "the database that `chachong run` writes"},
+    {"period", OPT_PERIOD, "YYYY-MM", 0,
+     "the period to report (default: the latest)"},
+    {"region", OPT_REGION, "CODE", 0,
+     "a province (2 digits, e.g. 37) or city (4 digits);\n"
+     "default: the nation"},
+    {"out", OPT_OUT, "FILE", CC_OPT_REQUIRED,
+     "the HTML page to write, mode 0600"},
+    {"user", OPT_USER, "NAME", 0,
+     "operator recorded in the audit log (default: login)"},
+    {"top", OPT_TOP, "N", 0, "overdue cases listed (default 50)"},
+    {"top-schools", OPT_TOP_SCHOOLS, "N", 0,
+     "schools in the per-thousand ranking (default 20)"},
+    {"min-records", OPT_MIN_RECORDS, "N", 0,
+     "rank only schools with at least N records (default 30)"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
-/* A count option: 0 to 1000000, digits only. */
-static int parse_count(const char *text, unsigned *out)
-{
-  size_t i, len = strlen(text);
-  if (len == 0 || len > 7)
-    return -1;
-  for (i = 0; i < len; i++)
-    if (text[i] < '0' || text[i] > '9')
-      return -1;
-  *out = (unsigned)atol(text);
-  return *out <= 1000000 ? 0 : -1;
-}
+const cc_command cc_command_report = {
+    "report", cmd_report,
+    "write the HTML report of a period (nation or region)",
+    "chachong report --db DIR [--period YYYY-MM] [--region CODE]\n"
+    "    --out FILE.html [--user NAME] [options]",
+    "Writes one self-contained HTML page (no script, nothing fetched):\n"
+    "counts by type and state, money at risk, overdue cases (ID numbers\n"
+    "masked), province -> city -> school, the schools with the most\n"
+    "findings per thousand students, and the trend over every period.\n"
+    "Each report is recorded in the audit log.",
+    NULL, options, NULL,
+};
 
-int cc_cmd_report(int argc, char **argv)
+static int cmd_report(int argc, char **argv)
 {
   cc_report_options o = CC_REPORT_OPTIONS_INIT;
   cc_db_options dbo = CC_DB_OPTIONS_INIT;
@@ -78,66 +64,41 @@ int cc_cmd_report(int argc, char **argv)
   const char *db_dir = NULL, *out = NULL;
   cc_db *db = NULL;
   char money[24];
-  int i, rc;
+  cc_args args;
+  int key, rc;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+  cc_args_init(&args, &cc_command_report, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    const char *v = args.value;
     unsigned *count = NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      usage(stdout);
+    switch (key) {
+    case OPT_DB: db_dir = v; break;
+    case OPT_PERIOD: o.period = v; break;
+    case OPT_REGION: o.region = v; break;
+    case OPT_OUT: out = v; break;
+    case OPT_USER: o.user = v; break;
+    case OPT_TOP: count = &o.top_overdue; break;
+    case OPT_TOP_SCHOOLS: count = &o.top_schools; break;
+    case OPT_MIN_RECORDS: count = &o.min_records; break;
+    case CC_ARGS_HELP:
+      cc_command_help(stdout, &cc_command_report);
       return CC_EXIT_OK;
-    }
-    if (strncmp(a, "--", 2) != 0) {
-      fprintf(stderr, "chachong report: unexpected argument '%s'\n", a);
-      usage(stderr);
+    default:
       return CC_EXIT_USAGE;
     }
-    if (v == NULL) {
-      fprintf(stderr, "chachong report: %s needs a value\n", a);
-      usage(stderr);
-      return CC_EXIT_USAGE;
+    if (count != NULL) {
+      long n;
+      if (cc_args_number(&args, 0, 1000000, &n) != 0)
+        return CC_EXIT_USAGE;
+      *count = (unsigned)n;
     }
-    i++;
-    if (strcmp(a, "--db") == 0)
-      db_dir = v;
-    else if (strcmp(a, "--period") == 0)
-      o.period = v;
-    else if (strcmp(a, "--region") == 0)
-      o.region = v;
-    else if (strcmp(a, "--out") == 0)
-      out = v;
-    else if (strcmp(a, "--user") == 0)
-      o.user = v;
-    else if (strcmp(a, "--top") == 0)
-      count = &o.top_overdue;
-    else if (strcmp(a, "--top-schools") == 0)
-      count = &o.top_schools;
-    else if (strcmp(a, "--min-records") == 0)
-      count = &o.min_records;
-    else {
-      fprintf(stderr, "chachong report: unknown option '%s'\n", a);
-      usage(stderr);
-      return CC_EXIT_USAGE;
-    }
-    if (count != NULL && parse_count(v, count) != 0) {
-      fprintf(stderr, "chachong report: %s takes a number from 0 to 1000000, "
-                      "not '%s'\n", a, v);
-      return CC_EXIT_USAGE;
-    }
-  }
-  if (db_dir == NULL || out == NULL) {
-    fprintf(stderr, "chachong report: --db and --out are required\n");
-    usage(stderr);
-    return CC_EXIT_USAGE;
   }
   /* Options the library would refuse are usage errors, said before the
    * database is touched. */
   {
     cc_report *probe = NULL;
-    if (cc_report_new(&probe, &o) != 0) {
-      fprintf(stderr, "chachong report: %s\n", cc_error_last());
-      return CC_EXIT_USAGE;
-    }
+    if (cc_report_new(&probe, &o) != 0)
+      return cc_usage_error(&cc_command_report, "%s", cc_error_last());
     cc_report_free(probe);
   }
   /* A report needs a database that a run made: do not create one. */

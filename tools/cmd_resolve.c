@@ -11,21 +11,42 @@
 
 #include "commands.h"
 
-static const char usage_text[] =
-    "usage: chachong resolve --db DIR --finding ID --action ACTION --by NAME\n"
-    "           [--school CODE] [--date YYYY-MM-DD] [--note TEXT] [--user NAME]\n"
-    "\n"
-    "  --finding ID   the finding_id (16 hex digits) from findings.jsonl\n"
-    "  --action       keep        the student studies here; the enrollment stays\n"
-    "                 cancel_own  this school cancelled its own record\n"
-    "                 ask_other   this school asked the other school to cancel\n"
-    "  --by NAME      who at the school gives the response\n"
-    "  --school CODE  the responding school's code\n"
-    "  --date DATE    when the school acted (default: today)\n"
-    "  --note TEXT    free text\n"
-    "  --user NAME    the operator recording it (default: the login name)\n";
+static int cmd_resolve(int argc, char **argv);
 
-int cc_cmd_resolve(int argc, char **argv)
+enum {
+  OPT_DB = CC_OPT_KEY, OPT_FINDING, OPT_ACTION, OPT_BY, OPT_SCHOOL, OPT_DATE,
+  OPT_NOTE, OPT_USER
+};
+
+static const cc_opt options[] = {
+    {"db", OPT_DB, "DIR", CC_OPT_REQUIRED, "the database of chachong run"},
+    {"finding", OPT_FINDING, "ID", CC_OPT_REQUIRED,
+     "the finding_id (16 hex digits) from findings.jsonl"},
+    {"action", OPT_ACTION, "ACTION", CC_OPT_REQUIRED,
+     "keep        the student studies here; the enrollment stays\n"
+     "cancel_own  this school cancelled its own record\n"
+     "ask_other   this school asked the other school to cancel"},
+    {"by", OPT_BY, "NAME", CC_OPT_REQUIRED,
+     "who at the school gives the response"},
+    {"school", OPT_SCHOOL, "CODE", 0, "the responding school's code"},
+    {"date", OPT_DATE, "DATE", 0, "when the school acted (default: today)"},
+    {"note", OPT_NOTE, "TEXT", 0, "free text"},
+    {"user", OPT_USER, "NAME", 0,
+     "the operator recording it (default: the login name)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const cc_command cc_command_resolve = {
+    "resolve", cmd_resolve, "record a school's response to a finding",
+    "chachong resolve --db DIR --finding ID --action ACTION --by NAME\n"
+    "    [--school CODE] [--date YYYY-MM-DD] [--note TEXT] [--user NAME]",
+    "Records what a school did about a finding, who, when and a note, and\n"
+    "an entry in the audit log. A finding a school says it resolved that is\n"
+    "still there next month is flagged (claimed_resolved).",
+    NULL, options, NULL,
+};
+
+static int cmd_resolve(int argc, char **argv)
 {
   const char *db_dir = NULL, *finding = NULL, *action = NULL, *by = NULL;
   const char *school = "", *date = NULL, *note = "", *user = NULL;
@@ -33,49 +54,40 @@ int cc_cmd_resolve(int argc, char **argv)
   cc_db *db = NULL;
   cc_db_options dbo = CC_DB_OPTIONS_INIT;
   char *end;
-  int i, rc, act;
+  cc_args args;
+  int key, rc, act;
   unsigned long long id;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      fputs(usage_text, stdout);
+  cc_args_init(&args, &cc_command_resolve, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    const char *v = args.value;
+    switch (key) {
+    case OPT_DB: db_dir = v; break;
+    case OPT_FINDING: finding = v; break;
+    case OPT_ACTION: action = v; break;
+    case OPT_BY: by = v; break;
+    case OPT_SCHOOL: school = v; break;
+    case OPT_DATE: date = v; break;
+    case OPT_NOTE: note = v; break;
+    case OPT_USER: user = v; break;
+    case CC_ARGS_HELP:
+      cc_command_help(stdout, &cc_command_resolve);
       return CC_EXIT_OK;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "chachong resolve: %s needs a value\n%s", a, usage_text);
-      return CC_EXIT_USAGE;
-    }
-    i++;
-    if (strcmp(a, "--db") == 0) db_dir = v;
-    else if (strcmp(a, "--finding") == 0) finding = v;
-    else if (strcmp(a, "--action") == 0) action = v;
-    else if (strcmp(a, "--by") == 0) by = v;
-    else if (strcmp(a, "--school") == 0) school = v;
-    else if (strcmp(a, "--date") == 0) date = v;
-    else if (strcmp(a, "--note") == 0) note = v;
-    else if (strcmp(a, "--user") == 0) user = v;
-    else {
-      fprintf(stderr, "chachong resolve: unknown option '%s'\n%s", a, usage_text);
+    default:
       return CC_EXIT_USAGE;
     }
   }
-  if (db_dir == NULL || finding == NULL || action == NULL || by == NULL || !*by) {
-    fprintf(stderr, "chachong resolve: --db, --finding, --action and --by are "
-                    "required\n%s", usage_text);
-    return CC_EXIT_USAGE;
-  }
+  if (!*by)
+    return cc_usage_error(&cc_command_resolve, "--by is empty");
   act = cc_response_action_parse(action);
   if (act < 0) {
-    fprintf(stderr, "chachong resolve: unknown action '%s' (keep, cancel_own, "
-                    "ask_other)\n", action);
-    return CC_EXIT_USAGE;
+    return cc_usage_error(&cc_command_resolve, "unknown action '%s' (keep, "
+                          "cancel_own, ask_other)", action);
   }
   id = strtoull(finding, &end, 16);
   if (strlen(finding) != 16 || *end) {
-    fprintf(stderr, "chachong resolve: --finding takes the 16 hex digits of a "
-                    "finding_id\n");
-    return CC_EXIT_USAGE;
+    return cc_usage_error(&cc_command_resolve, "--finding takes the 16 hex "
+                          "digits of a finding_id");
   }
   memset(&r, 0, sizeof r);
   r.finding_id = id;
@@ -83,7 +95,7 @@ int cc_cmd_resolve(int argc, char **argv)
   r.date = cc_date_today();
   if (date && cc_date_parse(&r.date, date) < 0) {
     fprintf(stderr, "chachong resolve: --date: %s\n", cc_error_last());
-    return CC_EXIT_USAGE;
+    return CC_EXIT_INPUT;
   }
   snprintf(r.by, sizeof r.by, "%s", by);
   snprintf(r.school_code, sizeof r.school_code, "%s", school);

@@ -13,33 +13,57 @@
 
 #include "commands.h"
 
-static const char usage_text[] =
-    "usage: chachong review --db DIR (--pair ID_A,ID_B | --finding ID [--period P])\n"
-    "           --decision same|different --by NAME [--note TEXT]\n"
-    "           [--date YYYY-MM-DD] [--user NAME]\n"
-    "       chachong review --db DIR --list [--unmasked] [--user NAME]\n"
-    "\n"
-    "  --pair A,B      the two ID numbers of a possible pair (possible.jsonl),\n"
-    "                  cleaned like roster cells\n"
-    "  --finding ID    a fuzzy finding's finding_id (16 hex digits): the\n"
-    "                  decision holds for every pair of its members' IDs\n"
-    "  --period P      the period whose findings hold it (default: the latest\n"
-    "                  period that does)\n"
-    "  --decision D    same       one person: later runs link the records,\n"
-    "                             even when their score is below the threshold\n"
-    "                  different  two people: later runs never link them\n"
-    "  --by NAME       who reviewed the pair\n"
-    "  --note TEXT     free text (how it was checked)\n"
-    "  --date DATE     when the reviewer decided (default: today)\n"
-    "  --user NAME     the operator recording it (default: the login name;\n"
-    "                  the audit log also keeps the login name)\n"
-    "  --list          every decision recorded, oldest first, tab-separated:\n"
-    "                  recorded, date, decision, ID A, ID B, finding, period,\n"
-    "                  by, user, current|superseded, note\n"
-    "  --unmasked      with --list: full ID numbers (recorded in the audit log)\n"
-    "\n"
-    "The latest decision on a pair is the one that counts.\n"
-    "Exit: 0, 2 usage, 3 bad input (no such finding, not an ID), 4 database.\n";
+static int cmd_review(int argc, char **argv);
+
+enum {
+  OPT_DB = CC_OPT_KEY, OPT_PAIR, OPT_FINDING, OPT_PERIOD, OPT_DECISION,
+  OPT_BY, OPT_NOTE, OPT_DATE, OPT_USER, OPT_LIST, OPT_UNMASKED
+};
+
+static const cc_opt options[] = {
+    {"db", OPT_DB, "DIR", CC_OPT_REQUIRED, "the database of chachong run"},
+    {"pair", OPT_PAIR, "ID_A,ID_B", 0,
+     "the two ID numbers of a possible pair (possible.jsonl),\n"
+     "cleaned like roster cells"},
+    {"finding", OPT_FINDING, "ID", 0,
+     "a fuzzy finding's finding_id (16 hex digits): the\n"
+     "decision holds for every pair of its members' IDs"},
+    {"period", OPT_PERIOD, "P", 0,
+     "the period whose findings hold it (default: the latest\n"
+     "period that does)"},
+    {"decision", OPT_DECISION, "D", 0,
+     "same       one person: later runs link the records,\n"
+     "           even when their score is below the threshold\n"
+     "different  two people: later runs never link them"},
+    {"by", OPT_BY, "NAME", 0, "who reviewed the pair"},
+    {"note", OPT_NOTE, "TEXT", 0, "free text (how it was checked)"},
+    {"date", OPT_DATE, "DATE", 0,
+     "when the reviewer decided (default: today)"},
+    {"user", OPT_USER, "NAME", 0,
+     "the operator recording it (default: the login name;\n"
+     "the audit log also keeps the login name)"},
+    {"list", OPT_LIST, NULL, 0,
+     "every decision recorded, oldest first, tab-separated:\n"
+     "recorded, date, decision, ID A, ID B, finding, period,\n"
+     "by, user, current|superseded, note"},
+    {"unmasked", OPT_UNMASKED, NULL, 0,
+     "with --list: full ID numbers (recorded in the audit log)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const cc_command cc_command_review = {
+    "review", cmd_review,
+    "record a reviewer's decision: same person or not",
+    "chachong review --db DIR (--pair ID_A,ID_B | --finding ID [--period P])\n"
+    "    --decision same|different --by NAME [--note TEXT]\n"
+    "    [--date YYYY-MM-DD] [--user NAME]\n"
+    "chachong review --db DIR --list [--unmasked] [--user NAME]",
+    "Records a reviewer's decision on a possible pair or a fuzzy finding\n"
+    "(same person or different people), which later runs honour; --list\n"
+    "shows the decisions recorded. Both are recorded in the audit log.",
+    NULL, options,
+    "The latest decision on a pair is the one that counts.",
+};
 
 /* Prints a free-text cell on one line: tabs and line breaks become spaces. */
 static void print_text(const char *s)
@@ -97,70 +121,54 @@ static int list(const char *db_dir, const char *user, int unmasked)
   return CC_EXIT_OK;
 }
 
-int cc_cmd_review(int argc, char **argv)
+static int cmd_review(int argc, char **argv)
 {
   const char *db_dir = NULL, *pair = NULL, *finding = NULL, *period = "";
   const char *decision = NULL, *by = NULL, *note = "", *date = NULL;
   const char *user = NULL, *comma;
-  int do_list = 0, unmasked = 0, i, rc, d;
+  int do_list = 0, unmasked = 0, key, rc, d;
+  cc_args args;
   cc_review r;
   cc_db *db = NULL;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      fputs(usage_text, stdout);
+  cc_args_init(&args, &cc_command_review, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    const char *v = args.value;
+    switch (key) {
+    case OPT_LIST: do_list = 1; break;
+    case OPT_UNMASKED: unmasked = 1; break;
+    case OPT_DB: db_dir = v; break;
+    case OPT_PAIR: pair = v; break;
+    case OPT_FINDING: finding = v; break;
+    case OPT_PERIOD: period = v; break;
+    case OPT_DECISION: decision = v; break;
+    case OPT_BY: by = v; break;
+    case OPT_NOTE: note = v; break;
+    case OPT_DATE: date = v; break;
+    case OPT_USER: user = v; break;
+    case CC_ARGS_HELP:
+      cc_command_help(stdout, &cc_command_review);
       return CC_EXIT_OK;
-    }
-    if (strcmp(a, "--list") == 0) {
-      do_list = 1;
-      continue;
-    }
-    if (strcmp(a, "--unmasked") == 0) {
-      unmasked = 1;
-      continue;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "chachong review: %s needs a value\n%s", a, usage_text);
+    default:
       return CC_EXIT_USAGE;
     }
-    i++;
-    if (strcmp(a, "--db") == 0) db_dir = v;
-    else if (strcmp(a, "--pair") == 0) pair = v;
-    else if (strcmp(a, "--finding") == 0) finding = v;
-    else if (strcmp(a, "--period") == 0) period = v;
-    else if (strcmp(a, "--decision") == 0) decision = v;
-    else if (strcmp(a, "--by") == 0) by = v;
-    else if (strcmp(a, "--note") == 0) note = v;
-    else if (strcmp(a, "--date") == 0) date = v;
-    else if (strcmp(a, "--user") == 0) user = v;
-    else {
-      fprintf(stderr, "chachong review: unknown option '%s'\n%s", a, usage_text);
-      return CC_EXIT_USAGE;
-    }
-  }
-  if (db_dir == NULL) {
-    fprintf(stderr, "chachong review: --db is required\n%s", usage_text);
-    return CC_EXIT_USAGE;
   }
   if (do_list) {
     if (pair || finding || decision || by) {
-      fprintf(stderr, "chachong review: --list takes no decision\n%s", usage_text);
-      return CC_EXIT_USAGE;
+      return cc_usage_error(&cc_command_review, "--list takes no decision");
     }
     return list(db_dir, user, unmasked);
   }
   if ((pair == NULL) == (finding == NULL) || decision == NULL || by == NULL ||
       !*by || unmasked || (pair && *period)) {
-    fprintf(stderr, "chachong review: give --pair or --finding (--period only "
-                    "with --finding), --decision and --by\n%s", usage_text);
-    return CC_EXIT_USAGE;
+    return cc_usage_error(&cc_command_review, "give --pair or --finding "
+                          "(--period only with --finding), --decision and "
+                          "--by");
   }
   d = cc_review_decision_parse(decision);
   if (d < 0) {
-    fprintf(stderr, "chachong review: unknown decision '%s' (same, different)\n",
-            decision);
-    return CC_EXIT_USAGE;
+    return cc_usage_error(&cc_command_review, "unknown decision '%s' (same, "
+                          "different)", decision);
   }
   memset(&r, 0, sizeof r);
   r.decision = (uint8_t)d;
@@ -171,9 +179,8 @@ int cc_cmd_review(int argc, char **argv)
     comma = strchr(pair, ',');
     /* The values are not echoed: they are ID numbers. */
     if (comma == NULL || strchr(comma + 1, ',') != NULL) {
-      fprintf(stderr, "chachong review: --pair takes two ID numbers separated "
-                      "by a comma\n");
-      return CC_EXIT_USAGE;
+      return cc_usage_error(&cc_command_review, "--pair takes two ID numbers "
+                            "separated by a comma");
     }
     half[0] = pair;
     len[0] = (size_t)(comma - pair);
@@ -193,9 +200,8 @@ int cc_cmd_review(int argc, char **argv)
     char *end;
     unsigned long long id = strtoull(finding, &end, 16);
     if (strlen(finding) != 16 || *end || id == 0) {
-      fprintf(stderr, "chachong review: --finding takes the 16 hex digits of a "
-                      "finding_id\n");
-      return CC_EXIT_USAGE;
+      return cc_usage_error(&cc_command_review, "--finding takes the 16 hex "
+                            "digits of a finding_id");
     }
     r.finding_id = id;
     if (*period) {
@@ -203,8 +209,7 @@ int cc_cmd_review(int argc, char **argv)
       char tail;
       if (strlen(period) != 7 || sscanf(period, "%4d-%2d%c", &y, &m, &tail) != 2 ||
           m < 1 || m > 12) {
-        fprintf(stderr, "chachong review: --period takes YYYY-MM\n");
-        return CC_EXIT_USAGE;
+        return cc_usage_error(&cc_command_review, "--period takes YYYY-MM");
       }
       snprintf(r.period, sizeof r.period, "%s", period);
     }
@@ -212,7 +217,7 @@ int cc_cmd_review(int argc, char **argv)
   r.date = cc_date_today();
   if (date && cc_date_parse(&r.date, date) < 0) {
     fprintf(stderr, "chachong review: --date: %s\n", cc_error_last());
-    return CC_EXIT_USAGE;
+    return CC_EXIT_INPUT;
   }
   snprintf(r.by, sizeof r.by, "%s", by);
   snprintf(r.note, sizeof r.note, "%s", note);

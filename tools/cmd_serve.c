@@ -3,7 +3,6 @@
  * the JSON API and the Chinese pages, over HTTP or, with a certificate,
  * HTTPS. Runs until SIGINT or SIGTERM.
  */
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,85 +13,83 @@
 
 #include "commands.h"
 
-static const char usage_text[] =
-    "usage: chachong serve --db DIR --listen HOST:PORT [--tls-cert FILE --tls-key FILE]\n"
-    "           [--threads N] [--idle-timeout S] [--absolute-timeout S]\n"
-    "           [--max-connections N] [--connection-timeout S]\n"
-    "\n"
-    "  --listen HOST:PORT   IPv4 address (or localhost) and port\n"
-    "  --tls-cert, --tls-key  PEM files: serve HTTPS (recommended beyond localhost)\n"
-    "  --threads N          worker threads (default: 2 per core)\n"
-    "  --idle-timeout S     a session ends after S seconds unused (default 1800)\n"
-    "  --absolute-timeout S a session ends S seconds after login (default 43200)\n"
-    "  --max-connections N  connections at once (default 512)\n"
-    "  --connection-timeout S  a silent connection is closed after S seconds (30)\n"
-    "  --lockout S          first lock after repeated failed logins (default 60)\n"
-    "\n"
-    "Accounts: chachong user add --db DIR NAME --role ROLE [--scope CODE]\n";
+static int cmd_serve(int argc, char **argv);
 
-static unsigned number(const char *v, const char *opt, int *bad)
-{
-  char *end;
-  unsigned long n = strtoul(v, &end, 10);
-  if (*end || *v == '\0' || n == 0 || n > 10000000) {
-    fprintf(stderr, "chachong serve: %s takes a positive number\n", opt);
-    *bad = 1;
-  }
-  return (unsigned)n;
-}
+enum {
+  OPT_DB = CC_OPT_KEY, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_THREADS, OPT_IDLE,
+  OPT_ABSOLUTE, OPT_MAXCONN, OPT_CONNTIMEOUT, OPT_LOCKOUT
+};
 
-int cc_cmd_serve(int argc, char **argv)
+static const cc_opt options[] = {
+    {"db", OPT_DB, "DIR", CC_OPT_REQUIRED, "the database of chachong run"},
+    {"listen", OPT_LISTEN, "HOST:PORT", CC_OPT_REQUIRED,
+     "IPv4 address (or localhost) and port"},
+    {"tls-cert", OPT_CERT, "FILE", 0,
+     "PEM certificate: serve HTTPS (recommended beyond localhost)"},
+    {"tls-key", OPT_KEY, "FILE", 0, "PEM private key of --tls-cert"},
+    {"threads", OPT_THREADS, "N", 0, "worker threads (default: 2 per core)"},
+    {"idle-timeout", OPT_IDLE, "S", 0,
+     "a session ends after S seconds unused (default 1800)"},
+    {"absolute-timeout", OPT_ABSOLUTE, "S", 0,
+     "a session ends S seconds after login (default 43200)"},
+    {"max-connections", OPT_MAXCONN, "N", 0, "connections at once (default 512)"},
+    {"connection-timeout", OPT_CONNTIMEOUT, "S", 0,
+     "a silent connection is closed after S seconds (default 30)"},
+    {"lockout", OPT_LOCKOUT, "S", 0,
+     "first lock after repeated failed logins (default 60)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const cc_command cc_command_serve = {
+    "serve", cmd_serve,
+    "serve findings to accounts over HTTP(S), each within its scope",
+    "chachong serve --db DIR --listen HOST:PORT [--tls-cert FILE --tls-key FILE]\n"
+    "    [--threads N] [--idle-timeout S] [--absolute-timeout S]\n"
+    "    [--max-connections N] [--connection-timeout S] [--lockout S]",
+    "Serves the findings of the database to accounts (SPEC 5): the JSON API\n"
+    "and the Chinese pages, over HTTP or, with a certificate, HTTPS, until\n"
+    "SIGINT or SIGTERM. Accounts: chachong user add.",
+    NULL, options, NULL,
+};
+
+static int cmd_serve(int argc, char **argv)
 {
-  static const struct option opts[] = {
-      {"db", required_argument, NULL, 'd'},
-      {"listen", required_argument, NULL, 'l'},
-      {"tls-cert", required_argument, NULL, 'c'},
-      {"tls-key", required_argument, NULL, 'k'},
-      {"threads", required_argument, NULL, 't'},
-      {"idle-timeout", required_argument, NULL, 'i'},
-      {"absolute-timeout", required_argument, NULL, 'a'},
-      {"max-connections", required_argument, NULL, 'm'},
-      {"connection-timeout", required_argument, NULL, 'T'},
-      {"lockout", required_argument, NULL, 'L'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
   cc_serve_options so = CC_SERVE_OPTIONS_INIT;
   const char *db_dir = NULL;
   cc_server *srv = NULL;
   cc_db *db = NULL;
+  cc_args args;
   sigset_t set;
-  int c, bad = 0, rc, sig;
+  long v;
+  int key, rc, sig;
 
   so.listen = NULL;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-    switch (c) {
-    case 'd': db_dir = optarg; break;
-    case 'l': so.listen = optarg; break;
-    case 'c': so.tls_cert = optarg; break;
-    case 'k': so.tls_key = optarg; break;
-    case 't': so.threads = number(optarg, "--threads", &bad); break;
-    case 'i': so.idle_timeout = number(optarg, "--idle-timeout", &bad); break;
-    case 'a': so.absolute_timeout = number(optarg, "--absolute-timeout", &bad); break;
-    case 'm': so.max_connections = number(optarg, "--max-connections", &bad); break;
-    case 'T': so.connection_timeout = number(optarg, "--connection-timeout", &bad); break;
-    case 'L': so.lockout_seconds = number(optarg, "--lockout", &bad); break;
-    case 'h': fputs(usage_text, stdout); return CC_EXIT_OK;
-    case ':':
-      fprintf(stderr, "chachong serve: %s needs a value\n", argv[optind - 1]);
-      return CC_EXIT_USAGE;
+  cc_args_init(&args, &cc_command_serve, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    switch (key) {
+    case OPT_DB: db_dir = args.value; continue;
+    case OPT_LISTEN: so.listen = args.value; continue;
+    case OPT_CERT: so.tls_cert = args.value; continue;
+    case OPT_KEY: so.tls_key = args.value; continue;
+    case CC_ARGS_HELP:
+      cc_command_help(stdout, &cc_command_serve);
+      return CC_EXIT_OK;
+    case OPT_THREADS: case OPT_IDLE: case OPT_ABSOLUTE: case OPT_MAXCONN:
+    case OPT_CONNTIMEOUT: case OPT_LOCKOUT:
+      break;
     default:
-      fprintf(stderr, "chachong serve: unknown option '%s'\n%s", argv[optind - 1],
-              usage_text);
       return CC_EXIT_USAGE;
     }
-  }
-  if (bad)
-    return CC_EXIT_USAGE;
-  if (db_dir == NULL || so.listen == NULL || optind < argc) {
-    fprintf(stderr, "chachong serve: --db and --listen are required\n%s", usage_text);
-    return CC_EXIT_USAGE;
+    if (cc_args_number(&args, 1, 10000000, &v) != 0)
+      return CC_EXIT_USAGE;
+    switch (key) {
+    case OPT_THREADS: so.threads = (unsigned)v; break;
+    case OPT_IDLE: so.idle_timeout = (unsigned)v; break;
+    case OPT_ABSOLUTE: so.absolute_timeout = (unsigned)v; break;
+    case OPT_MAXCONN: so.max_connections = (unsigned)v; break;
+    case OPT_CONNTIMEOUT: so.connection_timeout = (unsigned)v; break;
+    default: so.lockout_seconds = (unsigned)v; break;
+    }
   }
   /* Signals are waited for, not handled: the service's threads never see
    * them (the mask is inherited by every thread started below). */

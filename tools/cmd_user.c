@@ -5,7 +5,6 @@
  * them); on a terminal they are asked twice without echo. Each change
  * leaves an audit entry under the operating-system user.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +16,35 @@
 
 #include "commands.h"
 
-static const char usage_text[] =
-    "usage: chachong user add --db DIR NAME --role ROLE [--scope CODE]\n"
-    "       chachong user list --db DIR\n"
-    "       chachong user disable|enable|passwd --db DIR NAME\n"
-    "       chachong user token --db DIR NAME [--revoke]\n"
-    "\n"
-    "  --role    national (no scope), province (--scope: 2-digit region code),\n"
-    "            city (4-digit region code), school (--scope: the school code)\n"
-    "  add, passwd   read the password from standard input (one line, at least\n"
-    "                10 bytes); on a terminal it is asked twice, not echoed\n"
-    "  token     makes an API token for the account and prints it once (it\n"
-    "            replaces the previous one); --revoke withdraws it\n";
+static int cmd_user(int argc, char **argv);
+
+enum { OPT_DB = CC_OPT_KEY, OPT_ROLE, OPT_SCOPE, OPT_REVOKE };
+
+static const cc_opt options[] = {
+    {"db", OPT_DB, "DIR", CC_OPT_REQUIRED, "the database the service serves"},
+    {"role", OPT_ROLE, "ROLE", 0,
+     "add: national (no scope), province (--scope: 2-digit region code),\n"
+     "city (4-digit region code), school (--scope: the school code)"},
+    {"scope", OPT_SCOPE, "CODE", 0, "add: the region or school code of the role"},
+    {"revoke", OPT_REVOKE, NULL, 0, "token: withdraw the account's API token"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const cc_command cc_command_user = {
+    "user", cmd_user,
+    "add, list, disable, enable accounts of the service; API tokens",
+    "chachong user add --db DIR NAME --role ROLE [--scope CODE]\n"
+    "chachong user list --db DIR\n"
+    "chachong user disable|enable|passwd --db DIR NAME\n"
+    "chachong user token --db DIR NAME [--revoke]",
+    "The accounts of chachong serve (SPEC 5), kept in the database. add and\n"
+    "passwd read the password from standard input (one line, at least 10\n"
+    "bytes; on a terminal it is asked twice, not echoed), never from the\n"
+    "command line. token makes an API token for the account and prints it\n"
+    "once (it replaces the previous one). Every change is audited under the\n"
+    "operating-system user.",
+    "SUBCOMMAND [NAME]", options, NULL,
+};
 
 /* Reads one line of stdin into buf without its line end; -1 at EOF. */
 static long read_line(char *buf, size_t cap, const char *prompt)
@@ -106,55 +122,51 @@ static void list(cc_account *a, size_t n)
   }
 }
 
-int cc_cmd_user(int argc, char **argv)
+static int cmd_user(int argc, char **argv)
 {
-  static const struct option opts[] = {
-      {"db", required_argument, NULL, 'd'},   {"role", required_argument, NULL, 'r'},
-      {"scope", required_argument, NULL, 's'}, {"revoke", no_argument, NULL, 'R'},
-      {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-  const char *db_dir = NULL, *role = NULL, *scope = "", *sub, *name = NULL;
+  const char *db_dir = NULL, *role = NULL, *scope = "", *sub = NULL, *name = NULL;
   char pw[CC_PASSWORD_MAX + 2], what[512], token[CC_TOKEN_TEXT];
-  int revoke = 0, c, rc = 0, r = 0;
+  int revoke = 0, key, rc = 0, r = 0, n_operands = 0;
   cc_db *db = NULL;
   cc_account *accounts = NULL;
+  cc_args args;
   size_t n = 0;
 
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    fputs(usage_text, argc < 2 ? stderr : stdout);
-    return argc < 2 ? CC_EXIT_USAGE : CC_EXIT_OK;
-  }
-  sub = argv[1];
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc - 1, argv + 1, ":", opts, NULL)) != -1) {
-    switch (c) {
-    case 'd': db_dir = optarg; break;
-    case 'r': role = optarg; break;
-    case 's': scope = optarg; break;
-    case 'R': revoke = 1; break;
-    case 'h': fputs(usage_text, stdout); return CC_EXIT_OK;
-    case ':':
-      fprintf(stderr, "chachong user: %s needs a value\n", argv[optind]);
-      return CC_EXIT_USAGE;
-    default: /* argv + 1 was scanned: its optind - 1 is argv's optind */
-      fprintf(stderr, "chachong user: unknown option '%s'\n%s", argv[optind],
-              usage_text);
+  cc_args_init(&args, &cc_command_user, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    switch (key) {
+    case CC_ARGS_OPERAND:
+      if (n_operands == 0)
+        sub = args.value;
+      else if (n_operands == 1)
+        name = args.value;
+      else
+        return cc_usage_error(&cc_command_user, "one NAME at most");
+      n_operands++;
+      break;
+    case OPT_DB: db_dir = args.value; break;
+    case OPT_ROLE: role = args.value; break;
+    case OPT_SCOPE: scope = args.value; break;
+    case OPT_REVOKE: revoke = 1; break;
+    case CC_ARGS_HELP:
+      cc_command_help(stdout, &cc_command_user);
+      return CC_EXIT_OK;
+    default:
       return CC_EXIT_USAGE;
     }
   }
-  if (optind < argc - 1)
-    name = argv[1 + optind++];
-  if (optind < argc - 1 || db_dir == NULL ||
-      (strcmp(sub, "list") != 0 && name == NULL) ||
-      (strcmp(sub, "list") == 0 && name != NULL)) {
-    fprintf(stderr, "chachong user: wrong arguments\n%s", usage_text);
-    return CC_EXIT_USAGE;
-  }
+  if (sub == NULL)
+    return cc_usage_error(&cc_command_user,
+                          "a subcommand is required (add, list, disable, enable, "
+                          "passwd, token)");
+  if (strcmp(sub, "list") != 0 && name == NULL)
+    return cc_usage_error(&cc_command_user, "%s needs the account's NAME", sub);
+  if (strcmp(sub, "list") == 0 && name != NULL)
+    return cc_usage_error(&cc_command_user, "list takes no NAME");
   if (strcmp(sub, "add") == 0) {
-    if (role == NULL || (r = cc_role_parse(role)) < 0) {
-      fprintf(stderr, "chachong user: --role is national, province, city or school\n");
-      return CC_EXIT_USAGE;
-    }
+    if (role == NULL || (r = cc_role_parse(role)) < 0)
+      return cc_usage_error(&cc_command_user,
+                            "--role is national, province, city or school");
     if (cc_account_scope_check(r, scope) < 0) {
       fprintf(stderr, "chachong user: --scope: %s\n", cc_error_last());
       return CC_EXIT_USAGE;
@@ -162,8 +174,8 @@ int cc_cmd_user(int argc, char **argv)
   } else if (strcmp(sub, "list") != 0 && strcmp(sub, "disable") != 0 &&
              strcmp(sub, "enable") != 0 && strcmp(sub, "passwd") != 0 &&
              strcmp(sub, "token") != 0) {
-    fprintf(stderr, "chachong user: unknown subcommand '%s'\n%s", sub, usage_text);
-    return CC_EXIT_USAGE;
+    return cc_usage_error(&cc_command_user, "unknown subcommand (add, list, "
+                          "disable, enable, passwd, token)");
   }
   if ((strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0) &&
       read_password(pw, sizeof pw) < 0)

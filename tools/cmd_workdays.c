@@ -13,37 +13,27 @@
 
 #include "commands.h"
 
-/* The options, also the --help text. */
-static const struct option_doc {
-  const char *name; /* as typed */
-  const char *arg;  /* its argument, or NULL */
-  const char *help; /* one line */
-} options[] = {
-    {"--calendar", "FILE",
+static int cmd_workdays(int argc, char **argv);
+
+enum { OPT_CALENDAR = CC_OPT_KEY };
+
+static const cc_opt options[] = {
+    {"calendar", OPT_CALENDAR, "FILE", 0,
      "also load the holiday schedules in FILE, in the format of\n"
-     "                   data/calendar/cn-2015-2026.txt; a year in FILE "
-     "replaces\n"
-     "                   that year; may be repeated"},
-    {"--help", NULL, "print this help"},
+     "data/calendar/cn-2015-2026.txt; a year in FILE replaces\n"
+     "that year; may be repeated (at most 16)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
-static void usage(FILE *out)
-{
-  size_t i;
-  fprintf(out,
-          "usage: chachong workdays add YYYY-MM-DD N [--calendar FILE]...\n"
-          "  prints the date N working days after YYYY-MM-DD (which is not\n"
-          "  counted); N = 10 gives a finding's clearing deadline.\n"
-          "options:\n");
-  for (i = 0; i < sizeof options / sizeof options[0]; i++) {
-    char spec[32];
-    snprintf(spec, sizeof spec, "%s%s%s", options[i].name,
-             options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
-    fprintf(out, "  %-16s %s\n", spec, options[i].help);
-  }
-  fprintf(out, "exit codes: 0 ok, 2 usage, 3 bad input (date, N, calendar "
-               "file), 4 I/O error,\n            5 out of memory\n");
-}
+const cc_command cc_command_workdays = {
+    "workdays", cmd_workdays, "working-day arithmetic (clearing deadlines)",
+    "chachong workdays add YYYY-MM-DD N [--calendar FILE]...",
+    "Prints the date N working days after YYYY-MM-DD (which is not counted);\n"
+    "N = 10 gives a finding's clearing deadline. When a year crossed has no\n"
+    "schedule installed, the date is provisional (weekends and statutory\n"
+    "holidays only) and a warning on stderr names the notice to install.",
+    "add YYYY-MM-DD N", options, NULL,
+};
 
 /* N: decimal digits, at most 9 of them (no sign, no blanks). */
 static int parse_count(const char *text, int *out)
@@ -82,66 +72,53 @@ static void warn_provisional(const cc_calendar *cal, cc_date start, cc_date end)
           years, years, n > 1 ? "s" : "");
 }
 
-int cc_cmd_workdays(int argc, char **argv)
+static int cmd_workdays(int argc, char **argv)
 {
-  const char *date_arg = NULL, *count_arg = NULL;
+  const char *action = NULL, *date_arg = NULL, *count_arg = NULL;
   const char *files[16];
-  int nfiles = 0, i, n = 0, prov = 0, rc, exit_code;
+  int nfiles = 0, i, n = 0, prov = 0, rc, exit_code, key;
   cc_calendar *cal = NULL;
   cc_date start, out;
+  cc_args args;
 
-  if (argc >= 2 &&
-      (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-    usage(stdout);
-    return CC_EXIT_OK;
-  }
-  if (argc < 2 || strcmp(argv[1], "add") != 0) {
-    if (argc >= 2)
-      fprintf(stderr, "chachong workdays: unknown action '%s'\n", argv[1]);
-    usage(stderr);
-    return CC_EXIT_USAGE;
-  }
-  for (i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      usage(stdout);
+  cc_args_init(&args, &cc_command_workdays, argc, argv);
+  while ((key = cc_args_next(&args)) != CC_ARGS_END) {
+    switch (key) {
+    case OPT_CALENDAR:
+      if (*args.value == '\0')
+        return cc_usage_error(&cc_command_workdays, "--calendar needs a FILE");
+      if (nfiles == (int)(sizeof files / sizeof files[0]))
+        return cc_usage_error(&cc_command_workdays,
+                              "at most %d --calendar files", nfiles);
+      files[nfiles++] = args.value;
+      break;
+    case CC_ARGS_OPERAND:
+      if (action == NULL) {
+        action = args.value;
+        if (strcmp(action, "add") != 0)
+          return cc_usage_error(&cc_command_workdays,
+                                "unknown action (the action is 'add')");
+      } else if (date_arg == NULL) {
+        date_arg = args.value;
+      } else if (count_arg == NULL) {
+        count_arg = args.value;
+      } else {
+        return cc_usage_error(&cc_command_workdays,
+                              "unexpected argument after N");
+      }
+      break;
+    case CC_ARGS_HELP:
+      cc_command_help(stdout, &cc_command_workdays);
       return CC_EXIT_OK;
-    } else if (strcmp(a, "--calendar") == 0 ||
-               strncmp(a, "--calendar=", 11) == 0) {
-      const char *file = NULL;
-      if (a[10] == '=')
-        file = a + 11;
-      else if (i + 1 < argc)
-        file = argv[++i];
-      if (file == NULL || *file == '\0') {
-        fprintf(stderr, "chachong workdays: --calendar needs a FILE\n");
-        usage(stderr);
-        return CC_EXIT_USAGE;
-      }
-      if (nfiles == (int)(sizeof files / sizeof files[0])) {
-        fprintf(stderr, "chachong workdays: at most %d --calendar files\n",
-                nfiles);
-        return CC_EXIT_USAGE;
-      }
-      files[nfiles++] = file;
-    } else if (a[0] == '-' && a[1] != '\0' && !(a[1] >= '0' && a[1] <= '9')) {
-      fprintf(stderr, "chachong workdays: unknown option '%s'\n", a);
-      usage(stderr);
-      return CC_EXIT_USAGE;
-    } else if (date_arg == NULL) {
-      date_arg = a;
-    } else if (count_arg == NULL) {
-      count_arg = a;
-    } else {
-      fprintf(stderr, "chachong workdays: unexpected argument '%s'\n", a);
-      usage(stderr);
+    default:
       return CC_EXIT_USAGE;
     }
   }
-  if (date_arg == NULL || count_arg == NULL) {
-    usage(stderr);
-    return CC_EXIT_USAGE;
-  }
+  if (action == NULL)
+    return cc_usage_error(&cc_command_workdays, "missing the action 'add'");
+  if (date_arg == NULL || count_arg == NULL)
+    return cc_usage_error(&cc_command_workdays, "missing %s",
+                          date_arg ? "N" : "YYYY-MM-DD and N");
 
   if (cc_date_parse(&start, date_arg) != 0) {
     fprintf(stderr, "chachong workdays: %s\n", cc_error_last());

@@ -8,6 +8,7 @@
 #ifndef CHACHONG_H
 #define CHACHONG_H
 
+#include "chachong/version.h"
 #include "chachong/errors.h"
 #include "chachong/types.h"
 #include "chachong/normalize_id.h"
@@ -33,7 +34,5 @@
 #include "chachong/policy.h"
 #include "chachong/account.h"
 #include "chachong/serve.h"
-
-#define CHACHONG_VERSION "0.1.0"
 
 #endif

@@ -454,7 +454,8 @@ fi
 chrome() {
   local profile
   profile=$(mktemp -d "$S/chrome-profile.XXXXXX")
-  timeout 180 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
+  # A hang guard only: a busy machine may take minutes to start Chromium.
+  timeout 1800 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
     --no-first-run --disable-background-networking --disable-component-update \
     --disable-sync --user-data-dir="$profile" --enable-logging=stderr --v=0 \
     "$@" </dev/null

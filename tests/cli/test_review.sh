@@ -12,7 +12,8 @@
 # masked; --list shows every decision in recording order, masked unless
 # --unmasked, the superseded ones marked, and is itself audited; exit
 # codes: 2 for usage errors, 3 for an exact finding, an unknown finding, a
-# value that is not an ID, a missing database (not created); nothing is
+# value that is not an ID, a date that does not exist (README: a bad date
+# is bad input), a missing database (not created); nothing is
 # stored or audited for a refused decision; no full ID on stdout or stderr
 # except in --list --unmasked. Ends with "N passed, M failed".
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -127,7 +128,7 @@ check_exit "--finding that is not 16 hex digits: usage" 2 "$RC"
 run_cc u7 review --db "$DB" --list --decision same
 check_exit "--list with a decision: usage" 2 "$RC"
 run_cc u8 review --db "$DB" --pair "$V,$L" --decision same --by x --date 2026-13-01
-check_exit "a bad --date: usage" 2 "$RC"
+check_exit "a bad --date: bad input" 3 "$RC"
 run_cc help review --help
 check_exit "review --help" 0 "$RC"
 check "--help names both forms and the decisions" sh -c \
