@@ -39,91 +39,38 @@
 #include "grow_internal.h"
 
 /* ------------------------------------------------------------------ */
-/* Vocabulary and weights. */
-
-static const char *const basis_code[CC_BASIS_COUNT_] = {"id_exact", "id_typo",
-                                                        "name_birth", "reviewed"};
-static const char *const field_code[CC_EV_COUNT_] = {"id", "name", "birth_date",
-                                                     "sex", "region"};
-
-typedef struct level_info {
-  const char *code, *zh;
-  int weight10; /* log2(m/u) x 10 */
-} level_info;
+/* Weights (the levels' codes and Chinese names are the finding's:
+ * finding.c). */
 
 /*
- * Weights are log2(m/u): m = P(level | one person), u = P(level | two
+ * Weights are log2(m/u) x 10: m = P(level | one person), u = P(level | two
  * people) among candidate pairs. The m values follow the typist's errors
  * planted by the generator and reported in record-linkage practice (one
  * slip per ID at most; names typed through a pinyin input method); the u
  * values are what two different people who fall in one block, or whose IDs
  * are one edit apart, show (docs/RULES.md gives both for every level).
- */
-static const level_info id_levels[CC_IDL_COUNT_] = {
-    {"one_substitution_check_fails", "身份证号仅一位数字不同，且其中一个校验码不符（典型录入错误）", 80},
-    {"adjacent_swap_check_fails", "身份证号相邻两位颠倒，且其中一个校验码不符（典型录入错误）", 80},
-    {"check_character_only", "身份证号仅校验码不同", 80},
-    {"one_substitution_both_valid", "身份证号仅一位数字不同，两个号码均有效", 40},
-    {"adjacent_swap_both_valid", "身份证号相邻两位颠倒，两个号码均有效", 40},
-    {"different", "身份证号有多位不同", -60},
-    {"one_digit_missing", "身份证号少录一位（17位），补上后与另一号码相同", 80},
-};
-static const level_info name_levels[3] = {
-    {"equal", "姓名相同", 40},
-    {"homophone", "姓名同音不同字（如拼音输入法选错字）", 20},
-    {"different", "姓名不同", -60},
-};
-/* Birth date, sex and region are read from the IDs; where the two IDs
+ * Birth date, sex and region are read from the IDs; where the two IDs
  * differ by one slip, the field holding the slip says nothing the ID level
- * has not said already (it is not independent evidence), so it weighs 0. */
-static const level_info birth_levels[3] = {
-    {"equal", "出生日期相同", 20},
-    {"different", "出生日期不同", -35},
-    {"in_typo", "出生日期的差异即身份证号的录入错误所在", 0},
-};
-static const level_info sex_levels[3] = {
-    {"equal", "性别相同", 10},
-    {"different", "性别不同", -55},
-    {"in_typo", "性别位的差异即身份证号的录入错误所在", 0},
-};
-static const level_info region_levels[4] = {
-    {"county", "身份证号前六位（户籍县）相同", 20},
-    {"province", "户籍省份相同，县不同", 5},
-    {"different", "户籍省份不同", -45},
-    {"in_typo", "户籍地代码的差异即身份证号的录入错误所在", 0},
-};
+ * has not said already (it is not independent evidence), so it weighs 0.
+ */
+static const int id_w10[CC_IDL_COUNT_] = {80, 80, 80, 40, 40, -60, 80};
+static const int name_w10[3] = {40, 20, -60};   /* equal, homophone, different */
+static const int birth_w10[3] = {20, -35, 0};   /* equal, different, in_typo */
+static const int sex_w10[3] = {10, -55, 0};     /* equal, different, in_typo */
+static const int region_w10[4] = {20, 5, -45, 0}; /* county, province,
+                                                     different, in_typo */
 
-static const level_info *level_of(int field, int level)
+int cc_fuzzy_weight10(int field, int level)
 {
-  static const level_info unknown = {"unknown", "未知", 0};
   switch (field) {
-  case CC_EV_ID: return level >= 0 && level < CC_IDL_COUNT_ ? &id_levels[level] : &unknown;
-  case CC_EV_NAME: return level >= 0 && level < 3 ? &name_levels[level] : &unknown;
-  case CC_EV_BIRTH: return level >= 0 && level < 3 ? &birth_levels[level] : &unknown;
-  case CC_EV_SEX: return level >= 0 && level < 3 ? &sex_levels[level] : &unknown;
-  case CC_EV_REGION: return level >= 0 && level < 4 ? &region_levels[level] : &unknown;
-  default: return &unknown;
+  case CC_EV_ID: return level >= 0 && level < CC_IDL_COUNT_ ? id_w10[level] : 0;
+  case CC_EV_NAME: return level >= 0 && level < 3 ? name_w10[level] : 0;
+  case CC_EV_BIRTH: return level >= 0 && level < 3 ? birth_w10[level] : 0;
+  case CC_EV_SEX: return level >= 0 && level < 3 ? sex_w10[level] : 0;
+  case CC_EV_REGION: return level >= 0 && level < 4 ? region_w10[level] : 0;
+  default: return 0;
   }
 }
-
-const char *cc_match_basis_code(cc_match_basis b)
-{
-  return b < CC_BASIS_COUNT_ ? basis_code[b] : "unknown";
-}
-
-const char *cc_evidence_field_code(int field)
-{
-  return field >= 0 && field < CC_EV_COUNT_ ? field_code[field] : "unknown";
-}
-
-const char *cc_evidence_level_code(int field, int level)
-{
-  return level_of(field, level)->code;
-}
-
-const char *cc_evidence_zh(int field, int level) { return level_of(field, level)->zh; }
-
-int cc_fuzzy_weight10(int field, int level) { return level_of(field, level)->weight10; }
 
 cc_id_level cc_fuzzy_id_level(const char *a, size_t la, int valid_a,
                               const char *b, size_t lb, int valid_b)

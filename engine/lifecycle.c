@@ -32,53 +32,6 @@
 #include "index_internal.h"
 #include "lifecycle_internal.h"
 
-static const char *const state_code[CC_STATE_COUNT_] = {"new", "open", "overdue",
-                                                        "cleared"};
-static const char *const state_zh[CC_STATE_COUNT_] = {"新发现", "整改中", "已逾期",
-                                                      "已清理"};
-static const char *const action_code[CC_ACTION_COUNT_] = {"none", "keep", "cancel_own",
-                                                          "ask_other"};
-static const char *const action_zh[CC_ACTION_COUNT_] = {
-    "无", "学生在本校就读，保留本校学籍", "已注销本校学籍", "已请对方学校注销学籍"};
-
-const char *cc_finding_state_code(cc_finding_state s)
-{
-  return s < CC_STATE_COUNT_ ? state_code[s] : "unknown";
-}
-
-const char *cc_finding_state_zh(cc_finding_state s)
-{
-  return s < CC_STATE_COUNT_ ? state_zh[s] : "未知";
-}
-
-int cc_finding_state_parse(const char *code)
-{
-  int i;
-  for (i = 0; i < CC_STATE_COUNT_; i++)
-    if (strcmp(code, state_code[i]) == 0)
-      return i;
-  return -1;
-}
-
-const char *cc_response_action_code(cc_response_action a)
-{
-  return a < CC_ACTION_COUNT_ ? action_code[a] : "unknown";
-}
-
-const char *cc_response_action_zh(cc_response_action a)
-{
-  return a < CC_ACTION_COUNT_ ? action_zh[a] : "未知";
-}
-
-int cc_response_action_parse(const char *code)
-{
-  int i;
-  for (i = 1; i < CC_ACTION_COUNT_; i++)
-    if (strcmp(code, action_code[i]) == 0)
-      return i;
-  return -1;
-}
-
 /* ------------------------------------------------------------------ */
 /* Responses. */
 

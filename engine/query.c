@@ -32,7 +32,7 @@
 
 #include "chachong/audit.h"
 #include "chachong/errors.h"
-#include "chachong/lifecycle.h"
+#include "chachong/index.h"
 #include "chachong/normalize_id.h"
 #include "chachong/normalize_name.h"
 #include "chachong/query.h"

@@ -43,7 +43,7 @@
 
 #include "chachong/audit.h"
 #include "chachong/chachong.h"
-#include "chachong/lifecycle.h"
+#include "chachong/index.h"
 #include "chachong/normalize_id.h"
 #include "chachong/record.h"
 #include "chachong/region.h"
