@@ -24,7 +24,7 @@
 #include "chachong/chachong.h"
 #include "compare_internal.h"
 #include "fuzzy_internal.h"
-#include "index_internal.h"
+#include "store_lmdb_internal.h"
 
 static double now_s(void)
 {

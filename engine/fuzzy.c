@@ -4,7 +4,7 @@
  *
  * Owns the field comparisons and their Fellegi-Sunter weights, the two
  * sources of candidate pairs, the scoring, and the linking of pairs into
- * persons whose findings compare.c then decides with the same rules as the
+ * persons whose findings person.c then decides with the same rules as the
  * exact tier.
  *
  * Candidates come without comparing every record with every other:
@@ -32,7 +32,6 @@
 
 #include "chachong/name_match.h"
 #include "chachong/review.h"
-#include "compare_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
 #include "fuzzy_internal.h"
@@ -673,36 +672,21 @@ typedef struct block_set {
 
 /* Keeps the blocks of two or more records whose key lies in [lo, hi]. A
  * block past 64 records (a very common name on one day) is cut. */
-static int collect_blocks(block_set *bs, MDB_txn *txn, MDB_dbi blk, uint64_t lo,
-                          uint64_t hi)
+static int collect_blocks(block_set *bs, cc_read *rd, uint64_t lo, uint64_t hi)
 {
-  MDB_cursor *cur;
-  MDB_val k, val;
-  uint8_t key[14] = {0};
+  cc_block_entry e;
   size_t n = 0; /* members of the block being read */
-  uint64_t ghash = 0, bkey = 0;
-  int mrc, rc = 0, t;
-  for (t = 0; t < 8; t++)
-    key[t] = (uint8_t)(lo >> (56 - 8 * t));
-  k.mv_data = key;
-  k.mv_size = sizeof key;
-  if ((rc = mdb_cursor_open(txn, blk, &cur)) != 0)
-    return cc_error_set(CC_ERROR, "database: %s", mdb_strerror(rc));
-  for (mrc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);;
-       mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-    const uint8_t *kp = k.mv_data, *vp = val.mv_data;
-    int end = mrc != 0;
-    if (!end) {
-      if (k.mv_size != 14 || val.mv_size != 8) {
-        rc = cc_error_set(CC_ECORRUPT, "database: bad blocking entry");
-        break;
-      }
-      bkey = 0;
-      for (t = 0; t < 8; t++)
-        bkey = bkey << 8 | kp[t];
-      end = bkey > hi;
+  uint64_t ghash = 0;
+  int brc, rc = 0;
+  for (brc = cc_store_blk_seek(rd, &e, lo);; brc = cc_store_blk_next(rd, &e)) {
+    int end = brc != 0;
+    if (brc < 0 && brc != CC_ENOTFOUND) {
+      rc = brc;
+      break;
     }
-    if (end || (n > 0 && bkey != ghash)) {
+    if (!end)
+      end = e.key > hi;
+    if (end || (n > 0 && e.key != ghash)) {
       if (n >= 2) {
         if (cc_grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 2,
                     sizeof *bs->start) < 0) {
@@ -717,7 +701,7 @@ static int collect_blocks(block_set *bs, MDB_txn *txn, MDB_dbi blk, uint64_t lo,
     }
     if (end)
       break;
-    ghash = bkey;
+    ghash = e.key;
     if (n < 64) {
       node *nd;
       if (cc_grow((void **)&bs->members, &bs->cap, bs->n + 1, sizeof *bs->members) < 0) {
@@ -726,15 +710,11 @@ static int collect_blocks(block_set *bs, MDB_txn *txn, MDB_dbi blk, uint64_t lo,
       }
       nd = &bs->members[bs->n++];
       n++;
-      nd->hash = 0;
-      for (t = 0; t < 8; t++)
-        nd->hash = nd->hash << 8 | vp[t];
-      nd->roster = (uint16_t)(kp[8] << 8 | kp[9]);
-      nd->line = (uint32_t)kp[10] << 24 | (uint32_t)kp[11] << 16 |
-                 (uint32_t)kp[12] << 8 | kp[13];
+      nd->hash = e.id_hash;
+      nd->roster = e.roster;
+      nd->line = e.line;
     }
   }
-  mdb_cursor_close(cur);
   if (rc == 0 && cc_grow((void **)&bs->start, &bs->cap_blocks, bs->n_blocks + 1,
                          sizeof *bs->start) < 0)
     rc = cc_error_set(CC_ENOMEM, "out of memory");
@@ -791,13 +771,12 @@ static int sort_fetches(fetch *a, size_t n)
 }
 
 /* Reads the items of fetches[0, n) (sorted) into items[slot]. */
-static int fetch_part(cc_index_item *items, const fetch *f, size_t n, MDB_txn *txn,
-                      MDB_dbi idx)
+static int fetch_part(cc_index_item *items, const fetch *f, size_t n, cc_read *rd)
 {
   cc_idx_cursor cur;
   size_t i;
   int rc;
-  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+  if ((rc = cc_store_idx_open(&cur, rd)) < 0)
     return rc;
   /* In key order, most entries are in the chunk already loaded. */
   for (i = 0; i < n && rc == 0; i++)
@@ -1158,18 +1137,16 @@ static int records_of(cc_index_item *items, size_t cap, cc_idx_cursor *cur,
 /* Adds a pair for every two records of the IDs of each `same` decision
  * (basis reviewed; the search's own pair of them, if any, comes first
  * when pairs are merged). */
-static int inject_same(pair_vec *v, const cc_review_set *reviews, cc_db *db, MDB_dbi idx)
+static int inject_same(pair_vec *v, const cc_review_set *reviews, const cc_gen *g)
 {
-  MDB_txn *txn = NULL;
+  cc_read *rd = NULL;
   cc_idx_cursor cur;
   cc_review_pair rp;
   cc_index_item a[16], b[16];
   size_t it = 0;
-  int rc = 0, mrc, na, nb, i, j;
+  int rc = 0, na, nb, i, j;
   memset(&cur, 0, sizeof cur);
-  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
-    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
-  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+  if ((rc = cc_store_read_begin(&rd, g)) < 0 || (rc = cc_store_idx_open(&cur, rd)) < 0)
     goto done;
   while (cc_review_next(&rp, reviews, &it, CC_REVIEW_SAME)) {
     if ((na = records_of(a, 16, &cur, rp.id_a, rp.la)) < 0 ||
@@ -1185,23 +1162,20 @@ static int inject_same(pair_vec *v, const cc_review_set *reviews, cc_db *db, MDB
   rc = 0;
 done:
   cc_idx_close(&cur);
-  if (txn)
-    mdb_txn_abort(txn);
+  cc_store_read_end(rd);
   return rc;
 }
 
 /* Marks the pairs a reviewer decided (PF_SAME, PF_DIFFERENT). */
-static int apply_reviews(pair_vec *all, const cc_review_set *reviews, cc_db *db,
-                         MDB_dbi idx)
+static int apply_reviews(pair_vec *all, const cc_review_set *reviews,
+                         const cc_gen *g)
 {
-  MDB_txn *txn = NULL;
+  cc_read *rd = NULL;
   cc_idx_cursor cur;
   size_t i;
-  int rc = 0, mrc;
+  int rc = 0;
   memset(&cur, 0, sizeof cur);
-  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
-    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
-  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+  if ((rc = cc_store_read_begin(&rd, g)) < 0 || (rc = cc_store_idx_open(&cur, rd)) < 0)
     goto done;
   for (i = 0; i < all->n; i++) {
     pair *p = &all->p[i];
@@ -1217,8 +1191,7 @@ static int apply_reviews(pair_vec *all, const cc_review_set *reviews, cc_db *db,
   }
 done:
   cc_idx_close(&cur);
-  if (txn)
-    mdb_txn_abort(txn);
+  cc_store_read_end(rd);
   return rc;
 }
 
@@ -1228,8 +1201,9 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  const cc_review_set *reviews, const cc_generic_ids *generic,
                  int threads)
 {
-  MDB_txn *txn = NULL;
-  MDB_dbi idx, rec, blk;
+  cc_gen g;
+  cc_read *rd = NULL;
+  cc_person person;
   pair_vec *vecs = NULL, all = {0};
   node *nodes = NULL;
   size_t *parent = NULL, *best = NULL, n_nodes = 0, i, k;
@@ -1240,23 +1214,18 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   cc_index_item *members = NULL;
   size_t n_members = 0;
   long r, n_ranges = 0;
-  int rc = 0, mrc, failed = 0, fetch_failed = 0;
+  int rc = 0, failed = 0, fetch_failed = 0;
   char errmsg[512] = "";
   uint64_t scored = 0;
 
   memset(stats, 0, sizeof *stats);
   if (threads < 1)
     threads = omp_get_max_threads();
-  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
-    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
-  if ((rc = cc_index_open_gen(&rec, &idx, NULL, txn, gen)) < 0 ||
-      (rc = cc_index_open_blk(&blk, txn, gen)) < 0) {
-    mdb_txn_abort(txn);
+  memset(&person, 0, sizeof person);
+  /* Database handles are opened once, by this thread, before the regions
+   * (cc_store_gen_open). */
+  if ((rc = cc_store_gen_open(&g, db, gen, 1)) < 0)
     return rc;
-  }
-  if ((mrc = mdb_txn_commit(txn)) != 0)
-    return cc_error_set(CC_ERROR, "database: commit: %s", mdb_strerror(mrc));
-  txn = NULL;
 
   n_ranges = (long)threads * 16;
   vecs = calloc((size_t)threads, sizeof *vecs);
@@ -1271,15 +1240,13 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   /* The typo search, and step 1 of the blocks (see collect_blocks). */
 #pragma omp parallel num_threads(threads) reduction(+ : scored)
   {
-    MDB_txn *rt = NULL;
+    cc_read *rt = NULL;
     cc_idx_cursor cur;
     pair_vec *v = &vecs[omp_get_thread_num()];
-    int my = 0, lmrc;
+    int my;
     memset(&cur, 0, sizeof cur);
-    if ((lmrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rt)) != 0)
-      my = cc_error_set(CC_ERROR, "database: %s", mdb_strerror(lmrc));
-    else
-      my = cc_idx_open(&cur, rt, idx);
+    if ((my = cc_store_read_begin(&rt, &g)) == 0)
+      my = cc_store_idx_open(&cur, rt);
     /* Typo search, seeds split between threads. */
 #pragma omp for schedule(dynamic, 64) nowait
     for (r = 0; r < (long)n_seeds; r++) {
@@ -1304,11 +1271,10 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       uint64_t hi = r == n_ranges - 1 ? UINT64_MAX : lo + step - 1;
       if (my < 0)
         continue;
-      my = collect_blocks(&sets[r], rt, blk, lo, hi);
+      my = collect_blocks(&sets[r], rt, lo, hi);
     }
     cc_idx_close(&cur);
-    if (rt)
-      mdb_txn_abort(rt);
+    cc_store_read_end(rt);
     if (my < 0)
       cc_error_keep_first(&failed, errmsg, sizeof errmsg, my);
   }
@@ -1340,15 +1306,13 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
    * thread keeps its read transaction until all have scored. */
 #pragma omp parallel num_threads(threads) reduction(+ : scored)
   {
-    MDB_txn *rt = NULL;
+    cc_read *rt = NULL;
     pair_vec *v = &vecs[omp_get_thread_num()];
-    int me = omp_get_thread_num(), nt = omp_get_num_threads(), my = 0, lmrc;
+    int me = omp_get_thread_num(), nt = omp_get_num_threads(), my;
     size_t from = n_members * (size_t)me / (size_t)nt;
     size_t to = n_members * (size_t)(me + 1) / (size_t)nt;
-    if ((lmrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rt)) != 0)
-      my = cc_error_set(CC_ERROR, "database: %s", mdb_strerror(lmrc));
-    else
-      my = fetch_part(members, fetches + from, to - from, rt, idx);
+    if ((my = cc_store_read_begin(&rt, &g)) == 0)
+      my = fetch_part(members, fetches + from, to - from, rt);
     if (my < 0) {
 #pragma omp atomic write
       fetch_failed = 1;
@@ -1364,8 +1328,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
           my = score_blocks(v, &sets[r], members, &scored);
     }
 #pragma omp barrier
-    if (rt)
-      mdb_txn_abort(rt);
+    cc_store_read_end(rt);
     if (my < 0)
       cc_error_keep_first(&failed, errmsg, sizeof errmsg, my);
   }
@@ -1379,7 +1342,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   stats->candidates = scored;
 
   /* Pairs a reviewer called one person, whether or not a search met them. */
-  if (reviews && (rc = inject_same(&vecs[0], reviews, db, idx)) < 0)
+  if (reviews && (rc = inject_same(&vecs[0], reviews, &g)) < 0)
     goto done;
 
   /* Merge, sort, keep one pair per record pair (the typo search's first). */
@@ -1405,7 +1368,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   /* The reviewers' decisions on the pairs, then the month's weights,
    * fitted to its candidate pairs. */
   if (reviews && cc_review_set_size(reviews) > 0 &&
-      (rc = apply_reviews(&all, reviews, db, idx)) < 0)
+      (rc = apply_reviews(&all, reviews, &g)) < 0)
     goto done;
   if ((rc = fit_model(&stats->model, &all)) < 0)
     goto done;
@@ -1438,12 +1401,12 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   if ((rc = link_pairs(&all, nodes, n_nodes, parent)) < 0)
     goto done;
 
-  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
-    rc = cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+  if ((rc = cc_store_read_begin(&rd, &g)) < 0 ||
+      (rc = cc_store_idx_open(&lcur, rd)) < 0)
     goto done;
-  }
-  if ((rc = cc_idx_open(&lcur, txn, idx)) < 0)
-    goto done;
+  person.list = out;
+  person.labels = labels;
+  person.rd = rd;
   for (i = 0; i < all.n; i++) {
     const pair *p = &all.p[i];
     if (p->fate == FATE_LINK) {
@@ -1505,14 +1468,15 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     }
     qsort(items, n, sizeof *items, item_rl_cmp);
     stats->groups++;
-    if ((rc = cc_compare_fuzzy_group(out, txn, rec, labels, items, n, &match)) < 0)
+    person.match = &match;
+    if ((rc = cc_person_rules(&person, items, n)) < 0)
       goto done;
   }
 
 done:
   cc_idx_close(&lcur);
-  if (txn)
-    mdb_txn_abort(txn);
+  cc_store_read_end(rd);
+  cc_person_dispose(&person);
   if (vecs)
     for (i = 0; i < (size_t)threads; i++)
       free(vecs[i].p);

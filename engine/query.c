@@ -40,7 +40,7 @@
 #include "chachong/text.h"
 #include "error_internal.h"
 #include "finding_internal.h"
-#include "index_internal.h"
+#include "store_internal.h"
 #include "utf8_internal.h"
 
 /* ------------------------------------------------------------------ */
@@ -600,7 +600,7 @@ int cc_query_run(cc_query_result *out, cc_db *db, const cc_query_options *q)
     return cc_error_set(CC_EINVALID, "--period and --all-periods exclude each other");
   if (q->format < CC_QUERY_TABLE || q->format > CC_QUERY_JSONL)
     return cc_error_set(CC_EINVALID, "unknown output format");
-  if (db->read_only)
+  if (cc_db_read_only(db))
     return cc_error_set(CC_EINVALID, "a query writes the audit log: open the "
                                      "database read-write");
   if ((rc = filters_compile(&f, q)) < 0)

@@ -37,6 +37,7 @@
 #include "chachong/record.h"
 #include "compare_internal.h"
 #include "index_internal.h"
+#include "store_lmdb_internal.h"
 #include "test_util.h"
 
 #define A "110101200501011239"

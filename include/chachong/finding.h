@@ -147,6 +147,17 @@ const char *cc_response_action_zh(cc_response_action a);
 /** Parses an action code; -1 when unknown. */
 int cc_response_action_parse(const char *code);
 
+/** A school's response to a finding. */
+typedef struct cc_response {
+  uint64_t finding_id;   /**< the finding */
+  cc_date date;          /**< when the school acted */
+  int64_t recorded_at;   /**< when it was recorded (Unix seconds) */
+  uint8_t action;        /**< cc_response_action */
+  char school_code[64];  /**< the responding school */
+  char by[64];           /**< who (a person's name or account) */
+  char note[512];        /**< free text, UTF-8 */
+} cc_response;
+
 /** One record taking part in a finding. Strings as registered. */
 typedef struct cc_member {
   uint16_t roster;   /**< roster number of the run that found it */

@@ -1,6 +1,7 @@
 /*
  * The database: an LMDB environment holding every roster and the findings of
- * every period, keyed by the hash of the cleaned ID (layouts: engine/index.c).
+ * every period, keyed by the hash of the cleaned ID (layouts: engine/store*.c,
+ * docs/ARCHITECTURE.md).
  */
 #ifndef CHACHONG_INDEX_H
 #define CHACHONG_INDEX_H

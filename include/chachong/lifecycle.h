@@ -16,17 +16,6 @@
 extern "C" {
 #endif
 
-/** A school's response to a finding. */
-typedef struct cc_response {
-  uint64_t finding_id;   /**< the finding */
-  cc_date date;          /**< when the school acted */
-  int64_t recorded_at;   /**< when it was recorded (Unix seconds) */
-  uint8_t action;        /**< cc_response_action */
-  char school_code[64];  /**< the responding school */
-  char by[64];           /**< who (a person's name or account) */
-  char note[512];        /**< free text, UTF-8 */
-} cc_response;
-
 /**
  * Records a response. The finding must exist in some period of the database.
  * @return 0; CC_ENOTFOUND when no period holds the finding; CC_EINVALID for
