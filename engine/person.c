@@ -205,13 +205,14 @@ static int emit(cc_person *c, int type, const cc_index_item *it, const size_t *p
     m->waiver = x->waiver;
     if (x->roster != it[pick[0]].roster)
       f.cross = 1;
+    /* A fuzzy finding's members differ in ID: each keeps its own. */
+    if (c->match && cc_finding_strdup(&m->id, c->list, x->id, x->id_len) < 0)
+      return cc_error_set(CC_ENOMEM, "out of memory");
     if (c->rd == NULL)
       continue; /* the exact walk fetches the text afterwards */
     if ((rc = cc_store_rec_get(&r, c->rd, x->roster, x->line)) < 0 ||
         (rc = cc_person_member_text(m, c->list, &r)) < 0)
       return rc;
-    if (c->match && cc_finding_strdup(&m->id, c->list, x->id, x->id_len) < 0)
-      return cc_error_set(CC_ENOMEM, "out of memory");
   }
   f.person_name = f.members[person_at].name;
   if (cc_finding_push(c->list, &f) < 0)

@@ -6,7 +6,8 @@
  * (docs/ARCHITECTURE.md); the stages use store_internal.h.
  *
  * One environment (--db DIR) holds every period. A period's data live in a
- * *generation*: three sub-databases named by an 8-hex-digit number. A run
+ * *generation*: sub-databases named by an 8-hex-digit number (rec, idx,
+ * blk, schools: store_roster.c; find, fid: store_findings.c). A run
  * writes a new generation (stage), compares over it, then publishes it:
  * one transaction points the period at the new generation, stores the
  * findings and drops the old generation. Until then the period still
@@ -15,11 +16,9 @@
  * is dropped when the database is next opened.
  *
  * All integers are big-endian, so that byte order is numeric order.
- *
- *
- * All integers are big-endian, so that byte order is numeric order.
  * store_roster.c draws the roster databases (rec, idx, blk, schools),
- * store_findings.c the findings (find, fid) and the responses.
+ * store_findings.c the findings (find, fid) and the responses;
+ * docs/ARCHITECTURE.md has them all as byte tables.
  *
  * "meta" (one per environment)
  *   key                      value
@@ -32,7 +31,6 @@
  *                            not yet published; dropped at open once that
  *                            process is gone)
  *
- *
  * Logs that outlive every period, each drawn in the file that owns it:
  * "audit" (audit.c), "responses" (store_findings.c), "reviews" (review.c).
  *
@@ -42,8 +40,8 @@
  * resident at national scale, against 6.1 GB without, and 3 s slower);
  * without it LMDB keeps a bounded list of dirty pages and spills the rest
  * to the file during the transaction, which an append-only load never
- * touches again. Either way nothing is visible before commit. Commits are fsync'ed unless the
- * caller asks for no_sync (then a power failure, not a killed process, may
+ * touches again. Either way nothing is visible before commit. Commits are
+ * fsync'ed unless the caller asks for no_sync (then a power failure, not a killed process, may
  * lose the last run).
  */
 #include <errno.h>

@@ -7,8 +7,8 @@
  *
  * "gXXXXXXXX.find" the findings of the period, in output order
  *   key:   u32 sequence
- *   value: 0 u8 layout (1, or 2: see the end) | 1 u8 type | 2 u8 cross | 3 u8 id valid
- *          | 4 u8 id reason | 5 u8 state | 6 u8 deadline provisional
+ *   value: 0 u8 layout (1, or 2: see the end) | 1 u8 type | 2 u8 cross
+ *          | 3 u8 id valid | 4 u8 id reason | 5 u8 state | 6 u8 deadline provisional
  *          | 7 u8 cleared on time | 8 u8 claimed | 9 u8 response action
  *          | 10 u64 finding_id | 18 i64 amount at risk (fen)
  *          | 26 i32 issued | 30 i32 deadline | 34 i32 seen | 38 i32 cleared
@@ -28,6 +28,14 @@
  *          with reason 0, as before.
  *   (strN: an N-bit length, then the bytes)
  *
+ * "gXXXXXXXX.fid" the findings of the period by finding_id, written at
+ *   publish beside "find" (new in this version; format 2 unchanged: an
+ *   older chachong ignores it, and a generation without it is searched
+ *   by reading the u64 at offset 10 of each "find" value)
+ *   key:   0 u64 finding_id | 8 u32 sequence in "find"         (12 bytes)
+ *   value: u32 sequence
+ *   so one finding of one period is read without decoding the others
+ *   (cc_store_finding_get), as the web service asks for it.
  *
  * "responses" (a log that outlives every period)
  *   key:   0 u64 finding_id | 8 u64 microseconds since 1970       (16 bytes)
