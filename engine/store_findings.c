@@ -465,6 +465,23 @@ int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
   return rc ? cc_store_error(rc, what) : 0;
 }
 
+/* A read transaction on a published period, its generation and its find
+ * database; on error nothing is left open. */
+static int begin_find(MDB_txn **txn, MDB_dbi *find, uint32_t *gen, cc_db *db,
+                      const char *period)
+{
+  char name[32];
+  int rc;
+  if ((rc = cc_store_begin_period(txn, gen, db, period)) < 0)
+    return rc;
+  cc_store_gen_name(name, *gen, "find");
+  if ((rc = mdb_dbi_open(*txn, name, 0, find)) != 0) {
+    mdb_txn_abort(*txn);
+    return cc_store_error(rc, "opening findings");
+  }
+  return 0;
+}
+
 int cc_db_load_findings(cc_finding_list *out, cc_db *db, const char *period)
 {
   MDB_txn *txn;
@@ -472,15 +489,12 @@ int cc_db_load_findings(cc_finding_list *out, cc_db *db, const char *period)
   MDB_cursor *cur;
   MDB_val k, v;
   uint32_t gen;
-  char name[32];
   int rc, mrc;
 
   memset(out, 0, sizeof *out);
-  if ((rc = cc_store_begin_period(&txn, &gen, db, period)) < 0)
+  if ((rc = begin_find(&txn, &find, &gen, db, period)) < 0)
     return rc;
-  cc_store_gen_name(name, gen, "find");
-  if ((mrc = mdb_dbi_open(txn, name, 0, &find)) != 0 ||
-      (mrc = mdb_cursor_open(txn, find, &cur)) != 0) {
+  if ((mrc = mdb_cursor_open(txn, find, &cur)) != 0) {
     mdb_txn_abort(txn);
     return cc_store_error(mrc, "opening findings");
   }
@@ -554,15 +568,13 @@ int cc_store_finding_get(cc_finding *out, cc_finding_list *list, cc_db *db,
   MDB_val k, v;
   uint32_t gen, seq = 0;
   uint8_t key[4];
-  char name[32], hex[17];
-  int rc, mrc;
+  char hex[17];
+  int rc = 0, mrc;
 
   memset(out, 0, sizeof *out);
-  if ((rc = cc_store_begin_period(&txn, &gen, db, period)) < 0)
+  if ((rc = begin_find(&txn, &find, &gen, db, period)) < 0)
     return rc;
-  cc_store_gen_name(name, gen, "find");
-  if ((mrc = mdb_dbi_open(txn, name, 0, &find)) != 0 ||
-      (mrc = find_seq(&seq, txn, find, gen, finding_id)) != 0)
+  if ((mrc = find_seq(&seq, txn, find, gen, finding_id)) != 0)
     goto done;
   put_u32(key, seq);
   k.mv_data = key;
