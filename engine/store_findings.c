@@ -5,43 +5,70 @@
  *
  * All integers are big-endian, so that byte order is numeric order.
  *
- * "gXXXXXXXX.find" the findings of the period, in output order
- *   key:   u32 sequence
- *   value: 0 u8 layout (1, or 2: see the end) | 1 u8 type | 2 u8 cross
- *          | 3 u8 id valid | 4 u8 id reason | 5 u8 state | 6 u8 deadline provisional
- *          | 7 u8 cleared on time | 8 u8 claimed | 9 u8 response action
- *          | 10 u64 finding_id | 18 i64 amount at risk (fen)
- *          | 26 i32 issued | 30 i32 deadline | 34 i32 seen | 38 i32 cleared
- *          | 42 i32 response date (cc_date day numbers)
- *          | 46 7 bytes first period "YYYY-MM" | 53 u8 id length | id
- *          | str16 person name | str16 response by | str16 response school
- *          | str16 response note | u16 member count, then per member:
- *          str8 roster label | u32 line | u8 status | i64 grant | i64 waiver
- *          | str16 name | str16 record_id | str16 school_code
- *          | str16 school_name | str16 region_code
- *          then, for fuzzy findings only: u8 basis | u16 confidence x 10000
- *          | u8 evidence count | per evidence: u8 field | u8 level
- *          | i16 weight x 10 | per member: str8 cleaned ID
- *          then, for policy findings only (layout 2): u8 reason, the last
- *          byte of the value. Layout 1 (every other finding, and every
- *          finding of a database written before the policy rules) decodes
- *          with reason 0, as before.
+ * "gXXXXXXXX.find": the findings of the period, in output order.
+ *
+ *   key       u32 sequence
+ *   value     offset  size  field
+ *             0       1     layout: 1, or 2 when a policy reason ends it
+ *             1       1     type
+ *             2       1     cross
+ *             3       1     ID valid
+ *             4       1     ID reason
+ *             5       1     state
+ *             6       1     deadline provisional
+ *             7       1     cleared on time
+ *             8       1     claimed
+ *             9       1     response action
+ *             10      8     u64 finding_id
+ *             18      8     i64 amount at risk (fen)
+ *             26      4     i32 issued (cc_date day number)
+ *             30      4     i32 deadline
+ *             34      4     i32 seen
+ *             38      4     i32 cleared
+ *             42      4     i32 response date
+ *             46      7     first period "YYYY-MM"
+ *             53      1+L   str8 cleaned ID
+ *             ...           str16 person name, response by, response
+ *                           school, response note
+ *             ...     2     u16 member count, then per member: str8 roster
+ *                           label, u32 line, u8 status, i64 grant, i64
+ *                           waiver, str16 name, record_id, school_code,
+ *                           school_name, region_code
+ *             ...           fuzzy findings only: u8 basis, u16 confidence
+ *                           x 10000, u8 evidence count, per evidence u8
+ *                           field, u8 level, i16 weight x 10; per member
+ *                           str8 cleaned ID
+ *             last    1     layout 2 only: u8 policy reason. Layout 1
+ *                           (every other finding, and every finding of a
+ *                           database written before the policy rules)
+ *                           decodes with reason 0, as before.
  *   (strN: an N-bit length, then the bytes)
  *
- * "gXXXXXXXX.fid" the findings of the period by finding_id, written at
- *   publish beside "find" (new in this version; format 2 unchanged: an
- *   older chachong ignores it, and a generation without it is searched
- *   by reading the u64 at offset 10 of each "find" value)
- *   key:   0 u64 finding_id | 8 u32 sequence in "find"         (12 bytes)
- *   value: u32 sequence
- *   so one finding of one period is read without decoding the others
- *   (cc_store_finding_get), as the web service asks for it.
+ * "gXXXXXXXX.fid": the findings of the period by finding_id, written at
+ * publish beside "find", so that one finding of one period is read without
+ * decoding the others (cc_store_finding_get), as the web service asks.
+ * New in this version, format 2 unchanged: an older chachong ignores it,
+ * and a generation without it is searched by reading the u64 at offset 10
+ * of each "find" value.
  *
- * "responses" (a log that outlives every period)
- *   key:   0 u64 finding_id | 8 u64 microseconds since 1970       (16 bytes)
- *   value: 0 i32 date (cc_date) | 4 i64 recorded_at | 12 u8 action
- *          | u8 length | school code | u8 length | by | u16 length | note
- *   so one finding's responses are adjacent and in the order recorded.
+ *   key       offset  size  field
+ *             0       8     u64 finding_id
+ *             8       4     u32 sequence in "find"
+ *   value     u32 sequence
+ *
+ * "responses": a log that outlives every period; one finding's responses
+ * are adjacent and in the order recorded.
+ *
+ *   key       offset  size  field
+ *             0       8     u64 finding_id
+ *             8       8     u64 microseconds since 1970
+ *   value     offset  size  field
+ *             0       4     i32 date (cc_date)
+ *             4       8     i64 recorded_at (Unix seconds)
+ *             12      1     action
+ *             13      1+S   str8 school code
+ *             ...     1+B   str8 by
+ *             ...     2+N   str16 note
  */
 #include <errno.h>
 #include <stdio.h>

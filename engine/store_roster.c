@@ -8,17 +8,34 @@
  *
  * All integers are big-endian, so that byte order is numeric order.
  *
- * "gXXXXXXXX.rec" records, in file order, a chunk of consecutive records of
- *   one roster per value
- *   key:   0 u16 roster | 2 u32 line of the chunk's first record (6 bytes)
- *   value: 0 u32 n (records) | n x (u32 line | u32 offset) | the records,
- *          each at its offset from the start of the value, running to the
- *          next one's offset (the last one to the value's end):
- *          0 u8 status | 1 u8 id verdict | 2 u8 id reason | 3 u8 upgraded
- *          4 i64 grant (fen) | 12 i64 waiver (fen) | 20 u8 id length | id
- *          then name, school_code, school_name, region_code, record_id,
- *          study_mode, grade, enroll_date, program_years, major:
- *          each u16 length | bytes (as registered)
+ * "gXXXXXXXX.rec": records, in file order, a chunk of consecutive records
+ * of one roster per value.
+ *
+ *   key       offset  size  field
+ *             0       2     u16 roster
+ *             2       4     u32 line of the chunk's first record
+ *
+ *   value     offset  size  field
+ *             0       4     u32 n, the records in the chunk
+ *             4       8n    n x (u32 line, u32 offset of the record from
+ *                           the start of the value)
+ *             4+8n    ...   the records, each running to the next one's
+ *                           offset (the last one to the value's end)
+ *
+ *   record    offset  size  field
+ *             0       1     status (cc_status)
+ *             1       1     ID verdict
+ *             2       1     ID reason
+ *             3       1     1: upgraded from 15 digits
+ *             4       8     i64 grant (fen)
+ *             12      8     i64 waiver (fen)
+ *             20      1     L, the cleaned ID's length
+ *             21      L     the cleaned ID
+ *             21+L    ...   u16 length + bytes, as registered, of: name,
+ *                           school_code, school_name, region_code,
+ *                           record_id, study_mode, grade, enroll_date,
+ *                           program_years, major (rec_columns)
+ *
  *   A chunk is closed before it would pass half a page (see
  *   cc_index_stage_begin), so that two fill a leaf page: one LMDB append
  *   per chunk (11 records on average at national scale), not per record.
@@ -27,15 +44,26 @@
  *   chunk whose first line is not past its line, then its line in the
  *   chunk's table. A record too big for a chunk has one of its own.
  *
- * "gXXXXXXXX.idx" the hash index, in key order, a chunk of consecutive
- *   entries per value (26 on average at national scale), closed as rec's are
- *   key:   the chunk's first entry's key
- *   value: 0 u32 n (entries) | n x (entry key | u16 length | entry value)
- *   entry key:   0 u64 XXH3-64(cleaned ID) | 8 u16 roster | 10 u32 line
- *                (14 bytes)
- *   entry value: 0 u8 status | 1 u8 verdict | 2 u8 reason | 3 u8 upgraded
- *          4 i64 grant | 12 i64 waiver | 20 u8 id length | id
- *          | u8 length | school code | u8 length | folded name
+ * "gXXXXXXXX.idx": the hash index, in key order, a chunk of consecutive
+ * entries per value (26 on average at national scale), closed as rec's
+ * are. The key is the chunk's first entry's key.
+ *
+ *   value       offset  size  field
+ *               0       4     u32 n, the entries in the chunk
+ *               4       ...   n x (entry key, u16 length, entry value)
+ *
+ *   entry key   offset  size  field
+ *               0       8     u64 XXH3-64 of the cleaned ID
+ *               8       2     u16 roster
+ *               10      4     u32 line
+ *
+ *   entry value offset  size  field
+ *               0       21    as a record's offsets 0-20 (status, verdict,
+ *                             reason, upgraded, grant, waiver, L)
+ *               21      L     the cleaned ID
+ *               21+L    1+S   u8 S + school code
+ *               22+L+S  1+N   u8 N + folded name
+ *
  *   Everything the exact comparison needs is in the value, so the compare
  *   stage reads this database sequentially and touches "rec" only for the
  *   members of findings. Equal hashes are resolved by the full ID. Read
@@ -44,17 +72,25 @@
  *   hash order (0.6 s); in chunks it takes 1.4-1.8 s reading the payloads
  *   where ingest left them, no copy.
  *
- * "gXXXXXXXX.blk" the fuzzy tier's blocking index (docs/FUZZY.md); only
- *   blocks of two or more records are stored
- *   key:   0 u64 XXH3-64(pinyin of the name, birth date, sex) | 8 u16 roster
- *          | 10 u32 line
- *   value: u64 XXH3-64 of the record's cleaned ID (with roster and line, its
- *          idx key)
+ * "gXXXXXXXX.blk": the fuzzy tier's blocking index (docs/FUZZY.md); only
+ * blocks of two or more records are stored.
  *
- * "gXXXXXXXX.schools" records per school, for rates
- *   key:   roster label | 0x1F | school code
- *   value: 0 u64 records | 8 u64 holding | 16 u8 length | region code
+ *   key       offset  size  field
+ *             0       8     u64 XXH3-64 of name pinyin, birth date, sex
+ *             8       2     u16 roster
+ *             10      4     u32 line
  *
+ *   value     offset  size  field
+ *             0       8     u64 XXH3-64 of the record's cleaned ID (with
+ *                           roster and line, its idx key)
+ *
+ * "gXXXXXXXX.schools": records per school, for rates.
+ *
+ *   key       roster label | 0x1F | school code
+ *   value     offset  size  field
+ *             0       8     u64 records
+ *             8       8     u64 of which hold an enrollment
+ *             16      1+R   u8 R + the smallest region code
  */
 #include <assert.h>
 #include <stdio.h>
