@@ -619,6 +619,20 @@ done:
   return rc;
 }
 
+int cc_db_load_finding(cc_finding_list *out, cc_db *db, const char *period,
+                       uint64_t finding_id)
+{
+  cc_finding f;
+  int rc;
+  memset(out, 0, sizeof *out);
+  rc = cc_store_finding_get(&f, out, db, period, finding_id);
+  if (rc == 0 && cc_finding_push(out, &f) < 0)
+    rc = cc_error_set(CC_ENOMEM, "out of memory");
+  if (rc < 0)
+    cc_finding_list_dispose(out);
+  return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Responses. */
 

@@ -1401,6 +1401,14 @@ START_TEST(test_index_finding_get)
     ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2027-01", 0x1001), CC_ENOTFOUND);
     ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-1", 0x1001), CC_EINVALID);
     cc_finding_list_dispose(&l);
+    /* The public form: a list of the one finding, empty when none. */
+    ck_assert_int_eq(cc_db_load_finding(&l, db, "2026-12", 0x1001), 0);
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_str_eq(l.items[0].person_name.ptr, "乙");
+    cc_finding_list_dispose(&l);
+    ck_assert_int_eq(cc_db_load_finding(&l, db, "2026-12", 0x0fff), CC_ENOTFOUND);
+    ck_assert_uint_eq(l.n, 0);
+    ck_assert_ptr_null(l.items);
     memset(&l, 0, sizeof l);
     if (pass == 1)
       break;
