@@ -1393,7 +1393,7 @@ START_TEST(test_index_finding_get)
       assert_same_finding(&got, &f[i]);
     }
     ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-12", 0x1002), 0);
-    ck_assert_str_eq(got.person_name.ptr, "丙");
+    assert_same_str(got.person_name, tu_str("丙"), "person name");
     ck_assert_uint_eq(got.finding_id, 0x1002);
     /* Not in this period, no such period, not a period. */
     ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-12", 0x1003), CC_ENOTFOUND);
@@ -1404,7 +1404,7 @@ START_TEST(test_index_finding_get)
     /* The public form: a list of the one finding, empty when none. */
     ck_assert_int_eq(cc_db_load_finding(&l, db, "2026-12", 0x1001), 0);
     ck_assert_uint_eq(l.n, 1);
-    ck_assert_str_eq(l.items[0].person_name.ptr, "乙");
+    assert_same_str(l.items[0].person_name, tu_str("乙"), "person name");
     cc_finding_list_dispose(&l);
     ck_assert_int_eq(cc_db_load_finding(&l, db, "2026-12", 0x0fff), CC_ENOTFOUND);
     ck_assert_uint_eq(l.n, 0);
