@@ -25,6 +25,7 @@
 #include "compare_internal.h"
 #include "fuzzy_internal.h"
 #include "index_internal.h"
+#include "store_lmdb_internal.h"
 
 static double now_s(void)
 {

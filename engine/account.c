@@ -1,7 +1,7 @@
 /*
  * account.c - the accounts of the service (SPEC 5): roles, scopes,
  * Argon2id passwords and API tokens. The bytes are kept by
- * account_store.c, in the "accounts" sub-database:
+ * the storage layer (store.c), in the "accounts" sub-database:
  *
  *   key "u/" name            value (an account)
  *     0 u8 layout (1) | 1 u8 role | 2 u8 disabled | 3 u8 has token
@@ -31,7 +31,7 @@
 
 #include "chachong/account.h"
 #include "chachong/region.h"
-#include "account_store_internal.h"
+#include "store_internal.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
 

@@ -35,7 +35,7 @@
 #include "audit_internal.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
-#include "index_internal.h"
+#include "store_internal.h"
 
 void cc_audit_os_user(char *out)
 {
@@ -105,7 +105,7 @@ int cc_audit_record(cc_db *db, const cc_audit_entry *e)
   struct timeval tv;
   size_t len;
 
-  if (db->read_only)
+  if (cc_db_read_only(db))
     return cc_error_set(CC_EINVALID, "the audit log needs a writable database");
   gettimeofday(&tv, NULL);
   len = cc_audit_encode(key, val, e);
@@ -151,15 +151,15 @@ typedef struct list_ctx {
   int64_t since;
 } list_ctx;
 
-static int list_one(void *vctx, const MDB_val *k, const MDB_val *v)
+static int list_one(void *vctx, const cc_bytes *k, const cc_bytes *v)
 {
   list_ctx *c = vctx;
-  const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+  const uint8_t *p = v->p, *end = p + v->n;
   cc_audit_entry e;
   size_t len;
   (void)k;
   memset(&e, 0, sizeof e);
-  if (v->mv_size < 20)
+  if (v->n < 20)
     return cc_error_set(CC_ECORRUPT, "audit log: bad entry");
   e.when = (int64_t)get_u64(p);
   e.records = get_u64(p + 8);

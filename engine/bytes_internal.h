@@ -1,6 +1,6 @@
 /*
  * Big-endian integers in database keys and values (private). Big-endian so
- * that LMDB's byte order is numeric order (index.c draws the layouts).
+ * that LMDB's byte order is numeric order (store*.c draw the layouts).
  */
 #ifndef CC_BYTES_INTERNAL_H
 #define CC_BYTES_INTERNAL_H

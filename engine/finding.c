@@ -1,10 +1,12 @@
 /*
  * finding.c - the finding type: storage, order and its JSON line.
  *
- * Owns: the names of the finding types (English codes for machines, Chinese
- * for people), the storage of a list of findings (a chain of blocks that
- * lists can hand to each other, so per-thread lists are merged without
- * copying), the output order, and findings.jsonl's line format (SPEC 3.1).
+ * Owns: the vocabulary of a finding (types, policy reasons, match bases,
+ * evidence fields and levels, states, responses' actions: English codes for
+ * machines, Chinese for people), the storage of a list of findings (a chain
+ * of blocks that lists can hand to each other, so per-thread lists are
+ * merged without copying), the output order, and findings.jsonl's line
+ * format (SPEC 3.1). It depends on no stage: the stages use it.
  * JSON strings are escaped here; bytes that are not UTF-8 (a roster may
  * hold any) are written as U+FFFD so every line is valid JSON.
  */
@@ -14,8 +16,6 @@
 #include <omp.h>
 #include <string.h>
 
-#include "chachong/fuzzy.h"
-#include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "buf_internal.h"
 #include "finding_internal.h"
@@ -64,6 +64,127 @@ int cc_finding_reason_parse(const char *code)
   int i;
   for (i = 1; i < CC_REASON_COUNT_; i++)
     if (strcmp(code, reason_code[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* The fuzzy tier's match bases and evidence (SPEC 2.3, docs/FUZZY.md):
+ * codes and the Chinese explanations auditors read. Their weights are the
+ * fuzzy tier's (fuzzy.c). */
+static const char *const basis_code[CC_BASIS_COUNT_] = {"id_exact", "id_typo",
+                                                        "name_birth", "reviewed"};
+static const char *const field_code[CC_EV_COUNT_] = {"id", "name", "birth_date",
+                                                     "sex", "region"};
+
+typedef struct level_name {
+  const char *code, *zh;
+} level_name;
+
+static const level_name id_levels[CC_IDL_COUNT_] = {
+    {"one_substitution_check_fails", "身份证号仅一位数字不同，且其中一个校验码不符（典型录入错误）"},
+    {"adjacent_swap_check_fails", "身份证号相邻两位颠倒，且其中一个校验码不符（典型录入错误）"},
+    {"check_character_only", "身份证号仅校验码不同"},
+    {"one_substitution_both_valid", "身份证号仅一位数字不同，两个号码均有效"},
+    {"adjacent_swap_both_valid", "身份证号相邻两位颠倒，两个号码均有效"},
+    {"different", "身份证号有多位不同"},
+    {"one_digit_missing", "身份证号少录一位（17位），补上后与另一号码相同"},
+};
+static const level_name name_levels[3] = {
+    {"equal", "姓名相同"},
+    {"homophone", "姓名同音不同字（如拼音输入法选错字）"},
+    {"different", "姓名不同"},
+};
+static const level_name birth_levels[3] = {
+    {"equal", "出生日期相同"},
+    {"different", "出生日期不同"},
+    {"in_typo", "出生日期的差异即身份证号的录入错误所在"},
+};
+static const level_name sex_levels[3] = {
+    {"equal", "性别相同"},
+    {"different", "性别不同"},
+    {"in_typo", "性别位的差异即身份证号的录入错误所在"},
+};
+static const level_name region_levels[4] = {
+    {"county", "身份证号前六位（户籍县）相同"},
+    {"province", "户籍省份相同，县不同"},
+    {"different", "户籍省份不同"},
+    {"in_typo", "户籍地代码的差异即身份证号的录入错误所在"},
+};
+
+static const level_name *level_of(int field, int level)
+{
+  static const level_name unknown = {"unknown", "未知"};
+  switch (field) {
+  case CC_EV_ID: return level >= 0 && level < CC_IDL_COUNT_ ? &id_levels[level] : &unknown;
+  case CC_EV_NAME: return level >= 0 && level < 3 ? &name_levels[level] : &unknown;
+  case CC_EV_BIRTH: return level >= 0 && level < 3 ? &birth_levels[level] : &unknown;
+  case CC_EV_SEX: return level >= 0 && level < 3 ? &sex_levels[level] : &unknown;
+  case CC_EV_REGION: return level >= 0 && level < 4 ? &region_levels[level] : &unknown;
+  default: return &unknown;
+  }
+}
+
+const char *cc_match_basis_code(cc_match_basis b)
+{
+  return b < CC_BASIS_COUNT_ ? basis_code[b] : "unknown";
+}
+
+const char *cc_evidence_field_code(int field)
+{
+  return field >= 0 && field < CC_EV_COUNT_ ? field_code[field] : "unknown";
+}
+
+const char *cc_evidence_level_code(int field, int level)
+{
+  return level_of(field, level)->code;
+}
+
+const char *cc_evidence_zh(int field, int level) { return level_of(field, level)->zh; }
+
+/* States across months and the actions of schools (SPEC 3). */
+static const char *const state_code[CC_STATE_COUNT_] = {"new", "open", "overdue",
+                                                        "cleared"};
+static const char *const state_zh[CC_STATE_COUNT_] = {"新发现", "整改中", "已逾期",
+                                                      "已清理"};
+static const char *const action_code[CC_ACTION_COUNT_] = {"none", "keep", "cancel_own",
+                                                          "ask_other"};
+static const char *const action_zh[CC_ACTION_COUNT_] = {
+    "无", "学生在本校就读，保留本校学籍", "已注销本校学籍", "已请对方学校注销学籍"};
+
+const char *cc_finding_state_code(cc_finding_state s)
+{
+  return s < CC_STATE_COUNT_ ? state_code[s] : "unknown";
+}
+
+const char *cc_finding_state_zh(cc_finding_state s)
+{
+  return s < CC_STATE_COUNT_ ? state_zh[s] : "未知";
+}
+
+int cc_finding_state_parse(const char *code)
+{
+  int i;
+  for (i = 0; i < CC_STATE_COUNT_; i++)
+    if (strcmp(code, state_code[i]) == 0)
+      return i;
+  return -1;
+}
+
+const char *cc_response_action_code(cc_response_action a)
+{
+  return a < CC_ACTION_COUNT_ ? action_code[a] : "unknown";
+}
+
+const char *cc_response_action_zh(cc_response_action a)
+{
+  return a < CC_ACTION_COUNT_ ? action_zh[a] : "未知";
+}
+
+int cc_response_action_parse(const char *code)
+{
+  int i;
+  for (i = 1; i < CC_ACTION_COUNT_; i++)
+    if (strcmp(code, action_code[i]) == 0)
       return i;
   return -1;
 }

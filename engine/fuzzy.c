@@ -4,7 +4,7 @@
  *
  * Owns the field comparisons and their Fellegi-Sunter weights, the two
  * sources of candidate pairs, the scoring, and the linking of pairs into
- * persons whose findings compare.c then decides with the same rules as the
+ * persons whose findings person.c then decides with the same rules as the
  * exact tier.
  *
  * Candidates come without comparing every record with every other:
@@ -15,9 +15,10 @@
  *     in the exact index. Only the neighbours whose check character works
  *     out are looked up, about one in eleven: some 15-35 look-ups per
  *     invalid record.
- *   - blocks: the blk database groups records by pinyin of the name, birth
- *     date and sex; the records of one block with different IDs at different
- *     schools are candidates. This finds typos that keep the check valid and
+ *   - blocks: the blocking entries (made while reading, sorted and kept in
+ *     memory by the index stage) group records by pinyin of the name, birth
+ *     date and sex; the records of one block with different IDs are
+ *     candidates. This finds typos that keep the check valid and
  *     names typed as homophones or in traditional characters.
  * Both run on every thread (hash ranges or seeds split by OpenMP), each with
  * its own read transaction. Scored pairs are merged, sorted and
@@ -33,98 +34,44 @@
 #include "chachong/name_match.h"
 #include "chachong/review.h"
 #include "buf_internal.h"
-#include "compare_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
 #include "fuzzy_internal.h"
 #include "grow_internal.h"
 
 /* ------------------------------------------------------------------ */
-/* Vocabulary and weights. */
-
-static const char *const basis_code[CC_BASIS_COUNT_] = {"id_exact", "id_typo",
-                                                        "name_birth", "reviewed"};
-static const char *const field_code[CC_EV_COUNT_] = {"id", "name", "birth_date",
-                                                     "sex", "region"};
-
-typedef struct level_info {
-  const char *code, *zh;
-  int weight10; /* log2(m/u) x 10 */
-} level_info;
+/* Weights (the levels' codes and Chinese names are the finding's:
+ * finding.c). */
 
 /*
- * Weights are log2(m/u): m = P(level | one person), u = P(level | two
+ * Weights are log2(m/u) x 10: m = P(level | one person), u = P(level | two
  * people) among candidate pairs. The m values follow the typist's errors
  * planted by the generator and reported in record-linkage practice (one
  * slip per ID at most; names typed through a pinyin input method); the u
  * values are what two different people who fall in one block, or whose IDs
  * are one edit apart, show (docs/RULES.md gives both for every level).
- */
-static const level_info id_levels[CC_IDL_COUNT_] = {
-    {"one_substitution_check_fails", "身份证号仅一位数字不同，且其中一个校验码不符（典型录入错误）", 80},
-    {"adjacent_swap_check_fails", "身份证号相邻两位颠倒，且其中一个校验码不符（典型录入错误）", 80},
-    {"check_character_only", "身份证号仅校验码不同", 80},
-    {"one_substitution_both_valid", "身份证号仅一位数字不同，两个号码均有效", 40},
-    {"adjacent_swap_both_valid", "身份证号相邻两位颠倒，两个号码均有效", 40},
-    {"different", "身份证号有多位不同", -60},
-    {"one_digit_missing", "身份证号少录一位（17位），补上后与另一号码相同", 80},
-};
-static const level_info name_levels[3] = {
-    {"equal", "姓名相同", 40},
-    {"homophone", "姓名同音不同字（如拼音输入法选错字）", 20},
-    {"different", "姓名不同", -60},
-};
-/* Birth date, sex and region are read from the IDs; where the two IDs
+ * Birth date, sex and region are read from the IDs; where the two IDs
  * differ by one slip, the field holding the slip says nothing the ID level
- * has not said already (it is not independent evidence), so it weighs 0. */
-static const level_info birth_levels[3] = {
-    {"equal", "出生日期相同", 20},
-    {"different", "出生日期不同", -35},
-    {"in_typo", "出生日期的差异即身份证号的录入错误所在", 0},
-};
-static const level_info sex_levels[3] = {
-    {"equal", "性别相同", 10},
-    {"different", "性别不同", -55},
-    {"in_typo", "性别位的差异即身份证号的录入错误所在", 0},
-};
-static const level_info region_levels[4] = {
-    {"county", "身份证号前六位（户籍县）相同", 20},
-    {"province", "户籍省份相同，县不同", 5},
-    {"different", "户籍省份不同", -45},
-    {"in_typo", "户籍地代码的差异即身份证号的录入错误所在", 0},
-};
+ * has not said already (it is not independent evidence), so it weighs 0.
+ */
+static const int id_w10[CC_IDL_COUNT_] = {80, 80, 80, 40, 40, -60, 80};
+static const int name_w10[3] = {40, 20, -60};   /* equal, homophone, different */
+static const int birth_w10[3] = {20, -35, 0};   /* equal, different, in_typo */
+static const int sex_w10[3] = {10, -55, 0};     /* equal, different, in_typo */
+static const int region_w10[4] = {20, 5, -45, 0}; /* county, province,
+                                                     different, in_typo */
 
-static const level_info *level_of(int field, int level)
+int cc_fuzzy_weight10(int field, int level)
 {
-  static const level_info unknown = {"unknown", "未知", 0};
   switch (field) {
-  case CC_EV_ID: return level >= 0 && level < CC_IDL_COUNT_ ? &id_levels[level] : &unknown;
-  case CC_EV_NAME: return level >= 0 && level < 3 ? &name_levels[level] : &unknown;
-  case CC_EV_BIRTH: return level >= 0 && level < 3 ? &birth_levels[level] : &unknown;
-  case CC_EV_SEX: return level >= 0 && level < 3 ? &sex_levels[level] : &unknown;
-  case CC_EV_REGION: return level >= 0 && level < 4 ? &region_levels[level] : &unknown;
-  default: return &unknown;
+  case CC_EV_ID: return level >= 0 && level < CC_IDL_COUNT_ ? id_w10[level] : 0;
+  case CC_EV_NAME: return level >= 0 && level < 3 ? name_w10[level] : 0;
+  case CC_EV_BIRTH: return level >= 0 && level < 3 ? birth_w10[level] : 0;
+  case CC_EV_SEX: return level >= 0 && level < 3 ? sex_w10[level] : 0;
+  case CC_EV_REGION: return level >= 0 && level < 4 ? region_w10[level] : 0;
+  default: return 0;
   }
 }
-
-const char *cc_match_basis_code(cc_match_basis b)
-{
-  return b < CC_BASIS_COUNT_ ? basis_code[b] : "unknown";
-}
-
-const char *cc_evidence_field_code(int field)
-{
-  return field >= 0 && field < CC_EV_COUNT_ ? field_code[field] : "unknown";
-}
-
-const char *cc_evidence_level_code(int field, int level)
-{
-  return level_of(field, level)->code;
-}
-
-const char *cc_evidence_zh(int field, int level) { return level_of(field, level)->zh; }
-
-int cc_fuzzy_weight10(int field, int level) { return level_of(field, level)->weight10; }
 
 cc_id_level cc_fuzzy_id_level(const char *a, size_t la, int valid_a,
                               const char *b, size_t lb, int valid_b)
@@ -708,8 +655,8 @@ static int get_item(cc_index_item *out, cc_idx_cursor *cur, const node *n)
  * block is met costs a descent through the B-tree at a random place per
  * member (3.1 million at national scale: 3 s on two threads, most of it
  * waiting on cache and TLB misses in LMDB's page search). So:
- *  1. collect: every thread walks its ranges of blk and keeps the blocks of
- *     two or more (their members' idx keys);
+ *  1. collect: every thread walks its ranges of the blocking entries and
+ *     keeps the blocks of two or more (their members' idx keys);
  *  2. fetch: all members, sorted by idx key, are read through one cursor
  *     per thread in the file's order, most of them from the page the
  *     previous one was on;
@@ -821,13 +768,12 @@ static int sort_fetches(fetch *a, size_t n)
 }
 
 /* Reads the items of fetches[0, n) (sorted) into items[slot]. */
-static int fetch_part(cc_index_item *items, const fetch *f, size_t n, MDB_txn *txn,
-                      MDB_dbi idx)
+static int fetch_part(cc_index_item *items, const fetch *f, size_t n, cc_read *rd)
 {
   cc_idx_cursor cur;
   size_t i;
   int rc;
-  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+  if ((rc = cc_store_idx_open(&cur, rd)) < 0)
     return rc;
   /* In key order, most entries are in the chunk already loaded. */
   for (i = 0; i < n && rc == 0; i++)
@@ -1182,18 +1128,16 @@ static int records_of(cc_index_item *items, size_t cap, cc_idx_cursor *cur,
 /* Adds a pair for every two records of the IDs of each `same` decision
  * (basis reviewed; the search's own pair of them, if any, comes first
  * when pairs are merged). */
-static int inject_same(pair_vec *v, const cc_review_set *reviews, cc_db *db, MDB_dbi idx)
+static int inject_same(pair_vec *v, const cc_review_set *reviews, const cc_gen *g)
 {
-  MDB_txn *txn = NULL;
+  cc_read *rd = NULL;
   cc_idx_cursor cur;
   cc_review_pair rp;
   cc_index_item a[16], b[16];
   size_t it = 0;
-  int rc = 0, mrc, na, nb, i, j;
+  int rc = 0, na, nb, i, j;
   memset(&cur, 0, sizeof cur);
-  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
-    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
-  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+  if ((rc = cc_store_read_begin(&rd, g)) < 0 || (rc = cc_store_idx_open(&cur, rd)) < 0)
     goto done;
   while (cc_review_next(&rp, reviews, &it, CC_REVIEW_SAME)) {
     if ((na = records_of(a, 16, &cur, rp.id_a, rp.la)) < 0 ||
@@ -1209,23 +1153,20 @@ static int inject_same(pair_vec *v, const cc_review_set *reviews, cc_db *db, MDB
   rc = 0;
 done:
   cc_idx_close(&cur);
-  if (txn)
-    mdb_txn_abort(txn);
+  cc_store_read_end(rd);
   return rc;
 }
 
 /* Marks the pairs a reviewer decided (PF_SAME, PF_DIFFERENT). */
-static int apply_reviews(pair_vec *all, const cc_review_set *reviews, cc_db *db,
-                         MDB_dbi idx)
+static int apply_reviews(pair_vec *all, const cc_review_set *reviews,
+                         const cc_gen *g)
 {
-  MDB_txn *txn = NULL;
+  cc_read *rd = NULL;
   cc_idx_cursor cur;
   size_t i;
-  int rc = 0, mrc;
+  int rc = 0;
   memset(&cur, 0, sizeof cur);
-  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
-    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
-  if ((rc = cc_idx_open(&cur, txn, idx)) < 0)
+  if ((rc = cc_store_read_begin(&rd, g)) < 0 || (rc = cc_store_idx_open(&cur, rd)) < 0)
     goto done;
   for (i = 0; i < all->n; i++) {
     pair *p = &all->p[i];
@@ -1241,8 +1182,7 @@ static int apply_reviews(pair_vec *all, const cc_review_set *reviews, cc_db *db,
   }
 done:
   cc_idx_close(&cur);
-  if (txn)
-    mdb_txn_abort(txn);
+  cc_store_read_end(rd);
   return rc;
 }
 
@@ -1253,8 +1193,9 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  const cc_review_set *reviews, const cc_generic_ids *generic,
                  int threads)
 {
-  MDB_txn *txn = NULL;
-  MDB_dbi idx, rec;
+  cc_gen g;
+  cc_read *rd = NULL;
+  cc_person person;
   pair_vec *vecs = NULL, all = {0};
   node *nodes = NULL;
   size_t *parent = NULL, *best = NULL, n_nodes = 0, i, k;
@@ -1265,22 +1206,18 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   cc_index_item *members = NULL;
   size_t n_members = 0;
   long r, n_ranges = 0;
-  int rc = 0, mrc, failed = 0, fetch_failed = 0;
+  int rc = 0, failed = 0, fetch_failed = 0;
   char errmsg[512] = "";
   uint64_t scored = 0;
 
   memset(stats, 0, sizeof *stats);
   if (threads < 1)
     threads = omp_get_max_threads();
-  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
-    return cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
-  if ((rc = cc_index_open_gen(&rec, &idx, NULL, txn, gen)) < 0) {
-    mdb_txn_abort(txn);
+  memset(&person, 0, sizeof person);
+  /* Database handles are opened once, by this thread, before the regions
+   * (cc_store_gen_open). */
+  if ((rc = cc_store_gen_open(&g, db, gen)) < 0)
     return rc;
-  }
-  if ((mrc = mdb_txn_commit(txn)) != 0)
-    return cc_error_set(CC_ERROR, "database: commit: %s", mdb_strerror(mrc));
-  txn = NULL;
 
   n_ranges = (long)threads * 16;
   vecs = calloc((size_t)threads, sizeof *vecs);
@@ -1295,15 +1232,13 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   /* The typo search, and step 1 of the blocks (see collect_blocks). */
 #pragma omp parallel num_threads(threads) reduction(+ : scored)
   {
-    MDB_txn *rt = NULL;
+    cc_read *rt = NULL;
     cc_idx_cursor cur;
     pair_vec *v = &vecs[omp_get_thread_num()];
-    int my = 0, lmrc;
+    int my;
     memset(&cur, 0, sizeof cur);
-    if ((lmrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rt)) != 0)
-      my = cc_error_set(CC_ERROR, "database: %s", mdb_strerror(lmrc));
-    else
-      my = cc_idx_open(&cur, rt, idx);
+    if ((my = cc_store_read_begin(&rt, &g)) == 0)
+      my = cc_store_idx_open(&cur, rt);
     /* Typo search, seeds split between threads. */
 #pragma omp for schedule(dynamic, 64) nowait
     for (r = 0; r < (long)n_seeds; r++) {
@@ -1331,8 +1266,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       my = collect_blocks(&sets[r], blocks, n_blocks, lo, hi);
     }
     cc_idx_close(&cur);
-    if (rt)
-      mdb_txn_abort(rt);
+    cc_store_read_end(rt);
     if (my < 0)
       cc_error_keep_first(&failed, errmsg, sizeof errmsg, my);
   }
@@ -1364,15 +1298,13 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
    * thread keeps its read transaction until all have scored. */
 #pragma omp parallel num_threads(threads) reduction(+ : scored)
   {
-    MDB_txn *rt = NULL;
+    cc_read *rt = NULL;
     pair_vec *v = &vecs[omp_get_thread_num()];
-    int me = omp_get_thread_num(), nt = omp_get_num_threads(), my = 0, lmrc;
+    int me = omp_get_thread_num(), nt = omp_get_num_threads(), my;
     size_t from = n_members * (size_t)me / (size_t)nt;
     size_t to = n_members * (size_t)(me + 1) / (size_t)nt;
-    if ((lmrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &rt)) != 0)
-      my = cc_error_set(CC_ERROR, "database: %s", mdb_strerror(lmrc));
-    else
-      my = fetch_part(members, fetches + from, to - from, rt, idx);
+    if ((my = cc_store_read_begin(&rt, &g)) == 0)
+      my = fetch_part(members, fetches + from, to - from, rt);
     if (my < 0) {
 #pragma omp atomic write
       fetch_failed = 1;
@@ -1388,8 +1320,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
           my = score_blocks(v, &sets[r], members, &scored);
     }
 #pragma omp barrier
-    if (rt)
-      mdb_txn_abort(rt);
+    cc_store_read_end(rt);
     if (my < 0)
       cc_error_keep_first(&failed, errmsg, sizeof errmsg, my);
   }
@@ -1403,7 +1334,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   stats->candidates = scored;
 
   /* Pairs a reviewer called one person, whether or not a search met them. */
-  if (reviews && (rc = inject_same(&vecs[0], reviews, db, idx)) < 0)
+  if (reviews && (rc = inject_same(&vecs[0], reviews, &g)) < 0)
     goto done;
 
   /* Merge, sort, keep one pair per record pair (the typo search's first). */
@@ -1429,7 +1360,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   /* The reviewers' decisions on the pairs, then the month's weights,
    * fitted to its candidate pairs. */
   if (reviews && cc_review_set_size(reviews) > 0 &&
-      (rc = apply_reviews(&all, reviews, db, idx)) < 0)
+      (rc = apply_reviews(&all, reviews, &g)) < 0)
     goto done;
   if ((rc = fit_model(&stats->model, &all)) < 0)
     goto done;
@@ -1462,12 +1393,12 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   if ((rc = link_pairs(&all, nodes, n_nodes, parent)) < 0)
     goto done;
 
-  if ((mrc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
-    rc = cc_error_set(CC_ERROR, "database: begin: %s", mdb_strerror(mrc));
+  if ((rc = cc_store_read_begin(&rd, &g)) < 0 ||
+      (rc = cc_store_idx_open(&lcur, rd)) < 0)
     goto done;
-  }
-  if ((rc = cc_idx_open(&lcur, txn, idx)) < 0)
-    goto done;
+  person.list = out;
+  person.labels = labels;
+  person.rd = rd;
   for (i = 0; i < all.n; i++) {
     const pair *p = &all.p[i];
     if (p->fate == FATE_LINK) {
@@ -1529,14 +1460,15 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     }
     qsort(items, n, sizeof *items, item_rl_cmp);
     stats->groups++;
-    if ((rc = cc_compare_fuzzy_group(out, txn, rec, labels, items, n, &match)) < 0)
+    person.match = &match;
+    if ((rc = cc_person_rules(&person, items, n)) < 0)
       goto done;
   }
 
 done:
   cc_idx_close(&lcur);
-  if (txn)
-    mdb_txn_abort(txn);
+  cc_store_read_end(rd);
+  cc_person_dispose(&person);
   if (vecs)
     for (i = 0; i < (size_t)threads; i++)
       free(vecs[i].p);

@@ -8,8 +8,8 @@
 #include "chachong/name_match.h"
 #include "chachong/record.h"
 #include "chachong/review.h"
-#include "compare_internal.h"
-#include "index_internal.h"
+#include "person_internal.h"
+#include "store_internal.h"
 
 /* A record whose ID is invalid: the starting point of a typo search. */
 typedef struct cc_typo_seed {

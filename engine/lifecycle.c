@@ -12,124 +12,24 @@
  *   active           present    open | overdue  carried over
  *   active           gone       cleared         carried over; cleared = D
  *
- * Responses live in the "responses" database of the environment:
- *
- *   key:   0 u64 finding_id | 8 u64 microseconds since 1970       (16 bytes)
- *   value: 0 i32 date (cc_date) | 4 i64 recorded_at | 12 u8 action
- *          | u8 length | school code | u8 length | by | u16 length | note
- *          | u8 length | source | u32 source row | u64 source digest
- *
- * so one finding's responses are adjacent and in the order recorded. The
- * source (the file an imported answer came from) came later: a value that
- * ends after the note was written before and has none.
+ * A response is checked here and kept by the findings store
+ * (store_findings.c, the "responses" log), one finding's responses
+ * adjacent and in the order recorded.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
 
 #include "chachong/audit.h"
 #include "chachong/lifecycle.h"
-#include "bytes_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
-#include "index_internal.h"
+#include "store_internal.h"
 #include "lifecycle_internal.h"
-
-static const char *const state_code[CC_STATE_COUNT_] = {"new", "open", "overdue",
-                                                        "cleared"};
-static const char *const state_zh[CC_STATE_COUNT_] = {"新发现", "整改中", "已逾期",
-                                                      "已清理"};
-static const char *const action_code[CC_ACTION_COUNT_] = {"none", "keep", "cancel_own",
-                                                          "ask_other"};
-static const char *const action_zh[CC_ACTION_COUNT_] = {
-    "无", "学生在本校就读，保留本校学籍", "已注销本校学籍", "已请对方学校注销学籍"};
-
-const char *cc_finding_state_code(cc_finding_state s)
-{
-  return s < CC_STATE_COUNT_ ? state_code[s] : "unknown";
-}
-
-const char *cc_finding_state_zh(cc_finding_state s)
-{
-  return s < CC_STATE_COUNT_ ? state_zh[s] : "未知";
-}
-
-int cc_finding_state_parse(const char *code)
-{
-  int i;
-  for (i = 0; i < CC_STATE_COUNT_; i++)
-    if (strcmp(code, state_code[i]) == 0)
-      return i;
-  return -1;
-}
-
-const char *cc_response_action_code(cc_response_action a)
-{
-  return a < CC_ACTION_COUNT_ ? action_code[a] : "unknown";
-}
-
-const char *cc_response_action_zh(cc_response_action a)
-{
-  return a < CC_ACTION_COUNT_ ? action_zh[a] : "未知";
-}
-
-int cc_response_action_parse(const char *code)
-{
-  int i;
-  for (i = 1; i < CC_ACTION_COUNT_; i++)
-    if (strcmp(code, action_code[i]) == 0)
-      return i;
-  return -1;
-}
 
 /* ------------------------------------------------------------------ */
 /* Responses. */
-
-
-static int decode_response(cc_response *r, const MDB_val *k, const MDB_val *v)
-{
-  const uint8_t *p = v->mv_data, *end = p + v->mv_size;
-  size_t len;
-  memset(r, 0, sizeof *r);
-  if (k->mv_size != 16 || v->mv_size < 13)
-    return cc_error_set(CC_ECORRUPT, "database: bad response");
-  r->finding_id = get_u64(k->mv_data);
-  r->date = (cc_date)(int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-                               (uint32_t)p[2] << 8 | p[3]);
-  r->recorded_at = (int64_t)get_u64(p + 4);
-  r->action = p[12];
-  p += 13;
-  len = p < end ? *p++ : 0;
-  if (p + len > end || len >= sizeof r->school_code)
-    return cc_error_set(CC_ECORRUPT, "database: bad response");
-  memcpy(r->school_code, p, len);
-  p += len;
-  len = p < end ? *p++ : 0;
-  if (p + len > end || len >= sizeof r->by)
-    return cc_error_set(CC_ECORRUPT, "database: bad response");
-  memcpy(r->by, p, len);
-  p += len;
-  if (p + 2 > end)
-    return cc_error_set(CC_ECORRUPT, "database: bad response");
-  len = (size_t)p[0] << 8 | p[1];
-  p += 2;
-  if (p + len > end || len >= sizeof r->note)
-    return cc_error_set(CC_ECORRUPT, "database: bad response");
-  memcpy(r->note, p, len);
-  p += len;
-  if (p == end)
-    return 0; /* written before sources were kept */
-  len = *p++;
-  if (p + len + 12 > end || len >= sizeof r->source)
-    return cc_error_set(CC_ECORRUPT, "database: bad response");
-  memcpy(r->source, p, len);
-  p += len;
-  r->source_row = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-                  (uint32_t)p[2] << 8 | p[3];
-  r->source_digest = get_u64(p + 4);
-  return 0;
-}
 
 /* The audit entry of a recorded response: inside the library, so that
  * every caller of cc_response_record leaves one. */
@@ -151,51 +51,9 @@ static int response_audit(cc_db *db, const cc_response *r, int64_t now)
   return cc_audit_record(db, &ae);
 }
 
-size_t cc_response_encode(uint8_t key[CC_RESPONSE_KEY_LEN], uint8_t *val,
-                          const cc_response *r, int64_t now)
-{
-  uint8_t *p = val;
-  size_t sl = strnlen(r->school_code, sizeof r->school_code - 1);
-  size_t bl = strnlen(r->by, sizeof r->by - 1);
-  size_t nl = strnlen(r->note, sizeof r->note - 1);
-  size_t ol = strnlen(r->source, sizeof r->source - 1);
-
-  memset(key, 0, CC_RESPONSE_KEY_LEN);
-  put_u64(key, r->finding_id);
-  p[0] = (uint8_t)((uint32_t)r->date >> 24);
-  p[1] = (uint8_t)((uint32_t)r->date >> 16);
-  p[2] = (uint8_t)((uint32_t)r->date >> 8);
-  p[3] = (uint8_t)r->date;
-  put_u64(p + 4, (uint64_t)(r->recorded_at ? r->recorded_at : now));
-  p[12] = r->action;
-  p += 13;
-  *p++ = (uint8_t)sl;
-  memcpy(p, r->school_code, sl);
-  p += sl;
-  *p++ = (uint8_t)bl;
-  memcpy(p, r->by, bl);
-  p += bl;
-  *p++ = (uint8_t)(nl >> 8);
-  *p++ = (uint8_t)nl;
-  memcpy(p, r->note, nl);
-  p += nl;
-  *p++ = (uint8_t)ol;
-  memcpy(p, r->source, ol);
-  p += ol;
-  p[0] = (uint8_t)(r->source_row >> 24);
-  p[1] = (uint8_t)(r->source_row >> 16);
-  p[2] = (uint8_t)(r->source_row >> 8);
-  p[3] = (uint8_t)r->source_row;
-  put_u64(p + 4, r->source_digest);
-  p += 12;
-  return (size_t)(p - val);
-}
-
 int cc_response_record(cc_db *db, const cc_response *r)
 {
-  uint8_t key[CC_RESPONSE_KEY_LEN], val[CC_RESPONSE_VALUE_MAX];
-  size_t bl = strnlen(r->by, sizeof r->by - 1), len;
-  struct timeval tv;
+  size_t bl = strnlen(r->by, sizeof r->by - 1);
   int rc, found = 0;
   char **periods = NULL;
   size_t n_periods = 0, i;
@@ -208,13 +66,17 @@ int cc_response_record(cc_db *db, const cc_response *r)
   if ((rc = cc_db_periods(&periods, &n_periods, db)) < 0)
     return rc;
   for (i = n_periods; i-- > 0 && !found;) {
-    cc_finding_list l;
-    size_t j;
-    if ((rc = cc_db_load_findings(&l, db, periods[i])) < 0)
-      break;
-    for (j = 0; j < l.n && !found; j++)
-      found = l.items[j].finding_id == r->finding_id;
+    cc_finding_list l = {0};
+    cc_finding f;
+    rc = cc_store_finding_get(&f, &l, db, periods[i], r->finding_id);
     cc_finding_list_dispose(&l);
+    if (rc == CC_ENOTFOUND) {
+      rc = 0;
+      continue;
+    }
+    if (rc < 0)
+      break;
+    found = 1;
   }
   for (i = 0; i < n_periods; i++)
     free(periods[i]);
@@ -227,55 +89,9 @@ int cc_response_record(cc_db *db, const cc_response *r)
     return cc_error_set(CC_ENOTFOUND, "no period in the database has finding %s", hex);
   }
 
-  gettimeofday(&tv, NULL);
-  len = cc_response_encode(key, val, r, (int64_t)tv.tv_sec);
-  rc = cc_db_put_timed(db, CC_RESPONSE_DB, key, sizeof key, 8,
-                       (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
-                       val, len, "responses");
-  if (rc < 0)
+  if ((rc = cc_store_response_put(db, r)) < 0)
     return rc;
-  return response_audit(db, r, (int64_t)tv.tv_sec);
-}
-
-/* Calls fn for every response (of one finding when id != 0), in key order. */
-static int each_response(cc_db *db, uint64_t id,
-                         int (*fn)(void *ctx, const cc_response *r), void *ctx)
-{
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_cursor *cur;
-  MDB_val k, v;
-  uint8_t key[16] = {0};
-  int rc, mrc;
-
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
-    return cc_error_set(CC_EIO, "responses: %s", mdb_strerror(rc));
-  rc = mdb_dbi_open(txn, "responses", 0, &dbi);
-  if (rc == MDB_NOTFOUND) {
-    mdb_txn_abort(txn);
-    return 0;
-  }
-  if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
-    mdb_txn_abort(txn);
-    return cc_error_set(CC_EIO, "responses: %s", mdb_strerror(rc));
-  }
-  put_u64(key, id);
-  k.mv_data = key;
-  k.mv_size = sizeof key;
-  rc = 0;
-  for (mrc = mdb_cursor_get(cur, &k, &v, id ? MDB_SET_RANGE : MDB_FIRST); mrc == 0;
-       mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    cc_response r;
-    if ((rc = decode_response(&r, &k, &v)) < 0)
-      break;
-    if (id && r.finding_id != id)
-      break;
-    if ((rc = fn(ctx, &r)) != 0)
-      break;
-  }
-  mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  return rc;
+  return response_audit(db, r, (int64_t)time(NULL));
 }
 
 typedef struct collect {
@@ -302,7 +118,7 @@ int cc_response_list(cc_response **out, size_t *n, cc_db *db,
                      uint64_t finding_id)
 {
   collect c = {0};
-  int rc = each_response(db, finding_id, collect_one, &c);
+  int rc = cc_store_each_response(db, finding_id, collect_one, &c);
   if (rc < 0) {
     free(c.list);
     *out = NULL;
@@ -457,7 +273,7 @@ int cc_lifecycle_apply(cc_finding_list *cur, cc_finding_list *prev,
   a.map = map;
   a.n = cur->n;
   a.seen = run->issued;
-  rc = each_response(db, 0, apply_response, &a);
+  rc = cc_store_each_response(db, 0, apply_response, &a);
   if (rc == 0)
     cc_finding_list_sort(cur);
 done:

@@ -1,26 +1,9 @@
-/* Applying the lifecycle to a run's findings (private: run.c), and the
- * responses' layout (private: lifecycle.c and import.c). */
+/* Applying the lifecycle to a run's findings (private: run.c). The
+ * responses' layout is the findings store's (store_internal.h). */
 #ifndef CC_LIFECYCLE_INTERNAL_H
 #define CC_LIFECYCLE_INTERNAL_H
 
 #include "chachong/lifecycle.h"
-
-/* The schools' responses (layout at the top of lifecycle.c): the
- * sub-database, its key (u64 finding_id | u64 microseconds) and the
- * longest value. */
-#define CC_RESPONSE_DB "responses"
-#define CC_RESPONSE_KEY_LEN 16
-#define CC_RESPONSE_VALUE_MAX (13 + 1 + 64 + 1 + 64 + 2 + 512 + 1 + 256 + 12)
-
-/*
- * Encodes a response: its key, whose time (bytes 8-15) is left 0 for
- * cc_db_put_timed / cc_db_put_timed_n to write, and its value into val
- * (CC_RESPONSE_VALUE_MAX bytes); recorded_at 0 is stored as `now`.
- * Returns the value's length. For cc_response_record, and for the answer
- * import, which writes a response and its audit entry in one transaction.
- */
-size_t cc_response_encode(uint8_t key[CC_RESPONSE_KEY_LEN], uint8_t *val,
-                          const cc_response *r, int64_t now);
 
 /* What the run knows when it applies the lifecycle. */
 typedef struct cc_lifecycle_run {

@@ -32,7 +32,7 @@
 
 #include "chachong/audit.h"
 #include "chachong/errors.h"
-#include "chachong/lifecycle.h"
+#include "chachong/index.h"
 #include "chachong/normalize_id.h"
 #include "chachong/normalize_name.h"
 #include "chachong/query.h"
@@ -41,7 +41,7 @@
 #include "buf_internal.h"
 #include "error_internal.h"
 #include "finding_internal.h"
-#include "index_internal.h"
+#include "store_internal.h"
 #include "utf8_internal.h"
 
 /* ------------------------------------------------------------------ */
@@ -571,7 +571,7 @@ int cc_query_run(cc_query_result *out, cc_db *db, const cc_query_options *q)
     return cc_error_set(CC_EINVALID, "--period and --all-periods exclude each other");
   if (q->format < CC_QUERY_TABLE || q->format > CC_QUERY_JSONL)
     return cc_error_set(CC_EINVALID, "unknown output format");
-  if (db->read_only)
+  if (cc_db_read_only(db))
     return cc_error_set(CC_EINVALID, "a query writes the audit log: open the "
                                      "database read-write");
   if ((rc = filters_compile(&f, q)) < 0)

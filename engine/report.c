@@ -44,7 +44,7 @@
 #include "buf_internal.h"
 #include "utf8_internal.h"
 #include "chachong/chachong.h"
-#include "chachong/lifecycle.h"
+#include "chachong/index.h"
 #include "chachong/normalize_id.h"
 #include "chachong/record.h"
 #include "chachong/region.h"

@@ -52,7 +52,7 @@
 #include "bytes_internal.h"
 #include "error_internal.h"
 #include "grow_internal.h"
-#include "index_internal.h"
+#include "store_internal.h"
 
 #define REVIEW_DB "reviews"
 #define REVIEW_LAYOUT 1
@@ -178,16 +178,16 @@ static int get_str8(char *out, size_t cap, const uint8_t **p,
   return 0;
 }
 
-static int decode_review(cc_review *r, uint64_t *us, const MDB_val *k,
-                         const MDB_val *v)
+static int decode_review(cc_review *r, uint64_t *us, const cc_bytes *k,
+                         const cc_bytes *v)
 {
-  const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+  const uint8_t *p = v->p, *end = p + v->n;
   size_t nl;
   memset(r, 0, sizeof *r);
-  if (k->mv_size != REVIEW_KEY_LEN || v->mv_size < REVIEW_FIXED ||
+  if (k->n != REVIEW_KEY_LEN || v->n < REVIEW_FIXED ||
       p[0] != REVIEW_LAYOUT || p[1] <= CC_REVIEW_NONE || p[1] >= CC_REVIEW_COUNT_)
     return cc_error_set(CC_ECORRUPT, "database: bad review decision");
-  *us = get_u64((const uint8_t *)k->mv_data + 8);
+  *us = get_u64(k->p + 8);
   r->decision = p[1];
   r->date = (cc_date)(int32_t)get_u32(p + 2);
   r->recorded_at = (int64_t)get_u64(p + 6);
@@ -336,7 +336,7 @@ int cc_review_record(cc_db *db, const cc_review *r)
     return cc_error_set(CC_EINVALID, "unknown decision (same, different)");
   if (strnlen(r->by, sizeof r->by) == 0)
     return cc_error_set(CC_EINVALID, "a decision needs who took it (--by)");
-  if (db->read_only)
+  if (cc_db_read_only(db))
     return cc_error_set(CC_EINVALID, "recording a decision needs a writable database");
 
   one = *r;
@@ -438,7 +438,7 @@ typedef struct each_ctx {
   void *ctx;
 } each_ctx;
 
-static int each_entry(void *vctx, const MDB_val *k, const MDB_val *v)
+static int each_entry(void *vctx, const cc_bytes *k, const cc_bytes *v)
 {
   each_ctx *e = vctx;
   cc_review r;
@@ -446,7 +446,7 @@ static int each_entry(void *vctx, const MDB_val *k, const MDB_val *v)
   int rc = decode_review(&r, &us, k, v);
   if (rc < 0)
     return rc;
-  return e->fn(e->ctx, &r, get_u64(k->mv_data), us);
+  return e->fn(e->ctx, &r, get_u64(k->p), us);
 }
 
 static int each_review(cc_db *db, review_fn fn, void *ctx)

@@ -47,7 +47,7 @@
 #include <sodium.h>
 
 #include "chachong/errors.h"
-#include "account_store_internal.h"
+#include "store_internal.h"
 #include "error_internal.h"
 #include "serve_internal.h"
 #include "utf8_internal.h"

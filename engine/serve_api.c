@@ -49,7 +49,7 @@
 #include "chachong/text.h"
 #include "error_internal.h"
 #include "serve_internal.h"
-#include "serve_store_internal.h"
+#include "store_internal.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define CACHE_SLOTS 4

@@ -16,7 +16,7 @@
 #include "chachong/normalize_id.h"
 #include "chachong/finding.h"
 #include "chachong/serve.h"
-#include "serve_store_internal.h"
+#include "store_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* A growing text buffer with a cap: the first failure (out of memory or

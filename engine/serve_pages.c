@@ -22,7 +22,7 @@
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "serve_internal.h"
-#include "serve_store_internal.h"
+#include "store_internal.h"
 
 #define HTML_TYPE "text/html; charset=utf-8"
 

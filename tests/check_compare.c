@@ -1,5 +1,6 @@
 /*
- * check_compare.c - the exact tier (engine/compare.c) against docs/RULES.md.
+ * check_compare.c - the exact tier (engine/compare.c, the rules in
+ * engine/person.c) against docs/RULES.md.
  *
  * Small rosters are written through the index API (records, idx entries,
  * commit) and compared; findings are checked through the projection of
@@ -37,6 +38,7 @@
 #include "chachong/record.h"
 #include "compare_internal.h"
 #include "index_internal.h"
+#include "store_lmdb_internal.h"
 #include "test_util.h"
 
 #define A "110101200501011239"
@@ -630,7 +632,7 @@ END_TEST
 
 START_TEST(test_compare_finding_id_bytes)
 {
-  /* The documented input (compare.c, finding_id): type byte 0x1E ID 0x1E
+  /* The documented input (person.c, finding_id): type byte 0x1E ID 0x1E
    * then each distinct school, sorted by label then code, as
    * label 0x1F code 0x1E. Pinned: a change breaks every open finding. */
   static const row rows[] = {

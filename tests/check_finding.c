@@ -439,6 +439,29 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Names and ids. */
 
+/* The vocabulary is the finding's own (finding.c): states, actions, bases
+ * and evidence levels, with what an out-of-range value reads as. */
+START_TEST(test_finding_vocabulary)
+{
+  ck_assert_str_eq(cc_finding_state_code(CC_STATE_OVERDUE), "overdue");
+  ck_assert_str_eq(cc_finding_state_zh(CC_STATE_OVERDUE), "已逾期");
+  ck_assert_str_eq(cc_finding_state_zh(CC_STATE_COUNT_), "未知");
+  ck_assert_int_eq(cc_finding_state_parse("cleared"), CC_STATE_CLEARED);
+  ck_assert_str_eq(cc_response_action_code(CC_ACTION_CANCEL_OWN), "cancel_own");
+  ck_assert_str_eq(cc_response_action_zh(CC_ACTION_COUNT_), "未知");
+  ck_assert_int_eq(cc_response_action_parse("none"), -1);
+  ck_assert_int_eq(cc_response_action_parse("ask_other"), CC_ACTION_ASK_OTHER);
+  ck_assert_str_eq(cc_match_basis_code(CC_BASIS_REVIEWED), "reviewed");
+  ck_assert_str_eq(cc_match_basis_code(CC_BASIS_COUNT_), "unknown");
+  ck_assert_str_eq(cc_evidence_field_code(CC_EV_COUNT_), "unknown");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_ID, CC_IDL_DIGIT_MISSING),
+                   "one_digit_missing");
+  ck_assert_str_eq(cc_evidence_level_code(CC_EV_SEX, 3), "unknown");
+  ck_assert_str_eq(cc_evidence_zh(CC_EV_BIRTH, CC_SAME), "出生日期相同");
+  ck_assert_str_eq(cc_evidence_zh(CC_EV_NAME, -1), "未知");
+}
+END_TEST
+
 START_TEST(test_finding_type_names)
 {
   static const char *const codes[] = {"dual_enrollment", "duplicate_record",
@@ -729,6 +752,7 @@ static Suite *finding_suite(void)
   tcase_add_loop_test(core, test_finding_json_money, 0,
                       (int)(sizeof money_rows / sizeof money_rows[0]));
   tcase_add_test(core, test_finding_type_names);
+  tcase_add_test(core, test_finding_vocabulary);
   tcase_add_test(core, test_finding_list_sort_order);
   tcase_add_test(limits, test_finding_json_measure);
   tcase_add_loop_test(limits, test_finding_list_merge, 0,

@@ -1,6 +1,7 @@
 /*
- * check_index.c - the LMDB database of engine/index.c: opening, the byte
- * layouts drawn at the top of index.c, sorting index entries, and the
+ * check_index.c - the LMDB database of engine/store*.c and the index stage
+ * of engine/index.c: opening, the byte layouts drawn at the top of the
+ * store files, sorting index entries, and the
  * generation life cycle stage -> commit -> publish (or abort, or a run
  * killed between commit and publish).
  *
@@ -10,7 +11,7 @@
  * 1000 yuan = 100000 fen = 0x0186A0, line 74565 = 0x00012345, "张三" =
  * e5 bc a0 e4 b8 89).
  *
- * Findings are stored in the binary layout of "gXXXXXXXX.find" (index.c).
+ * Findings are stored in the binary layout of "gXXXXXXXX.find" (store_findings.c).
  * Dates there are cc_date day numbers as big-endian i32: 2026-01-01 is day
  * 10957 (2000-01-01) + 26 * 365 + 7 leap days = 20454; November starts 304
  * days into a common year, December 334, so
@@ -37,6 +38,7 @@
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
 #include "index_internal.h"
+#include "store_lmdb_internal.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------------ */
@@ -1350,6 +1352,83 @@ START_TEST(test_index_load_findings)
 }
 END_TEST
 
+/* One finding by its id, through the fid index (key u64 finding_id | u32
+ * sequence, value u32 sequence) and, for a period published before the
+ * index, by reading each stored finding's id. */
+START_TEST(test_index_finding_get)
+{
+  static const char *const names[] = {"甲", "乙", "丙"};
+  cc_finding f[3], got;
+  size_t n = roundtrip_findings(f), i, pass;
+  cc_db *db = tu_db_open(path_in("db"));
+  cc_finding_list l = {0};
+  uint32_t gen, g2;
+  MDB_txn *txn;
+  MDB_dbi fid;
+  MDB_val k, v;
+  uint8_t want[12] = {0, 0, 0, 0, 0, 0, 0x10, 0x01, 0, 0, 0, 1};
+
+  gen = stage_records(db, "2026-11", NULL, 0);
+  publish_list(db, "2026-11", gen, f, n, "{}");
+  g2 = stage_records(db, "2026-12", NULL, 0);
+  publish(db, "2026-12", g2, names, 3, "{}");
+
+  /* The second finding of 2026-12 (finding_id 0x1001) is entry 1. */
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+  {
+    char name[32];
+    snprintf(name, sizeof name, "g%08x.fid", g2);
+    ck_assert_int_eq(mdb_dbi_open(txn, name, 0, &fid), 0);
+  }
+  k.mv_data = want;
+  k.mv_size = sizeof want;
+  ck_assert_int_eq(mdb_get(txn, fid, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, 4);
+  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\1", 4), 0);
+  mdb_txn_abort(txn);
+
+  for (pass = 0; pass < 2; pass++) {
+    for (i = 0; i < n; i++) {
+      ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-11", f[i].finding_id), 0);
+      assert_same_finding(&got, &f[i]);
+    }
+    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-12", 0x1002), 0);
+    assert_same_str(got.person_name, tu_str("丙"), "person name");
+    ck_assert_uint_eq(got.finding_id, 0x1002);
+    /* Not in this period, no such period, not a period. */
+    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-12", 0x1003), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-11", 0x1001), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2027-01", 0x1001), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-1", 0x1001), CC_EINVALID);
+    cc_finding_list_dispose(&l);
+    /* The public form: a list of the one finding, empty when none. */
+    ck_assert_int_eq(cc_db_load_finding(&l, db, "2026-12", 0x1001), 0);
+    ck_assert_uint_eq(l.n, 1);
+    assert_same_str(l.items[0].person_name, tu_str("乙"), "person name");
+    cc_finding_list_dispose(&l);
+    ck_assert_int_eq(cc_db_load_finding(&l, db, "2026-12", 0x0fff), CC_ENOTFOUND);
+    ck_assert_uint_eq(l.n, 0);
+    ck_assert_ptr_null(l.items);
+    memset(&l, 0, sizeof l);
+    if (pass == 1)
+      break;
+    /* A database published before the index: the fid databases gone. */
+    ck_assert_int_eq(mdb_txn_begin(db->env, NULL, 0, &txn), 0);
+    {
+      char name[32];
+      uint32_t g;
+      for (g = gen; g <= g2; g += g2 - gen) {
+        snprintf(name, sizeof name, "g%08x.fid", g);
+        ck_assert_int_eq(mdb_dbi_open(txn, name, 0, &fid), 0);
+        ck_assert_int_eq(mdb_drop(txn, fid, 1), 0);
+      }
+    }
+    ck_assert_int_eq(mdb_txn_commit(txn), 0);
+  }
+  cc_db_close(db);
+}
+END_TEST
+
 START_TEST(test_index_period_info)
 {
   cc_db *db = tu_db_open(path_in("db"));
@@ -1875,16 +1954,18 @@ START_TEST(test_index_publish_replaces_period)
   ck_assert_int_eq(cc_index_period_gen(&g, db, txn, "2026-10"), CC_ENOTFOUND);
   mdb_txn_abort(txn);
 
-  /* Only meta and the live generation's four databases remain. */
+  /* Only meta and the live generation's five databases remain (fid: the
+   * findings by finding_id). */
   s = db_names(db);
   {
-    char want[160];
-    char a[32], b[32], c[32], d[32];
+    char want[192];
+    char a[32], b[32], c[32], d[32], e[32];
+    snprintf(e, sizeof e, "g%08x.fid", g2);
     snprintf(a, sizeof a, "g%08x.find", g2);
     snprintf(b, sizeof b, "g%08x.idx", g2);
     snprintf(c, sizeof c, "g%08x.rec", g2);
     snprintf(d, sizeof d, "g%08x.schools", g2);
-    snprintf(want, sizeof want, "%s\n%s\n%s\n%s\nmeta\n", a, b, c, d);
+    snprintf(want, sizeof want, "%s\n%s\n%s\n%s\n%s\nmeta\n", e, a, b, c, d);
     ck_assert_str_eq(s, want);
   }
   free(s);
@@ -2116,6 +2197,7 @@ static Suite *index_suite(void)
   tcase_add_test(core, test_index_finding_known_bytes);
   tcase_add_test(core, test_index_finding_roundtrip);
   tcase_add_test(core, test_index_load_findings);
+  tcase_add_test(core, test_index_finding_get);
   tcase_add_test(core, test_index_period_info);
   tcase_add_test(core, test_index_school_counts);
   tcase_add_test(core, test_index_previous_period);

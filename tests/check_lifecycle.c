@@ -33,7 +33,7 @@
 #include "chachong/index.h"
 #include "chachong/lifecycle.h"
 #include "finding_internal.h"
-#include "index_internal.h"
+#include "store_internal.h"
 #include "lifecycle_internal.h"
 #include "test_util.h"
 

@@ -24,7 +24,7 @@
 #include "chachong/policy.h"
 #include "chachong/record.h"
 #include "finding_internal.h"
-#include "index_internal.h"
+#include "store_internal.h"
 #include "policy_internal.h"
 #include "test_util.h"
 

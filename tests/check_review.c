@@ -27,7 +27,7 @@
 #include "chachong/index.h"
 #include "chachong/review.h"
 #include "finding_internal.h"
-#include "index_internal.h"
+#include "store_internal.h"
 #include "test_util.h"
 
 static char root[256];

@@ -53,6 +53,7 @@
 #include "chachong/types.h"
 #include "fs_internal.h"
 #include "index_internal.h"
+#include "store_lmdb_internal.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------------ */

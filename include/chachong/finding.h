@@ -89,6 +89,83 @@ typedef struct cc_evidence {
 
 #define CC_EVIDENCE_MAX 8
 
+/** Levels of the ID comparison (field CC_EV_ID). */
+typedef enum cc_id_level {
+  CC_IDL_SUB_FIX = 0,   /**< one digit apart; one ID fails its check: a typo */
+  CC_IDL_SWAP_FIX,      /**< two adjacent digits swapped; one ID fails its check */
+  CC_IDL_CHECK_ONLY,    /**< only the check character differs */
+  CC_IDL_SUB_VALID,     /**< one digit apart, both IDs valid */
+  CC_IDL_SWAP_VALID,    /**< adjacent digits swapped, both valid */
+  CC_IDL_OTHER,         /**< more than that */
+  CC_IDL_DIGIT_MISSING, /**< 17 characters: the 18 with one left out */
+  CC_IDL_COUNT_
+} cc_id_level;
+
+/** Levels of the other fields: name, birth date, sex, region. */
+enum {
+  CC_NAMEL_EQUAL = 0, CC_NAMEL_HOMOPHONE, CC_NAMEL_DIFFERENT,
+  CC_SAME = 0, CC_DIFFERENT = 1, CC_TYPO = 2,    /* birth date, sex */
+  CC_REGL_COUNTY = 0, CC_REGL_PROVINCE, CC_REGL_DIFFERENT, CC_REGL_TYPO
+};
+
+/** "id_exact", "id_typo", "name_birth". */
+const char *cc_match_basis_code(cc_match_basis b);
+/** "id", "name", "birth_date", "sex", "region". */
+const char *cc_evidence_field_code(int field);
+/** e.g. "one_substitution_check_fails", "homophone". */
+const char *cc_evidence_level_code(int field, int level);
+/** The Chinese explanation of a level, for auditors. */
+const char *cc_evidence_zh(int field, int level);
+
+/** State of a finding in a run. */
+typedef enum cc_finding_state {
+  CC_STATE_NEW = 0,  /**< "new": not in the previous period */
+  CC_STATE_OPEN,     /**< "open": seen before, deadline not passed */
+  CC_STATE_OVERDUE,  /**< "overdue": seen again after its deadline */
+  CC_STATE_CLEARED,  /**< "cleared": in the previous period, gone now */
+  CC_STATE_COUNT_
+} cc_finding_state;
+
+/** Stable English code of a state ("overdue"). */
+const char *cc_finding_state_code(cc_finding_state s);
+/** Chinese name of a state ("已逾期"). */
+const char *cc_finding_state_zh(cc_finding_state s);
+/** Parses a state code; -1 when unknown. */
+int cc_finding_state_parse(const char *code);
+
+/** What a school did about a finding (POLICY: who keeps the enrollment). */
+typedef enum cc_response_action {
+  CC_ACTION_NONE = 0,
+  CC_ACTION_KEEP,        /**< "keep": the student studies here; enrollment kept */
+  CC_ACTION_CANCEL_OWN,  /**< "cancel_own": this school cancelled its record */
+  CC_ACTION_ASK_OTHER,   /**< "ask_other": asked the other school to cancel */
+  CC_ACTION_COUNT_
+} cc_response_action;
+
+const char *cc_response_action_code(cc_response_action a);
+const char *cc_response_action_zh(cc_response_action a);
+/** Parses an action code; -1 when unknown. */
+int cc_response_action_parse(const char *code);
+
+/** A school's response to a finding. */
+typedef struct cc_response {
+  uint64_t finding_id;   /**< the finding */
+  cc_date date;          /**< when the school acted */
+  int64_t recorded_at;   /**< when it was recorded (Unix seconds) */
+  uint8_t action;        /**< cc_response_action */
+  char school_code[64];  /**< the responding school */
+  char by[64];           /**< who (a person's name or account) */
+  char note[512];        /**< free text, UTF-8 */
+  char user[64];         /**< the operator recording it, for the audit log
+                              ("": the login name); not stored with it */
+  char source[256];      /**< the file an imported answer came from (its
+                              name; chachong import-responses), "" when
+                              recorded by hand (resolve) */
+  uint32_t source_row;   /**< its row in that file (header = 1), else 0 */
+  uint64_t source_digest;/**< XXH3-64 of that file's bytes, else 0: a file
+                              imported again is known by it */
+} cc_response;
+
 /** One record taking part in a finding. Strings as registered. */
 typedef struct cc_member {
   uint16_t roster;   /**< roster number of the run that found it */

@@ -1,6 +1,7 @@
 /*
  * The database: an LMDB environment holding every roster and the findings of
- * every period, keyed by the hash of the cleaned ID (layouts: engine/index.c).
+ * every period, keyed by the hash of the cleaned ID (layouts: engine/store*.c,
+ * docs/ARCHITECTURE.md).
  */
 #ifndef CHACHONG_INDEX_H
 #define CHACHONG_INDEX_H
@@ -60,6 +61,19 @@ int cc_db_periods(char ***out, size_t *count, cc_db *db);
  * @return 0; CC_ENOTFOUND when the database holds no such period.
  */
 int cc_db_load_findings(cc_finding_list *out, cc_db *db, const char *period);
+
+/**
+ * Loads one finding of a published period by its finding_id, without
+ * decoding the period's other findings (the findings store keeps an index
+ * by finding_id).
+ * @param[out] out a list of that one finding; dispose with
+ *                 cc_finding_list_dispose() (empty on error)
+ * @return 0; CC_ENOTFOUND when the database holds no such period or the
+ *         period no such finding; CC_EINVALID for a malformed period;
+ *         CC_ECORRUPT; CC_EIO.
+ */
+int cc_db_load_finding(cc_finding_list *out, cc_db *db, const char *period,
+                       uint64_t finding_id);
 
 /**
  * The run information of a period: JSON text {"period", "issued",

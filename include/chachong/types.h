@@ -56,6 +56,11 @@ void cc_date_format(char buf[11], cc_date d);
 /** Today's date in local time. */
 cc_date cc_date_today(void);
 
+/** Records of one cleaned ID past which the ID is generic, not a person
+ *  (docs/RULES.md "Data quality"): the run's default
+ *  (cc_run_options.max_records_per_id) and the exact walk's. */
+#define CC_MAX_RECORDS_PER_ID_DEFAULT 20u
+
 #ifdef __cplusplus
 }
 #endif
