@@ -57,6 +57,7 @@
 #include "fuzzy_internal.h"
 #include "grow_internal.h"
 #include "lifecycle_internal.h"
+#include "meter_internal.h"
 #include "policy_internal.h"
 
 /* Per-thread storage of index entries and their payloads. */
@@ -927,10 +928,12 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   size_t by_type[CC_FT_COUNT_][2];
   int64_t at_risk = 0, policy_risk[CC_FT_COUNT_] = {0};
   struct rusage ru;
+  cc_meter_mark mk[7]; /* start, then the end of each stage (meter.c) */
   cc_policy_rules rules;
   cc_policy_tally tally;
   cc_finding_list policy = {0};
 
+  cc_meter_mark_now(&mk[0]);
   memset(&rs, 0, sizeof rs);
   memset(by_type, 0, sizeof by_type);
   memset(tmp, 0, sizeof tmp);
@@ -1021,6 +1024,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     goto done;
   }
   t = now_s();
+  cc_meter_mark_now(&mk[1]);
   for (i = 0; i < opts->n_rosters; i++) {
     cc_ingest_options io = CC_INGEST_OPTIONS_INIT;
     cc_ingest_sink sink = {sink_work, sink_commit, &rs};
@@ -1050,6 +1054,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     rejects += stats[i].rejects;
   }
   t_ingest = now_s() - t;
+  cc_meter_mark_now(&mk[2]);
 
   /* Index: sort, append, commit. */
   t = now_s();
@@ -1062,6 +1067,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     goto done;
   staged = 0;
   t_index = now_s() - t;
+  cc_meter_mark_now(&mk[3]);
 
   /* Compare, then carry the findings over from the previous period. */
   t = now_s();
@@ -1080,6 +1086,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
       (rc = close_file(&fdq, tmp[OUT_DQ])) < 0)
     goto done;
   t_compare = now_s() - t;
+  cc_meter_mark_now(&mk[4]);
   t = now_s();
   fposs = open_private(opts->out_dir, output_name[OUT_POSS], tmp[OUT_POSS],
                        sizeof tmp[OUT_POSS]);
@@ -1103,6 +1110,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   if ((rc = close_file(&fposs, tmp[OUT_POSS])) < 0)
     goto done;
   t_fuzzy = now_s() - t;
+  cc_meter_mark_now(&mk[5]);
   t = now_s();
   /* The policy findings the ingest workers made, beside the duplicates. */
   {
@@ -1305,6 +1313,19 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
             "fuzzy %.2f s, emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
             t_ingest, t_index, t_compare, t_fuzzy, now_s() - t, now_s() - t_start,
             rs.threads, ru.ru_maxrss / 1024);
+    {
+      /* The cost of each stage (meter.c), for bench/run.sh; "setup" is
+       * everything before ingest (the database opened, the previous
+       * period read). */
+      static const char *const stage_name[6] = {"setup", "ingest+normalize", "index",
+                                                "compare", "fuzzy", "emit"};
+      char line[256];
+      cc_meter_mark_now(&mk[6]);
+      for (i = 0; i < 6; i++) {
+        cc_meter_format(line, sizeof line, stage_name[i], &mk[i], &mk[i + 1]);
+        tprintf(&sum, "%s\n", line);
+      }
+    }
     {
       char *od = visible_dup(opts->out_dir);
       tprintf(&sum, "output: %s/findings.jsonl, %s/rejects.csv, %s/invalid_ids.csv, "
