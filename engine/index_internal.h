@@ -91,8 +91,9 @@ void cc_index_stage_abort(cc_stage *st);
 /* Sorts entries by (hash, roster, line), in parallel. */
 int cc_index_sort(cc_index_entry *e, size_t n, int threads);
 /* Sorts the concatenation of parts[0..k) (lens[i] entries each) into a new
- * array *out (to free), taking the parts over: they are freed and set to
- * NULL, also on error. At most two arrays of all entries are held at once. */
+ * array *out (to cc_mem_free), taking the parts over: blocks of cc_mem_alloc
+ * (mem_internal.h), they are freed and set to NULL, also on error. At most
+ * two arrays of all entries are held at once. */
 int cc_index_sort_parts(cc_index_entry **out, cc_index_entry **parts,
                         const size_t *lens, int k, int threads);
 

@@ -57,6 +57,7 @@
 #include "fuzzy_internal.h"
 #include "grow_internal.h"
 #include "lifecycle_internal.h"
+#include "mem_internal.h"
 #include "meter_internal.h"
 #include "policy_internal.h"
 
@@ -123,8 +124,8 @@ static uint8_t *payload_alloc(thread_store *t, size_t n)
 {
   payload_seg *s = t->seg;
   if (s == NULL || s->cap - s->used < n) {
-    size_t cap = (size_t)16 << 20;
-    s = malloc(sizeof *s + cap);
+    size_t cap = ((size_t)16 << 20) - 64 - sizeof *s; /* 16 MiB maps, in big pages */
+    s = cc_mem_alloc(sizeof *s + cap);
     if (s == NULL)
       return NULL;
     s->used = 0;
@@ -278,7 +279,7 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     cc_index_entry *grown;
     while (cap < t->n + b->n_records)
       cap *= 2;
-    grown = realloc(t->e, cap * sizeof *grown);
+    grown = cc_mem_realloc(t->e, cap * sizeof *grown);
     if (grown == NULL)
       return cc_error_set(CC_ENOMEM, "out of memory");
     t->e = grown;
@@ -313,8 +314,8 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     if (rs->fuzzy) {
       uint64_t bk[CC_FUZZY_BLOCK_KEYS_MAX];
       int nk = cc_fuzzy_block_keys(bk, r), k;
-      if (nk && cc_grow((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
-                         sizeof *t->blk) < 0)
+      if (nk && cc_mem_grow((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
+                            sizeof *t->blk) < 0)
         return cc_error_set(CC_ENOMEM, "out of memory");
       for (k = 0; k < nk; k++) {
         cc_block_entry *be = &t->blk[t->n_blk++];
@@ -346,6 +347,8 @@ static int sink_commit(void *vctx, const cc_block *b)
   run_state *rs = vctx;
   size_t i;
   int rc;
+  /* LMDB takes the pages this block dirties from the heap (mem.c). */
+  cc_mem_heap_advise();
   for (i = 0; i < b->n_records; i++) {
     const cc_record *r = &b->records[i];
     if ((rc = cc_index_stage_record(&rs->stage, r)) < 0)
@@ -382,7 +385,7 @@ static void free_payloads(run_state *rs)
     payload_seg *s = rs->ts[i].seg;
     while (s) {
       payload_seg *next = s->next;
-      free(s);
+      cc_mem_free(s);
       s = next;
     }
     rs->ts[i].seg = NULL;
@@ -463,6 +466,7 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
     if (me == 0) {
       /* The thread that began the write transaction writes (lmdb.h: a
        * write transaction belongs to its thread). */
+      cc_mem_heap_advise();
       rc = cc_index_stage_entries(&rs->stage, all, total);
       free_payloads(rs);
     }
@@ -475,12 +479,12 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
 
 done:
   for (i = 0; bparts && i < (size_t)k; i++)
-    free(bparts[i]);
+    cc_mem_free(bparts[i]);
   free(parts);
   free(lens);
   free(bparts);
   free(blens);
-  free(all);
+  cc_mem_free(all);
   if (rc < 0) {
     free(*blocks);
     *blocks = NULL;
@@ -934,6 +938,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   cc_finding_list policy = {0};
 
   cc_meter_mark_now(&mk[0]);
+  cc_mem_setup();
   memset(&rs, 0, sizeof rs);
   memset(by_type, 0, sizeof by_type);
   memset(tmp, 0, sizeof tmp);
@@ -1172,7 +1177,7 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     for (i = 0; i < found.n; i++)
       at[i + 1] += at[i];
     cap = at[found.n];
-    json = malloc(cap + 1);
+    json = cc_mem_alloc(cap + 1); /* ~100 bytes a finding, in big pages */
     if (json == NULL) {
       free(at);
       rc = cc_error_set(CC_ENOMEM, "out of memory");
@@ -1396,8 +1401,8 @@ done:
   if (rs.ts) {
     free_payloads(&rs);
     for (i = 0; i < (size_t)rs.threads; i++) {
-      free(rs.ts[i].e);
-      free(rs.ts[i].blk);
+      cc_mem_free(rs.ts[i].e);
+      cc_mem_free(rs.ts[i].blk);
       free(rs.ts[i].seeds);
       school_table_dispose(&rs.ts[i].schools);
       cc_finding_list_dispose(&rs.ts[i].policy);
@@ -1405,7 +1410,7 @@ done:
     free(rs.ts);
   }
   free(rs.path_csv);
-  free(json);
+  cc_mem_free(json);
   free(schools);
   cc_finding_list_dispose(&prev);
   free(stats);
