@@ -130,7 +130,8 @@ for ((r = 1; r <= repeat; r++)); do
         END { for (i = 1; i <= 6; i++) printf "%s%s", (i > 1 ? " " : ""), (v[i] ~ /^[0-9.]+$/ ? v[i] : 0) }' "$dir/perf.txt")
     fi
     findings=$(wc -l < "$dir/out/findings.jsonl")
-    runs[$t]+="$cols$pub $wall $((rss / 1024)) $puser $psys $pmin $pmaj $((pout * 512)) $perf_cols"$'\n'
+    dbfile=$(stat -c %s "$dir/db/data.mdb" 2>/dev/null || echo 0)
+    runs[$t]+="$cols$pub $wall $((rss / 1024)) $puser $psys $pmin $pmaj $((pout * 512)) $perf_cols $dbfile"$'\n'
     if [ "$repeat" -gt 1 ]; then
       printf 'run %d threads=%s: wall %ss (user %ss, sys %ss, %s minor faults), ingest %ss, index %ss, compare %ss, fuzzy %ss, emit %ss, publish+exit %ss, peak %sMB\n' \
         "$r" "$t" "$wall" "$puser" "$psys" "$pmin" $(awk '{ print $7, $13, $19, $25, $31 }' <<<"$cols") "$pub" "$((rss / 1024))"
@@ -181,7 +182,8 @@ for t in "${threads[@]}"; do
   med[$t]=$(printf '%s' "${runs[$t]}" | median)
   read -r -a m <<<"${med[$t]}"
   # Columns: 6 stages x (wall user sys minor major written), then publish,
-  # wall, peak MB, user, sys, minor, major, written, and perf's six.
+  # wall, peak MB, user, sys, minor, major, written, perf's six, and the
+  # size of data.mdb.
   printf 'threads=%s records=%s wall=%ss peak_rss=%sMB%s\n' "$t" "$total" "${m[37]}" "${m[38]%.*}" "$label"
   printf '  %-17s %7s %7s %7s %12s %6s %14s %10s\n' stage wall user sys minor-faults major written rate
   for i in "${!stages[@]}"; do
@@ -192,6 +194,14 @@ for t in "${threads[@]}"; do
   printf '  %-17s %6ss\n' publish+exit "${m[36]}"
   printf '  %-17s %6ss %6ss %6ss %12.0f %6.0f %14.0f   %.0f bytes per record\n' process "${m[37]}" \
     "${m[39]}" "${m[40]}" "${m[41]}" "${m[42]}" "${m[43]}" "$(awk -v b="${m[43]}" -v n="$total" 'BEGIN { print b / n }')"
+  # What reaches the database: ingest appends records (LMDB keeps the
+  # dirty pages until the commit), index writes them with the idx and blk
+  # entries; publish (past the summary) stores the findings.
+  awk -v i="${m[11]}" -v x="${m[17]}" -v all="${m[43]}" -v st="${m[5]} ${m[11]} ${m[17]} ${m[23]} ${m[29]} ${m[35]}" \
+      -v f="${m[50]}" -v n="$total" 'BEGIN {
+    split(st, s, " "); t = 0; for (k in s) t += s[k];
+    printf "  database: %.0f MB written by ingest+index, %.0f bytes per record; %.0f MB after the summary (publish); data.mdb %.0f MB, %.0f bytes per record\n",
+      (i + x) / 1e6, (i + x) / n, (all - t) / 1e6, f / 1e6, f / n }'
   if [ -n "$perf_events" ]; then
     printf '  perf stat: task-clock %.0f ms, context-switches %.0f, cpu-migrations %.0f, page-faults %.0f' \
       "${m[44]}" "${m[45]}" "${m[46]}" "${m[47]}"
