@@ -17,9 +17,10 @@
  * The malloc heap: LMDB keeps the pages a write transaction dirties in
  * malloc'd 4 KiB blocks on the thread that writes (run.c's main thread),
  * and the stages malloc and free their working arrays. cc_mem_setup makes
- * the main heap grow in 64 MiB steps and never shrink (M_TOP_PAD,
- * M_TRIM_THRESHOLD), so that freed memory is reused by the next stage
- * rather than given back and faulted in again; cc_mem_heap_advise advises
+ * the main heap grow in 64 MiB steps and shrink only past 256 MiB free
+ * (M_TOP_PAD, M_TRIM_THRESHOLD), and serves blocks up to 32 MiB from the
+ * heaps (M_MMAP_THRESHOLD), so that freed memory is reused by the next
+ * stage rather than given back and faulted in again; cc_mem_heap_advise advises
  * MADV_HUGEPAGE on what the heap grew since it was last called. (The heap
  * grows by brk, and the kernel does not carry the advice over to a brk
  * extension: hence the call between blocks.) The advice changes no byte of
@@ -58,8 +59,14 @@ static uintptr_t heap_advised; /* end of the heap advised so far; 0 before setup
 static void setup(void)
 {
 #ifndef CC_MEM_MALLOC
+  /* Setting any of these turns off glibc's sliding mmap threshold (which
+   * starts at 128 KiB and rises to 32 MiB as mapped blocks are freed), so
+   * the threshold is set where it would end: blocks under 32 MiB come from
+   * the heaps and are reused, not mapped and faulted in afresh each time.
+   * The heap is given back only past 256 MiB free at its top. */
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TOP_PAD, (int)HEAP_PAD);
-  mallopt(M_TRIM_THRESHOLD, INT32_MAX); /* never given back while running */
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   pthread_mutex_lock(&heap_lock);
   heap_advised = (uintptr_t)sbrk(0);
   pthread_mutex_unlock(&heap_lock);

@@ -21,9 +21,10 @@
 
 /*
  * Sets the process's malloc policy for a run, once per process (later
- * calls do nothing): the main heap grows 64 MiB at a time and is not given
- * back when freed, so that what a stage frees the next one reuses instead
- * of faulting fresh pages in. Thread-safe.
+ * calls do nothing): the main heap grows 64 MiB at a time and is given
+ * back only past 256 MiB free, and blocks under 32 MiB come from the heaps,
+ * so that what a stage frees the next one reuses instead of faulting fresh
+ * pages in. Thread-safe.
  */
 void cc_mem_setup(void);
 
