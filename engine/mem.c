@@ -53,8 +53,10 @@
 #define HEAP_PAD ((size_t)64 << 20)   /* the main heap grows by this much */
 
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+#ifndef CC_MEM_MALLOC
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 static uintptr_t heap_advised; /* end of the heap advised so far; 0 before setup */
+#endif
 
 static void setup(void)
 {
@@ -137,7 +139,8 @@ void *cc_mem_alloc(size_t size)
   if (len == 0)
     return NULL;
 #ifdef CC_MEM_MALLOC
-  base = malloc(size + HDR);
+  len = size + HDR; /* what malloc gives: realloc must not trust more */
+  base = malloc(len);
 #else
   base = map_new(len);
 #endif
@@ -158,10 +161,13 @@ void *cc_mem_realloc(void *p, size_t size)
   nlen = map_len(size);
   if (nlen == 0)
     return NULL;
+#ifdef CC_MEM_MALLOC
+  nlen = size + HDR;
+#endif
   if (nlen <= len)
     return p;
 #ifdef CC_MEM_MALLOC
-  nb = realloc(base, size + HDR);
+  nb = realloc(base, nlen);
   if (nb == NULL)
     return NULL;
 #else

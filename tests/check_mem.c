@@ -62,6 +62,13 @@ START_TEST(test_mem_alloc_small)
   ck_assert_uint_eq((uintptr_t)p % 64, 0);
   memset(p, 0xab, 100);
   ck_assert_uint_eq(p[99], 0xab);
+  /* Grown within the page it was rounded up to: all 4000 bytes are its
+   * own (under AddressSanitizer, an overrun here would be reported). */
+  p = cc_mem_realloc(p, 4000);
+  ck_assert_ptr_nonnull(p);
+  ck_assert_uint_eq(p[99], 0xab);
+  memset(p + 100, 0xcd, 3900);
+  ck_assert_uint_eq(p[3999], 0xcd);
   cc_mem_free(p);
   cc_mem_free(NULL); /* a no-op */
 }
