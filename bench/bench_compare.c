@@ -25,6 +25,7 @@
 #include "compare_internal.h"
 #include "fuzzy_internal.h"
 #include "index_internal.h"
+#include "mem_internal.h"
 #include "store_lmdb_internal.h"
 
 static double now_s(void)
@@ -73,7 +74,7 @@ static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n,
     for (k = 0; k < nk; k++) {
       if (*nb == cap_b) {
         cap_b = cap_b ? cap_b * 2 : 4096;
-        *blocks = realloc(*blocks, cap_b * sizeof **blocks);
+        *blocks = cc_mem_realloc(*blocks, cap_b * sizeof **blocks);
         if (*blocks == NULL)
           exit(1);
       }

@@ -13,6 +13,7 @@
 
 #include "error_internal.h"
 #include "index_internal.h"
+#include "mem_internal.h"
 
 /* Sorting: buckets by the top bits of the hash, each sorted alone. */
 #define SORT_BITS 12
@@ -202,30 +203,30 @@ DEFINE_RANGE_SORT(sort_blocks_range, cc_block_entry, block_less)
     int p, rc;                                                                \
     for (p = 0; p < k; p++)                                                   \
       n += lens[p];                                                           \
-    tmp = malloc((n ? n : 1) * sizeof *tmp);                                  \
+    tmp = cc_mem_alloc((n ? n : 1) * sizeof *tmp);                            \
     rc = start == NULL || tmp == NULL                                         \
              ? cc_error_set(CC_ENOMEM, "out of memory sorting")               \
              : NAME##_scatter(tmp, start, parts, lens, k, threads);           \
     /* The parts are in tmp now: give their memory back before the output   \
      * is allocated, so the peak is two arrays, not three. */                 \
     for (p = 0; p < k; p++) {                                                 \
-      free(parts[p]);                                                         \
+      cc_mem_free(parts[p]);                                                  \
       parts[p] = NULL;                                                        \
     }                                                                         \
     if (rc < 0) {                                                             \
       free(start);                                                            \
-      free(tmp);                                                              \
+      cc_mem_free(tmp);                                                       \
       return rc;                                                              \
     }                                                                         \
-    res = malloc((n ? n : 1) * sizeof *res);                                  \
+    res = cc_mem_alloc((n ? n : 1) * sizeof *res);                            \
     if (res == NULL) {                                                        \
       free(start);                                                            \
-      free(tmp);                                                              \
+      cc_mem_free(tmp);                                                       \
       return cc_error_set(CC_ENOMEM, "out of memory sorting");                \
     }                                                                         \
     NAME##_buckets(res, tmp, start, threads);                                 \
     free(start);                                                              \
-    free(tmp);                                                                \
+    cc_mem_free(tmp);                                                         \
     *out = res;                                                               \
     return 0;                                                                 \
   }                                                                           \
@@ -233,18 +234,18 @@ DEFINE_RANGE_SORT(sort_blocks_range, cc_block_entry, block_less)
   static int NAME(TYPE *e, size_t n, int threads)                             \
   {                                                                           \
     size_t *start = malloc((SORT_BUCKETS + 1) * sizeof *start);               \
-    TYPE *tmp = malloc((n ? n : 1) * sizeof *tmp);                            \
+    TYPE *tmp = cc_mem_alloc((n ? n : 1) * sizeof *tmp);                      \
     TYPE *const parts[1] = {e};                                               \
     int rc;                                                                   \
     if (start == NULL || tmp == NULL) {                                       \
       free(start);                                                            \
-      free(tmp);                                                              \
+      cc_mem_free(tmp);                                                       \
       return cc_error_set(CC_ENOMEM, "out of memory sorting");                \
     }                                                                         \
     if ((rc = NAME##_scatter(tmp, start, parts, &n, 1, threads)) == 0)       \
       NAME##_buckets(e, tmp, start, threads);                                 \
     free(start);                                                              \
-    free(tmp);                                                                \
+    cc_mem_free(tmp);                                                         \
     return rc;                                                                \
   }
 
@@ -291,12 +292,12 @@ int cc_index_group_blocks_parts(cc_block_entry **out, size_t *n_out,
   *n_out = 0;
   for (p = 0; p < k; p++)
     n += lens[p];
-  tmp = malloc((n ? n : 1) * sizeof *tmp);
+  tmp = cc_mem_alloc((n ? n : 1) * sizeof *tmp);
   rc = start == NULL || kept == NULL || tmp == NULL
            ? cc_error_set(CC_ENOMEM, "out of memory sorting")
            : radix_sort_blocks_scatter(tmp, start, parts, lens, k, threads);
   for (p = 0; p < k; p++) {
-    free(parts[p]);
+    cc_mem_free(parts[p]);
     parts[p] = NULL;
   }
   if (rc < 0)
@@ -354,7 +355,7 @@ int cc_index_group_blocks_parts(cc_block_entry **out, size_t *n_out,
 done:
   free(start);
   free(kept);
-  free(tmp);
+  cc_mem_free(tmp);
   return rc;
 }
 

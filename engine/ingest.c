@@ -55,11 +55,14 @@
 #include "chachong/xlsx_read.h"
 #include "error_internal.h"
 #include "grow_internal.h"
+#include "mem_internal.h"
 #include "utf8_internal.h"
 
 #define HEADER_LINES 10         /* the header is looked for in these lines */
 #define MIXED_KEEP 5            /* line numbers kept of a mixed file */
-#define ARENA_SEGMENT (1 << 20) /* arena growth step */
+/* Arena growth step: a segment and its header fill one 2 MiB map, which
+ * mem.c brings in as one big page. */
+#define ARENA_SEGMENT (((size_t)2 << 20) - 64 - sizeof(arena_seg))
 
 /* ------------------------------------------------------------------ */
 /* Arena: bump allocation in segments; pointers stay valid until reset. */
@@ -71,19 +74,26 @@ typedef struct arena_seg {
 } arena_seg;
 
 typedef struct arena {
-  arena_seg *head; /* newest segment first */
+  arena_seg *head;  /* newest segment first */
+  arena_seg *spare; /* emptied by arena_reset, taken again before a new one */
 } arena;
 
 static char *arena_alloc(arena *a, size_t n)
 {
   arena_seg *s = a->head;
   if (s == NULL || s->cap - s->used < n) {
-    size_t cap = n > ARENA_SEGMENT ? n : ARENA_SEGMENT;
-    s = malloc(sizeof *s + cap);
-    if (s == NULL)
-      return NULL;
+    if (a->spare != NULL && a->spare->cap >= n) {
+      /* Its pages are in memory already: no fresh page faults. */
+      s = a->spare;
+      a->spare = s->next;
+    } else {
+      size_t cap = n > ARENA_SEGMENT ? n : ARENA_SEGMENT;
+      s = cc_mem_alloc(sizeof *s + cap);
+      if (s == NULL)
+        return NULL;
+      s->cap = cap;
+    }
     s->used = 0;
-    s->cap = cap;
     s->next = a->head;
     a->head = s;
   }
@@ -91,27 +101,28 @@ static char *arena_alloc(arena *a, size_t n)
   return s->data + s->used - n;
 }
 
-/* Keeps the newest segment (emptied), frees the others. */
+/* Empties the arena and keeps its segments for the next block (one block
+ * needs about what the one before did). */
 static void arena_reset(arena *a)
 {
-  arena_seg *s = a->head, *next;
-  if (s == NULL)
-    return;
-  next = s->next;
-  s->next = NULL;
-  s->used = 0;
-  while (next) {
-    arena_seg *n = next->next;
-    free(next);
-    next = n;
+  arena_seg *s = a->head;
+  while (s) {
+    arena_seg *next = s->next;
+    s->next = a->spare;
+    a->spare = s;
+    s = next;
   }
+  a->head = NULL;
 }
 
 static void arena_dispose(arena *a)
 {
+  arena_seg *s;
   arena_reset(a);
-  free(a->head);
-  a->head = NULL;
+  while ((s = a->spare) != NULL) {
+    a->spare = s->next;
+    cc_mem_free(s);
+  }
 }
 
 /* ------------------------------------------------------------------ */
@@ -844,7 +855,7 @@ static int build_row(reader *r, chunk *c, const cc_str *cell, uint32_t line,
   if (cc_money_parse(&waiver, cell[CC_COL_WAIVER].ptr, cell[CC_COL_WAIVER].len) < 0)
     return add_reject(c, line, pos[CC_COL_WAIVER] + 1, CC_REJ_AMOUNT_INVALID);
 
-  if (cc_grow((void **)&c->recs, &c->cap_recs, c->n_recs + 1, sizeof *c->recs) < 0)
+  if (cc_mem_grow((void **)&c->recs, &c->cap_recs, c->n_recs + 1, sizeof *c->recs) < 0)
     return -1;
   rec = &c->recs[c->n_recs++];
   memcpy(rec->id, id.digits, sizeof rec->id);
@@ -1989,8 +2000,8 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
 #ifdef POSIX_FADV_SEQUENTIAL
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  bufs[0] = malloc(cap);
-  bufs[1] = malloc(cap);
+  bufs[0] = cc_mem_alloc(cap);
+  bufs[1] = cc_mem_alloc(cap);
   r.cd = malloc((size_t)r.threads * sizeof *r.cd);
   if (bufs[0] == NULL || bufs[1] == NULL || r.cd == NULL) {
     rc = cc_error_set(CC_ENOMEM, "out of memory");
@@ -2135,8 +2146,8 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
 done:
   if (fd >= 0)
     close(fd);
-  free(bufs[0]);
-  free(bufs[1]);
+  cc_mem_free(bufs[0]);
+  cc_mem_free(bufs[1]);
   free(r.col_at);
   free(src.raw);
   free(src.out);
@@ -2150,7 +2161,7 @@ done:
   }
   for (k = 0; k < 2; k++) {
     for (i = 0; i < r.sets[k].cap; i++) {
-      free(r.sets[k].chunks[i].recs);
+      cc_mem_free(r.sets[k].chunks[i].recs);
       free(r.sets[k].chunks[i].rejs);
       free(r.sets[k].chunks[i].conv);
       arena_dispose(&r.sets[k].chunks[i].mem);

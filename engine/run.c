@@ -66,6 +66,8 @@
 #include "fuzzy_internal.h"
 #include "grow_internal.h"
 #include "lifecycle_internal.h"
+#include "mem_internal.h"
+#include "meter_internal.h"
 #include "policy_internal.h"
 
 /* Per-thread storage of index entries and their payloads. */
@@ -133,8 +135,8 @@ static uint8_t *payload_alloc(thread_store *t, size_t n)
 {
   payload_seg *s = t->seg;
   if (s == NULL || s->cap - s->used < n) {
-    size_t cap = (size_t)16 << 20;
-    s = malloc(sizeof *s + cap);
+    size_t cap = ((size_t)16 << 20) - 64 - sizeof *s; /* 16 MiB maps, in big pages */
+    s = cc_mem_alloc(sizeof *s + cap);
     if (s == NULL)
       return NULL;
     s->used = 0;
@@ -288,7 +290,7 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     cc_index_entry *grown;
     while (cap < t->n + b->n_records)
       cap *= 2;
-    grown = realloc(t->e, cap * sizeof *grown);
+    grown = cc_mem_realloc(t->e, cap * sizeof *grown);
     if (grown == NULL)
       return cc_error_set(CC_ENOMEM, "out of memory");
     t->e = grown;
@@ -323,8 +325,8 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     if (rs->fuzzy) {
       uint64_t bk[CC_FUZZY_BLOCK_KEYS_MAX];
       int nk = cc_fuzzy_block_keys(bk, r), k;
-      if (nk && cc_grow((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
-                         sizeof *t->blk) < 0)
+      if (nk && cc_mem_grow((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
+                            sizeof *t->blk) < 0)
         return cc_error_set(CC_ENOMEM, "out of memory");
       for (k = 0; k < nk; k++) {
         cc_block_entry *be = &t->blk[t->n_blk++];
@@ -356,6 +358,8 @@ static int sink_commit(void *vctx, const cc_block *b)
   run_state *rs = vctx;
   size_t i;
   int rc;
+  /* LMDB takes the pages this block dirties from the heap (mem.c). */
+  cc_mem_heap_advise();
   for (i = 0; i < b->n_records; i++) {
     const cc_record *r = &b->records[i];
     if ((rc = cc_index_stage_record(&rs->stage, r)) < 0)
@@ -396,7 +400,7 @@ static void free_payloads(run_state *rs)
     payload_seg *s = rs->ts[i].seg;
     while (s) {
       payload_seg *next = s->next;
-      free(s);
+      cc_mem_free(s);
       s = next;
     }
     rs->ts[i].seg = NULL;
@@ -477,6 +481,7 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
     if (me == 0) {
       /* The thread that began the write transaction writes (lmdb.h: a
        * write transaction belongs to its thread). */
+      cc_mem_heap_advise();
       rc = cc_index_stage_entries(&rs->stage, all, total);
       free_payloads(rs);
     }
@@ -489,12 +494,12 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
 
 done:
   for (i = 0; bparts && i < (size_t)k; i++)
-    free(bparts[i]);
+    cc_mem_free(bparts[i]);
   free(parts);
   free(lens);
   free(bparts);
   free(blens);
-  free(all);
+  cc_mem_free(all);
   if (rc < 0) {
     free(*blocks);
     *blocks = NULL;
@@ -900,6 +905,7 @@ typedef struct monthly {
   cc_buf sum;                   /* summary.txt */
   cc_buf sjson;                 /* summary.json */
   double t_start, t_ingest, t_index, t_compare, t_fuzzy, t_emit;
+  cc_meter_mark mk[7]; /* start, then the end of each stage (meter.c) */
 } monthly;
 
 /* Options: checked before anything is read or written. */
@@ -1023,6 +1029,7 @@ static int ingest_rosters(monthly *m)
   double t = now_s();
   size_t i;
   int rc;
+  cc_meter_mark_now(&m->mk[1]);
   rs->ts = calloc((size_t)rs->threads, sizeof *rs->ts);
   m->stats = calloc(opts->n_rosters, sizeof *m->stats);
   m->labels = calloc(opts->n_rosters, sizeof *m->labels);
@@ -1062,6 +1069,7 @@ static int ingest_rosters(monthly *m)
     m->rejects += m->stats[i].rejects;
   }
   m->t_ingest = now_s() - t;
+  cc_meter_mark_now(&m->mk[2]);
   return 0;
 }
 
@@ -1078,6 +1086,7 @@ static int build_index(monthly *m)
     return rc;
   m->staged = 0;
   m->t_index = now_s() - t;
+  cc_meter_mark_now(&m->mk[3]);
   return 0;
 }
 
@@ -1099,6 +1108,7 @@ static int compare_exact(monthly *m)
       (rc = close_output(m, OUT_DQ)) < 0)
     return rc;
   m->t_compare = now_s() - t;
+  cc_meter_mark_now(&m->mk[4]);
   return 0;
 }
 
@@ -1126,6 +1136,7 @@ static int compare_fuzzy(monthly *m)
   if ((rc = close_output(m, OUT_POSS)) < 0)
     return rc;
   m->t_fuzzy = now_s() - t;
+  cc_meter_mark_now(&m->mk[5]);
   return 0;
 }
 
@@ -1324,6 +1335,20 @@ static void summary_text(monthly *m, double emit, double total, long peak_mb)
                 "fuzzy %.2f s, emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
                 m->t_ingest, m->t_index, m->t_compare, m->t_fuzzy, emit, total,
                 m->rs.threads, peak_mb);
+  {
+    /* The cost of each stage (meter.c), for bench/run.sh; "setup" is
+     * everything before ingest (the database opened, the previous period
+     * read). */
+    static const char *const stage_name[6] = {"setup", "ingest+normalize", "index",
+                                              "compare", "fuzzy", "emit"};
+    char line[256];
+    int st;
+    cc_meter_mark_now(&m->mk[6]);
+    for (st = 0; st < 6; st++) {
+      cc_meter_format(line, sizeof line, stage_name[st], &m->mk[st], &m->mk[st + 1]);
+      cc_buf_printf(sum, "%s\n", line);
+    }
+  }
   cc_buf_puts(sum, "output:");
   for (i = 0; i < N_OUTPUTS; i++) {
     cc_buf_puts(sum, i ? ", " : " ");
@@ -1519,8 +1544,8 @@ static void run_dispose(monthly *m)
   if (rs->ts) {
     free_payloads(rs);
     for (i = 0; i < (size_t)rs->threads; i++) {
-      free(rs->ts[i].e);
-      free(rs->ts[i].blk);
+      cc_mem_free(rs->ts[i].e);
+      cc_mem_free(rs->ts[i].blk);
       free(rs->ts[i].seeds);
       school_table_dispose(&rs->ts[i].schools);
       cc_finding_list_dispose(&rs->ts[i].policy);
@@ -1561,6 +1586,8 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
     return cc_error_set(CC_ENOMEM, "out of memory");
   m->opts = opts;
   m->t_start = now_s();
+  cc_meter_mark_now(&m->mk[0]);
+  cc_mem_setup();
   m->lock_db = m->lock_out = -1;
   m->rs.opts = opts;
   m->rs.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();

@@ -97,6 +97,7 @@
 #include "bytes_internal.h"
 #include "error_internal.h"
 #include "grow_internal.h"
+#include "mem_internal.h"
 #include "store_lmdb_internal.h"
 
 /* ------------------------------------------------------------------ */
@@ -291,6 +292,7 @@ static int flush_ichunk(cc_stage *st)
   put_u32(st->ichunk, (uint32_t)st->n_ichunk);
   v.mv_data = st->ichunk;
   v.mv_size = st->ichunk_len;
+  cc_mem_heap_advise(); /* LMDB mallocs the pages it dirties (mem.c) */
   if ((rc = mdb_put(st->txn, st->idx, &k, &v, MDB_APPEND)) != 0)
     return cc_store_error(rc, "writing the index");
   st->n_ichunk = 0;

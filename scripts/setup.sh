@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config libxxhash-dev liblmdb-dev check
           libicu-dev libopencc-dev libopencc-data unicode-data libbz2-dev jq python3
           libxlsxwriter-dev python3-openpyxl chromium fonts-noto-cjk
-          libzip-dev libexpat1-dev clang libclang-rt-14-dev man-db
+          libzip-dev libexpat1-dev clang libclang-rt-14-dev man-db lmdb-utils
           libsodium-dev libmicrohttpd-dev openssl chromium-driver python3-selenium
           wrk)
 missing=()

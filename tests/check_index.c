@@ -39,6 +39,7 @@
 #include "chachong/record.h"
 #include "index_internal.h"
 #include "store_lmdb_internal.h"
+#include "mem_internal.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------------ */
@@ -1716,8 +1717,8 @@ START_TEST(test_index_sort_parts_matches_qsort)
       ball[i].line = all[i].line;
     }
     for (p = 0, at = 0; p < 4; p++) {
-      parts[p] = malloc((sizes[p] ? sizes[p] : 1) * sizeof *parts[p]);
-      bparts[p] = malloc((sizes[p] ? sizes[p] : 1) * sizeof *bparts[p]);
+      parts[p] = cc_mem_alloc((sizes[p] ? sizes[p] : 1) * sizeof *parts[p]);
+      bparts[p] = cc_mem_alloc((sizes[p] ? sizes[p] : 1) * sizeof *bparts[p]);
       ck_assert_ptr_nonnull(parts[p]);
       ck_assert_ptr_nonnull(bparts[p]);
       memcpy(parts[p], all + at, sizes[p] * sizeof *all);
@@ -1781,7 +1782,7 @@ START_TEST(test_index_sort_parts_matches_qsort)
       ck_assert_uint_eq(bout[i].key, ball[i].key);
       ck_assert_uint_eq(bout[i].line, ball[i].line);
     }
-    free(out);
+    cc_mem_free(out);
     free(bout);
     free(all);
     free(ball);
@@ -1804,8 +1805,8 @@ START_TEST(test_index_group_blocks_by_hand)
       {1, 107, 9, 0}};
   int threads;
   for (threads = 1; threads <= 2; threads++) {
-    parts[0] = malloc(sizeof p0);
-    parts[1] = malloc(sizeof p1);
+    parts[0] = cc_mem_alloc(sizeof p0);
+    parts[1] = cc_mem_alloc(sizeof p1);
     ck_assert_ptr_nonnull(parts[0]);
     ck_assert_ptr_nonnull(parts[1]);
     memcpy(parts[0], p0, sizeof p0);
@@ -1851,7 +1852,7 @@ START_TEST(test_index_group_blocks_matches_qsort)
     cc_block_entry *want = malloc(n * sizeof *want);
     ck_assert_ptr_nonnull(want);
     for (p = 0, at = 0; p < 3; p++) {
-      parts[p] = malloc((sizes[p] ? sizes[p] : 1) * sizeof *parts[p]);
+      parts[p] = cc_mem_alloc((sizes[p] ? sizes[p] : 1) * sizeof *parts[p]);
       ck_assert_ptr_nonnull(parts[p]);
       memcpy(parts[p], all + at, sizes[p] * sizeof *all);
       at += sizes[p];
