@@ -16,34 +16,8 @@
 #include "chachong/normalize_id.h"
 #include "chachong/finding.h"
 #include "chachong/serve.h"
+#include "buf_internal.h"
 #include "store_internal.h"
-
-/* ------------------------------------------------------------------ */
-/* A growing text buffer with a cap: the first failure (out of memory or
- * the cap) is remembered, and later writes do nothing. */
-
-typedef struct cc_sbuf {
-  char *p;        /* NUL-terminated once anything was written */
-  size_t len, cap;
-  size_t max;     /* the cap, in bytes */
-  int failed;     /* 1 after a write did not fit */
-} cc_sbuf;
-
-#define CC_SBUF_MAX (256u << 20)
-
-void cc_sbuf_put(cc_sbuf *b, const char *s, size_t n);
-void cc_sbuf_puts(cc_sbuf *b, const char *s);
-void cc_sbuf_printf(cc_sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* A JSON string, quotes included; bad UTF-8 becomes U+FFFD. */
-void cc_sbuf_json(cc_sbuf *b, const char *s, size_t n);
-/* HTML text or attribute value: & < > " ' escaped, controls dropped. */
-void cc_sbuf_html(cc_sbuf *b, const char *s, size_t n);
-/* Percent-encodes for a query string value. */
-void cc_sbuf_url(cc_sbuf *b, const char *s);
-/* Takes the text (to free); the buffer is emptied. NULL when failed. */
-char *cc_sbuf_take(cc_sbuf *b, size_t *len);
-void cc_sbuf_dispose(cc_sbuf *b);
 
 /* ------------------------------------------------------------------ */
 /* Sessions (serve_session.c): in the service's memory, so a restart logs
@@ -128,7 +102,7 @@ void cc_reply_error(cc_reply *out, int status, const char *code,
                     const char *zh);
 /* Gives a buffer's text to the reply (status and type set); on failure
  * of the buffer, a 500. */
-void cc_reply_take(cc_reply *out, int status, const char *type, cc_sbuf *b);
+void cc_reply_take(cc_reply *out, int status, const char *type, cc_buf *b);
 
 /* ------------------------------------------------------------------ */
 /* The data (serve_api.c). */
@@ -199,7 +173,7 @@ void cc_period_release(cc_server *s, cc_period_data *d);
  * scope are masked (IDs as cc_id_mask, names as their first character and
  * '*', record numbers as cc_id_mask), written as SPEC 3.1 JSON (no line
  * feed) into b. */
-void cc_api_finding_json(cc_sbuf *b, const cc_account *a, const cc_finding *f,
+void cc_api_finding_json(cc_buf *b, const cc_account *a, const cc_finding *f,
                          const char *period);
 
 /* Selecting findings for a list (the API and the page share it). */
