@@ -49,58 +49,10 @@
 #include "chachong/errors.h"
 #include "store_internal.h"
 #include "error_internal.h"
-#include "serve_internal.h"
-
-/* ------------------------------------------------------------------ */
-/* Replies. */
-
-void cc_reply_error(cc_reply *out, int status, const char *code, const char *zh)
-{
-  cc_buf b = {0};
-  cc_buf_puts(&b, "{\"error\":");
-  cc_json_cstr(&b, code);
-  cc_buf_puts(&b, ",\"message\":");
-  cc_json_cstr(&b, zh);
-  cc_buf_puts(&b, "}\n");
-  free(out->body);
-  out->len = b.len;
-  out->body = cc_buf_take(&b);
-  if (out->body == NULL)
-    out->len = 0;
-  out->status = status;
-  out->type = "application/json; charset=utf-8";
-}
-
-void cc_reply_take(cc_reply *out, int status, const char *type, cc_buf *b)
-{
-  free(out->body);
-  out->len = b->len;
-  out->body = cc_buf_take(b);
-  if (out->body == NULL) {
-    cc_reply_error(out, 500, "too_large", "结果过大，请缩小查询范围");
-    return;
-  }
-  out->status = status;
-  out->type = type;
-}
-
-const char *cc_req_arg(const cc_request *r, const char *name)
-{
-  size_t i;
-  for (i = 0; i < r->n_args; i++)
-    if (strcmp(r->args[i].name, name) == 0)
-      return r->args[i].value;
-  return NULL;
-}
-
-void cc_serve_cookie(char *out, size_t cap, const cc_server *s, const char *sid)
-{
-  /* __Host-: the browser keeps it only from HTTPS, for this host and
-   * Path=/, so a sibling subdomain cannot plant or shadow it. */
-  snprintf(out, cap, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
-           s->tls ? "__Host-cc_session" : "cc_session", sid,
-           s->tls ? "; Secure" : "", sid[0] ? "" : "; Max-Age=0");
-}
+#include "serve_api_internal.h"
+#include "serve_http_internal.h"
+#include "serve_pages_internal.h"
+#include "serve_session_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* A small JSON reader for the request bodies: one flat object whose
@@ -253,59 +205,14 @@ bad:
   return -1;
 }
 
-/* ------------------------------------------------------------------ */
-/* Logging in and out. */
-
-int cc_serve_login(cc_reply *out, cc_request *r, const char *name,
-                   const char *password, size_t password_len,
-                   char sid[CC_SID_TEXT], cc_session *session)
-{
-  cc_server *s = r->srv;
-  char akey[96], ikey[96];
-  unsigned wait_a, wait_i;
-  cc_account a;
-  int rc;
-
-  snprintf(akey, sizeof akey, "a:%.64s", name);
-  snprintf(ikey, sizeof ikey, "ip:%s", r->addr);
-  wait_a = cc_throttle_wait(s->sessions, akey);
-  wait_i = cc_throttle_wait(s->sessions, ikey);
-  if (wait_a || wait_i) {
-    /* Locked: the password is not even checked, so guessing stops. */
-    cc_reply_error(out, 429, "too_many_attempts", "登录失败次数过多，请稍后再试");
-    out->retry_after = wait_a > wait_i ? wait_a : wait_i;
-    return -1;
-  }
-  rc = cc_account_login(&a, s->db, name, password, password_len);
-  if (rc == CC_ENOTFOUND) {
-    cc_throttle_fail(s->sessions, akey);
-    cc_throttle_fail(s->sessions, ikey);
-    cc_reply_error(out, 401, "unauthorized", "用户名或密码错误");
-    return -1;
-  }
-  if (rc < 0) {
-    cc_reply_error(out, 500, "internal", "服务器内部错误");
-    return -1;
-  }
-  cc_throttle_clear(s->sessions, akey);
-  /* Fixation: whatever session the client came with ends here, and the
-   * login gets an id of its own. */
-  if (r->sid[0])
-    cc_sessions_close(s->sessions, r->sid);
-  if (cc_sessions_open(s->sessions, sid, session, &a) < 0) {
-    cc_reply_error(out, 503, "busy", "登录人数过多，请稍后再试");
-    return -1;
-  }
-  r->acct = a;
-  return 0;
-}
-
 static void api_login(cc_reply *out, cc_request *r, const char *ctype)
 {
   static const char *const keys[] = {"user", "password"};
   char *v[2] = {NULL, NULL};
   char sid[CC_SID_TEXT];
   cc_session se;
+  cc_login_result res;
+  unsigned retry;
   cc_buf b = {0};
 
   if (ctype == NULL || strncmp(ctype, "application/json", 16) != 0) {
@@ -318,7 +225,10 @@ static void api_login(cc_reply *out, cc_request *r, const char *ctype)
     cc_reply_error(out, 400, "bad_request", "请求格式错误");
     goto done;
   }
-  if (cc_serve_login(out, r, v[0], v[1], strlen(v[1]), sid, &se) < 0)
+  res = cc_sessions_login(r->srv->sessions, r->srv->db, v[0], v[1],
+                          strlen(v[1]), r->addr, r->sid, sid, &se, &r->acct,
+                          &retry);
+  if (cc_reply_login(out, res, retry) < 0)
     goto done;
   cc_serve_cookie(out->cookie, sizeof out->cookie, r->srv, sid);
   cc_buf_puts(&b, "{\"csrf_token\":");

@@ -32,6 +32,7 @@
 #endif
 #include <ftw.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,8 @@
 #include "chachong/report.h"
 #include "chachong/text.h"
 #include "error_internal.h"
-#include "serve_internal.h"
+#include "serve_api_internal.h"
+#include "serve_http_internal.h"
 #include "store_internal.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"

@@ -21,7 +21,10 @@
 #include "chachong/export.h"
 #include "chachong/lifecycle.h"
 #include "chachong/record.h"
-#include "serve_internal.h"
+#include "serve_api_internal.h"
+#include "serve_http_internal.h"
+#include "serve_pages_internal.h"
+#include "serve_session_internal.h"
 #include "store_internal.h"
 
 #define HTML_TYPE "text/html; charset=utf-8"
@@ -678,6 +681,8 @@ void cc_page_route(cc_reply *out, cc_request *r)
     const char *u = cc_req_arg(r, "user"), *pw = cc_req_arg(r, "password");
     char sid[CC_SID_TEXT];
     cc_session se;
+    cc_login_result res;
+    unsigned retry;
     if (!post) {
       if (r->acct.name[0])
         redirect(out, "/");
@@ -689,7 +694,9 @@ void cc_page_route(cc_reply *out, cc_request *r)
       cc_page_login(out, r, 400, "请输入用户名和密码");
       return;
     }
-    if (cc_serve_login(out, r, u, pw, strlen(pw), sid, &se) < 0) {
+    res = cc_sessions_login(r->srv->sessions, r->srv->db, u, pw, strlen(pw),
+                            r->addr, r->sid, sid, &se, &r->acct, &retry);
+    if (cc_reply_login(out, res, retry) < 0) {
       int status = out->status;
       unsigned retry = out->retry_after;
       cc_page_login(out, r, status, status == 429 ? "登录失败次数过多，请稍后再试"

@@ -13,7 +13,8 @@
 
 #include "chachong/account.h"
 #include "chachong/errors.h"
-#include "serve_internal.h"
+#include "serve_api_internal.h"
+#include "serve_session_internal.h"
 #include "test_util.h"
 
 static char root[256];
