@@ -13,7 +13,8 @@
  * The CSV cell writer is the one place that decides how a cell is quoted,
  * which control characters are shown as escapes and which cells are
  * neutralised against formula injection; the JSON string writer is the
- * one place that escapes a JSON string and replaces ill-formed UTF-8.
+ * one place that escapes a JSON string and replaces ill-formed UTF-8;
+ * the HTML writer does the same for the service's pages.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -317,3 +318,57 @@ void cc_json_str(cc_buf *b, const char *p, size_t n)
 }
 
 void cc_json_cstr(cc_buf *b, const char *s) { cc_json_str(b, s, strlen(s)); }
+
+void cc_html_str(cc_buf *b, const char *p, size_t n)
+{
+  const unsigned char *s = (const unsigned char *)p;
+  size_t i = 0, run = 0;
+  while (i < n) {
+    unsigned c = s[i];
+    size_t k;
+    const char *esc;
+    if (c >= 0x80 && (k = utf8_seq(s + i, n - i)) > 0) {
+      i += k;
+      continue;
+    }
+    switch (c) {
+    case '&': esc = "&amp;"; break;
+    case '<': esc = "&lt;"; break;
+    case '>': esc = "&gt;"; break;
+    case '"': esc = "&quot;"; break;
+    case '\'': esc = "&#39;"; break;
+    case '\n': case '\t': esc = " "; break;
+    default:
+      if (c >= 0x80)
+        esc = "\xEF\xBF\xBD"; /* not well-formed UTF-8 */
+      else if (c < 0x20 || c == 0x7f)
+        esc = ""; /* other controls: dropped */
+      else {
+        i++;
+        continue;
+      }
+    }
+    cc_buf_put(b, p + run, i - run);
+    cc_buf_puts(b, esc);
+    run = ++i;
+  }
+  cc_buf_put(b, p + run, n - run);
+}
+
+void cc_html_cstr(cc_buf *b, const char *s) { cc_html_str(b, s, strlen(s)); }
+
+void cc_url_str(cc_buf *b, const char *s)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+        c == '~') {
+      cc_buf_putc(b, (char)c);
+    } else {
+      char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+      cc_buf_put(b, e, 3);
+    }
+  }
+}

@@ -134,4 +134,25 @@ void cc_json_str(cc_buf *b, const char *p, size_t n);
 /** cc_json_str of a NUL-terminated string. */
 void cc_json_cstr(cc_buf *b, const char *s);
 
+/* ------------------------------------------------------------------ */
+/* HTML and URLs (the service's pages). */
+
+/**
+ * Appends p[0..n) as HTML text or a quoted attribute value: `&`, `<`, `>`,
+ * `"` and `'` as `&amp;` `&lt;` `&gt;` `&quot;` `&#39;`, a line feed or
+ * TAB as a space, the other C0 controls and DEL dropped, each byte that
+ * does not start a well-formed UTF-8 sequence as U+FFFD.
+ */
+void cc_html_str(cc_buf *b, const char *p, size_t n);
+
+/** cc_html_str of a NUL-terminated string. */
+void cc_html_cstr(cc_buf *b, const char *s);
+
+/**
+ * Appends the NUL-terminated s percent-encoded for a query string value
+ * (RFC 3986): every byte but the unreserved `A-Z a-z 0-9 - _ . ~` as
+ * `%XX` (upper-case hex).
+ */
+void cc_url_str(cc_buf *b, const char *s);
+
 #endif

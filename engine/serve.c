@@ -49,214 +49,10 @@
 #include "chachong/errors.h"
 #include "store_internal.h"
 #include "error_internal.h"
-#include "serve_internal.h"
-#include "utf8_internal.h"
-
-/* ------------------------------------------------------------------ */
-/* The text buffer. */
-
-static int sbuf_room(cc_sbuf *b, size_t n)
-{
-  size_t max = b->max ? b->max : CC_SBUF_MAX, cap;
-  char *grown;
-  if (b->failed)
-    return -1;
-  if (n > max || b->len > max - n - 1) {
-    b->failed = 1;
-    return -1;
-  }
-  if (b->len + n + 1 <= b->cap)
-    return 0;
-  cap = b->cap ? b->cap : 1024;
-  while (cap < b->len + n + 1)
-    cap *= 2;
-  grown = realloc(b->p, cap);
-  if (grown == NULL) {
-    b->failed = 1;
-    return -1;
-  }
-  b->p = grown;
-  b->cap = cap;
-  return 0;
-}
-
-void cc_sbuf_put(cc_sbuf *b, const char *s, size_t n)
-{
-  if (sbuf_room(b, n) < 0)
-    return;
-  if (n)
-    memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-void cc_sbuf_puts(cc_sbuf *b, const char *s) { cc_sbuf_put(b, s, strlen(s)); }
-
-void cc_sbuf_printf(cc_sbuf *b, const char *fmt, ...)
-{
-  char small[512];
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(small, sizeof small, fmt, ap);
-  va_end(ap);
-  if (n < 0) {
-    b->failed = 1;
-    return;
-  }
-  if ((size_t)n < sizeof small) {
-    cc_sbuf_put(b, small, (size_t)n);
-    return;
-  }
-  if (sbuf_room(b, (size_t)n) < 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
-void cc_sbuf_json(cc_sbuf *b, const char *s, size_t n)
-{
-  const unsigned char *u = (const unsigned char *)s;
-  size_t i = 0;
-  cc_sbuf_put(b, "\"", 1);
-  while (i < n) {
-    size_t k = utf8_seq(u + i, n - i);
-    if (k == 0) {
-      cc_sbuf_puts(b, "\xef\xbf\xbd");
-      i++;
-      continue;
-    }
-    if (k == 1 && (u[i] < 0x20 || u[i] == '"' || u[i] == '\\' || u[i] == 0x7f)) {
-      if (u[i] == '"' || u[i] == '\\') {
-        char e[2] = {'\\', (char)u[i]};
-        cc_sbuf_put(b, e, 2);
-      } else {
-        cc_sbuf_printf(b, "\\u%04x", u[i]);
-      }
-    } else if (k == 3 && u[i] == 0xe2 && u[i + 1] == 0x80 &&
-               (u[i + 2] == 0xa8 || u[i + 2] == 0xa9)) {
-      cc_sbuf_puts(b, u[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
-    } else {
-      cc_sbuf_put(b, s + i, k);
-    }
-    i += k;
-  }
-  cc_sbuf_put(b, "\"", 1);
-}
-
-void cc_sbuf_html(cc_sbuf *b, const char *s, size_t n)
-{
-  const unsigned char *u = (const unsigned char *)s;
-  size_t i = 0;
-  while (i < n) {
-    size_t k = utf8_seq(u + i, n - i);
-    if (k == 0) {
-      cc_sbuf_puts(b, "\xef\xbf\xbd");
-      i++;
-      continue;
-    }
-    if (k == 1) {
-      switch (u[i]) {
-      case '&': cc_sbuf_puts(b, "&amp;"); break;
-      case '<': cc_sbuf_puts(b, "&lt;"); break;
-      case '>': cc_sbuf_puts(b, "&gt;"); break;
-      case '"': cc_sbuf_puts(b, "&quot;"); break;
-      case '\'': cc_sbuf_puts(b, "&#39;"); break;
-      default:
-        if (u[i] >= 0x20 && u[i] != 0x7f)
-          cc_sbuf_put(b, s + i, 1);
-        else if (u[i] == '\n' || u[i] == '\t')
-          cc_sbuf_put(b, " ", 1);
-      }
-    } else {
-      cc_sbuf_put(b, s + i, k);
-    }
-    i += k;
-  }
-}
-
-void cc_sbuf_url(cc_sbuf *b, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') {
-      cc_sbuf_put(b, (const char *)&c, 1);
-    } else {
-      char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-      cc_sbuf_put(b, e, 3);
-    }
-  }
-}
-
-char *cc_sbuf_take(cc_sbuf *b, size_t *len)
-{
-  char *p = b->failed ? NULL : b->p;
-  if (p == NULL && !b->failed)
-    p = calloc(1, 1);
-  if (len)
-    *len = p ? b->len : 0;
-  if (b->failed)
-    free(b->p);
-  memset(b, 0, sizeof *b);
-  return p;
-}
-
-void cc_sbuf_dispose(cc_sbuf *b)
-{
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
-
-/* ------------------------------------------------------------------ */
-/* Replies. */
-
-void cc_reply_error(cc_reply *out, int status, const char *code, const char *zh)
-{
-  cc_sbuf b = {0};
-  cc_sbuf_puts(&b, "{\"error\":");
-  cc_sbuf_json(&b, code, strlen(code));
-  cc_sbuf_puts(&b, ",\"message\":");
-  cc_sbuf_json(&b, zh, strlen(zh));
-  cc_sbuf_puts(&b, "}\n");
-  free(out->body);
-  out->body = cc_sbuf_take(&b, &out->len);
-  out->status = status;
-  out->type = "application/json; charset=utf-8";
-}
-
-void cc_reply_take(cc_reply *out, int status, const char *type, cc_sbuf *b)
-{
-  free(out->body);
-  out->body = cc_sbuf_take(b, &out->len);
-  if (out->body == NULL) {
-    cc_reply_error(out, 500, "too_large", "结果过大，请缩小查询范围");
-    return;
-  }
-  out->status = status;
-  out->type = type;
-}
-
-const char *cc_req_arg(const cc_request *r, const char *name)
-{
-  size_t i;
-  for (i = 0; i < r->n_args; i++)
-    if (strcmp(r->args[i].name, name) == 0)
-      return r->args[i].value;
-  return NULL;
-}
-
-void cc_serve_cookie(char *out, size_t cap, const cc_server *s, const char *sid)
-{
-  /* __Host-: the browser keeps it only from HTTPS, for this host and
-   * Path=/, so a sibling subdomain cannot plant or shadow it. */
-  snprintf(out, cap, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
-           s->tls ? "__Host-cc_session" : "cc_session", sid,
-           s->tls ? "; Secure" : "", sid[0] ? "" : "; Max-Age=0");
-}
+#include "serve_api_internal.h"
+#include "serve_http_internal.h"
+#include "serve_pages_internal.h"
+#include "serve_session_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* A small JSON reader for the request bodies: one flat object whose
@@ -286,7 +82,7 @@ static int hex4(const char *p, unsigned *out)
 }
 
 /* Reads a JSON string at p (at its quote) into b; the end, or NULL. */
-static const char *json_string(const char *p, cc_sbuf *b)
+static const char *json_string(const char *p, cc_buf *b)
 {
   if (*p++ != '"')
     return NULL;
@@ -295,17 +91,17 @@ static const char *json_string(const char *p, cc_sbuf *b)
     if (c == '\0' || c < 0x20)
       return NULL;
     if (c != '\\') {
-      cc_sbuf_put(b, p++, 1);
+      cc_buf_put(b, p++, 1);
       continue;
     }
     p++;
     switch (*p) {
-    case '"': case '\\': case '/': cc_sbuf_put(b, p, 1); break;
-    case 'b': cc_sbuf_put(b, "\b", 1); break;
-    case 'f': cc_sbuf_put(b, "\f", 1); break;
-    case 'n': cc_sbuf_put(b, "\n", 1); break;
-    case 'r': cc_sbuf_put(b, "\r", 1); break;
-    case 't': cc_sbuf_put(b, "\t", 1); break;
+    case '"': case '\\': case '/': cc_buf_put(b, p, 1); break;
+    case 'b': cc_buf_put(b, "\b", 1); break;
+    case 'f': cc_buf_put(b, "\f", 1); break;
+    case 'n': cc_buf_put(b, "\n", 1); break;
+    case 'r': cc_buf_put(b, "\r", 1); break;
+    case 't': cc_buf_put(b, "\t", 1); break;
     case 'u': {
       unsigned u, lo;
       char enc[4];
@@ -328,7 +124,7 @@ static const char *json_string(const char *p, cc_sbuf *b)
       else if (u < 0x800) { enc[0] = (char)(0xc0 | u >> 6); enc[1] = (char)(0x80 | (u & 0x3f)); k = 2; }
       else if (u < 0x10000) { enc[0] = (char)(0xe0 | u >> 12); enc[1] = (char)(0x80 | ((u >> 6) & 0x3f)); enc[2] = (char)(0x80 | (u & 0x3f)); k = 3; }
       else { enc[0] = (char)(0xf0 | u >> 18); enc[1] = (char)(0x80 | ((u >> 12) & 0x3f)); enc[2] = (char)(0x80 | ((u >> 6) & 0x3f)); enc[3] = (char)(0x80 | (u & 0x3f)); k = 4; }
-      cc_sbuf_put(b, enc, k);
+      cc_buf_put(b, enc, k);
       break;
     }
     default:
@@ -366,28 +162,28 @@ static int json_fields(const char *body, const char *const *keys, size_t nk,
   if (*p == '}')
     goto end;
   for (;;) {
-    cc_sbuf k = {0}, v = {0};
+    cc_buf k = {0}, v = {0};
     int is_string;
     p = json_string(ws(p), &k);
-    if (p == NULL || k.failed || *(p = ws(p)) != ':') {
-      cc_sbuf_dispose(&k);
+    if (p == NULL || k.err || *(p = ws(p)) != ':') {
+      cc_buf_dispose(&k);
       goto bad;
     }
     p = ws(p + 1);
     is_string = *p == '"';
     p = is_string ? json_string(p, &v) : json_scalar(p);
-    if (p == NULL || v.failed) {
-      cc_sbuf_dispose(&k);
-      cc_sbuf_dispose(&v);
+    if (p == NULL || v.err) {
+      cc_buf_dispose(&k);
+      cc_buf_dispose(&v);
       goto bad;
     }
     for (i = 0; i < nk; i++)
       if (k.p && strcmp(k.p, keys[i]) == 0 && is_string && values[i] == NULL) {
-        values[i] = cc_sbuf_take(&v, NULL);
+        values[i] = cc_buf_take(&v);
         break;
       }
-    cc_sbuf_dispose(&k);
-    cc_sbuf_dispose(&v);
+    cc_buf_dispose(&k);
+    cc_buf_dispose(&v);
     p = ws(p);
     if (*p == ',') {
       p++;
@@ -409,60 +205,15 @@ bad:
   return -1;
 }
 
-/* ------------------------------------------------------------------ */
-/* Logging in and out. */
-
-int cc_serve_login(cc_reply *out, cc_request *r, const char *name,
-                   const char *password, size_t password_len,
-                   char sid[CC_SID_TEXT], cc_session *session)
-{
-  cc_server *s = r->srv;
-  char akey[96], ikey[96];
-  unsigned wait_a, wait_i;
-  cc_account a;
-  int rc;
-
-  snprintf(akey, sizeof akey, "a:%.64s", name);
-  snprintf(ikey, sizeof ikey, "ip:%s", r->addr);
-  wait_a = cc_throttle_wait(s->sessions, akey);
-  wait_i = cc_throttle_wait(s->sessions, ikey);
-  if (wait_a || wait_i) {
-    /* Locked: the password is not even checked, so guessing stops. */
-    cc_reply_error(out, 429, "too_many_attempts", "登录失败次数过多，请稍后再试");
-    out->retry_after = wait_a > wait_i ? wait_a : wait_i;
-    return -1;
-  }
-  rc = cc_account_login(&a, s->db, name, password, password_len);
-  if (rc == CC_ENOTFOUND) {
-    cc_throttle_fail(s->sessions, akey);
-    cc_throttle_fail(s->sessions, ikey);
-    cc_reply_error(out, 401, "unauthorized", "用户名或密码错误");
-    return -1;
-  }
-  if (rc < 0) {
-    cc_reply_error(out, 500, "internal", "服务器内部错误");
-    return -1;
-  }
-  cc_throttle_clear(s->sessions, akey);
-  /* Fixation: whatever session the client came with ends here, and the
-   * login gets an id of its own. */
-  if (r->sid[0])
-    cc_sessions_close(s->sessions, r->sid);
-  if (cc_sessions_open(s->sessions, sid, session, &a) < 0) {
-    cc_reply_error(out, 503, "busy", "登录人数过多，请稍后再试");
-    return -1;
-  }
-  r->acct = a;
-  return 0;
-}
-
 static void api_login(cc_reply *out, cc_request *r, const char *ctype)
 {
   static const char *const keys[] = {"user", "password"};
   char *v[2] = {NULL, NULL};
   char sid[CC_SID_TEXT];
   cc_session se;
-  cc_sbuf b = {0};
+  cc_login_result res;
+  unsigned retry;
+  cc_buf b = {0};
 
   if (ctype == NULL || strncmp(ctype, "application/json", 16) != 0) {
     cc_reply_error(out, 415, "unsupported_media_type",
@@ -474,16 +225,19 @@ static void api_login(cc_reply *out, cc_request *r, const char *ctype)
     cc_reply_error(out, 400, "bad_request", "请求格式错误");
     goto done;
   }
-  if (cc_serve_login(out, r, v[0], v[1], strlen(v[1]), sid, &se) < 0)
+  res = cc_sessions_login(r->srv->sessions, r->srv->db, v[0], v[1],
+                          strlen(v[1]), r->addr, r->sid, sid, &se, &r->acct,
+                          &retry);
+  if (cc_reply_login(out, res, retry) < 0)
     goto done;
   cc_serve_cookie(out->cookie, sizeof out->cookie, r->srv, sid);
-  cc_sbuf_puts(&b, "{\"csrf_token\":");
-  cc_sbuf_json(&b, se.csrf, strlen(se.csrf));
-  cc_sbuf_puts(&b, ",\"user\":");
-  cc_sbuf_json(&b, r->acct.name, strlen(r->acct.name));
-  cc_sbuf_printf(&b, ",\"role\":\"%s\",\"scope\":", cc_role_code(r->acct.role));
-  cc_sbuf_json(&b, r->acct.scope, strlen(r->acct.scope));
-  cc_sbuf_puts(&b, "}\n");
+  cc_buf_puts(&b, "{\"csrf_token\":");
+  cc_json_cstr(&b, se.csrf);
+  cc_buf_puts(&b, ",\"user\":");
+  cc_json_cstr(&b, r->acct.name);
+  cc_buf_printf(&b, ",\"role\":\"%s\",\"scope\":", cc_role_code(r->acct.role));
+  cc_json_cstr(&b, r->acct.scope);
+  cc_buf_puts(&b, "}\n");
   cc_reply_take(out, 200, "application/json; charset=utf-8", &b);
   sodium_memzero(sid, sizeof sid);
 done:
@@ -497,7 +251,7 @@ done:
 /* The connection. */
 
 typedef struct conn {
-  cc_sbuf body;
+  cc_buf body;
   int too_big;
   int answered;
 } conn;
@@ -717,14 +471,14 @@ static void route(cc_reply *out, cc_request *r, struct MHD_Connection *c)
   int post = strcmp(r->method, "POST") == 0;
 
   if (strcmp(p, "/healthz") == 0) {
-    cc_sbuf b = {0};
-    cc_sbuf_puts(&b, "ok\n");
+    cc_buf b = {0};
+    cc_buf_puts(&b, "ok\n");
     cc_reply_take(out, 200, "text/plain; charset=utf-8", &b);
     return;
   }
   if (strcmp(p, "/static/style.css") == 0) {
-    cc_sbuf b = {0};
-    cc_sbuf_puts(&b, style_css);
+    cc_buf b = {0};
+    cc_buf_puts(&b, style_css);
     cc_reply_take(out, 200, "text/css; charset=utf-8", &b);
     return;
   }
@@ -847,8 +601,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   }
   if (*upload_data_size) {
     if (!k->too_big && !k->answered) {
-      cc_sbuf_put(&k->body, upload_data, *upload_data_size);
-      if (k->body.failed || k->body.len > s->opts.max_body)
+      cc_buf_put(&k->body, upload_data, *upload_data_size);
+      if (k->body.err || k->body.len > s->opts.max_body)
         k->too_big = 1;
     }
     *upload_data_size = 0;
@@ -900,7 +654,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     return;
   if (k->body.p)
     sodium_memzero(k->body.p, k->body.cap); /* passwords pass through here */
-  cc_sbuf_dispose(&k->body);
+  cc_buf_dispose(&k->body);
   free(k);
   *con_cls = NULL;
 }
@@ -935,17 +689,17 @@ static int parse_listen(struct sockaddr_in *sa, const char *listen)
 static int read_all(char **out, const char *path)
 {
   FILE *f = fopen(path, "rb");
-  cc_sbuf b = {0};
+  cc_buf b;
   char chunk[4096];
   size_t n;
   *out = NULL;
   if (f == NULL)
     return cc_error_set_errno(CC_EINVALID, errno, "cannot read %s", path);
-  b.max = 1 << 20;
+  cc_buf_init(&b, 1 << 20);
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    cc_sbuf_put(&b, chunk, n);
+    cc_buf_put(&b, chunk, n);
   fclose(f);
-  *out = cc_sbuf_take(&b, NULL);
+  *out = cc_buf_take(&b);
   if (*out == NULL)
     return cc_error_set(CC_EINVALID, "%s is too large for a PEM file", path);
   return 0;

@@ -32,6 +32,7 @@
 #endif
 #include <ftw.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,8 @@
 #include "chachong/report.h"
 #include "chachong/text.h"
 #include "error_internal.h"
-#include "serve_internal.h"
+#include "serve_api_internal.h"
+#include "serve_http_internal.h"
 #include "store_internal.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -275,7 +277,7 @@ typedef struct masked {
   char name[256], record[CC_ID_MAX + 1], id[CC_ID_MAX + 1];
 } masked;
 
-void cc_api_finding_json(cc_sbuf *b, const cc_account *a, const cc_finding *f,
+void cc_api_finding_json(cc_buf *b, const cc_account *a, const cc_finding *f,
                          const char *period)
 {
   cc_finding v = *f;
@@ -292,7 +294,7 @@ void cc_api_finding_json(cc_sbuf *b, const cc_account *a, const cc_finding *f,
     mem = malloc(f->n_members * sizeof *mem);
     mk = malloc(f->n_members * sizeof *mk);
     if (mem == NULL || mk == NULL) {
-      b->failed = 1;
+      cc_buf_fail(b);
       goto done;
     }
   }
@@ -321,13 +323,13 @@ void cc_api_finding_json(cc_sbuf *b, const cc_account *a, const cc_finding *f,
   need = cc_finding_to_json(NULL, 0, &v, &ctx);
   line = malloc(need + 1);
   if (line == NULL) {
-    b->failed = 1;
+    cc_buf_fail(b);
     goto done;
   }
   cc_finding_to_json(line, need + 1, &v, &ctx);
   while (need > 0 && (line[need - 1] == '\n' || line[need - 1] == '\r'))
     need--;
-  cc_sbuf_put(b, line, need);
+  cc_buf_put(b, line, need);
   free(line);
 done:
   free(mem);
@@ -374,20 +376,20 @@ void cc_api_periods(cc_reply *out, cc_request *r)
 {
   char **list = NULL;
   size_t n = 0, i;
-  cc_sbuf b = {0};
+  cc_buf b = {0};
   if (cc_db_periods(&list, &n, r->srv->db) < 0) {
     cc_reply_error(out, 500, "internal", "服务器内部错误");
     return;
   }
-  cc_sbuf_puts(&b, "{\"periods\":[");
+  cc_buf_puts(&b, "{\"periods\":[");
   for (i = 0; i < n; i++) {
     if (i)
-      cc_sbuf_puts(&b, ",");
-    cc_sbuf_json(&b, list[i], strlen(list[i]));
+      cc_buf_puts(&b, ",");
+    cc_json_cstr(&b, list[i]);
     free(list[i]);
   }
   free(list);
-  cc_sbuf_puts(&b, "]}\n");
+  cc_buf_puts(&b, "]}\n");
   cc_reply_take(out, 200, JSON_TYPE, &b);
 }
 
@@ -565,7 +567,7 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
 }
 
 /* The filters of a list call, for its audit entry (no personal data). */
-static void describe_args(cc_sbuf *b, const cc_request *r, const char *const *names)
+static void describe_args(cc_buf *b, const cc_request *r, const char *const *names)
 {
   size_t i;
   for (i = 0; names[i]; i++) {
@@ -573,7 +575,7 @@ static void describe_args(cc_sbuf *b, const cc_request *r, const char *const *na
     if (v && *v) {
       char shown[128];
       cc_text_visible(shown, sizeof shown, v, strlen(v), CC_TEXT_BACKSLASH);
-      cc_sbuf_printf(b, " %s=%s", names[i], shown);
+      cc_buf_printf(b, " %s=%s", names[i], shown);
     }
   }
 }
@@ -583,28 +585,28 @@ void cc_api_findings(cc_reply *out, cc_request *r)
   static const char *const args[] = {"period", "type", "state", "school", "region",
                                      "page", "per_page", "sort", "order", NULL};
   cc_selection sel;
-  cc_sbuf b = {0}, what = {0};
+  cc_buf b = {0}, what = {0};
   size_t i;
 
   if (cc_api_select(&sel, out, r) < 0)
     return;
-  cc_sbuf_printf(&what, "GET /api/v1/findings period=%s", sel.data->period);
+  cc_buf_printf(&what, "GET /api/v1/findings period=%s", sel.data->period);
   describe_args(&what, r, args + 1);
-  if (what.failed || cc_api_audit_call(r, what.p, sel.n) < 0) {
-    cc_sbuf_dispose(&what);
+  if (what.err || cc_api_audit_call(r, what.p, sel.n) < 0) {
+    cc_buf_dispose(&what);
     cc_selection_dispose(r->srv, &sel);
     audit_failed(out);
     return;
   }
-  cc_sbuf_dispose(&what);
-  cc_sbuf_printf(&b, "{\"period\":\"%s\",\"total\":%zu,\"page\":%zu,\"per_page\":%zu,"
+  cc_buf_dispose(&what);
+  cc_buf_printf(&b, "{\"period\":\"%s\",\"total\":%zu,\"page\":%zu,\"per_page\":%zu,"
                  "\"items\":[", sel.data->period, sel.total, sel.page, sel.per_page);
   for (i = 0; i < sel.n; i++) {
     if (i)
-      cc_sbuf_puts(&b, ",");
+      cc_buf_puts(&b, ",");
     cc_api_finding_json(&b, &r->acct, sel.items[i], sel.data->period);
   }
-  cc_sbuf_puts(&b, "]}\n");
+  cc_buf_puts(&b, "]}\n");
   cc_selection_dispose(r->srv, &sel);
   cc_reply_take(out, 200, JSON_TYPE, &b);
 }
@@ -656,14 +658,14 @@ static const cc_finding *scoped_finding(cc_period_data **data, cc_reply *out,
   return f;
 }
 
-static void finding_history(cc_sbuf *b, cc_request *r, uint64_t id)
+static void finding_history(cc_buf *b, cc_request *r, uint64_t id)
 {
   char **list = NULL;
   size_t n = 0, i;
   int first = 1;
-  cc_sbuf_puts(b, "[");
+  cc_buf_puts(b, "[");
   if (cc_db_periods(&list, &n, r->srv->db) < 0) {
-    b->failed = 1;
+    cc_buf_fail(b);
     return;
   }
   for (i = 0; i < n; i++) {
@@ -673,7 +675,7 @@ static void finding_history(cc_sbuf *b, cc_request *r, uint64_t id)
     if (cc_period_get(&d, r->srv, list[i]) == 0 && (f = find_in(d, id)) != NULL &&
         cc_scope_finding(&r->acct, f)) {
       cc_date_format(dl, f->deadline);
-      cc_sbuf_printf(b, "%s{\"period\":\"%s\",\"state\":\"%s\",\"deadline\":\"%s\","
+      cc_buf_printf(b, "%s{\"period\":\"%s\",\"state\":\"%s\",\"deadline\":\"%s\","
                      "\"amount_at_risk\":%lld,\"members\":%u}", first ? "" : ",",
                      d->period, cc_finding_state_code((cc_finding_state)f->state), dl,
                      (long long)(f->amount_at_risk / 100), f->n_members);
@@ -683,40 +685,40 @@ static void finding_history(cc_sbuf *b, cc_request *r, uint64_t id)
     free(list[i]);
   }
   free(list);
-  cc_sbuf_puts(b, "]");
+  cc_buf_puts(b, "]");
 }
 
-static void responses_json(cc_sbuf *b, cc_request *r, uint64_t id)
+static void responses_json(cc_buf *b, cc_request *r, uint64_t id)
 {
   cc_response *rs = NULL;
   size_t n = 0, i;
-  cc_sbuf_puts(b, "[");
+  cc_buf_puts(b, "[");
   if (cc_response_list(&rs, &n, r->srv->db, id) < 0) {
-    b->failed = 1;
+    cc_buf_fail(b);
     return;
   }
   for (i = 0; i < n; i++) {
     char d[11];
     cc_date_format(d, rs[i].date);
-    cc_sbuf_printf(b, "%s{\"date\":\"%s\",\"action\":\"%s\",\"school_code\":",
+    cc_buf_printf(b, "%s{\"date\":\"%s\",\"action\":\"%s\",\"school_code\":",
                    i ? "," : "", d,
                    cc_response_action_code((cc_response_action)rs[i].action));
-    cc_sbuf_json(b, rs[i].school_code, strnlen(rs[i].school_code, sizeof rs[i].school_code));
-    cc_sbuf_puts(b, ",\"by\":");
-    cc_sbuf_json(b, rs[i].by, strnlen(rs[i].by, sizeof rs[i].by));
-    cc_sbuf_puts(b, ",\"note\":");
-    cc_sbuf_json(b, rs[i].note, strnlen(rs[i].note, sizeof rs[i].note));
-    cc_sbuf_printf(b, ",\"recorded_at\":%lld}", (long long)rs[i].recorded_at);
+    cc_json_str(b, rs[i].school_code, strnlen(rs[i].school_code, sizeof rs[i].school_code));
+    cc_buf_puts(b, ",\"by\":");
+    cc_json_str(b, rs[i].by, strnlen(rs[i].by, sizeof rs[i].by));
+    cc_buf_puts(b, ",\"note\":");
+    cc_json_str(b, rs[i].note, strnlen(rs[i].note, sizeof rs[i].note));
+    cc_buf_printf(b, ",\"recorded_at\":%lld}", (long long)rs[i].recorded_at);
   }
   free(rs);
-  cc_sbuf_puts(b, "]");
+  cc_buf_puts(b, "]");
 }
 
 void cc_api_finding(cc_reply *out, cc_request *r, const char *hex)
 {
   cc_period_data *d;
   const cc_finding *f = scoped_finding(&d, out, r, hex);
-  cc_sbuf b = {0};
+  cc_buf b = {0};
   char what[128];
   if (f == NULL)
     return;
@@ -727,13 +729,13 @@ void cc_api_finding(cc_reply *out, cc_request *r, const char *hex)
     audit_failed(out);
     return;
   }
-  cc_sbuf_puts(&b, "{\"finding\":");
+  cc_buf_puts(&b, "{\"finding\":");
   cc_api_finding_json(&b, &r->acct, f, d->period);
-  cc_sbuf_puts(&b, ",\"history\":");
+  cc_buf_puts(&b, ",\"history\":");
   finding_history(&b, r, f->finding_id);
-  cc_sbuf_puts(&b, ",\"responses\":");
+  cc_buf_puts(&b, ",\"responses\":");
   responses_json(&b, r, f->finding_id);
-  cc_sbuf_puts(&b, "}\n");
+  cc_buf_puts(&b, "}\n");
   cc_period_release(r->srv, d);
   cc_reply_take(out, 200, JSON_TYPE, &b);
 }
@@ -789,16 +791,16 @@ void cc_api_respond(cc_reply *out, cc_request *r, const char *hex,
     return;
   }
   {
-    cc_sbuf b = {0};
+    cc_buf b = {0};
     char dd[11];
     cc_date_format(dd, resp.date);
-    cc_sbuf_printf(&b, "{\"finding_id\":\"%016llx\",\"action\":\"%s\",\"date\":\"%s\","
+    cc_buf_printf(&b, "{\"finding_id\":\"%016llx\",\"action\":\"%s\",\"date\":\"%s\","
                    "\"school_code\":", (unsigned long long)resp.finding_id,
                    cc_response_action_code((cc_response_action)act), dd);
-    cc_sbuf_json(&b, resp.school_code, strlen(resp.school_code));
-    cc_sbuf_puts(&b, ",\"by\":");
-    cc_sbuf_json(&b, resp.by, strlen(resp.by));
-    cc_sbuf_puts(&b, "}\n");
+    cc_json_cstr(&b, resp.school_code);
+    cc_buf_puts(&b, ",\"by\":");
+    cc_json_cstr(&b, resp.by);
+    cc_buf_puts(&b, "}\n");
     cc_reply_take(out, 201, JSON_TYPE, &b);
   }
 }
@@ -846,25 +848,25 @@ void cc_api_check(cc_reply *out, cc_request *r)
   cc_enrollment *e = NULL;
   cc_id id;
   size_t n = 0, i;
-  cc_sbuf b = {0};
+  cc_buf b = {0};
 
   if (cc_api_check_select(period, &id, &e, &n, out, r) < 0)
     return;
-  cc_sbuf_printf(&b, "{\"period\":\"%s\",\"id_valid\":%s,\"enrolled\":[", period,
+  cc_buf_printf(&b, "{\"period\":\"%s\",\"id_valid\":%s,\"enrolled\":[", period,
                  id.verdict == CC_ID_VALID ? "true" : "false");
   for (i = 0; i < n; i++) {
-    cc_sbuf_puts(&b, i ? ",{\"roster\":" : "{\"roster\":");
-    cc_sbuf_json(&b, e[i].label, strlen(e[i].label));
-    cc_sbuf_puts(&b, ",\"school_code\":");
-    cc_sbuf_json(&b, e[i].school_code, strlen(e[i].school_code));
-    cc_sbuf_puts(&b, ",\"school_name\":");
-    cc_sbuf_json(&b, e[i].school_name, strlen(e[i].school_name));
-    cc_sbuf_puts(&b, ",\"status\":");
-    cc_sbuf_json(&b, cc_status_zh((cc_status)e[i].status),
+    cc_buf_puts(&b, i ? ",{\"roster\":" : "{\"roster\":");
+    cc_json_cstr(&b, e[i].label);
+    cc_buf_puts(&b, ",\"school_code\":");
+    cc_json_cstr(&b, e[i].school_code);
+    cc_buf_puts(&b, ",\"school_name\":");
+    cc_json_cstr(&b, e[i].school_name);
+    cc_buf_puts(&b, ",\"status\":");
+    cc_json_str(&b, cc_status_zh((cc_status)e[i].status),
                  strlen(cc_status_zh((cc_status)e[i].status)));
-    cc_sbuf_puts(&b, "}");
+    cc_buf_puts(&b, "}");
   }
-  cc_sbuf_puts(&b, "]}\n");
+  cc_buf_puts(&b, "]}\n");
   free(e);
   cc_reply_take(out, 200, JSON_TYPE, &b);
 }
@@ -895,15 +897,16 @@ static int make_tmp(char *out, size_t cap)
 static int read_file(char **out, size_t *len, const char *path)
 {
   FILE *f = fopen(path, "rb");
-  cc_sbuf b = {0};
+  cc_buf b = {0};
   char chunk[65536];
   size_t n;
   if (f == NULL)
     return -1;
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    cc_sbuf_put(&b, chunk, n);
+    cc_buf_put(&b, chunk, n);
   fclose(f);
-  *out = cc_sbuf_take(&b, len);
+  *len = b.len;
+  *out = cc_buf_take(&b);
   return *out ? 0 : -1;
 }
 
@@ -1155,26 +1158,26 @@ void cc_api_audit(cc_reply *out, cc_request *r)
 {
   cc_audit_entry *e = NULL;
   size_t n = 0, i;
-  cc_sbuf b = {0};
+  cc_buf b = {0};
 
   if (cc_api_audit_select(&e, &n, out, r) < 0)
     return;
-  cc_sbuf_puts(&b, "{\"entries\":[");
+  cc_buf_puts(&b, "{\"entries\":[");
   for (i = 0; i < n; i++) {
     char t[32];
     time_t tt = (time_t)e[i].when;
     struct tm tm;
     gmtime_r(&tt, &tm);
     strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cc_sbuf_printf(&b, "%s{\"time\":\"%s\",\"user\":", i ? "," : "", t);
-    cc_sbuf_json(&b, e[i].user, strnlen(e[i].user, sizeof e[i].user));
-    cc_sbuf_puts(&b, ",\"command\":");
-    cc_sbuf_json(&b, e[i].command, strnlen(e[i].command, sizeof e[i].command));
-    cc_sbuf_printf(&b, ",\"records\":%llu,\"what\":", (unsigned long long)e[i].records);
-    cc_sbuf_json(&b, e[i].what, strnlen(e[i].what, sizeof e[i].what));
-    cc_sbuf_puts(&b, "}");
+    cc_buf_printf(&b, "%s{\"time\":\"%s\",\"user\":", i ? "," : "", t);
+    cc_json_str(&b, e[i].user, strnlen(e[i].user, sizeof e[i].user));
+    cc_buf_puts(&b, ",\"command\":");
+    cc_json_str(&b, e[i].command, strnlen(e[i].command, sizeof e[i].command));
+    cc_buf_printf(&b, ",\"records\":%llu,\"what\":", (unsigned long long)e[i].records);
+    cc_json_str(&b, e[i].what, strnlen(e[i].what, sizeof e[i].what));
+    cc_buf_puts(&b, "}");
   }
-  cc_sbuf_puts(&b, "]}\n");
+  cc_buf_puts(&b, "]}\n");
   free(e);
   cc_reply_take(out, 200, JSON_TYPE, &b);
 }

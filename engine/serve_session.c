@@ -24,16 +24,22 @@
  * never waits for the database's writer lock, which a monthly run holds
  * while it stages a period. One mutex guards both tables; what it covers
  * is a few comparisons.
+ *
+ * A login (cc_sessions_login) is decided here too: throttle, password,
+ * fixation, new session; serve.c and serve_pages.c turn its result into
+ * their reply. This file calls no other file of the service.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <sodium.h>
 
+#include "chachong/errors.h"
 #include "error_internal.h"
-#include "serve_internal.h"
+#include "serve_session_internal.h"
 
 #define BUCKETS 65536u
 #define WINDOW 900     /* seconds a failure counts */
@@ -358,4 +364,47 @@ void cc_throttle_clear(cc_sessions *s, const char *key)
     x->first = 0; /* aged out: swept when room is needed */
   }
   pthread_mutex_unlock(&s->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Logging in. */
+
+cc_login_result cc_sessions_login(cc_sessions *s, cc_db *db, const char *name,
+                                  const char *password, size_t password_len,
+                                  const char *addr, const char *old_sid,
+                                  char sid[CC_SID_TEXT], cc_session *session,
+                                  cc_account *acct, unsigned *retry)
+{
+  char akey[96], ikey[96];
+  unsigned wait_a, wait_i;
+  cc_account a;
+  int rc;
+
+  *retry = 0;
+  snprintf(akey, sizeof akey, "a:%.64s", name);
+  snprintf(ikey, sizeof ikey, "ip:%s", addr);
+  wait_a = cc_throttle_wait(s, akey);
+  wait_i = cc_throttle_wait(s, ikey);
+  if (wait_a || wait_i) {
+    /* Locked: the password is not even checked, so guessing stops. */
+    *retry = wait_a > wait_i ? wait_a : wait_i;
+    return CC_LOGIN_THROTTLED;
+  }
+  rc = cc_account_login(&a, db, name, password, password_len);
+  if (rc == CC_ENOTFOUND) {
+    cc_throttle_fail(s, akey);
+    cc_throttle_fail(s, ikey);
+    return CC_LOGIN_WRONG;
+  }
+  if (rc < 0)
+    return CC_LOGIN_ERROR;
+  cc_throttle_clear(s, akey);
+  /* Fixation: whatever session the client came with ends here, and the
+   * login gets an id of its own. */
+  if (old_sid[0])
+    cc_sessions_close(s, old_sid);
+  if (cc_sessions_open(s, sid, session, &a) < 0)
+    return CC_LOGIN_FULL;
+  *acct = a;
+  return CC_LOGIN_OK;
 }

@@ -29,13 +29,6 @@ STAGES = {"ingest", "xlsx_read", "index", "compare", "person", "fuzzy",
           "lifecycle", "policy", "review", "audit", "export", "query",
           "report", "run"} | STORAGE
 HEADER_OWNER = {"store_lmdb_internal.h": "store"}
-# Modules written in more than one file: the service (serve.c, the HTTP
-# layer; serve_api.c, the JSON calls; serve_pages.c, the pages;
-# serve_session.c, sessions and throttling) shares serve_internal.h and is
-# one node. Its files still call each other both ways (serve.c's reply and
-# buffer helpers); splitting those out is recorded in docs/ARCHITECTURE.md.
-MODULE_OF = {"serve_api": "serve", "serve_pages": "serve",
-             "serve_session": "serve"}
 
 
 def members(library):
@@ -86,22 +79,21 @@ def header_file(header, files):
 
 def build_graph(table, inc):
     files = set(table)
-    node = lambda f: MODULE_OF.get(f, f)
     owner = {}
     for f, (d, _) in table.items():
         for s in d:
-            owner.setdefault(s, node(f))
-    edges = {node(f): set() for f in files}
+            owner.setdefault(s, f)
+    edges = {f: set() for f in files}
     for f, (_, u) in table.items():
         for s in u:
             g = owner.get(s)
-            if g and g != node(f):
-                edges[node(f)].add(g)
+            if g and g != f:
+                edges[f].add(g)
     for f, hs in inc.items():
         for h in hs:
             g = header_file(h, files)
-            if g and node(g) != node(f):
-                edges[node(f)].add(node(g))
+            if g and g != f:
+                edges[f].add(g)
     return edges
 
 

@@ -4,7 +4,8 @@
  * contracts in engine/buf_internal.h: the cap and the first failure, the
  * snprintf-like fixed buffer, RFC 4180 quoting with the formula leads
  * (OWASP: = + - @ TAB CR) neutralised by an apostrophe, JSON escapes and
- * U+FFFD for each byte that starts no well-formed UTF-8 sequence.
+ * U+FFFD for each byte that starts no well-formed UTF-8 sequence, HTML
+ * escapes of & < > " ' with controls dropped, and RFC 3986 percent-encoding.
  */
 #include <check.h>
 #include <stdio.h>
@@ -300,6 +301,7 @@ static const struct {
     {"/", 0, "\"/\""},                         /* not escaped */
     {"\n\t\x01\x1f", 0, "\"\\u000a\\u0009\\u0001\\u001f\""},
     {"\x7f", 0, "\"\x7f\""},                   /* DEL is not C0 */
+    {"\xe2\x80\xa8", 0, "\"\xe2\x80\xa8\""},       /* U+2028: valid JSON as is */
     {"a\0b", 3, "\"a\\u0000b\""},
     /* Ill-formed UTF-8: U+FFFD for each byte that starts no sequence. */
     {"a\xff" "b", 0, "\"a\xef\xbf\xbd" "b\""},
@@ -338,6 +340,68 @@ START_TEST(test_json_str_fixed)
 }
 END_TEST
 
+static const struct {
+  const char *in;
+  size_t n; /* 0: strlen */
+  const char *out;
+} html_rows[] = {
+    {"", 0, ""},
+    {"张伟 abc", 0, "张伟 abc"},
+    {"<a href=\"x\">&'</a>", 0,
+     "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"},
+    {"<a href='x'>&\"</a>\x07", 0,
+     "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"},
+    {"&amp;", 0, "&amp;amp;"},                    /* escaped again */
+    {"a\nb\tc", 0, "a b c"},                     /* LF, TAB: a space */
+    {"a\rb\x01\x1b\x7f" "c", 0, "abc"},          /* other controls dropped */
+    {"a\0b", 3, "ab"},
+    /* Ill-formed UTF-8: U+FFFD for each byte that starts no sequence. */
+    {"<\xff>", 0, "&lt;\xef\xbf\xbd&gt;"},
+    {"\xc0\xaf", 0, "\xef\xbf\xbd\xef\xbf\xbd"},  /* overlong */
+    {"\xe5\xbc<", 0, "\xef\xbf\xbd\xef\xbf\xbd&lt;"}, /* cut */
+    {"\xed\xa0\x80", 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
+};
+
+START_TEST(test_html_str_table)
+{
+  cc_buf b;
+  size_t n = html_rows[_i].n ? html_rows[_i].n : strlen(html_rows[_i].in);
+  cc_buf_init(&b, 0);
+  cc_buf_puts(&b, "[");
+  cc_html_str(&b, html_rows[_i].in, n);
+  cc_buf_puts(&b, "]");
+  ck_assert_int_eq(cc_buf_error(&b), 0);
+  ck_assert_uint_eq(b.len, strlen(html_rows[_i].out) + 2);
+  ck_assert_msg(b.p[0] == '[' && memcmp(b.p + 1, html_rows[_i].out, b.len - 2) == 0,
+                "row %d: got '%s', want '[%s]'", _i, b.p, html_rows[_i].out);
+  cc_buf_dispose(&b);
+}
+END_TEST
+
+START_TEST(test_url_str)
+{
+  cc_buf b;
+  cc_buf_init(&b, 0);
+  cc_url_str(&b, "");
+  ck_assert_uint_eq(b.len, 0);
+  cc_url_str(&b, "AZaz09-_.~");
+  ck_assert_str_eq(b.p, "AZaz09-_.~");
+  cc_buf_reset(&b);
+  cc_url_str(&b, "a b&c=d/e?f+g%h#i");
+  ck_assert_str_eq(b.p, "a%20b%26c%3Dd%2Fe%3Ff%2Bg%25h%23i");
+  cc_buf_reset(&b);
+  cc_url_str(&b, "张\x01\xff");   /* 张 = E5 BC A0: each byte, upper-case hex */
+  ck_assert_str_eq(b.p, "%E5%BC%A0%01%FF");
+  cc_buf_dispose(&b);
+  /* Through the cap: the first failure stays, the text as before it. */
+  cc_buf_init(&b, 4);
+  cc_url_str(&b, "ab<");
+  ck_assert_int_eq(cc_buf_error(&b), CC_ENOMEM);
+  ck_assert_str_eq(b.p, "ab");
+  cc_buf_dispose(&b);
+}
+END_TEST
+
 static Suite *buf_suite(void)
 {
   Suite *s = suite_create("buf");
@@ -353,6 +417,9 @@ static Suite *buf_suite(void)
   tcase_add_loop_test(core, test_json_str_table, 0,
                       (int)(sizeof json_rows / sizeof json_rows[0]));
   tcase_add_test(core, test_json_str_fixed);
+  tcase_add_loop_test(core, test_html_str_table, 0,
+                      (int)(sizeof html_rows / sizeof html_rows[0]));
+  tcase_add_test(core, test_url_str);
   tcase_add_test(limits, test_buf_cap_first_failure);
   tcase_add_test(limits, test_buf_cap_in_mib);
   tcase_add_test(limits, test_buf_fail_is_out_of_memory);

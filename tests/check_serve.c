@@ -1,9 +1,9 @@
 /*
  * check_serve.c - the service's parts that need no network
  * (engine/serve_session.c, serve_api.c, serve.c): sessions and their
- * timeouts, login throttling, the capped text buffer and its JSON and HTML
- * writers, scope and masking. The HTTP side is tested end to end by
- * tests/cli/test_serve.sh.
+ * timeouts, login throttling, scope and masking (the text buffer and its
+ * JSON, HTML and URL writers: check_buf.c). The HTTP side is tested end to
+ * end by tests/cli/test_serve.sh.
  */
 #include <check.h>
 #include <stdio.h>
@@ -13,7 +13,8 @@
 
 #include "chachong/account.h"
 #include "chachong/errors.h"
-#include "serve_internal.h"
+#include "serve_api_internal.h"
+#include "serve_session_internal.h"
 #include "test_util.h"
 
 static char root[256];
@@ -148,46 +149,6 @@ START_TEST(test_serve_throttle)
 }
 END_TEST
 
-START_TEST(test_serve_json_string)
-{
-  cc_sbuf b = {0};
-  char *t;
-  static const char in[] = "a\"b\\c\x01\n\xe2\x80\xa8 \xf0\xa0\xae\xb7 \xff";
-  cc_sbuf_json(&b, in, sizeof in - 1);
-  t = cc_sbuf_take(&b, NULL);
-  ck_assert_str_eq(t, "\"a\\\"b\\\\c\\u0001\\u000a\\u2028 \xf0\xa0\xae\xb7 \xef\xbf\xbd\"");
-  free(t);
-}
-END_TEST
-
-START_TEST(test_serve_html_text)
-{
-  cc_sbuf b = {0};
-  char *t;
-  cc_sbuf_html(&b, "<a href='x'>&\"</a>\x07", 20);
-  t = cc_sbuf_take(&b, NULL);
-  ck_assert_str_eq(t, "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
-  free(t);
-  cc_sbuf_url(&b, "a b/张");
-  t = cc_sbuf_take(&b, NULL);
-  ck_assert_str_eq(t, "a%20b%2F%E5%BC%A0");
-  free(t);
-}
-END_TEST
-
-START_TEST(test_serve_buffer_cap)
-{
-  cc_sbuf b = {0};
-  b.max = 10;
-  cc_sbuf_puts(&b, "12345");
-  ck_assert_int_eq(b.failed, 0);
-  cc_sbuf_puts(&b, "678901");  /* 11 bytes and the NUL: past the cap */
-  ck_assert_int_eq(b.failed, 1);
-  cc_sbuf_puts(&b, "x");       /* remembered: later writes do nothing */
-  ck_assert_ptr_null(cc_sbuf_take(&b, NULL));
-}
-END_TEST
-
 /* A finding of 张伟 between school A (Jinan, 370102) and school B (Beijing,
  * 110101), the second record under another spelling. */
 static cc_str str(const char *s)
@@ -255,11 +216,11 @@ START_TEST(test_serve_masking)
   cc_finding f;
   cc_member m[2];
   cc_account a = account("s", CC_ROLE_SCHOOL, "A");
-  cc_sbuf b = {0};
+  cc_buf b = {0};
   char *t;
   make_finding(&f, m);
   cc_api_finding_json(&b, &a, &f, "2026-09");
-  t = cc_sbuf_take(&b, NULL);
+  t = cc_buf_take(&b);
   ck_assert_ptr_nonnull(t);
   ck_assert(strchr(t, '\n') == NULL);
   /* own student: full ID, name, record number */
@@ -275,7 +236,7 @@ START_TEST(test_serve_masking)
   m[0].id = str("370102200803151239");
   m[1].id = str("370102200803151231");
   cc_api_finding_json(&b, &a, &f, "2026-09");
-  t = cc_sbuf_take(&b, NULL);
+  t = cc_buf_take(&b);
   ck_assert_ptr_nonnull(strstr(t, "\"id_number\": \"370102********1231\""));
   ck_assert_ptr_null(strstr(t, "370102200803151231"));
   free(t);
@@ -290,9 +251,6 @@ static Suite *serve_suite(void)
   tcase_add_test(core, test_serve_session_open_find_close);
   tcase_add_test(core, test_serve_session_full);
   tcase_add_test(core, test_serve_throttle);
-  tcase_add_test(core, test_serve_json_string);
-  tcase_add_test(core, test_serve_html_text);
-  tcase_add_test(core, test_serve_buffer_cap);
   tcase_add_test(core, test_serve_scope);
   tcase_add_test(core, test_serve_masking);
   tcase_set_timeout(limits, 120);
