@@ -23,6 +23,8 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import (NoSuchElementException,
+                                        StaleElementReferenceException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -118,7 +120,10 @@ opts.add_experimental_option("prefs", {"download.default_directory": DOWN,
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
 driver.set_page_load_timeout(120)
 driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": DOWN})
-wait = WebDriverWait(driver, 120)
+# A page being replaced (after a click) can hand back an element of the old
+# page, stale by the time its text is read: the wait tries again.
+wait = WebDriverWait(driver, 120, ignored_exceptions=[NoSuchElementException,
+                                                      StaleElementReferenceException])
 
 
 def h1():
