@@ -22,16 +22,12 @@ static cc_db *db;
 
 static void setup(void)
 {
-  tu_scratch_make(scratch, sizeof scratch, root);
-  snprintf(db_dir, sizeof db_dir, "%s/db", scratch);
-  db = tu_db_open(db_dir);
+  db = tu_db_scratch(scratch, sizeof scratch, db_dir, sizeof db_dir, root);
 }
 
 static void teardown(void)
 {
-  cc_db_close(db);
-  db = NULL;
-  tu_scratch_remove(scratch);
+  tu_db_scratch_end(&db, scratch);
 }
 
 static int add(const char *name, int role, const char *scope, const char *pw)

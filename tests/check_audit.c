@@ -43,16 +43,12 @@ static cc_db *open_ro(void)
 
 static void setup(void)
 {
-  tu_scratch_make(scratch, sizeof scratch, root);
-  snprintf(db_dir, sizeof db_dir, "%s/db", scratch);
-  db = tu_db_open(db_dir);
+  db = tu_db_scratch(scratch, sizeof scratch, db_dir, sizeof db_dir, root);
 }
 
 static void teardown(void)
 {
-  cc_db_close(db);
-  db = NULL;
-  tu_scratch_remove(scratch);
+  tu_db_scratch_end(&db, scratch);
 }
 
 static cc_audit_entry entry(int64_t when, const char *user, const char *command,

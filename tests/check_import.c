@@ -90,9 +90,7 @@ static void setup(void)
   static const char *const c2[] = {"S2", "S3"};
   static const char *const l3[] = {"moe", "moe"}, *const c3[] = {"S1", "S1"};
   cc_finding_list l = {0};
-  tu_scratch_make(scratch, sizeof scratch, root);
-  snprintf(db_dir, sizeof db_dir, "%s/db", scratch);
-  db = tu_db_open(db_dir);
+  db = tu_db_scratch(scratch, sizeof scratch, db_dir, sizeof db_dir, root);
   add(&l, 0xA1, CC_FT_DUAL_ENROLLMENT, l1, c1, 2);
   add(&l, 0xA2, CC_FT_DUAL_ENROLLMENT, l1, c2, 2);
   add(&l, 0xA3, CC_FT_DUPLICATE_RECORD, l3, c3, 2);
@@ -101,9 +99,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-  cc_db_close(db);
-  db = NULL;
-  tu_scratch_remove(scratch);
+  tu_db_scratch_end(&db, scratch);
 }
 
 static void path_of(char *out, size_t cap, const char *name)

@@ -261,3 +261,18 @@ void tu_write_xlsx(const char *path, const char *sheet_part,
   ck_assert_int_eq(zip_close(z), 0);
   free(t.p);
 }
+
+cc_db *tu_db_scratch(char *scratch, size_t scap, char *db_dir, size_t dcap,
+                     const char *root)
+{
+  tu_scratch_make(scratch, scap, root);
+  snprintf(db_dir, dcap, "%s/db", scratch);
+  return tu_db_open(db_dir);
+}
+
+void tu_db_scratch_end(cc_db **db, char *scratch)
+{
+  cc_db_close(*db);
+  *db = NULL;
+  tu_scratch_remove(scratch);
+}

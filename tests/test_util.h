@@ -91,4 +91,11 @@ cc_db *tu_db_open(const char *dir);
  * log cannot be read. */
 size_t tu_audit_count(cc_db *db, const char *command);
 
+/* A test's scratch folder under root (into scratch) and a database made
+ * in its "db" (path into db_dir), opened; tu_db_scratch_end closes it,
+ * sets *db to NULL and removes the folder. */
+cc_db *tu_db_scratch(char *scratch, size_t scap, char *db_dir, size_t dcap,
+                     const char *root);
+void tu_db_scratch_end(cc_db **db, char *scratch);
+
 #endif
