@@ -52,8 +52,9 @@ static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n,
   cc_idx_cursor cur;
   cc_index_item x;
   cc_typo_seed *seeds = NULL;
-  size_t cap = 0;
-  size_t cap_b = 0;
+  cc_block_ref *refs = NULL;
+  cc_index_entry *ents = NULL;
+  size_t cap = 0, cap_b = 0, cap_e = 0, n_refs = 0, n_ents = 0;
   *n = 0;
   *blocks = NULL;
   *nb = 0;
@@ -71,19 +72,28 @@ static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n,
     r.name_folded.ptr = x.name_folded;
     r.name_folded.len = x.name_folded_len;
     nk = cc_fuzzy_block_keys(bk, &r);
+    if (n_ents == cap_e) {
+      cap_e = cap_e ? cap_e * 2 : 4096;
+      ents = realloc(ents, cap_e * sizeof *ents);
+      if (ents == NULL)
+        exit(1);
+    }
+    memset(&ents[n_ents], 0, sizeof ents[n_ents]);
+    ents[n_ents].hash = x.hash;
+    ents[n_ents].line = x.line;
+    ents[n_ents].roster = x.roster;
     for (k = 0; k < nk; k++) {
-      if (*nb == cap_b) {
+      if (n_refs == cap_b) {
         cap_b = cap_b ? cap_b * 2 : 4096;
-        *blocks = cc_mem_realloc(*blocks, cap_b * sizeof **blocks);
-        if (*blocks == NULL)
+        refs = cc_mem_realloc(refs, cap_b * sizeof *refs);
+        if (refs == NULL)
           exit(1);
       }
-      (*blocks)[*nb].key = bk[k];
-      (*blocks)[*nb].id_hash = x.hash;
-      (*blocks)[*nb].line = x.line;
-      (*blocks)[*nb].roster = x.roster;
-      (*nb)++;
+      refs[n_refs].key = bk[k];
+      refs[n_refs].at = (uint32_t)n_ents;
+      n_refs++;
     }
+    n_ents++;
     if (x.id_verdict != CC_ID_INVALID || (x.id_len != 17 && x.id_len != 18))
       continue;
     if (*n == cap) {
@@ -103,10 +113,11 @@ static cc_typo_seed *load_seeds(cc_db *db, uint32_t gen, size_t *n,
   cc_idx_close(&cur);
   mdb_txn_abort(txn);
   {
-    cc_block_entry *parts[1] = {*blocks};
-    size_t lens[1] = {*nb};
-    if (cc_index_group_blocks_parts(blocks, nb, parts, lens, 1, 2) < 0)
+    cc_block_ref *parts[1] = {refs};
+    const cc_index_entry *const places[1] = {ents};
+    if (cc_index_group_blocks(blocks, nb, parts, &n_refs, 1, places, 2) < 0)
       exit(1);
+    free(ents);
   }
   return seeds;
 }
@@ -165,7 +176,7 @@ int main(int argc, char **argv)
       if (fuzzy) {
         cc_fuzzy_stats fs;
         memset(&out, 0, sizeof out);
-        if (cc_fuzzy_run(&out, &fs, NULL, db, gen, labels, seeds, n_seeds,
+        if (cc_fuzzy_run(&out, &fs, NULL, db, gen, labels, seeds, n_seeds, NULL,
                          blocks, n_blocks, NULL, NULL, threads) < 0) {
           fprintf(stderr, "bench_compare: %s\n", cc_error_last());
           return 1;

@@ -16,7 +16,7 @@
  * step; only groups of two or more are examined. Each range writes its own
  * finding list and sorts it; the sorted lists are merged on every thread
  * (cc_finding_list_merge_sorted). Only then are the members' texts
- * fetched from the rec database, in the file's order (fill_members).
+ * fetched from the rec database, in the file's order (cc_person_fill_text).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -270,143 +270,6 @@ static int walk_range(ctx *c, cc_read *rd, uint64_t lo, uint64_t hi)
   return rc;
 }
 
-/* ------------------------------------------------------------------ */
-/* The members' text. Looking each member up in rec as its finding is made
- * costs a descent through the B-tree and a page fault at a random place of
- * the file per member: at national scale 1.35 s of the 2.2 s of the stage
- * on one thread, and the faults of two threads on one map scale poorly.
- * So the walk leaves the text empty and this pass fetches it afterwards,
- * in (roster, line) order: the file's order, one cursor per thread, each
- * page visited once, and each thread lets go of the pages behind it. */
-
-typedef struct member_ref {
-  uint64_t key;    /* roster << 32 | line: the order of the rec database */
-  cc_member *m;
-} member_ref;
-
-/* LSD radix sort on the key, a byte at a time; bytes equal in every key
- * (most of them) cost one counting pass and no move. */
-static int sort_refs(member_ref *a, size_t n)
-{
-  member_ref *tmp = malloc((n ? n : 1) * sizeof *tmp), *src = a, *dst = tmp;
-  size_t count[256], i;
-  int shift;
-  if (tmp == NULL)
-    return cc_error_set(CC_ENOMEM, "out of memory");
-  for (shift = 0; shift < 64; shift += 8) {
-    size_t sum = 0, skip = 0;
-    memset(count, 0, sizeof count);
-    for (i = 0; i < n; i++)
-      count[(src[i].key >> shift) & 0xFF]++;
-    for (i = 0; i < 256; i++) {
-      size_t c = count[i];
-      skip |= c == n;
-      count[i] = sum;
-      sum += c;
-    }
-    if (skip)
-      continue;
-    for (i = 0; i < n; i++)
-      dst[count[(src[i].key >> shift) & 0xFF]++] = src[i];
-    {
-      member_ref *t = src;
-      src = dst;
-      dst = t;
-    }
-  }
-  if (src != a)
-    memcpy(a, src, n * sizeof *a);
-  free(tmp);
-  return 0;
-}
-
-/* Members fetched between two releases of the pages behind a thread. */
-#define FILL_RELEASE_EVERY 8192
-
-static int fill_part(cc_finding_list *store, cc_read *rd,
-                     const member_ref *refs, size_t n)
-{
-  const char *lo = NULL, *hi = NULL;
-  size_t i;
-  int rc = 0;
-
-  for (i = 0; i < n && rc == 0; i++) {
-    cc_member *m = refs[i].m;
-    cc_index_rec r;
-    const char *at;
-    if ((rc = cc_store_rec_get(&r, rd, m->roster, m->line)) < 0)
-      break;
-    at = r.text[CC_COL_NAME].ptr;
-    if (lo == NULL || at < lo)
-      lo = at;
-    if (hi == NULL || at > hi)
-      hi = at;
-    rc = cc_person_member_text(m, store, &r);
-    if (i % FILL_RELEASE_EVERY == FILL_RELEASE_EVERY - 1) {
-      cc_index_release_span(lo, hi);
-      lo = hi = NULL;
-    }
-  }
-  cc_index_release_span(lo, hi);
-  return rc;
-}
-
-static int fill_members(cc_finding_list *out, const cc_gen *g, int threads)
-{
-  member_ref *refs;
-  cc_finding_list *stores;
-  size_t n = 0, i, j, k = 0;
-  int failed = 0, t;
-  char errmsg[512] = "";
-
-  for (i = 0; i < out->n; i++)
-    n += out->items[i].n_members;
-  refs = malloc((n ? n : 1) * sizeof *refs);
-  stores = calloc((size_t)threads, sizeof *stores);
-  if (refs == NULL || stores == NULL) {
-    free(refs);
-    free(stores);
-    return cc_error_set(CC_ENOMEM, "out of memory");
-  }
-  for (i = 0; i < out->n; i++)
-    for (j = 0; j < out->items[i].n_members; j++) {
-      cc_member *m = &out->items[i].members[j];
-      refs[k].key = (uint64_t)m->roster << 32 | m->line;
-      refs[k++].m = m;
-    }
-  if ((failed = sort_refs(refs, n)) < 0) {
-    free(refs);
-    free(stores);
-    return failed;
-  }
-#pragma omp parallel num_threads(threads)
-  {
-    int me = omp_get_thread_num(), nt = omp_get_num_threads(), my_rc;
-    size_t from = n * (size_t)me / (size_t)nt, to = n * (size_t)(me + 1) / (size_t)nt;
-    cc_read *rd = NULL;
-    if ((my_rc = cc_store_read_begin(&rd, g)) == 0)
-      my_rc = fill_part(&stores[me], rd, refs + from, to - from);
-    cc_store_read_end(rd);
-    if (my_rc < 0)
-      cc_error_keep_first(&failed, errmsg, sizeof errmsg, my_rc);
-  }
-  for (t = 0; t < threads; t++) {
-    if (!failed && cc_finding_list_merge(out, &stores[t]) < 0) {
-      failed = CC_ENOMEM;
-      strcpy(errmsg, "out of memory");
-    }
-    cc_finding_list_dispose(&stores[t]);
-  }
-  free(refs);
-  free(stores);
-  if (failed)
-    return cc_error_set(failed, "%s", errmsg);
-  /* The exact tier shows a finding's person under its first member. */
-  for (i = 0; i < out->n; i++)
-    out->items[i].person_name = out->items[i].members[0].name;
-  return 0;
-}
-
 int cc_compare_exact(cc_finding_list *out, cc_db *db, uint32_t gen,
                      const char *const *labels, int threads)
 {
@@ -505,7 +368,7 @@ int cc_compare_exact_generic(cc_finding_list *out, cc_generic_ids *generic,
   if (failed)
     cc_error_set(failed, "%s", errmsg);
   if (rc == 0)
-    rc = fill_members(out, &g, threads);
+    rc = cc_person_fill_text(out, 0, &g, threads);
   if (rc < 0) {
     cc_finding_list_dispose(out);
     cc_generic_ids_dispose(generic);

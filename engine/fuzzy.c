@@ -29,6 +29,9 @@
 #include <string.h>
 
 #include <omp.h>
+/* Inlined: the blocking keys hash some 18 bytes a few times per record,
+ * where a call into the shared library costs as much as the hash. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "chachong/name_match.h"
@@ -415,16 +418,17 @@ uint16_t cc_fuzzy_confidence(int score10)
 /* ------------------------------------------------------------------ */
 /* Blocking key. */
 
-int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *r)
+int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const char *id,
+                             size_t id_len, const char *folded, size_t folded_len)
 {
   uint64_t names[CC_NAME_PINYIN_KEYS_MAX];
   unsigned char key[8 + 1 + 8 + 1];
   int n, i, t;
-  if (r->id_len != 18 || r->name_folded.len == 0)
+  if (id_len != 18 || folded_len == 0)
     return 0;
   /* One key per combination of the name's readings (cc_name_pinyin_keys),
    * so that homophones through any reading meet in a block. */
-  n = cc_name_pinyin_keys(names, NULL, r->name_folded.ptr, r->name_folded.len);
+  n = cc_name_pinyin_keys(names, NULL, folded, folded_len);
   if (n <= 0)
     return 0;
   for (i = 0; i < n; i++) {
@@ -433,18 +437,51 @@ int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *
     /* Key 1: name, birth date, sex: a slip in the county or the sequence
      * digits keeps it. */
     key[8] = 0x1F;
-    memcpy(key + 9, r->id + 6, 8);
-    key[17] = (unsigned char)('0' + (r->id[16] - '0') % 2);
+    memcpy(key + 9, id + 6, 8);
+    key[17] = (unsigned char)('0' + (id[16] - '0') % 2);
     out[2 * i] = XXH3_64bits(key, 18);
     /* Key 2: name, county and sequence digits 15-16: a slip in the birth
      * date or the sex digit 17 keeps it (key 1 misses a slip in digit 17
      * that changes the parity). */
     key[8] = 0x1E;
-    memcpy(key + 9, r->id, 6);
-    memcpy(key + 15, r->id + 14, 2);
+    memcpy(key + 9, id, 6);
+    memcpy(key + 15, id + 14, 2);
     out[2 * i + 1] = XXH3_64bits(key, 17);
   }
   return 2 * n;
+}
+
+int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *r)
+{
+  return cc_fuzzy_item_block_keys(out, r->id, r->id_len, r->name_folded.ptr,
+                                  r->name_folded.len);
+}
+
+/* ------------------------------------------------------------------ */
+/* The IDs' bit set (fuzzy_internal.h). */
+
+int cc_id_filter_build(cc_id_filter *f, const cc_index_entry *e, size_t n)
+{
+  unsigned bits = 12; /* at least 4,096 bits */
+  size_t i;
+  /* At least 8 bits per entry: a free bit at least 7 times in 8. */
+  while (bits < 40 && ((uint64_t)1 << bits) < (uint64_t)n * 8)
+    bits++;
+  f->shift = 64 - bits;
+  f->bits = calloc((size_t)1 << (bits - 6), sizeof *f->bits);
+  if (f->bits == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  for (i = 0; i < n; i++) {
+    uint64_t b = e[i].hash >> f->shift;
+    f->bits[b >> 6] |= (uint64_t)1 << (b & 63);
+  }
+  return 0;
+}
+
+void cc_id_filter_free(cc_id_filter *f)
+{
+  free(f->bits);
+  f->bits = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -488,6 +525,7 @@ typedef struct pair_vec {
   pair *p;
   size_t n, cap;
   const cc_generic_ids *generic; /* IDs left out (docs/RULES.md, Data quality) */
+  const cc_id_filter *ids;       /* the generation's IDs, for the typo search */
 } pair_vec;
 
 static int node_cmp(const node *a, const node *b)
@@ -572,6 +610,8 @@ static int lookup_variant(pair_vec *v, cc_idx_cursor *cur, const cc_index_item *
   uint64_t h = cc_id_hash(id, 18);
   cc_index_item y;
   int irc, rc;
+  if (!cc_id_filter_may_have(v->ids, h))
+    return 0; /* nobody's ID */
   for (irc = cc_idx_seek(cur, &y, h, 0, 0); irc == 0 && y.hash == h;
        irc = cc_idx_next(cur, &y)) {
     if (y.id_len != 18 || memcmp(y.id, id, 18) != 0)
@@ -1189,6 +1229,7 @@ done:
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds,
+                 const cc_id_filter *ids,
                  const cc_block_entry *blocks, size_t n_blocks,
                  const cc_review_set *reviews, const cc_generic_ids *generic,
                  int threads)
@@ -1198,7 +1239,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   cc_person person;
   pair_vec *vecs = NULL, all = {0};
   node *nodes = NULL;
-  size_t *parent = NULL, *best = NULL, n_nodes = 0, i, k;
+  size_t *parent = NULL, *best = NULL, n_nodes = 0, n_before = 0, i, k;
   member_ref *refs = NULL;
   block_set *sets = NULL;
   cc_idx_cursor lcur = {0};
@@ -1226,8 +1267,10 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     rc = cc_error_set(CC_ENOMEM, "out of memory");
     goto done;
   }
-  for (i = 0; i < (size_t)threads; i++)
+  for (i = 0; i < (size_t)threads; i++) {
     vecs[i].generic = generic;
+    vecs[i].ids = ids;
+  }
 
   /* The typo search, and step 1 of the blocks (see collect_blocks). */
 #pragma omp parallel num_threads(threads) reduction(+ : scored)
@@ -1324,9 +1367,6 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     if (my < 0)
       cc_error_keep_first(&failed, errmsg, sizeof errmsg, my);
   }
-  /* The pages of idx and blk read here are let go of before the findings
-   * are built (they stay in the page cache). */
-  cc_index_release_pages(db);
   if (failed) {
     rc = cc_error_set(failed, "%s", errmsg);
     goto done;
@@ -1398,7 +1438,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     goto done;
   person.list = out;
   person.labels = labels;
-  person.rd = rd;
+  n_before = out->n;
   for (i = 0; i < all.n; i++) {
     const pair *p = &all.p[i];
     if (p->fate == FATE_LINK) {
@@ -1464,10 +1504,12 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     if ((rc = cc_person_rules(&person, items, n)) < 0)
       goto done;
   }
+  rc = cc_person_fill_text(out, n_before, &g, threads);
 
 done:
   cc_idx_close(&lcur);
   cc_store_read_end(rd);
+  cc_index_release_pages(db);
   cc_person_dispose(&person);
   if (vecs)
     for (i = 0; i < (size_t)threads; i++)

@@ -20,6 +20,34 @@ typedef struct cc_typo_seed {
   char id[CC_ID_MAX + 1];
 } cc_typo_seed;
 
+/*
+ * The IDs of a generation as a bit set, for the typo search: bit
+ * (hash >> shift) set for every idx entry's hash. A clear bit proves that
+ * no record has the ID; a set one sends the search to the index (an ID
+ * absent from the rosters finds its bit set with probability about
+ * n / 2^(64 - shift), at most 1/8). Nearly every variant of a mistyped ID
+ * the search tries is nobody's, and each one looked up in the index costs a
+ * descent at a random place of the file.
+ */
+typedef struct cc_id_filter {
+  uint64_t *bits;   /* 2^(64 - shift) bits; NULL: every ID may be there */
+  unsigned shift;
+} cc_id_filter;
+
+/* Builds f over the n entries e (sorted by hash, as the index stage leaves
+ * them: the bits are set in order); 0 or CC_ENOMEM. */
+int cc_id_filter_build(cc_id_filter *f, const cc_index_entry *e, size_t n);
+/* 0 when no entry has this hash; 1 when one may (or f has no bits). */
+static inline int cc_id_filter_may_have(const cc_id_filter *f, uint64_t hash)
+{
+  uint64_t b;
+  if (f == NULL || f->bits == NULL)
+    return 1;
+  b = hash >> f->shift;
+  return (int)(f->bits[b >> 6] >> (b & 63) & 1);
+}
+void cc_id_filter_free(cc_id_filter *f);
+
 /* Most blocking keys of one record: two per reading of its name. */
 #define CC_FUZZY_BLOCK_KEYS_MAX (2 * CC_NAME_PINYIN_KEYS_MAX)
 
@@ -30,6 +58,9 @@ typedef struct cc_typo_seed {
  * 0 when the record cannot be blocked (an ID of 16 or 17 digits, an empty
  * name, a name that is not text). */
 int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *r);
+/* The same from a record's cleaned ID and folded name. */
+int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const char *id,
+                             size_t id_len, const char *folded, size_t folded_len);
 
 typedef struct cc_fuzzy_stats {
   uint64_t candidates;  /* pairs scored */
@@ -45,7 +76,8 @@ typedef struct cc_fuzzy_stats {
 
 /*
  * The fuzzy tier over generation `gen` (its idx database): finds
- * candidate pairs from the typo seeds and the blocks (`blocks`: entries of
+ * candidate pairs from the typo seeds (whose variants are looked up only
+ * where `ids`, which may be NULL, may have them) and the blocks (`blocks`: entries of
  * blocks of two or more, sorted by (key, roster, line); the blocks live in
  * memory for the run only, never in the database), in parallel, scores
  * them, writes the possible matches to `possible` (JSON lines; may be
@@ -59,6 +91,7 @@ typedef struct cc_fuzzy_stats {
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds,
+                 const cc_id_filter *ids,
                  const cc_block_entry *blocks, size_t n_blocks,
                  const cc_review_set *reviews, const cc_generic_ids *generic,
                  int threads);

@@ -87,6 +87,15 @@ static int block_less(const cc_block_entry *a, const cc_block_entry *b)
 
 DEFINE_RANGE_SORT(sort_blocks_range, cc_block_entry, block_less)
 
+static int ref_less(const cc_block_ref *a, const cc_block_ref *b)
+{
+  if (a->key != b->key)
+    return a->key < b->key;
+  return a->at < b->at;
+}
+
+DEFINE_RANGE_SORT(sort_refs_range, cc_block_ref, ref_less)
+
 
 /*
  * Radix sort, most significant digits first, for keys that are uniform
@@ -231,7 +240,7 @@ DEFINE_RANGE_SORT(sort_blocks_range, cc_block_entry, block_less)
     return 0;                                                                 \
   }                                                                           \
                                                                               \
-  static int NAME(TYPE *e, size_t n, int threads)                             \
+  static int __attribute__((unused)) NAME(TYPE *e, size_t n, int threads)    \
   {                                                                           \
     size_t *start = malloc((SORT_BUCKETS + 1) * sizeof *start);               \
     TYPE *tmp = cc_mem_alloc((n ? n : 1) * sizeof *tmp);                      \
@@ -250,16 +259,11 @@ DEFINE_RANGE_SORT(sort_blocks_range, cc_block_entry, block_less)
   }
 
 DEFINE_RADIX_SORT(radix_sort_entries, cc_index_entry, hash, sort_range, entry_less)
-DEFINE_RADIX_SORT(radix_sort_blocks, cc_block_entry, key, sort_blocks_range, block_less)
+DEFINE_RADIX_SORT(radix_sort_refs, cc_block_ref, key, sort_refs_range, ref_less)
 
 int cc_index_sort(cc_index_entry *e, size_t n, int threads)
 {
   return radix_sort_entries(e, n, threads);
-}
-
-int cc_index_sort_blocks(cc_block_entry *e, size_t n, int threads)
-{
-  return radix_sort_blocks(e, n, threads);
 }
 
 int cc_index_sort_parts(cc_index_entry **out, cc_index_entry **parts,
@@ -268,23 +272,34 @@ int cc_index_sort_parts(cc_index_entry **out, cc_index_entry **parts,
   return radix_sort_entries_parts(out, parts, lens, k, threads);
 }
 
+
+
 /*
- * The fuzzy tier's blocks: the scatter of the sort above, then each bucket
- * sorted into a scratch array of its own size and only its runs of two or
- * more equal keys written back, at the bucket's start; a last pass gathers
- * them. Against the full sort and a pass that kept the runs, this writes
- * no second array of every entry (most records are alone in their blocks:
- * at 1M records 2 million entries, of which some 80,000 are kept), so a
- * third of the fresh pages and one pass over the entries go.
+ * The fuzzy tier's blocks:
+ *  1. the refs of every part (a worker's, made as it read its records) are
+ *     scattered by the top bits of the key into one array (the sort above);
+ *  2. each bucket is sorted into a scratch array of its own size and only
+ *     its runs of two or more equal keys are written back, at the bucket's
+ *     start;
+ *  3. the refs kept (most records are alone in their blocks: at 1M records
+ *     2 million refs, of which some 80,000 are kept) are made whole from
+ *     their workers' index entries and put in (key, roster, line) order.
+ * A ref is 12 bytes against 24 for a whole entry, and the grouping runs on
+ * every thread before the index entries are sorted (which frees the
+ * workers' arrays the refs point into): against whole entries grouped on
+ * one thread beside the writer, this takes half the fresh memory, which a
+ * virtual machine makes expensive to touch, and half the wall time
+ * (bench/RESULTS.md).
  */
-int cc_index_group_blocks_parts(cc_block_entry **out, size_t *n_out,
-                                cc_block_entry **parts, const size_t *lens,
-                                int k, int threads)
+int cc_index_group_blocks(cc_block_entry **out, size_t *n_out, cc_block_ref **parts,
+                          const size_t *lens, int k,
+                          const cc_index_entry *const *entries, int threads)
 {
   size_t *start = malloc((SORT_BUCKETS + 1) * sizeof *start);
   size_t *kept = calloc(SORT_BUCKETS, sizeof *kept);
-  size_t n = 0, total = 0, b, at;
-  cc_block_entry *tmp, *res;
+  size_t n = 0, total = 0, b, at, i;
+  cc_block_ref *tmp;
+  cc_block_entry *res = NULL;
   int p, rc = 0, failed = 0;
   long bk;
 
@@ -294,8 +309,8 @@ int cc_index_group_blocks_parts(cc_block_entry **out, size_t *n_out,
     n += lens[p];
   tmp = cc_mem_alloc((n ? n : 1) * sizeof *tmp);
   rc = start == NULL || kept == NULL || tmp == NULL
-           ? cc_error_set(CC_ENOMEM, "out of memory sorting")
-           : radix_sort_blocks_scatter(tmp, start, parts, lens, k, threads);
+           ? cc_error_set(CC_ENOMEM, "out of memory grouping blocks")
+           : radix_sort_refs_scatter(tmp, start, parts, lens, k, threads);
   for (p = 0; p < k; p++) {
     cc_mem_free(parts[p]);
     parts[p] = NULL;
@@ -304,12 +319,12 @@ int cc_index_group_blocks_parts(cc_block_entry **out, size_t *n_out,
     goto done;
 #pragma omp parallel num_threads(threads) reduction(| : failed)
   {
-    cc_block_entry *scratch = NULL;
+    cc_block_ref *scratch = NULL;
     size_t cap = 0;
 #pragma omp for schedule(dynamic, 16)
     for (bk = 0; bk < (long)SORT_BUCKETS; bk++) {
-      cc_block_entry *src = tmp + start[bk];
-      size_t m = start[bk + 1] - start[bk], i = 0, w = 0;
+      cc_block_ref *src = tmp + start[bk];
+      size_t m = start[bk + 1] - start[bk], r = 0, w = 0;
       if (m < 2 || failed)
         continue;
       if (m > cap) {
@@ -321,34 +336,49 @@ int cc_index_group_blocks_parts(cc_block_entry **out, size_t *n_out,
           continue;
         }
       }
-      radix_sort_blocks_bucket(scratch, src, m);
-      while (i < m) {
-        size_t j = i + 1;
-        while (j < m && scratch[j].key == scratch[i].key)
+      radix_sort_refs_bucket(scratch, src, m);
+      while (r < m) {
+        size_t j = r + 1;
+        while (j < m && scratch[j].key == scratch[r].key)
           j++;
-        if (j - i >= 2) {
-          memcpy(src + w, scratch + i, (j - i) * sizeof *src);
-          w += j - i;
+        if (j - r >= 2) {
+          memcpy(src + w, scratch + r, (j - r) * sizeof *src);
+          w += j - r;
         }
-        i = j;
+        r = j;
       }
       kept[bk] = w;
     }
     free(scratch);
   }
   if (failed) {
-    rc = cc_error_set(CC_ENOMEM, "out of memory sorting");
+    rc = cc_error_set(CC_ENOMEM, "out of memory grouping blocks");
     goto done;
   }
   for (b = 0; b < SORT_BUCKETS; b++)
     total += kept[b];
   if ((res = malloc((total ? total : 1) * sizeof *res)) == NULL) {
-    rc = cc_error_set(CC_ENOMEM, "out of memory sorting");
+    rc = cc_error_set(CC_ENOMEM, "out of memory grouping blocks");
     goto done;
   }
-  for (b = 0, at = 0; b < SORT_BUCKETS; b++) {
-    memcpy(res + at, tmp + start[b], kept[b] * sizeof *res);
-    at += kept[b];
+  for (b = 0, at = 0; b < SORT_BUCKETS; b++)
+    for (i = 0; i < kept[b]; i++, at++) {
+      const cc_block_ref *x = &tmp[start[b] + i];
+      const cc_index_entry *e = &entries[x->at % (uint32_t)k][x->at / (uint32_t)k];
+      res[at].key = x->key;
+      res[at].id_hash = e->hash;
+      res[at].line = e->line;
+      res[at].roster = e->roster;
+    }
+  /* Within a block the refs are in the order of their places: put them in
+   * (roster, line) order, the order a block's first 64 members are taken
+   * in. */
+  for (i = 0; i < total;) {
+    size_t j = i + 1;
+    while (j < total && res[j].key == res[i].key)
+      j++;
+    sort_blocks_range(res + i, j - i);
+    i = j;
   }
   *out = res;
   *n_out = total;
@@ -358,4 +388,3 @@ done:
   cc_mem_free(tmp);
   return rc;
 }
-

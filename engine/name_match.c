@@ -43,6 +43,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Inlined: a name's keys are hashed for every record of the run, where a
+ * call into the shared library costs as much as the hash of a few bytes. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "chachong/name_match.h"

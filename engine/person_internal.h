@@ -16,9 +16,6 @@ typedef struct cc_person {
   const cc_finding *match;    /* NULL: the exact tier (basis id_exact,
                                  confidence 1); else the fuzzy group's
                                  basis, confidence and evidence */
-  cc_read *rd;                /* where the members' text is read; NULL:
-                                 left empty (the exact walk fetches it for
-                                 all findings at once, in file order) */
   size_t *pick, pick_cap;     /* scratch: indexes of a finding's members */
 } cc_person;
 
@@ -29,6 +26,17 @@ typedef struct cc_person {
  * IDs are made, and no id_conflict. Returns 0 or an error code.
  */
 int cc_person_rules(cc_person *p, const cc_index_item *it, size_t n);
+/*
+ * The members of the findings list->items[from..n) get their text (name,
+ * record_id, school code and name, region code) from the rec database of
+ * g, and each finding its person_name (the name of the first member
+ * carrying the finding's ID, else of its first member): cc_person_rules
+ * leaves them empty, since looking each member up as its finding is made
+ * costs a random descent and page fault per member. Here they are read in
+ * file order on `threads` threads. Returns 0 or an error code.
+ */
+int cc_person_fill_text(cc_finding_list *list, size_t from, const cc_gen *g,
+                        int threads);
 /* Frees p's scratch (not the list). */
 void cc_person_dispose(cc_person *p);
 

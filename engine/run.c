@@ -95,8 +95,8 @@ typedef struct school_table {
 typedef struct thread_store {
   cc_index_entry *e;      /* idx entries */
   size_t n, cap;
-  cc_block_entry *blk;    /* fuzzy blocking entries */
-  size_t n_blk, cap_blk;
+  cc_block_ref *refs;     /* the fuzzy tier's blocking keys, with places in e */
+  size_t n_refs, cap_refs;
   cc_typo_seed *seeds;    /* records with an invalid ID, for the typo search */
   size_t n_seeds, cap_seeds;
   payload_seg *seg;
@@ -325,15 +325,18 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
     if (rs->fuzzy) {
       uint64_t bk[CC_FUZZY_BLOCK_KEYS_MAX];
       int nk = cc_fuzzy_block_keys(bk, r), k;
-      if (nk && cc_mem_grow((void **)&t->blk, &t->cap_blk, t->n_blk + (size_t)nk,
-                            sizeof *t->blk) < 0)
+      /* The place of e among every worker's entries (cc_block_ref). */
+      uint64_t at = (uint64_t)(t->n - 1) * (uint64_t)rs->threads + (uint64_t)thread;
+      if (nk && at > UINT32_MAX)
+        return cc_error_set(CC_EINVALID, "too many records for the fuzzy tier's blocks "
+                                         "(use --no-fuzzy)");
+      if (nk && cc_mem_grow((void **)&t->refs, &t->cap_refs, t->n_refs + (size_t)nk,
+                            sizeof *t->refs) < 0)
         return cc_error_set(CC_ENOMEM, "out of memory");
       for (k = 0; k < nk; k++) {
-        cc_block_entry *be = &t->blk[t->n_blk++];
-        be->key = bk[k];
-        be->id_hash = r->id_hash;
-        be->line = r->line;
-        be->roster = r->roster;
+        t->refs[t->n_refs].key = bk[k];
+        t->refs[t->n_refs].at = (uint32_t)at;
+        t->n_refs++;
       }
       if (r->id_verdict == CC_ID_INVALID && (r->id_len == 18 || r->id_len == 17)) {
         cc_typo_seed *sd;
@@ -408,29 +411,25 @@ static void free_payloads(run_state *rs)
 }
 
 /*
- * The index stage before its commit: sorts the workers' index entries and
- * appends them to the staged generation, sorts the blocking entries and
- * keeps those of blocks of two or more (returned in *blocks, for the fuzzy
- * tier; they are never written to the database) and gathers the typo
- * seeds.
+ * The index stage before its commit: makes the fuzzy tier's blocks from
+ * the workers' blocking keys and keeps those of two or more records
+ * (returned in *blocks; they are never written to the database), sorts the
+ * workers' index entries and appends them to the staged generation,
+ * gathers the typo seeds and sets the bits of every ID in *ids.
  *
  * The entries' payloads were written in file order and are read in hash
  * order, each one a cache miss; the writer asks for them a few entries
  * ahead and packs them into idx chunks (cc_index_stage_entries), one LMDB
- * append per 26 entries on average. On two or more threads the blocking
- * entries are sorted on the other thread meanwhile, hidden behind the
- * writer, the one part that cannot be split. (While idx held one entry
- * per value, the appends took 2.1 s at national scale, and the payloads
- * were first copied into hash order so that they read memory in order.)
+ * append per 26 entries on average. (While idx held one entry per value, the
+ * appends took 2.1 s at national scale, and the payloads were first copied
+ * into hash order so that they read memory in order.)
  */
 static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
-                      cc_typo_seed **seeds, size_t *n_seeds)
+                      cc_typo_seed **seeds, size_t *n_seeds, cc_id_filter *ids)
 {
   cc_index_entry *all = NULL, **parts = NULL;
-  cc_block_entry **bparts = NULL;
-  size_t *lens = NULL, *blens = NULL, total = 0, ns = 0, i;
-  int rc = 0, brc = 0, k = rs->threads;
-  char bmsg[512] = "";
+  size_t *lens = NULL, total = 0, ns = 0, i;
+  int rc = 0, k = rs->threads;
 
   *blocks = NULL;
   *nb = 0;
@@ -438,9 +437,7 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
   *n_seeds = 0;
   parts = malloc((size_t)k * sizeof *parts);
   lens = malloc((size_t)k * sizeof *lens);
-  bparts = calloc((size_t)k, sizeof *bparts);
-  blens = calloc((size_t)k, sizeof *blens);
-  if (parts == NULL || lens == NULL || bparts == NULL || blens == NULL) {
+  if (parts == NULL || lens == NULL) {
     rc = cc_error_set(CC_ENOMEM, "out of memory");
     goto done;
   }
@@ -451,6 +448,32 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
     parts[i] = rs->ts[i].e;
     lens[i] = rs->ts[i].n;
     rs->ts[i].e = NULL;
+  }
+  if (rs->fuzzy) {
+    /* Before the sort frees the workers' entries, which the refs point
+     * into. */
+    cc_block_ref **rparts = calloc((size_t)k, sizeof *rparts);
+    size_t *rlens = calloc((size_t)k, sizeof *rlens);
+    if (rparts == NULL || rlens == NULL) {
+      free(rparts);
+      free(rlens);
+      rc = cc_error_set(CC_ENOMEM, "out of memory");
+      goto done;
+    }
+    for (i = 0; i < (size_t)k; i++) {
+      rparts[i] = rs->ts[i].refs;
+      rlens[i] = rs->ts[i].n_refs;
+      rs->ts[i].refs = NULL;
+    }
+    rc = cc_index_group_blocks(blocks, nb, rparts, rlens, k,
+                               (const cc_index_entry *const *)parts, k);
+    free(rparts);
+    free(rlens);
+    if (rc < 0) {
+      for (i = 0; i < (size_t)k; i++)
+        cc_mem_free(parts[i]);
+      goto done;
+    }
   }
   if ((rc = cc_index_sort_parts(&all, parts, lens, k, k)) < 0)
     goto done;
@@ -463,9 +486,6 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
       goto done;
     }
     for (i = 0; i < (size_t)k; i++) {
-      bparts[i] = rs->ts[i].blk;
-      blens[i] = rs->ts[i].n_blk;
-      rs->ts[i].blk = NULL;
       if (rs->ts[i].n_seeds)
         memcpy(*seeds + *n_seeds, rs->ts[i].seeds,
                rs->ts[i].n_seeds * sizeof **seeds);
@@ -475,30 +495,19 @@ static int load_index(run_state *rs, cc_block_entry **blocks, size_t *nb,
     }
   }
 
-#pragma omp parallel num_threads(k >= 2 ? 2 : 1)
-  {
-    int me = omp_get_thread_num(), team = omp_get_num_threads();
-    if (me == 0) {
-      /* The thread that began the write transaction writes (lmdb.h: a
-       * write transaction belongs to its thread). */
-      cc_mem_heap_advise();
-      rc = cc_index_stage_entries(&rs->stage, all, total);
-      free_payloads(rs);
-    }
-    if (rs->fuzzy && (team == 1 ? rc == 0 : me == 1) &&
-        (brc = cc_index_group_blocks_parts(blocks, nb, bparts, blens, k, 1)) < 0)
-      snprintf(bmsg, sizeof bmsg, "%s", cc_error_last());
-  }
-  if (rc == 0 && brc < 0)
-    rc = cc_error_set(brc, "%s", bmsg[0] ? bmsg : cc_error_last());
+  /* The thread that began the write transaction writes (lmdb.h: a write
+   * transaction belongs to its thread). */
+  cc_mem_heap_advise();
+  rc = cc_index_stage_entries(&rs->stage, all, total);
+  free_payloads(rs);
+  /* The typo search's bit set of every ID, while the sorted entries are
+   * at hand. */
+  if (rc == 0 && rs->fuzzy && *n_seeds > 0)
+    rc = cc_id_filter_build(ids, all, total);
 
 done:
-  for (i = 0; bparts && i < (size_t)k; i++)
-    cc_mem_free(bparts[i]);
   free(parts);
   free(lens);
-  free(bparts);
-  free(blens);
   cc_mem_free(all);
   if (rc < 0) {
     free(*blocks);
@@ -888,6 +897,7 @@ typedef struct monthly {
   size_t n_blocks;
   cc_typo_seed *seeds;          /* records with an invalid ID */
   size_t n_seeds;
+  cc_id_filter ids;             /* every ID, for the typo search */
   cc_school_count *schools;     /* records per school, sorted */
   size_t n_schools;
   cc_finding_list found;        /* every finding of the period */
@@ -1078,7 +1088,8 @@ static int build_index(monthly *m)
 {
   double t = now_s();
   int rc;
-  if ((rc = load_index(&m->rs, &m->blocks, &m->n_blocks, &m->seeds, &m->n_seeds)) < 0)
+  if ((rc = load_index(&m->rs, &m->blocks, &m->n_blocks, &m->seeds, &m->n_seeds,
+                       &m->ids)) < 0)
     return rc;
   if ((rc = merge_schools(&m->schools, &m->n_schools, &m->rs, m->labels)) < 0 ||
       (rc = cc_index_stage_schools(&m->rs.stage, m->schools, m->n_schools)) < 0 ||
@@ -1125,11 +1136,12 @@ static int compare_fuzzy(monthly *m)
     if ((rc = cc_review_load(&reviews, m->db)) < 0)
       return rc;
     rc = cc_fuzzy_run(&m->found, &m->fz, m->out[OUT_POSS], m->db, m->rs.stage.gen,
-                      m->labels, m->seeds, m->n_seeds, m->blocks, m->n_blocks,
+                      m->labels, m->seeds, m->n_seeds, &m->ids, m->blocks, m->n_blocks,
                       reviews, &m->generic, m->rs.threads);
     cc_review_set_free(reviews);
     free(m->blocks);
     m->blocks = NULL;
+    cc_id_filter_free(&m->ids);
     if (rc < 0)
       return rc;
   }
@@ -1540,12 +1552,13 @@ static void run_dispose(monthly *m)
   }
   free(m->seeds);
   free(m->blocks);
+  cc_id_filter_free(&m->ids);
   cc_generic_ids_dispose(&m->generic);
   if (rs->ts) {
     free_payloads(rs);
     for (i = 0; i < (size_t)rs->threads; i++) {
       cc_mem_free(rs->ts[i].e);
-      cc_mem_free(rs->ts[i].blk);
+      cc_mem_free(rs->ts[i].refs);
       free(rs->ts[i].seeds);
       school_table_dispose(&rs->ts[i].schools);
       cc_finding_list_dispose(&rs->ts[i].policy);

@@ -1074,6 +1074,65 @@ START_TEST(test_fuzzy_em_fallback)
 }
 END_TEST
 
+/* The typo search's bit set, by hand. Three entries, hashes 0, 2^63 and
+ * 0xFFF0...: 3 x 8 bits is under the least size, 4,096 bits, so a bit
+ * is the top 12 bits of a hash (shift 52): bits 0, 2048 and 4095 set. */
+START_TEST(test_fuzzy_id_filter)
+{
+  cc_index_entry e[3];
+  cc_id_filter f;
+  memset(e, 0, sizeof e);
+  e[0].hash = 0;
+  e[1].hash = UINT64_C(0x8000000000000000);
+  e[2].hash = UINT64_C(0xFFF0000000000000);
+  ck_assert_int_eq(cc_id_filter_build(&f, e, 3), 0);
+  ck_assert_uint_eq(f.shift, 52);
+  ck_assert_int_eq(cc_id_filter_may_have(&f, 0), 1);
+  /* Same top 12 bits as an entry: may be there (a false positive). */
+  ck_assert_int_eq(cc_id_filter_may_have(&f, UINT64_C(0x000FFFFFFFFFFFFF)), 1);
+  ck_assert_int_eq(cc_id_filter_may_have(&f, UINT64_C(0x8000000000000001)), 1);
+  ck_assert_int_eq(cc_id_filter_may_have(&f, UINT64_C(0xFFFFFFFFFFFFFFFF)), 1);
+  /* Bits 1, 2047 and 4094: nobody's. */
+  ck_assert_int_eq(cc_id_filter_may_have(&f, UINT64_C(0x0010000000000000)), 0);
+  ck_assert_int_eq(cc_id_filter_may_have(&f, UINT64_C(0x7FFFFFFFFFFFFFFF)), 0);
+  ck_assert_int_eq(cc_id_filter_may_have(&f, UINT64_C(0xFFE0000000000000)), 0);
+  cc_id_filter_free(&f);
+  ck_assert_ptr_null(f.bits);
+  /* No filter, or a freed one: every ID may be there. */
+  ck_assert_int_eq(cc_id_filter_may_have(NULL, 1), 1);
+  ck_assert_int_eq(cc_id_filter_may_have(&f, 1), 1);
+}
+END_TEST
+
+/* Sizes: at least 8 bits an entry, a power of two. 1,000 entries: 8,192
+ * bits (shift 51); 1,024: exactly 8,192; 1,025: 16,384 (shift 50). None
+ * of 1,000 entries' bits is lost. */
+START_TEST(test_fuzzy_id_filter_sizes)
+{
+  static const size_t n[3] = {1000, 1024, 1025};
+  static const unsigned shift[3] = {51, 51, 50};
+  cc_index_entry *e = calloc(1025, sizeof *e);
+  size_t i, t;
+  ck_assert_ptr_nonnull(e);
+  for (i = 0; i < 1025; i++)
+    e[i].hash = (uint64_t)(i + 1) * UINT64_C(0x9E3779B97F4A7C15);
+  for (t = 0; t < 3; t++) {
+    cc_id_filter f;
+    size_t set = 0;
+    ck_assert_int_eq(cc_id_filter_build(&f, e, n[t]), 0);
+    ck_assert_uint_eq(f.shift, shift[t]);
+    for (i = 0; i < n[t]; i++)
+      ck_assert_int_eq(cc_id_filter_may_have(&f, e[i].hash), 1);
+    for (i = 0; i < ((size_t)1 << (64 - f.shift)) / 64; i++)
+      set += (size_t)__builtin_popcountll(f.bits[i]);
+    ck_assert_uint_le(set, n[t]);
+    ck_assert_uint_ge(set, n[t] * 7 / 8); /* few collide at 8 bits each */
+    cc_id_filter_free(&f);
+  }
+  free(e);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *fuzzy_suite(void)
@@ -1109,6 +1168,8 @@ static Suite *fuzzy_suite(void)
   tcase_add_loop_test(limits, test_fuzzy_score_limits, 0,
                       (int)(sizeof score_limits / sizeof score_limits[0]));
   tcase_add_test(limits, test_fuzzy_block_keys_limits);
+  tcase_add_test(limits, test_fuzzy_id_filter);
+  tcase_add_test(limits, test_fuzzy_id_filter_sizes);
   tcase_add_test(limits, test_fuzzy_confidence_limits);
   tcase_add_test(limits, test_fuzzy_codes_limits);
   suite_add_tcase(s, limits);

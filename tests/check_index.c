@@ -1698,9 +1698,7 @@ START_TEST(test_index_sort_parts_matches_qsort)
     n += sizes[p];
   for (threads = 1; threads <= 2; threads++) {
     cc_index_entry *all = calloc(n + 1, sizeof *all), *parts[4], *out = NULL;
-    cc_block_entry *ball = calloc(n + 1, sizeof *ball), *bparts[4], *bout = NULL;
     ck_assert_ptr_nonnull(all);
-    ck_assert_ptr_nonnull(ball);
     rng_state = UINT64_C(0x243F6A8885A308D3) ^ n;
     for (i = 0; i < n; i++) {
       uint64_t r = rng();
@@ -1711,55 +1709,19 @@ START_TEST(test_index_sort_parts_matches_qsort)
       all[i].line = (uint32_t)i + 2;
       all[i].len = (uint16_t)r;
       all[i].payload = (const uint8_t *)&all[i];
-      ball[i].key = all[i].hash;
-      ball[i].id_hash = r;
-      ball[i].roster = all[i].roster;
-      ball[i].line = all[i].line;
     }
     for (p = 0, at = 0; p < 4; p++) {
       parts[p] = cc_mem_alloc((sizes[p] ? sizes[p] : 1) * sizeof *parts[p]);
-      bparts[p] = cc_mem_alloc((sizes[p] ? sizes[p] : 1) * sizeof *bparts[p]);
       ck_assert_ptr_nonnull(parts[p]);
-      ck_assert_ptr_nonnull(bparts[p]);
       memcpy(parts[p], all + at, sizes[p] * sizeof *all);
-      memcpy(bparts[p], ball + at, sizes[p] * sizeof *ball);
       at += sizes[p];
     }
-    if (n) {
+    if (n)
       qsort(all, n, sizeof *all, entry_cmp);
-      qsort(ball, n, sizeof *ball, block_cmp);
-    }
     ck_assert_int_eq(cc_index_sort_parts(&out, parts, sizes, k, threads), 0);
-    {
-      /* As blocks: the entries of keys two or more share, in order. */
-      size_t kept = 99, w = 0, j;
-      for (i = 0; i < n; i = j) {
-        for (j = i + 1; j < n && ball[j].key == ball[i].key; j++)
-          ;
-        w += j - i >= 2 ? j - i : 0;
-      }
-      ck_assert_int_eq(cc_index_group_blocks_parts(&bout, &kept, bparts, sizes, k, threads), 0);
-      ck_assert_uint_eq(kept, w);
-      for (i = 0, w = 0; i < n; i = j) {
-        size_t run, m;
-        for (j = i + 1; j < n && ball[j].key == ball[i].key; j++)
-          ;
-        run = j - i;
-        for (m = i; run >= 2 && m < j; m++, w++) {
-          ck_assert_uint_eq(bout[w].key, ball[m].key);
-          ck_assert_uint_eq(bout[w].id_hash, ball[m].id_hash);
-          ck_assert_uint_eq(bout[w].line, ball[m].line);
-        }
-      }
-      free(bout);
-      bout = malloc((n ? n : 1) * sizeof *bout);
-    }
-    for (p = 0; p < 4; p++) { /* taken over */
+    for (p = 0; p < 4; p++) /* taken over */
       ck_assert_ptr_null(parts[p]);
-      ck_assert_ptr_null(bparts[p]);
-    }
     ck_assert_ptr_nonnull(out);
-    ck_assert_ptr_nonnull(bout);
     for (i = 0; i < n; i++) {
       ck_assert_uint_eq(out[i].hash, all[i].hash);
       ck_assert_uint_eq(out[i].roster, all[i].roster);
@@ -1767,58 +1729,54 @@ START_TEST(test_index_sort_parts_matches_qsort)
       ck_assert_uint_eq(out[i].len, all[i].len);
       ck_assert_ptr_eq(out[i].payload, all[i].payload);
     }
-    /* The in-place form sorts the blocks the same way. */
-    if (n) {
-      memcpy(bout, ball, n * sizeof *ball);
-      for (i = n; i > 1; i--) {
-        size_t j = rng() % i;
-        cc_block_entry x = bout[i - 1];
-        bout[i - 1] = bout[j];
-        bout[j] = x;
-      }
-    }
-    ck_assert_int_eq(cc_index_sort_blocks(bout, n, threads), 0);
-    for (i = 0; i < n; i++) {
-      ck_assert_uint_eq(bout[i].key, ball[i].key);
-      ck_assert_uint_eq(bout[i].line, ball[i].line);
-    }
     cc_mem_free(out);
-    free(bout);
     free(all);
-    free(ball);
   }
 }
 END_TEST
 
-/* The fuzzy tier's blocks, worked by hand: keys 5 (three entries), 9 (two,
- * in another top bucket), 7 and 1 (alone). Kept: the five of keys 5 and 9,
- * by (key, roster, line). */
+/* Refs into parts of workers' entries, worked by hand. Two workers (k = 2):
+ * worker 0 holds entries (hash 101, roster 0, line 3), (102, 0, 1),
+ * (103, 1, 1); worker 1 holds (104, 0, 2), (105, 0, 2), (106, 1, 4),
+ * (107, 0, 9). Entry j of worker t is at = 2j + t. Keys: 5 for 101, 103
+ * and 105, 9 (top bit set: another bucket) for 102 and 106, 7 for 104,
+ * 1 for 107. Kept: the five of keys 5 and 9, by (key, roster, line): key 5
+ * as 105 (0:2), 101 (0:3), 103 (1:1); key 9 as 102 (0:1), 106 (1:4). The
+ * refs come in part 0 in another order than their places. */
 START_TEST(test_index_group_blocks_by_hand)
 {
   const uint64_t k9 = UINT64_C(0x8000000000000009);
-  cc_block_entry *parts[2], *out = NULL;
+  static const cc_index_entry w0[3] = {{101, 3, 0, 0, NULL}, {102, 1, 0, 0, NULL},
+                                       {103, 1, 1, 0, NULL}};
+  static const cc_index_entry w1[4] = {{104, 2, 0, 0, NULL}, {105, 2, 0, 0, NULL},
+                                       {106, 4, 1, 0, NULL}, {107, 9, 0, 0, NULL}};
+  const cc_index_entry *const entries[2] = {w0, w1};
+  const cc_block_ref r0[3] = {{5, 4}, {UINT64_C(0x8000000000000009), 2}, {5, 0}};
+  const cc_block_ref r1[4] = {{7, 1}, {5, 3}, {UINT64_C(0x8000000000000009), 5},
+                              {1, 7}};
+  cc_block_ref *parts[2];
+  cc_block_entry *out = NULL;
   size_t lens[2] = {3, 4}, n = 0;
-  static const cc_block_entry p0[3] = {
-      {5, 101, 3, 0}, {UINT64_C(0x8000000000000009), 102, 1, 0}, {5, 103, 1, 1}};
-  static const cc_block_entry p1[4] = {
-      {7, 104, 2, 0}, {5, 105, 2, 0}, {UINT64_C(0x8000000000000009), 106, 4, 1},
-      {1, 107, 9, 0}};
   int threads;
   for (threads = 1; threads <= 2; threads++) {
-    parts[0] = cc_mem_alloc(sizeof p0);
-    parts[1] = cc_mem_alloc(sizeof p1);
+    parts[0] = cc_mem_alloc(sizeof r0);
+    parts[1] = cc_mem_alloc(sizeof r1);
     ck_assert_ptr_nonnull(parts[0]);
     ck_assert_ptr_nonnull(parts[1]);
-    memcpy(parts[0], p0, sizeof p0);
-    memcpy(parts[1], p1, sizeof p1);
-    ck_assert_int_eq(cc_index_group_blocks_parts(&out, &n, parts, lens, 2, threads), 0);
+    memcpy(parts[0], r0, sizeof r0);
+    memcpy(parts[1], r1, sizeof r1);
+    ck_assert_int_eq(cc_index_group_blocks(&out, &n, parts, lens, 2, entries, threads), 0);
     ck_assert_ptr_null(parts[0]);
     ck_assert_ptr_null(parts[1]);
     ck_assert_uint_eq(n, 5);
     ck_assert_uint_eq(out[0].key, 5);
-    ck_assert_uint_eq(out[0].id_hash, 105); /* roster 0, line 2 */
-    ck_assert_uint_eq(out[1].id_hash, 101); /* roster 0, line 3 */
-    ck_assert_uint_eq(out[2].id_hash, 103); /* roster 1, line 1 */
+    ck_assert_uint_eq(out[0].id_hash, 105);
+    ck_assert_uint_eq(out[0].roster, 0);
+    ck_assert_uint_eq(out[0].line, 2);
+    ck_assert_uint_eq(out[1].id_hash, 101);
+    ck_assert_uint_eq(out[1].line, 3);
+    ck_assert_uint_eq(out[2].id_hash, 103);
+    ck_assert_uint_eq(out[2].roster, 1);
     ck_assert_uint_eq(out[3].key, k9);
     ck_assert_uint_eq(out[3].id_hash, 102);
     ck_assert_uint_eq(out[4].key, k9);
@@ -1829,33 +1787,53 @@ START_TEST(test_index_group_blocks_by_hand)
 END_TEST
 
 /* Many shared keys (runs of 1 to dozens, some past a bucket's insertion
- * cut-off), split in uneven parts: the entries kept are exactly those of
- * keys two or more entries share, in (key, roster, line) order. */
+ * cut-off), three workers with uneven parts (one empty): the entries kept
+ * are exactly those of keys two or more records share, made whole from
+ * their places, in (key, roster, line) order, as qsort and a filter give. */
 START_TEST(test_index_group_blocks_matches_qsort)
 {
   const size_t n = 120000, sizes[3] = {70000, 0, 50000};
-  cc_block_entry *all = malloc(n * sizeof *all), *parts[3], *out = NULL;
-  size_t i, w, at, kept = 0;
+  cc_block_entry *all = malloc(n * sizeof *all), *out = NULL;
+  cc_index_entry *ent[3];
+  cc_block_ref *parts[3];
+  size_t i, w, kept = 0, lens[3];
   int p, threads;
   ck_assert_ptr_nonnull(all);
   rng_state = UINT64_C(0x13198A2E03707344);
-  for (i = 0; i < n; i++) {
-    /* Small key numbers repeat; spread them over the 64 bits. A tenth of
-     * the entries share one of 40 keys, so long runs occur. */
-    uint64_t x = rng() % 10 == 0 ? rng() % 40 : rng() % 90000;
-    all[i].key = (x + 1) * UINT64_C(0x9E3779B97F4A7C15);
-    all[i].id_hash = rng();
-    all[i].roster = (uint16_t)(rng() & 1);
-    all[i].line = (uint32_t)i + 2;
+  /* Record j of worker p has two keys (as one reading of a name gives);
+   * ent[p][j] is its entry, all[] its two blocking entries as expected. */
+  for (p = 0, w = 0; p < 3; p++) {
+    ent[p] = calloc(sizes[p] / 2 + 1, sizeof *ent[p]);
+    ck_assert_ptr_nonnull(ent[p]);
+    for (i = 0; i < sizes[p] / 2; i++) {
+      int t;
+      ent[p][i].hash = rng();
+      ent[p][i].roster = (uint16_t)(rng() & 1);
+      ent[p][i].line = (uint32_t)(w / 2) + 2; /* (roster, line) unique */
+      for (t = 0; t < 2; t++, w++) {
+        /* Small key numbers repeat; spread them over the 64 bits. A
+         * tenth of the keys are one of 40, so long runs occur. */
+        uint64_t x = rng() % 10 == 0 ? rng() % 40 : rng() % 90000;
+        all[w].key = (x + 1) * UINT64_C(0x9E3779B97F4A7C15);
+        all[w].id_hash = ent[p][i].hash;
+        all[w].roster = ent[p][i].roster;
+        all[w].line = ent[p][i].line;
+      }
+    }
   }
+  ck_assert_uint_eq(w, n);
   for (threads = 1; threads <= 2; threads++) {
     cc_block_entry *want = malloc(n * sizeof *want);
+    size_t at = 0;
     ck_assert_ptr_nonnull(want);
-    for (p = 0, at = 0; p < 3; p++) {
+    for (p = 0; p < 3; p++) {
+      lens[p] = sizes[p];
       parts[p] = cc_mem_alloc((sizes[p] ? sizes[p] : 1) * sizeof *parts[p]);
       ck_assert_ptr_nonnull(parts[p]);
-      memcpy(parts[p], all + at, sizes[p] * sizeof *all);
-      at += sizes[p];
+      for (i = 0; i < sizes[p]; i++, at++) {
+        parts[p][i].key = all[at].key;
+        parts[p][i].at = (uint32_t)((i / 2) * 3 + (size_t)p);
+      }
     }
     memcpy(want, all, n * sizeof *all);
     qsort(want, n, sizeof *want, block_cmp);
@@ -1871,7 +1849,9 @@ START_TEST(test_index_group_blocks_matches_qsort)
     }
     ck_assert_uint_gt(w, n / 2); /* the case has many shared keys... */
     ck_assert_uint_lt(w, n);     /* ...and some alone */
-    ck_assert_int_eq(cc_index_group_blocks_parts(&out, &kept, parts, sizes, 3, threads), 0);
+    ck_assert_int_eq(cc_index_group_blocks(&out, &kept, parts, lens, 3,
+                                           (const cc_index_entry *const *)ent, threads),
+                     0);
     ck_assert_uint_eq(kept, w);
     for (i = 0; i < w; i++) {
       ck_assert_uint_eq(out[i].key, want[i].key);
@@ -1882,6 +1862,8 @@ START_TEST(test_index_group_blocks_matches_qsort)
     free(out);
     free(want);
   }
+  for (p = 0; p < 3; p++)
+    free(ent[p]);
   free(all);
 }
 END_TEST
