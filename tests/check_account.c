@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chachong/account.h"
+#include "chachong/audit.h"
 #include "chachong/errors.h"
 #include "chachong/index.h"
 #include "test_util.h"
@@ -142,6 +143,42 @@ START_TEST(test_account_add_get_list)
   ck_assert_str_eq(list[2].name, "sd.audit");
   ck_assert_str_eq(list[0].scope, "4137010001");
   free(list);
+}
+END_TEST
+
+/* Every change leaves its entry, written by the library: one per change
+ * that was stored, none for a refused one, in order, command "user". */
+START_TEST(test_account_changes_audited)
+{
+  static const char *const want[] = {
+      "add sd.audit role=province scope=37", "add nat role=national scope=",
+      "passwd sd.audit", "disable sd.audit", "enable sd.audit",
+      "token nat new", "token nat revoke"};
+  char token[CC_TOKEN_TEXT];
+  cc_audit_entry *e = NULL;
+  size_t n = 0, i;
+  ck_assert_int_eq(add("sd.audit", CC_ROLE_PROVINCE, "37", "correct horse 1"), 0);
+  ck_assert_int_eq(add("sd.audit", CC_ROLE_PROVINCE, "37", "correct horse 2"), CC_EBUSY);
+  ck_assert_int_eq(add("nat", CC_ROLE_NATIONAL, "", "national pass"), 0);
+  ck_assert_int_eq(cc_account_set_password(db, "sd.audit", "a new password", 14), 0);
+  ck_assert_int_eq(cc_account_set_password(db, "nobody", "a new password", 14),
+                   CC_ENOTFOUND);
+  ck_assert_int_eq(cc_account_set_disabled(db, "sd.audit", 1), 0);
+  ck_assert_int_eq(cc_account_set_disabled(db, "sd.audit", 0), 0);
+  ck_assert_int_eq(cc_account_token_new(token, db, "nat"), 0);
+  ck_assert_int_eq(cc_account_token_revoke(db, "nat"), 0);
+  ck_assert_int_eq(cc_account_token_revoke(db, "nat"), CC_ENOTFOUND);
+  ck_assert_int_eq(cc_audit_list(&e, &n, db, 0), 0);
+  ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
+  for (i = 0; i < n; i++) {
+    ck_assert_str_eq(e[i].command, "user");
+    ck_assert_str_eq(e[i].what, want[i]);
+    ck_assert_uint_eq(e[i].records, 1);
+    ck_assert_str_ne(e[i].user, "");
+    ck_assert_str_ne(e[i].os_user, "");
+    ck_assert(strstr(e[i].what, "password") == NULL); /* never the secret */
+  }
+  free(e);
 }
 END_TEST
 
@@ -279,6 +316,7 @@ static Suite *account_suite(void)
   tcase_add_test(core, test_account_roles);
   tcase_add_test(core, test_account_scope_codes);
   tcase_add_test(core, test_account_add_get_list);
+  tcase_add_test(core, test_account_changes_audited);
   tcase_add_test(core, test_account_password_not_stored);
   tcase_add_test(core, test_account_login_one_answer);
   tcase_add_test(core, test_account_disable_enable);

@@ -3,7 +3,7 @@
  * disable, enable, passwd, token. Passwords are read from standard input,
  * never from the command line (where ps and the shell history would show
  * them); on a terminal they are asked twice without echo. Each change
- * leaves an audit entry under the operating-system user.
+ * leaves an audit entry, which the library writes (engine/account.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,18 +92,6 @@ static int read_password(char *pw, size_t cap)
     memset(again, 0, sizeof again);
   }
   return 0;
-}
-
-static int audit(cc_db *db, const char *what)
-{
-  cc_audit_entry ae;
-  memset(&ae, 0, sizeof ae);
-  ae.when = (int64_t)time(NULL);
-  cc_audit_user(ae.user, NULL);
-  snprintf(ae.command, sizeof ae.command, "user");
-  snprintf(ae.what, sizeof ae.what, "%s", what);
-  ae.records = 1;
-  return cc_audit_record(db, &ae);
 }
 
 static void list(cc_account *a, size_t n)
@@ -211,7 +199,7 @@ static int cmd_user(int argc, char **argv)
     snprintf(what, sizeof what, "token %s new", name);
   }
   memset(pw, 0, sizeof pw);
-  if (rc < 0 || (rc = audit(db, what)) < 0)
+  if (rc < 0) /* the library recorded the audit entry of a change */
     goto fail;
   cc_db_close(db);
   if (strcmp(sub, "token") == 0 && !revoke) {

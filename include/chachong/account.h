@@ -60,6 +60,15 @@ typedef struct cc_account {
                                              before it end */
 } cc_account;
 
+/*
+ * The calls that change an account (cc_account_add, _set_disabled,
+ * _set_password, _token_new, _token_revoke) each record an audit entry
+ * (command "user", what e.g. "add NAME role=ROLE scope=SCOPE", "passwd
+ * NAME", "disable NAME", "token NAME new") under cc_audit_user(NULL) once
+ * the change is stored; a failed audit write is returned as the call's
+ * error.
+ */
+
 /**
  * Checks a scope for a role: none for national; a listed province
  * (2 digits) or prefecture (4 digits) code (cc_region_lookup); a school
