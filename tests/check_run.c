@@ -49,6 +49,7 @@
 #include "chachong/finding.h"
 #include "chachong/index.h"
 #include "chachong/lifecycle.h"
+#include "chachong/normalize_id.h"
 #include "chachong/run.h"
 #include "chachong/types.h"
 #include "fs_internal.h"
@@ -637,6 +638,68 @@ START_TEST(test_run_same_for_any_thread_count)
     free(s);
   }
   free(ref);
+}
+END_TEST
+
+/* How many times needle occurs in s. */
+static size_t count_of(const char *s, const char *needle)
+{
+  size_t n = 0;
+  for (s = strstr(s, needle); s; s = strstr(s + 1, needle))
+    n++;
+  return n;
+}
+
+/* findings.jsonl is written in batches of 8,192 findings (run.c,
+ * EMIT_BATCH): 8,300 persons, each registered at school S1 of one roster
+ * and J1 of the other, with no money, are 8,300 dual_enrollment findings
+ * and nothing else, so the file has 8,300 lines, one finding each, over
+ * two batches; 1 and 2 threads write it the same. */
+START_TEST(test_run_findings_past_one_batch)
+{
+  enum { PERSONS = 8300 };
+  size_t cap = 64 + PERSONS * 48, i, lines = 0;
+  char *moe = malloc(cap), *mohrss = malloc(cap), *one, *two, *p;
+  size_t a = 0, b = 0;
+  cc_run_options o;
+  ck_assert_ptr_nonnull(moe);
+  ck_assert_ptr_nonnull(mohrss);
+  a += (size_t)snprintf(moe + a, cap - a, "身份证号,姓名,学校代码,学籍状态\n");
+  b += (size_t)snprintf(mohrss + b, cap - b, "id_number,name,school_code,status\n");
+  for (i = 0; i < PERSONS; i++) {
+    char id[19];
+    /* 370102, born 2008-01-01 plus i days' worth of sequence numbers:
+     * county 370102, date 20080101 + (i / 999) days, sequence i % 999 + 1. */
+    snprintf(id, sizeof id, "370102200801%02u%03u", (unsigned)(1 + i / 999),
+             (unsigned)(i % 999 + 1));
+    id[17] = cc_id_check_char(id);
+    id[18] = '\0';
+    a += (size_t)snprintf(moe + a, cap - a, "%s,张三,S1,在籍\n", id);
+    b += (size_t)snprintf(mohrss + b, cap - b, "%s,张三,J1,在籍\n", id);
+  }
+  tu_write_file(P("moe.csv"), moe);
+  tu_write_file(P("mohrss.csv"), mohrss);
+  free(moe);
+  free(mohrss);
+  set_rosters(P("moe.csv"), P("mohrss.csv"));
+  o = options(P("db"), "2026-11", P("out"));
+  o.threads = 1;
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), 0);
+  one = tu_read_file(P("out/findings.jsonl"));
+  for (p = one; *p; p++)
+    if (*p == '\n') {
+      lines++;
+      ck_assert_msg(p[1] == '\0' || strncmp(p + 1, "{\"finding_id\": \"", 16) == 0,
+                    "line %zu does not begin a finding", lines + 1);
+    }
+  ck_assert_uint_eq(lines, PERSONS);
+  ck_assert_uint_eq(count_of(one, "\"type\": \"dual_enrollment\""), PERSONS);
+  o.threads = 2;
+  ck_assert_int_eq(cc_run_monthly(NULL, &o), 0);
+  two = tu_read_file(P("out/findings.jsonl"));
+  ck_assert_str_eq(two, one);
+  free(one);
+  free(two);
 }
 END_TEST
 
@@ -1800,6 +1863,7 @@ static Suite *run_suite(void)
   tcase_set_timeout(core, 60);
   tcase_add_test(core, test_run_end_to_end);
   tcase_add_test(core, test_run_same_for_any_thread_count);
+  tcase_add_test(core, test_run_findings_past_one_batch);
   tcase_add_loop_test(core, test_run_rejects_bad_options, 0,
                       (int)(sizeof bad_rows / sizeof bad_rows[0]));
   tcase_add_test(core, test_run_period_month_must_be_digits);
