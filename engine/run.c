@@ -910,7 +910,6 @@ typedef struct monthly {
   int64_t at_risk;              /* money paid twice */
   int64_t policy_risk[CC_FT_COUNT_]; /* money against the rules, by type */
   uint64_t invalid_ids;         /* over every roster */
-  cc_buf json;                  /* findings.jsonl */
   cc_buf info;                  /* the period's run record (JSON) */
   cc_buf sum;                   /* summary.txt */
   cc_buf sjson;                 /* summary.json */
@@ -1193,56 +1192,82 @@ static int apply_lifecycle(monthly *m)
 }
 
 /* Findings formatted at a time for findings.jsonl: some 20 MiB of text
- * at national scale (2.6 KB a finding), one buffer reused. */
+ * at national scale (2.6 KB a finding). */
 #define EMIT_BATCH 8192
+/* Bytes a finding's line is first given room for (most take under 3 KB). */
+#define EMIT_GUESS 4096
+
+/* Appends f's line to b; 0 or CC_ENOMEM (b failed). */
+static int finding_line(cc_buf *b, const cc_finding *f, const cc_finding_context *fc)
+{
+  char *at = cc_buf_extend(b, EMIT_GUESS);
+  size_t need;
+  if (at == NULL)
+    return CC_ENOMEM;
+  /* extend keeps room for the NUL: EMIT_GUESS + 1 bytes at `at` */
+  need = cc_finding_to_json(at, EMIT_GUESS + 1, f, fc);
+  b->len -= EMIT_GUESS;
+  if (need <= EMIT_GUESS) {
+    b->len += need;
+    return 0;
+  }
+  if ((at = cc_buf_extend(b, need)) == NULL)
+    return CC_ENOMEM;
+  cc_finding_to_json(at, need + 1, f, fc);
+  return 0;
+}
 
 /*
  * findings.jsonl written, the findings counted, and the period's run
- * record. The findings go out in batches: each finding's line is
- * measured, then written, on every thread, each into its own place of one
- * buffer (cc_finding_to_json writes nothing past the length it returns),
- * and the buffer is written to the file and reused. (Made whole in memory,
- * the file took 1.3 GB at national scale, every page of it fresh.)
+ * record. The findings go out in batches, each cut into one contiguous
+ * share per thread; every thread formats its share once into its own
+ * buffer (reused from batch to batch), and the buffers are written in
+ * order. (Made whole in memory, the file took 1.3 GB at national scale,
+ * every page of it fresh; and each line was formatted twice, once to
+ * measure it.)
  */
 static int emit_findings(monthly *m)
 {
   const cc_finding_list *found = &m->found;
   cc_finding_context fc;
-  size_t *at = malloc((EMIT_BATCH + 1) * sizeof *at), i, from;
-  char d1[11], d2[11], *json;
-  long q;
-  int rc;
+  int nt = m->rs.threads, t, rc = 0;
+  cc_buf *bufs = calloc((size_t)nt, sizeof *bufs);
+  size_t i, from;
+  char d1[11], d2[11];
   fc.period = m->opts->period;
-  if (at == NULL)
+  if (bufs == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
-  if ((rc = open_output(m, OUT_FIND)) < 0) {
-    free(at);
-    return rc;
-  }
-  for (from = 0; from < found->n; from += EMIT_BATCH) {
+  for (t = 0; t < nt; t++)
+    cc_buf_init(&bufs[t], (size_t)-1 / 2);
+  if ((rc = open_output(m, OUT_FIND)) < 0)
+    goto done;
+  for (from = 0; from < found->n && rc == 0; from += EMIT_BATCH) {
     const cc_finding *batch = found->items + from;
-    long nb = (long)(found->n - from < EMIT_BATCH ? found->n - from : EMIT_BATCH);
-#pragma omp parallel for schedule(static, 256) num_threads(m->rs.threads)
-    for (q = 0; q < nb; q++)
-      at[q + 1] = cc_finding_to_json(NULL, 0, &batch[q], &fc);
-    at[0] = 0;
-    for (q = 0; q < nb; q++)
-      at[q + 1] += at[q];
-    cc_buf_reset(&m->json);
-    json = cc_buf_extend(&m->json, at[nb]);
-    if (json == NULL) {
-      free(at);
-      return cc_buf_check(&m->json, "findings.jsonl");
+    size_t nb = found->n - from < EMIT_BATCH ? found->n - from : EMIT_BATCH;
+#pragma omp parallel num_threads(nt)
+    {
+      int me = omp_get_thread_num(), team = omp_get_num_threads();
+      size_t q, lo = nb * (size_t)me / (size_t)team;
+      size_t hi = nb * (size_t)(me + 1) / (size_t)team;
+      cc_buf_reset(&bufs[me]);
+      for (q = lo; q < hi; q++)
+        if (finding_line(&bufs[me], &batch[q], &fc) < 0)
+          break;
     }
-#pragma omp parallel for schedule(static, 256) num_threads(m->rs.threads)
-    for (q = 0; q < nb; q++)
-      cc_finding_to_json(json + at[q], at[q + 1] - at[q] + 1, &batch[q], &fc);
-    if (fwrite(json, 1, at[nb], m->out[OUT_FIND]) != at[nb]) {
-      free(at);
-      return cc_error_set_errno(CC_EIO, errno, "writing findings.jsonl");
+    for (t = 0; t < nt && rc == 0; t++) {
+      if ((rc = cc_buf_check(&bufs[t], "findings.jsonl")) < 0)
+        break;
+      if (bufs[t].len &&
+          fwrite(bufs[t].p, 1, bufs[t].len, m->out[OUT_FIND]) != bufs[t].len)
+        rc = cc_error_set_errno(CC_EIO, errno, "writing findings.jsonl");
     }
   }
-  free(at);
+done:
+  for (t = 0; t < nt; t++)
+    cc_buf_dispose(&bufs[t]);
+  free(bufs);
+  if (rc < 0)
+    return rc;
 
   for (i = 0; i < found->n; i++) {
     const cc_finding *f = &found->items[i];
@@ -1593,7 +1618,6 @@ static void run_dispose(monthly *m)
   cc_finding_list_dispose(&m->found);
   free(m->stats);
   free(m->labels);
-  cc_buf_dispose(&m->json);
   cc_buf_dispose(&m->info);
   cc_buf_dispose(&m->sum);
   cc_buf_dispose(&m->sjson);
@@ -1626,7 +1650,6 @@ int cc_run_monthly(char **summary, const cc_run_options *opts)
   m->rs.threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
   m->rs.fuzzy = !opts->no_fuzzy;
   m->rs.rules = &m->rules;
-  cc_buf_init(&m->json, (size_t)-1 / 2); /* one batch of findings.jsonl */
   cc_buf_init(&m->info, 0);
   cc_buf_init(&m->sum, 0);
   cc_buf_init(&m->sjson, 0);

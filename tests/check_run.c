@@ -651,20 +651,23 @@ static size_t count_of(const char *s, const char *needle)
 }
 
 /* findings.jsonl is written in batches of 8,192 findings (run.c,
- * EMIT_BATCH): 8,300 persons, each registered at school S1 of one roster
- * and J1 of the other, with no money, are 8,300 dual_enrollment findings
- * and nothing else, so the file has 8,300 lines, one finding each, over
- * two batches; 1 and 2 threads write it the same. */
+ * EMIT_BATCH), each line first given 4,096 bytes (EMIT_GUESS): 8,300
+ * persons, each registered at school S1 of one roster and J1 of the
+ * other, with no money, are 8,300 dual_enrollment findings, and one more
+ * person registered at 19 schools of the first roster (long school names)
+ * and J1 is one more, whose line of 20 members is over 4,096 bytes; nothing
+ * else. So the file has 8,301 lines, one finding each, over two batches;
+ * 1 and 2 threads write it the same. */
 START_TEST(test_run_findings_past_one_batch)
 {
   enum { PERSONS = 8300 };
-  size_t cap = 64 + PERSONS * 48, i, lines = 0;
+  size_t cap = 8192 + PERSONS * 64, i, lines = 0;
   char *moe = malloc(cap), *mohrss = malloc(cap), *one, *two, *p;
   size_t a = 0, b = 0;
   cc_run_options o;
   ck_assert_ptr_nonnull(moe);
   ck_assert_ptr_nonnull(mohrss);
-  a += (size_t)snprintf(moe + a, cap - a, "身份证号,姓名,学校代码,学籍状态\n");
+  a += (size_t)snprintf(moe + a, cap - a, "身份证号,姓名,学校代码,学籍状态,学校名称\n");
   b += (size_t)snprintf(mohrss + b, cap - b, "id_number,name,school_code,status\n");
   for (i = 0; i < PERSONS; i++) {
     char id[19];
@@ -674,8 +677,18 @@ START_TEST(test_run_findings_past_one_batch)
              (unsigned)(i % 999 + 1));
     id[17] = cc_id_check_char(id);
     id[18] = '\0';
-    a += (size_t)snprintf(moe + a, cap - a, "%s,张三,S1,在籍\n", id);
+    a += (size_t)snprintf(moe + a, cap - a, "%s,张三,S1,在籍,一中\n", id);
     b += (size_t)snprintf(mohrss + b, cap - b, "%s,张三,J1,在籍\n", id);
+  }
+  {
+    char id[19] = "37010220080201001";
+    id[17] = cc_id_check_char(id);
+    id[18] = '\0';
+    for (i = 1; i <= 19; i++)
+      a += (size_t)snprintf(moe + a, cap - a,
+                            "%s,李四,T%zu,在籍,山东省济南市历下区第%zu职业中等专业学校附属实训基地分校\n",
+                            id, i, i);
+    b += (size_t)snprintf(mohrss + b, cap - b, "%s,李四,J1,在籍\n", id);
   }
   tu_write_file(P("moe.csv"), moe);
   tu_write_file(P("mohrss.csv"), mohrss);
@@ -692,8 +705,24 @@ START_TEST(test_run_findings_past_one_batch)
       ck_assert_msg(p[1] == '\0' || strncmp(p + 1, "{\"finding_id\": \"", 16) == 0,
                     "line %zu does not begin a finding", lines + 1);
     }
-  ck_assert_uint_eq(lines, PERSONS);
-  ck_assert_uint_eq(count_of(one, "\"type\": \"dual_enrollment\""), PERSONS);
+  ck_assert_uint_eq(lines, PERSONS + 1);
+  ck_assert_uint_eq(count_of(one, "\"type\": \"dual_enrollment\""), PERSONS + 1);
+  {
+    /* The long line: whole, 20 members, past the first guess. */
+    const char *s = strstr(one, "\"name\": \"李四\", \"id_valid\"");
+    const char *start, *end;
+    char *line;
+    ck_assert_ptr_nonnull(s);
+    for (start = s; start > one && start[-1] != '\n'; start--)
+      ;
+    end = strchr(s, '\n');
+    ck_assert_ptr_nonnull(end);
+    ck_assert_uint_gt((size_t)(end - start), 4096);
+    ck_assert(end[-1] == '}');
+    line = strndup(start, (size_t)(end - start));
+    ck_assert_uint_eq(count_of(line, "\"roster\": "), 20);
+    free(line);
+  }
   o.threads = 2;
   ck_assert_int_eq(cc_run_monthly(NULL, &o), 0);
   two = tu_read_file(P("out/findings.jsonl"));
