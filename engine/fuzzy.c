@@ -491,6 +491,8 @@ typedef struct node {
   uint64_t hash;   /* idx key: ID hash | roster | line */
   uint32_t line;
   uint16_t roster;
+  uint32_t item;   /* a pair's: where its record's item is kept (not part
+                      of the key) */
 } node;
 
 /* Flags of a pair. An anchor is an ID the police issued as far as the
@@ -524,6 +526,9 @@ typedef struct pair {
 typedef struct pair_vec {
   pair *p;
   size_t n, cap;
+  cc_index_item *items;          /* the pairs' records, as the search read
+                                    them (node.item indexes them) */
+  size_t n_items, cap_items;
   const cc_generic_ids *generic; /* IDs left out (docs/RULES.md, Data quality) */
   const cc_id_filter *ids;       /* the generation's IDs, for the typo search */
 } pair_vec;
@@ -561,13 +566,21 @@ static int consider(pair_vec *v, const cc_index_item *x, const cc_index_item *y,
                     int basis)
 {
   pair p;
-  node nx = {x->hash, x->line, x->roster}, ny = {y->hash, y->line, y->roster};
+  node nx = {x->hash, x->line, x->roster, 0}, ny = {y->hash, y->line, y->roster, 0};
   int swap;
   if (x->id_len == y->id_len && memcmp(x->id, y->id, x->id_len) == 0)
     return 0; /* the exact tier's */
   if (cc_generic_ids_has(v->generic, x->hash, x->id, x->id_len) ||
       cc_generic_ids_has(v->generic, y->hash, y->id, y->id_len))
     return 0; /* a placeholder ID carried by more records than a person has */
+  if (v->n_items + 2 > UINT32_MAX)
+    return cc_error_set(CC_ENOMEM, "too many candidate pairs");
+  if (cc_grow((void **)&v->items, &v->cap_items, v->n_items + 2, sizeof *v->items) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  nx.item = (uint32_t)v->n_items;
+  v->items[v->n_items++] = *x;
+  ny.item = (uint32_t)v->n_items;
+  v->items[v->n_items++] = *y;
   memset(&p, 0, sizeof p);
   cc_fuzzy_levels(p.level, x->id, x->id_len, x->id_verdict == CC_ID_VALID, y->id,
                   y->id_len, y->id_verdict == CC_ID_VALID, x->name_folded,
@@ -747,6 +760,7 @@ static int collect_blocks(block_set *bs, const cc_block_entry *e, size_t ne,
       for (m = i; m < i + take; m++) {
         node *nd = &bs->members[bs->n++];
         nd->hash = e[m].id_hash;
+        nd->item = 0;
         nd->roster = e[m].roster;
         nd->line = e[m].line;
       }
@@ -1168,16 +1182,15 @@ static int records_of(cc_index_item *items, size_t cap, cc_idx_cursor *cur,
 /* Adds a pair for every two records of the IDs of each `same` decision
  * (basis reviewed; the search's own pair of them, if any, comes first
  * when pairs are merged). */
-static int inject_same(pair_vec *v, const cc_review_set *reviews, const cc_gen *g)
+static int inject_same(pair_vec *v, const cc_review_set *reviews, cc_read *rd)
 {
-  cc_read *rd = NULL;
   cc_idx_cursor cur;
   cc_review_pair rp;
   cc_index_item a[16], b[16];
   size_t it = 0;
   int rc = 0, na, nb, i, j;
   memset(&cur, 0, sizeof cur);
-  if ((rc = cc_store_read_begin(&rd, g)) < 0 || (rc = cc_store_idx_open(&cur, rd)) < 0)
+  if ((rc = cc_store_idx_open(&cur, rd)) < 0)
     goto done;
   while (cc_review_next(&rp, reviews, &it, CC_REVIEW_SAME)) {
     if ((na = records_of(a, 16, &cur, rp.id_a, rp.la)) < 0 ||
@@ -1193,37 +1206,22 @@ static int inject_same(pair_vec *v, const cc_review_set *reviews, const cc_gen *
   rc = 0;
 done:
   cc_idx_close(&cur);
-  cc_store_read_end(rd);
   return rc;
 }
 
 /* Marks the pairs a reviewer decided (PF_SAME, PF_DIFFERENT). */
-static int apply_reviews(pair_vec *all, const cc_review_set *reviews,
-                         const cc_gen *g)
+static void apply_reviews(pair_vec *all, const cc_review_set *reviews)
 {
-  cc_read *rd = NULL;
-  cc_idx_cursor cur;
   size_t i;
-  int rc = 0;
-  memset(&cur, 0, sizeof cur);
-  if ((rc = cc_store_read_begin(&rd, g)) < 0 || (rc = cc_store_idx_open(&cur, rd)) < 0)
-    goto done;
   for (i = 0; i < all->n; i++) {
     pair *p = &all->p[i];
-    cc_index_item x, y;
-    int d;
-    if ((rc = get_item(&x, &cur, &p->a)) < 0 || (rc = get_item(&y, &cur, &p->b)) < 0)
-      goto done;
-    d = cc_review_find(reviews, x.id, x.id_len, y.id, y.id_len);
+    const cc_index_item *x = &all->items[p->a.item], *y = &all->items[p->b.item];
+    int d = cc_review_find(reviews, x->id, x->id_len, y->id, y->id_len);
     if (d == CC_REVIEW_SAME)
       p->flags |= PF_SAME;
     else if (d == CC_REVIEW_DIFFERENT)
       p->flags |= PF_DIFFERENT;
   }
-done:
-  cc_idx_close(&cur);
-  cc_store_read_end(rd);
-  return rc;
 }
 
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
@@ -1239,10 +1237,9 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   cc_person person;
   pair_vec *vecs = NULL, all = {0};
   node *nodes = NULL;
-  size_t *parent = NULL, *best = NULL, n_nodes = 0, n_before = 0, i, k;
+  size_t *parent = NULL, *best = NULL, n_nodes = 0, n_before = 0, n_items, i, k;
   member_ref *refs = NULL;
   block_set *sets = NULL;
-  cc_idx_cursor lcur = {0};
   fetch *fetches = NULL;
   cc_index_item *members = NULL;
   size_t n_members = 0;
@@ -1258,6 +1255,14 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   /* Database handles are opened once, by this thread, before the regions
    * (cc_store_gen_open). */
   if ((rc = cc_store_gen_open(&g, db, gen)) < 0)
+    return rc;
+  /* This read transaction lives until the end: the items the pairs keep
+   * point into the map, some of them read by the workers' transactions,
+   * which end with their regions. No page this one sees can be reused
+   * while it is open (LMDB frees a page for reuse only once no reader
+   * older than the write that let go of it remains), so those items stay
+   * valid too. */
+  if ((rc = cc_store_read_begin(&rd, &g)) < 0)
     return rc;
 
   n_ranges = (long)threads * 16;
@@ -1292,6 +1297,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       if (cc_generic_ids_has(generic, seeds[r].hash, seeds[r].id, seeds[r].id_len))
         continue; /* a placeholder ID: not searched for typos */
       sn.hash = seeds[r].hash;
+      sn.item = 0;
       sn.roster = seeds[r].roster;
       sn.line = seeds[r].line;
       if ((my = get_item(&seed, &cur, &sn)) < 0)
@@ -1374,21 +1380,36 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   stats->candidates = scored;
 
   /* Pairs a reviewer called one person, whether or not a search met them. */
-  if (reviews && (rc = inject_same(&vecs[0], reviews, &g)) < 0)
+  if (reviews && (rc = inject_same(&vecs[0], reviews, rd)) < 0)
     goto done;
 
   /* Merge, sort, keep one pair per record pair (the typo search's first). */
-  for (i = 0; i < (size_t)threads; i++)
+  for (i = 0; i < (size_t)threads; i++) {
     all.n += vecs[i].n;
+    all.n_items += vecs[i].n_items;
+  }
+  if (all.n_items > UINT32_MAX) {
+    rc = cc_error_set(CC_ENOMEM, "too many candidate pairs");
+    goto done;
+  }
   all.p = malloc((all.n ? all.n : 1) * sizeof *all.p);
-  if (all.p == NULL) {
+  all.items = malloc((all.n_items ? all.n_items : 1) * sizeof *all.items);
+  if (all.p == NULL || all.items == NULL) {
     rc = cc_error_set(CC_ENOMEM, "out of memory");
     goto done;
   }
-  for (i = 0, k = 0; i < (size_t)threads; i++) {
-    if (vecs[i].n)
-      memcpy(all.p + k, vecs[i].p, vecs[i].n * sizeof *all.p);
-    k += vecs[i].n;
+  /* One array of items: each thread's pairs' indexes move by the items of
+   * the threads before it. */
+  for (i = 0, k = 0, n_items = 0; i < (size_t)threads; i++) {
+    size_t j;
+    if (vecs[i].n_items)
+      memcpy(all.items + n_items, vecs[i].items, vecs[i].n_items * sizeof *all.items);
+    for (j = 0; j < vecs[i].n; j++, k++) {
+      all.p[k] = vecs[i].p[j];
+      all.p[k].a.item += (uint32_t)n_items;
+      all.p[k].b.item += (uint32_t)n_items;
+    }
+    n_items += vecs[i].n_items;
   }
   qsort(all.p, all.n, sizeof *all.p, pair_cmp);
   for (i = 0, k = 0; i < all.n; i++)
@@ -1399,9 +1420,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
 
   /* The reviewers' decisions on the pairs, then the month's weights,
    * fitted to its candidate pairs. */
-  if (reviews && cc_review_set_size(reviews) > 0 &&
-      (rc = apply_reviews(&all, reviews, &g)) < 0)
-    goto done;
+  if (reviews && cc_review_set_size(reviews) > 0)
+    apply_reviews(&all, reviews);
   if ((rc = fit_model(&stats->model, &all)) < 0)
     goto done;
   if ((rc = decide_pairs(&all, stats)) < 0)
@@ -1433,9 +1453,6 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   if ((rc = link_pairs(&all, nodes, n_nodes, parent)) < 0)
     goto done;
 
-  if ((rc = cc_store_read_begin(&rd, &g)) < 0 ||
-      (rc = cc_store_idx_open(&lcur, rd)) < 0)
-    goto done;
   person.list = out;
   person.labels = labels;
   n_before = out->n;
@@ -1449,13 +1466,10 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       stats->both_valid += p->fate == FATE_BOTH_VALID;
       stats->ambiguous += p->fate == FATE_AMBIGUOUS;
       stats->names_differ += p->fate == FATE_NAME_DIFFERS;
-      if (possible) {
-        cc_index_item x, y;
-        if ((rc = get_item(&x, &lcur, &p->a)) < 0 ||
-            (rc = get_item(&y, &lcur, &p->b)) < 0 ||
-            (rc = write_possible(possible, p, &stats->model, &x, &y, labels)) < 0)
-          goto done;
-      }
+      if (possible &&
+          (rc = write_possible(possible, p, &stats->model, &all.items[p->a.item],
+                               &all.items[p->b.item], labels)) < 0)
+        goto done;
     }
   }
 
@@ -1484,8 +1498,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     const pair *bp;
     int f;
     for (k = i; k < n_nodes && refs[k].root == refs[i].root; k++)
-      if (n < 64 && (rc = get_item(&items[n++], &lcur, &nodes[refs[k].node])) < 0)
-        goto done;
+      if (n < 64)
+        items[n++] = all.items[nodes[refs[k].node].item];
     if (n < 2 || best[refs[i].root] == (size_t)-1)
       continue; /* its links were refused: a record alone */
     bp = &all.p[best[refs[i].root]];
@@ -1507,13 +1521,14 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   rc = cc_person_fill_text(out, n_before, &g, threads);
 
 done:
-  cc_idx_close(&lcur);
   cc_store_read_end(rd);
   cc_index_release_pages(db);
   cc_person_dispose(&person);
   if (vecs)
-    for (i = 0; i < (size_t)threads; i++)
+    for (i = 0; i < (size_t)threads; i++) {
       free(vecs[i].p);
+      free(vecs[i].items);
+    }
   free(vecs);
   if (sets)
     for (r = 0; r < n_ranges; r++) {
@@ -1524,6 +1539,7 @@ done:
   free(fetches);
   free(members);
   free(all.p);
+  free(all.items);
   free(nodes);
   free(parent);
   free(best);
