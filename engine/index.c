@@ -34,6 +34,7 @@ static int entry_less(const cc_index_entry *a, const cc_index_entry *b)
 
 /* Sorts a small range (a bucket): quicksort with median of three down to
  * 24 elements, then insertion sort, the comparison inlined. */
+// clang-format off
 #define DEFINE_RANGE_SORT(NAME, TYPE, LESS)                                    \
   static void NAME(TYPE *e, size_t n)                                          \
   {                                                                            \
@@ -74,6 +75,7 @@ static int entry_less(const cc_index_entry *a, const cc_index_entry *b)
     }                                                                          \
   }
 
+// clang-format on
 DEFINE_RANGE_SORT(sort_range, cc_index_entry, entry_less)
 
 static int block_less(const cc_block_entry *a, const cc_block_entry *b)
@@ -118,6 +120,7 @@ DEFINE_RANGE_SORT(sort_refs_range, cc_block_ref, ref_less)
  */
 #define RUN_INSERTION_MAX 32
 
+// clang-format off
 #define DEFINE_RADIX_SORT(NAME, TYPE, KEY, RANGE_SORT, LESS)                   \
   /* Scatters parts[0..k) by the top bits into tmp; start[b] is where        \
    * bucket b begins (start[SORT_BUCKETS] = n). */                            \
@@ -258,6 +261,7 @@ DEFINE_RANGE_SORT(sort_refs_range, cc_block_ref, ref_less)
     return rc;                                                                \
   }
 
+// clang-format on
 DEFINE_RADIX_SORT(radix_sort_entries, cc_index_entry, hash, sort_range, entry_less)
 DEFINE_RADIX_SORT(radix_sort_refs, cc_block_ref, key, sort_refs_range, ref_less)
 

@@ -10,7 +10,7 @@ packages=(build-essential cmake pkg-config libxxhash-dev liblmdb-dev check
           libxlsxwriter-dev python3-openpyxl chromium fonts-noto-cjk
           libzip-dev libexpat1-dev clang libclang-rt-14-dev man-db lmdb-utils
           libsodium-dev libmicrohttpd-dev openssl chromium-driver python3-selenium
-          wrk)
+          wrk clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

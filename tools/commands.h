@@ -14,6 +14,7 @@
 #include "options.h"
 
 /* Exit codes, in one place; cc_exit_docs describes each. */
+// clang-format off
 #define CC_EXIT_OK 0
 #define CC_EXIT_FINDINGS 0 /* findings are a result, not a failure */
 #define CC_EXIT_INVALID 1  /* id: some value is not a valid ID number */
@@ -24,6 +25,7 @@
 #define CC_EXIT_NOMEM 5
 #define CC_EXIT_BUSY 6 /* another run holds the database or output folder */
 #define CC_EXIT_INTERRUPTED 130
+// clang-format on
 
 /* One exit code as --help and the manual page describe it. */
 typedef struct cc_exit_doc {
@@ -37,10 +39,12 @@ extern const cc_exit_doc cc_exit_docs[];
 extern const size_t cc_n_exit_docs;
 
 /* The commands, in the order `chachong --help` lists them. */
+// clang-format off
 #define CC_COMMANDS(X)                                                        \
   X(run) X(id) X(workdays) X(resolve) X(import_responses) X(review)         \
   X(audit) X(query) X(export) X(report) X(user) X(serve)
 
+// clang-format on
 #define CC_COMMAND_DECLARE(name) extern const cc_command cc_command_##name;
 CC_COMMANDS(CC_COMMAND_DECLARE)
 #undef CC_COMMAND_DECLARE

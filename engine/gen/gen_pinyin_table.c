@@ -70,15 +70,19 @@
 #define BLK (1u << SHIFT)
 #define NSTAGE1 (LIMIT >> SHIFT)
 
-/* Entry bits; must match name_match.c. */
-#define E_SURNAME 0x8000u /* the character has a surname reading or starts
-                             a compound surname */
-#define E_HAN 0x4000u     /* the character is a Han ideograph */
-#define E_CODE 0x3FFFu    /* reading code: 0 = no reading; R_MULTI clear:
-                             the one syllable index; R_MULTI set: index
-                             into pinyin_set (two or more readings) */
+/* Entry bits; must match name_match.c.
+ *   E_SURNAME  the character has a surname reading or starts a compound
+ *              surname
+ *   E_HAN      the character is a Han ideograph
+ *   E_CODE     reading code: 0 = no reading; R_MULTI clear: the one
+ *              syllable index; R_MULTI set: index into pinyin_set (two or
+ *              more readings)
+ *   E_SET      while building: reading-set index */
+#define E_SURNAME 0x8000u
+#define E_HAN 0x4000u
+#define E_CODE 0x3FFFu
 #define R_MULTI 0x2000u
-#define E_SET 0x1FFFu     /* while building: reading-set index */
+#define E_SET 0x1FFFu
 
 /* Readings kept per character (must match CC_NAME_READINGS_MAX). */
 #define NREAD 4
