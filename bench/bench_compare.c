@@ -146,7 +146,8 @@ int main(int argc, char **argv)
     argc--;
   }
   if (argc < 5) {
-    fprintf(stderr, "usage: bench_compare [--fuzzy] DB PERIOD ROUNDS THREADS...\n");
+    fprintf(stderr,
+            "usage: bench_compare [--fuzzy] DB PERIOD ROUNDS THREADS...\n");
     return 2;
   }
   rounds = atoi(argv[3]);

@@ -79,8 +79,9 @@ static uint64_t dir_bytes(const char *dir, uint64_t *files)
   char cmd[1200], buf[64];
   FILE *p;
   uint64_t bytes = 0;
-  int n = snprintf(cmd, sizeof cmd, "du -sb '%s' | cut -f1; find '%s' -type f | wc -l",
-                   dir, dir);
+  int n =
+      snprintf(cmd, sizeof cmd,
+               "du -sb '%s' | cut -f1; find '%s' -type f | wc -l", dir, dir);
   if (n < 0 || (size_t)n >= sizeof cmd)
     return 0; /* a path too long to quote here: no figure */
   p = popen(cmd, "r");
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
   school *sch;
   cc_finding *items;
   cc_member *members;
-  char (*names)[16];
+  char(*names)[16];
   cc_finding_list list;
   cc_export_options o = CC_EXPORT_OPTIONS_INIT;
   cc_export_plan plan;
@@ -158,8 +159,8 @@ int main(int argc, char **argv)
     snprintf(names[i], sizeof names[i], "学生%zu", i % 99991);
     f->finding_id = ((uint64_t)next() << 32) | next();
     snprintf(f->id, sizeof f->id, "%02u%04u2008%02u%02u%03u%u",
-             11 + next() % 50, next() % 10000, 1 + next() % 12,
-             1 + next() % 28, next() % 1000, next() % 10);
+             11 + next() % 50, next() % 10000, 1 + next() % 12, 1 + next() % 28,
+             next() % 1000, next() % 10);
     f->id_valid = 1;
     f->person_name = S(names[i]);
     if (r < 60) {
@@ -175,7 +176,7 @@ int main(int argc, char **argv)
       f->type = CC_FT_DUPLICATE_RECORD;
       b = a;
     } else {
-      f->type = r < 85 ? CC_FT_DOUBLE_GRANT
+      f->type = r < 85   ? CC_FT_DOUBLE_GRANT
                 : r < 95 ? CC_FT_DOUBLE_WAIVER
                          : CC_FT_ID_CONFLICT;
       b = next() % n_schools;
@@ -197,9 +198,10 @@ int main(int argc, char **argv)
     f->members = m;
     f->n_members = (uint32_t)n;
     f->cross = strcmp(m[0].label.ptr, m[1].label.ptr) != 0;
-    f->amount_at_risk = f->type == CC_FT_DOUBLE_GRANT    ? 100000 * (int64_t)(n - 1)
-                        : f->type == CC_FT_DOUBLE_WAIVER ? 120000 * (int64_t)(n - 1)
-                                                         : 0;
+    f->amount_at_risk =
+        f->type == CC_FT_DOUBLE_GRANT    ? 100000 * (int64_t)(n - 1)
+        : f->type == CC_FT_DOUBLE_WAIVER ? 120000 * (int64_t)(n - 1)
+                                         : 0;
     f->state = st_r < 55   ? CC_STATE_NEW
                : st_r < 80 ? CC_STATE_OPEN
                : st_r < 95 ? CC_STATE_OVERDUE

@@ -86,7 +86,10 @@ static void put(arena *a, const char *s, size_t n)
   a->len += n;
 }
 
-static void puts_(arena *a, const char *s) { put(a, s, strlen(s)); }
+static void puts_(arena *a, const char *s)
+{
+  put(a, s, strlen(s));
+}
 
 static double now_ns(void)
 {
@@ -95,8 +98,8 @@ static double now_ns(void)
   return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static const char *const provinces[] = {"11", "13", "32", "37", "41", "44",
-                                        "51", "65", "53", "81"};
+static const char *const provinces[] = {"11", "13", "32", "37", "41",
+                                        "44", "51", "65", "53", "81"};
 
 static cell make_id(arena *a)
 {
@@ -149,15 +152,15 @@ static cell make_id(arena *a)
 
 /* Common surname and given-name characters; a few traditional ones. */
 static const char *const surnames[] = {
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",
-    "马", "朱", "胡", "郭", "何", "林", "罗", "高", "郑", "梁", "谢", "宋",
-    "張", "劉", "陳", "黃", "歐陽", "司马", "诸葛"};
+    "王", "李", "张", "刘", "陈", "杨", "黄",   "赵",   "吴",  "周", "徐",
+    "孙", "马", "朱", "胡", "郭", "何", "林",   "罗",   "高",  "郑", "梁",
+    "谢", "宋", "張", "劉", "陳", "黃", "歐陽", "司马", "诸葛"};
 static const char *const given[] = {
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳",
-    "杰", "娟", "涛", "明", "超", "秀", "霞", "平", "刚", "桂", "英", "华",
-    "玉", "萍", "红", "鹏", "辉", "建", "国", "晓", "婷", "浩", "宇", "欣",
-    "偉", "麗", "國", "華", "鵬", "輝", "曉", "𠮷"};
-static const char *const uyghur[] = {"阿依古丽", "买买提", "艾力", "热依拉",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇",
+    "艳", "杰", "娟", "涛", "明", "超", "秀", "霞", "平", "刚", "桂",
+    "英", "华", "玉", "萍", "红", "鹏", "辉", "建", "国", "晓", "婷",
+    "浩", "宇", "欣", "偉", "麗", "國", "華", "鵬", "輝", "曉", "𠮷"};
+static const char *const uyghur[] = {"阿依古丽", "买买提", "艾力",  "热依拉",
                                      "古丽娜尔", "吐尔逊", "阿不都"};
 static const char *const dots[] = {"\xc2\xb7", "\xe2\x80\xa2", "\xe3\x83\xbb",
                                    ".", "\xef\xbc\x8e"};
@@ -179,8 +182,9 @@ static cell make_name(arena *a)
     puts_(a, dots[rnd(5)]);
     puts_(a, uyghur[rnd(7)]);
   } else if (kind < 990) {
-    puts_(a, kind & 1 ? "John Smith" : "\xef\xbd\x8a\xef\xbd\x8f\xef\xbd\x88"
-                                       "\xef\xbd\x8e");
+    puts_(a, kind & 1 ? "John Smith"
+                      : "\xef\xbd\x8a\xef\xbd\x8f\xef\xbd\x88"
+                        "\xef\xbd\x8e");
   } else if (kind < 995) {
     puts_(a, "\xe3\x80\x80");
     puts_(a, surnames[rnd(10)]);
@@ -188,7 +192,8 @@ static cell make_name(arena *a)
     puts_(a, given[rnd(10)]);
   } else {
     /* A combining mark: the full ICU path. */
-    puts_(a, "Jose\xcc\x81 Garci\xcc\x81" "a");
+    puts_(a, "Jose\xcc\x81 Garci\xcc\x81"
+             "a");
   }
   c.len = (uint32_t)(a->len - c.off);
   return c;
@@ -227,9 +232,9 @@ static int load_opencc(void)
 
 static int is_dot(UChar32 c)
 {
-  return c == 0xB7 || c == 0x2022 || c == 0x30FB || c == 0x2027 ||
-         c == '.' || c == 0xFF0E || c == 0xFF65 || c == 0x2219 ||
-         c == 0x22C5 || c == 0x2E31 || c == 0xA78F;
+  return c == 0xB7 || c == 0x2022 || c == 0x30FB || c == 0x2027 || c == '.' ||
+         c == 0xFF0E || c == 0xFF65 || c == 0x2219 || c == 0x22C5 ||
+         c == 0x2E31 || c == 0xA78F;
 }
 
 static int naive_fold(opencc_t cc, char *out, size_t cap, size_t *out_len,
@@ -352,10 +357,9 @@ int main(int argc, char **argv)
   for (i = 0; i < naive_n; i++) {
     char a[CC_NAME_MAX + 1], b[1024];
     size_t al = 0, bl = 0;
-    int ra = cc_name_fold(a, sizeof a, &al, names.buf + nmc[i].off,
-                          nmc[i].len);
-    int rb = naive_fold(cc, b, sizeof b, &bl, names.buf + nmc[i].off,
-                        nmc[i].len);
+    int ra = cc_name_fold(a, sizeof a, &al, names.buf + nmc[i].off, nmc[i].len);
+    int rb =
+        naive_fold(cc, b, sizeof b, &bl, names.buf + nmc[i].off, nmc[i].len);
     if (ra != rb || al != bl || memcmp(a, b, al) != 0)
       differ++;
   }
@@ -374,8 +378,8 @@ int main(int argc, char **argv)
   }
   t_par = now_ns() - t0;
 
-  printf("inputs      %zu IDs (%zu valid), %zu names (%zu folded)\n", n,
-         valid, n, folded);
+  printf("inputs      %zu IDs (%zu valid), %zu names (%zu folded)\n", n, valid,
+         n, folded);
   printf("id          %8.1f ns/call   cc_id_normalize\n", t_id / n);
   printf("name        %8.1f ns/call   cc_name_fold (generated table)\n",
          t_name / n);

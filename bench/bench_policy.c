@@ -23,8 +23,8 @@
 typedef struct slot {
   double seconds;
   uint64_t records, hits;
-  cc_policy_tally tally;  /* the first round's counts */
-  cc_policy_tally again;  /* the other rounds' (a run always counts) */
+  cc_policy_tally tally; /* the first round's counts */
+  cc_policy_tally again; /* the other rounds' (a run always counts) */
   char pad[64];
 } slot;
 
@@ -112,17 +112,21 @@ int main(int argc, char **argv)
     hits += x.slots[i].hits;
     cc_policy_tally_add(&all, &x.slots[i].tally);
   }
-  printf("records %llu, rounds %d, threads %d\n", (unsigned long long)records, x.rounds,
-         threads);
-  printf("rules pass: %.1f ns per record (thread CPU time), %.3f s of CPU time per "
-         "round\n", sum * 1e9 / ((double)records * x.rounds), sum / x.rounds);
-  printf("national (17.5 M records) on %d threads: %.3f s of wall time\n", threads,
-         sum / x.rounds / (double)records * 17.5e6 / threads);
-  printf("hits per round %llu\n", (unsigned long long)(hits / (uint64_t)x.rounds));
+  printf("records %llu, rounds %d, threads %d\n", (unsigned long long)records,
+         x.rounds, threads);
+  printf("rules pass: %.1f ns per record (thread CPU time), %.3f s of CPU time "
+         "per "
+         "round\n",
+         sum * 1e9 / ((double)records * x.rounds), sum / x.rounds);
+  printf("national (17.5 M records) on %d threads: %.3f s of wall time\n",
+         threads, sum / x.rounds / (double)records * 17.5e6 / threads);
+  printf("hits per round %llu\n",
+         (unsigned long long)(hits / (uint64_t)x.rounds));
   for (k = 0; k < CC_RULE_COUNT_; k++)
     printf("  %-14s judged %llu found %llu empty %llu unreadable %llu\n",
            cc_policy_rule_code((cc_policy_rule)k),
-           (unsigned long long)all.rule[k].judged, (unsigned long long)all.rule[k].found,
+           (unsigned long long)all.rule[k].judged,
+           (unsigned long long)all.rule[k].found,
            (unsigned long long)all.rule[k].empty,
            (unsigned long long)all.rule[k].unreadable);
   free(x.slots);

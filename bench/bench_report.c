@@ -64,7 +64,10 @@ static uint64_t rnd(void)
   return z ^ (z >> 31);
 }
 
-static unsigned below(unsigned n) { return (unsigned)(rnd() % n); }
+static unsigned below(unsigned n)
+{
+  return (unsigned)(rnd() % n);
+}
 
 static cc_str S(const char *s)
 {
@@ -127,15 +130,15 @@ static void make_period(cc_finding_list *list, cc_finding *items,
     f->finding_id = rnd();
     f->type = (uint8_t)(t < 5 ? t : 0);
     x = below(100);
-    f->state = x < 35 ? CC_STATE_NEW
+    f->state = x < 35   ? CC_STATE_NEW
                : x < 60 ? CC_STATE_OPEN
                : x < 85 ? CC_STATE_OVERDUE
                         : CC_STATE_CLEARED;
     f->cleared_on_time = below(2);
     f->claimed = f->state != CC_STATE_CLEARED && below(50) == 0;
-    snprintf(f->id, sizeof f->id, "%.6s19%02u%02u%02u%03u%c",
-             schools[a].region, 80 + below(20), 1 + below(12), 1 + below(28),
-             below(1000), "0123456789X"[below(11)]);
+    snprintf(f->id, sizeof f->id, "%.6s19%02u%02u%02u%03u%c", schools[a].region,
+             80 + below(20), 1 + below(12), 1 + below(28), below(1000),
+             "0123456789X"[below(11)]);
     f->id_valid = 1;
     f->issued = 20000 + (cc_date)below(200);
     f->deadline = f->issued + 14;
@@ -143,7 +146,7 @@ static void make_period(cc_finding_list *list, cc_finding *items,
     f->members = &members[used];
     f->n_members = nm;
     for (k = 0; k < nm; k++) {
-      unsigned s = k == 0 ? a
+      unsigned s = k == 0                              ? a
                    : f->type == CC_FT_DUPLICATE_RECORD ? a
                                                        : other_school(a);
       cc_member *m = &members[used++];
@@ -234,8 +237,8 @@ int main(int argc, char **argv)
       fclose(f);
     }
   }
-  printf("findings per period %zu, periods %d, schools %llu with findings\n",
-         n, periods, (unsigned long long)s.schools);
+  printf("findings per period %zu, periods %d, schools %llu with findings\n", n,
+         periods, (unsigned long long)s.schools);
   printf("trend    %8.3f s  (%d periods, %.0f ns per finding)\n", t_trend,
          periods - 1,
          periods > 1 ? t_trend * 1e9 / (double)n / (periods - 1) : 0.0);

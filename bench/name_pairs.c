@@ -103,7 +103,8 @@ static int do_compare(void)
 static double now_ns(void)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* CPU time: the machine is shared */
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID,
+                &ts); /* CPU time: the machine is shared */
   return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 

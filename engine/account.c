@@ -48,13 +48,19 @@
 #define DIGEST 32
 #define TOKEN_PREFIX "cct_"
 
-static const char *const role_code[CC_ROLE_COUNT_] = {"none", "national", "province",
-                                                      "city", "school"};
-static const char *const role_zh[CC_ROLE_COUNT_] = {"无", "全国", "省级", "地市级",
-                                                    "学校"};
+static const char *const role_code[CC_ROLE_COUNT_] = {
+    "none", "national", "province", "city", "school"};
+static const char *const role_zh[CC_ROLE_COUNT_] = {"无", "全国", "省级",
+                                                    "地市级", "学校"};
 
-const char *cc_role_code(cc_role r) { return r < CC_ROLE_COUNT_ ? role_code[r] : "none"; }
-const char *cc_role_zh(cc_role r) { return r < CC_ROLE_COUNT_ ? role_zh[r] : "无"; }
+const char *cc_role_code(cc_role r)
+{
+  return r < CC_ROLE_COUNT_ ? role_code[r] : "none";
+}
+const char *cc_role_zh(cc_role r)
+{
+  return r < CC_ROLE_COUNT_ ? role_zh[r] : "无";
+}
 
 int cc_role_parse(const char *code)
 {
@@ -97,9 +103,11 @@ static int name_check(const char *name)
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char)name[i];
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '@'))
-      return cc_error_set(CC_EINVALID, "an account name has only the characters "
-                                       "A-Z a-z 0-9 . _ - @");
+          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+          c == '@'))
+      return cc_error_set(CC_EINVALID,
+                          "an account name has only the characters "
+                          "A-Z a-z 0-9 . _ - @");
   }
   return 0;
 }
@@ -119,8 +127,10 @@ int cc_account_scope_check(int role, const char *scope)
       if (scope[i] < '0' || scope[i] > '9')
         break;
     if (n != want || i != n)
-      return cc_error_set(CC_EINVALID, "a %s account's scope is a %zu-digit "
-                          "region code", role_code[role], want);
+      return cc_error_set(CC_EINVALID,
+                          "a %s account's scope is a %zu-digit "
+                          "region code",
+                          role_code[role], want);
     if (cc_region_lookup(scope, n) == NULL)
       return cc_error_set(CC_EINVALID, "region code %s is not in GB/T 2260",
                           scope);
@@ -128,8 +138,10 @@ int cc_account_scope_check(int role, const char *scope)
   }
   case CC_ROLE_SCHOOL:
     if (n == 0 || n > CC_ACCOUNT_SCOPE_MAX)
-      return cc_error_set(CC_EINVALID, "a school account's scope is its school "
-                          "code (1 to %d characters)", CC_ACCOUNT_SCOPE_MAX);
+      return cc_error_set(CC_EINVALID,
+                          "a school account's scope is its school "
+                          "code (1 to %d characters)",
+                          CC_ACCOUNT_SCOPE_MAX);
     for (i = 0; i < n; i++)
       if ((unsigned char)scope[i] <= ' ' || (unsigned char)scope[i] >= 0x7f)
         return cc_error_set(CC_EINVALID, "a school code has printable ASCII "
@@ -305,8 +317,8 @@ int cc_account_add(cc_db *db, const char *name, int role, const char *scope,
   rc = save(db, &s, CC_ASTORE_ADD, NULL, 0);
   if (rc == CC_EBUSY)
     rc = cc_error_set(CC_EBUSY, "an account named %s exists already", name);
-  rc = audited(db, rc, "add %s role=%s scope=%s", name, cc_role_code((cc_role)role),
-               s.a.scope);
+  rc = audited(db, rc, "add %s role=%s scope=%s", name,
+               cc_role_code((cc_role)role), s.a.scope);
 done:
   sodium_memzero(s.hash, sizeof s.hash);
   return rc;
@@ -507,8 +519,7 @@ int cc_account_login(cc_account *out, cc_db *db, const char *name,
    * password of a length no account can have is verified all the same. */
   rc = crypto_pwhash_str_verify(known ? s.hash : dummy_hash, password,
                                 password_len);
-  if (!known || rc != 0 || s.a.disabled ||
-      password_len > CC_PASSWORD_MAX) {
+  if (!known || rc != 0 || s.a.disabled || password_len > CC_PASSWORD_MAX) {
     sodium_memzero(&s, sizeof s);
     return denied();
   }
@@ -530,7 +541,8 @@ int cc_account_token_auth(cc_account *out, cc_db *db, const char *token)
   if (strlen(token) != CC_TOKEN_TEXT - 1 || memcmp(token, TOKEN_PREFIX, 4) != 0)
     return cc_error_set(CC_ENOTFOUND, "unknown API token");
   for (i = 4; token[i]; i++)
-    if (!((token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f')))
+    if (!((token[i] >= '0' && token[i] <= '9') ||
+          (token[i] >= 'a' && token[i] <= 'f')))
       return cc_error_set(CC_ENOTFOUND, "unknown API token");
   if ((rc = sodium_ready()) < 0)
     return rc;
@@ -548,7 +560,8 @@ int cc_account_token_auth(cc_account *out, cc_db *db, const char *token)
   name[len] = '\0';
   free(v);
   if ((rc = load(&s, db, name)) < 0)
-    return rc == CC_ENOTFOUND ? cc_error_set(CC_ENOTFOUND, "unknown API token") : rc;
+    return rc == CC_ENOTFOUND ? cc_error_set(CC_ENOTFOUND, "unknown API token")
+                              : rc;
   /* The digest is the key, but the account must still point at it. */
   if (!s.a.has_token || sodium_memcmp(s.token, digest, DIGEST) != 0 ||
       s.a.disabled) {

@@ -56,7 +56,6 @@ void cc_audit_user(char *out, const char *given)
     cc_audit_os_user(out);
 }
 
-
 size_t cc_audit_encode(uint8_t key[CC_AUDIT_KEY_LEN], uint8_t *val,
                        const cc_audit_entry *e)
 {
@@ -118,8 +117,10 @@ size_t cc_audit_format(char *out, size_t cap, const cc_audit_entry *e)
 {
   /* A visible form takes at most 4 bytes per byte (a C0 control as \xHH):
    * the whole line fits here whatever the entry holds. */
-  char line[16 + 4 * (sizeof e->user + sizeof e->command + sizeof e->what +
-                      sizeof e->os_user) + 64];
+  char line[16 +
+            4 * (sizeof e->user + sizeof e->command + sizeof e->what +
+                 sizeof e->os_user) +
+            64];
   time_t t = (time_t)e->when;
   struct tm tm;
   size_t len;
@@ -129,7 +130,8 @@ size_t cc_audit_format(char *out, size_t cap, const cc_audit_entry *e)
                          strnlen(e->user, sizeof e->user), CC_TEXT_BACKSLASH);
   line[len++] = '\t';
   len += cc_text_visible(line + len, sizeof line - len, e->command,
-                         strnlen(e->command, sizeof e->command), CC_TEXT_BACKSLASH);
+                         strnlen(e->command, sizeof e->command),
+                         CC_TEXT_BACKSLASH);
   len += (size_t)snprintf(line + len, sizeof line - len, "\t%llu\t",
                           (unsigned long long)e->records);
   len += cc_text_visible(line + len, sizeof line - len, e->what,

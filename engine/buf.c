@@ -144,9 +144,15 @@ void cc_buf_put(cc_buf *b, const void *s, size_t n)
     memcpy(at, s, n);
 }
 
-void cc_buf_puts(cc_buf *b, const char *s) { cc_buf_put(b, s, strlen(s)); }
+void cc_buf_puts(cc_buf *b, const char *s)
+{
+  cc_buf_put(b, s, strlen(s));
+}
 
-void cc_buf_putc(cc_buf *b, char c) { cc_buf_put(b, &c, 1); }
+void cc_buf_putc(cc_buf *b, char c)
+{
+  cc_buf_put(b, &c, 1);
+}
 
 void cc_buf_printf(cc_buf *b, const char *fmt, ...)
 {
@@ -187,9 +193,15 @@ void cc_buf_printf(cc_buf *b, const char *fmt, ...)
   va_end(ap);
 }
 
-void cc_buf_fail(cc_buf *b) { fail(b, 0); }
+void cc_buf_fail(cc_buf *b)
+{
+  fail(b, 0);
+}
 
-int cc_buf_error(const cc_buf *b) { return b->err; }
+int cc_buf_error(const cc_buf *b)
+{
+  return b->err;
+}
 
 int cc_buf_check(const cc_buf *b, const char *what)
 {
@@ -199,7 +211,8 @@ int cc_buf_check(const cc_buf *b, const char *what)
     return cc_error_set(b->err, "%s is too large (over %zu MiB)", what,
                         b->max >> 20);
   if (b->toobig)
-    return cc_error_set(b->err, "%s is too large (over %zu bytes)", what, b->max);
+    return cc_error_set(b->err, "%s is too large (over %zu bytes)", what,
+                        b->max);
   return cc_error_set(b->err, "out of memory writing %s", what);
 }
 
@@ -317,7 +330,10 @@ void cc_json_str(cc_buf *b, const char *p, size_t n)
   cc_buf_putc(b, '"');
 }
 
-void cc_json_cstr(cc_buf *b, const char *s) { cc_json_str(b, s, strlen(s)); }
+void cc_json_cstr(cc_buf *b, const char *s)
+{
+  cc_json_str(b, s, strlen(s));
+}
 
 void cc_html_str(cc_buf *b, const char *p, size_t n)
 {
@@ -332,12 +348,25 @@ void cc_html_str(cc_buf *b, const char *p, size_t n)
       continue;
     }
     switch (c) {
-    case '&': esc = "&amp;"; break;
-    case '<': esc = "&lt;"; break;
-    case '>': esc = "&gt;"; break;
-    case '"': esc = "&quot;"; break;
-    case '\'': esc = "&#39;"; break;
-    case '\n': case '\t': esc = " "; break;
+    case '&':
+      esc = "&amp;";
+      break;
+    case '<':
+      esc = "&lt;";
+      break;
+    case '>':
+      esc = "&gt;";
+      break;
+    case '"':
+      esc = "&quot;";
+      break;
+    case '\'':
+      esc = "&#39;";
+      break;
+    case '\n':
+    case '\t':
+      esc = " ";
+      break;
     default:
       if (c >= 0x80)
         esc = "\xEF\xBF\xBD"; /* not well-formed UTF-8 */
@@ -355,7 +384,10 @@ void cc_html_str(cc_buf *b, const char *p, size_t n)
   cc_buf_put(b, p + run, n - run);
 }
 
-void cc_html_cstr(cc_buf *b, const char *s) { cc_html_str(b, s, strlen(s)); }
+void cc_html_cstr(cc_buf *b, const char *s)
+{
+  cc_html_str(b, s, strlen(s));
+}
 
 void cc_url_str(cc_buf *b, const char *s)
 {

@@ -26,13 +26,13 @@
 #define CC_BUF_MAX_DEFAULT ((size_t)256 << 20)
 
 typedef struct cc_buf {
-  char *p;      /* the bytes; NUL-terminated while growing and cap > 0 */
-  size_t len;   /* bytes held (fixed: bytes the text needs, held or not) */
-  size_t cap;   /* bytes allocated (fixed: the caller's size) */
-  size_t max;   /* the most bytes the text may take, its NUL aside */
-  int err;      /* first failure: 0, or CC_ENOMEM; sticky until dispose */
-  int toobig;   /* that failure was the cap (or, fixed, the caller's size) */
-  int fixed;    /* p is the caller's memory: never grown, never freed */
+  char *p;    /* the bytes; NUL-terminated while growing and cap > 0 */
+  size_t len; /* bytes held (fixed: bytes the text needs, held or not) */
+  size_t cap; /* bytes allocated (fixed: the caller's size) */
+  size_t max; /* the most bytes the text may take, its NUL aside */
+  int err;    /* first failure: 0, or CC_ENOMEM; sticky until dispose */
+  int toobig; /* that failure was the cap (or, fixed, the caller's size) */
+  int fixed;  /* p is the caller's memory: never grown, never freed */
 } cc_buf;
 
 /** A growing buffer capped at max bytes (0: CC_BUF_MAX_DEFAULT). */

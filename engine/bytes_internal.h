@@ -27,11 +27,15 @@ static inline void put_u64(uint8_t *p, uint64_t v)
   put_u32(p + 4, (uint32_t)v);
 }
 
-static inline uint16_t get_u16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint16_t get_u16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
 
 static inline uint32_t get_u32(const uint8_t *p)
 {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+         p[3];
 }
 
 static inline uint64_t get_u64(const uint8_t *p)

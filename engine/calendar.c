@@ -43,11 +43,11 @@
 #define CAL_FIRST 2008 /* first year of the range (the 2007 regulation) */
 #define CAL_LAST 2199
 #define CAL_NYEARS (CAL_LAST - CAL_FIRST + 1)
-#define CAL_MAP_BYTES 46          /* 366 bits: bit i is day i of the year */
-#define CAL_LINE_MAX 4096         /* longest line of a schedule file */
-#define CAL_SOURCE_MAX 2048       /* longest joined source text of a year */
-#define CAL_FILE_MAX (4u << 20)   /* largest schedule file: 4 MiB */
-#define CAL_MAX_HOLIDAYS 16       /* statutory days in one year, with room */
+#define CAL_MAP_BYTES 46        /* 366 bits: bit i is day i of the year */
+#define CAL_LINE_MAX 4096       /* longest line of a schedule file */
+#define CAL_SOURCE_MAX 2048     /* longest joined source text of a year */
+#define CAL_FILE_MAX (4u << 20) /* largest schedule file: 4 MiB */
+#define CAL_MAX_HOLIDAYS 16     /* statutory days in one year, with room */
 
 /* One day a schedule sets. */
 typedef struct cal_entry {
@@ -68,18 +68,24 @@ typedef struct cal_year {
  * cc_calendar_new() and cc_calendar_load_file() only; read-only after.
  */
 struct cc_calendar {
-  cal_year years[CAL_NYEARS];                    /* installed schedules */
-  uint8_t statutory[CAL_NYEARS][CAL_MAP_BYTES];  /* regulation alone */
-  uint8_t work[CAL_NYEARS][CAL_MAP_BYTES];       /* answers: 1 = working */
+  cal_year years[CAL_NYEARS];                   /* installed schedules */
+  uint8_t statutory[CAL_NYEARS][CAL_MAP_BYTES]; /* regulation alone */
+  uint8_t work[CAL_NYEARS][CAL_MAP_BYTES];      /* answers: 1 = working */
 };
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                           */
 /* ---------------------------------------------------------------------- */
 
-static cc_date jan1(int year) { return cc_date_from_ymd(year, 1, 1); }
+static cc_date jan1(int year)
+{
+  return cc_date_from_ymd(year, 1, 1);
+}
 
-static int days_in_year(int year) { return jan1(year + 1) - jan1(year); }
+static int days_in_year(int year)
+{
+  return jan1(year + 1) - jan1(year);
+}
 
 static int is_weekend(cc_date d)
 {
@@ -97,7 +103,7 @@ static void map_put(uint8_t *map, int i, int on)
   if (on)
     map[i >> 3] |= (uint8_t)(1u << (i & 7));
   else
-    map[i >> 3] &= (uint8_t)~(1u << (i & 7));
+    map[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 
 /* Monday-Friday of `year` as working days. */
@@ -164,7 +170,7 @@ static double new_moon_jde(double k)
   static const double a0[14] = {299.77, 251.88, 251.83, 349.42, 84.66,
                                 141.74, 207.14, 154.84, 34.52,  207.19,
                                 291.34, 161.72, 239.56, 331.55};
-  static const double a1[14] = {0.107408, 0.016321, 26.651886, 36.412478,
+  static const double a1[14] = {0.107408,  0.016321,  26.651886, 36.412478,
                                 18.206239, 53.303771, 2.453732,  7.306860,
                                 27.261239, 0.121824,  1.844379,  24.198154,
                                 25.513099, 3.592518};
@@ -176,10 +182,12 @@ static double new_moon_jde(double k)
   double e = 1 - 0.002516 * t - 0.0000074 * t2;
   double m =
       (2.5534 + 29.10535670 * k - 0.0000014 * t2 - 0.00000011 * t3) * DEG;
-  double mp = (201.5643 + 385.81693528 * k + 0.0107582 * t2 +
-               0.00001238 * t3 - 0.000000058 * t4) * DEG;
-  double f = (160.7108 + 390.67050284 * k - 0.0016118 * t2 -
-              0.00000227 * t3 + 0.000000011 * t4) * DEG;
+  double mp = (201.5643 + 385.81693528 * k + 0.0107582 * t2 + 0.00001238 * t3 -
+               0.000000058 * t4) *
+              DEG;
+  double f = (160.7108 + 390.67050284 * k - 0.0016118 * t2 - 0.00000227 * t3 +
+              0.000000011 * t4) *
+             DEG;
   double om =
       (124.7746 - 1.56375588 * k + 0.0020672 * t2 + 0.00000215 * t3) * DEG;
   double c = -0.40720 * sin(mp) + 0.17241 * e * sin(m) + 0.01608 * sin(2 * mp) +
@@ -307,19 +315,19 @@ static int statutory_map(UCalendar *uc, int year, uint8_t map[CAL_MAP_BYTES])
   rc = lunar_month_starts(uc, year, lunar);
   if (rc < 0)
     return rc;
-  days[n++] = first;                                /* 元旦 */
+  days[n++] = first; /* 元旦 */
   if (year <= 2013 || year >= 2025)
-    days[n++] = lunar[0] - 1;                       /* 除夕 */
-  days[n++] = lunar[0];                             /* 正月初一 */
+    days[n++] = lunar[0] - 1; /* 除夕 */
+  days[n++] = lunar[0];       /* 正月初一 */
   days[n++] = lunar[0] + 1;
   if (year >= 2014)
-    days[n++] = lunar[0] + 2;                       /* 初三 */
+    days[n++] = lunar[0] + 2; /* 初三 */
   days[n++] = qingming(year);
   days[n++] = cc_date_from_ymd(year, 5, 1);
   if (year >= 2025)
     days[n++] = cc_date_from_ymd(year, 5, 2);
-  days[n++] = lunar[1] + 4;                         /* 端午: 五月初五 */
-  days[n++] = lunar[2] + 14;                        /* 中秋: 八月十五 */
+  days[n++] = lunar[1] + 4;  /* 端午: 五月初五 */
+  days[n++] = lunar[2] + 14; /* 中秋: 八月十五 */
   days[n++] = cc_date_from_ymd(year, 10, 1);
   days[n++] = cc_date_from_ymd(year, 10, 2);
   days[n++] = cc_date_from_ymd(year, 10, 3);
@@ -364,12 +372,12 @@ static int statutory_map(UCalendar *uc, int year, uint8_t map[CAL_MAP_BYTES])
 
 /* Parser state for one file. */
 typedef struct cal_parse {
-  const char *name;                /* file name for messages */
-  uint32_t line;                   /* current line, 1-based */
-  const char *bol;                 /* first byte of the current line */
-  cal_year *years;                 /* [CAL_NYEARS] being filled; owned */
-  uint32_t year_line[CAL_NYEARS];  /* line of each year's 'year'; 0: none */
-  int cur;                         /* year index of the block; -1: none */
+  const char *name;               /* file name for messages */
+  uint32_t line;                  /* current line, 1-based */
+  const char *bol;                /* first byte of the current line */
+  cal_year *years;                /* [CAL_NYEARS] being filled; owned */
+  uint32_t year_line[CAL_NYEARS]; /* line of each year's 'year'; 0: none */
+  int cur;                        /* year index of the block; -1: none */
 } cal_parse;
 
 static void years_dispose(cal_year *years)
@@ -436,7 +444,10 @@ static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
   return i;
 }
 
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
+static int is_blank(char c)
+{
+  return c == ' ' || c == '\t';
+}
 
 /* Skips blanks; returns the token [*tok, *tok + len) or len 0 at the end. */
 static size_t next_token(const char **p, const char *end, const char **tok)
@@ -676,8 +687,8 @@ static int parse_buffer(cal_year *years, const char *buf, size_t len,
       continue;
     any = 1;
     if (years[i].n == 0)
-      return cc_error_set(CC_EINVALID, "%s:%u:1: year %d lists no days",
-                          name, (unsigned)ps.year_line[i], i + CAL_FIRST);
+      return cc_error_set(CC_EINVALID, "%s:%u:1: year %d lists no days", name,
+                          (unsigned)ps.year_line[i], i + CAL_FIRST);
   }
   if (!any)
     return cc_error_set(CC_EINVALID,
@@ -805,8 +816,8 @@ int cc_calendar_load_file(cc_calendar *cal, const char *path)
   while ((got = fread(buf + len, 1, CAL_FILE_MAX + 1 - len, f)) > 0)
     len += got;
   if (ferror(f)) {
-    rc = cc_error_set_errno(CC_EIO, errno, "cannot read calendar file %s",
-                            path);
+    rc =
+        cc_error_set_errno(CC_EIO, errno, "cannot read calendar file %s", path);
     goto done;
   }
   if (len > CAL_FILE_MAX) {
@@ -875,8 +886,10 @@ int cc_calendar_add_workdays(cc_date *out, const cc_calendar *cal,
   int prov = 0, any_prov = 0, rc, left = n;
 
   if (n < 0)
-    return cc_error_set(CC_EINVALID, "cannot add %d working days: the count "
-                        "must be 0 or more", n);
+    return cc_error_set(CC_EINVALID,
+                        "cannot add %d working days: the count "
+                        "must be 0 or more",
+                        n);
   if (day_status(cal, start, &prov) < 0) {
     cc_date_format(buf, start);
     return cc_error_set(CC_EINVALID, "%s is outside the calendar's range %d-%d",
@@ -888,7 +901,8 @@ int cc_calendar_add_workdays(cc_date *out, const cc_calendar *cal,
     rc = day_status(cal, d, &prov);
     if (rc < 0) {
       cc_date_format(buf, start);
-      return cc_error_set(CC_EINVALID, "%d working days after %s fall after "
+      return cc_error_set(CC_EINVALID,
+                          "%d working days after %s fall after "
                           "%d-12-31, the end of the calendar",
                           n, buf, CAL_LAST);
     }

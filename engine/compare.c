@@ -35,7 +35,7 @@
 /* The records of one ID within the current hash group (nearly always one
  * ID per group), counted so that an ID past max_per_id stops being kept. */
 typedef struct tally {
-  const char *id;        /* into the map, as the items' */
+  const char *id; /* into the map, as the items' */
   uint8_t id_len;
   uint64_t count;        /* records of this ID so far */
   uint64_t *set;         /* once generic: distinct school hashes (0 = empty) */
@@ -44,18 +44,18 @@ typedef struct tally {
 } tally;
 
 typedef struct worker {
-  cc_index_item *items;  /* the current hash group */
+  cc_index_item *items; /* the current hash group */
   size_t n, cap;
-  tally *t;              /* the IDs of the current hash group */
+  tally *t; /* the IDs of the current hash group */
   size_t n_t, cap_t;
-  uint64_t items_hash;   /* the hash of the current group */
-  unsigned max_per_id;   /* records of one ID past which it is generic */
+  uint64_t items_hash;     /* the hash of the current group */
+  unsigned max_per_id;     /* records of one ID past which it is generic */
   cc_generic_ids *generic; /* this range's generic IDs */
 } worker;
 
 typedef struct ctx {
   worker *w;
-  cc_person p;             /* the rules, with p.rd NULL: the members' text
+  cc_person p; /* the rules, with p.rd NULL: the members' text
                               is left for fill_members */
 } ctx;
 
@@ -82,9 +82,11 @@ static int hash_group(ctx *c)
   for (start = 0; start < w->n; start = i) {
     for (i = start + 1; i < w->n; i++)
       if (w->items[i].id_len != w->items[start].id_len ||
-          memcmp(w->items[i].id, w->items[start].id, w->items[start].id_len) != 0)
+          memcmp(w->items[i].id, w->items[start].id, w->items[start].id_len) !=
+              0)
         break;
-    if (i - start >= 2 && (rc = cc_person_rules(&c->p, w->items + start, i - start)) < 0)
+    if (i - start >= 2 &&
+        (rc = cc_person_rules(&c->p, w->items + start, i - start)) < 0)
       return rc;
   }
   return 0;
@@ -117,7 +119,8 @@ static tally *tally_of(worker *w, const cc_index_item *x)
 {
   size_t i;
   for (i = 0; i < w->n_t; i++)
-    if (w->t[i].id_len == x->id_len && memcmp(w->t[i].id, x->id, x->id_len) == 0)
+    if (w->t[i].id_len == x->id_len &&
+        memcmp(w->t[i].id, x->id, x->id_len) == 0)
       return &w->t[i];
   if (cc_grow((void **)&w->t, &w->cap_t, w->n_t + 1, sizeof *w->t) < 0)
     return NULL;
@@ -140,7 +143,8 @@ static void tally_clear(worker *w)
 /* Counts x's school among the generic ID's distinct schools. */
 static int tally_school(tally *t, const cc_index_item *x)
 {
-  uint64_t h = XXH3_64bits_withSeed(x->school_code, x->school_code_len, x->roster) | 1;
+  uint64_t h =
+      XXH3_64bits_withSeed(x->school_code, x->school_code_len, x->roster) | 1;
   size_t i;
   if ((t->set_n + 1) * 2 > t->set_cap) {
     size_t cap = t->set_cap ? t->set_cap * 2 : 64, k;
@@ -165,7 +169,7 @@ static int tally_school(tally *t, const cc_index_item *x)
   t->set_n++;
   if (t->g->n_shown < CC_GENERIC_SCHOOLS_SHOWN) {
     size_t n = x->school_code_len < CC_GENERIC_CODE_MAX ? x->school_code_len
-                                                         : CC_GENERIC_CODE_MAX;
+                                                        : CC_GENERIC_CODE_MAX;
     t->g->shown[t->g->n_shown].roster = x->roster;
     if (n)
       memcpy(t->g->shown[t->g->n_shown].code, x->school_code, n);
@@ -218,8 +222,8 @@ static int group_end(ctx *c)
     w->n = k;
     if (w->generic == NULL)
       continue;
-    if (cc_grow((void **)&w->generic->items, &w->generic->cap, w->generic->n + 1,
-                sizeof *w->generic->items) < 0) {
+    if (cc_grow((void **)&w->generic->items, &w->generic->cap,
+                w->generic->n + 1, sizeof *w->generic->items) < 0) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
       break;
     }
@@ -251,7 +255,8 @@ static int walk_range(ctx *c, cc_read *rd, uint64_t lo, uint64_t hi)
   c->w->n = 0;
   rc = 0;
   c->w->n_t = 0;
-  for (irc = cc_idx_seek(&cur, &x, lo, 0, 0); irc == 0; irc = cc_idx_next(&cur, &x)) {
+  for (irc = cc_idx_seek(&cur, &x, lo, 0, 0); irc == 0;
+       irc = cc_idx_next(&cur, &x)) {
     if (x.hash > hi)
       break;
     if (c->w->n_t > 0 && x.hash != c->w->items_hash && (rc = group_end(c)) < 0)
@@ -360,7 +365,8 @@ int cc_compare_exact_generic(cc_finding_list *out, cc_generic_ids *generic,
   free(glists);
   if (generic)
     cc_generic_ids_sort(generic);
-  if (rc == 0 && cc_finding_list_merge_sorted(out, lists, (size_t)n_ranges, threads) < 0)
+  if (rc == 0 &&
+      cc_finding_list_merge_sorted(out, lists, (size_t)n_ranges, threads) < 0)
     rc = cc_error_set(CC_ENOMEM, "out of memory");
   for (r = 0; r < n_ranges; r++)
     cc_finding_list_dispose(&lists[r]);

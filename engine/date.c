@@ -13,7 +13,10 @@
 #include "chachong/types.h"
 #include "error_internal.h"
 
-static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static int is_leap(int y)
+{
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 static int days_in_month(int y, int m)
 {
@@ -66,12 +69,13 @@ int cc_date_parse(cc_date *out, const char *text)
   int y, m, d;
   size_t i;
   if (text == NULL || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
-    return cc_error_set(CC_EINVALID, "'%.32s' is not a date of the form YYYY-MM-DD",
+    return cc_error_set(CC_EINVALID,
+                        "'%.32s' is not a date of the form YYYY-MM-DD",
                         text ? text : "");
   for (i = 0; i < 10; i++)
     if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9'))
-      return cc_error_set(CC_EINVALID, "'%s' is not a date of the form YYYY-MM-DD",
-                          text);
+      return cc_error_set(CC_EINVALID,
+                          "'%s' is not a date of the form YYYY-MM-DD", text);
   y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 +
       (text[3] - '0');
   m = (text[5] - '0') * 10 + (text[6] - '0');

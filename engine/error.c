@@ -17,9 +17,15 @@
 
 static _Thread_local char last_message[512];
 
-const char *cc_error_last(void) { return last_message; }
+const char *cc_error_last(void)
+{
+  return last_message;
+}
 
-void cc_error_clear(void) { last_message[0] = '\0'; }
+void cc_error_clear(void)
+{
+  last_message[0] = '\0';
+}
 
 /* A message ends up on a terminal: what came from outside in it (a
  * path, a header cell) has its control characters made visible there, and
@@ -57,15 +63,24 @@ int cc_error_set_errno(int code, int errnum, const char *fmt, ...)
 const char *cc_strerror(int code)
 {
   switch (code) {
-  case CC_OK: return "success";
-  case CC_ENOTFOUND: return "not found";
-  case CC_EINVALID: return "invalid input";
-  case CC_EIO: return "input/output error";
-  case CC_ENOMEM: return "out of memory";
-  case CC_ECORRUPT: return "database damaged or of another format";
-  case CC_EINTERRUPTED: return "interrupted";
-  case CC_EBUSY: return "in use by another run";
-  default: return "error";
+  case CC_OK:
+    return "success";
+  case CC_ENOTFOUND:
+    return "not found";
+  case CC_EINVALID:
+    return "invalid input";
+  case CC_EIO:
+    return "input/output error";
+  case CC_ENOMEM:
+    return "out of memory";
+  case CC_ECORRUPT:
+    return "database damaged or of another format";
+  case CC_EINTERRUPTED:
+    return "interrupted";
+  case CC_EBUSY:
+    return "in use by another run";
+  default:
+    return "error";
   }
 }
 

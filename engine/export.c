@@ -93,11 +93,10 @@ const char *cc_export_action_zh(int type, int other_school)
                : "核实本期国家助学金发放情况：停发并追回本校重复发放的"
                  "助学金，只保留一笔";
   case CC_FT_DOUBLE_WAIVER:
-    return other_school
-               ? "核实本期免学费情况：停止并追回重复免除的学费，"
-                 "与涉及的其他学校协调，只保留一处免学费"
-               : "核实本期免学费情况：停止并追回本校重复免除的学费，"
-                 "只保留一笔";
+    return other_school ? "核实本期免学费情况：停止并追回重复免除的学费，"
+                          "与涉及的其他学校协调，只保留一处免学费"
+                        : "核实本期免学费情况：停止并追回本校重复免除的学费，"
+                          "只保留一笔";
   case CC_FT_ID_CONFLICT:
     return other_school
                ? "核对学生本人身份证件，更正本校记录中有误的身份证号或姓名；"
@@ -145,7 +144,10 @@ static void sb_text(cc_buf *b, const char *p, size_t n)
   cc_buf_put(b, s + run, n - run);
 }
 
-static void sb_str(cc_buf *b, cc_str s) { sb_text(b, s.ptr, s.len); }
+static void sb_str(cc_buf *b, cc_str s)
+{
+  sb_text(b, s.ptr, s.len);
+}
 
 static void sb_date(cc_buf *b, cc_date d)
 {
@@ -170,7 +172,10 @@ static cc_str trim(cc_str s)
   return s;
 }
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c)
+{
+  return c >= '0' && c <= '9';
+}
 
 /* ------------------------------------------------------------------ */
 /* File names. */
@@ -220,15 +225,13 @@ static size_t encode_limited(char *out, size_t limit, const char *p, size_t n)
     else if (cut >= 2 && full[cut - 2] == '%')
       cut -= 2;
     memcpy(out, full, cut);
-    snprintf(out + cut, 18, "~%016llx",
-             (unsigned long long)XXH3_64bits(p, n));
+    snprintf(out + cut, 18, "~%016llx", (unsigned long long)XXH3_64bits(p, n));
     return cut + 17;
   }
 }
 
 size_t cc_export_file_name(char out[CC_EXPORT_FILE_MAX], const char *code,
-                           size_t code_len, const char *label,
-                           size_t label_len)
+                           size_t code_len, const char *label, size_t label_len)
 {
   size_t n = encode_limited(out, 96, code, code_len);
   if (label != NULL) {
@@ -243,8 +246,8 @@ size_t cc_export_file_name(char out[CC_EXPORT_FILE_MAX], const char *code,
 /* The plan. */
 
 typedef struct school_table {
-  uint32_t *slots;  /* school number or NO_SCHOOL */
-  size_t mask;      /* slots - 1, a power of two minus one */
+  uint32_t *slots; /* school number or NO_SCHOOL */
+  size_t mask;     /* slots - 1, a power of two minus one */
 } school_table;
 
 static uint64_t school_hash(cc_str label, cc_str code)
@@ -371,7 +374,8 @@ static int validate_region_prefix(const char *region)
   if (i < n || n > 6)
     return cc_error_set(CC_EINVALID,
                         "--region takes up to 6 digits of a GB/T 2260 code, "
-                        "not '%s'", region);
+                        "not '%s'",
+                        region);
   return 0;
 }
 
@@ -382,8 +386,10 @@ int cc_export_plan_build(cc_export_plan *out, const cc_finding_list *list,
   school_table tab = {NULL, 0};
   size_t i, j, n_members = 0, cap_schools = 0, slots;
   uint32_t *pos = NULL, *stamp_city = NULL, *stamp_prov = NULL;
-  const char *only_school = opts->school && opts->school[0] ? opts->school : NULL;
-  const char *only_region = opts->region && opts->region[0] ? opts->region : NULL;
+  const char *only_school =
+      opts->school && opts->school[0] ? opts->school : NULL;
+  const char *only_region =
+      opts->region && opts->region[0] ? opts->region : NULL;
   int rc = 0;
 
   memset(&p, 0, sizeof p);
@@ -402,7 +408,8 @@ int cc_export_plan_build(cc_export_plan *out, const cc_finding_list *list,
     n_members += list->items[i].n_members;
   }
   p.moff[list->n] = n_members;
-  p.member_school = malloc((n_members ? n_members : 1) * sizeof *p.member_school);
+  p.member_school =
+      malloc((n_members ? n_members : 1) * sizeof *p.member_school);
   for (slots = 16; slots < 2 * n_members; slots *= 2)
     ;
   tab.slots = malloc(slots * sizeof *tab.slots);
@@ -466,9 +473,9 @@ int cc_export_plan_build(cc_export_plan *out, const cc_finding_list *list,
     goto nomem;
   for (i = 0; i < p.n_schools; i++) {
     cc_export_school *s = &p.schools[p.order[i]];
-    int shared =
-        (i > 0 && str_eq(p.schools[p.order[i - 1]].code, s->code)) ||
-        (i + 1 < p.n_schools && str_eq(p.schools[p.order[i + 1]].code, s->code));
+    int shared = (i > 0 && str_eq(p.schools[p.order[i - 1]].code, s->code)) ||
+                 (i + 1 < p.n_schools &&
+                  str_eq(p.schools[p.order[i + 1]].code, s->code));
     school_area(s);
     cc_export_file_name(s->file, s->code.ptr, s->code.len,
                         shared ? s->label.ptr : NULL, s->label.len);
@@ -540,7 +547,8 @@ int cc_export_plan_build(cc_export_plan *out, const cc_finding_list *list,
     goto nomem;
   for (i = 0; i < p.n_kept; i++) {
     cc_export_school *s = &p.schools[p.order[i]];
-    if (p.n_cities == 0 || strcmp(p.cities[p.n_cities - 1].code, s->city) != 0) {
+    if (p.n_cities == 0 ||
+        strcmp(p.cities[p.n_cities - 1].code, s->city) != 0) {
       cc_export_area *c = &p.cities[p.n_cities++];
       memset(c, 0, sizeof *c);
       memcpy(c->code, s->city, 5);
@@ -632,8 +640,8 @@ nomem:
  * mode; O_NOFOLLOW refuses a symbolic link planted in its place. */
 static int create_0600(const char *path)
 {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                0600);
+  int fd =
+      open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
     return cc_error_set_errno(CC_EIO, errno, "cannot create %s", path);
   if (fchmod(fd, 0600) != 0) {
@@ -693,23 +701,23 @@ static int make_path(char *out, size_t cap, const char *dir, const char *name,
 enum { K_TEXT, K_WRAP, K_MONEY, K_COUNT };
 
 typedef struct table_col {
-  const char *title;  /* Chinese header */
-  double width;       /* Excel column width (characters) */
-  int kind;           /* K_* */
+  const char *title; /* Chinese header */
+  double width;      /* Excel column width (characters) */
+  int kind;          /* K_* */
 } table_col;
 
 typedef struct table {
   const table_col *cols;
   int n_cols;
-  unsigned formats;      /* CC_EXPORT_XLSX | CC_EXPORT_CSV */
+  unsigned formats; /* CC_EXPORT_XLSX | CC_EXPORT_CSV */
   lxw_workbook *wb;
   lxw_worksheet *ws;
   lxw_format *f_head, *f_wrap, *f_money;
-  cc_buf csv;              /* the CSV so far */
-  cc_buf cell;             /* scratch: one cell's text */
-  lxw_row_t row;         /* the row being filled (0: header) */
-  int col;               /* the next column */
-  lxw_error lxw;         /* first libxlsxwriter error */
+  cc_buf csv;    /* the CSV so far */
+  cc_buf cell;   /* scratch: one cell's text */
+  lxw_row_t row; /* the row being filled (0: header) */
+  int col;       /* the next column */
+  lxw_error lxw; /* first libxlsxwriter error */
 } table;
 
 /* A CSV cell (engine/buf.c): flags CC_CSV_TEXT for a text cell. */
@@ -754,12 +762,16 @@ static void cell_text(table *t, const char *p, size_t n)
     csv_cell(t, s, len, t->row > 0 ? CC_CSV_TEXT : 0);
   if (t->formats & CC_EXPORT_XLSX)
     xlsx_string(t, t->cell.p, len,
-                t->row == 0 ? t->f_head
-                            : (t->cols[t->col].kind == K_WRAP ? t->f_wrap : NULL));
+                t->row == 0
+                    ? t->f_head
+                    : (t->cols[t->col].kind == K_WRAP ? t->f_wrap : NULL));
   t->col++;
 }
 
-static void cell_cstr(table *t, const char *s) { cell_text(t, s, strlen(s)); }
+static void cell_cstr(table *t, const char *s)
+{
+  cell_text(t, s, strlen(s));
+}
 
 static void cell_money(table *t, int64_t fen)
 {
@@ -926,7 +938,7 @@ static const table_col school_cols[] = {
 /* Per-worker scratch. */
 typedef struct worker {
   table t;
-  cc_buf a;             /* one cell being assembled */
+  cc_buf a; /* one cell being assembled */
   char path[4096];
   char path2[4096];
 } worker;
@@ -1038,8 +1050,9 @@ static void basis_text(cc_buf *a, const cc_finding *f, const uint32_t *ms,
     memcpy(id0, id.ptr, n);
     id0[n] = '\0';
     cc_id_mask(masked, id0);
-    cc_buf_puts(a, first ? (f->n_evidence ? SEP "对方记录身份证号：" : "对方记录身份证号：")
-                     : "、");
+    cc_buf_puts(a, first ? (f->n_evidence ? SEP "对方记录身份证号："
+                                          : "对方记录身份证号：")
+                         : "、");
     first = 0;
     cc_buf_puts(a, masked);
   }
@@ -1162,7 +1175,8 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
     other_school_text(a, &p->schools[ms[j]], f, &f->members[j]);
   }
   if (others == 0)
-    cc_buf_puts(a, f->reason ? "无（本校记录不符合资助政策）" : "无（本校内重复）");
+    cc_buf_puts(a, f->reason ? "无（本校记录不符合资助政策）"
+                             : "无（本校内重复）");
   cell_text(t, a->p, a->len);
 
   cc_buf_reset(a);
@@ -1189,7 +1203,8 @@ static void school_row(worker *w, const cc_export_plan *p, uint32_t sid,
     cc_buf_puts(a, " 学校");
     sb_str(a, f->response_school);
     cc_buf_puts(a, "：");
-    cc_buf_puts(a, cc_response_action_zh((cc_response_action)f->response_action));
+    cc_buf_puts(a,
+                cc_response_action_zh((cc_response_action)f->response_action));
     if (f->response_by.len) {
       cc_buf_puts(a, "（");
       sb_str(a, f->response_by);
@@ -1281,11 +1296,11 @@ static void school_notes(table *t, const cc_export_school *s,
   label[n] = '\0';
   worksheet_set_column(ws, 0, 0, 14, NULL);
   worksheet_set_column(ws, 1, 1, 80, t->f_wrap);
-#define NOTE(key, text)                                                    \
-  do {                                                                     \
-    worksheet_write_string(ws, r, 0, key, t->f_head);                      \
-    worksheet_write_string(ws, r, 1, text, t->f_wrap);                     \
-    r++;                                                                   \
+#define NOTE(key, text)                                                        \
+  do {                                                                         \
+    worksheet_write_string(ws, r, 0, key, t->f_head);                          \
+    worksheet_write_string(ws, r, 1, text, t->f_wrap);                         \
+    r++;                                                                       \
   } while (0)
   cc_buf_reset(a);
   sb_str(a, s->code);
@@ -1322,9 +1337,8 @@ static void school_notes(table *t, const cc_export_school *s,
        "已请对方学校注销；在“处理说明”列简要说明，然后将本表交回"
        "上级主管部门导入登记。请勿修改问题编号和学校代码，"
        "只能反馈涉及本校的问题。");
-  NOTE("个人信息",
-       "本表含学生完整身份证号，仅供本校核对本校学籍记录使用，"
-       "不得转发或公开（谁导出、谁负责）。");
+  NOTE("个人信息", "本表含学生完整身份证号，仅供本校核对本校学籍记录使用，"
+                   "不得转发或公开（谁导出、谁负责）。");
 #undef NOTE
 }
 
@@ -1434,7 +1448,8 @@ static void tally_cells(table *t, const cc_export_tally *x)
 /* Opens a roll-up "汇总_<scope>" (xlsx and CSV) in dir, titled with the
  * scope (an area code, or 全国) and the period. */
 static int rollup_open(worker *w, const char *dir, const char *scope,
-                       const table_col *cols, int n, const cc_export_options *opts)
+                       const table_col *cols, int n,
+                       const cc_export_options *opts)
 {
   char title[64], name[32];
   int rc;
@@ -1466,7 +1481,8 @@ static int rollup_city(worker *w, const cc_export_plan *p,
   for (i = 0; i < c->n; i++) {
     const cc_export_school *s = &p->schools[p->order[c->first + i]];
     char label[64];
-    size_t ln = s->label.len < sizeof label - 1 ? s->label.len : sizeof label - 1;
+    size_t ln =
+        s->label.len < sizeof label - 1 ? s->label.len : sizeof label - 1;
     memcpy(label, s->label.ptr, ln);
     label[ln] = '\0';
     cell_text(&w->t, s->code.ptr, s->code.len);
@@ -1547,9 +1563,9 @@ static int rollup_nation(worker *w, const cc_export_plan *p,
 /* Writing a plan. */
 
 typedef struct slot {
-  int rc;            /* the worker's first failure, 0 when none */
-  size_t at;         /* output position of the school that failed */
-  char msg[512];     /* its cc_error_last() */
+  int rc;        /* the worker's first failure, 0 when none */
+  size_t at;     /* output position of the school that failed */
+  char msg[512]; /* its cc_error_last() */
 } slot;
 
 static double now_seconds(void)
@@ -1563,7 +1579,8 @@ static int validate(const cc_export_options *opts)
 {
   const char *pd = opts->period;
   if (opts->version != CC_EXPORT_OPTIONS_VERSION)
-    return cc_error_set(CC_EINVALID, "cc_export_options version %u, expected %u",
+    return cc_error_set(CC_EINVALID,
+                        "cc_export_options version %u, expected %u",
                         opts->version, CC_EXPORT_OPTIONS_VERSION);
   if (opts->out_dir == NULL || opts->out_dir[0] == '\0')
     return cc_error_set(CC_EINVALID, "no output directory given");
@@ -1741,8 +1758,8 @@ static void audit_what(char *out, size_t cap, const cc_export_options *o)
            o->period, o->out_dir, o->school && o->school[0] ? o->school : "*",
            o->region && o->region[0] ? o->region : "*",
            f == (CC_EXPORT_XLSX | CC_EXPORT_CSV) ? "xlsx,csv"
-           : f & CC_EXPORT_XLSX                   ? "xlsx"
-                                                  : "csv");
+           : f & CC_EXPORT_XLSX                  ? "xlsx"
+                                                 : "csv");
 }
 
 int cc_export_period(cc_export_stats *out, cc_db *db,

@@ -21,12 +21,17 @@
 #include "finding_internal.h"
 
 static const char *const type_code[CC_FT_COUNT_] = {
-    "dual_enrollment", "duplicate_record", "double_grant", "double_waiver",
-    "id_conflict", "ineligible_grant", "ineligible_waiver", "subsidy_review"};
-static const char *const type_zh[CC_FT_COUNT_] = {
-    "双重学籍", "同校重复注册", "重复享受国家助学金", "重复享受免学费",
-    "同一身份证号对应不同姓名", "违规享受国家助学金", "违规享受免学费",
-    "资助待核实"};
+    "dual_enrollment",   "duplicate_record", "double_grant",
+    "double_waiver",     "id_conflict",      "ineligible_grant",
+    "ineligible_waiver", "subsidy_review"};
+static const char *const type_zh[CC_FT_COUNT_] = {"双重学籍",
+                                                  "同校重复注册",
+                                                  "重复享受国家助学金",
+                                                  "重复享受免学费",
+                                                  "同一身份证号对应不同姓名",
+                                                  "违规享受国家助学金",
+                                                  "违规享受免学费",
+                                                  "资助待核实"};
 
 /* Policy reasons (SPEC 3.2): codes, Chinese names, and what to do. */
 static const char *const reason_code[CC_REASON_COUNT_] = {
@@ -71,8 +76,8 @@ int cc_finding_reason_parse(const char *code)
 /* The fuzzy tier's match bases and evidence (SPEC 2.3, docs/FUZZY.md):
  * codes and the Chinese explanations auditors read. Their weights are the
  * fuzzy tier's (fuzzy.c). */
-static const char *const basis_code[CC_BASIS_COUNT_] = {"id_exact", "id_typo",
-                                                        "name_birth", "reviewed"};
+static const char *const basis_code[CC_BASIS_COUNT_] = {
+    "id_exact", "id_typo", "name_birth", "reviewed"};
 static const char *const field_code[CC_EV_COUNT_] = {"id", "name", "birth_date",
                                                      "sex", "region"};
 
@@ -81,8 +86,10 @@ typedef struct level_name {
 } level_name;
 
 static const level_name id_levels[CC_IDL_COUNT_] = {
-    {"one_substitution_check_fails", "身份证号仅一位数字不同，且其中一个校验码不符（典型录入错误）"},
-    {"adjacent_swap_check_fails", "身份证号相邻两位颠倒，且其中一个校验码不符（典型录入错误）"},
+    {"one_substitution_check_fails",
+     "身份证号仅一位数字不同，且其中一个校验码不符（典型录入错误）"},
+    {"adjacent_swap_check_fails",
+     "身份证号相邻两位颠倒，且其中一个校验码不符（典型录入错误）"},
     {"check_character_only", "身份证号仅校验码不同"},
     {"one_substitution_both_valid", "身份证号仅一位数字不同，两个号码均有效"},
     {"adjacent_swap_both_valid", "身份证号相邻两位颠倒，两个号码均有效"},
@@ -115,12 +122,18 @@ static const level_name *level_of(int field, int level)
 {
   static const level_name unknown = {"unknown", "未知"};
   switch (field) {
-  case CC_EV_ID: return level >= 0 && level < CC_IDL_COUNT_ ? &id_levels[level] : &unknown;
-  case CC_EV_NAME: return level >= 0 && level < 3 ? &name_levels[level] : &unknown;
-  case CC_EV_BIRTH: return level >= 0 && level < 3 ? &birth_levels[level] : &unknown;
-  case CC_EV_SEX: return level >= 0 && level < 3 ? &sex_levels[level] : &unknown;
-  case CC_EV_REGION: return level >= 0 && level < 4 ? &region_levels[level] : &unknown;
-  default: return &unknown;
+  case CC_EV_ID:
+    return level >= 0 && level < CC_IDL_COUNT_ ? &id_levels[level] : &unknown;
+  case CC_EV_NAME:
+    return level >= 0 && level < 3 ? &name_levels[level] : &unknown;
+  case CC_EV_BIRTH:
+    return level >= 0 && level < 3 ? &birth_levels[level] : &unknown;
+  case CC_EV_SEX:
+    return level >= 0 && level < 3 ? &sex_levels[level] : &unknown;
+  case CC_EV_REGION:
+    return level >= 0 && level < 4 ? &region_levels[level] : &unknown;
+  default:
+    return &unknown;
   }
 }
 
@@ -139,17 +152,21 @@ const char *cc_evidence_level_code(int field, int level)
   return level_of(field, level)->code;
 }
 
-const char *cc_evidence_zh(int field, int level) { return level_of(field, level)->zh; }
+const char *cc_evidence_zh(int field, int level)
+{
+  return level_of(field, level)->zh;
+}
 
 /* States across months and the actions of schools (SPEC 3). */
-static const char *const state_code[CC_STATE_COUNT_] = {"new", "open", "overdue",
-                                                        "cleared"};
-static const char *const state_zh[CC_STATE_COUNT_] = {"新发现", "整改中", "已逾期",
-                                                      "已清理"};
-static const char *const action_code[CC_ACTION_COUNT_] = {"none", "keep", "cancel_own",
-                                                          "ask_other"};
+static const char *const state_code[CC_STATE_COUNT_] = {"new", "open",
+                                                        "overdue", "cleared"};
+static const char *const state_zh[CC_STATE_COUNT_] = {"新发现", "整改中",
+                                                      "已逾期", "已清理"};
+static const char *const action_code[CC_ACTION_COUNT_] = {
+    "none", "keep", "cancel_own", "ask_other"};
 static const char *const action_zh[CC_ACTION_COUNT_] = {
-    "无", "学生在本校就读，保留本校学籍", "已注销本校学籍", "已请对方学校注销学籍"};
+    "无", "学生在本校就读，保留本校学籍", "已注销本校学籍",
+    "已请对方学校注销学籍"};
 
 const char *cc_finding_state_code(cc_finding_state s)
 {
@@ -211,7 +228,8 @@ const char *cc_finding_reason_todo_zh(cc_finding_type t, cc_finding_reason r)
    * (大龄人群 to be verified). */
   int grant = t == CC_FT_INELIGIBLE_GRANT;
   if (!cc_finding_reason_fits(t, r))
-    return r != CC_REASON_NONE && r < CC_REASON_COUNT_ ? "请核实并处理。" : NULL;
+    return r != CC_REASON_NONE && r < CC_REASON_COUNT_ ? "请核实并处理。"
+                                                       : NULL;
   switch (r) {
   case CC_REASON_PART_TIME:
     return grant ? "非全日制学生不得享受国家助学金：请退回已发放的助学金；"
@@ -474,7 +492,8 @@ int cc_finding_list_merge_sorted(cc_finding_list *dst, cc_finding_list *src,
     cut[(size_t)threads * k + i] = src[i].n;
   }
   for (t = 1; t < threads; t++) {
-    const cc_finding *splitter = &src[big].items[src[big].n * (size_t)t / (size_t)threads];
+    const cc_finding *splitter =
+        &src[big].items[src[big].n * (size_t)t / (size_t)threads];
     for (i = 0; i < k; i++)
       cut[(size_t)t * k + i] = lower_bound(src[i].items, src[i].n, splitter);
   }
@@ -488,8 +507,8 @@ int cc_finding_list_merge_sorted(cc_finding_list *dst, cc_finding_list *src,
     } else {
       for (j = 0; j < k; j++)
         at += cut[(size_t)me * k + j];
-      merge_parts(items + at, src, cut + (size_t)me * k, cut + ((size_t)me + 1) * k,
-                  scratch, scratch + k, k);
+      merge_parts(items + at, src, cut + (size_t)me * k,
+                  cut + ((size_t)me + 1) * k, scratch, scratch + k, k);
       free(scratch);
     }
   }
@@ -584,15 +603,17 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
   put_kv_str(&o, "id_number", f->id, strlen(f->id));
   cc_buf_puts(&o, ", ");
   put_kv_str(&o, "name", f->person_name.ptr, f->person_name.len);
-  cc_buf_puts(&o, f->id_valid ? ", \"id_valid\": true" : ", \"id_valid\": false");
+  cc_buf_puts(&o,
+              f->id_valid ? ", \"id_valid\": true" : ", \"id_valid\": false");
   if (!f->id_valid) {
     cc_buf_puts(&o, ", \"id_reason\": \"");
     cc_buf_puts(&o, cc_id_reason_code((cc_id_reason)f->id_reason));
     cc_buf_puts(&o, "\"");
   }
   if (f->basis == CC_BASIS_ID_EXACT) {
-    cc_buf_puts(&o, "}, \"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
-              "\"members\": [");
+    cc_buf_puts(&o,
+                "}, \"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
+                "\"members\": [");
   } else {
     uint8_t e;
     snprintf(num, sizeof num, "%.4f", f->confidence / 10000.0);
@@ -667,8 +688,9 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
   cc_date_format(date, f->deadline);
   cc_buf_puts(&o, "\", \"deadline\": \"");
   cc_buf_puts(&o, date);
-  cc_buf_puts(&o, f->deadline_provisional ? "\", \"deadline_provisional\": true"
-                                    : "\", \"deadline_provisional\": false");
+  cc_buf_puts(&o, f->deadline_provisional
+                      ? "\", \"deadline_provisional\": true"
+                      : "\", \"deadline_provisional\": false");
   cc_buf_puts(&o, ", \"state\": \"");
   cc_buf_puts(&o, cc_finding_state_code((cc_finding_state)f->state));
   cc_buf_puts(&o, "\", ");
@@ -682,12 +704,13 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
     cc_buf_puts(&o, ", \"cleared\": \"");
     cc_buf_puts(&o, date);
     cc_buf_puts(&o, f->cleared_on_time ? "\", \"cleared_on_time\": true"
-                                 : "\", \"cleared_on_time\": false");
+                                       : "\", \"cleared_on_time\": false");
   }
   cc_buf_puts(&o, f->claimed ? ", \"claimed_resolved\": true"
-                       : ", \"claimed_resolved\": false");
+                             : ", \"claimed_resolved\": false");
   if (f->response_action) {
-    const char *act = cc_response_action_code((cc_response_action)f->response_action);
+    const char *act =
+        cc_response_action_code((cc_response_action)f->response_action);
     cc_date_format(date, f->response_date);
     cc_buf_puts(&o, ", \"response\": {\"action\": \"");
     cc_buf_puts(&o, act);
@@ -696,7 +719,8 @@ size_t cc_finding_to_json(char *buf, size_t cap, const cc_finding *f,
     cc_buf_puts(&o, "\", ");
     put_kv_str(&o, "by", f->response_by.ptr, f->response_by.len);
     cc_buf_puts(&o, ", ");
-    put_kv_str(&o, "school_code", f->response_school.ptr, f->response_school.len);
+    put_kv_str(&o, "school_code", f->response_school.ptr,
+               f->response_school.len);
     cc_buf_puts(&o, ", ");
     put_kv_str(&o, "note", f->response_note.ptr, f->response_note.len);
     cc_buf_puts(&o, "}");

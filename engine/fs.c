@@ -67,7 +67,8 @@ int cc_dir_check_private(const char *path, const char *what)
                         "%s %s can be written by %s (mode %04o): refusing to "
                         "write personal data there; run 'chmod 700 %s' or use "
                         "another folder",
-                        what, path, (sb.st_mode & S_IWOTH) ? "others" : "its group",
+                        what, path,
+                        (sb.st_mode & S_IWOTH) ? "others" : "its group",
                         (unsigned)(sb.st_mode & 07777), path);
   return 0;
 }
@@ -94,12 +95,14 @@ static void random_hex(char *out, size_t n)
 
 const char *cc_fs_fail_temp;
 
-int cc_temp_create(char *tmp_path, size_t cap, const char *dir, const char *name)
+int cc_temp_create(char *tmp_path, size_t cap, const char *dir,
+                   const char *name)
 {
   int tries, fd = -1, n;
   if (cc_fs_fail_temp && strcmp(cc_fs_fail_temp, name) == 0) {
     tmp_path[0] = '\0';
-    return cc_error_set_errno(CC_EIO, ENOSPC, "cannot create a file in %s", dir);
+    return cc_error_set_errno(CC_EIO, ENOSPC, "cannot create a file in %s",
+                              dir);
   }
   for (tries = 0; tries < 100; tries++) {
     char suffix[TEMP_SUFFIX + 1];
@@ -107,7 +110,8 @@ int cc_temp_create(char *tmp_path, size_t cap, const char *dir, const char *name
     n = snprintf(tmp_path, cap, "%s/.%s.%s", dir, name, suffix);
     if (n < 0 || (size_t)n >= cap)
       return cc_error_set(CC_EIO, "output path too long under %s", dir);
-    fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+              0600);
     if (fd >= 0 || errno != EEXIST)
       break;
   }
@@ -181,8 +185,9 @@ int cc_lock_take(int *fd, const char *dir, const char *name, const char *what,
   host[sizeof host - 1] = '\0';
   gmtime_r(&now, &tm);
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  n = snprintf(line, sizeof line, "pid %ld on %s since %s: %s\n", (long)getpid(),
-               host, when, command && *command ? command : "chachong");
+  n = snprintf(line, sizeof line, "pid %ld on %s since %s: %s\n",
+               (long)getpid(), host, when,
+               command && *command ? command : "chachong");
   if (n < 0 || (size_t)n >= sizeof line) {
     n = (int)sizeof line - 1;
     line[n - 1] = '\n';

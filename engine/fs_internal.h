@@ -26,7 +26,8 @@ int cc_dir_check_private(const char *path, const char *what);
  * and never the same name as another run's. Its path goes to tmp_path
  * (cap bytes). Returns the descriptor, or CC_EIO with the message set.
  */
-int cc_temp_create(char *tmp_path, size_t cap, const char *dir, const char *name);
+int cc_temp_create(char *tmp_path, size_t cap, const char *dir,
+                   const char *name);
 
 /*
  * Removes the leftovers of cc_temp_create(dir, name) by runs that were

@@ -58,21 +58,27 @@
  * has not said already (it is not independent evidence), so it weighs 0.
  */
 static const int id_w10[CC_IDL_COUNT_] = {80, 80, 80, 40, 40, -60, 80};
-static const int name_w10[3] = {40, 20, -60};   /* equal, homophone, different */
-static const int birth_w10[3] = {20, -35, 0};   /* equal, different, in_typo */
-static const int sex_w10[3] = {10, -55, 0};     /* equal, different, in_typo */
+static const int name_w10[3] = {40, 20, -60}; /* equal, homophone, different */
+static const int birth_w10[3] = {20, -35, 0}; /* equal, different, in_typo */
+static const int sex_w10[3] = {10, -55, 0};   /* equal, different, in_typo */
 static const int region_w10[4] = {20, 5, -45, 0}; /* county, province,
                                                      different, in_typo */
 
 int cc_fuzzy_weight10(int field, int level)
 {
   switch (field) {
-  case CC_EV_ID: return level >= 0 && level < CC_IDL_COUNT_ ? id_w10[level] : 0;
-  case CC_EV_NAME: return level >= 0 && level < 3 ? name_w10[level] : 0;
-  case CC_EV_BIRTH: return level >= 0 && level < 3 ? birth_w10[level] : 0;
-  case CC_EV_SEX: return level >= 0 && level < 3 ? sex_w10[level] : 0;
-  case CC_EV_REGION: return level >= 0 && level < 4 ? region_w10[level] : 0;
-  default: return 0;
+  case CC_EV_ID:
+    return level >= 0 && level < CC_IDL_COUNT_ ? id_w10[level] : 0;
+  case CC_EV_NAME:
+    return level >= 0 && level < 3 ? name_w10[level] : 0;
+  case CC_EV_BIRTH:
+    return level >= 0 && level < 3 ? birth_w10[level] : 0;
+  case CC_EV_SEX:
+    return level >= 0 && level < 3 ? sex_w10[level] : 0;
+  case CC_EV_REGION:
+    return level >= 0 && level < 4 ? region_w10[level] : 0;
+  default:
+    return 0;
   }
 }
 
@@ -110,7 +116,8 @@ cc_id_level cc_fuzzy_id_level(const char *a, size_t la, int valid_a,
       return CC_IDL_SUB_VALID;
     return CC_IDL_OTHER;
   }
-  if (diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]]) {
+  if (diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] &&
+      a[diff[1]] == b[diff[0]]) {
     if (!check_differs && one_valid)
       return CC_IDL_SWAP_FIX;
     if (valid_a && valid_b)
@@ -121,19 +128,23 @@ cc_id_level cc_fuzzy_id_level(const char *a, size_t la, int valid_a,
 
 void cc_fuzzy_levels(uint8_t out[CC_EV_COUNT_], const char *id_a, size_t la,
                      int valid_a, const char *id_b, size_t lb, int valid_b,
-                     const char *name_a, size_t na, const char *name_b, size_t nb)
+                     const char *name_a, size_t na, const char *name_b,
+                     size_t nb)
 {
   int level[CC_EV_COUNT_], f;
   cc_name_relation rel = cc_name_compare(name_a, na, name_b, nb);
   level[CC_EV_ID] = cc_fuzzy_id_level(id_a, la, valid_a, id_b, lb, valid_b);
-  level[CC_EV_NAME] = rel == CC_NAME_EQUAL ? CC_NAMEL_EQUAL
+  level[CC_EV_NAME] = rel == CC_NAME_EQUAL       ? CC_NAMEL_EQUAL
                       : rel == CC_NAME_HOMOPHONE ? CC_NAMEL_HOMOPHONE
                                                  : CC_NAMEL_DIFFERENT;
-  level[CC_EV_BIRTH] = la >= 14 && lb >= 14 && memcmp(id_a + 6, id_b + 6, 8) == 0
-                           ? CC_SAME : CC_DIFFERENT;
+  level[CC_EV_BIRTH] =
+      la >= 14 && lb >= 14 && memcmp(id_a + 6, id_b + 6, 8) == 0 ? CC_SAME
+                                                                 : CC_DIFFERENT;
   /* Digit 17 is odd for men, even for women. */
-  level[CC_EV_SEX] = la >= 17 && lb >= 17 && (id_a[16] - '0') % 2 == (id_b[16] - '0') % 2
-                         ? CC_SAME : CC_DIFFERENT;
+  level[CC_EV_SEX] =
+      la >= 17 && lb >= 17 && (id_a[16] - '0') % 2 == (id_b[16] - '0') % 2
+          ? CC_SAME
+          : CC_DIFFERENT;
   level[CC_EV_REGION] = memcmp(id_a, id_b, 6) == 0   ? CC_REGL_COUNTY
                         : memcmp(id_a, id_b, 2) == 0 ? CC_REGL_PROVINCE
                                                      : CC_REGL_DIFFERENT;
@@ -167,7 +178,8 @@ int cc_fuzzy_score(cc_evidence ev[CC_EV_COUNT_], const char *id_a, size_t la,
 {
   uint8_t level[CC_EV_COUNT_];
   int f, score = 0;
-  cc_fuzzy_levels(level, id_a, la, valid_a, id_b, lb, valid_b, name_a, na, name_b, nb);
+  cc_fuzzy_levels(level, id_a, la, valid_a, id_b, lb, valid_b, name_a, na,
+                  name_b, nb);
   for (f = 0; f < CC_EV_COUNT_; f++) {
     ev[f].field = (uint8_t)f;
     ev[f].level = level[f];
@@ -182,7 +194,8 @@ int cc_fuzzy_score(cc_evidence ev[CC_EV_COUNT_], const char *id_a, size_t la,
 
 /* Levels per field, and the level that carries no evidence (-1: none). */
 static const int n_levels[CC_EV_COUNT_] = {CC_IDL_COUNT_, 3, 3, 3, 4};
-static const int typo_level[CC_EV_COUNT_] = {-1, -1, CC_TYPO, CC_TYPO, CC_REGL_TYPO};
+static const int typo_level[CC_EV_COUNT_] = {-1, -1, CC_TYPO, CC_TYPO,
+                                             CC_REGL_TYPO};
 
 /*
  * The documented values (docs/RULES.md): m = P(level | one person), u =
@@ -252,7 +265,8 @@ void cc_fuzzy_model_default(cc_fuzzy_model *out)
   out->why = "documented values";
 }
 
-int cc_fuzzy_model_score(const cc_fuzzy_model *m, const uint8_t level[CC_EV_COUNT_])
+int cc_fuzzy_model_score(const cc_fuzzy_model *m,
+                         const uint8_t level[CC_EV_COUNT_])
 {
   int f, s = 0;
   for (f = 0; f < CC_EV_COUNT_; f++)
@@ -293,7 +307,7 @@ void cc_fuzzy_em(cc_fuzzy_model *out,
 {
   uint8_t lv[CC_FUZZY_PATTERNS][CC_EV_COUNT_];
   double total[CC_FUZZY_SOURCES] = {0}, all = 0;
-  double (*g)[CC_FUZZY_PATTERNS] = malloc(CC_FUZZY_SOURCES * sizeof *g);
+  double(*g)[CC_FUZZY_PATTERNS] = malloc(CC_FUZZY_SOURCES * sizeof *g);
   cc_fuzzy_model m;
   unsigned p;
   int it, f, l, s;
@@ -319,7 +333,8 @@ void cc_fuzzy_em(cc_fuzzy_model *out,
   for (s = 0; s < CC_FUZZY_SOURCES; s++)
     m.lambda_src[s] = s == 0 ? 0.5 : 0.01;
   for (it = 1; it <= EM_MAX_ITER; it++) {
-    double sm[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX], su[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX];
+    double sm[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX],
+        su[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX];
     double delta = 0, gm_all = 0;
     /* E: the probability that each pattern's pairs are one person. */
     for (s = 0; s < CC_FUZZY_SOURCES; s++) {
@@ -418,8 +433,9 @@ uint16_t cc_fuzzy_confidence(int score10)
 /* ------------------------------------------------------------------ */
 /* Blocking key. */
 
-int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const char *id,
-                             size_t id_len, const char *folded, size_t folded_len)
+int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
+                             const char *id, size_t id_len, const char *folded,
+                             size_t folded_len)
 {
   uint64_t names[CC_NAME_PINYIN_KEYS_MAX];
   unsigned char key[8 + 1 + 8 + 1];
@@ -451,7 +467,8 @@ int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const char *
   return 2 * n;
 }
 
-int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *r)
+int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
+                        const cc_record *r)
 {
   return cc_fuzzy_item_block_keys(out, r->id, r->id_len, r->name_folded.ptr,
                                   r->name_folded.len);
@@ -488,10 +505,10 @@ void cc_id_filter_free(cc_id_filter *f)
 /* Candidate pairs. */
 
 typedef struct node {
-  uint64_t hash;   /* idx key: ID hash | roster | line */
+  uint64_t hash; /* idx key: ID hash | roster | line */
   uint32_t line;
   uint16_t roster;
-  uint32_t item;   /* a pair's: where its record's item is kept (not part
+  uint32_t item; /* a pair's: where its record's item is kept (not part
                       of the key) */
 } node;
 
@@ -499,18 +516,20 @@ typedef struct node {
  * number can tell: 18 characters, every check passed, not upgraded from a
  * 15-digit number (whose check character the upgrade computed). */
 enum {
-  PF_ANCHOR_A = 1, PF_ANCHOR_B = 2,   /* a's (b's) ID is an anchor */
-  PF_SAME = 4, PF_DIFFERENT = 8       /* a reviewer's decision on the pair */
+  PF_ANCHOR_A = 1,
+  PF_ANCHOR_B = 2, /* a's (b's) ID is an anchor */
+  PF_SAME = 4,
+  PF_DIFFERENT = 8 /* a reviewer's decision on the pair */
 };
 
 /* What becomes of a scored pair (decide_pairs). */
 enum {
-  FATE_DROP = 0,     /* below the lower threshold */
-  FATE_LINK,         /* one person */
-  FATE_POSSIBLE,     /* between the thresholds: for review */
-  FATE_BOTH_VALID,   /* above the upper threshold, but two valid IDs */
-  FATE_AMBIGUOUS,    /* linking it would merge two valid IDs */
-  FATE_NAME_DIFFERS, /* above the upper threshold, but the names differ */
+  FATE_DROP = 0,          /* below the lower threshold */
+  FATE_LINK,              /* one person */
+  FATE_POSSIBLE,          /* between the thresholds: for review */
+  FATE_BOTH_VALID,        /* above the upper threshold, but two valid IDs */
+  FATE_AMBIGUOUS,         /* linking it would merge two valid IDs */
+  FATE_NAME_DIFFERS,      /* above the upper threshold, but the names differ */
   FATE_REVIEWED_DIFFERENT /* a reviewer said two people */
 };
 
@@ -518,19 +537,20 @@ typedef struct pair {
   node a, b;       /* a < b */
   int16_t score10; /* under the model in use (cc_fuzzy_run) */
   uint8_t basis;
-  uint8_t flags;   /* PF_* */
-  uint8_t fate;    /* FATE_* */
+  uint8_t flags; /* PF_* */
+  uint8_t fate;  /* FATE_* */
   uint8_t level[CC_EV_COUNT_];
 } pair;
 
 typedef struct pair_vec {
   pair *p;
   size_t n, cap;
-  cc_index_item *items;          /* the pairs' records, as the search read
+  cc_index_item *items; /* the pairs' records, as the search read
                                     them (node.item indexes them) */
   size_t n_items, cap_items;
-  const cc_generic_ids *generic; /* IDs left out (docs/RULES.md, Data quality) */
-  const cc_id_filter *ids;       /* the generation's IDs, for the typo search */
+  const cc_generic_ids
+      *generic;            /* IDs left out (docs/RULES.md, Data quality) */
+  const cc_id_filter *ids; /* the generation's IDs, for the typo search */
 } pair_vec;
 
 static int node_cmp(const node *a, const node *b)
@@ -566,7 +586,8 @@ static int consider(pair_vec *v, const cc_index_item *x, const cc_index_item *y,
                     int basis)
 {
   pair p;
-  node nx = {x->hash, x->line, x->roster, 0}, ny = {y->hash, y->line, y->roster, 0};
+  node nx = {x->hash, x->line, x->roster, 0},
+       ny = {y->hash, y->line, y->roster, 0};
   int swap;
   if (x->id_len == y->id_len && memcmp(x->id, y->id, x->id_len) == 0)
     return 0; /* the exact tier's */
@@ -575,16 +596,18 @@ static int consider(pair_vec *v, const cc_index_item *x, const cc_index_item *y,
     return 0; /* a placeholder ID carried by more records than a person has */
   if (v->n_items + 2 > UINT32_MAX)
     return cc_error_set(CC_ENOMEM, "too many candidate pairs");
-  if (cc_grow((void **)&v->items, &v->cap_items, v->n_items + 2, sizeof *v->items) < 0)
+  if (cc_grow((void **)&v->items, &v->cap_items, v->n_items + 2,
+              sizeof *v->items) < 0)
     return cc_error_set(CC_ENOMEM, "out of memory");
   nx.item = (uint32_t)v->n_items;
   v->items[v->n_items++] = *x;
   ny.item = (uint32_t)v->n_items;
   v->items[v->n_items++] = *y;
   memset(&p, 0, sizeof p);
-  cc_fuzzy_levels(p.level, x->id, x->id_len, x->id_verdict == CC_ID_VALID, y->id,
-                  y->id_len, y->id_verdict == CC_ID_VALID, x->name_folded,
-                  x->name_folded_len, y->name_folded, y->name_folded_len);
+  cc_fuzzy_levels(p.level, x->id, x->id_len, x->id_verdict == CC_ID_VALID,
+                  y->id, y->id_len, y->id_verdict == CC_ID_VALID,
+                  x->name_folded, x->name_folded_len, y->name_folded,
+                  y->name_folded_len);
   p.basis = (uint8_t)basis;
   swap = node_cmp(&nx, &ny) > 0;
   p.a = swap ? ny : nx;
@@ -609,7 +632,8 @@ static int id_valid18(const char *id)
         (p >= 41 && p <= 46) || (p >= 50 && p <= 54) || (p >= 61 && p <= 65) ||
         p == 71 || (p >= 81 && p <= 83)))
     return 0;
-  y = (id[6] - '0') * 1000 + (id[7] - '0') * 100 + (id[8] - '0') * 10 + (id[9] - '0');
+  y = (id[6] - '0') * 1000 + (id[7] - '0') * 100 + (id[8] - '0') * 10 +
+      (id[9] - '0');
   m = (id[10] - '0') * 10 + (id[11] - '0');
   d = (id[12] - '0') * 10 + (id[13] - '0');
   return cc_date_valid(y, m, d);
@@ -617,8 +641,8 @@ static int id_valid18(const char *id)
 
 /* Looks up every record whose cleaned ID is `id` and considers it against
  * the seed. */
-static int lookup_variant(pair_vec *v, cc_idx_cursor *cur, const cc_index_item *seed,
-                          const char *id, int *count)
+static int lookup_variant(pair_vec *v, cc_idx_cursor *cur,
+                          const cc_index_item *seed, const char *id, int *count)
 {
   uint64_t h = cc_id_hash(id, 18);
   cc_index_item y;
@@ -637,8 +661,8 @@ static int lookup_variant(pair_vec *v, cc_idx_cursor *cur, const cc_index_item *
 }
 
 /* The one-edit neighbours of an invalid ID that pass every check. */
-static int typo_search(pair_vec *v, cc_idx_cursor *cur, const cc_index_item *seed,
-                       uint64_t *scored)
+static int typo_search(pair_vec *v, cc_idx_cursor *cur,
+                       const cc_index_item *seed, uint64_t *scored)
 {
   char id[19], base[19];
   int p, d, rc, count = 0;
@@ -652,7 +676,8 @@ static int typo_search(pair_vec *v, cc_idx_cursor *cur, const cc_index_item *see
           continue;
         memcpy(id, base, 19);
         id[p] = (char)('0' + d);
-        if (id_valid18(id) && (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
+        if (id_valid18(id) &&
+            (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
           return rc;
       }
     /* Two adjacent digits swapped. */
@@ -680,7 +705,8 @@ static int typo_search(pair_vec *v, cc_idx_cursor *cur, const cc_index_item *see
         id[p] = (char)('0' + d);
         memcpy(id + p + 1, seed->id + p, (size_t)(17 - p));
         id[18] = '\0';
-        if (id_valid18(id) && (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
+        if (id_valid18(id) &&
+            (rc = lookup_variant(v, cur, seed, id, &count)) < 0)
           return rc;
       }
     /* The check character left out. */
@@ -720,9 +746,9 @@ static int get_item(cc_index_item *out, cc_idx_cursor *cur, const node *n)
 typedef struct block_set {
   node *members;
   size_t n, cap;
-  size_t *start;   /* n_blocks + 1 entries once closed */
+  size_t *start; /* n_blocks + 1 entries once closed */
   size_t n_blocks, cap_blocks;
-  size_t first;    /* index of members[0] among all ranges' members */
+  size_t first; /* index of members[0] among all ranges' members */
 } block_set;
 
 /* The first of the n sorted blocking entries whose key is lo or more. */
@@ -822,7 +848,8 @@ static int sort_fetches(fetch *a, size_t n)
 }
 
 /* Reads the items of fetches[0, n) (sorted) into items[slot]. */
-static int fetch_part(cc_index_item *items, const fetch *f, size_t n, cc_read *rd)
+static int fetch_part(cc_index_item *items, const fetch *f, size_t n,
+                      cc_read *rd)
 {
   cc_idx_cursor cur;
   size_t i;
@@ -838,8 +865,8 @@ static int fetch_part(cc_index_item *items, const fetch *f, size_t n, cc_read *r
 
 /* Scores every pair of different IDs at different schools in each block
  * of bs; items[bs->first + i] is member i. */
-static int score_blocks(pair_vec *v, const block_set *bs, const cc_index_item *items,
-                        uint64_t *scored)
+static int score_blocks(pair_vec *v, const block_set *bs,
+                        const cc_index_item *items, uint64_t *scored)
 {
   size_t g, i, j;
   int rc;
@@ -883,7 +910,10 @@ static node *node_bsearch(node *nodes, size_t n, const node *key)
   return NULL;
 }
 
-static int node_qcmp(const void *a, const void *b) { return node_cmp(a, b); }
+static int node_qcmp(const void *a, const void *b)
+{
+  return node_cmp(a, b);
+}
 
 typedef struct member_ref {
   size_t root;
@@ -910,10 +940,14 @@ static int item_rl_cmp(const void *a, const void *b)
 static const char *review_code(int fate)
 {
   switch (fate) {
-  case FATE_BOTH_VALID: return "both_ids_valid";
-  case FATE_AMBIGUOUS: return "ambiguous";
-  case FATE_NAME_DIFFERS: return "names_differ";
-  default: return "score_between_thresholds";
+  case FATE_BOTH_VALID:
+    return "both_ids_valid";
+  case FATE_AMBIGUOUS:
+    return "ambiguous";
+  case FATE_NAME_DIFFERS:
+    return "names_differ";
+  default:
+    return "score_between_thresholds";
   }
 }
 
@@ -921,12 +955,15 @@ static const char *review_zh(int fate)
 {
   switch (fate) {
   case FATE_BOTH_VALID:
-    return "两个身份证号均通过校验，一次录入错误不会把一个有效号码变成另一个有效号码："
+    return "两个身份证号均通过校验，一次录入错误不会把一个有效号码变成另一个有"
+           "效号码："
            "在人口信息核查确认之前视为两个人，请提交人口信息核查";
   case FATE_AMBIGUOUS:
-    return "这条记录与两个不同的有效身份证号都很接近，无法确定属于哪一个人，请人工复核";
+    return "这条记录与两个不同的有效身份证号都很接近，无法确定属于哪一个人，请"
+           "人工复核";
   case FATE_NAME_DIFFERS:
-    return "身份证号相近，但姓名既不相同也不同音：可能是另一个人的号码，请人工复核";
+    return "身份证号相近，但姓名既不相同也不同音：可能是另一个人的号码，请人工"
+           "复核";
   default:
     return "证据不足以认定为同一人，也不足以排除，请人工复核";
   }
@@ -936,16 +973,18 @@ static const char *review_zh(int fate)
  * of every output), then written to f (whose errors the caller finds with
  * ferror when it closes f). 0, or CC_ENOMEM. */
 static int write_possible(FILE *f, const pair *p, const cc_fuzzy_model *model,
-                           const cc_index_item *x, const cc_index_item *y,
-                           const char *const *labels)
+                          const cc_index_item *x, const cc_index_item *y,
+                          const char *const *labels)
 {
   cc_buf b;
   int e, rc;
   cc_buf_init(&b, 0);
-  cc_buf_printf(&b, "{\"score\": %.1f, \"confidence\": %.4f, \"basis\": \"%s\", "
+  cc_buf_printf(&b,
+                "{\"score\": %.1f, \"confidence\": %.4f, \"basis\": \"%s\", "
                 "\"review_reason\": \"%s\", \"review_zh\": ",
                 p->score10 / 10.0, cc_fuzzy_confidence(p->score10) / 10000.0,
-                cc_match_basis_code((cc_match_basis)p->basis), review_code(p->fate));
+                cc_match_basis_code((cc_match_basis)p->basis),
+                review_code(p->fate));
   cc_json_cstr(&b, review_zh(p->fate));
   cc_buf_puts(&b, ", \"records\": [");
   for (e = 0; e < 2; e++) {
@@ -962,8 +1001,10 @@ static int write_possible(FILE *f, const pair *p, const cc_fuzzy_model *model,
   }
   cc_buf_puts(&b, "], \"evidence\": [");
   for (e = 0; e < CC_EV_COUNT_; e++) {
-    cc_buf_printf(&b, "%s{\"field\": \"%s\", \"level\": \"%s\", \"weight\": %.1f, "
-                  "\"zh\": ", e ? ", " : "", cc_evidence_field_code(e),
+    cc_buf_printf(&b,
+                  "%s{\"field\": \"%s\", \"level\": \"%s\", \"weight\": %.1f, "
+                  "\"zh\": ",
+                  e ? ", " : "", cc_evidence_field_code(e),
                   cc_evidence_level_code(e, p->level[e]),
                   model->w10[e][p->level[e]] / 10.0);
     cc_json_cstr(&b, cc_evidence_zh(e, p->level[e]));
@@ -981,7 +1022,8 @@ static int write_possible(FILE *f, const pair *p, const cc_fuzzy_model *model,
  * every pair with it. */
 static int fit_model(cc_fuzzy_model *model, pair_vec *all)
 {
-  uint64_t (*counts)[CC_FUZZY_PATTERNS] = calloc(CC_FUZZY_SOURCES, sizeof *counts);
+  uint64_t(*counts)[CC_FUZZY_PATTERNS] =
+      calloc(CC_FUZZY_SOURCES, sizeof *counts);
   size_t i;
   if (counts == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
@@ -1061,9 +1103,10 @@ static int decide_pairs(pair_vec *all, cc_fuzzy_stats *st)
       p->fate = FATE_LINK;
       st->reviewed_same++;
     } else if (p->score10 >= CC_FUZZY_UPPER10) {
-      p->fate = (p->flags & PF_ANCHOR_A) && (p->flags & PF_ANCHOR_B) ? FATE_BOTH_VALID
-                : p->level[CC_EV_NAME] == CC_NAMEL_DIFFERENT       ? FATE_NAME_DIFFERS
-                                                                   : FATE_LINK;
+      p->fate = (p->flags & PF_ANCHOR_A) && (p->flags & PF_ANCHOR_B)
+                    ? FATE_BOTH_VALID
+                : p->level[CC_EV_NAME] == CC_NAMEL_DIFFERENT ? FATE_NAME_DIFFERS
+                                                             : FATE_LINK;
     } else if (p->score10 >= CC_FUZZY_LOWER10) {
       p->fate = FATE_POSSIBLE;
     } else {
@@ -1093,8 +1136,10 @@ static int decide_pairs(pair_vec *all, cc_fuzzy_stats *st)
     anchor_ref *r;
     if (p->fate != FATE_LINK || (p->flags & PF_SAME))
       continue;
-    if (((r = anchor_bsearch(refs, n, &p->a)) && links_two_anchors(r, refs + n)) ||
-        ((r = anchor_bsearch(refs, n, &p->b)) && links_two_anchors(r, refs + n)))
+    if (((r = anchor_bsearch(refs, n, &p->a)) &&
+         links_two_anchors(r, refs + n)) ||
+        ((r = anchor_bsearch(refs, n, &p->b)) &&
+         links_two_anchors(r, refs + n)))
       p->fate = FATE_AMBIGUOUS;
   }
   free(refs);
@@ -1107,7 +1152,8 @@ static int decide_pairs(pair_vec *all, cc_fuzzy_stats *st)
  * said so). A link that would join two persons of different anchors
  * (a chain through two mistyped numbers) is refused: possible, ambiguous.
  */
-static int link_pairs(pair_vec *all, const node *nodes, size_t n_nodes, size_t *parent)
+static int link_pairs(pair_vec *all, const node *nodes, size_t n_nodes,
+                      size_t *parent)
 {
   uint64_t *anchor = malloc((n_nodes + 1) * sizeof *anchor);
   uint8_t *has = calloc(n_nodes + 1, 1);
@@ -1140,8 +1186,10 @@ static int link_pairs(pair_vec *all, const node *nodes, size_t n_nodes, size_t *
     size_t a, b, lo, hi;
     if (p->fate != FATE_LINK)
       continue;
-    a = uf_find(parent, (size_t)(node_bsearch((node *)nodes, n_nodes, &p->a) - nodes));
-    b = uf_find(parent, (size_t)(node_bsearch((node *)nodes, n_nodes, &p->b) - nodes));
+    a = uf_find(parent,
+                (size_t)(node_bsearch((node *)nodes, n_nodes, &p->a) - nodes));
+    b = uf_find(parent,
+                (size_t)(node_bsearch((node *)nodes, n_nodes, &p->b) - nodes));
     if (a == b)
       continue;
     if (has[a] && has[b] && anchor[a] != anchor[b] && !(p->flags & PF_SAME)) {
@@ -1215,7 +1263,8 @@ static void apply_reviews(pair_vec *all, const cc_review_set *reviews)
   size_t i;
   for (i = 0; i < all->n; i++) {
     pair *p = &all->p[i];
-    const cc_index_item *x = &all->items[p->a.item], *y = &all->items[p->b.item];
+    const cc_index_item *x = &all->items[p->a.item],
+                        *y = &all->items[p->b.item];
     int d = cc_review_find(reviews, x->id, x->id_len, y->id, y->id_len);
     if (d == CC_REVIEW_SAME)
       p->flags |= PF_SAME;
@@ -1227,10 +1276,9 @@ static void apply_reviews(pair_vec *all, const cc_review_set *reviews)
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds,
-                 const cc_id_filter *ids,
-                 const cc_block_entry *blocks, size_t n_blocks,
-                 const cc_review_set *reviews, const cc_generic_ids *generic,
-                 int threads)
+                 const cc_id_filter *ids, const cc_block_entry *blocks,
+                 size_t n_blocks, const cc_review_set *reviews,
+                 const cc_generic_ids *generic, int threads)
 {
   cc_gen g;
   cc_read *rd = NULL;
@@ -1287,14 +1335,15 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     memset(&cur, 0, sizeof cur);
     if ((my = cc_store_read_begin(&rt, &g)) == 0)
       my = cc_store_idx_open(&cur, rt);
-    /* Typo search, seeds split between threads. */
+      /* Typo search, seeds split between threads. */
 #pragma omp for schedule(dynamic, 64) nowait
     for (r = 0; r < (long)n_seeds; r++) {
       node sn;
       cc_index_item seed;
       if (my < 0)
         continue;
-      if (cc_generic_ids_has(generic, seeds[r].hash, seeds[r].id, seeds[r].id_len))
+      if (cc_generic_ids_has(generic, seeds[r].hash, seeds[r].id,
+                             seeds[r].id_len))
         continue; /* a placeholder ID: not searched for typos */
       sn.hash = seeds[r].hash;
       sn.item = 0;
@@ -1343,7 +1392,7 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   if ((rc = sort_fetches(fetches, n_members)) < 0)
     goto done;
 
-  /* Steps 2 and 3 on every thread. The items point into the map: every
+    /* Steps 2 and 3 on every thread. The items point into the map: every
    * thread keeps its read transaction until all have scored. */
 #pragma omp parallel num_threads(threads) reduction(+ : scored)
   {
@@ -1403,7 +1452,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   for (i = 0, k = 0, n_items = 0; i < (size_t)threads; i++) {
     size_t j;
     if (vecs[i].n_items)
-      memcpy(all.items + n_items, vecs[i].items, vecs[i].n_items * sizeof *all.items);
+      memcpy(all.items + n_items, vecs[i].items,
+             vecs[i].n_items * sizeof *all.items);
     for (j = 0; j < vecs[i].n; j++, k++) {
       all.p[k] = vecs[i].p[j];
       all.p[k].a.item += (uint32_t)n_items;
@@ -1466,9 +1516,9 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
       stats->both_valid += p->fate == FATE_BOTH_VALID;
       stats->ambiguous += p->fate == FATE_AMBIGUOUS;
       stats->names_differ += p->fate == FATE_NAME_DIFFERS;
-      if (possible &&
-          (rc = write_possible(possible, p, &stats->model, &all.items[p->a.item],
-                               &all.items[p->b.item], labels)) < 0)
+      if (possible && (rc = write_possible(possible, p, &stats->model,
+                                           &all.items[p->a.item],
+                                           &all.items[p->b.item], labels)) < 0)
         goto done;
     }
   }
@@ -1481,7 +1531,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     size_t root;
     if (p->fate != FATE_LINK)
       continue;
-    root = uf_find(parent, (size_t)(node_bsearch(nodes, n_nodes, &p->a) - nodes));
+    root =
+        uf_find(parent, (size_t)(node_bsearch(nodes, n_nodes, &p->a) - nodes));
     if (best[root] == (size_t)-1 || p->score10 > all.p[best[root]].score10)
       best[root] = i;
   }
@@ -1505,7 +1556,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     bp = &all.p[best[refs[i].root]];
     memset(&match, 0, sizeof match);
     match.basis = bp->flags & PF_SAME ? CC_BASIS_REVIEWED : bp->basis;
-    match.confidence = bp->flags & PF_SAME ? 10000 : cc_fuzzy_confidence(bp->score10);
+    match.confidence =
+        bp->flags & PF_SAME ? 10000 : cc_fuzzy_confidence(bp->score10);
     match.n_evidence = CC_EV_COUNT_;
     for (f = 0; f < CC_EV_COUNT_; f++) {
       match.evidence[f].field = (uint8_t)f;

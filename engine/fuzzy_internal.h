@@ -13,7 +13,7 @@
 
 /* A record whose ID is invalid: the starting point of a typo search. */
 typedef struct cc_typo_seed {
-  uint64_t hash;            /* XXH3-64 of its cleaned ID (its idx key) */
+  uint64_t hash; /* XXH3-64 of its cleaned ID (its idx key) */
   uint32_t line;
   uint16_t roster;
   uint8_t id_len;
@@ -30,7 +30,7 @@ typedef struct cc_typo_seed {
  * descent at a random place of the file.
  */
 typedef struct cc_id_filter {
-  uint64_t *bits;   /* 2^(64 - shift) bits; NULL: every ID may be there */
+  uint64_t *bits; /* 2^(64 - shift) bits; NULL: every ID may be there */
   unsigned shift;
 } cc_id_filter;
 
@@ -57,17 +57,19 @@ void cc_id_filter_free(cc_id_filter *f);
  * 15-16 (out[2i + 1]). Returns how many (2 to CC_FUZZY_BLOCK_KEYS_MAX), or
  * 0 when the record cannot be blocked (an ID of 16 or 17 digits, an empty
  * name, a name that is not text). */
-int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const cc_record *r);
+int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
+                        const cc_record *r);
 /* The same from a record's cleaned ID and folded name. */
-int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX], const char *id,
-                             size_t id_len, const char *folded, size_t folded_len);
+int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
+                             const char *id, size_t id_len, const char *folded,
+                             size_t folded_len);
 
 typedef struct cc_fuzzy_stats {
-  uint64_t candidates;  /* pairs scored */
-  uint64_t links;       /* pairs linked into persons */
-  uint64_t possible;    /* pairs written for review, all reasons */
-  uint64_t both_valid;  /* of them: above the threshold, two valid IDs */
-  uint64_t ambiguous;   /* of them: a link that would merge two valid IDs */
+  uint64_t candidates;   /* pairs scored */
+  uint64_t links;        /* pairs linked into persons */
+  uint64_t possible;     /* pairs written for review, all reasons */
+  uint64_t both_valid;   /* of them: above the threshold, two valid IDs */
+  uint64_t ambiguous;    /* of them: a link that would merge two valid IDs */
   uint64_t names_differ; /* of them: above the threshold, names differ */
   uint64_t reviewed_same, reviewed_different; /* pairs a reviewer decided */
   uint64_t groups;      /* persons made of two or more IDs */
@@ -91,9 +93,8 @@ typedef struct cc_fuzzy_stats {
 int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  cc_db *db, uint32_t gen, const char *const *labels,
                  const cc_typo_seed *seeds, size_t n_seeds,
-                 const cc_id_filter *ids,
-                 const cc_block_entry *blocks, size_t n_blocks,
-                 const cc_review_set *reviews, const cc_generic_ids *generic,
-                 int threads);
+                 const cc_id_filter *ids, const cc_block_entry *blocks,
+                 size_t n_blocks, const cc_review_set *reviews,
+                 const cc_generic_ids *generic, int threads);
 
 #endif

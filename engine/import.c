@@ -84,9 +84,17 @@ int cc_import_answer_parse(const char *text, size_t n)
 }
 
 static const char *const code_name[CC_IMPORT_CODE_COUNT_] = {
-    "ok", "unreadable_file", "missing_column", "bad_finding_id",
-    "finding_not_found", "missing_school", "not_member", "unknown_answer",
-    "note_too_long", "bad_text", "duplicate_row"};
+    "ok",
+    "unreadable_file",
+    "missing_column",
+    "bad_finding_id",
+    "finding_not_found",
+    "missing_school",
+    "not_member",
+    "unknown_answer",
+    "note_too_long",
+    "bad_text",
+    "duplicate_row"};
 
 static const char *const code_zh[CC_IMPORT_CODE_COUNT_] = {
     "",
@@ -185,12 +193,12 @@ static const char *const col_title[N_COLS] = {
 #define BATCH 128
 
 typedef struct batch {
-  cc_db_timed e[2 * BATCH];   /* response, audit entry; response, ... */
+  cc_db_timed e[2 * BATCH]; /* response, audit entry; response, ... */
   uint8_t rkey[BATCH][CC_RESPONSE_KEY_LEN];
   uint8_t rval[BATCH][CC_RESPONSE_VALUE_MAX];
   uint8_t akey[BATCH][CC_AUDIT_KEY_LEN];
   uint8_t aval[BATCH][CC_AUDIT_VALUE_MAX];
-  size_t n;                   /* answers queued */
+  size_t n; /* answers queued */
 } batch;
 
 /* A finding_id and where its finding is in the period's list. */
@@ -203,18 +211,18 @@ typedef struct importer {
   cc_db *db;
   const cc_import_options *opts;
   cc_import_result *out;
-  cc_finding_list list;   /* the period's findings */
-  id_index *by_id;        /* their ids, sorted */
-  pair_set done;          /* (finding, digest) recorded before or now */
-  char user[64];          /* the operator */
-  batch *batch;           /* answers queued for writing */
+  cc_finding_list list; /* the period's findings */
+  id_index *by_id;      /* their ids, sorted */
+  pair_set done;        /* (finding, digest) recorded before or now */
+  char user[64];        /* the operator */
+  batch *batch;         /* answers queued for writing */
   /* The file being read. */
   const char *path;
-  const char *name;       /* its last path component */
+  const char *name; /* its last path component */
   uint64_t digest;
-  int header_found;       /* 1: found; -1: given up (a problem says so) */
-  long col[N_COLS];       /* column of each field; -1 when absent */
-  pair_set seen;          /* (finding, 1): answered in this file */
+  int header_found; /* 1: found; -1: given up (a problem says so) */
+  long col[N_COLS]; /* column of each field; -1 when absent */
+  pair_set seen;    /* (finding, 1): answered in this file */
   size_t problems_cap;
 } importer;
 
@@ -389,7 +397,8 @@ static int record(importer *im, const cc_finding *f, int action, cc_str school,
   e[0].klen = CC_RESPONSE_KEY_LEN;
   e[0].at = 8;
   e[0].val = b->rval[k];
-  e[0].vlen = cc_response_encode(b->rkey[k], b->rval[k], &r, (int64_t)tv.tv_sec);
+  e[0].vlen =
+      cc_response_encode(b->rkey[k], b->rval[k], &r, (int64_t)tv.tv_sec);
   e[1].name = CC_AUDIT_DB;
   e[1].key = b->akey[k];
   e[1].klen = CC_AUDIT_KEY_LEN;
@@ -493,9 +502,10 @@ static int process_row(importer *im, uint32_t row, const cc_str *cells,
     return refuse(im, row, COL_FINDING, CC_IMPORT_NO_FINDING);
   if (school.len == 0)
     return refuse(im, row, COL_SCHOOL, CC_IMPORT_NO_SCHOOL);
-  if (!is_member(f, school) || school.len >= sizeof ((cc_response *)0)->school_code)
+  if (!is_member(f, school) ||
+      school.len >= sizeof((cc_response *)0)->school_code)
     return refuse(im, row, COL_SCHOOL, CC_IMPORT_NOT_MEMBER);
-  if (note.len >= sizeof ((cc_response *)0)->note)
+  if (note.len >= sizeof((cc_response *)0)->note)
     return refuse(im, row, COL_NOTE, CC_IMPORT_NOTE_TOO_LONG);
   if (pair_has(&im->seen, id, 1))
     return refuse(im, row, COL_FINDING, CC_IMPORT_DUPLICATE_ROW);
@@ -535,9 +545,9 @@ static int read_xlsx(importer *im)
       cells[i] = xc[i].text;
       /* An error value (#N/A) or text that is not valid UTF-8 is not an
        * answer. */
-      bad[i] = xc[i].type == CC_XLSX_ERROR ||
-               !utf8_text_ok((const unsigned char *)xc[i].text.ptr,
-                             xc[i].text.len);
+      bad[i] =
+          xc[i].type == CC_XLSX_ERROR ||
+          !utf8_text_ok((const unsigned char *)xc[i].text.ptr, xc[i].text.len);
     }
     if ((rc = process_row(im, row, cells, n, bad)) != 0)
       goto done;
@@ -566,12 +576,12 @@ done:
 
 typedef struct csv_reader {
   const char *p, *end;
-  uint32_t line;      /* physical line at p (header = 1) */
-  char *buf;          /* the record's unquoted fields, one after another */
+  uint32_t line; /* physical line at p (header = 1) */
+  char *buf;     /* the record's unquoted fields, one after another */
   size_t len, cap;
-  size_t *off;        /* field starts in buf, and the end of the last */
-  size_t n, fcap;     /* fields; room in off */
-  cc_str *cells;      /* the fields, made from buf and off */
+  size_t *off;    /* field starts in buf, and the end of the last */
+  size_t n, fcap; /* fields; room in off */
+  cc_str *cells;  /* the fields, made from buf and off */
   size_t ccap;
 } csv_reader;
 

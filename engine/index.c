@@ -98,7 +98,6 @@ static int ref_less(const cc_block_ref *a, const cc_block_ref *b)
 
 DEFINE_RANGE_SORT(sort_refs_range, cc_block_ref, ref_less)
 
-
 /*
  * Radix sort, most significant digits first, for keys that are uniform
  * hashes:
@@ -262,7 +261,8 @@ DEFINE_RANGE_SORT(sort_refs_range, cc_block_ref, ref_less)
   }
 
 // clang-format on
-DEFINE_RADIX_SORT(radix_sort_entries, cc_index_entry, hash, sort_range, entry_less)
+DEFINE_RADIX_SORT(radix_sort_entries, cc_index_entry, hash, sort_range,
+                  entry_less)
 DEFINE_RADIX_SORT(radix_sort_refs, cc_block_ref, key, sort_refs_range, ref_less)
 
 int cc_index_sort(cc_index_entry *e, size_t n, int threads)
@@ -275,8 +275,6 @@ int cc_index_sort_parts(cc_index_entry **out, cc_index_entry **parts,
 {
   return radix_sort_entries_parts(out, parts, lens, k, threads);
 }
-
-
 
 /*
  * The fuzzy tier's blocks:
@@ -295,8 +293,8 @@ int cc_index_sort_parts(cc_index_entry **out, cc_index_entry **parts,
  * virtual machine makes expensive to touch, and half the wall time
  * (bench/RESULTS.md).
  */
-int cc_index_group_blocks(cc_block_entry **out, size_t *n_out, cc_block_ref **parts,
-                          const size_t *lens, int k,
+int cc_index_group_blocks(cc_block_entry **out, size_t *n_out,
+                          cc_block_ref **parts, const size_t *lens, int k,
                           const cc_index_entry *const *entries, int threads)
 {
   size_t *start = malloc((SORT_BUCKETS + 1) * sizeof *start);
@@ -368,7 +366,8 @@ int cc_index_group_blocks(cc_block_entry **out, size_t *n_out, cc_block_ref **pa
   for (b = 0, at = 0; b < SORT_BUCKETS; b++)
     for (i = 0; i < kept[b]; i++, at++) {
       const cc_block_ref *x = &tmp[start[b] + i];
-      const cc_index_entry *e = &entries[x->at % (uint32_t)k][x->at / (uint32_t)k];
+      const cc_index_entry *e =
+          &entries[x->at % (uint32_t)k][x->at / (uint32_t)k];
       res[at].key = x->key;
       res[at].id_hash = e->hash;
       res[at].line = e->line;

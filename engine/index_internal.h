@@ -32,8 +32,8 @@ typedef struct __attribute__((packed, aligned(4))) cc_block_ref {
  * key two or more refs share are kept (a record alone in its block can
  * pair with nobody), as whole entries sorted by (key, roster, line) in
  * *out (malloc'd, *n_out of them). */
-int cc_index_group_blocks(cc_block_entry **out, size_t *n_out, cc_block_ref **parts,
-                          const size_t *lens, int k,
+int cc_index_group_blocks(cc_block_entry **out, size_t *n_out,
+                          cc_block_ref **parts, const size_t *lens, int k,
                           const cc_index_entry *const *entries, int threads);
 
 #endif

@@ -58,8 +58,8 @@
 #include "mem_internal.h"
 #include "utf8_internal.h"
 
-#define HEADER_LINES 10         /* the header is looked for in these lines */
-#define MIXED_KEEP 5            /* line numbers kept of a mixed file */
+#define HEADER_LINES 10 /* the header is looked for in these lines */
+#define MIXED_KEEP 5    /* line numbers kept of a mixed file */
 /* Arena growth step: a segment and its header fill one 2 MiB map, which
  * mem.c brings in as one big page. */
 #define ARENA_SEGMENT (((size_t)2 << 20) - 64 - sizeof(arena_seg))
@@ -155,9 +155,8 @@ void cc_header_map_free(cc_header_map *map)
  * last byte.
  */
 static const unsigned char blank_edge[256] = {
-    ['\t'] = 3, ['\r'] = 3, [' '] = 3, [0xE3] = 1, [0xC2] = 1,
-    [0x80] = 2, [0xA0] = 2};
-
+    ['\t'] = 3, ['\r'] = 3, [' '] = 3, [0xE3] = 1,
+    [0xC2] = 1, [0x80] = 2, [0xA0] = 2};
 
 /* Trims blanks around a cell: ASCII space, tab, CR, and the U+3000 and
  * U+00A0 that Excel exports carry (SPEC 2.1: white space of every kind).
@@ -224,8 +223,9 @@ int cc_header_map_load(cc_header_map **out, const char *path)
     if (ln == 0 || col < 0) {
       rc = cc_error_set(CC_EINVALID, "%s:%u:%d: %s", path, lineno,
                         (int)(ln == 0 ? 1 : right - line + 1),
-                        ln == 0 ? "empty header spelling"
-                                : "unknown column (use a name of SPEC section 1)");
+                        ln == 0
+                            ? "empty header spelling"
+                            : "unknown column (use a name of SPEC section 1)");
       goto done;
     }
     grown = realloc(map->entries, (map->n + 1) * sizeof *grown);
@@ -276,11 +276,16 @@ int cc_encoding_parse(const char *name)
 const char *cc_encoding_name(cc_encoding enc)
 {
   switch (enc) {
-  case CC_ENC_GB18030: return "GB18030";
-  case CC_ENC_UTF16LE: return "UTF-16LE";
-  case CC_ENC_UTF16BE: return "UTF-16BE";
-  case CC_ENC_XLSX: return "workbook";
-  default: return "UTF-8";
+  case CC_ENC_GB18030:
+    return "GB18030";
+  case CC_ENC_UTF16LE:
+    return "UTF-16LE";
+  case CC_ENC_UTF16BE:
+    return "UTF-16BE";
+  case CC_ENC_XLSX:
+    return "workbook";
+  default:
+    return "UTF-8";
   }
 }
 
@@ -308,14 +313,15 @@ static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
         return i;
       i += 2;
     } else if (c >= 0xE0 && c <= 0xEF) {
-      if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-          (c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F))
+      if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 ||
+          (s[i + 2] & 0xC0) != 0x80 || (c == 0xE0 && s[i + 1] < 0xA0) ||
+          (c == 0xED && s[i + 1] > 0x9F))
         return i;
       i += 3;
     } else if (c >= 0xF0 && c <= 0xF4) {
-      if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-          (s[i + 3] & 0xC0) != 0x80 || (c == 0xF0 && s[i + 1] < 0x90) ||
-          (c == 0xF4 && s[i + 1] > 0x8F))
+      if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 ||
+          (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80 ||
+          (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F))
         return i;
       i += 4;
     } else {
@@ -373,24 +379,24 @@ static int cell_text_ok(const char *p, size_t n)
 /* The reader. */
 
 typedef struct chunk {
-  size_t start, end;     /* byte range of the block buffer */
-  uint32_t first_line;   /* physical line of its first row */
-  uint8_t broken;        /* cc_reject_code when the range is one broken row */
-  uint8_t text_ok;       /* the chunk is valid UTF-8 without NUL or U+FFFD */
-  uint16_t broken_col;   /* its column (the field left open) */
-  cc_record *recs;       /* accepted rows */
+  size_t start, end;   /* byte range of the block buffer */
+  uint32_t first_line; /* physical line of its first row */
+  uint8_t broken;      /* cc_reject_code when the range is one broken row */
+  uint8_t text_ok;     /* the chunk is valid UTF-8 without NUL or U+FFFD */
+  uint16_t broken_col; /* its column (the field left open) */
+  cc_record *recs;     /* accepted rows */
   size_t n_recs, cap_recs;
-  cc_reject *rejs;       /* rejected rows */
+  cc_reject *rejs; /* rejected rows */
   size_t n_rejs, cap_rejs;
   uint64_t blank, upgraded;
   uint64_t id_invalid[CC_IDR_COUNT_];
-  uint32_t swallowed;    /* a stray_quote row: the rows it would have merged */
-  uint32_t n_mixed;      /* lines not in the file's encoding */
+  uint32_t swallowed; /* a stray_quote row: the rows it would have merged */
+  uint32_t n_mixed;   /* lines not in the file's encoding */
   uint32_t mixed[MIXED_KEEP]; /* the first of them */
-  arena mem;             /* strings of the records */
-  char *conv;            /* GB18030 converted to UTF-8 */
+  arena mem;                  /* strings of the records */
+  char *conv;                 /* GB18030 converted to UTF-8 */
   size_t conv_cap;
-  int err;               /* a worker's failure, turned into the error later */
+  int err; /* a worker's failure, turned into the error later */
   char errmsg[256];
 } chunk;
 
@@ -421,7 +427,7 @@ typedef struct reader {
   chunk_set *set;           /* the one scan_block fills */
   iconv_t *cd;              /* per thread, opened lazily */
   uint64_t seq;
-  int skip_line;            /* the rest of a broken row's first line is
+  int skip_line; /* the rest of a broken row's first line is
                                still to come: skip it in the next block */
 } reader;
 
@@ -650,7 +656,8 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
       if (inq) {
         /* A line break inside quotes: a school name or a major written on
          * two lines, unless the next line is a whole row of its own. */
-        int own = (size_t)(p - row) > CC_ROW_MAX ? 0 : line_is_row(r, p, end, eof);
+        int own =
+            (size_t)(p - row) > CC_ROW_MAX ? 0 : line_is_row(r, p, end, eof);
         stray = own > 0;
         if (own < 0) {
           need_more = 1;
@@ -659,7 +666,8 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
            * end of the file (an unterminated quote, as ever), or the row
            * cap, all counted from the row so that the block size does
            * not change the answer. */
-          const char *lim = (size_t)(end - row) > CC_ROW_MAX ? row + CC_ROW_MAX : end;
+          const char *lim =
+              (size_t)(end - row) > CC_ROW_MAX ? row + CC_ROW_MAX : end;
           int closes;
           swallowed = swallowed_rows(p, lim, &closes);
           if (!closes && lim == end && !eof)
@@ -709,8 +717,8 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
         swallowed = 0; /* it merged nothing that was a row */
       if ((rc = push_chunk(r, (size_t)(chunk_at - buf), (size_t)(row - buf),
                            chunk_line, 0, 0)) < 0 ||
-          (rc = push_chunk(r, (size_t)(row - buf), (size_t)(p - buf),
-                           row_line, broken, col)) < 0)
+          (rc = push_chunk(r, (size_t)(row - buf), (size_t)(p - buf), row_line,
+                           broken, col)) < 0)
         return rc;
       r->set->chunks[r->set->n - 1].swallowed = swallowed;
       inq = 0;
@@ -743,7 +751,7 @@ static int scan_block(reader *r, const char *buf, size_t len, int eof,
   }
   if (eof) {
     if (row < end)
-      ln++; /* a last line without a newline is a line all the same */
+      ln++;    /* a last line without a newline is a line all the same */
     row = end; /* a last row without a newline is complete */
   }
   if ((rc = push_chunk(r, (size_t)(chunk_at - buf), (size_t)(row - buf),
@@ -763,11 +771,11 @@ typedef struct field {
   uint32_t n;
 } field;
 
-
 static int add_reject(chunk *c, uint32_t line, int column, int code)
 {
   cc_reject *rj;
-  if (cc_grow((void **)&c->rejs, &c->cap_rejs, c->n_rejs + 1, sizeof *c->rejs) < 0)
+  if (cc_grow((void **)&c->rejs, &c->cap_rejs, c->n_rejs + 1, sizeof *c->rejs) <
+      0)
     return -1;
   rj = &c->rejs[c->n_rejs++];
   rj->line = line;
@@ -779,11 +787,16 @@ static int add_reject(chunk *c, uint32_t line, int column, int code)
 static cc_reject_code id_reject_code(int reason)
 {
   switch (reason) {
-  case CC_IDR_EMPTY: return CC_REJ_ID_EMPTY;
-  case CC_IDR_SCIENTIFIC: return CC_REJ_ID_SCIENTIFIC;
-  case CC_IDR_TOO_SHORT: return CC_REJ_ID_TOO_SHORT;
-  case CC_IDR_TOO_LONG: return CC_REJ_ID_TOO_LONG;
-  default: return CC_REJ_ID_NOT_DIGITS;
+  case CC_IDR_EMPTY:
+    return CC_REJ_ID_EMPTY;
+  case CC_IDR_SCIENTIFIC:
+    return CC_REJ_ID_SCIENTIFIC;
+  case CC_IDR_TOO_SHORT:
+    return CC_REJ_ID_TOO_SHORT;
+  case CC_IDR_TOO_LONG:
+    return CC_REJ_ID_TOO_LONG;
+  default:
+    return CC_REJ_ID_NOT_DIGITS;
   }
 }
 
@@ -834,11 +847,12 @@ static int build_row(reader *r, chunk *c, const cc_str *cell, uint32_t line,
   if (rc == CC_ENOMEM)
     return add_reject(c, line, pos[CC_COL_NAME] + 1, CC_REJ_NAME_TOO_LONG);
   if (rc < 0)
-    return add_reject(c, line, pos[CC_COL_NAME] + 1,
-                      cell[CC_COL_NAME].len == 0 ? CC_REJ_NAME_EMPTY
-                      : cell_text_ok(cell[CC_COL_NAME].ptr, cell[CC_COL_NAME].len)
-                          ? CC_REJ_NAME_EMPTY
-                          : CC_REJ_BAD_TEXT);
+    return add_reject(
+        c, line, pos[CC_COL_NAME] + 1,
+        cell[CC_COL_NAME].len == 0 ? CC_REJ_NAME_EMPTY
+        : cell_text_ok(cell[CC_COL_NAME].ptr, cell[CC_COL_NAME].len)
+            ? CC_REJ_NAME_EMPTY
+            : CC_REJ_BAD_TEXT);
   if (cell[CC_COL_SCHOOL_CODE].len == 0)
     return add_reject(c, line, pos[CC_COL_SCHOOL_CODE] + 1,
                       CC_REJ_SCHOOL_CODE_EMPTY);
@@ -850,12 +864,15 @@ static int build_row(reader *r, chunk *c, const cc_str *cell, uint32_t line,
   st = cc_status_parse(cell[CC_COL_STATUS].ptr, cell[CC_COL_STATUS].len);
   if (st == CC_STATUS_UNKNOWN)
     return add_reject(c, line, pos[CC_COL_STATUS] + 1, CC_REJ_STATUS_UNKNOWN);
-  if (cc_money_parse(&grant, cell[CC_COL_GRANT].ptr, cell[CC_COL_GRANT].len) < 0)
+  if (cc_money_parse(&grant, cell[CC_COL_GRANT].ptr, cell[CC_COL_GRANT].len) <
+      0)
     return add_reject(c, line, pos[CC_COL_GRANT] + 1, CC_REJ_AMOUNT_INVALID);
-  if (cc_money_parse(&waiver, cell[CC_COL_WAIVER].ptr, cell[CC_COL_WAIVER].len) < 0)
+  if (cc_money_parse(&waiver, cell[CC_COL_WAIVER].ptr,
+                     cell[CC_COL_WAIVER].len) < 0)
     return add_reject(c, line, pos[CC_COL_WAIVER] + 1, CC_REJ_AMOUNT_INVALID);
 
-  if (cc_mem_grow((void **)&c->recs, &c->cap_recs, c->n_recs + 1, sizeof *c->recs) < 0)
+  if (cc_mem_grow((void **)&c->recs, &c->cap_recs, c->n_recs + 1,
+                  sizeof *c->recs) < 0)
     return -1;
   rec = &c->recs[c->n_recs++];
   memcpy(rec->id, id.digits, sizeof rec->id);
@@ -1138,7 +1155,8 @@ static void note_mixed_lines(const reader *r, chunk *c, const char *t, size_t n)
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     const char *le = nl ? nl : end;
-    if (line_disagrees(r->encoding, (const unsigned char *)p, (size_t)(le - p))) {
+    if (line_disagrees(r->encoding, (const unsigned char *)p,
+                       (size_t)(le - p))) {
       if (c->n_mixed < MIXED_KEEP)
         c->mixed[c->n_mixed] = line;
       c->n_mixed++;
@@ -1224,7 +1242,8 @@ static int split_header(cc_str **cells, size_t *n_cells, size_t *cap,
         scratch[out++] = t[i];
       }
       if (i < n) {
-        for (i++; i < n && (t[i] == ' ' || (t[i] == '\t' && delim != '\t')); i++)
+        for (i++; i < n && (t[i] == ' ' || (t[i] == '\t' && delim != '\t'));
+             i++)
           ;
         if (i == n || t[i] == delim) {
           ok = 1;
@@ -1339,16 +1358,18 @@ static int header_error(const reader *r, const header_try *h, uint32_t line,
                         r->path, line, quote_col, quote_col);
   if (h->dup_col)
     return cc_error_set(CC_EINVALID, "%s:%u:%d: column %s (%s) appears twice",
-                        r->path, line, h->dup_col, cc_column_name_zh(h->dup_which),
+                        r->path, line, h->dup_col,
+                        cc_column_name_zh(h->dup_which),
                         cc_column_name_en(h->dup_which));
   for (i = 0; i < CC_COL_REQUIRED; i++)
     if (h->pos_of[i] < 0)
       break;
-  return cc_error_set(CC_EINVALID,
-                      "%s:%u: missing required column %s (%s) (no line among "
-                      "the first %d names all of 身份证号, 姓名, 学校代码, 学籍状态)",
-                      r->path, line, cc_column_name_zh((cc_column)i),
-                      cc_column_name_en((cc_column)i), HEADER_LINES);
+  return cc_error_set(
+      CC_EINVALID,
+      "%s:%u: missing required column %s (%s) (no line among "
+      "the first %d names all of 身份证号, 姓名, 学校代码, 学籍状态)",
+      r->path, line, cc_column_name_zh((cc_column)i),
+      cc_column_name_en((cc_column)i), HEADER_LINES);
 }
 
 /*
@@ -1362,8 +1383,8 @@ static int header_error(const reader *r, const header_try *h, uint32_t line,
  * first and last physical lines (more than one when a quoted cell holds a
  * line break).
  */
-static int find_header(reader *r, const char *buf, size_t len,
-                       size_t *hdr_end, uint32_t *hdr_line, uint32_t *hdr_last)
+static int find_header(reader *r, const char *buf, size_t len, size_t *hdr_end,
+                       uint32_t *hdr_line, uint32_t *hdr_last)
 {
   cc_str *cells = NULL;
   size_t n_cells = 0, cap_cells = 0, off = 0;
@@ -1429,9 +1450,8 @@ static int find_header(reader *r, const char *buf, size_t len,
     delim = tabs > commas ? '\t' : ',';
     free(scratch);
     scratch = malloc(n + 1);
-    if (scratch == NULL ||
-        split_header(&cells, &n_cells, &cap_cells, t, n, delim, scratch,
-                     &quote_col) < 0) {
+    if (scratch == NULL || split_header(&cells, &n_cells, &cap_cells, t, n,
+                                        delim, scratch, &quote_col) < 0) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
       goto done;
     }
@@ -1539,18 +1559,18 @@ static int commit_set(reader *r, chunk_set *set, uint64_t seq0,
  * UTF-8 as it is read (so line numbers stay physical), and in a file whose
  * lines end in a lone CR (old Mac exports) each CR becomes LF. */
 
-#define SOURCE_RAW 65536              /* UTF-16 bytes read per refill */
-#define SOURCE_OUT (SOURCE_RAW * 2)   /* room for them as UTF-8 (x1.5) */
+#define SOURCE_RAW 65536            /* UTF-16 bytes read per refill */
+#define SOURCE_OUT (SOURCE_RAW * 2) /* room for them as UTF-8 (x1.5) */
 
 typedef struct source {
   int fd;
-  int utf16;        /* CC_ENC_UTF16LE or CC_ENC_UTF16BE; 0 = bytes as read */
-  int cr_lines;     /* a lone CR ends lines: each becomes LF */
-  iconv_t cd;       /* UTF-16 to UTF-8 */
-  char *raw;        /* UTF-16 bytes read, not yet converted */
+  int utf16;    /* CC_ENC_UTF16LE or CC_ENC_UTF16BE; 0 = bytes as read */
+  int cr_lines; /* a lone CR ends lines: each becomes LF */
+  iconv_t cd;   /* UTF-16 to UTF-8 */
+  char *raw;    /* UTF-16 bytes read, not yet converted */
   size_t raw_len;
-  int raw_eof;      /* the file has no more bytes */
-  char *out;        /* converted bytes not yet handed out */
+  int raw_eof; /* the file has no more bytes */
+  char *out;   /* converted bytes not yet handed out */
   size_t out_len, out_off;
 } source;
 
@@ -1668,17 +1688,18 @@ static int mixed_error(const char *path, const cc_ingest_stats *st, int enc)
   for (k = 0; k < MIXED_KEEP && k < st->mixed_lines; k++)
     used += (size_t)snprintf(lines + used, sizeof lines - used, "%s%u",
                              k ? ", " : "", st->mixed_first[k]);
-  return cc_error_set(CC_EINVALID,
-                      "%s: mixed encodings: the file reads as %s, but %llu "
-                      "line%s %s (line%s %s%s); save the whole file in one "
-                      "encoding (in Excel: Save As, CSV UTF-8) and read it again",
-                      path, cc_encoding_name((cc_encoding)enc),
-                      (unsigned long long)st->mixed_lines,
-                      st->mixed_lines == 1 ? "" : "s",
-                      st->mixed_lines == 1 ? (enc == CC_ENC_GB18030 ? "is UTF-8" : "is GB18030")
-                      : (enc == CC_ENC_GB18030 ? "are UTF-8" : "are GB18030"),
-                      st->mixed_lines == 1 ? "" : "s", lines,
-                      st->mixed_lines > MIXED_KEEP ? ", ..." : "");
+  return cc_error_set(
+      CC_EINVALID,
+      "%s: mixed encodings: the file reads as %s, but %llu "
+      "line%s %s (line%s %s%s); save the whole file in one "
+      "encoding (in Excel: Save As, CSV UTF-8) and read it again",
+      path, cc_encoding_name((cc_encoding)enc),
+      (unsigned long long)st->mixed_lines, st->mixed_lines == 1 ? "" : "s",
+      st->mixed_lines == 1
+          ? (enc == CC_ENC_GB18030 ? "is UTF-8" : "is GB18030")
+          : (enc == CC_ENC_GB18030 ? "are UTF-8" : "are GB18030"),
+      st->mixed_lines == 1 ? "" : "s", lines,
+      st->mixed_lines > MIXED_KEEP ? ", ..." : "");
 }
 
 /* Runs the sink's worker callback on a parsed chunk. */
@@ -1715,16 +1736,17 @@ void cc_ingest_stats_notes(char *out, size_t cap, const cc_ingest_stats *st)
     used += (size_t)snprintf(out + used, cap - used,
                              "%u title row%s above the header skipped (the "
                              "header is line %u).",
-                             st->header_line - 1, st->header_line == 2 ? "" : "s",
-                             st->header_line);
+                             st->header_line - 1,
+                             st->header_line == 2 ? "" : "s", st->header_line);
   if (used < cap && st->stray_quotes > 0)
-    used += (size_t)snprintf(out + used, cap - used,
-                             "%s%llu row%s rejected for a stray quote; the %llu "
-                             "row%s it ran into were read as rows.",
-                             used ? " " : "", (unsigned long long)st->stray_quotes,
-                             st->stray_quotes == 1 ? "" : "s",
-                             (unsigned long long)st->stray_swallowed,
-                             st->stray_swallowed == 1 ? "" : "s");
+    used +=
+        (size_t)snprintf(out + used, cap - used,
+                         "%s%llu row%s rejected for a stray quote; the %llu "
+                         "row%s it ran into were read as rows.",
+                         used ? " " : "", (unsigned long long)st->stray_quotes,
+                         st->stray_quotes == 1 ? "" : "s",
+                         (unsigned long long)st->stray_swallowed,
+                         st->stray_swallowed == 1 ? "" : "s");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1795,7 +1817,8 @@ static int ingest_xlsx(reader *r, cc_ingest_stats *st)
   r->set = &r->sets[0];
   if ((rc = cc_xlsx_open(&x, r->path)) < 0)
     return rc;
-  while ((rc = cc_xlsx_next_row(x, &row, &cells, &n)) > 0 && row <= HEADER_LINES) {
+  while ((rc = cc_xlsx_next_row(x, &row, &cells, &n)) > 0 &&
+         row <= HEADER_LINES) {
     last = row;
     if (cc_grow((void **)&hcells, &hcap, n ? n : 1, sizeof *hcells) < 0) {
       rc = cc_error_set(CC_ENOMEM, "out of memory");
@@ -1877,7 +1900,8 @@ static int ingest_xlsx(reader *r, cc_ingest_stats *st)
       rc = cc_error_set(CC_ENOMEM, "out of memory");
       goto done;
     }
-    if (c->n_recs + c->n_rejs >= XLSX_BLOCK_ROWS && (rc = flush_xlsx(r, r->set, st)) < 0)
+    if (c->n_recs + c->n_rejs >= XLSX_BLOCK_ROWS &&
+        (rc = flush_xlsx(r, r->set, st)) < 0)
       goto done;
   }
   if (rc < 0)
@@ -1909,7 +1933,7 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
   cc_ingest_stats st;
   struct stat sb;
   char *bufs[2] = {NULL, NULL}, *buf;
-  chunk_set *pending = NULL;  /* parsed, not yet committed */
+  chunk_set *pending = NULL; /* parsed, not yet committed */
   uint64_t pending_seq = 0;
   size_t block, cap, have = 0, i, k;
   uint64_t done_bytes = 0;
@@ -1957,11 +1981,13 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
                       "%s: an Excel 97-2003 workbook (.xls) or an encrypted "
                       "workbook, which chachong cannot read: open it in Excel "
                       "(removing the password) and save it as \"CSV UTF-8\" or "
-                      "\"Excel Workbook (.xlsx)\"", path);
+                      "\"Excel Workbook (.xlsx)\"",
+                      path);
     goto done;
   }
-  if (sig_len >= 2 && (r.encoding == CC_ENC_AUTO || r.encoding == CC_ENC_UTF16LE ||
-                       r.encoding == CC_ENC_UTF16BE) &&
+  if (sig_len >= 2 &&
+      (r.encoding == CC_ENC_AUTO || r.encoding == CC_ENC_UTF16LE ||
+       r.encoding == CC_ENC_UTF16BE) &&
       (memcmp(sig, "\xFF\xFE", 2) == 0 || memcmp(sig, "\xFE\xFF", 2) == 0)) {
     /* A UTF-16 byte order mark: it says which UTF-16. */
     r.encoding = sig[0] == 0xFF ? CC_ENC_UTF16LE : CC_ENC_UTF16BE;
@@ -1974,7 +2000,8 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
   if (r.encoding == CC_ENC_UTF16LE || r.encoding == CC_ENC_UTF16BE) {
     src.utf16 = r.encoding;
     r.encoding = CC_ENC_UTF8; /* what the scan and the parse see */
-    src.cd = iconv_open("UTF-8", src.utf16 == CC_ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
+    src.cd = iconv_open("UTF-8",
+                        src.utf16 == CC_ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE");
     src.raw = malloc(SOURCE_RAW);
     src.out = malloc(SOURCE_OUT);
     if (src.cd == (iconv_t)-1 || src.raw == NULL || src.out == NULL) {
@@ -2111,13 +2138,14 @@ int cc_ingest_file(cc_ingest_stats *stats, const char *path, uint16_t roster,
     r.seq += r.set->n;
     done_bytes += (uint64_t)(start + consumed);
     if (opts->progress) /* UTF-16 becomes more or fewer bytes as UTF-8 */
-      opts->progress(opts->progress_ctx, done_bytes < st.bytes ? done_bytes : st.bytes,
-                     st.bytes);
+      opts->progress(opts->progress_ctx,
+                     done_bytes < st.bytes ? done_bytes : st.bytes, st.bytes);
     if (opts->cancel && *opts->cancel) {
       rc = cc_error_set(CC_EINTERRUPTED, "%s: interrupted", path);
       goto done;
     }
-    if (eof && have - start - consumed > 0 && consumed == 0 && pending->n == 0) {
+    if (eof && have - start - consumed > 0 && consumed == 0 &&
+        pending->n == 0) {
       rc = cc_error_set(CC_ERROR, "%s: internal error: no progress at line %u",
                         path, line);
       goto done;

@@ -43,10 +43,12 @@ static int response_audit(cc_db *db, const cc_response *r, int64_t now)
   snprintf(ae.command, sizeof ae.command, "resolve");
   cc_finding_id_hex(hex, r->finding_id);
   cc_date_format(date, r->date);
-  snprintf(ae.what, sizeof ae.what, "finding=%s action=%s by=%.*s school=%.*s date=%s",
-           hex, cc_response_action_code((cc_response_action)r->action),
+  snprintf(ae.what, sizeof ae.what,
+           "finding=%s action=%s by=%.*s school=%.*s date=%s", hex,
+           cc_response_action_code((cc_response_action)r->action),
            (int)strnlen(r->by, sizeof r->by), r->by,
-           (int)strnlen(r->school_code, sizeof r->school_code), r->school_code, date);
+           (int)strnlen(r->school_code, sizeof r->school_code), r->school_code,
+           date);
   ae.records = 1;
   return cc_audit_record(db, &ae);
 }
@@ -59,7 +61,8 @@ int cc_response_record(cc_db *db, const cc_response *r)
   size_t n_periods = 0, i;
 
   if (r->action <= CC_ACTION_NONE || r->action >= CC_ACTION_COUNT_)
-    return cc_error_set(CC_EINVALID, "unknown action (keep, cancel_own, ask_other)");
+    return cc_error_set(CC_EINVALID,
+                        "unknown action (keep, cancel_own, ask_other)");
   if (bl == 0)
     return cc_error_set(CC_EINVALID, "a response needs who gave it (--by)");
   /* The finding must be one the database has issued. */
@@ -86,7 +89,8 @@ int cc_response_record(cc_db *db, const cc_response *r)
   if (!found) {
     char hex[17];
     cc_finding_id_hex(hex, r->finding_id);
-    return cc_error_set(CC_ENOTFOUND, "no period in the database has finding %s", hex);
+    return cc_error_set(CC_ENOTFOUND,
+                        "no period in the database has finding %s", hex);
   }
 
   if ((rc = cc_store_response_put(db, r)) < 0)
@@ -176,10 +180,12 @@ static int apply_response(void *vctx, const cc_response *r)
   if (cc_finding_strdup(&f->response_by, a->cur, r->by, strlen(r->by)) < 0 ||
       cc_finding_strdup(&f->response_school, a->cur, r->school_code,
                         strlen(r->school_code)) < 0 ||
-      cc_finding_strdup(&f->response_note, a->cur, r->note, strlen(r->note)) < 0)
+      cc_finding_strdup(&f->response_note, a->cur, r->note, strlen(r->note)) <
+          0)
     return cc_error_set(CC_ENOMEM, "out of memory");
-  f->claimed = f->state != CC_STATE_CLEARED && r->date < a->seen &&
-               (r->action == CC_ACTION_CANCEL_OWN || r->action == CC_ACTION_ASK_OTHER);
+  f->claimed =
+      f->state != CC_STATE_CLEARED && r->date < a->seen &&
+      (r->action == CC_ACTION_CANCEL_OWN || r->action == CC_ACTION_ASK_OTHER);
   return 0;
 }
 
@@ -216,7 +222,8 @@ int cc_lifecycle_apply(cc_finding_list *cur, cc_finding_list *prev,
         f->deadline = p->deadline;
         f->deadline_provisional = p->deadline_provisional;
         memcpy(f->first_period, p->first_period, sizeof f->first_period);
-        f->state = run->issued <= p->deadline ? CC_STATE_OPEN : CC_STATE_OVERDUE;
+        f->state =
+            run->issued <= p->deadline ? CC_STATE_OPEN : CC_STATE_OVERDUE;
         hit->pos = (size_t)-1; /* still present: not cleared */
         continue;
       }

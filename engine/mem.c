@@ -48,14 +48,15 @@
 #endif
 #endif
 
-#define HDR 64                        /* header bytes before the caller's */
-#define HUGE_PAGE ((size_t)2 << 20)   /* x86-64 and arm64 (4 KiB base) PMD */
-#define HEAP_PAD ((size_t)64 << 20)   /* the main heap grows by this much */
+#define HDR 64                      /* header bytes before the caller's */
+#define HUGE_PAGE ((size_t)2 << 20) /* x86-64 and arm64 (4 KiB base) PMD */
+#define HEAP_PAD ((size_t)64 << 20) /* the main heap grows by this much */
 
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 #ifndef CC_MEM_MALLOC
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
-static uintptr_t heap_advised; /* end of the heap advised so far; 0 before setup */
+static uintptr_t
+    heap_advised; /* end of the heap advised so far; 0 before setup */
 #endif
 
 static void setup(void)
@@ -75,7 +76,10 @@ static void setup(void)
 #endif
 }
 
-void cc_mem_setup(void) { pthread_once(&setup_once, setup); }
+void cc_mem_setup(void)
+{
+  pthread_once(&setup_once, setup);
+}
 
 void cc_mem_heap_advise(void)
 {
@@ -115,14 +119,17 @@ static void *map_new(size_t len)
   uint8_t *p, *al;
   size_t head;
   if (len < HUGE_PAGE) {
-    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+             0);
     return p == MAP_FAILED ? NULL : p;
   }
   /* Map 2 MiB more and cut off both ends to align. */
-  p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED)
     return NULL;
-  al = (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+  al =
+      (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
   head = (size_t)(al - p);
   if (head)
     munmap(p, head);
@@ -182,7 +189,8 @@ void *cc_mem_realloc(void *p, size_t size)
     nb = map_new(nlen);
     if (nb == NULL)
       return NULL;
-    if (mremap(base, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, nb) == MAP_FAILED) {
+    if (mremap(base, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, nb) ==
+        MAP_FAILED) {
       memcpy(nb, base, len);
       munmap(base, len);
     }

@@ -21,7 +21,10 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static double tv_s(struct timeval tv) { return (double)tv.tv_sec + tv.tv_usec / 1e6; }
+static double tv_s(struct timeval tv)
+{
+  return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
 
 void cc_meter_mark_now(cc_meter_mark *out)
 {
@@ -41,16 +44,20 @@ void cc_meter_mark_now(cc_meter_mark *out)
 
 /* to - from, never below 0 (the counters only grow; a mark left at 0
  * because a call failed must not print a huge unsigned difference). */
-static uint64_t since(uint64_t to, uint64_t from) { return to > from ? to - from : 0; }
-
-int cc_meter_format(char *buf, size_t cap, const char *name, const cc_meter_mark *from,
-                    const cc_meter_mark *to)
+static uint64_t since(uint64_t to, uint64_t from)
 {
-  return snprintf(buf, cap,
-                  "stage: %s wall %.2f s, user %.2f s, sys %.2f s, faults %llu minor "
-                  "%llu major, written %llu bytes",
-                  name, to->wall - from->wall, to->user - from->user, to->sys - from->sys,
-                  (unsigned long long)since(to->minflt, from->minflt),
-                  (unsigned long long)since(to->majflt, from->majflt),
-                  (unsigned long long)since(to->written, from->written));
+  return to > from ? to - from : 0;
+}
+
+int cc_meter_format(char *buf, size_t cap, const char *name,
+                    const cc_meter_mark *from, const cc_meter_mark *to)
+{
+  return snprintf(
+      buf, cap,
+      "stage: %s wall %.2f s, user %.2f s, sys %.2f s, faults %llu minor "
+      "%llu major, written %llu bytes",
+      name, to->wall - from->wall, to->user - from->user, to->sys - from->sys,
+      (unsigned long long)since(to->minflt, from->minflt),
+      (unsigned long long)since(to->majflt, from->majflt),
+      (unsigned long long)since(to->written, from->written));
 }

@@ -12,11 +12,11 @@
 
 /* The process's counters at one moment; all threads, the dead ones too. */
 typedef struct cc_meter_mark {
-  double wall;          /* CLOCK_MONOTONIC, seconds */
-  double user, sys;     /* CPU time in user and kernel mode, seconds */
-  uint64_t minflt;      /* page faults served without I/O (fresh pages) */
-  uint64_t majflt;      /* page faults that read from disk */
-  uint64_t written;     /* bytes the process dirtied in the page cache for
+  double wall;      /* CLOCK_MONOTONIC, seconds */
+  double user, sys; /* CPU time in user and kernel mode, seconds */
+  uint64_t minflt;  /* page faults served without I/O (fresh pages) */
+  uint64_t majflt;  /* page faults that read from disk */
+  uint64_t written; /* bytes the process dirtied in the page cache for
                          * files: /proc/self/io write_bytes, which the kernel
                          * also reports as ru_oublock 512-byte blocks */
 } cc_meter_mark;
@@ -33,7 +33,7 @@ void cc_meter_mark_now(cc_meter_mark *out);
  *
  * seconds with two decimals. Returns what snprintf returns.
  */
-int cc_meter_format(char *buf, size_t cap, const char *name, const cc_meter_mark *from,
-                    const cc_meter_mark *to);
+int cc_meter_format(char *buf, size_t cap, const char *name,
+                    const cc_meter_mark *from, const cc_meter_mark *to);
 
 #endif

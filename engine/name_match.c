@@ -145,8 +145,8 @@ typedef struct pos {
 /* Walks a name position by position. */
 typedef struct walker {
   const unsigned char *p, *end, *start;
-  int first;         /* no position yielded yet */
-  unsigned pending;  /* the reading code of the next character, the
+  int first;        /* no position yielded yet */
+  unsigned pending; /* the reading code of the next character, the
                         second of a compound surname; 0 = none */
 } walker;
 
@@ -172,8 +172,9 @@ static inline void walk_init(walker *w, const char *s, size_t len)
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static unsigned surname_reading(uint32_t c, const unsigned char *p,
-                                const unsigned char *end, unsigned *code2)
+static unsigned
+surname_reading(uint32_t c, const unsigned char *p, const unsigned char *end,
+                unsigned *code2)
 {
   uint32_t c2 = 0;
   size_t n = p < end ? next_cp(p, end, &c2) : 0;
@@ -194,7 +195,8 @@ static unsigned surname_reading(uint32_t c, const unsigned char *p,
 #if defined(__GNUC__)
 __attribute__((always_inline)) /* the inner loop of every function here */
 #endif
-static inline int walk_plain(walker *w, pos *o, unsigned *entry)
+static inline int
+walk_plain(walker *w, pos *o, unsigned *entry)
 {
   uint32_t c;
   unsigned e;
@@ -225,7 +227,8 @@ static inline int walk_plain(walker *w, pos *o, unsigned *entry)
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
-static inline int walk_next(walker *w, pos *o)
+static inline int
+walk_next(walker *w, pos *o)
 {
   unsigned e = 0;
   int r;
@@ -349,8 +352,8 @@ static inline int put_syl(key_out *o, unsigned syl)
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
-static inline int put_pos(key_out *o, enum prev_kind *prev, const pos *p,
-                          unsigned syl)
+static inline int
+put_pos(key_out *o, enum prev_kind *prev, const pos *p, unsigned syl)
 {
   int rc = KEY_OK;
   if (p->han) {
@@ -388,8 +391,8 @@ static const combo PRIMARY = {{~0u, ~0u}, {0, 0}};
 #if defined(__GNUC__)
 __attribute__((always_inline)) /* one copy with cb NULL, the fast one */
 #endif
-static inline int key(key_out *o, const char *in, size_t len,
-                      const combo *cb, size_t *at)
+static inline int
+key(key_out *o, const char *in, size_t len, const combo *cb, size_t *at)
 {
   walker w;
   pos p;
@@ -402,7 +405,7 @@ static inline int key(key_out *o, const char *in, size_t len,
    * walk_plain() for the rest. */
   for (r = walk_next(&w, &p); rc == KEY_OK && r == W_POS;
        r = w.pending != 0 ? walk_next(&w, &p) : walk_plain(&w, &p, &e)) {
-    unsigned slot = cb == NULL            ? 0
+    unsigned slot = cb == NULL         ? 0
                     : ord == cb->at[0] ? cb->slot[0]
                     : ord == cb->at[1] ? cb->slot[1]
                                        : 0;

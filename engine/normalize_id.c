@@ -44,16 +44,12 @@ enum {
 
 static const unsigned char ascii_class[128] = {
     ['\t'] = K_SPACE, ['\n'] = K_SPACE, ['\v'] = K_SPACE, ['\f'] = K_SPACE,
-    ['\r'] = K_SPACE, [' '] = K_SPACE,
-    ['0'] = K_DIGIT, ['1'] = K_DIGIT, ['2'] = K_DIGIT, ['3'] = K_DIGIT,
-    ['4'] = K_DIGIT, ['5'] = K_DIGIT, ['6'] = K_DIGIT, ['7'] = K_DIGIT,
-    ['8'] = K_DIGIT, ['9'] = K_DIGIT,
-    ['X'] = K_X, ['x'] = K_X,
-    ['\''] = K_QUOTE, ['"'] = K_QUOTE, ['`'] = K_QUOTE,
-    ['='] = K_EQ,
-    ['.'] = K_DOT, [','] = K_DOT,
-    ['E'] = K_E, ['e'] = K_E,
-    ['+'] = K_SIGN, ['-'] = K_SIGN,
+    ['\r'] = K_SPACE, [' '] = K_SPACE,  ['0'] = K_DIGIT,  ['1'] = K_DIGIT,
+    ['2'] = K_DIGIT,  ['3'] = K_DIGIT,  ['4'] = K_DIGIT,  ['5'] = K_DIGIT,
+    ['6'] = K_DIGIT,  ['7'] = K_DIGIT,  ['8'] = K_DIGIT,  ['9'] = K_DIGIT,
+    ['X'] = K_X,      ['x'] = K_X,      ['\''] = K_QUOTE, ['"'] = K_QUOTE,
+    ['`'] = K_QUOTE,  ['='] = K_EQ,     ['.'] = K_DOT,    [','] = K_DOT,
+    ['E'] = K_E,      ['e'] = K_E,      ['+'] = K_SIGN,   ['-'] = K_SIGN,
 };
 
 /*
@@ -80,14 +76,11 @@ static const unsigned char sci_next[8][9] = {
 /* Province codes (GB/T 2260, first two digits), 81-83 included: the
  * residence permits of Hong Kong, Macao and Taiwan residents. */
 static const unsigned char province_ok[100] = {
-    [11] = 1, [12] = 1, [13] = 1, [14] = 1, [15] = 1,
-    [21] = 1, [22] = 1, [23] = 1,
-    [31] = 1, [32] = 1, [33] = 1, [34] = 1, [35] = 1, [36] = 1, [37] = 1,
-    [41] = 1, [42] = 1, [43] = 1, [44] = 1, [45] = 1, [46] = 1,
-    [50] = 1, [51] = 1, [52] = 1, [53] = 1, [54] = 1,
-    [61] = 1, [62] = 1, [63] = 1, [64] = 1, [65] = 1,
-    [71] = 1,
-    [81] = 1, [82] = 1, [83] = 1,
+    [11] = 1, [12] = 1, [13] = 1, [14] = 1, [15] = 1, [21] = 1, [22] = 1,
+    [23] = 1, [31] = 1, [32] = 1, [33] = 1, [34] = 1, [35] = 1, [36] = 1,
+    [37] = 1, [41] = 1, [42] = 1, [43] = 1, [44] = 1, [45] = 1, [46] = 1,
+    [50] = 1, [51] = 1, [52] = 1, [53] = 1, [54] = 1, [61] = 1, [62] = 1,
+    [63] = 1, [64] = 1, [65] = 1, [71] = 1, [81] = 1, [82] = 1, [83] = 1,
 };
 
 /*
@@ -140,11 +133,22 @@ static unsigned char wide_class(uint32_t c, unsigned char *ascii)
   }
   *ascii = '?';
   switch (c) {
-  case 0x0085: case 0x00A0: case 0x1680: case 0x180E: case 0x2028:
-  case 0x2029: case 0x202F: case 0x205F: case 0x2060: case 0x3000:
+  case 0x0085:
+  case 0x00A0:
+  case 0x1680:
+  case 0x180E:
+  case 0x2028:
+  case 0x2029:
+  case 0x202F:
+  case 0x205F:
+  case 0x2060:
+  case 0x3000:
   case 0xFEFF:
     return K_SPACE;
-  case 0x2018: case 0x2019: case 0x201C: case 0x201D:
+  case 0x2018:
+  case 0x2019:
+  case 0x201C:
+  case 0x201D:
     return K_QUOTE;
   default:
     /* U+2000-U+200A are spaces, U+200B-U+200D zero-width characters that
@@ -153,9 +157,15 @@ static unsigned char wide_class(uint32_t c, unsigned char *ascii)
   }
 }
 
-static int two(const char *d) { return (d[0] - '0') * 10 + (d[1] - '0'); }
+static int two(const char *d)
+{
+  return (d[0] - '0') * 10 + (d[1] - '0');
+}
 
-static int four(const char *d) { return two(d) * 100 + two(d + 2); }
+static int four(const char *d)
+{
+  return two(d) * 100 + two(d + 2);
+}
 
 /* Checks an 18-character number (17 digits and 0-9 or X). */
 static cc_id_reason check18(const char d[18], cc_date today)
@@ -222,14 +232,14 @@ cc_id_verdict cc_id_normalize(cc_id *out, const char *raw, size_t len,
   const unsigned char *p = (const unsigned char *)raw;
   const unsigned char *end = len ? p + len : p; /* NULL + 0 is UB */
   char *buf = out->digits; /* receives the first 18 content characters */
-  size_t n = 0;          /* content characters seen (may exceed 18) */
-  size_t ndigits = 0;    /* of which digits */
-  int bad = 0;           /* a character that cannot be in an ID */
-  int prev_x = 0;        /* the last content character was an X */
-  int opened = 0;        /* a leading quote mark was removed */
-  int closed = 0;        /* a quote mark followed the content */
-  int eq = 0;            /* a leading '=' was seen */
-  unsigned char sci = 0; /* scientific-notation automaton state */
+  size_t n = 0;            /* content characters seen (may exceed 18) */
+  size_t ndigits = 0;      /* of which digits */
+  int bad = 0;             /* a character that cannot be in an ID */
+  int prev_x = 0;          /* the last content character was an X */
+  int opened = 0;          /* a leading quote mark was removed */
+  int closed = 0;          /* a quote mark followed the content */
+  int eq = 0;              /* a leading '=' was seen */
+  unsigned char sci = 0;   /* scientific-notation automaton state */
 
   assert(out != NULL);
   assert(raw != NULL || len == 0);
@@ -360,7 +370,9 @@ char cc_id_check_char(const char digits17[17])
    * between lanes; what passes bit 63 is dropped and never needed.
    */
   const uint64_t lo = 0x00FF00FF00FF00FFull, zeros = 0x3030303030303030ull;
-#define W4(a, b, c, d) ((uint64_t)(a) << 48 | (uint64_t)(b) << 32 | (uint64_t)(c) << 16 | (uint64_t)(d))
+#define W4(a, b, c, d)                                                         \
+  ((uint64_t)(a) << 48 | (uint64_t)(b) << 32 | (uint64_t)(c) << 16 |           \
+   (uint64_t)(d))
   uint64_t a, b;
   int i;
   for (i = 0; i < 17; i++)
@@ -370,14 +382,16 @@ char cc_id_check_char(const char digits17[17])
   a -= zeros; /* digits, 0-9, so no byte borrows */
   b -= zeros;
   /* Weights 7 9 10 5 8 4 2 1 | 6 3 7 9 10 5 8 4 | 2. */
-  sum = (unsigned)(((a & lo) * W4(7, 10, 8, 2) + (a >> 8 & lo) * W4(9, 5, 4, 1) +
-                    (b & lo) * W4(6, 7, 10, 8) + (b >> 8 & lo) * W4(3, 9, 5, 4)) >>
-                   48) +
-        (unsigned)(digits17[16] - '0') * 2;
+  sum =
+      (unsigned)(((a & lo) * W4(7, 10, 8, 2) + (a >> 8 & lo) * W4(9, 5, 4, 1) +
+                  (b & lo) * W4(6, 7, 10, 8) +
+                  (b >> 8 & lo) * W4(3, 9, 5, 4)) >>
+                 48) +
+      (unsigned)(digits17[16] - '0') * 2;
 #undef W4
 #else
-  static const unsigned char weight[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                           3, 7, 9, 10, 5, 8, 4, 2};
+  static const unsigned char weight[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                           3, 7, 9,  10, 5, 8, 4, 2};
   int i;
   sum = 0;
   for (i = 0; i < 17; i++) {

@@ -47,7 +47,7 @@
 #define E_FULL 0x80000000u
 #define E_DROP 0x40000000u
 #define E_LEN(e) (((e) >> 24) & 0x3Fu)
-#define E_OFF(e) ((e) & 0xFFFFFFu)
+#define E_OFF(e) ((e)&0xFFFFFFu)
 
 /* UTF-16 buffers of the full path that live on the stack; longer names
  * (only possible with runs of white space or marks) use the heap. */
@@ -156,10 +156,10 @@ static int finish(fold_out *o, char *out, size_t cap, size_t *out_len)
  * round needs more; its contents are not kept across a move.
  */
 typedef struct scratch {
-  void *buf;    /* the stack array or a heap block */
-  size_t cap;   /* capacity in elements */
-  void *stack;  /* the stack array, never freed */
-  size_t elem;  /* element size */
+  void *buf;   /* the stack array or a heap block */
+  size_t cap;  /* capacity in elements */
+  void *stack; /* the stack array, never freed */
+  size_t elem; /* element size */
 } scratch;
 
 static int scratch_need(scratch *s, size_t n)
@@ -198,8 +198,7 @@ static size_t table_pass(const UChar *s, int32_t n, unsigned char *t,
     const unsigned char *bytes;
     uint32_t c = s[i++], e;
     size_t m;
-    if (c >= 0xD800 && c <= 0xDBFF && i < n && s[i] >= 0xDC00 &&
-        s[i] <= 0xDFFF)
+    if (c >= 0xD800 && c <= 0xDBFF && i < n && s[i] >= 0xDC00 && s[i] <= 0xDFFF)
       c = 0x10000 + ((c - 0xD800) << 10) + (s[i++] - 0xDC00u);
     e = fold_entry(c);
     if (e & E_DROP)
@@ -248,8 +247,7 @@ static int fold_full(fold_out *o, const char *in, size_t len)
   int rc = 0, round;
 
   if (U_FAILURE(err))
-    return cc_error_set(CC_ERROR, "ICU NFKC unavailable: %s",
-                        u_errorName(err));
+    return cc_error_set(CC_ERROR, "ICU NFKC unavailable: %s", u_errorName(err));
   for (round = 0; round < FULL_ROUNDS; round++) {
     int32_t slen = 0, dlen;
     int has_full;
@@ -258,22 +256,21 @@ static int fold_full(fold_out *o, const char *in, size_t len)
     rc = scratch_need(&src, curlen);
     if (rc != 0)
       goto done;
-    u_strFromUTF8(src.buf, (int32_t)src.cap, &slen, cur, (int32_t)curlen,
-                  &err);
+    u_strFromUTF8(src.buf, (int32_t)src.cap, &slen, cur, (int32_t)curlen, &err);
     if (U_FAILURE(err)) {
       rc = cc_error_set(CC_EINVALID, "name is not valid UTF-8");
       goto done;
     }
-    dlen = unorm2_normalize(nfkc, src.buf, slen, dst.buf, (int32_t)dst.cap,
-                            &err);
+    dlen =
+        unorm2_normalize(nfkc, src.buf, slen, dst.buf, (int32_t)dst.cap, &err);
     if (err == U_BUFFER_OVERFLOW_ERROR) {
       /* NFKC can expand up to 18 times (U+FDFA); size it exactly. */
       err = U_ZERO_ERROR;
       rc = scratch_need(&dst, (size_t)dlen);
       if (rc != 0)
         goto done;
-      dlen = unorm2_normalize(nfkc, src.buf, slen, dst.buf,
-                              (int32_t)dst.cap, &err);
+      dlen = unorm2_normalize(nfkc, src.buf, slen, dst.buf, (int32_t)dst.cap,
+                              &err);
     }
     if (U_FAILURE(err)) {
       rc = cc_error_set(CC_ERROR, "ICU NFKC failed: %s", u_errorName(err));

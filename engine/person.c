@@ -71,8 +71,9 @@ static int cmp_school(const cc_index_item *a, const cc_index_item *b,
  * schools (label 0x1F code 0x1E), so it survives new lines, amounts and
  * names from month to month.
  */
-static uint64_t finding_id(const cc_person *c, int type, const cc_index_item *it,
-                           const size_t *pick, size_t n)
+static uint64_t finding_id(const cc_person *c, int type,
+                           const cc_index_item *it, const size_t *pick,
+                           size_t n)
 {
   XXH3_state_t st;
   const cc_index_item *sorted[256];
@@ -107,7 +108,8 @@ static uint64_t finding_id(const cc_person *c, int type, const cc_index_item *it
       const cc_index_item *x = &it[pick[a]];
       int dup = 0;
       for (b = 0; b < k && !dup; b++)
-        dup = ids[b]->id_len == x->id_len && memcmp(ids[b]->id, x->id, x->id_len) == 0;
+        dup = ids[b]->id_len == x->id_len &&
+              memcmp(ids[b]->id, x->id, x->id_len) == 0;
       if (dup)
         continue;
       for (b = k; b > 0 && cc_person_item_cmp(x, ids[b - 1]) < 0; b--)
@@ -136,7 +138,8 @@ static int copy_str(cc_str *dst, cc_finding_list *l, cc_str src)
   return cc_finding_strdup(dst, l, src.ptr ? src.ptr : "", src.len);
 }
 
-int cc_person_member_text(cc_member *m, cc_finding_list *l, const cc_index_rec *r)
+int cc_person_member_text(cc_member *m, cc_finding_list *l,
+                          const cc_index_rec *r)
 {
   if (copy_str(&m->name, l, r->text[CC_COL_NAME]) < 0 ||
       copy_str(&m->record_id, l, r->text[CC_COL_RECORD_ID]) < 0 ||
@@ -149,8 +152,8 @@ int cc_person_member_text(cc_member *m, cc_finding_list *l, const cc_index_rec *
 
 /* Emits one finding whose members are it[pick[0..n)] (in roster, line
  * order). */
-static int emit(cc_person *c, int type, const cc_index_item *it, const size_t *pick,
-                size_t n, int64_t at_risk)
+static int emit(cc_person *c, int type, const cc_index_item *it,
+                const size_t *pick, size_t n, int64_t at_risk)
 {
   cc_finding f;
   size_t i, person_at = 0;
@@ -224,7 +227,7 @@ static int emit(cc_person *c, int type, const cc_index_item *it, const size_t *p
  * page visited once, and each thread lets go of the pages behind it. */
 
 typedef struct member_ref {
-  uint64_t key;    /* roster << 32 | line: the order of the rec database */
+  uint64_t key; /* roster << 32 | line: the order of the rec database */
   cc_member *m;
 } member_ref;
 
@@ -327,7 +330,8 @@ int cc_person_fill_text(cc_finding_list *out, size_t from, const cc_gen *g,
 #pragma omp parallel num_threads(threads)
   {
     int me = omp_get_thread_num(), nt = omp_get_num_threads(), my_rc;
-    size_t from = n * (size_t)me / (size_t)nt, to = n * (size_t)(me + 1) / (size_t)nt;
+    size_t from = n * (size_t)me / (size_t)nt,
+           to = n * (size_t)(me + 1) / (size_t)nt;
     cc_read *rd = NULL;
     if ((my_rc = cc_store_read_begin(&rd, g)) == 0)
       my_rc = fill_part(&stores[me], rd, refs + from, to - from);
@@ -353,7 +357,8 @@ int cc_person_fill_text(cc_finding_list *out, size_t from, const cc_gen *g,
     cc_finding *f = &out->items[i];
     size_t at = 0, len = strlen(f->id);
     for (j = 0; j < f->n_members; j++)
-      if (f->members[j].id.len == len && memcmp(f->members[j].id.ptr, f->id, len) == 0) {
+      if (f->members[j].id.len == len &&
+          memcmp(f->members[j].id.ptr, f->id, len) == 0) {
         at = j;
         break;
       }
@@ -451,7 +456,8 @@ int cc_person_rules(cc_person *c, const cc_index_item *it, size_t n)
    * name, not another person (docs/FUZZY.md). Not for fuzzy groups, whose
    * IDs differ by construction. */
   for (i = 1; i < n && c->match == NULL; i++)
-    if (cc_name_compare(it[0].name_folded, it[0].name_folded_len, it[i].name_folded,
+    if (cc_name_compare(it[0].name_folded, it[0].name_folded_len,
+                        it[i].name_folded,
                         it[i].name_folded_len) == CC_NAME_DIFFERENT)
       break;
   if (c->match == NULL && i < n) {
@@ -486,8 +492,8 @@ int cc_generic_ids_has(const cc_generic_ids *g, uint64_t hash, const char *id,
       hi = mid;
   }
   for (; lo < g->n && g->items[lo].hash == hash; lo++)
-    if (id == NULL ||
-        (strlen(g->items[lo].id) == id_len && memcmp(g->items[lo].id, id, id_len) == 0))
+    if (id == NULL || (strlen(g->items[lo].id) == id_len &&
+                       memcmp(g->items[lo].id, id, id_len) == 0))
       return 1;
   return 0;
 }

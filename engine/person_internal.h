@@ -11,12 +11,12 @@
 
 /* What the rules need besides the records; one per thread. */
 typedef struct cc_person {
-  cc_finding_list *list;      /* findings are appended here */
-  const char *const *labels;  /* roster labels, by roster number */
-  const cc_finding *match;    /* NULL: the exact tier (basis id_exact,
+  cc_finding_list *list;     /* findings are appended here */
+  const char *const *labels; /* roster labels, by roster number */
+  const cc_finding *match;   /* NULL: the exact tier (basis id_exact,
                                  confidence 1); else the fuzzy group's
                                  basis, confidence and evidence */
-  size_t *pick, pick_cap;     /* scratch: indexes of a finding's members */
+  size_t *pick, pick_cap;    /* scratch: indexes of a finding's members */
 } cc_person;
 
 /*
@@ -58,15 +58,16 @@ int cc_person_item_cmp(const cc_index_item *a, const cc_index_item *b);
  * once and never expanded into findings.
  */
 typedef struct cc_generic_id {
-  uint64_t hash;              /* XXH3-64 of the cleaned ID (the idx key) */
-  char id[CC_ID_MAX + 1];     /* the cleaned ID */
-  uint64_t records;           /* records under it, every roster */
-  uint64_t schools;           /* distinct (roster, school code) among them */
-  uint8_t n_shown;            /* entries of shown[] */
+  uint64_t hash;          /* XXH3-64 of the cleaned ID (the idx key) */
+  char id[CC_ID_MAX + 1]; /* the cleaned ID */
+  uint64_t records;       /* records under it, every roster */
+  uint64_t schools;       /* distinct (roster, school code) among them */
+  uint8_t n_shown;        /* entries of shown[] */
   struct {
     uint16_t roster;
     char code[CC_GENERIC_CODE_MAX + 1]; /* cut at CC_GENERIC_CODE_MAX bytes */
-  } shown[CC_GENERIC_SCHOOLS_SHOWN];   /* the first schools, (roster, line) order */
+  } shown
+      [CC_GENERIC_SCHOOLS_SHOWN]; /* the first schools, (roster, line) order */
 } cc_generic_id;
 
 /* The generic IDs of a generation, sorted by (hash, id). */

@@ -33,8 +33,8 @@
 #include "finding_internal.h"
 #include "policy_internal.h"
 
-static const char *const rule_code[CC_RULE_COUNT_] = {"part_time", "third_year",
-                                                      "beyond_program", "over_age"};
+static const char *const rule_code[CC_RULE_COUNT_] = {
+    "part_time", "third_year", "beyond_program", "over_age"};
 
 const char *cc_policy_rule_code(cc_policy_rule rule)
 {
@@ -47,7 +47,7 @@ void cc_policy_rules_init(cc_policy_rules *rules)
   memset(rules, 0, sizeof *rules);
   for (i = 0; i < CC_RULE_COUNT_; i++)
     rules->on[i] = 1;
-  rules->min_age = 30;   /* 003_: 大龄人群 */
+  rules->min_age = 30;    /* 003_: 大龄人群 */
   rules->grant_years = 2; /* 001_ 四: grants for years 1 and 2 */
 }
 
@@ -71,7 +71,8 @@ static int fold(char buf[FOLD_MAX], const char *p, size_t n, int keep_space)
     unsigned c = s[i];
     size_t k = 1;
     int ws = 0;
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+        c == '\f') {
       ws = 1;
     } else if (c == 0xC2 && i + 1 < n && s[i + 1] == 0xA0) {
       ws = 1;
@@ -79,7 +80,8 @@ static int fold(char buf[FOLD_MAX], const char *p, size_t n, int keep_space)
     } else if (c == 0xE3 && i + 2 < n && s[i + 1] == 0x80 && s[i + 2] == 0x80) {
       ws = 1;
       k = 3;
-    } else if (c == 0xEF && i + 2 < n && (s[i + 1] == 0xBC || s[i + 1] == 0xBD)) {
+    } else if (c == 0xEF && i + 2 < n &&
+               (s[i + 1] == 0xBC || s[i + 1] == 0xBD)) {
       /* U+FF01..U+FF5E: EF BC 81..BF, EF BD 80..9E. */
       unsigned cp = ((unsigned)(s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
       cp |= 0xF000;
@@ -179,17 +181,20 @@ static int eat(const char **s, const char *word)
   return 1;
 }
 
-cc_policy_cell cc_policy_parse_study_mode(int *part_time, const char *p, size_t n)
+cc_policy_cell cc_policy_parse_study_mode(int *part_time, const char *p,
+                                          size_t n)
 {
   /* 全日制 / 非全日制 and what people type for them: the short forms,
    * the older words for the same thing (脱产 = full-time study; 半脱产,
    * 不脱产, 业余, 函授, 夜大, 在职 are ways of studying part-time), and
    * the English. */
-  static const char *const full[] = {"全日制", "全日", "全脱产", "脱产",
-                                     "full-time", "fulltime", "full_time", "ft"};
-  static const char *const part[] = {"非全日制", "非全日", "非全", "半脱产",
-                                     "不脱产", "业余", "函授", "夜大", "在职",
-                                     "part-time", "parttime", "part_time", "pt"};
+  static const char *const full[] = {"全日制",    "全日",      "全脱产",
+                                     "脱产",      "full-time", "fulltime",
+                                     "full_time", "ft"};
+  static const char *const part[] = {
+      "非全日制", "非全日",    "非全", "半脱产", "不脱产",
+      "业余",     "函授",      "夜大", "在职",   "part-time",
+      "parttime", "part_time", "pt"};
   char b[FOLD_MAX];
   cc_policy_cell c;
   size_t i;
@@ -264,7 +269,8 @@ cc_policy_cell cc_policy_parse_grade(int *year, const char *p, size_t n,
 }
 
 /* 入学日期 as year, month, day (cc_policy_parse_date). */
-static cc_policy_cell read_date(int *oy, int *om, int *od, const char *p, size_t n)
+static cc_policy_cell read_date(int *oy, int *om, int *od, const char *p,
+                                size_t n)
 {
   char b[FOLD_MAX];
   const char *s = b;
@@ -276,8 +282,8 @@ static cc_policy_cell read_date(int *oy, int *om, int *od, const char *p, size_t
     const unsigned char *u = (const unsigned char *)p;
     unsigned d0 = u[0] - '0', d1 = u[1] - '0', d2 = u[2] - '0', d3 = u[3] - '0';
     unsigned d5 = u[5] - '0', d6 = u[6] - '0', d8 = u[8] - '0', d9 = u[9] - '0';
-    if (d0 < 10 && d1 < 10 && d2 < 10 && d3 < 10 && d5 < 10 && d6 < 10 && d8 < 10 &&
-        d9 < 10) {
+    if (d0 < 10 && d1 < 10 && d2 < 10 && d3 < 10 && d5 < 10 && d6 < 10 &&
+        d8 < 10 && d9 < 10) {
       y = (int)(d0 * 1000 + d1 * 100 + d2 * 10 + d3);
       m = (int)(d5 * 10 + d6);
       d = (int)(d8 * 10 + d9);
@@ -415,7 +421,8 @@ int cc_policy_period_parse(cc_policy_period *out, const char *period)
 /* ------------------------------------------------------------------ */
 /* The rules. */
 
-static int exempt_region(const cc_policy_rules *rules, int rule, const cc_record *r)
+static int exempt_region(const cc_policy_rules *rules, int rule,
+                         const cc_record *r)
 {
   cc_str reg = r->text[CC_COL_REGION_CODE];
   char b[FOLD_MAX];
@@ -433,7 +440,8 @@ static int exempt_region(const cc_policy_rules *rules, int rule, const cc_record
 
 /* 1 when the rules file exempts r's region from the rule (most rules
  * exempt none: one test on the hot path). */
-static inline int exempt(const cc_policy_rules *rules, int rule, const cc_record *r)
+static inline int exempt(const cc_policy_rules *rules, int rule,
+                         const cc_record *r)
 {
   return rules->n_exempt[rule] != 0 && exempt_region(rules, rule, r);
 }
@@ -448,7 +456,8 @@ static int not_judged(cc_policy_count *c, cc_policy_cell cell)
   return cell != CC_CELL_OK;
 }
 
-static void hit(cc_policy_hit *out, int *n, int type, int reason, int64_t amount)
+static void hit(cc_policy_hit *out, int *n, int type, int reason,
+                int64_t amount)
 {
   out[*n].type = (uint8_t)type;
   out[*n].reason = (uint8_t)reason;
@@ -458,8 +467,8 @@ static void hit(cc_policy_hit *out, int *n, int type, int reason, int64_t amount
 
 /* A rule broken on both amounts (part_time, beyond_program): counted once,
  * a finding for each amount paid. */
-static void found_paid(cc_policy_count *c, cc_policy_hit *out, int *n, int reason,
-                       int64_t g, int64_t w)
+static void found_paid(cc_policy_count *c, cc_policy_hit *out, int *n,
+                       int reason, int64_t g, int64_t w)
 {
   c->found++;
   c->amount += g + w;
@@ -477,13 +486,15 @@ static int birth_date(int *y, int *m, int *d, const cc_record *r)
    * (SPEC 2.1, normalize_id.c): nothing to check again. */
   if (r->id_verdict != CC_ID_VALID || r->id_len != 18)
     return 0;
-  *y = (id[6] - '0') * 1000 + (id[7] - '0') * 100 + (id[8] - '0') * 10 + (id[9] - '0');
+  *y = (id[6] - '0') * 1000 + (id[7] - '0') * 100 + (id[8] - '0') * 10 +
+       (id[9] - '0');
   *m = (id[10] - '0') * 10 + (id[11] - '0');
   *d = (id[12] - '0') * 10 + (id[13] - '0');
   return 1;
 }
 
-int cc_policy_check(cc_policy_hit out[CC_POLICY_HITS_MAX], const cc_policy_rules *rules,
+int cc_policy_check(cc_policy_hit out[CC_POLICY_HITS_MAX],
+                    const cc_policy_rules *rules,
                     const cc_policy_period *period, const cc_record *r,
                     cc_policy_tally *tally)
 {
@@ -506,7 +517,8 @@ int cc_policy_check(cc_policy_hit out[CC_POLICY_HITS_MAX], const cc_policy_rules
     int part = 0;
     if (exempt(rules, CC_RULE_PART_TIME, r)) {
       c->exempt++;
-    } else if (!not_judged(c, cc_policy_parse_study_mode(&part, cell.ptr, cell.len))) {
+    } else if (!not_judged(
+                   c, cc_policy_parse_study_mode(&part, cell.ptr, cell.len))) {
       c->judged++;
       if (part)
         found_paid(c, out, &n, CC_REASON_PART_TIME, g, w);
@@ -520,7 +532,8 @@ int cc_policy_check(cc_policy_hit out[CC_POLICY_HITS_MAX], const cc_policy_rules
     int year = 0;
     if (exempt(rules, CC_RULE_THIRD_YEAR, r)) {
       c->exempt++;
-    } else if (!not_judged(c, cc_policy_parse_grade(&year, cell.ptr, cell.len, period))) {
+    } else if (!not_judged(c, cc_policy_parse_grade(&year, cell.ptr, cell.len,
+                                                    period))) {
       c->judged++;
       if (year > rules->grant_years) {
         c->found++;
@@ -547,10 +560,12 @@ int cc_policy_check(cc_policy_hit out[CC_POLICY_HITS_MAX], const cc_policy_rules
       b = cc_policy_parse_years(&years, yc.ptr, yc.len);
       if (!not_judged(c, a == CC_CELL_EMPTY || b == CC_CELL_EMPTY
                              ? CC_CELL_EMPTY
-                             : a != CC_CELL_OK ? a : b)) {
+                         : a != CC_CELL_OK ? a
+                                           : b)) {
         int end_y = y + years;
         c->judged++;
-        if (end_y < period->year || (end_y == period->year && m < period->month))
+        if (end_y < period->year ||
+            (end_y == period->year && m < period->month))
           found_paid(c, out, &n, CC_REASON_BEYOND_PROGRAM, g, w);
       }
     }
@@ -568,7 +583,8 @@ int cc_policy_check(cc_policy_hit out[CC_POLICY_HITS_MAX], const cc_policy_rules
     } else {
       /* The period begins on day 1: the birthday of that year is passed
        * when it falls in an earlier month or on the 1st. */
-      int age = period->year - y - (m > period->month || (m == period->month && d > 1));
+      int age = period->year - y -
+                (m > period->month || (m == period->month && d > 1));
       c->judged++;
       if (age >= rules->min_age) {
         c->found++;
@@ -601,7 +617,8 @@ static char *trim(char *s)
   while (*s == ' ' || *s == '\t')
     s++;
   e = s + strlen(s);
-  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+  while (e > s &&
+         (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
     e--;
   *e = '\0';
   return s;
@@ -640,15 +657,16 @@ static int setting(cc_policy_rules *rules, const char *path, unsigned long line,
   if (rule < 0)
     return cc_error_set(CC_EINVALID,
                         "%s:%lu: unknown rule '%.40s' (part_time, third_year, "
-                        "beyond_program, over_age)", path, line, key);
+                        "beyond_program, over_age)",
+                        path, line, key);
   if (*attr == '\0') {
     if (strcmp(value, "on") == 0)
       rules->on[rule] = 1;
     else if (strcmp(value, "off") == 0)
       rules->on[rule] = 0;
     else
-      return cc_error_set(CC_EINVALID, "%s:%lu: %s is 'on' or 'off'", path, line,
-                          rule_code[rule]);
+      return cc_error_set(CC_EINVALID, "%s:%lu: %s is 'on' or 'off'", path,
+                          line, rule_code[rule]);
     return 0;
   }
   if (strcmp(attr, "exempt") == 0) {
@@ -662,13 +680,15 @@ static int setting(cc_policy_rules *rules, const char *path, unsigned long line,
         break;
       while (p[k] >= '0' && p[k] <= '9')
         k++;
-      if (k == 0 || k > 6 || (p[k] && p[k] != ',' && p[k] != ' ' && p[k] != '\t'))
-        return cc_error_set(CC_EINVALID,
-                            "%s:%lu: a region prefix is 1-6 digits (44, 4403, 440305)",
-                            path, line);
+      if (k == 0 || k > 6 ||
+          (p[k] && p[k] != ',' && p[k] != ' ' && p[k] != '\t'))
+        return cc_error_set(
+            CC_EINVALID,
+            "%s:%lu: a region prefix is 1-6 digits (44, 4403, 440305)", path,
+            line);
       if (rules->n_exempt[rule] >= CC_POLICY_EXEMPT_MAX)
-        return cc_error_set(CC_EINVALID, "%s:%lu: more than %d regions for %s", path,
-                            line, CC_POLICY_EXEMPT_MAX, rule_code[rule]);
+        return cc_error_set(CC_EINVALID, "%s:%lu: more than %d regions for %s",
+                            path, line, CC_POLICY_EXEMPT_MAX, rule_code[rule]);
       memcpy(rules->exempt[rule][rules->n_exempt[rule]], p, k);
       rules->exempt[rule][rules->n_exempt[rule]][k] = '\0';
       rules->n_exempt[rule]++;
@@ -678,20 +698,20 @@ static int setting(cc_policy_rules *rules, const char *path, unsigned long line,
   }
   if (rule == CC_RULE_OVER_AGE && strcmp(attr, "min_age") == 0) {
     if ((v = whole(value, 1, 120)) < 0)
-      return cc_error_set(CC_EINVALID, "%s:%lu: over_age.min_age is 1-120 years", path,
-                          line);
+      return cc_error_set(
+          CC_EINVALID, "%s:%lu: over_age.min_age is 1-120 years", path, line);
     rules->min_age = v;
     return 0;
   }
   if (rule == CC_RULE_THIRD_YEAR && strcmp(attr, "grant_years") == 0) {
     if ((v = whole(value, 1, 9)) < 0)
-      return cc_error_set(CC_EINVALID, "%s:%lu: third_year.grant_years is 1-9", path,
-                          line);
+      return cc_error_set(CC_EINVALID, "%s:%lu: third_year.grant_years is 1-9",
+                          path, line);
     rules->grant_years = v;
     return 0;
   }
-  return cc_error_set(CC_EINVALID, "%s:%lu: %s has no setting '%.40s'", path, line,
-                      rule_code[rule], attr);
+  return cc_error_set(CC_EINVALID, "%s:%lu: %s has no setting '%.40s'", path,
+                      line, rule_code[rule], attr);
 }
 
 int cc_policy_rules_load(cc_policy_rules *rules, const char *path)
@@ -706,8 +726,8 @@ int cc_policy_rules_load(cc_policy_rules *rules, const char *path)
   cc_policy_rules_init(rules);
   f = fopen(path, "r");
   if (f == NULL)
-    return cc_error_set_errno(errno == ENOENT ? CC_ENOTFOUND : CC_EIO, errno, "%s",
-                              path);
+    return cc_error_set_errno(errno == ENOENT ? CC_ENOTFOUND : CC_EIO, errno,
+                              "%s", path);
   snprintf(rules->source, sizeof rules->source, "%s", path);
   while (rc == 0 && (got = getline(&buf, &cap, f)) >= 0) {
     char *s = buf, *eq, *hash;
@@ -721,7 +741,8 @@ int cc_policy_rules_load(cc_policy_rules *rules, const char *path)
       continue;
     eq = strchr(s, '=');
     if (eq == NULL) {
-      rc = cc_error_set(CC_EINVALID, "%s:%lu: expected 'setting = value'", path, line);
+      rc = cc_error_set(CC_EINVALID, "%s:%lu: expected 'setting = value'", path,
+                        line);
       break;
     }
     *eq = '\0';
@@ -827,7 +848,8 @@ int cc_policy_finding_add(cc_finding_list *list, const cc_policy_hit *hit,
   m->status = r->status;
   m->grant = r->grant;
   m->waiver = r->waiver;
-  if (copy_cell(&m->label, list, lab) < 0 || copy_cell(&m->name, list, r->name) < 0 ||
+  if (copy_cell(&m->label, list, lab) < 0 ||
+      copy_cell(&m->name, list, r->name) < 0 ||
       copy_cell(&m->record_id, list, r->text[CC_COL_RECORD_ID]) < 0 ||
       copy_cell(&m->school_code, list, r->text[CC_COL_SCHOOL_CODE]) < 0 ||
       copy_cell(&m->school_name, list, r->text[CC_COL_SCHOOL_NAME]) < 0 ||
@@ -846,7 +868,8 @@ static int member_cmp(const cc_member *a, const cc_member *b)
   return a->line < b->line ? -1 : a->line > b->line;
 }
 
-int cc_policy_findings_gather(cc_finding_list *out, cc_finding_list *parts, size_t k)
+int cc_policy_findings_gather(cc_finding_list *out, cc_finding_list *parts,
+                              size_t k)
 {
   size_t i, o = 0;
   cc_finding_list_dispose(out);
@@ -866,7 +889,8 @@ int cc_policy_findings_gather(cc_finding_list *out, cc_finding_list *parts, size
         return -1;
       while (a < d->n_members || b < f->n_members)
         m[j++] = b >= f->n_members ||
-                         (a < d->n_members && member_cmp(&d->members[a], &f->members[b]) < 0)
+                         (a < d->n_members &&
+                          member_cmp(&d->members[a], &f->members[b]) < 0)
                      ? d->members[a++]
                      : f->members[b++];
       d->members = m;

@@ -20,6 +20,7 @@ int cc_policy_finding_add(cc_finding_list *list, const cc_policy_hit *hit,
  * both records against the same rule) made one finding with both members
  * and both amounts. The parts are left empty. -1 when out of memory.
  */
-int cc_policy_findings_gather(cc_finding_list *out, cc_finding_list *parts, size_t k);
+int cc_policy_findings_gather(cc_finding_list *out, cc_finding_list *parts,
+                              size_t k);
 
 #endif

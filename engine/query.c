@@ -55,15 +55,15 @@ typedef struct folded_name {
 typedef struct filters {
   char (*ids)[CC_ID_MAX + 1]; /* cleaned IDs */
   size_t n_ids;
-  folded_name *names;         /* folded names */
+  folded_name *names; /* folded names */
   size_t n_names;
-  cc_str *schools;            /* trimmed codes (pointing into the options) */
+  cc_str *schools; /* trimmed codes (pointing into the options) */
   size_t n_schools;
-  cc_str *regions;            /* digit prefixes (into the options) */
+  cc_str *regions; /* digit prefixes (into the options) */
   size_t n_regions;
-  unsigned types;             /* bit per cc_finding_type; 0: any */
-  unsigned states;            /* bit per cc_finding_state; 0: any */
-  unsigned reasons;           /* bit per cc_finding_reason; 0: any */
+  unsigned types;   /* bit per cc_finding_type; 0: any */
+  unsigned states;  /* bit per cc_finding_state; 0: any */
+  unsigned reasons; /* bit per cc_finding_reason; 0: any */
 } filters;
 
 static void filters_dispose(filters *f)
@@ -153,7 +153,8 @@ static int filters_compile(filters *f, const cc_query_options *q)
     cc_str s = trim(q->schools[i] ? q->schools[i] : "");
     if (s.len == 0 || s.len > 255) {
       filters_dispose(f);
-      return cc_error_set(CC_EINVALID, "--school: a school code has 1 to 255 bytes");
+      return cc_error_set(CC_EINVALID,
+                          "--school: a school code has 1 to 255 bytes");
     }
     f->schools[f->n_schools++] = s;
   }
@@ -161,7 +162,8 @@ static int filters_compile(filters *f, const cc_query_options *q)
     cc_str s = trim(q->regions[i] ? q->regions[i] : "");
     if ((s.len != 2 && s.len != 4 && s.len != 6) || !all_digits(s.ptr, s.len)) {
       filters_dispose(f);
-      return cc_error_set(CC_EINVALID, "--region: '%.32s' is not a region code "
+      return cc_error_set(CC_EINVALID,
+                          "--region: '%.32s' is not a region code "
                           "prefix (2 digits: province, 4: city, 6: county)",
                           q->regions[i] ? q->regions[i] : "");
     }
@@ -170,14 +172,17 @@ static int filters_compile(filters *f, const cc_query_options *q)
   for (i = 0; i < q->n_types; i++) {
     int t, found = -1;
     for (t = 0; t < CC_FT_COUNT_; t++)
-      if (q->types[i] && strcmp(q->types[i], cc_finding_type_code((cc_finding_type)t)) == 0)
+      if (q->types[i] &&
+          strcmp(q->types[i], cc_finding_type_code((cc_finding_type)t)) == 0)
         found = t;
     if (found < 0) {
       filters_dispose(f);
-      return cc_error_set(CC_EINVALID, "--type: unknown type '%.40s' (dual_enrollment, "
+      return cc_error_set(CC_EINVALID,
+                          "--type: unknown type '%.40s' (dual_enrollment, "
                           "duplicate_record, double_grant, double_waiver, "
                           "id_conflict, ineligible_grant, ineligible_waiver, "
-                          "subsidy_review)", q->types[i] ? q->types[i] : "");
+                          "subsidy_review)",
+                          q->types[i] ? q->types[i] : "");
     }
     f->types |= 1u << found;
   }
@@ -185,8 +190,10 @@ static int filters_compile(filters *f, const cc_query_options *q)
     int s = q->states[i] ? cc_finding_state_parse(q->states[i]) : -1;
     if (s < 0) {
       filters_dispose(f);
-      return cc_error_set(CC_EINVALID, "--state: unknown state '%.40s' (new, open, "
-                          "overdue, cleared)", q->states[i] ? q->states[i] : "");
+      return cc_error_set(CC_EINVALID,
+                          "--state: unknown state '%.40s' (new, open, "
+                          "overdue, cleared)",
+                          q->states[i] ? q->states[i] : "");
     }
     f->states |= 1u << s;
   }
@@ -194,7 +201,8 @@ static int filters_compile(filters *f, const cc_query_options *q)
     int s = q->reasons[i] ? cc_finding_reason_parse(q->reasons[i]) : -1;
     if (s < 0) {
       filters_dispose(f);
-      return cc_error_set(CC_EINVALID, "--reason: unknown reason '%.40s' (part_time, "
+      return cc_error_set(CC_EINVALID,
+                          "--reason: unknown reason '%.40s' (part_time, "
                           "third_year, beyond_program, over_age)",
                           q->reasons[i] ? q->reasons[i] : "");
     }
@@ -215,7 +223,8 @@ static int name_matches(const filters *f, cc_str name)
   char buf[CC_NAME_MAX + 1];
   size_t len = 0, i;
   const char *p = buf;
-  if (cc_name_fold(buf, sizeof buf, &len, name.ptr ? name.ptr : "", name.len) < 0) {
+  if (cc_name_fold(buf, sizeof buf, &len, name.ptr ? name.ptr : "", name.len) <
+      0) {
     p = name.ptr;
     len = name.len;
   }
@@ -233,9 +242,11 @@ static int matches(const filters *f, const cc_finding *x)
    * matches no filter value rather than shifting past the mask. */
   if (f->types && (x->type >= CC_FT_COUNT_ || !(f->types & (1u << x->type))))
     return 0;
-  if (f->states && (x->state >= CC_STATE_COUNT_ || !(f->states & (1u << x->state))))
+  if (f->states &&
+      (x->state >= CC_STATE_COUNT_ || !(f->states & (1u << x->state))))
     return 0;
-  if (f->reasons && (x->reason >= CC_REASON_COUNT_ || !(f->reasons & (1u << x->reason))))
+  if (f->reasons &&
+      (x->reason >= CC_REASON_COUNT_ || !(f->reasons & (1u << x->reason))))
     return 0;
   if (f->n_ids) {
     /* The person's ID, or (fuzzy findings) any member's own ID. */
@@ -243,8 +254,9 @@ static int matches(const filters *f, const cc_finding *x)
     for (i = 0; i < f->n_ids && !hit; i++) {
       hit = strcmp(f->ids[i], x->id) == 0;
       for (m = 0; m < x->n_members && !hit; m++)
-        hit = x->members[m].id.len == strlen(f->ids[i]) &&
-              memcmp(x->members[m].id.ptr, f->ids[i], x->members[m].id.len) == 0;
+        hit =
+            x->members[m].id.len == strlen(f->ids[i]) &&
+            memcmp(x->members[m].id.ptr, f->ids[i], x->members[m].id.len) == 0;
     }
     if (!hit)
       return 0;
@@ -371,11 +383,14 @@ static int choose_periods(cc_query_result *r, cc_db *db,
 
   for (i = 0; i < q->n_periods; i++)
     if (!period_valid(q->periods[i]))
-      return cc_error_set(CC_EINVALID, "--period: '%.20s' is not of the form YYYY-MM",
+      return cc_error_set(CC_EINVALID,
+                          "--period: '%.20s' is not of the form YYYY-MM",
                           q->periods[i] ? q->periods[i] : "");
   if ((rc = cc_db_periods(&list, &n, db)) < 0)
     return rc;
-  r->periods = alloc_array(q->all_periods ? n : q->n_periods ? q->n_periods : 1,
+  r->periods = alloc_array(q->all_periods ? n
+                           : q->n_periods ? q->n_periods
+                                          : 1,
                            sizeof *r->periods);
   if (r->periods == NULL) {
     rc = cc_error_set(CC_ENOMEM, "out of memory");
@@ -399,7 +414,8 @@ static int choose_periods(cc_query_result *r, cc_db *db,
                           q->periods[i]);
         goto done;
       }
-      for (j = 0; j < r->n_periods && strcmp(r->periods[j], q->periods[i]) != 0; j++)
+      for (j = 0; j < r->n_periods && strcmp(r->periods[j], q->periods[i]) != 0;
+           j++)
         ;
       if (j == r->n_periods)
         snprintf(r->periods[r->n_periods++], 8, "%s", q->periods[i]);
@@ -471,7 +487,8 @@ static void put_what_value(cc_buf *b, const char *v)
   cc_buf_dispose(&c);
 }
 
-static void put_what_list(cc_buf *b, const char *key, const char *const *v, size_t n)
+static void put_what_list(cc_buf *b, const char *key, const char *const *v,
+                          size_t n)
 {
   size_t i;
   if (n == 0)
@@ -533,8 +550,9 @@ static int describe(char *out, const cc_query_options *q, const filters *f,
     cc_buf_puts(&b, num);
   }
   cc_buf_puts(&b, " format=");
-  cc_buf_puts(&b, q->format >= 0 && q->format <= CC_QUERY_JSONL ? format_name[q->format]
-                                                            : "?");
+  cc_buf_puts(&b, q->format >= 0 && q->format <= CC_QUERY_JSONL
+                      ? format_name[q->format]
+                      : "?");
   if (q->unmasked)
     cc_buf_puts(&b, " unmasked");
   if ((rc = cc_buf_check(&b, "the audit entry")) < 0) {
@@ -568,7 +586,8 @@ int cc_query_run(cc_query_result *out, cc_db *db, const cc_query_options *q)
   if (q == NULL || q->version != CC_QUERY_OPTIONS_VERSION)
     return cc_error_set(CC_EINVALID, "query options of another version");
   if (q->all_periods && q->n_periods)
-    return cc_error_set(CC_EINVALID, "--period and --all-periods exclude each other");
+    return cc_error_set(CC_EINVALID,
+                        "--period and --all-periods exclude each other");
   if (q->format < CC_QUERY_TABLE || q->format > CC_QUERY_JSONL)
     return cc_error_set(CC_EINVALID, "unknown output format");
   if (cc_db_read_only(db))
@@ -734,12 +753,16 @@ static int view_make(const cc_finding **shown, view *v, const cc_finding *x,
 static uint32_t decode(const unsigned char *s, size_t k)
 {
   switch (k) {
-  case 1: return s[0];
-  case 2: return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
-  case 3: return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 |
-                 (s[2] & 0x3F);
-  default: return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
-                  (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+  case 1:
+    return s[0];
+  case 2:
+    return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+  case 3:
+    return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 |
+           (s[2] & 0x3F);
+  default:
+    return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
+           (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
   }
 }
 
@@ -807,8 +830,8 @@ static int flush_sb(FILE *out, cc_buf *b)
 
 #define TABLE_COLS 9
 static const char *const table_head[TABLE_COLS] = {
-    "期间", "问题编号", "类型", "状态", "身份证号", "姓名", "学校", "涉及金额",
-    "截止日期"};
+    "期间", "问题编号", "类型",     "状态",    "身份证号",
+    "姓名", "学校",     "涉及金额", "截止日期"};
 
 /* The cells of one table row, written one after another into b; ends[c] is
  * where cell c ends. */
@@ -876,7 +899,8 @@ static void pad(cc_buf *b, size_t n)
 
 /* Appends one aligned line: cells separated by two spaces, the amount
  * right-aligned, no blanks at the end of the line. */
-static void table_line(cc_buf *line, const char *cells, const size_t ends[TABLE_COLS],
+static void table_line(cc_buf *line, const char *cells,
+                       const size_t ends[TABLE_COLS],
                        const size_t width[TABLE_COLS])
 {
   size_t c, start = 0;
@@ -957,7 +981,10 @@ static int write_table(FILE *out, const cc_query_result *r, int unmasked)
  * carry a roster's or the operator's text (id_number, name, members,
  * schools, school_names, region_codes, member_names) with CC_CSV_TEXT, so
  * that one Excel would read as a formula is neutralised. */
-static void csv_cstr(cc_buf *b, const char *s) { cc_csv_cell(b, s, strlen(s), 0); }
+static void csv_cstr(cc_buf *b, const char *s)
+{
+  cc_csv_cell(b, s, strlen(s), 0);
+}
 
 /* Which per-member column csv_members writes. */
 enum { MCOL_MEMBER, MCOL_SCHOOL, MCOL_SCHOOL_NAME, MCOL_REGION, MCOL_NAME };
@@ -982,9 +1009,15 @@ static void csv_members(cc_buf *b, const cc_finding *f, int col)
       cc_buf_put(&t, ":", 1);
       cc_buf_put(&t, m->school_code.ptr, m->school_code.len);
       break;
-    case MCOL_SCHOOL_NAME: cc_buf_put(&t, m->school_name.ptr, m->school_name.len); break;
-    case MCOL_REGION: cc_buf_put(&t, m->region_code.ptr, m->region_code.len); break;
-    default: cc_buf_put(&t, m->name.ptr, m->name.len); break;
+    case MCOL_SCHOOL_NAME:
+      cc_buf_put(&t, m->school_name.ptr, m->school_name.len);
+      break;
+    case MCOL_REGION:
+      cc_buf_put(&t, m->region_code.ptr, m->region_code.len);
+      break;
+    default:
+      cc_buf_put(&t, m->name.ptr, m->name.len);
+      break;
     }
   }
   if (cc_buf_error(&t))
@@ -997,7 +1030,8 @@ static void csv_members(cc_buf *b, const cc_finding *f, int col)
 static const char csv_header[] =
     "period,finding_id,type,scope,state,id_number,id_valid,name,members,"
     "schools,school_names,region_codes,member_names,amount_at_risk,issued,"
-    "deadline,deadline_provisional,first_period,cleared,claimed_resolved,reason\r\n";
+    "deadline,deadline_provisional,first_period,cleared,claimed_resolved,"
+    "reason\r\n";
 
 static int write_csv(FILE *out, const cc_query_result *r, int unmasked)
 {
@@ -1097,13 +1131,20 @@ static int write_jsonl(FILE *out, const cc_query_result *r, int unmasked)
   return rc;
 }
 
-int cc_query_write(FILE *out, const cc_query_result *r, const cc_query_options *q)
+int cc_query_write(FILE *out, const cc_query_result *r,
+                   const cc_query_options *q)
 {
   int rc;
   switch (q->format) {
-  case CC_QUERY_CSV: rc = write_csv(out, r, q->unmasked); break;
-  case CC_QUERY_JSONL: rc = write_jsonl(out, r, q->unmasked); break;
-  default: rc = write_table(out, r, q->unmasked); break;
+  case CC_QUERY_CSV:
+    rc = write_csv(out, r, q->unmasked);
+    break;
+  case CC_QUERY_JSONL:
+    rc = write_jsonl(out, r, q->unmasked);
+    break;
+  default:
+    rc = write_table(out, r, q->unmasked);
+    break;
   }
   if (rc == 0 && fflush(out) != 0)
     rc = cc_error_set(CC_EIO, "writing the query result failed");

@@ -18,17 +18,23 @@
 #include "utf8_internal.h"
 
 static const char *const column_zh[CC_COL_COUNT] = {
-    "身份证号", "姓名", "学校代码", "学籍状态", "学校名称", "所在地区代码",
-    "学籍号", "学习形式", "年级", "入学日期", "学制", "专业名称",
-    "助学金", "免学费"};
+    "身份证号",     "姓名",     "学校代码", "学籍状态", "学校名称",
+    "所在地区代码", "学籍号",   "学习形式", "年级",     "入学日期",
+    "学制",         "专业名称", "助学金",   "免学费"};
 
 static const char *const column_en[CC_COL_COUNT] = {
-    "id_number", "name", "school_code", "status", "school_name",
-    "region_code", "record_id", "study_mode", "grade", "enroll_date",
-    "program_years", "major", "grant_amount", "waiver_amount"};
+    "id_number",     "name",      "school_code",  "status",       "school_name",
+    "region_code",   "record_id", "study_mode",   "grade",        "enroll_date",
+    "program_years", "major",     "grant_amount", "waiver_amount"};
 
-const char *cc_column_name_zh(cc_column col) { return column_zh[col]; }
-const char *cc_column_name_en(cc_column col) { return column_en[col]; }
+const char *cc_column_name_zh(cc_column col)
+{
+  return column_zh[col];
+}
+const char *cc_column_name_en(cc_column col)
+{
+  return column_en[col];
+}
 
 /* Trims ASCII white space and U+3000 / U+00A0 around a cell. */
 static inline void trim(const char **p, size_t *len)
@@ -67,15 +73,18 @@ typedef struct word {
   const char *s;
   size_t n;
 } word;
-#define WORD(lit) {lit, sizeof lit - 1}
+#define WORD(lit)                                                              \
+  {                                                                            \
+    lit, sizeof lit - 1                                                        \
+  }
 
 static const word status_zh[CC_STATUS_COUNT_] = {
-    WORD(""), WORD("在籍"), WORD("休学"), WORD("退学"), WORD("转学"),
-    WORD("毕业"), WORD("结业"), WORD("注销")};
+    WORD(""),     WORD("在籍"), WORD("休学"), WORD("退学"),
+    WORD("转学"), WORD("毕业"), WORD("结业"), WORD("注销")};
 static const word status_en[CC_STATUS_COUNT_] = {
-    WORD(""), WORD("enrolled"), WORD("suspended"), WORD("withdrawn"),
-    WORD("transferred"), WORD("graduated"), WORD("completed"),
-    WORD("cancelled")};
+    WORD(""),          WORD("enrolled"),    WORD("suspended"),
+    WORD("withdrawn"), WORD("transferred"), WORD("graduated"),
+    WORD("completed"), WORD("cancelled")};
 
 cc_status cc_status_parse(const char *text, size_t len)
 {
@@ -104,7 +113,10 @@ int cc_status_holds(cc_status st)
 
 /* isdigit() without its table lookup through __ctype_b_loc (isdigit is
  * 0-9 in every locale). */
-static inline int is_digit(unsigned char c) { return (unsigned)(c - '0') < 10u; }
+static inline int is_digit(unsigned char c)
+{
+  return (unsigned)(c - '0') < 10u;
+}
 
 int cc_money_parse(int64_t *out_fen, const char *text, size_t len)
 {
@@ -126,7 +138,8 @@ int cc_money_parse(int64_t *out_fen, const char *text, size_t len)
     if (s[i] == ',') {
       /* A group separator needs 1-3 digits before the first one and exactly
        * three between the others. */
-      if (digits == 0 || (group >= 0 && group != 3) || (group < 0 && digits > 3))
+      if (digits == 0 || (group >= 0 && group != 3) ||
+          (group < 0 && digits > 3))
         return -1;
       group = 0;
       continue;
@@ -187,22 +200,27 @@ static const struct {
   const char *code, *zh;
 } rejects[CC_REJ_COUNT_] = {
     [CC_REJ_NONE] = {"none", "无"},
-    [CC_REJ_UNTERMINATED_QUOTE] = {"unterminated_quote", "引号未闭合，该行无法解析"},
+    [CC_REJ_UNTERMINATED_QUOTE] = {"unterminated_quote",
+                                   "引号未闭合，该行无法解析"},
     [CC_REJ_FIELD_TOO_LONG] = {"field_too_long", "字段超长（超过64KB）"},
     [CC_REJ_BAD_TEXT] = {"bad_text", "字段含无法识别的字符编码"},
     [CC_REJ_ID_EMPTY] = {"id_empty", "身份证号为空"},
-    [CC_REJ_ID_SCIENTIFIC] = {"id_scientific_notation", "身份证号被Excel转为科学计数法，原号码已丢失"},
+    [CC_REJ_ID_SCIENTIFIC] = {"id_scientific_notation",
+                              "身份证号被Excel转为科学计数法，原号码已丢失"},
     [CC_REJ_ID_NOT_DIGITS] = {"id_not_digits", "身份证号含非数字字符"},
     [CC_REJ_ID_TOO_SHORT] = {"id_too_short", "身份证号不足15位"},
     [CC_REJ_ID_TOO_LONG] = {"id_too_long", "身份证号超过18位"},
     [CC_REJ_NAME_EMPTY] = {"name_empty", "姓名为空"},
     [CC_REJ_NAME_TOO_LONG] = {"name_too_long", "姓名超长"},
     [CC_REJ_SCHOOL_CODE_EMPTY] = {"school_code_empty", "学校代码为空"},
-    [CC_REJ_SCHOOL_CODE_TOO_LONG] = {"school_code_too_long", "学校代码超过255字节"},
+    [CC_REJ_SCHOOL_CODE_TOO_LONG] = {"school_code_too_long",
+                                     "学校代码超过255字节"},
     [CC_REJ_STATUS_EMPTY] = {"status_empty", "学籍状态为空"},
     [CC_REJ_STATUS_UNKNOWN] = {"status_unknown", "学籍状态不是规定的七种之一"},
     [CC_REJ_AMOUNT_INVALID] = {"amount_invalid", "助学金或免学费金额无效"},
-    [CC_REJ_STRAY_QUOTE] = {"stray_quote", "引号未闭合，吞并了后面的行；本行作废，后面的行照常读取"},
+    [CC_REJ_STRAY_QUOTE] =
+        {"stray_quote",
+         "引号未闭合，吞并了后面的行；本行作废，后面的行照常读取"},
 };
 
 const char *cc_reject_code_str(cc_reject_code code)
@@ -215,4 +233,7 @@ const char *cc_reject_code_zh(cc_reject_code code)
   return code < CC_REJ_COUNT_ ? rejects[code].zh : "未知原因";
 }
 
-uint64_t cc_id_hash(const char *id, size_t len) { return XXH3_64bits(id, len); }
+uint64_t cc_id_hash(const char *id, size_t len)
+{
+  return XXH3_64bits(id, len);
+}

@@ -28,8 +28,14 @@ static const char *by_city[10000];   /* name by 4-digit code, or NULL */
 static size_t n_codes;               /* codes in the tables */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
+static int is_digit(char c)
+{
+  return c >= '0' && c <= '9';
+}
+static int is_blank(char c)
+{
+  return c == ' ' || c == '\t';
+}
 
 /* The value of n ASCII digits, or -1 when one is not a digit. */
 static int digits_value(const char *p, size_t n)

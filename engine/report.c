@@ -52,10 +52,10 @@
 #include "error_internal.h"
 #include "fs_internal.h"
 
-#define NT CC_FT_COUNT_    /* finding types */
-#define NS CC_STATE_COUNT_ /* finding states */
+#define NT CC_FT_COUNT_              /* finding types */
+#define NS CC_STATE_COUNT_           /* finding states */
 #define PAGE_CAP ((size_t)512 << 20) /* the page never passes 512 MiB */
-#define TEXT_CAP 255       /* longest label, code, name or region kept */
+#define TEXT_CAP 255 /* longest label, code, name or region kept */
 
 /* ------------------------------------------------------------------ */
 /* Region names. */
@@ -122,7 +122,10 @@ static void sb_esc(cc_buf *b, const char *text, size_t n)
   cc_buf_put(b, text + run, n - run);
 }
 
-static void sb_escs(cc_buf *b, const char *s) { sb_esc(b, s, strlen(s)); }
+static void sb_escs(cc_buf *b, const char *s)
+{
+  sb_esc(b, s, strlen(s));
+}
 
 /* 1234567 as "1,234,567". */
 static void sb_count(cc_buf *b, uint64_t v)
@@ -171,16 +174,16 @@ static void sb_date(cc_buf *b, cc_date d)
 /* Hash tables: byte keys to entry indexes (open addressing). */
 
 typedef struct map_slot {
-  uint64_t hash;      /* XXH3-64 of the key */
-  const char *key;    /* the entry's own copy of the key */
-  uint32_t len;       /* key length */
-  uint32_t idx;       /* entry index + 1; 0 = empty */
+  uint64_t hash;   /* XXH3-64 of the key */
+  const char *key; /* the entry's own copy of the key */
+  uint32_t len;    /* key length */
+  uint32_t idx;    /* entry index + 1; 0 = empty */
 } map_slot;
 
 typedef struct keymap {
-  map_slot *slots;    /* cap slots */
-  size_t cap;         /* a power of two, or 0 */
-  size_t n;           /* slots in use; kept at most half of cap */
+  map_slot *slots; /* cap slots */
+  size_t cap;      /* a power of two, or 0 */
+  size_t n;        /* slots in use; kept at most half of cap */
 } keymap;
 
 static int map_grow(keymap *m)
@@ -234,46 +237,46 @@ static map_slot *map_get(keymap *m, const char *key, size_t len)
 
 /* Counts of findings by type and state, and money at risk. */
 typedef struct tally {
-  uint64_t by[NT][NS];    /* findings by type and state */
-  int64_t amount[NT];     /* fen, over the findings not cleared */
-  uint64_t claimed;       /* not cleared, though a school said resolved */
-  uint64_t cleared_late;  /* cleared after the deadline */
+  uint64_t by[NT][NS];   /* findings by type and state */
+  int64_t amount[NT];    /* fen, over the findings not cleared */
+  uint64_t claimed;      /* not cleared, though a school said resolved */
+  uint64_t cleared_late; /* cleared after the deadline */
 } tally;
 
 typedef struct period_totals {
-  char period[8];         /* "YYYY-MM" */
-  tally t;                /* its findings in scope */
+  char period[8]; /* "YYYY-MM" */
+  tally t;        /* its findings in scope */
 } period_totals;
 
 /* A province ("37") or a city ("3701"); code "" = no code registered. */
 typedef struct area {
-  char *key;              /* 'P' or 'C' then the code: the map's key */
-  char code[8];           /* the code alone */
-  uint8_t level;          /* 0 province, 1 city */
-  uint32_t schools;       /* schools with a finding (render time) */
-  size_t last;            /* 1 + index of the last finding counted */
+  char *key;        /* 'P' or 'C' then the code: the map's key */
+  char code[8];     /* the code alone */
+  uint8_t level;    /* 0 province, 1 city */
+  uint32_t schools; /* schools with a finding (render time) */
+  size_t last;      /* 1 + index of the last finding counted */
   tally t;
 } area;
 
 /* A school: (roster label, school code), as RULES.md defines it. */
 typedef struct school {
-  char *key;              /* label '\x1f' code: the map's key */
+  char *key; /* label '\x1f' code: the map's key */
   uint32_t key_len;
-  uint32_t label_len;     /* key[0, label_len) is the label */
-  char *name;             /* registered name (first non-empty), or NULL */
-  char *region;           /* region code of the first member seen */
-  area *prov, *city;      /* its areas (owned by the report) */
-  uint64_t records;       /* records in the period: the "students" */
-  uint8_t has_records;    /* 1 when records was given */
-  uint8_t has_findings;   /* 1 when a finding in scope counts here */
-  size_t last;            /* 1 + index of the last finding counted */
+  uint32_t label_len;   /* key[0, label_len) is the label */
+  char *name;           /* registered name (first non-empty), or NULL */
+  char *region;         /* region code of the first member seen */
+  area *prov, *city;    /* its areas (owned by the report) */
+  uint64_t records;     /* records in the period: the "students" */
+  uint8_t has_records;  /* 1 when records was given */
+  uint8_t has_findings; /* 1 when a finding in scope counts here */
+  size_t last;          /* 1 + index of the last finding counted */
   tally t;
 } school;
 
 struct cc_report {
-  cc_report_options o;    /* copy; the strings below are owned */
-  char period_opt[8];     /* o.period's copy, or "" */
-  char scope[8];          /* region prefix, "" = nation */
+  cc_report_options o; /* copy; the strings below are owned */
+  char period_opt[8];  /* o.period's copy, or "" */
+  char scope[8];       /* region prefix, "" = nation */
   size_t scope_len;
   char user[64];          /* o.user's copy */
   period_totals *periods; /* the trend, unsorted until render */
@@ -282,10 +285,10 @@ struct cc_report {
   int has_current;
   char current[8];
   const cc_finding_list *list; /* the caller's, alive until render */
-  cc_date seen;           /* the run's issue date (latest `seen`) */
-  tally cur;              /* findings in scope */
-  tally basis[2];         /* the same, exact (0) and fuzzy (1) apart */
-  uint32_t *overdue;      /* indexes into list of overdue findings */
+  cc_date seen;                /* the run's issue date (latest `seen`) */
+  tally cur;                   /* findings in scope */
+  tally basis[2];              /* the same, exact (0) and fuzzy (1) apart */
+  uint32_t *overdue;           /* indexes into list of overdue findings */
   size_t n_overdue, cap_overdue;
   school **schools;
   size_t n_schools, cap_schools;
@@ -541,7 +544,8 @@ int cc_report_new(cc_report **out, const cc_report_options *opts)
   if (n != 0 && ((n != 2 && n != 4) || i != n))
     return cc_error_set(CC_EINVALID,
                         "region must be a province code (2 digits) or a "
-                        "city code (4 digits), not '%.16s'", opts->region);
+                        "city code (4 digits), not '%.16s'",
+                        opts->region);
   r = calloc(1, sizeof *r);
   if (r == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
@@ -690,8 +694,8 @@ int cc_report_set_current(cc_report *r, const char *period,
 int cc_report_set_school_records(cc_report *r, const char *label,
                                  const char *school_code, uint64_t records)
 {
-  school *sc = school_get(r, label, strlen(label), school_code,
-                          strlen(school_code));
+  school *sc =
+      school_get(r, label, strlen(label), school_code, strlen(school_code));
   if (sc == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
   sc->records = records;
@@ -762,7 +766,8 @@ static const char page_css[] =
     "tbody tr:nth-child(even) td{background:#fafbfc}\n"
     ".n{text-align:right;font-variant-numeric:tabular-nums;"
     "white-space:nowrap}\n"
-    "tfoot td{font-weight:700;background:#f4f6f9;border-top:1px solid #c9d3df}\n"
+    "tfoot td{font-weight:700;background:#f4f6f9;border-top:1px solid "
+    "#c9d3df}\n"
     "tr.city td{background:#eef3f9 !important;font-weight:600}\n"
     "tr.school td:first-child{padding-left:26px}\n"
     ".code{color:var(--muted);font-size:12px;font-family:\"Noto Sans Mono\","
@@ -816,7 +821,7 @@ static void put_scope(cc_buf *b, const cc_report *r)
     cc_buf_printf(b, "（%s）", r->scope);
   } else {
     cc_buf_printf(b, "%s %s", r->scope_len == 2 ? "省级地区" : "地市",
-              r->scope);
+                  r->scope);
   }
 }
 
@@ -894,28 +899,28 @@ static void put_head(cc_buf *b, const cc_report *r)
   strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
 
   cc_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
-             "<meta charset=\"utf-8\">\n"
-             "<meta name=\"viewport\" content=\"width=device-width, "
-             "initial-scale=1\">\n"
-             /* Belt and braces: even a page someone edits may load nothing
+                 "<meta charset=\"utf-8\">\n"
+                 "<meta name=\"viewport\" content=\"width=device-width, "
+                 "initial-scale=1\">\n"
+                 /* Belt and braces: even a page someone edits may load nothing
               * and run nothing. */
-             "<meta http-equiv=\"Content-Security-Policy\" "
-             "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
-             "<meta name=\"generator\" content=\"chachong report\">\n"
-             "<title>");
+                 "<meta http-equiv=\"Content-Security-Policy\" "
+                 "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+                 "<meta name=\"generator\" content=\"chachong report\">\n"
+                 "<title>");
   put_scope(b, r);
   cc_buf_printf(b, " %s 学籍与资助查重报告</title>\n<style>\n", r->current);
   cc_buf_put(b, page_css, sizeof page_css - 1);
   cc_buf_puts(b, "</style>\n</head>\n<body>\n<header><div class=\"wrap\">\n"
-             "<div class=\"org\">全国中等职业学校学生学籍与资助 · "
-             "教育部 / 人力资源社会保障部 月度查重比对</div>\n<h1>");
+                 "<div class=\"org\">全国中等职业学校学生学籍与资助 · "
+                 "教育部 / 人力资源社会保障部 月度查重比对</div>\n<h1>");
   put_scope(b, r);
   cc_buf_printf(b, " · %s 期 学籍与资助查重报告</h1>\n<div class=\"meta\">",
-            r->current);
+                r->current);
   cc_buf_puts(b, "<span>范围：<b data-k=\"scope\">");
   put_scope(b, r);
   cc_buf_printf(b, "</b></span><span>期次：<b data-k=\"period\">%s</b></span>",
-            r->current);
+                r->current);
   if (r->seen != 0) {
     cc_buf_puts(b, "<span>比对日：");
     sb_date(b, r->seen);
@@ -934,9 +939,10 @@ static void put_head(cc_buf *b, const cc_report *r)
 static void kpi_begin(cc_buf *b, const char *colour, const char *label,
                       const char *key)
 {
-  cc_buf_printf(b, "<div class=\"kpi%s%s\"><div class=\"l\">%s</div>"
-               "<div class=\"v\" data-k=\"%s\">",
-            *colour ? " " : "", colour, label, key);
+  cc_buf_printf(b,
+                "<div class=\"kpi%s%s\"><div class=\"l\">%s</div>"
+                "<div class=\"v\" data-k=\"%s\">",
+                *colour ? " " : "", colour, label, key);
 }
 
 static void put_kpis(cc_buf *b, const cc_report *r)
@@ -954,24 +960,25 @@ static void put_kpis(cc_buf *b, const cc_report *r)
   kpi_begin(b, "", "未清理问题（条）", "open");
   sb_count(b, s.open);
   cc_buf_printf(b, "</div><div class=\"d\">%s + %s + %s</div></div>\n",
-            cc_finding_state_zh(CC_STATE_NEW),
-            cc_finding_state_zh(CC_STATE_OPEN),
-            cc_finding_state_zh(CC_STATE_OVERDUE));
+                cc_finding_state_zh(CC_STATE_NEW),
+                cc_finding_state_zh(CC_STATE_OPEN),
+                cc_finding_state_zh(CC_STATE_OVERDUE));
 
   kpi_begin(b, s.overdue ? "red" : "", "其中已逾期（条）", "overdue");
   sb_count(b, s.overdue);
   cc_buf_printf(b, "</div><div class=\"d\">占未清理的 %.1f%%</div></div>\n",
-            s.open ? 100.0 * (double)s.overdue / (double)s.open : 0.0);
+                s.open ? 100.0 * (double)s.overdue / (double)s.open : 0.0);
 
   kpi_begin(b, "amber", "涉及金额（元）", "amount");
   sb_money(b, s.amount_at_risk);
   cc_buf_puts(b, "</div><div class=\"d\">重复享受的国家助学金与免学费</div>"
-             "</div>\n");
+                 "</div>\n");
 
-  kpi_begin(b, s.amount_policy ? "amber" : "", "违规资助金额（元）", "amount-policy");
+  kpi_begin(b, s.amount_policy ? "amber" : "", "违规资助金额（元）",
+            "amount-policy");
   sb_money(b, s.amount_policy);
   cc_buf_puts(b, "</div><div class=\"d\">不符合资助政策发放的国家助学金与免学费"
-             "（另计）</div></div>\n");
+                 "（另计）</div></div>\n");
 
   kpi_begin(b, "", "涉及学校（所）", "schools");
   sb_count(b, s.schools);
@@ -993,17 +1000,18 @@ static void put_kpis(cc_buf *b, const cc_report *r)
 
   kpi_begin(b, "green", "按期清理率", "on-time-rate");
   if (cleared > 0)
-    cc_buf_printf(b, "%.1f%%", 100.0 * (double)(cleared - t->cleared_late) /
-                               (double)cleared);
+    cc_buf_printf(b, "%.1f%%",
+                  100.0 * (double)(cleared - t->cleared_late) /
+                      (double)cleared);
   else
     cc_buf_puts(b, "—");
   cc_buf_puts(b, "</div><div class=\"d\">本期已清理问题中按期清理的比例</div>"
-             "</div>\n");
+                 "</div>\n");
 
   kpi_begin(b, t->claimed ? "red" : "", "称已处理但仍存在（条）", "claimed");
   sb_count(b, t->claimed);
   cc_buf_puts(b, "</div><div class=\"d\">学校答复已注销或已请对方注销，"
-             "本期仍被发现</div></div>\n</div>\n");
+                 "本期仍被发现</div></div>\n</div>\n");
 }
 
 /* Exact findings (one ID) and fuzzy ones (IDs that differ, linked by the
@@ -1017,15 +1025,16 @@ static void put_bases(cc_buf *b, const cc_report *r)
       "name_birth</span>"};
   int k;
   cc_buf_puts(b, "<h3>按认定依据</h3>\n<table>\n<thead><tr><th>认定依据</th>"
-             "<th class=\"n\">问题（条）</th><th class=\"n\">未清理</th>"
-             "<th class=\"n\">其中已逾期</th>");
-  cc_buf_printf(b, "<th class=\"n\">%s</th><th class=\"n\">涉及金额（元）</th>"
-               "</tr></thead>\n<tbody>\n",
-            cc_finding_state_zh(CC_STATE_CLEARED));
+                 "<th class=\"n\">问题（条）</th><th class=\"n\">未清理</th>"
+                 "<th class=\"n\">其中已逾期</th>");
+  cc_buf_printf(b,
+                "<th class=\"n\">%s</th><th class=\"n\">涉及金额（元）</th>"
+                "</tr></thead>\n<tbody>\n",
+                cc_finding_state_zh(CC_STATE_CLEARED));
   for (k = 0; k < 2; k++) {
     const tally *t = &r->basis[k];
-    cc_buf_printf(b, "<tr><td>%s</td><td class=\"n\" data-k=\"bf:%s\">", label[k],
-              key[k]);
+    cc_buf_printf(b, "<tr><td>%s</td><td class=\"n\" data-k=\"bf:%s\">",
+                  label[k], key[k]);
     sb_count(b, tally_open(t) + tally_state(t, CC_STATE_CLEARED));
     cc_buf_printf(b, "</td><td class=\"n\" data-k=\"bo:%s\">", key[k]);
     sb_count(b, tally_open(t));
@@ -1047,27 +1056,30 @@ static void put_types(cc_buf *b, const cc_report *r)
   int k, c;
 
   cc_buf_puts(b, "<section id=\"types\">\n<h2>一、按问题类型和状态统计</h2>\n"
-             "<table>\n<thead><tr><th>问题类型</th>");
+                 "<table>\n<thead><tr><th>问题类型</th>");
   for (c = 0; c < 3; c++)
     cc_buf_printf(b, "<th class=\"n\">%s</th>",
-              cc_finding_state_zh((cc_finding_state)cols[c]));
-  cc_buf_printf(b, "<th class=\"n\">未清理合计</th><th class=\"n\">%s</th>"
-               "<th class=\"n\">涉及金额（元）</th></tr></thead>\n<tbody>\n",
-            cc_finding_state_zh(CC_STATE_CLEARED));
+                  cc_finding_state_zh((cc_finding_state)cols[c]));
+  cc_buf_printf(b,
+                "<th class=\"n\">未清理合计</th><th class=\"n\">%s</th>"
+                "<th class=\"n\">涉及金额（元）</th></tr></thead>\n<tbody>\n",
+                cc_finding_state_zh(CC_STATE_CLEARED));
   for (k = 0; k < NT; k++) {
     const char *code = cc_finding_type_code((cc_finding_type)k);
-    cc_buf_printf(b, "<tr><td><span class=\"sw\" style=\"background:%s\"></span>"
-                 "%s <span class=\"code\">%s</span></td>",
-              type_colour[k], cc_finding_type_zh((cc_finding_type)k), code);
+    cc_buf_printf(b,
+                  "<tr><td><span class=\"sw\" style=\"background:%s\"></span>"
+                  "%s <span class=\"code\">%s</span></td>",
+                  type_colour[k], cc_finding_type_zh((cc_finding_type)k), code);
     for (c = 0; c < 3; c++) {
       cc_buf_printf(b, "<td class=\"n\" data-k=\"ts:%s:%s\">", code,
-                cc_finding_state_code((cc_finding_state)cols[c]));
+                    cc_finding_state_code((cc_finding_state)cols[c]));
       sb_count(b, t->by[k][cols[c]]);
       cc_buf_puts(b, "</td>");
     }
     cc_buf_printf(b, "<td class=\"n\" data-k=\"t:%s\"><b>", code);
     sb_count(b, tally_open_type(t, k));
-    cc_buf_printf(b, "</b></td><td class=\"n\" data-k=\"ts:%s:cleared\">", code);
+    cc_buf_printf(b, "</b></td><td class=\"n\" data-k=\"ts:%s:cleared\">",
+                  code);
     sb_count(b, t->by[k][CC_STATE_CLEARED]);
     cc_buf_printf(b, "</td><td class=\"n\" data-k=\"ta:%s\">", code);
     sb_money(b, t->amount[k]);
@@ -1076,7 +1088,7 @@ static void put_types(cc_buf *b, const cc_report *r)
   cc_buf_puts(b, "</tbody>\n<tfoot><tr><td>合计</td>");
   for (c = 0; c < 3; c++) {
     cc_buf_printf(b, "<td class=\"n\" data-k=\"s:%s\">",
-              cc_finding_state_code((cc_finding_state)cols[c]));
+                  cc_finding_state_code((cc_finding_state)cols[c]));
     sb_count(b, tally_state(t, cols[c]));
     cc_buf_puts(b, "</td>");
   }
@@ -1107,7 +1119,8 @@ static void put_policy(cc_buf *b, const cc_report *r)
   for (i = 0; r->list && i < r->list->n; i++) {
     const cc_finding *f = &r->list->items[i];
     if (!cc_finding_type_is_policy((cc_finding_type)f->type) ||
-        f->reason >= CC_REASON_COUNT_ || f->state >= NS || !finding_in_scope(r, f))
+        f->reason >= CC_REASON_COUNT_ || f->state >= NS ||
+        !finding_in_scope(r, f))
       continue;
     by[f->type][f->reason][f->state]++;
     if (f->state != CC_STATE_CLEARED) {
@@ -1115,43 +1128,48 @@ static void put_policy(cc_buf *b, const cc_report *r)
       all += f->amount_at_risk;
     }
   }
-  cc_buf_puts(b, "<section id=\"policy\">\n<h2>违反资助政策的问题<small>按类型和原因；"
-             "金额与重复资助分开统计</small></h2>\n<table>\n<thead><tr>"
-             "<th>问题类型</th><th>原因</th>");
+  cc_buf_puts(
+      b, "<section id=\"policy\">\n<h2>违反资助政策的问题<small>按类型和原因；"
+         "金额与重复资助分开统计</small></h2>\n<table>\n<thead><tr>"
+         "<th>问题类型</th><th>原因</th>");
   for (c = 0; c < 4; c++)
     cc_buf_printf(b, "<th class=\"n\">%s</th>",
-              cc_finding_state_zh((cc_finding_state)cols[c]));
-  cc_buf_puts(b, "<th class=\"n\">违规资助金额（元）</th><th>处理要求</th></tr></thead>\n"
-             "<tbody>\n");
+                  cc_finding_state_zh((cc_finding_state)cols[c]));
+  cc_buf_puts(
+      b,
+      "<th class=\"n\">违规资助金额（元）</th><th>处理要求</th></tr></thead>\n"
+      "<tbody>\n");
   for (k = CC_FT_POLICY_FIRST; k < NT; k++)
     for (q = 1; q < CC_REASON_COUNT_; q++) {
-      const char *todo = cc_finding_reason_todo_zh((cc_finding_type)k,
-                                                   (cc_finding_reason)q);
+      const char *todo =
+          cc_finding_reason_todo_zh((cc_finding_type)k, (cc_finding_reason)q);
       const char *code = cc_finding_reason_code((cc_finding_reason)q);
       /* Only the pairs SPEC 3.2 defines (third_year: grants only). */
       if (!cc_finding_reason_fits((cc_finding_type)k, (cc_finding_reason)q))
         continue;
-      cc_buf_printf(b, "<tr data-k=\"policy\"><td>%s <span class=\"code\">%s</span></td>"
-                   "<td>%s <span class=\"code\">%s</span></td>",
-                cc_finding_type_zh((cc_finding_type)k),
-                cc_finding_type_code((cc_finding_type)k),
-                cc_finding_reason_zh((cc_finding_reason)q), code);
+      cc_buf_printf(
+          b,
+          "<tr data-k=\"policy\"><td>%s <span class=\"code\">%s</span></td>"
+          "<td>%s <span class=\"code\">%s</span></td>",
+          cc_finding_type_zh((cc_finding_type)k),
+          cc_finding_type_code((cc_finding_type)k),
+          cc_finding_reason_zh((cc_finding_reason)q), code);
       for (c = 0; c < 4; c++) {
         cc_buf_printf(b, "<td class=\"n\" data-k=\"ps:%s:%s:%s\">",
-                  cc_finding_type_code((cc_finding_type)k), code,
-                  cc_finding_state_code((cc_finding_state)cols[c]));
+                      cc_finding_type_code((cc_finding_type)k), code,
+                      cc_finding_state_code((cc_finding_state)cols[c]));
         sb_count(b, by[k][q][cols[c]]);
         cc_buf_puts(b, "</td>");
       }
       cc_buf_printf(b, "<td class=\"n\" data-k=\"pa:%s:%s\">",
-                cc_finding_type_code((cc_finding_type)k), code);
+                    cc_finding_type_code((cc_finding_type)k), code);
       sb_money(b, money[k][q]);
       cc_buf_puts(b, "</td><td>");
       sb_escs(b, todo);
       cc_buf_puts(b, "</td></tr>\n");
     }
   cc_buf_puts(b, "</tbody>\n<tfoot><tr><td colspan=\"6\">合计（未清理）</td>"
-             "<td class=\"n\" data-k=\"amount-policy-total\">");
+                 "<td class=\"n\" data-k=\"amount-policy-total\">");
   sb_money(b, all);
   cc_buf_puts(b, "</td><td></td></tr></tfoot>\n</table>\n</section>\n");
 }
@@ -1167,7 +1185,7 @@ typedef struct overdue_key {
   int32_t days;
   int64_t amount;
   uint64_t id;
-  uint32_t idx;      /* index into the list */
+  uint32_t idx; /* index into the list */
 } overdue_key;
 
 /* Most overdue first, then most money, then finding_id. */
@@ -1210,30 +1228,33 @@ static void put_overdue(cc_buf *b, cc_report *r)
     sb_count(b, shown);
     cc_buf_puts(b, " 条");
   }
-  cc_buf_puts(b, "；身份证号已脱敏，凭问题编号查询（chachong query）</small></h2>\n");
+  cc_buf_puts(
+      b, "；身份证号已脱敏，凭问题编号查询（chachong query）</small></h2>\n");
   if (shown == 0) {
     cc_buf_puts(b, "<p class=\"empty\">本期没有逾期未清理的问题。</p>\n"
-               "</section>\n");
+                   "</section>\n");
     free(keys);
     return;
   }
-  cc_buf_puts(b, "<table>\n<thead><tr><th class=\"n\">序号</th><th>问题编号</th>"
-             "<th>类型</th><th>身份证号</th><th>涉及学校</th>"
-             "<th class=\"n\">下发日期</th><th class=\"n\">清理期限</th>"
-             "<th class=\"n\">逾期天数</th><th class=\"n\">涉及金额（元）</th>"
-             "<th>备注</th></tr></thead>\n<tbody>\n");
+  cc_buf_puts(b,
+              "<table>\n<thead><tr><th class=\"n\">序号</th><th>问题编号</th>"
+              "<th>类型</th><th>身份证号</th><th>涉及学校</th>"
+              "<th class=\"n\">下发日期</th><th class=\"n\">清理期限</th>"
+              "<th class=\"n\">逾期天数</th><th class=\"n\">涉及金额（元）</th>"
+              "<th>备注</th></tr></thead>\n<tbody>\n");
   for (i = 0; i < shown; i++) {
     const cc_finding *f = &r->list->items[keys[i].idx];
     char hex[17], masked[CC_ID_MAX + 1];
     uint32_t j;
     cc_finding_id_hex(hex, f->finding_id);
     cc_id_mask(masked, f->id);
-    cc_buf_printf(b, "<tr data-k=\"od\"><td class=\"n\">%zu</td>"
-                 "<td class=\"code\">%s</td><td class=\"nw\">%s</td>"
-                 "<td class=\"code nw\">",
-              i + 1, hex,
-              cc_finding_type_zh((cc_finding_type)(f->type < NT ? f->type
-                                                                : 0)));
+    cc_buf_printf(
+        b,
+        "<tr data-k=\"od\"><td class=\"n\">%zu</td>"
+        "<td class=\"code\">%s</td><td class=\"nw\">%s</td>"
+        "<td class=\"code nw\">",
+        i + 1, hex,
+        cc_finding_type_zh((cc_finding_type)(f->type < NT ? f->type : 0)));
     sb_escs(b, masked);
     cc_buf_puts(b, "</td><td>");
     for (j = 0; j < f->n_members; j++) {
@@ -1264,15 +1285,17 @@ static void put_overdue(cc_buf *b, cc_report *r)
     sb_date(b, f->issued);
     cc_buf_puts(b, "</td><td class=\"n\">");
     sb_date(b, f->deadline);
-    cc_buf_printf(b, "</td><td class=\"n red\"><b>%ld</b> 天</td><td class=\"n\">",
-              (long)days_overdue(f, r->seen));
+    cc_buf_printf(b,
+                  "</td><td class=\"n red\"><b>%ld</b> 天</td><td class=\"n\">",
+                  (long)days_overdue(f, r->seen));
     sb_money(b, f->amount_at_risk);
     cc_buf_puts(b, "</td><td>");
     if (f->claimed)
       cc_buf_puts(b, "<span class=\"tag t-claim\">学校称已处理，仍存在</span>");
     else if (f->response_action != 0)
-      cc_buf_printf(b, "<span class=\"muted\">已答复：%s</span>",
-                cc_response_action_zh((cc_response_action)f->response_action));
+      cc_buf_printf(
+          b, "<span class=\"muted\">已答复：%s</span>",
+          cc_response_action_zh((cc_response_action)f->response_action));
     cc_buf_puts(b, "</td></tr>\n");
   }
   cc_buf_puts(b, "</tbody>\n</table>\n</section>\n");
@@ -1305,7 +1328,7 @@ static void put_tally_head(cc_buf *b)
   cc_buf_puts(b, "<th class=\"n\">未清理</th>");
   for (s = 0; s < NS; s++)
     cc_buf_printf(b, "<th class=\"n\">%s</th>",
-              cc_finding_state_zh((cc_finding_state)s));
+                  cc_finding_state_zh((cc_finding_state)s));
   cc_buf_puts(b, "<th class=\"n\">涉及金额（元）</th>");
 }
 
@@ -1329,11 +1352,11 @@ static int school_area_cmp(const void *pa, const void *pb)
   const school *a = *(school *const *)pa, *b = *(school *const *)pb;
   uint64_t oa, ob;
   int c;
-  if (a->prov != b->prov && (c = area_code_cmp(a->prov->code,
-                                                 b->prov->code)) != 0)
+  if (a->prov != b->prov &&
+      (c = area_code_cmp(a->prov->code, b->prov->code)) != 0)
     return c;
-  if (a->city != b->city && (c = area_code_cmp(a->city->code,
-                                                 b->city->code)) != 0)
+  if (a->city != b->city &&
+      (c = area_code_cmp(a->city->code, b->city->code)) != 0)
     return c;
   oa = tally_open(&a->t);
   ob = tally_open(&b->t);
@@ -1351,7 +1374,7 @@ static void put_rate(cc_buf *b, const school *sc)
   cc_buf_puts(b, "<td class=\"n\">");
   sb_count(b, sc->records);
   cc_buf_printf(b, "</td><td class=\"n\">%.1f</td>",
-            1000.0 * (double)tally_open(&sc->t) / (double)sc->records);
+                1000.0 * (double)tally_open(&sc->t) / (double)sc->records);
 }
 
 static void put_areas(cc_buf *b, cc_report *r, school **list, size_t n)
@@ -1361,8 +1384,8 @@ static void put_areas(cc_buf *b, cc_report *r, school **list, size_t n)
   int open_all;
 
   cc_buf_puts(b, "<section id=\"areas\">\n<h2>三、分地区统计"
-             "<small>省 → 地市 → 学校；一条问题涉及几所学校，在每所学校"
-             "各计一次</small></h2>\n");
+                 "<small>省 → 地市 → 学校；一条问题涉及几所学校，在每所学校"
+                 "各计一次</small></h2>\n");
   if (n == 0) {
     cc_buf_puts(b, "<p class=\"empty\">本期没有问题。</p>\n</section>\n");
     return;
@@ -1383,13 +1406,14 @@ static void put_areas(cc_buf *b, cc_report *r, school **list, size_t n)
   }
 
   /* The province table: one row each. */
-  cc_buf_puts(b, "<table>\n<thead><tr><th>省份</th><th class=\"n\">涉及学校</th>");
+  cc_buf_puts(b,
+              "<table>\n<thead><tr><th>省份</th><th class=\"n\">涉及学校</th>");
   put_tally_head(b);
   cc_buf_puts(b, "<th>逾期占比</th></tr></thead>\n<tbody>\n");
   for (k = 0; k < np; k++) {
     const area *a = prov[k];
-    uint64_t open = tally_open(&a->t), od = tally_state(&a->t,
-                                                        CC_STATE_OVERDUE);
+    uint64_t open = tally_open(&a->t),
+             od = tally_state(&a->t, CC_STATE_OVERDUE);
     double share = open ? (double)od / (double)open : 0.0;
     cc_buf_puts(b, "<tr data-k=\"prov\"><td>");
     put_area(b, a);
@@ -1397,9 +1421,10 @@ static void put_areas(cc_buf *b, cc_report *r, school **list, size_t n)
     sb_count(b, a->schools);
     cc_buf_puts(b, "</td>");
     put_tally_cells(b, &a->t);
-    cc_buf_printf(b, "<td class=\"n\">%.1f%%<span class=\"bar\" "
-                 "style=\"width:%dpx\"></span></td></tr>\n",
-              100.0 * share, (int)(share * 80.0 + 0.5));
+    cc_buf_printf(b,
+                  "<td class=\"n\">%.1f%%<span class=\"bar\" "
+                  "style=\"width:%dpx\"></span></td></tr>\n",
+                  100.0 * share, (int)(share * 80.0 + 0.5));
   }
   cc_buf_puts(b, "</tbody>\n</table>\n");
 
@@ -1419,10 +1444,10 @@ static void put_areas(cc_buf *b, cc_report *r, school **list, size_t n)
     cc_buf_puts(b, " 所 · 未清理 ");
     sb_count(b, tally_open(&pa->t));
     cc_buf_puts(b, " 条</summary>\n<table>\n<thead><tr><th>地市 / 学校</th>"
-               "<th>系统</th>");
+                   "<th>系统</th>");
     put_tally_head(b);
     cc_buf_puts(b, "<th class=\"n\">学生记录数</th><th class=\"n\">每千人</th>"
-               "</tr></thead>\n<tbody>\n");
+                   "</tr></thead>\n<tbody>\n");
     for (i = s0; i < e;) {
       const area *ca = list[i]->city;
       size_t ce = i;
@@ -1489,27 +1514,28 @@ static void put_ranking(cc_buf *b, cc_report *r, school **list, size_t n)
   if (m > r->o.top_schools)
     m = r->o.top_schools;
 
-  cc_buf_printf(b, "<section id=\"ranking\">\n<h2>四、问题率最高的学校"
-               "<small>每千名学生（本期学校记录数）的未清理问题数，前 %u 所",
-            r->o.top_schools);
+  cc_buf_printf(b,
+                "<section id=\"ranking\">\n<h2>四、问题率最高的学校"
+                "<small>每千名学生（本期学校记录数）的未清理问题数，前 %u 所",
+                r->o.top_schools);
   if (r->o.min_records > 1)
     cc_buf_printf(b, "；记录数不足 %u 的学校不参与排名", r->o.min_records);
   cc_buf_puts(b, "</small></h2>\n");
   if (m == 0) {
     cc_buf_puts(b, with_records == 0 && n > 0
-                   ? "<p class=\"empty\">本期各校的学生记录数不可用，"
-                     "无法计算问题率。</p>\n</section>\n"
-                   : "<p class=\"empty\">没有可排名的学校。</p>\n"
-                     "</section>\n");
+                       ? "<p class=\"empty\">本期各校的学生记录数不可用，"
+                         "无法计算问题率。</p>\n</section>\n"
+                       : "<p class=\"empty\">没有可排名的学校。</p>\n"
+                         "</section>\n");
     free(rank);
     return;
   }
   top = (double)tally_open(&rank[0]->t) / (double)rank[0]->records;
   cc_buf_puts(b, "<table>\n<thead><tr><th class=\"n\">排名</th><th>学校</th>"
-             "<th>系统</th><th>地区</th><th class=\"n\">学生记录数</th>"
-             "<th class=\"n\">未清理问题</th><th class=\"n\">其中逾期</th>"
-             "<th class=\"n\">涉及金额（元）</th><th>每千人</th></tr>"
-             "</thead>\n<tbody>\n");
+                 "<th>系统</th><th>地区</th><th class=\"n\">学生记录数</th>"
+                 "<th class=\"n\">未清理问题</th><th class=\"n\">其中逾期</th>"
+                 "<th class=\"n\">涉及金额（元）</th><th>每千人</th></tr>"
+                 "</thead>\n<tbody>\n");
   for (i = 0; i < m; i++) {
     const school *sc = rank[i];
     double rate = (double)tally_open(&sc->t) / (double)sc->records;
@@ -1528,9 +1554,10 @@ static void put_ranking(cc_buf *b, cc_report *r, school **list, size_t n)
     sb_count(b, od);
     cc_buf_puts(b, "</td><td class=\"n\">");
     sb_money(b, tally_amount(&sc->t));
-    cc_buf_printf(b, "</td><td class=\"n\"><b>%.1f</b><span class=\"bar\" "
-                 "style=\"width:%dpx\"></span></td></tr>\n",
-              1000.0 * rate, top > 0 ? (int)(rate / top * 120.0 + 0.5) : 0);
+    cc_buf_printf(b,
+                  "</td><td class=\"n\"><b>%.1f</b><span class=\"bar\" "
+                  "style=\"width:%dpx\"></span></td></tr>\n",
+                  1000.0 * rate, top > 0 ? (int)(rate / top * 120.0 + 0.5) : 0);
   }
   cc_buf_puts(b, "</tbody>\n</table>\n</section>\n");
   free(rank);
@@ -1544,7 +1571,7 @@ static void put_ranking(cc_buf *b, cc_report *r, school **list, size_t n)
 #define ML 72   /* left margin: the y labels */
 #define MR 16
 #define MT 26
-#define MB 44   /* bottom margin: the periods */
+#define MB 44 /* bottom margin: the periods */
 
 /* A step of 1, 2 or 5 times a power of ten giving about `ticks` ticks. */
 static double nice_step(double max, int ticks)
@@ -1587,10 +1614,12 @@ static double put_axis(cc_buf *b, double max, int money, double min_step)
     decimals = step / unit >= 1 ? 0 : step / unit >= 0.1 ? 1 : 2;
   for (v = 0; v <= top + step / 2; v += step) {
     double y = MT + ph - v / top * ph;
-    cc_buf_printf(b, "<line class=\"%s\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
-                 "y2=\"%.1f\"/>", v == 0 ? "ax" : "gr", ML, CW - MR, y, y);
+    cc_buf_printf(b,
+                  "<line class=\"%s\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
+                  "y2=\"%.1f\"/>",
+                  v == 0 ? "ax" : "gr", ML, CW - MR, y, y);
     cc_buf_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", ML - 8,
-              y + 4);
+                  y + 4);
     if (unit > 1)
       cc_buf_printf(b, "%.*f%s", decimals, v / unit, v == 0 ? "" : suffix);
     else
@@ -1609,13 +1638,15 @@ static void put_x_labels(cc_buf *b, const period_totals *p, size_t n,
     int cur = strcmp(p[i].period, current) == 0;
     if (i % every != 0 && !cur && i != n - 1)
       continue;
-    cc_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\"%s>%s</text>",
-              ML + band * ((double)i + 0.5), CH - MB + 18,
-              cur ? " class=\"cur\"" : "", p[i].period);
+    cc_buf_printf(
+        b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\"%s>%s</text>",
+        ML + band * ((double)i + 0.5), CH - MB + 18,
+        cur ? " class=\"cur\"" : "", p[i].period);
     if (cur)
-      cc_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
-                   "class=\"cur\">本期</text>",
-                ML + band * ((double)i + 0.5), CH - MB + 34);
+      cc_buf_printf(b,
+                    "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
+                    "class=\"cur\">本期</text>",
+                    ML + band * ((double)i + 0.5), CH - MB + 34);
   }
 }
 
@@ -1632,9 +1663,11 @@ static void chart_findings(cc_buf *b, const period_totals *p, size_t n,
   bw = band * 0.56;
   if (bw > 64)
     bw = 64;
-  cc_buf_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"各期未清理"
-               "问题数（按类型堆叠）\" data-k=\"chart-findings\">",
-            CW, CH);
+  cc_buf_printf(
+      b,
+      "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"各期未清理"
+      "问题数（按类型堆叠）\" data-k=\"chart-findings\">",
+      CW, CH);
   top = put_axis(b, max, 0, 1);
   for (i = 0; i < n; i++) {
     double x = ML + band * (double)i + (band - bw) / 2, y = MT + ph;
@@ -1645,16 +1678,19 @@ static void chart_findings(cc_buf *b, const period_totals *p, size_t n,
       if (v == 0)
         continue;
       y -= h;
-      cc_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                   "height=\"%.1f\" fill=\"%s\"><title>%s %s：",
-                x, y, bw, h, type_colour[k], p[i].period,
-                cc_finding_type_zh((cc_finding_type)k));
+      cc_buf_printf(b,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                    "height=\"%.1f\" fill=\"%s\"><title>%s %s：",
+                    x, y, bw, h, type_colour[k], p[i].period,
+                    cc_finding_type_zh((cc_finding_type)k));
       sb_count(b, v);
       cc_buf_puts(b, "</title></rect>");
     }
     if (n <= 24) {
-      cc_buf_printf(b, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-                   "text-anchor=\"middle\">", x + bw / 2, y - 6);
+      cc_buf_printf(b,
+                    "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
+                    "text-anchor=\"middle\">",
+                    x + bw / 2, y - 6);
       sb_count(b, total);
       cc_buf_puts(b, "</text>");
     }
@@ -1662,9 +1698,10 @@ static void chart_findings(cc_buf *b, const period_totals *p, size_t n,
   put_x_labels(b, p, n, current);
   cc_buf_puts(b, "</svg>\n<div class=\"legend\">");
   for (k = 0; k < NT; k++)
-    cc_buf_printf(b, "<span><span class=\"sw\" style=\"background:%s\"></span>%s"
-                 "</span>", type_colour[k],
-              cc_finding_type_zh((cc_finding_type)k));
+    cc_buf_printf(b,
+                  "<span><span class=\"sw\" style=\"background:%s\"></span>%s"
+                  "</span>",
+                  type_colour[k], cc_finding_type_zh((cc_finding_type)k));
   cc_buf_puts(b, "</div>\n");
 }
 
@@ -1677,36 +1714,43 @@ static void chart_amount(cc_buf *b, const period_totals *p, size_t n,
   for (i = 0; i < n; i++)
     if ((double)tally_amount(&p[i].t) / 100.0 > max)
       max = (double)tally_amount(&p[i].t) / 100.0;
-  cc_buf_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"各期涉及"
-               "金额（元）\" data-k=\"chart-amount\">", CW, CH);
+  cc_buf_printf(b,
+                "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"各期涉及"
+                "金额（元）\" data-k=\"chart-amount\">",
+                CW, CH);
   top = put_axis(b, max, 1, 1);
   if (n > 1) {
     /* The area under the line, then the line. */
-    cc_buf_printf(b, "<polygon fill=\"#c0392b\" fill-opacity=\"0.08\" "
-                 "points=\"%.1f,%.1f", ML + band * 0.5, MT + ph);
+    cc_buf_printf(b,
+                  "<polygon fill=\"#c0392b\" fill-opacity=\"0.08\" "
+                  "points=\"%.1f,%.1f",
+                  ML + band * 0.5, MT + ph);
     for (i = 0; i < n; i++)
       cc_buf_printf(b, " %.1f,%.1f", ML + band * ((double)i + 0.5),
-                MT + ph - (double)tally_amount(&p[i].t) / 100.0 / top * ph);
+                    MT + ph - (double)tally_amount(&p[i].t) / 100.0 / top * ph);
     cc_buf_printf(b, " %.1f,%.1f\"/>", ML + band * ((double)n - 0.5), MT + ph);
     cc_buf_puts(b, "<polyline fill=\"none\" stroke=\"#c0392b\" "
-               "stroke-width=\"2.5\" stroke-linejoin=\"round\" points=\"");
+                   "stroke-width=\"2.5\" stroke-linejoin=\"round\" points=\"");
     for (i = 0; i < n; i++)
       cc_buf_printf(b, "%s%.1f,%.1f", i ? " " : "",
-                ML + band * ((double)i + 0.5),
-                MT + ph - (double)tally_amount(&p[i].t) / 100.0 / top * ph);
+                    ML + band * ((double)i + 0.5),
+                    MT + ph - (double)tally_amount(&p[i].t) / 100.0 / top * ph);
     cc_buf_puts(b, "\"/>");
   }
   for (i = 0; i < n; i++) {
     double x = ML + band * ((double)i + 0.5);
     double y = MT + ph - (double)tally_amount(&p[i].t) / 100.0 / top * ph;
-    cc_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#fff\" "
-                 "stroke=\"#c0392b\" stroke-width=\"2\"><title>%s 涉及金额：",
-              x, y, p[i].period);
+    cc_buf_printf(b,
+                  "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#fff\" "
+                  "stroke=\"#c0392b\" stroke-width=\"2\"><title>%s 涉及金额：",
+                  x, y, p[i].period);
     sb_money(b, tally_amount(&p[i].t));
     cc_buf_puts(b, " 元</title></circle>");
     if (n <= 24) {
-      cc_buf_printf(b, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-                   "text-anchor=\"middle\">", x, y - 10);
+      cc_buf_printf(b,
+                    "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
+                    "text-anchor=\"middle\">",
+                    x, y - 10);
       sb_money_short(b, tally_amount(&p[i].t));
       cc_buf_puts(b, "</text>");
     }
@@ -1721,24 +1765,27 @@ static void put_trend(cc_buf *b, cc_report *r)
   int k;
   qsort(r->periods, r->n_periods, sizeof *r->periods, period_cmp);
   cc_buf_puts(b, "<section id=\"trend\">\n<h2>二、历期趋势<small>数据库中的全部"
-             "期次");
-  cc_buf_puts(b, "；各期按当期比对结果统计</small></h2>\n<div class=\"charts\">\n"
-             "<h3>各期未清理问题数（按类型）</h3>\n");
+                 "期次");
+  cc_buf_puts(b,
+              "；各期按当期比对结果统计</small></h2>\n<div class=\"charts\">\n"
+              "<h3>各期未清理问题数（按类型）</h3>\n");
   chart_findings(b, r->periods, r->n_periods, r->current);
   cc_buf_puts(b, "<h3>各期涉及金额（元）</h3>\n");
   chart_amount(b, r->periods, r->n_periods, r->current);
-  cc_buf_puts(b, "</div>\n<h3>各期数据</h3>\n<table>\n<thead><tr><th>期次</th>");
+  cc_buf_puts(b,
+              "</div>\n<h3>各期数据</h3>\n<table>\n<thead><tr><th>期次</th>");
   for (k = 0; k < NT; k++)
     cc_buf_printf(b, "<th class=\"n\">%s</th>",
-              cc_finding_type_zh((cc_finding_type)k));
-  cc_buf_puts(b, "<th class=\"n\">未清理合计</th><th class=\"n\">其中逾期</th>"
-             "<th class=\"n\">已清理</th><th class=\"n\">涉及金额（元）</th>"
-             "<th class=\"n\">违规资助金额（元）</th></tr></thead>\n<tbody>\n");
+                  cc_finding_type_zh((cc_finding_type)k));
+  cc_buf_puts(
+      b, "<th class=\"n\">未清理合计</th><th class=\"n\">其中逾期</th>"
+         "<th class=\"n\">已清理</th><th class=\"n\">涉及金额（元）</th>"
+         "<th class=\"n\">违规资助金额（元）</th></tr></thead>\n<tbody>\n");
   for (i = 0; i < r->n_periods; i++) {
     const tally *t = &r->periods[i].t;
     int cur = strcmp(r->periods[i].period, r->current) == 0;
     cc_buf_printf(b, "<tr data-k=\"trend\"><td>%s%s%s</td>", cur ? "<b>" : "",
-              r->periods[i].period, cur ? "</b>" : "");
+                  r->periods[i].period, cur ? "</b>" : "");
     for (k = 0; k < NT; k++) {
       cc_buf_puts(b, "<td class=\"n\">");
       sb_count(b, tally_open_type(t, k));
@@ -1762,34 +1809,34 @@ static void put_trend(cc_buf *b, cc_report *r)
 static void put_notes(cc_buf *b)
 {
   cc_buf_printf(b,
-            "<section id=\"notes\">\n<h2>口径说明</h2>\n"
-            "<ol class=\"notes\">\n<li>“未清理”指%s、%s和%s的问题；"
-            "“%s”指上期存在、本期比对已消失的问题。清理期限为下发后第 10 个"
-            "工作日（按国务院节假日安排），逾期天数按自然日计至本期比对日。"
-            "</li>\n",
-            cc_finding_state_zh(CC_STATE_NEW),
-            cc_finding_state_zh(CC_STATE_OPEN),
-            cc_finding_state_zh(CC_STATE_OVERDUE),
-            cc_finding_state_zh(CC_STATE_CLEARED));
-  cc_buf_puts(b,
-          "<li>涉及金额为重复享受的国家助学金和免学费中超出一份的部分（元），"
-          "只统计未清理的问题；双重学籍等其他类型不计金额，因此金额不会重复"
-          "计算。</li>\n"
-          "<li>违规资助金额为不符合资助政策（非全日制、三年级领取助学金、超学制"
-          "年限）发放的国家助学金和免学费，与重复资助的涉及金额分开统计：同一笔"
-          "资金可能既重复又违规；大龄学生待核实，不计金额。</li>\n"
-          "<li>范围按学校所在地区代码（GB/T 2260）确定：一条问题只要有一所"
-          "学校在范围内即计入。一条问题涉及几所学校（或几个地区），在每所"
-          "学校（每个地区）各计一次，故分学校、分地区的数字相加可能大于"
-          "合计。</li>\n"
-          "<li>“身份证号相同”的问题由完全相同的身份证号认定；“疑似同一人"
-          "（号码录入差异）”的问题各记录身份证号不同（如录错一位、两位颠倒），"
-          "由姓名、出生日期、性别和户籍地等证据认定为同一人，附置信度和"
-          "逐项依据，处理前请先核对学生本人身份证件。</li>\n"
-          "<li>学校以“系统 + 学校代码”区分：一校两牌的学校在两个系统中是"
-          "两所学校。学生记录数为该校本期名册中的记录数。</li>\n"
-          "<li>身份证号已脱敏；本报告含学校信息，请按“谁导出、谁负责”的"
-          "要求妥善保管。</li>\n</ol>\n</section>\n");
+                "<section id=\"notes\">\n<h2>口径说明</h2>\n"
+                "<ol class=\"notes\">\n<li>“未清理”指%s、%s和%s的问题；"
+                "“%s”指上期存在、本期比对已消失的问题。清理期限为下发后第 10 个"
+                "工作日（按国务院节假日安排），逾期天数按自然日计至本期比对日。"
+                "</li>\n",
+                cc_finding_state_zh(CC_STATE_NEW),
+                cc_finding_state_zh(CC_STATE_OPEN),
+                cc_finding_state_zh(CC_STATE_OVERDUE),
+                cc_finding_state_zh(CC_STATE_CLEARED));
+  cc_buf_puts(
+      b, "<li>涉及金额为重复享受的国家助学金和免学费中超出一份的部分（元），"
+         "只统计未清理的问题；双重学籍等其他类型不计金额，因此金额不会重复"
+         "计算。</li>\n"
+         "<li>违规资助金额为不符合资助政策（非全日制、三年级领取助学金、超学制"
+         "年限）发放的国家助学金和免学费，与重复资助的涉及金额分开统计：同一笔"
+         "资金可能既重复又违规；大龄学生待核实，不计金额。</li>\n"
+         "<li>范围按学校所在地区代码（GB/T 2260）确定：一条问题只要有一所"
+         "学校在范围内即计入。一条问题涉及几所学校（或几个地区），在每所"
+         "学校（每个地区）各计一次，故分学校、分地区的数字相加可能大于"
+         "合计。</li>\n"
+         "<li>“身份证号相同”的问题由完全相同的身份证号认定；“疑似同一人"
+         "（号码录入差异）”的问题各记录身份证号不同（如录错一位、两位颠倒），"
+         "由姓名、出生日期、性别和户籍地等证据认定为同一人，附置信度和"
+         "逐项依据，处理前请先核对学生本人身份证件。</li>\n"
+         "<li>学校以“系统 + 学校代码”区分：一校两牌的学校在两个系统中是"
+         "两所学校。学生记录数为该校本期名册中的记录数。</li>\n"
+         "<li>身份证号已脱敏；本报告含学校信息，请按“谁导出、谁负责”的"
+         "要求妥善保管。</li>\n</ol>\n</section>\n");
 }
 
 int cc_report_render(char **out, size_t *out_len, cc_report *r)
@@ -1822,9 +1869,10 @@ int cc_report_render(char **out, size_t *out_len, cc_report *r)
   put_ranking(&b, r, list, n);
   put_overdue(&b, r);
   put_notes(&b);
-  cc_buf_printf(&b, "</div></main>\n<footer>chachong %s · 本页为离线文件，"
+  cc_buf_printf(&b,
+                "</div></main>\n<footer>chachong %s · 本页为离线文件，"
                 "不加载任何外部资源</footer>\n</body>\n</html>\n",
-            CHACHONG_VERSION);
+                CHACHONG_VERSION);
   free(list);
   if (cc_buf_check(&b, "the report") < 0) {
     cc_buf_dispose(&b);

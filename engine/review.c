@@ -58,7 +58,7 @@
 #define REVIEW_LAYOUT 1
 #define REVIEW_KEY_LEN 16
 #define REVIEW_FIXED 29
-#define REVIEW_VALUE_MAX                                                   \
+#define REVIEW_VALUE_MAX                                                       \
   (REVIEW_FIXED + 2 * (1 + CC_ID_MAX) + 2 * (1 + 64) + 2 + 512)
 /* A finding with more distinct IDs than this is not a fuzzy finding a
  * person reviews (the fuzzy tier links a few records). */
@@ -184,8 +184,8 @@ static int decode_review(cc_review *r, uint64_t *us, const cc_bytes *k,
   const uint8_t *p = v->p, *end = p + v->n;
   size_t nl;
   memset(r, 0, sizeof *r);
-  if (k->n != REVIEW_KEY_LEN || v->n < REVIEW_FIXED ||
-      p[0] != REVIEW_LAYOUT || p[1] <= CC_REVIEW_NONE || p[1] >= CC_REVIEW_COUNT_)
+  if (k->n != REVIEW_KEY_LEN || v->n < REVIEW_FIXED || p[0] != REVIEW_LAYOUT ||
+      p[1] <= CC_REVIEW_NONE || p[1] >= CC_REVIEW_COUNT_)
     return cc_error_set(CC_ECORRUPT, "database: bad review decision");
   *us = get_u64(k->p + 8);
   r->decision = p[1];
@@ -215,8 +215,9 @@ static int clean_id(char out[CC_ID_MAX + 1], const char *raw, const char *which)
 {
   cc_id id;
   if (cc_id_normalize(&id, raw, strlen(raw), cc_date_today()) == CC_ID_REJECTED)
-    return cc_error_set(CC_EINVALID, "the %s ID of the pair is not an ID number (%s)",
-                        which, cc_id_reason_code((cc_id_reason)id.reason));
+    return cc_error_set(CC_EINVALID,
+                        "the %s ID of the pair is not an ID number (%s)", which,
+                        cc_id_reason_code((cc_id_reason)id.reason));
   memcpy(out, id.digits, (size_t)id.len + 1);
   return 0;
 }
@@ -286,13 +287,16 @@ static int finding_ids(char ids[][CC_ID_MAX + 1], size_t *n_ids,
   if (rc < 0)
     return rc;
   if (!found && period[0])
-    return cc_error_set(CC_ENOTFOUND, "period %s has no finding %s", period, hex);
-  if (!found)
-    return cc_error_set(CC_ENOTFOUND, "no period in the database has finding %s",
+    return cc_error_set(CC_ENOTFOUND, "period %s has no finding %s", period,
                         hex);
+  if (!found)
+    return cc_error_set(CC_ENOTFOUND,
+                        "no period in the database has finding %s", hex);
   if (*n_ids < 2)
-    return cc_error_set(CC_EINVALID, "finding %s is not a fuzzy finding: its "
-                        "members share one ID", hex);
+    return cc_error_set(CC_EINVALID,
+                        "finding %s is not a fuzzy finding: its "
+                        "members share one ID",
+                        hex);
   return 0;
 }
 
@@ -306,8 +310,10 @@ static void audit_what(char *out, size_t cap, const cc_review *r,
   if (r->finding_id) {
     char hex[17];
     cc_finding_id_hex(hex, r->finding_id);
-    snprintf(out, cap, "finding=%s period=%s pairs=%zu decision=%s by=%s "
-             "date=%s os_user=%s", hex, period, n_pairs,
+    snprintf(out, cap,
+             "finding=%s period=%s pairs=%zu decision=%s by=%s "
+             "date=%s os_user=%s",
+             hex, period, n_pairs,
              cc_review_decision_code((cc_review_decision)r->decision), r->by,
              date, os_user);
   } else {
@@ -315,14 +321,14 @@ static void audit_what(char *out, size_t cap, const cc_review *r,
     cc_id_mask(ma, r->id_a);
     cc_id_mask(mb, r->id_b);
     snprintf(out, cap, "pair=%s,%s decision=%s by=%s date=%s os_user=%s", ma,
-             mb, cc_review_decision_code((cc_review_decision)r->decision), r->by,
-             date, os_user);
+             mb, cc_review_decision_code((cc_review_decision)r->decision),
+             r->by, date, os_user);
   }
 }
 
 int cc_review_record(cc_db *db, const cc_review *r)
 {
-  char (*ids)[CC_ID_MAX + 1] = NULL;
+  char(*ids)[CC_ID_MAX + 1] = NULL;
   size_t n_ids = 0, n_pairs, i, j, e;
   cc_review one;
   cc_db_timed *puts_ = NULL;
@@ -337,7 +343,8 @@ int cc_review_record(cc_db *db, const cc_review *r)
   if (strnlen(r->by, sizeof r->by) == 0)
     return cc_error_set(CC_EINVALID, "a decision needs who took it (--by)");
   if (cc_db_read_only(db))
-    return cc_error_set(CC_EINVALID, "recording a decision needs a writable database");
+    return cc_error_set(CC_EINVALID,
+                        "recording a decision needs a writable database");
 
   one = *r;
   one.superseded = 0;
@@ -353,7 +360,8 @@ int cc_review_record(cc_db *db, const cc_review *r)
     return cc_error_set(CC_ENOMEM, "out of memory");
   if (r->finding_id) {
     char found[8] = "";
-    if ((rc = finding_ids(ids, &n_ids, found, db, one.period, r->finding_id)) < 0)
+    if ((rc = finding_ids(ids, &n_ids, found, db, one.period, r->finding_id)) <
+        0)
       goto done;
     memcpy(one.period, found, sizeof found);
   } else {
@@ -362,7 +370,8 @@ int cc_review_record(cc_db *db, const cc_review *r)
         (rc = clean_id(b, r->id_b, "second")) < 0)
       goto done;
     if (strcmp(a, b) == 0) {
-      rc = cc_error_set(CC_EINVALID, "the two IDs of the pair are the same "
+      rc = cc_error_set(CC_EINVALID,
+                        "the two IDs of the pair are the same "
                         "after cleaning: that is one ID, not a pair");
       goto done;
     }
@@ -385,7 +394,8 @@ int cc_review_record(cc_db *db, const cc_review *r)
     for (j = i + 1; j < n_ids; j++, e++) {
       const char *a = ids[i], *b = ids[j];
       size_t la = strlen(a), lb = strlen(b);
-      uint8_t *key = keys + e * REVIEW_KEY_LEN, *val = vals + e * REVIEW_VALUE_MAX;
+      uint8_t *key = keys + e * REVIEW_KEY_LEN,
+              *val = vals + e * REVIEW_VALUE_MAX;
       order_pair(&a, &la, &b, &lb);
       memcpy(one.id_a, a, la + 1);
       memcpy(one.id_b, b, lb + 1);
@@ -511,8 +521,8 @@ static int list_audit(cc_db *db, const char *user, int unmasked, size_t n)
   cc_audit_user(ae.user, user);
   snprintf(ae.command, sizeof ae.command, "review");
   cc_audit_user(os_user, NULL);
-  snprintf(ae.what, sizeof ae.what, "list%s os_user=%s", unmasked ? " unmasked" : "",
-           os_user);
+  snprintf(ae.what, sizeof ae.what, "list%s os_user=%s",
+           unmasked ? " unmasked" : "", os_user);
   ae.records = n;
   return cc_audit_record(db, &ae);
 }
@@ -554,15 +564,15 @@ int cc_review_list(cc_review **out, size_t *n, cc_db *db, const char *user,
 /* The set a run consults. */
 
 typedef struct set_item {
-  uint64_t hash;              /* pair_hash of (a, b) */
-  uint8_t decision;           /* the latest recorded */
-  uint8_t la, lb;             /* lengths of a and b */
-  char a[CC_ID_MAX];          /* the bytewise smaller ID */
-  char b[CC_ID_MAX];          /* the other */
+  uint64_t hash;     /* pair_hash of (a, b) */
+  uint8_t decision;  /* the latest recorded */
+  uint8_t la, lb;    /* lengths of a and b */
+  char a[CC_ID_MAX]; /* the bytewise smaller ID */
+  char b[CC_ID_MAX]; /* the other */
 } set_item;
 
 struct cc_review_set {
-  set_item *items;            /* sorted by hash; one per pair */
+  set_item *items; /* sorted by hash; one per pair */
   size_t n, cap;
 };
 
@@ -655,7 +665,10 @@ int cc_review_next(cc_review_pair *out, const cc_review_set *s, size_t *it,
   return 0;
 }
 
-size_t cc_review_set_size(const cc_review_set *s) { return s ? s->n : 0; }
+size_t cc_review_set_size(const cc_review_set *s)
+{
+  return s ? s->n : 0;
+}
 
 void cc_review_set_free(cc_review_set *s)
 {

@@ -80,8 +80,8 @@ typedef struct payload_seg {
 /* Records per school, counted by each worker in its own table (open
  * addressing on XXH3 of roster + code) and merged after ingest. */
 typedef struct school_slot {
-  uint64_t hash;        /* 0 = empty */
-  char *code;           /* malloc'd school code */
+  uint64_t hash; /* 0 = empty */
+  char *code;    /* malloc'd school code */
   uint16_t roster;
   uint64_t records, holding;
   char region[16];
@@ -89,15 +89,15 @@ typedef struct school_slot {
 
 typedef struct school_table {
   school_slot *slots;
-  size_t n, cap;        /* cap is a power of two */
+  size_t n, cap; /* cap is a power of two */
 } school_table;
 
 typedef struct thread_store {
-  cc_index_entry *e;      /* idx entries */
+  cc_index_entry *e; /* idx entries */
   size_t n, cap;
-  cc_block_ref *refs;     /* the fuzzy tier's blocking keys, with places in e */
+  cc_block_ref *refs; /* the fuzzy tier's blocking keys, with places in e */
   size_t n_refs, cap_refs;
-  cc_typo_seed *seeds;    /* records with an invalid ID, for the typo search */
+  cc_typo_seed *seeds; /* records with an invalid ID, for the typo search */
   size_t n_seeds, cap_seeds;
   payload_seg *seg;
   school_table schools;
@@ -112,12 +112,12 @@ typedef struct run_state {
   thread_store *ts;
   int threads;
   FILE *rejects, *invalid;
-  const char *path;       /* file being read */
+  const char *path; /* file being read */
   const char *label;
-  char *path_csv;         /* the path as a CSV cell (csv_text_dup) */
-  char *label_csv;        /* the label as a CSV cell */
-  cc_buf cell;            /* scratch: one CSV cell */
-  int fuzzy;              /* build the fuzzy tier's blocks and seeds */
+  char *path_csv;               /* the path as a CSV cell (csv_text_dup) */
+  char *label_csv;              /* the label as a CSV cell */
+  cc_buf cell;                  /* scratch: one CSV cell */
+  int fuzzy;                    /* build the fuzzy tier's blocks and seeds */
   const cc_policy_rules *rules; /* the policy rules of the run */
   cc_policy_period period;      /* the period they judge */
   double t0;
@@ -135,7 +135,8 @@ static uint8_t *payload_alloc(thread_store *t, size_t n)
 {
   payload_seg *s = t->seg;
   if (s == NULL || s->cap - s->used < n) {
-    size_t cap = ((size_t)16 << 20) - 64 - sizeof *s; /* 16 MiB maps, in big pages */
+    size_t cap =
+        ((size_t)16 << 20) - 64 - sizeof *s; /* 16 MiB maps, in big pages */
     s = cc_mem_alloc(sizeof *s + cap);
     if (s == NULL)
       return NULL;
@@ -164,7 +165,8 @@ static school_slot *school_slot_get(school_table *t, uint16_t roster,
     for (k = 0; k < t->cap; k++) {
       if (t->slots[k].hash == 0)
         continue;
-      for (i = t->slots[k].hash & (cap - 1); grown[i].hash; i = (i + 1) & (cap - 1))
+      for (i = t->slots[k].hash & (cap - 1); grown[i].hash;
+           i = (i + 1) & (cap - 1))
         ;
       grown[i] = t->slots[k];
     }
@@ -204,8 +206,8 @@ static school_slot *school_slot_get(school_table *t, uint16_t roster,
 static int school_count(school_table *t, const cc_record *r)
 {
   cc_str code = r->text[CC_COL_SCHOOL_CODE], reg = r->text[CC_COL_REGION_CODE];
-  school_slot *s = school_slot_get(t, r->roster, code.ptr ? code.ptr : "", code.len,
-                                   reg.ptr ? reg.ptr : "", reg.len);
+  school_slot *s = school_slot_get(t, r->roster, code.ptr ? code.ptr : "",
+                                   code.len, reg.ptr ? reg.ptr : "", reg.len);
   if (s == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
   s->records++;
@@ -278,7 +280,6 @@ static int merge_schools(cc_school_count **out, size_t *n, run_state *rs,
   return 0;
 }
 
-
 /* Worker side: encode the idx values of a block into this thread's store. */
 static int sink_work(void *vctx, const cc_block *b, int thread)
 {
@@ -326,22 +327,25 @@ static int sink_work(void *vctx, const cc_block *b, int thread)
       uint64_t bk[CC_FUZZY_BLOCK_KEYS_MAX];
       int nk = cc_fuzzy_block_keys(bk, r), k;
       /* The place of e among every worker's entries (cc_block_ref). */
-      uint64_t at = (uint64_t)(t->n - 1) * (uint64_t)rs->threads + (uint64_t)thread;
+      uint64_t at =
+          (uint64_t)(t->n - 1) * (uint64_t)rs->threads + (uint64_t)thread;
       if (nk && at > UINT32_MAX)
-        return cc_error_set(CC_EINVALID, "too many records for the fuzzy tier's blocks "
-                                         "(use --no-fuzzy)");
-      if (nk && cc_mem_grow((void **)&t->refs, &t->cap_refs, t->n_refs + (size_t)nk,
-                            sizeof *t->refs) < 0)
+        return cc_error_set(CC_EINVALID,
+                            "too many records for the fuzzy tier's blocks "
+                            "(use --no-fuzzy)");
+      if (nk && cc_mem_grow((void **)&t->refs, &t->cap_refs,
+                            t->n_refs + (size_t)nk, sizeof *t->refs) < 0)
         return cc_error_set(CC_ENOMEM, "out of memory");
       for (k = 0; k < nk; k++) {
         t->refs[t->n_refs].key = bk[k];
         t->refs[t->n_refs].at = (uint32_t)at;
         t->n_refs++;
       }
-      if (r->id_verdict == CC_ID_INVALID && (r->id_len == 18 || r->id_len == 17)) {
+      if (r->id_verdict == CC_ID_INVALID &&
+          (r->id_len == 18 || r->id_len == 17)) {
         cc_typo_seed *sd;
         if (cc_grow((void **)&t->seeds, &t->cap_seeds, t->n_seeds + 1,
-                     sizeof *t->seeds) < 0)
+                    sizeof *t->seeds) < 0)
           return cc_error_set(CC_ENOMEM, "out of memory");
         sd = &t->seeds[t->n_seeds++];
         sd->hash = r->id_hash;
@@ -375,7 +379,8 @@ static int sink_commit(void *vctx, const cc_block *b)
       if ((rc = cc_buf_check(&rs->cell, "invalid_ids.csv")) < 0)
         return rc;
       fprintf(rs->invalid, "%s,%s,%u,%s,%s,%s\n", rs->path_csv, rs->label_csv,
-              r->line, rs->cell.p, cc_id_reason_code((cc_id_reason)r->id_reason),
+              r->line, rs->cell.p,
+              cc_id_reason_code((cc_id_reason)r->id_reason),
               cc_id_reason_zh((cc_id_reason)r->id_reason));
     }
   }
@@ -392,7 +397,8 @@ static void progress(void *vctx, uint64_t done, uint64_t total)
 {
   run_state *rs = vctx;
   fprintf(stderr, "\r%s: %3d%% of %.0f MB, %.1f s", rs->label,
-          total ? (int)(done * 100 / total) : 100, total / 1e6, now_s() - rs->t0);
+          total ? (int)(done * 100 / total) : 100, total / 1e6,
+          now_s() - rs->t0);
   fflush(stderr);
 }
 
@@ -560,9 +566,18 @@ static FILE *open_private(const char *dir, const char *name, char *tmp_path,
 
 /* The outputs, in the order they are put in place: summary.txt last, so
  * that a summary in the folder means the files beside it are its run's. */
-enum { OUT_FIND, OUT_REJ, OUT_INV, OUT_POSS, OUT_DQ, OUT_SJSON, OUT_SUM, N_OUTPUTS };
+enum {
+  OUT_FIND,
+  OUT_REJ,
+  OUT_INV,
+  OUT_POSS,
+  OUT_DQ,
+  OUT_SJSON,
+  OUT_SUM,
+  N_OUTPUTS
+};
 static const char *const output_name[N_OUTPUTS] = {
-    "findings.jsonl", "rejects.csv", "invalid_ids.csv", "possible.jsonl",
+    "findings.jsonl",   "rejects.csv",  "invalid_ids.csv", "possible.jsonl",
     "data_quality.csv", "summary.json", "summary.txt"};
 
 #define DB_LOCK "chachong-run.lock"
@@ -579,7 +594,8 @@ static int take_folders(int *lock_db, int *lock_out, const cc_run_options *o)
   int rc, i;
   if ((rc = cc_mkdir_p(o->db_dir, 0700)) < 0 ||
       (rc = cc_dir_check_private(o->db_dir, "database folder")) < 0 ||
-      (rc = cc_lock_take(lock_db, o->db_dir, DB_LOCK, "database", o->command)) < 0)
+      (rc = cc_lock_take(lock_db, o->db_dir, DB_LOCK, "database", o->command)) <
+          0)
     return rc;
   if ((rc = cc_mkdir_p(o->out_dir, 0700)) < 0 ||
       (rc = cc_dir_check_private(o->out_dir, "output folder")) < 0 ||
@@ -608,13 +624,14 @@ static int roster_rail(cc_db *db, const cc_run_options *o, size_t i,
   if (st->records == 0) {
     if (o->allow_empty)
       return 0;
-    return cc_error_set(CC_EINVALID,
-                        "roster '%s' (%s) yields no records (%llu rows rejected, "
-                        "%llu blank): stopped before publishing, so that no "
-                        "finding is cleared by a misread file; check the file, "
-                        "or confirm an empty roster with --allow-empty",
-                        r->label, r->path, (unsigned long long)st->rejects,
-                        (unsigned long long)st->blank);
+    return cc_error_set(
+        CC_EINVALID,
+        "roster '%s' (%s) yields no records (%llu rows rejected, "
+        "%llu blank): stopped before publishing, so that no "
+        "finding is cleared by a misread file; check the file, "
+        "or confirm an empty roster with --allow-empty",
+        r->label, r->path, (unsigned long long)st->rejects,
+        (unsigned long long)st->blank);
   }
   if (prev == NULL || o->min_roster_share <= 0 || o->allow_shrink)
     return 0;
@@ -624,15 +641,15 @@ static int roster_rail(cc_db *db, const cc_run_options *o, size_t i,
   if (rc < 0)
     return rc;
   if ((double)st->records < o->min_roster_share * (double)before)
-    return cc_error_set(CC_EINVALID,
-                        "roster '%s' (%s) has %llu records against %llu in %s, "
-                        "under %g%% of them: stopped before publishing, so that "
-                        "no finding is cleared by a misread file; check the "
-                        "file, or confirm with --allow-shrink (the share is "
-                        "set with --min-roster-share)",
-                        r->label, r->path, (unsigned long long)st->records,
-                        (unsigned long long)before, prev,
-                        o->min_roster_share * 100);
+    return cc_error_set(
+        CC_EINVALID,
+        "roster '%s' (%s) has %llu records against %llu in %s, "
+        "under %g%% of them: stopped before publishing, so that "
+        "no finding is cleared by a misread file; check the "
+        "file, or confirm with --allow-shrink (the share is "
+        "set with --min-roster-share)",
+        r->label, r->path, (unsigned long long)st->records,
+        (unsigned long long)before, prev, o->min_roster_share * 100);
   return 0;
 }
 
@@ -669,24 +686,29 @@ static void fuzzy_summary(cc_buf *t, const cc_fuzzy_stats *fz)
 {
   const cc_fuzzy_model *m = &fz->model;
   int f, l;
-  cc_buf_printf(t, "fuzzy tier: %llu pairs scored, %llu linked into %llu persons, "
-          "%llu possible (possible.jsonl, for review: %llu with two valid IDs for a "
-          "population-registry check, %llu ambiguous, %llu with different names); reviewer decisions honoured: "
-          "%llu same, %llu different\n",
-          (unsigned long long)fz->candidates, (unsigned long long)fz->links,
-          (unsigned long long)fz->groups, (unsigned long long)fz->possible,
-          (unsigned long long)fz->both_valid, (unsigned long long)fz->ambiguous,
-          (unsigned long long)fz->names_differ,
-          (unsigned long long)fz->reviewed_same,
-          (unsigned long long)fz->reviewed_different);
-  cc_buf_printf(t, "fuzzy weights: %s (%llu pairs, %d EM iterations, match share %.4f)\n",
-          m->why, (unsigned long long)m->pairs, m->iterations, m->lambda);
+  cc_buf_printf(
+      t,
+      "fuzzy tier: %llu pairs scored, %llu linked into %llu persons, "
+      "%llu possible (possible.jsonl, for review: %llu with two valid IDs for "
+      "a "
+      "population-registry check, %llu ambiguous, %llu with different names); "
+      "reviewer decisions honoured: "
+      "%llu same, %llu different\n",
+      (unsigned long long)fz->candidates, (unsigned long long)fz->links,
+      (unsigned long long)fz->groups, (unsigned long long)fz->possible,
+      (unsigned long long)fz->both_valid, (unsigned long long)fz->ambiguous,
+      (unsigned long long)fz->names_differ,
+      (unsigned long long)fz->reviewed_same,
+      (unsigned long long)fz->reviewed_different);
+  cc_buf_printf(
+      t, "fuzzy weights: %s (%llu pairs, %d EM iterations, match share %.4f)\n",
+      m->why, (unsigned long long)m->pairs, m->iterations, m->lambda);
   for (f = 0; f < CC_EV_COUNT_; f++)
     for (l = 0; l < cc_fuzzy_level_count(f); l++)
       if (!cc_fuzzy_level_is_typo(f, l))
         cc_buf_printf(t, "  %-10s %-30s m %.4f  u %.5f  weight %+.1f\n",
-                cc_evidence_field_code(f), cc_evidence_level_code(f, l), m->m[f][l],
-                m->u[f][l], m->w10[f][l] / 10.0);
+                      cc_evidence_field_code(f), cc_evidence_level_code(f, l),
+                      m->m[f][l], m->u[f][l], m->w10[f][l] / 10.0);
 }
 
 /* The model as a JSON object, for the period's run record and
@@ -696,16 +718,19 @@ static void model_json(cc_buf *t, const cc_fuzzy_model *m)
   int f, l, first = 1;
   cc_buf_printf(t, "{\"fitted\": %s, \"why\": ", m->fitted ? "true" : "false");
   cc_json_cstr(t, m->why);
-  cc_buf_printf(t, ", \"pairs\": %llu, \"iterations\": %d, \"lambda\": %.6f, "
-                "\"levels\": [", (unsigned long long)m->pairs, m->iterations,
-                m->lambda);
+  cc_buf_printf(t,
+                ", \"pairs\": %llu, \"iterations\": %d, \"lambda\": %.6f, "
+                "\"levels\": [",
+                (unsigned long long)m->pairs, m->iterations, m->lambda);
   for (f = 0; f < CC_EV_COUNT_; f++)
     for (l = 0; l < cc_fuzzy_level_count(f); l++)
       if (!cc_fuzzy_level_is_typo(f, l)) {
-        cc_buf_printf(t, "%s{\"field\": \"%s\", \"level\": \"%s\", \"m\": %.6f, "
-                "\"u\": %.6f, \"weight\": %.1f}", first ? "" : ", ",
-                cc_evidence_field_code(f), cc_evidence_level_code(f, l), m->m[f][l],
-                m->u[f][l], m->w10[f][l] / 10.0);
+        cc_buf_printf(t,
+                      "%s{\"field\": \"%s\", \"level\": \"%s\", \"m\": %.6f, "
+                      "\"u\": %.6f, \"weight\": %.1f}",
+                      first ? "" : ", ", cc_evidence_field_code(f),
+                      cc_evidence_level_code(f, l), m->m[f][l], m->u[f][l],
+                      m->w10[f][l] / 10.0);
         first = 0;
       }
   cc_buf_puts(t, "]}");
@@ -722,33 +747,40 @@ static void policy_summary(cc_buf *t, const cc_policy_rules *rules,
   int64_t all = 0;
   size_t n = 0;
   cc_buf_printf(t, "\npolicy findings (SPEC 3.2; rules: %s)\n",
-          rules->source[0] ? rules->source : "defaults");
+                rules->source[0] ? rules->source : "defaults");
   for (i = CC_FT_POLICY_FIRST; i < CC_FT_COUNT_; i++) {
     cc_money_format(money, risk[i]);
     cc_buf_printf(t, "  %-24s %8zu   amount at risk: %s yuan\n",
-            cc_finding_type_code((cc_finding_type)i), by_type[i][0] + by_type[i][1],
-            money);
+                  cc_finding_type_code((cc_finding_type)i),
+                  by_type[i][0] + by_type[i][1], money);
     n += by_type[i][0] + by_type[i][1];
     all += risk[i];
   }
   cc_money_format(money, all);
-  cc_buf_printf(t, "  %-24s %8zu   amount at risk: %s yuan (apart from the duplicates')\n",
-          "all", n, money);
-  cc_buf_printf(t, "  rule             judged    found   not judged: empty unreadable exempt\n");
+  cc_buf_printf(
+      t,
+      "  %-24s %8zu   amount at risk: %s yuan (apart from the duplicates')\n",
+      "all", n, money);
+  cc_buf_printf(t, "  rule             judged    found   not judged: empty "
+                   "unreadable exempt\n");
   for (i = 0; i < CC_RULE_COUNT_; i++) {
     const cc_policy_count *c = &tally->rule[i];
     if (!rules->on[i]) {
-      cc_buf_printf(t, "  %-14s off (rules file)\n", cc_policy_rule_code((cc_policy_rule)i));
+      cc_buf_printf(t, "  %-14s off (rules file)\n",
+                    cc_policy_rule_code((cc_policy_rule)i));
       continue;
     }
-    cc_buf_printf(t, "  %-14s %8llu %8llu %18llu %10llu %6llu\n",
-            cc_policy_rule_code((cc_policy_rule)i), (unsigned long long)c->judged,
-            (unsigned long long)c->found, (unsigned long long)c->empty,
-            (unsigned long long)c->unreadable, (unsigned long long)c->exempt);
+    cc_buf_printf(
+        t, "  %-14s %8llu %8llu %18llu %10llu %6llu\n",
+        cc_policy_rule_code((cc_policy_rule)i), (unsigned long long)c->judged,
+        (unsigned long long)c->found, (unsigned long long)c->empty,
+        (unsigned long long)c->unreadable, (unsigned long long)c->exempt);
   }
-  cc_buf_printf(t, "  (records paid a subsidy; not judged: the column a rule needs is empty "
-          "or not readable, or for over_age the ID is invalid, or the region is "
-          "exempt)\n");
+  cc_buf_printf(
+      t,
+      "  (records paid a subsidy; not judged: the column a rule needs is empty "
+      "or not readable, or for over_age the ID is invalid, or the region is "
+      "exempt)\n");
 }
 
 /* The same for the period's run record and summary.json: the settings used
@@ -767,12 +799,14 @@ static void policy_json(cc_buf *t, const cc_policy_rules *rules,
     const cc_policy_count *c = &tally->rule[i];
     char money[24];
     cc_money_format(money, c->amount);
-    cc_buf_printf(t, "%s\"%s\": {\"judged\": %llu, \"found\": %llu, \"empty\": %llu, "
-            "\"unreadable\": %llu, \"exempt\": %llu, \"amount\": %s}",
-            i ? ", " : "", cc_policy_rule_code((cc_policy_rule)i),
-            (unsigned long long)c->judged, (unsigned long long)c->found,
-            (unsigned long long)c->empty, (unsigned long long)c->unreadable,
-            (unsigned long long)c->exempt, money);
+    cc_buf_printf(
+        t,
+        "%s\"%s\": {\"judged\": %llu, \"found\": %llu, \"empty\": %llu, "
+        "\"unreadable\": %llu, \"exempt\": %llu, \"amount\": %s}",
+        i ? ", " : "", cc_policy_rule_code((cc_policy_rule)i),
+        (unsigned long long)c->judged, (unsigned long long)c->found,
+        (unsigned long long)c->empty, (unsigned long long)c->unreadable,
+        (unsigned long long)c->exempt, money);
   }
   cc_buf_puts(t, "}");
 }
@@ -785,7 +819,8 @@ static int valid_period(const char *p)
   for (i = 0; i < 7; i++)
     if (i != 4 && (p[i] < '0' || p[i] > '9'))
       return 0;
-  y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+  y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
+      (p[3] - '0');
   m = (p[5] - '0') * 10 + (p[6] - '0');
   return y >= 2000 && y <= 2199 && m >= 1 && m <= 12;
 }
@@ -854,7 +889,8 @@ static int write_data_quality(FILE *f, const cc_generic_ids *g,
     cc_buf_printf(&line, ",%llu,%llu,", (unsigned long long)x->records,
                   (unsigned long long)x->schools);
     cc_csv_cell(&line, codes.p, codes.len, CC_CSV_TEXT | CC_CSV_ONE_LINE);
-    cc_buf_printf(&line, ",同一身份证号下有%llu条记录，超过一人可能"
+    cc_buf_printf(&line,
+                  ",同一身份证号下有%llu条记录，超过一人可能"
                   "有的%u条，疑为占位号或测试号，未展开为疑点，请核查\n",
                   (unsigned long long)x->records, max);
     if ((rc = cc_buf_check(&codes, "data_quality.csv")) == 0 &&
@@ -874,45 +910,45 @@ static int write_data_quality(FILE *f, const cc_generic_ids *g,
  * steps in order, each a function below, and run_dispose frees it all. */
 typedef struct monthly {
   const cc_run_options *opts;
-  run_state rs;                 /* the ingest workers' context */
+  run_state rs; /* the ingest workers' context */
   cc_db *db;
   cc_calendar *cal;
-  cc_header_map *map;           /* --map, or NULL */
-  cc_policy_rules rules;        /* the policy rules of the run */
-  cc_policy_tally tally;        /* their counts over every record */
-  cc_date issued, deadline;     /* the same for every finding of the run */
-  int provisional;              /* the deadline's year has no schedule */
-  uint64_t estimate;            /* bytes the staged generation may take */
-  int lock_db, lock_out;        /* the folders' locks, -1 when not held */
-  char tmp[N_OUTPUTS][4096];    /* the outputs' temporary names ("": none) */
-  FILE *out[N_OUTPUTS];         /* the outputs still open */
-  char prev_period[8];          /* the period before this one ... */
-  int have_prev;                /* ... when there is one */
-  int staged;                   /* a staged generation to abort on failure */
-  int published;                /* the period is in the database */
-  const char **labels;          /* the rosters' labels, by roster number */
-  cc_ingest_stats *stats;       /* per roster */
-  uint64_t records, rejects;    /* over every roster */
-  cc_block_entry *blocks;       /* the fuzzy tier's blocking entries */
+  cc_header_map *map;        /* --map, or NULL */
+  cc_policy_rules rules;     /* the policy rules of the run */
+  cc_policy_tally tally;     /* their counts over every record */
+  cc_date issued, deadline;  /* the same for every finding of the run */
+  int provisional;           /* the deadline's year has no schedule */
+  uint64_t estimate;         /* bytes the staged generation may take */
+  int lock_db, lock_out;     /* the folders' locks, -1 when not held */
+  char tmp[N_OUTPUTS][4096]; /* the outputs' temporary names ("": none) */
+  FILE *out[N_OUTPUTS];      /* the outputs still open */
+  char prev_period[8];       /* the period before this one ... */
+  int have_prev;             /* ... when there is one */
+  int staged;                /* a staged generation to abort on failure */
+  int published;             /* the period is in the database */
+  const char **labels;       /* the rosters' labels, by roster number */
+  cc_ingest_stats *stats;    /* per roster */
+  uint64_t records, rejects; /* over every roster */
+  cc_block_entry *blocks;    /* the fuzzy tier's blocking entries */
   size_t n_blocks;
-  cc_typo_seed *seeds;          /* records with an invalid ID */
+  cc_typo_seed *seeds; /* records with an invalid ID */
   size_t n_seeds;
-  cc_id_filter ids;             /* every ID, for the typo search */
-  cc_school_count *schools;     /* records per school, sorted */
+  cc_id_filter ids;         /* every ID, for the typo search */
+  cc_school_count *schools; /* records per school, sorted */
   size_t n_schools;
-  cc_finding_list found;        /* every finding of the period */
-  cc_finding_list prev;         /* the previous period's findings */
-  cc_generic_ids generic;       /* IDs left out as placeholders */
-  uint64_t generic_records;     /* their records */
-  cc_fuzzy_stats fz;            /* what the fuzzy tier decided */
+  cc_finding_list found;    /* every finding of the period */
+  cc_finding_list prev;     /* the previous period's findings */
+  cc_generic_ids generic;   /* IDs left out as placeholders */
+  uint64_t generic_records; /* their records */
+  cc_fuzzy_stats fz;        /* what the fuzzy tier decided */
   /* The open findings counted (cleared ones only in by_state). */
   size_t by_state[CC_STATE_COUNT_], by_type[CC_FT_COUNT_][2], claimed;
-  int64_t at_risk;              /* money paid twice */
+  int64_t at_risk;                   /* money paid twice */
   int64_t policy_risk[CC_FT_COUNT_]; /* money against the rules, by type */
-  uint64_t invalid_ids;         /* over every roster */
-  cc_buf info;                  /* the period's run record (JSON) */
-  cc_buf sum;                   /* summary.txt */
-  cc_buf sjson;                 /* summary.json */
+  uint64_t invalid_ids;              /* over every roster */
+  cc_buf info;                       /* the period's run record (JSON) */
+  cc_buf sum;                        /* summary.txt */
+  cc_buf sjson;                      /* summary.json */
   double t_start, t_ingest, t_index, t_compare, t_fuzzy, t_emit;
   cc_meter_mark mk[7]; /* start, then the end of each stage (meter.c) */
 } monthly;
@@ -925,14 +961,16 @@ static int check_options(const cc_run_options *opts)
     return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM",
                         opts->period ? opts->period : "");
   if (opts->n_rosters < 2)
-    return cc_error_set(CC_EINVALID, "a run needs two or more rosters (--roster LABEL=FILE)");
+    return cc_error_set(
+        CC_EINVALID, "a run needs two or more rosters (--roster LABEL=FILE)");
   if (opts->n_rosters > 256)
     return cc_error_set(CC_EINVALID, "at most 256 rosters");
   for (i = 0; i < opts->n_rosters; i++) {
     if (!valid_label(opts->rosters[i].label))
-      return cc_error_set(CC_EINVALID,
-                          "roster label '%s': use 1-32 letters, digits, '_' or '-'",
-                          opts->rosters[i].label);
+      return cc_error_set(
+          CC_EINVALID,
+          "roster label '%s': use 1-32 letters, digits, '_' or '-'",
+          opts->rosters[i].label);
     for (j = 0; j < i; j++)
       if (strcmp(opts->rosters[i].label, opts->rosters[j].label) == 0)
         return cc_error_set(CC_EINVALID, "roster label '%s' is given twice",
@@ -951,7 +989,8 @@ static int prepare(monthly *m)
   m->issued = opts->issued == CC_DATE_NONE ? cc_date_today() : opts->issued;
   if ((rc = cc_calendar_new(&m->cal)) < 0)
     return rc;
-  if (opts->calendar_path && (rc = cc_calendar_load_file(m->cal, opts->calendar_path)) < 0)
+  if (opts->calendar_path &&
+      (rc = cc_calendar_load_file(m->cal, opts->calendar_path)) < 0)
     return rc;
   if ((rc = cc_calendar_add_workdays(&m->deadline, m->cal, m->issued, 10,
                                      &m->provisional)) < 0)
@@ -1024,7 +1063,8 @@ static int open_run(monthly *m)
   if (rc < 0 && rc != CC_ENOTFOUND)
     return rc;
   m->have_prev = rc == 0;
-  if ((rc = cc_index_stage_begin(&m->rs.stage, m->db, opts->period, m->estimate)) < 0)
+  if ((rc = cc_index_stage_begin(&m->rs.stage, m->db, opts->period,
+                                 m->estimate)) < 0)
     return rc;
   m->staged = 1;
   return 0;
@@ -1091,7 +1131,8 @@ static int build_index(monthly *m)
                        &m->ids)) < 0)
     return rc;
   if ((rc = merge_schools(&m->schools, &m->n_schools, &m->rs, m->labels)) < 0 ||
-      (rc = cc_index_stage_schools(&m->rs.stage, m->schools, m->n_schools)) < 0 ||
+      (rc = cc_index_stage_schools(&m->rs.stage, m->schools, m->n_schools)) <
+          0 ||
       (rc = cc_index_stage_commit(&m->rs.stage)) < 0)
     return rc;
   m->staged = 0;
@@ -1106,8 +1147,8 @@ static int compare_exact(monthly *m)
   double t = now_s();
   size_t i;
   int rc;
-  if ((rc = cc_compare_exact_generic(&m->found, &m->generic, m->db, m->rs.stage.gen,
-                                     m->labels, m->rs.threads,
+  if ((rc = cc_compare_exact_generic(&m->found, &m->generic, m->db,
+                                     m->rs.stage.gen, m->labels, m->rs.threads,
                                      m->opts->max_records_per_id)) < 0)
     return rc;
   for (i = 0; i < m->generic.n; i++)
@@ -1134,9 +1175,10 @@ static int compare_fuzzy(monthly *m)
     cc_review_set *reviews = NULL;
     if ((rc = cc_review_load(&reviews, m->db)) < 0)
       return rc;
-    rc = cc_fuzzy_run(&m->found, &m->fz, m->out[OUT_POSS], m->db, m->rs.stage.gen,
-                      m->labels, m->seeds, m->n_seeds, &m->ids, m->blocks, m->n_blocks,
-                      reviews, &m->generic, m->rs.threads);
+    rc = cc_fuzzy_run(&m->found, &m->fz, m->out[OUT_POSS], m->db,
+                      m->rs.stage.gen, m->labels, m->seeds, m->n_seeds, &m->ids,
+                      m->blocks, m->n_blocks, reviews, &m->generic,
+                      m->rs.threads);
     cc_review_set_free(reviews);
     free(m->blocks);
     m->blocks = NULL;
@@ -1186,7 +1228,8 @@ static int apply_lifecycle(monthly *m)
   lr.issued = m->issued;
   lr.deadline = m->deadline;
   lr.deadline_provisional = m->provisional;
-  if (m->have_prev && (rc = cc_db_load_findings(&m->prev, m->db, m->prev_period)) < 0)
+  if (m->have_prev &&
+      (rc = cc_db_load_findings(&m->prev, m->db, m->prev_period)) < 0)
     return rc;
   return cc_lifecycle_apply(&m->found, &m->prev, &lr, m->db);
 }
@@ -1198,7 +1241,8 @@ static int apply_lifecycle(monthly *m)
 #define EMIT_GUESS 4096
 
 /* Appends f's line to b; 0 or CC_ENOMEM (b failed). */
-static int finding_line(cc_buf *b, const cc_finding *f, const cc_finding_context *fc)
+static int finding_line(cc_buf *b, const cc_finding *f,
+                        const cc_finding_context *fc)
 {
   char *at = cc_buf_extend(b, EMIT_GUESS);
   size_t need;
@@ -1286,17 +1330,20 @@ done:
 
   cc_date_format(d1, m->issued);
   cc_date_format(d2, m->deadline);
-  cc_buf_printf(&m->info, "{\"period\": \"%s\", \"issued\": \"%s\", \"deadline\": \"%s\", "
-                "\"deadline_provisional\": %s, \"findings\": %zu, \"cleared\": %zu, "
-                "\"rosters\": [", m->opts->period, d1, d2,
-                m->provisional ? "true" : "false",
-                found->n - m->by_state[CC_STATE_CLEARED], m->by_state[CC_STATE_CLEARED]);
+  cc_buf_printf(
+      &m->info,
+      "{\"period\": \"%s\", \"issued\": \"%s\", \"deadline\": \"%s\", "
+      "\"deadline_provisional\": %s, \"findings\": %zu, \"cleared\": %zu, "
+      "\"rosters\": [",
+      m->opts->period, d1, d2, m->provisional ? "true" : "false",
+      found->n - m->by_state[CC_STATE_CLEARED], m->by_state[CC_STATE_CLEARED]);
   for (i = 0; i < m->opts->n_rosters; i++)
-    cc_buf_printf(&m->info, "%s{\"label\": \"%s\", \"records\": %llu, \"rejects\": %llu}",
-                  i ? ", " : "", m->labels[i], (unsigned long long)m->stats[i].records,
-                  (unsigned long long)m->stats[i].rejects);
-  cc_buf_printf(&m->info, "], \"run_at\": %lld, \"uid\": %u", (long long)time(NULL),
-                (unsigned)getuid());
+    cc_buf_printf(
+        &m->info, "%s{\"label\": \"%s\", \"records\": %llu, \"rejects\": %llu}",
+        i ? ", " : "", m->labels[i], (unsigned long long)m->stats[i].records,
+        (unsigned long long)m->stats[i].rejects);
+  cc_buf_printf(&m->info, "], \"run_at\": %lld, \"uid\": %u",
+                (long long)time(NULL), (unsigned)getuid());
   if (m->rs.fuzzy) {
     cc_buf_puts(&m->info, ", \"fuzzy_model\": ");
     model_json(&m->info, &m->fz.model);
@@ -1319,7 +1366,9 @@ static uint64_t roster_invalid(const cc_ingest_stats *st)
 
 static const char *roster_format(const cc_ingest_stats *st)
 {
-  return st->delimiter == '\t' ? "TSV" : st->delimiter == ',' ? "CSV" : "first worksheet";
+  return st->delimiter == '\t'  ? "TSV"
+         : st->delimiter == ',' ? "CSV"
+                                : "first worksheet";
 }
 
 /* summary.txt: for the operator. */
@@ -1336,9 +1385,12 @@ static void summary_text(monthly *m, double emit, double total, long peak_mb)
   if (m->provisional) {
     int y, mo, d;
     cc_date_to_ymd(m->deadline, &y, &mo, &d);
-    cc_buf_printf(sum, "warning: the deadline falls in a year with no installed holiday "
-                  "schedule; it counts weekends and statutory holidays only. Install "
-                  "the State Council's schedule for %d with --calendar FILE.\n", y);
+    cc_buf_printf(
+        sum,
+        "warning: the deadline falls in a year with no installed holiday "
+        "schedule; it counts weekends and statutory holidays only. Install "
+        "the State Council's schedule for %d with --calendar FILE.\n",
+        y);
   }
   cc_buf_puts(sum, "\nrosters\n");
   for (i = 0; i < opts->n_rosters; i++) {
@@ -1346,13 +1398,15 @@ static void summary_text(monthly *m, double emit, double total, long peak_mb)
     char notes[512];
     cc_buf_printf(sum, "  %-10s ", m->labels[i]);
     put_visible(sum, opts->rosters[i].path);
-    cc_buf_printf(sum, " (%s, %s): %llu rows, %llu records, %llu rejected, "
-                  "%llu blank, %llu invalid IDs, %llu upgraded from 15 digits\n",
-                  cc_encoding_name((cc_encoding)st->encoding), roster_format(st),
-                  (unsigned long long)(st->records + st->rejects),
-                  (unsigned long long)st->records, (unsigned long long)st->rejects,
-                  (unsigned long long)st->blank, (unsigned long long)roster_invalid(st),
-                  (unsigned long long)st->id_upgraded);
+    cc_buf_printf(
+        sum,
+        " (%s, %s): %llu rows, %llu records, %llu rejected, "
+        "%llu blank, %llu invalid IDs, %llu upgraded from 15 digits\n",
+        cc_encoding_name((cc_encoding)st->encoding), roster_format(st),
+        (unsigned long long)(st->records + st->rejects),
+        (unsigned long long)st->records, (unsigned long long)st->rejects,
+        (unsigned long long)st->blank, (unsigned long long)roster_invalid(st),
+        (unsigned long long)st->id_upgraded);
     cc_ingest_stats_notes(notes, sizeof notes, st);
     if (notes[0])
       cc_buf_printf(sum, "             %s\n", notes);
@@ -1368,41 +1422,49 @@ static void summary_text(monthly *m, double emit, double total, long peak_mb)
   cc_buf_printf(sum, "  %-24s %26zu\n  amount at risk: %s yuan\n", "all",
                 total_findings, money);
   policy_summary(sum, &m->rules, &m->tally, m->by_type, m->policy_risk);
-  cc_buf_printf(sum, "\nagainst %s: %zu new, %zu open, %zu overdue, %zu cleared; "
+  cc_buf_printf(sum,
+                "\nagainst %s: %zu new, %zu open, %zu overdue, %zu cleared; "
                 "%zu claimed resolved but still present\n",
                 m->have_prev ? m->prev_period : "no earlier period",
                 m->by_state[CC_STATE_NEW], m->by_state[CC_STATE_OPEN],
-                m->by_state[CC_STATE_OVERDUE], m->by_state[CC_STATE_CLEARED], m->claimed);
+                m->by_state[CC_STATE_OVERDUE], m->by_state[CC_STATE_CLEARED],
+                m->claimed);
   if (m->rs.fuzzy)
     fuzzy_summary(sum, &m->fz);
   else
     cc_buf_puts(sum, "fuzzy tier: off (--no-fuzzy)\n");
   if (m->generic.n > 0)
-    cc_buf_printf(sum, "data quality: %zu IDs carry more than %u records each (%llu "
+    cc_buf_printf(sum,
+                  "data quality: %zu IDs carry more than %u records each (%llu "
                   "records in all): placeholders or test IDs, not persons; not "
-                  "expanded into findings (data_quality.csv)\n", m->generic.n,
-                  max_per_id(opts), (unsigned long long)m->generic_records);
+                  "expanded into findings (data_quality.csv)\n",
+                  m->generic.n, max_per_id(opts),
+                  (unsigned long long)m->generic_records);
   else
     cc_buf_printf(sum, "data quality: no ID carries more than %u records\n",
                   max_per_id(opts));
-  cc_buf_printf(sum, "\nrecords %llu, rejected %llu, invalid IDs %llu, schools %zu\n",
-                (unsigned long long)m->records, (unsigned long long)m->rejects,
-                (unsigned long long)m->invalid_ids, m->n_schools);
-  cc_buf_printf(sum, "time: ingest+normalize %.2f s, index %.2f s, compare %.2f s, "
-                "fuzzy %.2f s, emit %.2f s, total %.2f s on %d threads; peak memory %ld MB\n",
+  cc_buf_printf(
+      sum, "\nrecords %llu, rejected %llu, invalid IDs %llu, schools %zu\n",
+      (unsigned long long)m->records, (unsigned long long)m->rejects,
+      (unsigned long long)m->invalid_ids, m->n_schools);
+  cc_buf_printf(sum,
+                "time: ingest+normalize %.2f s, index %.2f s, compare %.2f s, "
+                "fuzzy %.2f s, emit %.2f s, total %.2f s on %d threads; peak "
+                "memory %ld MB\n",
                 m->t_ingest, m->t_index, m->t_compare, m->t_fuzzy, emit, total,
                 m->rs.threads, peak_mb);
   {
     /* The cost of each stage (meter.c), for bench/run.sh; "setup" is
      * everything before ingest (the database opened, the previous period
      * read). */
-    static const char *const stage_name[6] = {"setup", "ingest+normalize", "index",
-                                              "compare", "fuzzy", "emit"};
+    static const char *const stage_name[6] = {
+        "setup", "ingest+normalize", "index", "compare", "fuzzy", "emit"};
     char line[256];
     int st;
     cc_meter_mark_now(&m->mk[6]);
     for (st = 0; st < 6; st++) {
-      cc_meter_format(line, sizeof line, stage_name[st], &m->mk[st], &m->mk[st + 1]);
+      cc_meter_format(line, sizeof line, stage_name[st], &m->mk[st],
+                      &m->mk[st + 1]);
       cc_buf_printf(sum, "%s\n", line);
     }
   }
@@ -1433,9 +1495,11 @@ static void summary_json(monthly *m, double emit, double total, long peak_mb)
   int64_t all = 0;
   cc_date_format(d1, m->issued);
   cc_date_format(d2, m->deadline);
-  cc_buf_printf(j, "{\"period\": \"%s\", \"issued\": \"%s\", \"deadline\": \"%s\", "
-                "\"deadline_provisional\": %s,\n \"rosters\": [", opts->period, d1, d2,
-                m->provisional ? "true" : "false");
+  cc_buf_printf(
+      j,
+      "{\"period\": \"%s\", \"issued\": \"%s\", \"deadline\": \"%s\", "
+      "\"deadline_provisional\": %s,\n \"rosters\": [",
+      opts->period, d1, d2, m->provisional ? "true" : "false");
   for (i = 0; i < opts->n_rosters; i++) {
     const cc_ingest_stats *st = &m->stats[i];
     char notes[512];
@@ -1443,7 +1507,8 @@ static void summary_json(monthly *m, double emit, double total, long peak_mb)
                   m->labels[i]);
     cc_json_cstr(j, opts->rosters[i].path);
     cc_buf_printf(j, ", \"encoding\": \"%s\", \"format\": \"%s\", ",
-                  cc_encoding_name((cc_encoding)st->encoding), roster_format(st));
+                  cc_encoding_name((cc_encoding)st->encoding),
+                  roster_format(st));
     jcount(j, "rows", st->records + st->rejects, 1);
     jcount(j, "records", st->records, 0);
     jcount(j, "rejected", st->rejects, 0);
@@ -1466,8 +1531,9 @@ static void summary_json(monthly *m, double emit, double total, long peak_mb)
     n += m->by_type[i][0] + m->by_type[i][1];
   }
   cc_money_format(money, m->at_risk);
-  cc_buf_printf(j, ", \"all\": %zu, \"amount_at_risk\": %s},\n \"policy_findings\": {",
-                n, money);
+  cc_buf_printf(
+      j, ", \"all\": %zu, \"amount_at_risk\": %s},\n \"policy_findings\": {", n,
+      money);
   n = 0;
   for (i = CC_FT_POLICY_FIRST; i < CC_FT_COUNT_; i++) {
     cc_money_format(money, m->policy_risk[i]);
@@ -1519,11 +1585,13 @@ static void summary_json(monthly *m, double emit, double total, long peak_mb)
   jcount(j, "rejected", m->rejects, 0);
   jcount(j, "invalid_ids", m->invalid_ids, 0);
   jcount(j, "schools", m->n_schools, 0);
-  cc_buf_printf(j, "},\n \"time\": {\"ingest\": %.2f, \"index\": %.2f, \"compare\": %.2f, "
-                "\"fuzzy\": %.2f, \"emit\": %.2f, \"total\": %.2f, \"threads\": %d, "
-                "\"peak_memory_mb\": %ld},\n \"outputs\": [",
-                m->t_ingest, m->t_index, m->t_compare, m->t_fuzzy, emit, total,
-                m->rs.threads, peak_mb);
+  cc_buf_printf(
+      j,
+      "},\n \"time\": {\"ingest\": %.2f, \"index\": %.2f, \"compare\": %.2f, "
+      "\"fuzzy\": %.2f, \"emit\": %.2f, \"total\": %.2f, \"threads\": %d, "
+      "\"peak_memory_mb\": %ld},\n \"outputs\": [",
+      m->t_ingest, m->t_index, m->t_compare, m->t_fuzzy, emit, total,
+      m->rs.threads, peak_mb);
   for (i = 0; i < N_OUTPUTS; i++) {
     cc_buf_puts(j, i ? ", " : "");
     cc_json_cstr(j, output_name[i]);
@@ -1540,7 +1608,8 @@ static int write_outputs(monthly *m)
   size_t i;
   int rc;
   if ((rc = close_output(m, OUT_FIND)) < 0 ||
-      (rc = close_output(m, OUT_REJ)) < 0 || (rc = close_output(m, OUT_INV)) < 0)
+      (rc = close_output(m, OUT_REJ)) < 0 ||
+      (rc = close_output(m, OUT_INV)) < 0)
     return rc;
   m->rs.rejects = m->rs.invalid = NULL;
   for (i = 0; i < m->opts->n_rosters; i++)

@@ -72,10 +72,14 @@ static int hex4(const char *p, unsigned *out)
   for (i = 0; i < 4; i++) {
     char c = p[i];
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
-    else return -1;
+    if (c >= '0' && c <= '9')
+      v |= (unsigned)(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v |= (unsigned)(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v |= (unsigned)(c - 'A' + 10);
+    else
+      return -1;
   }
   *out = v;
   return 0;
@@ -96,12 +100,26 @@ static const char *json_string(const char *p, cc_buf *b)
     }
     p++;
     switch (*p) {
-    case '"': case '\\': case '/': cc_buf_put(b, p, 1); break;
-    case 'b': cc_buf_put(b, "\b", 1); break;
-    case 'f': cc_buf_put(b, "\f", 1); break;
-    case 'n': cc_buf_put(b, "\n", 1); break;
-    case 'r': cc_buf_put(b, "\r", 1); break;
-    case 't': cc_buf_put(b, "\t", 1); break;
+    case '"':
+    case '\\':
+    case '/':
+      cc_buf_put(b, p, 1);
+      break;
+    case 'b':
+      cc_buf_put(b, "\b", 1);
+      break;
+    case 'f':
+      cc_buf_put(b, "\f", 1);
+      break;
+    case 'n':
+      cc_buf_put(b, "\n", 1);
+      break;
+    case 'r':
+      cc_buf_put(b, "\r", 1);
+      break;
+    case 't':
+      cc_buf_put(b, "\t", 1);
+      break;
     case 'u': {
       unsigned u, lo;
       char enc[4];
@@ -110,8 +128,8 @@ static const char *json_string(const char *p, cc_buf *b)
         return NULL;
       p += 4;
       if (u >= 0xd800 && u <= 0xdbff) {
-        if (p[1] != '\\' || p[2] != 'u' || hex4(p + 3, &lo) < 0 || lo < 0xdc00 ||
-            lo > 0xdfff)
+        if (p[1] != '\\' || p[2] != 'u' || hex4(p + 3, &lo) < 0 ||
+            lo < 0xdc00 || lo > 0xdfff)
           return NULL;
         u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
         p += 6;
@@ -120,10 +138,25 @@ static const char *json_string(const char *p, cc_buf *b)
       }
       if (u == 0)
         return NULL; /* no NUL inside a C string */
-      if (u < 0x80) { enc[0] = (char)u; k = 1; }
-      else if (u < 0x800) { enc[0] = (char)(0xc0 | u >> 6); enc[1] = (char)(0x80 | (u & 0x3f)); k = 2; }
-      else if (u < 0x10000) { enc[0] = (char)(0xe0 | u >> 12); enc[1] = (char)(0x80 | ((u >> 6) & 0x3f)); enc[2] = (char)(0x80 | (u & 0x3f)); k = 3; }
-      else { enc[0] = (char)(0xf0 | u >> 18); enc[1] = (char)(0x80 | ((u >> 12) & 0x3f)); enc[2] = (char)(0x80 | ((u >> 6) & 0x3f)); enc[3] = (char)(0x80 | (u & 0x3f)); k = 4; }
+      if (u < 0x80) {
+        enc[0] = (char)u;
+        k = 1;
+      } else if (u < 0x800) {
+        enc[0] = (char)(0xc0 | u >> 6);
+        enc[1] = (char)(0x80 | (u & 0x3f));
+        k = 2;
+      } else if (u < 0x10000) {
+        enc[0] = (char)(0xe0 | u >> 12);
+        enc[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+        enc[2] = (char)(0x80 | (u & 0x3f));
+        k = 3;
+      } else {
+        enc[0] = (char)(0xf0 | u >> 18);
+        enc[1] = (char)(0x80 | ((u >> 12) & 0x3f));
+        enc[2] = (char)(0x80 | ((u >> 6) & 0x3f));
+        enc[3] = (char)(0x80 | (u & 0x3f));
+        k = 4;
+      }
       cc_buf_put(b, enc, k);
       break;
     }
@@ -225,9 +258,9 @@ static void api_login(cc_reply *out, cc_request *r, const char *ctype)
     cc_reply_error(out, 400, "bad_request", "请求格式错误");
     goto done;
   }
-  res = cc_sessions_login(r->srv->sessions, r->srv->db, v[0], v[1],
-                          strlen(v[1]), r->addr, r->sid, sid, &se, &r->acct,
-                          &retry);
+  res =
+      cc_sessions_login(r->srv->sessions, r->srv->db, v[0], v[1], strlen(v[1]),
+                        r->addr, r->sid, sid, &se, &r->acct, &retry);
   if (cc_reply_login(out, res, retry) < 0)
     goto done;
   cc_serve_cookie(out->cookie, sizeof out->cookie, r->srv, sid);
@@ -280,9 +313,12 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind,
 
 static int unhex(int c)
 {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -308,7 +344,8 @@ static void form_decode(char *s)
 static void form_fields(cc_request *r, char *body)
 {
   char *save = NULL, *tok;
-  for (tok = strtok_r(body, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
+  for (tok = strtok_r(body, "&", &save); tok;
+       tok = strtok_r(NULL, "&", &save)) {
     char *eq = strchr(tok, '=');
     if (eq)
       *eq++ = '\0';
@@ -323,7 +360,8 @@ static void form_fields(cc_request *r, char *body)
 static void security_headers(struct MHD_Response *resp, const cc_server *s,
                              const cc_reply *rep)
 {
-  MHD_add_response_header(resp, "Content-Security-Policy",
+  MHD_add_response_header(
+      resp, "Content-Security-Policy",
       rep->report
           ? "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
             "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -388,15 +426,17 @@ static void client_addr(char *out, size_t cap, struct MHD_Connection *c)
     inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
               out, (socklen_t)cap);
   else if (ci->client_addr->sa_family == AF_INET6)
-    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
-              out, (socklen_t)cap);
+    inet_ntop(AF_INET6,
+              &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
+              (socklen_t)cap);
 }
 
 /* Who calls: an API token or a session; r->acct.name stays "" for nobody. */
 static void authenticate(cc_request *r, struct MHD_Connection *c)
 {
   cc_server *s = r->srv;
-  const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+  const char *auth =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
   const char *sid;
   cc_account a;
 
@@ -407,8 +447,8 @@ static void authenticate(cc_request *r, struct MHD_Connection *c)
     }
     return;
   }
-  sid = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
-                                    s->tls ? "__Host-cc_session" : "cc_session");
+  sid = MHD_lookup_connection_value(
+      c, MHD_COOKIE_KIND, s->tls ? "__Host-cc_session" : "cc_session");
   if (sid == NULL || strlen(sid) != CC_SID_TEXT - 1)
     return;
   snprintf(r->sid, sizeof r->sid, "%s", sid);
@@ -427,7 +467,8 @@ static void authenticate(cc_request *r, struct MHD_Connection *c)
 /* The origin this service is reached at, from the Host header. */
 static int same_origin(struct MHD_Connection *c, const cc_server *s)
 {
-  const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+  const char *origin =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
   const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
   char want[600];
   if (origin == NULL)
@@ -457,7 +498,8 @@ static const char style_css[] =
     "header a{color:#fff;margin-right:1em}header form{display:inline}"
     "main{padding:1em;max-width:72em}"
     "table{border-collapse:collapse;background:#fff;width:100%}"
-    "th,td{border:1px solid #ccd;padding:.3em .5em;text-align:left;vertical-align:top}"
+    "th,td{border:1px solid #ccd;padding:.3em "
+    ".5em;text-align:left;vertical-align:top}"
     "th{background:#e8edf3}.num{text-align:right}.warn{color:#b00}"
     ".box{background:#fff;border:1px solid #ccd;padding:1em;margin:1em 0}"
     "label{display:inline-block;margin:.2em 1em .2em 0}"
@@ -490,7 +532,8 @@ static void route(cc_reply *out, cc_request *r, struct MHD_Connection *c)
     /* A login form needs no token: it opens a new session whatever came
      * with it (and SameSite and the Origin check stand against login CSRF). */
     if (post && r->acct.name[0] && strcmp(p, "/login") != 0 && !csrf_ok(r, c)) {
-      cc_reply_error(out, 403, "csrf", "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
+      cc_reply_error(out, 403, "csrf",
+                     "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
       return;
     }
     cc_page_route(out, r);
@@ -501,7 +544,8 @@ static void route(cc_reply *out, cc_request *r, struct MHD_Connection *c)
       cc_reply_error(out, 405, "method_not_allowed", "请求方法不允许");
       return;
     }
-    api_login(out, r, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"));
+    api_login(out, r,
+              MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"));
     return;
   }
   if (r->acct.name[0] == '\0') {
@@ -533,7 +577,8 @@ static void route(cc_reply *out, cc_request *r, struct MHD_Connection *c)
     } else if (post && slash && strcmp(slash, "/responses") == 0) {
       static const char *const keys[] = {"action", "note"};
       char *v[2];
-      const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+      const char *ct =
+          MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
       if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
         cc_reply_error(out, 415, "unsupported_media_type", "请求须为 JSON");
         return;
@@ -584,7 +629,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   const char *ctype;
 
   if (k == NULL) {
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     k = calloc(1, sizeof *k);
     if (k == NULL)
       return MHD_NO;
@@ -630,7 +676,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   client_addr(r.addr, sizeof r.addr, c);
   ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
   if (strcmp(r.method, "POST") == 0 && ctype &&
-      strncmp(ctype, "application/x-www-form-urlencoded", 33) == 0 && k->body.p) {
+      strncmp(ctype, "application/x-www-form-urlencoded", 33) == 0 &&
+      k->body.p) {
     char *copy = strdup(k->body.p);
     if (copy) {
       form_fields(&r, copy);
@@ -720,8 +767,8 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
     return rc;
   if ((opts->tls_cert == NULL) != (opts->tls_key == NULL))
     return cc_error_set(CC_EINVALID, "--tls-cert and --tls-key go together");
-  if (opts->max_body == 0 || opts->memory_limit < 4096 || opts->idle_timeout == 0 ||
-      opts->absolute_timeout == 0)
+  if (opts->max_body == 0 || opts->memory_limit < 4096 ||
+      opts->idle_timeout == 0 || opts->absolute_timeout == 0)
     return cc_error_set(CC_EINVALID, "a limit of the service is zero");
   s = calloc(1, sizeof *s);
   if (s == NULL)
@@ -730,8 +777,8 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
   s->opts = *opts;
   /* 1 TiB of address space (64-bit): the monthly run grows the file while
    * the service reads (see cc_astore_map_reserve). */
-  if ((rc = cc_astore_map_reserve(db, sizeof(size_t) >= 8 ? (size_t)1 << 40
-                                                         : (size_t)1 << 30)) < 0 ||
+  if ((rc = cc_astore_map_reserve(
+           db, sizeof(size_t) >= 8 ? (size_t)1 << 40 : (size_t)1 << 30)) < 0 ||
       (rc = cc_sessions_new(&s->sessions, opts)) < 0 ||
       (rc = cc_serve_cache_new(&s->cache)) < 0)
     goto fail;
@@ -752,20 +799,20 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
     threads = cores > 0 ? (unsigned)cores * 2 : 2;
   }
   s->daemon = MHD_start_daemon(
-      flags, 0, NULL, NULL, handle, s,
-      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-      MHD_OPTION_THREAD_POOL_SIZE, threads,
+      flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
       MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->per_ip_connections,
       MHD_OPTION_CONNECTION_TIMEOUT, opts->connection_timeout,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, opts->memory_limit,
       MHD_OPTION_NOTIFY_COMPLETED, completed, s,
       s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-      MHD_OPTION_HTTPS_MEM_KEY, key,
-      MHD_OPTION_END);
+      MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
   if (s->daemon == NULL) {
-    rc = cc_error_set(CC_EIO, "cannot serve on %s (address in use, or a bad "
-                      "certificate or key)", opts->listen);
+    rc = cc_error_set(CC_EIO,
+                      "cannot serve on %s (address in use, or a bad "
+                      "certificate or key)",
+                      opts->listen);
     goto fail;
   }
   di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -785,7 +832,10 @@ fail:
   return rc;
 }
 
-unsigned cc_serve_port(const cc_server *s) { return s->port; }
+unsigned cc_serve_port(const cc_server *s)
+{
+  return s->port;
+}
 
 void cc_serve_stop(cc_server *s)
 {

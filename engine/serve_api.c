@@ -225,11 +225,15 @@ static int str_starts(cc_str s, const char *c)
 int cc_scope_member(const cc_account *a, const cc_member *m)
 {
   switch (a->role) {
-  case CC_ROLE_NATIONAL: return 1;
+  case CC_ROLE_NATIONAL:
+    return 1;
   case CC_ROLE_PROVINCE:
-  case CC_ROLE_CITY: return a->scope[0] && str_starts(m->region_code, a->scope);
-  case CC_ROLE_SCHOOL: return str_is(m->school_code, a->scope);
-  default: return 0;
+  case CC_ROLE_CITY:
+    return a->scope[0] && str_starts(m->region_code, a->scope);
+  case CC_ROLE_SCHOOL:
+    return str_is(m->school_code, a->scope);
+  default:
+    return 0;
   }
 }
 
@@ -307,7 +311,8 @@ void cc_api_finding_json(cc_buf *b, const cc_account *a, const cc_finding *f,
       continue;
     }
     mem[i].name.ptr = mk[i].name;
-    mem[i].name.len = (uint32_t)mask_name(mk[i].name, sizeof mk[i].name, m->name);
+    mem[i].name.len =
+        (uint32_t)mask_name(mk[i].name, sizeof mk[i].name, m->name);
     mem[i].record_id.ptr = mk[i].record;
     mem[i].record_id.len = (uint32_t)mask_code(mk[i].record, m->record_id);
     mem[i].id.ptr = mk[i].id;
@@ -346,8 +351,8 @@ int cc_api_audit_call(cc_request *r, const char *what, uint64_t records)
   e.when = (int64_t)time(NULL);
   snprintf(e.user, sizeof e.user, "%s", r->acct.name);
   snprintf(e.command, sizeof e.command, "serve");
-  snprintf(e.what, sizeof e.what, "%s role=%s scope=%s via=%s from=%s",
-           what, cc_role_code(r->acct.role), r->acct.scope[0] ? r->acct.scope : "-",
+  snprintf(e.what, sizeof e.what, "%s role=%s scope=%s via=%s from=%s", what,
+           cc_role_code(r->acct.role), r->acct.scope[0] ? r->acct.scope : "-",
            r->by_token ? "token" : "session", r->addr);
   e.records = records;
   return cc_audit_record(r->srv->db, &e);
@@ -417,19 +422,30 @@ static int digits(const char *s, size_t n)
 }
 
 typedef struct sort_key {
-  int by;      /* 0 output order, 1 deadline, 2 amount, 3 state */
+  int by; /* 0 output order, 1 deadline, 2 amount, 3 state */
   int desc;
 } sort_key;
 
-static int cmp_findings(const cc_finding *x, const cc_finding *y, const sort_key *k)
+static int cmp_findings(const cc_finding *x, const cc_finding *y,
+                        const sort_key *k)
 {
   long long a = 0, b = 0;
   int c;
   switch (k->by) {
-  case 1: a = x->deadline; b = y->deadline; break;
-  case 2: a = x->amount_at_risk; b = y->amount_at_risk; break;
-  case 3: a = x->state; b = y->state; break;
-  default: break;
+  case 1:
+    a = x->deadline;
+    b = y->deadline;
+    break;
+  case 2:
+    a = x->amount_at_risk;
+    b = y->amount_at_risk;
+    break;
+  case 3:
+    a = x->state;
+    b = y->state;
+    break;
+  default:
+    break;
   }
   c = a < b ? -1 : a > b;
   return k->desc ? -c : c;
@@ -466,7 +482,8 @@ void cc_selection_dispose(cc_server *s, cc_selection *sel)
 int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
 {
   const char *type = cc_req_arg(r, "type"), *state = cc_req_arg(r, "state");
-  const char *school = cc_req_arg(r, "school"), *region = cc_req_arg(r, "region");
+  const char *school = cc_req_arg(r, "school"),
+             *region = cc_req_arg(r, "region");
   const char *page = cc_req_arg(r, "page"), *per = cc_req_arg(r, "per_page");
   const char *sort = cc_req_arg(r, "sort"), *order = cc_req_arg(r, "order");
   int t = -1, st = -1, rc;
@@ -488,7 +505,8 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
   }
   if (region && *region && !digits(region, 2) && !digits(region, 4) &&
       !digits(region, 6)) {
-    cc_reply_error(out, 400, "bad_request", "地区代码应为 2、4 或 6 位数字 (region)");
+    cc_reply_error(out, 400, "bad_request",
+                   "地区代码应为 2、4 或 6 位数字 (region)");
     return -1;
   }
   if (page && *page) {
@@ -504,17 +522,22 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
     char *end;
     unsigned long v = strtoul(per, &end, 10);
     if (*end || v == 0 || v > PER_PAGE_MAX) {
-      cc_reply_error(out, 400, "bad_request", "每页条数应为 1 到 200 (per_page)");
+      cc_reply_error(out, 400, "bad_request",
+                     "每页条数应为 1 到 200 (per_page)");
       return -1;
     }
     sel->per_page = v;
   }
   if (sort && *sort) {
-    if (strcmp(sort, "deadline") == 0) key.by = 1;
-    else if (strcmp(sort, "amount") == 0) key.by = 2;
-    else if (strcmp(sort, "state") == 0) key.by = 3;
+    if (strcmp(sort, "deadline") == 0)
+      key.by = 1;
+    else if (strcmp(sort, "amount") == 0)
+      key.by = 2;
+    else if (strcmp(sort, "state") == 0)
+      key.by = 3;
     else if (strcmp(sort, "default") != 0) {
-      cc_reply_error(out, 400, "bad_request", "排序应为 deadline、amount 或 state (sort)");
+      cc_reply_error(out, 400, "bad_request",
+                     "排序应为 deadline、amount 或 state (sort)");
       return -1;
     }
   }
@@ -567,7 +590,8 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
 }
 
 /* The filters of a list call, for its audit entry (no personal data). */
-static void describe_args(cc_buf *b, const cc_request *r, const char *const *names)
+static void describe_args(cc_buf *b, const cc_request *r,
+                          const char *const *names)
 {
   size_t i;
   for (i = 0; names[i]; i++) {
@@ -582,8 +606,9 @@ static void describe_args(cc_buf *b, const cc_request *r, const char *const *nam
 
 void cc_api_findings(cc_reply *out, cc_request *r)
 {
-  static const char *const args[] = {"period", "type", "state", "school", "region",
-                                     "page", "per_page", "sort", "order", NULL};
+  static const char *const args[] = {"period", "type", "state",    "school",
+                                     "region", "page", "per_page", "sort",
+                                     "order",  NULL};
   cc_selection sel;
   cc_buf b = {0}, what = {0};
   size_t i;
@@ -599,8 +624,11 @@ void cc_api_findings(cc_reply *out, cc_request *r)
     return;
   }
   cc_buf_dispose(&what);
-  cc_buf_printf(&b, "{\"period\":\"%s\",\"total\":%zu,\"page\":%zu,\"per_page\":%zu,"
-                 "\"items\":[", sel.data->period, sel.total, sel.page, sel.per_page);
+  cc_buf_printf(
+      &b,
+      "{\"period\":\"%s\",\"total\":%zu,\"page\":%zu,\"per_page\":%zu,"
+      "\"items\":[",
+      sel.data->period, sel.total, sel.page, sel.per_page);
   for (i = 0; i < sel.n; i++) {
     if (i)
       cc_buf_puts(&b, ",");
@@ -672,13 +700,15 @@ static void finding_history(cc_buf *b, cc_request *r, uint64_t id)
     cc_period_data *d = NULL;
     const cc_finding *f;
     char dl[11];
-    if (cc_period_get(&d, r->srv, list[i]) == 0 && (f = find_in(d, id)) != NULL &&
-        cc_scope_finding(&r->acct, f)) {
+    if (cc_period_get(&d, r->srv, list[i]) == 0 &&
+        (f = find_in(d, id)) != NULL && cc_scope_finding(&r->acct, f)) {
       cc_date_format(dl, f->deadline);
-      cc_buf_printf(b, "%s{\"period\":\"%s\",\"state\":\"%s\",\"deadline\":\"%s\","
-                     "\"amount_at_risk\":%lld,\"members\":%u}", first ? "" : ",",
-                     d->period, cc_finding_state_code((cc_finding_state)f->state), dl,
-                     (long long)(f->amount_at_risk / 100), f->n_members);
+      cc_buf_printf(b,
+                    "%s{\"period\":\"%s\",\"state\":\"%s\",\"deadline\":\"%s\","
+                    "\"amount_at_risk\":%lld,\"members\":%u}",
+                    first ? "" : ",", d->period,
+                    cc_finding_state_code((cc_finding_state)f->state), dl,
+                    (long long)(f->amount_at_risk / 100), f->n_members);
       first = 0;
     }
     cc_period_release(r->srv, d);
@@ -701,9 +731,10 @@ static void responses_json(cc_buf *b, cc_request *r, uint64_t id)
     char d[11];
     cc_date_format(d, rs[i].date);
     cc_buf_printf(b, "%s{\"date\":\"%s\",\"action\":\"%s\",\"school_code\":",
-                   i ? "," : "", d,
-                   cc_response_action_code((cc_response_action)rs[i].action));
-    cc_json_str(b, rs[i].school_code, strnlen(rs[i].school_code, sizeof rs[i].school_code));
+                  i ? "," : "", d,
+                  cc_response_action_code((cc_response_action)rs[i].action));
+    cc_json_str(b, rs[i].school_code,
+                strnlen(rs[i].school_code, sizeof rs[i].school_code));
     cc_buf_puts(b, ",\"by\":");
     cc_json_str(b, rs[i].by, strnlen(rs[i].by, sizeof rs[i].by));
     cc_buf_puts(b, ",\"note\":");
@@ -762,8 +793,8 @@ void cc_api_respond(cc_reply *out, cc_request *r, const char *hex,
                    "处理方式应为 keep、cancel_own 或 ask_other (action)");
     return;
   }
-  if (strlen(note) >= sizeof resp.note || !cc_text_is_visible(note, strlen(note),
-                                                              CC_TEXT_KEEP_NEWLINE)) {
+  if (strlen(note) >= sizeof resp.note ||
+      !cc_text_is_visible(note, strlen(note), CC_TEXT_KEEP_NEWLINE)) {
     cc_reply_error(out, 400, "bad_request", "说明过长或含有控制字符 (note)");
     return;
   }
@@ -776,8 +807,10 @@ void cc_api_respond(cc_reply *out, cc_request *r, const char *hex,
   snprintf(resp.school_code, sizeof resp.school_code, "%s", r->acct.scope);
   snprintf(resp.by, sizeof resp.by, "%s", r->acct.name);
   snprintf(resp.note, sizeof resp.note, "%s", note);
-  snprintf(what, sizeof what, "POST /api/v1/findings/%016llx/responses action=%s "
-           "period=%s", (unsigned long long)f->finding_id, action, d->period);
+  snprintf(what, sizeof what,
+           "POST /api/v1/findings/%016llx/responses action=%s "
+           "period=%s",
+           (unsigned long long)f->finding_id, action, d->period);
   cc_period_release(r->srv, d);
   /* The entry first: an answer is never stored without it. */
   if (cc_api_audit_call(r, what, 1) < 0) {
@@ -794,9 +827,12 @@ void cc_api_respond(cc_reply *out, cc_request *r, const char *hex,
     cc_buf b = {0};
     char dd[11];
     cc_date_format(dd, resp.date);
-    cc_buf_printf(&b, "{\"finding_id\":\"%016llx\",\"action\":\"%s\",\"date\":\"%s\","
-                   "\"school_code\":", (unsigned long long)resp.finding_id,
-                   cc_response_action_code((cc_response_action)act), dd);
+    cc_buf_printf(
+        &b,
+        "{\"finding_id\":\"%016llx\",\"action\":\"%s\",\"date\":\"%s\","
+        "\"school_code\":",
+        (unsigned long long)resp.finding_id,
+        cc_response_action_code((cc_response_action)act), dd);
     cc_json_cstr(&b, resp.school_code);
     cc_buf_puts(&b, ",\"by\":");
     cc_json_cstr(&b, resp.by);
@@ -827,12 +863,14 @@ int cc_api_check_select(char period[8], cc_id *id, cc_enrollment **e, size_t *n,
     return -1;
   }
   if ((rc = latest_period(period, r->srv->db)) < 0 ||
-      (rc = cc_db_enrollments(e, n, r->srv->db, period, id->digits, id->len)) < 0) {
+      (rc = cc_db_enrollments(e, n, r->srv->db, period, id->digits, id->len)) <
+          0) {
     load_failed(out, rc);
     return -1;
   }
   cc_id_mask(masked, id->digits);
-  snprintf(what, sizeof what, "GET %s id=%s period=%s", r->path, masked, period);
+  snprintf(what, sizeof what, "GET %s id=%s period=%s", r->path, masked,
+           period);
   if (cc_api_audit_call(r, what, *n) < 0) {
     free(*e);
     *e = NULL;
@@ -853,7 +891,7 @@ void cc_api_check(cc_reply *out, cc_request *r)
   if (cc_api_check_select(period, &id, &e, &n, out, r) < 0)
     return;
   cc_buf_printf(&b, "{\"period\":\"%s\",\"id_valid\":%s,\"enrolled\":[", period,
-                 id.verdict == CC_ID_VALID ? "true" : "false");
+                id.verdict == CC_ID_VALID ? "true" : "false");
   for (i = 0; i < n; i++) {
     cc_buf_puts(&b, i ? ",{\"roster\":" : "{\"roster\":");
     cc_json_cstr(&b, e[i].label);
@@ -863,7 +901,7 @@ void cc_api_check(cc_reply *out, cc_request *r)
     cc_json_cstr(&b, e[i].school_name);
     cc_buf_puts(&b, ",\"status\":");
     cc_json_str(&b, cc_status_zh((cc_status)e[i].status),
-                 strlen(cc_status_zh((cc_status)e[i].status)));
+                strlen(cc_status_zh((cc_status)e[i].status)));
     cc_buf_puts(&b, "}");
   }
   cc_buf_puts(&b, "]}\n");
@@ -875,9 +913,12 @@ void cc_api_check(cc_reply *out, cc_request *r)
 /* Downloads: export, report. The engine writes them into a private
  * temporary folder (0700), which is read back and removed. */
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw)
 {
-  (void)sb; (void)flag; (void)ftw;
+  (void)sb;
+  (void)flag;
+  (void)ftw;
   remove(path);
   return 0;
 }
@@ -918,7 +959,8 @@ typedef struct wb_find {
 } wb_find;
 static _Thread_local wb_find *tl_find;
 
-static int wb_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+static int wb_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw)
 {
   const char *base = path + ftw->base;
   size_t n = strlen(tl_find->code), bl = strlen(base);
@@ -936,7 +978,9 @@ static void safe_name(char *out, size_t cap, const char *s)
   size_t k = 0;
   for (; *s && k + 1 < cap; s++)
     out[k++] = ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-                (*s >= '0' && *s <= '9') || *s == '-') ? *s : '_';
+                (*s >= '0' && *s <= '9') || *s == '-')
+                   ? *s
+                   : '_';
   out[k] = '\0';
 }
 
@@ -986,7 +1030,8 @@ void cc_api_export(cc_reply *out, cc_request *r)
     } else {
       safe_name(name, sizeof name, r->acct.scope);
       out->status = 200;
-      out->type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+      out->type =
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
       snprintf(out->disposition, sizeof out->disposition,
                "attachment; filename=\"%s_%s.xlsx\"", name, period);
     }
@@ -1043,7 +1088,8 @@ void cc_api_report(cc_reply *out, cc_request *r)
   int rc;
 
   if (r->acct.role == CC_ROLE_SCHOOL) {
-    cc_reply_error(out, 403, "forbidden", "报告面向全国、省级和地市级账号；学校请下载本校工作簿");
+    cc_reply_error(out, 403, "forbidden",
+                   "报告面向全国、省级和地市级账号；学校请下载本校工作簿");
     return;
   }
   if (p && *p && !period_ok(p)) {
@@ -1121,7 +1167,8 @@ int cc_api_audit_select(cc_audit_entry **entries, size_t *count, cc_reply *out,
   if (since && *since) {
     cc_date d;
     if (cc_date_parse(&d, since) < 0) {
-      cc_reply_error(out, 400, "bad_request", "日期格式应为 YYYY-MM-DD (since)");
+      cc_reply_error(out, 400, "bad_request",
+                     "日期格式应为 YYYY-MM-DD (since)");
       return -1;
     }
     from = (int64_t)d * 86400;
@@ -1173,7 +1220,8 @@ void cc_api_audit(cc_reply *out, cc_request *r)
     cc_json_str(&b, e[i].user, strnlen(e[i].user, sizeof e[i].user));
     cc_buf_puts(&b, ",\"command\":");
     cc_json_str(&b, e[i].command, strnlen(e[i].command, sizeof e[i].command));
-    cc_buf_printf(&b, ",\"records\":%llu,\"what\":", (unsigned long long)e[i].records);
+    cc_buf_printf(
+        &b, ",\"records\":%llu,\"what\":", (unsigned long long)e[i].records);
     cc_json_str(&b, e[i].what, strnlen(e[i].what, sizeof e[i].what));
     cc_buf_puts(&b, "}");
   }

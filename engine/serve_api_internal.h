@@ -19,10 +19,10 @@
 typedef struct cc_period_data cc_period_data;
 struct cc_period_data {
   char period[8];
-  char *info;                /* the run info it was loaded under */
+  char *info; /* the run info it was loaded under */
   cc_finding_list list;
-  int refs;                  /* under the cache's lock */
-  int cached;                /* 1 while a cache slot holds it */
+  int refs;   /* under the cache's lock */
+  int cached; /* 1 while a cache slot holds it */
 };
 
 int cc_serve_cache_new(cc_serve_cache **out);
@@ -53,8 +53,8 @@ int cc_api_audit_select(cc_audit_entry **entries, size_t *n, cc_reply *out,
 /* The pre-registration check of r's "id": the latest period, the cleaned
  * ID and the active enrollments, already audited. On error `out` holds the
  * reply (returns < 0). */
-int cc_api_check_select(char period[8], cc_id *id, cc_enrollment **e,
-                        size_t *n, cc_reply *out, cc_request *r);
+int cc_api_check_select(char period[8], cc_id *id, cc_enrollment **e, size_t *n,
+                        cc_reply *out, cc_request *r);
 
 /* Records the audit entry of a call under the caller's name (command
  * "serve"): 0, or the error after which nothing may be sent. */
@@ -74,10 +74,10 @@ void cc_api_finding_json(cc_buf *b, const cc_account *a, const cc_finding *f,
 
 /* Selecting findings for a list (the API and the page share it). */
 typedef struct cc_selection {
-  cc_period_data *data;       /* to release */
-  const cc_finding **items;   /* the page's findings */
-  size_t n;                   /* on this page */
-  size_t total;               /* that matched */
+  cc_period_data *data;     /* to release */
+  const cc_finding **items; /* the page's findings */
+  size_t n;                 /* on this page */
+  size_t total;             /* that matched */
   size_t page, per_page;
 } cc_selection;
 

@@ -70,7 +70,8 @@ int cc_reply_login(cc_reply *out, cc_login_result res, unsigned retry)
   case CC_LOGIN_OK:
     return 0;
   case CC_LOGIN_THROTTLED:
-    cc_reply_error(out, 429, "too_many_attempts", "登录失败次数过多，请稍后再试");
+    cc_reply_error(out, 429, "too_many_attempts",
+                   "登录失败次数过多，请稍后再试");
     out->retry_after = retry;
     break;
   case CC_LOGIN_WRONG:

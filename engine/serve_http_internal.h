@@ -35,36 +35,37 @@ typedef struct cc_param {
 
 typedef struct cc_request {
   cc_server *srv;
-  const char *method;        /* "GET", "POST" */
-  const char *path;          /* without the query */
-  cc_param *args;            /* query string and, for forms, the body */
+  const char *method; /* "GET", "POST" */
+  const char *path;   /* without the query */
+  cc_param *args;     /* query string and, for forms, the body */
   size_t n_args;
-  const char *body;          /* NUL-terminated */
+  const char *body; /* NUL-terminated */
   size_t body_len;
-  cc_account acct;           /* the caller (name[0] == 0: nobody) */
-  int by_token;              /* 1: an API token, not a session */
-  cc_session session;        /* when by session */
-  char sid[CC_SID_TEXT];     /* the session id, when by session */
-  char addr[64];             /* the client's address */
+  cc_account acct;       /* the caller (name[0] == 0: nobody) */
+  int by_token;          /* 1: an API token, not a session */
+  cc_session session;    /* when by session */
+  char sid[CC_SID_TEXT]; /* the session id, when by session */
+  char addr[64];         /* the client's address */
 } cc_request;
 
 typedef struct cc_reply {
   int status;
-  const char *type;          /* Content-Type */
-  char *body;                /* malloc'd */
+  const char *type; /* Content-Type */
+  char *body;       /* malloc'd */
   size_t len;
-  char cookie[256];          /* Set-Cookie, or "" */
-  char location[512];        /* Location, or "" */
-  char disposition[256];     /* Content-Disposition, or "" */
-  unsigned retry_after;      /* Retry-After seconds, or 0 */
-  int report;                /* 1: the report's CSP (inline style, SVG) */
+  char cookie[256];      /* Set-Cookie, or "" */
+  char location[512];    /* Location, or "" */
+  char disposition[256]; /* Content-Disposition, or "" */
+  unsigned retry_after;  /* Retry-After seconds, or 0 */
+  int report;            /* 1: the report's CSP (inline style, SVG) */
 } cc_reply;
 
 /* The query or form value of a name, or NULL. */
 const char *cc_req_arg(const cc_request *r, const char *name);
 
 /* The Set-Cookie value for a session id ("" id: the cookie removed). */
-void cc_serve_cookie(char *out, size_t cap, const cc_server *s, const char *sid);
+void cc_serve_cookie(char *out, size_t cap, const cc_server *s,
+                     const char *sid);
 
 /* A JSON reply {"error": code, "message": zh} with a status. */
 void cc_reply_error(cc_reply *out, int status, const char *code,

@@ -29,20 +29,29 @@
 
 #define HTML_TYPE "text/html; charset=utf-8"
 
-static void h(cc_buf *b, const char *s) { cc_html_cstr(b, s); }
-static void hs(cc_buf *b, cc_str s) { cc_html_str(b, s.ptr, s.len); }
+static void h(cc_buf *b, const char *s)
+{
+  cc_html_cstr(b, s);
+}
+static void hs(cc_buf *b, cc_str s)
+{
+  cc_html_str(b, s.ptr, s.len);
+}
 
 static void head(cc_buf *b, const cc_request *r, const char *title)
 {
-  cc_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-                  "<meta name=\"viewport\" content=\"width=device-width\">"
-                  "<link rel=\"stylesheet\" href=\"/static/style.css\"><title>");
+  cc_buf_puts(
+      b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width\">"
+         "<link rel=\"stylesheet\" href=\"/static/style.css\"><title>");
   h(b, title);
   cc_buf_puts(b, " - 学籍查重比对结果查询</title></head><body><header>"
-                  "<strong>学籍查重比对结果查询</strong> ");
+                 "<strong>学籍查重比对结果查询</strong> ");
   if (r->acct.name[0]) {
-    cc_buf_puts(b, "<a href=\"/\">概况</a><a href=\"/findings\">问题清单</a>"
-                    "<a href=\"/check\">新生学籍核验</a><a href=\"/downloads\">下载</a>");
+    cc_buf_puts(
+        b,
+        "<a href=\"/\">概况</a><a href=\"/findings\">问题清单</a>"
+        "<a href=\"/check\">新生学籍核验</a><a href=\"/downloads\">下载</a>");
     if (r->acct.role == CC_ROLE_NATIONAL || r->acct.role == CC_ROLE_PROVINCE)
       cc_buf_puts(b, "<a href=\"/audit\">审计日志</a>");
     cc_buf_puts(b, " 当前用户：");
@@ -53,7 +62,7 @@ static void head(cc_buf *b, const cc_request *r, const char *title)
       h(b, r->acct.scope);
     }
     cc_buf_puts(b, "）<form method=\"post\" action=\"/logout\">"
-                    "<input type=\"hidden\" name=\"csrf\" value=\"");
+                   "<input type=\"hidden\" name=\"csrf\" value=\"");
     h(b, r->session.csrf);
     cc_buf_puts(b, "\"><button>退出</button></form>");
   }
@@ -62,7 +71,10 @@ static void head(cc_buf *b, const cc_request *r, const char *title)
   cc_buf_puts(b, "</h1>");
 }
 
-static void foot(cc_buf *b) { cc_buf_puts(b, "</main></body></html>\n"); }
+static void foot(cc_buf *b)
+{
+  cc_buf_puts(b, "</main></body></html>\n");
+}
 
 static void redirect(cc_reply *out, const char *to)
 {
@@ -74,7 +86,8 @@ static void redirect(cc_reply *out, const char *to)
   snprintf(out->location, sizeof out->location, "%s", to);
 }
 
-static void page_error(cc_reply *out, cc_request *r, int status, const char *msg)
+static void page_error(cc_reply *out, cc_request *r, int status,
+                       const char *msg)
 {
   cc_buf b = {0};
   head(&b, r, "出错了");
@@ -111,18 +124,20 @@ void cc_page_login(cc_reply *out, cc_request *r, int status, const char *msg)
     cc_buf_puts(&b, "</p>");
   }
   cc_buf_puts(&b, "<form method=\"post\" action=\"/login\" class=\"box\">"
-                   "<label>用户名 <input name=\"user\" autocomplete=\"username\" required></label>"
-                   "<label>密码 <input name=\"password\" type=\"password\" "
-                   "autocomplete=\"current-password\" required></label>"
-                   "<button>登录</button></form>"
-                   "<p>账号由上级管理部门开设，每人一个账号，不得共用。</p>");
+                  "<label>用户名 <input name=\"user\" "
+                  "autocomplete=\"username\" required></label>"
+                  "<label>密码 <input name=\"password\" type=\"password\" "
+                  "autocomplete=\"current-password\" required></label>"
+                  "<button>登录</button></form>"
+                  "<p>账号由上级管理部门开设，每人一个账号，不得共用。</p>");
   foot(&b);
   cc_reply_take(out, status, HTML_TYPE, &b);
 }
 
 static void money(cc_buf *b, int64_t fen)
 {
-  cc_buf_printf(b, "%lld.%02lld", (long long)(fen / 100), (long long)llabs(fen % 100));
+  cc_buf_printf(b, "%lld.%02lld", (long long)(fen / 100),
+                (long long)llabs(fen % 100));
 }
 
 /* ------------------------------------------------------------------ */
@@ -145,7 +160,8 @@ static int late_cmp(const void *a, const void *b)
   return c ? c : (int)x->code.len - (int)y->code.len;
 }
 
-static void late_schools(cc_buf *b, const cc_request *r, const cc_period_data *d)
+static void late_schools(cc_buf *b, const cc_request *r,
+                         const cc_period_data *d)
 {
   late *v = NULL;
   size_t n = 0, cap = 0, i, k;
@@ -161,7 +177,8 @@ static void late_schools(cc_buf *b, const cc_request *r, const cc_period_data *d
       for (k = 0; k < n; k++)
         if (v[k].code.len == x->school_code.len &&
             (x->school_code.len == 0 ||
-             memcmp(v[k].code.ptr, x->school_code.ptr, x->school_code.len) == 0))
+             memcmp(v[k].code.ptr, x->school_code.ptr, x->school_code.len) ==
+                 0))
           break;
       if (k == n) {
         if (n == cap) {
@@ -188,7 +205,8 @@ static void late_schools(cc_buf *b, const cc_request *r, const cc_period_data *d
     return;
   }
   qsort(v, n, sizeof *v, late_cmp);
-  cc_buf_puts(b, "<table><tr><th>学校代码</th><th>学校名称</th><th>逾期问题</th></tr>");
+  cc_buf_puts(
+      b, "<table><tr><th>学校代码</th><th>学校名称</th><th>逾期问题</th></tr>");
   for (i = 0; i < n && i < 10; i++) {
     cc_buf_puts(b, "<tr><td>");
     hs(b, v[i].code);
@@ -214,7 +232,8 @@ static void dashboard(cc_reply *out, cc_request *r)
 
   if (rc < 0) {
     page_error(out, r, rc == CC_ENOTFOUND ? 404 : 500,
-               rc == CC_ENOTFOUND ? "数据库中还没有比对结果" : "服务器内部错误");
+               rc == CC_ENOTFOUND ? "数据库中还没有比对结果"
+                                  : "服务器内部错误");
     return;
   }
   if (cc_calendar_new(&cal) == 0)
@@ -236,19 +255,22 @@ static void dashboard(cc_reply *out, cc_request *r)
       due++;
   }
   head(&b, r, "概况");
-  cc_buf_printf(&b, "<p>期间 %s（最新一期）</p><table><tr><th>未清理</th><th>已逾期</th>"
-                 "<th>3 个工作日内到期</th><th>本期已清理</th><th>涉及金额（元）</th></tr>"
-                 "<tr><td class=\"num\">%llu</td><td class=\"num warn\">%llu</td>"
-                 "<td class=\"num\">%llu</td><td class=\"num\">%llu</td><td class=\"num\">",
-                 d->period, (unsigned long long)open, (unsigned long long)overdue,
-                 (unsigned long long)due, (unsigned long long)cleared);
+  cc_buf_printf(
+      &b,
+      "<p>期间 %s（最新一期）</p><table><tr><th>未清理</th><th>已逾期</th>"
+      "<th>3 个工作日内到期</th><th>本期已清理</th><th>涉及金额（元）</th></tr>"
+      "<tr><td class=\"num\">%llu</td><td class=\"num warn\">%llu</td>"
+      "<td class=\"num\">%llu</td><td class=\"num\">%llu</td><td "
+      "class=\"num\">",
+      d->period, (unsigned long long)open, (unsigned long long)overdue,
+      (unsigned long long)due, (unsigned long long)cleared);
   money(&b, risk);
   cc_buf_puts(&b, "</td></tr></table>");
   late_schools(&b, r, d);
   cc_period_release(r->srv, d);
   d = NULL;
   cc_buf_puts(&b, "<h2>各期趋势</h2><table><tr><th>期间</th><th>未清理</th>"
-                   "<th>已逾期</th><th>已清理</th></tr>");
+                  "<th>已逾期</th><th>已清理</th></tr>");
   if (cc_db_periods(&periods, &np, r->srv->db) == 0) {
     for (i = 0; i < np; i++) {
       uint64_t o = 0, od = 0, c = 0;
@@ -258,17 +280,22 @@ static void dashboard(cc_reply *out, cc_request *r)
           const cc_finding *f = &d->list.items[k];
           if (!cc_scope_finding(&r->acct, f))
             continue;
-          if (f->state == CC_STATE_CLEARED) c++;
-          else if (f->state == CC_STATE_OVERDUE) od++, o++;
-          else o++;
+          if (f->state == CC_STATE_CLEARED)
+            c++;
+          else if (f->state == CC_STATE_OVERDUE)
+            od++, o++;
+          else
+            o++;
         }
         cc_period_release(r->srv, d);
         d = NULL;
       }
-      cc_buf_printf(&b, "<tr><td>%s</td><td class=\"num\">%llu</td><td class=\"num\">"
-                     "%llu</td><td class=\"num\">%llu</td></tr>", periods[i],
-                     (unsigned long long)o, (unsigned long long)od,
-                     (unsigned long long)c);
+      cc_buf_printf(
+          &b,
+          "<tr><td>%s</td><td class=\"num\">%llu</td><td class=\"num\">"
+          "%llu</td><td class=\"num\">%llu</td></tr>",
+          periods[i], (unsigned long long)o, (unsigned long long)od,
+          (unsigned long long)c);
       free(periods[i]);
     }
     free(periods);
@@ -278,7 +305,8 @@ static void dashboard(cc_reply *out, cc_request *r)
   cc_reply_take(out, 200, HTML_TYPE, &b);
 }
 
-static void option(cc_buf *b, const char *value, const char *label, const char *cur)
+static void option(cc_buf *b, const char *value, const char *label,
+                   const char *cur)
 {
   cc_buf_puts(b, "<option value=\"");
   h(b, value);
@@ -287,10 +315,12 @@ static void option(cc_buf *b, const char *value, const char *label, const char *
   cc_buf_puts(b, "</option>");
 }
 
-static void page_link(cc_buf *b, const cc_request *r, size_t page, const char *label)
+static void page_link(cc_buf *b, const cc_request *r, size_t page,
+                      const char *label)
 {
-  static const char *const keep[] = {"period", "type", "state", "school", "region",
-                                     "per_page", "sort", "order", NULL};
+  static const char *const keep[] = {"period", "type",   "state",
+                                     "school", "region", "per_page",
+                                     "sort",   "order",  NULL};
   size_t i;
   cc_buf_puts(b, "<a href=\"/findings?");
   for (i = 0; keep[i]; i++) {
@@ -318,8 +348,8 @@ static void findings_page(cc_reply *out, cc_request *r)
     page_from_api(out, r, &api);
     return;
   }
-  snprintf(what, sizeof what, "GET /findings period=%s page=%zu", sel.data->period,
-           sel.page);
+  snprintf(what, sizeof what, "GET /findings period=%s page=%zu",
+           sel.data->period, sel.page);
   if (cc_api_audit_call(r, what, sel.n) < 0) {
     cc_selection_dispose(r->srv, &sel);
     page_error(out, r, 503, "审计日志暂时无法写入，本次请求未返回数据");
@@ -327,7 +357,7 @@ static void findings_page(cc_reply *out, cc_request *r)
   }
   head(&b, r, "问题清单");
   cc_buf_puts(&b, "<form method=\"get\" action=\"/findings\" class=\"box\">"
-                   "<label>期间 <input name=\"period\" size=\"8\" value=\"");
+                  "<label>期间 <input name=\"period\" size=\"8\" value=\"");
   h(&b, sel.data->period);
   cc_buf_puts(&b, "\"></label><label>类型 <select name=\"type\">");
   option(&b, "", "全部", cc_req_arg(r, "type"));
@@ -341,9 +371,11 @@ static void findings_page(cc_reply *out, cc_request *r)
            cc_finding_state_zh((cc_finding_state)t), cc_req_arg(r, "state"));
   cc_buf_puts(&b, "</select></label>");
   if (r->acct.role != CC_ROLE_SCHOOL) {
-    cc_buf_puts(&b, "<label>学校代码 <input name=\"school\" size=\"12\" value=\"");
+    cc_buf_puts(&b,
+                "<label>学校代码 <input name=\"school\" size=\"12\" value=\"");
     h(&b, cc_req_arg(r, "school") ? cc_req_arg(r, "school") : "");
-    cc_buf_puts(&b, "\"></label><label>地区代码 <input name=\"region\" size=\"6\" value=\"");
+    cc_buf_puts(&b, "\"></label><label>地区代码 <input name=\"region\" "
+                    "size=\"6\" value=\"");
     h(&b, cc_req_arg(r, "region") ? cc_req_arg(r, "region") : "");
     cc_buf_puts(&b, "\"></label>");
   }
@@ -356,19 +388,25 @@ static void findings_page(cc_reply *out, cc_request *r)
   option(&b, "asc", "升序", cc_req_arg(r, "order"));
   option(&b, "desc", "降序", cc_req_arg(r, "order"));
   cc_buf_puts(&b, "</select></label><button>查询</button></form>");
-  cc_buf_printf(&b, "<p>共 %zu 条，第 %zu 页</p><table><tr><th>问题编号</th><th>类型</th>"
-                 "<th>状态</th><th>姓名</th><th>学校</th><th>涉及金额（元）</th>"
-                 "<th>截止日期</th></tr>", sel.total, sel.page);
+  cc_buf_printf(
+      &b,
+      "<p>共 %zu 条，第 %zu 页</p><table><tr><th>问题编号</th><th>类型</th>"
+      "<th>状态</th><th>姓名</th><th>学校</th><th>涉及金额（元）</th>"
+      "<th>截止日期</th></tr>",
+      sel.total, sel.page);
   for (i = 0; i < sel.n; i++) {
     const cc_finding *f = sel.items[i];
     char hex[17], dl[11];
     uint32_t m;
     cc_finding_id_hex(hex, f->finding_id);
     cc_date_format(dl, f->deadline);
-    cc_buf_printf(&b, "<tr><td><a href=\"/findings/%s?period=%s\">%s</a></td><td>%s</td>"
-                   "<td>%s</td><td>", hex, sel.data->period, hex,
-                   cc_finding_type_zh((cc_finding_type)f->type),
-                   cc_finding_state_zh((cc_finding_state)f->state));
+    cc_buf_printf(
+        &b,
+        "<tr><td><a href=\"/findings/%s?period=%s\">%s</a></td><td>%s</td>"
+        "<td>%s</td><td>",
+        hex, sel.data->period, hex,
+        cc_finding_type_zh((cc_finding_type)f->type),
+        cc_finding_state_zh((cc_finding_state)f->state));
     /* the name only when an in-scope member carries it */
     for (m = 0; m < f->n_members; m++)
       if (cc_scope_member(&r->acct, &f->members[m])) {
@@ -384,7 +422,8 @@ static void findings_page(cc_reply *out, cc_request *r)
     }
     cc_buf_puts(&b, "</td><td class=\"num\">");
     money(&b, f->amount_at_risk);
-    cc_buf_printf(&b, "</td><td>%s%s</td></tr>", dl, f->deadline_provisional ? "*" : "");
+    cc_buf_printf(&b, "</td><td>%s%s</td></tr>", dl,
+                  f->deadline_provisional ? "*" : "");
   }
   cc_buf_puts(&b, "</table><p>");
   if (sel.page > 1)
@@ -397,11 +436,11 @@ static void findings_page(cc_reply *out, cc_request *r)
   cc_reply_take(out, 200, HTML_TYPE, &b);
 }
 
-static const char *const evidence_zh[CC_EV_COUNT_] = {"身份证号", "姓名", "出生日期",
-                                                      "性别", "地区"};
-static const char *const basis_zh[CC_BASIS_COUNT_] = {"身份证号一致", "身份证号一位之差",
-                                                      "姓名、出生日期、性别一致",
-                                                      "人工复核为同一人"};
+static const char *const evidence_zh[CC_EV_COUNT_] = {
+    "身份证号", "姓名", "出生日期", "性别", "地区"};
+static const char *const basis_zh[CC_BASIS_COUNT_] = {
+    "身份证号一致", "身份证号一位之差", "姓名、出生日期、性别一致",
+    "人工复核为同一人"};
 
 static void finding_page(cc_reply *out, cc_request *r, const char *hex)
 {
@@ -441,36 +480,44 @@ static void finding_page(cc_reply *out, cc_request *r, const char *hex)
   head(&b, r, "问题详情");
   cc_date_format(dl, f->deadline);
   cc_date_format(is, f->issued);
-  cc_buf_printf(&b, "<table><tr><th>问题编号</th><td>%s</td></tr><tr><th>类型</th><td>%s",
-                 hex, cc_finding_type_zh((cc_finding_type)f->type));
+  cc_buf_printf(
+      &b, "<table><tr><th>问题编号</th><td>%s</td></tr><tr><th>类型</th><td>%s",
+      hex, cc_finding_type_zh((cc_finding_type)f->type));
   if (f->reason) {
     cc_buf_puts(&b, "（");
     h(&b, cc_finding_reason_zh((cc_finding_reason)f->reason));
     cc_buf_puts(&b, "）");
   }
-  cc_buf_printf(&b, "</td></tr><tr><th>期间</th><td>%s</td></tr><tr><th>状态</th><td>%s"
-                 "</td></tr><tr><th>发现日期</th><td>%s</td></tr><tr><th>整改截止</th>"
-                 "<td>%s%s</td></tr><tr><th>涉及金额（元）</th><td>", d->period,
-                 cc_finding_state_zh((cc_finding_state)f->state), is, dl,
-                 f->deadline_provisional ? "（按放假办法推算，待国务院公布当年安排后确认）" : "");
+  cc_buf_printf(
+      &b,
+      "</td></tr><tr><th>期间</th><td>%s</td></tr><tr><th>状态</th><td>%s"
+      "</td></tr><tr><th>发现日期</th><td>%s</td></tr><tr><th>整改截止</th>"
+      "<td>%s%s</td></tr><tr><th>涉及金额（元）</th><td>",
+      d->period, cc_finding_state_zh((cc_finding_state)f->state), is, dl,
+      f->deadline_provisional ? "（按放假办法推算，待国务院公布当年安排后确认）"
+                              : "");
   money(&b, f->amount_at_risk);
   cc_buf_puts(&b, "</td></tr><tr><th>处理建议</th><td>");
   h(&b, cc_export_action_zh(f->type, f->n_members > 1));
   cc_buf_printf(&b, "</td></tr><tr><th>认定依据</th><td>%s，可信度 %.2f%%",
-                 f->basis < CC_BASIS_COUNT_ ? basis_zh[f->basis] : "",
-                 f->confidence / 100.0);
+                f->basis < CC_BASIS_COUNT_ ? basis_zh[f->basis] : "",
+                f->confidence / 100.0);
   for (i = 0; i < f->n_evidence; i++)
     if (f->evidence[i].field < CC_EV_COUNT_)
-      cc_buf_printf(&b, "<br>%s：级别 %u，权重 %.1f", evidence_zh[f->evidence[i].field],
-                     f->evidence[i].level, f->evidence[i].weight10 / 10.0);
-  cc_buf_puts(&b, "</td></tr></table><h2>涉及记录</h2><table><tr><th>系统</th><th>行号</th>"
-                   "<th>学校</th><th>地区</th><th>姓名</th><th>学籍号</th><th>学籍状态</th>"
-                   "<th>助学金</th><th>免学费</th></tr>");
+      cc_buf_printf(&b, "<br>%s：级别 %u，权重 %.1f",
+                    evidence_zh[f->evidence[i].field], f->evidence[i].level,
+                    f->evidence[i].weight10 / 10.0);
+  cc_buf_puts(
+      &b,
+      "</td></tr></table><h2>涉及记录</h2><table><tr><th>系统</th><th>行号</th>"
+      "<th>学校</th><th>地区</th><th>姓名</th><th>学籍号</th><th>学籍状态</th>"
+      "<th>助学金</th><th>免学费</th></tr>");
   for (i = 0; i < f->n_members; i++) {
     const cc_member *m = &f->members[i];
     char lab[64];
     int in = cc_scope_member(&r->acct, m);
-    snprintf(lab, sizeof lab, "%.*s", (int)m->label.len, m->label.ptr ? m->label.ptr : "");
+    snprintf(lab, sizeof lab, "%.*s", (int)m->label.len,
+             m->label.ptr ? m->label.ptr : "");
     cc_buf_puts(&b, "<tr><td>");
     h(&b, cc_export_system_zh(lab));
     cc_buf_printf(&b, "</td><td>%u</td><td>", m->line);
@@ -499,7 +546,8 @@ static void finding_page(cc_reply *out, cc_request *r, const char *hex)
   {
     char **periods = NULL;
     size_t np = 0, k;
-    cc_buf_puts(&b, "<table><tr><th>期间</th><th>状态</th><th>截止日期</th></tr>");
+    cc_buf_puts(&b,
+                "<table><tr><th>期间</th><th>状态</th><th>截止日期</th></tr>");
     if (cc_db_periods(&periods, &np, r->srv->db) == 0) {
       for (k = 0; k < np; k++) {
         cc_period_data *x = NULL;
@@ -511,8 +559,9 @@ static void finding_page(cc_reply *out, cc_request *r, const char *hex)
             if (g->finding_id != id || !cc_scope_finding(&r->acct, g))
               continue;
             cc_date_format(gd, g->deadline);
-            cc_buf_printf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>", x->period,
-                           cc_finding_state_zh((cc_finding_state)g->state), gd);
+            cc_buf_printf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>",
+                          x->period,
+                          cc_finding_state_zh((cc_finding_state)g->state), gd);
           }
           cc_period_release(r->srv, x);
         }
@@ -522,8 +571,9 @@ static void finding_page(cc_reply *out, cc_request *r, const char *hex)
     }
     cc_buf_puts(&b, "</table>");
   }
-  cc_buf_puts(&b, "<h2>学校反馈</h2><table><tr><th>日期</th><th>学校</th><th>处理</th>"
-                   "<th>填报人</th><th>说明</th></tr>");
+  cc_buf_puts(
+      &b, "<h2>学校反馈</h2><table><tr><th>日期</th><th>学校</th><th>处理</th>"
+          "<th>填报人</th><th>说明</th></tr>");
   if (cc_response_list(&rs, &nr, r->srv->db, id) == 0) {
     for (i = 0; i < nr; i++) {
       char rd[11];
@@ -543,17 +593,24 @@ static void finding_page(cc_reply *out, cc_request *r, const char *hex)
   cc_buf_puts(&b, "</table>");
   if (r->acct.role == CC_ROLE_SCHOOL && f->state != CC_STATE_CLEARED) {
     int a;
-    cc_buf_printf(&b, "<h2>本校反馈</h2><form method=\"post\" action=\"/findings/%s/answer\" "
-                   "class=\"box\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">"
-                   "<input type=\"hidden\" name=\"period\" value=\"%s\">",
-                   hex, r->session.csrf, d->period);
+    cc_buf_printf(
+        &b,
+        "<h2>本校反馈</h2><form method=\"post\" action=\"/findings/%s/answer\" "
+        "class=\"box\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+        "<input type=\"hidden\" name=\"period\" value=\"%s\">",
+        hex, r->session.csrf, d->period);
     for (a = CC_ACTION_KEEP; a < CC_ACTION_COUNT_; a++)
-      cc_buf_printf(&b, "<label><input type=\"radio\" name=\"action\" value=\"%s\"%s> %s"
-                     "</label><br>", cc_response_action_code((cc_response_action)a),
-                     a == CC_ACTION_KEEP ? " required" : "",
-                     cc_response_action_zh((cc_response_action)a));
-    cc_buf_puts(&b, "<label>说明 <textarea name=\"note\" rows=\"3\" cols=\"60\" "
-                     "maxlength=\"500\"></textarea></label><br><button>提交反馈</button></form>");
+      cc_buf_printf(
+          &b,
+          "<label><input type=\"radio\" name=\"action\" value=\"%s\"%s> %s"
+          "</label><br>",
+          cc_response_action_code((cc_response_action)a),
+          a == CC_ACTION_KEEP ? " required" : "",
+          cc_response_action_zh((cc_response_action)a));
+    cc_buf_puts(&b,
+                "<label>说明 <textarea name=\"note\" rows=\"3\" cols=\"60\" "
+                "maxlength=\"500\"></textarea></label><br><button>提交反馈</"
+                "button></form>");
   }
   cc_period_release(r->srv, d);
   foot(&b);
@@ -581,10 +638,12 @@ static void check_page(cc_reply *out, cc_request *r)
   const char *id = cc_req_arg(r, "id");
   cc_buf b = {0};
   head(&b, r, "新生学籍核验");
-  cc_buf_puts(&b, "<p>新生注册前，核验其是否已在任一系统中持有学籍（在籍或休学）。</p>"
-                   "<form method=\"get\" action=\"/check\" class=\"box\"><label>身份证号 "
-                   "<input name=\"id\" size=\"20\" maxlength=\"64\" required></label>"
-                   "<button>核验</button></form>");
+  cc_buf_puts(
+      &b,
+      "<p>新生注册前，核验其是否已在任一系统中持有学籍（在籍或休学）。</p>"
+      "<form method=\"get\" action=\"/check\" class=\"box\"><label>身份证号 "
+      "<input name=\"id\" size=\"20\" maxlength=\"64\" required></label>"
+      "<button>核验</button></form>");
   if (id && *id) {
     cc_reply api;
     cc_enrollment *e = NULL;
@@ -599,10 +658,16 @@ static void check_page(cc_reply *out, cc_request *r)
     }
     cc_buf_printf(&b, "<div class=\"box\"><p>比对数据期间：%s</p>", period);
     if (n == 0)
-      cc_buf_puts(&b, "<p class=\"ok\">最新一期比对数据中，该身份证号没有在籍或休学的学籍。</p>");
+      cc_buf_puts(&b,
+                  "<p "
+                  "class=\"ok\">"
+                  "最新一期比对数据中，该身份证号没有在籍或休学的学籍。</p>");
     else
-      cc_buf_puts(&b, "<p class=\"err\">该学生已持有学籍，请先核实：</p><table><tr><th>系统</th>"
-                       "<th>学校代码</th><th>学校名称</th><th>学籍状态</th></tr>");
+      cc_buf_puts(&b,
+                  "<p "
+                  "class=\"err\">该学生已持有学籍，请先核实：</"
+                  "p><table><tr><th>系统</th>"
+                  "<th>学校代码</th><th>学校名称</th><th>学籍状态</th></tr>");
     for (i = 0; i < n; i++) {
       cc_buf_puts(&b, "<tr><td>");
       h(&b, cc_export_system_zh(e[i].label));
@@ -627,11 +692,16 @@ static void downloads_page(cc_reply *out, cc_request *r)
   head(&b, r, "下载");
   cc_buf_puts(&b, "<ul>");
   if (r->acct.role == CC_ROLE_SCHOOL)
-    cc_buf_puts(&b, "<li><a href=\"/api/v1/export\">本校问题工作簿（.xlsx，含完整身份证号，"
-                     "请妥善保管）</a></li>");
+    cc_buf_puts(
+        &b,
+        "<li><a href=\"/api/v1/export\">本校问题工作簿（.xlsx，含完整身份证号，"
+        "请妥善保管）</a></li>");
   else
-    cc_buf_puts(&b, "<li><a href=\"/api/v1/export\">本辖区问题清单（CSV，身份证号已隐去）</a></li>"
-                     "<li><a href=\"/api/v1/report\">本辖区比对报告（HTML）</a></li>");
+    cc_buf_puts(
+        &b,
+        "<li><a "
+        "href=\"/api/v1/export\">本辖区问题清单（CSV，身份证号已隐去）</a></li>"
+        "<li><a href=\"/api/v1/report\">本辖区比对报告（HTML）</a></li>");
   cc_buf_puts(&b, "</ul><p>下载均记入审计日志（谁导出、谁负责）。</p>");
   foot(&b);
   cc_reply_take(out, 200, HTML_TYPE, &b);
@@ -649,8 +719,10 @@ static void audit_page(cc_reply *out, cc_request *r)
     return;
   }
   head(&b, r, "审计日志");
-  cc_buf_puts(&b, "<table><tr><th>时间 (UTC)</th><th>用户</th><th>操作</th><th>条数</th>"
-                   "<th>内容</th></tr>");
+  cc_buf_puts(
+      &b,
+      "<table><tr><th>时间 (UTC)</th><th>用户</th><th>操作</th><th>条数</th>"
+      "<th>内容</th></tr>");
   for (i = n; i-- > 0;) { /* newest first */
     char t[32];
     time_t tt = (time_t)e[i].when;
@@ -662,7 +734,7 @@ static void audit_page(cc_reply *out, cc_request *r)
     cc_buf_puts(&b, "</td><td>");
     cc_html_str(&b, e[i].command, strnlen(e[i].command, sizeof e[i].command));
     cc_buf_printf(&b, "</td><td class=\"num\">%llu</td><td>",
-                   (unsigned long long)e[i].records);
+                  (unsigned long long)e[i].records);
     cc_html_str(&b, e[i].what, strnlen(e[i].what, sizeof e[i].what));
     cc_buf_puts(&b, "</td></tr>");
   }
@@ -699,8 +771,9 @@ void cc_page_route(cc_reply *out, cc_request *r)
     if (cc_reply_login(out, res, retry) < 0) {
       int status = out->status;
       unsigned retry = out->retry_after;
-      cc_page_login(out, r, status, status == 429 ? "登录失败次数过多，请稍后再试"
-                                                  : "用户名或密码错误");
+      cc_page_login(out, r, status,
+                    status == 429 ? "登录失败次数过多，请稍后再试"
+                                  : "用户名或密码错误");
       out->retry_after = retry;
       return;
     }

@@ -42,14 +42,14 @@
 #include "serve_session_internal.h"
 
 #define BUCKETS 65536u
-#define WINDOW 900     /* seconds a failure counts */
-#define LOCK_MAX 900   /* the longest lock */
+#define WINDOW 900   /* seconds a failure counts */
+#define LOCK_MAX 900 /* the longest lock */
 #define THROTTLE_MAX 100000
 
 typedef struct entry {
   uint8_t id[CC_SID_BYTES];
   cc_session s;
-  int next;          /* next in the bucket, or -1 */
+  int next; /* next in the bucket, or -1 */
   int used;
 } entry;
 
@@ -65,7 +65,7 @@ struct cc_sessions {
   pthread_mutex_t lock;
   entry *e;
   size_t cap, n;
-  int free_head;     /* a free entry's index via next, or -1 */
+  int free_head; /* a free entry's index via next, or -1 */
   int bucket[BUCKETS];
   tkey *t;
   size_t t_cap, t_n;
@@ -175,7 +175,8 @@ static int parse_id(uint8_t out[CC_SID_BYTES], const char *hex)
   if (hex == NULL || strlen(hex) != 2 * CC_SID_BYTES)
     return -1;
   if (sodium_hex2bin(out, CC_SID_BYTES, hex, 2 * CC_SID_BYTES, NULL, &bin_len,
-                     NULL) != 0 || bin_len != CC_SID_BYTES)
+                     NULL) != 0 ||
+      bin_len != CC_SID_BYTES)
     return -1;
   return 0;
 }

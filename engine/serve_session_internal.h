@@ -13,14 +13,14 @@
 #include "chachong/account.h"
 #include "chachong/serve.h"
 
-#define CC_SID_BYTES 32   /* 256 random bits */
-#define CC_SID_TEXT 65    /* hex and a NUL */
+#define CC_SID_BYTES 32 /* 256 random bits */
+#define CC_SID_TEXT 65  /* hex and a NUL */
 
 typedef struct cc_session {
   char name[CC_ACCOUNT_NAME_MAX + 1]; /* the account */
-  int64_t account_changed;   /* cc_account.changed at login */
-  char csrf[CC_SID_TEXT];    /* the CSRF token of the session */
-  int64_t created, last;     /* seconds (monotonic clock) */
+  int64_t account_changed;            /* cc_account.changed at login */
+  char csrf[CC_SID_TEXT];             /* the CSRF token of the session */
+  int64_t created, last;              /* seconds (monotonic clock) */
 } cc_session;
 
 typedef struct cc_sessions cc_sessions;
@@ -28,8 +28,8 @@ typedef struct cc_sessions cc_sessions;
 int cc_sessions_new(cc_sessions **out, const cc_serve_options *o);
 void cc_sessions_free(cc_sessions *s);
 /* Opens a session for an account: a new id (hex, out_id) and CSRF token. */
-int cc_sessions_open(cc_sessions *s, char out_id[CC_SID_TEXT],
-                     cc_session *out, const cc_account *a);
+int cc_sessions_open(cc_sessions *s, char out_id[CC_SID_TEXT], cc_session *out,
+                     const cc_account *a);
 /* The session of an id, its last use set to now; CC_ENOTFOUND when the id
  * is unknown or the session timed out (then it is dropped). */
 int cc_sessions_find(cc_sessions *s, const char *id, cc_session *out);
@@ -50,10 +50,10 @@ int64_t cc_serve_now(void);
 /* What a login came to (cc_sessions_login). */
 typedef enum cc_login_result {
   CC_LOGIN_OK = 0,
-  CC_LOGIN_THROTTLED,  /* the name or address is locked: nothing checked */
-  CC_LOGIN_WRONG,      /* no such account, or a wrong password (counted) */
-  CC_LOGIN_FULL,       /* too many sessions at once */
-  CC_LOGIN_ERROR       /* the database failed */
+  CC_LOGIN_THROTTLED, /* the name or address is locked: nothing checked */
+  CC_LOGIN_WRONG,     /* no such account, or a wrong password (counted) */
+  CC_LOGIN_FULL,      /* too many sessions at once */
+  CC_LOGIN_ERROR      /* the database failed */
 } cc_login_result;
 
 /* Logs an account in, for both the API and the form: throttled per name

@@ -67,8 +67,8 @@ int cc_store_error(int rc, const char *what)
   int code = CC_EIO;
   if (rc == MDB_NOTFOUND)
     code = CC_ENOTFOUND;
-  else if (rc == MDB_CORRUPTED || rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ||
-           rc == MDB_PAGE_NOTFOUND)
+  else if (rc == MDB_CORRUPTED || rc == MDB_INVALID ||
+           rc == MDB_VERSION_MISMATCH || rc == MDB_PAGE_NOTFOUND)
     code = CC_ECORRUPT;
   else if (rc == ENOMEM)
     code = CC_ENOMEM;
@@ -107,14 +107,16 @@ int cc_store_gen_drop(MDB_txn *txn, uint32_t gen)
 {
   /* "fid" is new with the finding_id index: a generation written before
    * it has none, and mdb_dbi_open finds nothing to drop. */
-  static const char *const parts[] = {"rec", "idx", "find", "fid", "schools", "blk"};
+  static const char *const parts[] = {"rec", "idx",     "find",
+                                      "fid", "schools", "blk"};
   size_t j;
   int rc;
   for (j = 0; j < sizeof parts / sizeof parts[0]; j++) {
     char name[32];
     MDB_dbi dbi;
     cc_store_gen_name(name, gen, parts[j]);
-    if (mdb_dbi_open(txn, name, 0, &dbi) == 0 && (rc = mdb_drop(txn, dbi, 1)) != 0)
+    if (mdb_dbi_open(txn, name, 0, &dbi) == 0 &&
+        (rc = mdb_drop(txn, dbi, 1)) != 0)
       return rc;
   }
   return 0;
@@ -214,7 +216,8 @@ int cc_db_open(cc_db **out, const char *dir, const cc_db_options *opts)
     rc = cc_store_error(rc, "begin");
     goto fail;
   }
-  rc = mdb_dbi_open(txn, META_NAME, opts->read_only ? 0 : MDB_CREATE, &db->meta);
+  rc =
+      mdb_dbi_open(txn, META_NAME, opts->read_only ? 0 : MDB_CREATE, &db->meta);
   if (rc == MDB_NOTFOUND) {
     mdb_txn_abort(txn);
     txn = NULL;
@@ -246,10 +249,12 @@ int cc_db_open(cc_db **out, const char *dir, const cc_db_options *opts)
   } else if (rc != 0) {
     rc = cc_store_error(rc, "format");
     goto fail;
-  } else if (!old_format && (v.mv_size != 4 || get_u32(v.mv_data) != CC_DB_FORMAT)) {
-    rc = cc_error_set(CC_ECORRUPT,
-                      "database %s has layout version %u; this chachong reads %u",
-                      dir, v.mv_size == 4 ? get_u32(v.mv_data) : 0, CC_DB_FORMAT);
+  } else if (!old_format &&
+             (v.mv_size != 4 || get_u32(v.mv_data) != CC_DB_FORMAT)) {
+    rc = cc_error_set(
+        CC_ECORRUPT,
+        "database %s has layout version %u; this chachong reads %u", dir,
+        v.mv_size == 4 ? get_u32(v.mv_data) : 0, CC_DB_FORMAT);
     goto fail;
   }
   /* Committed even when read-only: a handle opened in a transaction that
@@ -272,7 +277,10 @@ fail:
   return rc;
 }
 
-int cc_db_read_only(const cc_db *db) { return db->read_only; }
+int cc_db_read_only(const cc_db *db)
+{
+  return db->read_only;
+}
 
 void cc_db_close(cc_db *db)
 {
@@ -430,7 +438,8 @@ int cc_db_put_timed_n(cc_db *db, const cc_db_timed *e, size_t n, uint64_t us,
       rc = mdb_txn_commit(txn);
     /* A map filled to the last page: grown, and the entries written again
      * (the aborted transaction kept none of them). */
-    if (rc != MDB_MAP_FULL || grown == CC_STORE_MAP_TRIES || cc_store_map_grow(db, 1 << 20) != 0)
+    if (rc != MDB_MAP_FULL || grown == CC_STORE_MAP_TRIES ||
+        cc_store_map_grow(db, 1 << 20) != 0)
       break;
   }
   return rc ? cc_store_error(rc, what) : 0;
@@ -520,7 +529,8 @@ int cc_index_period_gen(uint32_t *gen, cc_db *db, MDB_txn *txn,
   cc_store_period_key(key, period);
   rc = mdb_get(txn, db->meta, &k, &v);
   if (rc == MDB_NOTFOUND)
-    return cc_error_set(CC_ENOTFOUND, "the database holds no period %s", period);
+    return cc_error_set(CC_ENOTFOUND, "the database holds no period %s",
+                        period);
   if (rc != 0)
     return cc_store_error(rc, "reading the period");
   if (v.mv_size < 4)
@@ -531,11 +541,12 @@ int cc_index_period_gen(uint32_t *gen, cc_db *db, MDB_txn *txn,
 
 /* Opens a read transaction on a published period's generation. */
 int cc_store_begin_period(MDB_txn **txn, uint32_t *gen, cc_db *db,
-                        const char *period)
+                          const char *period)
 {
   int rc;
   if (strlen(period) != 7)
-    return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM", period);
+    return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM",
+                        period);
   if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, txn)) != 0)
     return cc_store_error(rc, "begin");
   if ((rc = cc_index_period_gen(gen, db, *txn, period)) < 0) {
@@ -553,7 +564,8 @@ int cc_db_period_info(char **json, cc_db *db, const char *period)
   int rc;
   *json = NULL;
   if (strlen(period) != 7)
-    return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM", period);
+    return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM",
+                        period);
   if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
     return cc_store_error(rc, "begin");
   cc_store_period_key(key, period);
@@ -588,7 +600,6 @@ int cc_index_previous_period(char *prev, cc_db *db, const char *period)
   free(list);
   return found ? 0 : CC_ENOTFOUND;
 }
-
 
 /* ------------------------------------------------------------------ */
 /* Reading a generation. */
@@ -715,7 +726,8 @@ int cc_astore_write(cc_db *db, const cc_astore_op *ops, size_t n)
   int rc;
 
   if (db->read_only)
-    return cc_error_set(CC_EINVALID, "accounts: the database is open read-only");
+    return cc_error_set(CC_EINVALID,
+                        "accounts: the database is open read-only");
   if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
     return cc_store_error(rc, "accounts: begin");
   if ((rc = mdb_dbi_open(txn, CC_ACCOUNT_DB, MDB_CREATE, &dbi)) != 0) {

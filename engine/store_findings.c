@@ -96,7 +96,10 @@
  * memory. */
 typedef cc_buf wbuf;
 
-static uint8_t *wb_room(wbuf *w, size_t n) { return (uint8_t *)cc_buf_extend(w, n); }
+static uint8_t *wb_room(wbuf *w, size_t n)
+{
+  return (uint8_t *)cc_buf_extend(w, n);
+}
 
 static void wb_bytes(wbuf *w, const void *p, size_t n)
 {
@@ -335,7 +338,8 @@ int cc_index_decode_finding(cc_finding *f, cc_finding_list *list,
     m->status = (uint8_t)rb_u8(&r);
     m->grant = (int64_t)rb_u64(&r);
     m->waiver = (int64_t)rb_u64(&r);
-    if (rb_str(&r, &m->name, list, 1) < 0 || rb_str(&r, &m->record_id, list, 1) < 0 ||
+    if (rb_str(&r, &m->name, list, 1) < 0 ||
+        rb_str(&r, &m->record_id, list, 1) < 0 ||
         rb_str(&r, &m->school_code, list, 1) < 0 ||
         rb_str(&r, &m->school_name, list, 1) < 0 ||
         rb_str(&r, &m->region_code, list, 1) < 0)
@@ -474,7 +478,8 @@ int cc_index_publish(cc_db *db, const char *period, uint32_t gen,
     rc = publish_txn(db, period, gen, findings, run_info, &what);
     if (rc != MDB_MAP_FULL)
       break;
-    if ((rc = cc_store_map_grow(db, (size_t)findings->n * 1024 + strlen(run_info))) != 0)
+    if ((rc = cc_store_map_grow(db, (size_t)findings->n * 1024 +
+                                        strlen(run_info))) != 0)
       break;
     rc = MDB_MAP_FULL;
   }
@@ -601,7 +606,8 @@ done:
   mdb_txn_abort(txn);
   if (mrc == MDB_NOTFOUND) {
     cc_finding_id_hex(hex, finding_id);
-    return cc_error_set(CC_ENOTFOUND, "period %s has no finding %s", period, hex);
+    return cc_error_set(CC_ENOTFOUND, "period %s has no finding %s", period,
+                        hex);
   }
   if (mrc != 0)
     return cc_store_error(mrc, "reading a finding");
@@ -663,8 +669,8 @@ static int decode_response(cc_response *r, const cc_bytes *k, const cc_bytes *v)
     return cc_error_set(CC_ECORRUPT, "database: bad response");
   memcpy(r->source, p, len);
   p += len;
-  r->source_row = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-                  (uint32_t)p[2] << 8 | p[3];
+  r->source_row =
+      (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
   r->source_digest = get_u64(p + 4);
   return 0;
 }
@@ -726,7 +732,7 @@ typedef struct each_ctx {
   uint64_t id;
   int (*fn)(void *ctx, const cc_response *r);
   void *ctx;
-  int rc;         /* fn's answer, or a decoding error */
+  int rc; /* fn's answer, or a decoding error */
 } each_ctx;
 
 static int each_one(void *vctx, const cc_bytes *k, const cc_bytes *v)
@@ -753,7 +759,7 @@ int cc_store_each_response(cc_db *db, uint64_t finding_id,
   e.ctx = ctx;
   e.rc = 0;
   put_u64(key, finding_id);
-  rc = cc_db_each(db, "responses", finding_id ? key : NULL, sizeof key, each_one,
-                  &e, "responses");
+  rc = cc_db_each(db, "responses", finding_id ? key : NULL, sizeof key,
+                  each_one, &e, "responses");
   return rc < 0 ? rc : e.rc;
 }

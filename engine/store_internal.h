@@ -35,18 +35,18 @@ int cc_db_read_only(const cc_db *db);
 
 /* An index entry waiting to be sorted and appended (kept in memory). */
 typedef struct cc_index_entry {
-  uint64_t hash;        /* XXH3-64 of the cleaned ID */
-  uint32_t line;        /* physical line */
-  uint16_t roster;      /* roster number */
-  uint16_t len;         /* payload length */
+  uint64_t hash;          /* XXH3-64 of the cleaned ID */
+  uint32_t line;          /* physical line */
+  uint16_t roster;        /* roster number */
+  uint16_t len;           /* payload length */
   const uint8_t *payload; /* encoded idx value (cc_index_encode_idx) */
 } cc_index_entry;
 
 /* A fuzzy-tier blocking entry (docs/FUZZY.md): which block a record is in
  * and where its idx entry is. */
 typedef struct cc_block_entry {
-  uint64_t key;        /* XXH3-64 of name pinyin, birth date, sex */
-  uint64_t id_hash;    /* the record's idx key: XXH3-64 of its cleaned ID */
+  uint64_t key;     /* XXH3-64 of name pinyin, birth date, sex */
+  uint64_t id_hash; /* the record's idx key: XXH3-64 of its cleaned ID */
   uint32_t line;
   uint16_t roster;
 } cc_block_entry;
@@ -56,15 +56,15 @@ typedef struct cc_block_entry {
 typedef struct cc_stage {
   cc_db *db;
   struct MDB_txn *txn;
-  unsigned rec, idx;  /* the generation's databases (MDB_dbi) */
-  uint32_t gen;       /* generation number */
-  char period[8];     /* "YYYY-MM" */
+  unsigned rec, idx; /* the generation's databases (MDB_dbi) */
+  uint32_t gen;      /* generation number */
+  char period[8];    /* "YYYY-MM" */
   /* The rec chunk being filled (store_roster.c, "gXXXXXXXX.rec"). */
-  uint8_t *chunk;     /* its records, encoded */
+  uint8_t *chunk; /* its records, encoded */
   size_t chunk_len, chunk_cap, chunk_max;
   struct cc_chunk_slot {
-    uint32_t line, off;  /* a record's line, its offset in `chunk` */
-  } *slots;
+    uint32_t line, off; /* a record's line, its offset in `chunk` */
+  } * slots;
   size_t n_chunk, cap_chunk;
   uint16_t chunk_roster;
   /* The idx chunk being filled. */
@@ -103,7 +103,7 @@ void cc_index_stage_abort(cc_stage *st);
 typedef struct cc_gen {
   cc_db *db;
   uint32_t gen;
-  unsigned rec, idx;      /* MDB_dbi handles, for store*.c only */
+  unsigned rec, idx; /* MDB_dbi handles, for store*.c only */
 } cc_gen;
 
 /* Opens a generation's rec and idx databases. CC_ENOTFOUND when the
@@ -126,9 +126,12 @@ typedef struct cc_index_item {
   uint16_t roster;
   uint8_t status, id_verdict, id_reason, id_upgraded;
   int64_t grant, waiver;
-  const char *id;          uint8_t id_len;
-  const char *school_code; uint8_t school_code_len;
-  const char *name_folded; uint8_t name_folded_len;
+  const char *id;
+  uint8_t id_len;
+  const char *school_code;
+  uint8_t school_code_len;
+  const char *name_folded;
+  uint8_t name_folded_len;
 } cc_index_item;
 
 /* A decoded rec value; pointers valid while the read transaction lives. */
@@ -149,8 +152,9 @@ int cc_store_rec_get(cc_index_rec *out, cc_read *r, uint16_t roster,
  * the map (valid while the read transaction lives). */
 typedef struct cc_idx_cursor {
   struct MDB_cursor *cur;
-  const uint8_t *chunk, *p, *end; /* the chunk loaded, the next entry, its end */
-  const uint8_t *last;            /* the entry last returned, or NULL */
+  const uint8_t *chunk, *p,
+      *end;            /* the chunk loaded, the next entry, its end */
+  const uint8_t *last; /* the entry last returned, or NULL */
 } cc_idx_cursor;
 
 /* Opens a cursor on r's generation's idx; close it with cc_idx_close. */
@@ -166,7 +170,6 @@ int cc_idx_next(cc_idx_cursor *c, cc_index_item *out);
  * asked in key order. */
 int cc_idx_get(cc_idx_cursor *c, cc_index_item *out, uint64_t hash,
                uint16_t roster, uint32_t line);
-
 
 /* Lets go of the map's pages holding [lo, hi], addresses of values read
  * from the database (read-only transactions only). */
@@ -269,8 +272,8 @@ int cc_db_each(cc_db *db, const char *name, const void *from, size_t from_len,
 
 /* One entry of cc_db_put_timed_n: as the arguments of cc_db_put_timed. */
 typedef struct cc_db_timed {
-  const char *name;  /* the sub-database (created when new) */
-  uint8_t *key;      /* its key; the 8 bytes at `at` are written */
+  const char *name; /* the sub-database (created when new) */
+  uint8_t *key;     /* its key; the 8 bytes at `at` are written */
   size_t klen, at;
   const void *val;
   size_t vlen;
@@ -311,10 +314,10 @@ size_t cc_response_encode(uint8_t key[CC_RESPONSE_KEY_LEN], uint8_t *val,
 
 /* One change of cc_astore_write. */
 typedef struct cc_astore_op {
-  int kind;          /* CC_ASTORE_PUT, CC_ASTORE_ADD or CC_ASTORE_DEL */
+  int kind; /* CC_ASTORE_PUT, CC_ASTORE_ADD or CC_ASTORE_DEL */
   const void *key;
   size_t klen;
-  const void *val;   /* PUT and ADD */
+  const void *val; /* PUT and ADD */
   size_t vlen;
 } cc_astore_op;
 

@@ -11,9 +11,9 @@
 #include "store_internal.h"
 
 struct cc_db {
-  MDB_env *env;       /* the environment; MDB_NOTLS so any thread may read */
-  MDB_dbi meta;       /* the "meta" database */
-  char *dir;          /* path of the directory */
+  MDB_env *env; /* the environment; MDB_NOTLS so any thread may read */
+  MDB_dbi meta; /* the "meta" database */
+  char *dir;    /* path of the directory */
   int read_only;
 };
 
@@ -21,7 +21,7 @@ struct cc_db {
 struct cc_read {
   const cc_gen *g;
   MDB_txn *txn;
-  MDB_cursor *rec_cur;  /* opened when first used, or NULL */
+  MDB_cursor *rec_cur; /* opened when first used, or NULL */
 };
 
 /* Tries of a write transaction that filled the map, each after

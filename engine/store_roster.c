@@ -135,9 +135,10 @@ size_t cc_index_encode_idx(uint8_t *out, const cc_record *rec)
 
 /* Columns stored in a rec value after the head, in this order. */
 static const cc_column rec_columns[] = {
-    CC_COL_NAME, CC_COL_SCHOOL_CODE, CC_COL_SCHOOL_NAME, CC_COL_REGION_CODE,
-    CC_COL_RECORD_ID, CC_COL_STUDY_MODE, CC_COL_GRADE, CC_COL_ENROLL_DATE,
-    CC_COL_PROGRAM_YEARS, CC_COL_MAJOR};
+    CC_COL_NAME,        CC_COL_SCHOOL_CODE, CC_COL_SCHOOL_NAME,
+    CC_COL_REGION_CODE, CC_COL_RECORD_ID,   CC_COL_STUDY_MODE,
+    CC_COL_GRADE,       CC_COL_ENROLL_DATE, CC_COL_PROGRAM_YEARS,
+    CC_COL_MAJOR};
 #define N_REC_COLUMNS (sizeof rec_columns / sizeof rec_columns[0])
 
 static cc_str rec_cell(const cc_record *rec, cc_column col)
@@ -322,7 +323,8 @@ int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n)
      * that the misses overlap. */
     if (i + IDX_PREFETCH < n) {
       __builtin_prefetch(e[i + IDX_PREFETCH].payload);
-      __builtin_prefetch(e[i + IDX_PREFETCH].payload + e[i + IDX_PREFETCH].len - 1);
+      __builtin_prefetch(e[i + IDX_PREFETCH].payload + e[i + IDX_PREFETCH].len -
+                         1);
     }
     if (st->n_ichunk > 0 && st->ichunk_len + len > st->ichunk_max &&
         (rc = flush_ichunk(st)) < 0)
@@ -417,7 +419,8 @@ int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
 /* ------------------------------------------------------------------ */
 /* The idx cursor. */
 
-static void idx_key(uint8_t key[14], uint64_t hash, uint16_t roster, uint32_t line)
+static void idx_key(uint8_t key[14], uint64_t hash, uint16_t roster,
+                    uint32_t line)
 {
   put_u64(key, hash);
   put_u16(key + 8, roster);
@@ -564,7 +567,8 @@ int cc_idx_get(cc_idx_cursor *c, cc_index_item *out, uint64_t hash,
                uint16_t roster, uint32_t line)
 {
   int rc = cc_idx_seek(c, out, hash, roster, line);
-  if (rc == 0 && (out->hash != hash || out->roster != roster || out->line != line))
+  if (rc == 0 &&
+      (out->hash != hash || out->roster != roster || out->line != line))
     rc = CC_ENOTFOUND;
   return rc;
 }
@@ -648,12 +652,14 @@ int cc_index_cursor_rec(cc_index_rec *out, MDB_cursor *cur, uint16_t roster,
   else if (rc == MDB_NOTFOUND)
     rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
   if (rc == MDB_NOTFOUND)
-    return cc_error_set(CC_ENOTFOUND, "database: no record %u:%u", roster, line);
+    return cc_error_set(CC_ENOTFOUND, "database: no record %u:%u", roster,
+                        line);
   if (rc != 0)
     return cc_store_error(rc, "reading a record");
   if (k.mv_size != 6 || get_u16(k.mv_data) != roster ||
       (rc = chunk_find(out, &v, line)) == CC_ENOTFOUND)
-    return cc_error_set(CC_ENOTFOUND, "database: no record %u:%u", roster, line);
+    return cc_error_set(CC_ENOTFOUND, "database: no record %u:%u", roster,
+                        line);
   return rc;
 }
 
@@ -819,7 +825,6 @@ int cc_index_roster_records(uint64_t *out, cc_db *db, const char *period,
   return found ? 0 : CC_ENOTFOUND;
 }
 
-
 /* ------------------------------------------------------------------ */
 /* Reading through a cc_read (store_internal.h). */
 
@@ -938,7 +943,8 @@ int cc_db_enrollments(cc_enrollment **out, size_t *n, cc_db *db,
              (int)it.school_code_len, it.school_code);
     e->status = it.status;
     if (cc_index_get_rec(&r, txn, rec, it.roster, it.line) == 0)
-      copy_str(e->school_name, sizeof e->school_name, r.text[CC_COL_SCHOOL_NAME]);
+      copy_str(e->school_name, sizeof e->school_name,
+               r.text[CC_COL_SCHOOL_NAME]);
   }
   if (rc == CC_ENOTFOUND || rc == 0)
     rc = 0;

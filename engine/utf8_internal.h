@@ -18,8 +18,8 @@
  * its length (2-4) and the code point in *cp, or 0 when ill-formed
  * (truncated, overlong, a surrogate, above U+10FFFF).
  */
-static inline size_t utf8_decode(const unsigned char *p, const unsigned char *end,
-                                 uint32_t *cp)
+static inline size_t utf8_decode(const unsigned char *p,
+                                 const unsigned char *end, uint32_t *cp)
 {
   uint32_t c = p[0], min;
   size_t need, i;
@@ -73,11 +73,13 @@ static inline size_t utf8_seq(const unsigned char *s, size_t n)
  * when `newline`: ingest keeps a quoted line break, the other readers of a
  * cell do not), and the U+3000 and U+00A0 that Excel exports carry.
  */
-static inline void utf8_trim_blanks(const unsigned char **p, size_t *n, int newline)
+static inline void utf8_trim_blanks(const unsigned char **p, size_t *n,
+                                    int newline)
 {
   const unsigned char *s = *p;
   size_t k = *n;
-#define CC_ASCII_BLANK(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (newline && (c) == '\n'))
+#define CC_ASCII_BLANK(c)                                                      \
+  ((c) == ' ' || (c) == '\t' || (c) == '\r' || (newline && (c) == '\n'))
   for (;;) {
     if (k >= 1 && CC_ASCII_BLANK(s[0]))
       s++, k--;
@@ -181,7 +183,8 @@ static inline int utf8_text_ok_scalar(const unsigned char *s, size_t n)
  * registers: as a call, ingest spent some 15% more instructions here. */
 __attribute__((always_inline))
 #endif
-static inline int utf8_block16_ok(const unsigned char *q)
+static inline int
+utf8_block16_ok(const unsigned char *q)
 {
   const __m128i zero = _mm_setzero_si128();
   __m128i cur = _mm_loadu_si128((const __m128i *)q);
@@ -197,24 +200,26 @@ static inline int utf8_block16_ok(const unsigned char *q)
   p2 = _mm_loadu_si128((const __m128i *)(q - 2));
   /* Saturating subtraction leaves a non-zero byte exactly where the byte
    * before is >= C0, two before >= E0, three before >= F0. */
-  need = _mm_or_si128(
-      _mm_or_si128(_mm_subs_epu8(p1, _mm_set1_epi8((char)0xBF)),
-                   _mm_subs_epu8(p2, _mm_set1_epi8((char)0xDF))),
-      _mm_subs_epu8(p3, _mm_set1_epi8((char)0xEF)));
+  need =
+      _mm_or_si128(_mm_or_si128(_mm_subs_epu8(p1, _mm_set1_epi8((char)0xBF)),
+                                _mm_subs_epu8(p2, _mm_set1_epi8((char)0xDF))),
+                   _mm_subs_epu8(p3, _mm_set1_epi8((char)0xEF)));
   /* 80-BF are the signed bytes below -64 (C0). */
   is_cont = _mm_cmpgt_epi8(_mm_set1_epi8((char)0xC0), cur);
   /* An error where "is a continuation" equals "none is needed". */
   bad = _mm_cmpeq_epi8(is_cont, _mm_cmpeq_epi8(need, zero));
   /* C0, C1 and anything above F4. */
-  bad = _mm_or_si128(bad, _mm_cmpeq_epi8(_mm_and_si128(cur, _mm_set1_epi8((char)0xFE)),
-                                         _mm_set1_epi8((char)0xC0)));
+  bad = _mm_or_si128(
+      bad, _mm_cmpeq_epi8(_mm_and_si128(cur, _mm_set1_epi8((char)0xFE)),
+                          _mm_set1_epi8((char)0xC0)));
   bad = _mm_or_si128(bad, _mm_subs_epu8(cur, _mm_set1_epi8((char)0xF4)));
   bad = _mm_or_si128(bad, _mm_cmpeq_epi8(cur, zero));
   /* EF BF BD. */
   bad = _mm_or_si128(
-      bad, _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(p2, _mm_set1_epi8((char)0xEF)),
-                                       _mm_cmpeq_epi8(p1, _mm_set1_epi8((char)0xBF))),
-                         _mm_cmpeq_epi8(cur, _mm_set1_epi8((char)0xBD))));
+      bad, _mm_and_si128(
+               _mm_and_si128(_mm_cmpeq_epi8(p2, _mm_set1_epi8((char)0xEF)),
+                             _mm_cmpeq_epi8(p1, _mm_set1_epi8((char)0xBF))),
+               _mm_cmpeq_epi8(cur, _mm_set1_epi8((char)0xBD))));
   if (_mm_movemask_epi8(_mm_cmpeq_epi8(bad, zero)) != 0xFFFF)
     return 0;
 
@@ -232,9 +237,12 @@ static inline int utf8_block16_ok(const unsigned char *q)
       return 1;
     /* E0 needs A0-BF, ED 80-9F, F0 90-BF, F4 80-8F. */
     bad = _mm_and_si128(e0, _mm_cmpgt_epi8(_mm_set1_epi8((char)0xA0), cur));
-    bad = _mm_or_si128(bad, _mm_and_si128(ed, _mm_cmpgt_epi8(cur, _mm_set1_epi8((char)0x9F))));
-    bad = _mm_or_si128(bad, _mm_and_si128(f0, _mm_cmpgt_epi8(_mm_set1_epi8((char)0x90), cur)));
-    bad = _mm_or_si128(bad, _mm_and_si128(f4, _mm_cmpgt_epi8(cur, _mm_set1_epi8((char)0x8F))));
+    bad = _mm_or_si128(
+        bad, _mm_and_si128(ed, _mm_cmpgt_epi8(cur, _mm_set1_epi8((char)0x9F))));
+    bad = _mm_or_si128(
+        bad, _mm_and_si128(f0, _mm_cmpgt_epi8(_mm_set1_epi8((char)0x90), cur)));
+    bad = _mm_or_si128(
+        bad, _mm_and_si128(f4, _mm_cmpgt_epi8(cur, _mm_set1_epi8((char)0x8F))));
     return _mm_movemask_epi8(bad) == 0;
   }
 }

@@ -38,25 +38,26 @@
 #define FEED_BYTES 16384 /* worksheet bytes given to expat per step */
 
 /* How to say "save it as CSV" in every refusal. */
-#define SAVE_AS_CSV "open it in Excel and save it as \"CSV UTF-8\", then read the CSV"
+#define SAVE_AS_CSV                                                            \
+  "open it in Excel and save it as \"CSV UTF-8\", then read the CSV"
 
 /* A cell of the row being read: its text is row_text[off, off + len). */
 typedef struct pending_cell {
-  uint32_t col;  /* 0-based column */
+  uint32_t col; /* 0-based column */
   size_t off;
   size_t len;
-  uint8_t type;  /* cc_xlsx_type */
+  uint8_t type; /* cc_xlsx_type */
 } pending_cell;
 
 struct cc_xlsx {
-  const char *path;        /* as given to open; for messages */
+  const char *path; /* as given to open; for messages */
   zip_t *zip;
-  zip_file_t *sheet;       /* the first worksheet, being read */
+  zip_file_t *sheet; /* the first worksheet, being read */
   XML_Parser parser;
-  int suspended;           /* the parser stopped at the end of a row */
-  int fed_final;           /* the last bytes were given to expat */
-  int finished;            /* the worksheet has no more rows */
-  int err;                 /* a callback's failure (cc error code) */
+  int suspended; /* the parser stopped at the end of a row */
+  int fed_final; /* the last bytes were given to expat */
+  int finished;  /* the worksheet has no more rows */
+  int err;       /* a callback's failure (cc error code) */
   char errmsg[200];
 
   /* shared strings: the text of string i is ss_text[ss_off[i], ss_off[i+1]) */
@@ -66,22 +67,22 @@ struct cc_xlsx {
   size_t n_ss, cap_ss;
 
   /* the row being read */
-  uint32_t row;            /* its number */
-  uint32_t last_row;       /* the row handed out before, 0 at first */
-  int row_done;            /* a whole row is ready */
+  uint32_t row;      /* its number */
+  uint32_t last_row; /* the row handed out before, 0 at first */
+  int row_done;      /* a whole row is ready */
   char *row_text;
   size_t row_len, row_cap;
   pending_cell *cells;
   size_t n_cells, cap_cells;
-  cc_xlsx_cell *out;       /* the row handed out, by column */
+  cc_xlsx_cell *out; /* the row handed out, by column */
   size_t cap_out;
 
   /* the cell being read */
   int in_cell, in_v, in_is, in_t, in_rph, in_si;
-  long col;                /* its column (-1 before the first); the next
+  long col;       /* its column (-1 before the first); the next
                               cell's default is col + 1 */
-  char type;               /* 's' shared, 'i' inline, 't' str, 'b', 'e', 'n', 'd' */
-  size_t val_off;          /* where its text starts in row_text (or ss_text) */
+  char type;      /* 's' shared, 'i' inline, 't' str, 'b', 'e', 'n', 'd' */
+  size_t val_off; /* where its text starts in row_text (or ss_text) */
 };
 
 /* The local part of an XML name: "x:row" and "row" are both "row". */
@@ -147,8 +148,8 @@ static int parse_part(cc_xlsx *x, XML_Parser p, const char *name, int optional)
       if (x->err)
         rc = cc_error_set(x->err, "%s: %s: %s", x->path, name, x->errmsg);
       else
-        rc = cc_error_set(CC_EINVALID, "%s: %s line %lu: %s; %s", x->path,
-                          name, (unsigned long)XML_GetCurrentLineNumber(p),
+        rc = cc_error_set(CC_EINVALID, "%s: %s line %lu: %s; %s", x->path, name,
+                          (unsigned long)XML_GetCurrentLineNumber(p),
                           XML_ErrorString(XML_GetErrorCode(p)), SAVE_AS_CSV);
       break;
     }
@@ -281,7 +282,8 @@ static void ss_end(void *ud, const char *name)
       x->in_rph--;
   } else if (strcmp(l, "si") == 0 && x->in_si) {
     x->in_si = 0;
-    if (cc_grow((void **)&x->ss_off, &x->cap_ss, x->n_ss + 2, sizeof *x->ss_off) < 0) {
+    if (cc_grow((void **)&x->ss_off, &x->cap_ss, x->n_ss + 2,
+                sizeof *x->ss_off) < 0) {
       fail(x, CC_ENOMEM, "out of memory");
       return;
     }
@@ -358,13 +360,14 @@ static void sheet_start(void *ud, const char *name, const char **atts)
     }
     x->col = c;
     a = attr(atts, "t");
-    x->type = a == NULL ? 'n'
-              : strcmp(a, "s") == 0 ? 's'
+    x->type = a == NULL                     ? 'n'
+              : strcmp(a, "s") == 0         ? 's'
               : strcmp(a, "inlineStr") == 0 ? 'i'
-              : strcmp(a, "str") == 0 ? 't'
-              : strcmp(a, "b") == 0 ? 'b'
-              : strcmp(a, "e") == 0 ? 'e'
-              : strcmp(a, "d") == 0 ? 'd' : 'n';
+              : strcmp(a, "str") == 0       ? 't'
+              : strcmp(a, "b") == 0         ? 'b'
+              : strcmp(a, "e") == 0         ? 'e'
+              : strcmp(a, "d") == 0         ? 'd'
+                                            : 'n';
     x->in_cell = 1;
     x->val_off = x->row_len;
   } else if (x->in_cell && strcmp(l, "v") == 0) {
@@ -398,25 +401,39 @@ static void end_cell(cc_xlsx *x)
       i = i * 10 + (unsigned long)(ch - '0');
     }
     if (len == 0 || i >= x->n_ss) {
-      fail(x, CC_EINVALID, "a cell refers to a shared string that is not there");
+      fail(x, CC_EINVALID,
+           "a cell refers to a shared string that is not there");
       return;
     }
     x->row_len = off;
-    if (row_append(x, x->ss_text + x->ss_off[i], x->ss_off[i + 1] - x->ss_off[i]) < 0)
+    if (row_append(x, x->ss_text + x->ss_off[i],
+                   x->ss_off[i + 1] - x->ss_off[i]) < 0)
       return;
     len = x->row_len - off;
     type = CC_XLSX_TEXT;
     break;
   }
-  case 'i': case 't': type = CC_XLSX_TEXT; break;
-  case 'b': type = CC_XLSX_BOOL; break;
-  case 'e': type = CC_XLSX_ERROR; break;
-  case 'd': type = CC_XLSX_DATE; break;
-  default: type = CC_XLSX_NUMBER; break;
+  case 'i':
+  case 't':
+    type = CC_XLSX_TEXT;
+    break;
+  case 'b':
+    type = CC_XLSX_BOOL;
+    break;
+  case 'e':
+    type = CC_XLSX_ERROR;
+    break;
+  case 'd':
+    type = CC_XLSX_DATE;
+    break;
+  default:
+    type = CC_XLSX_NUMBER;
+    break;
   }
   if (len == 0)
     return; /* a styled cell without a value is an empty cell */
-  if (cc_grow((void **)&x->cells, &x->cap_cells, x->n_cells + 1, sizeof *x->cells) < 0) {
+  if (cc_grow((void **)&x->cells, &x->cap_cells, x->n_cells + 1,
+              sizeof *x->cells) < 0) {
     fail(x, CC_ENOMEM, "out of memory");
     return;
   }
@@ -483,8 +500,9 @@ int cc_xlsx_open(cc_xlsx **out, const char *path)
     rc = zerr == ZIP_ER_NOENT || zerr == ZIP_ER_OPEN
              ? cc_error_set(zerr == ZIP_ER_NOENT ? CC_ENOTFOUND : CC_EIO,
                             "%s: %s", path, zip_error_strerror(&ze))
-             : cc_error_set(CC_EINVALID, "%s: not a readable .xlsx workbook (%s); %s",
-                            path, zip_error_strerror(&ze), SAVE_AS_CSV);
+             : cc_error_set(CC_EINVALID,
+                            "%s: not a readable .xlsx workbook (%s); %s", path,
+                            zip_error_strerror(&ze), SAVE_AS_CSV);
     zip_error_fini(&ze);
     goto done;
   }
@@ -501,8 +519,8 @@ int cc_xlsx_open(cc_xlsx **out, const char *path)
   if ((rc = parse_part(x, p, "xl/workbook.xml", 0)) < 0)
     goto done;
   if (pf.first_sheet_rid == NULL) {
-    rc = cc_error_set(CC_EINVALID, "%s: the workbook has no worksheet; %s", path,
-                      SAVE_AS_CSV);
+    rc = cc_error_set(CC_EINVALID, "%s: the workbook has no worksheet; %s",
+                      path, SAVE_AS_CSV);
     goto done;
   }
   pf.want_rid = pf.first_sheet_rid;
@@ -512,8 +530,9 @@ int cc_xlsx_open(cc_xlsx **out, const char *path)
   if ((rc = parse_part(x, p, "xl/_rels/workbook.xml.rels", 0)) < 0)
     goto done;
   if (pf.sheet_target == NULL) {
-    rc = cc_error_set(CC_EINVALID, "%s: the first worksheet's part is not named; %s",
-                      path, SAVE_AS_CSV);
+    rc = cc_error_set(CC_EINVALID,
+                      "%s: the first worksheet's part is not named; %s", path,
+                      SAVE_AS_CSV);
     goto done;
   }
 
@@ -586,7 +605,8 @@ int cc_xlsx_next_row(cc_xlsx *x, uint32_t *row, const cc_xlsx_cell **cells,
       for (i = 0; i < x->n_cells; i++)
         if (x->cells[i].col + 1 > width)
           width = x->cells[i].col + 1;
-      if (cc_grow((void **)&x->out, &x->cap_out, width ? width : 1, sizeof *x->out) < 0)
+      if (cc_grow((void **)&x->out, &x->cap_out, width ? width : 1,
+                  sizeof *x->out) < 0)
         return cc_error_set(CC_ENOMEM, "out of memory");
       for (i = 0; i < width; i++) {
         x->out[i].text.ptr = "";
@@ -617,7 +637,8 @@ int cc_xlsx_next_row(cc_xlsx *x, uint32_t *row, const cc_xlsx_cell **cells,
         return cc_error_set(CC_ENOMEM, "out of memory");
       got = zip_fread(x->sheet, buf, FEED_BYTES);
       if (got < 0)
-        return cc_error_set(CC_EINVALID, "%s: the worksheet cannot be inflated (%s); %s",
+        return cc_error_set(CC_EINVALID,
+                            "%s: the worksheet cannot be inflated (%s); %s",
                             x->path, zip_file_strerror(x->sheet), SAVE_AS_CSV);
       x->fed_final = got == 0;
       st = XML_ParseBuffer(x->parser, (int)got, got == 0);
@@ -628,9 +649,10 @@ int cc_xlsx_next_row(cc_xlsx *x, uint32_t *row, const cc_xlsx_cell **cells,
       if (x->err)
         return cc_error_set(x->err, "%s: worksheet row %u: %s", x->path,
                             (unsigned)x->row, x->errmsg);
-      return cc_error_set(CC_EINVALID, "%s: worksheet line %lu: %s; %s", x->path,
-                          (unsigned long)XML_GetCurrentLineNumber(x->parser),
-                          XML_ErrorString(XML_GetErrorCode(x->parser)), SAVE_AS_CSV);
+      return cc_error_set(
+          CC_EINVALID, "%s: worksheet line %lu: %s; %s", x->path,
+          (unsigned long)XML_GetCurrentLineNumber(x->parser),
+          XML_ErrorString(XML_GetErrorCode(x->parser)), SAVE_AS_CSV);
     }
     if (st == XML_STATUS_SUSPENDED)
       x->suspended = 1;

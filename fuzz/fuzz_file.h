@@ -25,7 +25,8 @@ static void fuzz_file_make(char *path, const char *stem)
 static void fuzz_file_write(const char *path, const void *data, size_t size)
 {
   FILE *f = fopen(path, "wb");
-  if (f == NULL || (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
+  if (f == NULL || (size > 0 && fwrite(data, 1, size, f) != size) ||
+      fclose(f) != 0)
     abort();
 }
 

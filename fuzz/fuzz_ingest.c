@@ -46,8 +46,10 @@ static int on_commit(void *ctx, const cc_block *b)
     s->last_rec_line = r->line;
     if (r->id_len < 16 || r->id_len > 18 || strlen(r->id) != r->id_len)
       abort();
-    if (cc_name_fold(folded, sizeof folded, &flen, r->name.ptr, r->name.len) != 0 ||
-        flen != r->name_folded.len || memcmp(folded, r->name_folded.ptr, flen) != 0)
+    if (cc_name_fold(folded, sizeof folded, &flen, r->name.ptr, r->name.len) !=
+            0 ||
+        flen != r->name_folded.len ||
+        memcmp(folded, r->name_folded.ptr, flen) != 0)
       abort();
     if (r->grant < 0 || r->waiver < 0)
       abort();
@@ -111,8 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   rc = cc_ingest_file(&st, path, 0, &o, &sink);
   if (rc == 0) {
     if (st.records != s.records || st.rejects != s.rejects ||
-        st.header_line < 1 || st.header_line > 10 || st.lines < st.header_line ||
-        st.stray_quotes > st.rejects)
+        st.header_line < 1 || st.header_line > 10 ||
+        st.lines < st.header_line || st.stray_quotes > st.rejects)
       abort();
   } else if (rc != CC_EINVALID && rc != CC_ENOTFOUND) {
     abort(); /* no I/O error, interruption or exhausted memory on a small file */

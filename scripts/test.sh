@@ -10,6 +10,8 @@ jobs=$(nproc)
 # tests/CMakeLists.txt (quick 1800 s, long 7200 s), only catch a hang, and
 # Check's own are stretched past them there.
 BUILD_DIR=build bash scripts/setup.sh
+# The sources as .clang-format lays them out (scripts/format.sh).
+bash scripts/format.sh --check
 (cd build && ctest --output-on-failure -j"$jobs")
 BUILD_DIR=build-asan CC_SANITIZE=ON bash scripts/setup.sh
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

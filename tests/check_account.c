@@ -87,16 +87,25 @@ static const struct {
   const char *scope;
   int ok;
 } scopes[] = {
-    {CC_ROLE_NATIONAL, "", 1},     {CC_ROLE_NATIONAL, "37", 0},
-    {CC_ROLE_PROVINCE, "37", 1},   {CC_ROLE_PROVINCE, "3", 0},
-    {CC_ROLE_PROVINCE, "99", 0},   {CC_ROLE_PROVINCE, "3701", 0},
-    {CC_ROLE_PROVINCE, "3a", 0},   {CC_ROLE_PROVINCE, "", 0},
-    {CC_ROLE_CITY, "3701", 1},     {CC_ROLE_CITY, "37", 0},
-    {CC_ROLE_CITY, "3799", 0},     {CC_ROLE_CITY, "370102", 0},
-    {CC_ROLE_SCHOOL, "4137010001", 1}, {CC_ROLE_SCHOOL, "J3701001", 1},
-    {CC_ROLE_SCHOOL, "", 0},       {CC_ROLE_SCHOOL, "41 37", 0},
+    {CC_ROLE_NATIONAL, "", 1},
+    {CC_ROLE_NATIONAL, "37", 0},
+    {CC_ROLE_PROVINCE, "37", 1},
+    {CC_ROLE_PROVINCE, "3", 0},
+    {CC_ROLE_PROVINCE, "99", 0},
+    {CC_ROLE_PROVINCE, "3701", 0},
+    {CC_ROLE_PROVINCE, "3a", 0},
+    {CC_ROLE_PROVINCE, "", 0},
+    {CC_ROLE_CITY, "3701", 1},
+    {CC_ROLE_CITY, "37", 0},
+    {CC_ROLE_CITY, "3799", 0},
+    {CC_ROLE_CITY, "370102", 0},
+    {CC_ROLE_SCHOOL, "4137010001", 1},
+    {CC_ROLE_SCHOOL, "J3701001", 1},
+    {CC_ROLE_SCHOOL, "", 0},
+    {CC_ROLE_SCHOOL, "41 37", 0},
     {CC_ROLE_SCHOOL, "学校", 0},
-    {CC_ROLE_SCHOOL, "0123456789012345678901234567890123456789012345678901234567890123", 0},
+    {CC_ROLE_SCHOOL,
+     "0123456789012345678901234567890123456789012345678901234567890123", 0},
     {CC_ROLE_NONE, "", 0},
 };
 
@@ -105,8 +114,8 @@ START_TEST(test_account_scope_codes)
   size_t i;
   for (i = 0; i < sizeof scopes / sizeof scopes[0]; i++) {
     int rc = cc_account_scope_check(scopes[i].role, scopes[i].scope);
-    ck_assert_msg((rc == 0) == scopes[i].ok, "role %d scope '%s': %d", scopes[i].role,
-                  scopes[i].scope, rc);
+    ck_assert_msg((rc == 0) == scopes[i].ok, "role %d scope '%s': %d",
+                  scopes[i].role, scopes[i].scope, rc);
     if (!scopes[i].ok)
       ck_assert_int_eq(rc, CC_EINVALID);
   }
@@ -117,15 +126,20 @@ START_TEST(test_account_add_get_list)
 {
   cc_account a, *list = NULL;
   size_t n = 0;
-  ck_assert_int_eq(add("sd.audit", CC_ROLE_PROVINCE, "37", "correct horse 1"), 0);
-  ck_assert_int_eq(add("jn_school-1@x", CC_ROLE_SCHOOL, "4137010001", "battery staple"), 0);
+  ck_assert_int_eq(add("sd.audit", CC_ROLE_PROVINCE, "37", "correct horse 1"),
+                   0);
+  ck_assert_int_eq(
+      add("jn_school-1@x", CC_ROLE_SCHOOL, "4137010001", "battery staple"), 0);
   ck_assert_int_eq(add("nat", CC_ROLE_NATIONAL, "", "national pass"), 0);
   /* taken, bad names, bad scope, short password: nothing stored */
   ck_assert_int_eq(add("nat", CC_ROLE_NATIONAL, "", "another pass"), CC_EBUSY);
   ck_assert_int_eq(add("", CC_ROLE_NATIONAL, "", "national pass"), CC_EINVALID);
-  ck_assert_int_eq(add("张三", CC_ROLE_NATIONAL, "", "national pass"), CC_EINVALID);
-  ck_assert_int_eq(add("a b", CC_ROLE_NATIONAL, "", "national pass"), CC_EINVALID);
-  ck_assert_int_eq(add("x", CC_ROLE_PROVINCE, "99", "national pass"), CC_EINVALID);
+  ck_assert_int_eq(add("张三", CC_ROLE_NATIONAL, "", "national pass"),
+                   CC_EINVALID);
+  ck_assert_int_eq(add("a b", CC_ROLE_NATIONAL, "", "national pass"),
+                   CC_EINVALID);
+  ck_assert_int_eq(add("x", CC_ROLE_PROVINCE, "99", "national pass"),
+                   CC_EINVALID);
   ck_assert_int_eq(add("y", CC_ROLE_CITY, "3701", "123456789"), CC_EINVALID);
   ck_assert_int_eq(cc_account_get(&a, db, "sd.audit"), 0);
   ck_assert_str_eq(a.name, "sd.audit");
@@ -150,17 +164,23 @@ END_TEST
  * that was stored, none for a refused one, in order, command "user". */
 START_TEST(test_account_changes_audited)
 {
-  static const char *const want[] = {
-      "add sd.audit role=province scope=37", "add nat role=national scope=",
-      "passwd sd.audit", "disable sd.audit", "enable sd.audit",
-      "token nat new", "token nat revoke"};
+  static const char *const want[] = {"add sd.audit role=province scope=37",
+                                     "add nat role=national scope=",
+                                     "passwd sd.audit",
+                                     "disable sd.audit",
+                                     "enable sd.audit",
+                                     "token nat new",
+                                     "token nat revoke"};
   char token[CC_TOKEN_TEXT];
   cc_audit_entry *e = NULL;
   size_t n = 0, i;
-  ck_assert_int_eq(add("sd.audit", CC_ROLE_PROVINCE, "37", "correct horse 1"), 0);
-  ck_assert_int_eq(add("sd.audit", CC_ROLE_PROVINCE, "37", "correct horse 2"), CC_EBUSY);
+  ck_assert_int_eq(add("sd.audit", CC_ROLE_PROVINCE, "37", "correct horse 1"),
+                   0);
+  ck_assert_int_eq(add("sd.audit", CC_ROLE_PROVINCE, "37", "correct horse 2"),
+                   CC_EBUSY);
   ck_assert_int_eq(add("nat", CC_ROLE_NATIONAL, "", "national pass"), 0);
-  ck_assert_int_eq(cc_account_set_password(db, "sd.audit", "a new password", 14), 0);
+  ck_assert_int_eq(
+      cc_account_set_password(db, "sd.audit", "a new password", 14), 0);
   ck_assert_int_eq(cc_account_set_password(db, "nobody", "a new password", 14),
                    CC_ENOTFOUND);
   ck_assert_int_eq(cc_account_set_disabled(db, "sd.audit", 1), 0);
@@ -205,8 +225,10 @@ START_TEST(test_account_login_one_answer)
   ck_assert_str_eq(msg_wrong, msg_unknown);
   ck_assert_str_eq(msg_wrong, "wrong name or password");
   /* a prefix of the password, and an embedded NUL after it, are wrong */
-  ck_assert_int_eq(cc_account_login(&a, db, "s1", "right passwor", 13), CC_ENOTFOUND);
-  ck_assert_int_eq(cc_account_login(&a, db, "s1", "right password\0x", 16), CC_ENOTFOUND);
+  ck_assert_int_eq(cc_account_login(&a, db, "s1", "right passwor", 13),
+                   CC_ENOTFOUND);
+  ck_assert_int_eq(cc_account_login(&a, db, "s1", "right password\0x", 16),
+                   CC_ENOTFOUND);
   ck_assert_int_eq(login("", "right password"), CC_ENOTFOUND);
   ck_assert_str_eq(a.name, ""); /* nothing handed out on failure */
 }
@@ -243,7 +265,8 @@ START_TEST(test_account_passwd)
   ck_assert_int_eq(login("p1", "new password"), 0);
   ck_assert_int_eq(cc_account_get(&a, db, "p1"), 0);
   ck_assert_int_gt(a.changed, before); /* sessions opened before end */
-  ck_assert_int_eq(cc_account_set_password(db, "p9", "new password", 12), CC_ENOTFOUND);
+  ck_assert_int_eq(cc_account_set_password(db, "p9", "new password", 12),
+                   CC_ENOTFOUND);
 }
 END_TEST
 
@@ -299,8 +322,9 @@ START_TEST(test_account_read_only_refused)
   cc_db_close(db);
   db = NULL;
   ck_assert_int_eq(cc_db_open(&ro, db_dir, &o), 0);
-  ck_assert_int_eq(cc_account_add(ro, "x", CC_ROLE_NATIONAL, "", "national pass", 13),
-                   CC_EINVALID);
+  ck_assert_int_eq(
+      cc_account_add(ro, "x", CC_ROLE_NATIONAL, "", "national pass", 13),
+      CC_EINVALID);
   cc_db_close(ro);
 }
 END_TEST

@@ -196,7 +196,8 @@ START_TEST(test_audit_since)
     cc_audit_entry *list = (cc_audit_entry *)1;
     size_t n = 99, i;
     ck_assert_int_eq(cc_audit_list(&list, &n, db, rows[r].since), 0);
-    ck_assert_msg(n == rows[r].n, "since %lld: %zu entries", (long long)rows[r].since, n);
+    ck_assert_msg(n == rows[r].n, "since %lld: %zu entries",
+                  (long long)rows[r].since, n);
     if (n == 0)
       ck_assert_ptr_null(list);
     for (i = 0; i < n; i++)
@@ -297,7 +298,8 @@ START_TEST(test_audit_os_user)
   len = 30;
   ck_assert_int_eq(cc_db_put_timed(db, CC_AUDIT_DB, key, sizeof key, 0,
                                    UINT64_C(1796083202000000), val, len,
-                                   "audit log"), 0);
+                                   "audit log"),
+                   0);
   ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
   ck_assert_uint_eq(n, 3);
   /* Keys sort by the time of recording: the old entry's is 2026-12-01,
@@ -371,9 +373,11 @@ START_TEST(test_audit_forged_line)
    * like a 2020 export by "boss". Stored as given, listed as escapes: one
    * line, four tabs. 1767225600 is 2026-01-01T00:00:00Z (1735689600 for
    * 2025-01-01, plus 365 days of 86400 s). */
-  cc_audit_entry e = entry(1767225600, "ops\x1b]0;x\x07\\", "resolve",
-                           "finding=ab action=keep by=x\n2020-01-01T00:00:00Z\tboss"
-                           "\texport\t99\tall school= date=today", 1);
+  cc_audit_entry e =
+      entry(1767225600, "ops\x1b]0;x\x07\\", "resolve",
+            "finding=ab action=keep by=x\n2020-01-01T00:00:00Z\tboss"
+            "\texport\t99\tall school= date=today",
+            1);
   cc_audit_entry *list = NULL;
   size_t n = 0, len, i, tabs = 0;
   char line[4096], small[16];

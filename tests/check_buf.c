@@ -214,9 +214,9 @@ static const struct {
     {"+1", CC_CSV_TEXT, "'+1"},
     {"-1", CC_CSV_TEXT, "'-1"},
     {"@SUM(1)", CC_CSV_TEXT, "'@SUM(1)"},
-    {"\tx", CC_CSV_TEXT, "'\\x09x"},          /* TAB shown as an escape */
-    {"\rx", CC_CSV_TEXT, "'\\x0dx"},          /* a lone CR too */
-    {"\r\nx", CC_CSV_TEXT, "\"'\r\nx\""},     /* CRLF kept, quoted */
+    {"\tx", CC_CSV_TEXT, "'\\x09x"},      /* TAB shown as an escape */
+    {"\rx", CC_CSV_TEXT, "'\\x0dx"},      /* a lone CR too */
+    {"\r\nx", CC_CSV_TEXT, "\"'\r\nx\""}, /* CRLF kept, quoted */
     /* The same in a cell chachong formats itself (an amount): as it is. */
     {"-1", 0, "-1"},
     {"=1", 0, "=1"},
@@ -298,19 +298,24 @@ static const struct {
     {"abc", 0, "\"abc\""},
     {"张伟\xf0\xa0\xae\xb7", 0, "\"张伟\xf0\xa0\xae\xb7\""}, /* 𠮷: 4 bytes */
     {"a\"b\\c", 0, "\"a\\\"b\\\\c\""},
-    {"/", 0, "\"/\""},                         /* not escaped */
+    {"/", 0, "\"/\""}, /* not escaped */
     {"\n\t\x01\x1f", 0, "\"\\u000a\\u0009\\u0001\\u001f\""},
-    {"\x7f", 0, "\"\x7f\""},                   /* DEL is not C0 */
-    {"\xe2\x80\xa8", 0, "\"\xe2\x80\xa8\""},       /* U+2028: valid JSON as is */
+    {"\x7f", 0, "\"\x7f\""},                 /* DEL is not C0 */
+    {"\xe2\x80\xa8", 0, "\"\xe2\x80\xa8\""}, /* U+2028: valid JSON as is */
     {"a\0b", 3, "\"a\\u0000b\""},
     /* Ill-formed UTF-8: U+FFFD for each byte that starts no sequence. */
-    {"a\xff" "b", 0, "\"a\xef\xbf\xbd" "b\""},
-    {"\xc0\xaf", 0, "\"\xef\xbf\xbd\xef\xbf\xbd\""},             /* overlong */
-    {"\xed\xa0\x80", 0, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* surrogate */
-    {"\xe5\xbc", 0, "\"\xef\xbf\xbd\xef\xbf\xbd\""},             /* cut */
+    {"a\xff"
+     "b",
+     0,
+     "\"a\xef\xbf\xbd"
+     "b\""},
+    {"\xc0\xaf", 0, "\"\xef\xbf\xbd\xef\xbf\xbd\""}, /* overlong */
+    {"\xed\xa0\x80", 0,
+     "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""},    /* surrogate */
+    {"\xe5\xbc", 0, "\"\xef\xbf\xbd\xef\xbf\xbd\""}, /* cut */
     {"\xf4\x90\x80\x80", 0,
-     "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""},    /* > U+10FFFF */
-    {"\x80", 0, "\"\xef\xbf\xbd\""},            /* stray continuation */
+     "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* > U+10FFFF */
+    {"\x80", 0, "\"\xef\xbf\xbd\""}, /* stray continuation */
 };
 
 START_TEST(test_json_str_table)
@@ -320,8 +325,8 @@ START_TEST(test_json_str_table)
   cc_buf_init(&b, 0);
   cc_json_str(&b, json_rows[_i].in, n);
   ck_assert_int_eq(cc_buf_error(&b), 0);
-  ck_assert_msg(strcmp(b.p, json_rows[_i].out) == 0, "row %d: got '%s', want '%s'",
-                _i, b.p, json_rows[_i].out);
+  ck_assert_msg(strcmp(b.p, json_rows[_i].out) == 0,
+                "row %d: got '%s', want '%s'", _i, b.p, json_rows[_i].out);
   cc_buf_dispose(&b);
 }
 END_TEST
@@ -351,14 +356,16 @@ static const struct {
      "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"},
     {"<a href='x'>&\"</a>\x07", 0,
      "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"},
-    {"&amp;", 0, "&amp;amp;"},                    /* escaped again */
-    {"a\nb\tc", 0, "a b c"},                     /* LF, TAB: a space */
-    {"a\rb\x01\x1b\x7f" "c", 0, "abc"},          /* other controls dropped */
+    {"&amp;", 0, "&amp;amp;"}, /* escaped again */
+    {"a\nb\tc", 0, "a b c"},   /* LF, TAB: a space */
+    {"a\rb\x01\x1b\x7f"
+     "c",
+     0, "abc"}, /* other controls dropped */
     {"a\0b", 3, "ab"},
     /* Ill-formed UTF-8: U+FFFD for each byte that starts no sequence. */
     {"<\xff>", 0, "&lt;\xef\xbf\xbd&gt;"},
-    {"\xc0\xaf", 0, "\xef\xbf\xbd\xef\xbf\xbd"},  /* overlong */
-    {"\xe5\xbc<", 0, "\xef\xbf\xbd\xef\xbf\xbd&lt;"}, /* cut */
+    {"\xc0\xaf", 0, "\xef\xbf\xbd\xef\xbf\xbd"},                 /* overlong */
+    {"\xe5\xbc<", 0, "\xef\xbf\xbd\xef\xbf\xbd&lt;"},            /* cut */
     {"\xed\xa0\x80", 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
 };
 
@@ -372,7 +379,8 @@ START_TEST(test_html_str_table)
   cc_buf_puts(&b, "]");
   ck_assert_int_eq(cc_buf_error(&b), 0);
   ck_assert_uint_eq(b.len, strlen(html_rows[_i].out) + 2);
-  ck_assert_msg(b.p[0] == '[' && memcmp(b.p + 1, html_rows[_i].out, b.len - 2) == 0,
+  ck_assert_msg(b.p[0] == '[' &&
+                    memcmp(b.p + 1, html_rows[_i].out, b.len - 2) == 0,
                 "row %d: got '%s', want '[%s]'", _i, b.p, html_rows[_i].out);
   cc_buf_dispose(&b);
 }
@@ -390,7 +398,7 @@ START_TEST(test_url_str)
   cc_url_str(&b, "a b&c=d/e?f+g%h#i");
   ck_assert_str_eq(b.p, "a%20b%26c%3Dd%2Fe%3Ff%2Bg%25h%23i");
   cc_buf_reset(&b);
-  cc_url_str(&b, "张\x01\xff");   /* 张 = E5 BC A0: each byte, upper-case hex */
+  cc_url_str(&b, "张\x01\xff"); /* 张 = E5 BC A0: each byte, upper-case hex */
   ck_assert_str_eq(b.p, "%E5%BC%A0%01%FF");
   cc_buf_dispose(&b);
   /* Through the cap: the first failure stays, the text as before it. */

@@ -61,14 +61,14 @@ static const char *deadline(const cc_calendar *cal, const char *start, int n,
 }
 
 /* Asserts whether a day is worked and whether the answer is provisional. */
-#define ck_day(cal, text, work, prov)                                        \
-  do {                                                                       \
-    int p_ = -1;                                                             \
-    int w_ = cc_calendar_is_workday((cal), D(text), &p_);                    \
-    ck_assert_msg(w_ == (work), "%s: working %d, expected %d", (text), w_,   \
-                  (work));                                                   \
-    ck_assert_msg(p_ == (prov), "%s: provisional %d, expected %d", (text),   \
-                  p_, (prov));                                               \
+#define ck_day(cal, text, work, prov)                                          \
+  do {                                                                         \
+    int p_ = -1;                                                               \
+    int w_ = cc_calendar_is_workday((cal), D(text), &p_);                      \
+    ck_assert_msg(w_ == (work), "%s: working %d, expected %d", (text), w_,     \
+                  (work));                                                     \
+    ck_assert_msg(p_ == (prov), "%s: provisional %d, expected %d", (text), p_, \
+                  (prov));                                                     \
   } while (0)
 
 /* Writes `text` to a new temporary file; returns its path (static). */
@@ -99,11 +99,11 @@ static const notice_row published[] = {
     /* 2015: 国办发明电〔2014〕28号, and 国发明电〔2015〕1号 (抗战胜利70周年) */
     {"2015-01-01..2015-01-03", "2015-01-04"},
     {"2015-02-18..2015-02-24", "2015-02-15, 2015-02-28"},
-    {"2015-04-05, 2015-04-06", NULL},         /* 4月5日放假，6日补休 */
-    {"2015-05-01", NULL},                     /* 与周末连休 */
-    {"2015-06-20, 2015-06-22", NULL},         /* 6月20日放假，22日补休 */
+    {"2015-04-05, 2015-04-06", NULL}, /* 4月5日放假，6日补休 */
+    {"2015-05-01", NULL},             /* 与周末连休 */
+    {"2015-06-20, 2015-06-22", NULL}, /* 6月20日放假，22日补休 */
     {"2015-09-03..2015-09-05", "2015-09-06"}, /* 9月3日至5日调休放假 */
-    {"2015-09-27", NULL},                     /* 中秋，星期日，无补休 */
+    {"2015-09-27", NULL}, /* 中秋，星期日，无补休 */
     {"2015-10-01..2015-10-07", "2015-10-10"},
     /* 2016: 国办发明电〔2015〕18号 */
     {"2016-01-01", NULL},
@@ -587,11 +587,10 @@ START_TEST(test_calendar_load_file_replaces_year)
 {
   cc_calendar *cal = new_calendar();
   int rc;
-  const char *path = temp_file(
-      "year 2019 source replacement\n"
-      "2019-10-01 off 国庆节\n"
-      "year 2026 source replacement\n"
-      "2026-10-01 off 国庆节\n");
+  const char *path = temp_file("year 2019 source replacement\n"
+                               "2019-10-01 off 国庆节\n"
+                               "year 2026 source replacement\n"
+                               "2026-10-01 off 国庆节\n");
   ck_day(cal, "2018-12-29", 1, 0); /* from the built-in 2019 notice */
   rc = cc_calendar_load_file(cal, path);
   ck_assert_msg(rc == 0, "load: %d %s", rc, cc_error_last());
@@ -613,8 +612,8 @@ END_TEST
 START_TEST(test_calendar_load_data_file)
 {
   cc_calendar *cal = new_calendar();
-  int rc = cc_calendar_load_file(
-      cal, CC_SOURCE_DIR "/data/calendar/cn-2015-2026.txt");
+  int rc = cc_calendar_load_file(cal, CC_SOURCE_DIR
+                                 "/data/calendar/cn-2015-2026.txt");
   int prov = -1;
   ck_assert_msg(rc == 0, "load: %d %s", rc, cc_error_last());
   ck_assert_str_eq(deadline(cal, "2026-09-30", 10, &prov), "2026-10-20");
@@ -712,12 +711,12 @@ static const struct {
     {"year 2027 source\n", ":1:17:", "notice"},
     {"year 2300 source X\n2300-01-01 off 元旦\n", ":1:6:", "range"},
     {"year 27 source X\n", ":1:6:", "four digits"},
-    {"year 2027 source X\n2027-02-10 off 春节\n2027-02-10 off 春节\n", ":3:1:",
-     "twice"},
+    {"year 2027 source X\n2027-02-10 off 春节\n2027-02-10 off 春节\n",
+     ":3:1:", "twice"},
     {"year 2027 source X\n  2025-05-01 off 劳动节\n", ":2:3:", "outside"},
     {"year 2027 source X\n2027-02-10 off\n", ":2:15:", "name"},
-    {"year 2027 source X\n2027-02-10 off 春节\nyear 2027 source Y\n", ":3:6:",
-     "twice"},
+    {"year 2027 source X\n2027-02-10 off 春节\nyear 2027 source Y\n",
+     ":3:6:", "twice"},
     {"year 2027 source X\n", ":1:1:", "no days"},
     {"# only a comment\n", ":1:1:", "no 'year'"},
     {"year 2027 source X\n2027-01-01 off 元旦\nsauce Y\n", ":3:1:", "expected"},

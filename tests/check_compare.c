@@ -76,27 +76,35 @@ static void teardown(void)
 /* ------------------------------------------------------------------ */
 /* Rosters through the index API. */
 
-enum { EN = CC_STATUS_ENROLLED, SU = CC_STATUS_SUSPENDED,
-       WD = CC_STATUS_WITHDRAWN, TR = CC_STATUS_TRANSFERRED,
-       GR = CC_STATUS_GRADUATED, CO = CC_STATUS_COMPLETED,
-       CA = CC_STATUS_CANCELLED };
+enum {
+  EN = CC_STATUS_ENROLLED,
+  SU = CC_STATUS_SUSPENDED,
+  WD = CC_STATUS_WITHDRAWN,
+  TR = CC_STATUS_TRANSFERRED,
+  GR = CC_STATUS_GRADUATED,
+  CO = CC_STATUS_COMPLETED,
+  CA = CC_STATUS_CANCELLED
+};
 
 /* One roster row; grant and waiver in fen. */
 typedef struct row {
   uint16_t roster;
   uint32_t line;
   const char *id;
-  const char *name;      /* folded name (what id_conflict compares) */
+  const char *name; /* folded name (what id_conflict compares) */
   const char *school;
   int status;
   int64_t grant, waiver;
-  const char *reg;       /* registered name; NULL = name */
-  uint64_t hash;         /* 0: XXH3 of the ID; else forced (collisions) */
+  const char *reg; /* registered name; NULL = name */
+  uint64_t hash;   /* 0: XXH3 of the ID; else forced (collisions) */
 } row;
 
 /* R(roster, line, id, name, school, status, grant yuan, waiver yuan) */
-#define R(ro, li, id, nm, sc, st, g, w) \
-  {ro, li, id, nm, sc, st, (int64_t)((g) * 100 + 0.5), (int64_t)((w) * 100 + 0.5), NULL, 0}
+#define R(ro, li, id, nm, sc, st, g, w)                                        \
+  {                                                                            \
+    ro, li, id, nm, sc, st, (int64_t)((g)*100 + 0.5),                          \
+        (int64_t)((w)*100 + 0.5), NULL, 0                                      \
+  }
 
 static int row_line_cmp(const void *pa, const void *pb)
 {
@@ -152,7 +160,8 @@ static uint32_t build(const row *rows_in, size_t n)
     e[i].roster = r.roster;
     e[i].line = r.line;
     e[i].payload = payload + i * CC_IDX_VALUE_MAX;
-    e[i].len = (uint16_t)cc_index_encode_idx(payload + i * CC_IDX_VALUE_MAX, &r);
+    e[i].len =
+        (uint16_t)cc_index_encode_idx(payload + i * CC_IDX_VALUE_MAX, &r);
   }
   ck_assert_int_eq(cc_index_sort(e, n, 1), 0);
   ck_assert_int_eq(cc_index_stage_entries(&st, e, n), 0);
@@ -200,10 +209,9 @@ static char *project_one(const cc_finding *f)
   ck_assert_ptr_nonnull(s);
   ck_assert_uint_le(f->n_members, 64);
   cc_money_format(money, f->amount_at_risk);
-  len = (size_t)sprintf(s, "%s %s %s %s ",
-                        cc_finding_type_code((cc_finding_type)f->type),
-                        f->cross ? "cross" : "within",
-                        f->id_valid ? "valid" : "invalid", money);
+  len = (size_t)sprintf(
+      s, "%s %s %s %s ", cc_finding_type_code((cc_finding_type)f->type),
+      f->cross ? "cross" : "within", f->id_valid ? "valid" : "invalid", money);
   for (i = 0; i < f->n_members; i++) {
     const cc_member *x = &f->members[i];
     /* Each member carries its roster's label, copied into the list. */
@@ -238,9 +246,9 @@ static void assert_projection(const cc_finding_list *l,
     ck_assert_msg(strcmp(got[i], expected[i]) == 0,
                   "%s: finding %zu: got '%s', expected '%s'", name, i, got[i],
                   expected[i]);
-  ck_assert_msg(l->n == n_exp, "%s: %zu findings, expected %zu (first extra: '%s')",
-                name, l->n, n_exp,
-                l->n > n_exp ? got[n_exp] : expected[l->n]);
+  ck_assert_msg(l->n == n_exp,
+                "%s: %zu findings, expected %zu (first extra: '%s')", name,
+                l->n, n_exp, l->n > n_exp ? got[n_exp] : expected[l->n]);
   for (i = 0; i < l->n; i++)
     free(got[i]);
   free(got);
@@ -288,7 +296,8 @@ static const rule_case rule_cases[] = {
       R(1, 2, A, "张三", "4137010001", EN, 0, 0)},
      {"dual_enrollment cross valid 0 moe:2,mohrss:2"}},
     {"double_grant 1000 + 800 + 500, any status",
-     {R(0, 2, A, "张三", "S1", EN, 1000, 0), R(1, 2, A, "张三", "J1", GR, 800, 0),
+     {R(0, 2, A, "张三", "S1", EN, 1000, 0),
+      R(1, 2, A, "张三", "J1", GR, 800, 0),
       R(2, 2, A, "张三", "P1", WD, 500, 0)},
      {"double_grant cross valid 1300 moe:2,mohrss:2,prov:2"}},
     {"double_grant in fen: 1000.50 + 1000.25 - 1000.50",
@@ -296,11 +305,13 @@ static const rule_case rule_cases[] = {
       R(0, 3, A, "张三", "S2", TR, 1000.25, 0)},
      {"double_grant within valid 1000.25 moe:2,moe:3"}},
     {"double_waiver at one school",
-     {R(0, 2, A, "张三", "S1", EN, 0, 2000), R(0, 3, A, "张三", "S1", EN, 0, 2000)},
+     {R(0, 2, A, "张三", "S1", EN, 0, 2000),
+      R(0, 3, A, "张三", "S1", EN, 0, 2000)},
      {"double_waiver within valid 2000 moe:2,moe:3",
       "duplicate_record within valid 0 moe:2,moe:3"}},
     {"double_grant but a single waiver",
-     {R(0, 2, A, "张三", "S1", EN, 1000, 2000), R(1, 2, A, "张三", "J1", EN, 1000, 0),
+     {R(0, 2, A, "张三", "S1", EN, 1000, 2000),
+      R(1, 2, A, "张三", "J1", EN, 1000, 0),
       R(1, 3, A, "张三", "J2", GR, 0, 0)},
      {"double_grant cross valid 1000 moe:2,mohrss:2",
       "dual_enrollment cross valid 0 moe:2,mohrss:2"}},
@@ -315,7 +326,8 @@ static const rule_case rule_cases[] = {
      {R(0, 2, A, "张三", "S1", EN, 0, 0), R(1, 3, A, "张叁", "J1", GR, 0, 0)},
      {NULL}},
     {"id_conflict: siblings 蒋经国 / 蒋纬国 are different names",
-     {R(0, 2, A, "蒋经国", "S1", EN, 0, 0), R(1, 3, A, "蒋纬国", "J1", GR, 0, 0)},
+     {R(0, 2, A, "蒋经国", "S1", EN, 0, 0),
+      R(1, 3, A, "蒋纬国", "J1", GR, 0, 0)},
      {"id_conflict cross valid 0 moe:2,mohrss:3"}},
     {"no finding: 转学 + 在籍",
      {R(0, 2, A, "张三", "S1", TR, 0, 0), R(1, 2, A, "张三", "J1", EN, 0, 0)},
@@ -333,13 +345,16 @@ static const rule_case rule_cases[] = {
      {R(0, 2, A, "张三", "S1", CA, 0, 0), R(0, 3, A, "张三", "S1", EN, 0, 0)},
      {NULL}},
     {"no finding: 转学 + 在籍, paid once",
-     {R(0, 2, A, "张三", "S1", TR, 1000, 0), R(1, 2, A, "张三", "J1", EN, 0, 2000)},
+     {R(0, 2, A, "张三", "S1", TR, 1000, 0),
+      R(1, 2, A, "张三", "J1", EN, 0, 2000)},
      {NULL}},
     {"转学 + 在籍 paid twice: double_grant only",
-     {R(0, 2, A, "张三", "S1", TR, 1000, 0), R(1, 2, A, "张三", "J1", EN, 1000, 0)},
+     {R(0, 2, A, "张三", "S1", TR, 1000, 0),
+      R(1, 2, A, "张三", "J1", EN, 1000, 0)},
      {"double_grant cross valid 1000 moe:2,mohrss:2"}},
     {"no finding: one record paid both",
-     {R(0, 2, A, "张三", "S1", EN, 1000, 2000), R(1, 2, B, "李四", "J1", EN, 1000, 2000)},
+     {R(0, 2, A, "张三", "S1", EN, 1000, 2000),
+      R(1, 2, B, "李四", "J1", EN, 1000, 2000)},
      {NULL}},
     {"no finding: same folded name, registered differently",
      {{0, 2, A, "李娜", "S1", TR, 0, 0, "李 娜", 0},
@@ -389,7 +404,8 @@ START_TEST(test_compare_empty_generation)
   compare(&l, gen, 2);
   ck_assert_uint_eq(l.n, 0);
   cc_finding_list_dispose(&l);
-  ck_assert_int_eq(cc_compare_exact(&l, db, gen + 100, labels, 1), CC_ENOTFOUND);
+  ck_assert_int_eq(cc_compare_exact(&l, db, gen + 100, labels, 1),
+                   CC_ENOTFOUND);
   ck_assert_uint_eq(l.n, 0);
 }
 END_TEST
@@ -428,7 +444,8 @@ START_TEST(test_compare_members_from_rec)
   ck_assert_int_eq(memcmp(f->members[0].school_code.ptr, "S1", 2), 0);
   ck_assert_uint_eq(f->members[0].school_name.len, strlen("学校S1"));
   ck_assert_int_eq(memcmp(f->members[0].school_name.ptr, "学校S1",
-                          f->members[0].school_name.len), 0);
+                          f->members[0].school_name.len),
+                   0);
   ck_assert_uint_eq(f->members[0].region_code.len, 6);
   ck_assert_uint_eq(f->members[1].roster, 1);
   ck_assert_uint_eq(f->members[1].label.len, 6);
@@ -437,7 +454,8 @@ START_TEST(test_compare_members_from_rec)
   ck_assert_uint_eq(f->members[1].status, SU);
   ck_assert_int_eq(f->members[1].waiver, 150050);
   ck_assert_uint_eq(f->members[1].name.len, strlen("李娜"));
-  ck_assert_int_eq(memcmp(f->members[1].name.ptr, "李娜", f->members[1].name.len), 0);
+  ck_assert_int_eq(
+      memcmp(f->members[1].name.ptr, "李娜", f->members[1].name.len), 0);
   /* The lifecycle fields are the run's to set: compare leaves them zero. */
   ck_assert_uint_eq(f->state, 0);
   ck_assert_int_eq(f->issued, 0);
@@ -461,11 +479,10 @@ START_TEST(test_compare_hash_collision_not_merged)
 {
   /* A and B share hash H1 and a school; interleaved in key order
    * (H1, moe, 2) A, (H1, moe, 5) B, (H1, mohrss, 2) B, (H1, mohrss, 3) A. */
-  static const row rows[] = {
-      {0, 2, A, "张三", "S1", EN, 100000, 0, NULL, H1},
-      {0, 5, B, "李四", "S1", EN, 100000, 0, NULL, H1},
-      {1, 2, B, "李四", "J1", EN, 0, 0, NULL, H1},
-      {1, 3, A, "张三", "J2", EN, 0, 0, NULL, H1}};
+  static const row rows[] = {{0, 2, A, "张三", "S1", EN, 100000, 0, NULL, H1},
+                             {0, 5, B, "李四", "S1", EN, 100000, 0, NULL, H1},
+                             {1, 2, B, "李四", "J1", EN, 0, 0, NULL, H1},
+                             {1, 3, A, "张三", "J2", EN, 0, 0, NULL, H1}};
   static const char *const expected[] = {
       "dual_enrollment cross valid 0 moe:2,mohrss:3",
       "dual_enrollment cross valid 0 moe:5,mohrss:2", NULL};
@@ -524,14 +541,13 @@ START_TEST(test_compare_generic_id)
    * schools, shown in (roster, line) order. B shares A's hash H1 (the
    * walk keeps IDs apart inside a group) with 3 records, exactly the
    * limit: a person, its dual_enrollment stays. */
-  static const row rows[] = {
-      {0, 2, A, "张三", "S1", EN, 0, 0, NULL, H1},
-      {0, 3, A, "张三", "S1", EN, 0, 0, NULL, H1},
-      {0, 4, B, "李四", "S2", EN, 0, 0, NULL, H1},
-      {1, 2, A, "王五", "J1", EN, 0, 0, NULL, H1},
-      {1, 3, B, "李四", "J2", EN, 0, 0, NULL, H1},
-      {1, 4, B, "李四", "J2", GR, 0, 0, NULL, H1},
-      {2, 2, A, "赵六", "P1", EN, 0, 0, NULL, H1}};
+  static const row rows[] = {{0, 2, A, "张三", "S1", EN, 0, 0, NULL, H1},
+                             {0, 3, A, "张三", "S1", EN, 0, 0, NULL, H1},
+                             {0, 4, B, "李四", "S2", EN, 0, 0, NULL, H1},
+                             {1, 2, A, "王五", "J1", EN, 0, 0, NULL, H1},
+                             {1, 3, B, "李四", "J2", EN, 0, 0, NULL, H1},
+                             {1, 4, B, "李四", "J2", GR, 0, 0, NULL, H1},
+                             {2, 2, A, "赵六", "P1", EN, 0, 0, NULL, H1}};
   static const char *const expected[] = {
       "dual_enrollment cross valid 0 moe:4,mohrss:3", NULL};
   cc_finding_list l;
@@ -592,20 +608,19 @@ static uint64_t id_of(const cc_finding_list *l, int type)
 START_TEST(test_compare_finding_id_stable)
 {
   /* Month 1. */
-  static const row m1[] = {
-      R(0, 2, A, "张三", "S1", EN, 1000, 0), R(1, 2, A, "张三", "J1", EN, 800, 0)};
+  static const row m1[] = {R(0, 2, A, "张三", "S1", EN, 1000, 0),
+                           R(1, 2, A, "张三", "J1", EN, 800, 0)};
   /* Month 2: other lines, amounts, registered and folded names, one more
    * record at a school already listed. */
-  static const row m2[] = {
-      {0, 17, A, "张叁", "S1", SU, 50000, 0, "张 叁", 0},
-      {0, 40, A, "张叁", "S1", EN, 0, 0, NULL, 0},
-      {1, 9, A, "张叁", "J1", EN, 100000, 0, NULL, 0}};
+  static const row m2[] = {{0, 17, A, "张叁", "S1", SU, 50000, 0, "张 叁", 0},
+                           {0, 40, A, "张叁", "S1", EN, 0, 0, NULL, 0},
+                           {1, 9, A, "张叁", "J1", EN, 100000, 0, NULL, 0}};
   /* Month 3: a different school in mohrss. */
-  static const row m3[] = {
-      R(0, 2, A, "张三", "S1", EN, 1000, 0), R(1, 2, A, "张三", "J2", EN, 800, 0)};
+  static const row m3[] = {R(0, 2, A, "张三", "S1", EN, 1000, 0),
+                           R(1, 2, A, "张三", "J2", EN, 800, 0)};
   /* The same schools, another person. */
-  static const row m4[] = {
-      R(0, 2, B, "张三", "S1", EN, 1000, 0), R(1, 2, B, "张三", "J1", EN, 800, 0)};
+  static const row m4[] = {R(0, 2, B, "张三", "S1", EN, 1000, 0),
+                           R(1, 2, B, "张三", "J1", EN, 800, 0)};
   cc_finding_list l1, l2, l3, l4;
   uint64_t d1, g1;
 
@@ -733,8 +748,8 @@ START_TEST(test_compare_threads_same_result)
       const cc_finding *a = &l.items[i - 1], *b = &l.items[i];
       int c = strcmp(a->id, b->id);
       ck_assert(a->type < b->type ||
-                (a->type == b->type && (c < 0 || (c == 0 &&
-                                                  a->finding_id < b->finding_id))));
+                (a->type == b->type &&
+                 (c < 0 || (c == 0 && a->finding_id < b->finding_id))));
     }
     s = json_of(&l);
     if (ref == NULL) {

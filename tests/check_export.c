@@ -90,14 +90,17 @@ static const cc_finding_list *sample(void)
   const uint8_t EN = CC_STATUS_ENROLLED, TR = CC_STATUS_TRANSFERRED;
   mem[0][0] = M("moe", "A", "甲校", "370102", "张伟", "R-A-1", EN, 0, 0);
   mem[0][1] = M("mohrss", "B", "乙技校", "370112", "張偉", "T-B-1", EN, 0, 0);
-  F(0, 0x10, CC_FT_DUAL_ENROLLMENT, 1, "370102200803151231", CC_STATE_NEW, 0, 2);
+  F(0, 0x10, CC_FT_DUAL_ENROLLMENT, 1, "370102200803151231", CC_STATE_NEW, 0,
+    2);
 
   mem[1][0] = M("moe", "A", "甲校", "370102", "李娜", "R-A-2", EN, 0, 0);
   mem[1][1] = M("moe", "A", "甲校", "370102", "李 娜", "", EN, 0, 0);
-  F(1, 0x11, CC_FT_DUPLICATE_RECORD, 0, "370105200811020281", CC_STATE_OPEN, 0, 2);
+  F(1, 0x11, CC_FT_DUPLICATE_RECORD, 0, "370105200811020281", CC_STATE_OPEN, 0,
+    2);
 
   mem[2][0] = M("moe", "A", "甲校", "370102", "王芳", "R-A-3", EN, 100000, 0);
-  mem[2][1] = M("mohrss", "A", "甲技校", "370102", "王芳", "T-A-3", TR, 50000, 0);
+  mem[2][1] =
+      M("mohrss", "A", "甲技校", "370102", "王芳", "T-A-3", TR, 50000, 0);
   F(2, 0x12, CC_FT_DOUBLE_GRANT, 1, "370112200902080646", CC_STATE_OVERDUE,
     50000, 2);
 
@@ -120,9 +123,12 @@ static const cc_finding_list *sample(void)
   items[4].cleared = cc_date_from_ymd(2026, 10, 15);
   items[4].cleared_on_time = 0;
 
-  mem[5][0] = M("moe", "A", "甲校", "370102", "=HYPERLINK(1)", "R-A-5", EN, 0, 0);
-  mem[5][1] = M("moe", "=cmd", "某校,\"东\"\n校区", "3790", "吴\xffX", "", EN, 0, 0);
-  F(5, 0x15, CC_FT_DUAL_ENROLLMENT, 0, "370181200812300572", CC_STATE_NEW, 0, 2);
+  mem[5][0] =
+      M("moe", "A", "甲校", "370102", "=HYPERLINK(1)", "R-A-5", EN, 0, 0);
+  mem[5][1] =
+      M("moe", "=cmd", "某校,\"东\"\n校区", "3790", "吴\xffX", "", EN, 0, 0);
+  F(5, 0x15, CC_FT_DUAL_ENROLLMENT, 0, "370181200812300572", CC_STATE_NEW, 0,
+    2);
 
   sample_list.items = items;
   sample_list.n = N_SAMPLE;
@@ -137,8 +143,10 @@ static const cc_export_school *find_school(const cc_export_plan *p,
   size_t i;
   for (i = 0; i < p->n_kept; i++) {
     const cc_export_school *s = &p->schools[p->order[i]];
-    if (s->label.len == strlen(label) && memcmp(s->label.ptr, label, s->label.len) == 0 &&
-        s->code.len == strlen(code) && memcmp(s->code.ptr, code, s->code.len) == 0)
+    if (s->label.len == strlen(label) &&
+        memcmp(s->label.ptr, label, s->label.len) == 0 &&
+        s->code.len == strlen(code) &&
+        memcmp(s->code.ptr, code, s->code.len) == 0)
       return s;
   }
   return NULL;
@@ -223,9 +231,9 @@ START_TEST(test_export_file_name_known)
 {
   char out[CC_EXPORT_FILE_MAX];
   const char *lab = name_rows[_i].label;
-  size_t n = cc_export_file_name(out, name_rows[_i].code,
-                                 strlen(name_rows[_i].code), lab,
-                                 lab ? strlen(lab) : 0);
+  size_t n =
+      cc_export_file_name(out, name_rows[_i].code, strlen(name_rows[_i].code),
+                          lab, lab ? strlen(lab) : 0);
   ck_assert_str_eq(out, name_rows[_i].want);
   ck_assert_uint_eq(n, strlen(name_rows[_i].want));
 }
@@ -370,8 +378,8 @@ START_TEST(test_export_grouping)
     int c = strcmp(a->city, b->city);
     ck_assert(c < 0 || (c == 0 && strcmp(a->file, b->file) < 0));
   }
-  ck_assert_uint_eq(p.n_cities, 5);      /* 0000 3701 3702 3790 4403 */
-  ck_assert_uint_eq(p.n_provinces, 3);   /* 00 37 44 */
+  ck_assert_uint_eq(p.n_cities, 5);    /* 0000 3701 3702 3790 4403 */
+  ck_assert_uint_eq(p.n_provinces, 3); /* 00 37 44 */
   ck_assert_str_eq(p.cities[0].code, "0000");
   ck_assert_str_eq(p.provinces[1].code, "37");
   ck_assert_uint_eq(p.provinces[1].n, 3);
@@ -583,8 +591,8 @@ START_TEST(test_export_files_written)
     csv = slurp(path, &len);
     ck_assert_ptr_nonnull(csv);
     ck_assert_int_eq(memcmp(csv, "\xEF\xBB\xBF", 3), 0);
-    ck_assert_msg(csv_records(csv, len) == files[i].records,
-                  "%s: %zu records", path, csv_records(csv, len));
+    ck_assert_msg(csv_records(csv, len) == files[i].records, "%s: %zu records",
+                  path, csv_records(csv, len));
     ck_assert(len >= 2 && csv[len - 2] == '\r' && csv[len - 1] == '\n');
     free(csv);
   }
@@ -606,27 +614,33 @@ START_TEST(test_export_row_contents)
 
   /* School A: headers, one duplicate_record row for two records, the
    * other school of a dual-brand pair, money in yuan. */
-  snprintf(path, sizeof path, "%s/out/37-山东省/3701-济南市/A_moe.csv", tmp_root);
+  snprintf(path, sizeof path, "%s/out/37-山东省/3701-济南市/A_moe.csv",
+           tmp_root);
   csv = slurp(path, &len);
   ck_assert_ptr_nonnull(csv);
-  ck_assert_ptr_nonnull(strstr(csv, "\xEF\xBB\xBF问题编号,问题类型,范围,状态,学生姓名,"
-                                    "身份证号,匹配依据,本校学籍号,本校学籍状态,"));
-  ck_assert_ptr_nonnull(strstr(csv, ",应采取的措施,学校反馈,备注,学校代码,本校处理结果,处理说明\r\n"));
+  ck_assert_ptr_nonnull(
+      strstr(csv, "\xEF\xBB\xBF问题编号,问题类型,范围,状态,学生姓名,"
+                  "身份证号,匹配依据,本校学籍号,本校学籍状态,"));
   ck_assert_ptr_nonnull(strstr(
-      csv, "0000000000000011,同校重复注册,系统内,整改中,李娜；李 娜,"
-           "370105200811020281,身份证号完全相同,R-A-2；（无学籍号）,在籍；在籍,0,0,0,"
-           "无（本校内重复）,2026-09-15,2026-09-29,"));
-  ck_assert_ptr_nonnull(strstr(
-      csv, "0000000000000012,重复享受国家助学金,跨系统,已逾期,王芳,"
-           "370112200902080646,身份证号完全相同,R-A-3,在籍,1000,0,500,"
-           "甲技校（A，人社部技工）,"));
+      csv, ",应采取的措施,学校反馈,备注,学校代码,本校处理结果,处理说明\r\n"));
+  ck_assert_ptr_nonnull(
+      strstr(csv, "0000000000000011,同校重复注册,系统内,整改中,李娜；李 娜,"
+                  "370105200811020281,身份证号完全相同,R-A-2；（无学籍号）,"
+                  "在籍；在籍,0,0,0,"
+                  "无（本校内重复）,2026-09-15,2026-09-29,"));
+  ck_assert_ptr_nonnull(
+      strstr(csv, "0000000000000012,重复享受国家助学金,跨系统,已逾期,王芳,"
+                  "370112200902080646,身份证号完全相同,R-A-3,在籍,1000,0,500,"
+                  "甲技校（A，人社部技工）,"));
   /* A cleared finding: nothing to do, and when it was cleared; then the
    * school's code (whose row it is) and the answer and note left empty. */
-  ck_assert_ptr_nonnull(strstr(csv, ",已清理，无需处理,,已于2026-10-15清理（超过截止日期）,A,,\r\n"));
+  ck_assert_ptr_nonnull(strstr(
+      csv, ",已清理，无需处理,,已于2026-10-15清理（超过截止日期）,A,,\r\n"));
   /* RFC 4180: the other school's name with a comma, quotes and a newline;
    * a cell that starts with '=' gets an apostrophe. */
   ck_assert_ptr_nonnull(strstr(csv, ",'=HYPERLINK(1),"));
-  ck_assert_ptr_nonnull(strstr(csv, ",\"某校,\"\"东\"\"\n校区（=cmd，教育部中职）\","));
+  ck_assert_ptr_nonnull(
+      strstr(csv, ",\"某校,\"\"东\"\"\n校区（=cmd，教育部中职）\","));
   free(csv);
 
   /* School C: the response, the claim and the invalid ID in 备注. */
@@ -634,12 +648,15 @@ START_TEST(test_export_row_contents)
   csv = slurp(path, &len);
   ck_assert_ptr_nonnull(csv);
   ck_assert_ptr_nonnull(strstr(csv, "（D，sd，登记姓名：孙涛）"));
-  ck_assert_ptr_nonnull(strstr(csv, ",2026-09-20 学校C：已请对方学校注销学籍（刘老师）：已发函,"));
-  ck_assert_ptr_nonnull(strstr(csv, "学校声称已处理但仍存在；身份证号校验未通过："));
+  ck_assert_ptr_nonnull(strstr(
+      csv, ",2026-09-20 学校C：已请对方学校注销学籍（刘老师）：已发函,"));
+  ck_assert_ptr_nonnull(
+      strstr(csv, "学校声称已处理但仍存在；身份证号校验未通过："));
   free(csv);
 
   /* School =cmd: a byte that is not UTF-8 becomes U+FFFD. */
-  snprintf(path, sizeof path, "%s/out/37-山东省/3790-3790/%%3Dcmd.csv", tmp_root);
+  snprintf(path, sizeof path, "%s/out/37-山东省/3790-3790/%%3Dcmd.csv",
+           tmp_root);
   csv = slurp(path, &len);
   ck_assert_ptr_nonnull(csv);
   ck_assert_ptr_nonnull(strstr(csv, ",吴\xEF\xBF\xBDX,"));
@@ -649,9 +666,12 @@ START_TEST(test_export_row_contents)
   snprintf(path, sizeof path, "%s/out/汇总_全国.csv", tmp_root);
   csv = slurp(path, &len);
   ck_assert_ptr_nonnull(csv);
-  ck_assert_ptr_nonnull(strstr(csv, "\r\n00,地区代码缺失,1,1,1,0,0,0,0,1,0,0,0,1,0,0,0,1,0,0\r\n"));
-  ck_assert_ptr_nonnull(strstr(csv, "\r\n37,山东省,3,5,5,2,1,1,1,0,0,0,0,2,1,1,1,0,500,0\r\n"));
-  ck_assert_ptr_nonnull(strstr(csv, "\r\n合计,,5,7,6,2,1,1,1,1,0,0,0,3,1,1,1,1,500,0\r\n"));
+  ck_assert_ptr_nonnull(strstr(
+      csv, "\r\n00,地区代码缺失,1,1,1,0,0,0,0,1,0,0,0,1,0,0,0,1,0,0\r\n"));
+  ck_assert_ptr_nonnull(
+      strstr(csv, "\r\n37,山东省,3,5,5,2,1,1,1,0,0,0,0,2,1,1,1,0,500,0\r\n"));
+  ck_assert_ptr_nonnull(
+      strstr(csv, "\r\n合计,,5,7,6,2,1,1,1,1,0,0,0,3,1,1,1,1,500,0\r\n"));
   free(csv);
   remove_tmp();
 }
@@ -685,8 +705,8 @@ static cc_member fzm[4][3];
 static cc_member FM(const char *label, const char *code, const char *region,
                     const char *id, int64_t grant)
 {
-  cc_member m = M(label, code, "", region, "张明华", "", CC_STATUS_ENROLLED,
-                  grant, 0);
+  cc_member m =
+      M(label, code, "", region, "张明华", "", CC_STATUS_ENROLLED, grant, 0);
   m.id = tu_str(id);
   return m;
 }
@@ -774,17 +794,19 @@ START_TEST(test_export_match_basis_column)
   snprintf(path, sizeof path, "%s/out/37-山东省/3701-济南市/A.csv", tmp_root);
   csv = slurp(path, &len);
   ck_assert_ptr_nonnull(csv);
-  ck_assert_ptr_nonnull(strstr(csv, "\xEF\xBB\xBF问题编号,问题类型,范围,状态,学生姓名,"
-                                    "身份证号,匹配依据,本校学籍号,"));
+  ck_assert_ptr_nonnull(
+      strstr(csv, "\xEF\xBB\xBF问题编号,问题类型,范围,状态,学生姓名,"
+                  "身份证号,匹配依据,本校学籍号,"));
   ck_assert_ptr_nonnull(strstr(
       csv, ",张明华," IDV ",疑似同一人，置信度99.93%：身份证号仅一位数字不同，"
            "且其中一个校验码不符（典型录入错误）；姓名相同；出生日期相同；"
            "性别相同；身份证号前六位（户籍县）相同；对方记录身份证号："
            "370102********2761,"));
   ck_assert_ptr_nonnull(strstr(
-      csv, ",张明华," IDX1 "；" IDX2 ",疑似同一人，置信度95.48%：身份证号相邻两位"
-           "颠倒，且其中一个校验码不符（典型录入错误）；姓名同音不同字（如拼音"
-           "输入法选错字）；性别相同；身份证号前六位（户籍县）相同,"));
+      csv,
+      ",张明华," IDX1 "；" IDX2 ",疑似同一人，置信度95.48%：身份证号相邻两位"
+      "颠倒，且其中一个校验码不符（典型录入错误）；姓名同音不同字（如拼音"
+      "输入法选错字）；性别相同；身份证号前六位（户籍县）相同,"));
   ck_assert_ptr_nonnull(strstr(
       csv, ",张明华," IDP1 ",疑似同一人，置信度90.00%：身份证号相邻两位颠倒，"
            "且其中一个校验码不符（典型录入错误）；姓名相同；对方记录身份证号："
@@ -798,7 +820,8 @@ START_TEST(test_export_match_basis_column)
   snprintf(path, sizeof path, "%s/out/37-山东省/3701-济南市/B.csv", tmp_root);
   csv = slurp(path, &len);
   ck_assert_ptr_nonnull(csv);
-  ck_assert_ptr_nonnull(strstr(csv, ",张明华," IDT ",疑似同一人，置信度99.93%："));
+  ck_assert_ptr_nonnull(
+      strstr(csv, ",张明华," IDT ",疑似同一人，置信度99.93%："));
   ck_assert_ptr_nonnull(strstr(csv, "；对方记录身份证号：370102********2461,"));
   ck_assert_ptr_nonnull(strstr(
       csv, ",张明华," IDP2 ",疑似同一人，置信度90.00%：身份证号相邻两位颠倒，"
@@ -811,7 +834,8 @@ START_TEST(test_export_match_basis_column)
   snprintf(path, sizeof path, "%s/out/44-广东省/4403-深圳市/C.csv", tmp_root);
   csv = slurp(path, &len);
   ck_assert_ptr_nonnull(csv);
-  ck_assert_ptr_nonnull(strstr(csv, "；姓名相同；对方记录身份证号：371302********0510,"));
+  ck_assert_ptr_nonnull(
+      strstr(csv, "；姓名相同；对方记录身份证号：371302********0510,"));
   ck_assert_ptr_nonnull(strstr(csv, ",张明华," IDQ ",身份证号完全相同,"));
   ck_assert_ptr_null(strstr(csv, IDP2));
   free(csv);

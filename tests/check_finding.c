@@ -63,7 +63,8 @@ static cc_finding sample(void)
   members[0].waiver = 0;
   members[0].name = tu_str("王\xf0\xa0\xae\xb7");
   members[0].record_id = tu_str("R\x01");
-  members[0].school_code = tu_str("41370100\xff" "01");
+  members[0].school_code = tu_str("41370100\xff"
+                                  "01");
   members[0].school_name = tu_str("济南\xc0\x80一中");
   members[0].region_code = tu_str("370102");
   members[1].roster = 1;
@@ -147,12 +148,14 @@ START_TEST(test_finding_json_valid_id_has_no_reason)
   s = to_json(&f, &fc);
   ck_assert_ptr_null(strstr(s, "id_reason"));
   ck_assert_ptr_nonnull(strstr(s, "\\u000a\", \"id_valid\": true}, \"match\""));
-  ck_assert_ptr_nonnull(strstr(s, "\"type\": \"id_conflict\", \"scope\": \"within\""));
+  ck_assert_ptr_nonnull(
+      strstr(s, "\"type\": \"id_conflict\", \"scope\": \"within\""));
   ck_assert_ptr_nonnull(strstr(s, "\"amount_at_risk\": 0, "));
-  ck_assert_ptr_nonnull(strstr(s, "\"deadline_provisional\": true, \"state\": \"new\", "
-                                  "\"first_period\": \"2026-11\", "
-                                  "\"seen\": \"2026-11-23\", "
-                                  "\"claimed_resolved\": false}\n"));
+  ck_assert_ptr_nonnull(
+      strstr(s, "\"deadline_provisional\": true, \"state\": \"new\", "
+                "\"first_period\": \"2026-11\", "
+                "\"seen\": \"2026-11-23\", "
+                "\"claimed_resolved\": false}\n"));
   /* One line: the only newline is the last byte. */
   ck_assert_ptr_eq(strchr(s, '\n'), s + strlen(s) - 1);
   free(s);
@@ -161,7 +164,8 @@ START_TEST(test_finding_json_valid_id_has_no_reason)
   f.id_valid = 0;
   f.id_reason = CC_IDR_PROVINCE;
   s = to_json(&f, &fc);
-  ck_assert_ptr_nonnull(strstr(s, "\"id_valid\": false, \"id_reason\": \"province\"}"));
+  ck_assert_ptr_nonnull(
+      strstr(s, "\"id_valid\": false, \"id_reason\": \"province\"}"));
   free(s);
 }
 END_TEST
@@ -301,13 +305,15 @@ START_TEST(test_finding_json_response)
   f.response_note.ptr = NULL;
   f.response_note.len = 0;
   s = to_json(&f, &fc);
-  assert_tail(s, "\"claimed_resolved\": false, \"response\": {\"action\": \"keep\", "
-                 "\"date\": \"2026-11-30\", \"by\": \"李老师\", "
-                 "\"school_code\": \"\", \"note\": \"\"}}\n");
+  assert_tail(
+      s, "\"claimed_resolved\": false, \"response\": {\"action\": \"keep\", "
+         "\"date\": \"2026-11-30\", \"by\": \"李老师\", "
+         "\"school_code\": \"\", \"note\": \"\"}}\n");
   free(s);
   f.response_action = CC_ACTION_ASK_OTHER;
   s = to_json(&f, &fc);
-  ck_assert_ptr_nonnull(strstr(s, "\"response\": {\"action\": \"ask_other\", "));
+  ck_assert_ptr_nonnull(
+      strstr(s, "\"response\": {\"action\": \"ask_other\", "));
   free(s);
 
   /* No action: no "response", whatever the other fields hold. */
@@ -349,7 +355,10 @@ typedef struct esc_row {
   const char *out; /* the JSON string, quotes included */
 } esc_row;
 
-#define E(in, out) {in, sizeof in - 1, out}
+#define E(in, out)                                                             \
+  {                                                                            \
+    in, sizeof in - 1, out                                                     \
+  }
 
 static const esc_row esc_rows[] = {
     E("", "\"\""),
@@ -360,25 +369,27 @@ static const esc_row esc_rows[] = {
     E("\n", "\"\\u000a\""),
     E("\t\r", "\"\\u0009\\u000d\""),
     E("\x1f", "\"\\u001f\""),
-    E("\x01" "x", "\"\\u0001x\""),
+    E("\x01"
+      "x",
+      "\"\\u0001x\""),
     E("a\0b", "\"a\\u0000b\""),
     E(" ", "\" \""),
     E("\x7f", "\"\x7f\""),
     E("a/b", "\"a/b\""),
-    E("\xf0\xa0\xae\xb7", "\"\xf0\xa0\xae\xb7\""),            /* 𠮷 */
-    E("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""),            /* U+10FFFF */
-    E("\xe0\xa0\x80", "\"\xe0\xa0\x80\""),                    /* U+0800 */
-    E("\xc2\x80", "\"\xc2\x80\""),                            /* U+0080 */
-    E("\xe2\x80\xa8", "\"\xe2\x80\xa8\""),                    /* U+2028 */
-    E("\xef\xbf\xbd", "\"" FFFD "\""),                        /* U+FFFD */
+    E("\xf0\xa0\xae\xb7", "\"\xf0\xa0\xae\xb7\""), /* 𠮷 */
+    E("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""), /* U+10FFFF */
+    E("\xe0\xa0\x80", "\"\xe0\xa0\x80\""),         /* U+0800 */
+    E("\xc2\x80", "\"\xc2\x80\""),                 /* U+0080 */
+    E("\xe2\x80\xa8", "\"\xe2\x80\xa8\""),         /* U+2028 */
+    E("\xef\xbf\xbd", "\"" FFFD "\""),             /* U+FFFD */
     E("\xff", "\"" FFFD "\""),
     E("\x80", "\"" FFFD "\""),
-    E("\xc0\x80", "\"" FFFD FFFD "\""),                       /* overlong */
-    E("\xc1\xbf", "\"" FFFD FFFD "\""),                       /* overlong */
-    E("\xe0\x80\x80", "\"" FFFD FFFD FFFD "\""),              /* overlong */
-    E("\xf0\x80\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""),     /* overlong */
-    E("\xed\xa0\x80", "\"" FFFD FFFD FFFD "\""),              /* surrogate */
-    E("\xf4\x90\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""),     /* > 10FFFF */
+    E("\xc0\x80", "\"" FFFD FFFD "\""),                   /* overlong */
+    E("\xc1\xbf", "\"" FFFD FFFD "\""),                   /* overlong */
+    E("\xe0\x80\x80", "\"" FFFD FFFD FFFD "\""),          /* overlong */
+    E("\xf0\x80\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""), /* overlong */
+    E("\xed\xa0\x80", "\"" FFFD FFFD FFFD "\""),          /* surrogate */
+    E("\xf4\x90\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""), /* > 10FFFF */
     E("\xf5\x80\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""),
     E("中\xff文", "\"中" FFFD "文\""),
     E("\xfe\"", "\"" FFFD "\\\"\""),
@@ -393,11 +404,13 @@ START_TEST(test_finding_json_escaping)
   f.person_name.ptr = r->in;
   f.person_name.len = (uint32_t)r->len;
   s = to_json(&f, &fc);
-  p = strstr(s, "\"person\": {\"id_number\": \"110101200501010018\", \"name\": ");
+  p = strstr(s,
+             "\"person\": {\"id_number\": \"110101200501010018\", \"name\": ");
   ck_assert_ptr_nonnull(p);
   p += strlen("\"person\": {\"id_number\": \"110101200501010018\", \"name\": ");
   snprintf(want, sizeof want, "%s, \"id_valid\": ", r->out);
-  ck_assert_msg(strncmp(p, want, strlen(want)) == 0, "row %d: got %.40s", _i, p);
+  ck_assert_msg(strncmp(p, want, strlen(want)) == 0, "row %d: got %.40s", _i,
+                p);
   free(s);
 }
 END_TEST
@@ -411,11 +424,20 @@ typedef struct money_row {
 } money_row;
 
 static const money_row money_rows[] = {
-    {0, "0"},         {1, "0.01"},       {5, "0.05"},
-    {10, "0.1"},      {25, "0.25"},      {99, "0.99"},
-    {100, "1"},       {101, "1.01"},     {110, "1.1"},
-    {199, "1.99"},    {100000, "1000"},  {150050, "1500.5"},
-    {130000, "1300"}, {123456789, "1234567.89"},
+    {0, "0"},
+    {1, "0.01"},
+    {5, "0.05"},
+    {10, "0.1"},
+    {25, "0.25"},
+    {99, "0.99"},
+    {100, "1"},
+    {101, "1.01"},
+    {110, "1.1"},
+    {199, "1.99"},
+    {100000, "1000"},
+    {150050, "1500.5"},
+    {130000, "1300"},
+    {123456789, "1234567.89"},
     {INT64_C(900719925474099300), "9007199254740993"},
 };
 
@@ -464,9 +486,9 @@ END_TEST
 
 START_TEST(test_finding_type_names)
 {
-  static const char *const codes[] = {"dual_enrollment", "duplicate_record",
-                                      "double_grant", "double_waiver",
-                                      "id_conflict", "ineligible_grant",
+  static const char *const codes[] = {"dual_enrollment",   "duplicate_record",
+                                      "double_grant",      "double_waiver",
+                                      "id_conflict",       "ineligible_grant",
                                       "ineligible_waiver", "subsidy_review"};
   int t;
   char hex[17];
@@ -500,7 +522,8 @@ static void fill(cc_finding_list *l, size_t base, size_t n)
     memset(&f, 0, sizeof f);
     f.finding_id = base + i;
     snprintf(name, sizeof name, "f%zu", base + i);
-    ck_assert_int_eq(cc_finding_strdup(&f.person_name, l, name, strlen(name)), 0);
+    ck_assert_int_eq(cc_finding_strdup(&f.person_name, l, name, strlen(name)),
+                     0);
     f.members = cc_finding_alloc(l, sizeof *f.members);
     ck_assert_ptr_nonnull(f.members);
     memset(f.members, 0, sizeof *f.members);
@@ -594,7 +617,8 @@ START_TEST(test_finding_list_adopt_some)
     snprintf(name, sizeof name, "f%zu", 3 * i);
     ck_assert_uint_eq(dst.items[i].finding_id, 3 * i);
     ck_assert_uint_eq(dst.items[i].person_name.len, strlen(name));
-    ck_assert_int_eq(memcmp(dst.items[i].person_name.ptr, name, strlen(name)), 0);
+    ck_assert_int_eq(memcmp(dst.items[i].person_name.ptr, name, strlen(name)),
+                     0);
     ck_assert_uint_eq(dst.items[i].members[0].line, 3 * i);
   }
   /* Adopting an empty list changes nothing. */
@@ -673,7 +697,8 @@ END_TEST
 /* Lists of (type, id, finding_id) keys for the k-way merge: the sizes of
  * the k lists, below and above the size where the merge goes parallel. */
 static const size_t kmerge_sizes[][5] = {
-    {0, 0, 0, 0, 0}, {1, 0, 0, 0, 0}, {0, 0, 0, 0, 3}, {5, 1, 0, 7, 2},
+    {0, 0, 0, 0, 0},        {1, 0, 0, 0, 0},
+    {0, 0, 0, 0, 3},        {5, 1, 0, 7, 2},
     {20000, 0, 1, 9000, 3}, {12000, 12000, 12000, 12000, 12000}};
 
 static int key_qcmp(const void *a, const void *b)
@@ -703,7 +728,8 @@ START_TEST(test_finding_list_merge_sorted)
         rng = rng * 6364136223846793005ull + 1442695040888963407ull;
         /* few types and IDs, so that many keys tie on them */
         f.type = (uint8_t)((rng >> 60) % CC_FT_COUNT_);
-        snprintf(f.id, sizeof f.id, "1101012005%08u", (unsigned)((rng >> 33) % 50));
+        snprintf(f.id, sizeof f.id, "1101012005%08u",
+                 (unsigned)((rng >> 33) % 50));
         f.finding_id = rng >> 1;
         f.members = cc_finding_alloc(&src[l], sizeof *f.members);
         ck_assert_ptr_nonnull(f.members);

@@ -141,7 +141,8 @@ static const id_row id_limits[] = {
      * which is no swap and no typo. */
     {Q, 1, Q, 1, CC_IDL_OTHER, "a swap of equal digits (8,9): identical"},
     {S1, 0, S1, 0, CC_IDL_OTHER, "identical, both invalid"},
-    {Q17, 0, Q, 1, CC_IDL_DIGIT_MISSING, "17 digits against 18: the check left out"},
+    {Q17, 0, Q, 1, CC_IDL_DIGIT_MISSING,
+     "17 digits against 18: the check left out"},
     {Q17, 0, Q17, 0, CC_IDL_OTHER, "17 against 17"},
 };
 
@@ -220,44 +221,116 @@ typedef struct score_row {
 } score_row;
 
 static const score_row score_core[] = {
-    {Q, 1, S1, 0, "张伟", "张伟",
+    {Q,
+     1,
+     S1,
+     0,
+     "张伟",
+     "张伟",
      {CC_IDL_SUB_FIX, CC_NAMEL_EQUAL, CC_SAME, CC_SAME, CC_REGL_TYPO},
-     {80, 40, 20, 10, 0}, 150, "slip in the county, same name: 8+4+2+1+0"},
-    {Q, 1, B1, 0, "张伟", "张玮",
+     {80, 40, 20, 10, 0},
+     150,
+     "slip in the county, same name: 8+4+2+1+0"},
+    {Q,
+     1,
+     B1,
+     0,
+     "张伟",
+     "张玮",
      {CC_IDL_SUB_FIX, CC_NAMEL_HOMOPHONE, CC_TYPO, CC_SAME, CC_REGL_COUNTY},
-     {80, 20, 0, 10, 20}, 130, "slip in the birth date, 伟/玮: 8+2+0+1+2"},
-    {Q, 1, P, 1, "张伟", "张伟",
+     {80, 20, 0, 10, 20},
+     130,
+     "slip in the birth date, 伟/玮: 8+2+0+1+2"},
+    {Q,
+     1,
+     P,
+     1,
+     "张伟",
+     "张伟",
      {CC_IDL_OTHER, CC_NAMEL_EQUAL, CC_SAME, CC_SAME, CC_REGL_DIFFERENT},
-     {-60, 40, 20, 10, -45}, -35,
+     {-60, 40, 20, 10, -45},
+     -35,
      "same name+birth+sex, 山东/北京: -6+4+2+1-4.5"},
-    {Q, 1, N1, 1, "蒋经国", "蒋纬国",
+    {Q,
+     1,
+     N1,
+     1,
+     "蒋经国",
+     "蒋纬国",
      {CC_IDL_SUB_VALID, CC_NAMEL_DIFFERENT, CC_SAME, CC_SAME, CC_REGL_COUNTY},
-     {40, -60, 20, 10, 20}, 30, "twins 经国/纬国: 4-6+2+1+2"},
-    {Q, 1, X17, 0, "张伟", "张伟",
+     {40, -60, 20, 10, 20},
+     30,
+     "twins 经国/纬国: 4-6+2+1+2"},
+    {Q,
+     1,
+     X17,
+     0,
+     "张伟",
+     "张伟",
      {CC_IDL_SUB_FIX, CC_NAMEL_EQUAL, CC_SAME, CC_TYPO, CC_REGL_COUNTY},
-     {80, 40, 20, 0, 20}, 160,
+     {80, 40, 20, 0, 20},
+     160,
      "slip on digit 17 (3 -> 8): sex in_typo, not different: 8+4+2+0+2"},
-    {Q, 1, W1, 0, "张伟", "张伟",
+    {Q,
+     1,
+     W1,
+     0,
+     "张伟",
+     "张伟",
      {CC_IDL_SWAP_FIX, CC_NAMEL_EQUAL, CC_SAME, CC_SAME, CC_REGL_COUNTY},
-     {80, 40, 20, 10, 20}, 170, "swap of 15,16: 8+4+2+1+2"},
-    {Q, 1, BW, 0, "张伟", "张伟",
+     {80, 40, 20, 10, 20},
+     170,
+     "swap of 15,16: 8+4+2+1+2"},
+    {Q,
+     1,
+     BW,
+     0,
+     "张伟",
+     "张伟",
      {CC_IDL_SWAP_FIX, CC_NAMEL_EQUAL, CC_TYPO, CC_SAME, CC_REGL_COUNTY},
-     {80, 40, 0, 10, 20}, 150, "swap of 14,15 touches the birth: 8+4+0+1+2"},
-    {Q, 1, C1, 0, "张伟", "张伟",
+     {80, 40, 0, 10, 20},
+     150,
+     "swap of 14,15 touches the birth: 8+4+0+1+2"},
+    {Q,
+     1,
+     C1,
+     0,
+     "张伟",
+     "张伟",
      {CC_IDL_CHECK_ONLY, CC_NAMEL_EQUAL, CC_SAME, CC_SAME, CC_REGL_COUNTY},
-     {80, 40, 20, 10, 20}, 170, "check character only: 8+4+2+1+2"},
-    {Q, 1, S1V, 1, "张伟", "张玮",
+     {80, 40, 20, 10, 20},
+     170,
+     "check character only: 8+4+2+1+2"},
+    {Q,
+     1,
+     S1V,
+     1,
+     "张伟",
+     "张玮",
      {CC_IDL_SUB_VALID, CC_NAMEL_HOMOPHONE, CC_SAME, CC_SAME, CC_REGL_TYPO},
-     {40, 20, 20, 10, 0}, 90,
+     {40, 20, 20, 10, 0},
+     90,
      "valid slip in the county, 伟/玮: 4+2+2+1+0 = the upper threshold"},
-    {"370102200912010569", 1, "370102200912010769", 0, "王芳", "刘洋",
+    {"370102200912010569",
+     1,
+     "370102200912010769",
+     0,
+     "王芳",
+     "刘洋",
      {CC_IDL_SUB_FIX, CC_NAMEL_DIFFERENT, CC_SAME, CC_SAME, CC_REGL_COUNTY},
-     {80, -60, 20, 10, 20}, 70,
+     {80, -60, 20, 10, 20},
+     70,
      "slip in digit 16, names differ: 8-6+2+1+2, a possible match"},
-    {Q, 1, R, 1, "张伟", "张伟",
+    {Q,
+     1,
+     R,
+     1,
+     "张伟",
+     "张伟",
      {CC_IDL_OTHER, CC_NAMEL_EQUAL, CC_DIFFERENT, CC_DIFFERENT,
       CC_REGL_PROVINCE},
-     {-60, 40, -35, -55, 5}, -105,
+     {-60, 40, -35, -55, 5},
+     -105,
      "same name only, 济南/青岛: -6+4-3.5-5.5+0.5"},
 };
 
@@ -265,18 +338,39 @@ static const score_row score_limits[] = {
     /* 17 digits, Q with its check character left out: one character
      * missing (+8); birth date, sex and county of the 17 are read through
      * the missing character, so they weigh 0: 8 + 4 + 0 + 0 + 0 = 12. */
-    {Q17, 0, Q, 1, "张伟", "张伟",
+    {Q17,
+     0,
+     Q,
+     1,
+     "张伟",
+     "张伟",
      {CC_IDL_DIGIT_MISSING, CC_NAMEL_EQUAL, CC_TYPO, CC_TYPO, CC_REGL_TYPO},
-     {80, 40, 0, 0, 0}, 120, "17 digits against 18: 8+4+0+0+0"},
+     {80, 40, 0, 0, 0},
+     120,
+     "17 digits against 18: 8+4+0+0+0"},
     /* Two slips: not one typo, so no field is in_typo; digit 5 moves the
      * county (province 37 kept), digit 17 3 -> 4 moves the sex. */
-    {Q, 1, T2, 0, "张伟", "张伟",
+    {Q,
+     1,
+     T2,
+     0,
+     "张伟",
+     "张伟",
      {CC_IDL_OTHER, CC_NAMEL_EQUAL, CC_SAME, CC_DIFFERENT, CC_REGL_PROVINCE},
-     {-60, 40, 20, -55, 5}, -50, "two slips: -6+4+2-5.5+0.5"},
+     {-60, 40, 20, -55, 5},
+     -50,
+     "two slips: -6+4+2-5.5+0.5"},
     /* An empty name against a name: different. */
-    {Q, 1, S1, 0, "", "张伟",
+    {Q,
+     1,
+     S1,
+     0,
+     "",
+     "张伟",
      {CC_IDL_SUB_FIX, CC_NAMEL_DIFFERENT, CC_SAME, CC_SAME, CC_REGL_TYPO},
-     {80, -60, 20, 10, 0}, 50, "no name: 8-6+2+1+0 = the lower threshold"},
+     {80, -60, 20, 10, 0},
+     50,
+     "no name: 8-6+2+1+0 = the lower threshold"},
 };
 
 static void check_score_row(const score_row *r, int i)
@@ -286,8 +380,8 @@ static void check_score_row(const score_row *r, int i)
   size_t la = strlen(r->a), lb = strlen(r->b);
   memset(ev, 0xAB, sizeof ev);
   memset(rev, 0xCD, sizeof rev);
-  s = cc_fuzzy_score(ev, r->a, la, r->va, r->b, lb, r->vb, r->na,
-                     strlen(r->na), r->nb, strlen(r->nb));
+  s = cc_fuzzy_score(ev, r->a, la, r->va, r->b, lb, r->vb, r->na, strlen(r->na),
+                     r->nb, strlen(r->nb));
   for (f = 0; f < CC_EV_COUNT_; f++) {
     ck_assert_int_eq(ev[f].field, f);
     ck_assert_msg(ev[f].level == r->level[f],
@@ -352,9 +446,9 @@ typedef struct key_row {
 } key_row;
 
 static const key_row key_core[] = {
-    {Q, "张伟", S1, "张伟", 1, 0},  {Q, "张伟", B1, "张伟", 0, 1},
-    {Q, "张伟", N1, "张伟", 1, 0},  {Q, "张伟", X17, "张伟", 0, 1},
-    {Q, "张伟", W1, "张伟", 1, 0},  {Q, "张伟", Q, "张玮", 1, 1},
+    {Q, "张伟", S1, "张伟", 1, 0},     {Q, "张伟", B1, "张伟", 0, 1},
+    {Q, "张伟", N1, "张伟", 1, 0},     {Q, "张伟", X17, "张伟", 0, 1},
+    {Q, "张伟", W1, "张伟", 1, 0},     {Q, "张伟", Q, "张玮", 1, 1},
     {Q, "蒋经国", N1, "蒋纬国", 0, 0}, {Q, "张伟", P, "张伟", 1, 0},
 };
 
@@ -377,10 +471,10 @@ START_TEST(test_fuzzy_block_keys)
   ck_assert_int_eq(block_keys(ka, k->a, k->na), 2);
   ck_assert_int_eq(block_keys(kb, k->b, k->nb), 2);
   ck_assert_uint_ne(ka[0], ka[1]);
-  ck_assert_msg((ka[0] == kb[0]) == k->same1, "row %d: %s/%s key 1", _i,
-                k->a, k->b);
-  ck_assert_msg((ka[1] == kb[1]) == k->same2, "row %d: %s/%s key 2", _i,
-                k->a, k->b);
+  ck_assert_msg((ka[0] == kb[0]) == k->same1, "row %d: %s/%s key 1", _i, k->a,
+                k->b);
+  ck_assert_msg((ka[1] == kb[1]) == k->same2, "row %d: %s/%s key 2", _i, k->a,
+                k->b);
 }
 END_TEST
 
@@ -389,7 +483,8 @@ END_TEST
  * and they are among 王行's: born on one day in one town, the two meet in
  * both blocks. 王长青 (长 in names: chang only) has two keys, none shared
  * with 王章青 (zhang). */
-static int shares(const uint64_t *a, int na, const uint64_t *b, int nb, int which)
+static int shares(const uint64_t *a, int na, const uint64_t *b, int nb,
+                  int which)
 {
   int i, j;
   for (i = which; i < na; i += 2)
@@ -446,7 +541,7 @@ typedef struct conf_row {
 } conf_row;
 
 static const conf_row conf_core[] = {
-    {66, 5000}, {76, 6667}, {56, 3333}, {86, 8000}, {46, 2000},
+    {66, 5000}, {76, 6667}, {56, 3333},  {86, 8000},  {46, 2000},
     {90, 8407}, {70, 5689}, {150, 9970}, {170, 9993}, {-35, 9},
 };
 
@@ -484,12 +579,13 @@ static const int n_levels[CC_EV_COUNT_] = {CC_IDL_COUNT_, 3, 3, 3, 4};
 
 /* docs/RULES.md, the weight column x 10; the in_typo levels weigh 0. */
 static const int weights[CC_EV_COUNT_][CC_IDL_COUNT_] = {
-    {80, 80, 80, 40, 40, -60, 80}, /* fix, swap fix, check, sub/swap valid, other,
+    {80, 80, 80, 40, 40, -60,
+     80},          /* fix, swap fix, check, sub/swap valid, other,
                                       one missing */
-    {40, 20, -60},             /* equal, homophone, different */
-    {20, -35, 0},              /* equal, different, in_typo */
+    {40, 20, -60}, /* equal, homophone, different */
+    {20, -35, 0},  /* equal, different, in_typo */
     {10, -55, 0},
-    {20, 5, -45, 0},           /* county, province, different, in_typo */
+    {20, 5, -45, 0}, /* county, province, different, in_typo */
 };
 
 START_TEST(test_fuzzy_codes)
@@ -610,27 +706,25 @@ static char *path_in(char *buf, size_t cap, const char *name)
   return buf;
 }
 
-static const char moe_csv[] =
-    "身份证号,姓名,学校代码,学籍状态\n"
-    "110101200501011239,张三,S1,在籍\n" /* 2 */
-    Q ",张伟,S1,在籍\n"                 /* 3 */
-    "370102200706200249,李娜,S2,在籍\n" /* 4 */
-    "370102200912010569,王芳,S2,在籍\n"; /* 5 */
+static const char moe_csv[] = "身份证号,姓名,学校代码,学籍状态\n"
+                              "110101200501011239,张三,S1,在籍\n"  /* 2 */
+    Q ",张伟,S1,在籍\n"                                            /* 3 */
+                              "370102200706200249,李娜,S2,在籍\n"  /* 4 */
+                              "370102200912010569,王芳,S2,在籍\n"; /* 5 */
 
-static const char mohrss_csv[] =
-    "身份证号,姓名,学校代码,学籍状态\n"
-    "110101200501011239,张三,J1,在籍\n" /* 2 */
-    S1 ",张伟,J1,在籍\n"                /* 3 */
-    "440106200706203689,李娜,J2,在籍\n" /* 4 */
-    "370102200912010769,刘洋,J2,在籍\n"; /* 5 */
+static const char mohrss_csv[] = "身份证号,姓名,学校代码,学籍状态\n"
+                                 "110101200501011239,张三,J1,在籍\n"  /* 2 */
+    S1 ",张伟,J1,在籍\n"                                              /* 3 */
+                                 "440106200706203689,李娜,J2,在籍\n"  /* 4 */
+                                 "370102200912010769,刘洋,J2,在籍\n"; /* 5 */
 
 typedef struct run_out {
   char *findings, *possible, *summary;
   unsigned possible_mode;
 } run_out;
 
-static void run_texts(run_out *out, const char *tag, int no_fuzzy, const char *moe_text,
-                      const char *mohrss_text);
+static void run_texts(run_out *out, const char *tag, int no_fuzzy,
+                      const char *moe_text, const char *mohrss_text);
 
 static void run_rosters(run_out *out, const char *tag, int no_fuzzy)
 {
@@ -641,8 +735,8 @@ static void run_period(run_out *out, const char *tag, const char *db_tag,
                        const char *period, int no_fuzzy, const char *moe_text,
                        const char *mohrss_text);
 
-static void run_texts(run_out *out, const char *tag, int no_fuzzy, const char *moe_text,
-                      const char *mohrss_text)
+static void run_texts(run_out *out, const char *tag, int no_fuzzy,
+                      const char *moe_text, const char *mohrss_text)
 {
   run_period(out, tag, tag, "2026-11", no_fuzzy, moe_text, mohrss_text);
 }
@@ -728,9 +822,9 @@ static char *lines_with(const char *text, const char *needle, size_t *n)
 }
 
 /* The text holds (or does not hold) the needle; the message shows it. */
-#define HAS(text, needle) \
+#define HAS(text, needle)                                                      \
   ck_assert_msg(strstr((text), (needle)) != NULL, "missing: %s", (needle))
-#define HASNT(text, needle) \
+#define HASNT(text, needle)                                                    \
   ck_assert_msg(strstr((text), (needle)) == NULL, "unexpected: %s", (needle))
 
 START_TEST(test_fuzzy_run_monthly)
@@ -842,17 +936,15 @@ END_TEST
  *   it is: both pairs possible, ambiguous. S3 / J3 (both valid, digit 17):
  *   12, both_ids_valid. No finding: before issue 9 the three were merged
  *   into one person enrolled at three schools. */
-static const char issue9_moe[] =
-    "身份证号,姓名,学校代码,学籍状态,助学金\n"
-    "110105200803150117,王伟,S1,在籍,0\n"
-    "110105200707040225,李娜,S2,在籍,1000\n"
-    "110105200807040225,李娜,S2,在籍,1000\n"
-    "110105200901010345,张敏,S3,在籍,0\n";
-static const char issue9_mohrss[] =
-    "身份证号,姓名,学校代码,学籍状态,助学金\n"
-    "110105200803150133,王伟,J1,在籍,0\n"
-    "110105200901010361,张敏,J3,在籍,0\n"
-    "110105200901010365,张敏,J4,在籍,0\n";
+static const char issue9_moe[] = "身份证号,姓名,学校代码,学籍状态,助学金\n"
+                                 "110105200803150117,王伟,S1,在籍,0\n"
+                                 "110105200707040225,李娜,S2,在籍,1000\n"
+                                 "110105200807040225,李娜,S2,在籍,1000\n"
+                                 "110105200901010345,张敏,S3,在籍,0\n";
+static const char issue9_mohrss[] = "身份证号,姓名,学校代码,学籍状态,助学金\n"
+                                    "110105200803150133,王伟,J1,在籍,0\n"
+                                    "110105200901010361,张敏,J3,在籍,0\n"
+                                    "110105200901010365,张敏,J4,在籍,0\n";
 
 START_TEST(test_fuzzy_issue9_rules)
 {
@@ -871,9 +963,11 @@ START_TEST(test_fuzzy_issue9_rules)
   HAS(dup, "\"basis\": \"id_typo\"");
   HAS(dup, "{\"roster\": \"moe\", \"line\": 3, ");
   HAS(dup, "{\"roster\": \"moe\", \"line\": 4, ");
-  HAS(dup, "\"id_number\": \"110105200707040225\", \"name\": \"李娜\", \"id_valid\": true");
+  HAS(dup, "\"id_number\": \"110105200707040225\", \"name\": \"李娜\", "
+           "\"id_valid\": true");
   HAS(dup, "\"level\": \"one_substitution_check_fails\", \"weight\": 8.0");
-  HAS(dup, "{\"field\": \"birth_date\", \"level\": \"in_typo\", \"weight\": 0.0, ");
+  HAS(dup,
+      "{\"field\": \"birth_date\", \"level\": \"in_typo\", \"weight\": 0.0, ");
   HAS(grant, "\"amount_at_risk\": 1000");
   HAS(grant, "\"basis\": \"id_typo\"");
   HASNT(r.findings, "王伟");
@@ -896,14 +990,14 @@ START_TEST(test_fuzzy_issue9_rules)
   HAS(line, "\"score\": 17.0");
   HAS(line, "\"110105200901010365\", \"id_valid\": false");
   free(line);
-  HAS(r.summary, "2 with two valid IDs for a population-registry check, 2 ambiguous");
+  HAS(r.summary,
+      "2 with two valid IDs for a population-registry check, 2 ambiguous");
 
   free(dup);
   free(grant);
   run_out_dispose(&r);
 }
 END_TEST
-
 
 /* Human decisions outrank the model (issue 9.5): the rosters above as
  * 2026-10, then two decisions, then the same rosters as 2026-11.
@@ -977,12 +1071,16 @@ END_TEST
  * pairs per source, so the fit has nothing to learn but the truth). The
  * fields each source is selected on take one level there (they are left
  * out of its likelihood, whatever they hold). */
-static const double em_m[CC_EV_COUNT_][4] = {
-    {0.6, 0.2, 0.1, 0}, {0.80, 0.15, 0.05}, {0.95, 0.05}, {0.98, 0.02},
-    {0.85, 0.10, 0.05}};
-static const double em_u[CC_EV_COUNT_][4] = {
-    {0.001, 0.001, 0.001, 0}, {0.04, 0.03, 0.93}, {0.30, 0.70}, {0.5, 0.5},
-    {0.20, 0.05, 0.75}};
+static const double em_m[CC_EV_COUNT_][4] = {{0.6, 0.2, 0.1, 0},
+                                             {0.80, 0.15, 0.05},
+                                             {0.95, 0.05},
+                                             {0.98, 0.02},
+                                             {0.85, 0.10, 0.05}};
+static const double em_u[CC_EV_COUNT_][4] = {{0.001, 0.001, 0.001, 0},
+                                             {0.04, 0.03, 0.93},
+                                             {0.30, 0.70},
+                                             {0.5, 0.5},
+                                             {0.20, 0.05, 0.75}};
 
 START_TEST(test_fuzzy_em_known)
 {
@@ -1023,18 +1121,23 @@ START_TEST(test_fuzzy_em_known)
     }
   cc_fuzzy_em(&m, (const uint64_t(*)[CC_FUZZY_PATTERNS])counts);
   ck_assert_int_eq(m.fitted, 1);
-  ck_assert_msg(fabs(m.lambda_src[0] - 0.8) < 0.005, "lambda typo %f", m.lambda_src[0]);
-  ck_assert_msg(fabs(m.lambda_src[1] - 0.05) < 0.005, "lambda blocks %f", m.lambda_src[1]);
+  ck_assert_msg(fabs(m.lambda_src[0] - 0.8) < 0.005, "lambda typo %f",
+                m.lambda_src[0]);
+  ck_assert_msg(fabs(m.lambda_src[1] - 0.05) < 0.005, "lambda blocks %f",
+                m.lambda_src[1]);
   for (f = 1; f < CC_EV_COUNT_; f++)
     for (l = 0; l < cc_fuzzy_level_count(f); l++) {
       if (cc_fuzzy_level_is_typo(f, l))
         continue;
-      ck_assert_msg(fabs(m.m[f][l] - em_m[f][l]) < 0.005, "m[%d][%d] %f", f, l, m.m[f][l]);
-      ck_assert_msg(fabs(m.u[f][l] - em_u[f][l]) < 0.005, "u[%d][%d] %f", f, l, m.u[f][l]);
+      ck_assert_msg(fabs(m.m[f][l] - em_m[f][l]) < 0.005, "m[%d][%d] %f", f, l,
+                    m.m[f][l]);
+      ck_assert_msg(fabs(m.u[f][l] - em_u[f][l]) < 0.005, "u[%d][%d] %f", f, l,
+                    m.u[f][l]);
     }
   ck_assert_msg(fabs(m.m[0][5] - 0.1) < 0.005, "m id different %f", m.m[0][5]);
   ck_assert_msg(fabs(m.m[0][0] - 0.6) < 0.005, "m id sub %f", m.m[0][0]);
-  ck_assert_msg(fabs(m.u[0][5] - 0.997) < 0.005, "u id different %f", m.u[0][5]);
+  ck_assert_msg(fabs(m.u[0][5] - 0.997) < 0.005, "u id different %f",
+                m.u[0][5]);
   /* Weights: log2(m/u) within the documented bounds. name equal:
    * log2(0.80/0.04) = 4.32 (documented 4, bounds 2..8): 4.3. name
    * different: log2(0.05/0.93) = -4.22: -4.2. birth date different:

@@ -44,8 +44,8 @@ static char db_dir[400];
 static cc_db *db;
 
 /* Adds a finding whose members are at the schools codes[0..n). */
-static void add(cc_finding_list *l, uint64_t fid, int type, const char *const *labels,
-                const char *const *codes, uint32_t n)
+static void add(cc_finding_list *l, uint64_t fid, int type,
+                const char *const *labels, const char *const *codes, uint32_t n)
 {
   cc_finding f;
   uint32_t j;
@@ -60,9 +60,11 @@ static void add(cc_finding_list *l, uint64_t fid, int type, const char *const *l
   memset(f.members, 0, n * sizeof *f.members);
   for (j = 0; j < n; j++) {
     cc_member *m = &f.members[j];
-    ck_assert_int_eq(cc_finding_strdup(&m->label, l, labels[j], strlen(labels[j])), 0);
+    ck_assert_int_eq(
+        cc_finding_strdup(&m->label, l, labels[j], strlen(labels[j])), 0);
     ck_assert_int_eq(cc_finding_strdup(&m->name, l, "张三", 6), 0);
-    ck_assert_int_eq(cc_finding_strdup(&m->school_code, l, codes[j], strlen(codes[j])), 0);
+    ck_assert_int_eq(
+        cc_finding_strdup(&m->school_code, l, codes[j], strlen(codes[j])), 0);
     m->line = 10 * j + 2;
   }
   f.n_members = n;
@@ -125,8 +127,9 @@ static int import1(cc_import_result *res, const char *path)
   return cc_import_responses(res, db, files, 1, &o);
 }
 
-static void assert_problem(const cc_import_result *r, size_t i, const char *file,
-                           uint32_t row, const char *column, int code)
+static void assert_problem(const cc_import_result *r, size_t i,
+                           const char *file, uint32_t row, const char *column,
+                           int code)
 {
   ck_assert_uint_gt(r->n_problems, i);
   ck_assert_str_eq(r->problems[i].file, file);
@@ -165,12 +168,14 @@ START_TEST(test_import_answer_vocabulary)
   ck_assert_ptr_null(cc_import_answer_zh(CC_ACTION_NONE));
   ck_assert_str_eq(cc_import_answer_zh(CC_ACTION_KEEP), "保留本校学籍");
   ck_assert_str_eq(cc_import_answer_zh(CC_ACTION_CANCEL_OWN), "已注销本校学籍");
-  ck_assert_str_eq(cc_import_answer_zh(CC_ACTION_ASK_OTHER), "已请对方学校注销");
+  ck_assert_str_eq(cc_import_answer_zh(CC_ACTION_ASK_OTHER),
+                   "已请对方学校注销");
   ck_assert_ptr_null(cc_import_answer_zh(CC_ACTION_COUNT_));
   /* Read back: the choices, the codes, blanks (U+3000, NBSP, a line
    * break) around them ignored. */
-  ck_assert_int_eq(cc_import_answer_parse("保留本校学籍", strlen("保留本校学籍")),
-                   CC_ACTION_KEEP);
+  ck_assert_int_eq(
+      cc_import_answer_parse("保留本校学籍", strlen("保留本校学籍")),
+      CC_ACTION_KEEP);
   ck_assert_int_eq(cc_import_answer_parse("\xE3\x80\x80已注销本校学籍 \n", 25),
                    CC_ACTION_CANCEL_OWN);
   ck_assert_int_eq(cc_import_answer_parse("\xC2\xA0已请对方学校注销", 26),
@@ -179,15 +184,19 @@ START_TEST(test_import_answer_vocabulary)
   ck_assert_int_eq(cc_import_answer_parse("keep", 4), CC_ACTION_KEEP);
   /* Not a choice: part of one, the other vocabulary, a case change. */
   ck_assert_int_eq(cc_import_answer_parse("保留", 6), -1);
-  ck_assert_int_eq(cc_import_answer_parse("学生在本校就读，保留本校学籍", 42), -1);
+  ck_assert_int_eq(cc_import_answer_parse("学生在本校就读，保留本校学籍", 42),
+                   -1);
   ck_assert_int_eq(cc_import_answer_parse("KEEP", 4), -1);
   ck_assert_int_eq(cc_import_answer_parse("none", 4), -1);
   ck_assert_int_eq(cc_import_answer_parse("", 0), -1);
   /* The reasons have codes and Chinese text. */
   ck_assert_str_eq(cc_import_code_name(CC_IMPORT_NOT_MEMBER), "not_member");
-  ck_assert_str_eq(cc_import_code_name(CC_IMPORT_UNKNOWN_ANSWER), "unknown_answer");
-  ck_assert_str_eq(cc_import_code_name(CC_IMPORT_NO_FINDING), "finding_not_found");
-  ck_assert_ptr_nonnull(strstr(cc_import_code_zh(CC_IMPORT_NOT_MEMBER), "不是"));
+  ck_assert_str_eq(cc_import_code_name(CC_IMPORT_UNKNOWN_ANSWER),
+                   "unknown_answer");
+  ck_assert_str_eq(cc_import_code_name(CC_IMPORT_NO_FINDING),
+                   "finding_not_found");
+  ck_assert_ptr_nonnull(
+      strstr(cc_import_code_zh(CC_IMPORT_NOT_MEMBER), "不是"));
 }
 END_TEST
 
@@ -209,7 +218,8 @@ END_TEST
  */
 static const char answers_csv[] =
     "\xEF\xBB\xBF问题编号,问题类型,学生姓名,学校代码,本校处理结果,处理说明\r\n"
-    "00000000000000a1,双重学籍,张三,S1,保留本校学籍,\"学生在本校就读，\"\"已核实\"\"\"\r\n"
+    "00000000000000a1,双重学籍,张三,S1,保留本校学籍,"
+    "\"学生在本校就读，\"\"已核实\"\"\"\r\n"
     "00000000000000a2,双重学籍,张三,S1,已注销本校学籍,\r\n"
     "00000000000000a3,同校重复注册,张三,S1,,无\r\n"
     "00000000000000b0,双重学籍,张三,S1,keep,\r\n"
@@ -273,9 +283,10 @@ START_TEST(test_import_csv_rows)
     ck_assert_str_eq(audit[i].user, "op-1");
     ck_assert_str_eq(audit[i].os_user, os);
     ck_assert_uint_eq(audit[i].records, 1);
-    ck_assert_str_eq(audit[i].what,
-                     "period=2026-11 finding=00000000000000a1 action=keep "
-                     "school=S1 by=学校回执 date=2026-12-01 file=answers.csv row=2");
+    ck_assert_str_eq(
+        audit[i].what,
+        "period=2026-11 finding=00000000000000a1 action=keep "
+        "school=S1 by=学校回执 date=2026-12-01 file=answers.csv row=2");
   }
   ck_assert_uint_eq(found, 1);
   free(audit);
@@ -415,7 +426,8 @@ START_TEST(test_import_unreadable_files)
   tu_write_file(zip, "PK\x03\x04garbage");
   /* Ten rows and no header among them. */
   path_of(late, sizeof late, "late.csv");
-  tu_write_file(late, "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n问题编号,学校代码,本校处理结果\n");
+  tu_write_file(
+      late, "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n问题编号,学校代码,本校处理结果\n");
   files[0] = missing;
   files[1] = noanswer;
   files[2] = binary;
@@ -427,7 +439,8 @@ START_TEST(test_import_unreadable_files)
   ck_assert_uint_eq(res.recorded, 0);
   ck_assert_uint_eq(res.n_problems, 5);
   assert_problem(&res, 0, missing, 0, "", CC_IMPORT_UNREADABLE);
-  assert_problem(&res, 1, noanswer, 1, "本校处理结果", CC_IMPORT_MISSING_COLUMN);
+  assert_problem(&res, 1, noanswer, 1, "本校处理结果",
+                 CC_IMPORT_MISSING_COLUMN);
   assert_problem(&res, 2, binary, 0, "", CC_IMPORT_UNREADABLE);
   assert_problem(&res, 3, zip, 0, "", CC_IMPORT_UNREADABLE);
   assert_problem(&res, 4, late, 0, "问题编号", CC_IMPORT_MISSING_COLUMN);
@@ -526,7 +539,8 @@ START_TEST(test_import_many)
   for (i = 0; i < N; i++)
     add(&l, 0x1000 + i, CC_FT_DUAL_ENROLLMENT, lab, code, 1);
   publish("2026-12", &l);
-  tu_text_put(&csv, "问题编号,学校代码,本校处理结果\n", strlen("问题编号,学校代码,本校处理结果\n"));
+  tu_text_put(&csv, "问题编号,学校代码,本校处理结果\n",
+              strlen("问题编号,学校代码,本校处理结果\n"));
   for (i = 0; i < N; i++) {
     int len = snprintf(line, sizeof line, "%016zx,S1,%s\n", 0x1000 + i,
                        i % 2 ? "已注销本校学籍" : "保留本校学籍");
@@ -557,7 +571,8 @@ START_TEST(test_import_many)
     ck_assert_int_eq(seen[k], 0);
     seen[k] = 1;
     ck_assert_uint_eq(list[i].source_row, k + 2);
-    ck_assert_int_eq(list[i].action, k % 2 ? CC_ACTION_CANCEL_OWN : CC_ACTION_KEEP);
+    ck_assert_int_eq(list[i].action,
+                     k % 2 ? CC_ACTION_CANCEL_OWN : CC_ACTION_KEEP);
   }
   free(list);
 
@@ -568,9 +583,12 @@ START_TEST(test_import_many)
     unsigned long long fid;
     unsigned row;
     char act[16];
-    ck_assert_int_eq(sscanf(audit[i].what, "period=2026-12 finding=%llx "
+    ck_assert_int_eq(sscanf(audit[i].what,
+                            "period=2026-12 finding=%llx "
                             "action=%15s school=S1 by=学校回执 date=2026-12-01 "
-                            "file=many.csv row=%u", &fid, act, &row), 3);
+                            "file=many.csv row=%u",
+                            &fid, act, &row),
+                     3);
     ck_assert_uint_lt(fid - 0x1000, N);
     ck_assert_uint_eq(row, fid - 0x1000 + 2);
     ck_assert_str_eq(act, (fid - 0x1000) % 2 ? "cancel_own" : "keep");

@@ -55,7 +55,10 @@ static void setup(void)
   tu_scratch_make(scratch, sizeof scratch, root);
 }
 
-static void teardown(void) { tu_scratch_remove(scratch); }
+static void teardown(void)
+{
+  tu_scratch_remove(scratch);
+}
 
 static char *path_in(const char *name)
 {
@@ -110,8 +113,8 @@ static uint32_t stage_records_schools(cc_db *db, const char *period,
     e[i].roster = recs[i].roster;
     e[i].line = recs[i].line;
     e[i].payload = payload + i * CC_IDX_VALUE_MAX;
-    e[i].len = (uint16_t)cc_index_encode_idx(payload + i * CC_IDX_VALUE_MAX,
-                                             &recs[i]);
+    e[i].len =
+        (uint16_t)cc_index_encode_idx(payload + i * CC_IDX_VALUE_MAX, &recs[i]);
   }
   ck_assert_int_eq(cc_index_sort(e, n, 1), 0);
   ck_assert_int_eq(cc_index_stage_entries(&st, e, n), 0);
@@ -546,36 +549,23 @@ START_TEST(test_index_layout_known_bytes)
    * upgraded 1 | grant 200000 | waiver 100000 | 18 | id | 2 "S1" |
    * 6 "张三" */
   static const uint8_t idx_val[] = {
-      2, 1, 5, 1,
-      0, 0, 0, 0, 0, 0x03, 0x0D, 0x40,
-      0, 0, 0, 0, 0, 0x01, 0x86, 0xA0,
-      18, '1', '1', '0', '1', '0', '1', '2', '0', '0', '5', '0', '1', '0',
-      '1', '0', '0', '1', '8',
-      2, 'S', '1',
-      6, 0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89};
+      2,   1,   5,   1,   0,    0,    0,    0,    0,    0x03, 0x0D, 0x40, 0,
+      0,   0,   0,   0,   0x01, 0x86, 0xA0, 18,   '1',  '1',  '0',  '1',  '0',
+      '1', '2', '0', '0', '5',  '0',  '1',  '0',  '1',  '0',  '0',  '1',  '8',
+      2,   'S', '1', 6,   0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89};
   /* rec value: a chunk of one record: n = 1 | line 74565 (0x12345) |
    * offset 12 | the record: the same head, then ten u16-length cells:
    * name "张三", school_code "S1", school_name "", region_code "370102",
    * record_id "", study_mode "", grade "2", enroll_date "",
    * program_years "", major "" */
   static const uint8_t rec_val[] = {
-      0, 0, 0, 1,
-      0, 1, 0x23, 0x45, 0, 0, 0, 12,
-      2, 1, 5, 1,
-      0, 0, 0, 0, 0, 0x03, 0x0D, 0x40,
-      0, 0, 0, 0, 0, 0x01, 0x86, 0xA0,
-      18, '1', '1', '0', '1', '0', '1', '2', '0', '0', '5', '0', '1', '0',
-      '1', '0', '0', '1', '8',
-      0, 6, 0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89,
-      0, 2, 'S', '1',
-      0, 0,
-      0, 6, '3', '7', '0', '1', '0', '2',
-      0, 0,
-      0, 0,
-      0, 1, '2',
-      0, 0,
-      0, 0,
-      0, 0};
+      0,   0,    0,    1,    0,    1,    0x23, 0x45, 0,    0,    0,    12,  2,
+      1,   5,    1,    0,    0,    0,    0,    0,    0x03, 0x0D, 0x40, 0,   0,
+      0,   0,    0,    0x01, 0x86, 0xA0, 18,   '1',  '1',  '0',  '1',  '0', '1',
+      '2', '0',  '0',  '5',  '0',  '1',  '0',  '1',  '0',  '0',  '1',  '8', 0,
+      6,   0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89, 0,    2,    'S',  '1',  0,   0,
+      0,   6,    '3',  '7',  '0',  '1',  '0',  '2',  0,    0,    0,    0,   0,
+      1,   '2',  0,    0,    0,    0,    0,    0};
   uint8_t enc[CC_IDX_VALUE_MAX];
 
   mkrec(&r, 1, 74565, id, "张三", "S1", CC_STATUS_SUSPENDED, 200000, 100000);
@@ -611,7 +601,8 @@ START_TEST(test_index_layout_known_bytes)
   ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 4, key, 14), 0);
   ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 18, "\0\x31", 2), 0);
   ck_assert_uint_eq(sizeof idx_val, 0x31);
-  ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 20, idx_val, sizeof idx_val), 0);
+  ck_assert_int_eq(
+      memcmp((const uint8_t *)v.mv_data + 20, idx_val, sizeof idx_val), 0);
   mdb_txn_abort(txn);
   cc_db_close(db);
 }
@@ -665,8 +656,8 @@ static size_t roundtrip_records(cc_record *r)
   r[2].id_reason = CC_IDR_LENGTH;
   r[2].name = tu_str(" 阿依古丽•买买提 ");
 
-  mkrec(&r[3], 1, 4, "110101200501011239", "张三", "J1", CC_STATUS_GRADUATED,
-        0, 0);
+  mkrec(&r[3], 1, 4, "110101200501011239", "张三", "J1", CC_STATUS_GRADUATED, 0,
+        0);
   r[3].text[CC_COL_SCHOOL_NAME] = tu_str(long_school_name);
 
   mkrec(&r[4], 1, 70000, "110101200501010018", long_name, long_code,
@@ -700,9 +691,9 @@ static int rec_order(const void *pa, const void *pb)
 START_TEST(test_index_stage_roundtrip)
 {
   static const cc_column cols[] = {
-      CC_COL_SCHOOL_CODE, CC_COL_SCHOOL_NAME, CC_COL_REGION_CODE,
-      CC_COL_RECORD_ID, CC_COL_STUDY_MODE, CC_COL_GRADE, CC_COL_ENROLL_DATE,
-      CC_COL_PROGRAM_YEARS, CC_COL_MAJOR};
+      CC_COL_SCHOOL_CODE, CC_COL_SCHOOL_NAME,   CC_COL_REGION_CODE,
+      CC_COL_RECORD_ID,   CC_COL_STUDY_MODE,    CC_COL_GRADE,
+      CC_COL_ENROLL_DATE, CC_COL_PROGRAM_YEARS, CC_COL_MAJOR};
   cc_record r[6];
   const cc_record *order[6];
   size_t n = roundtrip_records(r), i, j;
@@ -750,7 +741,8 @@ START_TEST(test_index_stage_roundtrip)
   qsort(order, n, sizeof order[0], rec_order);
   ck_assert_int_eq(cc_idx_open(&icur, txn, idx), 0);
   i = 0;
-  for (mrc = cc_idx_next(&icur, &it); mrc == 0; mrc = cc_idx_next(&icur, &it), i++) {
+  for (mrc = cc_idx_next(&icur, &it); mrc == 0;
+       mrc = cc_idx_next(&icur, &it), i++) {
     const cc_record *w;
     ck_assert_uint_lt(i, n);
     w = order[i];
@@ -778,7 +770,8 @@ END_TEST
 
 static int item_key_cmp(const void *pa, const void *pb)
 {
-  const cc_record *a = *(const cc_record *const *)pa, *b = *(const cc_record *const *)pb;
+  const cc_record *a = *(const cc_record *const *)pa,
+                  *b = *(const cc_record *const *)pb;
   return rec_order(&a, &b);
 }
 
@@ -794,8 +787,8 @@ START_TEST(test_index_rec_chunks)
   enum { N0 = 3000, N1 = 700 };
   static char big[40001];
   cc_record *r = calloc(N0 + N1, sizeof *r);
-  char (*ids)[19] = calloc(N0 + N1, sizeof *ids);
-  char (*names)[16] = calloc(N0 + N1, sizeof *names);
+  char(*ids)[19] = calloc(N0 + N1, sizeof *ids);
+  char(*names)[16] = calloc(N0 + N1, sizeof *names);
   cc_db *db = tu_db_open(path_in("db"));
   uint32_t gen;
   MDB_txn *txn;
@@ -839,14 +832,17 @@ START_TEST(test_index_rec_chunks)
     ck_assert_int_eq(a.grant, (int64_t)i);
     ck_assert_int_eq(b.grant, (int64_t)i);
     assert_str(a.id.ptr, a.id.len, tu_str(ids[i]));
-    assert_str(b.text[CC_COL_NAME].ptr, b.text[CC_COL_NAME].len, tu_str(names[i]));
+    assert_str(b.text[CC_COL_NAME].ptr, b.text[CC_COL_NAME].len,
+               tu_str(names[i]));
     assert_str(a.text[CC_COL_SCHOOL_NAME].ptr, a.text[CC_COL_SCHOOL_NAME].len,
                r[i].text[CC_COL_SCHOOL_NAME]);
     assert_str(b.text[CC_COL_MAJOR].ptr, b.text[CC_COL_MAJOR].len,
                r[i].text[CC_COL_MAJOR]);
     if (i < N0) { /* the two lines after each roster-0 line are gaps */
-      ck_assert_int_eq(cc_index_get_rec(&a, txn, rec, 0, r[i].line + 1), CC_ENOTFOUND);
-      ck_assert_int_eq(cc_index_cursor_rec(&b, cur, 0, r[i].line + 2), CC_ENOTFOUND);
+      ck_assert_int_eq(cc_index_get_rec(&a, txn, rec, 0, r[i].line + 1),
+                       CC_ENOTFOUND);
+      ck_assert_int_eq(cc_index_cursor_rec(&b, cur, 0, r[i].line + 2),
+                       CC_ENOTFOUND);
     }
   }
   {
@@ -894,12 +890,14 @@ START_TEST(test_index_rec_chunks)
       assert_str(it.id, it.id_len, tu_str(w->id));
       /* alone, on a fresh cursor */
       ck_assert_int_eq(cc_idx_open(&alone, txn, idx), 0);
-      ck_assert_int_eq(cc_idx_get(&alone, &it, w->id_hash, w->roster, w->line), 0);
+      ck_assert_int_eq(cc_idx_get(&alone, &it, w->id_hash, w->roster, w->line),
+                       0);
       ck_assert_int_eq(it.grant, w->grant);
       /* a key just after this one (no record has line + 1 under this
        * hash) is not there, and seeking it lands on the next entry */
-      ck_assert_int_eq(cc_idx_get(&alone, &it, w->id_hash, w->roster, w->line + 1),
-                       CC_ENOTFOUND);
+      ck_assert_int_eq(
+          cc_idx_get(&alone, &it, w->id_hash, w->roster, w->line + 1),
+          CC_ENOTFOUND);
       irc = cc_idx_seek(&alone, &it, w->id_hash, w->roster, w->line + 1);
       if (i + 1 < N0 + N1) {
         ck_assert_int_eq(irc, 0);
@@ -916,7 +914,8 @@ START_TEST(test_index_rec_chunks)
     /* Backwards through one cursor works too. */
     for (i = N0 + N1; i-- > 0;)
       ck_assert_int_eq(cc_idx_get(&ic, &it, order[i]->id_hash, order[i]->roster,
-                                  order[i]->line), 0);
+                                  order[i]->line),
+                       0);
     cc_idx_close(&ic);
     free(order);
   }
@@ -937,8 +936,7 @@ START_TEST(test_index_decode_rejects_damage)
   MDB_val k = {14, key}, v;
   cc_index_item it;
   size_t len;
-  mkrec(&r, 0, 2, "110101200501011239", "张三", "S1", CC_STATUS_ENROLLED, 0,
-        0);
+  mkrec(&r, 0, 2, "110101200501011239", "张三", "S1", CC_STATUS_ENROLLED, 0, 0);
   len = cc_index_encode_idx(enc, &r);
   v.mv_data = enc;
   v.mv_size = len;
@@ -978,41 +976,41 @@ START_TEST(test_index_finding_known_bytes)
 {
   /* An overdue double_grant with an ask_other response and one member. */
   static const uint8_t want[] = {
-      1,             /* 0 layout */
-      2,             /* 1 type: double_grant */
-      1,             /* 2 cross */
-      0,             /* 3 id valid */
-      5,             /* 4 id reason: check_digit */
-      2,             /* 5 state: overdue */
-      1,             /* 6 deadline provisional */
-      0,             /* 7 cleared on time */
-      1,             /* 8 claimed */
-      3,             /* 9 response action: ask_other */
+      1, /* 0 layout */
+      2, /* 1 type: double_grant */
+      1, /* 2 cross */
+      0, /* 3 id valid */
+      5, /* 4 id reason: check_digit */
+      2, /* 5 state: overdue */
+      1, /* 6 deadline provisional */
+      0, /* 7 cleared on time */
+      1, /* 8 claimed */
+      3, /* 9 response action: ask_other */
       0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, /* 10 finding_id */
-      0, 0, 0, 0, 0, 0x01, 0x38, 0xB2,                 /* 18 80050 fen */
-      0, 0, 0x51, 0x2C,  /* 26 issued 2026-11-23 */
-      0, 0, 0x51, 0x3A,  /* 30 deadline 2026-12-07 */
-      0, 0, 0x51, 0x3B,  /* 34 seen 2026-12-08 */
+      0,    0,    0,    0,    0,    0x01, 0x38, 0xB2, /* 18 80050 fen */
+      0,    0,    0x51, 0x2C,                         /* 26 issued 2026-11-23 */
+      0,    0,    0x51, 0x3A, /* 30 deadline 2026-12-07 */
+      0,    0,    0x51, 0x3B, /* 34 seen 2026-12-08 */
       0xff, 0xff, 0xff, 0xff, /* 38 cleared: -1 (pins the sign) */
-      0, 0, 0x51, 0x34,  /* 42 response date 2026-12-01 */
-      '2', '0', '2', '6', '-', '1', '1', /* 46 first period */
-      18, '1', '1', '0', '1', '0', '1', '2', '0', '0', '5', '0', '1', '0',
-      '1', '0', '0', '1', '8', /* 53 id */
-      0, 7, 0xe7, 0x8e, 0x8b, 0xf0, 0xa0, 0xae, 0xb7, /* person "王𠮷" */
-      0, 3, 0xe6, 0x9d, 0x8e, /* response by "李" */
-      0, 2, 'S', '1',         /* response school */
-      0, 0,                   /* response note "" */
-      0, 1,                   /* one member: */
-      3, 'm', 'o', 'e',       /* str8 label */
-      0, 0x01, 0x23, 0x45,    /* line 74565 */
-      1,                      /* status 在籍 */
-      0, 0, 0, 0, 0, 0x01, 0x86, 0xA0, /* grant 100000 fen */
-      0, 0, 0, 0, 0, 0, 0, 0,          /* waiver 0 */
-      0, 7, 0xe7, 0x8e, 0x8b, 0xf0, 0xa0, 0xae, 0xb7, /* name */
-      0, 0,                   /* record_id "" */
-      0, 2, 'S', '1',         /* school_code */
-      0, 0,                   /* school_name "" */
-      0, 6, '3', '7', '0', '1', '0', '2'}; /* region_code */
+      0,    0,    0x51, 0x34, /* 42 response date 2026-12-01 */
+      '2',  '0',  '2',  '6',  '-',  '1',  '1', /* 46 first period */
+      18,   '1',  '1',  '0',  '1',  '0',  '1',  '2',  '0',  '0',
+      '5',  '0',  '1',  '0',  '1',  '0',  '0',  '1',  '8', /* 53 id */
+      0,    7,    0xe7, 0x8e, 0x8b, 0xf0, 0xa0, 0xae, 0xb7, /* person "王𠮷" */
+      0,    3,    0xe6, 0x9d, 0x8e,                   /* response by "李" */
+      0,    2,    'S',  '1',                          /* response school */
+      0,    0,                                        /* response note "" */
+      0,    1,                                        /* one member: */
+      3,    'm',  'o',  'e',                          /* str8 label */
+      0,    0x01, 0x23, 0x45,                         /* line 74565 */
+      1,                                              /* status 在籍 */
+      0,    0,    0,    0,    0,    0x01, 0x86, 0xA0, /* grant 100000 fen */
+      0,    0,    0,    0,    0,    0,    0,    0,    /* waiver 0 */
+      0,    7,    0xe7, 0x8e, 0x8b, 0xf0, 0xa0, 0xae, 0xb7, /* name */
+      0,    0,                                              /* record_id "" */
+      0,    2,    'S',  '1',                                /* school_code */
+      0,    0,                                              /* school_name "" */
+      0,    6,    '3',  '7',  '0',  '1',  '0',  '2'};       /* region_code */
   cc_finding f;
   cc_member m;
   uint8_t *buf = NULL;
@@ -1269,22 +1267,27 @@ START_TEST(test_index_finding_decode_rejects_damage)
   ck_assert_ptr_nonnull(bad);
   memcpy(bad, a, (size_t)len);
   bad[len] = 0;
-  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len + 1), CC_ECORRUPT);
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len + 1),
+                   CC_ECORRUPT);
   /* Another layout, an unknown type, an ID longer than CC_ID_MAX. */
   bad[0] = 2;
-  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len), CC_ECORRUPT);
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len),
+                   CC_ECORRUPT);
   bad[0] = 1;
   bad[1] = CC_FT_COUNT_;
-  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len), CC_ECORRUPT);
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len),
+                   CC_ECORRUPT);
   bad[1] = CC_FT_DUPLICATE_RECORD;
   ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len), 0);
   bad[53] = CC_ID_MAX + 1;
-  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len), CC_ECORRUPT);
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, bad, (size_t)len),
+                   CC_ECORRUPT);
   free(bad);
 
   /* The big one cut by one byte. */
   len = cc_index_encode_finding(&a, &cap, &f[0]);
-  ck_assert_int_eq(cc_index_decode_finding(&g, &l, a, (size_t)len - 1), CC_ECORRUPT);
+  ck_assert_int_eq(cc_index_decode_finding(&g, &l, a, (size_t)len - 1),
+                   CC_ECORRUPT);
   ck_assert_int_eq(cc_index_decode_finding(&g, &l, a, (size_t)len), 0);
   free(a);
   cc_finding_list_dispose(&l);
@@ -1390,24 +1393,30 @@ START_TEST(test_index_finding_get)
 
   for (pass = 0; pass < 2; pass++) {
     for (i = 0; i < n; i++) {
-      ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-11", f[i].finding_id), 0);
+      ck_assert_int_eq(
+          cc_store_finding_get(&got, &l, db, "2026-11", f[i].finding_id), 0);
       assert_same_finding(&got, &f[i]);
     }
     ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-12", 0x1002), 0);
     assert_same_str(got.person_name, tu_str("丙"), "person name");
     ck_assert_uint_eq(got.finding_id, 0x1002);
     /* Not in this period, no such period, not a period. */
-    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-12", 0x1003), CC_ENOTFOUND);
-    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-11", 0x1001), CC_ENOTFOUND);
-    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2027-01", 0x1001), CC_ENOTFOUND);
-    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-1", 0x1001), CC_EINVALID);
+    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-12", 0x1003),
+                     CC_ENOTFOUND);
+    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-11", 0x1001),
+                     CC_ENOTFOUND);
+    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2027-01", 0x1001),
+                     CC_ENOTFOUND);
+    ck_assert_int_eq(cc_store_finding_get(&got, &l, db, "2026-1", 0x1001),
+                     CC_EINVALID);
     cc_finding_list_dispose(&l);
     /* The public form: a list of the one finding, empty when none. */
     ck_assert_int_eq(cc_db_load_finding(&l, db, "2026-12", 0x1001), 0);
     ck_assert_uint_eq(l.n, 1);
     assert_same_str(l.items[0].person_name, tu_str("乙"), "person name");
     cc_finding_list_dispose(&l);
-    ck_assert_int_eq(cc_db_load_finding(&l, db, "2026-12", 0x0fff), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_db_load_finding(&l, db, "2026-12", 0x0fff),
+                     CC_ENOTFOUND);
     ck_assert_uint_eq(l.n, 0);
     ck_assert_ptr_null(l.items);
     memset(&l, 0, sizeof l);
@@ -1470,8 +1479,8 @@ START_TEST(test_index_school_counts)
   static cc_school_count in[7];
   static const char *const want_order[][2] = {
       {NULL, NULL}, /* the 32-byte label, the 255-byte code */
-      {"moe", "4137010001"}, {"moe", "S10"}, {"moe", "S2"},
-      {"moe2", "S1"}, {"mohrss", "4137010001"}, {"mohrss", "J1"}};
+      {"moe", "4137010001"}, {"moe", "S10"},           {"moe", "S2"},
+      {"moe2", "S1"},        {"mohrss", "4137010001"}, {"mohrss", "J1"}};
   static const int from[] = {6, 4, 3, 1, 2, 5, 0}; /* index into in[] */
   const char *l32 = "abcdefghijabcdefghijabcdefghij_-";
   cc_db *db = tu_db_open(path_in("db"));
@@ -1481,17 +1490,31 @@ START_TEST(test_index_school_counts)
 
   fill_long_strings();
   memset(in, 0, sizeof in);
-  strcpy(in[0].label, "mohrss"); strcpy(in[0].school_code, "J1");
-  in[0].records = 2; in[0].holding = 2;
-  strcpy(in[1].label, "moe"); strcpy(in[1].school_code, "S2");
-  strcpy(in[1].region_code, "370103"); in[1].records = 2; in[1].holding = 1;
-  strcpy(in[2].label, "moe2"); strcpy(in[2].school_code, "S1");
-  strcpy(in[2].region_code, "370102"); in[2].records = 1;
-  strcpy(in[3].label, "moe"); strcpy(in[3].school_code, "S10");
-  strcpy(in[3].region_code, "370102"); in[3].records = 3; in[3].holding = 3;
-  strcpy(in[4].label, "moe"); strcpy(in[4].school_code, "4137010001");
-  strcpy(in[4].region_code, "370102"); in[4].records = 5; in[4].holding = 4;
-  strcpy(in[5].label, "mohrss"); strcpy(in[5].school_code, "4137010001");
+  strcpy(in[0].label, "mohrss");
+  strcpy(in[0].school_code, "J1");
+  in[0].records = 2;
+  in[0].holding = 2;
+  strcpy(in[1].label, "moe");
+  strcpy(in[1].school_code, "S2");
+  strcpy(in[1].region_code, "370103");
+  in[1].records = 2;
+  in[1].holding = 1;
+  strcpy(in[2].label, "moe2");
+  strcpy(in[2].school_code, "S1");
+  strcpy(in[2].region_code, "370102");
+  in[2].records = 1;
+  strcpy(in[3].label, "moe");
+  strcpy(in[3].school_code, "S10");
+  strcpy(in[3].region_code, "370102");
+  in[3].records = 3;
+  in[3].holding = 3;
+  strcpy(in[4].label, "moe");
+  strcpy(in[4].school_code, "4137010001");
+  strcpy(in[4].region_code, "370102");
+  in[4].records = 5;
+  in[4].holding = 4;
+  strcpy(in[5].label, "mohrss");
+  strcpy(in[5].school_code, "4137010001");
   in[5].records = 7;
   ck_assert_uint_eq(strlen(l32), 32);
   strcpy(in[6].label, l32);
@@ -1594,8 +1617,8 @@ static int entry_cmp(const void *pa, const void *pb)
   return a->line < b->line ? -1 : a->line > b->line;
 }
 
-static const size_t sort_sizes[] = {0, 1, 2, 3, 24, 25, 26, 100, 1000,
-                                    4096, 4097, 60000, 300000};
+static const size_t sort_sizes[] = {0,   1,    2,    3,    24,    25,    26,
+                                    100, 1000, 4096, 4097, 60000, 300000};
 
 START_TEST(test_index_sort_matches_qsort)
 {
@@ -1686,8 +1709,8 @@ static int block_cmp(const void *pa, const void *pb)
 
 /* Sizes of the parts a worker's arrays come in: empty ones, uneven ones. */
 static const size_t part_sizes[][4] = {
-    {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 0, 0, 5}, {7, 0, 3, 0},
-    {50000, 1, 0, 20000}, {40000, 40000, 40000, 40000}};
+    {0, 0, 0, 0}, {1, 0, 0, 0},         {0, 0, 0, 5},
+    {7, 0, 3, 0}, {50000, 1, 0, 20000}, {40000, 40000, 40000, 40000}};
 
 START_TEST(test_index_sort_parts_matches_qsort)
 {
@@ -1746,14 +1769,17 @@ END_TEST
 START_TEST(test_index_group_blocks_by_hand)
 {
   const uint64_t k9 = UINT64_C(0x8000000000000009);
-  static const cc_index_entry w0[3] = {{101, 3, 0, 0, NULL}, {102, 1, 0, 0, NULL},
-                                       {103, 1, 1, 0, NULL}};
-  static const cc_index_entry w1[4] = {{104, 2, 0, 0, NULL}, {105, 2, 0, 0, NULL},
-                                       {106, 4, 1, 0, NULL}, {107, 9, 0, 0, NULL}};
+  static const cc_index_entry w0[3] = {
+      {101, 3, 0, 0, NULL}, {102, 1, 0, 0, NULL}, {103, 1, 1, 0, NULL}};
+  static const cc_index_entry w1[4] = {{104, 2, 0, 0, NULL},
+                                       {105, 2, 0, 0, NULL},
+                                       {106, 4, 1, 0, NULL},
+                                       {107, 9, 0, 0, NULL}};
   const cc_index_entry *const entries[2] = {w0, w1};
-  const cc_block_ref r0[3] = {{5, 4}, {UINT64_C(0x8000000000000009), 2}, {5, 0}};
-  const cc_block_ref r1[4] = {{7, 1}, {5, 3}, {UINT64_C(0x8000000000000009), 5},
-                              {1, 7}};
+  const cc_block_ref r0[3] = {
+      {5, 4}, {UINT64_C(0x8000000000000009), 2}, {5, 0}};
+  const cc_block_ref r1[4] = {
+      {7, 1}, {5, 3}, {UINT64_C(0x8000000000000009), 5}, {1, 7}};
   cc_block_ref *parts[2];
   cc_block_entry *out = NULL;
   size_t lens[2] = {3, 4}, n = 0;
@@ -1765,7 +1791,8 @@ START_TEST(test_index_group_blocks_by_hand)
     ck_assert_ptr_nonnull(parts[1]);
     memcpy(parts[0], r0, sizeof r0);
     memcpy(parts[1], r1, sizeof r1);
-    ck_assert_int_eq(cc_index_group_blocks(&out, &n, parts, lens, 2, entries, threads), 0);
+    ck_assert_int_eq(
+        cc_index_group_blocks(&out, &n, parts, lens, 2, entries, threads), 0);
     ck_assert_ptr_null(parts[0]);
     ck_assert_ptr_null(parts[1]);
     ck_assert_uint_eq(n, 5);
@@ -1850,7 +1877,8 @@ START_TEST(test_index_group_blocks_matches_qsort)
     ck_assert_uint_gt(w, n / 2); /* the case has many shared keys... */
     ck_assert_uint_lt(w, n);     /* ...and some alone */
     ck_assert_int_eq(cc_index_group_blocks(&out, &kept, parts, lens, 3,
-                                           (const cc_index_entry *const *)ent, threads),
+                                           (const cc_index_entry *const *)ent,
+                                           threads),
                      0);
     ck_assert_uint_eq(kept, w);
     for (i = 0; i < w; i++) {
@@ -1890,8 +1918,10 @@ START_TEST(test_index_publish_replaces_period)
   MDB_val v;
   uint8_t buf[256];
 
-  mkrec(&r[0], 0, 2, "110101200501011239", "张三", "S1", CC_STATUS_ENROLLED, 0, 0);
-  mkrec(&r[1], 1, 2, "110101200501011239", "张三", "J1", CC_STATUS_ENROLLED, 0, 0);
+  mkrec(&r[0], 0, 2, "110101200501011239", "张三", "S1", CC_STATUS_ENROLLED, 0,
+        0);
+  mkrec(&r[1], 1, 2, "110101200501011239", "张三", "J1", CC_STATUS_ENROLLED, 0,
+        0);
   g1 = stage_records_schools(db, "2026-09", r, 2, sc, 2);
   publish(db, "2026-09", g1, f1, 2, "{\"run\": 1}");
   s = loaded(db, "2026-09");
@@ -1902,7 +1932,8 @@ START_TEST(test_index_publish_replaces_period)
   ck_assert_int_eq(meta_get(db, "period/2026-09", 14, &v, buf, sizeof buf), 0);
   ck_assert_uint_eq(v.mv_size, 4 + 10);
   ck_assert_uint_eq((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
-                        (uint32_t)buf[2] << 8 | buf[3], g1);
+                        (uint32_t)buf[2] << 8 | buf[3],
+                    g1);
   ck_assert_int_eq(memcmp(buf + 4, "{\"run\": 1}", 10), 0);
 
   /* The same period again: replaced, listed once, old generation gone. */
@@ -2027,8 +2058,9 @@ START_TEST(test_index_map_full_grows)
 
   small = shrink_map(db);
   info[n / 2] = '\0'; /* 4 MB: more than the map has left */
-  ck_assert_int_eq(cc_db_put_timed(db, "audit", key, sizeof key, 0, 1, info, n / 2,
-                                   "audit log"), 0);
+  ck_assert_int_eq(cc_db_put_timed(db, "audit", key, sizeof key, 0, 1, info,
+                                   n / 2, "audit log"),
+                   0);
   mdb_env_info(db->env, &me);
   ck_assert_uint_gt(me.me_mapsize, small);
   free(info);

@@ -127,7 +127,10 @@ static void sb_addn(sbuf *b, const char *s, size_t n)
   b->p[b->n] = '\0';
 }
 
-static void sb_add(sbuf *b, const char *s) { sb_addn(b, s, strlen(s)); }
+static void sb_add(sbuf *b, const char *s)
+{
+  sb_addn(b, s, strlen(s));
+}
 
 static void sb_fill(sbuf *b, char c, size_t n)
 {
@@ -197,11 +200,11 @@ typedef struct coll {
   size_t n_rec, cap_rec;
   cc_reject *rej;
   size_t n_rej, cap_rej;
-  uint64_t blocks;    /* commit calls */
-  int seq_bad;        /* a block arrived out of order */
-  uint16_t roster;    /* expected in every block */
+  uint64_t blocks; /* commit calls */
+  int seq_bad;     /* a block arrived out of order */
+  uint16_t roster; /* expected in every block */
   int roster_bad;
-  sbuf trace;         /* one line per row, in file order */
+  sbuf trace; /* one line per row, in file order */
   /* work callback */
   work_slot *slots;
   size_t n_slots;
@@ -270,7 +273,8 @@ static uint64_t block_digest(const cc_block *b)
     h = fnv(h, &r->line, sizeof r->line);
     h = fnv(h, r->id, r->id_len);
     h = fnv(h, r->name.ptr, r->name.len);
-    h = fnv(h, r->text[CC_COL_SCHOOL_CODE].ptr, r->text[CC_COL_SCHOOL_CODE].len);
+    h = fnv(h, r->text[CC_COL_SCHOOL_CODE].ptr,
+            r->text[CC_COL_SCHOOL_CODE].len);
   }
   for (i = 0; i < b->n_rejects; i++) {
     const cc_reject *j = &b->rejects[i];
@@ -441,7 +445,7 @@ static const cc_reject *rej_at(const coll *c, uint32_t line)
 #define ck_rec(c, ln, idv, namev, schoolv)                                     \
   do {                                                                         \
     const got_rec *g_ = rec_at((c), (ln));                                     \
-    ck_assert_msg(g_ != NULL, "no record at line %u", (unsigned)(ln));        \
+    ck_assert_msg(g_ != NULL, "no record at line %u", (unsigned)(ln));         \
     ck_assert_str_eq(g_->id, (idv));                                           \
     ck_assert_str_eq(g_->name, (namev));                                       \
     ck_assert_str_eq(g_->text[CC_COL_SCHOOL_CODE], (schoolv));                 \
@@ -451,12 +455,12 @@ static const cc_reject *rej_at(const coll *c, uint32_t line)
 #define ck_rej(c, ln, col, codev)                                              \
   do {                                                                         \
     const cc_reject *j_ = rej_at((c), (ln));                                   \
-    ck_assert_msg(j_ != NULL, "no reject at line %u", (unsigned)(ln));        \
-    ck_assert_msg(j_->code == (codev) && j_->column == (col),                  \
-                  "line %u: %s column %u, expected %s column %u",              \
-                  (unsigned)(ln), cc_reject_code_str((cc_reject_code)j_->code), \
-                  (unsigned)j_->column,                                        \
-                  cc_reject_code_str((cc_reject_code)(codev)), (unsigned)(col)); \
+    ck_assert_msg(j_ != NULL, "no reject at line %u", (unsigned)(ln));         \
+    ck_assert_msg(                                                             \
+        j_->code == (codev) && j_->column == (col),                            \
+        "line %u: %s column %u, expected %s column %u", (unsigned)(ln),        \
+        cc_reject_code_str((cc_reject_code)j_->code), (unsigned)j_->column,    \
+        cc_reject_code_str((cc_reject_code)(codev)), (unsigned)(col));         \
   } while (0)
 
 /* ------------------------------------------------------------------ */
@@ -541,10 +545,16 @@ static void basic_with_eol(const char *eol, const char *name)
   free(b.p);
 }
 
-START_TEST(test_ingest_lf) { basic_with_eol("\n", "lf.csv"); }
+START_TEST(test_ingest_lf)
+{
+  basic_with_eol("\n", "lf.csv");
+}
 END_TEST
 
-START_TEST(test_ingest_crlf) { basic_with_eol("\r\n", "crlf.csv"); }
+START_TEST(test_ingest_crlf)
+{
+  basic_with_eol("\r\n", "crlf.csv");
+}
 END_TEST
 
 START_TEST(test_ingest_no_final_newline)
@@ -587,11 +597,12 @@ START_TEST(test_ingest_quoted_comma_and_quotes)
   const got_rec *g;
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("quoted.csv",
-                      HDR7 "\n"
-                      "\"" ID_D "\",\"张,三\",\"S1\",\"在籍\",\"一中\"\"实验\"\"校区\","
-                      "\"1,234.56\",\"\"\n"
-                      ID_A ",\"\"\"李四\"\"\",S2,在籍,\"\",,\n"));
+            write_str("quoted.csv", HDR7
+                      "\n"
+                      "\"" ID_D
+                      "\",\"张,三\",\"S1\",\"在籍\",\"一中\"\"实验\"\"校区\","
+                      "\"1,234.56\",\"\"\n" ID_A
+                      ",\"\"\"李四\"\"\",S2,在籍,\"\",,\n"));
   ck_assert_uint_eq(c.n_rec, 2);
   ck_rec(&c, 2, ID_D, "张,三", "S1");
   g = rec_at(&c, 2);
@@ -622,12 +633,11 @@ START_TEST(test_ingest_quoted_newline)
   cc_ingest_stats st;
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("qnl.csv", HDR7 "\n"
-                                 ID_D ",张三,S1,在籍,\"第一\n中学\",,\n"
-                                 ID_A ",李四,S2,在籍,\"a\r\nb\nc\",,\r\n"
-                                 ID_E ",王五,S3,在籍,,,\n"
-                                 ID_D ",\"张\n三\",S4,在籍,,,\n"
-                                 ID_A ",赵六,S5,在籍,,,\r\n"));
+            write_str("qnl.csv", HDR7
+                      "\n" ID_D ",张三,S1,在籍,\"第一\n中学\",,\n" ID_A
+                      ",李四,S2,在籍,\"a\r\nb\nc\",,\r\n" ID_E
+                      ",王五,S3,在籍,,,\n" ID_D ",\"张\n三\",S4,在籍,,,\n" ID_A
+                      ",赵六,S5,在籍,,,\r\n"));
   ck_assert_uint_eq(c.n_rec, 5);
   ck_assert_uint_eq(c.n_rej, 0);
   ck_rec(&c, 2, ID_D, "张三", "S1");
@@ -651,10 +661,9 @@ START_TEST(test_ingest_quote_inside_unquoted_field)
   cc_ingest_stats st;
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("midq.csv", HDR7 "\n"
-                                  ID_D ",abc\"def,S1,在籍,5'11\",,\n"
-                                  ID_A ",李四,S\"2,在籍,a\"\"b,,\n"
-                                  ID_E ",王五,S3,在籍,,,\n"));
+            write_str("midq.csv", HDR7
+                      "\n" ID_D ",abc\"def,S1,在籍,5'11\",,\n" ID_A
+                      ",李四,S\"2,在籍,a\"\"b,,\n" ID_E ",王五,S3,在籍,,,\n"));
   ck_assert_uint_eq(c.n_rec, 3);
   ck_rec(&c, 2, ID_D, "abc\"def", "S1");
   ck_assert_str_eq(rec_at(&c, 2)->text[CC_COL_SCHOOL_NAME], "5'11\"");
@@ -674,10 +683,10 @@ START_TEST(test_ingest_text_after_closing_quote)
   coll_init(&c);
   ingest_ok(&c, &st,
             write_str("tail.csv",
-                      "身份证号,姓名,学校代码,学籍状态,学校名称\r\n"
-                      ID_D ",\"ab\"cd,S1,在籍,\"x\"y\"z\r\n"
-                      ID_A ",李四,\"S\"2,在籍,\"第一\"中学\n"
-                      ID_E ",王五,S3,在籍,\"x\"\ry\n"));
+                      "身份证号,姓名,学校代码,学籍状态,学校名称\r\n" ID_D
+                      ",\"ab\"cd,S1,在籍,\"x\"y\"z\r\n" ID_A
+                      ",李四,\"S\"2,在籍,\"第一\"中学\n" ID_E
+                      ",王五,S3,在籍,\"x\"\ry\n"));
   ck_assert_uint_eq(c.n_rec, 3);
   ck_assert_uint_eq(c.n_rej, 0);
   ck_rec(&c, 2, ID_D, "abcd", "S1");
@@ -697,8 +706,8 @@ START_TEST(test_ingest_bom)
   cc_ingest_stats st;
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("bom.csv", "\xEF\xBB\xBF" HDR7 "\r\n" ID_D
-                                 ",张三,S1,在籍,,,\r\n"));
+            write_str("bom.csv",
+                      "\xEF\xBB\xBF" HDR7 "\r\n" ID_D ",张三,S1,在籍,,,\r\n"));
   ck_assert_uint_eq(c.n_rec, 1);
   ck_rec(&c, 2, ID_D, "张三", "S1");
   ck_assert_int_eq(st.encoding, CC_ENC_UTF8);
@@ -714,12 +723,13 @@ START_TEST(test_ingest_tsv)
   coll c;
   cc_ingest_stats st;
   coll_init(&c);
-  ingest_ok(&c, &st,
-            write_str("tab.tsv",
-                      "身份证号\t姓名\t学校代码\t学籍状态\t学校名称\t助学金\n"
-                      ID_D "\t张三\tS1\t在籍\t青岛技师学院,西海岸校区\t1,000\n"
-                      ID_A "\t李四\tS2\t在籍\t\"a\tb\nc\"\t\n"
-                      ID_E "\t王五\tS3\t在籍\t\t\r\n"));
+  ingest_ok(
+      &c, &st,
+      write_str("tab.tsv",
+                "身份证号\t姓名\t学校代码\t学籍状态\t学校名称\t助学金\n" ID_D
+                "\t张三\tS1\t在籍\t青岛技师学院,西海岸校区\t1,000\n" ID_A
+                "\t李四\tS2\t在籍\t\"a\tb\nc\"\t\n" ID_E
+                "\t王五\tS3\t在籍\t\t\r\n"));
   ck_assert_int_eq(st.delimiter, '\t');
   ck_assert_uint_eq(c.n_rec, 3);
   ck_rec(&c, 2, ID_D, "张三", "S1");
@@ -763,24 +773,25 @@ START_TEST(test_ingest_header_map)
   cc_ingest_stats st;
   cc_header_map *map = NULL;
   cc_ingest_options o = base_opts();
-  const char *mp = write_str("m.map",
-                             "\xEF\xBB\xBF# mapping of province X\n"
-                             "公民身份号码=身份证号\n"
-                             "\n"
-                             "  学生姓名 = name   # trailing comment\n"
-                             "学校标识码=SCHOOL_CODE\r\n"
-                             "当前状态=学籍状态\n"
-                             "国家助学金=grant_amount\n");
+  const char *mp = write_str("m.map", "\xEF\xBB\xBF# mapping of province X\n"
+                                      "公民身份号码=身份证号\n"
+                                      "\n"
+                                      "  学生姓名 = name   # trailing comment\n"
+                                      "学校标识码=SCHOOL_CODE\r\n"
+                                      "当前状态=学籍状态\n"
+                                      "国家助学金=grant_amount\n");
   ck_assert_int_eq(cc_header_map_load(&map, mp), 0);
   ck_assert_ptr_nonnull(map);
   o.map = map;
   coll_init(&c);
   ck_assert_int_eq(
-      ingest_opts(&c, &st,
-                  write_str("mapped.csv",
-                            "公民身份号码,学生姓名,学校标识码,当前状态,国家助学金\n"
-                            ID_D ",张三,S1,在籍,1500\n"),
-                  &o),
+      ingest_opts(
+          &c, &st,
+          write_str(
+              "mapped.csv",
+              "公民身份号码,学生姓名,学校标识码,当前状态,国家助学金\n" ID_D
+              ",张三,S1,在籍,1500\n"),
+          &o),
       0);
   ck_assert_uint_eq(c.n_rec, 1);
   ck_rec(&c, 2, ID_D, "张三", "S1");
@@ -843,8 +854,9 @@ START_TEST(test_ingest_missing_column)
   coll c;
   cc_ingest_stats st;
   cc_ingest_options o = base_opts();
-  const char *p = write_str("missing.csv", "身份证号,姓名,学校代码,学校名称\n" ID_D
-                                           ",张三,S1,一中\n");
+  const char *p =
+      write_str("missing.csv",
+                "身份证号,姓名,学校代码,学校名称\n" ID_D ",张三,S1,一中\n");
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
   ck_assert_ptr_nonnull(strstr(cc_error_last(), p));
@@ -866,8 +878,9 @@ START_TEST(test_ingest_duplicate_column)
   coll c;
   cc_ingest_stats st;
   cc_ingest_options o = base_opts();
-  const char *p = write_str("dup.csv", "身份证号,姓名,学校代码,学籍状态, ID_NUMBER\n" ID_D
-                                       ",张三,S1,在籍," ID_A "\n");
+  const char *p =
+      write_str("dup.csv", "身份证号,姓名,学校代码,学籍状态, ID_NUMBER\n" ID_D
+                           ",张三,S1,在籍," ID_A "\n");
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
   ck_assert_ptr_nonnull(strstr(cc_error_last(), p));
@@ -885,16 +898,14 @@ START_TEST(test_ingest_blank_rows)
   cc_ingest_stats st;
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("blank.csv", HDR7 "\n"
-                                   ID_D ",张三,S1,在籍,,,\n"
-                                   ",,,,,,\n"
-                                   "\n"
-                                   ID_A ",李四,S2,在籍,,,\n"
-                                   ",,\r\n"
-                                   "\r\n"
-                                   " , ,\"\",\t,,,\n"
-                                   ID_E ",王五,S3,在籍,,,\n"
-                                   ",,,,,,"));
+            write_str("blank.csv",
+                      HDR7 "\n" ID_D ",张三,S1,在籍,,,\n"
+                           ",,,,,,\n"
+                           "\n" ID_A ",李四,S2,在籍,,,\n"
+                           ",,\r\n"
+                           "\r\n"
+                           " , ,\"\",\t,,,\n" ID_E ",王五,S3,在籍,,,\n"
+                           ",,,,,,"));
   ck_assert_uint_eq(c.n_rec, 3);
   ck_assert_uint_eq(c.n_rej, 0);
   ck_rec(&c, 2, ID_D, "张三", "S1");
@@ -950,7 +961,9 @@ static const rej_row reject_rows[] = {
     {ID_D ",陈三,S1,在籍,,\"1,00\",", 0, 0, "", CC_REJ_AMOUNT_INVALID, 6},
     {ID_D ",褚四,S1,在籍,,,abc", 0, 0, "", CC_REJ_AMOUNT_INVALID, 7},
     {ID_D ",褚四,S1,在籍,,,1.234", 0, 0, "", CC_REJ_AMOUNT_INVALID, 7},
-    {ID_D ",卫五,S1,在籍,,\"1,000.50\",\xEF\xBF\xA5" "200", 0, 0, "", 0, 0},
+    {ID_D ",卫五,S1,在籍,,\"1,000.50\",\xEF\xBF\xA5"
+          "200",
+     0, 0, "", 0, 0},
     {ID_D ",蒋" BAD "六,S1,在籍,,,", 0, 0, "", CC_REJ_BAD_TEXT, 2},
     {ID_D ",蒋六,S" BAD ",在籍,,,", 0, 0, "", CC_REJ_BAD_TEXT, 3},
     {ID_D ",蒋六,S1,在" BAD ",,,", 0, 0, "", CC_REJ_BAD_TEXT, 4},
@@ -1022,10 +1035,11 @@ static void run_reject_table(const rej_row *rows, size_t n, const char *name)
       ck_rej(&c, line, rows[i].column, rows[i].code);
       ck_assert_msg(rec_at(&c, line) == NULL, "line %u also a record", line);
     } else {
-      ck_assert_msg(rec_at(&c, line) != NULL, "no record at line %u (%s)", line,
-                    rej_at(&c, line) ? cc_reject_code_str((cc_reject_code)
-                                                              rej_at(&c, line)->code)
-                                     : "-");
+      ck_assert_msg(
+          rec_at(&c, line) != NULL, "no record at line %u (%s)", line,
+          rej_at(&c, line)
+              ? cc_reject_code_str((cc_reject_code)rej_at(&c, line)->code)
+              : "-");
     }
   }
   ck_assert_uint_eq(c.n_rej, want_rej);
@@ -1046,7 +1060,8 @@ END_TEST
 
 START_TEST(test_ingest_reject_priority)
 {
-  run_reject_table(priority_rows, sizeof priority_rows / sizeof priority_rows[0],
+  run_reject_table(priority_rows,
+                   sizeof priority_rows / sizeof priority_rows[0],
                    "priority.csv");
 }
 END_TEST
@@ -1181,10 +1196,10 @@ START_TEST(test_ingest_encoding_forced_wins)
 {
   /* An ASCII header, so that either reading finds the columns.
    * line 2: GB18030 张三; line 3: the UTF-8 bytes of 你好. */
-  const char *p = write_str("either.csv",
-                            "id_number,name,school_code,status\n"
-                            ID_D ",\xD5\xC5\xC8\xFD,S1,enrolled\n"
-                            ID_A ",\xE4\xBD\xA0\xE5\xA5\xBD,S1,enrolled\n");
+  const char *p =
+      write_str("either.csv", "id_number,name,school_code,status\n" ID_D
+                              ",\xD5\xC5\xC8\xFD,S1,enrolled\n" ID_A
+                              ",\xE4\xBD\xA0\xE5\xA5\xBD,S1,enrolled\n");
   cc_ingest_options o = base_opts();
   cc_ingest_stats st;
   coll c;
@@ -1194,7 +1209,8 @@ START_TEST(test_ingest_encoding_forced_wins)
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
   ck_assert_ptr_nonnull(strstr(cc_error_last(), "mixed encodings"));
-  ck_assert_ptr_nonnull(strstr(cc_error_last(), "reads as GB18030, but 1 line is UTF-8 (line 3)"));
+  ck_assert_ptr_nonnull(strstr(
+      cc_error_last(), "reads as GB18030, but 1 line is UTF-8 (line 3)"));
   ck_assert_uint_eq(st.mixed_lines, 1);
   ck_assert_uint_eq(st.mixed_first[0], 3);
   coll_dispose(&c);
@@ -1223,8 +1239,9 @@ START_TEST(test_ingest_encoding_forced_wins)
   coll_init(&c);
   ck_assert_int_eq(
       ingest_opts(&c, &st,
-                  write_str("u8.csv", "id_number,name,school_code,status\n" ID_A
-                                      ",\xE4\xBD\xA0\xE5\xA5\xBD,S1,enrolled\n"),
+                  write_str("u8.csv",
+                            "id_number,name,school_code,status\n" ID_A
+                            ",\xE4\xBD\xA0\xE5\xA5\xBD,S1,enrolled\n"),
                   &o),
       0);
   ck_assert_int_eq(st.encoding, CC_ENC_UTF8);
@@ -1251,13 +1268,14 @@ START_TEST(test_ingest_id_cleaning)
   const got_rec *g;
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("ids.csv", HDR7 "\n"
-                                 "'" ID_D ",张三,S1,在籍,,,\n"
-                                 " 110101 " IDSP "200501011239 ,张三,S2,在籍,,,\n"
-                                 "110101200501011238,李四,S1,在籍,,,\n"
-                                 "1101012005010112,王五,S1,在籍,,,\n"
-                                 "440524800101001,赵六,S1,在籍,,,\n"
-                                 "11010519491231002x,钱七,S1,在籍,,,\n"));
+            write_str("ids.csv",
+                      HDR7 "\n"
+                           "'" ID_D ",张三,S1,在籍,,,\n"
+                           " 110101 " IDSP "200501011239 ,张三,S2,在籍,,,\n"
+                           "110101200501011238,李四,S1,在籍,,,\n"
+                           "1101012005010112,王五,S1,在籍,,,\n"
+                           "440524800101001,赵六,S1,在籍,,,\n"
+                           "11010519491231002x,钱七,S1,在籍,,,\n"));
   ck_assert_uint_eq(c.n_rec, 6);
   ck_assert_uint_eq(c.n_rej, 0);
   ck_rec(&c, 2, ID_D, "张三", "S1");
@@ -1296,12 +1314,11 @@ START_TEST(test_ingest_name_forms)
   cc_ingest_stats st;
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("names.csv", HDR7 "\n"
-                                   ID_D ",張偉,S1,在籍,,,\n"
-                                   ID_D ",  张 伟 ,S1,在籍,,,\n"
-                                   ID_D ",John Smith,S1,在籍,,,\n"
-                                   ID_D ",阿依古丽•买买提,S1,在籍,,,\n"
-                                   ID_D "," IDSP "王𠮷" IDSP ",S1,在籍,,,\n"));
+            write_str("names.csv", HDR7 "\n" ID_D ",張偉,S1,在籍,,,\n" ID_D
+                                        ",  张 伟 ,S1,在籍,,,\n" ID_D
+                                        ",John Smith,S1,在籍,,,\n" ID_D
+                                        ",阿依古丽•买买提,S1,在籍,,,\n" ID_D
+                                        "," IDSP "王𠮷" IDSP ",S1,在籍,,,\n"));
   ck_assert_uint_eq(c.n_rec, 5);
   ck_assert_str_eq(rec_at(&c, 2)->name, "張偉");
   ck_assert_str_eq(rec_at(&c, 2)->folded, "张伟");
@@ -1325,10 +1342,10 @@ START_TEST(test_ingest_cell_trim)
   cc_ingest_stats st;
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("trim.csv", HDR7 "\n"
-                                  ID_D ", 张三 ," IDSP "S1" NBSP ", 在籍 ,"
-                                  NBSP "一中" IDSP ", 1000 ,\n"
-                                  ID_D ",张三,\t S1 \t,在籍,一中,,\n"));
+            write_str("trim.csv",
+                      HDR7 "\n" ID_D ", 张三 ," IDSP "S1" NBSP ", 在籍 ," NBSP
+                           "一中" IDSP ", 1000 ,\n" ID_D
+                           ",张三,\t S1 \t,在籍,一中,,\n"));
   ck_assert_uint_eq(c.n_rec, 2);
   ck_rec(&c, 2, ID_D, "张三", "S1");
   ck_rec(&c, 3, ID_D, "张三", "S1");
@@ -1493,11 +1510,10 @@ START_TEST(test_ingest_unterminated_quote)
   cc_ingest_stats st;
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("unterm.csv", HDR7 "\n"
-                                    ID_D ",张三,S1,在籍,,,\n"
-                                    ID_A ",\"李四,S1,在籍,,,\n"
-                                    ID_E ",王五,S2,在籍,,,\n"
-                                    ID_D ",赵六,S3,在籍,,,\n"));
+            write_str("unterm.csv",
+                      HDR7 "\n" ID_D ",张三,S1,在籍,,,\n" ID_A
+                           ",\"李四,S1,在籍,,,\n" ID_E ",王五,S2,在籍,,,\n" ID_D
+                           ",赵六,S3,在籍,,,\n"));
   ck_rec(&c, 2, ID_D, "张三", "S1");
   ck_rej(&c, 3, 2, CC_REJ_UNTERMINATED_QUOTE);
   ck_rec(&c, 4, ID_E, "王五", "S2");
@@ -1509,12 +1525,11 @@ START_TEST(test_ingest_unterminated_quote)
 
   coll_init(&c);
   ingest_ok(&c, &st,
-            write_str("unterm2.csv", HDR7 "\r\n"
-                                     ID_D ",张三,S1,在籍,\"a\nb\",,\r\n"
-                                     ",李四,S1,在籍,\"一中,,\r\n"
-                                     ID_E ",王五,S2,在籍,,,\r\n"
-                                     ID_A ",赵六,S3,在籍,,,\r\n"
-                                     ID_D ",钱七,S4,在籍,,,"));
+            write_str("unterm2.csv",
+                      HDR7 "\r\n" ID_D ",张三,S1,在籍,\"a\nb\",,\r\n"
+                           ",李四,S1,在籍,\"一中,,\r\n" ID_E
+                           ",王五,S2,在籍,,,\r\n" ID_A
+                           ",赵六,S3,在籍,,,\r\n" ID_D ",钱七,S4,在籍,,,"));
   ck_rec(&c, 2, ID_D, "张三", "S1");
   ck_rej(&c, 4, 5, CC_REJ_UNTERMINATED_QUOTE);
   ck_rec(&c, 5, ID_E, "王五", "S2");
@@ -1529,7 +1544,7 @@ START_TEST(test_ingest_unterminated_quote)
   coll_init(&c);
   ingest_ok(&c, &st,
             write_str("unterm3.csv", HDR7 "\n" ID_D ",张三,S1,在籍,,,\n" ID_A
-                                     ",李四,\"S1,在籍,,,"));
+                                          ",李四,\"S1,在籍,,,"));
   ck_rec(&c, 2, ID_D, "张三", "S1");
   ck_rej(&c, 3, 3, CC_REJ_UNTERMINATED_QUOTE);
   ck_assert_uint_eq(st.lines, 3);
@@ -1557,8 +1572,8 @@ START_TEST(test_ingest_runaway_quote)
   o.threads = 1 + _i % 2;
   sb_add(&b, HDR7 "\n" ID_D ",张三,S1,在籍,,,\n" ID_A ",李四,S2,在籍,\"");
   sb_fill(&b, 'x', 1100 * 1024);
-  sb_add(&b, ",,\n" ID_E ",王五,S3,在籍,,,\n" ID_D ",赵六,S4,在籍,\"a\nb\",,\n" ID_A
-             ",钱七,S5,在籍,,,\n");
+  sb_add(&b, ",,\n" ID_E ",王五,S3,在籍,,,\n" ID_D
+             ",赵六,S4,在籍,\"a\nb\",,\n" ID_A ",钱七,S5,在籍,,,\n");
   coll_init(&c);
   rc = ingest_opts(&c, &st, write_file("runaway.csv", b.p, b.n), &o);
   ck_assert_msg(rc == 0, "rc %d: %s", rc, cc_error_last());
@@ -1582,12 +1597,11 @@ START_TEST(test_ingest_tiny_blocks)
   /* Blocks smaller than the header and than a character: the rows of
    * test_ingest_quoted_newline all the same. */
   static const size_t sizes[] = {1, 2, 7, 61};
-  const char *p = write_str("tiny.csv", HDR7 "\n"
-                                        ID_D ",张三,S1,在籍,\"第一\n中学\",,\n"
-                                        ID_A ",李四,S2,在籍,\"a\r\nb\nc\",,\r\n"
-                                        ID_E ",王五,S3,在籍,,,\n"
-                                        ID_D ",\"张\n三\",S4,在籍,,,\n"
-                                        ID_A ",赵六,S5,在籍,,,");
+  const char *p = write_str("tiny.csv", HDR7
+                            "\n" ID_D ",张三,S1,在籍,\"第一\n中学\",,\n" ID_A
+                            ",李四,S2,在籍,\"a\r\nb\nc\",,\r\n" ID_E
+                            ",王五,S3,在籍,,,\n" ID_D
+                            ",\"张\n三\",S4,在籍,,,\n" ID_A ",赵六,S5,在籍,,,");
   size_t k;
   for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
     coll c;
@@ -1597,7 +1611,8 @@ START_TEST(test_ingest_tiny_blocks)
     o.block_bytes = sizes[k];
     coll_init(&c);
     rc = ingest_opts(&c, &st, p, &o);
-    ck_assert_msg(rc == 0, "block %zu: rc %d: %s", sizes[k], rc, cc_error_last());
+    ck_assert_msg(rc == 0, "block %zu: rc %d: %s", sizes[k], rc,
+                  cc_error_last());
     ck_assert_int_eq(st.encoding, CC_ENC_UTF8);
     ck_assert_int_eq(c.seq_bad, 0);
     ck_assert_uint_eq(c.n_rec, 5);
@@ -1758,10 +1773,10 @@ START_TEST(test_ingest_block_boundaries)
   ck_assert_msg(rc == 0, "rc %d: %s", rc, cc_error_last());
 
   /* The rows, in order, whatever the block size and threads. */
-  ck_assert_msg(c.trace.p != NULL && strcmp(c.trace.p, want.p) == 0,
-                "block %zu threads %d: %s", o.block_bytes, o.threads,
-                first_difference(c.trace.p ? c.trace.p : "", want.p, diff,
-                                 sizeof diff));
+  ck_assert_msg(
+      c.trace.p != NULL && strcmp(c.trace.p, want.p) == 0,
+      "block %zu threads %d: %s", o.block_bytes, o.threads,
+      first_difference(c.trace.p ? c.trace.p : "", want.p, diff, sizeof diff));
   ck_assert_uint_eq(st.records, records);
   ck_assert_uint_eq(st.rejects, rejects);
   ck_assert_uint_eq(st.blank, blank);
@@ -1841,9 +1856,9 @@ static void ck_text(const unsigned char *s, size_t n)
 
 /* Bytes that matter to a validator: edges of every range. */
 static const unsigned char probe_bytes[] = {
-    0x00, 0x01, 0x20, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBD, 0xBF,
-    0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xE4, 0xEC, 0xED, 0xEE, 0xEF, 0xF0,
-    0xF1, 0xF3, 0xF4, 0xF5, 0xF8, 0xFE, 0xFF};
+    0x00, 0x01, 0x20, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBD,
+    0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xE4, 0xEC, 0xED, 0xEE,
+    0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xF8, 0xFE, 0xFF};
 
 /* Third bytes: the edges that matter after a lead and a second byte. */
 static const unsigned char probe_third[] = {0x00, 0x41, 0x80, 0x8F, 0x90,
@@ -1895,7 +1910,8 @@ START_TEST(test_text_ok_marks)
 {
   /* U+FFFD, NUL and a lone continuation byte at every offset of buffers
    * of 1 to 70 bytes; a character cut by the end at every length. */
-  static const char *const marks[] = {"\xEF\xBF\xBD", "", "\x80", "\xEF\xBF\xBC",
+  static const char *const marks[] = {"\xEF\xBF\xBD", "",
+                                      "\x80",         "\xEF\xBF\xBC",
                                       "\xEF\xBE\xBD", "\xF0\x9F\x98\x80"};
   unsigned char buf[80];
   size_t n, at, m, k;
@@ -1914,7 +1930,8 @@ START_TEST(test_text_ok_marks)
   }
   for (n = 0; n <= 40; n++) {
     for (k = 0; k < n; k++)
-      buf[k] = (unsigned char)"\xE5\xBC\xA0"[k % 3]; /* 张张张... cut anywhere */
+      buf[k] =
+          (unsigned char)"\xE5\xBC\xA0"[k % 3]; /* 张张张... cut anywhere */
     ck_text(buf, n);
     for (k = 0; k < n; k++)
       buf[k] = (unsigned char)"\xF0\xA0\xAE\xB7"[k % 4]; /* 𠮷 */
@@ -1928,10 +1945,21 @@ START_TEST(test_text_ok_random)
 {
   /* Random text built from pieces that are mostly right (ASCII, CJK,
    * two- and four-byte characters) with now and then a wrong byte. */
-  static const char *const pieces[] = {
-      "a", "0", ",", " ", "\xE5\xBC\xA0", "\xE4\xB8\x89", "\xC2\xA0",
-      "\xE3\x80\x80", "\xF0\xA0\xAE\xB7", "\xED\x9F\xBF", "\xEE\x80\x80",
-      "\xEF\xBF\xBF", "\xE0\xA0\x80", "\xF4\x8F\xBF\xBF", "\xF0\x90\x80\x80"};
+  static const char *const pieces[] = {"a",
+                                       "0",
+                                       ",",
+                                       " ",
+                                       "\xE5\xBC\xA0",
+                                       "\xE4\xB8\x89",
+                                       "\xC2\xA0",
+                                       "\xE3\x80\x80",
+                                       "\xF0\xA0\xAE\xB7",
+                                       "\xED\x9F\xBF",
+                                       "\xEE\x80\x80",
+                                       "\xEF\xBF\xBF",
+                                       "\xE0\xA0\x80",
+                                       "\xF4\x8F\xBF\xBF",
+                                       "\xF0\x90\x80\x80"};
   static const unsigned char wrong[] = {0x00, 0x80, 0xBF, 0xC0, 0xC1, 0xE0,
                                         0xED, 0xF0, 0xF4, 0xF5, 0xFF, 0xA0};
   uint64_t x = 88172645463325252ull;
@@ -1973,7 +2001,8 @@ START_TEST(test_utf8_decode_three_bytes)
       for (b2 = 0; b2 < 256; b2++) {
         unsigned char s[3] = {(unsigned char)lead, (unsigned char)b1,
                               (unsigned char)b2};
-        uint32_t cp = 0, want = (lead & 0x0F) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F);
+        uint32_t cp = 0,
+                 want = (lead & 0x0F) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F);
         int ok = (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && want >= 0x800 &&
                  !(want >= 0xD800 && want <= 0xDFFF);
         size_t k = utf8_decode(s, s + 3, &cp);
@@ -1999,7 +2028,8 @@ START_TEST(test_ingest_text_checks_in_rows)
   sb_add(&f, HDR7 "\n");
   for (row = 0; row < 40; row++)
     for (col = 1; col <= 5; col++) {
-      const char *mark = row % 2 ? "\xEF\xBF\xBD" : "\x01"; /* \x01: NUL below */
+      const char *mark =
+          row % 2 ? "\xEF\xBF\xBD" : "\x01"; /* \x01: NUL below */
       char cells[5][64];
       char pad[32];
       int k;
@@ -2044,7 +2074,10 @@ END_TEST
 /* The files real users have (issue 10). */
 
 /* Old Mac exports end lines in a lone CR: the same four rows as LF. */
-START_TEST(test_ingest_lone_cr) { basic_with_eol("\r", "cr.csv"); }
+START_TEST(test_ingest_lone_cr)
+{
+  basic_with_eol("\r", "cr.csv");
+}
 END_TEST
 
 /* A lone-CR file with a line break (a CR) inside a quoted school name:
@@ -2054,8 +2087,10 @@ START_TEST(test_ingest_lone_cr_quoted)
   coll c;
   cc_ingest_stats st;
   coll_init(&c);
-  ingest_ok(&c, &st, write_str("crq.csv", HDR7 "\r" ID_D ",张三,S1,在籍,\"第一\r中学\",,\r"
-                                          ID_A ",李四,S2,在籍,,,\r"));
+  ingest_ok(&c, &st,
+            write_str("crq.csv",
+                      HDR7 "\r" ID_D ",张三,S1,在籍,\"第一\r中学\",,\r" ID_A
+                           ",李四,S2,在籍,,,\r"));
   ck_rec(&c, 2, ID_D, "张三", "S1");
   ck_assert_str_eq(rec_at(&c, 2)->text[CC_COL_SCHOOL_NAME], "第一\n中学");
   ck_rec(&c, 4, ID_A, "李四", "S2");
@@ -2079,17 +2114,21 @@ START_TEST(test_ingest_header_quote)
   p = write_str("hq.csv", HDR7 ",\"备注\n" ID_D ",张三,S1,在籍,,,,x\n");
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
-  snprintf(want, sizeof want, "%s:1:8: a quote in the header row (column 8)", p);
-  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+  snprintf(want, sizeof want, "%s:1:8: a quote in the header row (column 8)",
+           p);
+  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s",
+                cc_error_last());
   ck_assert_uint_eq(c.blocks, 0);
   coll_dispose(&c);
 
   /* In a required column's cell, and after a title row: line 2, column 2. */
-  p = write_str("hq2.csv", "学生信息表,,,\n身份证号,姓\"名,学校代码,学籍状态\n");
+  p = write_str("hq2.csv",
+                "学生信息表,,,\n身份证号,姓\"名,学校代码,学籍状态\n");
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
   snprintf(want, sizeof want, "%s:2:2:", p);
-  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s",
+                cc_error_last());
   coll_dispose(&c);
 
   /* Text after a closing quote. */
@@ -2097,14 +2136,18 @@ START_TEST(test_ingest_header_quote)
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
   snprintf(want, sizeof want, "%s:1:3:", p);
-  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s",
+                cc_error_last());
   coll_dispose(&c);
 
   /* A quoted header cell holding a line break (an optional column's
    * "备注\n（选填）"): the header spans lines 1-2, data from line 3. */
   coll_init(&c);
-  ingest_ok(&c, &st, write_str("hq5.csv", "身份证号,姓名,\"备注\n（选填）\",学校代码,学籍状态\n"
-                                          ID_D ",张三,x,S1,在籍\n"));
+  ingest_ok(
+      &c, &st,
+      write_str("hq5.csv",
+                "身份证号,姓名,\"备注\n（选填）\",学校代码,学籍状态\n" ID_D
+                ",张三,x,S1,在籍\n"));
   ck_assert_uint_eq(st.header_line, 1);
   ck_rec(&c, 3, ID_D, "张三", "S1");
   ck_assert_uint_eq(st.lines, 3);
@@ -2112,18 +2155,23 @@ START_TEST(test_ingest_header_quote)
 
   /* The stray "备注 of issue 10 with data rows below holding quotes: still
    * the quote error at 1:8, not a header running into the rows. */
-  p = write_str("hq6.csv", HDR7 ",\"备注\n" ID_D ",张三,S1,在籍,\"一中,东\",,\n"
-                           ID_A ",李四,S2,在籍,,,\n");
+  p = write_str("hq6.csv",
+                HDR7 ",\"备注\n" ID_D ",张三,S1,在籍,\"一中,东\",,\n" ID_A
+                     ",李四,S2,在籍,,,\n");
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
   snprintf(want, sizeof want, "%s:1:8:", p);
-  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+  ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s",
+                cc_error_last());
   coll_dispose(&c);
 
   /* Wholly quoted cells, one holding a comma: five header cells. */
   coll_init(&c);
-  ingest_ok(&c, &st, write_str("hq4.csv", "\"身份证号\",\"学校,名称\",\"姓名\", 学校代码 ,学籍状态\n"
-                                          ID_D ",\"一中,东\",张三,S1,在籍\n"));
+  ingest_ok(
+      &c, &st,
+      write_str("hq4.csv",
+                "\"身份证号\",\"学校,名称\",\"姓名\", 学校代码 ,学籍状态\n" ID_D
+                ",\"一中,东\",张三,S1,在籍\n"));
   ck_rec(&c, 2, ID_D, "张三", "S1");
   coll_dispose(&c);
 }
@@ -2141,10 +2189,11 @@ START_TEST(test_ingest_title_rows)
   int i;
 
   coll_init(&c);
-  ingest_ok(&c, &st, write_str("title.csv", "全国中等职业学校学生信息表,,,,\n"
-                                            "填报单位：某省,,,,\n"
-                                            HDR7 "\n" ID_D ",张三,S1,在籍,,,\n"
-                                            ID_A ",李四,S2,毕业,,,\n"));
+  ingest_ok(&c, &st,
+            write_str("title.csv",
+                      "全国中等职业学校学生信息表,,,,\n"
+                      "填报单位：某省,,,,\n" HDR7 "\n" ID_D
+                      ",张三,S1,在籍,,,\n" ID_A ",李四,S2,毕业,,,\n"));
   ck_assert_uint_eq(st.header_line, 3);
   ck_rec(&c, 4, ID_D, "张三", "S1");
   ck_rec(&c, 5, ID_A, "李四", "S2");
@@ -2152,12 +2201,14 @@ START_TEST(test_ingest_title_rows)
   ck_assert_uint_eq(c.n_rej, 0);
   ck_assert_uint_eq(st.lines, 5);
   cc_ingest_stats_notes(notes, sizeof notes, &st);
-  ck_assert_str_eq(notes, "2 title rows above the header skipped (the header is line 3).");
+  ck_assert_str_eq(
+      notes, "2 title rows above the header skipped (the header is line 3).");
   coll_dispose(&c);
 
   /* No title: nothing to note. */
   coll_init(&c);
-  ingest_ok(&c, &st, write_str("notitle.csv", HDR7 "\n" ID_D ",张三,S1,在籍,,,\n"));
+  ingest_ok(&c, &st,
+            write_str("notitle.csv", HDR7 "\n" ID_D ",张三,S1,在籍,,,\n"));
   ck_assert_uint_eq(st.header_line, 1);
   cc_ingest_stats_notes(notes, sizeof notes, &st);
   ck_assert_str_eq(notes, "");
@@ -2183,7 +2234,8 @@ START_TEST(test_ingest_title_rows)
   p = write_file("title11.csv", b.p, b.n);
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
-  ck_assert_ptr_nonnull(strstr(cc_error_last(), "missing required column 身份证号"));
+  ck_assert_ptr_nonnull(
+      strstr(cc_error_last(), "missing required column 身份证号"));
   ck_assert_ptr_nonnull(strstr(cc_error_last(), "first 10"));
   coll_dispose(&c);
   free(b.p);
@@ -2196,7 +2248,8 @@ START_TEST(test_ingest_title_rows)
   sb_add(&b, HDR7 "\n" ID_D ",张三,S1,在籍,,,\n");
   o.block_bytes = 16;
   coll_init(&c);
-  ck_assert_int_eq(ingest_opts(&c, &st, write_file("title10.csv", b.p, b.n), &o), 0);
+  ck_assert_int_eq(
+      ingest_opts(&c, &st, write_file("title10.csv", b.p, b.n), &o), 0);
   ck_assert_uint_eq(st.header_line, 10);
   ck_rec(&c, 11, ID_D, "张三", "S1");
   coll_dispose(&c);
@@ -2225,7 +2278,8 @@ START_TEST(test_ingest_utf16)
 {
   static const char text[] =
       HDR7_TAB "\r\n" ID_D "\t张三\tS1\t在籍\t第一中学\t1000\t0\r\n" ID_A
-      "\t王𠮷\tS2\t休学\t\"青岛\r\n西海岸\"\t\t1200.5\r\n" ID_E "\t李四\tS1\t在籍\t\t\t\r\n";
+               "\t王𠮷\tS2\t休学\t\"青岛\r\n西海岸\"\t\t1200.5\r\n" ID_E
+               "\t李四\tS1\t在籍\t\t\t\r\n";
   static const char *encs[2] = {"UTF-16LE", "UTF-16BE"};
   static const unsigned char boms[2][2] = {{0xFF, 0xFE}, {0xFE, 0xFF}};
   int k;
@@ -2240,7 +2294,9 @@ START_TEST(test_ingest_utf16)
     sb_addn(&b, u, n);
     o.block_bytes = k ? 0 : 64; /* blocks cutting characters too */
     coll_init(&c);
-    ck_assert_int_eq(ingest_opts(&c, &st, write_file(k ? "be.txt" : "le.txt", b.p, b.n), &o), 0);
+    ck_assert_int_eq(
+        ingest_opts(&c, &st, write_file(k ? "be.txt" : "le.txt", b.p, b.n), &o),
+        0);
     ck_assert_int_eq(st.encoding, k ? CC_ENC_UTF16BE : CC_ENC_UTF16LE);
     ck_assert_int_eq(st.delimiter, '\t');
     ck_rec(&c, 2, ID_D, "张三", "S1");
@@ -2251,7 +2307,8 @@ START_TEST(test_ingest_utf16)
     ck_rec(&c, 5, ID_E, "李四", "S1");
     ck_assert_uint_eq(c.n_rec, 3);
     ck_assert_uint_eq(st.lines, 5);
-    ck_assert_str_eq(cc_encoding_name((cc_encoding)st.encoding), k ? "UTF-16BE" : "UTF-16LE");
+    ck_assert_str_eq(cc_encoding_name((cc_encoding)st.encoding),
+                     k ? "UTF-16BE" : "UTF-16LE");
     coll_dispose(&c);
     free(u);
     free(b.p);
@@ -2272,7 +2329,8 @@ START_TEST(test_ingest_utf16_blocks)
   cc_ingest_options o = base_opts();
   sb_add(&t, HDR7_TAB "\r\n");
   for (i = 0; i < 3000; i++)
-    sb_add(&t, i % 2 ? ID_D "\t张三\tS1\t在籍\t\t\t\r\n" : ID_A "\t李四\tS2\t在籍\t\t\t\r\n");
+    sb_add(&t, i % 2 ? ID_D "\t张三\tS1\t在籍\t\t\t\r\n"
+                     : ID_A "\t李四\tS2\t在籍\t\t\t\r\n");
   u = to_utf16(t.p, "UTF-16LE", &n);
   sb_addn(&b, "\xFF\xFE", 2);
   sb_addn(&b, u, n);
@@ -2308,7 +2366,8 @@ START_TEST(test_ingest_utf16_blocks)
   o.block_bytes = 4096;
   o.threads = 2;
   coll_init(&c);
-  ck_assert_int_eq(ingest_opts(&c, &st, write_file("big16.txt", b.p, b.n), &o), 0);
+  ck_assert_int_eq(ingest_opts(&c, &st, write_file("big16.txt", b.p, b.n), &o),
+                   0);
   ck_assert_uint_eq(st.records, 3000);
   ck_assert_uint_eq(st.rejects, 1);
   ck_rej(&c, 1502, 2, CC_REJ_BAD_TEXT);
@@ -2331,7 +2390,8 @@ START_TEST(test_ingest_mixed_encodings)
   cc_ingest_stats st;
   cc_ingest_options o = base_opts();
   sbuf b = {0};
-  char *gb = to_gb18030(HDR7 "\n" ID_D ",张三,S1,在籍,第一中学,,\n" ID_A ",李四,S2,在籍,第二中学,,\n");
+  char *gb = to_gb18030(HDR7 "\n" ID_D ",张三,S1,在籍,第一中学,,\n" ID_A
+                             ",李四,S2,在籍,第二中学,,\n");
   char *gb2 = to_gb18030(ID_E ",赵六,S1,在籍,第三中学,,\n");
   const char *p;
 
@@ -2343,8 +2403,9 @@ START_TEST(test_ingest_mixed_encodings)
   p = write_file("mixed.csv", b.p, b.n);
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
-  ck_assert_msg(strstr(cc_error_last(), "mixed encodings: the file reads as GB18030, "
-                                        "but 2 lines are UTF-8 (lines 4, 6)") != NULL,
+  ck_assert_msg(strstr(cc_error_last(),
+                       "mixed encodings: the file reads as GB18030, "
+                       "but 2 lines are UTF-8 (lines 4, 6)") != NULL,
                 "%s", cc_error_last());
   ck_assert_ptr_nonnull(strstr(cc_error_last(), p));
   ck_assert_uint_eq(st.mixed_lines, 2);
@@ -2364,8 +2425,9 @@ START_TEST(test_ingest_mixed_encodings)
   b.p = NULL;
   b.n = b.cap = 0;
   {
-    char *rows = to_gb18030(ID_D ",张三,S1,在籍,第一中学,,\n" ID_A ",李四,S2,在籍,第二中学,,\n"
-                            ID_E ",王五,S3,在籍,技师学院,,\n");
+    char *rows = to_gb18030(ID_D ",张三,S1,在籍,第一中学,,\n" ID_A
+                                 ",李四,S2,在籍,第二中学,,\n" ID_E
+                                 ",王五,S3,在籍,技师学院,,\n");
     sb_add(&b, HDR7 "\n");
     sb_add(&b, rows);
     free(rows);
@@ -2373,8 +2435,8 @@ START_TEST(test_ingest_mixed_encodings)
   p = write_file("mixed2.csv", b.p, b.n);
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
-  ck_assert_msg(strstr(cc_error_last(), "but 1 line is UTF-8 (line 1)") != NULL, "%s",
-                cc_error_last());
+  ck_assert_msg(strstr(cc_error_last(), "but 1 line is UTF-8 (line 1)") != NULL,
+                "%s", cc_error_last());
   coll_dispose(&c);
 
   /* Mostly UTF-8 (header and 30 rows) with one GB18030 line (32): named
@@ -2392,7 +2454,9 @@ START_TEST(test_ingest_mixed_encodings)
   p = write_file("mixed3.csv", b.p, b.n);
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, p, &o), CC_EINVALID);
-  ck_assert_msg(strstr(cc_error_last(), "reads as UTF-8, but 1 line is GB18030 (line 32)") != NULL,
+  ck_assert_msg(strstr(cc_error_last(),
+                       "reads as UTF-8, but 1 line is GB18030 (line 32)") !=
+                    NULL,
                 "%s", cc_error_last());
   coll_dispose(&c);
   free(gb);
@@ -2409,8 +2473,12 @@ START_TEST(test_ingest_many_columns)
   cc_ingest_stats st;
   int i, row;
   for (i = 1; i <= 300; i++) {
-    const char *name = i == 281 ? "身份证号" : i == 282 ? "姓名" : i == 290 ? "学校代码"
-                     : i == 295 ? "助学金" : i == 300 ? "学籍状态" : NULL;
+    const char *name = i == 281   ? "身份证号"
+                       : i == 282 ? "姓名"
+                       : i == 290 ? "学校代码"
+                       : i == 295 ? "助学金"
+                       : i == 300 ? "学籍状态"
+                                  : NULL;
     if (i > 1)
       sb_add(&b, ",");
     if (name)
@@ -2425,8 +2493,12 @@ START_TEST(test_ingest_many_columns)
         sb_add(&b, ",");
       if (row == 2)
         continue; /* line 4: 300 empty fields, a blank row */
-      sb_add(&b, i == 281 ? (row ? ID_A : ID_D) : i == 282 ? "张三" : i == 290 ? "S1"
-                 : i == 295 ? (row ? "abc" : "1000") : i == 300 ? "在籍" : "x");
+      sb_add(&b, i == 281   ? (row ? ID_A : ID_D)
+                 : i == 282 ? "张三"
+                 : i == 290 ? "S1"
+                 : i == 295 ? (row ? "abc" : "1000")
+                 : i == 300 ? "在籍"
+                            : "x");
     }
     sb_add(&b, "\n");
   }
@@ -2473,7 +2545,8 @@ START_TEST(test_ingest_map_long_lines)
   sb_add(&f, ",学生姓名,学校代码,学籍状态\n" ID_D ",张三,S1,在籍\n");
   o.map = map;
   coll_init(&c);
-  ck_assert_int_eq(ingest_opts(&c, &st, write_file("longhdr.csv", f.p, f.n), &o), 0);
+  ck_assert_int_eq(
+      ingest_opts(&c, &st, write_file("longhdr.csv", f.p, f.n), &o), 0);
   ck_rec(&c, 2, ID_D, "张三", "S1");
   coll_dispose(&c);
   cc_header_map_free(map);
@@ -2485,7 +2558,8 @@ START_TEST(test_ingest_map_long_lines)
     const char *p = write_file("long2.map", m.p, m.n);
     ck_assert_int_eq(cc_header_map_load(&map, p), CC_EINVALID);
     snprintf(want, sizeof want, "%s:4:1:", p);
-    ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s", cc_error_last());
+    ck_assert_msg(strncmp(cc_error_last(), want, strlen(want)) == 0, "%s",
+                  cc_error_last());
   }
   free(longname);
   free(comment);
@@ -2506,16 +2580,12 @@ START_TEST(test_ingest_stray_quote)
   cc_ingest_stats st;
   cc_ingest_options o = base_opts();
   char notes[256];
-  const char *p = write_str("stray.csv", HDR7 "\n"
-                                         ID_D ",张三,S1,在籍,,,\n"
-                                         ID_A ",\"李四,S2,在籍,,,\n"
-                                         ID_E ",王五,S3,在籍,,,\n"
-                                         ID_D ",赵六,S4,在籍,,,\n"
-                                         ID_A ",钱七,S5,在籍,,,\n"
-                                         ID_E ",孙八,S6,在籍,,,\n"
-                                         ID_D ",周九,S7,在籍,,,\n"
-                                         ID_A ",吴十,S8,在籍,,,\n"
-                                         ID_E ",郑一,S9,在籍,\"一中\",,\n");
+  const char *p = write_str(
+      "stray.csv", HDR7 "\n" ID_D ",张三,S1,在籍,,,\n" ID_A
+                        ",\"李四,S2,在籍,,,\n" ID_E ",王五,S3,在籍,,,\n" ID_D
+                        ",赵六,S4,在籍,,,\n" ID_A ",钱七,S5,在籍,,,\n" ID_E
+                        ",孙八,S6,在籍,,,\n" ID_D ",周九,S7,在籍,,,\n" ID_A
+                        ",吴十,S8,在籍,,,\n" ID_E ",郑一,S9,在籍,\"一中\",,\n");
   int k;
   for (k = 0; k < 3; k++) {
     o.block_bytes = k == 0 ? 0 : k == 1 ? 64 : 16;
@@ -2536,8 +2606,9 @@ START_TEST(test_ingest_stray_quote)
     coll_dispose(&c);
   }
   cc_ingest_stats_notes(notes, sizeof notes, &st);
-  ck_assert_str_eq(notes, "1 row rejected for a stray quote; the 7 rows it ran into "
-                          "were read as rows.");
+  ck_assert_str_eq(notes,
+                   "1 row rejected for a stray quote; the 7 rows it ran into "
+                   "were read as rows.");
   ck_assert_str_eq(cc_reject_code_str(CC_REJ_STRAY_QUOTE), "stray_quote");
 }
 END_TEST
@@ -2550,11 +2621,12 @@ START_TEST(test_ingest_quoted_breaks_not_stray)
   coll c;
   cc_ingest_stats st;
   coll_init(&c);
-  ingest_ok(&c, &st, write_str("breaks.csv",
-                               "学校名称,身份证号,姓名,学校代码,学籍状态,专业名称\n"
-                               "\"济南\n职业学校\"," ID_D ",张三,S1,在籍,机电\n"
-                               "一中," ID_A ",\"李\n四\",S2,在籍,\"机电\n一体化\"\n"
-                               "\"青岛\n技师\n学院\"," ID_E ",王五,S3,在籍,\n"));
+  ingest_ok(&c, &st,
+            write_str("breaks.csv",
+                      "学校名称,身份证号,姓名,学校代码,学籍状态,专业名称\n"
+                      "\"济南\n职业学校\"," ID_D ",张三,S1,在籍,机电\n"
+                      "一中," ID_A ",\"李\n四\",S2,在籍,\"机电\n一体化\"\n"
+                      "\"青岛\n技师\n学院\"," ID_E ",王五,S3,在籍,\n"));
   ck_rec(&c, 2, ID_D, "张三", "S1");
   ck_assert_str_eq(rec_at(&c, 2)->text[CC_COL_SCHOOL_NAME], "济南\n职业学校");
   ck_rec(&c, 4, ID_A, "李\n四", "S2"); /* as registered; it folds to 李四 */
@@ -2576,36 +2648,46 @@ START_TEST(test_ingest_xlsx)
   char notes[256];
   char path[512];
   snprintf(path, sizeof path, "%s/roster.xlsx", tmpdir);
-  tu_write_xlsx(path, "worksheets/roster.xml",
-                "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>全国中等职业学校学生信息表</t></is></c></row>"
-                "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"B2\" t=\"s\"><v>1</v></c>"
-                "<c r=\"C2\" t=\"s\"><v>2</v></c><c r=\"D2\" t=\"s\"><v>3</v></c>"
-                "<c r=\"E2\" t=\"s\"><v>4</v></c><c r=\"F2\" t=\"s\"><v>5</v></c></row>"
-                /* line 3: a record; the grant a number */
-                "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>" ID_D "</t></is></c>"
-                "<c r=\"B3\" t=\"s\"><v>6</v></c><c r=\"C3\" t=\"inlineStr\"><is><t>S1</t></is></c>"
-                "<c r=\"D3\" t=\"s\"><v>7</v></c><c r=\"E3\" t=\"inlineStr\"><is><r><t>第一</t></r>"
-                "<r><t>中学</t></r></is></c><c r=\"F3\"><v>1000</v></c></row>"
-                /* row 4 left out; line 5: the ID a number of 18 digits */
-                "<row r=\"5\"><c r=\"A5\"><v>110101200501011000</v></c>"
-                "<c r=\"B5\" t=\"s\"><v>6</v></c><c r=\"C5\" t=\"inlineStr\"><is><t>S1</t></is></c>"
-                "<c r=\"D5\" t=\"s\"><v>7</v></c></row>"
-                /* line 6: as Excel writes it */
-                "<row r=\"6\"><c r=\"A6\"><v>1.10101200501012E+17</v></c>"
-                "<c r=\"B6\" t=\"s\"><v>6</v></c><c r=\"C6\" t=\"inlineStr\"><is><t>S1</t></is></c>"
-                "<c r=\"D6\" t=\"s\"><v>7</v></c></row>"
-                /* line 7: a 15-digit number holds every digit */
-                "<row r=\"7\"><c r=\"A7\"><v>440524800101001</v></c>"
-                "<c r=\"B7\" t=\"inlineStr\"><is><t>赵六</t></is></c><c r=\"C7\" t=\"inlineStr\"><is><t>S3</t></is></c>"
-                "<c r=\"D7\" t=\"inlineStr\"><is><t>毕业</t></is></c><c r=\"E7\" t=\"e\"><v>#N/A</v></c></row>"
-                /* line 8: styled cells only: blank */
-                "<row r=\"8\"><c r=\"A8\" s=\"1\"/><c r=\"B8\" s=\"1\"/></row>"
-                /* line 9: status missing */
-                "<row r=\"9\"><c r=\"A9\" t=\"inlineStr\"><is><t>" ID_A "</t></is></c>"
-                "<c r=\"B9\" t=\"inlineStr\"><is><t>李四</t></is></c><c r=\"C9\" t=\"inlineStr\"><is><t>S2</t></is></c></row>",
-                "<si><t>身份证号</t></si><si><t>姓名</t></si><si><t>学校代码</t></si>"
-                "<si><t>学籍状态</t></si><si><t>学校名称</t></si><si><t>助学金</t></si>"
-                "<si><t>张三</t></si><si><t>在籍</t></si>");
+  tu_write_xlsx(
+      path, "worksheets/roster.xml",
+      "<row r=\"1\"><c r=\"A1\" "
+      "t=\"inlineStr\"><is><t>全国中等职业学校学生信息表</t></is></c></row>"
+      "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"B2\" "
+      "t=\"s\"><v>1</v></c>"
+      "<c r=\"C2\" t=\"s\"><v>2</v></c><c r=\"D2\" t=\"s\"><v>3</v></c>"
+      "<c r=\"E2\" t=\"s\"><v>4</v></c><c r=\"F2\" t=\"s\"><v>5</v></c></row>"
+      /* line 3: a record; the grant a number */
+      "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>" ID_D "</t></is></c>"
+      "<c r=\"B3\" t=\"s\"><v>6</v></c><c r=\"C3\" "
+      "t=\"inlineStr\"><is><t>S1</t></is></c>"
+      "<c r=\"D3\" t=\"s\"><v>7</v></c><c r=\"E3\" "
+      "t=\"inlineStr\"><is><r><t>第一</t></r>"
+      "<r><t>中学</t></r></is></c><c r=\"F3\"><v>1000</v></c></row>"
+      /* row 4 left out; line 5: the ID a number of 18 digits */
+      "<row r=\"5\"><c r=\"A5\"><v>110101200501011000</v></c>"
+      "<c r=\"B5\" t=\"s\"><v>6</v></c><c r=\"C5\" "
+      "t=\"inlineStr\"><is><t>S1</t></is></c>"
+      "<c r=\"D5\" t=\"s\"><v>7</v></c></row>"
+      /* line 6: as Excel writes it */
+      "<row r=\"6\"><c r=\"A6\"><v>1.10101200501012E+17</v></c>"
+      "<c r=\"B6\" t=\"s\"><v>6</v></c><c r=\"C6\" "
+      "t=\"inlineStr\"><is><t>S1</t></is></c>"
+      "<c r=\"D6\" t=\"s\"><v>7</v></c></row>"
+      /* line 7: a 15-digit number holds every digit */
+      "<row r=\"7\"><c r=\"A7\"><v>440524800101001</v></c>"
+      "<c r=\"B7\" t=\"inlineStr\"><is><t>赵六</t></is></c><c r=\"C7\" "
+      "t=\"inlineStr\"><is><t>S3</t></is></c>"
+      "<c r=\"D7\" t=\"inlineStr\"><is><t>毕业</t></is></c><c r=\"E7\" "
+      "t=\"e\"><v>#N/A</v></c></row>"
+      /* line 8: styled cells only: blank */
+      "<row r=\"8\"><c r=\"A8\" s=\"1\"/><c r=\"B8\" s=\"1\"/></row>"
+      /* line 9: status missing */
+      "<row r=\"9\"><c r=\"A9\" t=\"inlineStr\"><is><t>" ID_A "</t></is></c>"
+      "<c r=\"B9\" t=\"inlineStr\"><is><t>李四</t></is></c><c r=\"C9\" "
+      "t=\"inlineStr\"><is><t>S2</t></is></c></row>",
+      "<si><t>身份证号</t></si><si><t>姓名</t></si><si><t>学校代码</t></si>"
+      "<si><t>学籍状态</t></si><si><t>学校名称</t></si><si><t>助学金</t></si>"
+      "<si><t>张三</t></si><si><t>在籍</t></si>");
   coll_init(&c);
   ingest_ok(&c, &st, path);
   ck_assert_int_eq(st.encoding, CC_ENC_XLSX);
@@ -2623,7 +2705,8 @@ START_TEST(test_ingest_xlsx)
   ck_assert_uint_eq(st.blank, 1);
   ck_assert_uint_eq(st.lines, 9);
   cc_ingest_stats_notes(notes, sizeof notes, &st);
-  ck_assert_str_eq(notes, "1 title row above the header skipped (the header is line 2).");
+  ck_assert_str_eq(
+      notes, "1 title row above the header skipped (the header is line 2).");
   coll_dispose(&c);
 }
 END_TEST
@@ -2655,11 +2738,14 @@ START_TEST(test_ingest_xlsx_refused)
 
   /* A workbook without the required columns: named like a CSV's. */
   snprintf(path, sizeof path, "%s/nocols.xlsx", tmpdir);
-  tu_write_xlsx(path, "worksheets/a.xml",
-                "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>姓名</t></is></c></row>", NULL);
+  tu_write_xlsx(
+      path, "worksheets/a.xml",
+      "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>姓名</t></is></c></row>",
+      NULL);
   coll_init(&c);
   ck_assert_int_eq(ingest_opts(&c, &st, path, &o), CC_EINVALID);
-  ck_assert_ptr_nonnull(strstr(cc_error_last(), "missing required column 身份证号"));
+  ck_assert_ptr_nonnull(
+      strstr(cc_error_last(), "missing required column 身份证号"));
   coll_dispose(&c);
 }
 END_TEST

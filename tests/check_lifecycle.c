@@ -59,7 +59,10 @@ static void teardown(void)
 /* ------------------------------------------------------------------ */
 /* Building lists. */
 
-static cc_date ymd(int y, int m, int d) { return cc_date_from_ymd(y, m, d); }
+static cc_date ymd(int y, int m, int d)
+{
+  return cc_date_from_ymd(y, m, d);
+}
 
 /* Adds a finding to l: strings and its one member in l's storage. The
  * member's line and the person's name ("p<fid>") tell findings apart. */
@@ -80,7 +83,8 @@ static cc_finding *add(cc_finding_list *l, uint64_t fid, int type,
   ck_assert_ptr_nonnull(f.members);
   memset(f.members, 0, sizeof *f.members);
   ck_assert_int_eq(cc_finding_strdup(&f.members[0].label, l, "moe", 3), 0);
-  ck_assert_int_eq(cc_finding_strdup(&f.members[0].name, l, name, strlen(name)), 0);
+  ck_assert_int_eq(cc_finding_strdup(&f.members[0].name, l, name, strlen(name)),
+                   0);
   f.members[0].line = (uint32_t)(fid & 0xFFFF) + 1000;
   f.n_members = 1;
   f.state = (uint8_t)state;
@@ -92,7 +96,8 @@ static cc_finding *add(cc_finding_list *l, uint64_t fid, int type,
 }
 
 /* A finding as compare gives it: no lifecycle fields. */
-static void add_found(cc_finding_list *l, uint64_t fid, int type, const char *id)
+static void add_found(cc_finding_list *l, uint64_t fid, int type,
+                      const char *id)
 {
   add(l, fid, type, id, 0, 0, 0, "");
 }
@@ -228,25 +233,25 @@ static void build_months(cc_finding_list *prev, cc_finding_list *cur)
   cc_finding *f;
   memset(prev, 0, sizeof *prev);
   memset(cur, 0, sizeof *cur);
-  f = add(prev, 0x11, CC_FT_DUAL_ENROLLMENT, ID1, CC_STATE_NEW, ymd(2026, 11, 23),
-          ymd(2026, 12, 7), "2026-11");
+  f = add(prev, 0x11, CC_FT_DUAL_ENROLLMENT, ID1, CC_STATE_NEW,
+          ymd(2026, 11, 23), ymd(2026, 12, 7), "2026-11");
   f->deadline_provisional = 1;
-  add(prev, 0x12, CC_FT_DUAL_ENROLLMENT, ID2, CC_STATE_OVERDUE, ymd(2026, 10, 20),
-      ymd(2026, 11, 3), "2026-10");
-  f = add(prev, 0x13, CC_FT_DOUBLE_GRANT, ID1, CC_STATE_CLEARED, ymd(2026, 10, 20),
-          ymd(2026, 11, 3), "2026-10");
+  add(prev, 0x12, CC_FT_DUAL_ENROLLMENT, ID2, CC_STATE_OVERDUE,
+      ymd(2026, 10, 20), ymd(2026, 11, 3), "2026-10");
+  f = add(prev, 0x13, CC_FT_DOUBLE_GRANT, ID1, CC_STATE_CLEARED,
+          ymd(2026, 10, 20), ymd(2026, 11, 3), "2026-10");
   f->cleared = ymd(2026, 11, 23);
   f->cleared_on_time = 0;
-  f = add(prev, 0x14, CC_FT_DUPLICATE_RECORD, ID3, CC_STATE_NEW, ymd(2026, 11, 23),
-          ymd(2026, 12, 7), "2026-11");
+  f = add(prev, 0x14, CC_FT_DUPLICATE_RECORD, ID3, CC_STATE_NEW,
+          ymd(2026, 11, 23), ymd(2026, 12, 7), "2026-11");
   f->claimed = 1; /* was claimed last month; a cleared finding is not */
-  f = add(prev, 0x15, CC_FT_DOUBLE_WAIVER, ID1, CC_STATE_CLEARED, ymd(2026, 10, 20),
-          ymd(2026, 11, 3), "2026-10");
+  f = add(prev, 0x15, CC_FT_DOUBLE_WAIVER, ID1, CC_STATE_CLEARED,
+          ymd(2026, 10, 20), ymd(2026, 11, 3), "2026-10");
   f->cleared = ymd(2026, 11, 23);
   add(prev, 0x16, CC_FT_ID_CONFLICT, ID2, CC_STATE_OPEN, ymd(2026, 11, 24),
       ymd(2026, 12, 8), "2026-10");
-  add(prev, 0x17, CC_FT_DUAL_ENROLLMENT, ID3, CC_STATE_OVERDUE, ymd(2026, 10, 20),
-      ymd(2026, 11, 3), "2026-10");
+  add(prev, 0x17, CC_FT_DUAL_ENROLLMENT, ID3, CC_STATE_OVERDUE,
+      ymd(2026, 10, 20), ymd(2026, 11, 3), "2026-10");
 
   add_found(cur, 0x18, CC_FT_DOUBLE_GRANT, ID2);
   add_found(cur, 0x16, CC_FT_ID_CONFLICT, ID2);
@@ -279,25 +284,27 @@ START_TEST(test_lifecycle_on_the_deadline)
     ck_assert_msg(cur.items[i].finding_id == order[i], "position %zu: %llx", i,
                   (unsigned long long)cur.items[i].finding_id);
   /* D == deadline: open, carried over (provisional too). */
-  assert_life(by_id(&cur, 0x11), CC_STATE_OPEN, ymd(2026, 11, 23), ymd(2026, 12, 7),
-              1, "2026-11", D);
+  assert_life(by_id(&cur, 0x11), CC_STATE_OPEN, ymd(2026, 11, 23),
+              ymd(2026, 12, 7), 1, "2026-11", D);
   assert_life(by_id(&cur, 0x12), CC_STATE_OVERDUE, ymd(2026, 10, 20),
               ymd(2026, 11, 3), 0, "2026-10", D);
   /* cleared last month, back now: new, this run's dates and period */
   assert_life(by_id(&cur, 0x13), CC_STATE_NEW, D, DL, 0, "2026-12", D);
-  assert_life(by_id(&cur, 0x16), CC_STATE_OPEN, ymd(2026, 11, 24), ymd(2026, 12, 8),
-              0, "2026-10", D);
+  assert_life(by_id(&cur, 0x16), CC_STATE_OPEN, ymd(2026, 11, 24),
+              ymd(2026, 12, 8), 0, "2026-10", D);
   assert_life(by_id(&cur, 0x18), CC_STATE_NEW, D, DL, 0, "2026-12", D);
   /* gone on its deadline: cleared on time, carried, as it was */
   f = by_id(&cur, 0x14);
-  assert_life(f, CC_STATE_CLEARED, ymd(2026, 11, 23), ymd(2026, 12, 7), 0, "2026-11", D);
+  assert_life(f, CC_STATE_CLEARED, ymd(2026, 11, 23), ymd(2026, 12, 7), 0,
+              "2026-11", D);
   ck_assert_int_eq(f->cleared, D);
   ck_assert_uint_eq(f->cleared_on_time, 1);
   ck_assert_uint_eq(f->claimed, 0);
   ck_assert_uint_eq(f->type, CC_FT_DUPLICATE_RECORD);
   ck_assert_str_eq(f->id, ID3);
   f = by_id(&cur, 0x17);
-  assert_life(f, CC_STATE_CLEARED, ymd(2026, 10, 20), ymd(2026, 11, 3), 0, "2026-10", D);
+  assert_life(f, CC_STATE_CLEARED, ymd(2026, 10, 20), ymd(2026, 11, 3), 0,
+              "2026-10", D);
   ck_assert_int_eq(f->cleared, D);
   ck_assert_uint_eq(f->cleared_on_time, 0);
   /* cleared last month and still gone: not repeated */
@@ -329,11 +336,12 @@ START_TEST(test_lifecycle_day_after_the_deadline)
               ymd(2026, 11, 3), 0, "2026-10", D);
   /* new ones take the run's provisional mark */
   assert_life(by_id(&cur, 0x13), CC_STATE_NEW, D, DL, 1, "2026-12", D);
-  assert_life(by_id(&cur, 0x16), CC_STATE_OPEN, ymd(2026, 11, 24), ymd(2026, 12, 8),
-              0, "2026-10", D);
+  assert_life(by_id(&cur, 0x16), CC_STATE_OPEN, ymd(2026, 11, 24),
+              ymd(2026, 12, 8), 0, "2026-10", D);
   assert_life(by_id(&cur, 0x18), CC_STATE_NEW, D, DL, 1, "2026-12", D);
   f = by_id(&cur, 0x14);
-  assert_life(f, CC_STATE_CLEARED, ymd(2026, 11, 23), ymd(2026, 12, 7), 0, "2026-11", D);
+  assert_life(f, CC_STATE_CLEARED, ymd(2026, 11, 23), ymd(2026, 12, 7), 0,
+              "2026-11", D);
   ck_assert_int_eq(f->cleared, D);
   ck_assert_uint_eq(f->cleared_on_time, 0);
   f = by_id(&cur, 0x17);
@@ -353,21 +361,25 @@ START_TEST(test_lifecycle_cleared_then_back)
    * (cleared), back in 2026-12: new again, with 2026-12's issue date,
    * deadline and first period, not 2026-10's. */
   cc_finding_list m10 = {0}, m11 = {0}, m12 = {0};
-  cc_lifecycle_run r10 = run_of("2026-10", ymd(2026, 10, 15), ymd(2026, 10, 29), 0);
-  cc_lifecycle_run r11 = run_of("2026-11", ymd(2026, 11, 20), ymd(2026, 12, 4), 0);
-  cc_lifecycle_run r12 = run_of("2026-12", ymd(2026, 12, 18), ymd(2027, 1, 4), 1);
+  cc_lifecycle_run r10 =
+      run_of("2026-10", ymd(2026, 10, 15), ymd(2026, 10, 29), 0);
+  cc_lifecycle_run r11 =
+      run_of("2026-11", ymd(2026, 11, 20), ymd(2026, 12, 4), 0);
+  cc_lifecycle_run r12 =
+      run_of("2026-12", ymd(2026, 12, 18), ymd(2027, 1, 4), 1);
   const cc_finding *f;
 
   add_found(&m10, 0x99, CC_FT_ID_CONFLICT, ID1);
   ck_assert_int_eq(cc_lifecycle_apply(&m10, NULL, &r10, db), 0);
-  assert_life(&m10.items[0], CC_STATE_NEW, r10.issued, r10.deadline, 0, "2026-10",
-              r10.issued);
+  assert_life(&m10.items[0], CC_STATE_NEW, r10.issued, r10.deadline, 0,
+              "2026-10", r10.issued);
 
   /* m11 found nothing: m10's finding is cleared, late (11-20 > 10-29). */
   ck_assert_int_eq(cc_lifecycle_apply(&m11, &m10, &r11, db), 0);
   ck_assert_uint_eq(m11.n, 1);
   f = &m11.items[0];
-  assert_life(f, CC_STATE_CLEARED, r10.issued, r10.deadline, 0, "2026-10", r11.issued);
+  assert_life(f, CC_STATE_CLEARED, r10.issued, r10.deadline, 0, "2026-10",
+              r11.issued);
   ck_assert_int_eq(f->cleared, r11.issued);
   ck_assert_uint_eq(f->cleared_on_time, 0);
   assert_own_strings(f);
@@ -377,7 +389,8 @@ START_TEST(test_lifecycle_cleared_then_back)
   ck_assert_int_eq(cc_lifecycle_apply(&m12, &m11, &r12, db), 0);
   ck_assert_uint_eq(m12.n, 1);
   f = &m12.items[0];
-  assert_life(f, CC_STATE_NEW, r12.issued, r12.deadline, 1, "2026-12", r12.issued);
+  assert_life(f, CC_STATE_NEW, r12.issued, r12.deadline, 1, "2026-12",
+              r12.issued);
   ck_assert_int_eq(f->cleared, 0);
   ck_assert_uint_eq(f->cleared_on_time, 0);
   cc_finding_list_dispose(&m11);
@@ -390,7 +403,8 @@ START_TEST(test_lifecycle_everything_gone)
   /* Nothing found now: every active finding of the previous period comes
    * back cleared, in output order; the cleared one stays out. */
   cc_finding_list prev, cur, none = {0};
-  cc_lifecycle_run r = run_of("2026-12", ymd(2026, 12, 7), ymd(2026, 12, 21), 0);
+  cc_lifecycle_run r =
+      run_of("2026-12", ymd(2026, 12, 7), ymd(2026, 12, 21), 0);
   static const uint64_t order[] = {0x12, 0x17, 0x11, 0x14, 0x16};
   size_t i;
   build_months(&prev, &cur);
@@ -417,7 +431,8 @@ END_TEST
 /* Responses. */
 
 static cc_response response(uint64_t fid, int action, cc_date date,
-                            const char *school, const char *by, const char *note)
+                            const char *school, const char *by,
+                            const char *note)
 {
   cc_response r;
   memset(&r, 0, sizeof r);
@@ -455,7 +470,7 @@ START_TEST(test_lifecycle_response_audited)
    * (not only chachong resolve) leaves one, by its operator, and one
    * refused response leaves none. */
   cc_response r = response(0xA2, CC_ACTION_CANCEL_OWN, ymd(2026, 12, 1), "S1",
-                            "张老师", "note");
+                           "张老师", "note");
   cc_audit_entry *list = NULL;
   size_t n = 0;
   char os_user[64];
@@ -488,7 +503,8 @@ END_TEST
 
 START_TEST(test_lifecycle_response_record_refused)
 {
-  cc_response r = response(0xA1, CC_ACTION_KEEP, ymd(2026, 12, 1), "S1", "张老师", "");
+  cc_response r =
+      response(0xA1, CC_ACTION_KEEP, ymd(2026, 12, 1), "S1", "张老师", "");
 
   /* No period at all: no such finding. */
   ck_assert_int_eq(cc_response_record(db, &r), CC_ENOTFOUND);
@@ -554,7 +570,8 @@ START_TEST(test_lifecycle_response_list)
   r = response(0xA2, CC_ACTION_ASK_OTHER, ymd(2026, 12, 3), "J1", "钱老师",
                "已函请\"一中\"注销");
   record(&r);
-  r = response(0xA1, CC_ACTION_CANCEL_OWN, ymd(2026, 12, 2), "S1", "李老师", "第一条");
+  r = response(0xA1, CC_ACTION_CANCEL_OWN, ymd(2026, 12, 2), "S1", "李老师",
+               "第一条");
   record(&r);
   r = response(0xA1, CC_ACTION_KEEP, ymd(2026, 11, 30), "J1", "王老师", "");
   r.recorded_at = 1700000000; /* given: kept as given */
@@ -620,17 +637,21 @@ START_TEST(test_lifecycle_responses_applied)
   publish_november();
   r = response(0xA1, CC_ACTION_KEEP, ymd(2026, 11, 30), "S1", "张老师", "在读");
   record(&r);
-  r = response(0xA1, CC_ACTION_CANCEL_OWN, ymd(2026, 12, 1), "J1", "李老师", note);
+  r = response(0xA1, CC_ACTION_CANCEL_OWN, ymd(2026, 12, 1), "J1", "李老师",
+               note);
   record(&r);
-  r = response(0xA2, CC_ACTION_CANCEL_OWN, ymd(2026, 11, 30), "S1", "王老师", "");
+  r = response(0xA2, CC_ACTION_CANCEL_OWN, ymd(2026, 11, 30), "S1", "王老师",
+               "");
   record(&r);
   r = response(0xA2, CC_ACTION_KEEP, ymd(2026, 12, 2), "J1", "赵老师", "保留");
   record(&r);
   r = response(0xA3, CC_ACTION_ASK_OTHER, D, "S1", "钱老师", "");
   record(&r);
-  r = response(0xA4, CC_ACTION_CANCEL_OWN, ymd(2026, 12, 1), "S1", "孙老师", "");
+  r = response(0xA4, CC_ACTION_CANCEL_OWN, ymd(2026, 12, 1), "S1", "孙老师",
+               "");
   record(&r);
-  r = response(0xA5, CC_ACTION_ASK_OTHER, ymd(2026, 12, 6), "J1", "周老师", "函");
+  r = response(0xA5, CC_ACTION_ASK_OTHER, ymd(2026, 12, 6), "J1", "周老师",
+               "函");
   record(&r);
 
   ck_assert_int_eq(cc_db_load_findings(&prev, db, "2026-11"), 0);
@@ -710,7 +731,8 @@ START_TEST(test_lifecycle_responses_without_previous)
   cc_finding_list cur = {0};
   cc_response r;
   publish_november();
-  r = response(0xA3, CC_ACTION_CANCEL_OWN, ymd(2026, 11, 20), "S1", "张老师", "");
+  r = response(0xA3, CC_ACTION_CANCEL_OWN, ymd(2026, 11, 20), "S1", "张老师",
+               "");
   record(&r);
   add_found(&cur, 0xA3, CC_FT_DUAL_ENROLLMENT, ID1);
   add_found(&cur, 0xA4, CC_FT_DUAL_ENROLLMENT, ID1);
@@ -735,8 +757,8 @@ START_TEST(test_lifecycle_state_names)
               {CC_STATE_OPEN, "open", "整改中"},
               {CC_STATE_OVERDUE, "overdue", "已逾期"},
               {CC_STATE_CLEARED, "cleared", "已清理"}};
-  static const char *const bad[] = {"", "unknown", "New", "OPEN", "open ",
-                                    " open", "clear", "overdue\n"};
+  static const char *const bad[] = {"",      "unknown", "New",   "OPEN",
+                                    "open ", " open",   "clear", "overdue\n"};
   size_t i;
   ck_assert_int_eq(CC_STATE_COUNT_, 4);
   for (i = 0; i < 4; i++) {
@@ -762,15 +784,17 @@ START_TEST(test_lifecycle_action_names)
               {CC_ACTION_CANCEL_OWN, "cancel_own", "已注销本校学籍"},
               {CC_ACTION_ASK_OTHER, "ask_other", "已请对方学校注销学籍"}};
   /* "none" names the absence of a response; it is not an action to give */
-  static const char *const bad[] = {"", "none", "Keep", "KEEP", "cancel",
-                                    "cancel-own", "ask_other ", "unknown"};
+  static const char *const bad[] = {"",           "none",   "Keep",
+                                    "KEEP",       "cancel", "cancel-own",
+                                    "ask_other ", "unknown"};
   size_t i;
   ck_assert_int_eq(CC_ACTION_COUNT_, 4);
   ck_assert_str_eq(cc_response_action_code(CC_ACTION_NONE), "none");
   ck_assert_str_eq(cc_response_action_zh(CC_ACTION_NONE), "无");
   for (i = 0; i < 3; i++) {
-    ck_assert_str_eq(cc_response_action_code((cc_response_action)rows[i].action),
-                     rows[i].code);
+    ck_assert_str_eq(
+        cc_response_action_code((cc_response_action)rows[i].action),
+        rows[i].code);
     ck_assert_str_eq(cc_response_action_zh((cc_response_action)rows[i].action),
                      rows[i].zh);
     ck_assert_int_eq(cc_response_action_parse(rows[i].code), rows[i].action);
@@ -778,7 +802,8 @@ START_TEST(test_lifecycle_action_names)
   ck_assert_str_eq(cc_response_action_code(CC_ACTION_COUNT_), "unknown");
   ck_assert_str_eq(cc_response_action_zh(CC_ACTION_COUNT_), "未知");
   for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-    ck_assert_msg(cc_response_action_parse(bad[i]) == -1, "'%s' parsed", bad[i]);
+    ck_assert_msg(cc_response_action_parse(bad[i]) == -1, "'%s' parsed",
+                  bad[i]);
 }
 END_TEST
 

@@ -42,7 +42,8 @@ static int advised(const void *p)
   ck_assert_ptr_nonnull(f);
   while (fgets(line, sizeof line, f)) {
     unsigned long lo, hi;
-    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+        strchr(line, '-') < strchr(line, ' ')) {
       in = a >= lo && a < hi;
       if (in)
         found = 0;
@@ -78,7 +79,8 @@ START_TEST(test_mem_realloc_keeps_bytes)
 {
   /* 1 KiB -> 3 MiB -> 64 MiB -> 100 MiB: each step keeps what was there,
    * whether the map grew in place or its pages moved. */
-  static const size_t sizes[] = {1024, (size_t)3 << 20, (size_t)64 << 20, (size_t)100 << 20};
+  static const size_t sizes[] = {1024, (size_t)3 << 20, (size_t)64 << 20,
+                                 (size_t)100 << 20};
   uint32_t *p = NULL;
   size_t have = 0, i, k, wrong;
   for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
@@ -152,7 +154,8 @@ START_TEST(test_mem_large_advised)
   } else {
     ck_assert_int_eq(advised(p), 1);
     ck_assert_int_eq(advised(p + big - 1), 1);
-    ck_assert_uint_eq(((uintptr_t)p - 64) % ((uintptr_t)2 << 20), 0); /* the map is aligned */
+    ck_assert_uint_eq(((uintptr_t)p - 64) % ((uintptr_t)2 << 20),
+                      0); /* the map is aligned */
   }
   /* Grown, wherever its pages went, still advised. */
   q = cc_mem_realloc(p, (size_t)40 << 20);

@@ -29,8 +29,9 @@ START_TEST(test_meter_format_known)
   cc_meter_mark b = {3.5, 1.75, 0.5, 1100, 2, 4096 + 1048576};
   char line[256];
   int n = cc_meter_format(line, sizeof line, "index", &a, &b);
-  ck_assert_str_eq(line, "stage: index wall 2.50 s, user 1.25 s, sys 0.25 s, faults 1000 "
-                         "minor 0 major, written 1048576 bytes");
+  ck_assert_str_eq(
+      line, "stage: index wall 2.50 s, user 1.25 s, sys 0.25 s, faults 1000 "
+            "minor 0 major, written 1048576 bytes");
   ck_assert_int_eq(n, (int)strlen(line));
 }
 END_TEST
@@ -42,8 +43,10 @@ START_TEST(test_meter_format_backwards)
   cc_meter_mark b = {2.0, 1.0, 1.0, 0, 0, 0};
   char line[256];
   cc_meter_format(line, sizeof line, "emit", &a, &b);
-  ck_assert_str_eq(line, "stage: emit wall 0.00 s, user 0.00 s, sys 0.00 s, faults 0 minor 0 "
-                         "major, written 0 bytes");
+  ck_assert_str_eq(
+      line,
+      "stage: emit wall 0.00 s, user 0.00 s, sys 0.00 s, faults 0 minor 0 "
+      "major, written 0 bytes");
 }
 END_TEST
 
@@ -63,7 +66,8 @@ START_TEST(test_meter_mark_faults)
   /* 256 fresh small pages, each touched once: at least 256 minor faults. */
   size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = 256, i;
   cc_meter_mark a, b;
-  char *p = mmap(NULL, n * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *p = mmap(NULL, n * pg, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ck_assert_ptr_ne(p, MAP_FAILED);
   madvise(p, n * pg, MADV_NOHUGEPAGE);
   cc_meter_mark_now(&a);

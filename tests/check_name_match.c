@@ -32,8 +32,8 @@
 #include "chachong/normalize_name.h"
 #include "test_util.h"
 
-#define DOT "\xc2\xb7"           /* U+00B7 */
-#define GIRL "\xf0\xa0\xae\xb7"  /* U+20BB7 𠮷, no reading in ICU 72 */
+#define DOT "\xc2\xb7"          /* U+00B7 */
+#define GIRL "\xf0\xa0\xae\xb7" /* U+20BB7 𠮷, no reading in ICU 72 */
 
 typedef struct key_row {
   const char *in;  /* a folded name */
@@ -47,14 +47,14 @@ static const key_row key_rows[] = {
     {"张伟", 0, 0, "zhang wei"},
     {"王长青", 0, 0, "wang chang qing"}, /* names: cháng */
     {"王常青", 0, 0, "wang chang qing"},
-    {"李晟", 0, 0, "li sheng"},          /* names: shèng */
+    {"李晟", 0, 0, "li sheng"}, /* names: shèng */
     {"王珩", 0, 0, "wang heng"},
     {"刘靓", 0, 0, "liu liang"},
     {"王琢", 0, 0, "wang zhuo"},
     {"王焘", 0, 0, "wang tao"},
-    {"王著", 0, 0, "wang zhu"},         /* not the particle zhe */
+    {"王著", 0, 0, "wang zhu"}, /* not the particle zhe */
     {"王似", 0, 0, "wang si"},
-    {"王地", 0, 0, "wang di"},          /* not the particle de */
+    {"王地", 0, 0, "wang di"}, /* not the particle de */
     {"张玮", 0, 0, "zhang wei"},
     {"王丽", 0, 0, "wang li"},
     {"王俐", 0, 0, "wang li"},
@@ -128,7 +128,7 @@ static const key_row key_rows[] = {
     {"JOHN" DOT "SMITH", 0, 0, "JOHN" DOT "SMITH"},
     {"张A", 0, 0, "zhang A"},
     {"A张B", 0, 0, "A zhang B"},
-    {"A曾", 0, 0, "A ceng"},   /* 曾 is not first */
+    {"A曾", 0, 0, "A ceng"}, /* 曾 is not first */
     {"张3", 0, 0, "zhang 3"},
     {"ZHANGWEI", 0, 0, "ZHANGWEI"},
     {"JOSÉ", 0, 0, "JOSÉ"},
@@ -173,7 +173,7 @@ START_TEST(test_name_match_pinyin_known_answers)
 END_TEST
 
 typedef struct cmp_row {
-  const char *a, *b;   /* two folded names */
+  const char *a, *b;    /* two folded names */
   cc_name_relation rel; /* how they relate, either way round */
 } cmp_row;
 
@@ -195,20 +195,20 @@ static const cmp_row cmp_rows[] = {
     {"查伟", "扎伟", CC_NAME_HOMOPHONE}, /* zha */
     {"区伟", "欧伟", CC_NAME_HOMOPHONE}, /* ou */
     /* The heteronyms of issue 9: the readings names use. */
-    {"李晟", "李盛", CC_NAME_HOMOPHONE}, /* shèng */
-    {"王珩", "王恒", CC_NAME_HOMOPHONE}, /* héng */
+    {"李晟", "李盛", CC_NAME_HOMOPHONE},     /* shèng */
+    {"王珩", "王恒", CC_NAME_HOMOPHONE},     /* héng */
     {"王长青", "王常青", CC_NAME_HOMOPHONE}, /* cháng */
-    {"刘靓", "刘亮", CC_NAME_HOMOPHONE}, /* liàng */
-    {"王琢", "王卓", CC_NAME_HOMOPHONE}, /* zhuó */
-    {"王焘", "王涛", CC_NAME_HOMOPHONE}, /* tāo */
-    {"王著", "王柱", CC_NAME_HOMOPHONE}, /* zhù */
-    {"王似", "王四", CC_NAME_HOMOPHONE}, /* sì */
-    {"王地", "王帝", CC_NAME_HOMOPHONE}, /* dì */
+    {"刘靓", "刘亮", CC_NAME_HOMOPHONE},     /* liàng */
+    {"王琢", "王卓", CC_NAME_HOMOPHONE},     /* zhuó */
+    {"王焘", "王涛", CC_NAME_HOMOPHONE},     /* tāo */
+    {"王著", "王柱", CC_NAME_HOMOPHONE},     /* zhù */
+    {"王似", "王四", CC_NAME_HOMOPHONE},     /* sì */
+    {"王地", "王帝", CC_NAME_HOMOPHONE},     /* dì */
     /* Every reading a name uses counts. */
     {"王重行", "王众星", CC_NAME_HOMOPHONE}, /* zhòng xíng */
-    {"王乐", "王勒", CC_NAME_HOMOPHONE}, /* lè */
-    {"王行", "王航", CC_NAME_HOMOPHONE}, /* háng */
-    {"王行", "王星", CC_NAME_HOMOPHONE}, /* xíng */
+    {"王乐", "王勒", CC_NAME_HOMOPHONE},     /* lè */
+    {"王行", "王航", CC_NAME_HOMOPHONE},     /* háng */
+    {"王行", "王星", CC_NAME_HOMOPHONE},     /* xíng */
     {"王重阳", "王崇阳", CC_NAME_HOMOPHONE}, /* chóng */
     {"王重阳", "王众阳", CC_NAME_HOMOPHONE}, /* zhòng */
     {"王重行", "王崇航", CC_NAME_HOMOPHONE}, /* chóng háng */
@@ -221,17 +221,17 @@ static const cmp_row cmp_rows[] = {
     {"王查", "王茶", CC_NAME_HOMOPHONE}, /* chá */
     {"解缙", "谢缙", CC_NAME_HOMOPHONE}, /* the surname is Xiè */
     {"解缙", "姐缙", CC_NAME_DIFFERENT},
-    {"王解", "王姐", CC_NAME_HOMOPHONE}, /* jiě */
-    {"朴树", "瓢树", CC_NAME_HOMOPHONE}, /* the surname is Piáo */
-    {"盖伟", "葛伟", CC_NAME_HOMOPHONE}, /* the surname is Gě */
-    {"薄磊", "伯磊", CC_NAME_HOMOPHONE}, /* the surname is Bó */
-    {"拓磊", "唾磊", CC_NAME_HOMOPHONE}, /* the surname is Tuò */
+    {"王解", "王姐", CC_NAME_HOMOPHONE},     /* jiě */
+    {"朴树", "瓢树", CC_NAME_HOMOPHONE},     /* the surname is Piáo */
+    {"盖伟", "葛伟", CC_NAME_HOMOPHONE},     /* the surname is Gě */
+    {"薄磊", "伯磊", CC_NAME_HOMOPHONE},     /* the surname is Bó */
+    {"拓磊", "唾磊", CC_NAME_HOMOPHONE},     /* the surname is Tuò */
     {"拓跋宏", "拓拔宏", CC_NAME_HOMOPHONE}, /* tuò bá */
-    {"乐嘉", "岳嘉", CC_NAME_HOMOPHONE}, /* the surname is Yuè or Lè */
+    {"乐嘉", "岳嘉", CC_NAME_HOMOPHONE},     /* the surname is Yuè or Lè */
     {"乐嘉", "勒嘉", CC_NAME_HOMOPHONE},
     {"覃伟", "秦伟", CC_NAME_HOMOPHONE}, /* Qín or Tán */
     {"覃伟", "谭伟", CC_NAME_HOMOPHONE},
-    {"长江", "常江", CC_NAME_HOMOPHONE}, /* the surname is Cháng */
+    {"长江", "常江", CC_NAME_HOMOPHONE},         /* the surname is Cháng */
     {"长孙无忌", "张孙无忌", CC_NAME_HOMOPHONE}, /* 长孙 Zhǎngsūn */
     /* Outside the BMP: U+20000 is hē. */
     {"\xf0\xa0\x80\x80", "喝", CC_NAME_HOMOPHONE},
@@ -295,12 +295,11 @@ START_TEST(test_name_match_after_fold)
   for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     char a[CC_NAME_MAX + 1], b[CC_NAME_MAX + 1];
     size_t al, bl;
-    ck_assert_int_eq(cc_name_fold(a, sizeof a, &al, rows[i].a,
-                                  strlen(rows[i].a)), 0);
-    ck_assert_int_eq(cc_name_fold(b, sizeof b, &bl, rows[i].b,
-                                  strlen(rows[i].b)), 0);
-    ck_assert_msg(cc_name_compare(a, al, b, bl) == rows[i].rel, "row %zu",
-                  i);
+    ck_assert_int_eq(
+        cc_name_fold(a, sizeof a, &al, rows[i].a, strlen(rows[i].a)), 0);
+    ck_assert_int_eq(
+        cc_name_fold(b, sizeof b, &bl, rows[i].b, strlen(rows[i].b)), 0);
+    ck_assert_msg(cc_name_compare(a, al, b, bl) == rows[i].rel, "row %zu", i);
   }
 }
 END_TEST
@@ -310,14 +309,15 @@ END_TEST
  * the end of the buffer (ASan checks it). */
 START_TEST(test_name_match_cap)
 {
-  static const char *names[] = {"张伟", "尉迟恭", "A张B", "庄" DOT "庄",
-                                GIRL "田", "JOHN"};
+  static const char *names[] = {"张伟",        "尉迟恭",  "A张B",
+                                "庄" DOT "庄", GIRL "田", "JOHN"};
   size_t i;
   for (i = 0; i < sizeof names / sizeof names[0]; i++) {
     char full[64];
     size_t flen, cap;
-    ck_assert_int_eq(cc_name_pinyin(full, sizeof full, &flen, names[i],
-                                    strlen(names[i])), 0);
+    ck_assert_int_eq(
+        cc_name_pinyin(full, sizeof full, &flen, names[i], strlen(names[i])),
+        0);
     for (cap = 1; cap <= flen + 1; cap++) {
       char *out = malloc(cap); /* exactly cap bytes, for ASan */
       size_t olen = 99;
@@ -371,8 +371,7 @@ START_TEST(test_name_match_longest)
   /* Longer than any folded name: a key still comes if the cap allows,
    * but compare calls two such names different unless byte-equal. */
   s = tu_repeat("庄", 200, &len);
-  ck_assert_int_eq(cc_name_pinyin(out, sizeof out, &olen, s, len),
-                   CC_ENOMEM);
+  ck_assert_int_eq(cc_name_pinyin(out, sizeof out, &olen, s, len), CC_ENOMEM);
   ck_assert_int_eq(cc_name_compare(s, len, s, len), CC_NAME_EQUAL);
   {
     char *t = tu_repeat("装", 200, &len); /* zhuang too */
@@ -388,9 +387,9 @@ END_TEST
  * every name is equal to itself. Deterministic (a fixed LCG). */
 START_TEST(test_name_match_random_bound)
 {
-  static const char *parts[] = {"庄", "曾", "单", "尉", "迟", "万", "俟",
-                                "A",  "7",  DOT,  GIRL, "伟", "〇", "가",
-                                "\xf0\xa0\x80\x80"};
+  static const char *parts[] = {"庄", "曾", "单", "尉", "迟",
+                                "万", "俟", "A",  "7",  DOT,
+                                GIRL, "伟", "〇", "가", "\xf0\xa0\x80\x80"};
   uint32_t seed = 12345;
   int round;
   for (round = 0; round < 20000; round++) {
@@ -430,14 +429,16 @@ static const keys_row keys_rows[] = {
     /* 乐 as a surname: yuè, lè; 行: xíng, háng. 2 x 2, in that order. */
     {"乐行", 0, {"yue xing", "yue hang", "le xing", "le hang"}},
     /* The given name 乐 is lè only: still 2 x 2. */
-    {"乐乐行", 0, {"yue le xing", "yue le hang", "le le xing",
-                   "le le hang"}},
+    {"乐乐行", 0, {"yue le xing", "yue le hang", "le le xing", "le le hang"}},
     /* Eight combinations do not fit in four: capped, the primary then one
      * position changed at a time, left to right (重: zhòng, chóng). */
-    {"乐重行", 1, {"yue zhong xing", "le zhong xing", "yue chong xing",
-                   "yue zhong hang"}},
-    {"乐乐行行", 1, {"yue le xing xing", "le le xing xing",
-                     "yue le hang xing", "yue le xing hang"}},
+    {"乐重行",
+     1,
+     {"yue zhong xing", "le zhong xing", "yue chong xing", "yue zhong hang"}},
+    {"乐乐行行",
+     1,
+     {"yue le xing xing", "le le xing xing", "yue le hang xing",
+      "yue le xing hang"}},
     {"拓跋宏", 0, {"tuo ba hong"}},
     {"阿依古丽" DOT "买买提", 0, {"a yi gu li" DOT "mai mai ti"}},
     {GIRL "行", 0, {GIRL " xing", GIRL " hang"}},
@@ -459,8 +460,9 @@ START_TEST(test_name_match_keys_known_answers)
     ck_assert_msg(keys[i] == XXH3_64bits(row->keys[i], strlen(row->keys[i])),
                   "row %d key %d: want \"%s\"", _i, i, row->keys[i]);
   /* The first key is the hash of cc_name_pinyin()'s key. */
-  ck_assert_int_eq(cc_name_pinyin(primary, sizeof primary, &plen, row->in,
-                                  strlen(row->in)), 0);
+  ck_assert_int_eq(
+      cc_name_pinyin(primary, sizeof primary, &plen, row->in, strlen(row->in)),
+      0);
   ck_assert_str_eq(primary, row->keys[0]);
   ck_assert(keys[0] == XXH3_64bits(primary, plen));
 }

@@ -65,7 +65,10 @@
 /* The `today` of every row: 2026-11-23 (built in the fixture below). */
 static cc_date today;
 
-static void setup(void) { today = cc_date_from_ymd(2026, 11, 23); }
+static void setup(void)
+{
+  today = cc_date_from_ymd(2026, 11, 23);
+}
 
 #define V CC_ID_VALID
 #define I CC_ID_INVALID
@@ -88,17 +91,21 @@ static const id_row rows[] = {
 
     /* Excel's text markers: ' and its typographic forms, quotes. */
     {"'11010519491231002X", "11010519491231002X", V, CC_IDR_OK, 0},
-    {"\xe2\x80\x98" "11010519491231002X", "11010519491231002X", V, CC_IDR_OK,
-     0}, /* U+2018 */
-    {"\xe2\x80\x99" "11010519491231002X", "11010519491231002X", V, CC_IDR_OK,
-     0}, /* U+2019 */
-    {"\xe2\x80\x9c" "11010519491231002X\xe2\x80\x9d", "11010519491231002X", V,
-     CC_IDR_OK, 0}, /* U+201C ... U+201D */
+    {"\xe2\x80\x98"
+     "11010519491231002X",
+     "11010519491231002X", V, CC_IDR_OK, 0}, /* U+2018 */
+    {"\xe2\x80\x99"
+     "11010519491231002X",
+     "11010519491231002X", V, CC_IDR_OK, 0}, /* U+2019 */
+    {"\xe2\x80\x9c"
+     "11010519491231002X\xe2\x80\x9d",
+     "11010519491231002X", V, CC_IDR_OK, 0}, /* U+201C ... U+201D */
     {"`11010519491231002X", "11010519491231002X", V, CC_IDR_OK, 0},
     {"\"11010519491231002X\"", "11010519491231002X", V, CC_IDR_OK, 0},
     {"'11010519491231002X'", "11010519491231002X", V, CC_IDR_OK, 0},
-    {"\xef\xbc\x87" "11010519491231002X", "11010519491231002X", V, CC_IDR_OK,
-     0}, /* full-width apostrophe U+FF07 */
+    {"\xef\xbc\x87"
+     "11010519491231002X",
+     "11010519491231002X", V, CC_IDR_OK, 0}, /* full-width apostrophe U+FF07 */
     /* Excel's ="..." wrapper; '=' without quotes is a formula. */
     {"=\"11010519491231002X\"", "11010519491231002X", V, CC_IDR_OK, 0},
     {" = \" 11010519491231002X \" ", "11010519491231002X", V, CC_IDR_OK, 0},
@@ -116,10 +123,14 @@ static const id_row rows[] = {
      CC_IDR_OK, 0},
 
     /* White space of every kind, inside and around. */
-    {"\xe3\x80\x80" "110105 19491231\xc2\xa0" "002X\t", "11010519491231002X",
-     V, CC_IDR_OK, 0}, /* U+3000, space, NBSP, tab */
+    {"\xe3\x80\x80"
+     "110105 19491231\xc2\xa0"
+     "002X\t",
+     "11010519491231002X", V, CC_IDR_OK, 0}, /* U+3000, space, NBSP, tab */
     {"\t110105\t19491231\t002X\r\n", "11010519491231002X", V, CC_IDR_OK, 0},
-    {"\xef\xbb\xbf" "110105\xe2\x80\x8b" "19491231002X\xe2\x80\x83",
+    {"\xef\xbb\xbf"
+     "110105\xe2\x80\x8b"
+     "19491231002X\xe2\x80\x83",
      "11010519491231002X", V, CC_IDR_OK, 0}, /* FEFF, 200B, 2003 */
     {"\xe3\x80\x80'11010519491231002X", "11010519491231002X", V, CC_IDR_OK,
      0}, /* space before the apostrophe */
@@ -186,7 +197,8 @@ static const id_row rows[] = {
     {"'1.10101E+17", "", R, CC_IDR_SCIENTIFIC, 0},
     {" 1.10101E+17\t", "", R, CC_IDR_SCIENTIFIC, 0},
     {"\xef\xbc\x91\xef\xbc\x8e\xef\xbc\x91\xef\xbc\xa5\xef\xbc\x8b\xef\xbc\x91"
-     "\xef\xbc\x97", "", R, CC_IDR_SCIENTIFIC, 0}, /* １．１Ｅ＋１７ */
+     "\xef\xbc\x97",
+     "", R, CC_IDR_SCIENTIFIC, 0}, /* １．１Ｅ＋１７ */
     {"1.10101E+", "", R, CC_IDR_NOT_DIGITS, 0},
     {"1.1E+1.7", "", R, CC_IDR_NOT_DIGITS, 0},
     {"E+17", "", R, CC_IDR_NOT_DIGITS, 0},
@@ -198,9 +210,13 @@ static const id_row rows[] = {
     {"110105-19491231-002X", "", R, CC_IDR_NOT_DIGITS, 0},
     {"abc", "", R, CC_IDR_NOT_DIGITS, 0},
     {"\xe5\xbc\xa0\xe4\xb8\x89", "", R, CC_IDR_NOT_DIGITS, 0}, /* 张三 */
-    {"\xff" "11010519491231002X", "", R, CC_IDR_NOT_DIGITS, 0}, /* bad UTF-8 */
+    {"\xff"
+     "11010519491231002X",
+     "", R, CC_IDR_NOT_DIGITS, 0},                              /* bad UTF-8 */
     {"11010519491231002\xef\xbc", "", R, CC_IDR_NOT_DIGITS, 0}, /* cut */
-    {"\xe3\x80" "11010519491231002X", "", R, CC_IDR_NOT_DIGITS, 0},
+    {"\xe3\x80"
+     "11010519491231002X",
+     "", R, CC_IDR_NOT_DIGITS, 0},
     {"11010519491231002X1", "", R, CC_IDR_NOT_DIGITS, 0},
 
     /* Empty. */
@@ -225,9 +241,8 @@ static void check_row(const id_row *row)
   cc_id_verdict v = cc_id_normalize(&id, row->raw, strlen(row->raw), today);
   ck_assert_msg((int)v == row->verdict && id.verdict == row->verdict,
                 "'%s': verdict %d, want %d", row->raw, (int)v, row->verdict);
-  ck_assert_msg(id.reason == row->reason, "'%s': reason %s, want %s",
-                row->raw, cc_id_reason_code(id.reason),
-                cc_id_reason_code(row->reason));
+  ck_assert_msg(id.reason == row->reason, "'%s': reason %s, want %s", row->raw,
+                cc_id_reason_code(id.reason), cc_id_reason_code(row->reason));
   ck_assert_str_eq(id.digits, row->cleaned);
   ck_assert_uint_eq(id.len, strlen(row->cleaned));
   ck_assert_int_eq(id.upgraded, row->upgraded);
@@ -271,8 +286,8 @@ END_TEST
  * and many random numbers. */
 START_TEST(test_normalize_id_check_digit_sum)
 {
-  static const unsigned w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                 3, 7, 9, 10, 5, 8, 4, 2};
+  static const unsigned w[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                 3, 7, 9,  10, 5, 8, 4, 2};
   uint64_t x = 0x9E3779B97F4A7C15ull;
   char d[18];
   int iter, i;
@@ -322,7 +337,10 @@ START_TEST(test_normalize_id_length_argument)
   ck_assert_int_eq(cc_id_normalize(&id, NULL, 0, today), CC_ID_REJECTED);
   ck_assert_int_eq(id.reason, CC_IDR_EMPTY);
   /* An embedded NUL is a character like any other: not a digit. */
-  ck_assert_int_eq(cc_id_normalize(&id, "110105\0" "19491231002X", 19, today),
+  ck_assert_int_eq(cc_id_normalize(&id,
+                                   "110105\0"
+                                   "19491231002X",
+                                   19, today),
                    CC_ID_REJECTED);
   ck_assert_int_eq(id.reason, CC_IDR_NOT_DIGITS);
 }
@@ -343,12 +361,10 @@ START_TEST(test_normalize_id_reason_text)
   ck_assert_str_eq(cc_id_reason_code(CC_IDR_LENGTH), "length");
   ck_assert_str_eq(cc_id_reason_code(CC_IDR_PROVINCE), "province");
   ck_assert_str_eq(cc_id_reason_code(CC_IDR_BIRTH_DATE), "birth_date");
-  ck_assert_str_eq(cc_id_reason_code(CC_IDR_FUTURE_BIRTH),
-                   "future_birth_date");
+  ck_assert_str_eq(cc_id_reason_code(CC_IDR_FUTURE_BIRTH), "future_birth_date");
   ck_assert_str_eq(cc_id_reason_code(CC_IDR_CHECK_DIGIT), "check_digit");
   ck_assert_str_eq(cc_id_reason_code(CC_IDR_EMPTY), "empty");
-  ck_assert_str_eq(cc_id_reason_code(CC_IDR_SCIENTIFIC),
-                   "scientific_notation");
+  ck_assert_str_eq(cc_id_reason_code(CC_IDR_SCIENTIFIC), "scientific_notation");
   ck_assert_str_eq(cc_id_reason_code(CC_IDR_NOT_DIGITS), "not_digits");
   ck_assert_str_eq(cc_id_reason_code(CC_IDR_TOO_SHORT), "too_short");
   ck_assert_str_eq(cc_id_reason_code(CC_IDR_TOO_LONG), "too_long");

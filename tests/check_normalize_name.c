@@ -30,12 +30,12 @@ typedef struct name_row {
 static const name_row rows[] = {
     /* Every middle-dot variant folds to U+00B7. */
     {"阿依古丽" DOT "买买提", 0, 0, "阿依古丽" DOT "买买提"},
-    {"阿依古丽•买买提", 0, 0, "阿依古丽" DOT "买买提"},       /* U+2022 */
-    {"阿依古丽・买买提", 0, 0, "阿依古丽" DOT "买买提"},      /* U+30FB */
-    {"阿依古丽‧买买提", 0, 0, "阿依古丽" DOT "买买提"},       /* U+2027 */
-    {"阿依古丽.买买提", 0, 0, "阿依古丽" DOT "买买提"},       /* U+002E */
-    {"阿依古丽．买买提", 0, 0, "阿依古丽" DOT "买买提"},      /* U+FF0E */
-    {"阿依古丽･买买提", 0, 0, "阿依古丽" DOT "买买提"},       /* U+FF65 */
+    {"阿依古丽•买买提", 0, 0, "阿依古丽" DOT "买买提"},  /* U+2022 */
+    {"阿依古丽・买买提", 0, 0, "阿依古丽" DOT "买买提"}, /* U+30FB */
+    {"阿依古丽‧买买提", 0, 0, "阿依古丽" DOT "买买提"},  /* U+2027 */
+    {"阿依古丽.买买提", 0, 0, "阿依古丽" DOT "买买提"},  /* U+002E */
+    {"阿依古丽．买买提", 0, 0, "阿依古丽" DOT "买买提"}, /* U+FF0E */
+    {"阿依古丽･买买提", 0, 0, "阿依古丽" DOT "买买提"},  /* U+FF65 */
     {"阿依古丽 · 买买提", 0, 0, "阿依古丽" DOT "买买提"},
     {"阿依古丽\xe2\x88\x99买买提", 0, 0, "阿依古丽" DOT "买买提"}, /* U+2219 */
 
@@ -57,7 +57,7 @@ static const name_row rows[] = {
     {"john", 0, 0, "JOHN"},
     {"Ｊｏｈｎ　Ｓｍｉｔｈ", 0, 0, "JOHNSMITH"},
     {"John.Smith", 0, 0, "JOHN" DOT "SMITH"},
-    {"José", 0, 0, "JOSÉ"}, /* precomposed U+00E9: the table */
+    {"José", 0, 0, "JOSÉ"},       /* precomposed U+00E9: the table */
     {"\xef\xac\x81", 0, 0, "FI"}, /* U+FB01 ligature */
     {"αβ", 0, 0, "αβ"},           /* Greek is not Latin: unchanged */
 
@@ -68,10 +68,10 @@ static const name_row rows[] = {
     {"张\r\n三\xe2\x80\x83", 0, 0, "张三"},         /* U+2003 */
 
     /* NFKC compatibility forms. */
-    {"\xef\xa4\x80", 0, 0, "岂"},          /* U+F900 -> 豈 -> 岂 */
+    {"\xef\xa4\x80", 0, 0, "岂"}, /* U+F900 -> 豈 -> 岂 */
     {"豈", 0, 0, "岂"},
     {"㈱", 0, 0, "(株)"},
-    {"\xe2\x85\xa0", 0, 0, "I"},           /* U+2160 ROMAN NUMERAL ONE */
+    {"\xe2\x85\xa0", 0, 0, "I"}, /* U+2160 ROMAN NUMERAL ONE */
 
     /* Combining sequences: the full ICU path. */
     {"e\xcc\x81", 0, 0, "É"},
@@ -89,13 +89,13 @@ static const name_row rows[] = {
 
     /* Not UTF-8, or empty. */
     {"\xff", 0, CC_EINVALID, ""},
-    {"张\xe4\xb8", 0, CC_EINVALID, ""},        /* cut short */
-    {"\xc0\xaf", 0, CC_EINVALID, ""},          /* overlong '/' */
-    {"\xed\xa0\x80", 0, CC_EINVALID, ""},      /* a surrogate */
-    {"\xf4\x90\x80\x80", 0, CC_EINVALID, ""},  /* above U+10FFFF */
-    {"\x80张三", 0, CC_EINVALID, ""},          /* stray continuation */
-    {"e\xcc\x81\xff", 0, CC_EINVALID, ""},     /* bad after a mark */
-    {"张\0三", 7, CC_EINVALID, ""},            /* NUL inside */
+    {"张\xe4\xb8", 0, CC_EINVALID, ""},       /* cut short */
+    {"\xc0\xaf", 0, CC_EINVALID, ""},         /* overlong '/' */
+    {"\xed\xa0\x80", 0, CC_EINVALID, ""},     /* a surrogate */
+    {"\xf4\x90\x80\x80", 0, CC_EINVALID, ""}, /* above U+10FFFF */
+    {"\x80张三", 0, CC_EINVALID, ""},         /* stray continuation */
+    {"e\xcc\x81\xff", 0, CC_EINVALID, ""},    /* bad after a mark */
+    {"张\0三", 7, CC_EINVALID, ""},           /* NUL inside */
     {"", 0, CC_EINVALID, ""},
     {" \t\xe3\x80\x80\xc2\xa0", 0, CC_EINVALID, ""},
     {"\xe2\x80\x8b", 0, CC_EINVALID, ""},
@@ -134,10 +134,10 @@ START_TEST(test_normalize_name_same_person)
   for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
     char a[CC_NAME_MAX + 1], b[CC_NAME_MAX + 1];
     size_t al, bl;
-    ck_assert_int_eq(cc_name_fold(a, sizeof a, &al, pairs[i][0],
-                                  strlen(pairs[i][0])), 0);
-    ck_assert_int_eq(cc_name_fold(b, sizeof b, &bl, pairs[i][1],
-                                  strlen(pairs[i][1])), 0);
+    ck_assert_int_eq(
+        cc_name_fold(a, sizeof a, &al, pairs[i][0], strlen(pairs[i][0])), 0);
+    ck_assert_int_eq(
+        cc_name_fold(b, sizeof b, &bl, pairs[i][1], strlen(pairs[i][1])), 0);
     ck_assert_str_eq(a, b);
   }
 }
@@ -219,8 +219,7 @@ START_TEST(test_normalize_name_large_input)
   s = realloc(s, len + 3);
   ck_assert_ptr_nonnull(s);
   memcpy(s + len, "\xcc\x81", 3);
-  ck_assert_int_eq(cc_name_fold(out, sizeof out, &olen, s, len + 2),
-                   CC_ENOMEM);
+  ck_assert_int_eq(cc_name_fold(out, sizeof out, &olen, s, len + 2), CC_ENOMEM);
   free(s);
 }
 END_TEST

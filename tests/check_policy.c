@@ -37,7 +37,10 @@ static cc_policy_period period_of(const char *p)
   return per;
 }
 
-static cc_date ymd(int y, int m, int d) { return cc_date_from_ymd(y, m, d); }
+static cc_date ymd(int y, int m, int d)
+{
+  return cc_date_from_ymd(y, m, d);
+}
 
 /* ------------------------------------------------------------------ */
 /* Cells. */
@@ -51,7 +54,7 @@ START_TEST(test_policy_study_mode)
       {"全日制", CC_CELL_OK, 0},
       {"非全日制", CC_CELL_OK, 1},
       {" 非全日制 ", CC_CELL_OK, 1},
-      {"非 全日制", CC_CELL_OK, 1},           /* a blank typed inside */
+      {"非 全日制", CC_CELL_OK, 1},                  /* a blank typed inside */
       {"\xE3\x80\x80全日制\xC2\xA0", CC_CELL_OK, 0}, /* U+3000, NBSP */
       {"非全", CC_CELL_OK, 1},
       {"全日", CC_CELL_OK, 0},
@@ -61,7 +64,7 @@ START_TEST(test_policy_study_mode)
       {"Part-Time", CC_CELL_OK, 1},
       {"FULL-TIME", CC_CELL_OK, 0},
       {"part time", CC_CELL_OK, 1},
-      {"ｐａｒｔ－ｔｉｍｅ", CC_CELL_OK, 1},  /* full-width */
+      {"ｐａｒｔ－ｔｉｍｅ", CC_CELL_OK, 1}, /* full-width */
       {"", CC_CELL_EMPTY, 0},
       {"   ", CC_CELL_EMPTY, 0},
       {"半日制", CC_CELL_UNREADABLE, 0},
@@ -70,7 +73,8 @@ START_TEST(test_policy_study_mode)
   size_t i;
   for (i = 0; i < sizeof rows / sizeof *rows; i++) {
     int part = -1;
-    int v = cc_policy_parse_study_mode(&part, rows[i].cell, strlen(rows[i].cell));
+    int v =
+        cc_policy_parse_study_mode(&part, rows[i].cell, strlen(rows[i].cell));
     ck_assert_msg(v == rows[i].verdict, "'%s': %d", rows[i].cell, v);
     if (v == CC_CELL_OK)
       ck_assert_msg(part == rows[i].part, "'%s': %d", rows[i].cell, part);
@@ -106,7 +110,8 @@ START_TEST(test_policy_grade)
       {"2026-11", "0", CC_CELL_UNREADABLE, 0},
       {"2026-11", "10", CC_CELL_UNREADABLE, 0},
       {"2026-11", "高三", CC_CELL_UNREADABLE, 0},
-      {"2026-11", "2024届", CC_CELL_UNREADABLE, 0}, /* 届 is the year they leave */
+      {"2026-11", "2024届", CC_CELL_UNREADABLE,
+       0}, /* 届 is the year they leave */
       {"2026-11", "1949级", CC_CELL_UNREADABLE, 0},
       {"2026-11", "202", CC_CELL_UNREADABLE, 0},
   };
@@ -114,8 +119,10 @@ START_TEST(test_policy_grade)
   for (i = 0; i < sizeof rows / sizeof *rows; i++) {
     cc_policy_period per = period_of(rows[i].period);
     int year = -1;
-    int v = cc_policy_parse_grade(&year, rows[i].cell, strlen(rows[i].cell), &per);
-    ck_assert_msg(v == rows[i].verdict, "%s '%s': %d", rows[i].period, rows[i].cell, v);
+    int v =
+        cc_policy_parse_grade(&year, rows[i].cell, strlen(rows[i].cell), &per);
+    ck_assert_msg(v == rows[i].verdict, "%s '%s': %d", rows[i].period,
+                  rows[i].cell, v);
     if (v == CC_CELL_OK)
       ck_assert_msg(year == rows[i].year, "%s '%s': year %d", rows[i].period,
                     rows[i].cell, year);
@@ -159,7 +166,8 @@ START_TEST(test_policy_date)
     int v = cc_policy_parse_date(&d, rows[i].cell, strlen(rows[i].cell));
     ck_assert_msg(v == rows[i].verdict, "'%s': %d", rows[i].cell, v);
     if (v == CC_CELL_OK)
-      ck_assert_msg(d == ymd(rows[i].y, rows[i].m, rows[i].d), "'%s'", rows[i].cell);
+      ck_assert_msg(d == ymd(rows[i].y, rows[i].m, rows[i].d), "'%s'",
+                    rows[i].cell);
   }
 }
 END_TEST
@@ -170,11 +178,19 @@ START_TEST(test_policy_years)
     const char *cell;
     int verdict, years;
   } rows[] = {
-      {"3", CC_CELL_OK, 3},       {"3年", CC_CELL_OK, 3},    {"三年", CC_CELL_OK, 3},
-      {"3年制", CC_CELL_OK, 3},   {"三年制", CC_CELL_OK, 3}, {"3.0", CC_CELL_OK, 3},
-      {" 2 ", CC_CELL_OK, 2},     {"５年", CC_CELL_OK, 5},   {"", CC_CELL_EMPTY, 0},
-      {"2.5", CC_CELL_UNREADABLE, 0}, {"0", CC_CELL_UNREADABLE, 0},
-      {"十", CC_CELL_UNREADABLE, 0},  {"3个月", CC_CELL_UNREADABLE, 0},
+      {"3", CC_CELL_OK, 3},
+      {"3年", CC_CELL_OK, 3},
+      {"三年", CC_CELL_OK, 3},
+      {"3年制", CC_CELL_OK, 3},
+      {"三年制", CC_CELL_OK, 3},
+      {"3.0", CC_CELL_OK, 3},
+      {" 2 ", CC_CELL_OK, 2},
+      {"５年", CC_CELL_OK, 5},
+      {"", CC_CELL_EMPTY, 0},
+      {"2.5", CC_CELL_UNREADABLE, 0},
+      {"0", CC_CELL_UNREADABLE, 0},
+      {"十", CC_CELL_UNREADABLE, 0},
+      {"3个月", CC_CELL_UNREADABLE, 0},
   };
   size_t i;
   for (i = 0; i < sizeof rows / sizeof *rows; i++) {
@@ -191,9 +207,9 @@ END_TEST
 /* Rules on one record. */
 
 typedef struct rec_spec {
-  const char *id17;  /* 17 digits; the check character is computed */
-  int valid;         /* 0: an invalid ID (check character flipped) */
-  int64_t grant, waiver;               /* yuan */
+  const char *id17;      /* 17 digits; the check character is computed */
+  int valid;             /* 0: an invalid ID (check character flipped) */
+  int64_t grant, waiver; /* yuan */
   const char *mode, *grade, *date, *years, *region;
 } rec_spec;
 
@@ -229,8 +245,8 @@ static cc_record make(const rec_spec *s)
 #define YOUNG "37010220100501123"
 
 /* The hits of one record as "type/reason/yuan" joined by ' '. */
-static char *hits_of(const cc_policy_rules *rules, const char *period, const rec_spec *s,
-                     cc_policy_tally *tally)
+static char *hits_of(const cc_policy_rules *rules, const char *period,
+                     const rec_spec *s, cc_policy_tally *tally)
 {
   static char out[512];
   cc_policy_hit h[CC_POLICY_HITS_MAX];
@@ -265,12 +281,15 @@ START_TEST(test_policy_rules_defaults)
        "ineligible_grant/third_year/1000"},
       {{YOUNG, 1, 1000, 0, "全日制", "2024级", "2024-09-01", "3", "370102"},
        "ineligible_grant/third_year/1000"},
-      {{YOUNG, 1, 0, 2000, "全日制", "三年级", "2024-09-01", "3", "370102"}, ""},
+      {{YOUNG, 1, 0, 2000, "全日制", "三年级", "2024-09-01", "3", "370102"},
+       ""},
       /* Look-alike: a cohort-written 年级 in year 1. */
-      {{YOUNG, 1, 1000, 2000, "全日制", "2026级", "2026/9/1", "3年", "370102"}, ""},
+      {{YOUNG, 1, 1000, 2000, "全日制", "2026级", "2026/9/1", "3年", "370102"},
+       ""},
       /* beyond_program: 2023-09-01 + 3 = 2026-09-01, before 2026-11-01. */
       {{YOUNG, 1, 1000, 2000, "全日制", "2", "20230901", "3", "370102"},
-       "ineligible_grant/beyond_program/1000 ineligible_waiver/beyond_program/2000"},
+       "ineligible_grant/beyond_program/1000 "
+       "ineligible_waiver/beyond_program/2000"},
       /* Look-alike: the program ends on the period's first day. */
       {{YOUNG, 1, 1000, 2000, "全日制", "2", "2023-11-01", "3", "370102"}, ""},
       /* ... and one day before it. */
@@ -280,15 +299,23 @@ START_TEST(test_policy_rules_defaults)
       {{YOUNG, 1, 1000, 0, "全日制", "3", "2022-09-01", "三年", "370102"},
        "ineligible_grant/third_year/1000 ineligible_grant/beyond_program/1000"},
       /* over_age: born 1996-11-01 is 30 on 2026-11-01; 1996-11-02 is 29. */
-      {{"37010219961101123", 1, 0, 2000, "全日制", "1", "2026-09-01", "3", "370102"},
+      {{"37010219961101123", 1, 0, 2000, "全日制", "1", "2026-09-01", "3",
+        "370102"},
        "subsidy_review/over_age/0"},
-      {{"37010219961102123", 1, 0, 2000, "全日制", "1", "2026-09-01", "3", "370102"}, ""},
+      {{"37010219961102123", 1, 0, 2000, "全日制", "1", "2026-09-01", "3",
+        "370102"},
+       ""},
       /* Over age but paid nothing. */
-      {{"37010219801101123", 1, 0, 0, "全日制", "1", "2026-09-01", "3", "370102"}, ""},
+      {{"37010219801101123", 1, 0, 0, "全日制", "1", "2026-09-01", "3",
+        "370102"},
+       ""},
       /* Over age by an invalid ID: not judged. */
-      {{"37010219801101123", 0, 0, 2000, "全日制", "1", "2026-09-01", "3", "370102"}, ""},
+      {{"37010219801101123", 0, 0, 2000, "全日制", "1", "2026-09-01", "3",
+        "370102"},
+       ""},
       /* Every rule at once. */
-      {{"37010219801101123", 1, 1000, 2000, "非全日制", "3", "2020-09-01", "3", ""},
+      {{"37010219801101123", 1, 1000, 2000, "非全日制", "3", "2020-09-01", "3",
+        ""},
        "ineligible_grant/part_time/1000 ineligible_waiver/part_time/2000 "
        "ineligible_grant/third_year/1000 ineligible_grant/beyond_program/1000 "
        "ineligible_waiver/beyond_program/2000 subsidy_review/over_age/0"},
@@ -301,8 +328,8 @@ START_TEST(test_policy_rules_defaults)
   cc_policy_rules_init(&rules);
   for (i = 0; i < sizeof rows / sizeof *rows; i++) {
     const char *got = hits_of(&rules, "2026-11", &rows[i].s, NULL);
-    ck_assert_msg(strcmp(got, rows[i].want) == 0, "row %zu: '%s', want '%s'", i, got,
-                  rows[i].want);
+    ck_assert_msg(strcmp(got, rows[i].want) == 0, "row %zu: '%s', want '%s'", i,
+                  got, rows[i].want);
   }
 }
 END_TEST
@@ -357,10 +384,12 @@ START_TEST(test_policy_rules_file)
   cc_policy_rules rules;
   cc_policy_tally t;
   char json[2048];
-  static const rec_spec guangdong = {"37010219801101123", 1, 1000, 2000, "非全日制", "3",
-                                     "2020-09-01", "3", "440305"};
-  static const rec_spec shandong = {"37010219801101123", 1, 1000, 2000, "非全日制", "3",
-                                    "2020-09-01", "3", "370102"};
+  static const rec_spec guangdong = {
+      "37010219801101123", 1,   1000,    2000, "非全日制", "3",
+      "2020-09-01",        "3", "440305"};
+  static const rec_spec shandong = {
+      "37010219801101123", 1,   1000,    2000, "非全日制", "3",
+      "2020-09-01",        "3", "370102"};
   tu_scratch_make(dir, sizeof dir, root);
   snprintf(path, sizeof path, "%s/rules.txt", dir);
   tu_write_file(path, "\xEF\xBB\xBF# provincial grants for year 3 in 广东\n"
@@ -379,15 +408,18 @@ START_TEST(test_policy_rules_file)
   /* Born 1980-11-01: 46 in 2026-11 -> still over 45. Part-time is off;
    * third_year is exempt in 44 but not in 37. */
   memset(&t, 0, sizeof t);
-  ck_assert_str_eq(hits_of(&rules, "2026-11", &guangdong, &t),
-                   "ineligible_grant/beyond_program/1000 "
-                   "ineligible_waiver/beyond_program/2000 subsidy_review/over_age/0");
+  ck_assert_str_eq(
+      hits_of(&rules, "2026-11", &guangdong, &t),
+      "ineligible_grant/beyond_program/1000 "
+      "ineligible_waiver/beyond_program/2000 subsidy_review/over_age/0");
   ck_assert_uint_eq(t.rule[CC_RULE_THIRD_YEAR].exempt, 1);
-  ck_assert_uint_eq(t.rule[CC_RULE_PART_TIME].judged + t.rule[CC_RULE_PART_TIME].exempt, 0);
-  ck_assert_str_eq(hits_of(&rules, "2026-11", &shandong, NULL),
-                   "ineligible_grant/third_year/1000 "
-                   "ineligible_grant/beyond_program/1000 "
-                   "ineligible_waiver/beyond_program/2000 subsidy_review/over_age/0");
+  ck_assert_uint_eq(
+      t.rule[CC_RULE_PART_TIME].judged + t.rule[CC_RULE_PART_TIME].exempt, 0);
+  ck_assert_str_eq(
+      hits_of(&rules, "2026-11", &shandong, NULL),
+      "ineligible_grant/third_year/1000 "
+      "ineligible_grant/beyond_program/1000 "
+      "ineligible_waiver/beyond_program/2000 subsidy_review/over_age/0");
   /* 1980-11-01 is 45 on 2025-11-01 (not yet 45 on 2025-10-01). */
   ck_assert_str_eq(hits_of(&rules, "2025-10", &shandong, NULL),
                    "ineligible_grant/third_year/1000 "
@@ -395,21 +427,27 @@ START_TEST(test_policy_rules_file)
                    "ineligible_waiver/beyond_program/2000");
 
   cc_policy_rules_json(json, sizeof json, &rules);
-  ck_assert_msg(strstr(json, "\"part_time\": {\"on\": false, \"exempt\": []}") != NULL,
+  ck_assert_msg(
+      strstr(json, "\"part_time\": {\"on\": false, \"exempt\": []}") != NULL,
+      "%s", json);
+  ck_assert_msg(strstr(json,
+                       "\"third_year\": {\"on\": true, \"grant_years\": 2, "
+                       "\"exempt\": [\"44\", \"4201\"]}") != NULL,
                 "%s", json);
-  ck_assert_msg(strstr(json, "\"third_year\": {\"on\": true, \"grant_years\": 2, "
-                             "\"exempt\": [\"44\", \"4201\"]}") != NULL, "%s", json);
   ck_assert_msg(strstr(json, "\"over_age\": {\"on\": true, \"min_age\": 45, "
-                             "\"exempt\": []}") != NULL, "%s", json);
+                             "\"exempt\": []}") != NULL,
+                "%s", json);
   ck_assert_msg(strncmp(json, "{\"source\": \"", 12) == 0, "%s", json);
 
   cc_policy_rules_init(&rules);
   cc_policy_rules_json(json, sizeof json, &rules);
-  ck_assert_str_eq(json, "{\"source\": \"defaults\", \"rules\": {"
-                         "\"part_time\": {\"on\": true, \"exempt\": []}, "
-                         "\"third_year\": {\"on\": true, \"grant_years\": 2, \"exempt\": []}, "
-                         "\"beyond_program\": {\"on\": true, \"exempt\": []}, "
-                         "\"over_age\": {\"on\": true, \"min_age\": 30, \"exempt\": []}}}");
+  ck_assert_str_eq(
+      json,
+      "{\"source\": \"defaults\", \"rules\": {"
+      "\"part_time\": {\"on\": true, \"exempt\": []}, "
+      "\"third_year\": {\"on\": true, \"grant_years\": 2, \"exempt\": []}, "
+      "\"beyond_program\": {\"on\": true, \"exempt\": []}, "
+      "\"over_age\": {\"on\": true, \"min_age\": 30, \"exempt\": []}}}");
   tu_scratch_remove(dir);
 }
 END_TEST
@@ -423,7 +461,8 @@ START_TEST(test_policy_rules_file_errors)
       {"\n\nsecond_year = on\n", ":3: unknown rule 'second_year'"},
       {"over_age.min_age = 0\n", ":1: over_age.min_age is 1-120 years"},
       {"over_age.min_age = 30x\n", ":1: over_age.min_age is 1-120 years"},
-      {"third_year.exempt = 44, 1234567\n", ":1: a region prefix is 1-6 digits"},
+      {"third_year.exempt = 44, 1234567\n",
+       ":1: a region prefix is 1-6 digits"},
       {"third_year.exempt = 4a\n", ":1: a region prefix is 1-6 digits"},
       {"part_time.min_age = 3\n", ":1: part_time has no setting 'min_age'"},
       {"part_time\n", ":1: expected 'setting = value'"},
@@ -436,7 +475,8 @@ START_TEST(test_policy_rules_file_errors)
   for (i = 0; i < sizeof rows / sizeof *rows; i++) {
     tu_write_file(path, rows[i].text);
     ck_assert_int_eq(cc_policy_rules_load(&rules, path), CC_EINVALID);
-    ck_assert_msg(strstr(cc_error_last(), rows[i].msg) != NULL, "%s", cc_error_last());
+    ck_assert_msg(strstr(cc_error_last(), rows[i].msg) != NULL, "%s",
+                  cc_error_last());
   }
   snprintf(path, sizeof path, "%s/none.txt", dir);
   ck_assert_int_eq(cc_policy_rules_load(&rules, path), CC_ENOTFOUND);
@@ -449,7 +489,8 @@ END_TEST
 
 START_TEST(test_policy_findings)
 {
-  static const rec_spec a = {YOUNG, 1, 1000, 0, "非全日制", "1", "2026-09-01", "3", "370102"};
+  static const rec_spec a = {YOUNG,        1,   1000,    0, "非全日制", "1",
+                             "2026-09-01", "3", "370102"};
   cc_finding_list parts[2] = {{0}}, all = {0};
   cc_policy_hit h[CC_POLICY_HITS_MAX];
   cc_policy_rules rules;
@@ -479,7 +520,8 @@ START_TEST(test_policy_findings)
   ck_assert_int_eq(cc_policy_findings_gather(&all, parts, 2), 0);
   ck_assert_uint_eq(all.n, 2);
   {
-    const cc_finding *f = all.items[0].n_members == 2 ? &all.items[0] : &all.items[1];
+    const cc_finding *f =
+        all.items[0].n_members == 2 ? &all.items[0] : &all.items[1];
     const cc_finding *g = f == &all.items[0] ? &all.items[1] : &all.items[0];
     ck_assert_int_eq(f->type, CC_FT_INELIGIBLE_GRANT);
     ck_assert_int_eq(f->reason, CC_REASON_PART_TIME);
@@ -495,10 +537,14 @@ START_TEST(test_policy_findings)
     len = cc_finding_to_json(NULL, 0, g, &fc);
     json = malloc(len + 1);
     cc_finding_to_json(json, len + 1, g, &fc);
-    ck_assert_msg(strstr(json, "\"type\": \"ineligible_grant\", \"scope\": \"within\", "
-                               "\"reason\": \"part_time\", \"reason_zh\": \"非全日制学生\", "
-                               "\"period\": \"2026-11\"") != NULL, "%s", json);
-    ck_assert_msg(strstr(json, "\"amount_at_risk\": 1000, ") != NULL, "%s", json);
+    ck_assert_msg(
+        strstr(json,
+               "\"type\": \"ineligible_grant\", \"scope\": \"within\", "
+               "\"reason\": \"part_time\", \"reason_zh\": \"非全日制学生\", "
+               "\"period\": \"2026-11\"") != NULL,
+        "%s", json);
+    ck_assert_msg(strstr(json, "\"amount_at_risk\": 1000, ") != NULL, "%s",
+                  json);
     free(json);
 
     /* The database's layout: the reason survives, a duplicate's does not
@@ -507,7 +553,8 @@ START_TEST(test_policy_findings)
     ck_assert_int_gt(enc, 0);
     ck_assert_uint_eq(buf[0], 2);
     ck_assert_uint_eq(buf[enc - 1], CC_REASON_PART_TIME);
-    ck_assert_int_eq(cc_index_decode_finding(&back, &store, buf, (size_t)enc), 0);
+    ck_assert_int_eq(cc_index_decode_finding(&back, &store, buf, (size_t)enc),
+                     0);
     ck_assert_int_eq(back.reason, CC_REASON_PART_TIME);
     ck_assert_int_eq(back.type, CC_FT_INELIGIBLE_GRANT);
     ck_assert_uint_eq(back.n_members, 1);
@@ -519,12 +566,14 @@ START_TEST(test_policy_findings)
       dup.reason = 0;
       enc = cc_index_encode_finding(&buf, &cap, &dup);
       ck_assert_uint_eq(buf[0], 1);
-      ck_assert_int_eq(cc_index_decode_finding(&back, &store, buf, (size_t)enc), 0);
+      ck_assert_int_eq(cc_index_decode_finding(&back, &store, buf, (size_t)enc),
+                       0);
       ck_assert_int_eq(back.reason, 0);
       /* A layout-1 value read as layout 2: its last byte is no reason. */
       buf[0] = 2;
-      ck_assert_int_eq(cc_index_decode_finding(&back, &store, buf, (size_t)enc + 0),
-                       CC_ECORRUPT);
+      ck_assert_int_eq(
+          cc_index_decode_finding(&back, &store, buf, (size_t)enc + 0),
+          CC_ECORRUPT);
     }
   }
   /* The same person and school, another reason: another finding_id. */
@@ -563,31 +612,39 @@ START_TEST(test_policy_vocabulary)
   ck_assert_int_eq(cc_policy_period_parse(&per, "2026-13"), CC_EINVALID);
   ck_assert_int_eq(cc_policy_period_parse(&per, "2026/11"), CC_EINVALID);
   ck_assert_int_eq(cc_policy_period_parse(&per, NULL), CC_EINVALID);
-  ck_assert_str_eq(cc_finding_type_code(CC_FT_INELIGIBLE_GRANT), "ineligible_grant");
-  ck_assert_str_eq(cc_finding_type_code(CC_FT_INELIGIBLE_WAIVER), "ineligible_waiver");
-  ck_assert_str_eq(cc_finding_type_code(CC_FT_SUBSIDY_REVIEW), "subsidy_review");
+  ck_assert_str_eq(cc_finding_type_code(CC_FT_INELIGIBLE_GRANT),
+                   "ineligible_grant");
+  ck_assert_str_eq(cc_finding_type_code(CC_FT_INELIGIBLE_WAIVER),
+                   "ineligible_waiver");
+  ck_assert_str_eq(cc_finding_type_code(CC_FT_SUBSIDY_REVIEW),
+                   "subsidy_review");
   ck_assert(!cc_finding_type_is_policy(CC_FT_ID_CONFLICT));
   ck_assert(cc_finding_type_is_policy(CC_FT_SUBSIDY_REVIEW));
   ck_assert_int_eq(cc_finding_reason_parse("over_age"), CC_REASON_OVER_AGE);
   ck_assert_int_eq(cc_finding_reason_parse(""), -1);
   ck_assert_int_eq(cc_finding_reason_parse("part-time"), -1);
-  ck_assert(cc_finding_reason_fits(CC_FT_INELIGIBLE_GRANT, CC_REASON_THIRD_YEAR));
-  ck_assert(!cc_finding_reason_fits(CC_FT_INELIGIBLE_WAIVER, CC_REASON_THIRD_YEAR));
-  ck_assert(!cc_finding_reason_fits(CC_FT_INELIGIBLE_GRANT, CC_REASON_OVER_AGE));
+  ck_assert(
+      cc_finding_reason_fits(CC_FT_INELIGIBLE_GRANT, CC_REASON_THIRD_YEAR));
+  ck_assert(
+      !cc_finding_reason_fits(CC_FT_INELIGIBLE_WAIVER, CC_REASON_THIRD_YEAR));
+  ck_assert(
+      !cc_finding_reason_fits(CC_FT_INELIGIBLE_GRANT, CC_REASON_OVER_AGE));
   /* What to do, in Chinese, per reason. */
-  ck_assert_ptr_nonnull(strstr(cc_finding_reason_todo_zh(CC_FT_INELIGIBLE_GRANT,
-                                                         CC_REASON_PART_TIME),
-                               "更正学籍系统中的学习形式"));
-  ck_assert_ptr_nonnull(strstr(cc_finding_reason_todo_zh(CC_FT_INELIGIBLE_GRANT,
-                                                         CC_REASON_THIRD_YEAR),
-                               "更正学籍系统中的年级"));
-  ck_assert_ptr_nonnull(strstr(cc_finding_reason_todo_zh(CC_FT_INELIGIBLE_WAIVER,
-                                                         CC_REASON_BEYOND_PROGRAM),
-                               "退回"));
-  ck_assert_ptr_nonnull(strstr(cc_finding_reason_todo_zh(CC_FT_SUBSIDY_REVIEW,
-                                                         CC_REASON_OVER_AGE),
-                               "年龄"));
-  ck_assert_ptr_null(cc_finding_reason_todo_zh(CC_FT_DOUBLE_GRANT, CC_REASON_NONE));
+  ck_assert_ptr_nonnull(strstr(
+      cc_finding_reason_todo_zh(CC_FT_INELIGIBLE_GRANT, CC_REASON_PART_TIME),
+      "更正学籍系统中的学习形式"));
+  ck_assert_ptr_nonnull(strstr(
+      cc_finding_reason_todo_zh(CC_FT_INELIGIBLE_GRANT, CC_REASON_THIRD_YEAR),
+      "更正学籍系统中的年级"));
+  ck_assert_ptr_nonnull(
+      strstr(cc_finding_reason_todo_zh(CC_FT_INELIGIBLE_WAIVER,
+                                       CC_REASON_BEYOND_PROGRAM),
+             "退回"));
+  ck_assert_ptr_nonnull(strstr(
+      cc_finding_reason_todo_zh(CC_FT_SUBSIDY_REVIEW, CC_REASON_OVER_AGE),
+      "年龄"));
+  ck_assert_ptr_null(
+      cc_finding_reason_todo_zh(CC_FT_DOUBLE_GRANT, CC_REASON_NONE));
 }
 END_TEST
 

@@ -73,39 +73,27 @@
 #define F15 "110101050101123"
 
 static const char moe_full[] =
-    "身份证号,姓名,学校代码,学籍状态,所在地区代码,学籍号,助学金,免学费\n"
-    A ",张伟,M1,在籍,110101,G" A ",1000,\n"
-    B ",李娜,M1,在籍,110101,,,\n"
-    C ",王芳,M2,在籍,120102,,,1200\n"
-    D ",赵磊,M2,在籍,120102,,,\n"
-    X ",黄强,M3,在籍,110105,,,\n"
-    F ",钱七,M2,在籍,120102,,,\n";
+    "身份证号,姓名,学校代码,学籍状态,所在地区代码,学籍号,助学金,免学费\n" A
+    ",张伟,M1,在籍,110101,G" A ",1000,\n" B ",李娜,M1,在籍,110101,,,\n" C
+    ",王芳,M2,在籍,120102,,,1200\n" D ",赵磊,M2,在籍,120102,,,\n" X
+    ",黄强,M3,在籍,110105,,,\n" F ",钱七,M2,在籍,120102,,,\n";
 static const char mohrss_full[] =
-    "身份证号,姓名,学校代码,学籍状态,所在地区代码,学籍号,助学金,免学费\n"
-    A ",張偉,J1,在籍,110102,,1000,\n"
-    B ",李 娜,J2,在籍,120101,,,\n"
-    C ",王芳,J2,在籍,120101,,,1200\n"
-    D ",孙涛,J1,退学,110102,,,\n"
-    X ",黄强,J1,在籍,110102,,,\n"
-    F15 ",钱七,J2,在籍,120101,,,\n";
+    "身份证号,姓名,学校代码,学籍状态,所在地区代码,学籍号,助学金,免学费\n" A
+    ",張偉,J1,在籍,110102,,1000,\n" B ",李 娜,J2,在籍,120101,,,\n" C
+    ",王芳,J2,在籍,120101,,,1200\n" D ",孙涛,J1,退学,110102,,,\n" X
+    ",黄强,J1,在籍,110102,,,\n" F15 ",钱七,J2,在籍,120101,,,\n";
 /* 2026-11 and 2026-12: B gone from mohrss, E in both. */
 static const char moe_later[] =
-    "身份证号,姓名,学校代码,学籍状态,所在地区代码,学籍号,助学金,免学费\n"
-    A ",张伟,M1,在籍,110101,G" A ",1000,\n"
-    B ",李娜,M1,在籍,110101,,,\n"
-    C ",王芳,M2,在籍,120102,,,1200\n"
-    D ",赵磊,M2,在籍,120102,,,\n"
-    X ",黄强,M3,在籍,110105,,,\n"
-    F ",钱七,M2,在籍,120102,,,\n"
-    E ",周杰,M1,在籍,110101,,,\n";
+    "身份证号,姓名,学校代码,学籍状态,所在地区代码,学籍号,助学金,免学费\n" A
+    ",张伟,M1,在籍,110101,G" A ",1000,\n" B ",李娜,M1,在籍,110101,,,\n" C
+    ",王芳,M2,在籍,120102,,,1200\n" D ",赵磊,M2,在籍,120102,,,\n" X
+    ",黄强,M3,在籍,110105,,,\n" F ",钱七,M2,在籍,120102,,,\n" E
+    ",周杰,M1,在籍,110101,,,\n";
 static const char mohrss_later[] =
-    "身份证号,姓名,学校代码,学籍状态,所在地区代码,学籍号,助学金,免学费\n"
-    A ",張偉,J1,在籍,110102,,1000,\n"
-    C ",王芳,J2,在籍,120101,,,1200\n"
-    D ",孙涛,J1,退学,110102,,,\n"
-    X ",黄强,J1,在籍,110102,,,\n"
-    F15 ",钱七,J2,在籍,120101,,,\n"
-    E ",周杰,J1,在籍,110102,,,\n";
+    "身份证号,姓名,学校代码,学籍状态,所在地区代码,学籍号,助学金,免学费\n" A
+    ",張偉,J1,在籍,110102,,1000,\n" C ",王芳,J2,在籍,120101,,,1200\n" D
+    ",孙涛,J1,退学,110102,,,\n" X ",黄强,J1,在籍,110102,,,\n" F15
+    ",钱七,J2,在籍,120101,,,\n" E ",周杰,J1,在籍,110102,,,\n";
 
 static char root[256];
 static char dbdir[320];
@@ -187,7 +175,7 @@ typedef struct spec {
   cc_query_options q;
 } spec;
 
-static const char *const keys[7] = {"period", "id", "name", "school",
+static const char *const keys[7] = {"period", "id",   "name", "school",
                                     "region", "type", "state"};
 
 static void parse_spec(spec *s, const char *text)
@@ -197,7 +185,8 @@ static void parse_spec(spec *s, const char *text)
   memset(s, 0, sizeof *s);
   s->q = init;
   snprintf(s->buf, sizeof s->buf, "%s", text);
-  for (tok = strtok_r(s->buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
+  for (tok = strtok_r(s->buf, "|", &save); tok;
+       tok = strtok_r(NULL, "|", &save)) {
     int k;
     p = strchr(tok, '=');
     if (p == NULL) {
@@ -300,8 +289,8 @@ static char *found(const char *text, int full)
                cc_finding_type_code((cc_finding_type)f->type), letter(f->id),
                cc_finding_state_code((cc_finding_state)f->state));
     else
-      snprintf(t, sizeof t, "%s:%c", cc_finding_type_code((cc_finding_type)f->type),
-               letter(f->id));
+      snprintf(t, sizeof t, "%s:%c",
+               cc_finding_type_code((cc_finding_type)f->type), letter(f->id));
     items[i] = strdup(t);
     len += strlen(t) + 1;
   }
@@ -319,12 +308,12 @@ static char *found(const char *text, int full)
   return out;
 }
 
-#define ck_found(spec_, want_)                                          \
-  do {                                                                  \
-    char *got_ = found(spec_, 0);                                       \
-    ck_assert_msg(strcmp(got_, want_) == 0, "query '%s'\n got: %s\nwant: %s", \
-                  spec_, got_, want_);                                  \
-    free(got_);                                                         \
+#define ck_found(spec_, want_)                                                 \
+  do {                                                                         \
+    char *got_ = found(spec_, 0);                                              \
+    ck_assert_msg(strcmp(got_, want_) == 0, "query '%s'\n got: %s\nwant: %s",  \
+                  spec_, got_, want_);                                         \
+    free(got_);                                                                \
   } while (0)
 
 static size_t count(const char *text)
@@ -404,7 +393,8 @@ START_TEST(test_query_periods)
   ck_assert_uint_eq(count("period=2026-11"), 9);
   ck_assert_uint_eq(count("period=2026-10|period=2026-11"), 17);
   /* Given twice or out of order: searched once each, oldest first. */
-  ck_assert_int_eq(run_spec(&r, "period=2026-12|period=2026-10|period=2026-12"), 0);
+  ck_assert_int_eq(run_spec(&r, "period=2026-12|period=2026-10|period=2026-12"),
+                   0);
   ck_assert_uint_eq(r.n_periods, 2);
   ck_assert_str_eq(r.periods[0], "2026-10");
   ck_assert_str_eq(r.periods[1], "2026-12");
@@ -451,8 +441,8 @@ START_TEST(test_query_bad_input)
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     cc_query_result r;
     int rc = run_spec(&r, cases[i].spec);
-    ck_assert_msg(rc == cases[i].rc, "'%s' gave %d, want %d", cases[i].spec,
-                  rc, cases[i].rc);
+    ck_assert_msg(rc == cases[i].rc, "'%s' gave %d, want %d", cases[i].spec, rc,
+                  cases[i].rc);
     ck_assert_uint_eq(r.findings.n, 0);
     ck_assert_ptr_null(r.findings.items);
     /* Messages never hold a full ID. */
@@ -469,8 +459,11 @@ START_TEST(test_query_id)
   /* Cleaned like a roster cell: Excel's apostrophe, full-width digits,
    * U+3000 and blanks inside, a lower-case x, the 15-digit card. */
   ck_found("id='" A, "double_grant:A dual_enrollment:A");
-  ck_found("id=１１０１０１２００５０１０１１２３９", "double_grant:A dual_enrollment:A");
-  ck_found("id= 110101\xE3\x80\x80" "200501011239 ", "double_grant:A dual_enrollment:A");
+  ck_found("id=１１０１０１２００５０１０１１２３９",
+           "double_grant:A dual_enrollment:A");
+  ck_found("id= 110101\xE3\x80\x80"
+           "200501011239 ",
+           "double_grant:A dual_enrollment:A");
   ck_found("id=" F15, "dual_enrollment:F");
   ck_found("id=" F, "dual_enrollment:F");
   /* An invalid number is still a key. */
@@ -479,8 +472,9 @@ START_TEST(test_query_id)
   ck_found("id=" B, "");
   ck_found("id=" B "|period=2026-10", "dual_enrollment:B");
   /* OR within the filter. */
-  ck_found("id=" A "|id=" C,
-           "double_grant:A double_waiver:C dual_enrollment:A dual_enrollment:C");
+  ck_found(
+      "id=" A "|id=" C,
+      "double_grant:A double_waiver:C dual_enrollment:A dual_enrollment:C");
 }
 END_TEST
 
@@ -504,11 +498,13 @@ END_TEST
 START_TEST(test_query_school)
 {
   ck_found("school=J2", "double_waiver:C dual_enrollment:C dual_enrollment:F");
-  ck_found("school= J2 ", "double_waiver:C dual_enrollment:C dual_enrollment:F");
+  ck_found("school= J2 ",
+           "double_waiver:C dual_enrollment:C dual_enrollment:F");
   ck_found("school=M3", "dual_enrollment:X");
   ck_found("school=M9", "");
-  ck_found("school=M3|school=J2",
-           "double_waiver:C dual_enrollment:C dual_enrollment:F dual_enrollment:X");
+  ck_found(
+      "school=M3|school=J2",
+      "double_waiver:C dual_enrollment:C dual_enrollment:F dual_enrollment:X");
   /* Codes are compared whole and case-sensitively, as RULES compares them. */
   ck_found("school=j2", "");
   ck_found("school=J", "");
@@ -524,7 +520,8 @@ START_TEST(test_query_region)
   ck_found("region=12", "double_waiver:C dual_enrollment:C dual_enrollment:F "
                         "id_conflict:D");
   ck_found("region=110105", "dual_enrollment:X");
-  ck_found("region=120101", "double_waiver:C dual_enrollment:C dual_enrollment:F");
+  ck_found("region=120101",
+           "double_waiver:C dual_enrollment:C dual_enrollment:F");
   ck_found("region=37", "");
   ck_assert_uint_eq(count("region=11|region=12"), 8);
 }
@@ -536,7 +533,8 @@ START_TEST(test_query_type)
                                    "dual_enrollment:E dual_enrollment:F "
                                    "dual_enrollment:X");
   ck_found("type=double_grant", "double_grant:A");
-  ck_found("type=double_grant|type=double_waiver", "double_grant:A double_waiver:C");
+  ck_found("type=double_grant|type=double_waiver",
+           "double_grant:A double_waiver:C");
   ck_found("type=id_conflict", "id_conflict:D");
   ck_found("type=duplicate_record", "");
 }
@@ -631,7 +629,8 @@ START_TEST(test_query_mask_table)
         id = strstr(p, "身份证号");
         dl = strstr(p, "截止日期");
       }
-      ck_assert_msg(id && id < nl && dl && dl < nl, "line: %.*s", (int)(nl - p), p);
+      ck_assert_msg(id && id < nl && dl && dl < nl, "line: %.*s", (int)(nl - p),
+                    p);
       wi = cc_query_display_width(p, (size_t)(id - p));
       wd = cc_query_display_width(p, (size_t)(dl - p));
       if (col_id == (size_t)-1) {
@@ -686,14 +685,16 @@ START_TEST(test_query_csv)
       "\xEF\xBB\xBF" /* the BOM: Excel reads the file as UTF-8 */
       "period,finding_id,type,scope,state,id_number,id_valid,name,members,"
       "schools,school_names,region_codes,member_names,amount_at_risk,issued,"
-      "deadline,deadline_provisional,first_period,cleared,claimed_resolved,reason\r\n";
+      "deadline,deadline_provisional,first_period,cleared,claimed_resolved,"
+      "reason\r\n";
   ck_assert_int_eq(strncmp(t, header, strlen(header)), 0);
   ck_assert_uint_eq(lines(t), 3);
   ck_assert_ptr_null(strstr(t, A));
-  ck_assert_ptr_nonnull(strstr(t, ",double_grant,cross,overdue,110101********1239,"
-                                  "true,张伟,moe:2;mohrss:2,moe:M1;mohrss:J1,;,"
-                                  "110101;110102,张伟;張偉,1000,2026-10-26,"
-                                  "2026-11-09,false,2026-10,,false,\r\n"));
+  ck_assert_ptr_nonnull(strstr(t,
+                               ",double_grant,cross,overdue,110101********1239,"
+                               "true,张伟,moe:2;mohrss:2,moe:M1;mohrss:J1,;,"
+                               "110101;110102,张伟;張偉,1000,2026-10-26,"
+                               "2026-11-09,false,2026-10,,false,\r\n"));
   free(t);
   t = output("id=" A "|format=csv|unmasked");
   ck_assert_ptr_nonnull(strstr(t, "," A ","));
@@ -717,18 +718,22 @@ START_TEST(test_query_csv_controls)
   close_db();
   snprintf(dbdir, sizeof dbdir, "%s/db_controls", root);
   ck_assert_int_eq(run_period("2030-01", "2030-01-07",
-                              "身份证号,姓名,学校代码,学籍状态\n"
-                              A ",\"张\x1b[31m\r伟\x07\",M\x7f" "1,在籍\n",
-                              "身份证号,姓名,学校代码,学籍状态\n"
-                              A ",张伟,J1,在籍\n"), 0);
+                              "身份证号,姓名,学校代码,学籍状态\n" A
+                              ",\"张\x1b[31m\r伟\x07\",M\x7f"
+                              "1,在籍\n",
+                              "身份证号,姓名,学校代码,学籍状态\n" A
+                              ",张伟,J1,在籍\n"),
+                   0);
   open_db();
   t = output("period=2030-01|type=dual_enrollment|format=csv");
   ck_assert_ptr_nonnull(strstr(t, ",张\\x1b[31m\\x0d伟\\x07,moe:2;mohrss:2,"
-                                  "moe:M\\x7f" "1;mohrss:J1,"));
+                                  "moe:M\\x7f"
+                                  "1;mohrss:J1,"));
   for (p = t; *p; p++)
     if ((unsigned char)*p < 0x20 || *p == 0x7f)
-      ck_assert_msg((p[0] == '\r' && p[1] == '\n') || (p[0] == '\n' && p > t &&
-                    p[-1] == '\r'), "raw control 0x%02x at %td", *p, p - t);
+      ck_assert_msg((p[0] == '\r' && p[1] == '\n') ||
+                        (p[0] == '\n' && p > t && p[-1] == '\r'),
+                    "raw control 0x%02x at %td", *p, p - t);
   free(t);
 }
 END_TEST
@@ -742,16 +747,19 @@ START_TEST(test_query_display_width)
       {"", 0},
       {"2026-12", 7},
       {"张伟", 4},
-      {"王𠮷", 4},                 /* U+20BB7, outside the BMP: wide */
-      {"阿依古丽·买买提", 15},     /* U+00B7 is narrow */
-      {"ＡＢ", 4},                 /* full-width forms */
-      {"e\xCC\x81", 1},            /* e + combining acute */
-      {"\xFF" "a", 2},             /* a stray byte counts 1 */
-      {"김", 2},                   /* Hangul */
+      {"王𠮷", 4},             /* U+20BB7, outside the BMP: wide */
+      {"阿依古丽·买买提", 15}, /* U+00B7 is narrow */
+      {"ＡＢ", 4},             /* full-width forms */
+      {"e\xCC\x81", 1},        /* e + combining acute */
+      {"\xFF"
+       "a",
+       2},       /* a stray byte counts 1 */
+      {"김", 2}, /* Hangul */
   };
   size_t i;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    ck_assert_msg(cc_query_display_width(cases[i].s, strlen(cases[i].s)) == cases[i].w,
+    ck_assert_msg(cc_query_display_width(cases[i].s, strlen(cases[i].s)) ==
+                      cases[i].w,
                   "width of '%s'", cases[i].s);
 }
 END_TEST
@@ -765,7 +773,8 @@ START_TEST(test_query_audit_one_entry)
   cc_audit_entry e;
   size_t before = audit_count();
   ck_assert_int_eq(run_spec(&r, "id='" A "|name=张伟|type=double_grant|"
-                                "user=auditor-7|format=csv"), 0);
+                                "user=auditor-7|format=csv"),
+                   0);
   ck_assert_uint_eq(r.findings.n, 1);
   ck_assert_uint_eq(audit_count(), before + 1);
   e = last_audit();
@@ -788,8 +797,10 @@ START_TEST(test_query_audit_one_entry)
                            "format=table unmasked");
 
   /* All periods, several values, a value with a blank and a tab. */
-  ck_assert_int_eq(run_spec(&r, "all|school=J1|school=M1|name=王 芳\t|state=new|"
-                                "format=jsonl|limit=5"), 0);
+  ck_assert_int_eq(run_spec(&r,
+                            "all|school=J1|school=M1|name=王 芳\t|state=new|"
+                            "format=jsonl|limit=5"),
+                   0);
   cc_query_result_dispose(&r);
   ck_assert_uint_eq(audit_count(), before + 3);
   e = last_audit();

@@ -24,10 +24,10 @@
 #include "chachong/record.h"
 #include "test_util.h"
 
-#define YEN "\xC2\xA5"       /* ¥ U+00A5 */
+#define YEN "\xC2\xA5"        /* ¥ U+00A5 */
 #define FW_YEN "\xEF\xBF\xA5" /* ￥ U+FFE5 */
-#define IDSP "\xE3\x80\x80"  /* U+3000 ideographic space */
-#define NBSP "\xC2\xA0"      /* U+00A0 */
+#define IDSP "\xE3\x80\x80"   /* U+3000 ideographic space */
+#define NBSP "\xC2\xA0"       /* U+00A0 */
 
 /* ------------------------------------------------------------------ */
 /* Money. */
@@ -40,7 +40,7 @@ typedef struct money_row {
 
 static const money_row money_rows[] = {
     {"", 0, 0},
-    {"   ", 0, 0},                 /* blank is "none" too */
+    {"   ", 0, 0}, /* blank is "none" too */
     {"0", 0, 0},
     {"1000", 0, 100000},
     {"1000.5", 0, 100050},
@@ -53,25 +53,25 @@ static const money_row money_rows[] = {
     {YEN "1000", 0, 100000},
     {FW_YEN "1,234.56", 0, 123456},
     {"  12 ", 0, 1200},
-    {IDSP "12" NBSP, 0, 1200},     /* Excel's other blanks */
+    {IDSP "12" NBSP, 0, 1200}, /* Excel's other blanks */
     {"\t" YEN "7.5\r", 0, 750},
     /* not amounts */
-    {"1,00", -1, 0},               /* two digits after the separator */
-    {"12,3456", -1, 0},            /* four digits after the separator */
-    {"1234,567", -1, 0},           /* four digits before the first one */
+    {"1,00", -1, 0},     /* two digits after the separator */
+    {"12,3456", -1, 0},  /* four digits after the separator */
+    {"1234,567", -1, 0}, /* four digits before the first one */
     {"1,000,00", -1, 0},
-    {"-5", -1, 0},                 /* negative */
-    {"1.234", -1, 0},              /* three decimals */
+    {"-5", -1, 0},    /* negative */
+    {"1.234", -1, 0}, /* three decimals */
     {"abc", -1, 0},
     {"1e3", -1, 0},
     {",100", -1, 0},
     {"100,", -1, 0},
-    {".5", -1, 0},                 /* no yuan digits */
-    {YEN, -1, 0},                  /* the sign alone */
+    {".5", -1, 0}, /* no yuan digits */
+    {YEN, -1, 0},  /* the sign alone */
     {"12.3.4", -1, 0},
     {"1 000", -1, 0},
     {"+5", -1, 0},
-    {"5" YEN, -1, 0},              /* the sign only leads */
+    {"5" YEN, -1, 0},                /* the sign only leads */
     {"99999999999999999999", -1, 0}, /* does not fit in fen */
 };
 
@@ -106,13 +106,21 @@ typedef struct format_row {
 } format_row;
 
 static const format_row format_rows[] = {
-    {100000, "1000"}, {150050, "1500.5"}, {25, "0.25"},   {5, "0.05"},
-    {0, "0"},         {10, "0.1"},        {100001, "1000.01"},
-    {100, "1"},       {99999999, "999999.99"},
+    {100000, "1000"},
+    {150050, "1500.5"},
+    {25, "0.25"},
+    {5, "0.05"},
+    {0, "0"},
+    {10, "0.1"},
+    {100001, "1000.01"},
+    {100, "1"},
+    {99999999, "999999.99"},
     {INT64_MAX, "92233720368547758.07"},
     /* Not produced by a run (amounts are never negative), but shown
      * plainly: -1.50 yuan, and the most negative amount */
-    {-150, "-1.5"}, {-5, "-0.05"}, {INT64_MIN, "-92233720368547758.08"},
+    {-150, "-1.5"},
+    {-5, "-0.05"},
+    {INT64_MIN, "-92233720368547758.08"},
 };
 
 START_TEST(test_record_money_format)
@@ -246,13 +254,13 @@ END_TEST
 
 /* SPEC section 1, in order. */
 static const char *const spec_zh[CC_COL_COUNT] = {
-    "身份证号", "姓名",   "学校代码", "学籍状态", "学校名称",
-    "所在地区代码", "学籍号", "学习形式", "年级", "入学日期",
-    "学制",     "专业名称", "助学金",   "免学费"};
+    "身份证号",     "姓名",     "学校代码", "学籍状态", "学校名称",
+    "所在地区代码", "学籍号",   "学习形式", "年级",     "入学日期",
+    "学制",         "专业名称", "助学金",   "免学费"};
 static const char *const spec_en[CC_COL_COUNT] = {
-    "id_number",   "name",       "school_code", "status",      "school_name",
-    "region_code", "record_id",  "study_mode",  "grade",       "enroll_date",
-    "program_years", "major",    "grant_amount", "waiver_amount"};
+    "id_number",     "name",      "school_code",  "status",       "school_name",
+    "region_code",   "record_id", "study_mode",   "grade",        "enroll_date",
+    "program_years", "major",     "grant_amount", "waiver_amount"};
 
 START_TEST(test_record_column_names)
 {

@@ -35,7 +35,10 @@ typedef struct fixture {
   cc_finding_list list;
 } fixture;
 
-static cc_date D(int y, int m, int d) { return cc_date_from_ymd(y, m, d); }
+static cc_date D(int y, int m, int d)
+{
+  return cc_date_from_ymd(y, m, d);
+}
 
 /* Appends a finding; members from `ms` (n of them). */
 static cc_finding *add(fixture *fx, uint64_t id, int type, int state,
@@ -105,8 +108,8 @@ static void build_main(fixture *fx)
   cc_finding *f;
   memset(fx, 0, sizeof *fx);
   a[0] = JN1, a[1] = JNT;
-  add(fx, 0x1111, CC_FT_DUAL_ENROLLMENT, CC_STATE_NEW, 0,
-      "370102200803151231", a, 2);
+  add(fx, 0x1111, CC_FT_DUAL_ENROLLMENT, CC_STATE_NEW, 0, "370102200803151231",
+      a, 2);
   a[0] = JN1, a[1] = BJ1;
   add(fx, 0x2222, CC_FT_DUAL_ENROLLMENT, CC_STATE_OVERDUE, 0,
       "110105200901010011", a, 2);
@@ -343,8 +346,7 @@ START_TEST(test_report_summary_matches_page)
   ck_assert_uint_eq(s.schools, 6);
   ck_assert_uint_eq(s.periods, 1);
   /* A second current period is a programming mistake, reported. */
-  ck_assert_int_eq(cc_report_set_current(r, "2026-12", &fx.list),
-                   CC_EINVALID);
+  ck_assert_int_eq(cc_report_set_current(r, "2026-12", &fx.list), CC_EINVALID);
   cc_report_free(r);
 }
 END_TEST
@@ -496,8 +498,8 @@ START_TEST(test_report_escapes_text)
   char *h;
   memset(&fx, 0, sizeof fx);
   a[0] = evil, a[1] = bad;
-  add(&fx, 1, CC_FT_DUAL_ENROLLMENT, CC_STATE_OVERDUE, 0,
-      "370102200803151231", a, 2);
+  add(&fx, 1, CC_FT_DUAL_ENROLLMENT, CC_STATE_OVERDUE, 0, "370102200803151231",
+      a, 2);
   o.user = "<u>&";
   h = render(&fx, &o, "2026-11");
   ck_assert_ptr_null(strstr(h, "<script"));
@@ -563,13 +565,11 @@ START_TEST(test_report_rate_ranking)
   ck_assert_int_eq(cc_report_set_current(r, "2026-11", &fx.list), 0);
   ck_assert_int_eq(cc_report_set_school_records(r, "mohrss", "J3702001", 40),
                    0);
-  ck_assert_int_eq(cc_report_set_school_records(r, "moe", "4111010001",
-                                                1000), 0);
-  ck_assert_int_eq(cc_report_set_school_records(r, "moe", "4137010002", 20),
+  ck_assert_int_eq(cc_report_set_school_records(r, "moe", "4111010001", 1000),
                    0);
+  ck_assert_int_eq(cc_report_set_school_records(r, "moe", "4137010002", 20), 0);
   /* A school with records but no finding is not ranked either. */
-  ck_assert_int_eq(cc_report_set_school_records(r, "moe", "4199999999", 5),
-                   0);
+  ck_assert_int_eq(cc_report_set_school_records(r, "moe", "4199999999", 5), 0);
   ck_assert_int_eq(cc_report_render(&h, NULL, r), 0);
   cc_report_free(r);
   ck_assert_int_eq(count_of(h, "data-k=\"rank\""), 3);
@@ -599,12 +599,12 @@ START_TEST(test_report_trend_periods)
   memset(&p1, 0, sizeof p1);
   memset(&p2, 0, sizeof p2);
   m[0] = JN1, m[1] = JNT;
-  add(&p1, 1, CC_FT_DUAL_ENROLLMENT, CC_STATE_NEW, 0, "370102200803151231",
-      m, 2);
-  add(&p2, 1, CC_FT_DUAL_ENROLLMENT, CC_STATE_OPEN, 0, "370102200803151231",
-      m, 2);
-  add(&p2, 2, CC_FT_DOUBLE_GRANT, CC_STATE_NEW, 99900, "370102200803151231",
-      m, 2);
+  add(&p1, 1, CC_FT_DUAL_ENROLLMENT, CC_STATE_NEW, 0, "370102200803151231", m,
+      2);
+  add(&p2, 1, CC_FT_DUAL_ENROLLMENT, CC_STATE_OPEN, 0, "370102200803151231", m,
+      2);
+  add(&p2, 2, CC_FT_DOUBLE_GRANT, CC_STATE_NEW, 99900, "370102200803151231", m,
+      2);
   ck_assert_int_eq(cc_report_new(&r, &o), 0);
   /* Out of order, and one period given twice (replaced). */
   ck_assert_int_eq(cc_report_add_period(r, "2026-10", &p2.list), 0);
@@ -653,8 +653,8 @@ START_TEST(test_report_options_invalid)
   cc_report_options o = opts();
   cc_report *r = NULL;
   static const char *const regions[] = {"3", "370", "37a1", "370102", "x"};
-  static const char *const periods[] = {"2026-13", "2026-00", "2026-1",
-                                        "26-11", "2026/11"};
+  static const char *const periods[] = {"2026-13", "2026-00", "2026-1", "26-11",
+                                        "2026/11"};
   size_t i;
   for (i = 0; i < sizeof regions / sizeof *regions; i++) {
     o.region = regions[i];

@@ -51,7 +51,8 @@ static void teardown(void)
 #define IDZ "370102200803125461" /* a swap of digits 14-15 */
 #define IDW "370112200907022349" /* another person */
 
-static cc_review pair(const char *a, const char *b, int decision, const char *by)
+static cc_review pair(const char *a, const char *b, int decision,
+                      const char *by)
 {
   cc_review r;
   memset(&r, 0, sizeof r);
@@ -87,7 +88,8 @@ static void add_finding(cc_finding_list *l, uint64_t fid, int fuzzy,
   f.type = CC_FT_DUAL_ENROLLMENT;
   f.id_valid = 1;
   snprintf(f.id, sizeof f.id, "%s", ids[0]);
-  ck_assert_int_eq(cc_finding_strdup(&f.person_name, l, "张明华", strlen("张明华")), 0);
+  ck_assert_int_eq(
+      cc_finding_strdup(&f.person_name, l, "张明华", strlen("张明华")), 0);
   f.members = cc_finding_alloc(l, n * sizeof *f.members);
   ck_assert_ptr_nonnull(f.members);
   memset(f.members, 0, n * sizeof *f.members);
@@ -96,8 +98,10 @@ static void add_finding(cc_finding_list *l, uint64_t fid, int fuzzy,
     cc_member *m = &f.members[i];
     snprintf(code, sizeof code, "S%zu", i);
     ck_assert_int_eq(cc_finding_strdup(&m->label, l, "moe", 3), 0);
-    ck_assert_int_eq(cc_finding_strdup(&m->name, l, "张明华", strlen("张明华")), 0);
-    ck_assert_int_eq(cc_finding_strdup(&m->school_code, l, code, strlen(code)), 0);
+    ck_assert_int_eq(cc_finding_strdup(&m->name, l, "张明华", strlen("张明华")),
+                     0);
+    ck_assert_int_eq(cc_finding_strdup(&m->school_code, l, code, strlen(code)),
+                     0);
     m->line = (uint32_t)(i + 2);
     if (fuzzy)
       ck_assert_int_eq(cc_finding_strdup(&m->id, l, ids[i], strlen(ids[i])), 0);
@@ -164,11 +168,13 @@ START_TEST(test_review_pair_found_in_both_orders)
     memcpy(up, "11010119050101123", 17);
     up[17] = tu_check_char(up);
     up[18] = '\0';
-    r = pair("'110101050101123", "37010520081111005x", CC_REVIEW_SAME, "王审核");
+    r = pair("'110101050101123", "37010520081111005x", CC_REVIEW_SAME,
+             "王审核");
     ck_assert_int_eq(cc_review_record(db, &r), 0);
     ck_assert_int_eq(find(up, "37010520081111005X"), CC_REVIEW_SAME);
     ck_assert_int_eq(find("37010520081111005X", up), CC_REVIEW_SAME);
-    ck_assert_int_eq(find("110101050101123", "37010520081111005X"), CC_REVIEW_NONE);
+    ck_assert_int_eq(find("110101050101123", "37010520081111005X"),
+                     CC_REVIEW_NONE);
   }
 
   /* The set: two pairs; the SAME iterator gives the one SAME pair, ordered. */
@@ -360,8 +366,10 @@ START_TEST(test_review_audit_entry)
   ck_assert_str_eq(list[0].user, "auditor-7");
   ck_assert_uint_eq(list[0].records, 1);
   /* IDs masked (first 6, last 4), never in full; the note not at all. */
-  ck_assert_ptr_nonnull(strstr(list[0].what, "pair=370102********2461,370112********2349"));
-  ck_assert_ptr_nonnull(strstr(list[0].what, " decision=different by=孙审核 date=2026-10-08"));
+  ck_assert_ptr_nonnull(
+      strstr(list[0].what, "pair=370102********2461,370112********2349"));
+  ck_assert_ptr_nonnull(
+      strstr(list[0].what, " decision=different by=孙审核 date=2026-10-08"));
   ck_assert_ptr_null(strstr(list[0].what, IDX));
   ck_assert_ptr_null(strstr(list[0].what, IDW));
   ck_assert_ptr_null(strstr(list[0].what, "note-not-logged"));

@@ -101,21 +101,21 @@ static int exists(const char *path)
 
 /* Line numbers are the physical lines (header = 1). */
 static const char moe_csv[] =
-    "身份证号,姓名,学校代码,学籍状态,学校名称,所在地区代码,学籍号,助学金,免学费\n"
-    A ",张三,S1,在籍,一中,370102,M001,1000,\n"          /* 2 */
-    B ",李四,S1,在籍,一中,370102,M002,,\n"              /* 3 */
-    B ",李 四,S1,休学,一中,370102,M003,,\n"             /* 4 folds to 李四 */
-    C ",王五,S2,转学,二中,370103,M004,,\n"              /* 5 */
-    ",,,,,,,,\n"                                          /* 6 blank */
-    "abc,赵六,S1,在籍,一中,370102,M006,,\n"             /* 7 id_not_digits */
-    X ",钱七,S2,在籍,二中,370103,M007,,\n";             /* 8 invalid ID */
+    "身份证号,姓名,学校代码,学籍状态,学校名称,所在地区代码,学籍号,助学金,"
+    "免学费\n" A ",张三,S1,在籍,一中,370102,M001,1000,\n" /* 2 */
+    B ",李四,S1,在籍,一中,370102,M002,,\n"                /* 3 */
+    B ",李 四,S1,休学,一中,370102,M003,,\n" /* 4 folds to 李四 */
+    C ",王五,S2,转学,二中,370103,M004,,\n"  /* 5 */
+    ",,,,,,,,\n"                            /* 6 blank */
+    "abc,赵六,S1,在籍,一中,370102,M006,,\n" /* 7 id_not_digits */
+    X ",钱七,S2,在籍,二中,370103,M007,,\n"; /* 8 invalid ID */
 
 static const char mohrss_csv[] =
-    "id_number,name,school_code,status,grant_amount,waiver_amount\n"
-    A ",张三,J1,在籍,800,\n"                            /* 2 */
-    C ",王五,J2,在籍,,\n"                               /* 3 */
-    X ",钱七,J1,休学,,\n"                               /* 4 */
-    D ",孙八,J3,在籍,1.5E+3,\n";                        /* 5 amount_invalid */
+    "id_number,name,school_code,status,grant_amount,waiver_amount\n" A
+    ",张三,J1,在籍,800,\n"       /* 2 */
+    C ",王五,J2,在籍,,\n"        /* 3 */
+    X ",钱七,J1,休学,,\n"        /* 4 */
+    D ",孙八,J3,在籍,1.5E+3,\n"; /* 5 amount_invalid */
 
 /* Worked out by hand from docs/RULES.md:
  *   A: moe:2 S1 and mohrss:2 J1 both 在籍 -> dual_enrollment cross;
@@ -135,17 +135,16 @@ static const char *const first_findings[] = {
  *      dual_enrollment and double_waiver (3500 - 2000 = 1500)
  *   E: 周九 (毕业) and 郑十 (在籍): names differ -> id_conflict only */
 static const char moe_b_csv[] =
-    "身份证号,姓名,学校代码,学籍状态,免学费\n"
-    B ",李四,S1,在籍,2000\n"                            /* 2 */
-    E ",周九,S3,毕业,\n";                               /* 3 */
+    "身份证号,姓名,学校代码,学籍状态,免学费\n" B ",李四,S1,在籍,2000\n" /* 2 */
+    E ",周九,S3,毕业,\n";                                               /* 3 */
 static const char mohrss_b_csv[] =
-    "身份证号,姓名,学校代码,学籍状态,免学费\n"
-    E ",郑十,J4,在籍,\n"                                /* 2 */
-    B ",李四,J1,在籍,\"1,500.00\"\n";                   /* 3 */
-static const char *const second_findings[] = { /* sorted bytewise */
-    "double_waiver cross valid 1500 moe:2,mohrss:3",
-    "dual_enrollment cross valid 0 moe:2,mohrss:3",
-    "id_conflict cross valid 0 moe:3,mohrss:2", NULL};
+    "身份证号,姓名,学校代码,学籍状态,免学费\n" E ",郑十,J4,在籍,\n" /* 2 */
+    B ",李四,J1,在籍,\"1,500.00\"\n";                               /* 3 */
+static const char *const second_findings[] =
+    {/* sorted bytewise */
+     "double_waiver cross valid 1500 moe:2,mohrss:3",
+     "dual_enrollment cross valid 0 moe:2,mohrss:3",
+     "id_conflict cross valid 0 moe:3,mohrss:2", NULL};
 
 static cc_roster_spec rosters[3];
 
@@ -203,7 +202,8 @@ static void project_line(char *out, size_t cap, const char *line)
   sscanf(after(line, "\"type\": \""), "%31[^\"]", type);
   sscanf(after(line, "\"scope\": \""), "%15[^\"]", scope);
   strcpy(valid, strncmp(after(line, "\"id_valid\": "), "true", 4) == 0
-                    ? "valid" : "invalid");
+                    ? "valid"
+                    : "invalid");
   sscanf(after(line, "\"amount_at_risk\": "), "%31[^,]", amount);
   len = (size_t)snprintf(out, cap, "%s %s %s %s ", type, scope, valid, amount);
   /* members appear in roster number, then line order; moe is roster 0 */
@@ -212,8 +212,8 @@ static void project_line(char *out, size_t cap, const char *line)
        q = strstr(q + 1, "{\"roster\": \"")) {
     char label[33];
     unsigned ln;
-    ck_assert_int_eq(sscanf(q, "{\"roster\": \"%32[^\"]\", \"line\": %u", label,
-                            &ln), 2);
+    ck_assert_int_eq(
+        sscanf(q, "{\"roster\": \"%32[^\"]\", \"line\": %u", label, &ln), 2);
     len += (size_t)snprintf(out + len, cap - len, "%s%s:%u",
                             q == strstr(p, "{\"roster\": \"") ? "" : ",", label,
                             ln);
@@ -425,7 +425,8 @@ static void summary_counts(const char *sum, const char *type, unsigned *cross,
   snprintf(key, sizeof key, "\n  %s ", type);
   p = strstr(sum, key);
   ck_assert_msg(p != NULL, "no row %s in the summary", type);
-  ck_assert_int_eq(sscanf(p + strlen(key), "%u %u %u", cross, within, total), 3);
+  ck_assert_int_eq(sscanf(p + strlen(key), "%u %u %u", cross, within, total),
+                   3);
 }
 
 /* ------------------------------------------------------------------ */
@@ -471,14 +472,18 @@ START_TEST(test_run_end_to_end)
     const char *line1 =
         "\", \"type\": \"dual_enrollment\", \"scope\": \"cross\", "
         "\"period\": \"2026-11\", \"person\": {\"id_number\": \"" X "\", "
-        "\"name\": \"钱七\", \"id_valid\": false, \"id_reason\": \"check_digit\"}, "
+        "\"name\": \"钱七\", \"id_valid\": false, \"id_reason\": "
+        "\"check_digit\"}, "
         "\"match\": {\"basis\": \"id_exact\", \"confidence\": 1.0}, "
-        "\"members\": [{\"roster\": \"moe\", \"line\": 8, \"record_id\": \"M007\", "
+        "\"members\": [{\"roster\": \"moe\", \"line\": 8, \"record_id\": "
+        "\"M007\", "
         "\"school_code\": \"S2\", \"school_name\": \"二中\", "
-        "\"region_code\": \"370103\", \"status\": \"在籍\", \"name\": \"钱七\", "
+        "\"region_code\": \"370103\", \"status\": \"在籍\", \"name\": "
+        "\"钱七\", "
         "\"grant_amount\": 0, \"waiver_amount\": 0}, "
         "{\"roster\": \"mohrss\", \"line\": 4, \"record_id\": \"\", "
-        "\"school_code\": \"J1\", \"school_name\": \"\", \"region_code\": \"\", "
+        "\"school_code\": \"J1\", \"school_name\": \"\", \"region_code\": "
+        "\"\", "
         "\"status\": \"休学\", \"name\": \"钱七\", \"grant_amount\": 0, "
         "\"waiver_amount\": 0}], \"amount_at_risk\": 0, "
         "\"issued\": \"2026-11-23\", \"deadline\": \"2026-12-07\", "
@@ -495,15 +500,24 @@ START_TEST(test_run_end_to_end)
   /* Rejects and invalid IDs. */
   file = tu_read_file(P("out/sub/rejects.csv"));
   /* A BOM first (Excel reads the file as UTF-8), then the header. */
-  ck_assert_int_eq(strncmp(file, "\xEF\xBB\xBF" "file,roster,line,column,code,message\n", 40), 0);
+  ck_assert_int_eq(strncmp(file,
+                           "\xEF\xBB\xBF"
+                           "file,roster,line,column,code,message\n",
+                           40),
+                   0);
   snprintf(want, sizeof want, "\n%s,moe,7,1,id_not_digits,", P("moe.csv"));
   ck_assert_ptr_nonnull(strstr(file, want));
-  snprintf(want, sizeof want, "\n%s,mohrss,5,5,amount_invalid,", P("mohrss.csv"));
+  snprintf(want, sizeof want, "\n%s,mohrss,5,5,amount_invalid,",
+           P("mohrss.csv"));
   ck_assert_ptr_nonnull(strstr(file, want));
   ck_assert_ptr_null(strstr(file, ",moe,6,")); /* the blank row */
   free(file);
   file = tu_read_file(P("out/sub/invalid_ids.csv"));
-  ck_assert_int_eq(strncmp(file, "\xEF\xBB\xBF" "file,roster,line,id_masked,code,message\n", 43), 0);
+  ck_assert_int_eq(strncmp(file,
+                           "\xEF\xBB\xBF"
+                           "file,roster,line,id_masked,code,message\n",
+                           43),
+                   0);
   snprintf(want, sizeof want, "\n%s,moe,8,110101********0018,check_digit,",
            P("moe.csv"));
   ck_assert_ptr_nonnull(strstr(file, want));
@@ -517,7 +531,8 @@ START_TEST(test_run_end_to_end)
   file = tu_read_file(P("out/sub/summary.txt"));
   ck_assert_str_eq(file, summary);
   free(file);
-  ck_assert_ptr_nonnull(strstr(summary, "issued 2026-11-23, clearing deadline 2026-12-07\n"));
+  ck_assert_ptr_nonnull(
+      strstr(summary, "issued 2026-11-23, clearing deadline 2026-12-07\n"));
   summary_counts(summary, "dual_enrollment", &c, &w, &t);
   ck_assert(c == 2 && w == 0 && t == 2);
   summary_counts(summary, "duplicate_record", &c, &w, &t);
@@ -537,44 +552,54 @@ START_TEST(test_run_end_to_end)
   }
   ck_assert_ptr_nonnull(strstr(summary, "amount at risk: 800 yuan\n"));
   /* schools: moe S1 S2, mohrss J1 J2 */
-  ck_assert_ptr_nonnull(strstr(summary, "records 8, rejected 2, invalid IDs 2, schools 4\n"));
-  ck_assert_ptr_nonnull(strstr(summary, "6 rows, 5 records, 1 rejected, 1 blank, "
-                                        "1 invalid IDs, 0 upgraded"));
-  ck_assert_ptr_nonnull(strstr(summary, "4 rows, 3 records, 1 rejected, 0 blank, "
-                                        "1 invalid IDs, 0 upgraded"));
+  ck_assert_ptr_nonnull(
+      strstr(summary, "records 8, rejected 2, invalid IDs 2, schools 4\n"));
+  ck_assert_ptr_nonnull(strstr(summary,
+                               "6 rows, 5 records, 1 rejected, 1 blank, "
+                               "1 invalid IDs, 0 upgraded"));
+  ck_assert_ptr_nonnull(strstr(summary,
+                               "4 rows, 3 records, 1 rejected, 0 blank, "
+                               "1 invalid IDs, 0 upgraded"));
   free(summary);
 
   /* summary.json: the same facts under English keys. */
   ck_assert_uint_eq(tu_mode_of(P("out/sub/summary.json")), 0600);
   file = tu_read_file(P("out/sub/summary.json"));
-  ck_assert_ptr_nonnull(strstr(file, "{\"period\": \"2026-11\", \"issued\": \"2026-11-23\", "
-                                     "\"deadline\": \"2026-12-07\", "
-                                     "\"deadline_provisional\": false,"));
+  ck_assert_ptr_nonnull(
+      strstr(file, "{\"period\": \"2026-11\", \"issued\": \"2026-11-23\", "
+                   "\"deadline\": \"2026-12-07\", "
+                   "\"deadline_provisional\": false,"));
   ck_assert_ptr_nonnull(strstr(file, "{\"label\": \"moe\", \"file\": "));
-  ck_assert_ptr_nonnull(strstr(file, "\"rows\": 6, \"records\": 5, \"rejected\": 1, "
-                                     "\"blank\": 1, \"invalid_ids\": 1, "
-                                     "\"upgraded_from_15\": 0"));
-  ck_assert_ptr_nonnull(strstr(file, "\"rows\": 4, \"records\": 3, \"rejected\": 1, "
-                                     "\"blank\": 0, \"invalid_ids\": 1, "
-                                     "\"upgraded_from_15\": 0"));
-  ck_assert_ptr_nonnull(strstr(file, "\"findings\": {\"dual_enrollment\": {\"cross\": 2, "
-                                     "\"within\": 0, \"total\": 2}, "
-                                     "\"duplicate_record\": {\"cross\": 0, "
-                                     "\"within\": 1, \"total\": 1}, "
-                                     "\"double_grant\": {\"cross\": 1, "
-                                     "\"within\": 0, \"total\": 1}, "
-                                     "\"double_waiver\": {\"cross\": 0, "
-                                     "\"within\": 0, \"total\": 0}, "
-                                     "\"id_conflict\": {\"cross\": 0, "
-                                     "\"within\": 0, \"total\": 0}, "
-                                     "\"all\": 4, \"amount_at_risk\": 800}"));
-  ck_assert_ptr_nonnull(strstr(file, "\"lifecycle\": {\"previous_period\": null, "));
-  ck_assert_ptr_nonnull(strstr(file, "\"totals\": {\"records\": 8, \"rejected\": 2, "
-                                     "\"invalid_ids\": 2, \"schools\": 4}"));
-  ck_assert_ptr_nonnull(strstr(file, "\"outputs\": [\"findings.jsonl\", "
-                                     "\"rejects.csv\", \"invalid_ids.csv\", "
-                                     "\"possible.jsonl\", \"data_quality.csv\", "
-                                     "\"summary.json\", \"summary.txt\"]}\n"));
+  ck_assert_ptr_nonnull(strstr(file,
+                               "\"rows\": 6, \"records\": 5, \"rejected\": 1, "
+                               "\"blank\": 1, \"invalid_ids\": 1, "
+                               "\"upgraded_from_15\": 0"));
+  ck_assert_ptr_nonnull(strstr(file,
+                               "\"rows\": 4, \"records\": 3, \"rejected\": 1, "
+                               "\"blank\": 0, \"invalid_ids\": 1, "
+                               "\"upgraded_from_15\": 0"));
+  ck_assert_ptr_nonnull(
+      strstr(file, "\"findings\": {\"dual_enrollment\": {\"cross\": 2, "
+                   "\"within\": 0, \"total\": 2}, "
+                   "\"duplicate_record\": {\"cross\": 0, "
+                   "\"within\": 1, \"total\": 1}, "
+                   "\"double_grant\": {\"cross\": 1, "
+                   "\"within\": 0, \"total\": 1}, "
+                   "\"double_waiver\": {\"cross\": 0, "
+                   "\"within\": 0, \"total\": 0}, "
+                   "\"id_conflict\": {\"cross\": 0, "
+                   "\"within\": 0, \"total\": 0}, "
+                   "\"all\": 4, \"amount_at_risk\": 800}"));
+  ck_assert_ptr_nonnull(
+      strstr(file, "\"lifecycle\": {\"previous_period\": null, "));
+  ck_assert_ptr_nonnull(strstr(file,
+                               "\"totals\": {\"records\": 8, \"rejected\": 2, "
+                               "\"invalid_ids\": 2, \"schools\": 4}"));
+  ck_assert_ptr_nonnull(strstr(file,
+                               "\"outputs\": [\"findings.jsonl\", "
+                               "\"rejects.csv\", \"invalid_ids.csv\", "
+                               "\"possible.jsonl\", \"data_quality.csv\", "
+                               "\"summary.json\", \"summary.txt\"]}\n"));
   ck_assert_ptr_null(strstr(file, X));
   free(file);
 
@@ -597,12 +622,17 @@ START_TEST(test_run_end_to_end)
     mdb_txn_abort(txn);
     ck_assert_ptr_nonnull(strstr(info, "\"period\": \"2026-11\""));
     ck_assert_ptr_nonnull(strstr(info, "\"findings\": 4"));
-    ck_assert_ptr_nonnull(strstr(info, "{\"label\": \"moe\", \"records\": 5, \"rejects\": 1}"));
-    ck_assert_ptr_nonnull(strstr(info, "{\"label\": \"mohrss\", \"records\": 3, \"rejects\": 1}"));
+    ck_assert_ptr_nonnull(
+        strstr(info, "{\"label\": \"moe\", \"records\": 5, \"rejects\": 1}"));
+    ck_assert_ptr_nonnull(strstr(
+        info, "{\"label\": \"mohrss\", \"records\": 3, \"rejects\": 1}"));
     /* The fuzzy tier's weights are kept with the period: a handful of
      * pairs is too few to fit, so the documented values, said so. */
-    ck_assert_ptr_nonnull(strstr(info, "\"fuzzy_model\": {\"fitted\": false, \"why\": \"too few candidate pairs"));
-    ck_assert_ptr_nonnull(strstr(info, "{\"field\": \"name\", \"level\": \"different\", \"m\": 0.014000, \"u\": 0.913000, \"weight\": -6.0}"));
+    ck_assert_ptr_nonnull(strstr(info, "\"fuzzy_model\": {\"fitted\": false, "
+                                       "\"why\": \"too few candidate pairs"));
+    ck_assert_ptr_nonnull(
+        strstr(info, "{\"field\": \"name\", \"level\": \"different\", \"m\": "
+                     "0.014000, \"u\": 0.913000, \"weight\": -6.0}"));
     /* cc_db_period_info gives the same text. */
     {
       char *pi = NULL;
@@ -667,8 +697,10 @@ START_TEST(test_run_findings_past_one_batch)
   cc_run_options o;
   ck_assert_ptr_nonnull(moe);
   ck_assert_ptr_nonnull(mohrss);
-  a += (size_t)snprintf(moe + a, cap - a, "身份证号,姓名,学校代码,学籍状态,学校名称\n");
-  b += (size_t)snprintf(mohrss + b, cap - b, "id_number,name,school_code,status\n");
+  a += (size_t)snprintf(moe + a, cap - a,
+                        "身份证号,姓名,学校代码,学籍状态,学校名称\n");
+  b += (size_t)snprintf(mohrss + b, cap - b,
+                        "id_number,name,school_code,status\n");
   for (i = 0; i < PERSONS; i++) {
     char id[19];
     /* 370102, born 2008-01-01 plus i days' worth of sequence numbers:
@@ -686,7 +718,8 @@ START_TEST(test_run_findings_past_one_batch)
     id[18] = '\0';
     for (i = 1; i <= 19; i++)
       a += (size_t)snprintf(moe + a, cap - a,
-                            "%s,李四,T%zu,在籍,山东省济南市历下区第%zu职业中等专业学校附属实训基地分校\n",
+                            "%s,李四,T%zu,在籍,山东省济南市历下区第%"
+                            "zu职业中等专业学校附属实训基地分校\n",
                             id, i, i);
     b += (size_t)snprintf(mohrss + b, cap - b, "%s,李四,J1,在籍\n", id);
   }
@@ -702,11 +735,13 @@ START_TEST(test_run_findings_past_one_batch)
   for (p = one; *p; p++)
     if (*p == '\n') {
       lines++;
-      ck_assert_msg(p[1] == '\0' || strncmp(p + 1, "{\"finding_id\": \"", 16) == 0,
+      ck_assert_msg(p[1] == '\0' ||
+                        strncmp(p + 1, "{\"finding_id\": \"", 16) == 0,
                     "line %zu does not begin a finding", lines + 1);
     }
   ck_assert_uint_eq(lines, PERSONS + 1);
-  ck_assert_uint_eq(count_of(one, "\"type\": \"dual_enrollment\""), PERSONS + 1);
+  ck_assert_uint_eq(count_of(one, "\"type\": \"dual_enrollment\""),
+                    PERSONS + 1);
   {
     /* The long line: whole, 20 members, past the first guess. */
     const char *s = strstr(one, "\"name\": \"李四\", \"id_valid\"");
@@ -825,7 +860,7 @@ START_TEST(test_run_missing_column_leaves_db)
   cc_run_options o;
   /* mohrss without 学籍状态 */
   tu_write_file(P("mohrss_nostatus.csv"),
-             "身份证号,姓名,学校代码,助学金\n" A ",张三,J9,1000\n");
+                "身份证号,姓名,学校代码,助学金\n" A ",张三,J9,1000\n");
   before = db_dump(P("db"));
   set_rosters(P("moe.csv"), P("mohrss_nostatus.csv"));
   o = options(P("db"), "2026-11", P("out"));
@@ -986,9 +1021,9 @@ START_TEST(test_run_planted_symlink_not_followed)
   /* Symbolic links planted at the old fixed temporary names and at the
    * final names: the run writes through none of them, and its outputs
    * are regular files of mode 0600. */
-  static const char *const names[] = {"findings.jsonl", "rejects.csv",
-      "invalid_ids.csv", "possible.jsonl", "data_quality.csv", "summary.json",
-      "summary.txt"};
+  static const char *const names[] = {
+      "findings.jsonl",   "rejects.csv",  "invalid_ids.csv", "possible.jsonl",
+      "data_quality.csv", "summary.json", "summary.txt"};
   char link[512], target[512], *s;
   cc_run_options o;
   struct stat sb;
@@ -1027,8 +1062,10 @@ START_TEST(test_run_refuses_open_folders)
     const char *dir;
     unsigned mode;
     const char *who;
-  } rows[] = {{"out", 0777, "others"}, {"out", 0770, "its group"},
-              {"out", 01777, "others"}, {"db", 0777, "others"},
+  } rows[] = {{"out", 0777, "others"},
+              {"out", 0770, "its group"},
+              {"out", 01777, "others"},
+              {"db", 0777, "others"},
               {"db", 0775, "its group"}};
   size_t i;
   cc_run_options o;
@@ -1084,8 +1121,10 @@ START_TEST(test_run_one_at_a_time)
   set_rosters(P("moe_b.csv"), P("mohrss_b.csv"));
   o = options(P("db"), "2026-11", P("out"));
 
-  ck_assert_int_eq(cc_lock_take(&fd, P("db"), "chachong-run.lock", "database",
-                                "chachong run --period 2026-11 (the other one)"), 0);
+  ck_assert_int_eq(
+      cc_lock_take(&fd, P("db"), "chachong-run.lock", "database",
+                   "chachong run --period 2026-11 (the other one)"),
+      0);
   ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EBUSY);
   ck_assert_ptr_nonnull(strstr(cc_error_last(), "database "));
   ck_assert_ptr_nonnull(strstr(cc_error_last(), "is in use by another run"));
@@ -1095,7 +1134,8 @@ START_TEST(test_run_one_at_a_time)
   ck_assert_int_eq(fd, -1);
 
   ck_assert_int_eq(cc_lock_take(&fd, P("out"), ".chachong-run.lock",
-                                "output folder", "chachong run\x1b[2J"), 0);
+                                "output folder", "chachong run\x1b[2J"),
+                   0);
   ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EBUSY);
   ck_assert_ptr_nonnull(strstr(cc_error_last(), "output folder "));
   /* The holder's command is shown with its ESC made visible. */
@@ -1122,7 +1162,8 @@ START_TEST(test_run_one_at_a_time)
 END_TEST
 
 /* Counts the findings of a period in a state ("cleared", ...). */
-static size_t count_state(const char *dir, const char *period, const char *state)
+static size_t count_state(const char *dir, const char *period,
+                          const char *state)
 {
   char *s = findings_of(dir, period), key[64];
   const char *p = s;
@@ -1146,14 +1187,16 @@ START_TEST(test_run_rail_empty_roster)
   static const char *const bad[] = {
       "身份证号,姓名,学校代码,学籍状态\n",
       "身份证号,姓名,学校代码,学籍状态\nabc,赵六,S1,在籍\nxyz,钱七,S1,在籍\n",
-      "身份证号,姓名,学校代码,学籍状态,学校名称,所在地区代码,学籍号,助学金,免学费\r"
-      A ",张三,S1,在籍,一中,370102,M001,1000,\r"
-      B ",李四,S1,在籍,一中,370102,M002,,\r" B ",李 四,S1,休学,一中,370102,M003,,\r"
-      X ",钱七,S2,在籍,二中,370103,M007,,\r",
-      "身份证号,姓名,学校代码,学籍状态,学校名称,所在地区代码,学籍号,助学金,免学费,\"备注\n"
-      A ",张三,S1,在籍,一中,370102,M001,1000,,\n"
-      B ",李四,S1,在籍,一中,370102,M002,,,\n" B ",李 四,S1,休学,一中,370102,M003,,,\n"
-      X ",钱七,S2,在籍,二中,370103,M007,,,\n"};
+      "身份证号,姓名,学校代码,学籍状态,学校名称,所在地区代码,学籍号,助学金,"
+      "免学费\r" A ",张三,S1,在籍,一中,370102,M001,1000,\r" B
+      ",李四,S1,在籍,一中,370102,M002,,\r" B
+      ",李 四,S1,休学,一中,370102,M003,,\r" X
+      ",钱七,S2,在籍,二中,370103,M007,,\r",
+      "身份证号,姓名,学校代码,学籍状态,学校名称,所在地区代码,学籍号,助学金,"
+      "免学费,\"备注\n" A ",张三,S1,在籍,一中,370102,M001,1000,,\n" B
+      ",李四,S1,在籍,一中,370102,M002,,,\n" B
+      ",李 四,S1,休学,一中,370102,M003,,,\n" X
+      ",钱七,S2,在籍,二中,370103,M007,,,\n"};
   char *before = NULL;
   size_t i;
   cc_run_options o;
@@ -1209,8 +1252,8 @@ START_TEST(test_run_rail_shrunken_roster)
    * A 2026-12 moe of 2 records is under half of 5 (2 < 2.5): stopped;
    * with a share of 0.4 (2 >= 2.0) it goes through, as with
    * --allow-shrink. mohrss (3 records, line 5 rejected) is unchanged. */
-  static const char moe_small[] =
-      "身份证号,姓名,学校代码,学籍状态\n" A ",张三,S1,在籍\n" C ",王五,S2,转学\n";
+  static const char moe_small[] = "身份证号,姓名,学校代码,学籍状态\n" A
+                                  ",张三,S1,在籍\n" C ",王五,S2,转学\n";
   char *before, *after;
   cc_run_options o;
   free(first_run());
@@ -1223,7 +1266,8 @@ START_TEST(test_run_rail_shrunken_roster)
   ck_assert_msg(strstr(cc_error_last(), "roster 'moe' (") != NULL, "%s",
                 cc_error_last());
   ck_assert_ptr_nonnull(strstr(cc_error_last(), "moe_small.csv"));
-  ck_assert_ptr_nonnull(strstr(cc_error_last(), "has 2 records against 5 in 2026-11"));
+  ck_assert_ptr_nonnull(
+      strstr(cc_error_last(), "has 2 records against 5 in 2026-11"));
   ck_assert_ptr_nonnull(strstr(cc_error_last(), "under 50% of them"));
   ck_assert_ptr_nonnull(strstr(cc_error_last(), "--allow-shrink"));
   after = db_dump(P("db"));
@@ -1243,14 +1287,16 @@ START_TEST(test_run_rail_shrunken_roster)
   /* Re-running 2026-12 was held against 2026-11 each time, not against
    * itself. A 2027-01 run is held against 2026-12's 2 records: 1 is
    * exactly half (not under it), and under a share of 0.6 (1 < 1.2). */
-  tu_write_file(P("moe_one.csv"), "身份证号,姓名,学校代码,学籍状态\n" A ",张三,S1,在籍\n");
+  tu_write_file(P("moe_one.csv"),
+                "身份证号,姓名,学校代码,学籍状态\n" A ",张三,S1,在籍\n");
   set_rosters(P("moe_one.csv"), P("mohrss.csv"));
   o = options(P("db"), "2027-01", P("out12"));
   o.issued = cc_date_from_ymd(2027, 1, 11);
   o.min_roster_share = 0.6;
   ck_assert_int_eq(cc_run_monthly(NULL, &o), CC_EINVALID);
-  ck_assert_ptr_nonnull(strstr(cc_error_last(), "has 1 records against 2 in 2026-12, "
-                                                "under 60% of them"));
+  ck_assert_ptr_nonnull(strstr(cc_error_last(),
+                               "has 1 records against 2 in 2026-12, "
+                               "under 60% of them"));
   o.min_roster_share = 0.5;
   ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
   free(before);
@@ -1265,14 +1311,14 @@ START_TEST(test_run_generic_id)
    * moe:S2, mohrss:J1) in line order. B (3 records: not over 3) still
    * gives its duplicate_record finding. */
   static const char moe[] =
-      "身份证号,姓名,学校代码,学籍状态\n"
-      A ",张三,S1,在籍\n" A ",张三,S1,在籍\n" A ",李四,S2,在籍\n"
-      B ",王五,S3,在籍\n" B ",王五,S3,在籍\n";
+      "身份证号,姓名,学校代码,学籍状态\n" A ",张三,S1,在籍\n" A
+      ",张三,S1,在籍\n" A ",李四,S2,在籍\n" B ",王五,S3,在籍\n" B
+      ",王五,S3,在籍\n";
   static const char mohrss[] =
-      "身份证号,姓名,学校代码,学籍状态\n"
-      A ",张三,J1,在籍\n" A ",赵六,J1,在籍\n" B ",王五,J2,毕业\n";
-  static const char *const want[] = {"duplicate_record within valid 0 moe:5,moe:6",
-                                     NULL};
+      "身份证号,姓名,学校代码,学籍状态\n" A ",张三,J1,在籍\n" A
+      ",赵六,J1,在籍\n" B ",王五,J2,毕业\n";
+  static const char *const want[] = {
+      "duplicate_record within valid 0 moe:5,moe:6", NULL};
   char *s;
   cc_run_options o;
   tu_write_file(P("moe_g.csv"), moe);
@@ -1285,24 +1331,29 @@ START_TEST(test_run_generic_id)
   assert_findings_text(s, want);
   free(s);
   s = tu_read_file(P("out/data_quality.csv"));
-  ck_assert_str_eq(s, "\xEF\xBB\xBF" "code,id_masked,records,schools,school_codes,message\n"
-                      "generic_id,110101********1239,5,3,moe:S1;moe:S2;mohrss:J1,"
-                      "同一身份证号下有5条记录，超过一人可能有的3条，疑为占位号或"
-                      "测试号，未展开为疑点，请核查\n");
+  ck_assert_str_eq(s,
+                   "\xEF\xBB\xBF"
+                   "code,id_masked,records,schools,school_codes,message\n"
+                   "generic_id,110101********1239,5,3,moe:S1;moe:S2;mohrss:J1,"
+                   "同一身份证号下有5条记录，超过一人可能有的3条，疑为占位号或"
+                   "测试号，未展开为疑点，请核查\n");
   free(s);
   ck_assert_uint_eq(tu_mode_of(P("out/data_quality.csv")), 0600);
   s = tu_read_file(P("out/summary.txt"));
-  ck_assert_ptr_nonnull(strstr(s, "data quality: 1 IDs carry more than 3 records "
-                                  "each (5 records in all)"));
+  ck_assert_ptr_nonnull(strstr(s,
+                               "data quality: 1 IDs carry more than 3 records "
+                               "each (5 records in all)"));
   free(s);
   /* The default (20): A is a person again, with its findings. */
   o.max_records_per_id = 0;
   ck_assert_msg(cc_run_monthly(NULL, &o) == 0, "%s", cc_error_last());
   s = tu_read_file(P("out/data_quality.csv"));
-  ck_assert_str_eq(s, "\xEF\xBB\xBF" "code,id_masked,records,schools,school_codes,message\n");
+  ck_assert_str_eq(s, "\xEF\xBB\xBF"
+                      "code,id_masked,records,schools,school_codes,message\n");
   free(s);
   s = tu_read_file(P("out/summary.txt"));
-  ck_assert_ptr_nonnull(strstr(s, "data quality: no ID carries more than 20 records"));
+  ck_assert_ptr_nonnull(
+      strstr(s, "data quality: no ID carries more than 20 records"));
   free(s);
 }
 END_TEST
@@ -1328,7 +1379,9 @@ START_TEST(test_run_rerun_replaces_period)
   {
     const char *q = other;
     int n = 0;
-    while ((q = strstr(q, "\"state\": \"open\", \"first_period\": \"2026-11\"")) != NULL) {
+    while (
+        (q = strstr(q, "\"state\": \"open\", \"first_period\": \"2026-11\"")) !=
+        NULL) {
       n++;
       q++;
     }
@@ -1378,21 +1431,21 @@ END_TEST
  * (roster, code), so S1 in mohrss is another school. Rejected and blank
  * rows count nowhere. */
 static const char moe_s_csv[] =
-    "身份证号,姓名,学校代码,学籍状态,所在地区代码\n"
-    A ",张三, S1 ,在籍,370102\n"                       /* 2 S1 holds */
-    B ",李四,S1,退学,370102\n"                         /* 3 S1 */
-    C ",王五,S1\xe3\x80\x80,毕业,370102\n"             /* 4 S1 */
-    D ",孙八,S10,休学,370105\n"                        /* 5 S10 holds */
-    ",,,,\n"                                           /* 6 blank */
-    E ",周九,,在籍,370102\n"                           /* 7 school_code_empty */
-    "abc,赵六,S1,在籍,370102\n"                        /* 8 id_not_digits */
-    X ",钱七,S2,注销,370103\n";                        /* 9 S2 */
+    "身份证号,姓名,学校代码,学籍状态,所在地区代码\n" A
+    ",张三, S1 ,在籍,370102\n"             /* 2 S1 holds */
+    B ",李四,S1,退学,370102\n"             /* 3 S1 */
+    C ",王五,S1\xe3\x80\x80,毕业,370102\n" /* 4 S1 */
+    D ",孙八,S10,休学,370105\n"            /* 5 S10 holds */
+    ",,,,\n"                               /* 6 blank */
+    E ",周九,,在籍,370102\n"               /* 7 school_code_empty */
+    "abc,赵六,S1,在籍,370102\n"            /* 8 id_not_digits */
+    X ",钱七,S2,注销,370103\n";            /* 9 S2 */
 static const char mohrss_s_csv[] =
-    "身份证号,姓名,学校代码,学籍状态,所在地区代码\n"
-    A ",张三,S1,在籍,370112\n"                         /* 2 S1 holds */
-    B ",李四,J1,转学,\n"                               /* 3 J1 */
-    C ",王五,J1,结业,\n"                               /* 4 J1 */
-    D ",孙八,J1,在籍,\n";                              /* 5 J1 holds */
+    "身份证号,姓名,学校代码,学籍状态,所在地区代码\n" A
+    ",张三,S1,在籍,370112\n" /* 2 S1 holds */
+    B ",李四,J1,转学,\n"     /* 3 J1 */
+    C ",王五,J1,结业,\n"     /* 4 J1 */
+    D ",孙八,J1,在籍,\n";    /* 5 J1 holds */
 
 START_TEST(test_run_period_info_and_school_counts)
 {
@@ -1404,10 +1457,11 @@ START_TEST(test_run_period_info_and_school_counts)
    *   mohrss S1: line 2 在籍 -> 1, 1, 370112
    * Findings: A (moe S1 + mohrss S1) and D (moe S10 休学 + mohrss J1)
    * are dual_enrollment cross; 2 in all. moe: 5 records, 2 rejects. */
-  static const cc_school_count want[] = {
-      {"moe", "S1", "370102", 3, 1},   {"moe", "S10", "370105", 1, 1},
-      {"moe", "S2", "370103", 1, 0},   {"mohrss", "J1", "", 3, 1},
-      {"mohrss", "S1", "370112", 1, 1}};
+  static const cc_school_count want[] = {{"moe", "S1", "370102", 3, 1},
+                                         {"moe", "S10", "370105", 1, 1},
+                                         {"moe", "S2", "370103", 1, 0},
+                                         {"mohrss", "J1", "", 3, 1},
+                                         {"mohrss", "S1", "370112", 1, 1}};
   static const int threads[] = {1, 2, 7};
   size_t t;
   tu_write_file(P("moe_s.csv"), moe_s_csv);
@@ -1450,8 +1504,9 @@ START_TEST(test_run_period_info_and_school_counts)
              "{\"label\": \"mohrss\", \"records\": 4, \"rejects\": 0}], "
              "\"run_at\": ");
     ck_assert_msg(strncmp(info, want_info, strlen(want_info)) == 0, "%s", info);
-    ck_assert_int_eq(sscanf(info + strlen(want_info), "%lld, \"uid\": %u", &run_at,
-                            &uid), 2);
+    ck_assert_int_eq(
+        sscanf(info + strlen(want_info), "%lld, \"uid\": %u", &run_at, &uid),
+        2);
     ck_assert_int_ge(run_at, (long long)t0);
     ck_assert_int_le(run_at, (long long)t1);
     ck_assert_uint_eq(uid, (unsigned)getuid());
@@ -1516,8 +1571,8 @@ static void assert_life(const char *text, const char *const *want)
     nw++;
   qsort(got, n, sizeof got[0], str_cmp);
   for (i = 0; i < n && i < nw; i++)
-    ck_assert_msg(strcmp(got[i], want[i]) == 0, "finding %zu: got '%s', want '%s'",
-                  i, got[i], want[i]);
+    ck_assert_msg(strcmp(got[i], want[i]) == 0,
+                  "finding %zu: got '%s', want '%s'", i, got[i], want[i]);
   ck_assert_msg(n == nw, "%zu findings, want %zu", n, nw);
   for (i = 0; i < n; i++)
     free(got[i]);
@@ -1543,10 +1598,10 @@ static uint64_t fid_of(const char *text, const char *type, const char *member)
 /* The second month: X's mohrss row is gone (its dual_enrollment clears);
  * B is enrolled in mohrss too (a new dual_enrollment). */
 static const char mohrss_c_csv[] =
-    "id_number,name,school_code,status,grant_amount,waiver_amount\n"
-    A ",张三,J1,在籍,800,\n"                            /* 2 */
-    C ",王五,J2,在籍,,\n"                               /* 3 */
-    B ",李四,J9,在籍,,\n";                              /* 4 */
+    "id_number,name,school_code,status,grant_amount,waiver_amount\n" A
+    ",张三,J1,在籍,800,\n" /* 2 */
+    C ",王五,J2,在籍,,\n"  /* 3 */
+    B ",李四,J9,在籍,,\n"; /* 4 */
 
 START_TEST(test_run_lifecycle_across_months)
 {
@@ -1557,28 +1612,42 @@ START_TEST(test_run_lifecycle_across_months)
    * 2026-12 issued on the deadline, 12-07: A, A, B open; X cleared on time
    * with its 2026-11 members; B's new dual_enrollment new, 12-07/12-21. */
   static const char *const dec_on_deadline[] = {
-      "double_grant open 2026-11-23 2026-12-07 2026-11 2026-12-07 - - 0 moe:2,mohrss:2",
-      "dual_enrollment cleared 2026-11-23 2026-12-07 2026-11 2026-12-07 2026-12-07 true 0 moe:8,mohrss:4",
-      "dual_enrollment new 2026-12-07 2026-12-21 2026-12 2026-12-07 - - 0 moe:3,moe:4,mohrss:4",
-      "dual_enrollment open 2026-11-23 2026-12-07 2026-11 2026-12-07 - - 1 moe:2,mohrss:2",
-      "duplicate_record open 2026-11-23 2026-12-07 2026-11 2026-12-07 - - 0 moe:3,moe:4",
+      "double_grant open 2026-11-23 2026-12-07 2026-11 2026-12-07 - - 0 "
+      "moe:2,mohrss:2",
+      "dual_enrollment cleared 2026-11-23 2026-12-07 2026-11 2026-12-07 "
+      "2026-12-07 true 0 moe:8,mohrss:4",
+      "dual_enrollment new 2026-12-07 2026-12-21 2026-12 2026-12-07 - - 0 "
+      "moe:3,moe:4,mohrss:4",
+      "dual_enrollment open 2026-11-23 2026-12-07 2026-11 2026-12-07 - - 1 "
+      "moe:2,mohrss:2",
+      "duplicate_record open 2026-11-23 2026-12-07 2026-11 2026-12-07 - - 0 "
+      "moe:3,moe:4",
       NULL};
   /* 2026-12 re-run issued a day later, 12-08: recomputed against 2026-11,
    * overdue and cleared late; the new one 12-08/12-22. */
   static const char *const dec_day_after[] = {
-      "double_grant overdue 2026-11-23 2026-12-07 2026-11 2026-12-08 - - 0 moe:2,mohrss:2",
-      "dual_enrollment cleared 2026-11-23 2026-12-07 2026-11 2026-12-08 2026-12-08 false 0 moe:8,mohrss:4",
-      "dual_enrollment new 2026-12-08 2026-12-22 2026-12 2026-12-08 - - 0 moe:3,moe:4,mohrss:4",
-      "dual_enrollment overdue 2026-11-23 2026-12-07 2026-11 2026-12-08 - - 1 moe:2,mohrss:2",
-      "duplicate_record overdue 2026-11-23 2026-12-07 2026-11 2026-12-08 - - 0 moe:3,moe:4",
+      "double_grant overdue 2026-11-23 2026-12-07 2026-11 2026-12-08 - - 0 "
+      "moe:2,mohrss:2",
+      "dual_enrollment cleared 2026-11-23 2026-12-07 2026-11 2026-12-08 "
+      "2026-12-08 false 0 moe:8,mohrss:4",
+      "dual_enrollment new 2026-12-08 2026-12-22 2026-12 2026-12-08 - - 0 "
+      "moe:3,moe:4,mohrss:4",
+      "dual_enrollment overdue 2026-11-23 2026-12-07 2026-11 2026-12-08 - - 1 "
+      "moe:2,mohrss:2",
+      "duplicate_record overdue 2026-11-23 2026-12-07 2026-11 2026-12-08 - - 0 "
+      "moe:3,moe:4",
       NULL};
   /* 2027-01 (issued 2026-12-28), the same rosters: X, cleared in
    * 2026-12, is not repeated; B's finding of 12-08 is past 12-22. */
   static const char *const jan[] = {
-      "double_grant overdue 2026-11-23 2026-12-07 2026-11 2026-12-28 - - 0 moe:2,mohrss:2",
-      "dual_enrollment overdue 2026-11-23 2026-12-07 2026-11 2026-12-28 - - 1 moe:2,mohrss:2",
-      "dual_enrollment overdue 2026-12-08 2026-12-22 2026-12 2026-12-28 - - 0 moe:3,moe:4,mohrss:4",
-      "duplicate_record overdue 2026-11-23 2026-12-07 2026-11 2026-12-28 - - 0 moe:3,moe:4",
+      "double_grant overdue 2026-11-23 2026-12-07 2026-11 2026-12-28 - - 0 "
+      "moe:2,mohrss:2",
+      "dual_enrollment overdue 2026-11-23 2026-12-07 2026-11 2026-12-28 - - 1 "
+      "moe:2,mohrss:2",
+      "dual_enrollment overdue 2026-12-08 2026-12-22 2026-12 2026-12-28 - - 0 "
+      "moe:3,moe:4,mohrss:4",
+      "duplicate_record overdue 2026-11-23 2026-12-07 2026-11 2026-12-28 - - 0 "
+      "moe:3,moe:4",
       NULL};
   char *nov = first_run(), *s, *summary = NULL;
   cc_run_options o;
@@ -1615,22 +1684,26 @@ START_TEST(test_run_lifecycle_across_months)
   {
     char want[512], *line = strstr(s, "\"line\": 8, ");
     ck_assert_ptr_nonnull(line);
-    ck_assert_ptr_nonnull(strstr(s,
-        "\"claimed_resolved\": true, \"response\": {\"action\": \"cancel_own\", "
-        "\"date\": \"2026-12-01\", \"by\": \"李老师\", \"school_code\": \"S1\", "
-        "\"note\": \"已注销\"}}\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\"claimed_resolved\": true, \"response\": "
+                                    "{\"action\": \"cancel_own\", "
+                                    "\"date\": \"2026-12-01\", \"by\": "
+                                    "\"李老师\", \"school_code\": \"S1\", "
+                                    "\"note\": \"已注销\"}}\n"));
     snprintf(want, sizeof want,
              "\"cleared\": \"2026-12-07\", \"cleared_on_time\": true, "
-             "\"claimed_resolved\": false, \"response\": {\"action\": \"ask_other\", "
-             "\"date\": \"2026-12-01\", \"by\": \"钱老师\", \"school_code\": \"J1\", "
+             "\"claimed_resolved\": false, \"response\": {\"action\": "
+             "\"ask_other\", "
+             "\"date\": \"2026-12-01\", \"by\": \"钱老师\", \"school_code\": "
+             "\"J1\", "
              "\"note\": \"\"}}\n");
     ck_assert_ptr_nonnull(strstr(line, want));
   }
   /* finding_id carried over. */
   ck_assert_uint_eq(fid_of(s, "dual_enrollment", "moe:2"), a_dual);
   ck_assert_uint_eq(fid_of(s, "dual_enrollment", "moe:8"), x_dual);
-  ck_assert_ptr_nonnull(strstr(summary, "\nagainst 2026-11: 1 new, 3 open, 0 overdue, "
-                                        "1 cleared; 1 claimed resolved but still present\n"));
+  ck_assert_ptr_nonnull(
+      strstr(summary, "\nagainst 2026-11: 1 new, 3 open, 0 overdue, "
+                      "1 cleared; 1 claimed resolved but still present\n"));
   /* Cleared findings are not counted as findings of the month. */
   ck_assert_ptr_nonnull(strstr(summary, "amount at risk: 800 yuan\n"));
   {
@@ -1652,8 +1725,9 @@ START_TEST(test_run_lifecycle_across_months)
   ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
   s = tu_read_file(P("out12/findings.jsonl"));
   assert_life(s, dec_day_after);
-  ck_assert_ptr_nonnull(strstr(summary, "\nagainst 2026-11: 1 new, 0 open, 3 overdue, "
-                                        "1 cleared; 1 claimed resolved but still present\n"));
+  ck_assert_ptr_nonnull(
+      strstr(summary, "\nagainst 2026-11: 1 new, 0 open, 3 overdue, "
+                      "1 cleared; 1 claimed resolved but still present\n"));
   free(summary);
   free(s);
   /* 2026-11 itself is as it was. */
@@ -1666,8 +1740,9 @@ START_TEST(test_run_lifecycle_across_months)
   ck_assert_msg(cc_run_monthly(&summary, &o) == 0, "%s", cc_error_last());
   s = tu_read_file(P("out01/findings.jsonl"));
   assert_life(s, jan);
-  ck_assert_ptr_nonnull(strstr(summary, "\nagainst 2026-12: 0 new, 0 open, 4 overdue, "
-                                        "0 cleared; 1 claimed resolved but still present\n"));
+  ck_assert_ptr_nonnull(
+      strstr(summary, "\nagainst 2026-12: 0 new, 0 open, 4 overdue, "
+                      "0 cleared; 1 claimed resolved but still present\n"));
   free(summary);
   free(s);
   ck_assert_uint_eq(assert_no_leftovers(P("db")), 3);
@@ -1682,7 +1757,8 @@ END_TEST
 static void gen_id(char out[32], unsigned n)
 {
   unsigned date = n / 1000, seq = n % 1000;
-  snprintf(out, 32, "1101012005%02u%02u%03u", date / 28 + 1, date % 28 + 1, seq);
+  snprintf(out, 32, "1101012005%02u%02u%03u", date / 28 + 1, date % 28 + 1,
+           seq);
   out[17] = tu_check_char(out);
   out[18] = '\0';
 }
@@ -1770,8 +1846,8 @@ START_TEST(test_run_killed_leaves_db)
 {
   const unsigned rows = 100000; /* 200,000 rows in all */
   static const double fixed[] = {0.020, 0.060, 0.150};
-  static const double fractions[] = {0.2, 0.35, 0.5, 0.6, 0.7, 0.8,
-                                     0.85, 0.9, 0.95, 1.0};
+  static const double fractions[] = {0.2, 0.35, 0.5, 0.6,  0.7,
+                                     0.8, 0.85, 0.9, 0.95, 1.0};
   cc_run_options o, small, bigrun;
   char *f12, *f11, *big, *s;
   double t0, full, delays[16];
@@ -1854,7 +1930,8 @@ START_TEST(test_run_killed_leaves_db)
     } else {
       ck_assert_msg(strcmp(s, big) == 0,
                     "killed after %.3f s: 2026-11 is neither the old nor the "
-                    "new findings", delays[i]);
+                    "new findings",
+                    delays[i]);
       /* Back to the old findings for the next kill (and the database
        * still works after a kill). */
       ck_assert_int_eq(child_run(&small), 0);
@@ -1865,9 +1942,10 @@ START_TEST(test_run_killed_leaves_db)
     free(s);
   }
   if (getenv("CC_TEST_VERBOSE"))
-    fprintf(stderr, "full run %.3f s; %zu of %zu killed; %zu kept the old "
-            "period; %zu left a committed stage\n", full, killed, n_delays,
-            kept_old, staged);
+    fprintf(stderr,
+            "full run %.3f s; %zu of %zu killed; %zu kept the old "
+            "period; %zu left a committed stage\n",
+            full, killed, n_delays, kept_old, staged);
   ck_assert_uint_ge(killed, 1);
   ck_assert_uint_ge(kept_old, 1);
 

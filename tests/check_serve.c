@@ -56,7 +56,7 @@ START_TEST(test_serve_session_open_find_close)
   ck_assert_uint_eq(strlen(id1), 64);
   for (i = 0; i < 64; i++)
     ck_assert(strchr("0123456789abcdef", id1[i]) != NULL);
-  ck_assert_str_ne(id1, id2);          /* a new id at every login */
+  ck_assert_str_ne(id1, id2); /* a new id at every login */
   ck_assert_str_ne(x.csrf, y.csrf);
   ck_assert_str_ne(x.csrf, id1);
   ck_assert_int_eq(x.account_changed, 42);
@@ -124,14 +124,14 @@ START_TEST(test_serve_throttle)
   unsigned w;
   cc_throttle_fail(s, "a:s1");
   cc_throttle_fail(s, "a:s1");
-  ck_assert_uint_eq(cc_throttle_wait(s, "a:s1"), 0);  /* 2 of 3 */
+  ck_assert_uint_eq(cc_throttle_wait(s, "a:s1"), 0); /* 2 of 3 */
   cc_throttle_fail(s, "a:s1");
-  w = cc_throttle_wait(s, "a:s1");                     /* locked 60 s */
+  w = cc_throttle_wait(s, "a:s1"); /* locked 60 s */
   ck_assert_uint_gt(w, 0);
   ck_assert_uint_le(w, 60);
-  cc_throttle_fail(s, "a:s1");                         /* doubled */
+  cc_throttle_fail(s, "a:s1"); /* doubled */
   ck_assert_uint_gt(cc_throttle_wait(s, "a:s1"), 60);
-  ck_assert_uint_eq(cc_throttle_wait(s, "a:s2"), 0);   /* per name */
+  ck_assert_uint_eq(cc_throttle_wait(s, "a:s2"), 0); /* per name */
   cc_throttle_clear(s, "a:s1");
   ck_assert_uint_eq(cc_throttle_wait(s, "a:s1"), 0);
   /* addresses have their own limit (5) */
@@ -204,7 +204,7 @@ START_TEST(test_serve_scope)
   ck_assert(!cc_scope_finding(&a, &f));
   a = account("s", CC_ROLE_SCHOOL, "B");
   ck_assert(cc_scope_finding(&a, &f));
-  a = account("s", CC_ROLE_SCHOOL, "AB");  /* whole codes, not prefixes */
+  a = account("s", CC_ROLE_SCHOOL, "AB"); /* whole codes, not prefixes */
   ck_assert(!cc_scope_finding(&a, &f));
   a = account("x", CC_ROLE_NONE, "");
   ck_assert(!cc_scope_finding(&a, &f));

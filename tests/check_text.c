@@ -24,20 +24,32 @@ static const struct {
     {"", 0, ""},
     {"张三", 0, "张三"},
     {"plain ascii ~", 0, "plain ascii ~"},
-    {"a\x1b[31mb", 0, "a\\x1b[31mb"},          /* ESC */
-    {"bell\x07", 0, "bell\\x07"},               /* BEL */
-    {"x\ny\tz\r", 0, "x\\x0ay\\x09z\\x0d"},     /* line breaks and tab */
-    {"\x01\x1f\x7f", 0, "\\x01\\x1f\\x7f"},     /* first, last C0, DEL */
-    {"\xc2\x85" "next", 0, "\\u0085next"},      /* NEL, a C1 control */
-    {"\xc2\x9b" "2J", 0, "\\u009b2J"},          /* CSI, a C1 control */
-    {"\xc2\xa0" "nbsp", 0, "\xc2\xa0" "nbsp"},  /* U+00A0 is not C1 */
-    {"\xff" "x", 0, "\xef\xbf\xbd" "x"},        /* ill-formed: U+FFFD */
+    {"a\x1b[31mb", 0, "a\\x1b[31mb"},       /* ESC */
+    {"bell\x07", 0, "bell\\x07"},           /* BEL */
+    {"x\ny\tz\r", 0, "x\\x0ay\\x09z\\x0d"}, /* line breaks and tab */
+    {"\x01\x1f\x7f", 0, "\\x01\\x1f\\x7f"}, /* first, last C0, DEL */
+    {"\xc2\x85"
+     "next",
+     0, "\\u0085next"}, /* NEL, a C1 control */
+    {"\xc2\x9b"
+     "2J",
+     0, "\\u009b2J"}, /* CSI, a C1 control */
+    {"\xc2\xa0"
+     "nbsp",
+     0,
+     "\xc2\xa0"
+     "nbsp"}, /* U+00A0 is not C1 */
+    {"\xff"
+     "x",
+     0,
+     "\xef\xbf\xbd"
+     "x"},                                       /* ill-formed: U+FFFD */
     {"\xe5\xbc", 0, "\xef\xbf\xbd\xef\xbf\xbd"}, /* cut sequence: two */
     {"a\\b", 0, "a\\b"},
     {"a\\b", CC_TEXT_BACKSLASH, "a\\\\b"},
-    {"\\x1b", CC_TEXT_BACKSLASH, "\\\\x1b"},    /* no forged escape */
+    {"\\x1b", CC_TEXT_BACKSLASH, "\\\\x1b"}, /* no forged escape */
     {"a\nb\r\nc\rd\te", CC_TEXT_KEEP_NEWLINE, "a\nb\r\nc\\x0dd\\x09e"},
-    {"\r", CC_TEXT_KEEP_NEWLINE, "\\x0d"},       /* a lone CR at the end */
+    {"\r", CC_TEXT_KEEP_NEWLINE, "\\x0d"}, /* a lone CR at the end */
     {"\x1b\n", CC_TEXT_KEEP_NEWLINE | CC_TEXT_BACKSLASH, "\\x1b\n"},
 };
 
@@ -52,7 +64,8 @@ START_TEST(test_text_visible_table)
   ck_assert_int_eq(cc_text_is_visible(in, strlen(in), rows[_i].flags),
                    strcmp(in, want) == 0);
   /* Measuring alone (cap 0) gives the same length and writes nothing. */
-  ck_assert_uint_eq(cc_text_visible(NULL, 0, in, strlen(in), rows[_i].flags), len);
+  ck_assert_uint_eq(cc_text_visible(NULL, 0, in, strlen(in), rows[_i].flags),
+                    len);
 }
 END_TEST
 
@@ -63,8 +76,8 @@ START_TEST(test_text_visible_cut)
   char out[16];
   size_t cap;
   static const char *const want[] = {
-      "", "", "", "", "张", "张", "张", "张", "张\\x1b", "张\\x1b", "张\\x1b",
-      "张\\x1b三"};
+      "",   "",   "",        "",        "张",      "张",
+      "张", "张", "张\\x1b", "张\\x1b", "张\\x1b", "张\\x1b三"};
   for (cap = 1; cap <= 11; cap++) {
     memset(out, 'Z', sizeof out);
     ck_assert_uint_eq(cc_text_visible(out, cap, in, strlen(in), 0), 10);

@@ -77,32 +77,35 @@ static void ck_end(cc_xlsx *x)
 START_TEST(test_xlsx_read_cells)
 {
   cc_xlsx *x = NULL;
-  tu_write_xlsx(path, "worksheets/名单.xml",
-                /* row 1: shared, rich shared with a phonetic run, inline,
+  tu_write_xlsx(
+      path, "worksheets/名单.xml",
+      /* row 1: shared, rich shared with a phonetic run, inline,
                  * rich inline; B is left out */
-                "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c>"
-                "<c r=\"C1\" t=\"s\"><v>1</v></c>"
-                "<c r=\"D1\" t=\"inlineStr\"><is><t>身份证号</t></is></c>"
-                "<c r=\"E1\" t=\"inlineStr\"><is><r><t>王</t></r><r><t>𠮷</t></r>"
-                "<rPh sb=\"0\" eb=\"1\"><t>wang</t></rPh></is></c></row>"
-                /* rows 2 and 3 left out; row 4: numbers, bool, error,
+      "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c>"
+      "<c r=\"C1\" t=\"s\"><v>1</v></c>"
+      "<c r=\"D1\" t=\"inlineStr\"><is><t>身份证号</t></is></c>"
+      "<c r=\"E1\" t=\"inlineStr\"><is><r><t>王</t></r><r><t>𠮷</t></r>"
+      "<rPh sb=\"0\" eb=\"1\"><t>wang</t></rPh></is></c></row>"
+      /* rows 2 and 3 left out; row 4: numbers, bool, error,
                  * formula string, date, a styled empty cell, and cells
                  * without r (the next column) */
-                "<row r=\"4\"><c r=\"A4\"><v>1.10101200501012E+17</v></c>"
-                "<c r=\"B4\" t=\"n\"><v>440524800101001</v></c>"
-                "<c r=\"C4\" t=\"b\"><v>1</v></c><c r=\"D4\" t=\"e\"><v>#N/A</v></c>"
-                "<c r=\"E4\" t=\"str\"><f>A1&amp;\"x\"</f><v>a&lt;b&amp;c</v></c>"
-                "<c r=\"F4\" t=\"d\"><v>2026-09-01</v></c><c r=\"G4\" s=\"3\"/>"
-                "<c t=\"inlineStr\"><is><t xml:space=\"preserve\"> 一 </t></is></c>"
-                "<c><v>45123</v></c></row>"
-                /* an empty row, then a row without r: row 6 */
-                "<row r=\"5\"/><row><c r=\"AA6\" t=\"inlineStr\"><is><t>z</t></is></c></row>",
-                "<si><t>姓名</t></si><si><r><t>学籍</t></r><rPh><t>xueji</t></rPh>"
-                "<r><t>状态</t></r></si>");
+      "<row r=\"4\"><c r=\"A4\"><v>1.10101200501012E+17</v></c>"
+      "<c r=\"B4\" t=\"n\"><v>440524800101001</v></c>"
+      "<c r=\"C4\" t=\"b\"><v>1</v></c><c r=\"D4\" t=\"e\"><v>#N/A</v></c>"
+      "<c r=\"E4\" t=\"str\"><f>A1&amp;\"x\"</f><v>a&lt;b&amp;c</v></c>"
+      "<c r=\"F4\" t=\"d\"><v>2026-09-01</v></c><c r=\"G4\" s=\"3\"/>"
+      "<c t=\"inlineStr\"><is><t xml:space=\"preserve\"> 一 </t></is></c>"
+      "<c><v>45123</v></c></row>"
+      /* an empty row, then a row without r: row 6 */
+      "<row r=\"5\"/><row><c r=\"AA6\" "
+      "t=\"inlineStr\"><is><t>z</t></is></c></row>",
+      "<si><t>姓名</t></si><si><r><t>学籍</t></r><rPh><t>xueji</t></rPh>"
+      "<r><t>状态</t></r></si>");
   ck_assert_int_eq(cc_xlsx_open(&x, path), 0);
   ck_row(x, 1, "1:姓名|0:|1:学籍状态|1:身份证号|1:王𠮷");
-  ck_row(x, 4, "2:1.10101200501012E+17|2:440524800101001|3:1|4:#N/A|1:a<b&c|"
-               "5:2026-09-01|0:|1: 一 |2:45123");
+  ck_row(x, 4,
+         "2:1.10101200501012E+17|2:440524800101001|3:1|4:#N/A|1:a<b&c|"
+         "5:2026-09-01|0:|1: 一 |2:45123");
   ck_row(x, 5, "");
   /* AA is column 27: 26 empty cells before it */
   {
@@ -125,10 +128,11 @@ END_TEST
 START_TEST(test_xlsx_read_prefixed)
 {
   cc_xlsx *x = NULL;
-  tu_write_xlsx(path, "/xl/worksheets/first.xml",
-                "<x:row xmlns:x=\"urn:x\" r=\"2\"><x:c r=\"B2\" t=\"inlineStr\">"
-                "<x:is><x:t>在籍</x:t></x:is></x:c></x:row>",
-                NULL);
+  tu_write_xlsx(
+      path, "/xl/worksheets/first.xml",
+      "<x:row xmlns:x=\"urn:x\" r=\"2\"><x:c r=\"B2\" t=\"inlineStr\">"
+      "<x:is><x:t>在籍</x:t></x:is></x:c></x:row>",
+      NULL);
   ck_assert_int_eq(cc_xlsx_open(&x, path), 0);
   ck_row(x, 2, "0:|1:在籍");
   ck_end(x);
@@ -143,12 +147,14 @@ static void ck_refused_at_open(const char *what, const char *want)
   int rc = cc_xlsx_open(&x, path);
   ck_assert_msg(rc == CC_EINVALID, "%s: rc %d: %s", what, rc, cc_error_last());
   ck_assert_ptr_null(x);
-  ck_assert_msg(strstr(cc_error_last(), want) != NULL, "%s: %s", what, cc_error_last());
+  ck_assert_msg(strstr(cc_error_last(), want) != NULL, "%s: %s", what,
+                cc_error_last());
   ck_assert_ptr_nonnull(strstr(cc_error_last(), path));
   ck_assert_ptr_nonnull(strstr(cc_error_last(), "CSV UTF-8"));
 }
 
-static void ck_refused_in_rows(const char *sheet, const char *strings, const char *want)
+static void ck_refused_in_rows(const char *sheet, const char *strings,
+                               const char *want)
 {
   cc_xlsx *x = NULL;
   uint32_t row;
@@ -160,7 +166,8 @@ static void ck_refused_in_rows(const char *sheet, const char *strings, const cha
   while ((rc = cc_xlsx_next_row(x, &row, &cells, &n)) == 1)
     ;
   ck_assert_msg(rc == CC_EINVALID, "%s: rc %d", sheet, rc);
-  ck_assert_msg(strstr(cc_error_last(), want) != NULL, "%s: %s", sheet, cc_error_last());
+  ck_assert_msg(strstr(cc_error_last(), want) != NULL, "%s: %s", sheet,
+                cc_error_last());
   ck_assert_int_eq(cc_xlsx_next_row(x, &row, &cells, &n), 0);
   cc_xlsx_close(x);
 }
@@ -183,12 +190,15 @@ START_TEST(test_xlsx_read_refused)
   ck_refused_at_open("zip of csv", "no xl/workbook.xml");
   /* Malformed XML in the worksheet, rows out of order, a cell past XFD, a
    * missing shared string. */
-  ck_refused_in_rows("<row r=\"1\"><c r=\"A1\"><v>1</v></row>", NULL, "mismatched tag");
+  ck_refused_in_rows("<row r=\"1\"><c r=\"A1\"><v>1</v></row>", NULL,
+                     "mismatched tag");
   ck_refused_in_rows("<row r=\"2\"/><row r=\"2\"/>", NULL, "out of order");
   ck_refused_in_rows("<row r=\"1048577\"/>", NULL, "out of order or outside");
-  ck_refused_in_rows("<row r=\"1\"><c r=\"XFE1\"><v>1</v></c></row>", NULL, "outside Excel's grid");
+  ck_refused_in_rows("<row r=\"1\"><c r=\"XFE1\"><v>1</v></c></row>", NULL,
+                     "outside Excel's grid");
   ck_refused_in_rows("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>2</v></c></row>",
-                     "<si><t>a</t></si><si><t>b</t></si>", "shared string that is not there");
+                     "<si><t>a</t></si><si><t>b</t></si>",
+                     "shared string that is not there");
   /* The messages name the file. */
   f = fopen(path, "rb");
   ck_assert_ptr_nonnull(f);
@@ -209,7 +219,8 @@ START_TEST(test_xlsx_read_long_cell)
   size_t n;
   tu_text_put(&t, "<row r=\"1\"><c t=\"inlineStr\"><is><t>", 35);
   tu_text_put(&t, big, len);
-  tu_text_put(&t, "</t></is></c><c t=\"inlineStr\"><is><t>ok</t></is></c></row>", 59);
+  tu_text_put(
+      &t, "</t></is></c><c t=\"inlineStr\"><is><t>ok</t></is></c></row>", 59);
   tu_write_xlsx(path, "worksheets/s.xml", t.p, NULL);
   ck_assert_int_eq(cc_xlsx_open(&x, path), 0);
   ck_assert_int_eq(cc_xlsx_next_row(x, &row, &cells, &n), 1);
@@ -229,7 +240,8 @@ START_TEST(test_xlsx_read_libxlsxwriter)
 {
   int mode;
   for (mode = 0; mode < 2; mode++) {
-    lxw_workbook_options wo = {.constant_memory = (uint8_t)mode, .tmpdir = scratch};
+    lxw_workbook_options wo = {.constant_memory = (uint8_t)mode,
+                               .tmpdir = scratch};
     lxw_workbook *wb = workbook_new_opt(path, &wo);
     lxw_worksheet *ws = workbook_add_worksheet(wb, "名单");
     lxw_worksheet *other = workbook_add_worksheet(wb, "other");
@@ -242,7 +254,8 @@ START_TEST(test_xlsx_read_libxlsxwriter)
     for (r = 1; r < 3000; r++) {
       snprintf(buf, sizeof buf, "1101012005%08u", r);
       worksheet_write_string(ws, (lxw_row_t)r, 0, buf, NULL);
-      worksheet_write_string(ws, (lxw_row_t)r, 1, r % 2 ? "张三" : "李四", NULL);
+      worksheet_write_string(ws, (lxw_row_t)r, 1, r % 2 ? "张三" : "李四",
+                             NULL);
       worksheet_write_number(ws, (lxw_row_t)r, 2, r * 0.5, NULL);
     }
     ck_assert_int_eq(workbook_close(wb), LXW_NO_ERROR);

@@ -2,4 +2,7 @@
 #include <chachong/chachong.h>
 
 int cc_headertest_dummy(void);
-int cc_headertest_dummy(void) { return CC_OK; }
+int cc_headertest_dummy(void)
+{
+  return CC_OK;
+}

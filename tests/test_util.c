@@ -154,7 +154,8 @@ char *tu_repeat(const char *unit, size_t times, size_t *len)
 
 char tu_check_char(const char *d17)
 {
-  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static const int w[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                            3, 7, 9,  10, 5, 8, 4, 2};
   int i, s = 0;
   for (i = 0; i < 17; i++)
     s += (d17[i] - '0') * w[i];
@@ -220,20 +221,31 @@ void tu_write_xlsx(const char *path, const char *sheet_part,
              "xmlns:r=\"%s/officeDocument/2006/relationships\"><sheets>"
              "<sheet name=\"名单\" sheetId=\"3\" r:id=\"rId7\"/>"
              "<sheet name=\"other\" sheetId=\"1\" r:id=\"rId1\"/>"
-             "</sheets></workbook>", ns, ns);
+             "</sheets></workbook>",
+             ns, ns);
     zip_put(z, "xl/workbook.xml", buf);
     snprintf(buf, sizeof buf,
              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
              "<Relationships xmlns=\"%s/package/2006/relationships\">"
-             "<Relationship Id=\"rId1\" Type=\"%s/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
-             "<Relationship Id=\"rId7\" Type=\"%s/officeDocument/2006/relationships/worksheet\" Target=\"%s\"/>"
-             "<Relationship Id=\"rId9\" Type=\"%s/officeDocument/2006/relationships/sharedStrings\" Target=\"sharedStrings.xml\"/>"
-             "</Relationships>", ns, ns, ns, sheet_part, ns);
+             "<Relationship Id=\"rId1\" "
+             "Type=\"%s/officeDocument/2006/relationships/worksheet\" "
+             "Target=\"worksheets/sheet1.xml\"/>"
+             "<Relationship Id=\"rId7\" "
+             "Type=\"%s/officeDocument/2006/relationships/worksheet\" "
+             "Target=\"%s\"/>"
+             "<Relationship Id=\"rId9\" "
+             "Type=\"%s/officeDocument/2006/relationships/sharedStrings\" "
+             "Target=\"sharedStrings.xml\"/>"
+             "</Relationships>",
+             ns, ns, ns, sheet_part, ns);
     zip_put(z, "xl/_rels/workbook.xml.rels", buf);
     snprintf(buf, sizeof buf,
-             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"%s/spreadsheetml/2006/main\">"
-             "<sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>second</t></is></c></row>"
-             "</sheetData></worksheet>", ns);
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet "
+             "xmlns=\"%s/spreadsheetml/2006/main\">"
+             "<sheetData><row r=\"1\"><c r=\"A1\" "
+             "t=\"inlineStr\"><is><t>second</t></is></c></row>"
+             "</sheetData></worksheet>",
+             ns);
     zip_put(z, "xl/worksheets/sheet1.xml", buf);
   }
   tu_puts(&t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"");

@@ -60,13 +60,19 @@ const char cc_manual_description[] =
 int cc_exit_code(int rc)
 {
   switch (rc) {
-  case CC_OK: return CC_EXIT_OK;
+  case CC_OK:
+    return CC_EXIT_OK;
   case CC_EINVALID:
-  case CC_ENOTFOUND: return CC_EXIT_INPUT;
-  case CC_ENOMEM: return CC_EXIT_NOMEM;
-  case CC_EINTERRUPTED: return CC_EXIT_INTERRUPTED;
-  case CC_EBUSY: return CC_EXIT_BUSY;
-  default: return CC_EXIT_IO;
+  case CC_ENOTFOUND:
+    return CC_EXIT_INPUT;
+  case CC_ENOMEM:
+    return CC_EXIT_NOMEM;
+  case CC_EINTERRUPTED:
+    return CC_EXIT_INTERRUPTED;
+  case CC_EBUSY:
+    return CC_EXIT_BUSY;
+  default:
+    return CC_EXIT_IO;
   }
 }
 

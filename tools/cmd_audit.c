@@ -24,11 +24,15 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_audit = {
-    "audit", cmd_audit, "list who queried, exported or resolved what",
+    "audit",
+    cmd_audit,
+    "list who queried, exported or resolved what",
     "chachong audit --db DIR [--since YYYY-MM-DD]",
     "One line per entry, oldest first, tab-separated: time, user, command,\n"
     "records, what, os_user (the operating-system account that ran it).",
-    NULL, options, NULL,
+    NULL,
+    options,
+    NULL,
 };
 
 static int cmd_audit(int argc, char **argv)

@@ -15,8 +15,14 @@
 static int cmd_export(int argc, char **argv);
 
 enum {
-  OPT_DB = CC_OPT_KEY, OPT_PERIOD, OPT_OUT, OPT_SCHOOL, OPT_REGION, OPT_USER,
-  OPT_FORMAT, OPT_THREADS
+  OPT_DB = CC_OPT_KEY,
+  OPT_PERIOD,
+  OPT_OUT,
+  OPT_SCHOOL,
+  OPT_REGION,
+  OPT_USER,
+  OPT_FORMAT,
+  OPT_THREADS
 };
 
 static const cc_opt options[] = {
@@ -41,12 +47,15 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_export = {
-    "export", cmd_export,
+    "export",
+    cmd_export,
     "write each school's cases (xlsx + CSV) and roll-ups for a period",
     "chachong export --db DIR --period YYYY-MM --out DIR\n"
     "    [--school CODE] [--region PREFIX] [--user NAME]\n"
     "    [--format xlsx|csv|both] [--threads N]",
-    NULL, NULL, options,
+    NULL,
+    NULL,
+    options,
     "The packages show full ID numbers: each goes back to the school that\n"
     "holds the records. Every export is recorded in the audit log (chachong\n"
     "audit).",
@@ -129,10 +138,9 @@ static int cmd_export(int argc, char **argv)
   printf("period %s: %llu findings; %llu rows in %llu school packages, "
          "%llu city and %llu province roll-ups, %llu files -> %s\n"
          "time: load %.2f s, write %.2f s\n",
-         o.period, (unsigned long long)st.findings,
-         (unsigned long long)st.rows, (unsigned long long)st.schools,
-         (unsigned long long)st.cities, (unsigned long long)st.provinces,
-         (unsigned long long)st.files, o.out_dir, st.load_seconds,
-         st.write_seconds);
+         o.period, (unsigned long long)st.findings, (unsigned long long)st.rows,
+         (unsigned long long)st.schools, (unsigned long long)st.cities,
+         (unsigned long long)st.provinces, (unsigned long long)st.files,
+         o.out_dir, st.load_seconds, st.write_seconds);
   return CC_EXIT_OK;
 }

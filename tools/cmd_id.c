@@ -19,12 +19,16 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_id = {
-    "id", cmd_id, "clean and check ID numbers",
+    "id",
+    cmd_id,
+    "clean and check ID numbers",
     "chachong id VALUE...",
-    "Prints, per value: the cleaned 18-character form, valid|invalid|rejected,\n"
+    "Prints, per value: the cleaned 18-character form, "
+    "valid|invalid|rejected,\n"
     "the reason code and the reason in Chinese (tab-separated). A 15-digit\n"
     "number is upgraded to 18 digits.",
-    "VALUE...", options,
+    "VALUE...",
+    options,
     "Exit 0 if every value is valid, 1 if not. A value that begins with '-'\n"
     "and a letter follows '--'.",
 };
@@ -62,8 +66,9 @@ static int cmd_id(int argc, char **argv)
   for (i = 0; i < n; i++) {
     cc_id id;
     cc_id_verdict v = cc_id_normalize(&id, values[i], strlen(values[i]), today);
-    const char *verdict = v == CC_ID_VALID ? "valid"
-                          : v == CC_ID_INVALID ? "invalid" : "rejected";
+    const char *verdict = v == CC_ID_VALID     ? "valid"
+                          : v == CC_ID_INVALID ? "invalid"
+                                               : "rejected";
     const char *code = cc_id_reason_code((cc_id_reason)id.reason);
     const char *zh = cc_id_reason_zh((cc_id_reason)id.reason);
     if (v == CC_ID_VALID && id.upgraded) {

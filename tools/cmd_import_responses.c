@@ -24,25 +24,30 @@ static const cc_opt options[] = {
     {"user", OPT_USER, "NAME", 0,
      "the operator recording them (default: the login name)"},
     {"by", OPT_BY, "NAME", 0, "who gave the answers (default: 学校回执)"},
-    {"date", OPT_DATE, "YYYY-MM-DD", 0, "when the schools acted (default: today)"},
+    {"date", OPT_DATE, "YYYY-MM-DD", 0,
+     "when the schools acted (default: today)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 const cc_command cc_command_import_responses = {
-    "import-responses", cmd_import_responses,
+    "import-responses",
+    cmd_import_responses,
     "record the answers in school packages sent back (xlsx or CSV)",
     "chachong import-responses --db DIR --period YYYY-MM [--user NAME]\n"
     "    [--by NAME] [--date YYYY-MM-DD] FILE...",
     "Reads the school packages of 'chachong export' (.xlsx or .csv) returned\n"
-    "with the column 本校处理结果 filled in (保留本校学籍 = keep, 已注销本校学籍 =\n"
+    "with the column 本校处理结果 filled in (保留本校学籍 = keep, "
+    "已注销本校学籍 =\n"
     "cancel_own, 已请对方学校注销 = ask_other) and 处理说明 as the note, and\n"
     "records each answer as a response to its finding. An answer counts only\n"
-    "when the row's school (its 学校代码 cell) is one of the finding's schools.\n"
+    "when the row's school (its 学校代码 cell) is one of the finding's "
+    "schools.\n"
     "Rows without an answer are skipped; a file imported before (same bytes)\n"
     "records nothing again. What could not be read is listed on stdout, one\n"
     "line each: file, row, column, code, reason (tab-separated, after a\n"
     "header line); the counts go to stderr.",
-    "FILE...", options,
+    "FILE...",
+    options,
     "Exit 0 when every file was read (refused rows are listed, not errors);\n"
     "3 when a file could not be read or the period is not in the database.",
 };
@@ -75,14 +80,25 @@ static int cmd_import_responses(int argc, char **argv)
   cc_args_init(&args, &cc_command_import_responses, argc, argv);
   while ((key = cc_args_next(&args)) != CC_ARGS_END) {
     switch (key) {
-    case CC_ARGS_OPERAND: files[n_files++] = args.value; break;
-    case OPT_DB: db_dir = args.value; break;
-    case OPT_PERIOD: opts.period = args.value; break;
-    case OPT_USER: opts.user = args.value; break;
-    case OPT_BY: opts.by = args.value; break;
+    case CC_ARGS_OPERAND:
+      files[n_files++] = args.value;
+      break;
+    case OPT_DB:
+      db_dir = args.value;
+      break;
+    case OPT_PERIOD:
+      opts.period = args.value;
+      break;
+    case OPT_USER:
+      opts.user = args.value;
+      break;
+    case OPT_BY:
+      opts.by = args.value;
+      break;
     case OPT_DATE:
       if (cc_date_parse(&opts.date, args.value) < 0) {
-        fprintf(stderr, "chachong import-responses: --date: %s\n", cc_error_last());
+        fprintf(stderr, "chachong import-responses: --date: %s\n",
+                cc_error_last());
         free(files);
         return CC_EXIT_INPUT;
       }
@@ -98,11 +114,13 @@ static int cmd_import_responses(int argc, char **argv)
   }
   if (n_files == 0) {
     free(files);
-    return cc_usage_error(&cc_command_import_responses, "at least one FILE is required");
+    return cc_usage_error(&cc_command_import_responses,
+                          "at least one FILE is required");
   }
   if (opts.by && strlen(opts.by) >= 64) {
     free(files);
-    return cc_usage_error(&cc_command_import_responses, "--by is longer than 63 bytes");
+    return cc_usage_error(&cc_command_import_responses,
+                          "--by is longer than 63 bytes");
   }
 
   if ((rc = cc_cmd_open_existing(&db, db_dir)) < 0)
@@ -129,11 +147,12 @@ static int cmd_import_responses(int argc, char **argv)
     }
     fputc('\n', stdout);
   }
-  fprintf(stderr,
-          "import-responses: %zu file(s), %zu row(s): %zu recorded, %zu already "
-          "recorded, %zu without an answer, %zu refused; %zu file(s) not read\n",
-          res.files, res.rows, res.recorded, res.already, res.unanswered,
-          res.refused, res.files_bad);
+  fprintf(
+      stderr,
+      "import-responses: %zu file(s), %zu row(s): %zu recorded, %zu already "
+      "recorded, %zu without an answer, %zu refused; %zu file(s) not read\n",
+      res.files, res.rows, res.recorded, res.already, res.unanswered,
+      res.refused, res.files_bad);
   rc = res.files_bad ? CC_EXIT_INPUT : CC_EXIT_OK;
   cc_import_result_dispose(&res);
   free(files);
@@ -141,8 +160,10 @@ static int cmd_import_responses(int argc, char **argv)
 fail:
   fprintf(stderr, "chachong import-responses: %s\n", cc_error_last());
   if (res.recorded)
-    fprintf(stderr, "chachong import-responses: %zu answer(s) were recorded "
-                    "before the error\n", res.recorded);
+    fprintf(stderr,
+            "chachong import-responses: %zu answer(s) were recorded "
+            "before the error\n",
+            res.recorded);
   cc_import_result_dispose(&res);
   cc_db_close(db);
   free(files);

@@ -17,9 +17,20 @@
 static int cmd_query(int argc, char **argv);
 
 enum {
-  OPT_DB = CC_OPT_KEY, OPT_PERIOD, OPT_ALL_PERIODS, OPT_ID, OPT_NAME,
-  OPT_SCHOOL, OPT_REGION, OPT_TYPE, OPT_REASON, OPT_STATE, OPT_FORMAT,
-  OPT_UNMASKED, OPT_LIMIT, OPT_USER
+  OPT_DB = CC_OPT_KEY,
+  OPT_PERIOD,
+  OPT_ALL_PERIODS,
+  OPT_ID,
+  OPT_NAME,
+  OPT_SCHOOL,
+  OPT_REGION,
+  OPT_TYPE,
+  OPT_REASON,
+  OPT_STATE,
+  OPT_FORMAT,
+  OPT_UNMASKED,
+  OPT_LIMIT,
+  OPT_USER
 };
 
 static const cc_opt options[] = {
@@ -57,15 +68,18 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_query = {
-    "query", cmd_query,
+    "query",
+    cmd_query,
     "find findings by ID, name, school, region, type, state",
     "chachong query --db DIR [--period YYYY-MM ... | --all-periods]\n"
     "    [--id VALUE] [--name NAME] [--school CODE] [--region PREFIX]\n"
-    "    [--type TYPE] [--reason R] [--state STATE] [--format table|csv|jsonl]\n"
+    "    [--type TYPE] [--reason R] [--state STATE] [--format "
+    "table|csv|jsonl]\n"
     "    [--unmasked] [--limit N] [--user NAME]",
     "The auditor's questions: findings by ID number, name, school, region,\n"
     "type, state and period, ID numbers masked unless --unmasked.",
-    NULL, options,
+    NULL,
+    options,
     "Filters combine with AND; a filter given twice matches either value.\n"
     "Every query is recorded in the audit log (chachong audit). Nothing\n"
     "matched is still exit 0.",
@@ -78,7 +92,8 @@ static int cmd_query(int argc, char **argv)
   cc_db_options dbo = CC_DB_OPTIONS_INIT;
   cc_db *db = NULL;
   const char *db_dir = NULL;
-  const char **periods, **ids, **names, **schools, **regions, **types, **states, **reasons;
+  const char **periods, **ids, **names, **schools, **regions, **types, **states,
+      **reasons;
   size_t max = (size_t)argc;
   cc_args args;
   int key, rc, code = CC_EXIT_OK;
@@ -111,22 +126,49 @@ static int cmd_query(int argc, char **argv)
   while ((key = cc_args_next(&args)) != CC_ARGS_END) {
     const char *v = args.value;
     switch (key) {
-    case OPT_ALL_PERIODS: q.all_periods = 1; break;
-    case OPT_UNMASKED: q.unmasked = 1; break;
-    case OPT_DB: db_dir = v; break;
-    case OPT_PERIOD: periods[q.n_periods++] = v; break;
-    case OPT_ID: ids[q.n_ids++] = v; break;
-    case OPT_NAME: names[q.n_names++] = v; break;
-    case OPT_SCHOOL: schools[q.n_schools++] = v; break;
-    case OPT_REGION: regions[q.n_regions++] = v; break;
-    case OPT_TYPE: types[q.n_types++] = v; break;
-    case OPT_STATE: states[q.n_states++] = v; break;
-    case OPT_REASON: reasons[q.n_reasons++] = v; break;
-    case OPT_USER: q.user = v; break;
+    case OPT_ALL_PERIODS:
+      q.all_periods = 1;
+      break;
+    case OPT_UNMASKED:
+      q.unmasked = 1;
+      break;
+    case OPT_DB:
+      db_dir = v;
+      break;
+    case OPT_PERIOD:
+      periods[q.n_periods++] = v;
+      break;
+    case OPT_ID:
+      ids[q.n_ids++] = v;
+      break;
+    case OPT_NAME:
+      names[q.n_names++] = v;
+      break;
+    case OPT_SCHOOL:
+      schools[q.n_schools++] = v;
+      break;
+    case OPT_REGION:
+      regions[q.n_regions++] = v;
+      break;
+    case OPT_TYPE:
+      types[q.n_types++] = v;
+      break;
+    case OPT_STATE:
+      states[q.n_states++] = v;
+      break;
+    case OPT_REASON:
+      reasons[q.n_reasons++] = v;
+      break;
+    case OPT_USER:
+      q.user = v;
+      break;
     case OPT_FORMAT:
-      if (strcmp(v, "table") == 0) q.format = CC_QUERY_TABLE;
-      else if (strcmp(v, "csv") == 0) q.format = CC_QUERY_CSV;
-      else if (strcmp(v, "jsonl") == 0) q.format = CC_QUERY_JSONL;
+      if (strcmp(v, "table") == 0)
+        q.format = CC_QUERY_TABLE;
+      else if (strcmp(v, "csv") == 0)
+        q.format = CC_QUERY_CSV;
+      else if (strcmp(v, "jsonl") == 0)
+        q.format = CC_QUERY_JSONL;
       else {
         code = cc_usage_error(&cc_command_query,
                               "--format is table, csv or jsonl");

@@ -19,8 +19,14 @@
 static int cmd_report(int argc, char **argv);
 
 enum {
-  OPT_DB = CC_OPT_KEY, OPT_PERIOD, OPT_REGION, OPT_OUT, OPT_USER, OPT_TOP,
-  OPT_TOP_SCHOOLS, OPT_MIN_RECORDS
+  OPT_DB = CC_OPT_KEY,
+  OPT_PERIOD,
+  OPT_REGION,
+  OPT_OUT,
+  OPT_USER,
+  OPT_TOP,
+  OPT_TOP_SCHOOLS,
+  OPT_MIN_RECORDS
 };
 
 static const cc_opt options[] = {
@@ -44,7 +50,8 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_report = {
-    "report", cmd_report,
+    "report",
+    cmd_report,
     "write the HTML report of a period (nation or region)",
     "chachong report --db DIR [--period YYYY-MM] [--region CODE]\n"
     "    --out FILE.html [--user NAME] [options]",
@@ -53,7 +60,9 @@ const cc_command cc_command_report = {
     "masked), province -> city -> school, the schools with the most\n"
     "findings per thousand students, and the trend over every period.\n"
     "Each report is recorded in the audit log.",
-    NULL, options, NULL,
+    NULL,
+    options,
+    NULL,
 };
 
 static int cmd_report(int argc, char **argv)
@@ -72,14 +81,30 @@ static int cmd_report(int argc, char **argv)
     const char *v = args.value;
     unsigned *count = NULL;
     switch (key) {
-    case OPT_DB: db_dir = v; break;
-    case OPT_PERIOD: o.period = v; break;
-    case OPT_REGION: o.region = v; break;
-    case OPT_OUT: out = v; break;
-    case OPT_USER: o.user = v; break;
-    case OPT_TOP: count = &o.top_overdue; break;
-    case OPT_TOP_SCHOOLS: count = &o.top_schools; break;
-    case OPT_MIN_RECORDS: count = &o.min_records; break;
+    case OPT_DB:
+      db_dir = v;
+      break;
+    case OPT_PERIOD:
+      o.period = v;
+      break;
+    case OPT_REGION:
+      o.region = v;
+      break;
+    case OPT_OUT:
+      out = v;
+      break;
+    case OPT_USER:
+      o.user = v;
+      break;
+    case OPT_TOP:
+      count = &o.top_overdue;
+      break;
+    case OPT_TOP_SCHOOLS:
+      count = &o.top_schools;
+      break;
+    case OPT_MIN_RECORDS:
+      count = &o.min_records;
+      break;
     case CC_ARGS_HELP:
       cc_command_help(stdout, &cc_command_report);
       return CC_EXIT_OK;
@@ -122,9 +147,9 @@ static int cmd_report(int argc, char **argv)
          "%llu overdue, %llu cleared), %s yuan at risk, %llu schools, "
          "%zu period%s in the trend\n",
          out, s.period, o.region && *o.region ? "region " : "nation",
-         o.region && *o.region ? o.region : "",
-         (unsigned long long)s.findings, (unsigned long long)s.open,
-         (unsigned long long)s.overdue, (unsigned long long)s.cleared, money,
-         (unsigned long long)s.schools, s.periods, s.periods == 1 ? "" : "s");
+         o.region && *o.region ? o.region : "", (unsigned long long)s.findings,
+         (unsigned long long)s.open, (unsigned long long)s.overdue,
+         (unsigned long long)s.cleared, money, (unsigned long long)s.schools,
+         s.periods, s.periods == 1 ? "" : "s");
   return CC_EXIT_OK;
 }

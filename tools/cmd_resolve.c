@@ -14,8 +14,14 @@
 static int cmd_resolve(int argc, char **argv);
 
 enum {
-  OPT_DB = CC_OPT_KEY, OPT_FINDING, OPT_ACTION, OPT_BY, OPT_SCHOOL, OPT_DATE,
-  OPT_NOTE, OPT_USER
+  OPT_DB = CC_OPT_KEY,
+  OPT_FINDING,
+  OPT_ACTION,
+  OPT_BY,
+  OPT_SCHOOL,
+  OPT_DATE,
+  OPT_NOTE,
+  OPT_USER
 };
 
 static const cc_opt options[] = {
@@ -37,13 +43,17 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_resolve = {
-    "resolve", cmd_resolve, "record a school's response to a finding",
+    "resolve",
+    cmd_resolve,
+    "record a school's response to a finding",
     "chachong resolve --db DIR --finding ID --action ACTION --by NAME\n"
     "    [--school CODE] [--date YYYY-MM-DD] [--note TEXT] [--user NAME]",
     "Records what a school did about a finding, who, when and a note, and\n"
     "an entry in the audit log. A finding a school says it resolved that is\n"
     "still there next month is flagged (claimed_resolved).",
-    NULL, options, NULL,
+    NULL,
+    options,
+    NULL,
 };
 
 static int cmd_resolve(int argc, char **argv)
@@ -62,14 +72,30 @@ static int cmd_resolve(int argc, char **argv)
   while ((key = cc_args_next(&args)) != CC_ARGS_END) {
     const char *v = args.value;
     switch (key) {
-    case OPT_DB: db_dir = v; break;
-    case OPT_FINDING: finding = v; break;
-    case OPT_ACTION: action = v; break;
-    case OPT_BY: by = v; break;
-    case OPT_SCHOOL: school = v; break;
-    case OPT_DATE: date = v; break;
-    case OPT_NOTE: note = v; break;
-    case OPT_USER: user = v; break;
+    case OPT_DB:
+      db_dir = v;
+      break;
+    case OPT_FINDING:
+      finding = v;
+      break;
+    case OPT_ACTION:
+      action = v;
+      break;
+    case OPT_BY:
+      by = v;
+      break;
+    case OPT_SCHOOL:
+      school = v;
+      break;
+    case OPT_DATE:
+      date = v;
+      break;
+    case OPT_NOTE:
+      note = v;
+      break;
+    case OPT_USER:
+      user = v;
+      break;
     case CC_ARGS_HELP:
       cc_command_help(stdout, &cc_command_resolve);
       return CC_EXIT_OK;
@@ -81,13 +107,15 @@ static int cmd_resolve(int argc, char **argv)
     return cc_usage_error(&cc_command_resolve, "--by is empty");
   act = cc_response_action_parse(action);
   if (act < 0) {
-    return cc_usage_error(&cc_command_resolve, "unknown action '%s' (keep, "
-                          "cancel_own, ask_other)", action);
+    return cc_usage_error(&cc_command_resolve,
+                          "unknown action '%s' (keep, "
+                          "cancel_own, ask_other)",
+                          action);
   }
   id = strtoull(finding, &end, 16);
   if (strlen(finding) != 16 || *end) {
     return cc_usage_error(&cc_command_resolve, "--finding takes the 16 hex "
-                          "digits of a finding_id");
+                                               "digits of a finding_id");
   }
   memset(&r, 0, sizeof r);
   r.finding_id = id;

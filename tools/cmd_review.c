@@ -16,8 +16,17 @@
 static int cmd_review(int argc, char **argv);
 
 enum {
-  OPT_DB = CC_OPT_KEY, OPT_PAIR, OPT_FINDING, OPT_PERIOD, OPT_DECISION,
-  OPT_BY, OPT_NOTE, OPT_DATE, OPT_USER, OPT_LIST, OPT_UNMASKED
+  OPT_DB = CC_OPT_KEY,
+  OPT_PAIR,
+  OPT_FINDING,
+  OPT_PERIOD,
+  OPT_DECISION,
+  OPT_BY,
+  OPT_NOTE,
+  OPT_DATE,
+  OPT_USER,
+  OPT_LIST,
+  OPT_UNMASKED
 };
 
 static const cc_opt options[] = {
@@ -37,8 +46,7 @@ static const cc_opt options[] = {
      "different  two people: later runs never link them"},
     {"by", OPT_BY, "NAME", 0, "who reviewed the pair"},
     {"note", OPT_NOTE, "TEXT", 0, "free text (how it was checked)"},
-    {"date", OPT_DATE, "DATE", 0,
-     "when the reviewer decided (default: today)"},
+    {"date", OPT_DATE, "DATE", 0, "when the reviewer decided (default: today)"},
     {"user", OPT_USER, "NAME", 0,
      "the operator recording it (default: the login name;\n"
      "the audit log also keeps the login name)"},
@@ -52,7 +60,8 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_review = {
-    "review", cmd_review,
+    "review",
+    cmd_review,
     "record a reviewer's decision: same person or not",
     "chachong review --db DIR (--pair ID_A,ID_B | --finding ID [--period P])\n"
     "    --decision same|different --by NAME [--note TEXT]\n"
@@ -61,7 +70,8 @@ const cc_command cc_command_review = {
     "Records a reviewer's decision on a possible pair or a fuzzy finding\n"
     "(same person or different people), which later runs honour; --list\n"
     "shows the decisions recorded. Both are recorded in the audit log.",
-    NULL, options,
+    NULL,
+    options,
     "The latest decision on a pair is the one that counts.",
 };
 
@@ -135,17 +145,39 @@ static int cmd_review(int argc, char **argv)
   while ((key = cc_args_next(&args)) != CC_ARGS_END) {
     const char *v = args.value;
     switch (key) {
-    case OPT_LIST: do_list = 1; break;
-    case OPT_UNMASKED: unmasked = 1; break;
-    case OPT_DB: db_dir = v; break;
-    case OPT_PAIR: pair = v; break;
-    case OPT_FINDING: finding = v; break;
-    case OPT_PERIOD: period = v; break;
-    case OPT_DECISION: decision = v; break;
-    case OPT_BY: by = v; break;
-    case OPT_NOTE: note = v; break;
-    case OPT_DATE: date = v; break;
-    case OPT_USER: user = v; break;
+    case OPT_LIST:
+      do_list = 1;
+      break;
+    case OPT_UNMASKED:
+      unmasked = 1;
+      break;
+    case OPT_DB:
+      db_dir = v;
+      break;
+    case OPT_PAIR:
+      pair = v;
+      break;
+    case OPT_FINDING:
+      finding = v;
+      break;
+    case OPT_PERIOD:
+      period = v;
+      break;
+    case OPT_DECISION:
+      decision = v;
+      break;
+    case OPT_BY:
+      by = v;
+      break;
+    case OPT_NOTE:
+      note = v;
+      break;
+    case OPT_DATE:
+      date = v;
+      break;
+    case OPT_USER:
+      user = v;
+      break;
     case CC_ARGS_HELP:
       cc_command_help(stdout, &cc_command_review);
       return CC_EXIT_OK;
@@ -161,14 +193,17 @@ static int cmd_review(int argc, char **argv)
   }
   if ((pair == NULL) == (finding == NULL) || decision == NULL || by == NULL ||
       !*by || unmasked || (pair && *period)) {
-    return cc_usage_error(&cc_command_review, "give --pair or --finding "
+    return cc_usage_error(&cc_command_review,
+                          "give --pair or --finding "
                           "(--period only with --finding), --decision and "
                           "--by");
   }
   d = cc_review_decision_parse(decision);
   if (d < 0) {
-    return cc_usage_error(&cc_command_review, "unknown decision '%s' (same, "
-                          "different)", decision);
+    return cc_usage_error(&cc_command_review,
+                          "unknown decision '%s' (same, "
+                          "different)",
+                          decision);
   }
   memset(&r, 0, sizeof r);
   r.decision = (uint8_t)d;
@@ -180,7 +215,7 @@ static int cmd_review(int argc, char **argv)
     /* The values are not echoed: they are ID numbers. */
     if (comma == NULL || strchr(comma + 1, ',') != NULL) {
       return cc_usage_error(&cc_command_review, "--pair takes two ID numbers "
-                            "separated by a comma");
+                                                "separated by a comma");
     }
     half[0] = pair;
     len[0] = (size_t)(comma - pair);
@@ -188,9 +223,12 @@ static int cmd_review(int argc, char **argv)
     len[1] = strlen(comma + 1);
     for (k = 0; k < 2; k++) {
       cc_id id;
-      if (cc_id_normalize(&id, half[k], len[k], cc_date_today()) == CC_ID_REJECTED) {
-        fprintf(stderr, "chachong review: --pair: the %s value is not an ID "
-                        "number (%s)\n", k ? "second" : "first",
+      if (cc_id_normalize(&id, half[k], len[k], cc_date_today()) ==
+          CC_ID_REJECTED) {
+        fprintf(stderr,
+                "chachong review: --pair: the %s value is not an ID "
+                "number (%s)\n",
+                k ? "second" : "first",
                 cc_id_reason_code((cc_id_reason)id.reason));
         return CC_EXIT_INPUT;
       }
@@ -201,14 +239,14 @@ static int cmd_review(int argc, char **argv)
     unsigned long long id = strtoull(finding, &end, 16);
     if (strlen(finding) != 16 || *end || id == 0) {
       return cc_usage_error(&cc_command_review, "--finding takes the 16 hex "
-                            "digits of a finding_id");
+                                                "digits of a finding_id");
     }
     r.finding_id = id;
     if (*period) {
       int y, m;
       char tail;
-      if (strlen(period) != 7 || sscanf(period, "%4d-%2d%c", &y, &m, &tail) != 2 ||
-          m < 1 || m > 12) {
+      if (strlen(period) != 7 ||
+          sscanf(period, "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12) {
         return cc_usage_error(&cc_command_review, "--period takes YYYY-MM");
       }
       snprintf(r.period, sizeof r.period, "%s", period);

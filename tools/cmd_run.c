@@ -22,10 +22,23 @@ static void on_signal(int sig)
 static int cmd_run(int argc, char **argv);
 
 enum {
-  OPT_DB = CC_OPT_KEY, OPT_PERIOD, OPT_ISSUED, OPT_ROSTER, OPT_OUT,
-  OPT_THREADS, OPT_ENCODING, OPT_MAP, OPT_CALENDAR, OPT_RULES, OPT_NO_SYNC,
-  OPT_NO_FUZZY, OPT_MAX_PER_ID, OPT_ALLOW_EMPTY, OPT_MIN_SHARE,
-  OPT_ALLOW_SHRINK, OPT_QUIET
+  OPT_DB = CC_OPT_KEY,
+  OPT_PERIOD,
+  OPT_ISSUED,
+  OPT_ROSTER,
+  OPT_OUT,
+  OPT_THREADS,
+  OPT_ENCODING,
+  OPT_MAP,
+  OPT_CALENDAR,
+  OPT_RULES,
+  OPT_NO_SYNC,
+  OPT_NO_FUZZY,
+  OPT_MAX_PER_ID,
+  OPT_ALLOW_EMPTY,
+  OPT_MIN_SHARE,
+  OPT_ALLOW_SHRINK,
+  OPT_QUIET
 };
 
 static const cc_opt options[] = {
@@ -65,7 +78,8 @@ static const cc_opt options[] = {
      "not expanded into findings"},
     {"quiet", OPT_QUIET, NULL, 0, "no summary on stdout, no progress"},
     {NULL, 0, NULL, 0,
-     "Safety rails (checked before anything is published; exit 3 when they stop\n"
+     "Safety rails (checked before anything is published; exit 3 when they "
+     "stop\n"
      "the run, so that a misread file never clears findings):"},
     {"allow-empty", OPT_ALLOW_EMPTY, NULL, 0,
      "accept a roster that yields no records"},
@@ -79,14 +93,19 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_run = {
-    "run", cmd_run, "run the monthly cross-check of one period",
+    "run",
+    cmd_run,
+    "run the monthly cross-check of one period",
     "chachong run --db DIR --period YYYY-MM [--issued YYYY-MM-DD]\n"
     "    --roster moe=FILE --roster mohrss=FILE [--roster LABEL=FILE ...]\n"
     "    --out DIR [options]",
-    "Reads the rosters, cleans their ID numbers and names, indexes them in the\n"
+    "Reads the rosters, cleans their ID numbers and names, indexes them in "
+    "the\n"
     "database and compares them: every student found twice is a finding\n"
-    "(findings.jsonl), with its deadline of 10 working days from the issue date.",
-    NULL, options,
+    "(findings.jsonl), with its deadline of 10 working days from the issue "
+    "date.",
+    NULL,
+    options,
     "The --db and --out folders must be yours and not writable by group or\n"
     "others. One run at a time per database and per output folder: a second\n"
     "run exits 6 and says which run holds them.",
@@ -112,7 +131,8 @@ static int cmd_run(int argc, char **argv)
   {
     size_t len = (size_t)snprintf(command, sizeof command, "chachong run");
     for (k = 1; k < (size_t)argc && len < sizeof command; k++)
-      len += (size_t)snprintf(command + len, sizeof command - len, " %s", argv[k]);
+      len +=
+          (size_t)snprintf(command + len, sizeof command - len, " %s", argv[k]);
     o.command = command;
   }
   cc_args_init(&args, &cc_command_run, argc, argv);
@@ -153,8 +173,10 @@ static int cmd_run(int argc, char **argv)
     case OPT_ROSTER: {
       char *eq = strchr(v, '=');
       if (eq == NULL || eq == v || eq[1] == '\0')
-        return cc_usage_error(&cc_command_run, "--roster takes LABEL=FILE, "
-                              "not '%s'", v);
+        return cc_usage_error(&cc_command_run,
+                              "--roster takes LABEL=FILE, "
+                              "not '%s'",
+                              v);
       if (n == MAX_ROSTERS)
         return cc_usage_error(&cc_command_run, "at most %d rosters",
                               MAX_ROSTERS);
@@ -215,7 +237,8 @@ static int cmd_run(int argc, char **argv)
     const char *eq = strchr(enc_args[k], '=');
     int e = cc_encoding_parse(eq ? eq + 1 : enc_args[k]);
     if (e < 0) {
-      return cc_usage_error(&cc_command_run, "unknown encoding '%s' (utf8, "
+      return cc_usage_error(&cc_command_run,
+                            "unknown encoding '%s' (utf8, "
                             "gb18030, utf-16le, utf-16be, auto)",
                             eq ? eq + 1 : enc_args[k]);
     }
@@ -225,7 +248,8 @@ static int cmd_run(int argc, char **argv)
     }
     for (i = 0; i < n; i++)
       if (strlen(rosters[i].label) == (size_t)(eq - enc_args[k]) &&
-          strncmp(rosters[i].label, enc_args[k], (size_t)(eq - enc_args[k])) == 0)
+          strncmp(rosters[i].label, enc_args[k], (size_t)(eq - enc_args[k])) ==
+              0)
         break;
     if (i == n) {
       return cc_usage_error(&cc_command_run, "--encoding names no roster: '%s'",
@@ -243,7 +267,8 @@ static int cmd_run(int argc, char **argv)
       continue;
     for (i = 0; i < n; i++)
       if (strlen(rosters[i].label) == (size_t)(eq - enc_args[k]) &&
-          strncmp(rosters[i].label, enc_args[k], (size_t)(eq - enc_args[k])) == 0)
+          strncmp(rosters[i].label, enc_args[k], (size_t)(eq - enc_args[k])) ==
+              0)
         rosters[i].encoding = cc_encoding_parse(eq + 1);
   }
   o.rosters = rosters;

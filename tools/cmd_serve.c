@@ -16,8 +16,16 @@
 static int cmd_serve(int argc, char **argv);
 
 enum {
-  OPT_DB = CC_OPT_KEY, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_THREADS, OPT_IDLE,
-  OPT_ABSOLUTE, OPT_MAXCONN, OPT_CONNTIMEOUT, OPT_LOCKOUT
+  OPT_DB = CC_OPT_KEY,
+  OPT_LISTEN,
+  OPT_CERT,
+  OPT_KEY,
+  OPT_THREADS,
+  OPT_IDLE,
+  OPT_ABSOLUTE,
+  OPT_MAXCONN,
+  OPT_CONNTIMEOUT,
+  OPT_LOCKOUT
 };
 
 static const cc_opt options[] = {
@@ -32,7 +40,8 @@ static const cc_opt options[] = {
      "a session ends after S seconds unused (default 1800)"},
     {"absolute-timeout", OPT_ABSOLUTE, "S", 0,
      "a session ends S seconds after login (default 43200)"},
-    {"max-connections", OPT_MAXCONN, "N", 0, "connections at once (default 512)"},
+    {"max-connections", OPT_MAXCONN, "N", 0,
+     "connections at once (default 512)"},
     {"connection-timeout", OPT_CONNTIMEOUT, "S", 0,
      "a silent connection is closed after S seconds (default 30)"},
     {"lockout", OPT_LOCKOUT, "S", 0,
@@ -41,15 +50,19 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_serve = {
-    "serve", cmd_serve,
+    "serve",
+    cmd_serve,
     "serve findings to accounts over HTTP(S), each within its scope",
-    "chachong serve --db DIR --listen HOST:PORT [--tls-cert FILE --tls-key FILE]\n"
+    "chachong serve --db DIR --listen HOST:PORT [--tls-cert FILE --tls-key "
+    "FILE]\n"
     "    [--threads N] [--idle-timeout S] [--absolute-timeout S]\n"
     "    [--max-connections N] [--connection-timeout S] [--lockout S]",
     "Serves the findings of the database to accounts (SPEC 5): the JSON API\n"
     "and the Chinese pages, over HTTP or, with a certificate, HTTPS, until\n"
     "SIGINT or SIGTERM. Accounts: chachong user add.",
-    NULL, options, NULL,
+    NULL,
+    options,
+    NULL,
 };
 
 static int cmd_serve(int argc, char **argv)
@@ -67,15 +80,27 @@ static int cmd_serve(int argc, char **argv)
   cc_args_init(&args, &cc_command_serve, argc, argv);
   while ((key = cc_args_next(&args)) != CC_ARGS_END) {
     switch (key) {
-    case OPT_DB: db_dir = args.value; continue;
-    case OPT_LISTEN: so.listen = args.value; continue;
-    case OPT_CERT: so.tls_cert = args.value; continue;
-    case OPT_KEY: so.tls_key = args.value; continue;
+    case OPT_DB:
+      db_dir = args.value;
+      continue;
+    case OPT_LISTEN:
+      so.listen = args.value;
+      continue;
+    case OPT_CERT:
+      so.tls_cert = args.value;
+      continue;
+    case OPT_KEY:
+      so.tls_key = args.value;
+      continue;
     case CC_ARGS_HELP:
       cc_command_help(stdout, &cc_command_serve);
       return CC_EXIT_OK;
-    case OPT_THREADS: case OPT_IDLE: case OPT_ABSOLUTE: case OPT_MAXCONN:
-    case OPT_CONNTIMEOUT: case OPT_LOCKOUT:
+    case OPT_THREADS:
+    case OPT_IDLE:
+    case OPT_ABSOLUTE:
+    case OPT_MAXCONN:
+    case OPT_CONNTIMEOUT:
+    case OPT_LOCKOUT:
       break;
     default:
       return CC_EXIT_USAGE;
@@ -83,12 +108,24 @@ static int cmd_serve(int argc, char **argv)
     if (cc_args_number(&args, 1, 10000000, &v) != 0)
       return CC_EXIT_USAGE;
     switch (key) {
-    case OPT_THREADS: so.threads = (unsigned)v; break;
-    case OPT_IDLE: so.idle_timeout = (unsigned)v; break;
-    case OPT_ABSOLUTE: so.absolute_timeout = (unsigned)v; break;
-    case OPT_MAXCONN: so.max_connections = (unsigned)v; break;
-    case OPT_CONNTIMEOUT: so.connection_timeout = (unsigned)v; break;
-    default: so.lockout_seconds = (unsigned)v; break;
+    case OPT_THREADS:
+      so.threads = (unsigned)v;
+      break;
+    case OPT_IDLE:
+      so.idle_timeout = (unsigned)v;
+      break;
+    case OPT_ABSOLUTE:
+      so.absolute_timeout = (unsigned)v;
+      break;
+    case OPT_MAXCONN:
+      so.max_connections = (unsigned)v;
+      break;
+    case OPT_CONNTIMEOUT:
+      so.connection_timeout = (unsigned)v;
+      break;
+    default:
+      so.lockout_seconds = (unsigned)v;
+      break;
     }
   }
   /* Signals are waited for, not handled: the service's threads never see

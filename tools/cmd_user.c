@@ -25,13 +25,15 @@ static const cc_opt options[] = {
     {"role", OPT_ROLE, "ROLE", 0,
      "add: national (no scope), province (--scope: 2-digit region code),\n"
      "city (4-digit region code), school (--scope: the school code)"},
-    {"scope", OPT_SCOPE, "CODE", 0, "add: the region or school code of the role"},
+    {"scope", OPT_SCOPE, "CODE", 0,
+     "add: the region or school code of the role"},
     {"revoke", OPT_REVOKE, NULL, 0, "token: withdraw the account's API token"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 const cc_command cc_command_user = {
-    "user", cmd_user,
+    "user",
+    cmd_user,
     "add, list, disable, enable accounts of the service; API tokens",
     "chachong user add --db DIR NAME --role ROLE [--scope CODE]\n"
     "chachong user list --db DIR\n"
@@ -43,7 +45,9 @@ const cc_command cc_command_user = {
     "command line. token makes an API token for the account and prints it\n"
     "once (it replaces the previous one). Every change is audited under the\n"
     "operating-system user.",
-    "SUBCOMMAND [NAME]", options, NULL,
+    "SUBCOMMAND [NAME]",
+    options,
+    NULL,
 };
 
 /* Reads one line of stdin into buf without its line end; -1 at EOF. */
@@ -84,7 +88,8 @@ static int read_password(char *pw, size_t cap)
     return -1;
   }
   if (isatty(STDIN_FILENO)) {
-    if (read_line(again, sizeof again, "again: ") < 0 || strcmp(pw, again) != 0) {
+    if (read_line(again, sizeof again, "again: ") < 0 ||
+        strcmp(pw, again) != 0) {
       fprintf(stderr, "chachong user: the passwords differ\n");
       memset(again, 0, sizeof again);
       return -1;
@@ -105,14 +110,16 @@ static void list(cc_account *a, size_t n)
     gmtime_r(&t, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     printf("%s\t%s\t%s\t%s\t%s\t%s\n", a[i].name, cc_role_code(a[i].role),
-           a[i].scope[0] ? a[i].scope : "-", a[i].disabled ? "disabled" : "enabled",
+           a[i].scope[0] ? a[i].scope : "-",
+           a[i].disabled ? "disabled" : "enabled",
            a[i].has_token ? "yes" : "no", when);
   }
 }
 
 static int cmd_user(int argc, char **argv)
 {
-  const char *db_dir = NULL, *role = NULL, *scope = "", *sub = NULL, *name = NULL;
+  const char *db_dir = NULL, *role = NULL, *scope = "", *sub = NULL,
+             *name = NULL;
   char pw[CC_PASSWORD_MAX + 2], what[512], token[CC_TOKEN_TEXT];
   int revoke = 0, key, rc = 0, r = 0, n_operands = 0;
   cc_db *db = NULL;
@@ -132,10 +139,18 @@ static int cmd_user(int argc, char **argv)
         return cc_usage_error(&cc_command_user, "one NAME at most");
       n_operands++;
       break;
-    case OPT_DB: db_dir = args.value; break;
-    case OPT_ROLE: role = args.value; break;
-    case OPT_SCOPE: scope = args.value; break;
-    case OPT_REVOKE: revoke = 1; break;
+    case OPT_DB:
+      db_dir = args.value;
+      break;
+    case OPT_ROLE:
+      role = args.value;
+      break;
+    case OPT_SCOPE:
+      scope = args.value;
+      break;
+    case OPT_REVOKE:
+      revoke = 1;
+      break;
     case CC_ARGS_HELP:
       cc_command_help(stdout, &cc_command_user);
       return CC_EXIT_OK;
@@ -144,9 +159,10 @@ static int cmd_user(int argc, char **argv)
     }
   }
   if (sub == NULL)
-    return cc_usage_error(&cc_command_user,
-                          "a subcommand is required (add, list, disable, enable, "
-                          "passwd, token)");
+    return cc_usage_error(
+        &cc_command_user,
+        "a subcommand is required (add, list, disable, enable, "
+        "passwd, token)");
   if (strcmp(sub, "list") != 0 && name == NULL)
     return cc_usage_error(&cc_command_user, "%s needs the account's NAME", sub);
   if (strcmp(sub, "list") == 0 && name != NULL)
@@ -163,7 +179,7 @@ static int cmd_user(int argc, char **argv)
              strcmp(sub, "enable") != 0 && strcmp(sub, "passwd") != 0 &&
              strcmp(sub, "token") != 0) {
     return cc_usage_error(&cc_command_user, "unknown subcommand (add, list, "
-                          "disable, enable, passwd, token)");
+                                            "disable, enable, passwd, token)");
   }
   if ((strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0) &&
       read_password(pw, sizeof pw) < 0)
@@ -206,8 +222,10 @@ static int cmd_user(int argc, char **argv)
     /* Shown once: only its digest is kept. */
     printf("%s\n", token);
     memset(token, 0, sizeof token);
-    fprintf(stderr, "chachong user: API token of %s made; it is not shown "
-                    "again (send it as \"Authorization: Bearer TOKEN\")\n", name);
+    fprintf(stderr,
+            "chachong user: API token of %s made; it is not shown "
+            "again (send it as \"Authorization: Bearer TOKEN\")\n",
+            name);
   } else {
     fprintf(stderr, "chachong user: %s: done\n", what);
   }

@@ -26,13 +26,17 @@ static const cc_opt options[] = {
 };
 
 const cc_command cc_command_workdays = {
-    "workdays", cmd_workdays, "working-day arithmetic (clearing deadlines)",
+    "workdays",
+    cmd_workdays,
+    "working-day arithmetic (clearing deadlines)",
     "chachong workdays add YYYY-MM-DD N [--calendar FILE]...",
     "Prints the date N working days after YYYY-MM-DD (which is not counted);\n"
     "N = 10 gives a finding's clearing deadline. When a year crossed has no\n"
     "schedule installed, the date is provisional (weekends and statutory\n"
     "holidays only) and a warning on stderr names the notice to install.",
-    "add YYYY-MM-DD N", options, NULL,
+    "add YYYY-MM-DD N",
+    options,
+    NULL,
 };
 
 /* N: decimal digits, at most 9 of them (no sign, no blanks). */
@@ -125,8 +129,10 @@ static int cmd_workdays(int argc, char **argv)
     return CC_EXIT_INPUT;
   }
   if (parse_count(count_arg, &n) != 0) {
-    fprintf(stderr, "chachong workdays: N must be a whole number from 0 to "
-                    "999999999, not '%s'\n", count_arg);
+    fprintf(stderr,
+            "chachong workdays: N must be a whole number from 0 to "
+            "999999999, not '%s'\n",
+            count_arg);
     return CC_EXIT_INPUT;
   }
 

@@ -134,33 +134,52 @@ static const char *const ROSTER_LABEL[NROSTER] = {"moe", "mohrss"};
 /* ---- columns ---- */
 
 enum {
-  C_ID, C_NAME, C_SCODE, C_SNAME, C_REGION, C_RECID, C_MODE,
-  C_GRADE, C_EDATE, C_YEARS, C_MAJOR, C_STATUS, C_GRANT, C_WAIVER, NCOL
+  C_ID,
+  C_NAME,
+  C_SCODE,
+  C_SNAME,
+  C_REGION,
+  C_RECID,
+  C_MODE,
+  C_GRADE,
+  C_EDATE,
+  C_YEARS,
+  C_MAJOR,
+  C_STATUS,
+  C_GRANT,
+  C_WAIVER,
+  NCOL
 };
 static const char *const COL_NAMES[NCOL] = {
-  "身份证号", "姓名", "学校代码", "学校名称", "所在地区代码", "学籍号",
-  "学习形式", "年级", "入学日期", "学制", "专业名称", "学籍状态",
-  "助学金", "免学费",
+    "身份证号", "姓名",     "学校代码", "学校名称", "所在地区代码",
+    "学籍号",   "学习形式", "年级",     "入学日期", "学制",
+    "专业名称", "学籍状态", "助学金",   "免学费",
 };
 /* The MOHRSS export orders its columns differently: header mapping. */
 static const int COL_ORDER[NROSTER][NCOL] = {
-  {C_ID, C_NAME, C_SCODE, C_SNAME, C_REGION, C_RECID, C_MODE, C_GRADE,
-   C_EDATE, C_YEARS, C_MAJOR, C_STATUS, C_GRANT, C_WAIVER},
-  {C_SCODE, C_SNAME, C_RECID, C_NAME, C_ID, C_REGION, C_MAJOR, C_GRADE,
-   C_YEARS, C_EDATE, C_MODE, C_STATUS, C_WAIVER, C_GRANT},
+    {C_ID, C_NAME, C_SCODE, C_SNAME, C_REGION, C_RECID, C_MODE, C_GRADE,
+     C_EDATE, C_YEARS, C_MAJOR, C_STATUS, C_GRANT, C_WAIVER},
+    {C_SCODE, C_SNAME, C_RECID, C_NAME, C_ID, C_REGION, C_MAJOR, C_GRADE,
+     C_YEARS, C_EDATE, C_MODE, C_STATUS, C_WAIVER, C_GRANT},
 };
 
 /* ---- statuses ---- */
 
 enum {
-  ST_ENROLLED, ST_SUSPENDED, ST_WITHDRAWN, ST_TRANSFERRED, ST_GRADUATED,
-  ST_COMPLETED, ST_CANCELLED, ST_COUNT
+  ST_ENROLLED,
+  ST_SUSPENDED,
+  ST_WITHDRAWN,
+  ST_TRANSFERRED,
+  ST_GRADUATED,
+  ST_COMPLETED,
+  ST_CANCELLED,
+  ST_COUNT
 };
-static const char *const STATUS_ZH[ST_COUNT] = {
-  "在籍", "休学", "退学", "转学", "毕业", "结业", "注销"};
+static const char *const STATUS_ZH[ST_COUNT] = {"在籍", "休学", "退学", "转学",
+                                                "毕业", "结业", "注销"};
 static const char *const STATUS_EN[ST_COUNT] = {
-  "enrolled", "suspended", "withdrawn", "transferred", "graduated",
-  "completed", "cancelled"};
+    "enrolled",  "suspended", "withdrawn", "transferred",
+    "graduated", "completed", "cancelled"};
 static int status_holds(int st)
 {
   return st == ST_ENROLLED || st == ST_SUSPENDED;
@@ -169,32 +188,66 @@ static int status_holds(int st)
 /* ---- reject codes (docs/RULES.md) ---- */
 
 enum {
-  R_NONE, R_ID_EMPTY, R_ID_SCI, R_ID_NOT_DIGITS, R_ID_TOO_SHORT,
-  R_ID_TOO_LONG, R_NAME_EMPTY, R_SCHOOL_EMPTY, R_STATUS_EMPTY,
-  R_STATUS_UNKNOWN, R_AMOUNT, R_COUNT
+  R_NONE,
+  R_ID_EMPTY,
+  R_ID_SCI,
+  R_ID_NOT_DIGITS,
+  R_ID_TOO_SHORT,
+  R_ID_TOO_LONG,
+  R_NAME_EMPTY,
+  R_SCHOOL_EMPTY,
+  R_STATUS_EMPTY,
+  R_STATUS_UNKNOWN,
+  R_AMOUNT,
+  R_COUNT
 };
-static const char *const REJECT_CODE[R_COUNT] = {
-  "", "id_empty", "id_scientific_notation", "id_not_digits", "id_too_short",
-  "id_too_long", "name_empty", "school_code_empty", "status_empty",
-  "status_unknown", "amount_invalid"};
+static const char *const REJECT_CODE[R_COUNT] = {"",
+                                                 "id_empty",
+                                                 "id_scientific_notation",
+                                                 "id_not_digits",
+                                                 "id_too_short",
+                                                 "id_too_long",
+                                                 "name_empty",
+                                                 "school_code_empty",
+                                                 "status_empty",
+                                                 "status_unknown",
+                                                 "amount_invalid"};
 
 /* ---- how an ID is written ---- */
 
-enum { IDF_18, IDF_15, IDF_BADCHECK, IDF_17, /* form of the cleaned key */
-       IDF_CHECK };  /* 17 digits and the record's own (typed) check char */
-enum {                                         /* damage cleaning undoes */
-  DMG_NONE, DMG_APOS, DMG_FULLWIDTH, DMG_IDSP, DMG_NBSP, DMG_SPACES,
-  DMG_LOWERX, DMG_EXCEL, DMG_TAB, DMG_COUNT
+enum {
+  IDF_18,
+  IDF_15,
+  IDF_BADCHECK,
+  IDF_17, /* form of the cleaned key */
+  IDF_CHECK
+};     /* 17 digits and the record's own (typed) check char */
+enum { /* damage cleaning undoes */
+       DMG_NONE,
+       DMG_APOS,
+       DMG_FULLWIDTH,
+       DMG_IDSP,
+       DMG_NBSP,
+       DMG_SPACES,
+       DMG_LOWERX,
+       DMG_EXCEL,
+       DMG_TAB,
+       DMG_COUNT
 };
 static const char *const DMG_NAME[DMG_COUNT] = {
-  "none", "apostrophe", "fullwidth", "u3000", "nbsp", "spaces", "lower_x",
-  "excel_formula", "tab"};
+    "none",   "apostrophe", "fullwidth",     "u3000", "nbsp",
+    "spaces", "lower_x",    "excel_formula", "tab"};
 
 /* Name variants that fold to the registered name (SPEC 2.2). */
 enum {
-  NV_NONE = 0, NV_TRAD = 1, NV_SPACE = 2, NV_IDSP = 3, NV_NBSP = 4,
-  NV_TRAIL = 5, NV_DOT = 10,  /* + k: GEN_DOTS[k] between the two parts */
-  NV_LATIN = 20               /* + 1..3: Ａ, a, ａ for the suffix A */
+  NV_NONE = 0,
+  NV_TRAD = 1,
+  NV_SPACE = 2,
+  NV_IDSP = 3,
+  NV_NBSP = 4,
+  NV_TRAIL = 5,
+  NV_DOT = 10,  /* + k: GEN_DOTS[k] between the two parts */
+  NV_LATIN = 20 /* + 1..3: Ａ, a, ａ for the suffix A */
 };
 enum { NK_HAN, NK_UYGHUR, NK_TIBETAN };
 
@@ -257,10 +310,10 @@ static inline int rng_chance(rng *r, double p)
 /* ---- keyed Feistel permutation of [0, n) ---- */
 
 typedef struct perm {
-  uint64_t n;       /* domain size */
-  unsigned half;    /* bits per half; 2 * half >= log2(n) */
-  uint64_t mask;    /* (1 << half) - 1 */
-  uint64_t key[4];  /* round keys */
+  uint64_t n;      /* domain size */
+  unsigned half;   /* bits per half; 2 * half >= log2(n) */
+  uint64_t mask;   /* (1 << half) - 1 */
+  uint64_t key[4]; /* round keys */
 } perm;
 
 static inline uint64_t mix64(uint64_t z)
@@ -321,8 +374,8 @@ static uint64_t perm_invert(const perm *p, uint64_t y)
 
 static char id_check(uint64_t id17)
 {
-  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                            3, 7, 9, 10, 5, 8, 4, 2};
+  static const int w[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                            3, 7, 9,  10, 5, 8, 4, 2};
   int sum = 0;
   for (int i = 16; i >= 0; i--) {
     sum += (int)(id17 % 10) * w[i];
@@ -344,10 +397,10 @@ static void put_digits(char *out, uint64_t v, int n)
  * gen_names.h (which schools sit in) and codes made up under real
  * prefectures until each province has its real number of counties. */
 typedef struct county {
-  int32_t code;      /* six digits */
-  int8_t prov;       /* GEN_PROVINCES index, -1 for residence permits */
-  uint8_t flags;     /* GEN_REGION_* */
-  uint8_t stations;  /* police stations: digits 15-16 run 01..stations */
+  int32_t code;     /* six digits */
+  int8_t prov;      /* GEN_PROVINCES index, -1 for residence permits */
+  uint8_t flags;    /* GEN_REGION_* */
+  uint8_t stations; /* police stations: digits 15-16 run 01..stations */
 } county;
 
 /* A domain of IDs: day x county-slot x sequence, through a permutation.
@@ -355,23 +408,23 @@ typedef struct county {
  * that registered the birth, digit 17 is the station's number for it (odd
  * for a man, even for a woman). */
 typedef struct iddomain {
-  perm pm;          /* index -> slot */
-  uint32_t ndays;   /* birth dates in the domain */
-  int32_t *ymd;     /* day offset -> yyyymmdd */
-  uint32_t nreg;    /* counties in the domain */
-  uint16_t *reg;    /* county slot -> county index */
-  int32_t *code;    /* county slot -> six-digit code */
-  uint32_t *by_code;/* county slots sorted by code */
-  uint64_t *pre;    /* prefix sums of sequence capacity, nreg + 1 */
-  uint64_t size;    /* ndays * pre[nreg] */
+  perm pm;           /* index -> slot */
+  uint32_t ndays;    /* birth dates in the domain */
+  int32_t *ymd;      /* day offset -> yyyymmdd */
+  uint32_t nreg;     /* counties in the domain */
+  uint16_t *reg;     /* county slot -> county index */
+  int32_t *code;     /* county slot -> six-digit code */
+  uint32_t *by_code; /* county slots sorted by code */
+  uint64_t *pre;     /* prefix sums of sequence capacity, nreg + 1 */
+  uint64_t size;     /* ndays * pre[nreg] */
 } iddomain;
 
 typedef struct person {
-  uint64_t id17;  /* region(6) birth(8) sequence(3) */
-  char check;     /* MOD 11-2 character */
-  uint8_t male;   /* sequence is odd */
-  uint8_t adult;  /* from the adult domain */
-  uint16_t region;/* county index */
+  uint64_t id17;   /* region(6) birth(8) sequence(3) */
+  char check;      /* MOD 11-2 character */
+  uint8_t male;    /* sequence is odd */
+  uint8_t adult;   /* from the adult domain */
+  uint16_t region; /* county index */
 } person;
 
 static void domain_person(person *p, const iddomain *d, uint64_t idx, int adult)
@@ -400,15 +453,15 @@ static void domain_person(person *p, const iddomain *d, uint64_t idx, int adult)
 /* ---- schools ---- */
 
 typedef struct school {
-  char code[16];      /* as registered, NUL-terminated */
-  char name[224];     /* UTF-8, may hold , " or a line break */
+  char code[16];  /* as registered, NUL-terminated */
+  char name[224]; /* UTF-8, may hold , " or a line break */
   uint8_t code_len;
-  uint8_t roster;     /* MOE or MOHRSS */
-  uint8_t quoted;     /* 0; 1 comma, 2 quotes, 3 line break in the name */
-  uint8_t prov;       /* GEN_PROVINCES index */
+  uint8_t roster; /* MOE or MOHRSS */
+  uint8_t quoted; /* 0; 1 comma, 2 quotes, 3 line break in the name */
+  uint8_t prov;   /* GEN_PROVINCES index */
   uint16_t name_len;
-  uint16_t region;    /* GEN_REGIONS index */
-  int32_t twin;       /* dual-brand: the other roster's school, or -1 */
+  uint16_t region; /* GEN_REGIONS index */
+  int32_t twin;    /* dual-brand: the other roster's school, or -1 */
 } school;
 
 /* ---- the plan: planted records ---- */
@@ -438,19 +491,19 @@ typedef struct prec {
 } prec;
 
 typedef struct pgroup {
-  uint32_t first;     /* first record in gen.recs */
-  uint16_t count;     /* records */
-  uint8_t kind;       /* scenario; K_COUNT + FK_* for the fuzzy tier */
-  uint8_t sub;        /* variant of the scenario */
-  uint8_t pos;        /* fuzzy: the ID digit (1-18) a typo changed, or 0 */
-  uint8_t dmg;        /* fuzzy same_school: the typo (FK_SUB .. FK_OMIT) */
+  uint32_t first; /* first record in gen.recs */
+  uint16_t count; /* records */
+  uint8_t kind;   /* scenario; K_COUNT + FK_* for the fuzzy tier */
+  uint8_t sub;    /* variant of the scenario */
+  uint8_t pos;    /* fuzzy: the ID digit (1-18) a typo changed, or 0 */
+  uint8_t dmg;    /* fuzzy same_school: the typo (FK_SUB .. FK_OMIT) */
 } pgroup;
 
 /* A planted person while planning. */
 typedef struct pperson {
   person p;
-  uint64_t seed;      /* name seed */
-  uint8_t kind;       /* NK_* */
+  uint64_t seed; /* name seed */
+  uint8_t kind;  /* NK_* */
   uint8_t latin;
 } pperson;
 
@@ -463,26 +516,51 @@ typedef struct rejrow {
 /* ---- scenarios ---- */
 
 enum {
-  K_DUAL_CROSS, K_DUAL_WITHIN, K_SUSPENDED, K_DUPLICATE, K_BRAND,
-  K_GRANT_CROSS, K_GRANT_TRANSFER, K_WAIVER, K_CONFLICT, K_TRANSFER_OK,
-  K_GRADUATE, K_WITHDRAWN, K_LEGACY15, K_NAMEVAR, K_IDDAMAGE, K_INVALID,
-  K_TRIPLE, K_QUOTED, K_REJECT, K_COUNT
+  K_DUAL_CROSS,
+  K_DUAL_WITHIN,
+  K_SUSPENDED,
+  K_DUPLICATE,
+  K_BRAND,
+  K_GRANT_CROSS,
+  K_GRANT_TRANSFER,
+  K_WAIVER,
+  K_CONFLICT,
+  K_TRANSFER_OK,
+  K_GRADUATE,
+  K_WITHDRAWN,
+  K_LEGACY15,
+  K_NAMEVAR,
+  K_IDDAMAGE,
+  K_INVALID,
+  K_TRIPLE,
+  K_QUOTED,
+  K_REJECT,
+  K_COUNT
 };
 static const struct {
   const char *name;
   int weight; /* share among random draws, per mille-ish */
   int nsub;   /* variants; the first round plants each once */
 } KINDS[K_COUNT] = {
-  {"dual_cross", 120, 1},      {"dual_within", 70, 2},
-  {"suspended_dual", 40, 2},   {"duplicate_record", 50, 2},
-  {"dual_brand_school", 30, 1}, {"grant_cross", 50, 3},
-  {"grant_transfer", 50, 2},   {"waiver_twice", 50, 3},
-  {"id_conflict", 40, 3},      {"transfer_ok", 50, 2},
-  {"graduate_reenrolled", 40, 2}, {"withdrawn_reenrolled", 40, 2},
-  {"legacy_15_digit", 30, 2},  {"name_variant", 70, 14},
-  {"id_damage", 70, DMG_COUNT - 1}, {"invalid_id_shared", 40, 4},
-  {"triple", 20, 1},           {"quoted_school", 10, 2},
-  {"rejected_row", 80, R_COUNT - 1},
+    {"dual_cross", 120, 1},
+    {"dual_within", 70, 2},
+    {"suspended_dual", 40, 2},
+    {"duplicate_record", 50, 2},
+    {"dual_brand_school", 30, 1},
+    {"grant_cross", 50, 3},
+    {"grant_transfer", 50, 2},
+    {"waiver_twice", 50, 3},
+    {"id_conflict", 40, 3},
+    {"transfer_ok", 50, 2},
+    {"graduate_reenrolled", 40, 2},
+    {"withdrawn_reenrolled", 40, 2},
+    {"legacy_15_digit", 30, 2},
+    {"name_variant", 70, 14},
+    {"id_damage", 70, DMG_COUNT - 1},
+    {"invalid_id_shared", 40, 4},
+    {"triple", 20, 1},
+    {"quoted_school", 10, 2},
+    {"rejected_row", 80, R_COUNT - 1},
 };
 
 /* ---- fuzzy-tier scenarios (--fuzzy): K_COUNT + FK_* ---- */
@@ -490,39 +568,41 @@ static const struct {
 enum {
   /* true links: one person, two records of different cleaned IDs, one of
    * them typed wrong (it fails its checks or has 17 digits) */
-  FK_SUB,          /* one digit substituted, check character as typed */
-  FK_SWAP,         /* two adjacent digits swapped */
-  FK_CHECK,        /* the check character mistyped */
-  FK_OMIT,         /* one character left out: 17 digits */
-  FK_SAME_SCHOOL,  /* registered twice at one school, the second typo'd */
+  FK_SUB,         /* one digit substituted, check character as typed */
+  FK_SWAP,        /* two adjacent digits swapped */
+  FK_CHECK,       /* the check character mistyped */
+  FK_OMIT,        /* one character left out: 17 digits */
+  FK_SAME_SCHOOL, /* registered twice at one school, the second typo'd */
   /* for review (possible.jsonl), never a finding */
-  FK_REV_VALID,    /* one person under two valid IDs one digit apart */
-  FK_REV_AMBIGUOUS,/* a typo one edit from the own ID and a namesake's */
+  FK_REV_VALID,     /* one person under two valid IDs one digit apart */
+  FK_REV_AMBIGUOUS, /* a typo one edit from the own ID and a namesake's */
   /* hard negatives: two people */
-  FK_NEG_STATION,  /* namesakes of one station: digit 17 and check differ */
-  FK_NEG_COUNTY,   /* namesakes of one county, another station */
-  FK_NEG_ELSEWHERE,/* namesakes of two counties */
-  FK_NEG_TWINS,    /* twins: one surname, birthday and station */
-  FK_NEG_ONE_DIGIT,/* valid IDs one digit apart, other names */
+  FK_NEG_STATION,   /* namesakes of one station: digit 17 and check differ */
+  FK_NEG_COUNTY,    /* namesakes of one county, another station */
+  FK_NEG_ELSEWHERE, /* namesakes of two counties */
+  FK_NEG_TWINS,     /* twins: one surname, birthday and station */
+  FK_NEG_ONE_DIGIT, /* valid IDs one digit apart, other names */
   FK_COUNT
 };
 enum { FT_LINK, FT_REVIEW, FT_NEG };
 static const struct {
   const char *name;
-  int weight;   /* share among random draws, in groups */
-  int type;     /* FT_* */
-  int nvar;     /* name variants (FV_* for links and review) */
+  int weight; /* share among random draws, in groups */
+  int type;   /* FT_* */
+  int nvar;   /* name variants (FV_* for links and review) */
 } FKINDS[FK_COUNT] = {
-  {"id_sub", 14, FT_LINK, 3},       {"id_swap", 10, FT_LINK, 3},
-  {"id_check", 8, FT_LINK, 3},      {"id_omit", 8, FT_LINK, 3},
-  {"same_school", 14, FT_LINK, 3},
-  {"review_valid_one_digit", 6, FT_REVIEW, 3},
-  {"ambiguous_typo", 4, FT_REVIEW, 1},
-  {"namesake_same_station", 14, FT_NEG, 1},
-  {"namesake_same_county", 8, FT_NEG, 1},
-  {"namesake_other_county", 12, FT_NEG, 1},
-  {"twins", 10, FT_NEG, 2},
-  {"one_digit_valid_other_name", 10, FT_NEG, 1},
+    {"id_sub", 14, FT_LINK, 3},
+    {"id_swap", 10, FT_LINK, 3},
+    {"id_check", 8, FT_LINK, 3},
+    {"id_omit", 8, FT_LINK, 3},
+    {"same_school", 14, FT_LINK, 3},
+    {"review_valid_one_digit", 6, FT_REVIEW, 3},
+    {"ambiguous_typo", 4, FT_REVIEW, 1},
+    {"namesake_same_station", 14, FT_NEG, 1},
+    {"namesake_same_county", 8, FT_NEG, 1},
+    {"namesake_other_county", 12, FT_NEG, 1},
+    {"twins", 10, FT_NEG, 2},
+    {"one_digit_valid_other_name", 10, FT_NEG, 1},
 };
 /* The name on the second record of a true link. */
 enum { FV_SAME, FV_HOMOPHONE, FV_TRAD, FV_COUNT };
@@ -537,23 +617,23 @@ static const char *const TWIN_SUFFIX[2] = {"", "_homophone"};
 
 typedef struct writer {
   FILE *fp;
-  char *buf;          /* UTF-8 rows */
+  char *buf; /* UTF-8 rows */
   size_t len, cap;
-  iconv_t cd;         /* (iconv_t)-1 for UTF-8 output */
-  char *conv;         /* GB18030 bytes */
+  iconv_t cd; /* (iconv_t)-1 for UTF-8 output */
+  char *conv; /* GB18030 bytes */
   size_t convcap;
-  uint64_t bytes;     /* written to the file */
-  int err;            /* errno of the first failure */
+  uint64_t bytes; /* written to the file */
+  int err;        /* errno of the first failure */
   const char *path;
 } writer;
 
 /* A row's namesake key (name as registered, birth date, sex) and who it is,
  * for the natural namesakes of expected_negatives.txt. */
 typedef struct nsent {
-  uint64_t key;   /* hash of the plain name, birth date and sex */
-  uint64_t pid;   /* the person's own 17 digits */
+  uint64_t key; /* hash of the plain name, birth date and sex */
+  uint64_t pid; /* the person's own 17 digits */
   uint32_t line;
-  uint32_t meta;  /* roster << 31 | ordinary Han student << 30 | group */
+  uint32_t meta; /* roster << 31 | ordinary Han student << 30 | group */
 } nsent;
 #define NS_NOGROUP 0x3FFFFFFFu
 
@@ -563,9 +643,9 @@ typedef struct nsent {
 typedef struct gen {
   /* options */
   uint64_t seed;
-  int py, pm;                 /* period year and month */
-  uint32_t n[NROSTER];        /* data rows per roster */
-  int gb[NROSTER];            /* write in GB18030 */
+  int py, pm;          /* period year and month */
+  uint32_t n[NROSTER]; /* data rows per roster */
+  int gb[NROSTER];     /* write in GB18030 */
   double plant, damage, fuzzy, policy;
   int crlf, bom, explain;
   const char *out;
@@ -574,47 +654,47 @@ typedef struct gen {
   school *schools;
   uint32_t nschools;
   uint32_t sfirst[NROSTER], scount[NROSTER];
-  uint32_t *by_prov[NROSTER];            /* school indexes by province */
+  uint32_t *by_prov[NROSTER]; /* school indexes by province */
   uint32_t prov_start[NROSTER][NPROV + 1];
-  uint32_t *twins;                        /* MOHRSS schools with a MOE twin */
+  uint32_t *twins; /* MOHRSS schools with a MOE twin */
   uint32_t ntwins;
-  uint32_t special[NROSTER][3];           /* comma, quotes, line break */
-  int8_t region_prov[NREGIONS];           /* -1 for residence permits */
-  county *cty;                            /* counties of ID numbers */
+  uint32_t special[NROSTER][3]; /* comma, quotes, line break */
+  int8_t region_prov[NREGIONS]; /* -1 for residence permits */
+  county *cty;                  /* counties of ID numbers */
   uint32_t ncty;
-  uint16_t *plain_cty;                    /* counties without GEN_REGION_* */
+  uint16_t *plain_cty; /* counties without GEN_REGION_* */
   uint32_t nplain;
   uint16_t surname_lut[65536];
-  uint8_t char_lut[2][65536];             /* given-name characters [male] */
-  uint8_t head_lut[2][65536];             /* most used given names [male] */
-  double sum_p2[2];                       /* Han full names: sum of p^2 */
+  uint8_t char_lut[2][65536]; /* given-name characters [male] */
+  uint8_t head_lut[2][65536]; /* most used given names [male] */
+  double sum_p2[2];           /* Han full names: sum of p^2 */
   /* plan */
   prec *recs;
   uint32_t nrecs, caprecs;
   pgroup *groups;
   uint32_t ngroups, capgroups;
-  uint64_t stu_next, adu_next;            /* planted persons drawn so far */
-  uint32_t persons;                       /* planted persons */
-  uint32_t planned[NROSTER];              /* planted rows per roster */
-  uint32_t *plist[NROSTER];               /* planted rows, in file order */
+  uint64_t stu_next, adu_next; /* planted persons drawn so far */
+  uint32_t persons;            /* planted persons */
+  uint32_t planned[NROSTER];   /* planted rows per roster */
+  uint32_t *plist[NROSTER];    /* planted rows, in file order */
   uint32_t nplist[NROSTER];
-  int32_t stu_hi_ymd;                     /* latest birth date of students */
-  uint64_t *made;                         /* fuzzy: IDs made (id17 + 1) */
-  uint32_t nmade, capmade;                /* open addressing, power of 2 */
-  uint32_t fgroups[FK_COUNT][FV_COUNT];   /* fuzzy groups planted */
-  struct nsent *ns;                       /* every accepted row's name key */
+  int32_t stu_hi_ymd;                   /* latest birth date of students */
+  uint64_t *made;                       /* fuzzy: IDs made (id17 + 1) */
+  uint32_t nmade, capmade;              /* open addressing, power of 2 */
+  uint32_t fgroups[FK_COUNT][FV_COUNT]; /* fuzzy groups planted */
+  struct nsent *ns;                     /* every accepted row's name key */
   uint64_t nns, capns;
-  uint64_t stu_rows_han;                  /* ordinary Han students written */
+  uint64_t stu_rows_han; /* ordinary Han students written */
   /* results */
   rejrow *rej;
   uint32_t nrej, caprej;
-  uint32_t lines[NROSTER];                /* physical lines written */
+  uint32_t lines[NROSTER]; /* physical lines written */
   uint64_t bytes[NROSTER];
   uint32_t rejects[NROSTER];
   uint32_t nfindings;
-  struct polhit *pol;                     /* policy truth, one per hit */
+  struct polhit *pol; /* policy truth, one per hit */
   uint32_t npol, cappol;
-  uint32_t polkind[8];                    /* rows per P_* plant */
+  uint32_t polkind[8]; /* rows per P_* plant */
 } gen;
 
 static void die(const char *msg, const char *arg)
@@ -762,11 +842,11 @@ static int64_t domain_slot(const iddomain *d, int32_t code)
  * at least 3; residence permits have one. */
 static void build_counties(gen *g)
 {
-  static const int nums[] = {
-    2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-    21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
-    39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 81, 82, 83, 84, 85, 86, 87,
-    88, 89};
+  static const int nums[] = {2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
+                             14, 15, 16, 17, 18, 19, 21, 22, 23, 24, 25, 26,
+                             27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+                             39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 81,
+                             82, 83, 84, 85, 86, 87, 88, 89};
   uint32_t cap = (uint32_t)NREGIONS + 3000, n = 0;
   g->cty = xmalloc(sizeof(county) * cap);
   for (size_t r = 0; r < NREGIONS; r++) {
@@ -898,8 +978,8 @@ static double han_sum_p2(const gen *g, int male)
   t = xmalloc(sizeof(double) * n * n);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++)
-      t[i * n + j] = (1000 - GIVEN_SINGLE_PM - GIVEN_HEAD_PM) / 1000.0 * c[i] *
-                     c[j];
+      t[i * n + j] =
+          (1000 - GIVEN_SINGLE_PM - GIVEN_HEAD_PM) / 1000.0 * c[i] * c[j];
   for (size_t k = 0; k < nh; k++) {
     double p = GIVEN_HEAD_PM / 1000.0 * h[k];
     size_t a = n, b = n;
@@ -970,15 +1050,20 @@ static void school_name(school *s, rng *r)
   char *p = s->name;
   if (s->roster == MOE) {
     switch (rng_below(r, 6)) {
-    case 0: p = cat(cat(cat(cat(p, rg->city), "第"), num),
-                    "职业中等专业学校"); break;
+    case 0:
+      p = cat(cat(cat(cat(p, rg->city), "第"), num), "职业中等专业学校");
+      break;
     case 1:
       if (county_is_district)
         p = cat(p, rg->city);
       p = cat(cat(p, rg->county), "职业教育中心");
       break;
-    case 2: p = cat(cat(cat_city_short(p, rg->city), kw), "职业学校"); break;
-    case 3: p = cat(cat(cat(p, pv->school), kw), "学校"); break;
+    case 2:
+      p = cat(cat(cat_city_short(p, rg->city), kw), "职业学校");
+      break;
+    case 3:
+      p = cat(cat(cat(p, pv->school), kw), "学校");
+      break;
     case 4:
       p = cat(cat(cat_city_short(p, rg->city), kw), "中等专业学校");
       break;
@@ -996,23 +1081,38 @@ static void school_name(school *s, rng *r)
         p = cat(p, kw);
       p = cat(p, "技师学院");
       break;
-    case 1: p = cat(cat(cat_city_short(p, rg->city), kw), "技师学院"); break;
-    case 2: p = cat(cat(p, rg->city), "高级技工学校"); break;
-    case 3: p = cat(cat(cat_city_short(p, rg->city), kw), "技工学校"); break;
+    case 1:
+      p = cat(cat(cat_city_short(p, rg->city), kw), "技师学院");
+      break;
+    case 2:
+      p = cat(cat(p, rg->city), "高级技工学校");
+      break;
+    case 3:
+      p = cat(cat(cat_city_short(p, rg->city), kw), "技工学校");
+      break;
     case 4:
       if (county_is_district)
         p = cat(p, rg->city);
       p = cat(cat(p, rg->county), "技工学校");
       break;
-    default: p = cat(cat(cat(cat(p, rg->city), "第"), num), "技工学校"); break;
+    default:
+      p = cat(cat(cat(cat(p, rg->city), "第"), num), "技工学校");
+      break;
     }
   }
   /* Names an Excel export must quote. */
   switch (s->quoted) {
-  case 1: p = cat(cat(cat(p, ","), rg->city), "职工培训中心"); break;
-  case 2: p = cat(p, "（\"国家级重点\"）"); break;
-  case 3: p = cat(cat(cat(p, "\n（"), rg->county), "校区）"); break;
-  default: break;
+  case 1:
+    p = cat(cat(cat(p, ","), rg->city), "职工培训中心");
+    break;
+  case 2:
+    p = cat(p, "（\"国家级重点\"）");
+    break;
+  case 3:
+    p = cat(cat(cat(p, "\n（"), rg->county), "校区）");
+    break;
+  default:
+    break;
   }
   *p = '\0';
   s->name_len = (uint16_t)(p - s->name);
@@ -1171,7 +1271,8 @@ static void gen_name(const gen *g, rng *r, int male, int kind, int avoid,
   if (x < GIVEN_SINGLE_PM) {
     p = cat(p, set[lut[rng_next(r) >> 48]]);
   } else if (x < GIVEN_SINGLE_PM + GIVEN_HEAD_PM) {
-    const char *const *head = male ? GEN_GIVEN_HEAD_MALE : GEN_GIVEN_HEAD_FEMALE;
+    const char *const *head =
+        male ? GEN_GIVEN_HEAD_MALE : GEN_GIVEN_HEAD_FEMALE;
     p = cat(p, head[g->head_lut[male ? 1 : 0][rng_next(r) >> 48]]);
   } else {
     p = cat(p, set[lut[rng_next(r) >> 48]]);
@@ -1566,19 +1667,19 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
     ro = sub;
     s1 = SCH(ro);
     add(g, &a, ro, s1, ST_ENROLLED, 0, MAYBE(850, typical_waiver(r)));
-    add(g, &a, ro, OTHER(ro, s1), ST_ENROLLED, 0, MAYBE(400,
-        typical_waiver(r)));
+    add(g, &a, ro, OTHER(ro, s1), ST_ENROLLED, 0,
+        MAYBE(400, typical_waiver(r)));
     break;
   case K_SUSPENDED: /* 休学 still holds the enrollment */
     new_person(g, r, &a, 0);
     if (sub == 0) {
       add(g, &a, MOE, SCH(MOE), ST_SUSPENDED, 0, 0);
-      add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0, MAYBE(700,
-          typical_waiver(r)));
+      add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0,
+          MAYBE(700, typical_waiver(r)));
     } else {
       s1 = SCH(MOE);
-      add(g, &a, MOE, s1, ST_ENROLLED, MAYBE(300, typical_grant(r)), MAYBE(850,
-          typical_waiver(r)));
+      add(g, &a, MOE, s1, ST_ENROLLED, MAYBE(300, typical_grant(r)),
+          MAYBE(850, typical_waiver(r)));
       add(g, &a, MOE, OTHER(MOE, s1), ST_SUSPENDED, 0, 0);
     }
     break;
@@ -1590,8 +1691,8 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
     add(g, &a, ro, s1, rng_pm(r, 800) ? ST_ENROLLED : ST_SUSPENDED, 0,
         MAYBE(300, typical_waiver(r)));
     if (sub == 1) /* and a third record in the other system */
-      add(g, &a, 1 - ro, SCH(1 - ro), ST_ENROLLED, 0, MAYBE(500,
-          typical_waiver(r)));
+      add(g, &a, 1 - ro, SCH(1 - ro), ST_ENROLLED, 0,
+          MAYBE(500, typical_waiver(r)));
     break;
   case K_BRAND: /* 一校两牌: one code, both systems */
     new_person(g, r, &a, 0);
@@ -1608,8 +1709,8 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
   case K_GRANT_CROSS: { /* 助学金 paid by both systems */
     static const int st[3] = {ST_ENROLLED, ST_GRADUATED, ST_WITHDRAWN};
     new_person(g, r, &a, 0);
-    add(g, &a, MOE, SCH(MOE), ST_ENROLLED, typical_grant(r), MAYBE(800,
-        typical_waiver(r)));
+    add(g, &a, MOE, SCH(MOE), ST_ENROLLED, typical_grant(r),
+        MAYBE(800, typical_waiver(r)));
     add(g, &a, MOHRSS, SCH(MOHRSS), st[sub], typical_grant(r), 0);
     break;
   }
@@ -1618,8 +1719,8 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
     ro = sub;
     s1 = SCH(ro);
     add(g, &a, ro, s1, ST_TRANSFERRED, typical_grant(r), 0);
-    add(g, &a, ro, OTHER(ro, s1), ST_ENROLLED, typical_grant(r), MAYBE(800,
-        typical_waiver(r)));
+    add(g, &a, ro, OTHER(ro, s1), ST_ENROLLED, typical_grant(r),
+        MAYBE(800, typical_waiver(r)));
     break;
   case K_WAIVER: /* 免学费 twice */
     new_person(g, r, &a, 0);
@@ -1669,8 +1770,8 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
       add(g, &a, MOE, s1, ST_ENROLLED, 0, MAYBE(700, typical_waiver(r)));
       add(g, &b, MOE, OTHER(MOE, s1), ST_GRADUATED, 0, 0);
     } else {
-      add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0, MAYBE(700,
-          typical_waiver(r)));
+      add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0,
+          MAYBE(700, typical_waiver(r)));
       add(g, &b, MOE, SCH(MOE), ST_WITHDRAWN, 0, 0);
     }
     break;
@@ -1700,18 +1801,17 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
     other = rng_below(r, 2);
     s1 = SCH(ro);
     add(g, &a, ro, s1, sub ? ST_CANCELLED : ST_WITHDRAWN, 0, 0);
-    add(g, &a, other, OTHER(other, s1), ST_ENROLLED, MAYBE(300,
-        typical_grant(r)),
-        typical_waiver(r));
+    add(g, &a, other, OTHER(other, s1), ST_ENROLLED,
+        MAYBE(300, typical_grant(r)), typical_waiver(r));
     break;
   case K_LEGACY15: /* a 15-digit number here, its 18-digit form there */
     new_person(g, r, &a, 1);
-    x = add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0, MAYBE(500,
-            typical_waiver(r)));
+    x = add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0,
+            MAYBE(500, typical_waiver(r)));
     if (sub == 0)
       x->idform = IDF_15;
-    x = add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0, MAYBE(500,
-            typical_waiver(r)));
+    x = add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0,
+            MAYBE(500, typical_waiver(r)));
     if (sub == 1)
       x->idform = IDF_15;
     break;
@@ -1747,8 +1847,8 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
     if (var >= NV_DOT && var < NV_DOT + 7 && rng_below(r, 3) == 0)
       x->namevar = (uint8_t)(NV_DOT + 1 + rng_below(r, 6));
     other = cross ? MOHRSS : ro;
-    x = add(g, &a, other, OTHER(other, s1), ST_ENROLLED, 0, MAYBE(500,
-            typical_waiver(r)));
+    x = add(g, &a, other, OTHER(other, s1), ST_ENROLLED, 0,
+            MAYBE(500, typical_waiver(r)));
     x->namevar = (uint8_t)var;
     break;
   }
@@ -1759,13 +1859,12 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
       while (a.p.check != 'X')
         domain_person(&a.p, &g->stu, g->stu_next++, 0);
     ro = sub % 2 ? MOE : MOHRSS;
-    x = add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0, MAYBE(800,
-            typical_waiver(r)));
+    x = add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0,
+            MAYBE(800, typical_waiver(r)));
     if (ro == MOE)
       x->iddamage = (uint8_t)dmg;
-    x = add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, MAYBE(300,
-            typical_grant(r)),
-            MAYBE(500, typical_waiver(r)));
+    x = add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED,
+            MAYBE(300, typical_grant(r)), MAYBE(500, typical_waiver(r)));
     if (ro == MOHRSS)
       x->iddamage = (uint8_t)dmg;
     break;
@@ -1774,17 +1873,17 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
     int form = sub & 1 ? IDF_17 : IDF_BADCHECK;
     new_person(g, r, &a, 0);
     if (sub < 2) {
-      x = add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0, MAYBE(800,
-              typical_waiver(r)));
+      x = add(g, &a, MOE, SCH(MOE), ST_ENROLLED, 0,
+              MAYBE(800, typical_waiver(r)));
       x->idform = (uint8_t)form;
-      x = add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0, MAYBE(800,
-              typical_waiver(r)));
+      x = add(g, &a, MOHRSS, SCH(MOHRSS), ST_ENROLLED, 0,
+              MAYBE(800, typical_waiver(r)));
     } else {
       s1 = SCH(MOE);
       x = add(g, &a, MOE, s1, ST_ENROLLED, 0, MAYBE(800, typical_waiver(r)));
       x->idform = (uint8_t)form;
-      x = add(g, &a, MOE, OTHER(MOE, s1), ST_ENROLLED, 0, MAYBE(800,
-              typical_waiver(r)));
+      x = add(g, &a, MOE, OTHER(MOE, s1), ST_ENROLLED, 0,
+              MAYBE(800, typical_waiver(r)));
     }
     x->idform = (uint8_t)form;
     break;
@@ -1799,8 +1898,8 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
     break;
   case K_QUOTED: /* school names with a line break, a comma, quotes */
     new_person(g, r, &a, 0);
-    add(g, &a, MOE, g->special[MOE][2], ST_ENROLLED, 0, MAYBE(800,
-        typical_waiver(r)));
+    add(g, &a, MOE, g->special[MOE][2], ST_ENROLLED, 0,
+        MAYBE(800, typical_waiver(r)));
     add(g, &a, MOHRSS, g->special[MOHRSS][sub], ST_ENROLLED, 0, 0);
     break;
   case K_REJECT: { /* a good record, and a row of the same person rejected */
@@ -1810,9 +1909,8 @@ static void plan_one(gen *g, rng *r, int kind, int sub)
     other = rng_below(r, 2);
     s1 = SCH(ro);
     add(g, &a, ro, s1, ST_ENROLLED, 0, typical_waiver(r));
-    x = add(g, &a, other, OTHER(other, s1), ST_ENROLLED, MAYBE(300,
-            typical_grant(r)),
-            typical_waiver(r));
+    x = add(g, &a, other, OTHER(other, s1), ST_ENROLLED,
+            MAYBE(300, typical_grant(r)), typical_waiver(r));
     x->reject = (uint8_t)code;
     break;
   }
@@ -2094,9 +2192,8 @@ static uint64_t neighbour_id(gen *g, rng *r, uint64_t id17, int where)
 {
   int64_t slot = domain_slot(&g->stu, (int32_t)(id17 / 100000000000ULL));
   unsigned seq = (unsigned)(id17 % 1000), st = seq / 10, o = seq % 10;
-  unsigned nst = slot < 0 ? 1
-                          : (unsigned)((g->stu.pre[slot + 1] -
-                                        g->stu.pre[slot]) / 10);
+  unsigned nst =
+      slot < 0 ? 1 : (unsigned)((g->stu.pre[slot + 1] - g->stu.pre[slot]) / 10);
   for (uint32_t tries = 0; tries < 10000; tries++) {
     unsigned st2 = st, o2 = (o & 1) + 2 * rng_below(r, 5);
     uint64_t t;
@@ -2228,10 +2325,11 @@ static void fuzzy_finalize(gen *g)
     case FK_NEG_TWINS:
     case FK_NEG_COUNTY:
     case FK_NEG_ELSEWHERE:
-      t = neighbour_id(g, &r,
-                       how == FK_NEG_ELSEWHERE ? id_with_seq(b->id17, id % 1000)
-                                               : id,
-                       how == FK_NEG_COUNTY ? 1 : how == FK_NEG_ELSEWHERE ? 2 : 0);
+      t = neighbour_id(
+          g, &r, how == FK_NEG_ELSEWHERE ? id_with_seq(b->id17, id % 1000) : id,
+          how == FK_NEG_COUNTY      ? 1
+          : how == FK_NEG_ELSEWHERE ? 2
+                                    : 0);
       if (!t)
         die("internal: no free sequence number", NULL);
       b->id17 = b->true17 = t;
@@ -2484,31 +2582,32 @@ static inline int w_field(writer *w, const char *s, size_t n)
  */
 enum {
   P_NONE = 0,
-  P_PART_TIME,     /* 非全日制 and paid */
-  P_THIRD_YEAR,    /* a grant in year 3 */
-  P_BEYOND,        /* enrolled 学制 + 1 years before the period, paid */
-  L_UNPAID_PART,   /* look-alike: 非全日制, paid nothing */
-  L_COHORT_Y1,     /* look-alike: 年级 as the cohort of year 1, a grant */
-  L_DATE_FORMS,    /* look-alike: 2024/9/1, 20240901, a serial day; paid */
+  P_PART_TIME,   /* 非全日制 and paid */
+  P_THIRD_YEAR,  /* a grant in year 3 */
+  P_BEYOND,      /* enrolled 学制 + 1 years before the period, paid */
+  L_UNPAID_PART, /* look-alike: 非全日制, paid nothing */
+  L_COHORT_Y1,   /* look-alike: 年级 as the cohort of year 1, a grant */
+  L_DATE_FORMS,  /* look-alike: 2024/9/1, 20240901, a serial day; paid */
   P_COUNT
 };
 static const char *const P_NAME[P_COUNT] = {
-  "none", "part_time", "third_year", "beyond_program", "unpaid_part_time",
-  "cohort_year_1", "date_forms"};
+    "none",           "part_time",        "third_year",
+    "beyond_program", "unpaid_part_time", "cohort_year_1",
+    "date_forms"};
 
 /* What a written row says, for the policy truth. */
 typedef struct polrow {
-  int part;      /* 学习形式 非全日制 */
-  int year;      /* year of study in the period (年级 as written means it) */
-  int eyear;     /* 入学日期's year (September) */
-  int years;     /* 学制 */
+  int part;  /* 学习形式 非全日制 */
+  int year;  /* year of study in the period (年级 as written means it) */
+  int eyear; /* 入学日期's year (September) */
+  int years; /* 学制 */
 } polrow;
 
 typedef struct row {
   const char *f[NCOL];
   uint32_t n[NCOL];
   char scratch[2048];
-  polrow pol;    /* what the row says, for the policy truth */
+  polrow pol; /* what the row says, for the policy truth */
 } row;
 
 typedef struct rowctx {
@@ -2518,8 +2617,8 @@ typedef struct rowctx {
   int ro;
   const char *eol;
   size_t eol_len;
-  uint32_t line;     /* physical line the next row starts on */
-  uint64_t rowno;    /* data rows so far */
+  uint32_t line;  /* physical line the next row starts on */
+  uint64_t rowno; /* data rows so far */
 } rowctx;
 
 static int emit_row(rowctx *c, const row *rw)
@@ -2541,7 +2640,7 @@ static int emit_row(rowctx *c, const row *rw)
 typedef struct rowspec {
   uint64_t id17;
   int idform, iddamage;
-  char chk;      /* IDF_CHECK */
+  char chk; /* IDF_CHECK */
   nameparts np;
   int namevar, latin;
   const school *s;
@@ -2549,10 +2648,9 @@ typedef struct rowspec {
   int32_t grant2, waiver2;
   int reject;
   int adult;
-  int cosmetic;  /* harmless damage of other fields */
-  int policy;    /* P_*: a policy plant or look-alike (ordinary rows) */
+  int cosmetic; /* harmless damage of other fields */
+  int policy;   /* P_*: a policy plant or look-alike (ordinary rows) */
 } rowspec;
-
 
 static int age_at_period(const gen *g, uint64_t id17)
 {
@@ -2564,10 +2662,10 @@ static int age_at_period(const gen *g, uint64_t id17)
   return age;
 }
 
-#define FIELD(col, start, end)                                                \
-  do {                                                                        \
-    rw->f[col] = (start);                                                     \
-    rw->n[col] = (uint32_t)((end) - (start));                                 \
+#define FIELD(col, start, end)                                                 \
+  do {                                                                         \
+    rw->f[col] = (start);                                                      \
+    rw->n[col] = (uint32_t)((end) - (start));                                  \
   } while (0)
 
 static void build_row(rowctx *c, const rowspec *sp, row *rw)
@@ -2733,7 +2831,8 @@ static void build_row(rowctx *c, const rowspec *sp, row *rw)
   q = p;
   {
     int day = 1 + (int)rng_below(r, 10);
-    switch (sp->cosmetic == 5 || sp->policy == L_DATE_FORMS ? rng_below(r, 3) : 3) {
+    switch (sp->cosmetic == 5 || sp->policy == L_DATE_FORMS ? rng_below(r, 3)
+                                                            : 3) {
     case 0: /* 2024/9/1 */
       p = cat_uint(p, (uint64_t)eyear);
       p = cat(p, "/9/");
@@ -2909,8 +3008,9 @@ static void ordinary_spec(rowctx *c, rowspec *sp, uint64_t stu_index,
   if (g->damage > 0 && rng_chance(r, g->damage / 10)) {
     /* Excel's scientific notation is by far the most common. */
     static const uint8_t code[10] = {
-      R_ID_SCI, R_ID_NOT_DIGITS, R_ID_EMPTY, R_ID_TOO_SHORT, R_ID_TOO_LONG,
-      R_NAME_EMPTY, R_STATUS_UNKNOWN, R_AMOUNT, R_SCHOOL_EMPTY, R_STATUS_EMPTY};
+        R_ID_SCI,       R_ID_NOT_DIGITS, R_ID_EMPTY,       R_ID_TOO_SHORT,
+        R_ID_TOO_LONG,  R_NAME_EMPTY,    R_STATUS_UNKNOWN, R_AMOUNT,
+        R_SCHOOL_EMPTY, R_STATUS_EMPTY};
     static const uint8_t cum[10] = {50, 58, 66, 70, 74, 80, 86, 92, 97, 100};
     uint32_t x = rng_below(r, 100), k = 0;
     while (x >= cum[k])
@@ -2978,10 +3078,10 @@ static void note_namesake(gen *g, const rowspec *sp, int ro, uint32_t line,
 /* ---- the policy truth: docs/RULES.md "Policy findings" on every row ---- */
 
 typedef struct polhit {
-  char key[80];      /* type, reason, cleaned ID, roster, school: a finding */
+  char key[80]; /* type, reason, cleaned ID, roster, school: a finding */
   const char *type, *reason;
   int valid;
-  int64_t amount2;   /* half yuan */
+  int64_t amount2; /* half yuan */
   uint8_t roster;
   uint32_t line;
 } polhit;
@@ -2990,9 +3090,9 @@ typedef struct polhit {
  * not after the period, and the check character. */
 static int key_valid(const gen *g, const char *k, int len)
 {
-  static const int prov[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35,
-                             36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
-                             61, 62, 63, 64, 65, 71, 81, 82, 83};
+  static const int prov[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
+                             35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+                             53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83};
   int pv, y, m, d, ok = 0;
   uint64_t id17 = 0;
   if (len != 18)
@@ -3014,9 +3114,9 @@ static int key_valid(const gen *g, const char *k, int len)
   return k[17] == id_check(id17);
 }
 
-static void pol_add(gen *g, const char *key, const char *type, const char *reason,
-                    int valid, int64_t amount2, int ro, uint32_t line,
-                    const school *s)
+static void pol_add(gen *g, const char *key, const char *type,
+                    const char *reason, int valid, int64_t amount2, int ro,
+                    uint32_t line, const school *s)
 {
   polhit *h;
   if (g->npol == g->cappol) {
@@ -3045,27 +3145,33 @@ static void policy_truth(gen *g, const rowspec *sp, const row *rw, int ro,
   const polrow *pr = &rw->pol;
   char key[24];
   int len = id_key(key, sp->id17, sp->idform, sp->chk), valid;
-  int64_t gr = sp->grant2 > 0 ? sp->grant2 : 0, wv = sp->waiver2 > 0 ? sp->waiver2 : 0;
+  int64_t gr = sp->grant2 > 0 ? sp->grant2 : 0,
+          wv = sp->waiver2 > 0 ? sp->waiver2 : 0;
   if (gr == 0 && wv == 0)
     return;
   valid = key_valid(g, key, len);
   if (pr->part) {
     if (gr)
-      pol_add(g, key, "ineligible_grant", "part_time", valid, gr, ro, line, sp->s);
+      pol_add(g, key, "ineligible_grant", "part_time", valid, gr, ro, line,
+              sp->s);
     if (wv)
-      pol_add(g, key, "ineligible_waiver", "part_time", valid, wv, ro, line, sp->s);
+      pol_add(g, key, "ineligible_waiver", "part_time", valid, wv, ro, line,
+              sp->s);
   }
   if (gr && pr->year >= 3)
-    pol_add(g, key, "ineligible_grant", "third_year", valid, gr, ro, line, sp->s);
+    pol_add(g, key, "ineligible_grant", "third_year", valid, gr, ro, line,
+            sp->s);
   /* The program ends in September of eyear + years (the day is 1-10); the
    * period begins on its 1st: beyond when that September is before the
    * period's month. */
   if (pr->eyear + pr->years < g->py ||
       (pr->eyear + pr->years == g->py && 9 < g->pm)) {
     if (gr)
-      pol_add(g, key, "ineligible_grant", "beyond_program", valid, gr, ro, line, sp->s);
+      pol_add(g, key, "ineligible_grant", "beyond_program", valid, gr, ro, line,
+              sp->s);
     if (wv)
-      pol_add(g, key, "ineligible_waiver", "beyond_program", valid, wv, ro, line, sp->s);
+      pol_add(g, key, "ineligible_waiver", "beyond_program", valid, wv, ro,
+              line, sp->s);
   }
   if (valid && age_at_period(g, sp->id17) >= 30)
     pol_add(g, key, "subsidy_review", "over_age", valid, 0, ro, line, sp->s);
@@ -3171,9 +3277,9 @@ static void write_roster(gen *g, int ro)
 /* ---- the truth: docs/RULES.md applied to the planted groups ---- */
 
 typedef struct lines {
-  char *buf;          /* NUL-separated lines */
+  char *buf; /* NUL-separated lines */
   uint32_t len, cap;
-  uint32_t *off;      /* start of each line */
+  uint32_t *off; /* start of each line */
   uint32_t n, capn;
 } lines;
 
@@ -3399,8 +3505,8 @@ static void pair_line(lines *out, const char *kind, const prec *x,
  * apart, and the findings docs/RULES.md gives a linked pair (both holding
  * an enrollment: duplicate_record at one school, dual_enrollment at two;
  * both paid: double_grant, double_waiver). */
-static void build_fuzzy_truth(gen *g, lines *links, lines *review,
-                              lines *negs, lines *ffind)
+static void build_fuzzy_truth(gen *g, lines *links, lines *review, lines *negs,
+                              lines *ffind)
 {
   for (uint32_t gi = 0; gi < g->ngroups; gi++) {
     const pgroup *gr = &g->groups[gi];
@@ -3432,8 +3538,9 @@ static void build_fuzzy_truth(gen *g, lines *links, lines *review,
     }
     pair_line(links, kind, x, y);
     if (status_holds(x->status) && status_holds(y->status))
-      pair_line(ffind, x->school == y->school ? "duplicate_record"
-                                              : "dual_enrollment", x, y);
+      pair_line(ffind,
+                x->school == y->school ? "duplicate_record" : "dual_enrollment",
+                x, y);
     if (x->grant2 > 0 && y->grant2 > 0)
       pair_line(ffind, "double_grant", x, y);
     if (x->waiver2 > 0 && y->waiver2 > 0)
@@ -3476,8 +3583,8 @@ static uint64_t natural_namesakes(gen *g, lines *negs, uint64_t *han_pairs,
         char buf[128], *p = buf;
         if (x->pid == y->pid || (gx != NS_NOGROUP && gx == gy))
           continue;
-        p = cat(p, same ? "natural_namesake_same_county " :
-                          "natural_namesake ");
+        p = cat(p,
+                same ? "natural_namesake_same_county " : "natural_namesake ");
         p = cat(cat(p, ROSTER_LABEL[x->meta >> 31]), ":");
         p = cat(cat(cat_uint(p, x->line), " "), ROSTER_LABEL[y->meta >> 31]);
         p = cat_uint(cat(p, ":"), y->line);
@@ -3518,12 +3625,13 @@ static void write_explain(gen *g)
       id_key(key, x->id17, x->idform == IDF_15 ? IDF_18 : x->idform, x->chk);
       name_of(g, x, &np);
       *render_name(name, &np, x->namevar, x->latin) = '\0';
-      fprintf(fp, "  %s:%u key=%s %s dmg=%s name=\"%s\" nv=%u school=%s "
-                  "status=%s grant=%g waiver=%g%s%s\n",
+      fprintf(fp,
+              "  %s:%u key=%s %s dmg=%s name=\"%s\" nv=%u school=%s "
+              "status=%s grant=%g waiver=%g%s%s\n",
               ROSTER_LABEL[x->roster], x->line, key, form[x->idform],
               DMG_NAME[x->iddamage], name, x->namevar,
-              g->schools[x->school].code, STATUS_ZH[x->status],
-              x->grant2 / 2.0, x->waiver2 / 2.0, x->reject ? " REJECT=" : "",
+              g->schools[x->school].code, STATUS_ZH[x->status], x->grant2 / 2.0,
+              x->waiver2 / 2.0, x->reject ? " REJECT=" : "",
               REJECT_CODE[x->reject]);
     }
   }
@@ -3561,31 +3669,34 @@ static void gen_dispose(gen *g)
 static void usage(FILE *fp)
 {
   fputs(
-    "usage: gen_roster --out DIR [options]\n"
-    "Writes DIR/moe.csv, DIR/mohrss.csv, DIR/expected_findings.txt and\n"
-    "DIR/expected_rejects.txt (docs/RULES.md projection). Deterministic.\n"
-    "  --out DIR            output folder (created if missing)\n"
-    "  --seed N             PRNG seed (default 1)\n"
-    "  --moe N              MOE data rows (default 13000; k/M suffixes)\n"
-    "  --mohrss N           MOHRSS data rows (default 4500)\n"
-    "  --period YYYY-MM     the extract's month (default 2026-11)\n"
-    "  --encoding E         utf8 or gb18030, for both files (default utf8)\n"
-    "  --gb18030 LABEL      write roster LABEL (moe, mohrss) in GB18030\n"
-    "  --plant RATE         share of persons in planted scenarios (0.02)\n"
-    "  --damage RATE        share of rows with Excel/typist damage (0.01)\n"
-    "  --fuzzy RATE         share of persons in fuzzy-tier scenarios: ID\n"
-    "                       typos and look-alike people (default 0, off);\n"
-    "                       truth in DIR/expected_links.txt,\n"
-    "                       expected_review.txt, expected_negatives.txt (with\n"
-    "                       every natural namesake pair) and\n"
-    "                       expected_fuzzy_findings.txt; density on stderr\n"
-    "  --policy RATE       share of rows planted against a subsidy rule or as\n"
-    "                       a look-alike (default 0.003); truth of every row\n"
-    "                       in DIR/expected_policy.txt (SPEC 3.2)\n"
-    "  --crlf               CRLF line ends\n"
-    "  --bom                UTF-8 byte order mark\n"
-    "  --explain            also write DIR/planted.txt\n",
-    fp);
+      "usage: gen_roster --out DIR [options]\n"
+      "Writes DIR/moe.csv, DIR/mohrss.csv, DIR/expected_findings.txt and\n"
+      "DIR/expected_rejects.txt (docs/RULES.md projection). Deterministic.\n"
+      "  --out DIR            output folder (created if missing)\n"
+      "  --seed N             PRNG seed (default 1)\n"
+      "  --moe N              MOE data rows (default 13000; k/M suffixes)\n"
+      "  --mohrss N           MOHRSS data rows (default 4500)\n"
+      "  --period YYYY-MM     the extract's month (default 2026-11)\n"
+      "  --encoding E         utf8 or gb18030, for both files (default utf8)\n"
+      "  --gb18030 LABEL      write roster LABEL (moe, mohrss) in GB18030\n"
+      "  --plant RATE         share of persons in planted scenarios (0.02)\n"
+      "  --damage RATE        share of rows with Excel/typist damage (0.01)\n"
+      "  --fuzzy RATE         share of persons in fuzzy-tier scenarios: ID\n"
+      "                       typos and look-alike people (default 0, off);\n"
+      "                       truth in DIR/expected_links.txt,\n"
+      "                       expected_review.txt, expected_negatives.txt "
+      "(with\n"
+      "                       every natural namesake pair) and\n"
+      "                       expected_fuzzy_findings.txt; density on stderr\n"
+      "  --policy RATE       share of rows planted against a subsidy rule or "
+      "as\n"
+      "                       a look-alike (default 0.003); truth of every "
+      "row\n"
+      "                       in DIR/expected_policy.txt (SPEC 3.2)\n"
+      "  --crlf               CRLF line ends\n"
+      "  --bom                UTF-8 byte order mark\n"
+      "  --explain            also write DIR/planted.txt\n",
+      fp);
 }
 
 static uint32_t parse_count(const char *s, const char *opt)
@@ -3627,7 +3738,8 @@ int main(int argc, char **argv)
 {
   static gen G;
   gen *g = &G;
-  lines fnd = {0}, rej = {0}, lnk = {0}, neg = {0}, rev = {0}, ffd = {0}, pol = {0};
+  lines fnd = {0}, rej = {0}, lnk = {0}, neg = {0}, rev = {0}, ffd = {0},
+        pol = {0};
   uint64_t natural = 0, han_pairs = 0, same_county = 0;
   int enc_gb = 0, gb_label[NROSTER] = {0, 0};
   const char *period = "2026-11";
@@ -3642,11 +3754,11 @@ int main(int argc, char **argv)
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                               \
-  do {                                                                        \
-    if (!v)                                                                   \
-      bad_arg("missing value", a);                                                \
-    i++;                                                                      \
+#define NEEDV()                                                                \
+  do {                                                                         \
+    if (!v)                                                                    \
+      bad_arg("missing value", a);                                             \
+    i++;                                                                       \
   } while (0)
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
@@ -3790,8 +3902,9 @@ int main(int argc, char **argv)
          g->n[MOHRSS], g->gb[MOHRSS] ? "gb18030" : "utf8", g->lines[MOHRSS],
          g->bytes[MOHRSS] / 1e6, g->persons, g->ngroups, g->nrecs, g->nfindings,
          g->nrej, g->out);
-  printf("gen_roster: policy: %u findings in expected_policy.txt; rows planted:",
-         pol.n);
+  printf(
+      "gen_roster: policy: %u findings in expected_policy.txt; rows planted:",
+      pol.n);
   for (int k = 1; k < P_COUNT; k++)
     printf(" %s %u", P_NAME[k], g->polkind[k]);
   printf("\n");
@@ -3804,8 +3917,9 @@ int main(int argc, char **argv)
       for (int v = 0; v < FV_COUNT; v++)
         if (g->fgroups[fk][v])
           printf(" %s%s %u", FKINDS[fk].name,
-                 fk == FK_NEG_TWINS ? TWIN_SUFFIX[v]
-                 : FKINDS[fk].nvar == FV_COUNT ? FV_SUFFIX[v] : "",
+                 fk == FK_NEG_TWINS            ? TWIN_SUFFIX[v]
+                 : FKINDS[fk].nvar == FV_COUNT ? FV_SUFFIX[v]
+                                               : "",
                  g->fgroups[fk][v]);
     printf("\n");
     /* Han students drawn N_h, over D birth dates and two sexes: a cell
@@ -3817,10 +3931,10 @@ int main(int argc, char **argv)
             "students over %u birth dates: namesake pairs (name, birth date, "
             "sex) expected %.0f, found %llu; all natural namesake pairs %llu "
             "(%llu in one county)\n",
-            g->ncty, (unsigned long long)g->stu.pre[g->stu.nreg],
-            g->sum_p2[1], g->sum_p2[0], (unsigned long long)g->stu_rows_han,
-            g->stu.ndays,
-            d * (nh / (2 * d)) * (nh / (2 * d)) * (g->sum_p2[0] + g->sum_p2[1]) / 2,
+            g->ncty, (unsigned long long)g->stu.pre[g->stu.nreg], g->sum_p2[1],
+            g->sum_p2[0], (unsigned long long)g->stu_rows_han, g->stu.ndays,
+            d * (nh / (2 * d)) * (nh / (2 * d)) *
+                (g->sum_p2[0] + g->sum_p2[1]) / 2,
             (unsigned long long)han_pairs, (unsigned long long)natural,
             (unsigned long long)same_county);
   }

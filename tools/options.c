@@ -103,8 +103,8 @@ int cc_args_number(const cc_args *a, long min, long max, long *out)
   if (max == LONG_MAX)
     return cc_usage_error(a->cmd, "--%s takes a whole number of at least %ld",
                           a->name, min);
-  return cc_usage_error(a->cmd, "--%s takes a number from %ld to %ld",
-                        a->name, min, max);
+  return cc_usage_error(a->cmd, "--%s takes a number from %ld to %ld", a->name,
+                        min, max);
 }
 
 int cc_args_given(const cc_args *a, int key)
@@ -462,7 +462,8 @@ void cc_manual_write(FILE *out)
   /* The coding tag: man-db and preconv read the page as UTF-8. */
   fputs(".\\\" -*- coding: UTF-8 -*-\n"
         ".\\\" Written by `chachong --man` from the option tables of tools/:\n"
-        ".\\\" do not edit.\n", out);
+        ".\\\" do not edit.\n",
+        out);
   fprintf(out, ".TH CHACHONG 1 \"\" \"chachong %s\" \"chachong manual\"\n",
           CHACHONG_VERSION);
   /* No hyphenation, ragged right: option names and codes stay whole. */
@@ -471,7 +472,8 @@ void cc_manual_write(FILE *out)
         "China's two secondary\\-vocational student systems\n"
         ".SH SYNOPSIS\n.B chachong\n.I command\n.RI [ options ]\n.br\n"
         ".B chachong\n.BR \\-\\-help \" | \" \\-\\-version \" | \" \\-\\-man\n"
-        ".SH DESCRIPTION\n", out);
+        ".SH DESCRIPTION\n",
+        out);
   roff(out, cc_manual_description, 1);
   fputs("\n.PP\nThe commands:\n", out);
   for (i = 0; i < cc_n_commands; i++)
@@ -480,7 +482,8 @@ void cc_manual_write(FILE *out)
   fputs(".PP\nEvery option is written \\fB\\-\\-name\\fR \\fIvalue\\fR or "
         "\\fB\\-\\-name\\fR=\\fIvalue\\fR, in full; an unknown, missing or "
         "malformed option is one line on standard error that names it, and "
-        "exit status 2.\n.SH COMMANDS\n", out);
+        "exit status 2.\n.SH COMMANDS\n",
+        out);
   for (i = 0; i < cc_n_commands; i++)
     manual_command(out, cc_commands[i]);
   fputs(".SH \"EXIT STATUS\"\n", out);
@@ -490,5 +493,6 @@ void cc_manual_write(FILE *out)
     fputs("\n", out);
   }
   fputs(".SH \"SEE ALSO\"\nREADME.md, docs/RULES.md and docs/FUZZY.md of the "
-        "chachong sources.\n", out);
+        "chachong sources.\n",
+        out);
 }

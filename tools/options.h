@@ -54,10 +54,11 @@ typedef struct cc_opt {
 /* One command: what `chachong --help`, `chachong NAME --help` and the
  * manual page say about it, and its entry point. */
 typedef struct cc_command {
-  const char *name;     /* as typed: chachong NAME */
-  int (*main)(int argc, char **argv); /* argv[0] is NAME; returns an exit code */
-  const char *summary;  /* one line for the command list */
-  const char *synopsis; /* usage lines, each starting "chachong NAME" or
+  const char *name; /* as typed: chachong NAME */
+  int (*main)(int argc,
+              char **argv); /* argv[0] is NAME; returns an exit code */
+  const char *summary;      /* one line for the command list */
+  const char *synopsis;     /* usage lines, each starting "chachong NAME" or
                            continuing with blanks; '\n' between them */
   const char *about;    /* what it does (paragraphs, '\n\n' between) or NULL */
   const char *operands; /* the operands' placeholder (VALUE...), or NULL when
@@ -74,13 +75,13 @@ typedef struct cc_command {
 
 /* The parser of one command line; caller-owned, nothing to free. */
 typedef struct cc_args {
-  const cc_command *cmd;  /* the command being parsed */
-  int argc;               /* as given to the command */
-  char **argv;            /* argv[0] is the command's name */
-  const char *value;      /* the value of the option or operand returned */
-  const char *name;       /* the name of the option returned, without "--" */
-  int rest;               /* after "--": the next operand; 0 before */
-  int ended;              /* getopt_long has returned -1 */
+  const cc_command *cmd; /* the command being parsed */
+  int argc;              /* as given to the command */
+  char **argv;           /* argv[0] is the command's name */
+  const char *value;     /* the value of the option or operand returned */
+  const char *name;      /* the name of the option returned, without "--" */
+  int rest;              /* after "--": the next operand; 0 before */
+  int ended;             /* getopt_long has returned -1 */
   unsigned char seen[CC_OPT_MAX]; /* per table entry: given at least once */
 } cc_args;
 

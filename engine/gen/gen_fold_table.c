@@ -81,12 +81,20 @@ static int is_middle_dot(UChar32 c)
   switch (c) {
   /* SPEC 2.2's list (U+FF0E and U+FF65 reach here as '.' and U+30FB
    * after NFKC, but are listed for clarity). */
-  case 0x00B7: case 0x2022: case 0x30FB: case 0x2027: case 0x002E:
-  case 0xFF0E: case 0xFF65:
+  case 0x00B7:
+  case 0x2022:
+  case 0x30FB:
+  case 0x2027:
+  case 0x002E:
+  case 0xFF0E:
+  case 0xFF65:
   /* Look-alikes that input methods and web forms also produce:
    * BULLET OPERATOR, DOT OPERATOR, WORD SEPARATOR MIDDLE DOT and
    * LATIN LETTER SINOLOGICAL DOT. */
-  case 0x2219: case 0x22C5: case 0x2E31: case 0xA78F:
+  case 0x2219:
+  case 0x22C5:
+  case 0x2E31:
+  case 0xA78F:
     return 1;
   default:
     return 0;

@@ -22,10 +22,10 @@ extern "C" {
 /** What an account may see (SPEC 5). */
 typedef enum cc_role {
   CC_ROLE_NONE = 0,
-  CC_ROLE_NATIONAL,  /**< "national": every finding; no scope code */
-  CC_ROLE_PROVINCE,  /**< "province": a 2-digit GB/T 2260 code */
-  CC_ROLE_CITY,      /**< "city": a 4-digit GB/T 2260 code */
-  CC_ROLE_SCHOOL,    /**< "school": a school code; answers its findings */
+  CC_ROLE_NATIONAL, /**< "national": every finding; no scope code */
+  CC_ROLE_PROVINCE, /**< "province": a 2-digit GB/T 2260 code */
+  CC_ROLE_CITY,     /**< "city": a 4-digit GB/T 2260 code */
+  CC_ROLE_SCHOOL,   /**< "school": a school code; answers its findings */
   CC_ROLE_COUNT_
 } cc_role;
 

@@ -19,12 +19,12 @@ extern "C" {
 
 /** One audit entry. */
 typedef struct cc_audit_entry {
-  int64_t when;        /**< Unix seconds */
-  char user[64];       /**< the operator: --user, else the login name */
-  char command[32];    /**< "query", "export", "report", "resolve", "run" */
-  char what[1024];     /**< what was asked (options; IDs masked) */
-  uint64_t records;    /**< how many records or findings came back */
-  char os_user[64];    /**< the operating-system account of the process
+  int64_t when;     /**< Unix seconds */
+  char user[64];    /**< the operator: --user, else the login name */
+  char command[32]; /**< "query", "export", "report", "resolve", "run" */
+  char what[1024];  /**< what was asked (options; IDs masked) */
+  uint64_t records; /**< how many records or findings came back */
+  char os_user[64]; /**< the operating-system account of the process
                             that wrote the entry (getpwuid(geteuid())):
                             cc_audit_record fills it in when left "";
                             "" in entries written before it was kept */

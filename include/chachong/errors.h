@@ -15,15 +15,15 @@ extern "C" {
 
 /** Return codes shared by the whole library. */
 typedef enum cc_error_code {
-  CC_OK = 0,          /**< success */
-  CC_ERROR = -1,      /**< any other failure */
-  CC_ENOTFOUND = -2,  /**< a file, period, roster or key does not exist */
-  CC_EINVALID = -3,   /**< bad input: arguments, file contents, dates */
-  CC_EIO = -4,        /**< a read, write or sync failed */
-  CC_ENOMEM = -5,     /**< out of memory, or a capped buffer overflowed */
-  CC_ECORRUPT = -6,   /**< the database is damaged or of another format */
+  CC_OK = 0,            /**< success */
+  CC_ERROR = -1,        /**< any other failure */
+  CC_ENOTFOUND = -2,    /**< a file, period, roster or key does not exist */
+  CC_EINVALID = -3,     /**< bad input: arguments, file contents, dates */
+  CC_EIO = -4,          /**< a read, write or sync failed */
+  CC_ENOMEM = -5,       /**< out of memory, or a capped buffer overflowed */
+  CC_ECORRUPT = -6,     /**< the database is damaged or of another format */
   CC_EINTERRUPTED = -7, /**< the run was cancelled (signal) */
-  CC_EBUSY = -8       /**< another run holds the database or output folder */
+  CC_EBUSY = -8         /**< another run holds the database or output folder */
 } cc_error_code;
 
 /**

@@ -60,21 +60,23 @@ typedef struct cc_export_options {
 } cc_export_options;
 
 #define CC_EXPORT_OPTIONS_VERSION 1
-#define CC_EXPORT_OPTIONS_INIT                                              \
-  {CC_EXPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL,                 \
-   CC_EXPORT_XLSX | CC_EXPORT_CSV, 0}
+#define CC_EXPORT_OPTIONS_INIT                                                 \
+  {                                                                            \
+    CC_EXPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL,                   \
+        CC_EXPORT_XLSX | CC_EXPORT_CSV, 0                                      \
+  }
 
 /** What an export wrote. */
 typedef struct cc_export_stats {
-  uint64_t findings;   /**< findings of the period, any state */
-  uint64_t rows;       /**< rows written to school packages (a finding
+  uint64_t findings;    /**< findings of the period, any state */
+  uint64_t rows;        /**< rows written to school packages (a finding
                             between two schools is a row in each) */
-  uint64_t schools;    /**< school packages written */
-  uint64_t cities;     /**< city roll-ups written */
-  uint64_t provinces;  /**< province roll-ups written */
-  uint64_t files;      /**< files written, roll-ups included */
-  double load_seconds; /**< reading the findings from the database */
-  double write_seconds;/**< grouping and writing */
+  uint64_t schools;     /**< school packages written */
+  uint64_t cities;      /**< city roll-ups written */
+  uint64_t provinces;   /**< province roll-ups written */
+  uint64_t files;       /**< files written, roll-ups included */
+  double load_seconds;  /**< reading the findings from the database */
+  double write_seconds; /**< grouping and writing */
 } cc_export_stats;
 
 /**

@@ -37,7 +37,8 @@ cc_id_level cc_fuzzy_id_level(const char *a, size_t la, int valid_a,
  */
 int cc_fuzzy_score(cc_evidence ev[CC_EV_COUNT_], const char *id_a, size_t la,
                    int valid_a, const char *id_b, size_t lb, int valid_b,
-                   const char *name_a, size_t na, const char *name_b, size_t nb);
+                   const char *name_a, size_t na, const char *name_b,
+                   size_t nb);
 
 /**
  * The probability that a pair with this score is one person, x 10000:
@@ -53,7 +54,8 @@ uint16_t cc_fuzzy_confidence(int score10);
  */
 void cc_fuzzy_levels(uint8_t level[CC_EV_COUNT_], const char *id_a, size_t la,
                      int valid_a, const char *id_b, size_t lb, int valid_b,
-                     const char *name_a, size_t na, const char *name_b, size_t nb);
+                     const char *name_a, size_t na, const char *name_b,
+                     size_t nb);
 
 /** Levels per field, at most (the ID has CC_IDL_COUNT_). */
 #define CC_FUZZY_LEVELS_MAX 8
@@ -79,14 +81,14 @@ void cc_fuzzy_pattern_levels(uint8_t level[CC_EV_COUNT_], unsigned p);
 
 typedef struct cc_fuzzy_model {
   double lambda; /**< share of candidate pairs that are one person */
-  double lambda_src[CC_FUZZY_SOURCES]; /**< the same, per source */
-  double m[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX]; /**< P(level | one person) */
-  double u[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX]; /**< P(level | two people) */
+  double lambda_src[CC_FUZZY_SOURCES];            /**< the same, per source */
+  double m[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX];    /**< P(level | one person) */
+  double u[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX];    /**< P(level | two people) */
   int16_t w10[CC_EV_COUNT_][CC_FUZZY_LEVELS_MAX]; /**< weight x 10 in use */
-  uint64_t pairs;   /**< candidate pairs the fit saw */
-  int iterations;   /**< EM iterations run (0: not fitted) */
-  int fitted;       /**< 1: w10 from the fit; 0: the documented weights */
-  const char *why;  /**< "fitted", or why the documented values are used */
+  uint64_t pairs;  /**< candidate pairs the fit saw */
+  int iterations;  /**< EM iterations run (0: not fitted) */
+  int fitted;      /**< 1: w10 from the fit; 0: the documented weights */
+  const char *why; /**< "fitted", or why the documented values are used */
 } cc_fuzzy_model;
 
 /** The documented m, u and weights (docs/RULES.md); lambda 0.01. */
@@ -127,7 +129,8 @@ int cc_fuzzy_level_count(int field);
 int cc_fuzzy_level_is_typo(int field, int level);
 
 /** The score x 10 of a level combination under a model. */
-int cc_fuzzy_model_score(const cc_fuzzy_model *m, const uint8_t level[CC_EV_COUNT_]);
+int cc_fuzzy_model_score(const cc_fuzzy_model *m,
+                         const uint8_t level[CC_EV_COUNT_]);
 
 #ifdef __cplusplus
 }

@@ -23,7 +23,7 @@ extern "C" {
 #define CC_IMPORT_COL_FINDING "问题编号" /**< the finding_id, 16 hex digits */
 #define CC_IMPORT_COL_SCHOOL "学校代码"  /**< the school the row belongs to */
 #define CC_IMPORT_COL_ANSWER "本校处理结果" /**< the drop-down */
-#define CC_IMPORT_COL_NOTE "处理说明"    /**< free text beside it (optional) */
+#define CC_IMPORT_COL_NOTE "处理说明" /**< free text beside it (optional) */
 
 /**
  * The drop-down's choice for an action: 保留本校学籍 (keep), 已注销本校学籍
@@ -101,7 +101,10 @@ typedef struct cc_import_options {
                            an answer's date): today */
 } cc_import_options;
 
-#define CC_IMPORT_OPTIONS_INIT {CC_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL, 0}
+#define CC_IMPORT_OPTIONS_INIT                                                 \
+  {                                                                            \
+    CC_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL, 0                             \
+  }
 
 /**
  * Reads returned school packages and records their answers.

@@ -20,15 +20,18 @@ typedef struct cc_db cc_db;
 
 /** Options of cc_db_open; initialize with CC_DB_OPTIONS_INIT. */
 typedef struct cc_db_options {
-  unsigned version;  /**< CC_DB_OPTIONS_VERSION */
-  int no_sync;       /**< 1: do not fsync at commit (MDB_NOSYNC): a killed
+  unsigned version; /**< CC_DB_OPTIONS_VERSION */
+  int no_sync;      /**< 1: do not fsync at commit (MDB_NOSYNC): a killed
                           process still leaves the database whole, a power
                           failure may lose the last run */
-  int read_only;     /**< 1: open for reading only */
+  int read_only;    /**< 1: open for reading only */
 } cc_db_options;
 
 #define CC_DB_OPTIONS_VERSION 1
-#define CC_DB_OPTIONS_INIT {CC_DB_OPTIONS_VERSION, 0, 0}
+#define CC_DB_OPTIONS_INIT                                                     \
+  {                                                                            \
+    CC_DB_OPTIONS_VERSION, 0, 0                                                \
+  }
 
 /** Version of the on-disk layout; a database of another version is refused. */
 #define CC_DB_FORMAT 2

@@ -23,11 +23,11 @@ typedef enum cc_encoding {
   CC_ENC_AUTO = 0, /**< BOM, else UTF-8 if the first block is valid UTF-8,
                         else GB18030 */
   CC_ENC_UTF8,
-  CC_ENC_GB18030,  /**< GB18030 (GBK and GB2312 are subsets) */
-  CC_ENC_UTF16LE,  /**< UTF-16 little-endian (Excel's "Unicode text");
+  CC_ENC_GB18030, /**< GB18030 (GBK and GB2312 are subsets) */
+  CC_ENC_UTF16LE, /**< UTF-16 little-endian (Excel's "Unicode text");
                         found by its BOM, converted to UTF-8 as it is read */
-  CC_ENC_UTF16BE,  /**< UTF-16 big-endian; found by its BOM */
-  CC_ENC_XLSX      /**< not a text encoding: the file was a workbook (only
+  CC_ENC_UTF16BE, /**< UTF-16 big-endian; found by its BOM */
+  CC_ENC_XLSX     /**< not a text encoding: the file was a workbook (only
                         ever reported in cc_ingest_stats) */
 } cc_encoding;
 
@@ -93,15 +93,15 @@ typedef struct cc_ingest_stats {
   uint64_t rejects;     /**< rejected rows */
   uint64_t blank;       /**< rows with every field empty, skipped */
   uint64_t id_invalid[CC_IDR_COUNT_]; /**< accepted rows by ID reason */
-  uint64_t id_upgraded; /**< 15-digit numbers upgraded */
-  uint64_t stray_quotes; /**< rows rejected as stray_quote */
+  uint64_t id_upgraded;               /**< 15-digit numbers upgraded */
+  uint64_t stray_quotes;              /**< rows rejected as stray_quote */
   uint64_t stray_swallowed; /**< rows those quotes would have merged into
                                  their row, read as rows of their own */
-  uint64_t mixed_lines; /**< lines not in the file's encoding (a mixed file
+  uint64_t mixed_lines;     /**< lines not in the file's encoding (a mixed file
                              is an error: see cc_ingest_file) */
-  uint32_t mixed_first[5]; /**< the first of them, in file order */
-  int encoding;         /**< cc_encoding detected or forced */
-  int delimiter;        /**< ',' or '\t'; 0 for a workbook */
+  uint32_t mixed_first[5];  /**< the first of them, in file order */
+  int encoding;             /**< cc_encoding detected or forced */
+  int delimiter;            /**< ',' or '\t'; 0 for a workbook */
 } cc_ingest_stats;
 
 /**
@@ -114,12 +114,12 @@ void cc_ingest_stats_notes(char *out, size_t cap, const cc_ingest_stats *st);
 
 /** Options; initialize with CC_INGEST_OPTIONS_INIT. */
 typedef struct cc_ingest_options {
-  unsigned version;           /**< CC_INGEST_OPTIONS_VERSION */
-  cc_encoding encoding;       /**< CC_ENC_AUTO by default */
-  const cc_header_map *map;   /**< extra header spellings; may be NULL */
-  cc_date today;              /**< birth dates after it are invalid */
-  int threads;                /**< worker threads; 0 = all cores */
-  size_t block_bytes;         /**< bytes read per step; 0 = a 32nd of
+  unsigned version;              /**< CC_INGEST_OPTIONS_VERSION */
+  cc_encoding encoding;          /**< CC_ENC_AUTO by default */
+  const cc_header_map *map;      /**< extra header spellings; may be NULL */
+  cc_date today;                 /**< birth dates after it are invalid */
+  int threads;                   /**< worker threads; 0 = all cores */
+  size_t block_bytes;            /**< bytes read per step; 0 = a 32nd of
                                    the file, within 2-64 MiB */
   volatile sig_atomic_t *cancel; /**< checked between steps; may be NULL */
   /** Called on the calling thread after each step; may be NULL. */
@@ -128,7 +128,10 @@ typedef struct cc_ingest_options {
 } cc_ingest_options;
 
 #define CC_INGEST_OPTIONS_VERSION 1
-#define CC_INGEST_OPTIONS_INIT {CC_INGEST_OPTIONS_VERSION, CC_ENC_AUTO, NULL, 0, 0, 0, NULL, NULL, NULL}
+#define CC_INGEST_OPTIONS_INIT                                                 \
+  {                                                                            \
+    CC_INGEST_OPTIONS_VERSION, CC_ENC_AUTO, NULL, 0, 0, 0, NULL, NULL, NULL    \
+  }
 
 #ifndef CC_FUZZ_LIMITS
 /** Longest field accepted, in bytes; a longer one rejects its row. */

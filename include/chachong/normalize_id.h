@@ -20,9 +20,9 @@ extern "C" {
 
 /** What became of a value. */
 typedef enum cc_id_verdict {
-  CC_ID_VALID = 0,    /**< a valid 18-character number (maybe upgraded) */
-  CC_ID_INVALID = 1,  /**< number-shaped, kept as a key, reported invalid */
-  CC_ID_REJECTED = 2  /**< cannot be an ID at all: the row is rejected */
+  CC_ID_VALID = 0,   /**< a valid 18-character number (maybe upgraded) */
+  CC_ID_INVALID = 1, /**< number-shaped, kept as a key, reported invalid */
+  CC_ID_REJECTED = 2 /**< cannot be an ID at all: the row is rejected */
 } cc_id_verdict;
 
 /**
@@ -30,19 +30,19 @@ typedef enum cc_id_verdict {
  * order listed). Stable English codes come from cc_id_reason_code().
  */
 typedef enum cc_id_reason {
-  CC_IDR_OK = 0,          /**< "ok": valid */
+  CC_IDR_OK = 0, /**< "ok": valid */
   /* invalid: still a key */
-  CC_IDR_LENGTH,          /**< "length": 16 or 17 digits */
-  CC_IDR_PROVINCE,        /**< "province": first two digits not a province */
-  CC_IDR_BIRTH_DATE,      /**< "birth_date": digits 7-14 not a real date */
-  CC_IDR_FUTURE_BIRTH,    /**< "future_birth_date": after today */
-  CC_IDR_CHECK_DIGIT,     /**< "check_digit": MOD 11-2 mismatch */
+  CC_IDR_LENGTH,       /**< "length": 16 or 17 digits */
+  CC_IDR_PROVINCE,     /**< "province": first two digits not a province */
+  CC_IDR_BIRTH_DATE,   /**< "birth_date": digits 7-14 not a real date */
+  CC_IDR_FUTURE_BIRTH, /**< "future_birth_date": after today */
+  CC_IDR_CHECK_DIGIT,  /**< "check_digit": MOD 11-2 mismatch */
   /* rejected: not an ID */
-  CC_IDR_EMPTY,           /**< "empty": nothing left after cleaning */
-  CC_IDR_SCIENTIFIC,      /**< "scientific_notation": Excel's 1.10101E+17 */
-  CC_IDR_NOT_DIGITS,      /**< "not_digits": letters or other characters */
-  CC_IDR_TOO_SHORT,       /**< "too_short": fewer than 15 digits */
-  CC_IDR_TOO_LONG,        /**< "too_long": more than 18 characters */
+  CC_IDR_EMPTY,      /**< "empty": nothing left after cleaning */
+  CC_IDR_SCIENTIFIC, /**< "scientific_notation": Excel's 1.10101E+17 */
+  CC_IDR_NOT_DIGITS, /**< "not_digits": letters or other characters */
+  CC_IDR_TOO_SHORT,  /**< "too_short": fewer than 15 digits */
+  CC_IDR_TOO_LONG,   /**< "too_long": more than 18 characters */
   CC_IDR_COUNT_
 } cc_id_reason;
 

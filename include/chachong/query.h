@@ -34,41 +34,43 @@ typedef enum cc_query_format {
  * does. The strings are the caller's and are only read during the call.
  */
 typedef struct cc_query_options {
-  unsigned version;             /**< CC_QUERY_OPTIONS_VERSION */
-  const char *const *periods;   /**< "YYYY-MM" each; none: the latest */
+  unsigned version;           /**< CC_QUERY_OPTIONS_VERSION */
+  const char *const *periods; /**< "YYYY-MM" each; none: the latest */
   size_t n_periods;
-  int all_periods;              /**< 1: every period (periods must be empty) */
-  const char *const *ids;       /**< ID numbers as typed: cleaned like a
+  int all_periods;        /**< 1: every period (periods must be empty) */
+  const char *const *ids; /**< ID numbers as typed: cleaned like a
                                      roster cell (apostrophe, full-width,
                                      white space, 15 -> 18 digits) */
   size_t n_ids;
-  const char *const *names;     /**< names, compared folded (SPEC 2.2) with
+  const char *const *names; /**< names, compared folded (SPEC 2.2) with
                                      the person's and every member's */
   size_t n_names;
-  const char *const *schools;   /**< school codes (any roster), trimmed */
+  const char *const *schools; /**< school codes (any roster), trimmed */
   size_t n_schools;
-  const char *const *regions;   /**< GB/T 2260 prefixes of a member's
+  const char *const *regions; /**< GB/T 2260 prefixes of a member's
                                      region_code: 2, 4 or 6 digits */
   size_t n_regions;
-  const char *const *types;     /**< "dual_enrollment", ... (English codes) */
+  const char *const *types; /**< "dual_enrollment", ... (English codes) */
   size_t n_types;
-  const char *const *states;    /**< "new", "open", "overdue", "cleared" */
+  const char *const *states; /**< "new", "open", "overdue", "cleared" */
   size_t n_states;
-  size_t limit;                 /**< at most this many findings; 0: all */
-  int format;                   /**< cc_query_format (cc_query_write) */
-  int unmasked;                 /**< 1: full ID numbers in the output */
-  const char *user;             /**< operator for the audit log; NULL or
+  size_t limit;               /**< at most this many findings; 0: all */
+  int format;                 /**< cc_query_format (cc_query_write) */
+  int unmasked;               /**< 1: full ID numbers in the output */
+  const char *user;           /**< operator for the audit log; NULL or
                                      "": the login name */
-  const char *const *reasons;   /**< policy reasons (SPEC 3.2):
+  const char *const *reasons; /**< policy reasons (SPEC 3.2):
                                      "part_time", "third_year",
                                      "beyond_program", "over_age" */
   size_t n_reasons;
 } cc_query_options;
 
 #define CC_QUERY_OPTIONS_VERSION 1
-#define CC_QUERY_OPTIONS_INIT                                               \
-  {CC_QUERY_OPTIONS_VERSION, NULL, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, \
-   NULL, 0, NULL, 0, 0, CC_QUERY_TABLE, 0, NULL, NULL, 0}
+#define CC_QUERY_OPTIONS_INIT                                                  \
+  {                                                                            \
+    CC_QUERY_OPTIONS_VERSION, NULL, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,  \
+        NULL, 0, NULL, 0, 0, CC_QUERY_TABLE, 0, NULL, NULL, 0                  \
+  }
 
 /** Longest audit description (cc_audit_entry.what), NUL included. */
 #define CC_QUERY_WHAT_MAX 1024
@@ -80,7 +82,7 @@ typedef struct cc_query_result {
   uint32_t *period_of;      /**< per finding: its index in periods */
   char (*periods)[8];       /**< the periods searched, oldest first */
   size_t n_periods;
-  size_t matched;           /**< findings that matched, before the limit
+  size_t matched;               /**< findings that matched, before the limit
                                  (findings.n is what came back) */
   char what[CC_QUERY_WHAT_MAX]; /**< the audit entry's description */
 } cc_query_result;

@@ -123,19 +123,19 @@ typedef struct cc_reject {
  * callback returns); empty optional fields have len 0.
  */
 typedef struct cc_record {
-  uint64_t id_hash;     /**< XXH3-64 of the cleaned ID */
-  uint32_t line;        /**< physical line where the row starts */
-  uint16_t roster;      /**< roster number within the run (0-based) */
-  uint8_t status;       /**< cc_status */
-  uint8_t id_verdict;   /**< cc_id_verdict: VALID or INVALID */
-  uint8_t id_reason;    /**< cc_id_reason */
-  uint8_t id_upgraded;  /**< 1 when a 15-digit number was upgraded */
-  uint8_t id_len;       /**< length of id */
+  uint64_t id_hash;       /**< XXH3-64 of the cleaned ID */
+  uint32_t line;          /**< physical line where the row starts */
+  uint16_t roster;        /**< roster number within the run (0-based) */
+  uint8_t status;         /**< cc_status */
+  uint8_t id_verdict;     /**< cc_id_verdict: VALID or INVALID */
+  uint8_t id_reason;      /**< cc_id_reason */
+  uint8_t id_upgraded;    /**< 1 when a 15-digit number was upgraded */
+  uint8_t id_len;         /**< length of id */
   char id[CC_ID_MAX + 1]; /**< cleaned ID, NUL-terminated */
-  int64_t grant;        /**< 助学金 in fen, 0 = none */
-  int64_t waiver;       /**< 免学费 in fen, 0 = none */
-  cc_str name;          /**< as registered (trimmed of outer white space) */
-  cc_str name_folded;   /**< SPEC 2.2 fold, for comparison only */
+  int64_t grant;          /**< 助学金 in fen, 0 = none */
+  int64_t waiver;         /**< 免学费 in fen, 0 = none */
+  cc_str name;            /**< as registered (trimmed of outer white space) */
+  cc_str name_folded;     /**< SPEC 2.2 fold, for comparison only */
   cc_str text[CC_COL_COUNT]; /**< other cells as registered, by cc_column;
                                 text[CC_COL_ID] and text[CC_COL_NAME] unused */
 } cc_record;

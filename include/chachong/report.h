@@ -30,36 +30,38 @@ extern "C" {
 
 /** Options of a report; initialize with CC_REPORT_OPTIONS_INIT. */
 typedef struct cc_report_options {
-  unsigned version;       /**< CC_REPORT_OPTIONS_VERSION */
-  const char *period;     /**< "YYYY-MM"; NULL: the latest period held */
-  const char *region;     /**< GB/T 2260 prefix: 2 digits (province) or 4
+  unsigned version;     /**< CC_REPORT_OPTIONS_VERSION */
+  const char *period;   /**< "YYYY-MM"; NULL: the latest period held */
+  const char *region;   /**< GB/T 2260 prefix: 2 digits (province) or 4
                                (city); NULL or "": the nation */
-  const char *user;       /**< operator for the audit log; NULL: login name */
-  unsigned top_overdue;   /**< overdue cases listed, most overdue first */
-  unsigned top_schools;   /**< schools in the per-thousand ranking */
-  unsigned min_records;   /**< schools with fewer records in the period are
+  const char *user;     /**< operator for the audit log; NULL: login name */
+  unsigned top_overdue; /**< overdue cases listed, most overdue first */
+  unsigned top_schools; /**< schools in the per-thousand ranking */
+  unsigned min_records; /**< schools with fewer records in the period are
                                not ranked (a rate over 3 students says
                                little); 0 ranks every school */
-  int64_t generated_at;   /**< Unix seconds printed as the time the page was
+  int64_t generated_at; /**< Unix seconds printed as the time the page was
                                made; 0: now (tests pin it) */
 } cc_report_options;
 
 #define CC_REPORT_OPTIONS_VERSION 1
-#define CC_REPORT_OPTIONS_INIT \
-  {CC_REPORT_OPTIONS_VERSION, NULL, NULL, NULL, 50, 20, 30, 0}
+#define CC_REPORT_OPTIONS_INIT                                                 \
+  {                                                                            \
+    CC_REPORT_OPTIONS_VERSION, NULL, NULL, NULL, 50, 20, 30, 0                 \
+  }
 
 /** What a report counted: for the caller's message and the audit log. */
 typedef struct cc_report_summary {
-  char period[8];          /**< the period reported, "YYYY-MM" */
-  size_t periods;          /**< periods in the trend */
-  uint64_t findings;       /**< findings of the period in scope, any state */
-  uint64_t open;           /**< of which new, open or overdue */
-  uint64_t overdue;        /**< of which overdue */
-  uint64_t cleared;        /**< of which cleared */
-  int64_t amount_at_risk;  /**< fen, over the findings not cleared: money
+  char period[8];         /**< the period reported, "YYYY-MM" */
+  size_t periods;         /**< periods in the trend */
+  uint64_t findings;      /**< findings of the period in scope, any state */
+  uint64_t open;          /**< of which new, open or overdue */
+  uint64_t overdue;       /**< of which overdue */
+  uint64_t cleared;       /**< of which cleared */
+  int64_t amount_at_risk; /**< fen, over the findings not cleared: money
                                 paid twice (the duplicates) */
-  uint64_t schools;        /**< schools in scope with a finding */
-  int64_t amount_policy;   /**< fen, over the policy findings not cleared
+  uint64_t schools;       /**< schools in scope with a finding */
+  int64_t amount_policy;  /**< fen, over the policy findings not cleared
                                 (SPEC 3.2): money paid against the rules,
                                 counted apart from amount_at_risk */
 } cc_report_summary;

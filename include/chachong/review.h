@@ -116,11 +116,11 @@ int cc_review_find(const cc_review_set *s, const char *id_a, size_t la,
 
 /** A pair of a set; the pointers are valid as long as the set. */
 typedef struct cc_review_pair {
-  const char *id_a;  /**< the bytewise smaller cleaned ID (not NUL-ended) */
+  const char *id_a; /**< the bytewise smaller cleaned ID (not NUL-ended) */
   size_t la;
-  const char *id_b;  /**< the other */
+  const char *id_b; /**< the other */
   size_t lb;
-  uint8_t decision;  /**< cc_review_decision */
+  uint8_t decision; /**< cc_review_decision */
 } cc_review_pair;
 
 /**

@@ -17,34 +17,36 @@ extern "C" {
 
 /** Options of cc_serve_start(); initialize with CC_SERVE_OPTIONS_INIT. */
 typedef struct cc_serve_options {
-  unsigned version;           /**< CC_SERVE_OPTIONS_VERSION */
-  const char *listen;         /**< "HOST:PORT" (IPv4 address or "localhost";
+  unsigned version;            /**< CC_SERVE_OPTIONS_VERSION */
+  const char *listen;          /**< "HOST:PORT" (IPv4 address or "localhost";
                                    port 0: any free port) */
-  const char *tls_cert;       /**< PEM certificate file: HTTPS; NULL: HTTP */
-  const char *tls_key;        /**< PEM key file, with tls_cert */
-  unsigned threads;           /**< worker threads; 0: 2 per core */
-  unsigned max_connections;   /**< connections at once */
-  unsigned per_ip_connections;/**< connections at once from one address */
-  unsigned connection_timeout;/**< seconds a connection may stay silent
+  const char *tls_cert;        /**< PEM certificate file: HTTPS; NULL: HTTP */
+  const char *tls_key;         /**< PEM key file, with tls_cert */
+  unsigned threads;            /**< worker threads; 0: 2 per core */
+  unsigned max_connections;    /**< connections at once */
+  unsigned per_ip_connections; /**< connections at once from one address */
+  unsigned connection_timeout; /**< seconds a connection may stay silent
                                    (slow clients) */
-  size_t max_body;            /**< bytes of a request body */
-  size_t memory_limit;        /**< bytes per connection for the request
+  size_t max_body;             /**< bytes of a request body */
+  size_t memory_limit;         /**< bytes per connection for the request
                                    line and headers (a larger header: 431) */
-  unsigned idle_timeout;      /**< seconds a session lives unused */
-  unsigned absolute_timeout;  /**< seconds a session lives at most */
-  unsigned account_failures;  /**< failed logins of one name before it is
+  unsigned idle_timeout;       /**< seconds a session lives unused */
+  unsigned absolute_timeout;   /**< seconds a session lives at most */
+  unsigned account_failures;   /**< failed logins of one name before it is
                                    locked for a while */
-  unsigned address_failures;  /**< failed logins from one address before
+  unsigned address_failures;   /**< failed logins from one address before
                                    it is locked for a while */
-  unsigned lockout_seconds;   /**< the first lock; doubles with each
+  unsigned lockout_seconds;    /**< the first lock; doubles with each
                                    further failure, up to 15 minutes */
-  unsigned max_sessions;      /**< sessions held at once */
+  unsigned max_sessions;       /**< sessions held at once */
 } cc_serve_options;
 
 #define CC_SERVE_OPTIONS_VERSION 1
-#define CC_SERVE_OPTIONS_INIT                                              \
-  {CC_SERVE_OPTIONS_VERSION, "127.0.0.1:8080", NULL, NULL, 0, 512, 64, 30, \
-   64 * 1024, 32 * 1024, 30 * 60, 12 * 3600, 5, 20, 60, 100000}
+#define CC_SERVE_OPTIONS_INIT                                                  \
+  {                                                                            \
+    CC_SERVE_OPTIONS_VERSION, "127.0.0.1:8080", NULL, NULL, 0, 512, 64, 30,    \
+        64 * 1024, 32 * 1024, 30 * 60, 12 * 3600, 5, 20, 60, 100000            \
+  }
 
 /** A running service. Opaque. */
 typedef struct cc_server cc_server;
