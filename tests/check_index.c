@@ -373,11 +373,12 @@ START_TEST(test_index_open_creates_private_dir)
   ck_assert_int_eq(stat(path_in("a/b/db/lock.mdb"), &sb), 0);
   ck_assert_uint_eq(sb.st_mode & 07777, 0600);
 
-  /* "format" = u32 big-endian CC_DB_FORMAT (2: records in chunks). */
+  /* "format" = u32 big-endian CC_DB_FORMAT (3: compact records, a
+   * dictionary). */
   ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
   ck_assert_uint_eq(v.mv_size, 4);
-  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\2", 4), 0);
-  ck_assert_int_eq(CC_DB_FORMAT, 2);
+  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\3", 4), 0);
+  ck_assert_int_eq(CC_DB_FORMAT, 3);
   cc_db_close(db);
 
   /* Reopening keeps it and finds no periods. */
@@ -421,45 +422,56 @@ START_TEST(test_index_open_other_format_is_corrupt)
   MDB_val v;
   uint8_t fmt[8];
   cc_db_options ro = CC_DB_OPTIONS_INIT;
+  int i;
   ro.read_only = 1;
   cc_db_close(db);
 
-  /* Format 1 (records one per value; only a run reads records, those of
-   * its own generation) is read as it is, and marked 2 when opened for
-   * writing. */
-  force_format(dir, "\0\0\0\1", 4);
-  ck_assert_int_eq(cc_db_open(&db, dir, &ro), 0);
-  ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
-  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\1", 4), 0);
-  cc_db_close(db);
-  db = tu_db_open(dir);
-  ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
-  ck_assert_uint_eq(v.mv_size, 4);
-  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\2", 4), 0);
-  cc_db_close(db);
-  /* A later format is refused. */
-  force_format(dir, "\0\0\0\3", 4);
+  /* Formats 1 (records one per value) and 2 (every field spelt out) are
+   * read as they are, and marked 3 when opened for writing: only a run
+   * reads records, those of its own generation, and the pre-registration
+   * check refuses a period stored in them
+   * (test_index_enrollments_old_layout). */
+  {
+    static const char *const old[] = {"\0\0\0\1", "\0\0\0\2"};
+    for (i = 0; i < 2; i++) {
+      force_format(dir, old[i], 4);
+      ck_assert_int_eq(cc_db_open(&db, dir, &ro), 0);
+      ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
+      ck_assert_int_eq(memcmp(v.mv_data, old[i], 4), 0);
+      cc_db_close(db);
+      db = tu_db_open(dir);
+      ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
+      ck_assert_uint_eq(v.mv_size, 4);
+      ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\3", 4), 0);
+      cc_db_close(db);
+    }
+  }
+  /* A later format is refused, and format 0. */
+  force_format(dir, "\0\0\0\4", 4);
   db = (cc_db *)1;
   {
     cc_db_options o = CC_DB_OPTIONS_INIT;
     ck_assert_int_eq(cc_db_open(&db, dir, &o), CC_ECORRUPT);
     ck_assert_ptr_null(db);
-    ck_assert_ptr_nonnull(strstr(cc_error_last(), "version 3"));
+    ck_assert_ptr_nonnull(strstr(cc_error_last(), "version 4"));
   }
   db = (cc_db *)1;
   ck_assert_int_eq(cc_db_open(&db, dir, &ro), CC_ECORRUPT);
   ck_assert_ptr_null(db);
+  force_format(dir, "\0\0\0\0", 4);
+  ck_assert_int_eq(cc_db_open(&db, dir, &ro), CC_ECORRUPT);
+  ck_assert_ptr_null(db);
 
-  /* A value of the wrong size is not format 2 either. */
-  force_format(dir, "\0\0\2", 3);
+  /* A value of the wrong size is not format 3 either. */
+  force_format(dir, "\0\0\3", 3);
   {
     cc_db_options o = CC_DB_OPTIONS_INIT;
     ck_assert_int_eq(cc_db_open(&db, dir, &o), CC_ECORRUPT);
     ck_assert_ptr_null(db);
   }
 
-  /* Back to 2: opens again. */
-  force_format(dir, "\0\0\0\2", 4);
+  /* Back to 3: opens again. */
+  force_format(dir, "\0\0\0\3", 4);
   db = tu_db_open(dir);
   cc_db_close(db);
 }
@@ -542,40 +554,37 @@ START_TEST(test_index_layout_known_bytes)
   uint8_t key[14];
   uint64_t h = cc_id_hash(id, 18);
   int i;
-  /* idx value: status 2 (休学) | verdict 1 | reason 5 (check_digit) |
-   * upgraded 1 | grant 200000 | waiver 100000 | 18 | id | 2 "S1" |
-   * 6 "张三" */
+  /* idx value (format 3): head 2 (休学) | upgraded 1 << 3 | reason 5
+   * (check_digit) << 4 = 0x5A, verdict 1 | the ID as 18 nibbles (text
+   * header 2 x 18 = 0x24) | grant 200000 zigzag 400000 = 0 + 53 x 128 +
+   * 24 x 16384: varint 80 B5 18 | waiver 100000 zigzag 200000 = 64 + 26 x
+   * 128 + 12 x 16384: C0 9A 0C | 2 "S1" | 6 "张三" */
   static const uint8_t idx_val[] = {
-      2, 1, 5, 1,
-      0, 0, 0, 0, 0, 0x03, 0x0D, 0x40,
-      0, 0, 0, 0, 0, 0x01, 0x86, 0xA0,
-      18, '1', '1', '0', '1', '0', '1', '2', '0', '0', '5', '0', '1', '0',
-      '1', '0', '0', '1', '8',
+      0x5A, 1,
+      0x24, 0x11, 0x01, 0x01, 0x20, 0x05, 0x01, 0x01, 0x00, 0x18,
+      0x80, 0xB5, 0x18,
+      0xC0, 0x9A, 0x0C,
       2, 'S', '1',
       6, 0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89};
-  /* rec value: a chunk of one record: n = 1 | line 74565 (0x12345) |
-   * offset 12 | the record: the same head, then ten u16-length cells:
-   * name "张三", school_code "S1", school_name "", region_code "370102",
-   * record_id "", study_mode "", grade "2", enroll_date "",
-   * program_years "", major "" */
+  /* rec value: a chunk of one record: n = 1 | line less the key's 0 |
+   * size 29 | the record: the same head, name "张三" as bytes (text header
+   * 2 x 6 + 1 = 13), record_id "" (0), dictionary entries 0 (the school
+   * "S1", "", "370102"), 1 (the term "", "2", "", "") and 2 (the major
+   * "") */
   static const uint8_t rec_val[] = {
-      0, 0, 0, 1,
-      0, 1, 0x23, 0x45, 0, 0, 0, 12,
-      2, 1, 5, 1,
-      0, 0, 0, 0, 0, 0x03, 0x0D, 0x40,
-      0, 0, 0, 0, 0, 0x01, 0x86, 0xA0,
-      18, '1', '1', '0', '1', '0', '1', '2', '0', '0', '5', '0', '1', '0',
-      '1', '0', '0', '1', '8',
-      0, 6, 0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89,
-      0, 2, 'S', '1',
-      0, 0,
-      0, 6, '3', '7', '0', '1', '0', '2',
-      0, 0,
-      0, 0,
-      0, 1, '2',
-      0, 0,
-      0, 0,
-      0, 0};
+      1, 0, 29,
+      0x5A, 1,
+      0x24, 0x11, 0x01, 0x01, 0x20, 0x05, 0x01, 0x01, 0x00, 0x18,
+      0x80, 0xB5, 0x18,
+      0xC0, 0x9A, 0x0C,
+      13, 0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89,
+      0,
+      0, 1, 2};
+  /* The dictionary, in rec under u16 0xFFFF | u32 entry number: texts as
+   * bytes only (2L + 1, then L bytes; "" is 0). */
+  static const uint8_t dict0[] = {5, 'S', '1', 0, 13, '3', '7', '0', '1', '0', '2'};
+  static const uint8_t dict1[] = {0, 3, '2', 0, 0};
+  static const uint8_t dict2[] = {0};
   uint8_t enc[CC_IDX_VALUE_MAX];
 
   mkrec(&r, 1, 74565, id, "张三", "S1", CC_STATUS_SUSPENDED, 200000, 100000);
@@ -597,21 +606,36 @@ START_TEST(test_index_layout_known_bytes)
   ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
   ck_assert_uint_eq(v.mv_size, sizeof rec_val);
   ck_assert_int_eq(memcmp(v.mv_data, rec_val, sizeof rec_val), 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x00";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, sizeof dict0);
+  ck_assert_int_eq(memcmp(v.mv_data, dict0, sizeof dict0), 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x01";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, sizeof dict1);
+  ck_assert_int_eq(memcmp(v.mv_data, dict1, sizeof dict1), 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x02";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, sizeof dict2);
+  ck_assert_int_eq(memcmp(v.mv_data, dict2, sizeof dict2), 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x03";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), MDB_NOTFOUND);
 
   /* idx key: the chunk's first entry's key, u64 hash | u16 roster |
-   * u32 line, big-endian; value: n = 1 | that key | u16 length | idx_val */
+   * u32 line, big-endian; value: n = 1 | that key | varint length |
+   * idx_val */
   for (i = 0; i < 8; i++)
     key[i] = (uint8_t)(h >> (56 - 8 * i));
   memcpy(key + 8, "\x00\x01\x00\x01\x23\x45", 6);
   k.mv_data = key;
   k.mv_size = 14;
   ck_assert_int_eq(mdb_get(txn, idx, &k, &v), 0);
-  ck_assert_uint_eq(v.mv_size, 4 + 14 + 2 + sizeof idx_val);
+  ck_assert_uint_eq(v.mv_size, 4 + 14 + 1 + sizeof idx_val);
   ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\1", 4), 0);
   ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 4, key, 14), 0);
-  ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 18, "\0\x31", 2), 0);
-  ck_assert_uint_eq(sizeof idx_val, 0x31);
-  ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 20, idx_val, sizeof idx_val), 0);
+  ck_assert_uint_eq(((const uint8_t *)v.mv_data)[18], 28);
+  ck_assert_uint_eq(sizeof idx_val, 28);
+  ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 19, idx_val, sizeof idx_val), 0);
   mdb_txn_abort(txn);
   cc_db_close(db);
 }
