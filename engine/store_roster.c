@@ -77,8 +77,9 @@
  *   name, a 14-digit record ID, 10-digit school code): before 2026-12-07
  *   (format 2) 8 of slot + 21 of head + 18 of ID + 10 x 2 of lengths + the
  *   texts (about 100) = about 170; now 2 of slot + 2 of head + 10 of ID +
- *   2 of amounts + 10 of name + 8 of record ID + 3-5 of references = about
- *   40 (bench/RESULTS.md has the measured figures).
+ *   2 of amounts + 10 of name + 8 of record ID + 4-6 of references = about
+ *   40 (bench/RESULTS.md has the measured figures: 43.8 with the pages'
+ *   slack, 54.2 an idx entry; 268.6 -> 99.0 bytes written a record).
  *
  * "gXXXXXXXX.idx": the hash index, in key order, a chunk of consecutive
  * entries per value, closed as rec's are. The key is the chunk's first
