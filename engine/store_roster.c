@@ -301,6 +301,17 @@ typedef struct head {
   uint8_t id_len;
 } head;
 
+/* A decoded head's fields into out (a cc_index_item or a cc_index_rec). */
+#define SET_HEAD_FIELDS(out, h)                                              \
+  do {                                                                       \
+    (out)->status = (h).status;                                              \
+    (out)->id_verdict = (h).id_verdict;                                      \
+    (out)->id_reason = (h).id_reason;                                        \
+    (out)->id_upgraded = (h).id_upgraded;                                    \
+    (out)->grant = (h).grant;                                                \
+    (out)->waiver = (h).waiver;                                              \
+  } while (0)
+
 static const uint8_t *get_head(head *h, char *id, const uint8_t *p,
                                const uint8_t *end)
 {
@@ -739,12 +750,7 @@ int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
   out->hash = get_u64(k);
   out->roster = get_u16(k + 8);
   out->line = get_u32(k + 10);
-  out->status = h.status;
-  out->id_verdict = h.id_verdict;
-  out->id_reason = h.id_reason;
-  out->id_upgraded = h.id_upgraded;
-  out->grant = h.grant;
-  out->waiver = h.waiver;
+  SET_HEAD_FIELDS(out, h);
   out->id_len = h.id_len;
   if (p >= end)
     return cc_error_set(CC_ECORRUPT, "database: bad index entry");
@@ -973,12 +979,7 @@ static int decode_rec(cc_index_rec *out, const uint8_t *p, size_t size,
       (p = get_text(&out->text[CC_COL_RECORD_ID], p, end, out->record_id_buf,
                     CC_REC_PACK_MAX)) == NULL)
     return cc_error_set(CC_ECORRUPT, "database: bad record");
-  out->status = h.status;
-  out->id_verdict = h.id_verdict;
-  out->id_reason = h.id_reason;
-  out->id_upgraded = h.id_upgraded;
-  out->grant = h.grant;
-  out->waiver = h.waiver;
+  SET_HEAD_FIELDS(out, h);
   out->id.ptr = out->id_buf;
   out->id.len = h.id_len;
   for (k = 0; k < N_DICT_KINDS; k++) {
