@@ -147,6 +147,11 @@
 #define DICT_ROSTER 0xFFFF
 /* Longest record ID stored as nibbles (cc_index_rec's record_id_buf). */
 #define CC_REC_PACK_MAX 32
+_Static_assert(sizeof ((cc_index_rec *)0)->record_id_buf == CC_REC_PACK_MAX,
+               "record_id_buf holds a packed record ID");
+/* The head's first byte: status in 3 bits, the ID reason in 4. */
+_Static_assert(CC_STATUS_COUNT_ <= 8 && CC_IDR_COUNT_ <= 16,
+               "status and ID reason fit the head's bits");
 
 static uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
