@@ -35,7 +35,7 @@
 /* The records of one ID within the current hash group (nearly always one
  * ID per group), counted so that an ID past max_per_id stops being kept. */
 typedef struct tally {
-  const char *id; /* into the map, as the items' */
+  char id[CC_ID_MAX]; /* a copy: the item it came from is reused */
   uint8_t id_len;
   uint64_t count;        /* records of this ID so far */
   uint64_t *set;         /* once generic: distinct school hashes (0 = empty) */
@@ -125,7 +125,7 @@ static tally *tally_of(worker *w, const cc_index_item *x)
   if (cc_grow((void **)&w->t, &w->cap_t, w->n_t + 1, sizeof *w->t) < 0)
     return NULL;
   memset(&w->t[w->n_t], 0, sizeof *w->t);
-  w->t[w->n_t].id = x->id;
+  memcpy(w->t[w->n_t].id, x->id, x->id_len);
   w->t[w->n_t].id_len = x->id_len;
   return &w->t[w->n_t++];
 }

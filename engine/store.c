@@ -22,9 +22,10 @@
  *
  * "meta" (one per environment)
  *   key                      value
- *   "format"                 u32 CC_DB_FORMAT (2; a format-1 database,
- *                            whose records were one per value, is taken
- *                            as it is: see cc_db_open)
+ *   "format"                 u32 CC_DB_FORMAT (3; a database of format
+ *                            1, whose records were one per value, or 2,
+ *                            whose records and index entries spelt every
+ *                            field out, is taken as it is: see cc_db_open)
  *   "next_gen"               u32 next generation number
  *   "period/YYYY-MM"         u32 generation | run info (JSON text)
  *   "staging/" u32 gen       "YYYY-MM" | u32 pid of the run (a generation
@@ -231,11 +232,15 @@ int cc_db_open(cc_db **out, const char *dir, const cc_db_options *opts)
   k.mv_data = "format";
   k.mv_size = 6;
   rc = mdb_get(txn, db->meta, &k, &v);
-  /* Format 1 kept one record per rec value. Only a run reads rec, and
-   * only its own generation's, before it publishes: a format-1 database
-   * holds nothing that this version reads differently, and is marked
-   * format 2 when opened for writing. */
-  old_format = rc == 0 && v.mv_size == 4 && get_u32(v.mv_data) == 1;
+  /* Format 1 kept one record per rec value, format 2 spelt out every
+   * field of a record and of an index entry (store_roster.c). A run reads
+   * rec and idx of its own generation only; the one reader of a published
+   * period's records, the pre-registration check, refuses a generation
+   * without a dictionary (cc_db_enrollments). Everything else (findings,
+   * school counts, the logs, accounts) is read as before: such a database
+   * is taken as it is, and marked format 3 when opened for writing. */
+  old_format = rc == 0 && v.mv_size == 4 &&
+               (get_u32(v.mv_data) == 1 || get_u32(v.mv_data) == 2);
   if ((rc == MDB_NOTFOUND || old_format) && !opts->read_only) {
     uint8_t fmt[4];
     put_u32(fmt, CC_DB_FORMAT);
@@ -651,6 +656,7 @@ void cc_store_read_end(cc_read *r)
   if (r->rec_cur)
     mdb_cursor_close(r->rec_cur);
   mdb_txn_abort(r->txn);
+  free(r->dict);
   free(r);
 }
 

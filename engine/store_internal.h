@@ -66,14 +66,18 @@ typedef struct cc_stage {
     uint32_t line, off; /* a record's line, its offset in `chunk` */
   } * slots;
   size_t n_chunk, cap_chunk;
+  size_t chunk_tab; /* bytes its slot table takes, less the count */
   uint16_t chunk_roster;
+  struct cc_dict_build *dict; /* the generation's dictionary (rec) */
   /* The idx chunk being filled. */
   uint8_t *ichunk;
   size_t ichunk_len, ichunk_cap, ichunk_max, n_ichunk;
 } cc_stage;
 
-/* Upper bound of an idx value's size. */
-#define CC_IDX_VALUE_MAX (21 + CC_ID_MAX + 1 + 255 + 1 + 255)
+/* Upper bound of an idx value's size (store_roster.c: a 2-byte head, the
+ * ID with its length, two varints of at most 10 bytes, school code and
+ * folded name with a byte of length each). */
+#define CC_IDX_VALUE_MAX (2 + 1 + CC_ID_MAX + 10 + 10 + 1 + 255 + 1 + 255)
 
 /* Encodes the idx value of a record into out (CC_IDX_VALUE_MAX bytes);
  * returns its length. */
@@ -126,20 +130,24 @@ typedef struct cc_index_item {
   uint16_t roster;
   uint8_t status, id_verdict, id_reason, id_upgraded;
   int64_t grant, waiver;
-  const char *id;
-  uint8_t id_len;
+  char id[CC_ID_MAX];
+  uint8_t id_len; /* a copy: idx packs it */
   const char *school_code;
   uint8_t school_code_len;
   const char *name_folded;
   uint8_t name_folded_len;
 } cc_index_item;
 
-/* A decoded rec value; pointers valid while the read transaction lives. */
+/* A decoded rec value; pointers valid while the read transaction lives.
+ * id, and text[CC_COL_RECORD_ID] when rec packs it, point into the
+ * struct's own buffers: use it where it was decoded, do not copy it. */
 typedef struct cc_index_rec {
   uint8_t status, id_verdict, id_reason, id_upgraded;
   int64_t grant, waiver;
   cc_str id;
   cc_str text[CC_COL_COUNT]; /* text[CC_COL_NAME] is the registered name */
+  char id_buf[CC_ID_MAX];
+  char record_id_buf[32]; /* CC_REC_PACK_MAX (store_roster.c) */
 } cc_index_rec;
 
 /* The record (roster, line) through r's rec cursor: cheapest when the keys
@@ -378,7 +386,8 @@ typedef struct cc_enrollment {
  * The records of a period whose cleaned ID is id and whose status holds an
  * enrollment (在籍, 休学), in index order (roster, line).
  * @param[out] out malloc'd (free it); NULL when none
- * @return 0; CC_ENOTFOUND when the period is not held; CC_EIO; CC_ENOMEM.
+ * @return 0; CC_ENOTFOUND when the period is not held; CC_ECORRUPT when it
+ *         was stored in format 1 or 2 (store.c); CC_EIO; CC_ENOMEM.
  */
 int cc_db_enrollments(cc_enrollment **out, size_t *n, cc_db *db,
                       const char *period, const char *id, size_t id_len);

@@ -22,6 +22,10 @@ struct cc_read {
   const cc_gen *g;
   MDB_txn *txn;
   MDB_cursor *rec_cur; /* opened when first used, or NULL */
+  MDB_val *dict;       /* the generation's dictionary, read when first
+                           used (store_roster.c); into the map */
+  size_t n_dict;
+  int dict_read; /* 1 once dict has been read */
 };
 
 /* Tries of a write transaction that filled the map, each after

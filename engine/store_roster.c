@@ -6,63 +6,101 @@
  * put_head/decode_rec for rec, cc_index_encode_idx/cc_index_decode_idx for
  * idx); a change that old databases cannot read bumps CC_DB_FORMAT.
  *
- * All integers are big-endian, so that byte order is numeric order.
+ * Integers in keys are big-endian, so that byte order is numeric order.
+ * In values, numbers are varints: unsigned LEB128, 7 bits a byte, the
+ * low group first, the high bit set on every byte but the last (0-127 take
+ * one byte, up to 16383 two); a signed amount is zigzagged first (0 is 0,
+ * -1 is 1, 1 is 2, ...). A "text" is
+ *
+ *   varint 2L + 1, then its L bytes as registered; or
+ *   varint 2L, then L characters of 0-9 and X as nibbles, two a byte, the
+ *         high nibble first (0-9 as themselves, X as 10), an odd one out
+ *         padded with 15: texts of such characters only, no longer than
+ *         the field allows (the ID 18, a record ID 32, others 0 - so an
+ *         empty text is always the single byte 0).
+ *
+ * Either form decodes to the very bytes that were stored: an invalid ID
+ * that holds another character, or a record ID of 33 digits, goes as
+ * bytes.
+ *
+ * The head of a record, in rec and in idx:
+ *
+ *   offset  size  field
+ *   0       1     status (cc_status, bits 0-2) | upgraded from 15 digits
+ *                 (bit 3) | ID reason (bits 4-7)
+ *   1       1     ID verdict
+ *   2       ...   text: the cleaned ID
+ *   ...     ...   varint zigzag grant (fen), varint zigzag waiver (fen)
  *
  * "gXXXXXXXX.rec": records, in file order, a chunk of consecutive records
- * of one roster per value.
+ * of one roster per value; after them, keyed past every roster, the
+ * generation's dictionary.
  *
  *   key       offset  size  field
- *             0       2     u16 roster
- *             2       4     u32 line of the chunk's first record
+ *             0       2     u16 roster (0xFFFF: a dictionary entry)
+ *             2       4     u32 line of the chunk's first record (of a
+ *                           dictionary entry: its number, from 0)
  *
- *   value     offset  size  field
- *             0       4     u32 n, the records in the chunk
- *             4       8n    n x (u32 line, u32 offset of the record from
- *                           the start of the value)
- *             4+8n    ...   the records, each running to the next one's
- *                           offset (the last one to the value's end)
+ *   value     size  field
+ *             ...   varint n, the records in the chunk
+ *             ...   n x (varint line less the previous record's line, the
+ *                   first record's less the key's, so 0; varint size of
+ *                   the record)
+ *             ...   the records, one after another
  *
- *   record    offset  size  field
- *             0       1     status (cc_status)
- *             1       1     ID verdict
- *             2       1     ID reason
- *             3       1     1: upgraded from 15 digits
- *             4       8     i64 grant (fen)
- *             12      8     i64 waiver (fen)
- *             20      1     L, the cleaned ID's length
- *             21      L     the cleaned ID
- *             21+L    ...   u16 length + bytes, as registered, of: name,
- *                           school_code, school_name, region_code,
- *                           record_id, study_mode, grade, enroll_date,
- *                           program_years, major (rec_columns)
+ *   record    size  field
+ *             ...   the head
+ *             ...   text: the name as registered
+ *             ...   text: record_id as registered
+ *             ...   varint: dictionary entry of school code, school name
+ *                   and region code (the school)
+ *             ...   varint: dictionary entry of study mode, grade,
+ *                   enrollment date and program years (the term)
+ *             ...   varint: dictionary entry of the major
+ *
+ *   dictionary entry value: its texts (3, 4 or 1, as the record's
+ *   reference says), never as nibbles, so that a reader points into the
+ *   map. Entries are numbered in the order first met, records in file
+ *   order; an entry is stored once per generation however many records
+ *   use it. A reader of many records (cc_read) reads the dictionary once;
+ *   a single look-up (cc_index_get_rec) fetches the entries it needs.
  *
  *   A chunk is closed before it would pass half a page (see
  *   cc_index_stage_begin), so that two fill a leaf page: one LMDB append
- *   per chunk (11 records on average at national scale), not per record.
+ *   per chunk, not per record.
  *   One per record, the appends took 4.6 s on the thread that commits,
  *   most of the ingest stage on two threads. A record is found by the last
  *   chunk whose first line is not past its line, then its line in the
  *   chunk's table. A record too big for a chunk has one of its own.
  *
- * "gXXXXXXXX.idx": the hash index, in key order, a chunk of consecutive
- * entries per value (26 on average at national scale), closed as rec's
- * are. The key is the chunk's first entry's key.
+ *   Bytes per record at the bench's 1M (a valid ID, no grant, a 3-char
+ *   name, a 14-digit record ID, 10-digit school code): before 2026-12-07
+ *   (format 2) 8 of slot + 21 of head + 18 of ID + 10 x 2 of lengths + the
+ *   texts (about 100) = about 170; now 2 of slot + 2 of head + 10 of ID +
+ *   2 of amounts + 10 of name + 8 of record ID + 4-6 of references = about
+ *   40 (bench/RESULTS.md has the measured figures: 43.8 with the pages'
+ *   slack, 54.2 an idx entry; 268.6 -> 99.0 bytes written a record).
  *
- *   value       offset  size  field
- *               0       4     u32 n, the entries in the chunk
- *               4       ...   n x (entry key, u16 length, entry value)
+ * "gXXXXXXXX.idx": the hash index, in key order, a chunk of consecutive
+ * entries per value, closed as rec's are. The key is the chunk's first
+ * entry's key.
+ *
+ *   value       size  field
+ *               4     u32 n, the entries in the chunk
+ *               ...   n x (entry key, varint length, entry value)
  *
  *   entry key   offset  size  field
  *               0       8     u64 XXH3-64 of the cleaned ID
  *               8       2     u16 roster
  *               10      4     u32 line
  *
- *   entry value offset  size  field
- *               0       21    as a record's offsets 0-20 (status, verdict,
- *                             reason, upgraded, grant, waiver, L)
- *               21      L     the cleaned ID
- *               21+L    1+S   u8 S + school code
- *               22+L+S  1+N   u8 N + folded name
+ *   entry value size  field
+ *               ...   the head
+ *               1+S   u8 S + school code
+ *               1+N   u8 N + folded name
+ *
+ *   Before (format 2): 16 + 21 + 18 + 11 + 10 = 76 bytes an entry at the
+ *   bench's 1M; now 15 + 14 + 11 + 10 = 50.
  *
  *   Everything the exact comparison needs is in the value, so the compare
  *   stage reads this database sequentially and touches "rec" only for the
@@ -93,6 +131,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "chachong/record.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
@@ -101,19 +141,206 @@
 #include "store_lmdb_internal.h"
 
 /* ------------------------------------------------------------------ */
+/* Numbers and texts (the layout at the top of the file). */
+
+/* rec keys of dictionary entries: past every roster. */
+#define DICT_ROSTER 0xFFFF
+/* Longest record ID stored as nibbles (cc_index_rec's record_id_buf). */
+#define CC_REC_PACK_MAX 32
+_Static_assert(sizeof((cc_index_rec *)0)->record_id_buf == CC_REC_PACK_MAX,
+               "record_id_buf holds a packed record ID");
+/* The head's first byte: status in 3 bits, the ID reason in 4. */
+_Static_assert(CC_STATUS_COUNT_ <= 8 && CC_IDR_COUNT_ <= 16,
+               "status and ID reason fit the head's bits");
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+  while (v >= 0x80) {
+    *p++ = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = (uint8_t)v;
+  return p;
+}
+
+static size_t varint_len(uint64_t v)
+{
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7)
+    n++;
+  return n;
+}
+
+/* The varint at p into *v; the byte after it, or NULL when it runs past
+ * end or past 64 bits. */
+static const uint8_t *get_varint(const uint8_t *p, const uint8_t *end,
+                                 uint64_t *v)
+{
+  uint64_t x = 0;
+  unsigned shift;
+  for (shift = 0; p < end && shift < 64; shift += 7) {
+    uint8_t b = *p++;
+    if (shift == 63 && b > 1)
+      return NULL;
+    x |= (uint64_t)(b & 0x7F) << shift;
+    if (!(b & 0x80)) {
+      *v = x;
+      return p;
+    }
+  }
+  return NULL;
+}
+
+static uint64_t zigzag(int64_t v)
+{
+  return v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1;
+}
+
+static int64_t unzigzag(uint64_t u)
+{
+  return u & 1 ? (int64_t) ~(u >> 1) : (int64_t)(u >> 1);
+}
+
+/* The nibble of a character of a packed text, or -1. */
+static int nibble_of(char c)
+{
+  return c >= '0' && c <= '9' ? c - '0' : c == 'X' ? 10 : -1;
+}
+
+/* 1 when s goes as nibbles in a field that packs up to pack_max. */
+static int packable(const char *s, size_t len, size_t pack_max)
+{
+  size_t i;
+  if (len > pack_max)
+    return 0;
+  for (i = 0; i < len; i++)
+    if (nibble_of(s[i]) < 0)
+      return 0;
+  return 1;
+}
+
+static size_t text_size(cc_str s, size_t pack_max)
+{
+  return packable(s.ptr, s.len, pack_max)
+             ? 1 + (s.len + 1) / 2
+             : varint_len(2 * (uint64_t)s.len + 1) + s.len;
+}
+
+static uint8_t *put_text(uint8_t *p, cc_str s, size_t pack_max)
+{
+  size_t i;
+  if (!packable(s.ptr, s.len, pack_max)) {
+    p = put_varint(p, 2 * (uint64_t)s.len + 1);
+    memcpy(p, s.ptr, s.len); /* not empty: an empty text packs */
+    return p + s.len;
+  }
+  *p++ = (uint8_t)(2 * s.len); /* s.len <= 32: one byte */
+  for (i = 0; i + 1 < s.len; i += 2)
+    *p++ = (uint8_t)(nibble_of(s.ptr[i]) << 4 | nibble_of(s.ptr[i + 1]));
+  if (s.len % 2)
+    *p++ = (uint8_t)(nibble_of(s.ptr[s.len - 1]) << 4 | 0xF);
+  return p;
+}
+
+/* The text at p into *out: nibbles are unpacked into buf (cap bytes),
+ * bytes are pointed at. The byte after it, or NULL when it is damaged. */
+static const uint8_t *get_text(cc_str *out, const uint8_t *p,
+                               const uint8_t *end, char *buf, size_t cap)
+{
+  uint64_t h, n;
+  size_t i;
+  if ((p = get_varint(p, end, &h)) == NULL)
+    return NULL;
+  n = h >> 1;
+  if (h & 1) {
+    if (n > (uint64_t)(end - p))
+      return NULL;
+    out->ptr = (const char *)p;
+    out->len = (size_t)n;
+    return p + n;
+  }
+  if (n > cap || (n + 1) / 2 > (uint64_t)(end - p))
+    return NULL;
+  for (i = 0; i < n; i++) {
+    unsigned d = i % 2 ? p[i / 2] & 0xFu : (unsigned)p[i / 2] >> 4;
+    if (d > 10)
+      return NULL;
+    buf[i] = d == 10 ? 'X' : (char)('0' + d);
+  }
+  if (n % 2 && (p[n / 2] & 0xF) != 0xF)
+    return NULL;
+  out->ptr = buf;
+  out->len = (size_t)n;
+  return p + (n + 1) / 2;
+}
+
+/* ------------------------------------------------------------------ */
 /* Encoding. */
+
+static cc_str id_str(const cc_record *rec)
+{
+  cc_str s = {rec->id, rec->id_len};
+  return s;
+}
+
+static size_t head_size(const cc_record *rec)
+{
+  return 2 + text_size(id_str(rec), CC_ID_MAX) +
+         varint_len(zigzag(rec->grant)) + varint_len(zigzag(rec->waiver));
+}
 
 static uint8_t *put_head(uint8_t *p, const cc_record *rec)
 {
-  p[0] = rec->status;
+  /* Ingest's values: cc_status, cc_id_reason, 0 or 1. */
+  assert(rec->status < 8 && rec->id_upgraded < 2 && rec->id_reason < 16);
+  p[0] = (uint8_t)(rec->status | rec->id_upgraded << 3 | rec->id_reason << 4);
   p[1] = rec->id_verdict;
-  p[2] = rec->id_reason;
-  p[3] = rec->id_upgraded;
-  put_u64(p + 4, (uint64_t)rec->grant);
-  put_u64(p + 12, (uint64_t)rec->waiver);
-  p[20] = rec->id_len;
-  memcpy(p + 21, rec->id, rec->id_len);
-  return p + 21 + rec->id_len;
+  p = put_text(p + 2, id_str(rec), CC_ID_MAX);
+  p = put_varint(p, zigzag(rec->grant));
+  return put_varint(p, zigzag(rec->waiver));
+}
+
+/* A decoded head; the ID is copied into id (CC_ID_MAX bytes). */
+typedef struct head {
+  uint8_t status, id_verdict, id_reason, id_upgraded;
+  int64_t grant, waiver;
+  uint8_t id_len;
+} head;
+
+/* A decoded head's fields into out (a cc_index_item or a cc_index_rec). */
+#define SET_HEAD_FIELDS(out, h)                                                \
+  do {                                                                         \
+    (out)->status = (h).status;                                                \
+    (out)->id_verdict = (h).id_verdict;                                        \
+    (out)->id_reason = (h).id_reason;                                          \
+    (out)->id_upgraded = (h).id_upgraded;                                      \
+    (out)->grant = (h).grant;                                                  \
+    (out)->waiver = (h).waiver;                                                \
+  } while (0)
+
+static const uint8_t *get_head(head *h, char *id, const uint8_t *p,
+                               const uint8_t *end)
+{
+  cc_str s;
+  uint64_t g, w;
+  if (end - p < 3)
+    return NULL;
+  h->status = p[0] & 7;
+  h->id_upgraded = p[0] >> 3 & 1;
+  h->id_reason = p[0] >> 4;
+  h->id_verdict = p[1];
+  if ((p = get_text(&s, p + 2, end, id, CC_ID_MAX)) == NULL ||
+      s.len > CC_ID_MAX)
+    return NULL;
+  if (s.ptr != id && s.len)
+    memcpy(id, s.ptr, s.len);
+  h->id_len = (uint8_t)s.len;
+  if ((p = get_varint(p, end, &g)) == NULL ||
+      (p = get_varint(p, end, &w)) == NULL)
+    return NULL;
+  h->grant = unzigzag(g);
+  h->waiver = unzigzag(w);
+  return p;
 }
 
 size_t cc_index_encode_idx(uint8_t *out, const cc_record *rec)
@@ -133,17 +360,133 @@ size_t cc_index_encode_idx(uint8_t *out, const cc_record *rec)
   return (size_t)(p - out);
 }
 
-/* Columns stored in a rec value after the head, in this order. */
-static const cc_column rec_columns[] = {
-    CC_COL_NAME,        CC_COL_SCHOOL_CODE, CC_COL_SCHOOL_NAME,
-    CC_COL_REGION_CODE, CC_COL_RECORD_ID,   CC_COL_STUDY_MODE,
-    CC_COL_GRADE,       CC_COL_ENROLL_DATE, CC_COL_PROGRAM_YEARS,
-    CC_COL_MAJOR};
-#define N_REC_COLUMNS (sizeof rec_columns / sizeof rec_columns[0])
+/* The dictionary's kinds of entry, in the order a record refers to them. */
+static const cc_column dict_school[] = {CC_COL_SCHOOL_CODE, CC_COL_SCHOOL_NAME,
+                                        CC_COL_REGION_CODE};
+static const cc_column dict_term[] = {CC_COL_STUDY_MODE, CC_COL_GRADE,
+                                      CC_COL_ENROLL_DATE, CC_COL_PROGRAM_YEARS};
+static const cc_column dict_major[] = {CC_COL_MAJOR};
+static const struct {
+  const cc_column *col;
+  size_t n;
+} dict_kinds[] = {{dict_school, 3}, {dict_term, 4}, {dict_major, 1}};
+#define N_DICT_KINDS (sizeof dict_kinds / sizeof dict_kinds[0])
 
-static cc_str rec_cell(const cc_record *rec, cc_column col)
+/* The dictionary being built while a generation is staged. */
+struct cc_dict_build {
+  uint8_t *bytes; /* the entries' values, one after another */
+  size_t len, cap;
+  size_t *off;       /* entry i is bytes[off[i], off[i + 1]) */
+  size_t n, cap_off; /* entries; off holds n + 1 */
+  uint32_t *slot;    /* open addressing: entry number + 1, 0 empty */
+  size_t n_slot;     /* a power of two, at least twice n */
+  uint8_t *tmp;      /* the value being looked up */
+  size_t tmp_cap;
+  uint32_t last[N_DICT_KINDS]; /* each kind's entry of the last record + 1 */
+};
+
+static void dict_free(struct cc_dict_build *d)
 {
-  return col == CC_COL_NAME ? rec->name : rec->text[col];
+  if (d == NULL)
+    return;
+  free(d->bytes);
+  free(d->off);
+  free(d->slot);
+  free(d->tmp);
+  free(d);
+}
+
+/* Puts entry e into the table (which has room). */
+static void dict_slot_put(struct cc_dict_build *d, uint32_t e)
+{
+  size_t mask = d->n_slot - 1;
+  size_t i =
+      XXH3_64bits(d->bytes + d->off[e], d->off[e + 1] - d->off[e]) & mask;
+  while (d->slot[i])
+    i = (i + 1) & mask;
+  d->slot[i] = e + 1;
+}
+
+/* The dictionary entry of kind k of rec, added when new, into *ref. */
+static int dict_ref(struct cc_dict_build *d, size_t k, const cc_record *rec,
+                    uint32_t *ref)
+{
+  size_t size = 0, i, mask;
+  uint64_t h;
+  uint8_t *p;
+  for (i = 0; i < dict_kinds[k].n; i++)
+    size += text_size(rec->text[dict_kinds[k].col[i]], 0);
+  if (size > d->tmp_cap) {
+    uint8_t *grown = realloc(d->tmp, size);
+    if (grown == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    d->tmp = grown;
+    d->tmp_cap = size;
+  }
+  for (p = d->tmp, i = 0; i < dict_kinds[k].n; i++)
+    p = put_text(p, rec->text[dict_kinds[k].col[i]], 0);
+  /* Neighbouring records mostly share their school and term. */
+  if (d->last[k]) {
+    uint32_t e = d->last[k] - 1;
+    if (d->off[e + 1] - d->off[e] == size &&
+        memcmp(d->bytes + d->off[e], d->tmp, size) == 0) {
+      *ref = e;
+      return 0;
+    }
+  }
+  if (2 * (d->n + 1) > d->n_slot) {
+    size_t n_slot = d->n_slot ? 2 * d->n_slot : 1024;
+    uint32_t *slot = calloc(n_slot, sizeof *slot);
+    if (slot == NULL)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    free(d->slot);
+    d->slot = slot;
+    d->n_slot = n_slot;
+    for (i = 0; i < d->n; i++)
+      dict_slot_put(d, (uint32_t)i);
+  }
+  mask = d->n_slot - 1;
+  h = XXH3_64bits(d->tmp, size);
+  for (i = h & mask; d->slot[i]; i = (i + 1) & mask) {
+    uint32_t e = d->slot[i] - 1;
+    if (d->off[e + 1] - d->off[e] == size &&
+        memcmp(d->bytes + d->off[e], d->tmp, size) == 0) {
+      *ref = e;
+      d->last[k] = e + 1;
+      return 0;
+    }
+  }
+  if (d->n >= UINT32_MAX - 1 ||
+      cc_grow((void **)&d->off, &d->cap_off, d->n + 2, sizeof *d->off) < 0 ||
+      cc_grow((void **)&d->bytes, &d->cap, d->len + size, 1) < 0)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  memcpy(d->bytes + d->len, d->tmp, size);
+  d->off[d->n] = d->len;
+  d->len += size;
+  d->off[d->n + 1] = d->len;
+  d->slot[i] = (uint32_t)d->n + 1;
+  *ref = (uint32_t)d->n;
+  d->last[k] = (uint32_t)++d->n;
+  return 0;
+}
+
+/* Appends the dictionary to rec, after the records. */
+static int dict_write(cc_stage *st)
+{
+  struct cc_dict_build *d = st->dict;
+  uint8_t key[6];
+  MDB_val k = {6, key}, v;
+  size_t i;
+  int rc;
+  for (i = 0; d && i < d->n; i++) {
+    put_u16(key, DICT_ROSTER);
+    put_u32(key + 2, (uint32_t)i);
+    v.mv_data = d->bytes + d->off[i];
+    v.mv_size = d->off[i + 1] - d->off[i];
+    if ((rc = mdb_put(st->txn, st->rec, &k, &v, MDB_APPEND)) != 0)
+      return cc_store_error(rc, "writing the dictionary");
+  }
+  return 0;
 }
 
 int cc_index_stage_begin(cc_stage *st, cc_db *db, const char *period,
@@ -207,12 +550,20 @@ fail:
   return cc_store_error(rc, "staging");
 }
 
+/* Bytes of the slot of a record of `len` bytes at `line` in the chunk
+ * being filled. */
+static size_t slot_size(const cc_stage *st, uint32_t line, size_t len)
+{
+  uint32_t prev = st->n_chunk ? st->slots[st->n_chunk - 1].line : line;
+  return varint_len(line - prev) + varint_len(len);
+}
+
 /* Appends the chunk being filled to rec, and empties it. */
 static int flush_chunk(cc_stage *st)
 {
   uint8_t key[6], *p;
   MDB_val k = {6, key}, v;
-  size_t head = 4 + 8 * st->n_chunk, i;
+  size_t head = varint_len(st->n_chunk) + st->chunk_tab, i;
   int rc;
   if (st->n_chunk == 0)
     return 0;
@@ -222,31 +573,45 @@ static int flush_chunk(cc_stage *st)
   /* MDB_RESERVE: written straight into the overflow pages. */
   if ((rc = mdb_put(st->txn, st->rec, &k, &v, MDB_APPEND | MDB_RESERVE)) != 0)
     return cc_store_error(rc, "writing records");
-  p = v.mv_data;
-  put_u32(p, (uint32_t)st->n_chunk);
+  p = put_varint(v.mv_data, st->n_chunk);
   for (i = 0; i < st->n_chunk; i++) {
-    put_u32(p + 4 + 8 * i, st->slots[i].line);
-    put_u32(p + 8 + 8 * i, (uint32_t)(head + st->slots[i].off));
+    size_t to = i + 1 < st->n_chunk ? st->slots[i + 1].off : st->chunk_len;
+    p = put_varint(p, st->slots[i].line - st->slots[i ? i - 1 : 0].line);
+    p = put_varint(p, to - st->slots[i].off);
   }
-  memcpy(p + head, st->chunk, st->chunk_len);
+  assert((size_t)(p - (uint8_t *)v.mv_data) == head);
+  memcpy(p, st->chunk, st->chunk_len);
   st->n_chunk = 0;
   st->chunk_len = 0;
+  st->chunk_tab = 0;
   return 0;
 }
 
 int cc_index_stage_record(cc_stage *st, const cc_record *rec)
 {
-  size_t len = 21 + rec->id_len, i;
+  cc_str name = rec->name, rid = rec->text[CC_COL_RECORD_ID];
+  uint32_t ref[N_DICT_KINDS];
+  size_t len, i;
   uint8_t *p;
   int rc;
 
-  for (i = 0; i < N_REC_COLUMNS; i++)
-    len += 2 + rec_cell(rec, rec_columns[i]).len;
+  if (rec->roster == DICT_ROSTER)
+    return cc_error_set(CC_EINVALID, "too many rosters");
+  if (st->dict == NULL && (st->dict = calloc(1, sizeof *st->dict)) == NULL)
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  for (i = 0; i < N_DICT_KINDS; i++)
+    if ((rc = dict_ref(st->dict, i, rec, &ref[i])) < 0)
+      return rc;
+  len = head_size(rec) + text_size(name, 0) + text_size(rid, CC_REC_PACK_MAX);
+  for (i = 0; i < N_DICT_KINDS; i++)
+    len += varint_len(ref[i]);
   /* A new chunk at a new roster, or when this record would push the chunk
    * past its pages (a record bigger than that has a chunk of its own). */
   if (st->n_chunk > 0 &&
       (rec->roster != st->chunk_roster ||
-       4 + 8 * (st->n_chunk + 1) + st->chunk_len + len > st->chunk_max) &&
+       varint_len(st->n_chunk + 1) + st->chunk_tab +
+               slot_size(st, rec->line, len) + st->chunk_len + len >
+           st->chunk_max) &&
       (rc = flush_chunk(st)) < 0)
     return rc;
   if (cc_grow((void **)&st->slots, &st->cap_chunk, st->n_chunk + 1,
@@ -263,17 +628,16 @@ int cc_index_stage_record(cc_stage *st, const cc_record *rec)
     st->chunk = grown;
     st->chunk_cap = cap;
   }
+  st->chunk_tab += slot_size(st, rec->line, len);
   st->chunk_roster = rec->roster;
   st->slots[st->n_chunk].line = rec->line;
   st->slots[st->n_chunk++].off = (uint32_t)st->chunk_len;
   p = put_head(st->chunk + st->chunk_len, rec);
-  for (i = 0; i < N_REC_COLUMNS; i++) {
-    cc_str s = rec_cell(rec, rec_columns[i]);
-    put_u16(p, (uint16_t)s.len);
-    if (s.len) /* an empty cell may have a NULL ptr (cc_str) */
-      memcpy(p + 2, s.ptr, s.len);
-    p += 2 + s.len;
-  }
+  p = put_text(p, name, 0);
+  p = put_text(p, rid, CC_REC_PACK_MAX);
+  for (i = 0; i < N_DICT_KINDS; i++)
+    p = put_varint(p, ref[i]);
+  assert((size_t)(p - (st->chunk + st->chunk_len)) == len);
   st->chunk_len += len;
   return 0;
 }
@@ -316,7 +680,7 @@ int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n)
       return cc_error_set(CC_ENOMEM, "out of memory");
   }
   for (i = 0; i < n; i++) {
-    size_t len = 16 + e[i].len;
+    size_t len = 14 + varint_len(e[i].len) + e[i].len;
     uint8_t *p;
     /* Payloads were written in file order and are read in hash order: ask
      * for them well ahead (both cache lines a payload may straddle) so
@@ -335,8 +699,8 @@ int cc_index_stage_entries(cc_stage *st, const cc_index_entry *e, size_t n)
     put_u64(p, e[i].hash);
     put_u16(p + 8, e[i].roster);
     put_u32(p + 10, e[i].line);
-    put_u16(p + 14, e[i].len);
-    memcpy(p + 16, e[i].payload, e[i].len);
+    p = put_varint(p + 14, e[i].len);
+    memcpy(p, e[i].payload, e[i].len);
     st->ichunk_len += len;
     st->n_ichunk++;
   }
@@ -348,9 +712,12 @@ static void free_chunk(cc_stage *st)
   free(st->chunk);
   free(st->slots);
   free(st->ichunk);
+  dict_free(st->dict);
   st->chunk = st->ichunk = NULL;
   st->slots = NULL;
+  st->dict = NULL;
   st->n_chunk = st->cap_chunk = st->chunk_len = st->chunk_cap = 0;
+  st->chunk_tab = 0;
   st->n_ichunk = st->ichunk_len = st->ichunk_cap = 0;
 }
 
@@ -359,6 +726,8 @@ int cc_index_stage_commit(cc_stage *st)
   int rc = flush_chunk(st);
   if (rc == 0)
     rc = flush_ichunk(st);
+  if (rc == 0)
+    rc = dict_write(st);
   free_chunk(st);
   if (rc < 0) {
     cc_index_stage_abort(st);
@@ -386,29 +755,21 @@ int cc_index_decode_idx(cc_index_item *out, const MDB_val *key,
                         const MDB_val *val)
 {
   const uint8_t *k = key->mv_data, *p = val->mv_data, *end = p + val->mv_size;
-  if (key->mv_size != 14 || val->mv_size < 23)
+  head h;
+  if (key->mv_size != 14 || (p = get_head(&h, out->id, p, end)) == NULL)
     return cc_error_set(CC_ECORRUPT, "database: bad index entry");
   out->hash = get_u64(k);
   out->roster = get_u16(k + 8);
   out->line = get_u32(k + 10);
-  out->status = p[0];
-  out->id_verdict = p[1];
-  out->id_reason = p[2];
-  out->id_upgraded = p[3];
-  out->grant = (int64_t)get_u64(p + 4);
-  out->waiver = (int64_t)get_u64(p + 12);
-  out->id_len = p[20];
-  out->id = (const char *)p + 21;
-  if (out->id_len > CC_ID_MAX || out->id_len + 23u > val->mv_size)
-    return cc_error_set(CC_ECORRUPT, "database: bad index entry");
-  p += 21 + out->id_len;
+  SET_HEAD_FIELDS(out, h);
+  out->id_len = h.id_len;
   if (p >= end)
     return cc_error_set(CC_ECORRUPT, "database: bad index entry");
   out->school_code_len = *p++;
   out->school_code = (const char *)p;
-  p += out->school_code_len;
-  if (p >= end)
+  if (out->school_code_len >= end - p)
     return cc_error_set(CC_ECORRUPT, "database: bad index entry");
+  p += out->school_code_len;
   out->name_folded_len = *p++;
   out->name_folded = (const char *)p;
   if (p + out->name_folded_len != end)
@@ -431,7 +792,7 @@ static void idx_key(uint8_t key[14], uint64_t hash, uint16_t roster,
 static int load_ichunk(cc_idx_cursor *c, const MDB_val *v)
 {
   const uint8_t *p = v->mv_data;
-  if (v->mv_size < 4 + 16 || get_u32(p) == 0)
+  if (v->mv_size < 4 + 15 || get_u32(p) == 0)
     return cc_error_set(CC_ECORRUPT, "database: bad index chunk");
   c->chunk = p;
   c->p = p + 4;
@@ -440,20 +801,30 @@ static int load_ichunk(cc_idx_cursor *c, const MDB_val *v)
   return 0;
 }
 
+/* The value of the entry at p, whose key is p's first 14 bytes, into v;
+ * NULL when the entry runs past end. */
+static const uint8_t *entry_value(MDB_val *v, const uint8_t *p,
+                                  const uint8_t *end)
+{
+  uint64_t len;
+  if (end - p < 15 || (p = get_varint(p + 14, end, &len)) == NULL ||
+      len > (uint64_t)(end - p))
+    return NULL;
+  v->mv_data = (void *)p;
+  v->mv_size = (size_t)len;
+  return p;
+}
+
 /* Decodes the entry at c->p and steps past it. */
 static int take_entry(cc_idx_cursor *c, cc_index_item *out)
 {
   MDB_val k, v;
-  if (c->end - c->p < 16)
+  if (entry_value(&v, c->p, c->end) == NULL)
     return cc_error_set(CC_ECORRUPT, "database: bad index chunk");
   k.mv_data = (void *)c->p;
   k.mv_size = 14;
-  v.mv_data = (void *)(c->p + 16);
-  v.mv_size = get_u16(c->p + 14);
-  if ((size_t)(c->end - c->p) - 16 < v.mv_size)
-    return cc_error_set(CC_ECORRUPT, "database: bad index chunk");
   c->last = c->p;
-  c->p += 16 + v.mv_size;
+  c->p = (const uint8_t *)v.mv_data + v.mv_size;
   return cc_index_decode_idx(out, &k, &v);
 }
 
@@ -484,12 +855,14 @@ static int scan_chunk(cc_idx_cursor *c, uint64_t hash, uint16_t roster,
   const uint8_t *p = c->chunk + 4;
   if (c->last && entry_key_cmp(c->last, hash, roster, line) <= 0)
     p = c->last;
-  while (c->end - p >= 16) {
-    if (entry_key_cmp(p, hash, roster, line) >= 0) {
+  while (p < c->end) {
+    MDB_val v;
+    if (entry_value(&v, p, c->end) == NULL || /* take_entry says so */
+        entry_key_cmp(p, hash, roster, line) >= 0) {
       c->p = p;
       return 1;
     }
-    p += 16 + get_u16(p + 14);
+    p = (const uint8_t *)v.mv_data + v.mv_size;
   }
   c->p = c->end;
   return 0;
@@ -573,69 +946,117 @@ int cc_idx_get(cc_idx_cursor *c, cc_index_item *out, uint64_t hash,
   return rc;
 }
 
+/* Where a record's dictionary entries are read from: the whole
+ * dictionary read beforehand (cc_read), or else look-ups in rec. */
+typedef struct dict_src {
+  int whole; /* 1: all[0, n) */
+  const MDB_val *all;
+  size_t n;
+  MDB_txn *txn;
+  MDB_dbi rec;
+} dict_src;
+
+static int dict_get(MDB_val *v, const dict_src *d, uint64_t ref)
+{
+  uint8_t key[6];
+  MDB_val k = {6, key};
+  int rc;
+  if (d->whole) {
+    if (ref >= d->n)
+      return cc_error_set(CC_ECORRUPT, "database: bad record");
+    *v = d->all[ref];
+    return 0;
+  }
+  if (ref > UINT32_MAX)
+    return cc_error_set(CC_ECORRUPT, "database: bad record");
+  put_u16(key, DICT_ROSTER);
+  put_u32(key + 2, (uint32_t)ref);
+  rc = mdb_get(d->txn, d->rec, &k, v);
+  if (rc == MDB_NOTFOUND)
+    return cc_error_set(CC_ECORRUPT, "database: bad record");
+  return rc ? cc_store_error(rc, "reading the dictionary") : 0;
+}
+
 /* Decodes one record of a rec chunk (layout at the top of the file). */
-static int decode_rec(cc_index_rec *out, const uint8_t *p, size_t size)
+static int decode_rec(cc_index_rec *out, const uint8_t *p, size_t size,
+                      const dict_src *d)
 {
   const uint8_t *end = p + size;
-  size_t i;
+  head h;
+  size_t k, i;
+  int rc;
 
   memset(out, 0, sizeof *out);
-  if (size < 21)
+  if ((p = get_head(&h, out->id_buf, p, end)) == NULL ||
+      (p = get_text(&out->text[CC_COL_NAME], p, end, NULL, 0)) == NULL ||
+      (p = get_text(&out->text[CC_COL_RECORD_ID], p, end, out->record_id_buf,
+                    CC_REC_PACK_MAX)) == NULL)
     return cc_error_set(CC_ECORRUPT, "database: bad record");
-  out->status = p[0];
-  out->id_verdict = p[1];
-  out->id_reason = p[2];
-  out->id_upgraded = p[3];
-  out->grant = (int64_t)get_u64(p + 4);
-  out->waiver = (int64_t)get_u64(p + 12);
-  out->id.len = p[20];
-  out->id.ptr = (const char *)p + 21;
-  if (out->id.len > CC_ID_MAX || 21u + out->id.len > size)
-    return cc_error_set(CC_ECORRUPT, "database: bad record");
-  p += 21 + out->id.len;
-  for (i = 0; i < N_REC_COLUMNS; i++) {
-    uint16_t len;
-    if (p + 2 > end)
+  SET_HEAD_FIELDS(out, h);
+  out->id.ptr = out->id_buf;
+  out->id.len = h.id_len;
+  for (k = 0; k < N_DICT_KINDS; k++) {
+    uint64_t ref;
+    MDB_val v;
+    const uint8_t *q, *qend;
+    if ((p = get_varint(p, end, &ref)) == NULL)
       return cc_error_set(CC_ECORRUPT, "database: bad record");
-    len = get_u16(p);
-    if (p + 2 + len > end)
-      return cc_error_set(CC_ECORRUPT, "database: bad record");
-    out->text[rec_columns[i]].ptr = (const char *)p + 2;
-    out->text[rec_columns[i]].len = len;
-    p += 2 + len;
+    if ((rc = dict_get(&v, d, ref)) < 0)
+      return rc;
+    q = v.mv_data;
+    qend = q + v.mv_size;
+    for (i = 0; i < dict_kinds[k].n; i++)
+      if ((q = get_text(&out->text[dict_kinds[k].col[i]], q, qend, NULL, 0)) ==
+          NULL)
+        return cc_error_set(CC_ECORRUPT, "database: bad dictionary entry");
+    if (q != qend)
+      return cc_error_set(CC_ECORRUPT, "database: bad dictionary entry");
   }
   if (p != end)
     return cc_error_set(CC_ECORRUPT, "database: bad record");
   return 0;
 }
 
-/* Finds record `line` in a chunk: CC_ENOTFOUND when the chunk does not
- * hold it. */
-static int chunk_find(cc_index_rec *out, const MDB_val *v, uint32_t line)
+/* Finds record `line` in a chunk whose first record is at `first`:
+ * CC_ENOTFOUND when the chunk does not hold it. */
+static int chunk_find(cc_index_rec *out, const MDB_val *v, uint32_t first,
+                      uint32_t line, const dict_src *d)
 {
-  const uint8_t *p = v->mv_data;
-  size_t n, lo = 0, hi, from, to;
-  if (v->mv_size < 4 || (n = get_u32(p)) == 0 || (v->mv_size - 4) / 8 < n)
+  const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+  uint64_t n, i, at = first, off = 0, len = 0, tab;
+  /* The table first, to learn where the records start. */
+  if ((p = get_varint(p, end, &n)) == NULL || n == 0 ||
+      n > (uint64_t)(end - p) / 2)
     return cc_error_set(CC_ECORRUPT, "database: bad record chunk");
-  hi = n;
-  while (lo < hi) { /* first entry whose line is >= line */
-    size_t mid = lo + (hi - lo) / 2;
-    if (get_u32(p + 4 + 8 * mid) < line)
-      lo = mid + 1;
-    else
-      hi = mid;
+  {
+    const uint8_t *q = p;
+    uint64_t a, b;
+    for (i = 0; i < n; i++)
+      if ((q = get_varint(q, end, &a)) == NULL ||
+          (q = get_varint(q, end, &b)) == NULL)
+        return cc_error_set(CC_ECORRUPT, "database: bad record chunk");
+    tab = (uint64_t)(q - (const uint8_t *)v->mv_data);
   }
-  if (lo == n || get_u32(p + 4 + 8 * lo) != line)
+  for (i = 0; i < n; i++) {
+    uint64_t delta = 0;
+    off += len;
+    p = get_varint(p, end, &delta);
+    p = get_varint(p, end, &len);
+    at += delta;
+    if (at >= line)
+      break;
+  }
+  if (i == n || at != line)
     return CC_ENOTFOUND;
-  from = get_u32(p + 8 + 8 * lo);
-  to = lo + 1 < n ? get_u32(p + 8 + 8 * (lo + 1)) : v->mv_size;
-  if (from < 4 + 8 * n || to < from || to > v->mv_size)
+  if (off + len > v->mv_size - tab)
     return cc_error_set(CC_ECORRUPT, "database: bad record chunk");
-  return decode_rec(out, p + from, to - from);
+  return decode_rec(out, (const uint8_t *)v->mv_data + tab + off, (size_t)len,
+                    d);
 }
 
-int cc_index_cursor_rec(cc_index_rec *out, MDB_cursor *cur, uint16_t roster,
-                        uint32_t line)
+/* cc_index_cursor_rec with the dictionary from d. */
+static int cursor_rec(cc_index_rec *out, MDB_cursor *cur, uint16_t roster,
+                      uint32_t line, const dict_src *d)
 {
   uint8_t key[6];
   MDB_val k = {6, key}, v;
@@ -646,10 +1067,11 @@ int cc_index_cursor_rec(cc_index_rec *out, MDB_cursor *cur, uint16_t roster,
   /* The chunk holding the line is the last whose first line is not past
    * it: the first key at or after (roster, line), or the one before.
    * Keys asked for in order mostly stay on the cursor's leaf page. */
-  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  rc = roster == DICT_ROSTER ? MDB_NOTFOUND
+                             : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
   if (rc == 0 && memcmp(k.mv_data, key, 6) != 0)
     rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-  else if (rc == MDB_NOTFOUND)
+  else if (rc == MDB_NOTFOUND && roster != DICT_ROSTER)
     rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
   if (rc == MDB_NOTFOUND)
     return cc_error_set(CC_ENOTFOUND, "database: no record %u:%u", roster,
@@ -657,10 +1079,18 @@ int cc_index_cursor_rec(cc_index_rec *out, MDB_cursor *cur, uint16_t roster,
   if (rc != 0)
     return cc_store_error(rc, "reading a record");
   if (k.mv_size != 6 || get_u16(k.mv_data) != roster ||
-      (rc = chunk_find(out, &v, line)) == CC_ENOTFOUND)
+      (rc = chunk_find(out, &v, get_u32((const uint8_t *)k.mv_data + 2), line,
+                       d)) == CC_ENOTFOUND)
     return cc_error_set(CC_ENOTFOUND, "database: no record %u:%u", roster,
                         line);
   return rc;
+}
+
+int cc_index_cursor_rec(cc_index_rec *out, MDB_cursor *cur, uint16_t roster,
+                        uint32_t line)
+{
+  dict_src d = {0, NULL, 0, mdb_cursor_txn(cur), mdb_cursor_dbi(cur)};
+  return cursor_rec(out, cur, roster, line, &d);
 }
 
 int cc_index_get_rec(cc_index_rec *out, MDB_txn *txn, MDB_dbi rec,
@@ -828,16 +1258,46 @@ int cc_index_roster_records(uint64_t *out, cc_db *db, const char *period,
 /* ------------------------------------------------------------------ */
 /* Reading through a cc_read (store_internal.h). */
 
+/* Reads r's generation's dictionary into r->dict (pointing into the map):
+ * the entries numbered from 0, at the end of rec. */
+static int dict_read(cc_read *r)
+{
+  uint8_t key[6];
+  MDB_val k = {6, key}, v;
+  size_t cap = 0;
+  int rc;
+  put_u16(key, DICT_ROSTER);
+  put_u32(key + 2, 0);
+  for (rc = mdb_cursor_get(r->rec_cur, &k, &v, MDB_SET_RANGE); rc == 0;
+       rc = mdb_cursor_get(r->rec_cur, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != 6 || get_u16(k.mv_data) != DICT_ROSTER ||
+        get_u32((const uint8_t *)k.mv_data + 2) != r->n_dict)
+      return cc_error_set(CC_ECORRUPT, "database: bad dictionary");
+    if (cc_grow((void **)&r->dict, &cap, r->n_dict + 1, sizeof *r->dict) < 0)
+      return cc_error_set(CC_ENOMEM, "out of memory");
+    r->dict[r->n_dict++] = v;
+  }
+  if (rc != MDB_NOTFOUND)
+    return cc_store_error(rc, "reading the dictionary");
+  r->dict_read = 1;
+  return 0;
+}
+
 int cc_store_rec_get(cc_index_rec *out, cc_read *r, uint16_t roster,
                      uint32_t line)
 {
+  dict_src d = {1, NULL, 0, NULL, 0};
   int rc;
   if (r->rec_cur == NULL &&
       (rc = mdb_cursor_open(r->txn, r->g->rec, &r->rec_cur)) != 0) {
     r->rec_cur = NULL;
     return cc_store_error(rc, "reading a record");
   }
-  return cc_index_cursor_rec(out, r->rec_cur, roster, line);
+  if (!r->dict_read && (rc = dict_read(r)) < 0)
+    return rc;
+  d.all = r->dict;
+  d.n = r->n_dict;
+  return cursor_rec(out, r->rec_cur, roster, line, &d);
 }
 
 int cc_store_idx_open(cc_idx_cursor *c, cc_read *r)
@@ -890,6 +1350,25 @@ static void copy_str(char *out, size_t cap, cc_str s)
   out[n] = '\0';
 }
 
+/* 1 when rec holds records but no dictionary: a generation written in
+ * format 1 or 2, whose records and index this version cannot read; 0
+ * when it is of this format; < 0 on error. */
+static int old_layout(MDB_txn *txn, MDB_dbi rec)
+{
+  uint8_t key[6];
+  MDB_val k = {6, key}, v;
+  MDB_stat ms;
+  int rc;
+  put_u16(key, DICT_ROSTER);
+  put_u32(key + 2, 0);
+  rc = mdb_get(txn, rec, &k, &v);
+  if (rc == 0)
+    return 0;
+  if (rc != MDB_NOTFOUND || (rc = mdb_stat(txn, rec, &ms)) != 0)
+    return cc_store_error(rc, "reading the dictionary");
+  return ms.ms_entries > 0;
+}
+
 int cc_db_enrollments(cc_enrollment **out, size_t *n, cc_db *db,
                       const char *period, const char *id, size_t id_len)
 {
@@ -918,6 +1397,15 @@ int cc_db_enrollments(cc_enrollment **out, size_t *n, cc_db *db,
   if ((rc = cc_index_open_gen(&rec, &idx, NULL, txn, gen)) != 0) {
     rc = cc_error_set(CC_EIO, "database: opening period %s: %s", period,
                       mdb_strerror(rc));
+    goto done;
+  }
+  if ((rc = old_layout(txn, rec)) != 0) {
+    if (rc == 1)
+      rc = cc_error_set(CC_ECORRUPT,
+                        "database: period %s was stored by an "
+                        "older chachong (format 2): run it again to look up "
+                        "its records",
+                        period);
     goto done;
   }
   if ((rc = cc_idx_open(&cur, txn, idx)) < 0)

@@ -376,11 +376,12 @@ START_TEST(test_index_open_creates_private_dir)
   ck_assert_int_eq(stat(path_in("a/b/db/lock.mdb"), &sb), 0);
   ck_assert_uint_eq(sb.st_mode & 07777, 0600);
 
-  /* "format" = u32 big-endian CC_DB_FORMAT (2: records in chunks). */
+  /* "format" = u32 big-endian CC_DB_FORMAT (3: compact records, a
+   * dictionary). */
   ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
   ck_assert_uint_eq(v.mv_size, 4);
-  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\2", 4), 0);
-  ck_assert_int_eq(CC_DB_FORMAT, 2);
+  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\3", 4), 0);
+  ck_assert_int_eq(CC_DB_FORMAT, 3);
   cc_db_close(db);
 
   /* Reopening keeps it and finds no periods. */
@@ -424,45 +425,56 @@ START_TEST(test_index_open_other_format_is_corrupt)
   MDB_val v;
   uint8_t fmt[8];
   cc_db_options ro = CC_DB_OPTIONS_INIT;
+  int i;
   ro.read_only = 1;
   cc_db_close(db);
 
-  /* Format 1 (records one per value; only a run reads records, those of
-   * its own generation) is read as it is, and marked 2 when opened for
-   * writing. */
-  force_format(dir, "\0\0\0\1", 4);
-  ck_assert_int_eq(cc_db_open(&db, dir, &ro), 0);
-  ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
-  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\1", 4), 0);
-  cc_db_close(db);
-  db = tu_db_open(dir);
-  ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
-  ck_assert_uint_eq(v.mv_size, 4);
-  ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\2", 4), 0);
-  cc_db_close(db);
-  /* A later format is refused. */
-  force_format(dir, "\0\0\0\3", 4);
+  /* Formats 1 (records one per value) and 2 (every field spelt out) are
+   * read as they are, and marked 3 when opened for writing: only a run
+   * reads records, those of its own generation, and the pre-registration
+   * check refuses a period stored in them
+   * (test_index_enrollments_old_layout). */
+  {
+    static const char *const old[] = {"\0\0\0\1", "\0\0\0\2"};
+    for (i = 0; i < 2; i++) {
+      force_format(dir, old[i], 4);
+      ck_assert_int_eq(cc_db_open(&db, dir, &ro), 0);
+      ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
+      ck_assert_int_eq(memcmp(v.mv_data, old[i], 4), 0);
+      cc_db_close(db);
+      db = tu_db_open(dir);
+      ck_assert_int_eq(meta_get(db, "format", 6, &v, fmt, sizeof fmt), 0);
+      ck_assert_uint_eq(v.mv_size, 4);
+      ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\3", 4), 0);
+      cc_db_close(db);
+    }
+  }
+  /* A later format is refused, and format 0. */
+  force_format(dir, "\0\0\0\4", 4);
   db = (cc_db *)1;
   {
     cc_db_options o = CC_DB_OPTIONS_INIT;
     ck_assert_int_eq(cc_db_open(&db, dir, &o), CC_ECORRUPT);
     ck_assert_ptr_null(db);
-    ck_assert_ptr_nonnull(strstr(cc_error_last(), "version 3"));
+    ck_assert_ptr_nonnull(strstr(cc_error_last(), "version 4"));
   }
   db = (cc_db *)1;
   ck_assert_int_eq(cc_db_open(&db, dir, &ro), CC_ECORRUPT);
   ck_assert_ptr_null(db);
+  force_format(dir, "\0\0\0\0", 4);
+  ck_assert_int_eq(cc_db_open(&db, dir, &ro), CC_ECORRUPT);
+  ck_assert_ptr_null(db);
 
-  /* A value of the wrong size is not format 2 either. */
-  force_format(dir, "\0\0\2", 3);
+  /* A value of the wrong size is not format 3 either. */
+  force_format(dir, "\0\0\3", 3);
   {
     cc_db_options o = CC_DB_OPTIONS_INIT;
     ck_assert_int_eq(cc_db_open(&db, dir, &o), CC_ECORRUPT);
     ck_assert_ptr_null(db);
   }
 
-  /* Back to 2: opens again. */
-  force_format(dir, "\0\0\0\2", 4);
+  /* Back to 3: opens again. */
+  force_format(dir, "\0\0\0\3", 4);
   db = tu_db_open(dir);
   cc_db_close(db);
 }
@@ -545,27 +557,30 @@ START_TEST(test_index_layout_known_bytes)
   uint8_t key[14];
   uint64_t h = cc_id_hash(id, 18);
   int i;
-  /* idx value: status 2 (休学) | verdict 1 | reason 5 (check_digit) |
-   * upgraded 1 | grant 200000 | waiver 100000 | 18 | id | 2 "S1" |
-   * 6 "张三" */
-  static const uint8_t idx_val[] = {
-      2,   1,   5,   1,   0,    0,    0,    0,    0,    0x03, 0x0D, 0x40, 0,
-      0,   0,   0,   0,   0x01, 0x86, 0xA0, 18,   '1',  '1',  '0',  '1',  '0',
-      '1', '2', '0', '0', '5',  '0',  '1',  '0',  '1',  '0',  '0',  '1',  '8',
-      2,   'S', '1', 6,   0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89};
-  /* rec value: a chunk of one record: n = 1 | line 74565 (0x12345) |
-   * offset 12 | the record: the same head, then ten u16-length cells:
-   * name "张三", school_code "S1", school_name "", region_code "370102",
-   * record_id "", study_mode "", grade "2", enroll_date "",
-   * program_years "", major "" */
+  /* idx value (format 3): head 2 (休学) | upgraded 1 << 3 | reason 5
+   * (check_digit) << 4 = 0x5A, verdict 1 | the ID as 18 nibbles (text
+   * header 2 x 18 = 0x24) | grant 200000 zigzag 400000 = 0 + 53 x 128 +
+   * 24 x 16384: varint 80 B5 18 | waiver 100000 zigzag 200000 = 64 + 26 x
+   * 128 + 12 x 16384: C0 9A 0C | 2 "S1" | 6 "张三" */
+  static const uint8_t idx_val[] = {0x5A, 1,    0x24, 0x11, 0x01, 0x01, 0x20,
+                                    0x05, 0x01, 0x01, 0x00, 0x18, 0x80, 0xB5,
+                                    0x18, 0xC0, 0x9A, 0x0C, 2,    'S',  '1',
+                                    6,    0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89};
+  /* rec value: a chunk of one record: n = 1 | line less the key's 0 |
+   * size 29 | the record: the same head, name "张三" as bytes (text header
+   * 2 x 6 + 1 = 13), record_id "" (0), dictionary entries 0 (the school
+   * "S1", "", "370102"), 1 (the term "", "2", "", "") and 2 (the major
+   * "") */
   static const uint8_t rec_val[] = {
-      0,   0,    0,    1,    0,    1,    0x23, 0x45, 0,    0,    0,    12,  2,
-      1,   5,    1,    0,    0,    0,    0,    0,    0x03, 0x0D, 0x40, 0,   0,
-      0,   0,    0,    0x01, 0x86, 0xA0, 18,   '1',  '1',  '0',  '1',  '0', '1',
-      '2', '0',  '0',  '5',  '0',  '1',  '0',  '1',  '0',  '0',  '1',  '8', 0,
-      6,   0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89, 0,    2,    'S',  '1',  0,   0,
-      0,   6,    '3',  '7',  '0',  '1',  '0',  '2',  0,    0,    0,    0,   0,
-      1,   '2',  0,    0,    0,    0,    0,    0};
+      1,    0,    29,   0x5A, 1,    0x24, 0x11, 0x01, 0x01, 0x20, 0x05,
+      0x01, 0x01, 0x00, 0x18, 0x80, 0xB5, 0x18, 0xC0, 0x9A, 0x0C, 13,
+      0xe5, 0xbc, 0xa0, 0xe4, 0xb8, 0x89, 0,    0,    1,    2};
+  /* The dictionary, in rec under u16 0xFFFF | u32 entry number: texts as
+   * bytes only (2L + 1, then L bytes; "" is 0). */
+  static const uint8_t dict0[] = {5,   'S', '1', 0,   13, '3',
+                                  '7', '0', '1', '0', '2'};
+  static const uint8_t dict1[] = {0, 3, '2', 0, 0};
+  static const uint8_t dict2[] = {0};
   uint8_t enc[CC_IDX_VALUE_MAX];
 
   mkrec(&r, 1, 74565, id, "张三", "S1", CC_STATUS_SUSPENDED, 200000, 100000);
@@ -587,22 +602,37 @@ START_TEST(test_index_layout_known_bytes)
   ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
   ck_assert_uint_eq(v.mv_size, sizeof rec_val);
   ck_assert_int_eq(memcmp(v.mv_data, rec_val, sizeof rec_val), 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x00";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, sizeof dict0);
+  ck_assert_int_eq(memcmp(v.mv_data, dict0, sizeof dict0), 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x01";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, sizeof dict1);
+  ck_assert_int_eq(memcmp(v.mv_data, dict1, sizeof dict1), 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x02";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, sizeof dict2);
+  ck_assert_int_eq(memcmp(v.mv_data, dict2, sizeof dict2), 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x03";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), MDB_NOTFOUND);
 
   /* idx key: the chunk's first entry's key, u64 hash | u16 roster |
-   * u32 line, big-endian; value: n = 1 | that key | u16 length | idx_val */
+   * u32 line, big-endian; value: n = 1 | that key | varint length |
+   * idx_val */
   for (i = 0; i < 8; i++)
     key[i] = (uint8_t)(h >> (56 - 8 * i));
   memcpy(key + 8, "\x00\x01\x00\x01\x23\x45", 6);
   k.mv_data = key;
   k.mv_size = 14;
   ck_assert_int_eq(mdb_get(txn, idx, &k, &v), 0);
-  ck_assert_uint_eq(v.mv_size, 4 + 14 + 2 + sizeof idx_val);
+  ck_assert_uint_eq(v.mv_size, 4 + 14 + 1 + sizeof idx_val);
   ck_assert_int_eq(memcmp(v.mv_data, "\0\0\0\1", 4), 0);
   ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 4, key, 14), 0);
-  ck_assert_int_eq(memcmp((const uint8_t *)v.mv_data + 18, "\0\x31", 2), 0);
-  ck_assert_uint_eq(sizeof idx_val, 0x31);
+  ck_assert_uint_eq(((const uint8_t *)v.mv_data)[18], 28);
+  ck_assert_uint_eq(sizeof idx_val, 28);
   ck_assert_int_eq(
-      memcmp((const uint8_t *)v.mv_data + 20, idx_val, sizeof idx_val), 0);
+      memcmp((const uint8_t *)v.mv_data + 19, idx_val, sizeof idx_val), 0);
   mdb_txn_abort(txn);
   cc_db_close(db);
 }
@@ -966,6 +996,495 @@ START_TEST(test_index_decode_rejects_damage)
     v.mv_size = n;
     ck_assert_int_eq(cc_index_decode_idx(&it, &k, &v), CC_ECORRUPT);
   }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Format 3: texts, varints and the dictionary, by hand. */
+
+/* Appends n bytes at *at. */
+static void cat(uint8_t *buf, size_t *at, const void *p, size_t n)
+{
+  memcpy(buf + *at, p, n);
+  *at += n;
+}
+
+/* Every field of a record read back, against what was staged. */
+static void assert_rec(const cc_index_rec *x, const cc_record *w)
+{
+  static const cc_column cols[] = {
+      CC_COL_SCHOOL_CODE, CC_COL_SCHOOL_NAME,   CC_COL_REGION_CODE,
+      CC_COL_RECORD_ID,   CC_COL_STUDY_MODE,    CC_COL_GRADE,
+      CC_COL_ENROLL_DATE, CC_COL_PROGRAM_YEARS, CC_COL_MAJOR};
+  size_t j;
+  ck_assert_uint_eq(x->status, w->status);
+  ck_assert_uint_eq(x->id_verdict, w->id_verdict);
+  ck_assert_uint_eq(x->id_reason, w->id_reason);
+  ck_assert_uint_eq(x->id_upgraded, w->id_upgraded);
+  ck_assert_int_eq(x->grant, w->grant);
+  ck_assert_int_eq(x->waiver, w->waiver);
+  ck_assert_uint_eq(x->id.len, w->id_len);
+  if (w->id_len)
+    ck_assert_int_eq(memcmp(x->id.ptr, w->id, w->id_len), 0);
+  assert_str(x->text[CC_COL_NAME].ptr, x->text[CC_COL_NAME].len, w->name);
+  for (j = 0; j < sizeof cols / sizeof cols[0]; j++)
+    assert_str(x->text[cols[j]].ptr, x->text[cols[j]].len, w->text[cols[j]]);
+}
+
+/* Every record staged, read back alone (cc_index_get_rec: dictionary
+ * entries looked up), through one cursor, and through a cc_read (the
+ * dictionary read whole); the index entries by key. */
+static void assert_staged(cc_db *db, uint32_t gen, const cc_record *r, size_t n)
+{
+  MDB_txn *txn;
+  MDB_dbi rec, idx;
+  MDB_cursor *cur;
+  cc_idx_cursor icur;
+  cc_gen g;
+  cc_read *rd;
+  size_t i;
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+  ck_assert_int_eq(cc_index_open_gen(&rec, &idx, NULL, txn, gen), 0);
+  ck_assert_int_eq(mdb_cursor_open(txn, rec, &cur), 0);
+  ck_assert_int_eq(cc_idx_open(&icur, txn, idx), 0);
+  for (i = 0; i < n; i++) {
+    cc_index_rec x;
+    cc_index_item it;
+    ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, r[i].roster, r[i].line), 0);
+    assert_rec(&x, &r[i]);
+    ck_assert_int_eq(cc_index_cursor_rec(&x, cur, r[i].roster, r[i].line), 0);
+    assert_rec(&x, &r[i]);
+    ck_assert_int_eq(
+        cc_idx_get(&icur, &it, r[i].id_hash, r[i].roster, r[i].line), 0);
+    ck_assert_uint_eq(it.status, r[i].status);
+    ck_assert_uint_eq(it.id_verdict, r[i].id_verdict);
+    ck_assert_uint_eq(it.id_reason, r[i].id_reason);
+    ck_assert_uint_eq(it.id_upgraded, r[i].id_upgraded);
+    ck_assert_int_eq(it.grant, r[i].grant);
+    ck_assert_int_eq(it.waiver, r[i].waiver);
+    assert_str(it.id, it.id_len, tu_str(r[i].id));
+    assert_str(it.school_code, it.school_code_len,
+               r[i].text[CC_COL_SCHOOL_CODE]);
+    assert_str(it.name_folded, it.name_folded_len, r[i].name_folded);
+  }
+  {
+    cc_index_rec x;
+    /* The dictionary's keys are no roster's. */
+    ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 0xFFFF, 0), CC_ENOTFOUND);
+    ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 0xFFFE, 0), CC_ENOTFOUND);
+  }
+  cc_idx_close(&icur);
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+
+  ck_assert_int_eq(cc_store_gen_open(&g, db, gen), 0);
+  ck_assert_int_eq(cc_store_read_begin(&rd, &g), 0);
+  for (i = 0; i < n; i++) {
+    cc_index_rec x;
+    ck_assert_int_eq(cc_store_rec_get(&x, rd, r[i].roster, r[i].line), 0);
+    assert_rec(&x, &r[i]);
+  }
+  cc_store_read_end(rd);
+}
+
+/* The three records of the dictionary test. */
+static const char rid33[] = "123456789012345678901234567890123";
+static const char rid32[] = "12345678901234567890123456789012";
+
+static size_t dict_records(cc_record *r)
+{
+  mkrec(&r[0], 0, 7, "11010519491231002X", "李四", "S1", CC_STATUS_ENROLLED, 0,
+        1600);
+  r[0].text[CC_COL_SCHOOL_NAME] = tu_str("一中");
+  r[0].text[CC_COL_REGION_CODE] = tu_str("110105");
+  r[0].text[CC_COL_RECORD_ID] = tu_str("2024001");
+  r[0].text[CC_COL_STUDY_MODE] = tu_str("全日制");
+  r[0].text[CC_COL_GRADE] = tu_str("1");
+  r[0].text[CC_COL_ENROLL_DATE] = tu_str("2024-09-01");
+  r[0].text[CC_COL_PROGRAM_YEARS] = tu_str("3");
+  r[0].text[CC_COL_MAJOR] = tu_str("数控");
+  /* The same school and term, no major; an invalid ID with a character
+   * that is no digit; a record ID one past the nibbles' 32. */
+  r[1] = r[0];
+  mkrec(&r[1], 0, 9, "11-0X", "", "S1", CC_STATUS_WITHDRAWN, 150000, 0);
+  memcpy(r[1].text, r[0].text, sizeof r[1].text);
+  r[1].text[CC_COL_MAJOR] = tu_str("");
+  r[1].text[CC_COL_RECORD_ID] = tu_str(rid33);
+  r[1].id_verdict = CC_ID_INVALID;
+  r[1].id_reason = CC_IDR_LENGTH;
+  /* Another roster, the same school, term and major; 15 characters (an
+   * odd count of nibbles), amounts at a varint's one-byte edge. */
+  r[2] = r[0];
+  mkrec(&r[2], 1, 2, "110105194912310", "李四", "S1", CC_STATUS_GRADUATED, 63,
+        64);
+  memcpy(r[2].text, r[0].text, sizeof r[2].text);
+  r[2].text[CC_COL_RECORD_ID] = tu_str(rid32);
+  r[2].id_upgraded = 1;
+  return 3;
+}
+
+START_TEST(test_index_layout_dictionary_bytes)
+{
+  cc_db *db = tu_db_open(path_in("db"));
+  cc_record r[3];
+  size_t n = dict_records(r), at;
+  uint32_t gen = stage_records(db, "2026-09", r, n);
+  MDB_txn *txn;
+  MDB_dbi rec, idx;
+  MDB_val k = {6, NULL}, v;
+  uint8_t want[256], enc[CC_IDX_VALUE_MAX];
+  /* r[0]: head 1 (在籍), verdict 0 | 18 nibbles (0x24), X as 10 | grant 0 |
+   * waiver 1600 zigzag 3200 = 25 x 128: 80 19 | "李四" as 6 bytes (13) |
+   * "2024001" as 7 nibbles (14), padded with F | school 0, term 1,
+   * major 2: 30 bytes. */
+  static const uint8_t id0[] = {0x24, 0x11, 0x01, 0x05, 0x19,
+                                0x49, 0x12, 0x31, 0x00, 0x2A};
+  /* r[1]: 3 (退学) | reason 1 (length) << 4 = 0x13, verdict 1 | "11-0X" as
+   * 5 bytes (11) | grant 150000 zigzag 300000 = 96 + 39 x 128 + 18 x
+   * 16384: E0 A7 12 | waiver 0 | name "" | 33 digits as bytes (67) |
+   * school 0, term 1, major "" new: 3; 50 bytes. */
+  /* r[2]: 5 (毕业) | upgraded 8 = 0x0D, 0 | 15 nibbles (30), the last
+   * padded | grant 63 zigzag 126: 7E | waiver 64 zigzag 128: 80 01 |
+   * "李四" | 32 digits as 16 bytes (64) | 0, 1, 2; 41 bytes. */
+  static const uint8_t id2[] = {0x1E, 0x11, 0x01, 0x05, 0x19,
+                                0x49, 0x12, 0x31, 0x0F};
+  static const uint8_t rid32_nibbles[] = {0x12, 0x34, 0x56, 0x78, 0x90, 0x12,
+                                          0x34, 0x56, 0x78, 0x90, 0x12, 0x34,
+                                          0x56, 0x78, 0x90, 0x12};
+
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+  ck_assert_int_eq(cc_index_open_gen(&rec, &idx, NULL, txn, gen), 0);
+
+  /* Roster 0: one chunk, n = 2 | (0, 30) | (9 - 7 = 2, 50) | the records */
+  at = 0;
+  cat(want, &at, "\x02\x00\x1E\x02\x32", 5);
+  cat(want, &at, "\x01\x00", 2);
+  cat(want, &at, id0, sizeof id0);
+  cat(want, &at, "\x00\x80\x19\x0D", 4);
+  cat(want, &at, "李四", 6);
+  cat(want, &at, "\x0E\x20\x24\x00\x1F\x00\x01\x02", 8);
+  ck_assert_uint_eq(at, 5 + 30);
+  cat(want, &at,
+      "\x13\x01\x0B"
+      "11-0X"
+      "\xE0\xA7\x12\x00\x00\x43",
+      14);
+  cat(want, &at, rid33, 33);
+  cat(want, &at, "\x00\x01\x03", 3);
+  ck_assert_uint_eq(at, 5 + 30 + 50);
+  k.mv_data = "\x00\x00\x00\x00\x00\x07";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, at);
+  ck_assert_int_eq(memcmp(v.mv_data, want, at), 0);
+
+  /* Roster 1: n = 1 | (0, 41) | the record */
+  at = 0;
+  cat(want, &at, "\x01\x00\x29\x0D\x00", 5);
+  cat(want, &at, id2, sizeof id2);
+  cat(want, &at, "\x7E\x80\x01\x0D", 4);
+  cat(want, &at, "李四", 6);
+  cat(want, &at, "\x40", 1);
+  cat(want, &at, rid32_nibbles, sizeof rid32_nibbles);
+  cat(want, &at, "\x00\x01\x02", 3);
+  ck_assert_uint_eq(at, 3 + 41);
+  k.mv_data = "\x00\x01\x00\x00\x00\x02";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, at);
+  ck_assert_int_eq(memcmp(v.mv_data, want, at), 0);
+
+  /* The dictionary: four entries, the school once for three records. */
+  at = 0;
+  cat(want, &at,
+      "\x05"
+      "S1"
+      "\x0D",
+      4);
+  cat(want, &at, "一中", 6);
+  cat(want, &at,
+      "\x0D"
+      "110105",
+      7);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x00";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, at);
+  ck_assert_int_eq(memcmp(v.mv_data, want, at), 0);
+  at = 0;
+  cat(want, &at, "\x13", 1);
+  cat(want, &at, "全日制", 9);
+  cat(want, &at,
+      "\x03"
+      "1"
+      "\x15"
+      "2024-09-01"
+      "\x03"
+      "3",
+      15);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x01";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, at);
+  ck_assert_int_eq(memcmp(v.mv_data, want, at), 0);
+  at = 0;
+  cat(want, &at, "\x0D", 1);
+  cat(want, &at, "数控", 6);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x02";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, at);
+  ck_assert_int_eq(memcmp(v.mv_data, want, at), 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x03";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), 0);
+  ck_assert_uint_eq(v.mv_size, 1);
+  ck_assert_uint_eq(*(const uint8_t *)v.mv_data, 0);
+  k.mv_data = "\xFF\xFF\x00\x00\x00\x04";
+  ck_assert_int_eq(mdb_get(txn, rec, &k, &v), MDB_NOTFOUND);
+  mdb_txn_abort(txn);
+
+  /* r[1]'s idx value: its head | 2 "S1" | 0 (folded name "") */
+  at = 0;
+  cat(want, &at,
+      "\x13\x01\x0B"
+      "11-0X"
+      "\xE0\xA7\x12\x00\x02"
+      "S1"
+      "\x00",
+      16);
+  ck_assert_uint_eq(cc_index_encode_idx(enc, &r[1]), at);
+  ck_assert_int_eq(memcmp(enc, want, at), 0);
+
+  assert_staged(db, gen, r, n);
+  cc_db_close(db);
+}
+END_TEST
+
+START_TEST(test_index_layout_boundaries)
+{
+  cc_db *db = tu_db_open(path_in("db"));
+  cc_record r[8], base;
+  uint8_t enc[CC_IDX_VALUE_MAX];
+  size_t n = 0, len0;
+  uint32_t gen;
+
+  /* The sizes of idx values by hand: head 2 + 18 nibbles 10 + two amounts
+   * + school "S1" 3 + name "张三" 7. */
+  mkrec(&base, 0, 2, "110101200501011239", "张三", "S1", CC_STATUS_ENROLLED, 0,
+        0);
+  len0 = cc_index_encode_idx(enc, &base);
+  ck_assert_uint_eq(len0, 2 + 10 + 1 + 1 + 3 + 7);
+  base.grant = 63; /* zigzag 126: one byte */
+  ck_assert_uint_eq(cc_index_encode_idx(enc, &base), len0);
+  base.grant = 64; /* 128: two */
+  ck_assert_uint_eq(cc_index_encode_idx(enc, &base), len0 + 1);
+  base.grant = -64; /* 127: one */
+  ck_assert_uint_eq(cc_index_encode_idx(enc, &base), len0);
+  base.grant = INT64_MIN; /* 2^64 - 1: ten */
+  ck_assert_uint_eq(cc_index_encode_idx(enc, &base), len0 + 9);
+  base.grant = 0;
+  base.id_len = 0; /* "": the text header alone */
+  ck_assert_uint_eq(cc_index_encode_idx(enc, &base), len0 - 9);
+
+  /* Round trips: the widest head, the extreme amounts. */
+  mkrec(&r[n], 0, 2, "11010120050101123x", "张三", "S1", CC_STATUS_CANCELLED,
+        INT64_MAX, INT64_MIN);
+  r[n].id_verdict = 255;
+  r[n].id_reason = 15;
+  r[n].id_upgraded = 1;
+  n++;
+  /* An empty ID, empty everything, negative amounts. */
+  mkrec(&r[n], 0, 3, "", "", "", CC_STATUS_UNKNOWN, -1, -64);
+  n++;
+  /* IDs of odd characters kept exactly: full-width digits, a space. */
+  mkrec(&r[n], 0, 4, "\xef\xbc\x91\xef\xbc\x92", "X", "0", CC_STATUS_ENROLLED,
+        1, 2);
+  r[n].text[CC_COL_RECORD_ID] = tu_str("12 3");
+  n++;
+  mkrec(&r[n], 0, 5, "1 2", "123", "S1", CC_STATUS_ENROLLED, 0, 0);
+  r[n].text[CC_COL_RECORD_ID] =
+      tu_str("XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"); /* 32 */
+  n++;
+  /* The longest fields of the round trip test, a new roster. */
+  fill_long_strings();
+  mkrec(&r[n], 1, 1, "12345678901234567X", long_name, long_code,
+        CC_STATUS_SUSPENDED, 0, 0);
+  r[n].text[CC_COL_SCHOOL_NAME] = tu_str(long_school_name);
+  r[n].text[CC_COL_MAJOR] = tu_str(long_school_name);
+  r[n].text[CC_COL_ENROLL_DATE] = tu_str(long_school_name);
+  r[n].text[CC_COL_RECORD_ID] = tu_str(long_school_name);
+  n++;
+  /* Records far apart: a line delta of more than one varint byte. */
+  mkrec(&r[n], 1, 70000, "1", "1", "S1", CC_STATUS_ENROLLED, 0, 0);
+  n++;
+  mkrec(&r[n], 1, UINT32_MAX, "2", "2", "S1", CC_STATUS_ENROLLED, 0, 0);
+  n++;
+  gen = stage_records(db, "2026-09", r, n);
+  assert_staged(db, gen, r, n);
+  cc_db_close(db);
+}
+END_TEST
+
+START_TEST(test_index_layout_rejects_damage)
+{
+  /* idx values by hand: a well-formed one, then a nibble past X, a bad
+   * pad, an ID longer than CC_ID_MAX as bytes or as nibbles, a varint
+   * running off the end or past 64 bits. */
+  static const struct {
+    uint8_t v[40];
+    size_t n;
+    int rc;
+  } cases[] = {
+      {{0x01, 0x00, 0x04, 0x12, 0x00, 0x00, 0x00, 0x00}, 8, 0},
+      {{0x01, 0x00, 0x04, 0x1B, 0x00, 0x00, 0x00, 0x00}, 8, CC_ECORRUPT},
+      {{0x01, 0x00, 0x02, 0x1F, 0x00, 0x00, 0x00, 0x00}, 8, 0},
+      {{0x01, 0x00, 0x02, 0x10, 0x00, 0x00, 0x00, 0x00}, 8, CC_ECORRUPT},
+      {{0x01, 0x00, 39,  '1', '1', '1', '1', '1', '1', '1', '1', '1', '1',
+        '1',  '1',  '1', '1', '1', '1', '1', '1', '1', 0,   0,   0,   0},
+       26,
+       CC_ECORRUPT},
+      {{0x01, 0x00, 37,  '1', '1', '1', '1', '1', '1', '1', '1', '1', '1',
+        '1',  '1',  '1', '1', '1', '1', '1', '1', 0,   0,   0,   0},
+       25,
+       0},
+      {{0x01, 0x00, 40, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+        0x11, 0, 0, 0, 0},
+       17,
+       CC_ECORRUPT},
+      {{0x01, 0x00, 0x00, 0x80}, 4, CC_ECORRUPT},
+      {{0x01, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0x01, 0x00, 0x00, 0x00},
+       16,
+       0},
+      {{0x01, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0x02, 0x00, 0x00, 0x00},
+       16,
+       CC_ECORRUPT},
+      {{0x01, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0x01, 0x00, 0x00, 0x00},
+       17,
+       CC_ECORRUPT},
+  };
+  uint8_t key[14] = {0};
+  MDB_val k = {14, key}, v;
+  cc_index_item it;
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    v.mv_data = (void *)cases[i].v;
+    v.mv_size = cases[i].n;
+    ck_assert_msg(cc_index_decode_idx(&it, &k, &v) == cases[i].rc, "case %zu",
+                  i);
+  }
+  /* What the good ones hold. */
+  v.mv_data = (void *)cases[0].v;
+  v.mv_size = cases[0].n;
+  ck_assert_int_eq(cc_index_decode_idx(&it, &k, &v), 0);
+  assert_str(it.id, it.id_len, tu_str("12"));
+  ck_assert_uint_eq(it.status, 1);
+  v.mv_data = (void *)cases[2].v;
+  v.mv_size = cases[2].n;
+  ck_assert_int_eq(cc_index_decode_idx(&it, &k, &v), 0);
+  assert_str(it.id, it.id_len, tu_str("1"));
+  v.mv_data = (void *)cases[5].v;
+  v.mv_size = cases[5].n;
+  ck_assert_int_eq(cc_index_decode_idx(&it, &k, &v), 0);
+  assert_str(it.id, it.id_len, tu_str("111111111111111111"));
+  v.mv_data = (void *)cases[8].v;
+  v.mv_size = cases[8].n;
+  ck_assert_int_eq(cc_index_decode_idx(&it, &k, &v), 0);
+  ck_assert_int_eq(it.grant, INT64_MIN);
+}
+END_TEST
+
+/* Deletes the dictionary entries of generation gen numbered from `from`. */
+static void drop_dictionary(cc_db *db, uint32_t gen, uint32_t from)
+{
+  MDB_txn *txn;
+  MDB_dbi rec;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  uint8_t key[6] = {0xFF, 0xFF, 0, 0, 0, 0};
+  int rc;
+  key[2] = (uint8_t)(from >> 24);
+  key[3] = (uint8_t)(from >> 16);
+  key[4] = (uint8_t)(from >> 8);
+  key[5] = (uint8_t)from;
+  k.mv_data = key;
+  k.mv_size = 6;
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, 0, &txn), 0);
+  ck_assert_int_eq(cc_index_open_gen(&rec, NULL, NULL, txn, gen), 0);
+  ck_assert_int_eq(mdb_cursor_open(txn, rec, &cur), 0);
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    ck_assert_int_eq(mdb_cursor_del(cur, 0), 0);
+  ck_assert_int_eq(rc, MDB_NOTFOUND);
+  mdb_cursor_close(cur);
+  ck_assert_int_eq(mdb_txn_commit(txn), 0);
+}
+
+START_TEST(test_index_layout_dictionary_missing)
+{
+  /* A record whose dictionary entry is gone is damage, read alone or
+   * with the dictionary read whole. */
+  cc_db *db = tu_db_open(path_in("db"));
+  cc_record r[3];
+  size_t n = dict_records(r);
+  uint32_t gen = stage_records(db, "2026-09", r, n);
+  MDB_txn *txn;
+  MDB_dbi rec;
+  cc_index_rec x;
+  cc_gen g;
+  cc_read *rd;
+  drop_dictionary(db, gen, 3);
+  ck_assert_int_eq(mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), 0);
+  ck_assert_int_eq(cc_index_open_gen(&rec, NULL, NULL, txn, gen), 0);
+  ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 0, 7), 0);
+  ck_assert_int_eq(cc_index_get_rec(&x, txn, rec, 0, 9), CC_ECORRUPT);
+  mdb_txn_abort(txn);
+  ck_assert_int_eq(cc_store_gen_open(&g, db, gen), 0);
+  ck_assert_int_eq(cc_store_read_begin(&rd, &g), 0);
+  ck_assert_int_eq(cc_store_rec_get(&x, rd, 0, 7), 0);
+  assert_rec(&x, &r[0]);
+  ck_assert_int_eq(cc_store_rec_get(&x, rd, 0, 9), CC_ECORRUPT);
+  cc_store_read_end(rd);
+  cc_db_close(db);
+}
+END_TEST
+
+START_TEST(test_index_enrollments_old_layout)
+{
+  cc_db *db = tu_db_open(path_in("db"));
+  cc_record r[3];
+  size_t n = dict_records(r), ne;
+  uint32_t gen = stage_records(db, "2026-09", r, n), empty;
+  static const char *const lines[] = {"x"};
+  cc_enrollment *e;
+  publish(db, "2026-09", gen, lines, 1,
+          "{\"rosters\": [{\"label\": \"moe\", \"records\": 2}, "
+          "{\"label\": \"mohrss\", \"records\": 1}]}");
+  /* The school's name comes from the dictionary. */
+  ck_assert_int_eq(
+      cc_db_enrollments(&e, &ne, db, "2026-09", "11010519491231002X", 18), 0);
+  ck_assert_uint_eq(ne, 1);
+  ck_assert_str_eq(e[0].label, "moe");
+  ck_assert_str_eq(e[0].school_code, "S1");
+  ck_assert_str_eq(e[0].school_name, "一中");
+  ck_assert_uint_eq(e[0].status, CC_STATUS_ENROLLED);
+  free(e);
+  /* Withdrawn and graduated hold no enrollment. */
+  ck_assert_int_eq(cc_db_enrollments(&e, &ne, db, "2026-09", "11-0X", 5), 0);
+  ck_assert_uint_eq(ne, 0);
+  ck_assert_ptr_null(e);
+  /* A period without records has no dictionary and is no old layout. */
+  empty = stage_records(db, "2026-10", r, 0);
+  publish(db, "2026-10", empty, lines, 1, "{}");
+  ck_assert_int_eq(
+      cc_db_enrollments(&e, &ne, db, "2026-10", "11010519491231002X", 18), 0);
+  ck_assert_uint_eq(ne, 0);
+  /* Records without a dictionary: stored by format 2, refused. */
+  drop_dictionary(db, gen, 0);
+  e = (cc_enrollment *)1;
+  ck_assert_int_eq(
+      cc_db_enrollments(&e, &ne, db, "2026-09", "11010519491231002X", 18),
+      CC_ECORRUPT);
+  ck_assert_ptr_null(e);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "older chachong"));
+  cc_db_close(db);
 }
 END_TEST
 
@@ -2212,6 +2731,10 @@ static Suite *index_suite(void)
   tcase_add_test(core, test_index_finding_known_bytes);
   tcase_add_test(core, test_index_finding_roundtrip);
   tcase_add_test(core, test_index_load_findings);
+  tcase_add_test(core, test_index_layout_dictionary_bytes);
+  tcase_add_test(core, test_index_layout_boundaries);
+  tcase_add_test(core, test_index_layout_dictionary_missing);
+  tcase_add_test(core, test_index_enrollments_old_layout);
   tcase_add_test(core, test_index_finding_get);
   tcase_add_test(core, test_index_period_info);
   tcase_add_test(core, test_index_school_counts);
@@ -2223,6 +2746,7 @@ static Suite *index_suite(void)
   tcase_add_checked_fixture(limits, setup, teardown);
   tcase_set_timeout(limits, 120);
   tcase_add_test(limits, test_index_decode_rejects_damage);
+  tcase_add_test(limits, test_index_layout_rejects_damage);
   tcase_add_test(limits, test_index_finding_decode_rejects_damage);
   tcase_add_loop_test(limits, test_index_sort_matches_qsort, 0,
                       (int)(sizeof sort_sizes / sizeof sort_sizes[0]));

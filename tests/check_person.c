@@ -54,8 +54,8 @@ static cc_index_item item(uint16_t roster, uint32_t line, const char *id,
   x.status = (uint8_t)status;
   x.id_verdict = valid ? CC_ID_VALID : CC_ID_INVALID;
   x.grant = grant;
-  x.id = id;
   x.id_len = (uint8_t)strlen(id);
+  memcpy(x.id, id, x.id_len);
   x.school_code = school;
   x.school_code_len = (uint8_t)strlen(school);
   x.name_folded = name;

@@ -33,8 +33,9 @@ typedef struct cc_db_options {
     CC_DB_OPTIONS_VERSION, 0, 0                                                \
   }
 
-/** Version of the on-disk layout; a database of another version is refused. */
-#define CC_DB_FORMAT 2
+/** Version of the on-disk layout; one of versions 1 and 2 is taken as it
+ *  is (cc_db_open), any other is refused. */
+#define CC_DB_FORMAT 3
 
 /**
  * Opens (creating if needed, mode 0700 directory, 0600 files) a database.
