@@ -48,6 +48,7 @@
 #include "chachong/record.h"
 #include "chachong/report.h"
 #include "chachong/text.h"
+#include "audit_internal.h"
 #include "error_internal.h"
 #include "serve_api_internal.h"
 #include "serve_http_internal.h"
@@ -339,18 +340,34 @@ done:
 /* ------------------------------------------------------------------ */
 /* The audit entry of a call. */
 
-int cc_api_audit_call(cc_request *r, const char *what, uint64_t records)
+static void audit_entry(cc_audit_entry *e, const cc_request *r, const char *what,
+                        uint64_t records)
 {
-  cc_audit_entry e;
-  memset(&e, 0, sizeof e);
-  e.when = (int64_t)time(NULL);
-  snprintf(e.user, sizeof e.user, "%s", r->acct.name);
-  snprintf(e.command, sizeof e.command, "serve");
-  snprintf(e.what, sizeof e.what, "%s role=%s scope=%s via=%s from=%s",
+  memset(e, 0, sizeof *e);
+  e->when = (int64_t)time(NULL);
+  snprintf(e->user, sizeof e->user, "%s", r->acct.name);
+  snprintf(e->command, sizeof e->command, "serve");
+  snprintf(e->what, sizeof e->what, "%s role=%s scope=%s via=%s from=%s",
            what, cc_role_code(r->acct.role), r->acct.scope[0] ? r->acct.scope : "-",
            r->by_token ? "token" : "session", r->addr);
-  e.records = records;
-  return cc_audit_record(r->srv->db, &e);
+  snprintf(e->os_user, sizeof e->os_user, "%s", r->srv->os_user);
+  e->records = records;
+}
+
+int cc_api_audit_call(cc_request *r, const char *what, uint64_t records)
+{
+  size_t max = sizeof r->audit / sizeof r->audit[0];
+  if (r->n_audit == max) /* not seen: one entry per call */
+    return cc_error_set(CC_EINVALID, "more than %zu audit entries in one call", max);
+  audit_entry(&r->audit[r->n_audit++], r, what, records);
+  return 0;
+}
+
+int cc_api_audit_now(cc_request *r, const char *what, uint64_t records)
+{
+  cc_audit_entry e;
+  audit_entry(&e, r, what, records);
+  return cc_audit_log_write(r->srv->audit, &e);
 }
 
 static void audit_failed(cc_reply *out)
@@ -779,8 +796,8 @@ void cc_api_respond(cc_reply *out, cc_request *r, const char *hex,
   snprintf(what, sizeof what, "POST /api/v1/findings/%016llx/responses action=%s "
            "period=%s", (unsigned long long)f->finding_id, action, d->period);
   cc_period_release(r->srv, d);
-  /* The entry first: an answer is never stored without it. */
-  if (cc_api_audit_call(r, what, 1) < 0) {
+  /* The entry first, durable: an answer is never stored without it. */
+  if (cc_api_audit_now(r, what, 1) < 0) {
     audit_failed(out);
     return;
   }

@@ -56,9 +56,15 @@ int cc_api_audit_select(cc_audit_entry **entries, size_t *n, cc_reply *out,
 int cc_api_check_select(char period[8], cc_id *id, cc_enrollment **e,
                         size_t *n, cc_reply *out, cc_request *r);
 
-/* Records the audit entry of a call under the caller's name (command
- * "serve"): 0, or the error after which nothing may be sent. */
+/* The audit entry of a call under the caller's name (command "serve"),
+ * kept in r: serve.c sends the reply only once it is durable (group
+ * commit, audit.c), a 503 instead when it cannot be written. 0, or the
+ * error after which nothing may be sent. */
 int cc_api_audit_call(cc_request *r, const char *what, uint64_t records);
+
+/* The same, written now and waited for: a call that changes something
+ * records its entry before the change. */
+int cc_api_audit_now(cc_request *r, const char *what, uint64_t records);
 
 /* Loads (or shares) a period's findings; period NULL or "": the latest.
  * Release with cc_period_release. CC_ENOTFOUND when not held. */

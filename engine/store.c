@@ -274,6 +274,8 @@ fail:
 
 int cc_db_read_only(const cc_db *db) { return db->read_only; }
 
+const char *cc_db_dir(const cc_db *db) { return db->dir; }
+
 void cc_db_close(cc_db *db)
 {
   if (db == NULL)

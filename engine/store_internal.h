@@ -30,6 +30,10 @@ struct MDB_cursor;
 /* 1 when the database was opened read-only. */
 int cc_db_read_only(const cc_db *db);
 
+/* The directory the database was opened at (files of its own beside the
+ * environment: the service's audit store). */
+const char *cc_db_dir(const cc_db *db);
+
 /* ------------------------------------------------------------------ */
 /* Writing a generation (store_roster.c). */
 
