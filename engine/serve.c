@@ -772,6 +772,9 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
   unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
   unsigned threads;
   const union MHD_DaemonInfo *di;
+  /* The logs the service writes in LMDB (the downloads' audit entries,
+   * the schools' answers) while its threads read. */
+  static const char *const logs[] = {CC_AUDIT_DB, CC_RESPONSE_DB};
   int rc;
 
   *out = NULL;
@@ -792,6 +795,7 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
    * the service reads (see cc_astore_map_reserve). */
   if ((rc = cc_astore_map_reserve(db, sizeof(size_t) >= 8 ? (size_t)1 << 40
                                                          : (size_t)1 << 30)) < 0 ||
+      (rc = cc_db_keep_dbis(db, logs, sizeof logs / sizeof logs[0])) < 0 ||
       (rc = cc_audit_log_open(&s->audit, db)) < 0 ||
       (rc = cc_sessions_new(&s->sessions, opts)) < 0 ||
       (rc = cc_serve_cache_new(&s->cache)) < 0)

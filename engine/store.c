@@ -45,6 +45,7 @@
  * lose the last run).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,12 +277,146 @@ int cc_db_read_only(const cc_db *db) { return db->read_only; }
 
 const char *cc_db_dir(const cc_db *db) { return db->dir; }
 
+/* ------------------------------------------------------------------ */
+/* Handles of named databases for read transactions. lmdb.h: mdb_dbi_open
+ * must not run in two transactions of a process at once, and a handle
+ * opened in a transaction that aborts is closed with it; the service's
+ * threads each open and abort read transactions by the thousand, and two
+ * of them opening a handle at once took the same slot of the environment
+ * and corrupted the heap (found under load, issue 14). So a read
+ * transaction gets its handles here: each name is opened once per
+ * environment, in a transaction of its own that commits (so the handle
+ * stays), under one lock, and handed out from then on without
+ * mdb_dbi_open; a transaction begun before that renews itself
+ * (mdb_txn_reset, mdb_txn_renew: no cursor or value of it may be held) to
+ * know it. A database dropped since (a period published again) answers
+ * MDB_NOTFOUND through its old handle, as LMDB reloads a named database's
+ * record in each transaction. */
+
+typedef struct kept_dbi {
+  MDB_env *env;
+  MDB_dbi dbi;
+  char name[40];
+} kept_dbi;
+
+static pthread_mutex_t dbi_mu = PTHREAD_MUTEX_INITIALIZER;
+static kept_dbi *kept;       /* under dbi_mu */
+static size_t n_kept, cap_kept;
+
+/* Opens and keeps the handle of `name` (under dbi_mu): in a read
+ * transaction of its own, or, with `create` and when the database does not
+ * exist yet, in a write transaction that creates it. LMDB's code. */
+static int keep_dbi(MDB_env *env, const char *name, int create)
+{
+  MDB_txn *side;
+  MDB_dbi d;
+  int rc;
+  if (n_kept == cap_kept) {
+    size_t ncap = cap_kept ? cap_kept * 2 : 32;
+    kept_dbi *grown = realloc(kept, ncap * sizeof *grown);
+    if (grown == NULL)
+      return ENOMEM;
+    kept = grown;
+    cap_kept = ncap;
+  }
+  if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &side)) != 0)
+    return rc;
+  if ((rc = mdb_dbi_open(side, name, 0, &d)) == MDB_NOTFOUND && create) {
+    mdb_txn_abort(side); /* not found: no handle was made */
+    if ((rc = mdb_txn_begin(env, NULL, 0, &side)) != 0)
+      return rc;
+    rc = mdb_dbi_open(side, name, MDB_CREATE, &d);
+  }
+  if (rc != 0) {
+    mdb_txn_abort(side);
+    return rc;
+  }
+  if ((rc = mdb_txn_commit(side)) != 0)
+    return rc;
+  kept[n_kept].env = env;
+  kept[n_kept].dbi = d;
+  snprintf(kept[n_kept].name, sizeof kept[n_kept].name, "%s", name);
+  n_kept++;
+  return 0;
+}
+
+/* The kept handle of name, or NULL (under dbi_mu). */
+static const kept_dbi *find_kept(MDB_env *env, const char *name)
+{
+  size_t i;
+  for (i = 0; i < n_kept; i++)
+    if (kept[i].env == env && strcmp(kept[i].name, name) == 0)
+      return &kept[i];
+  return NULL;
+}
+
+int cc_store_dbi_read(MDB_txn *txn, const char *name, MDB_dbi *dbi)
+{
+  MDB_env *env = mdb_txn_env(txn);
+  const kept_dbi *k;
+  unsigned flags;
+  int rc = 0;
+
+  if (strlen(name) >= sizeof kept->name)
+    return EINVAL;
+  pthread_mutex_lock(&dbi_mu);
+  if ((k = find_kept(env, name)) == NULL &&
+      (rc = keep_dbi(env, name, 0)) == 0)
+    k = find_kept(env, name);
+  if (k)
+    *dbi = k->dbi;
+  pthread_mutex_unlock(&dbi_mu);
+  if (rc != 0)
+    return rc;
+  /* Kept after txn began: txn does not know the handle yet. */
+  if (mdb_dbi_flags(txn, *dbi, &flags) != 0) {
+    mdb_txn_reset(txn);
+    rc = mdb_txn_renew(txn);
+  }
+  return rc;
+}
+
+int cc_db_keep_dbis(cc_db *db, const char *const *names, size_t n)
+{
+  size_t i;
+  int rc = 0;
+  if (db->read_only)
+    return 0;
+  pthread_mutex_lock(&dbi_mu);
+  for (i = 0; i < n && rc == 0; i++)
+    if (strlen(names[i]) >= sizeof kept->name)
+      rc = EINVAL;
+    else if (find_kept(db->env, names[i]) == NULL)
+      rc = keep_dbi(db->env, names[i], 1);
+  pthread_mutex_unlock(&dbi_mu);
+  return rc ? cc_store_error(rc, names[i - 1]) : 0;
+}
+
+/* Forgets the handles of an environment being closed. */
+static void forget_dbis(MDB_env *env)
+{
+  size_t i, k = 0;
+  pthread_mutex_lock(&dbi_mu);
+  for (i = 0; i < n_kept; i++)
+    if (kept[i].env != env)
+      kept[k++] = kept[i];
+  n_kept = k;
+  if (n_kept == 0) {
+    free(kept);
+    kept = NULL;
+    cap_kept = 0;
+  }
+  pthread_mutex_unlock(&dbi_mu);
+}
+
 void cc_db_close(cc_db *db)
 {
   if (db == NULL)
     return;
-  if (db->env)
+  if (db->env) {
+    forget_dbis(db->env);
     mdb_env_close(db->env);
+  }
   free(db->dir);
   free(db);
 }
@@ -450,7 +585,7 @@ int cc_db_each(cc_db *db, const char *name, const void *from, size_t from_len,
 
   if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
     return cc_store_error(rc, what);
-  rc = mdb_dbi_open(txn, name, 0, &dbi);
+  rc = cc_store_dbi_read(txn, name, &dbi);
   if (rc == MDB_NOTFOUND) {
     mdb_txn_abort(txn);
     return 0;
@@ -494,15 +629,15 @@ int cc_index_open_gen(MDB_dbi *rec, MDB_dbi *idx, MDB_dbi *find, MDB_txn *txn,
   int rc = 0;
   if (rec) {
     cc_store_gen_name(name, gen, "rec");
-    rc = mdb_dbi_open(txn, name, 0, rec);
+    rc = cc_store_dbi_read(txn, name, rec);
   }
   if (rc == 0 && idx) {
     cc_store_gen_name(name, gen, "idx");
-    rc = mdb_dbi_open(txn, name, 0, idx);
+    rc = cc_store_dbi_read(txn, name, idx);
   }
   if (rc == 0 && find) {
     cc_store_gen_name(name, gen, "find");
-    rc = mdb_dbi_open(txn, name, 0, find);
+    rc = cc_store_dbi_read(txn, name, find);
   }
   return rc ? cc_store_error(rc, "opening a period") : 0;
 }
@@ -681,7 +816,7 @@ int cc_astore_get(void **out, size_t *len, cc_db *db, const void *key,
   *len = 0;
   if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
     return cc_store_error(rc, "accounts: begin");
-  rc = mdb_dbi_open(txn, CC_ACCOUNT_DB, 0, &dbi);
+  rc = cc_store_dbi_read(txn, CC_ACCOUNT_DB, &dbi);
   if (rc == 0) {
     k.mv_data = (void *)key;
     k.mv_size = klen;
@@ -767,7 +902,7 @@ int cc_astore_each(cc_db *db, const void *prefix, size_t plen,
 
   if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
     return cc_store_error(rc, "accounts: begin");
-  rc = mdb_dbi_open(txn, CC_ACCOUNT_DB, 0, &dbi);
+  rc = cc_store_dbi_read(txn, CC_ACCOUNT_DB, &dbi);
   if (rc == MDB_NOTFOUND) { /* never written: no accounts */
     rc = 0;
     goto done;

@@ -491,7 +491,7 @@ static int begin_find(MDB_txn **txn, MDB_dbi *find, uint32_t *gen, cc_db *db,
   if ((rc = cc_store_begin_period(txn, gen, db, period)) < 0)
     return rc;
   cc_store_gen_name(name, *gen, "find");
-  if ((rc = mdb_dbi_open(*txn, name, 0, find)) != 0) {
+  if ((rc = cc_store_dbi_read(*txn, name, find)) != 0) {
     mdb_txn_abort(*txn);
     return cc_store_error(rc, "opening findings");
   }
@@ -546,7 +546,7 @@ static int find_seq(uint32_t *seq, MDB_txn *txn, MDB_dbi find, uint32_t gen,
   int rc;
 
   cc_store_gen_name(name, gen, "fid");
-  rc = mdb_dbi_open(txn, name, 0, &fid);
+  rc = cc_store_dbi_read(txn, name, &fid);
   if (rc == 0) {
     put_u64(key, id);
     k.mv_data = key;

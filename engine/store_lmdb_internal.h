@@ -37,6 +37,16 @@ struct cc_read {
  */
 int cc_store_error(int mrc, const char *what);
 
+/*
+ * The handle of the named database `name` in a read-only transaction,
+ * safe while other threads do the same (store.c, "Handles of named
+ * databases"): the first time a name is asked for in this environment the
+ * handle is opened and kept in a transaction of its own, and txn is
+ * renewed (reset and begun again: hold no cursor or value of it across
+ * this call). LMDB's code: MDB_NOTFOUND when the database does not exist.
+ */
+int cc_store_dbi_read(MDB_txn *txn, const char *name, MDB_dbi *dbi);
+
 /* Grows the map after MDB_MAP_FULL (no transaction of this process may be
  * active); returns LMDB's code. */
 int cc_store_map_grow(cc_db *db, size_t need);

@@ -723,7 +723,7 @@ int cc_db_school_counts(cc_school_count **out, size_t *n, cc_db *db,
   if ((rc = cc_store_begin_period(&txn, &gen, db, period)) < 0)
     return rc;
   cc_store_gen_name(name, gen, "schools");
-  mrc = mdb_dbi_open(txn, name, 0, &dbi);
+  mrc = cc_store_dbi_read(txn, name, &dbi);
   if (mrc == MDB_NOTFOUND) {
     mdb_txn_abort(txn);
     return 0;
