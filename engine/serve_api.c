@@ -79,10 +79,89 @@ int cc_serve_cache_new(cc_serve_cache **out)
   return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Selections remembered: the findings a list call matched (scope,
+ * filters, order), as indices into the period's list, kept per period for
+ * the next pages. A national list holds hundreds of thousands of findings;
+ * scanning it per request cost ~20 ms of cache misses (12 pages/s at
+ * national scale, bench/RESULTS.md). */
+
+#define MEMO_SLOTS 16
+
+typedef struct cc_memo {
+  char key[512];       /* "" when the slot is free */
+  uint32_t *idx;
+  size_t n;
+  uint64_t used;
+} cc_memo;
+
+static void memo_free(cc_period_data *d)
+{
+  size_t i;
+  if (d->memo == NULL)
+    return;
+  for (i = 0; i < MEMO_SLOTS; i++)
+    free(d->memo[i].idx);
+  free(d->memo);
+  pthread_mutex_destroy(&d->memo_lock);
+}
+
+/* The page [first, first + per) of the selection `key` into items (per
+ * pointers); -1 when it is not remembered. */
+static int memo_page(cc_selection *sel, const char *key, size_t first)
+{
+  cc_period_data *d = sel->data;
+  size_t i, k;
+  int found = -1;
+  pthread_mutex_lock(&d->memo_lock);
+  for (i = 0; i < MEMO_SLOTS && found < 0; i++) {
+    cc_memo *m = &d->memo[i];
+    if (m->key[0] == '\0' || strcmp(m->key, key) != 0)
+      continue;
+    m->used = ++d->memo_tick;
+    sel->total = m->n;
+    sel->n = first >= m->n ? 0
+             : (m->n - first < sel->per_page ? m->n - first : sel->per_page);
+    for (k = 0; k < sel->n; k++)
+      sel->items[k] = &d->list.items[m->idx[first + k]];
+    found = 0;
+  }
+  pthread_mutex_unlock(&d->memo_lock);
+  return found;
+}
+
+/* Remembers a selection (v: n matches in order), replacing the least
+ * recently used; nothing when memory is short. */
+static void memo_put(cc_period_data *d, const char *key, const cc_finding **v, size_t n)
+{
+  uint32_t *idx = malloc((n ? n : 1) * sizeof *idx);
+  size_t i, victim = 0;
+  if (idx == NULL)
+    return;
+  for (i = 0; i < n; i++)
+    idx[i] = (uint32_t)(v[i] - d->list.items);
+  pthread_mutex_lock(&d->memo_lock);
+  for (i = 0; i < MEMO_SLOTS; i++) {
+    if (d->memo[i].key[0] == '\0' || strcmp(d->memo[i].key, key) == 0) {
+      victim = i;
+      break;
+    }
+    if (d->memo[i].used < d->memo[victim].used)
+      victim = i;
+  }
+  free(d->memo[victim].idx);
+  snprintf(d->memo[victim].key, sizeof d->memo[victim].key, "%s", key);
+  d->memo[victim].idx = idx;
+  d->memo[victim].n = n;
+  d->memo[victim].used = ++d->memo_tick;
+  pthread_mutex_unlock(&d->memo_lock);
+}
+
 static void data_free(cc_period_data *d)
 {
   if (d == NULL)
     return;
+  memo_free(d);
   cc_finding_list_dispose(&d->list);
   free(d->info);
   free(d);
@@ -164,6 +243,11 @@ int cc_period_get(cc_period_data **out, cc_server *s, const char *period)
   }
   snprintf(d->period, sizeof d->period, "%s", want);
   d->info = info;
+  if ((d->memo = calloc(MEMO_SLOTS, sizeof *d->memo)) == NULL) {
+    data_free(d);
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  }
+  pthread_mutex_init(&d->memo_lock, NULL);
   if ((rc = cc_db_load_findings(&d->list, s->db, want)) < 0) {
     data_free(d);
     return rc;
@@ -486,11 +570,12 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
   const char *school = cc_req_arg(r, "school"), *region = cc_req_arg(r, "region");
   const char *page = cc_req_arg(r, "page"), *per = cc_req_arg(r, "per_page");
   const char *sort = cc_req_arg(r, "sort"), *order = cc_req_arg(r, "order");
-  int t = -1, st = -1, rc;
-  sort_key key = {0, 0};
+  int t = -1, st = -1, rc, memo;
+  sort_key key_sort = {0, 0};
   const cc_finding **all = NULL, **tmp = NULL;
   size_t n = 0, i, first;
   cc_finding_list *list;
+  char key[512];
 
   memset(sel, 0, sizeof *sel);
   sel->page = 1;
@@ -527,24 +612,39 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
     sel->per_page = v;
   }
   if (sort && *sort) {
-    if (strcmp(sort, "deadline") == 0) key.by = 1;
-    else if (strcmp(sort, "amount") == 0) key.by = 2;
-    else if (strcmp(sort, "state") == 0) key.by = 3;
+    if (strcmp(sort, "deadline") == 0) key_sort.by = 1;
+    else if (strcmp(sort, "amount") == 0) key_sort.by = 2;
+    else if (strcmp(sort, "state") == 0) key_sort.by = 3;
     else if (strcmp(sort, "default") != 0) {
       cc_reply_error(out, 400, "bad_request", "排序应为 deadline、amount 或 state (sort)");
       return -1;
     }
   }
   if (order && strcmp(order, "desc") == 0)
-    key.desc = 1;
+    key_sort.desc = 1;
   if ((rc = cc_period_get(&sel->data, r->srv, cc_req_arg(r, "period"))) < 0) {
     load_failed(out, rc);
     return -1;
   }
   list = &sel->data->list;
+  first = (sel->page - 1) * sel->per_page;
+  sel->items = malloc(sel->per_page * sizeof *sel->items);
+  if (sel->items == NULL) {
+    cc_selection_dispose(r->srv, sel);
+    cc_reply_error(out, 500, "internal", "服务器内部错误");
+    return -1;
+  }
+  /* The selection's key: what decides which findings match, in which
+   * order (too long a filter is not remembered). */
+  memo = (size_t)snprintf(key, sizeof key, "%d|%s|%d|%d|%s|%s|%d|%d", (int)r->acct.role,
+                          r->acct.scope, t, st, school && *school ? school : "",
+                          region && *region ? region : "", key_sort.by,
+                          key_sort.desc) < sizeof key;
+  if (memo && memo_page(sel, key, first) == 0)
+    return 0;
   all = malloc((list->n ? list->n : 1) * sizeof *all);
-  tmp = malloc((list->n ? list->n : 1) * sizeof *tmp);
-  if (all == NULL || tmp == NULL) {
+  tmp = key_sort.by ? malloc((list->n ? list->n : 1) * sizeof *tmp) : NULL;
+  if (all == NULL || (key_sort.by && tmp == NULL)) {
     free(all);
     free(tmp);
     cc_selection_dispose(r->srv, sel);
@@ -568,18 +668,19 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
     if (hit_school && hit_region)
       all[n++] = f;
   }
-  if (key.by)
-    sort_items(all, tmp, n, &key);
+  if (key_sort.by)
+    sort_items(all, tmp, n, &key_sort);
   free(tmp);
   sel->total = n;
-  first = (sel->page - 1) * sel->per_page;
   if (first >= n) {
     sel->n = 0;
   } else {
     sel->n = n - first < sel->per_page ? n - first : sel->per_page;
-    memmove(all, all + first, sel->n * sizeof *all);
+    memcpy(sel->items, all + first, sel->n * sizeof *all);
   }
-  sel->items = all;
+  if (memo)
+    memo_put(sel->data, key, all, n);
+  free(all);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #ifndef CC_SERVE_API_INTERNAL_H
 #define CC_SERVE_API_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,11 @@ struct cc_period_data {
   cc_finding_list list;
   int refs;                  /* under the cache's lock */
   int cached;                /* 1 while a cache slot holds it */
+  /* Selections made in it (scope, filters, order), remembered for the
+   * next page (serve_api.c, "Selections remembered"). */
+  pthread_mutex_t memo_lock;
+  struct cc_memo *memo;
+  uint64_t memo_tick;
 };
 
 int cc_serve_cache_new(cc_serve_cache **out);
