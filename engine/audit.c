@@ -28,7 +28,7 @@
  * p99 in bench/RESULTS.md). The file has its own lock (flock), so a run
  * never blocks it, and it is written by group commit: a request appends
  * its entry to a queue and waits; one committer thread writes everything
- * queued in one write() and one fdatasync() and then wakes the requests
+ * queued in one pwrite() and one fdatasync() and then wakes the requests
  * of that batch, whose answers leave only then. While one fdatasync runs
  * the next batch gathers: with 64 clients one sync covers tens of calls,
  * and nobody waits for a timer. A separate LMDB environment would have
@@ -39,6 +39,12 @@
  *
  *   0 "CCA1" | 4 u32 length L | 8 u64 microseconds since 1970
  *   | 16 the value above (L bytes) | 16+L u64 XXH3-64 of bytes [0, 16+L)
+ *   | 24+L u8 0x0A
+ *
+ * and after the last one zeros: the file is grown 16 MiB at a time with
+ * written zeros, so that an append changes neither its size nor its
+ * blocks and fdatasync commits no journal transaction (which waited for a
+ * run's writeback). The data end after the last byte that is not 0.
  *
  * A crash can leave a torn last entry (its fdatasync never returned, so
  * no answer waited on it went out), and a disk can damage one: the
@@ -264,8 +270,11 @@ static int list_one(void *vctx, const cc_bytes *k, const cc_bytes *v)
 
 #define FILE_MAGIC "CCA1"
 #define FILE_HEAD 16
-#define FILE_TAIL 8
+#define FILE_TAIL 9 /* the checksum and the end mark */
+#define FILE_END 0x0A
 #define FILE_ENTRY_MAX (FILE_HEAD + CC_AUDIT_VALUE_MAX + FILE_TAIL)
+/* The file grows by zeros written ahead, this much at a time. */
+#define FILE_CHUNK ((off_t)16 << 20)
 
 /* Frames an encoded value as a file entry into out (FILE_ENTRY_MAX
  * bytes); returns its length. */
@@ -276,6 +285,7 @@ static size_t file_entry(uint8_t *out, uint64_t us, const uint8_t *val, size_t l
   put_u64(out + 8, us);
   memcpy(out + FILE_HEAD, val, len);
   put_u64(out + FILE_HEAD + len, XXH3_64bits(out, FILE_HEAD + len));
+  out[FILE_HEAD + len + 8] = FILE_END;
   return FILE_HEAD + len + FILE_TAIL;
 }
 
@@ -287,6 +297,7 @@ static size_t file_entry_ok(const uint8_t *p, size_t n)
     return 0;
   len = get_u32(p + 4);
   if (len > CC_AUDIT_VALUE_MAX || n - FILE_HEAD - FILE_TAIL < len ||
+      p[FILE_HEAD + len + 8] != FILE_END ||
       get_u64(p + FILE_HEAD + len) != XXH3_64bits(p, FILE_HEAD + len))
     return 0;
   return FILE_HEAD + len + FILE_TAIL;
@@ -307,6 +318,7 @@ static int list_file(list_ctx *c, cc_db *db)
   size_t size, off = 0;
   int fd, rc = 0;
 
+  memset(&sb, 0, sizeof sb);
   cc_audit_file_path(path, sizeof path, db);
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -327,6 +339,9 @@ static int list_file(list_ctx *c, cc_db *db)
     rc = cc_error_set_errno(CC_EIO, errno, "audit store %s", path);
     goto done;
   }
+  /* The zeros after the last entry are room written ahead. */
+  while (size > 0 && map[size - 1] == 0)
+    size--;
   while (off < size) {
     size_t len = file_entry_ok(map + off, size - off), bad = off;
     cc_audit_entry e;
@@ -354,7 +369,7 @@ static int list_file(list_ctx *c, cc_db *db)
   }
 done:
   if (map)
-    munmap((void *)map, size);
+    munmap((void *)map, (size_t)sb.st_size);
   close(fd);
   return rc;
 }
@@ -433,6 +448,7 @@ typedef struct pending {
 
 struct cc_audit_log {
   int fd;
+  off_t end;               /* the end of the data (zeros follow) */
   char path[4200];
   pthread_mutex_t mu;
   pthread_cond_t wake;     /* the committer: work or stop */
@@ -444,24 +460,87 @@ struct cc_audit_log {
   int stop, running;
 };
 
-/* Writes a batch: one write() (or as many as a short write takes) under
- * the file's lock, then one fdatasync. Returns 0 or a cc_error code. */
-static int commit_batch(cc_audit_log *log, const uint8_t *buf, size_t len)
+/* Writes all of buf at off; 0 or -1 (errno). */
+static int pwrite_all(int fd, const uint8_t *buf, size_t len, off_t off)
 {
-  size_t off = 0;
-  int rc = 0;
-  if (flock(log->fd, LOCK_EX) != 0)
-    return cc_error_set_errno(CC_EIO, errno, "audit store %s: lock", log->path);
-  while (off < len) {
-    ssize_t w = write(log->fd, buf + off, len - off);
+  while (len > 0) {
+    ssize_t w = pwrite(fd, buf, len, off);
     if (w < 0 && errno == EINTR)
       continue;
     if (w <= 0) {
-      rc = cc_error_set_errno(CC_EIO, errno, "audit store %s: write", log->path);
-      break;
+      if (w == 0)
+        errno = EIO;
+      return -1;
     }
-    off += (size_t)w;
+    buf += w;
+    len -= (size_t)w;
+    off += w;
   }
+  return 0;
+}
+
+/* The end of the data: after the last byte that is not 0 (every entry
+ * ends with FILE_END), the zeros after it being room written ahead. */
+static int data_end(int fd, off_t size, off_t *end)
+{
+  uint8_t block[65536];
+  off_t at = size;
+  while (at > 0) {
+    size_t n = at < (off_t)sizeof block ? (size_t)at : sizeof block;
+    size_t i;
+    if (pread(fd, block, n, at - (off_t)n) != (ssize_t)n)
+      return -1;
+    for (i = n; i > 0; i--)
+      if (block[i - 1] != 0) {
+        *end = at - (off_t)n + (off_t)i;
+        return 0;
+      }
+    at -= (off_t)n;
+  }
+  *end = 0;
+  return 0;
+}
+
+/*
+ * Writes a batch after the data, under the file's lock, then one
+ * fdatasync. The file is grown ahead by FILE_CHUNK of written zeros, so
+ * that an append changes neither its size nor its blocks: fdatasync then
+ * writes the data alone and commits no journal transaction, which under a
+ * monthly run's writeback (ext4, data=ordered) waited for the run's dirty
+ * pages (100-300 ms; bench/RESULTS.md). Another process appending to the
+ * same file (a second service) is seen by a byte other than 0 at the end
+ * this one knows. Returns 0 or a cc_error code.
+ */
+static int commit_batch(cc_audit_log *log, const uint8_t *buf, size_t len)
+{
+  static const uint8_t zeros[65536];
+  struct stat sb;
+  uint8_t c;
+  int rc = 0;
+  if (flock(log->fd, LOCK_EX) != 0)
+    return cc_error_set_errno(CC_EIO, errno, "audit store %s: lock", log->path);
+  if (fstat(log->fd, &sb) != 0 ||
+      (pread(log->fd, &c, 1, log->end) == 1 && c != 0 &&
+       data_end(log->fd, sb.st_size, &log->end) < 0)) {
+    rc = cc_error_set_errno(CC_EIO, errno, "audit store %s: read", log->path);
+    goto done;
+  }
+  if (log->end + (off_t)len > sb.st_size) {
+    off_t grown = (log->end + (off_t)len + FILE_CHUNK - 1) / FILE_CHUNK * FILE_CHUNK;
+    off_t at;
+    for (at = sb.st_size; at < grown; at += (off_t)sizeof zeros)
+      if (pwrite_all(log->fd, zeros, grown - at < (off_t)sizeof zeros
+                                         ? (size_t)(grown - at) : sizeof zeros, at) < 0) {
+        rc = cc_error_set_errno(CC_EIO, errno, "audit store %s: write", log->path);
+        goto done;
+      }
+  }
+  if (pwrite_all(log->fd, buf, len, log->end) < 0) {
+    rc = cc_error_set_errno(CC_EIO, errno, "audit store %s: write", log->path);
+    goto done;
+  }
+  log->end += (off_t)len;
+done:
   flock(log->fd, LOCK_UN);
   if (rc == 0 && fdatasync(log->fd) != 0)
     rc = cc_error_set_errno(CC_EIO, errno, "audit store %s: fdatasync", log->path);
@@ -521,6 +600,7 @@ int cc_audit_log_open(cc_audit_log **out, cc_db *db)
 {
   cc_audit_log *log;
   char dir[4200];
+  struct stat sb;
   int dfd;
 
   *out = NULL;
@@ -530,12 +610,16 @@ int cc_audit_log_open(cc_audit_log **out, cc_db *db)
   if (log == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
   cc_audit_file_path(log->path, sizeof log->path, db);
-  log->fd = open(log->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (log->fd < 0) {
+  log->fd = open(log->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (log->fd < 0 || fstat(log->fd, &sb) != 0 || flock(log->fd, LOCK_SH) != 0 ||
+      data_end(log->fd, sb.st_size, &log->end) < 0) {
     int rc = cc_error_set_errno(CC_EIO, errno, "audit store %s", log->path);
+    if (log->fd >= 0)
+      close(log->fd);
     free(log);
     return rc;
   }
+  flock(log->fd, LOCK_UN);
   /* The file's name is durable too: sync the directory once. */
   snprintf(dir, sizeof dir, "%s", cc_db_dir(db));
   if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
