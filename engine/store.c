@@ -104,6 +104,8 @@ void cc_store_gen_name(char *buf, uint32_t gen, const char *suffix)
   snprintf(buf, 32, "g%08x.%s", gen, suffix);
 }
 
+static void forget_dbi(MDB_env *env, const char *name);
+
 int cc_store_gen_drop(MDB_txn *txn, uint32_t gen)
 {
   /* "fid" is new with the finding_id index: a generation written before
@@ -115,7 +117,11 @@ int cc_store_gen_drop(MDB_txn *txn, uint32_t gen)
     char name[32];
     MDB_dbi dbi;
     cc_store_gen_name(name, gen, parts[j]);
-    if (mdb_dbi_open(txn, name, 0, &dbi) == 0 && (rc = mdb_drop(txn, dbi, 1)) != 0)
+    if (mdb_dbi_open(txn, name, 0, &dbi) != 0)
+      continue;
+    /* mdb_drop closes the handle at once: it is kept no more. */
+    forget_dbi(mdb_txn_env(txn), name);
+    if ((rc = mdb_drop(txn, dbi, 1)) != 0)
       return rc;
   }
   return 0;
@@ -355,25 +361,33 @@ int cc_store_dbi_read(MDB_txn *txn, const char *name, MDB_dbi *dbi)
   MDB_env *env = mdb_txn_env(txn);
   const kept_dbi *k;
   unsigned flags;
-  int rc = 0;
+  int rc = 0, tries;
 
   if (strlen(name) >= sizeof kept->name)
     return EINVAL;
-  pthread_mutex_lock(&dbi_mu);
-  if ((k = find_kept(env, name)) == NULL &&
-      (rc = keep_dbi(env, name, 0)) == 0)
-    k = find_kept(env, name);
-  if (k)
-    *dbi = k->dbi;
-  pthread_mutex_unlock(&dbi_mu);
-  if (rc != 0)
-    return rc;
-  /* Kept after txn began: txn does not know the handle yet. */
-  if (mdb_dbi_flags(txn, *dbi, &flags) != 0) {
+  for (tries = 0; tries < 2; tries++) {
+    pthread_mutex_lock(&dbi_mu);
+    if ((k = find_kept(env, name)) == NULL &&
+        (rc = keep_dbi(env, name, 0)) == 0)
+      k = find_kept(env, name);
+    if (k)
+      *dbi = k->dbi;
+    pthread_mutex_unlock(&dbi_mu);
+    if (rc != 0)
+      return rc;
+    if (mdb_dbi_flags(txn, *dbi, &flags) == 0)
+      return 0;
+    /* Kept after txn began: txn does not know the handle yet. */
     mdb_txn_reset(txn);
-    rc = mdb_txn_renew(txn);
+    if ((rc = mdb_txn_renew(txn)) != 0)
+      return rc;
+    if (mdb_dbi_flags(txn, *dbi, &flags) == 0)
+      return 0;
+    /* Closed since in this process (dropped other than by
+     * cc_store_gen_drop): opened again by its name. */
+    forget_dbi(env, name);
   }
-  return rc;
+  return EINVAL;
 }
 
 int cc_db_keep_dbis(cc_db *db, const char *const *names, size_t n)
@@ -390,6 +404,125 @@ int cc_db_keep_dbis(cc_db *db, const char *const *names, size_t n)
       rc = keep_dbi(db->env, names[i], 1);
   pthread_mutex_unlock(&dbi_mu);
   return rc ? cc_store_error(rc, names[i - 1]) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Read transactions kept per thread. mdb_txn_begin allocates and zeroes a
+ * transaction sized for every handle the environment may have (MAX_DBS:
+ * ~200 kB), and the service's calls each began several: under wrk, zeroing
+ * them and the page faults of those allocations took a third of the CPU.
+ * The short read transactions of the calls below are therefore begun with
+ * cc_store_txn_read and ended with cc_store_txn_done, which resets the
+ * thread's one transaction (mdb_txn_reset) to renew it next time. A
+ * transaction asked for while the thread's is in use is a new one. */
+
+typedef struct tl_read {
+  MDB_env *env;
+  MDB_txn *txn;          /* reset when not busy; NULL when none */
+  int busy;
+  struct tl_read *next;  /* every thread's, under dbi_mu */
+} tl_read;
+
+static pthread_key_t rd_key;
+static pthread_once_t rd_once = PTHREAD_ONCE_INIT;
+static tl_read *rd_all;
+
+/* A thread ends: its transaction goes with it. */
+static void rd_gone(void *v)
+{
+  tl_read *t = v, **pp;
+  pthread_mutex_lock(&dbi_mu);
+  for (pp = &rd_all; *pp; pp = &(*pp)->next)
+    if (*pp == t) {
+      *pp = t->next;
+      break;
+    }
+  if (t->txn)
+    mdb_txn_abort(t->txn);
+  pthread_mutex_unlock(&dbi_mu);
+  free(t);
+}
+
+static void rd_init(void) { pthread_key_create(&rd_key, rd_gone); }
+
+int cc_store_txn_read(MDB_env *env, MDB_txn **txn)
+{
+  tl_read *t;
+  pthread_once(&rd_once, rd_init);
+  t = pthread_getspecific(rd_key);
+  if (t && t->txn && !t->busy && t->env == env && mdb_txn_renew(t->txn) == 0) {
+    t->busy = 1;
+    *txn = t->txn;
+    return 0;
+  }
+  return mdb_txn_begin(env, NULL, MDB_RDONLY, txn);
+}
+
+void cc_store_txn_done(MDB_txn *txn)
+{
+  tl_read *t;
+  if (txn == NULL)
+    return;
+  pthread_once(&rd_once, rd_init);
+  t = pthread_getspecific(rd_key);
+  if (t && t->txn == txn) {
+    mdb_txn_reset(txn);
+    t->busy = 0;
+    return;
+  }
+  if (t && t->busy) { /* the thread's is in use: this one was extra */
+    mdb_txn_abort(txn);
+    return;
+  }
+  if (t == NULL) {
+    if ((t = calloc(1, sizeof *t)) == NULL || pthread_setspecific(rd_key, t) != 0) {
+      free(t);
+      mdb_txn_abort(txn);
+      return;
+    }
+    pthread_mutex_lock(&dbi_mu);
+    t->next = rd_all;
+    rd_all = t;
+    pthread_mutex_unlock(&dbi_mu);
+  }
+  /* Kept as the thread's (one of another environment is let go). */
+  mdb_txn_reset(txn);
+  pthread_mutex_lock(&dbi_mu);
+  if (t->txn)
+    mdb_txn_abort(t->txn);
+  t->txn = txn;
+  t->env = mdb_txn_env(txn);
+  t->busy = 0;
+  pthread_mutex_unlock(&dbi_mu);
+}
+
+/* The environment closes: every thread's transaction on it is ended
+ * (nobody may be using one then). */
+static void forget_txns(MDB_env *env)
+{
+  tl_read *t;
+  pthread_mutex_lock(&dbi_mu);
+  for (t = rd_all; t; t = t->next)
+    if (t->txn && t->env == env) {
+      mdb_txn_abort(t->txn);
+      t->txn = NULL;
+      t->env = NULL;
+      t->busy = 0;
+    }
+  pthread_mutex_unlock(&dbi_mu);
+}
+
+/* Forgets the kept handle of name (its database is being dropped). */
+static void forget_dbi(MDB_env *env, const char *name)
+{
+  size_t i;
+  pthread_mutex_lock(&dbi_mu);
+  for (i = 0; i < n_kept; i++)
+    if (kept[i].env == env && strcmp(kept[i].name, name) == 0) {
+      kept[i] = kept[--n_kept];
+      break;
+    }
+  pthread_mutex_unlock(&dbi_mu);
 }
 
 /* Forgets the handles of an environment being closed. */
@@ -414,6 +547,7 @@ void cc_db_close(cc_db *db)
   if (db == NULL)
     return;
   if (db->env) {
+    forget_txns(db->env);
     forget_dbis(db->env);
     mdb_env_close(db->env);
   }
@@ -432,10 +566,10 @@ int cc_db_periods(char ***out, size_t *count, cc_db *db)
 
   *out = NULL;
   *count = 0;
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, "begin");
   if ((rc = mdb_cursor_open(txn, db->meta, &cur)) != 0) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return cc_store_error(rc, "cursor");
   }
   k.mv_data = "period/";
@@ -456,7 +590,7 @@ int cc_db_periods(char ***out, size_t *count, cc_db *db)
     n++;
   }
   mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   if (rc < 0) {
     while (n > 0)
       free(list[--n]);
@@ -583,15 +717,15 @@ int cc_db_each(cc_db *db, const char *name, const void *from, size_t from_len,
   MDB_val k, v;
   int rc, mrc;
 
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, what);
   rc = cc_store_dbi_read(txn, name, &dbi);
   if (rc == MDB_NOTFOUND) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return 0;
   }
   if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return cc_store_error(rc, what);
   }
   k.mv_data = (void *)from;
@@ -604,7 +738,7 @@ int cc_db_each(cc_db *db, const char *name, const void *from, size_t from_len,
       break;
   }
   mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   return rc;
 }
 
@@ -673,10 +807,10 @@ int cc_store_begin_period(MDB_txn **txn, uint32_t *gen, cc_db *db,
   int rc;
   if (strlen(period) != 7)
     return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM", period);
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, txn)) != 0)
     return cc_store_error(rc, "begin");
   if ((rc = cc_index_period_gen(gen, db, *txn, period)) < 0) {
-    mdb_txn_abort(*txn);
+    cc_store_txn_done(*txn);
     return rc;
   }
   return 0;
@@ -691,7 +825,7 @@ int cc_db_period_info(char **json, cc_db *db, const char *period)
   *json = NULL;
   if (strlen(period) != 7)
     return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM", period);
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, "begin");
   cc_store_period_key(key, period);
   rc = mdb_get(txn, db->meta, &k, &v);
@@ -703,7 +837,7 @@ int cc_db_period_info(char **json, cc_db *db, const char *period)
   } else {
     rc = cc_store_error(rc ? rc : MDB_CORRUPTED, "reading the period");
   }
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   return rc;
 }
 
@@ -814,7 +948,7 @@ int cc_astore_get(void **out, size_t *len, cc_db *db, const void *key,
 
   *out = NULL;
   *len = 0;
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, "accounts: begin");
   rc = cc_store_dbi_read(txn, CC_ACCOUNT_DB, &dbi);
   if (rc == 0) {
@@ -840,7 +974,7 @@ int cc_astore_get(void **out, size_t *len, cc_db *db, const void *key,
   ((char *)*out)[v.mv_size] = '\0';
   *len = v.mv_size;
 done:
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   return rc;
 }
 
@@ -900,7 +1034,7 @@ int cc_astore_each(cc_db *db, const void *prefix, size_t plen,
   MDB_val k, v;
   int rc, mrc;
 
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, "accounts: begin");
   rc = cc_store_dbi_read(txn, CC_ACCOUNT_DB, &dbi);
   if (rc == MDB_NOTFOUND) { /* never written: no accounts */
@@ -925,7 +1059,7 @@ int cc_astore_each(cc_db *db, const void *prefix, size_t plen,
 done:
   if (cur)
     mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   return rc;
 }
 

@@ -492,7 +492,7 @@ static int begin_find(MDB_txn **txn, MDB_dbi *find, uint32_t *gen, cc_db *db,
     return rc;
   cc_store_gen_name(name, *gen, "find");
   if ((rc = cc_store_dbi_read(*txn, name, find)) != 0) {
-    mdb_txn_abort(*txn);
+    cc_store_txn_done(*txn);
     return cc_store_error(rc, "opening findings");
   }
   return 0;
@@ -511,7 +511,7 @@ int cc_db_load_findings(cc_finding_list *out, cc_db *db, const char *period)
   if ((rc = begin_find(&txn, &find, &gen, db, period)) < 0)
     return rc;
   if ((mrc = mdb_cursor_open(txn, find, &cur)) != 0) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return cc_store_error(mrc, "opening findings");
   }
   rc = 0;
@@ -526,7 +526,7 @@ int cc_db_load_findings(cc_finding_list *out, cc_db *db, const char *period)
     }
   }
   mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   if (rc < 0)
     cc_finding_list_dispose(out);
   return rc;
@@ -598,7 +598,7 @@ int cc_store_finding_get(cc_finding *out, cc_finding_list *list, cc_db *db,
   if ((mrc = mdb_get(txn, find, &k, &v)) == 0)
     rc = cc_index_decode_finding(out, list, v.mv_data, v.mv_size);
 done:
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   if (mrc == MDB_NOTFOUND) {
     cc_finding_id_hex(hex, finding_id);
     return cc_error_set(CC_ENOTFOUND, "period %s has no finding %s", period, hex);
