@@ -66,6 +66,11 @@ struct cc_serve_cache {
   cc_period_data *slot[CACHE_SLOTS];
   uint64_t used[CACHE_SLOTS]; /* last use, for eviction */
   uint64_t tick;
+  /* The periods being loaded ("YYYY-MM" + run info), one thread each:
+   * a national period takes seconds, and every worker loading it at once
+   * just after a run published it took four times as long. */
+  char *loading[CACHE_SLOTS];
+  pthread_cond_t loaded;
 };
 
 int cc_serve_cache_new(cc_serve_cache **out)
@@ -75,8 +80,19 @@ int cc_serve_cache_new(cc_serve_cache **out)
   if (c == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
   pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->loaded, NULL);
   *out = c;
   return 0;
+}
+
+/* Under the cache's lock: the slot of `key` in c->loading, or -1. */
+static int loading_slot(cc_serve_cache *c, const char *key)
+{
+  int i;
+  for (i = 0; i < CACHE_SLOTS; i++)
+    if (c->loading[i] && strcmp(c->loading[i], key) == 0)
+      return i;
+  return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -174,6 +190,7 @@ void cc_serve_cache_free(cc_serve_cache *c)
     return;
   for (i = 0; i < CACHE_SLOTS; i++)
     data_free(c->slot[i]);
+  pthread_cond_destroy(&c->loaded);
   pthread_mutex_destroy(&c->lock);
   free(c);
 }
@@ -203,13 +220,18 @@ static int period_ok(const char *p)
          p[6] >= '0' && p[6] <= '9';
 }
 
+static int load_period(cc_period_data **out, cc_server *s, const char *want,
+                       char *info);
+static int cache_put(cc_period_data **out, cc_serve_cache *c, cc_period_data *d,
+                     const char *want);
+
 int cc_period_get(cc_period_data **out, cc_server *s, const char *period)
 {
   cc_serve_cache *c = s->cache;
-  char want[8], *info = NULL;
+  char want[8], *info = NULL, *key;
   cc_period_data *d = NULL;
-  size_t i, victim = CACHE_SLOTS;
-  int rc;
+  size_t i;
+  int rc, slot;
 
   *out = NULL;
   if (period && *period) {
@@ -221,21 +243,57 @@ int cc_period_get(cc_period_data **out, cc_server *s, const char *period)
   }
   if ((rc = cc_db_period_info(&info, s->db, want)) < 0)
     return rc;
-  pthread_mutex_lock(&c->lock);
-  for (i = 0; i < CACHE_SLOTS; i++) {
-    cc_period_data *x = c->slot[i];
-    if (x && strcmp(x->period, want) == 0 && strcmp(x->info, info) == 0) {
-      x->refs++;
-      c->used[i] = ++c->tick;
-      pthread_mutex_unlock(&c->lock);
-      free(info);
-      *out = x;
-      return 0;
-    }
+  if ((key = malloc(strlen(want) + strlen(info) + 2)) == NULL) {
+    free(info);
+    return cc_error_set(CC_ENOMEM, "out of memory");
   }
+  sprintf(key, "%s\n%s", want, info);
+  pthread_mutex_lock(&c->lock);
+  for (;;) {
+    for (i = 0; i < CACHE_SLOTS; i++) {
+      cc_period_data *x = c->slot[i];
+      if (x && strcmp(x->period, want) == 0 && strcmp(x->info, info) == 0) {
+        x->refs++;
+        c->used[i] = ++c->tick;
+        pthread_mutex_unlock(&c->lock);
+        free(info);
+        free(key);
+        *out = x;
+        return 0;
+      }
+    }
+    /* Another request loads it: wait for it (then it is cached, or that
+     * load failed and this one tries). */
+    if (loading_slot(c, key) < 0)
+      break;
+    pthread_cond_wait(&c->loaded, &c->lock);
+  }
+  /* Loaded outside the lock, by this request alone (when every loading
+   * slot is taken, by others' periods, it loads without one). */
+  for (slot = 0; slot < CACHE_SLOTS && c->loading[slot]; slot++)
+    ;
+  if (slot < CACHE_SLOTS)
+    c->loading[slot] = key;
+  else
+    slot = -1;
   pthread_mutex_unlock(&c->lock);
-  /* Loaded outside the lock: two requests may load the same period at
-   * once; the second one's copy replaces the first in the cache. */
+  if ((rc = load_period(&d, s, want, info)) == 0)
+    rc = cache_put(out, c, d, want); /* cached before the waiters look */
+  pthread_mutex_lock(&c->lock);
+  if (slot >= 0)
+    c->loading[slot] = NULL;
+  pthread_cond_broadcast(&c->loaded);
+  pthread_mutex_unlock(&c->lock);
+  free(key);
+  return rc;
+}
+
+/* Loads a period's findings (info: its run info, owned by d after). */
+static int load_period(cc_period_data **out, cc_server *s, const char *want, char *info)
+{
+  cc_period_data *d;
+  int rc;
+  *out = NULL;
   d = calloc(1, sizeof *d);
   if (d == NULL) {
     free(info);
@@ -253,6 +311,15 @@ int cc_period_get(cc_period_data **out, cc_server *s, const char *period)
     return rc;
   }
   d->refs = 1;
+  *out = d;
+  return 0;
+}
+
+/* Puts a period just loaded (one reference: the caller's) in the cache. */
+static int cache_put(cc_period_data **out, cc_serve_cache *c, cc_period_data *d,
+                     const char *want)
+{
+  size_t i, victim = CACHE_SLOTS;
   pthread_mutex_lock(&c->lock);
   for (i = 0; i < CACHE_SLOTS; i++) {
     cc_period_data *x = c->slot[i];

@@ -624,45 +624,46 @@ static void append_bytes(const void *p, size_t n)
   close(fd);
 }
 
-START_TEST(test_audit_store_torn_tail)
+/* The store lists the entries numbered `want` (their records field), in
+ * that order, and warns "audit store <file>: <what> at offset <at> (<skipped>
+ * bytes skipped)". */
+static void assert_store(const uint64_t *want, size_t k, const char *what, long at,
+                         long skipped)
 {
   cc_audit_entry *list = NULL;
-  char err[2048], want[1024];
+  char err[2048], line[1024];
+  size_t n = list_catching(&list, err, sizeof err), i;
+  ck_assert_uint_eq(n, k);
+  for (i = 0; i < k; i++)
+    ck_assert_uint_eq(list[i].records, want[i]);
+  free(list);
+  snprintf(line, sizeof line, "audit store %s: %s at offset %ld (%ld bytes skipped)",
+           store_path, what, at, skipped);
+  ck_assert_msg(strstr(err, line) != NULL, "stderr: %s", err);
+}
+
+START_TEST(test_audit_store_torn_tail)
+{
   /* A crash in the middle of the third entry: its head, then what came
    * of its value. */
   static const uint8_t head[20] = {'C', 'C', 'A', '1', 0, 0, 0, 31, 0, 6, 1, 2, 3,
                                    4, 5, 6, 't', 'o', 'r', 'n'};
-  size_t n;
+  static const uint64_t two[] = {0, 1}, three[] = {0, 1, 2};
 
   store_write(0, 2);
   ck_assert_int_eq(data_end(), 2 * STORE_ENTRY);
   append_bytes(head, sizeof head);
-  n = list_catching(&list, err, sizeof err);
-  ck_assert_uint_eq(n, 2);
-  ck_assert_uint_eq(list[0].records, 0);
-  ck_assert_uint_eq(list[1].records, 1);
-  free(list);
-  snprintf(want, sizeof want, "audit store %s: torn or damaged tail at offset %d "
-           "(20 bytes skipped)", store_path, 2 * STORE_ENTRY);
-  ck_assert_msg(strstr(err, want) != NULL, "stderr: %s", err);
+  assert_store(two, 2, "torn or damaged tail", 2 * STORE_ENTRY, 20);
   /* The service started again appends after it: the torn bytes are
    * skipped up to the new entry. */
   store_write(2, 1);
-  n = list_catching(&list, err, sizeof err);
-  ck_assert_uint_eq(n, 3);
-  ck_assert_uint_eq(list[2].records, 2);
-  free(list);
-  snprintf(want, sizeof want, "audit store %s: damaged entry at offset %d "
-           "(20 bytes skipped)", store_path, 2 * STORE_ENTRY);
-  ck_assert_msg(strstr(err, want) != NULL, "stderr: %s", err);
+  assert_store(three, 3, "damaged entry", 2 * STORE_ENTRY, 20);
 }
 END_TEST
 
 START_TEST(test_audit_store_damaged_entry)
 {
-  cc_audit_entry *list = NULL;
-  char err[2048], want[1024];
-  size_t n;
+  static const uint64_t first_last[] = {0, 2};
   int fd;
   uint8_t b;
 
@@ -675,24 +676,13 @@ START_TEST(test_audit_store_damaged_entry)
   b = 'x';
   ck_assert_int_eq(pwrite(fd, &b, 1, STORE_ENTRY + 16 + 27), 1);
   close(fd);
-  n = list_catching(&list, err, sizeof err);
-  ck_assert_uint_eq(n, 2);
-  ck_assert_uint_eq(list[0].records, 0);
-  ck_assert_uint_eq(list[1].records, 2);
-  free(list);
-  snprintf(want, sizeof want, "audit store %s: damaged entry at offset %d "
-           "(%d bytes skipped)", store_path, STORE_ENTRY, STORE_ENTRY);
-  ck_assert_msg(strstr(err, want) != NULL, "stderr: %s", err);
+  assert_store(first_last, 2, "damaged entry", STORE_ENTRY, STORE_ENTRY);
   /* Nothing at all but damage: no entry, one warning. */
   fd = open(store_path, O_WRONLY | O_TRUNC);
   ck_assert_int_ge(fd, 0);
   ck_assert_int_eq(write(fd, "garbage", 7), 7);
   close(fd);
-  n = list_catching(&list, err, sizeof err);
-  ck_assert_uint_eq(n, 0);
-  snprintf(want, sizeof want, "audit store %s: torn or damaged tail at offset 0 "
-           "(7 bytes skipped)", store_path);
-  ck_assert_msg(strstr(err, want) != NULL, "stderr: %s", err);
+  assert_store(NULL, 0, "torn or damaged tail", 0, 7);
 }
 END_TEST
 
