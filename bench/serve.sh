@@ -4,49 +4,99 @@
 # while `chachong run` publishes a new period into the same database.
 #
 #   bash bench/serve.sh [MOE_RECORDS] [MOHRSS_RECORDS] [SECONDS]
-#   (default: 750000 250000 20)
+#   (default: 13000000 4500000 20, the national workload)
 # Needs a Release build in build/ and wrk (Debian: wrk). Data go to
-# ${BENCH_DIR:-/tmp/chachong-bench}/serve-MOE-MOHRSS. The load generator
-# runs on the same machine (2 cores here): its share of the CPU is part of
-# the figures. Each call is authenticated with an API token and writes its
-# audit entry (an fsync'ed LMDB commit) before it answers, as in production.
+# ${BENCH_DIR:-/tmp/chachong-bench}/serve-MOE-MOHRSS (the generated rosters
+# are kept for the next time). The load generator runs on the same machine
+# (2 cores here): its share of the CPU is part of the figures. Each call is
+# authenticated with an API token and its audit entry is durable (group
+# commit into audit-serve.log) before it is answered, as in production.
+#
+# Steps: period 2026-10 is run (its wall time T is taken), the service
+# started; then period 2026-11 is run again into the same database and the
+# check is measured in a burst placed so that the run publishes inside it
+# (started T - SECONDS/2 after the run); then the findings page and the
+# check without a run, each one burst. The check asks for 2,000 different
+# IDs of the 2026-11 rosters in turn (bench/serve_ids.lua). Last, the
+# entries the service wrote are counted against the answers wrk received.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-moe=${1:-750000}
-mohrss=${2:-250000}
+moe=${1:-13000000}
+mohrss=${2:-4500000}
 secs=${3:-20}
 dir=${BENCH_DIR:-/tmp/chachong-bench}/serve-$moe-$mohrss
 command -v wrk >/dev/null || { echo "bench/serve.sh: wrk is needed (apt-get install wrk)" >&2; exit 2; }
 rm -rf "$dir/db" "$dir/out" "$dir/out2"
 mkdir -p "$dir"
-if [ ! -f "$dir/gen/expected_findings.txt" ]; then
+if [ ! -f "$dir/gen2/expected_findings.txt" ]; then
   ./build/gen_roster --out "$dir/gen" --seed 20261122 --moe "$moe" --mohrss "$mohrss" \
     --period 2026-10 >/dev/null
   ./build/gen_roster --out "$dir/gen2" --seed 20261123 --moe "$moe" --mohrss "$mohrss" \
     --period 2026-11 >/dev/null
 fi
+t0=$(date +%s.%N)
 ./build/chachong run --db "$dir/db" --period 2026-10 --roster moe="$dir/gen/moe.csv" \
   --roster mohrss="$dir/gen/mohrss.csv" --out "$dir/out" --quiet >/dev/null
+run_secs=$(echo "$(date +%s.%N) - $t0" | bc)
 echo "bench-national-pass" | ./build/chachong user add --db "$dir/db" bench --role national 2>/dev/null
 token=$(./build/chachong user token --db "$dir/db" bench 2>/dev/null)
-# an ID that holds enrollments: the first record of the MOE roster
-id=$(awk -F, 'NR == 2 { gsub(/[^0-9X]/, "", $1); print $1; exit }' "$dir/gen/moe.csv")
+# 2,000 IDs of the 2026-11 rosters (cleaned as the check cleans them)
+awk -F, 'NR > 1 && NR % 97 == 0 { gsub(/[^0-9Xx]/, "", $1)
+                                  if (length($1) == 18) { print $1; if (++n == 2000) exit } }' \
+  "$dir/gen2/moe.csv" >"$dir/ids.txt"
 port=18999
 ./build/chachong serve --db "$dir/db" --listen 127.0.0.1:$port 2>"$dir/serve.log" &
 srv=$!
 trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null || true' EXIT
 sleep 1
 curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/findings?per_page=1" >/dev/null
-echo "machine: $(nproc) cores; $moe + $mohrss records; $secs s per call, 64 connections"
-# the second period is published during the first measurement
-( sleep 2; ./build/chachong run --db "$dir/db" --period 2026-11 --roster moe="$dir/gen2/moe.csv" \
-    --roster mohrss="$dir/gen2/mohrss.csv" --out "$dir/out2" --quiet >/dev/null 2>"$dir/run2.log";
-  echo "run of 2026-11 published: exit $?" ) &
+echo "$(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores; $moe + $mohrss records;" \
+  "$secs s per burst, 64 connections; run of 2026-10: $run_secs s"
+
+answered=0
+burst() { # burst LABEL URL [lua]
+  local out
+  echo "== $1 (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  if [ -n "${3:-}" ]; then
+    out=$(IDS="$dir/ids.txt" wrk -t2 -c64 -d"${secs}s" --timeout 30s --latency -s "$3" \
+      -H "Authorization: Bearer $token" "http://127.0.0.1:$port$2")
+  else
+    out=$(wrk -t2 -c64 -d"${secs}s" --timeout 30s --latency \
+      -H "Authorization: Bearer $token" "http://127.0.0.1:$port$2")
+  fi
+  echo "$out" | grep -E "Requests/sec|Latency |99%|50%|Non-2xx|Socket errors|requests in"
+  echo "$out" | grep -q -E "Non-2xx|Socket errors" && echo "   ERRORS (see above)"
+  answered=$((answered + $(echo "$out" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')))
+}
+
+# The second period is published during the first burst.
+( t=$(date +%s.%N); ./build/chachong run --db "$dir/db" --period 2026-11 \
+    --roster moe="$dir/gen2/moe.csv" --roster mohrss="$dir/gen2/mohrss.csv" \
+    --out "$dir/out2" --quiet >/dev/null 2>"$dir/run2.log";
+  echo "   (run of 2026-11 published after $(echo "$(date +%s.%N) - $t" | bc) s: exit $?)" ) &
 run=$!
-for url in "/api/v1/check?id=$id" "/api/v1/findings?per_page=50&page=3"; do
-  echo "== GET $url"
-  wrk -t2 -c64 -d"${secs}s" --timeout 30s --latency -H "Authorization: Bearer $token" \
-    "http://127.0.0.1:$port$url" | grep -E "Requests/sec|Latency |99%|50%|Non-2xx|Socket errors|requests in"
-done
+lead=$(echo "$run_secs - $secs / 2" | bc)
+case $lead in -*) lead=0 ;; esac
+sleep "$lead"
+echo "(burst starts $lead s after the run of 2026-11)"
+burst "GET /api/v1/check?id=… (2,000 IDs), run publishing meanwhile" "/api/v1/check" bench/serve_ids.lua
 wait $run
 curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/periods"; echo
+burst "GET /api/v1/findings?per_page=50&page=3 (just after the run)" "/api/v1/findings?per_page=50&page=3"
+burst "GET /api/v1/check?id=… (2,000 IDs), no run" "/api/v1/check" bench/serve_ids.lua
+
+# One entry per answered call: wrk counts the answers it read; the service
+# may also have answered up to 64 calls whose answers wrk did not wait for
+# at the end of a burst (64 connections x 3 bursts at most).
+kill $srv; wait $srv 2>/dev/null || true
+trap - EXIT
+entries=$(./build/chachong audit --db "$dir/db" 2>"$dir/audit.err" |
+  awk -F'\t' '$2 == "bench" && $3 == "serve" && $5 ~ /^GET \/api\/v1\/(check|findings)/' | wc -l)
+echo "audit: $entries entries of the service's calls; wrk read $answered answers" \
+  "(entries - answers = $((entries - answered)), 0 to $((3 * 64)) expected);" \
+  "$(wc -c <"$dir/db/audit-serve.log") bytes in audit-serve.log"
+[ -s "$dir/audit.err" ] && { echo "audit warned:"; cat "$dir/audit.err"; }
+if [ "$entries" -lt "$answered" ] || [ $((entries - answered)) -gt $((3 * 64)) ]; then
+  echo "bench/serve.sh: the audit store does not hold one entry per answered call" >&2
+  exit 1
+fi

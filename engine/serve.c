@@ -48,6 +48,7 @@
 
 #include "chachong/errors.h"
 #include "store_internal.h"
+#include "audit_internal.h"
 #include "error_internal.h"
 #include "serve_api_internal.h"
 #include "serve_http_internal.h"
@@ -287,7 +288,53 @@ typedef struct conn {
   cc_buf body;
   int too_big;
   int answered;
+  /* A reply held, the connection suspended, until its audit entries are
+   * durable (audited()). */
+  int held;
+  int audit_rc;
+  int api; /* 1: an /api/ call (a JSON 503), 0: a page */
+  cc_reply reply;
+  struct MHD_Connection *c;
 } conn;
+
+/* The audit store's committer: the entries of k's call are durable (rc 0)
+ * or could not be written. The reply goes out on the connection's thread. */
+static void audited(void *ctx, int rc)
+{
+  conn *k = ctx;
+  k->audit_rc = rc;
+  MHD_resume_connection(k->c);
+}
+
+/* The held reply once resumed: sent when its entries are durable, else
+ * dropped for a 503 (nothing is sent whose entry is not written). */
+static enum MHD_Result send_reply(struct MHD_Connection *c, cc_server *s,
+                                  cc_reply *rep);
+
+static enum MHD_Result send_held(struct MHD_Connection *c, cc_server *s,
+                                 conn *k)
+{
+  static const char page[] =
+      "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+      "<title>出错了</title></"
+      "head><body><p>审计日志暂时无法写入，本次请求未返回数据。"
+      "</p></body></html>\n";
+  k->held = 0;
+  if (k->audit_rc < 0) {
+    free(k->reply.body);
+    memset(&k->reply, 0, sizeof k->reply);
+    if (k->api) {
+      cc_reply_error(
+          &k->reply, 503, "audit_unavailable",
+          "审计日志暂时无法写入，为保护个人信息，本次请求未返回数据");
+    } else {
+      cc_buf b = {0};
+      cc_buf_puts(&b, page);
+      cc_reply_take(&k->reply, 503, "text/html; charset=utf-8", &b);
+    }
+  }
+  return send_reply(c, s, &k->reply);
+}
 
 static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind,
                                const char *key, const char *value)
@@ -625,8 +672,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   conn *k = *con_cls;
   cc_request r;
   cc_reply rep;
-  enum MHD_Result ret;
   const char *ctype;
+  int rc;
 
   if (k == NULL) {
     const char *cl =
@@ -645,6 +692,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     }
     return MHD_YES;
   }
+  if (k->held)
+    return send_held(c, s, k); /* resumed by audited() */
   if (*upload_data_size) {
     if (!k->too_big && !k->answered) {
       cc_buf_put(&k->body, upload_data, *upload_data_size);
@@ -688,9 +737,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   authenticate(&r, c);
   route(&rep, &r, c);
   request_dispose(&r);
-  ret = send_reply(c, s, &rep);
   sodium_memzero(&r.session, sizeof r.session);
-  return ret;
+  if (r.n_audit == 0)
+    return send_reply(c, s, &rep);
+  /* Audited before the data leave: the reply waits, its connection
+   * suspended (the thread serves others), for the batch that holds its
+   * entries; suspended first, so that audited() always finds it so. */
+  k->reply = rep;
+  k->held = 1;
+  k->api = strncmp(url, "/api/", 5) == 0;
+  k->c = c;
+  MHD_suspend_connection(c);
+  if ((rc = cc_audit_log_submit(s->audit, r.audit, r.n_audit, audited, k)) < 0)
+    audited(k, rc);
+  return MHD_YES;
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -699,6 +759,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
   conn *k = *con_cls;
   if (k == NULL)
     return;
+  if (k->held)
+    free(k->reply.body); /* the daemon stopped before it was resumed */
   if (k->body.p)
     sodium_memzero(k->body.p, k->body.cap); /* passwords pass through here */
   cc_buf_dispose(&k->body);
@@ -757,9 +819,12 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
   cc_server *s;
   struct sockaddr_in sa;
   char *cert = NULL, *key = NULL;
-  unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
+  unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
   unsigned threads;
   const union MHD_DaemonInfo *di;
+  /* The logs the service writes in LMDB (the downloads' audit entries,
+   * the schools' answers) while its threads read. */
+  static const char *const logs[] = {CC_AUDIT_DB, CC_RESPONSE_DB};
   int rc;
 
   *out = NULL;
@@ -775,10 +840,13 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
     return cc_error_set(CC_ENOMEM, "out of memory");
   s->db = db;
   s->opts = *opts;
+  cc_audit_os_user(s->os_user);
   /* 1 TiB of address space (64-bit): the monthly run grows the file while
    * the service reads (see cc_astore_map_reserve). */
   if ((rc = cc_astore_map_reserve(
            db, sizeof(size_t) >= 8 ? (size_t)1 << 40 : (size_t)1 << 30)) < 0 ||
+      (rc = cc_db_keep_dbis(db, logs, sizeof logs / sizeof logs[0])) < 0 ||
+      (rc = cc_audit_log_open(&s->audit, db)) < 0 ||
       (rc = cc_sessions_new(&s->sessions, opts)) < 0 ||
       (rc = cc_serve_cache_new(&s->cache)) < 0)
     goto fail;
@@ -841,8 +909,13 @@ void cc_serve_stop(cc_server *s)
 {
   if (s == NULL)
     return;
+  /* The audit store first: its last batch is written and every reply it
+   * held resumed (the daemon must not stop with a connection suspended);
+   * a call after it is answered 503. */
+  cc_audit_log_stop(s->audit);
   if (s->daemon)
     MHD_stop_daemon(s->daemon);
+  cc_audit_log_close(s->audit);
   cc_sessions_free(s->sessions);
   cc_serve_cache_free(s->cache);
   free(s);

@@ -48,6 +48,7 @@
 #include "chachong/record.h"
 #include "chachong/report.h"
 #include "chachong/text.h"
+#include "audit_internal.h"
 #include "error_internal.h"
 #include "serve_api_internal.h"
 #include "serve_http_internal.h"
@@ -65,6 +66,11 @@ struct cc_serve_cache {
   cc_period_data *slot[CACHE_SLOTS];
   uint64_t used[CACHE_SLOTS]; /* last use, for eviction */
   uint64_t tick;
+  /* The periods being loaded ("YYYY-MM" + run info), one thread each:
+   * a national period takes seconds, and every worker loading it at once
+   * just after a run published it took four times as long. */
+  char *loading[CACHE_SLOTS];
+  pthread_cond_t loaded;
 };
 
 int cc_serve_cache_new(cc_serve_cache **out)
@@ -74,14 +80,106 @@ int cc_serve_cache_new(cc_serve_cache **out)
   if (c == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
   pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->loaded, NULL);
   *out = c;
   return 0;
+}
+
+/* Under the cache's lock: the slot of `key` in c->loading, or -1. */
+static int loading_slot(cc_serve_cache *c, const char *key)
+{
+  int i;
+  for (i = 0; i < CACHE_SLOTS; i++)
+    if (c->loading[i] && strcmp(c->loading[i], key) == 0)
+      return i;
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Selections remembered: the findings a list call matched (scope,
+ * filters, order), as indices into the period's list, kept per period for
+ * the next pages. A national list holds hundreds of thousands of findings;
+ * scanning it per request cost ~20 ms of cache misses (12 pages/s at
+ * national scale, bench/RESULTS.md). */
+
+#define MEMO_SLOTS 16
+
+typedef struct cc_memo {
+  char key[512]; /* "" when the slot is free */
+  uint32_t *idx;
+  size_t n;
+  uint64_t used;
+} cc_memo;
+
+static void memo_free(cc_period_data *d)
+{
+  size_t i;
+  if (d->memo == NULL)
+    return;
+  for (i = 0; i < MEMO_SLOTS; i++)
+    free(d->memo[i].idx);
+  free(d->memo);
+  pthread_mutex_destroy(&d->memo_lock);
+}
+
+/* The page [first, first + per) of the selection `key` into items (per
+ * pointers); -1 when it is not remembered. */
+static int memo_page(cc_selection *sel, const char *key, size_t first)
+{
+  cc_period_data *d = sel->data;
+  size_t i, k;
+  int found = -1;
+  pthread_mutex_lock(&d->memo_lock);
+  for (i = 0; i < MEMO_SLOTS && found < 0; i++) {
+    cc_memo *m = &d->memo[i];
+    if (m->key[0] == '\0' || strcmp(m->key, key) != 0)
+      continue;
+    m->used = ++d->memo_tick;
+    sel->total = m->n;
+    sel->n = first >= m->n ? 0
+                           : (m->n - first < sel->per_page ? m->n - first
+                                                           : sel->per_page);
+    for (k = 0; k < sel->n; k++)
+      sel->items[k] = &d->list.items[m->idx[first + k]];
+    found = 0;
+  }
+  pthread_mutex_unlock(&d->memo_lock);
+  return found;
+}
+
+/* Remembers a selection (v: n matches in order), replacing the least
+ * recently used; nothing when memory is short. */
+static void memo_put(cc_period_data *d, const char *key, const cc_finding **v,
+                     size_t n)
+{
+  uint32_t *idx = malloc((n ? n : 1) * sizeof *idx);
+  size_t i, victim = 0;
+  if (idx == NULL)
+    return;
+  for (i = 0; i < n; i++)
+    idx[i] = (uint32_t)(v[i] - d->list.items);
+  pthread_mutex_lock(&d->memo_lock);
+  for (i = 0; i < MEMO_SLOTS; i++) {
+    if (d->memo[i].key[0] == '\0' || strcmp(d->memo[i].key, key) == 0) {
+      victim = i;
+      break;
+    }
+    if (d->memo[i].used < d->memo[victim].used)
+      victim = i;
+  }
+  free(d->memo[victim].idx);
+  snprintf(d->memo[victim].key, sizeof d->memo[victim].key, "%s", key);
+  d->memo[victim].idx = idx;
+  d->memo[victim].n = n;
+  d->memo[victim].used = ++d->memo_tick;
+  pthread_mutex_unlock(&d->memo_lock);
 }
 
 static void data_free(cc_period_data *d)
 {
   if (d == NULL)
     return;
+  memo_free(d);
   cc_finding_list_dispose(&d->list);
   free(d->info);
   free(d);
@@ -94,6 +192,7 @@ void cc_serve_cache_free(cc_serve_cache *c)
     return;
   for (i = 0; i < CACHE_SLOTS; i++)
     data_free(c->slot[i]);
+  pthread_cond_destroy(&c->loaded);
   pthread_mutex_destroy(&c->lock);
   free(c);
 }
@@ -123,13 +222,18 @@ static int period_ok(const char *p)
          p[6] >= '0' && p[6] <= '9';
 }
 
+static int load_period(cc_period_data **out, cc_server *s, const char *want,
+                       char *info);
+static int cache_put(cc_period_data **out, cc_serve_cache *c, cc_period_data *d,
+                     const char *want);
+
 int cc_period_get(cc_period_data **out, cc_server *s, const char *period)
 {
   cc_serve_cache *c = s->cache;
-  char want[8], *info = NULL;
+  char want[8], *info = NULL, *key;
   cc_period_data *d = NULL;
-  size_t i, victim = CACHE_SLOTS;
-  int rc;
+  size_t i;
+  int rc, slot;
 
   *out = NULL;
   if (period && *period) {
@@ -141,21 +245,58 @@ int cc_period_get(cc_period_data **out, cc_server *s, const char *period)
   }
   if ((rc = cc_db_period_info(&info, s->db, want)) < 0)
     return rc;
-  pthread_mutex_lock(&c->lock);
-  for (i = 0; i < CACHE_SLOTS; i++) {
-    cc_period_data *x = c->slot[i];
-    if (x && strcmp(x->period, want) == 0 && strcmp(x->info, info) == 0) {
-      x->refs++;
-      c->used[i] = ++c->tick;
-      pthread_mutex_unlock(&c->lock);
-      free(info);
-      *out = x;
-      return 0;
-    }
+  if ((key = malloc(strlen(want) + strlen(info) + 2)) == NULL) {
+    free(info);
+    return cc_error_set(CC_ENOMEM, "out of memory");
   }
+  sprintf(key, "%s\n%s", want, info);
+  pthread_mutex_lock(&c->lock);
+  for (;;) {
+    for (i = 0; i < CACHE_SLOTS; i++) {
+      cc_period_data *x = c->slot[i];
+      if (x && strcmp(x->period, want) == 0 && strcmp(x->info, info) == 0) {
+        x->refs++;
+        c->used[i] = ++c->tick;
+        pthread_mutex_unlock(&c->lock);
+        free(info);
+        free(key);
+        *out = x;
+        return 0;
+      }
+    }
+    /* Another request loads it: wait for it (then it is cached, or that
+     * load failed and this one tries). */
+    if (loading_slot(c, key) < 0)
+      break;
+    pthread_cond_wait(&c->loaded, &c->lock);
+  }
+  /* Loaded outside the lock, by this request alone (when every loading
+   * slot is taken, by others' periods, it loads without one). */
+  for (slot = 0; slot < CACHE_SLOTS && c->loading[slot]; slot++)
+    ;
+  if (slot < CACHE_SLOTS)
+    c->loading[slot] = key;
+  else
+    slot = -1;
   pthread_mutex_unlock(&c->lock);
-  /* Loaded outside the lock: two requests may load the same period at
-   * once; the second one's copy replaces the first in the cache. */
+  if ((rc = load_period(&d, s, want, info)) == 0)
+    rc = cache_put(out, c, d, want); /* cached before the waiters look */
+  pthread_mutex_lock(&c->lock);
+  if (slot >= 0)
+    c->loading[slot] = NULL;
+  pthread_cond_broadcast(&c->loaded);
+  pthread_mutex_unlock(&c->lock);
+  free(key);
+  return rc;
+}
+
+/* Loads a period's findings (info: its run info, owned by d after). */
+static int load_period(cc_period_data **out, cc_server *s, const char *want,
+                       char *info)
+{
+  cc_period_data *d;
+  int rc;
+  *out = NULL;
   d = calloc(1, sizeof *d);
   if (d == NULL) {
     free(info);
@@ -163,11 +304,25 @@ int cc_period_get(cc_period_data **out, cc_server *s, const char *period)
   }
   snprintf(d->period, sizeof d->period, "%s", want);
   d->info = info;
+  if ((d->memo = calloc(MEMO_SLOTS, sizeof *d->memo)) == NULL) {
+    data_free(d);
+    return cc_error_set(CC_ENOMEM, "out of memory");
+  }
+  pthread_mutex_init(&d->memo_lock, NULL);
   if ((rc = cc_db_load_findings(&d->list, s->db, want)) < 0) {
     data_free(d);
     return rc;
   }
   d->refs = 1;
+  *out = d;
+  return 0;
+}
+
+/* Puts a period just loaded (one reference: the caller's) in the cache. */
+static int cache_put(cc_period_data **out, cc_serve_cache *c, cc_period_data *d,
+                     const char *want)
+{
+  size_t i, victim = CACHE_SLOTS;
   pthread_mutex_lock(&c->lock);
   for (i = 0; i < CACHE_SLOTS; i++) {
     cc_period_data *x = c->slot[i];
@@ -344,18 +499,35 @@ done:
 /* ------------------------------------------------------------------ */
 /* The audit entry of a call. */
 
-int cc_api_audit_call(cc_request *r, const char *what, uint64_t records)
+static void audit_entry(cc_audit_entry *e, const cc_request *r,
+                        const char *what, uint64_t records)
 {
-  cc_audit_entry e;
-  memset(&e, 0, sizeof e);
-  e.when = (int64_t)time(NULL);
-  snprintf(e.user, sizeof e.user, "%s", r->acct.name);
-  snprintf(e.command, sizeof e.command, "serve");
-  snprintf(e.what, sizeof e.what, "%s role=%s scope=%s via=%s from=%s", what,
+  memset(e, 0, sizeof *e);
+  e->when = (int64_t)time(NULL);
+  snprintf(e->user, sizeof e->user, "%s", r->acct.name);
+  snprintf(e->command, sizeof e->command, "serve");
+  snprintf(e->what, sizeof e->what, "%s role=%s scope=%s via=%s from=%s", what,
            cc_role_code(r->acct.role), r->acct.scope[0] ? r->acct.scope : "-",
            r->by_token ? "token" : "session", r->addr);
-  e.records = records;
-  return cc_audit_record(r->srv->db, &e);
+  snprintf(e->os_user, sizeof e->os_user, "%s", r->srv->os_user);
+  e->records = records;
+}
+
+int cc_api_audit_call(cc_request *r, const char *what, uint64_t records)
+{
+  size_t max = sizeof r->audit / sizeof r->audit[0];
+  if (r->n_audit == max) /* not seen: one entry per call */
+    return cc_error_set(CC_EINVALID, "more than %zu audit entries in one call",
+                        max);
+  audit_entry(&r->audit[r->n_audit++], r, what, records);
+  return 0;
+}
+
+int cc_api_audit_now(cc_request *r, const char *what, uint64_t records)
+{
+  cc_audit_entry e;
+  audit_entry(&e, r, what, records);
+  return cc_audit_log_write(r->srv->audit, &e);
 }
 
 static void audit_failed(cc_reply *out)
@@ -486,11 +658,12 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
              *region = cc_req_arg(r, "region");
   const char *page = cc_req_arg(r, "page"), *per = cc_req_arg(r, "per_page");
   const char *sort = cc_req_arg(r, "sort"), *order = cc_req_arg(r, "order");
-  int t = -1, st = -1, rc;
-  sort_key key = {0, 0};
+  int t = -1, st = -1, rc, memo;
+  sort_key key_sort = {0, 0};
   const cc_finding **all = NULL, **tmp = NULL;
   size_t n = 0, i, first;
   cc_finding_list *list;
+  char key[512];
 
   memset(sel, 0, sizeof *sel);
   sel->page = 1;
@@ -530,11 +703,11 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
   }
   if (sort && *sort) {
     if (strcmp(sort, "deadline") == 0)
-      key.by = 1;
+      key_sort.by = 1;
     else if (strcmp(sort, "amount") == 0)
-      key.by = 2;
+      key_sort.by = 2;
     else if (strcmp(sort, "state") == 0)
-      key.by = 3;
+      key_sort.by = 3;
     else if (strcmp(sort, "default") != 0) {
       cc_reply_error(out, 400, "bad_request",
                      "排序应为 deadline、amount 或 state (sort)");
@@ -542,15 +715,31 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
     }
   }
   if (order && strcmp(order, "desc") == 0)
-    key.desc = 1;
+    key_sort.desc = 1;
   if ((rc = cc_period_get(&sel->data, r->srv, cc_req_arg(r, "period"))) < 0) {
     load_failed(out, rc);
     return -1;
   }
   list = &sel->data->list;
+  first = (sel->page - 1) * sel->per_page;
+  sel->items = malloc(sel->per_page * sizeof *sel->items);
+  if (sel->items == NULL) {
+    cc_selection_dispose(r->srv, sel);
+    cc_reply_error(out, 500, "internal", "服务器内部错误");
+    return -1;
+  }
+  /* The selection's key: what decides which findings match, in which
+   * order (too long a filter is not remembered). */
+  memo = (size_t)snprintf(key, sizeof key, "%d|%s|%d|%d|%s|%s|%d|%d",
+                          (int)r->acct.role, r->acct.scope, t, st,
+                          school && *school ? school : "",
+                          region && *region ? region : "", key_sort.by,
+                          key_sort.desc) < sizeof key;
+  if (memo && memo_page(sel, key, first) == 0)
+    return 0;
   all = malloc((list->n ? list->n : 1) * sizeof *all);
-  tmp = malloc((list->n ? list->n : 1) * sizeof *tmp);
-  if (all == NULL || tmp == NULL) {
+  tmp = key_sort.by ? malloc((list->n ? list->n : 1) * sizeof *tmp) : NULL;
+  if (all == NULL || (key_sort.by && tmp == NULL)) {
     free(all);
     free(tmp);
     cc_selection_dispose(r->srv, sel);
@@ -574,18 +763,19 @@ int cc_api_select(cc_selection *sel, cc_reply *out, cc_request *r)
     if (hit_school && hit_region)
       all[n++] = f;
   }
-  if (key.by)
-    sort_items(all, tmp, n, &key);
+  if (key_sort.by)
+    sort_items(all, tmp, n, &key_sort);
   free(tmp);
   sel->total = n;
-  first = (sel->page - 1) * sel->per_page;
   if (first >= n) {
     sel->n = 0;
   } else {
     sel->n = n - first < sel->per_page ? n - first : sel->per_page;
-    memmove(all, all + first, sel->n * sizeof *all);
+    memcpy(sel->items, all + first, sel->n * sizeof *all);
   }
-  sel->items = all;
+  if (memo)
+    memo_put(sel->data, key, all, n);
+  free(all);
   return 0;
 }
 
@@ -812,8 +1002,8 @@ void cc_api_respond(cc_reply *out, cc_request *r, const char *hex,
            "period=%s",
            (unsigned long long)f->finding_id, action, d->period);
   cc_period_release(r->srv, d);
-  /* The entry first: an answer is never stored without it. */
-  if (cc_api_audit_call(r, what, 1) < 0) {
+  /* The entry first, durable: an answer is never stored without it. */
+  if (cc_api_audit_now(r, what, 1) < 0) {
     audit_failed(out);
     return;
   }

@@ -6,6 +6,7 @@
 #ifndef CC_SERVE_API_INTERNAL_H
 #define CC_SERVE_API_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,11 @@ struct cc_period_data {
   cc_finding_list list;
   int refs;   /* under the cache's lock */
   int cached; /* 1 while a cache slot holds it */
+  /* Selections made in it (scope, filters, order), remembered for the
+   * next page (serve_api.c, "Selections remembered"). */
+  pthread_mutex_t memo_lock;
+  struct cc_memo *memo;
+  uint64_t memo_tick;
 };
 
 int cc_serve_cache_new(cc_serve_cache **out);
@@ -56,9 +62,15 @@ int cc_api_audit_select(cc_audit_entry **entries, size_t *n, cc_reply *out,
 int cc_api_check_select(char period[8], cc_id *id, cc_enrollment **e, size_t *n,
                         cc_reply *out, cc_request *r);
 
-/* Records the audit entry of a call under the caller's name (command
- * "serve"): 0, or the error after which nothing may be sent. */
+/* The audit entry of a call under the caller's name (command "serve"),
+ * kept in r: serve.c sends the reply only once it is durable (group
+ * commit, audit.c), a 503 instead when it cannot be written. 0, or the
+ * error after which nothing may be sent. */
 int cc_api_audit_call(cc_request *r, const char *what, uint64_t records);
+
+/* The same, written now and waited for: a call that changes something
+ * records its entry before the change. */
+int cc_api_audit_now(cc_request *r, const char *what, uint64_t records);
 
 /* Loads (or shares) a period's findings; period NULL or "": the latest.
  * Release with cc_period_release. CC_ENOTFOUND when not held. */

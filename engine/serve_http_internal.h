@@ -10,12 +10,14 @@
 #include <stddef.h>
 
 #include "chachong/account.h"
+#include "chachong/audit.h"
 #include "chachong/serve.h"
 #include "buf_internal.h"
 #include "serve_session_internal.h"
 
 typedef struct cc_server cc_server;
 typedef struct cc_serve_cache cc_serve_cache;
+typedef struct cc_audit_log cc_audit_log;
 
 /* The server's parts the handlers use. */
 struct cc_server {
@@ -24,6 +26,8 @@ struct cc_server {
   cc_serve_options opts;
   cc_sessions *sessions;
   cc_serve_cache *cache;
+  cc_audit_log *audit; /* the service's audit store (audit.c) */
+  char os_user[64];    /* the process's account, for its entries */
   int tls;
   unsigned port;
 };
@@ -46,6 +50,10 @@ typedef struct cc_request {
   cc_session session;    /* when by session */
   char sid[CC_SID_TEXT]; /* the session id, when by session */
   char addr[64];         /* the client's address */
+  /* The audit entries of the call (cc_api_audit_call): serve.c holds the
+   * reply until they are durable, and sends a 503 instead if they fail. */
+  cc_audit_entry audit[2];
+  size_t n_audit;
 } cc_request;
 
 typedef struct cc_reply {

@@ -46,6 +46,7 @@
  * lose the last run).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,8 @@ void cc_store_gen_name(char *buf, uint32_t gen, const char *suffix)
   snprintf(buf, 32, "g%08x.%s", gen, suffix);
 }
 
+static void forget_dbi(MDB_env *env, const char *name);
+
 int cc_store_gen_drop(MDB_txn *txn, uint32_t gen)
 {
   /* "fid" is new with the finding_id index: a generation written before
@@ -116,8 +119,11 @@ int cc_store_gen_drop(MDB_txn *txn, uint32_t gen)
     char name[32];
     MDB_dbi dbi;
     cc_store_gen_name(name, gen, parts[j]);
-    if (mdb_dbi_open(txn, name, 0, &dbi) == 0 &&
-        (rc = mdb_drop(txn, dbi, 1)) != 0)
+    if (mdb_dbi_open(txn, name, 0, &dbi) != 0)
+      continue;
+    /* mdb_drop closes the handle at once: it is kept no more. */
+    forget_dbi(mdb_txn_env(txn), name);
+    if ((rc = mdb_drop(txn, dbi, 1)) != 0)
       return rc;
   }
   return 0;
@@ -287,12 +293,283 @@ int cc_db_read_only(const cc_db *db)
   return db->read_only;
 }
 
+const char *cc_db_dir(const cc_db *db)
+{
+  return db->dir;
+}
+
+/* ------------------------------------------------------------------ */
+/* Handles of named databases for read transactions. lmdb.h: mdb_dbi_open
+ * must not run in two transactions of a process at once, and a handle
+ * opened in a transaction that aborts is closed with it; the service's
+ * threads each open and abort read transactions by the thousand, and two
+ * of them opening a handle at once took the same slot of the environment
+ * and corrupted the heap (found under load, issue 14). So a read
+ * transaction gets its handles here: each name is opened once per
+ * environment, in a transaction of its own that commits (so the handle
+ * stays), under one lock, and handed out from then on without
+ * mdb_dbi_open; a transaction begun before that renews itself
+ * (mdb_txn_reset, mdb_txn_renew: no cursor or value of it may be held) to
+ * know it. A database dropped since (a period published again) answers
+ * MDB_NOTFOUND through its old handle, as LMDB reloads a named database's
+ * record in each transaction. */
+
+typedef struct kept_dbi {
+  MDB_env *env;
+  MDB_dbi dbi;
+  char name[40];
+} kept_dbi;
+
+static pthread_mutex_t dbi_mu = PTHREAD_MUTEX_INITIALIZER;
+static kept_dbi *kept; /* under dbi_mu */
+static size_t n_kept, cap_kept;
+
+/* Opens and keeps the handle of `name` (under dbi_mu): in a read
+ * transaction of its own, or, with `create` and when the database does not
+ * exist yet, in a write transaction that creates it. LMDB's code. */
+static int keep_dbi(MDB_env *env, const char *name, int create)
+{
+  MDB_txn *side;
+  MDB_dbi d;
+  int rc;
+  if (n_kept == cap_kept) {
+    size_t ncap = cap_kept ? cap_kept * 2 : 32;
+    kept_dbi *grown = realloc(kept, ncap * sizeof *grown);
+    if (grown == NULL)
+      return ENOMEM;
+    kept = grown;
+    cap_kept = ncap;
+  }
+  if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &side)) != 0)
+    return rc;
+  if ((rc = mdb_dbi_open(side, name, 0, &d)) == MDB_NOTFOUND && create) {
+    mdb_txn_abort(side); /* not found: no handle was made */
+    if ((rc = mdb_txn_begin(env, NULL, 0, &side)) != 0)
+      return rc;
+    rc = mdb_dbi_open(side, name, MDB_CREATE, &d);
+  }
+  if (rc != 0) {
+    mdb_txn_abort(side);
+    return rc;
+  }
+  if ((rc = mdb_txn_commit(side)) != 0)
+    return rc;
+  kept[n_kept].env = env;
+  kept[n_kept].dbi = d;
+  snprintf(kept[n_kept].name, sizeof kept[n_kept].name, "%s", name);
+  n_kept++;
+  return 0;
+}
+
+/* The kept handle of name, or NULL (under dbi_mu). */
+static const kept_dbi *find_kept(MDB_env *env, const char *name)
+{
+  size_t i;
+  for (i = 0; i < n_kept; i++)
+    if (kept[i].env == env && strcmp(kept[i].name, name) == 0)
+      return &kept[i];
+  return NULL;
+}
+
+int cc_store_dbi_read(MDB_txn *txn, const char *name, MDB_dbi *dbi)
+{
+  MDB_env *env = mdb_txn_env(txn);
+  const kept_dbi *k;
+  unsigned flags;
+  int rc = 0, tries;
+
+  if (strlen(name) >= sizeof kept->name)
+    return EINVAL;
+  for (tries = 0; tries < 2; tries++) {
+    pthread_mutex_lock(&dbi_mu);
+    if ((k = find_kept(env, name)) == NULL &&
+        (rc = keep_dbi(env, name, 0)) == 0)
+      k = find_kept(env, name);
+    if (k)
+      *dbi = k->dbi;
+    pthread_mutex_unlock(&dbi_mu);
+    if (rc != 0)
+      return rc;
+    if (mdb_dbi_flags(txn, *dbi, &flags) == 0)
+      return 0;
+    /* Kept after txn began: txn does not know the handle yet. */
+    mdb_txn_reset(txn);
+    if ((rc = mdb_txn_renew(txn)) != 0)
+      return rc;
+    if (mdb_dbi_flags(txn, *dbi, &flags) == 0)
+      return 0;
+    /* Closed since in this process (dropped other than by
+     * cc_store_gen_drop): opened again by its name. */
+    forget_dbi(env, name);
+  }
+  return EINVAL;
+}
+
+int cc_db_keep_dbis(cc_db *db, const char *const *names, size_t n)
+{
+  size_t i;
+  int rc = 0;
+  if (db->read_only)
+    return 0;
+  pthread_mutex_lock(&dbi_mu);
+  for (i = 0; i < n && rc == 0; i++)
+    if (strlen(names[i]) >= sizeof kept->name)
+      rc = EINVAL;
+    else if (find_kept(db->env, names[i]) == NULL)
+      rc = keep_dbi(db->env, names[i], 1);
+  pthread_mutex_unlock(&dbi_mu);
+  return rc ? cc_store_error(rc, names[i - 1]) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Read transactions kept per thread. mdb_txn_begin allocates and zeroes a
+ * transaction sized for every handle the environment may have (MAX_DBS:
+ * ~200 kB), and the service's calls each began several: under wrk, zeroing
+ * them and the page faults of those allocations took a third of the CPU.
+ * The short read transactions of the calls below are therefore begun with
+ * cc_store_txn_read and ended with cc_store_txn_done, which resets the
+ * thread's one transaction (mdb_txn_reset) to renew it next time. A
+ * transaction asked for while the thread's is in use is a new one. */
+
+typedef struct tl_read {
+  MDB_env *env;
+  MDB_txn *txn; /* reset when not busy; NULL when none */
+  int busy;
+  struct tl_read *next; /* every thread's, under dbi_mu */
+} tl_read;
+
+static pthread_key_t rd_key;
+static pthread_once_t rd_once = PTHREAD_ONCE_INIT;
+static tl_read *rd_all;
+
+/* A thread ends: its transaction goes with it. */
+static void rd_gone(void *v)
+{
+  tl_read *t = v, **pp;
+  pthread_mutex_lock(&dbi_mu);
+  for (pp = &rd_all; *pp; pp = &(*pp)->next)
+    if (*pp == t) {
+      *pp = t->next;
+      break;
+    }
+  if (t->txn)
+    mdb_txn_abort(t->txn);
+  pthread_mutex_unlock(&dbi_mu);
+  free(t);
+}
+
+static void rd_init(void)
+{
+  pthread_key_create(&rd_key, rd_gone);
+}
+
+int cc_store_txn_read(MDB_env *env, MDB_txn **txn)
+{
+  tl_read *t;
+  pthread_once(&rd_once, rd_init);
+  t = pthread_getspecific(rd_key);
+  if (t && t->txn && !t->busy && t->env == env && mdb_txn_renew(t->txn) == 0) {
+    t->busy = 1;
+    *txn = t->txn;
+    return 0;
+  }
+  return mdb_txn_begin(env, NULL, MDB_RDONLY, txn);
+}
+
+void cc_store_txn_done(MDB_txn *txn)
+{
+  tl_read *t;
+  if (txn == NULL)
+    return;
+  pthread_once(&rd_once, rd_init);
+  t = pthread_getspecific(rd_key);
+  if (t && t->txn == txn) {
+    mdb_txn_reset(txn);
+    t->busy = 0;
+    return;
+  }
+  if (t && t->busy) { /* the thread's is in use: this one was extra */
+    mdb_txn_abort(txn);
+    return;
+  }
+  if (t == NULL) {
+    if ((t = calloc(1, sizeof *t)) == NULL ||
+        pthread_setspecific(rd_key, t) != 0) {
+      free(t);
+      mdb_txn_abort(txn);
+      return;
+    }
+    pthread_mutex_lock(&dbi_mu);
+    t->next = rd_all;
+    rd_all = t;
+    pthread_mutex_unlock(&dbi_mu);
+  }
+  /* Kept as the thread's (one of another environment is let go). */
+  mdb_txn_reset(txn);
+  pthread_mutex_lock(&dbi_mu);
+  if (t->txn)
+    mdb_txn_abort(t->txn);
+  t->txn = txn;
+  t->env = mdb_txn_env(txn);
+  t->busy = 0;
+  pthread_mutex_unlock(&dbi_mu);
+}
+
+/* The environment closes: every thread's transaction on it is ended
+ * (nobody may be using one then). */
+static void forget_txns(MDB_env *env)
+{
+  tl_read *t;
+  pthread_mutex_lock(&dbi_mu);
+  for (t = rd_all; t; t = t->next)
+    if (t->txn && t->env == env) {
+      mdb_txn_abort(t->txn);
+      t->txn = NULL;
+      t->env = NULL;
+      t->busy = 0;
+    }
+  pthread_mutex_unlock(&dbi_mu);
+}
+
+/* Forgets the kept handle of name (its database is being dropped). */
+static void forget_dbi(MDB_env *env, const char *name)
+{
+  size_t i;
+  pthread_mutex_lock(&dbi_mu);
+  for (i = 0; i < n_kept; i++)
+    if (kept[i].env == env && strcmp(kept[i].name, name) == 0) {
+      kept[i] = kept[--n_kept];
+      break;
+    }
+  pthread_mutex_unlock(&dbi_mu);
+}
+
+/* Forgets the handles of an environment being closed. */
+static void forget_dbis(MDB_env *env)
+{
+  size_t i, k = 0;
+  pthread_mutex_lock(&dbi_mu);
+  for (i = 0; i < n_kept; i++)
+    if (kept[i].env != env)
+      kept[k++] = kept[i];
+  n_kept = k;
+  if (n_kept == 0) {
+    free(kept);
+    kept = NULL;
+    cap_kept = 0;
+  }
+  pthread_mutex_unlock(&dbi_mu);
+}
+
 void cc_db_close(cc_db *db)
 {
   if (db == NULL)
     return;
-  if (db->env)
+  if (db->env) {
+    forget_txns(db->env);
+    forget_dbis(db->env);
     mdb_env_close(db->env);
+  }
   free(db->dir);
   free(db);
 }
@@ -308,10 +585,10 @@ int cc_db_periods(char ***out, size_t *count, cc_db *db)
 
   *out = NULL;
   *count = 0;
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, "begin");
   if ((rc = mdb_cursor_open(txn, db->meta, &cur)) != 0) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return cc_store_error(rc, "cursor");
   }
   k.mv_data = "period/";
@@ -332,7 +609,7 @@ int cc_db_periods(char ***out, size_t *count, cc_db *db)
     n++;
   }
   mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   if (rc < 0) {
     while (n > 0)
       free(list[--n]);
@@ -460,15 +737,15 @@ int cc_db_each(cc_db *db, const char *name, const void *from, size_t from_len,
   MDB_val k, v;
   int rc, mrc;
 
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, what);
-  rc = mdb_dbi_open(txn, name, 0, &dbi);
+  rc = cc_store_dbi_read(txn, name, &dbi);
   if (rc == MDB_NOTFOUND) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return 0;
   }
   if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return cc_store_error(rc, what);
   }
   k.mv_data = (void *)from;
@@ -481,7 +758,7 @@ int cc_db_each(cc_db *db, const char *name, const void *from, size_t from_len,
       break;
   }
   mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   return rc;
 }
 
@@ -506,15 +783,15 @@ int cc_index_open_gen(MDB_dbi *rec, MDB_dbi *idx, MDB_dbi *find, MDB_txn *txn,
   int rc = 0;
   if (rec) {
     cc_store_gen_name(name, gen, "rec");
-    rc = mdb_dbi_open(txn, name, 0, rec);
+    rc = cc_store_dbi_read(txn, name, rec);
   }
   if (rc == 0 && idx) {
     cc_store_gen_name(name, gen, "idx");
-    rc = mdb_dbi_open(txn, name, 0, idx);
+    rc = cc_store_dbi_read(txn, name, idx);
   }
   if (rc == 0 && find) {
     cc_store_gen_name(name, gen, "find");
-    rc = mdb_dbi_open(txn, name, 0, find);
+    rc = cc_store_dbi_read(txn, name, find);
   }
   return rc ? cc_store_error(rc, "opening a period") : 0;
 }
@@ -552,10 +829,10 @@ int cc_store_begin_period(MDB_txn **txn, uint32_t *gen, cc_db *db,
   if (strlen(period) != 7)
     return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM",
                         period);
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, txn)) != 0)
     return cc_store_error(rc, "begin");
   if ((rc = cc_index_period_gen(gen, db, *txn, period)) < 0) {
-    mdb_txn_abort(*txn);
+    cc_store_txn_done(*txn);
     return rc;
   }
   return 0;
@@ -571,7 +848,7 @@ int cc_db_period_info(char **json, cc_db *db, const char *period)
   if (strlen(period) != 7)
     return cc_error_set(CC_EINVALID, "period '%s' is not of the form YYYY-MM",
                         period);
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, "begin");
   cc_store_period_key(key, period);
   rc = mdb_get(txn, db->meta, &k, &v);
@@ -583,7 +860,7 @@ int cc_db_period_info(char **json, cc_db *db, const char *period)
   } else {
     rc = cc_store_error(rc ? rc : MDB_CORRUPTED, "reading the period");
   }
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   return rc;
 }
 
@@ -694,9 +971,9 @@ int cc_astore_get(void **out, size_t *len, cc_db *db, const void *key,
 
   *out = NULL;
   *len = 0;
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, "accounts: begin");
-  rc = mdb_dbi_open(txn, CC_ACCOUNT_DB, 0, &dbi);
+  rc = cc_store_dbi_read(txn, CC_ACCOUNT_DB, &dbi);
   if (rc == 0) {
     k.mv_data = (void *)key;
     k.mv_size = klen;
@@ -720,7 +997,7 @@ int cc_astore_get(void **out, size_t *len, cc_db *db, const void *key,
   ((char *)*out)[v.mv_size] = '\0';
   *len = v.mv_size;
 done:
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   return rc;
 }
 
@@ -781,9 +1058,9 @@ int cc_astore_each(cc_db *db, const void *prefix, size_t plen,
   MDB_val k, v;
   int rc, mrc;
 
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0)
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0)
     return cc_store_error(rc, "accounts: begin");
-  rc = mdb_dbi_open(txn, CC_ACCOUNT_DB, 0, &dbi);
+  rc = cc_store_dbi_read(txn, CC_ACCOUNT_DB, &dbi);
   if (rc == MDB_NOTFOUND) { /* never written: no accounts */
     rc = 0;
     goto done;
@@ -806,7 +1083,7 @@ int cc_astore_each(cc_db *db, const void *prefix, size_t plen,
 done:
   if (cur)
     mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   return rc;
 }
 

@@ -496,8 +496,8 @@ static int begin_find(MDB_txn **txn, MDB_dbi *find, uint32_t *gen, cc_db *db,
   if ((rc = cc_store_begin_period(txn, gen, db, period)) < 0)
     return rc;
   cc_store_gen_name(name, *gen, "find");
-  if ((rc = mdb_dbi_open(*txn, name, 0, find)) != 0) {
-    mdb_txn_abort(*txn);
+  if ((rc = cc_store_dbi_read(*txn, name, find)) != 0) {
+    cc_store_txn_done(*txn);
     return cc_store_error(rc, "opening findings");
   }
   return 0;
@@ -516,7 +516,7 @@ int cc_db_load_findings(cc_finding_list *out, cc_db *db, const char *period)
   if ((rc = begin_find(&txn, &find, &gen, db, period)) < 0)
     return rc;
   if ((mrc = mdb_cursor_open(txn, find, &cur)) != 0) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return cc_store_error(mrc, "opening findings");
   }
   rc = 0;
@@ -531,7 +531,7 @@ int cc_db_load_findings(cc_finding_list *out, cc_db *db, const char *period)
     }
   }
   mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   if (rc < 0)
     cc_finding_list_dispose(out);
   return rc;
@@ -551,7 +551,7 @@ static int find_seq(uint32_t *seq, MDB_txn *txn, MDB_dbi find, uint32_t gen,
   int rc;
 
   cc_store_gen_name(name, gen, "fid");
-  rc = mdb_dbi_open(txn, name, 0, &fid);
+  rc = cc_store_dbi_read(txn, name, &fid);
   if (rc == 0) {
     put_u64(key, id);
     k.mv_data = key;
@@ -603,7 +603,7 @@ int cc_store_finding_get(cc_finding *out, cc_finding_list *list, cc_db *db,
   if ((mrc = mdb_get(txn, find, &k, &v)) == 0)
     rc = cc_index_decode_finding(out, list, v.mv_data, v.mv_size);
 done:
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   if (mrc == MDB_NOTFOUND) {
     cc_finding_id_hex(hex, finding_id);
     return cc_error_set(CC_ENOTFOUND, "period %s has no finding %s", period,

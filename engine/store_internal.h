@@ -30,6 +30,20 @@ struct MDB_cursor;
 /* 1 when the database was opened read-only. */
 int cc_db_read_only(const cc_db *db);
 
+/*
+ * For a process whose threads read while it also writes (the service):
+ * opens and keeps the handles of the logs it writes (the sub-databases
+ * `names`, created when missing, in a write transaction of their own:
+ * call before any other transaction), so that its write transactions
+ * never make a new handle while its readers make theirs (store.c,
+ * "Handles of named databases"). Nothing for a read-only database.
+ */
+int cc_db_keep_dbis(cc_db *db, const char *const *names, size_t n);
+
+/* The directory the database was opened at (files of its own beside the
+ * environment: the service's audit store). */
+const char *cc_db_dir(const cc_db *db);
+
 /* ------------------------------------------------------------------ */
 /* Writing a generation (store_roster.c). */
 

@@ -41,6 +41,25 @@ struct cc_read {
  */
 int cc_store_error(int mrc, const char *what);
 
+/*
+ * The handle of the named database `name` in a read-only transaction,
+ * safe while other threads do the same (store.c, "Handles of named
+ * databases"): the first time a name is asked for in this environment the
+ * handle is opened and kept in a transaction of its own, and txn is
+ * renewed (reset and begun again: hold no cursor or value of it across
+ * this call). LMDB's code: MDB_NOTFOUND when the database does not exist.
+ */
+int cc_store_dbi_read(MDB_txn *txn, const char *name, MDB_dbi *dbi);
+
+/*
+ * A short read transaction, the thread's own renewed when it has one free
+ * (store.c, "Read transactions kept per thread"); end it with
+ * cc_store_txn_done, never mdb_txn_abort, after closing its cursors.
+ * LMDB's code.
+ */
+int cc_store_txn_read(MDB_env *env, MDB_txn **txn);
+void cc_store_txn_done(MDB_txn *txn);
+
 /* Grows the map after MDB_MAP_FULL (no transaction of this process may be
  * active); returns LMDB's code. */
 int cc_store_map_grow(cc_db *db, size_t need);
@@ -57,7 +76,8 @@ void cc_store_period_key(uint8_t *key, const char *period);
 /* Takes the next generation number from meta; LMDB's code. */
 int cc_store_next_gen(cc_db *db, MDB_txn *txn, uint32_t *gen);
 
-/* Opens a read transaction on a published period's generation. */
+/* Opens a read transaction on a published period's generation (end it with
+ * cc_store_txn_done). */
 int cc_store_begin_period(MDB_txn **txn, uint32_t *gen, cc_db *db,
                           const char *period);
 

@@ -1159,13 +1159,13 @@ int cc_db_school_counts(cc_school_count **out, size_t *n, cc_db *db,
   if ((rc = cc_store_begin_period(&txn, &gen, db, period)) < 0)
     return rc;
   cc_store_gen_name(name, gen, "schools");
-  mrc = mdb_dbi_open(txn, name, 0, &dbi);
+  mrc = cc_store_dbi_read(txn, name, &dbi);
   if (mrc == MDB_NOTFOUND) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return 0;
   }
   if (mrc != 0 || (mrc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
     return cc_store_error(mrc, "reading school counts");
   }
   for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
@@ -1204,7 +1204,7 @@ int cc_db_school_counts(cc_school_count **out, size_t *n, cc_db *db,
     memcpy(c->region_code, vp + 17, rl);
   }
   mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
+  cc_store_txn_done(txn);
   if (rc < 0) {
     free(list);
     return rc;
@@ -1387,7 +1387,7 @@ int cc_db_enrollments(cc_enrollment **out, size_t *n, cc_db *db,
   *n = 0;
   if ((rc = cc_db_period_info(&info, db, period)) < 0)
     return rc;
-  if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
+  if ((rc = cc_store_txn_read(db->env, &txn)) != 0) {
     rc = cc_error_set(CC_EIO, "database: begin: %s", mdb_strerror(rc));
     txn = NULL;
     goto done;
@@ -1440,7 +1440,7 @@ done:
   if (opened)
     cc_idx_close(&cur);
   if (txn)
-    mdb_txn_abort(txn);
+    cc_store_txn_done(txn);
   free(info);
   if (rc < 0) {
     free(list);

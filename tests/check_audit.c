@@ -7,15 +7,25 @@
  * listing's line (cc_audit_format), where a forged line in --by or --note
  * shows as escapes.
  *
+ * The service's store (audit-serve.log, written by group commit): N calls
+ * queued while the committer is held make N durable entries in at most
+ * two batches, each call told only once its entry is in the file; many
+ * threads writing at once; a torn tail and a damaged entry skipped with a
+ * warning naming the file and the offset; and cc_audit_list merging the
+ * file with the database's own entries in time order.
+ *
  * Every database lives in a mkdtemp directory removed after the test.
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -408,6 +418,316 @@ START_TEST(test_audit_forged_line)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The service's store. An entry with user "u<i>" (2 bytes), command
+ * "serve", what "w" and os_user "os" has the value 8 + 8 + 1 + 2 + 1 + 5 +
+ * 2 + 1 + 1 + 2 = 31 bytes, and in the file 16 + 31 + 8 + 1 = 56 bytes;
+ * the file is grown by 16 MiB of zeros at a time. */
+#define STORE_ENTRY 56
+#define STORE_CHUNK (16 << 20)
+
+static cc_audit_entry store_entry(int i)
+{
+  cc_audit_entry e = entry(1796083200 + i, "u0", "serve", "w", (uint64_t)i);
+  e.user[1] = (char)('0' + i % 10);
+  snprintf(e.os_user, sizeof e.os_user, "os");
+  return e;
+}
+
+static char store_path[600];
+
+/* Where the store's data end: after the last byte that is not 0. */
+static long data_end(void)
+{
+  FILE *f = fopen(store_path, "rb");
+  long end = 0, at = 0;
+  int c;
+  ck_assert_ptr_nonnull(f);
+  while ((c = getc(f)) != EOF) {
+    at++;
+    if (c != 0)
+      end = at;
+  }
+  fclose(f);
+  return end;
+}
+
+/* Lists db's entries with stderr caught into err (cap bytes). */
+static size_t list_catching(cc_audit_entry **list, char *err, size_t cap)
+{
+  char tmp[700];
+  size_t n = 0, got;
+  int saved, fd;
+  FILE *f;
+  snprintf(tmp, sizeof tmp, "%s/stderr.txt", scratch);
+  fflush(stderr);
+  saved = dup(2);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ck_assert_int_ge(fd, 0);
+  dup2(fd, 2);
+  close(fd);
+  ck_assert_int_eq(cc_audit_list(list, &n, db, 0), 0);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  f = fopen(tmp, "r");
+  ck_assert_ptr_nonnull(f);
+  got = fread(err, 1, cap - 1, f);
+  err[got] = '\0';
+  fclose(f);
+  return n;
+}
+
+typedef struct done_log {
+  pthread_mutex_t mu;
+  int calls;
+  int rc[8];
+  size_t listed[8]; /* entries in the store when the call was told */
+} done_log;
+
+static done_log dl;
+
+static void told(void *ctx, int rc)
+{
+  int i = (int)(intptr_t)ctx;
+  cc_audit_entry *list = NULL;
+  size_t n = 0;
+  /* Listed from the file, as another process would read it. */
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  free(list);
+  pthread_mutex_lock(&dl.mu);
+  dl.rc[i] = rc;
+  dl.listed[i] = n;
+  dl.calls++;
+  pthread_mutex_unlock(&dl.mu);
+}
+
+START_TEST(test_audit_store_group_commit)
+{
+  cc_audit_log *log = NULL;
+  cc_audit_entry e[8], *list = NULL;
+  uint64_t entries, batches;
+  size_t n = 0;
+  int i, fd;
+  struct stat sb;
+
+  memset(&dl, 0, sizeof dl);
+  pthread_mutex_init(&dl.mu, NULL);
+  ck_assert_int_eq(cc_audit_log_open(&log, db), 0);
+  cc_audit_file_path(store_path, sizeof store_path, db);
+  ck_assert_int_eq(stat(store_path, &sb), 0);
+  ck_assert_int_eq(sb.st_mode & 0777, 0600);
+  /* The file held: the committer blocks in its first batch, the others
+   * queue behind it. */
+  fd = open(store_path, O_RDONLY);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+  for (i = 0; i < 8; i++) {
+    e[i] = store_entry(i);
+    ck_assert_int_eq(
+        cc_audit_log_submit(log, &e[i], 1, told, (void *)(intptr_t)i), 0);
+  }
+  usleep(100000);
+  pthread_mutex_lock(&dl.mu);
+  ck_assert_int_eq(dl.calls, 0); /* nobody told before the write */
+  pthread_mutex_unlock(&dl.mu);
+  flock(fd, LOCK_UN);
+  close(fd);
+  cc_audit_log_stop(log); /* writes what is queued */
+  ck_assert_int_eq(dl.calls, 8);
+  cc_audit_log_stats(log, &entries, &batches);
+  ck_assert_uint_eq(entries, 8);
+  ck_assert_uint_ge(batches, 1);
+  ck_assert_uint_le(batches, 2); /* the first, and all the others */
+  for (i = 0; i < 8; i++) {
+    ck_assert_int_eq(dl.rc[i], 0);
+    ck_assert_uint_ge(dl.listed[i], (size_t)i + 1);
+  }
+  /* A stopped store takes nothing more. */
+  ck_assert_int_eq(cc_audit_log_submit(log, &e[0], 1, told, NULL), CC_EIO);
+  cc_audit_log_close(log);
+  ck_assert_int_eq(stat(store_path, &sb), 0);
+  ck_assert_int_eq(sb.st_size, STORE_CHUNK);
+  ck_assert_int_eq(data_end(), 8 * STORE_ENTRY);
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 8);
+  for (i = 0; i < 8; i++) /* in the order queued */
+    assert_entry(&list[i], &e[i]);
+  free(list);
+  pthread_mutex_destroy(&dl.mu);
+}
+END_TEST
+
+typedef struct writer_arg {
+  cc_audit_log *log;
+  int i, rc;
+} writer_arg;
+
+static void *writer(void *v)
+{
+  writer_arg *a = v;
+  cc_audit_entry e = store_entry(a->i);
+  a->rc = cc_audit_log_write(a->log, &e);
+  return NULL;
+}
+
+START_TEST(test_audit_store_threads)
+{
+  cc_audit_log *log = NULL;
+  pthread_t t[16];
+  writer_arg a[16];
+  cc_audit_entry *list = NULL;
+  size_t n = 0;
+  int i, seen[16] = {0};
+
+  ck_assert_int_eq(cc_audit_log_open(&log, db), 0);
+  for (i = 0; i < 16; i++) {
+    a[i].log = log;
+    a[i].i = i;
+    a[i].rc = -99;
+    ck_assert_int_eq(pthread_create(&t[i], NULL, writer, &a[i]), 0);
+  }
+  for (i = 0; i < 16; i++) {
+    pthread_join(t[i], NULL);
+    ck_assert_int_eq(a[i].rc, 0);
+  }
+  cc_audit_log_close(log);
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 16);
+  for (i = 0; i < 16; i++) {
+    ck_assert_str_eq(list[i].command, "serve");
+    ck_assert_uint_lt(list[i].records, 16);
+    seen[list[i].records]++;
+  }
+  for (i = 0; i < 16; i++)
+    ck_assert_int_eq(seen[i], 1);
+  free(list);
+}
+END_TEST
+
+/* Writes k entries (0..k-1) through a store opened and closed. */
+static void store_write(int from, int k)
+{
+  cc_audit_log *log = NULL;
+  int i;
+  ck_assert_int_eq(cc_audit_log_open(&log, db), 0);
+  for (i = from; i < from + k; i++) {
+    cc_audit_entry e = store_entry(i);
+    ck_assert_int_eq(cc_audit_log_write(log, &e), 0);
+  }
+  cc_audit_log_close(log);
+  cc_audit_file_path(store_path, sizeof store_path, db);
+}
+
+/* Writes n bytes where the data end (over the zeros after them). */
+static void append_bytes(const void *p, size_t n)
+{
+  long end = data_end();
+  int fd = open(store_path, O_WRONLY);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(pwrite(fd, p, n, end), (ssize_t)n);
+  close(fd);
+}
+
+/* The store lists the entries numbered `want` (their records field), in
+ * that order, and warns "audit store <file>: <what> at offset <at> (<skipped>
+ * bytes skipped)". */
+static void assert_store(const uint64_t *want, size_t k, const char *what,
+                         long at, long skipped)
+{
+  cc_audit_entry *list = NULL;
+  char err[2048], line[1024];
+  size_t n = list_catching(&list, err, sizeof err), i;
+  ck_assert_uint_eq(n, k);
+  for (i = 0; i < k; i++)
+    ck_assert_uint_eq(list[i].records, want[i]);
+  free(list);
+  snprintf(line, sizeof line,
+           "audit store %s: %s at offset %ld (%ld bytes skipped)", store_path,
+           what, at, skipped);
+  ck_assert_msg(strstr(err, line) != NULL, "stderr: %s", err);
+}
+
+START_TEST(test_audit_store_torn_tail)
+{
+  /* A crash in the middle of the third entry: its head, then what came
+   * of its value. */
+  static const uint8_t head[20] = {'C', 'C', 'A', '1', 0,   0,  0,
+                                   31,  0,   6,   1,   2,   3,  4,
+                                   5,   6,   't', 'o', 'r', 'n'};
+  static const uint64_t two[] = {0, 1}, three[] = {0, 1, 2};
+
+  store_write(0, 2);
+  ck_assert_int_eq(data_end(), 2 * STORE_ENTRY);
+  append_bytes(head, sizeof head);
+  assert_store(two, 2, "torn or damaged tail", 2 * STORE_ENTRY, 20);
+  /* The service started again appends after it: the torn bytes are
+   * skipped up to the new entry. */
+  store_write(2, 1);
+  assert_store(three, 3, "damaged entry", 2 * STORE_ENTRY, 20);
+}
+END_TEST
+
+START_TEST(test_audit_store_damaged_entry)
+{
+  static const uint64_t first_last[] = {0, 2};
+  int fd;
+  uint8_t b;
+
+  store_write(0, 3);
+  /* One byte of the second entry's what changes: its checksum fails. */
+  fd = open(store_path, O_RDWR);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(pread(fd, &b, 1, STORE_ENTRY + 16 + 27), 1);
+  ck_assert_int_eq(b, 'w');
+  b = 'x';
+  ck_assert_int_eq(pwrite(fd, &b, 1, STORE_ENTRY + 16 + 27), 1);
+  close(fd);
+  assert_store(first_last, 2, "damaged entry", STORE_ENTRY, STORE_ENTRY);
+  /* Nothing at all but damage: no entry, one warning. */
+  fd = open(store_path, O_WRONLY | O_TRUNC);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, "garbage", 7), 7);
+  close(fd);
+  assert_store(NULL, 0, "torn or damaged tail", 0, 7);
+}
+END_TEST
+
+START_TEST(test_audit_store_merged)
+{
+  cc_audit_log *log = NULL;
+  cc_audit_entry db1 = entry(1796083200, "cli", "export", "first", 1);
+  cc_audit_entry db2 = entry(1796083300, "cli", "report", "third", 3);
+  cc_audit_entry f1 = store_entry(2), f2 = store_entry(4), *list = NULL;
+  size_t n = 0;
+
+  /* Written in turn: the database, the file, the database, the file. */
+  ck_assert_int_eq(cc_audit_log_open(&log, db), 0);
+  ck_assert_int_eq(cc_audit_record(db, &db1), 0);
+  usleep(2000);
+  ck_assert_int_eq(cc_audit_log_write(log, &f1), 0);
+  usleep(2000);
+  ck_assert_int_eq(cc_audit_record(db, &db2), 0);
+  usleep(2000);
+  ck_assert_int_eq(cc_audit_log_write(log, &f2), 0);
+  cc_audit_log_close(log);
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 4);
+  assert_entry(&list[0], &db1);
+  assert_entry(&list[1], &f1);
+  assert_entry(&list[2], &db2);
+  assert_entry(&list[3], &f2);
+  free(list);
+  /* since applies to both: f1 (1796083202) and f2 (...204) are before
+   * db2's 1796083300, db1 is before all. */
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 1796083203), 0);
+  ck_assert_uint_eq(n, 2);
+  assert_entry(&list[0], &db2);
+  assert_entry(&list[1], &f2);
+  free(list);
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
   Suite *s = suite_create("audit");
@@ -425,6 +745,11 @@ static Suite *audit_suite(void)
   tcase_set_timeout(limits, 120);
   tcase_add_test(limits, test_audit_order_by_time);
   tcase_add_test(limits, test_audit_long_fields);
+  tcase_add_test(limits, test_audit_store_group_commit);
+  tcase_add_test(limits, test_audit_store_threads);
+  tcase_add_test(limits, test_audit_store_torn_tail);
+  tcase_add_test(limits, test_audit_store_damaged_entry);
+  tcase_add_test(limits, test_audit_store_merged);
   suite_add_tcase(s, core);
   suite_add_tcase(s, limits);
   return s;

@@ -789,4 +789,73 @@ except (ConnectionResetError, socket.timeout):
 sk.close()
 check("https: plain HTTP on the TLS port gets no page", b"ok" not in resp, resp[:80])
 
+# ---------------------------------------------------------------------------
+# The service's audit store (group commit): 48 calls at once, each told
+# only once its entry is durable; the service killed (-9) the moment the
+# last answer is in: every answered call has its entry. Then a torn tail
+# is skipped with a warning naming the file and the offset, and the
+# listing merges the service's entries with the database's (export,
+# query) in time order.
+
+import threading
+
+STORE = os.path.join(DB, "audit-serve.log")
+r = cc("user", "token", "--db", DB, "sd")  # a token again: the first was revoked
+BEARER = {"Authorization": "Bearer " + r.stdout.decode().strip()}
+k = Server()
+n0 = audit_count("sd", contains="GET /api/v1/check")
+answered = []
+lock = threading.Lock()
+
+
+def one_check(i):
+    try:
+        st, _, _ = k.req("GET", "/api/v1/check?id=370102200803151231", headers=BEARER)
+    except OSError:
+        st = None
+    with lock:
+        answered.append(st)
+
+
+threads = [threading.Thread(target=one_check, args=(i,)) for i in range(48)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+k.proc.kill()  # SIGKILL: nothing is flushed on the way out
+k.proc.wait()
+ok200 = sum(1 for st in answered if st == 200)
+check("group commit: 48 calls at once are all answered", ok200 == 48, answered)
+check("group commit: killed at once, every answered call has its entry",
+      audit_count("sd", contains="GET /api/v1/check") == n0 + ok200,
+      (n0, ok200, audit_count("sd", contains="GET /api/v1/check")))
+check("the service's store is its own file, mode 0600",
+      os.path.exists(STORE) and (os.stat(STORE).st_mode & 0o777) == 0o600)
+
+lines = audit_lines()
+commands = {l.split("\t")[2] for l in lines}
+times = [l.split("\t")[0] for l in lines]
+check("audit lists the service's entries and the database's together",
+      {"serve", "export", "query", "user"} <= commands, commands)
+check("audit lists them in time order", times == sorted(times), times[:5])
+
+with open(STORE, "rb") as f:  # the data end before the zeros written ahead
+    size = len(f.read().rstrip(b"\0"))
+with open(STORE, "r+b") as f:
+    f.seek(size)
+    f.write(b"CCA1\x00\x00\x00\x1ftorn")  # a crash in the middle of an entry
+r = cc("audit", "--db", DB)
+check("a torn tail: audit still lists every entry", r.returncode == 0 and
+      r.stdout.decode().splitlines() == lines, r.stderr)
+check("a torn tail: a warning names the file and the offset",
+      ("audit store %s: torn or damaged tail at offset %d (12 bytes skipped)" %
+       (STORE, size)) in r.stderr.decode(), r.stderr)
+k = Server()  # appends after the torn bytes
+st, _, _ = k.req("GET", "/api/v1/check?id=370102200803151231", headers=BEARER)
+r = cc("audit", "--db", DB)
+check("after a restart the next entry is read past the torn bytes",
+      st == 200 and len(r.stdout.decode().splitlines()) == len(lines) + 1 and
+      ("audit store %s: damaged entry at offset %d (12 bytes skipped)" % (STORE, size))
+      in r.stderr.decode(), r.stderr)
+
 finish()
