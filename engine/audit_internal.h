@@ -62,6 +62,7 @@ int cc_audit_log_submit(cc_audit_log *log, const cc_audit_entry *e, size_t n,
 int cc_audit_log_write(cc_audit_log *log, const cc_audit_entry *e);
 
 /* The entries queued and the batches written since the store was opened. */
-void cc_audit_log_stats(cc_audit_log *log, uint64_t *entries, uint64_t *batches);
+void cc_audit_log_stats(cc_audit_log *log, uint64_t *entries,
+                        uint64_t *batches);
 
 #endif
