@@ -41,6 +41,7 @@
 #include "finding_internal.h"
 #include "fuzzy_internal.h"
 #include "grow_internal.h"
+#include "mem_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* Weights (the levels' codes and Chinese names are the finding's:
@@ -596,8 +597,8 @@ static int consider(pair_vec *v, const cc_index_item *x, const cc_index_item *y,
     return 0; /* a placeholder ID carried by more records than a person has */
   if (v->n_items + 2 > UINT32_MAX)
     return cc_error_set(CC_ENOMEM, "too many candidate pairs");
-  if (cc_grow((void **)&v->items, &v->cap_items, v->n_items + 2,
-              sizeof *v->items) < 0)
+  if (cc_mem_grow((void **)&v->items, &v->cap_items, v->n_items + 2,
+                  sizeof *v->items) < 0)
     return cc_error_set(CC_ENOMEM, "out of memory");
   nx.item = (uint32_t)v->n_items;
   v->items[v->n_items++] = *x;
@@ -616,7 +617,7 @@ static int consider(pair_vec *v, const cc_index_item *x, const cc_index_item *y,
     p.flags |= PF_ANCHOR_A;
   if (is_anchor(swap ? x : y))
     p.flags |= PF_ANCHOR_B;
-  if (cc_grow((void **)&v->p, &v->cap, v->n + 1, sizeof *v->p) < 0)
+  if (cc_mem_grow((void **)&v->p, &v->cap, v->n + 1, sizeof *v->p) < 0)
     return cc_error_set(CC_ENOMEM, "out of memory");
   v->p[v->n++] = p;
   return 1;
@@ -818,10 +819,10 @@ static int sort_fetches(fetch *a, size_t n)
 {
   enum { BITS = 16, BUCKETS = 1 << BITS };
   size_t *start = calloc(BUCKETS + 1, sizeof *start), i, b;
-  fetch *tmp = malloc((n ? n : 1) * sizeof *tmp);
+  fetch *tmp = cc_mem_alloc((n ? n : 1) * sizeof *tmp);
   if (start == NULL || tmp == NULL) {
     free(start);
-    free(tmp);
+    cc_mem_free(tmp);
     return cc_error_set(CC_ENOMEM, "out of memory");
   }
   for (i = 0; i < n; i++)
@@ -843,7 +844,7 @@ static int sort_fetches(fetch *a, size_t n)
   }
   memcpy(a, tmp, n * sizeof *a);
   free(start);
-  free(tmp);
+  cc_mem_free(tmp);
   return 0;
 }
 
@@ -1378,8 +1379,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     sets[r].first = n_members;
     n_members += sets[r].n;
   }
-  fetches = malloc((n_members ? n_members : 1) * sizeof *fetches);
-  members = malloc((n_members ? n_members : 1) * sizeof *members);
+  fetches = cc_mem_alloc((n_members ? n_members : 1) * sizeof *fetches);
+  members = cc_mem_alloc((n_members ? n_members : 1) * sizeof *members);
   if (fetches == NULL || members == NULL) {
     rc = cc_error_set(CC_ENOMEM, "out of memory");
     goto done;
@@ -1441,8 +1442,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     rc = cc_error_set(CC_ENOMEM, "too many candidate pairs");
     goto done;
   }
-  all.p = malloc((all.n ? all.n : 1) * sizeof *all.p);
-  all.items = malloc((all.n_items ? all.n_items : 1) * sizeof *all.items);
+  all.p = cc_mem_alloc((all.n ? all.n : 1) * sizeof *all.p);
+  all.items = cc_mem_alloc((all.n_items ? all.n_items : 1) * sizeof *all.items);
   if (all.p == NULL || all.items == NULL) {
     rc = cc_error_set(CC_ENOMEM, "out of memory");
     goto done;
@@ -1578,8 +1579,8 @@ done:
   cc_person_dispose(&person);
   if (vecs)
     for (i = 0; i < (size_t)threads; i++) {
-      free(vecs[i].p);
-      free(vecs[i].items);
+      cc_mem_free(vecs[i].p);
+      cc_mem_free(vecs[i].items);
     }
   free(vecs);
   if (sets)
@@ -1588,10 +1589,10 @@ done:
       free(sets[r].start);
     }
   free(sets);
-  free(fetches);
-  free(members);
-  free(all.p);
-  free(all.items);
+  cc_mem_free(fetches);
+  cc_mem_free(members);
+  cc_mem_free(all.p);
+  cc_mem_free(all.items);
   free(nodes);
   free(parent);
   free(best);
