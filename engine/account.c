@@ -27,7 +27,6 @@
  * caller of the library can change an account without leaving an entry.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +36,7 @@
 #include <sodium.h>
 
 #include "chachong/account.h"
-#include "chachong/audit.h"
+#include "audit_internal.h"
 #include "chachong/region.h"
 #include "store_internal.h"
 #include "bytes_internal.h"
@@ -260,26 +259,10 @@ static int load(stored *s, cc_db *db, const char *name)
   return rc;
 }
 
-/* After a change that succeeded (rc == 0): its audit entry, "what" as
- * printf's. Returns rc, or the audit write's error. */
-static int audited(cc_db *db, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int audited(cc_db *db, int rc, const char *fmt, ...)
-{
-  cc_audit_entry ae;
-  va_list ap;
-  if (rc < 0)
-    return rc;
-  memset(&ae, 0, sizeof ae);
-  ae.when = (int64_t)time(NULL);
-  cc_audit_user(ae.user, NULL);
-  snprintf(ae.command, sizeof ae.command, "user");
-  va_start(ap, fmt);
-  vsnprintf(ae.what, sizeof ae.what, fmt, ap);
-  va_end(ap);
-  ae.records = 1;
-  return cc_audit_record(db, &ae);
-}
+/* After a change that succeeded (rc == 0), its audit entry (what as
+ * printf's); returns rc, or the audit write's error. */
+#define AUDITED(db, rc, ...)                                                   \
+  ((rc) < 0 ? (rc) : cc_audit_action((db), NULL, "user", 1, __VA_ARGS__))
 
 static int save(cc_db *db, const stored *s, int kind, const cc_astore_op *more,
                 size_t n_more)
@@ -317,7 +300,7 @@ int cc_account_add(cc_db *db, const char *name, int role, const char *scope,
   rc = save(db, &s, CC_ASTORE_ADD, NULL, 0);
   if (rc == CC_EBUSY)
     rc = cc_error_set(CC_EBUSY, "an account named %s exists already", name);
-  rc = audited(db, rc, "add %s role=%s scope=%s", name,
+  rc = AUDITED(db, rc, "add %s role=%s scope=%s", name,
                cc_role_code((cc_role)role), s.a.scope);
 done:
   sodium_memzero(s.hash, sizeof s.hash);
@@ -383,7 +366,7 @@ int cc_account_set_disabled(cc_db *db, const char *name, int disabled)
     s.a.disabled = disabled ? 1 : 0;
     s.a.changed = now_us();
     rc = save(db, &s, CC_ASTORE_PUT, NULL, 0);
-    rc = audited(db, rc, "%s %s", disabled ? "disable" : "enable", name);
+    rc = AUDITED(db, rc, "%s %s", disabled ? "disable" : "enable", name);
   }
   sodium_memzero(&s, sizeof s);
   return rc;
@@ -400,7 +383,7 @@ int cc_account_set_password(cc_db *db, const char *name, const char *password,
       (rc = hash_password(s.hash, password, password_len)) == 0) {
     s.a.changed = now_us();
     rc = save(db, &s, CC_ASTORE_PUT, NULL, 0);
-    rc = audited(db, rc, "passwd %s", name);
+    rc = AUDITED(db, rc, "passwd %s", name);
   }
   sodium_memzero(&s, sizeof s);
   return rc;
@@ -442,7 +425,7 @@ int cc_account_token_new(char out[CC_TOKEN_TEXT], cc_db *db, const char *name)
   more[n_more].val = s.a.name;
   more[n_more++].vlen = strlen(s.a.name);
   rc = save(db, &s, CC_ASTORE_PUT, more, n_more);
-  rc = audited(db, rc, "token %s new", name);
+  rc = AUDITED(db, rc, "token %s new", name);
 done:
   if (rc < 0)
     sodium_memzero(out, CC_TOKEN_TEXT);
@@ -472,7 +455,7 @@ int cc_account_token_revoke(cc_db *db, const char *name)
   s.a.has_token = 0;
   s.a.changed = now_us();
   rc = save(db, &s, CC_ASTORE_PUT, &del, 1);
-  rc = audited(db, rc, "token %s revoke", name);
+  rc = AUDITED(db, rc, "token %s revoke", name);
 done:
   sodium_memzero(&s, sizeof s);
   return rc;

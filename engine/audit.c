@@ -60,6 +60,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +155,22 @@ int cc_audit_record(cc_db *db, const cc_audit_entry *e)
   return cc_db_put_timed(db, CC_AUDIT_DB, key, sizeof key, 0,
                          (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
                          val, len, "audit log");
+}
+
+int cc_audit_action(cc_db *db, const char *user, const char *command,
+                    uint64_t records, const char *fmt, ...)
+{
+  cc_audit_entry ae;
+  va_list ap;
+  memset(&ae, 0, sizeof ae);
+  ae.when = (int64_t)time(NULL);
+  cc_audit_user(ae.user, user);
+  snprintf(ae.command, sizeof ae.command, "%s", command);
+  va_start(ap, fmt);
+  vsnprintf(ae.what, sizeof ae.what, fmt, ap);
+  va_end(ap);
+  ae.records = records;
+  return cc_audit_record(db, &ae);
 }
 
 size_t cc_audit_format(char *out, size_t cap, const cc_audit_entry *e)

@@ -8,6 +8,17 @@
 
 #include "chachong/audit.h"
 
+/*
+ * Records the entry of an action taken now by `user` (cc_audit_user:
+ * --user, else the login name): command, the records it concerned and
+ * what was done, as printf's format and arguments (cut at the entry's
+ * size). The library's actions call this (cc_audit_record) so that every
+ * caller leaves an entry.
+ */
+int cc_audit_action(cc_db *db, const char *user, const char *command,
+                    uint64_t records, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* The sub-database of the log (layout at the top of audit.c). */
 #define CC_AUDIT_DB "audit"
 /* Its key: u64 microseconds | u32 process id. */

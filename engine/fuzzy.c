@@ -434,18 +434,18 @@ uint16_t cc_fuzzy_confidence(int score10)
 /* ------------------------------------------------------------------ */
 /* Blocking key. */
 
-int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
-                             const char *id, size_t id_len, const char *folded,
-                             size_t folded_len)
+int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
+                        const cc_record *r)
 {
   uint64_t names[CC_NAME_PINYIN_KEYS_MAX];
   unsigned char key[8 + 1 + 8 + 1];
+  const char *id = r->id;
   int n, i, t;
-  if (id_len != 18 || folded_len == 0)
+  if (r->id_len != 18 || r->name_folded.len == 0)
     return 0;
   /* One key per combination of the name's readings (cc_name_pinyin_keys),
    * so that homophones through any reading meet in a block. */
-  n = cc_name_pinyin_keys(names, NULL, folded, folded_len);
+  n = cc_name_pinyin_keys(names, NULL, r->name_folded.ptr, r->name_folded.len);
   if (n <= 0)
     return 0;
   for (i = 0; i < n; i++) {
@@ -466,13 +466,6 @@ int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
     out[2 * i + 1] = XXH3_64bits(key, 17);
   }
   return 2 * n;
-}
-
-int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
-                        const cc_record *r)
-{
-  return cc_fuzzy_item_block_keys(out, r->id, r->id_len, r->name_folded.ptr,
-                                  r->name_folded.len);
 }
 
 /* ------------------------------------------------------------------ */

@@ -59,10 +59,6 @@ void cc_id_filter_free(cc_id_filter *f);
  * name, a name that is not text). */
 int cc_fuzzy_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
                         const cc_record *r);
-/* The same from a record's cleaned ID and folded name. */
-int cc_fuzzy_item_block_keys(uint64_t out[CC_FUZZY_BLOCK_KEYS_MAX],
-                             const char *id, size_t id_len, const char *folded,
-                             size_t folded_len);
 
 typedef struct cc_fuzzy_stats {
   uint64_t candidates;   /* pairs scored */

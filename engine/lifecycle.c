@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "chachong/audit.h"
+#include "audit_internal.h"
 #include "chachong/lifecycle.h"
 #include "error_internal.h"
 #include "finding_internal.h"
@@ -33,24 +33,18 @@
 
 /* The audit entry of a recorded response: inside the library, so that
  * every caller of cc_response_record leaves one. */
-static int response_audit(cc_db *db, const cc_response *r, int64_t now)
+static int response_audit(cc_db *db, const cc_response *r)
 {
-  cc_audit_entry ae;
   char hex[17], date[11];
-  memset(&ae, 0, sizeof ae);
-  ae.when = now;
-  cc_audit_user(ae.user, r->user);
-  snprintf(ae.command, sizeof ae.command, "resolve");
   cc_finding_id_hex(hex, r->finding_id);
   cc_date_format(date, r->date);
-  snprintf(ae.what, sizeof ae.what,
-           "finding=%s action=%s by=%.*s school=%.*s date=%s", hex,
-           cc_response_action_code((cc_response_action)r->action),
-           (int)strnlen(r->by, sizeof r->by), r->by,
-           (int)strnlen(r->school_code, sizeof r->school_code), r->school_code,
-           date);
-  ae.records = 1;
-  return cc_audit_record(db, &ae);
+  return cc_audit_action(db, r->user, "resolve", 1,
+                         "finding=%s action=%s by=%.*s school=%.*s date=%s",
+                         hex,
+                         cc_response_action_code((cc_response_action)r->action),
+                         (int)strnlen(r->by, sizeof r->by), r->by,
+                         (int)strnlen(r->school_code, sizeof r->school_code),
+                         r->school_code, date);
 }
 
 int cc_response_record(cc_db *db, const cc_response *r)
@@ -95,7 +89,7 @@ int cc_response_record(cc_db *db, const cc_response *r)
 
   if ((rc = cc_store_response_put(db, r)) < 0)
     return rc;
-  return response_audit(db, r, (int64_t)time(NULL));
+  return response_audit(db, r);
 }
 
 typedef struct collect {

@@ -514,17 +514,10 @@ static int listed_time_cmp(const void *a, const void *b)
  * of cc_review_list leaves one. */
 static int list_audit(cc_db *db, const char *user, int unmasked, size_t n)
 {
-  cc_audit_entry ae;
   char os_user[64];
-  memset(&ae, 0, sizeof ae);
-  ae.when = (int64_t)time(NULL);
-  cc_audit_user(ae.user, user);
-  snprintf(ae.command, sizeof ae.command, "review");
   cc_audit_user(os_user, NULL);
-  snprintf(ae.what, sizeof ae.what, "list%s os_user=%s",
-           unmasked ? " unmasked" : "", os_user);
-  ae.records = n;
-  return cc_audit_record(db, &ae);
+  return cc_audit_action(db, user, "review", n, "list%s os_user=%s",
+                         unmasked ? " unmasked" : "", os_user);
 }
 
 int cc_review_list(cc_review **out, size_t *n, cc_db *db, const char *user,

@@ -194,17 +194,6 @@ static double num(const char *html, const char *key)
   return num_at(html, key, 0);
 }
 
-static int count_of(const char *html, const char *needle)
-{
-  int n = 0;
-  const char *p = html;
-  while ((p = strstr(p, needle)) != NULL) {
-    n++;
-    p += strlen(needle);
-  }
-  return n;
-}
-
 /* 1 when s is valid UTF-8 (no overlongs, surrogates or values past
  * U+10FFFF). */
 static int valid_utf8(const unsigned char *s)
@@ -367,9 +356,9 @@ START_TEST(test_report_scope_province)
   ck_assert_double_eq(num(h, "schools"), 1);
   /* Only Beijing's school has a row; Jinan's appears as the other school
    * of the overdue case. */
-  ck_assert_int_eq(count_of(h, "data-k=\"school\""), 1);
-  ck_assert_int_eq(count_of(h, "data-k=\"prov\""), 1);
-  ck_assert_int_eq(count_of(h, "data-k=\"od\""), 1);
+  ck_assert_int_eq(tu_count(h, "data-k=\"school\""), 1);
+  ck_assert_int_eq(tu_count(h, "data-k=\"prov\""), 1);
+  ck_assert_int_eq(tu_count(h, "data-k=\"od\""), 1);
   ck_assert_ptr_nonnull(strstr(h, "济南第一职业中等专业学校"));
   ck_assert_ptr_nonnull(strstr(h, "北京市（11）"));
   free(h);
@@ -380,7 +369,7 @@ START_TEST(test_report_scope_province)
   ck_assert_double_eq(num(h, "open"), 2);
   ck_assert_double_eq(num(h, "overdue"), 2);
   ck_assert_double_eq(num(h, "amount"), 1750.50);
-  ck_assert_int_eq(count_of(h, "data-k=\"school\""), 1);
+  ck_assert_int_eq(tu_count(h, "data-k=\"school\""), 1);
   free(h);
 
   o.region = "44";
@@ -401,7 +390,7 @@ START_TEST(test_report_areas_count_a_finding_once)
   /* Provinces in code order, "no code" last: 11, 37, (none). Province 37
    * counts finding 1 (JN1 + JNT) once, though both schools are there:
    * 1, 2, 3, 4, 7 not cleared = 5. */
-  ck_assert_int_eq(count_of(h, "data-k=\"prov\""), 3);
+  ck_assert_int_eq(tu_count(h, "data-k=\"prov\""), 3);
   ck_assert_ptr_nonnull(strstr(h, P11));
   ck_assert_ptr_nonnull(strstr(h, "未填地区代码"));
   ck_assert(strstr(h, P11) < strstr(h, P37));
@@ -461,7 +450,7 @@ START_TEST(test_report_overdue_order_and_days)
   build_main(&fx);
   h = render(&fx, &o, "2026-11");
   ck_assert_double_eq(num(h, "overdue-total"), 3);
-  ck_assert_int_eq(count_of(h, "data-k=\"od\""), 3);
+  ck_assert_int_eq(tu_count(h, "data-k=\"od\""), 3);
   a = strstr(h, "0000000000004444");
   b = strstr(h, "0000000000002222");
   c = strstr(h, "0000000000007777");
@@ -480,7 +469,7 @@ START_TEST(test_report_overdue_order_and_days)
 
   o.top_overdue = 2;
   h = render(&fx, &o, "2026-11");
-  ck_assert_int_eq(count_of(h, "data-k=\"od\""), 2);
+  ck_assert_int_eq(tu_count(h, "data-k=\"od\""), 2);
   ck_assert_double_eq(num(h, "overdue-total"), 3);
   ck_assert_ptr_null(strstr(h, "0000000000007777"));
   free(h);
@@ -550,7 +539,7 @@ START_TEST(test_report_rate_ranking)
 
   /* Without records there is no rate to rank by. */
   h = render(&fx, &o, "2026-11");
-  ck_assert_int_eq(count_of(h, "data-k=\"rank\""), 0);
+  ck_assert_int_eq(tu_count(h, "data-k=\"rank\""), 0);
   ck_assert_ptr_nonnull(strstr(h, "学生记录数不可用"));
   free(h);
 
@@ -572,7 +561,7 @@ START_TEST(test_report_rate_ranking)
   ck_assert_int_eq(cc_report_set_school_records(r, "moe", "4199999999", 5), 0);
   ck_assert_int_eq(cc_report_render(&h, NULL, r), 0);
   cc_report_free(r);
-  ck_assert_int_eq(count_of(h, "data-k=\"rank\""), 3);
+  ck_assert_int_eq(tu_count(h, "data-k=\"rank\""), 3);
   q = strstr(h, "data-k=\"rank\"><td class=\"n\">1</td><td>青岛技师学院");
   j1 = strstr(h, "data-k=\"rank\"><td class=\"n\">2</td><td>济南第一职业");
   b = strstr(h, "data-k=\"rank\"><td class=\"n\">3</td><td>北京市商业学校");
@@ -614,7 +603,7 @@ START_TEST(test_report_trend_periods)
   ck_assert_int_eq(cc_report_add_period(r, "2026-9", &p1.list), CC_EINVALID);
   ck_assert_int_eq(cc_report_render(&h, NULL, r), 0);
   cc_report_free(r);
-  ck_assert_int_eq(count_of(h, "data-k=\"trend\""), 3);
+  ck_assert_int_eq(tu_count(h, "data-k=\"trend\""), 3);
   a = strstr(h, "data-k=\"trend\"><td>2026-09");
   b = strstr(h, "data-k=\"trend\"><td>2026-10");
   c = strstr(h, "data-k=\"trend\"><td><b>2026-11</b>");

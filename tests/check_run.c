@@ -671,15 +671,6 @@ START_TEST(test_run_same_for_any_thread_count)
 }
 END_TEST
 
-/* How many times needle occurs in s. */
-static size_t count_of(const char *s, const char *needle)
-{
-  size_t n = 0;
-  for (s = strstr(s, needle); s; s = strstr(s + 1, needle))
-    n++;
-  return n;
-}
-
 /* findings.jsonl is written in batches of 8,192 findings (run.c,
  * EMIT_BATCH), each line first given 4,096 bytes (EMIT_GUESS): 8,300
  * persons, each registered at school S1 of one roster and J1 of the
@@ -740,7 +731,7 @@ START_TEST(test_run_findings_past_one_batch)
                     "line %zu does not begin a finding", lines + 1);
     }
   ck_assert_uint_eq(lines, PERSONS + 1);
-  ck_assert_uint_eq(count_of(one, "\"type\": \"dual_enrollment\""),
+  ck_assert_uint_eq(tu_count(one, "\"type\": \"dual_enrollment\""),
                     PERSONS + 1);
   {
     /* The long line: whole, 20 members, past the first guess. */
@@ -755,7 +746,7 @@ START_TEST(test_run_findings_past_one_batch)
     ck_assert_uint_gt((size_t)(end - start), 4096);
     ck_assert(end[-1] == '}');
     line = strndup(start, (size_t)(end - start));
-    ck_assert_uint_eq(count_of(line, "\"roster\": "), 20);
+    ck_assert_uint_eq(tu_count(line, "\"roster\": "), 20);
     free(line);
   }
   o.threads = 2;

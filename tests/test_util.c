@@ -288,3 +288,13 @@ void tu_db_scratch_end(cc_db **db, char *scratch)
   *db = NULL;
   tu_scratch_remove(scratch);
 }
+
+size_t tu_count(const char *s, const char *needle)
+{
+  size_t n = 0, len = strlen(needle);
+  while ((s = strstr(s, needle)) != NULL) {
+    n++;
+    s += len;
+  }
+  return n;
+}

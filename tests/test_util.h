@@ -98,4 +98,7 @@ cc_db *tu_db_scratch(char *scratch, size_t scap, char *db_dir, size_t dcap,
                      const char *root);
 void tu_db_scratch_end(cc_db **db, char *scratch);
 
+/* How many times needle (not empty) occurs in s, without overlaps. */
+size_t tu_count(const char *s, const char *needle);
+
 #endif
