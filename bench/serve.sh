@@ -5,12 +5,14 @@
 #
 #   bash bench/serve.sh [MOE_RECORDS] [MOHRSS_RECORDS] [SECONDS]
 #   (default: 13000000 4500000 20, the national workload)
+# BENCH_SERVE_FLAGS adds options to chachong serve (e.g. --audit-durable).
 # Needs a Release build in build/ and wrk (Debian: wrk). Data go to
 # ${BENCH_DIR:-/tmp/chachong-bench}/serve-MOE-MOHRSS (the generated rosters
 # are kept for the next time). The load generator runs on the same machine
 # (2 cores here): its share of the CPU is part of the figures. Each call is
-# authenticated with an API token and its audit entry is durable (group
-# commit into audit-serve.log) before it is answered, as in production.
+# authenticated with an API token and its audit entry is written (group
+# commit into audit-serve.log, synced right behind) before it is answered,
+# as in production.
 #
 # Steps: period 2026-10 is run (its wall time T is taken), the service
 # started; then period 2026-11 is run again into the same database and the
@@ -45,13 +47,15 @@ awk -F, 'NR > 1 && NR % 97 == 0 { gsub(/[^0-9Xx]/, "", $1)
                                   if (length($1) == 18) { print $1; if (++n == 2000) exit } }' \
   "$dir/gen2/moe.csv" >"$dir/ids.txt"
 port=18999
-./build/chachong serve --db "$dir/db" --listen 127.0.0.1:$port 2>"$dir/serve.log" &
+read -r -a serve_flags <<<"${BENCH_SERVE_FLAGS:-}"
+./build/chachong serve --db "$dir/db" --listen 127.0.0.1:$port "${serve_flags[@]}" 2>"$dir/serve.log" &
 srv=$!
 trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null || true' EXIT
 sleep 1
 curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/findings?per_page=1" >/dev/null
 echo "$(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores; $moe + $mohrss records;" \
-  "$secs s per burst, 64 connections; run of 2026-10: $run_secs s"
+  "$secs s per burst, 64 connections; run of 2026-10: $run_secs s;" \
+  "serve ${BENCH_SERVE_FLAGS:-(no flags)}"
 
 answered=0
 burst() { # burst LABEL URL [lua]

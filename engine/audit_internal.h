@@ -44,16 +44,20 @@ void cc_audit_file_path(char *out, size_t cap, cc_db *db);
 /* The store open for appending, with its committer thread. */
 typedef struct cc_audit_log cc_audit_log;
 
-/* Called by the committer once an entry's batch is durable (rc 0) or has
- * failed (rc < 0, cc_error_last() on the calling thread says why). */
+/* Called by the committer once an entry's batch is written (rc 0; also
+ * durable when the store was opened durable) or has failed (rc < 0,
+ * cc_error_last() on the calling thread says why). */
 typedef void (*cc_audit_done)(void *ctx, int rc);
 
 /* Opens (creates, mode 0600) the store of a writable database and starts
- * its committer. */
-int cc_audit_log_open(cc_audit_log **out, cc_db *db);
+ * its committer and syncer. durable: a batch's callbacks wait for its
+ * fdatasync (else they are called once it is written, and the syncer makes
+ * it durable behind them; top of audit.c). */
+int cc_audit_log_open(cc_audit_log **out, cc_db *db, int durable);
 
-/* Writes what is queued and stops the committer: every callback has been
- * called when it returns, and a later submit fails. NULL is allowed. */
+/* Writes what is queued, syncs it and stops both threads: every callback
+ * has been called when it returns, and a later submit fails. NULL is
+ * allowed. */
 void cc_audit_log_stop(cc_audit_log *log);
 
 /* Stops the store (cc_audit_log_stop) and closes it; NULL is allowed. */
@@ -62,15 +66,23 @@ void cc_audit_log_close(cc_audit_log *log);
 /*
  * Queues n entries (1 to 8, an os_user of "" stored as
  * cc_audit_os_user()'s) to be written together in the next batch; done(ctx,
- * rc) is called from the committer thread when it is durable, never from
+ * rc) is called from the committer thread when it is written (durable:
+ * synced), never from
  * inside this call. Returns 0, or an error (then done is never called).
  */
 int cc_audit_log_submit(cc_audit_log *log, const cc_audit_entry *e, size_t n,
                         cc_audit_done done, void *ctx);
 
-/* Queues one entry and waits until it is durable (a call that changes
- * something records its entry first). */
+/* Queues one entry and waits until it is written as submit's callback is
+ * called (a call that changes something records its entry first). */
 int cc_audit_log_write(cc_audit_log *log, const cc_audit_entry *e);
+
+/* Waits until everything written is synced; 0, or the store's failed
+ * sync (kept: every later submit fails too). */
+int cc_audit_log_synced(cc_audit_log *log);
+
+/* Tests: when set, every fdatasync of the store fails with EIO. */
+extern int cc_audit_fail_sync;
 
 /* The entries queued and the batches written since the store was opened. */
 void cc_audit_log_stats(cc_audit_log *log, uint64_t *entries,

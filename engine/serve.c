@@ -289,7 +289,7 @@ typedef struct conn {
   int too_big;
   int answered;
   /* A reply held, the connection suspended, until its audit entries are
-   * durable (audited()). */
+   * written (audited()). */
   int held;
   int audit_rc;
   int api; /* 1: an /api/ call (a JSON 503), 0: a page */
@@ -297,8 +297,8 @@ typedef struct conn {
   struct MHD_Connection *c;
 } conn;
 
-/* The audit store's committer: the entries of k's call are durable (rc 0)
- * or could not be written. The reply goes out on the connection's thread. */
+/* The audit store's committer: the entries of k's call are written (rc 0;
+ * with --audit-durable, synced too) or could not be. The reply goes out on the connection's thread. */
 static void audited(void *ctx, int rc)
 {
   conn *k = ctx;
@@ -306,7 +306,7 @@ static void audited(void *ctx, int rc)
   MHD_resume_connection(k->c);
 }
 
-/* The held reply once resumed: sent when its entries are durable, else
+/* The held reply once resumed: sent when its entries are written, else
  * dropped for a 503 (nothing is sent whose entry is not written). */
 static enum MHD_Result send_reply(struct MHD_Connection *c, cc_server *s,
                                   cc_reply *rep);
@@ -846,7 +846,7 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
   if ((rc = cc_astore_map_reserve(
            db, sizeof(size_t) >= 8 ? (size_t)1 << 40 : (size_t)1 << 30)) < 0 ||
       (rc = cc_db_keep_dbis(db, logs, sizeof logs / sizeof logs[0])) < 0 ||
-      (rc = cc_audit_log_open(&s->audit, db)) < 0 ||
+      (rc = cc_audit_log_open(&s->audit, db, opts->audit_durable)) < 0 ||
       (rc = cc_sessions_new(&s->sessions, opts)) < 0 ||
       (rc = cc_serve_cache_new(&s->cache)) < 0)
     goto fail;

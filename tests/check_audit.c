@@ -8,9 +8,9 @@
  * shows as escapes.
  *
  * The service's store (audit-serve.log, written by group commit): N calls
- * queued while the committer is held make N durable entries in at most
- * two batches, each call told only once its entry is in the file; many
- * threads writing at once; a torn tail and a damaged entry skipped with a
+ * queued while the committer is held make N entries in at most two
+ * batches, each call told only once its entry is in the file (and, durable,
+ * synced); many threads writing at once; a failed sync kept; a torn tail and a damaged entry skipped with a
  * warning naming the file and the offset; and cc_audit_list merging the
  * file with the database's own entries in time order.
  *
@@ -502,6 +502,7 @@ static void told(void *ctx, int rc)
   pthread_mutex_unlock(&dl.mu);
 }
 
+/* _i: 1 durable (told after the sync), 0 told once written. */
 START_TEST(test_audit_store_group_commit)
 {
   cc_audit_log *log = NULL;
@@ -513,7 +514,7 @@ START_TEST(test_audit_store_group_commit)
 
   memset(&dl, 0, sizeof dl);
   pthread_mutex_init(&dl.mu, NULL);
-  ck_assert_int_eq(cc_audit_log_open(&log, db), 0);
+  ck_assert_int_eq(cc_audit_log_open(&log, db, _i), 0);
   cc_audit_file_path(store_path, sizeof store_path, db);
   ck_assert_int_eq(stat(store_path, &sb), 0);
   ck_assert_int_eq(sb.st_mode & 0777, 0600);
@@ -580,7 +581,7 @@ START_TEST(test_audit_store_threads)
   size_t n = 0;
   int i, seen[16] = {0};
 
-  ck_assert_int_eq(cc_audit_log_open(&log, db), 0);
+  ck_assert_int_eq(cc_audit_log_open(&log, db, _i), 0);
   for (i = 0; i < 16; i++) {
     a[i].log = log;
     a[i].i = i;
@@ -610,7 +611,7 @@ static void store_write(int from, int k)
 {
   cc_audit_log *log = NULL;
   int i;
-  ck_assert_int_eq(cc_audit_log_open(&log, db), 0);
+  ck_assert_int_eq(cc_audit_log_open(&log, db, 1), 0);
   for (i = from; i < from + k; i++) {
     cc_audit_entry e = store_entry(i);
     ck_assert_int_eq(cc_audit_log_write(log, &e), 0);
@@ -693,6 +694,45 @@ START_TEST(test_audit_store_damaged_entry)
 }
 END_TEST
 
+/* A failed fdatasync behind the answers is kept: the entry already told
+ * stays told (it is in the file), every later submit fails, so that the
+ * service answers 503 rather than hand out data whose entry may not
+ * survive a power loss; the store opened again syncs. */
+START_TEST(test_audit_store_sync_fails)
+{
+  cc_audit_log *log = NULL;
+  cc_audit_entry e0 = store_entry(0), e1 = store_entry(1), *list = NULL;
+  size_t n = 0;
+
+  ck_assert_int_eq(cc_audit_log_open(&log, db, 0), 0);
+  cc_audit_fail_sync = 1;
+  ck_assert_int_eq(cc_audit_log_write(log, &e0), 0); /* written */
+  ck_assert_int_eq(cc_audit_log_synced(log), CC_EIO);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "fdatasync"));
+  ck_assert_int_eq(cc_audit_log_submit(log, &e1, 1, told, NULL), CC_EIO);
+  ck_assert_int_eq(cc_audit_log_write(log, &e1), CC_EIO);
+  cc_audit_fail_sync = 0;
+  cc_audit_log_close(log);
+  /* Durable: the failed sync fails the call itself. */
+  ck_assert_int_eq(cc_audit_log_open(&log, db, 1), 0);
+  cc_audit_fail_sync = 1;
+  ck_assert_int_eq(cc_audit_log_write(log, &e1), CC_EIO);
+  cc_audit_fail_sync = 0;
+  cc_audit_log_close(log);
+  ck_assert_int_eq(cc_audit_log_open(&log, db, 0), 0);
+  ck_assert_int_eq(cc_audit_log_write(log, &e1), 0);
+  ck_assert_int_eq(cc_audit_log_synced(log), 0);
+  cc_audit_log_close(log);
+  /* e0 and both e1: a failed sync does not take back what was written. */
+  ck_assert_int_eq(cc_audit_list(&list, &n, db, 0), 0);
+  ck_assert_uint_eq(n, 3);
+  assert_entry(&list[0], &e0);
+  assert_entry(&list[1], &e1);
+  assert_entry(&list[2], &e1);
+  free(list);
+}
+END_TEST
+
 START_TEST(test_audit_store_merged)
 {
   cc_audit_log *log = NULL;
@@ -702,7 +742,7 @@ START_TEST(test_audit_store_merged)
   size_t n = 0;
 
   /* Written in turn: the database, the file, the database, the file. */
-  ck_assert_int_eq(cc_audit_log_open(&log, db), 0);
+  ck_assert_int_eq(cc_audit_log_open(&log, db, 1), 0);
   ck_assert_int_eq(cc_audit_record(db, &db1), 0);
   usleep(2000);
   ck_assert_int_eq(cc_audit_log_write(log, &f1), 0);
@@ -745,8 +785,9 @@ static Suite *audit_suite(void)
   tcase_set_timeout(limits, 120);
   tcase_add_test(limits, test_audit_order_by_time);
   tcase_add_test(limits, test_audit_long_fields);
-  tcase_add_test(limits, test_audit_store_group_commit);
-  tcase_add_test(limits, test_audit_store_threads);
+  tcase_add_loop_test(limits, test_audit_store_group_commit, 0, 2);
+  tcase_add_loop_test(limits, test_audit_store_threads, 0, 2);
+  tcase_add_test(limits, test_audit_store_sync_fails);
   tcase_add_test(limits, test_audit_store_torn_tail);
   tcase_add_test(limits, test_audit_store_damaged_entry);
   tcase_add_test(limits, test_audit_store_merged);

@@ -25,7 +25,8 @@ enum {
   OPT_ABSOLUTE,
   OPT_MAXCONN,
   OPT_CONNTIMEOUT,
-  OPT_LOCKOUT
+  OPT_LOCKOUT,
+  OPT_AUDIT_DURABLE
 };
 
 static const cc_opt options[] = {
@@ -46,6 +47,9 @@ static const cc_opt options[] = {
      "a silent connection is closed after S seconds (default 30)"},
     {"lockout", OPT_LOCKOUT, "S", 0,
      "first lock after repeated failed logins (default 60)"},
+    {"audit-durable", OPT_AUDIT_DURABLE, NULL, 0,
+     "hold each answer until its audit entry is synced to disk, not only "
+     "written (slower while a run writes)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -56,10 +60,14 @@ const cc_command cc_command_serve = {
     "chachong serve --db DIR --listen HOST:PORT [--tls-cert FILE --tls-key "
     "FILE]\n"
     "    [--threads N] [--idle-timeout S] [--absolute-timeout S]\n"
-    "    [--max-connections N] [--connection-timeout S] [--lockout S]",
+    "    [--max-connections N] [--connection-timeout S] [--lockout S]\n"
+    "    [--audit-durable]",
     "Serves the findings of the database to accounts (SPEC 5): the JSON API\n"
     "and the Chinese pages, over HTTP or, with a certificate, HTTPS, until\n"
-    "SIGINT or SIGTERM. Accounts: chachong user add.",
+    "SIGINT or SIGTERM. Accounts: chachong user add.\n"
+    "Every call that returns personal data is written to the audit store\n"
+    "(audit-serve.log) before its answer leaves and synced to disk right\n"
+    "behind it; --audit-durable makes the answer wait for the sync too.",
     NULL,
     options,
     NULL,
@@ -91,6 +99,9 @@ static int cmd_serve(int argc, char **argv)
       continue;
     case OPT_KEY:
       so.tls_key = args.value;
+      continue;
+    case OPT_AUDIT_DURABLE:
+      so.audit_durable = 1;
       continue;
     case CC_ARGS_HELP:
       cc_command_help(stdout, &cc_command_serve);

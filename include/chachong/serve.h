@@ -39,13 +39,16 @@ typedef struct cc_serve_options {
   unsigned lockout_seconds;    /**< the first lock; doubles with each
                                    further failure, up to 15 minutes */
   unsigned max_sessions;       /**< sessions held at once */
+  int audit_durable;           /**< 1: an answer waits until its audit
+                                   entry is synced (fdatasync), not only
+                                   written to the audit store */
 } cc_serve_options;
 
 #define CC_SERVE_OPTIONS_VERSION 1
 #define CC_SERVE_OPTIONS_INIT                                                  \
   {                                                                            \
     CC_SERVE_OPTIONS_VERSION, "127.0.0.1:8080", NULL, NULL, 0, 512, 64, 30,    \
-        64 * 1024, 32 * 1024, 30 * 60, 12 * 3600, 5, 20, 60, 100000            \
+        64 * 1024, 32 * 1024, 30 * 60, 12 * 3600, 5, 20, 60, 100000, 0         \
   }
 
 /** A running service. Opaque. */

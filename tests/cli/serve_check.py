@@ -791,7 +791,7 @@ check("https: plain HTTP on the TLS port gets no page", b"ok" not in resp, resp[
 
 # ---------------------------------------------------------------------------
 # The service's audit store (group commit): 48 calls at once, each told
-# only once its entry is durable; the service killed (-9) the moment the
+# only once its entry is written; the service killed (-9) the moment the
 # last answer is in: every answered call has its entry. Then a torn tail
 # is skipped with a warning naming the file and the offset, and the
 # listing merges the service's entries with the database's (export,
