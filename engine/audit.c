@@ -43,7 +43,7 @@
  * queue: while a monthly run writes its gigabytes, one fdatasync waited
  * 50-450 ms behind the run's writeback in bench/serve.sh (the virtual
  * disk serves its queue in order), and every answer with it; the check's
- * p99 went from 16 ms to 360 ms (bench/RESULTS.md). Hence the default
+ * p99 was 273 ms against 33 ms (bench/RESULTS.md). Hence the default
  * writes before the answer and syncs behind it, as auditd's
  * incremental_async flush does. A failed fdatasync is kept: from then on
  * every submit fails (the service answers 503) until it is restarted.
