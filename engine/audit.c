@@ -41,7 +41,7 @@
  * its batch's fdatasync before waking it, so that an answer leaves only
  * once its entry would survive a power loss. The price is the disk's
  * queue: while a monthly run writes its gigabytes, one fdatasync waited
- * 50-450 ms behind the run's writeback in bench/serve.sh (the virtual
+ * 50-780 ms behind the run's writeback in bench/serve.sh (the virtual
  * disk serves its queue in order), and every answer with it; the check's
  * p99 was 273 ms against 33 ms (bench/RESULTS.md). Hence the default
  * writes before the answer and syncs behind it, as auditd's

@@ -24,6 +24,7 @@ enum {
   OPT_IDLE,
   OPT_ABSOLUTE,
   OPT_MAXCONN,
+  OPT_PERIP,
   OPT_CONNTIMEOUT,
   OPT_LOCKOUT,
   OPT_AUDIT_DURABLE
@@ -43,6 +44,8 @@ static const cc_opt options[] = {
      "a session ends S seconds after login (default 43200)"},
     {"max-connections", OPT_MAXCONN, "N", 0,
      "connections at once (default 512)"},
+    {"per-ip-connections", OPT_PERIP, "N", 0,
+     "connections at once from one address (default 64)"},
     {"connection-timeout", OPT_CONNTIMEOUT, "S", 0,
      "a silent connection is closed after S seconds (default 30)"},
     {"lockout", OPT_LOCKOUT, "S", 0,
@@ -60,7 +63,8 @@ const cc_command cc_command_serve = {
     "chachong serve --db DIR --listen HOST:PORT [--tls-cert FILE --tls-key "
     "FILE]\n"
     "    [--threads N] [--idle-timeout S] [--absolute-timeout S]\n"
-    "    [--max-connections N] [--connection-timeout S] [--lockout S]\n"
+    "    [--max-connections N] [--per-ip-connections N]\n"
+    "    [--connection-timeout S] [--lockout S]\n"
     "    [--audit-durable]",
     "Serves the findings of the database to accounts (SPEC 5): the JSON API\n"
     "and the Chinese pages, over HTTP or, with a certificate, HTTPS, until\n"
@@ -110,6 +114,7 @@ static int cmd_serve(int argc, char **argv)
     case OPT_IDLE:
     case OPT_ABSOLUTE:
     case OPT_MAXCONN:
+    case OPT_PERIP:
     case OPT_CONNTIMEOUT:
     case OPT_LOCKOUT:
       break;
@@ -130,6 +135,9 @@ static int cmd_serve(int argc, char **argv)
       break;
     case OPT_MAXCONN:
       so.max_connections = (unsigned)v;
+      break;
+    case OPT_PERIP:
+      so.per_ip_connections = (unsigned)v;
       break;
     case OPT_CONNTIMEOUT:
       so.connection_timeout = (unsigned)v;

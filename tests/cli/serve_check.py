@@ -759,6 +759,36 @@ sk.close()
 check("slow client: a silent connection is closed by the server", closed,
       time.monotonic() - t0)
 
+# Connections from one address: with --per-ip-connections 2, two held
+# open, a third is closed without an answer; one of the two closed, a new
+# one is served again.
+t = Server("--per-ip-connections", "2")
+held = [socket.create_connection(("127.0.0.1", t.port), timeout=60) for _ in range(2)]
+for sk in held:  # each connection is seen by the service (answered once)
+    sk.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    sk.recv(4096)
+third = socket.create_connection(("127.0.0.1", t.port), timeout=60)
+try:
+    third.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    refused = third.recv(4096) == b""
+except (ConnectionResetError, BrokenPipeError):
+    refused = True
+third.close()
+check("per-address limit: a third connection from one address is closed", refused)
+held[0].close()
+ok = False
+for _ in range(100):  # until the service has seen the close
+    st = None
+    try:
+        st = t.req("GET", "/healthz")[0]
+    except (ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError):
+        time.sleep(0.1)
+    if st == 200:
+        ok = True
+        break
+check("per-address limit: a connection closed makes room again", ok)
+held[1].close()
+
 # ---------------------------------------------------------------------------
 # HTTPS: the cookie gets Secure and the __Host- prefix, HSTS is sent.
 
