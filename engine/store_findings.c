@@ -447,7 +447,8 @@ static int publish_txn(cc_db *db, const char *period, uint32_t gen,
     ids[i].id = findings->items[i].finding_id;
     ids[i].seq = (uint32_t)i;
   }
-  qsort(ids, findings->n, sizeof *ids, fid_cmp);
+  if (findings->n > 1)
+    qsort(ids, findings->n, sizeof *ids, fid_cmp);
   if ((rc = mdb_cursor_open(txn, fid, &cur)) != 0)
     goto fail;
   for (i = 0; i < findings->n; i++) {
