@@ -553,8 +553,9 @@ static int data_end(int fd, off_t size, off_t *end)
 
 /*
  * Writes a batch after the data, under the file's lock (the fdatasync is
- * sync_file's, on the syncer or, when durable, on the committer). The file is grown ahead by FILE_CHUNK of written zeros, so
- * that an append changes neither its size nor its blocks: fdatasync then
+ * sync_file's, on the syncer or, when durable, on the committer). The file
+ * is grown ahead by FILE_CHUNK of written zeros, so that an append changes
+ * neither its size nor its blocks: fdatasync then
  * writes the data alone and commits no journal transaction, which under a
  * monthly run's writeback (ext4, data=ordered) waited for the run's dirty
  * pages (100-300 ms; bench/RESULTS.md). Another process appending to the

@@ -10,9 +10,10 @@
  * The service's store (audit-serve.log, written by group commit): N calls
  * queued while the committer is held make N entries in at most two
  * batches, each call told only once its entry is in the file (and, durable,
- * synced); many threads writing at once; a failed sync kept; a torn tail and a damaged entry skipped with a
- * warning naming the file and the offset; and cc_audit_list merging the
- * file with the database's own entries in time order.
+ * synced); many threads writing at once; a failed sync kept; a torn tail
+ * and a damaged entry skipped with a warning naming the file and the
+ * offset; and cc_audit_list merging the file with the database's own
+ * entries in time order.
  *
  * Every database lives in a mkdtemp directory removed after the test.
  */
