@@ -298,7 +298,8 @@ typedef struct conn {
 } conn;
 
 /* The audit store's committer: the entries of k's call are written (rc 0;
- * with --audit-durable, synced too) or could not be. The reply goes out on the connection's thread. */
+ * with --audit-durable, synced too) or could not be. The reply goes out on
+ * the connection's thread. */
 static void audited(void *ctx, int rc)
 {
   conn *k = ctx;
@@ -828,6 +829,9 @@ int cc_serve_start(cc_server **out, cc_db *db, const cc_serve_options *opts)
   int rc;
 
   *out = NULL;
+  if (opts->version != CC_SERVE_OPTIONS_VERSION)
+    return cc_error_set(CC_EINVALID, "cc_serve_options version %u, expected %u",
+                        opts->version, CC_SERVE_OPTIONS_VERSION);
   if ((rc = parse_listen(&sa, opts->listen ? opts->listen : "")) < 0)
     return rc;
   if ((opts->tls_cert == NULL) != (opts->tls_key == NULL))

@@ -44,6 +44,19 @@ static cc_account account(const char *name, int role, const char *scope)
   return a;
 }
 
+/* Options of another version are refused before anything is touched (a
+ * caller built against an older header passes a shorter struct). */
+START_TEST(test_serve_options_version)
+{
+  cc_serve_options o = CC_SERVE_OPTIONS_INIT;
+  cc_server *srv = (cc_server *)&o;
+  o.version = CC_SERVE_OPTIONS_VERSION - 1;
+  ck_assert_int_eq(cc_serve_start(&srv, NULL, &o), CC_EINVALID);
+  ck_assert_ptr_null(srv);
+  ck_assert_ptr_nonnull(strstr(cc_error_last(), "version"));
+}
+END_TEST
+
 START_TEST(test_serve_session_open_find_close)
 {
   cc_sessions *s = sessions(600, 3600, 10);
@@ -248,6 +261,7 @@ static Suite *serve_suite(void)
   Suite *s = suite_create("serve");
   TCase *core = tcase_create("Core");
   TCase *limits = tcase_create("Limits");
+  tcase_add_test(core, test_serve_options_version);
   tcase_add_test(core, test_serve_session_open_find_close);
   tcase_add_test(core, test_serve_session_full);
   tcase_add_test(core, test_serve_throttle);

@@ -44,7 +44,7 @@ typedef struct cc_serve_options {
                                    written to the audit store */
 } cc_serve_options;
 
-#define CC_SERVE_OPTIONS_VERSION 1
+#define CC_SERVE_OPTIONS_VERSION 2 /* 2: audit_durable */
 #define CC_SERVE_OPTIONS_INIT                                                  \
   {                                                                            \
     CC_SERVE_OPTIONS_VERSION, "127.0.0.1:8080", NULL, NULL, 0, 512, 64, 30,    \
