@@ -751,11 +751,14 @@ int cc_audit_log_open(cc_audit_log **out, cc_db *db, int durable)
   pthread_cond_init(&log->written, NULL);
   pthread_cond_init(&log->sync_wake, NULL);
   pthread_cond_init(&log->synced, NULL);
-  if (pthread_create(&log->syncer, NULL, syncer, log) != 0) {
-    cc_audit_log_close(log);
-    return cc_error_set(CC_ENOMEM, "cannot start the audit syncer");
+  /* Durable, the committer syncs each batch itself: no syncer. */
+  if (!durable) {
+    if (pthread_create(&log->syncer, NULL, syncer, log) != 0) {
+      cc_audit_log_close(log);
+      return cc_error_set(CC_ENOMEM, "cannot start the audit syncer");
+    }
+    log->syncer_running = 1;
   }
-  log->syncer_running = 1;
   if (pthread_create(&log->thread, NULL, committer, log) != 0) {
     cc_audit_log_close(log);
     return cc_error_set(CC_ENOMEM, "cannot start the audit committer");

@@ -50,9 +50,9 @@ typedef struct cc_audit_log cc_audit_log;
 typedef void (*cc_audit_done)(void *ctx, int rc);
 
 /* Opens (creates, mode 0600) the store of a writable database and starts
- * its committer and syncer. durable: a batch's callbacks wait for its
- * fdatasync (else they are called once it is written, and the syncer makes
- * it durable behind them; top of audit.c). */
+ * its committer. durable: the committer syncs each batch before its
+ * callbacks are called; else they are called once it is written, and a
+ * syncer thread makes it durable behind them (top of audit.c). */
 int cc_audit_log_open(cc_audit_log **out, cc_db *db, int durable);
 
 /* Writes what is queued, syncs it and stops both threads: every callback

@@ -437,8 +437,8 @@ static int publish_txn(cc_db *db, const char *period, uint32_t gen,
   mdb_cursor_close(cur);
   cur = NULL;
   /* The finding_id index: findings are in output order, not id order, so
-   * the keys are sorted first and appended (1.6 million put in random
-   * order touched a random leaf each, and split them half full). */
+   * the keys are sorted first and appended, rather than each put into a
+   * random leaf of the tree. */
   if (findings->n > 0 && (ids = malloc(findings->n * sizeof *ids)) == NULL) {
     rc = ENOMEM;
     goto fail;
