@@ -11,8 +11,9 @@
 # names, school names, amounts and cleaned IDs of chosen findings; modes
 # 0600; no fixture ID number on stdout, stderr or in summary.txt; byte-equal
 # findings.jsonl with --threads 1 and 2; the same findings when the same
-# period is run again into the same --db; a second issue date; usage and
-# I/O exit codes. Ends with "N passed, M failed".
+# period is run again into the same --db; the restart with
+# glibc.malloc.hugetlb=1 (tools/chachong.c); a second issue date; usage
+# and I/O exit codes. Ends with "N passed, M failed".
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
@@ -226,6 +227,41 @@ check "rejects.csv is byte-identical with --threads 1 and --threads 2" \
   cmp "$S/out_t1/rejects.csv" "$S/out_t2/rejects.csv"
 check "findings.jsonl is byte-identical with the default threads and --threads 1" \
   cmp "$S/out/findings.jsonl" "$S/out_t1/findings.jsonl"
+
+# --- run restarts itself with malloc's arenas in big pages ----------------
+# tools/chachong.c: `chachong run` adds glibc.malloc.hugetlb=1 to the
+# tunables it was given and starts itself again. Seen in the environment
+# of the running process, which waits at the open of a FIFO roster until
+# the test has looked (glibc rewrites a list of several tunables in place,
+# so the environment shows the tunable only when it is the one given).
+# With a tunable of the caller's the run must still succeed, and the
+# findings must be the run's usual ones either way.
+mkfifo "$S/moe.fifo"
+env -u GLIBC_TUNABLES "$CC" run --db "$S/db_thp" \
+  --period "$PERIOD" --issued "$ISSUED" --roster "moe=$S/moe.fifo" \
+  --roster "mohrss=$FX/mohrss.csv" --roster "sd=$FX/provincial.csv" \
+  --out "$S/out_thp" --threads 1 >"$S/thp.stdout" 2>"$S/thp.stderr" </dev/null &
+thp_pid=$!
+thp_env=""
+for _ in $(seq 600); do
+  thp_env=$(tr '\0' '\n' <"/proc/$thp_pid/environ" 2>/dev/null | grep -a '^GLIBC_TUNABLES=' || true)
+  [ -n "$thp_env" ] && break
+  sleep 0.1
+done
+cat "$FX/moe.csv" >"$S/moe.fifo"
+wait "$thp_pid"
+RC=$?
+check "run restarts itself with GLIBC_TUNABLES=glibc.malloc.hugetlb=1" \
+  test "$thp_env" = "GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
+check_exit "run after its restart succeeds" 0 "$RC" "$S/thp.stderr"
+check "findings.jsonl after the restart is byte-identical to --threads 1's" \
+  cmp "$S/out_t1/findings.jsonl" "$S/out_thp/findings.jsonl"
+GLIBC_TUNABLES=glibc.malloc.tcache_count=7 run_cc thp2 run --db "$S/db_thp2" \
+  --period "$PERIOD" --issued "$ISSUED" "${ROSTERS[@]}" --out "$S/out_thp2" \
+  --threads 1
+check_exit "run with a tunable of the caller's succeeds" 0 "$RC" "$S/thp2.stderr"
+check "findings.jsonl with a tunable of the caller's is byte-identical" \
+  cmp "$S/out_t1/findings.jsonl" "$S/out_thp2/findings.jsonl"
 
 # --- the same period again into the same --db ---------------------------
 run_cc rerun run --db "$S/db" --period "$PERIOD" --issued "$ISSUED" \
