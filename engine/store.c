@@ -910,6 +910,13 @@ int cc_store_gen_open(cc_gen *out, cc_db *db, uint32_t gen)
   return 0;
 }
 
+void cc_store_gen_memory(cc_gen *out, const cc_index_entry *e, size_t n)
+{
+  memset(out, 0, sizeof *out);
+  out->mem = e;
+  out->n_mem = n;
+}
+
 int cc_store_read_begin(cc_read **out, const cc_gen *g)
 {
   cc_read *r = calloc(1, sizeof *r);
@@ -918,6 +925,10 @@ int cc_store_read_begin(cc_read **out, const cc_gen *g)
   if (r == NULL)
     return cc_error_set(CC_ENOMEM, "out of memory");
   r->g = g;
+  if (g->mem) { /* no transaction: the entries are in memory */
+    *out = r;
+    return 0;
+  }
   if ((rc = mdb_txn_begin(g->db->env, NULL, MDB_RDONLY, &r->txn)) != 0) {
     free(r);
     return cc_store_error(rc, "begin");
@@ -932,7 +943,8 @@ void cc_store_read_end(cc_read *r)
     return;
   if (r->rec_cur)
     mdb_cursor_close(r->rec_cur);
-  mdb_txn_abort(r->txn);
+  if (r->txn)
+    mdb_txn_abort(r->txn);
   free(r->dict);
   free(r);
 }

@@ -121,8 +121,20 @@ void cc_index_stage_abort(cc_stage *st);
 typedef struct cc_gen {
   cc_db *db;
   uint32_t gen;
-  unsigned rec, idx; /* MDB_dbi handles, for store*.c only */
+  unsigned rec, idx;                /* MDB_dbi handles, for store*.c only */
+  const struct cc_index_entry *mem; /* or: the idx in memory (below) */
+  size_t n_mem;
 } cc_gen;
+
+/*
+ * A generation whose idx is read from memory: the sorted entries that
+ * cc_index_stage_entries appends (e[0, n) in key order, their payloads
+ * alive until the last reader ends), so that the exact and fuzzy tiers can
+ * read it while the write transaction that stores it is still going on.
+ * Its readers and idx cursors answer as the database's would, from the
+ * same bytes; it has no rec database (cc_store_rec_get fails).
+ */
+void cc_store_gen_memory(cc_gen *out, const struct cc_index_entry *e, size_t n);
 
 /* Opens a generation's rec and idx databases. CC_ENOTFOUND when the
  * generation lacks one. */
@@ -177,6 +189,8 @@ typedef struct cc_idx_cursor {
   const uint8_t *chunk, *p,
       *end;            /* the chunk loaded, the next entry, its end */
   const uint8_t *last; /* the entry last returned, or NULL */
+  const struct cc_index_entry *mem; /* a generation in memory: entries, */
+  size_t n_mem, at;                 /* how many, the next one */
 } cc_idx_cursor;
 
 /* Opens a cursor on r's generation's idx; close it with cc_idx_close. */

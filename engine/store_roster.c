@@ -877,6 +877,31 @@ int cc_idx_open(cc_idx_cursor *c, MDB_txn *txn, MDB_dbi idx)
   return 0;
 }
 
+/* The in-memory entry e decoded as take_entry decodes its stored copy
+ * (cc_index_stage_entries stores the same key and payload bytes). */
+static int mem_entry(const cc_index_entry *e, cc_index_item *out)
+{
+  uint8_t key[14];
+  MDB_val k = {14, key}, v;
+  put_u64(key, e->hash);
+  put_u16(key + 8, e->roster);
+  put_u32(key + 10, e->line);
+  v.mv_size = e->len;
+  v.mv_data = (void *)e->payload;
+  return cc_index_decode_idx(out, &k, &v);
+}
+
+/* (hash, roster, line) of e against the key given, as entry_key_cmp. */
+static int mem_key_cmp(const cc_index_entry *e, uint64_t hash, uint16_t roster,
+                       uint32_t line)
+{
+  if (e->hash != hash)
+    return e->hash < hash ? -1 : 1;
+  if (e->roster != roster)
+    return e->roster < roster ? -1 : 1;
+  return e->line < line ? -1 : e->line > line;
+}
+
 void cc_idx_close(cc_idx_cursor *c)
 {
   if (c->cur)
@@ -886,6 +911,15 @@ void cc_idx_close(cc_idx_cursor *c)
 
 int cc_idx_next(cc_idx_cursor *c, cc_index_item *out)
 {
+  if (c->mem) {
+    if (c->at >= c->n_mem)
+      return CC_ENOTFOUND;
+    /* The walks go in key order, the payloads lie in file order: ask for
+     * one some entries ahead (cc_index_stage_entries does the same). */
+    if (c->at + IDX_PREFETCH < c->n_mem)
+      __builtin_prefetch(c->mem[c->at + IDX_PREFETCH].payload);
+    return mem_entry(&c->mem[c->at++], out);
+  }
   if (c->chunk == NULL || c->p >= c->end) {
     MDB_val k, v;
     int rc = mdb_cursor_get(c->cur, &k, &v, c->chunk ? MDB_NEXT : MDB_FIRST);
@@ -907,6 +941,33 @@ int cc_idx_seek(cc_idx_cursor *c, cc_index_item *out, uint64_t hash,
   uint8_t key[14];
   MDB_val k, v;
   int rc;
+  if (c->mem) {
+    /* The first entry at or after the key, by bisection; when the key is
+     * past the last entry returned (the walks ask in key order), between
+     * there and a bound found in steps doubling from there. */
+    size_t lo = 0, hi = c->n_mem, step = 1;
+    if (c->at > 0 && c->at <= c->n_mem &&
+        mem_key_cmp(&c->mem[c->at - 1], hash, roster, line) < 0) {
+      lo = hi = c->at;
+      while (hi < c->n_mem &&
+             mem_key_cmp(&c->mem[hi], hash, roster, line) < 0) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+      }
+      if (hi > c->n_mem)
+        hi = c->n_mem;
+    }
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (mem_key_cmp(&c->mem[mid], hash, roster, line) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    c->at = lo;
+    return cc_idx_next(c, out);
+  }
   idx_key(key, hash, roster, line);
   /* Within the chunk already loaded, when it starts at or before the key
    * and holds an entry at or after it (chunks do not overlap). */
@@ -1288,6 +1349,9 @@ int cc_store_rec_get(cc_index_rec *out, cc_read *r, uint16_t roster,
 {
   dict_src d = {1, NULL, 0, NULL, 0};
   int rc;
+  if (r->g->mem)
+    return cc_error_set(CC_ERROR, "internal error: a generation in memory "
+                                  "has no records");
   if (r->rec_cur == NULL &&
       (rc = mdb_cursor_open(r->txn, r->g->rec, &r->rec_cur)) != 0) {
     r->rec_cur = NULL;
@@ -1302,6 +1366,12 @@ int cc_store_rec_get(cc_index_rec *out, cc_read *r, uint16_t roster,
 
 int cc_store_idx_open(cc_idx_cursor *c, cc_read *r)
 {
+  if (r->g->mem) {
+    memset(c, 0, sizeof *c);
+    c->mem = r->g->mem;
+    c->n_mem = r->g->n_mem;
+    return 0;
+  }
   return cc_idx_open(c, r->txn, r->g->idx);
 }
 

@@ -94,11 +94,13 @@ static void mkrec(cc_record *r, uint16_t roster, uint32_t line, const char *id,
 
 /* Stages records (in (roster, line) order) and their index entries, sorted
  * by the engine, and the school counts when `schools` is not NULL, and
- * commits. Returns the generation. */
-static uint32_t stage_records_schools(cc_db *db, const char *period,
-                                      const cc_record *recs, size_t n,
-                                      const cc_school_count *schools,
-                                      size_t n_schools)
+ * commits. Returns the generation. With `keep`, the sorted entries and the
+ * block of their payloads are handed back in keep[0] and keep[1] (to
+ * free), else freed. */
+static uint32_t stage_records_keep(cc_db *db, const char *period,
+                                   const cc_record *recs, size_t n,
+                                   const cc_school_count *schools,
+                                   size_t n_schools, void *keep[2])
 {
   cc_stage st;
   cc_index_entry *e = calloc(n ? n : 1, sizeof *e);
@@ -121,9 +123,22 @@ static uint32_t stage_records_schools(cc_db *db, const char *period,
   if (schools)
     ck_assert_int_eq(cc_index_stage_schools(&st, schools, n_schools), 0);
   ck_assert_int_eq(cc_index_stage_commit(&st), 0);
-  free(e);
-  free(payload);
+  if (keep) {
+    keep[0] = e;
+    keep[1] = payload;
+  } else {
+    free(e);
+    free(payload);
+  }
   return st.gen;
+}
+
+static uint32_t stage_records_schools(cc_db *db, const char *period,
+                                      const cc_record *recs, size_t n,
+                                      const cc_school_count *schools,
+                                      size_t n_schools)
+{
+  return stage_records_keep(db, period, recs, n, schools, n_schools, NULL);
 }
 
 static uint32_t stage_records(cc_db *db, const char *period,
@@ -954,6 +969,147 @@ START_TEST(test_index_rec_chunks)
   free(r);
   free(ids);
   free(names);
+}
+END_TEST
+
+/* cc_records by (roster, line): the order the rec database takes. */
+static int roster_line_order(const void *pa, const void *pb)
+{
+  const cc_record *a = pa, *b = pb;
+  if (a->roster != b->roster)
+    return a->roster < b->roster ? -1 : 1;
+  return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Two items read of the same entry, field by field. */
+static void assert_same_item(const cc_index_item *a, const cc_index_item *b)
+{
+  ck_assert_uint_eq(a->hash, b->hash);
+  ck_assert_uint_eq(a->roster, b->roster);
+  ck_assert_uint_eq(a->line, b->line);
+  ck_assert_uint_eq(a->status, b->status);
+  ck_assert_uint_eq(a->id_verdict, b->id_verdict);
+  ck_assert_uint_eq(a->id_reason, b->id_reason);
+  ck_assert_uint_eq(a->id_upgraded, b->id_upgraded);
+  ck_assert_int_eq(a->grant, b->grant);
+  ck_assert_int_eq(a->waiver, b->waiver);
+  ck_assert_uint_eq(a->id_len, b->id_len);
+  ck_assert_int_eq(memcmp(a->id, b->id, a->id_len), 0);
+  ck_assert_uint_eq(a->school_code_len, b->school_code_len);
+  ck_assert_int_eq(memcmp(a->school_code, b->school_code, a->school_code_len),
+                   0);
+  ck_assert_uint_eq(a->name_folded_len, b->name_folded_len);
+  ck_assert_int_eq(memcmp(a->name_folded, b->name_folded, a->name_folded_len),
+                   0);
+}
+
+/* A generation in memory (cc_store_gen_memory) reads as the stored one:
+ * the same entries in the same order through cc_idx_next; the same answer
+ * (an item, or CC_ENOTFOUND) from cc_idx_seek and cc_idx_get for every
+ * key, a key just past each, keys before the first and past the last,
+ * asked in key order through one cursor (the doubling steps), backwards,
+ * and in a scattered order; and no records (cc_store_rec_get fails). 600
+ * IDs of one to four records each over two rosters, so that many keys
+ * share a hash. */
+START_TEST(test_index_memory_generation)
+{
+  enum { IDS = 600, MAXR = 4 * IDS };
+  cc_record *r = calloc(MAXR, sizeof *r);
+  char(*ids)[19] = calloc(IDS, sizeof *ids);
+  char(*names)[16] = calloc(MAXR, sizeof *names);
+  void *keep[2];
+  cc_index_entry *e;
+  cc_db *db = tu_db_open(path_in("db"));
+  uint32_t gen;
+  cc_gen gd, gm;
+  cc_read *rd, *rm;
+  cc_idx_cursor cd, cm, walk_d, walk_m;
+  cc_index_item a, b;
+  size_t n = 0, i, k;
+  int ra, rb;
+  ck_assert_ptr_nonnull(r);
+  for (i = 0; i < IDS; i++) {
+    snprintf(ids[i], sizeof ids[i], "1101012006%08zu", i * 7);
+    for (k = 0; k <= i % 4; k++, n++) {
+      snprintf(names[n], sizeof names[n], "n%zu", n);
+      mkrec(&r[n], (uint16_t)(k % 2), (uint32_t)(2 + n), ids[i], names[n],
+            k % 2 ? "S2" : "S1", CC_STATUS_ENROLLED, (int64_t)n * 100,
+            (int64_t)k);
+    }
+  }
+  /* Records in (roster, line) order, as the rec database takes them. */
+  qsort(r, n, sizeof *r, roster_line_order);
+  gen = stage_records_keep(db, "2026-09", r, n, NULL, 0, keep);
+  e = keep[0];
+
+  ck_assert_int_eq(cc_store_gen_open(&gd, db, gen), 0);
+  cc_store_gen_memory(&gm, e, n);
+  ck_assert_int_eq(cc_store_read_begin(&rd, &gd), 0);
+  ck_assert_int_eq(cc_store_read_begin(&rm, &gm), 0);
+  ck_assert_int_eq(cc_store_idx_open(&walk_d, rd), 0);
+  ck_assert_int_eq(cc_store_idx_open(&walk_m, rm), 0);
+  for (i = 0;; i++) {
+    ra = cc_idx_next(&walk_d, &a);
+    rb = cc_idx_next(&walk_m, &b);
+    ck_assert_int_eq(ra, rb);
+    if (ra != 0)
+      break;
+    assert_same_item(&a, &b);
+  }
+  ck_assert_int_eq(ra, CC_ENOTFOUND);
+  ck_assert_uint_eq(i, n);
+
+  ck_assert_int_eq(cc_store_idx_open(&cd, rd), 0);
+  ck_assert_int_eq(cc_store_idx_open(&cm, rm), 0);
+  /* pass 0: in key order; 1: backwards; 2: scattered (i * 389 mod n) */
+  for (k = 0; k < 3; k++)
+    for (i = 0; i < n; i++) {
+      size_t j = k == 0 ? i : k == 1 ? n - 1 - i : (i * 389) % n;
+      const cc_index_entry *x = &e[j];
+      ra = cc_idx_seek(&cd, &a, x->hash, x->roster, x->line);
+      rb = cc_idx_seek(&cm, &b, x->hash, x->roster, x->line);
+      ck_assert_int_eq(ra, 0);
+      ck_assert_int_eq(rb, 0);
+      assert_same_item(&a, &b);
+      ck_assert_uint_eq(b.line, x->line);
+      /* a key just past this one: the next entry, or none */
+      ra = cc_idx_seek(&cd, &a, x->hash, x->roster, x->line + 1);
+      rb = cc_idx_seek(&cm, &b, x->hash, x->roster, x->line + 1);
+      ck_assert_int_eq(ra, rb);
+      if (ra == 0)
+        assert_same_item(&a, &b);
+      ck_assert_int_eq(cc_idx_get(&cm, &b, x->hash, x->roster, x->line + 1),
+                       CC_ENOTFOUND);
+      ck_assert_int_eq(cc_idx_get(&cm, &b, x->hash, x->roster, x->line), 0);
+      ck_assert_int_eq(
+          b.grant,
+          cc_idx_get(&cd, &a, x->hash, x->roster, x->line) == 0 ? a.grant : -1);
+    }
+  /* Before the first key, past the last. */
+  ck_assert_int_eq(cc_idx_seek(&cm, &b, 0, 0, 0), 0);
+  ck_assert_int_eq(cc_idx_seek(&cd, &a, 0, 0, 0), 0);
+  assert_same_item(&a, &b);
+  ck_assert_int_eq(cc_idx_seek(&cm, &b, UINT64_MAX, UINT16_MAX, UINT32_MAX),
+                   cc_idx_seek(&cd, &a, UINT64_MAX, UINT16_MAX, UINT32_MAX));
+  /* No records in memory. */
+  {
+    cc_index_rec x;
+    ck_assert_int_eq(cc_store_rec_get(&x, rm, r[0].roster, r[0].line),
+                     CC_ERROR);
+    ck_assert_int_eq(cc_store_rec_get(&x, rd, r[0].roster, r[0].line), 0);
+  }
+  cc_idx_close(&cd);
+  cc_idx_close(&cm);
+  cc_idx_close(&walk_d);
+  cc_idx_close(&walk_m);
+  cc_store_read_end(rd);
+  cc_store_read_end(rm);
+  cc_db_close(db);
+  free(r);
+  free(ids);
+  free(names);
+  free(keep[0]);
+  free(keep[1]);
 }
 END_TEST
 
@@ -2728,6 +2884,7 @@ static Suite *index_suite(void)
   tcase_add_test(core, test_index_layout_known_bytes);
   tcase_add_test(core, test_index_stage_roundtrip);
   tcase_add_test(core, test_index_rec_chunks);
+  tcase_add_test(core, test_index_memory_generation);
   tcase_add_test(core, test_index_finding_known_bytes);
   tcase_add_test(core, test_index_finding_roundtrip);
   tcase_add_test(core, test_index_load_findings);
