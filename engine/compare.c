@@ -286,6 +286,28 @@ int cc_compare_exact_generic(cc_finding_list *out, cc_generic_ids *generic,
                              int threads, unsigned max_per_id)
 {
   cc_gen g;
+  int rc;
+  memset(out, 0, sizeof *out);
+  if (generic)
+    memset(generic, 0, sizeof *generic);
+  /* Database handles are opened once, by this thread, before the region
+   * (cc_store_gen_open). */
+  if ((rc = cc_store_gen_open(&g, db, gen)) < 0 ||
+      (rc = cc_compare_exact_gen(out, generic, &g, labels, threads,
+                                 max_per_id)) < 0 ||
+      (rc = cc_person_fill_text(out, 0, &g, threads)) < 0) {
+    cc_finding_list_dispose(out);
+    cc_generic_ids_dispose(generic);
+    return rc;
+  }
+  return 0;
+}
+
+int cc_compare_exact_gen(cc_finding_list *out, cc_generic_ids *generic,
+                         const cc_gen *gp, const char *const *labels,
+                         int threads, unsigned max_per_id)
+{
+  const cc_gen g = *gp;
   long n_ranges, r;
   cc_finding_list *lists;
   cc_generic_ids *glists;
@@ -299,10 +321,6 @@ int cc_compare_exact_generic(cc_finding_list *out, cc_generic_ids *generic,
     max_per_id = CC_MAX_RECORDS_PER_ID_DEFAULT;
   if (threads < 1)
     threads = omp_get_max_threads();
-  /* Database handles are opened once, by this thread, before the region
-   * (cc_store_gen_open). */
-  if ((rc = cc_store_gen_open(&g, db, gen)) < 0)
-    return rc;
 
   n_ranges = (long)threads * RANGES_PER_THREAD;
   lists = calloc((size_t)n_ranges, sizeof *lists);
@@ -373,8 +391,6 @@ int cc_compare_exact_generic(cc_finding_list *out, cc_generic_ids *generic,
   free(lists);
   if (failed)
     cc_error_set(failed, "%s", errmsg);
-  if (rc == 0)
-    rc = cc_person_fill_text(out, 0, &g, threads);
   if (rc < 0) {
     cc_finding_list_dispose(out);
     cc_generic_ids_dispose(generic);

@@ -17,6 +17,15 @@ int cc_compare_exact_generic(cc_finding_list *out, cc_generic_ids *generic,
                              int threads, unsigned max_per_id);
 
 /*
+ * cc_compare_exact_generic over the generation g (from cc_store_gen_open,
+ * or in memory: cc_store_gen_memory), without the members' texts: the
+ * caller fills them from the stored generation (cc_person_fill_text).
+ */
+int cc_compare_exact_gen(cc_finding_list *out, cc_generic_ids *generic,
+                         const cc_gen *g, const char *const *labels,
+                         int threads, unsigned max_per_id);
+
+/*
  * Finds every exact-tier finding (docs/RULES.md) of generation `gen`.
  * The hash space is cut into ranges handed to `threads` OpenMP workers, each
  * with its own read transaction, cursor and scratch space; the result is

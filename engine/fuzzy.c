@@ -1282,11 +1282,35 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  const cc_generic_ids *generic, int threads)
 {
   cc_gen g;
+  size_t n_before = out->n;
+  int rc;
+  memset(stats, 0, sizeof *stats);
+  /* Database handles are opened once, by this thread, before the regions
+   * (cc_store_gen_open). */
+  if ((rc = cc_store_gen_open(&g, db, gen)) < 0)
+    return rc;
+  rc = cc_fuzzy_run_gen(out, stats, possible, &g, labels, seeds, n_seeds, ids,
+                        blocks, n_blocks, reviews, generic, threads);
+  if (rc == 0)
+    rc = cc_person_fill_text(out, n_before, &g, threads);
+  cc_index_release_pages(db);
+  return rc;
+}
+
+int cc_fuzzy_run_gen(cc_finding_list *out, cc_fuzzy_stats *stats,
+                     FILE *possible, const cc_gen *gp,
+                     const char *const *labels, const cc_typo_seed *seeds,
+                     size_t n_seeds, const cc_id_filter *ids,
+                     const cc_block_entry *blocks, size_t n_blocks,
+                     const cc_review_set *reviews,
+                     const cc_generic_ids *generic, int threads)
+{
+  const cc_gen g = *gp;
   cc_read *rd = NULL;
   cc_person person;
   pair_vec *vecs = NULL, all = {0};
   node *nodes = NULL;
-  size_t *parent = NULL, *best = NULL, *at = NULL, n_nodes = 0, n_before = 0;
+  size_t *parent = NULL, *best = NULL, *at = NULL, n_nodes = 0;
   size_t i, k;
   member_ref *refs = NULL;
   block_set *sets = NULL;
@@ -1304,10 +1328,6 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
   if (threads > UINT16_MAX + 1)
     threads = UINT16_MAX + 1; /* node.vec names a thread's pair_vec */
   memset(&person, 0, sizeof person);
-  /* Database handles are opened once, by this thread, before the regions
-   * (cc_store_gen_open). */
-  if ((rc = cc_store_gen_open(&g, db, gen)) < 0)
-    return rc;
   /* This read transaction lives until the end: the items the pairs keep
    * point into the map, some of them read by the workers' transactions,
    * which end with their regions. No page this one sees can be reused
@@ -1445,7 +1465,8 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
    * and the copy and one sort on one thread took 1.3 s of the stage. */
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
   for (r = 0; r < (long)threads; r++)
-    qsort(vecs[r].p, vecs[r].n, sizeof *vecs[r].p, pair_cmp);
+    if (vecs[r].n > 1) /* none: p may be NULL, which qsort may not take */
+      qsort(vecs[r].p, vecs[r].n, sizeof *vecs[r].p, pair_cmp);
   for (i = 0; i < (size_t)threads; i++)
     all.n += vecs[i].n;
   all.p = cc_mem_alloc((all.n ? all.n : 1) * sizeof *all.p);
@@ -1513,7 +1534,6 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
 
   person.list = out;
   person.labels = labels;
-  n_before = out->n;
   for (i = 0; i < all.n; i++) {
     const pair *p = &all.p[i];
     if (p->fate == FATE_LINK) {
@@ -1578,11 +1598,10 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
     if ((rc = cc_person_rules(&person, items, n)) < 0)
       goto done;
   }
-  rc = cc_person_fill_text(out, n_before, &g, threads);
+  rc = 0;
 
 done:
   cc_store_read_end(rd);
-  cc_index_release_pages(db);
   cc_person_dispose(&person);
   if (vecs)
     for (i = 0; i < (size_t)threads; i++) {

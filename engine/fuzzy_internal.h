@@ -93,4 +93,17 @@ int cc_fuzzy_run(cc_finding_list *out, cc_fuzzy_stats *stats, FILE *possible,
                  size_t n_blocks, const cc_review_set *reviews,
                  const cc_generic_ids *generic, int threads);
 
+/*
+ * cc_fuzzy_run over the generation g (from cc_store_gen_open, or in
+ * memory: cc_store_gen_memory), without the members' texts of the
+ * findings it appends: the caller fills them from the stored generation
+ * (cc_person_fill_text, from the findings `out` held before the call).
+ */
+int cc_fuzzy_run_gen(cc_finding_list *out, cc_fuzzy_stats *stats,
+                     FILE *possible, const cc_gen *g, const char *const *labels,
+                     const cc_typo_seed *seeds, size_t n_seeds,
+                     const cc_id_filter *ids, const cc_block_entry *blocks,
+                     size_t n_blocks, const cc_review_set *reviews,
+                     const cc_generic_ids *generic, int threads);
+
 #endif
