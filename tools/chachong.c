@@ -95,41 +95,53 @@ int cc_cmd_open_existing(cc_db **out, const char *dir)
 }
 
 /*
- * `chachong run` has every malloc arena in big pages. The stages after the
- * ingest malloc on their OpenMP threads, and glibc gives a thread its own
- * arena, a map that it advises MADV_HUGEPAGE only under the tunable
- * glibc.malloc.hugetlb=1 (the main heap, where LMDB takes its pages, the
- * library advises itself: engine/mem.c). Tunables are read when a program
- * starts, so the command starts itself again with the tunable added. At
- * national scale (17.5 million records) this took the run's page faults
- * from 210,000 to 53,000 and the compare stage from 2.5 to 1.7 s
- * (bench/RESULTS.md). A tunable the caller set (any glibc.malloc.hugetlb
- * value) is left as it is; if the restart fails, the run goes on as it is.
+ * `chachong run` starts itself again with two settings that the C library
+ * and the OpenMP runtime read only when a program starts, each unless the
+ * caller set it:
+ *
+ *   GLIBC_TUNABLES glibc.malloc.hugetlb=1  every malloc arena in big pages.
+ *     The stages after the ingest malloc on their OpenMP threads, and glibc
+ *     gives a thread its own arena, a map it advises MADV_HUGEPAGE only
+ *     under this tunable (the main heap, where LMDB takes its pages, the
+ *     library advises itself: engine/mem.c). At national scale (17.5
+ *     million records) the run's page faults went from 210,000 to 53,000
+ *     and the compare stage from 2.5 to 1.7 s.
+ *   OMP_WAIT_POLICY=PASSIVE  a worker with nothing to do sleeps at once
+ *     instead of spinning. On the 2-vCPU machines a spinning worker slowed
+ *     the one that works (at 1M records, six runs each: 0.78 s against
+ *     0.94 s median, 1.17 s of CPU against 1.72 s).
+ *
+ * bench/RESULTS.md has the figures. Any glibc.malloc.hugetlb value, or
+ * OMP_WAIT_POLICY, the caller set is left as it is; if the restart fails,
+ * the run goes on as it is.
  */
-static void restart_with_big_pages(char **argv)
+static void restart_tuned(char **argv)
 {
 #ifdef __GLIBC__
   const char *had = getenv("GLIBC_TUNABLES");
   const char *add = "glibc.malloc.hugetlb=1";
-  char *old = had ? strdup(had) : NULL, *want;
-  size_t n;
-  if ((had && old == NULL) || (old && strstr(old, "glibc.malloc.hugetlb"))) {
-    free(old);
+  char *old = had ? strdup(had) : NULL, *want = NULL;
+  int set_tunable = 0, set_wait = getenv("OMP_WAIT_POLICY") == NULL;
+  if (had && old == NULL)
     return;
+  if (old == NULL || strstr(old, "glibc.malloc.hugetlb") == NULL) {
+    size_t n = (old ? strlen(old) + 1 : 0) + strlen(add) + 1;
+    if ((want = malloc(n)) != NULL) {
+      snprintf(want, n, "%s%s%s", old ? old : "", old && *old ? ":" : "", add);
+      set_tunable = setenv("GLIBC_TUNABLES", want, 1) == 0;
+    }
   }
-  n = (old ? strlen(old) + 1 : 0) + strlen(add) + 1;
-  if ((want = malloc(n)) == NULL) {
-    free(old);
-    return;
-  }
-  snprintf(want, n, "%s%s%s", old ? old : "", old && *old ? ":" : "", add);
-  if (setenv("GLIBC_TUNABLES", want, 1) == 0) {
+  if (set_wait)
+    set_wait = setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0;
+  if (set_tunable || set_wait) {
     execv("/proc/self/exe", argv);
     /* Not restarted: the environment as it was. */
-    if (old)
+    if (set_tunable && old)
       setenv("GLIBC_TUNABLES", old, 1);
-    else
+    else if (set_tunable)
       unsetenv("GLIBC_TUNABLES");
+    if (set_wait)
+      unsetenv("OMP_WAIT_POLICY");
   }
   free(want);
   free(old);
@@ -159,7 +171,7 @@ int main(int argc, char **argv)
     return CC_EXIT_OK;
   }
   if (strcmp(argv[1], "run") == 0)
-    restart_with_big_pages(argv);
+    restart_tuned(argv);
   for (i = 0; i < cc_n_commands; i++)
     if (strcmp(argv[1], cc_commands[i]->name) == 0)
       return cc_commands[i]->main(argc - 1, argv + 1);

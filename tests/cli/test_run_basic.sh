@@ -12,8 +12,8 @@
 # 0600; no fixture ID number on stdout, stderr or in summary.txt; byte-equal
 # findings.jsonl with --threads 1 and 2; the same findings when the same
 # period is run again into the same --db; the restart with
-# glibc.malloc.hugetlb=1 (tools/chachong.c); a second issue date; usage
-# and I/O exit codes. Ends with "N passed, M failed".
+# glibc.malloc.hugetlb=1 and OMP_WAIT_POLICY=PASSIVE (tools/chachong.c); a
+# second issue date; usage and I/O exit codes. Ends with "N passed, M failed".
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
@@ -228,34 +228,49 @@ check "rejects.csv is byte-identical with --threads 1 and --threads 2" \
 check "findings.jsonl is byte-identical with the default threads and --threads 1" \
   cmp "$S/out/findings.jsonl" "$S/out_t1/findings.jsonl"
 
-# --- run restarts itself with malloc's arenas in big pages ----------------
+# --- run restarts itself with its tunables ---------------------------------
 # tools/chachong.c: `chachong run` adds glibc.malloc.hugetlb=1 to the
-# tunables it was given and starts itself again. Seen in the environment
-# of the running process, which waits at the open of a FIFO roster until
-# the test has looked (glibc rewrites a list of several tunables in place,
-# so the environment shows the tunable only when it is the one given).
-# With a tunable of the caller's the run must still succeed, and the
-# findings must be the run's usual ones either way.
-mkfifo "$S/moe.fifo"
-env -u GLIBC_TUNABLES "$CC" run --db "$S/db_thp" \
-  --period "$PERIOD" --issued "$ISSUED" --roster "moe=$S/moe.fifo" \
-  --roster "mohrss=$FX/mohrss.csv" --roster "sd=$FX/provincial.csv" \
-  --out "$S/out_thp" --threads 1 >"$S/thp.stdout" 2>"$S/thp.stderr" </dev/null &
-thp_pid=$!
-thp_env=""
-for _ in $(seq 600); do
-  thp_env=$(tr '\0' '\n' <"/proc/$thp_pid/environ" 2>/dev/null | grep -a '^GLIBC_TUNABLES=' || true)
-  [ -n "$thp_env" ] && break
-  sleep 0.1
-done
-cat "$FX/moe.csv" >"$S/moe.fifo"
-wait "$thp_pid"
-RC=$?
-check "run restarts itself with GLIBC_TUNABLES=glibc.malloc.hugetlb=1" \
-  test "$thp_env" = "GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
+# tunables it was given, and OMP_WAIT_POLICY=PASSIVE when none is set, and
+# starts itself again. Seen in the environment of the running process,
+# which waits at the open of a FIFO roster until the test has looked
+# (glibc rewrites a list of several tunables in place, so the environment
+# shows the tunable only when it is the one given). With settings of the
+# caller's the run must still succeed, and keep them; the findings must be
+# the run's usual ones either way.
+# run_waiting NAME ENV...: starts the run with a FIFO roster under `env
+# ENV...`, leaves its GLIBC_TUNABLES and OMP_WAIT_POLICY lines in
+# $S/NAME.env, feeds the FIFO and leaves the exit code in RC.
+run_waiting() {
+  local name=$1 pid e=""
+  shift
+  rm -f "$S/$name.fifo"
+  mkfifo "$S/$name.fifo"
+  env "$@" "$CC" run --db "$S/db_$name" --period "$PERIOD" --issued "$ISSUED" \
+    --roster "moe=$S/$name.fifo" --roster "mohrss=$FX/mohrss.csv" \
+    --roster "sd=$FX/provincial.csv" --out "$S/out_$name" --threads 1 \
+    >"$S/$name.stdout" 2>"$S/$name.stderr" </dev/null &
+  pid=$!
+  for _ in $(seq 600); do
+    e=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
+      grep -a -E '^(GLIBC_TUNABLES|OMP_WAIT_POLICY)=' | sort || true)
+    [ "$(grep -c . <<<"$e")" = 2 ] && break
+    sleep 0.1
+  done
+  printf '%s\n' "$e" >"$S/$name.env"
+  cat "$FX/moe.csv" >"$S/$name.fifo"
+  wait "$pid"
+  RC=$?
+}
+run_waiting thp -u GLIBC_TUNABLES -u OMP_WAIT_POLICY
+check "run restarts itself with glibc.malloc.hugetlb=1 and OMP_WAIT_POLICY=PASSIVE" \
+  test "$(cat "$S/thp.env")" = "$(printf 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1\nOMP_WAIT_POLICY=PASSIVE')"
 check_exit "run after its restart succeeds" 0 "$RC" "$S/thp.stderr"
 check "findings.jsonl after the restart is byte-identical to --threads 1's" \
   cmp "$S/out_t1/findings.jsonl" "$S/out_thp/findings.jsonl"
+run_waiting thp_own -u GLIBC_TUNABLES OMP_WAIT_POLICY=ACTIVE
+check "run keeps the caller's OMP_WAIT_POLICY" \
+  test "$(cat "$S/thp_own.env")" = "$(printf 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1\nOMP_WAIT_POLICY=ACTIVE')"
+check_exit "run with the caller's OMP_WAIT_POLICY succeeds" 0 "$RC" "$S/thp_own.stderr"
 GLIBC_TUNABLES=glibc.malloc.tcache_count=7 run_cc thp2 run --db "$S/db_thp2" \
   --period "$PERIOD" --issued "$ISSUED" "${ROSTERS[@]}" --out "$S/out_thp2" \
   --threads 1
