@@ -1246,9 +1246,9 @@ static int store_index(monthly *m, const cc_index_entry *all, size_t total)
  * thread's work (LMDB's writer) and ends in the commit's write and
  * fdatasync, during which the other cores had nothing to do; the tiers
  * used to wait for the commit to read the stored index (bench/RESULTS.md,
- * "Seventh session", gives the times before and after). Their findings
- * are the same, from the same bytes: the store writes exactly the entries
- * the walks read.
+ * "Side by side with DuckDB, seventh session", gives the times before
+ * and after). Their findings are the same, from the same bytes: the
+ * store writes exactly the entries the walks read.
  */
 static int build_index(monthly *m)
 {
