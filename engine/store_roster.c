@@ -914,8 +914,9 @@ int cc_idx_next(cc_idx_cursor *c, cc_index_item *out)
   if (c->mem) {
     if (c->at >= c->n_mem)
       return CC_ENOTFOUND;
-    /* The walks go in key order, the payloads lie in file order: ask for
-     * one some entries ahead (cc_index_stage_entries does the same). */
+    /* The walks go in key order; the payloads may lie in another (file
+     * order, unless the caller gathered them): ask for one some entries
+     * ahead (cc_index_stage_entries does the same). */
     if (c->at + IDX_PREFETCH < c->n_mem)
       __builtin_prefetch(c->mem[c->at + IDX_PREFETCH].payload);
     return mem_entry(&c->mem[c->at++], out);
