@@ -7,9 +7,11 @@
  * holiday regulation 全国年节及纪念日放假办法 for years without a schedule,
  * and the per-year working-day bitmaps that answer every query.
  *
- * Call order: cc_calendar_new() computes, for each year of the range
- * 2008-2199, the working days the regulation alone gives (statutory[]),
- * then parses the built-in schedules; cc_calendar_load_file() parses a
+ * Call order: cc_calendar_new() takes, for each year of the range
+ * 2008-2199, the working days the regulation alone gives (statutory[]:
+ * computed once per process, on the first call, and copied by every later
+ * one; some 20 ms of ICU's Chinese calendar that the service's overview
+ * page paid at every request), then parses the built-in schedules; cc_calendar_load_file() parses a
  * user file into scratch space and, only if it is wholly valid, swaps its
  * years in. Either way rebuild() recomputes work[]: a year with a schedule
  * starts from Monday-Friday, a year without one from statutory[]; then the
@@ -27,6 +29,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -742,14 +745,38 @@ static void install(cc_calendar *cal, cal_year *parsed)
 /* Public API                                                              */
 /* ---------------------------------------------------------------------- */
 
-int cc_calendar_new(cc_calendar **out)
+/* The regulation's working days of every year, the same for every
+ * calendar: computed once per process (statutory_once), with the error
+ * that stopped it, if any. */
+static pthread_once_t statutory_once = PTHREAD_ONCE_INIT;
+static uint8_t statutory_all[CAL_NYEARS][CAL_MAP_BYTES];
+static int statutory_rc;
+static char statutory_msg[256];
+
+static void statutory_compute(void)
 {
   static const UChar utc[] = {'U', 'T', 'C', 0};
   UErrorCode status = U_ZERO_ERROR;
-  UCalendar *uc = NULL;
+  UCalendar *uc =
+      ucal_open(utc, -1, "zh_CN@calendar=chinese", UCAL_DEFAULT, &status);
+  int i, rc = 0;
+  if (U_FAILURE(status))
+    rc = cc_error_set(CC_ERROR, "ICU cannot open the Chinese calendar: %s",
+                      u_errorName(status));
+  for (i = 0; rc == 0 && i < CAL_NYEARS; i++)
+    rc = statutory_map(uc, i + CAL_FIRST, statutory_all[i]);
+  if (uc != NULL)
+    ucal_close(uc);
+  if (rc < 0)
+    snprintf(statutory_msg, sizeof statutory_msg, "%s", cc_error_last());
+  statutory_rc = rc;
+}
+
+int cc_calendar_new(cc_calendar **out)
+{
   cc_calendar *cal = NULL;
   cal_year *parsed = NULL;
-  int i, rc;
+  int rc;
 
   *out = NULL;
   cal = calloc(1, sizeof *cal);
@@ -758,17 +785,12 @@ int cc_calendar_new(cc_calendar **out)
     rc = cc_error_set(CC_ENOMEM, "out of memory creating a calendar");
     goto done;
   }
-  uc = ucal_open(utc, -1, "zh_CN@calendar=chinese", UCAL_DEFAULT, &status);
-  if (U_FAILURE(status)) {
-    rc = cc_error_set(CC_ERROR, "ICU cannot open the Chinese calendar: %s",
-                      u_errorName(status));
+  pthread_once(&statutory_once, statutory_compute);
+  if (statutory_rc < 0) {
+    rc = cc_error_set(statutory_rc, "%s", statutory_msg);
     goto done;
   }
-  for (i = 0; i < CAL_NYEARS; i++) {
-    rc = statutory_map(uc, i + CAL_FIRST, cal->statutory[i]);
-    if (rc < 0)
-      goto done;
-  }
+  memcpy(cal->statutory, statutory_all, sizeof cal->statutory);
   /* The built-in data is checked by the tests; failing here is a build
      error, reported like a user file's. */
   rc = parse_buffer(parsed, (const char *)calendar_data, calendar_data_len,
@@ -782,8 +804,6 @@ int cc_calendar_new(cc_calendar **out)
   cal = NULL;
   rc = 0;
 done:
-  if (uc != NULL)
-    ucal_close(uc);
   if (parsed != NULL) {
     years_dispose(parsed);
     free(parsed);

@@ -459,6 +459,45 @@ START_TEST(test_calendar_provisional_2027)
 }
 END_TEST
 
+/* The regulation's days are computed once per process and copied into
+ * every calendar: a second calendar answers every day of 2008-2199 as the
+ * first does; in every year of the range 1 January and 1-3 October are
+ * days off and a Wednesday of mid-March (no holiday falls near it) is a
+ * working day, so no year's copy is missing or blank; and its provisional
+ * 2027 (no schedule: the regulation alone) gives the hand-worked days of
+ * the test above. */
+START_TEST(test_calendar_second_same_as_first)
+{
+  cc_calendar *a = new_calendar(), *b = new_calendar();
+  cc_date d, from = cc_date_from_ymd(2008, 1, 1),
+             to = cc_date_from_ymd(2199, 12, 31);
+  int y;
+  for (y = 2008; y <= 2199; y++) {
+    cc_date m = cc_date_from_ymd(y, 3, 15);
+    while (cc_date_weekday(m) != 3)
+      m++;
+    ck_assert_int_eq(cc_calendar_is_workday(b, m, NULL), 1);
+    ck_assert_int_eq(cc_calendar_is_workday(b, cc_date_from_ymd(y, 1, 1), NULL),
+                     0);
+    for (d = cc_date_from_ymd(y, 10, 1); d <= cc_date_from_ymd(y, 10, 3); d++)
+      ck_assert_int_eq(cc_calendar_is_workday(b, d, NULL), 0);
+  }
+  for (d = from; d <= to; d++) {
+    int pa = -1, pb = -1;
+    ck_assert_int_eq(cc_calendar_is_workday(a, d, &pa),
+                     cc_calendar_is_workday(b, d, &pb));
+    ck_assert_int_eq(pa, pb);
+  }
+  ck_day(b, "2027-02-05", 0, 1); /* 除夕 */
+  ck_day(b, "2027-02-11", 1, 1);
+  ck_day(b, "2027-06-09", 0, 1); /* 端午 */
+  ck_day(b, "2027-09-15", 0, 1); /* 中秋 */
+  ck_day(b, "2027-10-06", 1, 1);
+  cc_calendar_free(a);
+  cc_calendar_free(b);
+}
+END_TEST
+
 /* The three versions of the regulation, in years without a schedule. */
 START_TEST(test_calendar_regulation_versions)
 {
@@ -766,6 +805,7 @@ static Suite *calendar_suite(void)
   tcase_set_timeout(core, 120);
   tcase_add_test(core, test_calendar_every_deadline_2015_2026);
   tcase_add_test(core, test_calendar_hand_examples);
+  tcase_add_test(core, test_calendar_second_same_as_first);
   tcase_add_test(core, test_calendar_sources);
   tcase_add_test(core, test_calendar_provisional_2027);
   tcase_add_test(core, test_calendar_regulation_versions);
