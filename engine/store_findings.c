@@ -376,7 +376,6 @@ bad:
   return cc_error_set(CC_ECORRUPT, "database: bad finding");
 }
 
-/* One try of cc_index_publish: 0 or LMDB's code (*what says where). */
 /* A key of the finding_id index, sorted before it is appended. */
 typedef struct fid_key {
   uint64_t id;
@@ -391,6 +390,7 @@ static int fid_cmp(const void *a, const void *b)
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* One try of cc_index_publish: 0 or LMDB's code (*what says where). */
 static int publish_txn(cc_db *db, const char *period, uint32_t gen,
                        const cc_finding_list *findings, const char *run_info,
                        const char **what)
